@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a run measured, as rank 0 holds it, and how it is written: run.json (the schema in
+ * results/README.md), CSV files shaped for gnuplot, and the text table.
+ */
+#ifndef FP_RESULTS_H
+#define FP_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/hist.h"
+#include "../core/series.h"
+#include "runner.h"
+#include "sched.h"
+
+#define FP_SCHEMA_VERSION 1
+
+/* One flow in one round at one size: both ends' counts, bandwidth, latency. */
+struct fp_fres {
+	bool have_tx, have_rx, have_lat;
+	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes, lat_msgs;
+	double tx_ns, rx_ns;    /* sender: until the last ack; receiver: until the last byte */
+	struct fp_bw_stats bw;  /* receiver side, bytes/s */
+	struct fp_lat_stats rtt; /* initiator side, ns */
+};
+
+struct fp_size_res {
+	uint64_t size;
+	bool done;
+	struct fp_fres *fr;   /* one per schedule entry (round, flow) */
+	struct fp_hist *lat;  /* all round trips at this size, merged; NULL without latency */
+};
+
+struct fp_host {
+	char name[64];
+	char addr[48];
+};
+
+struct fp_run_data {
+	const struct fp_run_cfg *cfg;
+	const struct fp_sched *sched;
+	const struct fp_pattern *pattern;
+	char run_id[128];
+	char dir[4096];
+	char started[32], finished[32];
+	char clock_source[64];
+	char kernel[160];
+	double clock_hz;
+	struct fp_host *hosts;       /* world size */
+	struct fp_flow_ident *ident; /* per flow */
+	struct fp_size_res *res;     /* per requested size */
+	unsigned nres;
+	const char *status; /* "running", "complete", "interrupted", "failed" */
+	char error[512];
+};
+
+/* Aggregates of one round at one size, for tables and JSON. */
+struct fp_round_agg {
+	uint64_t bytes;
+	double time_ns; /* the slowest flow's receive time */
+	double bw;      /* bytes / time, bytes/s */
+	double min_flow, max_flow, mean_flow; /* per-flow average rates, bytes/s */
+	double jain;    /* Jain's fairness index of per-flow rates */
+	unsigned flows;
+};
+
+void fp_round_agg(const struct fp_run_data *d, const struct fp_size_res *sr, uint32_t round,
+		  struct fp_round_agg *out);
+/* The whole folder, atomically file by file. 0 or -errno. */
+int fp_results_write(const struct fp_run_data *d);
+void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty);
+void fp_results_text_header(const struct fp_run_data *d, FILE *f);
+void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *sr, FILE *f);
+void fp_results_text_footer(const struct fp_run_data *d, FILE *f);
+
+#endif

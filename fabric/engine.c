@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+#include "engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fp_config.h"
+
+extern const struct fp_engine_ops fp_sockets_ops;
+
+/* The registry: explicit, guarded by what meson found. */
+static const struct fp_engine_entry engines[] = {
+	{ &fp_sockets_ops, "sockets", NULL },
+	{ NULL, "verbs",
+#if HAVE_VERBS
+	  "rdma-core was found, but the verbs engine is not written yet"
+#else
+	  "not built: libibverbs (rdma-core) not found or -Dverbs=disabled"
+#endif
+	},
+	{ NULL, "dpdk",
+#if HAVE_DPDK
+	  "DPDK was found, but the dpdk engine is not written yet"
+#else
+	  "not built: libdpdk not found or -Ddpdk=disabled"
+#endif
+	},
+};
+
+const struct fp_engine_entry *fp_engines(unsigned *n)
+{
+	*n = sizeof(engines) / sizeof(engines[0]);
+	return engines;
+}
+
+static int no_probe(char *why, size_t len)
+{
+	snprintf(why, len, "probe not implemented");
+	return -EOPNOTSUPP;
+}
+
+static int no_open(const struct fp_engine_params *p, struct fp_engine **out)
+{
+	(void)p;
+	(void)out;
+	return -EOPNOTSUPP;
+}
+
+static void no_close(struct fp_engine *e)
+{
+	(void)e;
+}
+
+static int no_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		      struct fp_conn **conns)
+{
+	(void)e;
+	(void)flows;
+	(void)n;
+	(void)conns;
+	return -EOPNOTSUPP;
+}
+
+static int no_ident(const struct fp_conn *c, struct fp_flow_ident *id)
+{
+	(void)c;
+	(void)id;
+	return -EOPNOTSUPP;
+}
+
+static int no_xfer(struct fp_conn *c, void *buf, size_t len, unsigned n)
+{
+	(void)c;
+	(void)buf;
+	(void)len;
+	(void)n;
+	return -EOPNOTSUPP;
+}
+
+static int no_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+{
+	return no_xfer(c, (void *)buf, len, n);
+}
+
+static int no_wait(struct fp_engine *e, int timeout_ms)
+{
+	(void)e;
+	(void)timeout_ms;
+	return -EOPNOTSUPP;
+}
+
+void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *src)
+{
+	*dst = *src;
+	if (!dst->probe)
+		dst->probe = no_probe;
+	if (!dst->open)
+		dst->open = no_open;
+	if (!dst->close)
+		dst->close = no_close;
+	if (!dst->connect)
+		dst->connect = no_connect;
+	if (!dst->ident)
+		dst->ident = no_ident;
+	if (!dst->tx)
+		dst->tx = no_tx;
+	if (!dst->rx)
+		dst->rx = no_xfer;
+	if (!dst->wait)
+		dst->wait = no_wait;
+}
+
+int fp_engine_find(const char *name, struct fp_engine_ops *out)
+{
+	for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+		if (strcmp(engines[i].name, name))
+			continue;
+		if (!engines[i].ops)
+			return -ENOSYS;
+		fp_engine_ops_fill(out, engines[i].ops);
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine interface. Benches know transports only through this table.
+ *
+ * Control path: probe (is it usable here, and if not why), open (per rank), connect (every
+ * flow of a schedule this rank is part of, at set-up), ident (a flow's identity for the
+ * analyzer), close. Data path: message-granular bursts on one connection, non-blocking:
+ * tx/rx return how many whole messages completed (>= 0) or -errno, and keep partial progress
+ * inside the connection. wait blocks until any connection may progress, for event mode.
+ *
+ * An engine leaves out what it cannot do; fp_engine_ops_fill() puts in defaults that return
+ * -EOPNOTSUPP, so callers never test for NULL.
+ */
+#ifndef FP_ENGINE_H
+#define FP_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rv_codec.h"
+
+struct fp_engine;
+struct fp_conn;
+
+/* One directed flow of a schedule: src sends, dst receives (and answers). */
+struct fp_flow {
+	uint32_t id;
+	int src, dst;
+};
+
+/* How the analyzer will recognise a flow on the wire. */
+struct fp_flow_ident {
+	char proto[8]; /* "tcp", "udp", "rocev2" */
+	char src_ip[48], dst_ip[48];
+	uint16_t src_port, dst_port;
+	uint32_t qpn; /* verbs only */
+};
+
+/* The rendezvous as an engine sees it: an allgather, nothing else. */
+typedef int (*fp_allgather_fn)(void *ctx, const char *what, const void *mine, size_t len,
+			       struct fp_rv_blobs *out);
+
+enum fp_poll_mode { FP_POLL_BUSY, FP_POLL_EVENT };
+
+struct fp_engine_params {
+	int rank, size;
+	const char *bind;     /* local data-plane address; NULL: the rendezvous-facing one */
+	uint64_t token;       /* job token digest: data connections carry it too */
+	enum fp_poll_mode poll;
+	int busy_poll_us;     /* sockets: SO_BUSY_POLL */
+	uint64_t timeout_ns;  /* set-up waits */
+	void *xctx;
+	fp_allgather_fn allgather;
+	char *err;            /* one line on failure */
+	size_t errlen;
+};
+
+struct fp_engine_ops {
+	const char *name;
+	const char *desc;
+	/* 0 if usable here; -ENODEV (or another -errno) with the reason in why */
+	int (*probe)(char *why, size_t len);
+	int (*open)(const struct fp_engine_params *p, struct fp_engine **out);
+	void (*close)(struct fp_engine *e);
+	/* conns[i] for every flow with this rank as src or dst, NULL for the others */
+	int (*connect)(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		       struct fp_conn **conns);
+	int (*ident)(const struct fp_conn *c, struct fp_flow_ident *id);
+	int (*tx)(struct fp_conn *c, const void *buf, size_t len, unsigned n);
+	int (*rx)(struct fp_conn *c, void *buf, size_t len, unsigned n);
+	int (*wait)(struct fp_engine *e, int timeout_ms);
+};
+
+struct fp_engine_entry {
+	const struct fp_engine_ops *ops; /* NULL when not built */
+	const char *name;
+	const char *not_built; /* why, when ops is NULL */
+};
+
+/* Every engine fabprobe knows, built or not. */
+const struct fp_engine_entry *fp_engines(unsigned *n);
+/* A complete ops table for name (defaults filled in); -ENOENT unknown, -ENOSYS not built. */
+int fp_engine_find(const char *name, struct fp_engine_ops *out);
+void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *src);
+
+#endif

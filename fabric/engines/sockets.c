@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel sockets engine: one TCP connection per directed flow, TCP_NODELAY, optional
+ * SO_BUSY_POLL. It is the baseline every kernel-bypass engine is compared with, and the
+ * engine that runs anywhere.
+ *
+ * Set-up: every rank listens on an ephemeral port of its data address and publishes
+ * "IP PORT" through the rendezvous. For each flow the source connects to the destination
+ * and says which flow it is (magic, flow id, source rank, job token digest); all connects
+ * come before any accept, so the listen backlog carries them and no order can deadlock.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "../../core/clock.h"
+#include "../../core/wire.h"
+#include "../engine.h"
+
+#define HELLO_MAGIC 0x43445046u /* "FPDC" */
+#define HELLO_LEN   20
+#define MAX_IOV     64
+
+struct fp_conn {
+	int fd;
+	uint32_t flow;
+	size_t tx_off, rx_off; /* bytes of the current message already moved */
+	struct fp_flow_ident id;
+};
+
+struct fp_engine {
+	int rank, size, lfd, epfd;
+	uint64_t token, timeout_ns;
+	enum fp_poll_mode poll;
+	int busy_poll_us;
+	struct sockaddr_storage *peer; /* listen address of every rank */
+	socklen_t *peerlen;
+	struct fp_conn *conns;
+	unsigned nconns;
+	char *err;
+	size_t errlen;
+};
+
+static int sockets_probe(char *why, size_t len)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0) {
+		snprintf(why, len, "cannot create a TCP socket: %s", strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	snprintf(why, len, "kernel TCP");
+	return 0;
+}
+
+static int to_sockaddr(const char *ip, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (port < 0 || port > 65535)
+		return -EINVAL;
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen, uint16_t *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)iplen);
+		*port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)iplen);
+		*port = ntohs(s4->sin_port);
+	}
+}
+
+static int publish(struct fp_engine *e, const struct fp_engine_params *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct fp_rv_blobs all = { 0 };
+	char blob[80], ip[48];
+	uint16_t port;
+	int one = 1, ret;
+
+	ret = to_sockaddr(p->bind, 0, &ss, &sl);
+	if (ret) {
+		snprintf(e->err, e->errlen, "sockets: bind address '%s' is not an IP address",
+			 p->bind);
+		return ret;
+	}
+	e->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (e->lfd < 0)
+		return -errno;
+	setsockopt(e->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(e->lfd, (struct sockaddr *)&ss, sl) || listen(e->lfd, 4096)) {
+		ret = -errno;
+		snprintf(e->err, e->errlen, "sockets: cannot listen on %s: %s", p->bind,
+			 strerror(errno));
+		return ret;
+	}
+	sl = sizeof(ss);
+	getsockname(e->lfd, (struct sockaddr *)&ss, &sl);
+	addr_text(&ss, ip, sizeof(ip), &port);
+	snprintf(blob, sizeof(blob), "%s %u", ip, port);
+	ret = p->allgather(p->xctx, "sockets: exchange of data addresses", blob, strlen(blob) + 1,
+			   &all);
+	if (ret)
+		return ret;
+	for (int r = 0; r < e->size; r++) {
+		char rip[48];
+		int rport;
+		const char *b = (const char *)all.data + all.off[r];
+
+		/* a peer's blob is outside input: bounded, NUL-terminated, well-formed */
+		if (!all.len[r] || all.len[r] > 64 || b[all.len[r] - 1] ||
+		    sscanf(b, "%47s %d", rip, &rport) != 2 ||
+		    to_sockaddr(rip, rport, &e->peer[r], &e->peerlen[r]) || !rport) {
+			snprintf(e->err, e->errlen, "sockets: rank %d published a malformed "
+				 "address", r);
+			fp_rv_blobs_free(&all);
+			return -EBADMSG;
+		}
+	}
+	fp_rv_blobs_free(&all);
+	return 0;
+}
+
+static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out)
+{
+	struct fp_engine *e = calloc(1, sizeof(*e));
+	int ret = -ENOMEM;
+
+	if (!e)
+		return -ENOMEM;
+	e->rank = p->rank;
+	e->size = p->size;
+	e->token = p->token;
+	e->timeout_ns = p->timeout_ns;
+	e->poll = p->poll;
+	e->busy_poll_us = p->busy_poll_us;
+	e->err = p->err;
+	e->errlen = p->errlen;
+	e->lfd = e->epfd = -1;
+	e->peer = calloc((size_t)p->size, sizeof(*e->peer));
+	e->peerlen = calloc((size_t)p->size, sizeof(*e->peerlen));
+	if (!e->peer || !e->peerlen)
+		goto err_free;
+	if (p->poll == FP_POLL_EVENT) {
+		e->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (e->epfd < 0) {
+			ret = -errno;
+			goto err_free;
+		}
+	}
+	ret = publish(e, p);
+	if (ret)
+		goto err_free;
+	*out = e;
+	return 0;
+err_free:
+	free(e->peer);
+	free(e->peerlen);
+	if (e->lfd >= 0)
+		close(e->lfd);
+	if (e->epfd >= 0)
+		close(e->epfd);
+	free(e);
+	return ret;
+}
+
+static void sockets_close(struct fp_engine *e)
+{
+	if (!e)
+		return;
+	for (unsigned i = 0; i < e->nconns; i++)
+		if (e->conns[i].fd >= 0)
+			close(e->conns[i].fd);
+	free(e->conns);
+	free(e->peer);
+	free(e->peerlen);
+	if (e->lfd >= 0)
+		close(e->lfd);
+	if (e->epfd >= 0)
+		close(e->epfd);
+	free(e);
+}
+
+static int tune(struct fp_engine *e, struct fp_conn *c)
+{
+	int one = 1, fl;
+	struct sockaddr_storage a, b;
+	socklen_t al = sizeof(a), bl = sizeof(b);
+
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (e->busy_poll_us > 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_BUSY_POLL, &e->busy_poll_us,
+			   sizeof(e->busy_poll_us));
+	fl = fcntl(c->fd, F_GETFL);
+	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK))
+		return -errno;
+	if (getsockname(c->fd, (struct sockaddr *)&a, &al) ||
+	    getpeername(c->fd, (struct sockaddr *)&b, &bl))
+		return -errno;
+	strcpy(c->id.proto, "tcp");
+	addr_text(&a, c->id.src_ip, sizeof(c->id.src_ip), &c->id.src_port);
+	addr_text(&b, c->id.dst_ip, sizeof(c->id.dst_ip), &c->id.dst_port);
+	if (e->epfd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c };
+
+		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, c->fd, &ev))
+			return -errno;
+	}
+	return 0;
+}
+
+static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
+{
+	struct timeval tv = { .tv_sec = (time_t)(e->timeout_ns / 1000000000ull) };
+	uint8_t hello[HELLO_LEN];
+	int ret;
+
+	c->fd = socket(e->peer[f->dst].ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(c->fd, (struct sockaddr *)&e->peer[f->dst], e->peerlen[f->dst])) {
+		ret = -errno;
+		snprintf(e->err, e->errlen, "sockets: flow %u: rank %d cannot connect to rank %d: "
+			 "%s", f->id, f->src, f->dst, strerror(errno));
+		return ret;
+	}
+	fp_put_u32(hello, HELLO_MAGIC);
+	fp_put_u32(hello + 4, f->id);
+	fp_put_u32(hello + 8, (uint32_t)f->src);
+	fp_put_u64(hello + 12, e->token);
+	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello)) {
+		snprintf(e->err, e->errlen, "sockets: flow %u: hello to rank %d failed", f->id,
+			 f->dst);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Read a hello within the deadline; the caller validates it against the schedule. */
+static int read_hello(int fd, uint8_t *hello, uint64_t deadline)
+{
+	size_t got = 0;
+
+	while (got < HELLO_LEN) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = fp_mono_ns();
+		ssize_t n;
+
+		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1)) <= 0)
+			return -ETIMEDOUT;
+		n = recv(fd, hello + got, HELLO_LEN - got, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return -ECONNRESET;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+			struct fp_conn **conns, unsigned expect)
+{
+	uint64_t deadline = fp_mono_ns() + e->timeout_ns;
+
+	while (expect) {
+		struct pollfd pfd = { .fd = e->lfd, .events = POLLIN };
+		uint8_t hello[HELLO_LEN];
+		uint64_t now = fp_mono_ns();
+		uint32_t id, src;
+		int fd, r;
+
+		r = now < deadline ? poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1)) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(e->err, e->errlen, "sockets: rank %d still waits for %u incoming "
+				 "flow%s after the timeout", e->rank, expect, expect > 1 ? "s" : "");
+			return -ETIMEDOUT;
+		}
+		fd = accept4(e->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (read_hello(fd, hello, fp_mono_ns() + 5000000000ull)) {
+			close(fd);
+			continue;
+		}
+		id = fp_get_u32(hello + 4);
+		src = fp_get_u32(hello + 8);
+		/* a stranger, another job, or a confused peer: refuse it, keep waiting */
+		if (fp_get_u32(hello) != HELLO_MAGIC || fp_get_u64(hello + 12) != e->token ||
+		    id >= n || flows[id].dst != e->rank || (uint32_t)flows[id].src != src ||
+		    !conns[id] || conns[id]->fd >= 0) {
+			fprintf(stderr, "fabprobe: rank %d: refused a data connection that is not "
+				"an expected flow of this job\n", e->rank);
+			close(fd);
+			continue;
+		}
+		conns[id]->fd = fd;
+		expect--;
+	}
+	return 0;
+}
+
+static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+			   struct fp_conn **conns)
+{
+	unsigned mine = 0, incoming = 0, k = 0;
+	int ret;
+
+	for (unsigned i = 0; i < n; i++)
+		mine += flows[i].src == e->rank || flows[i].dst == e->rank;
+	e->conns = calloc(mine ? mine : 1, sizeof(*e->conns));
+	if (!e->conns)
+		return -ENOMEM;
+	e->nconns = mine;
+	for (unsigned i = 0; i < n; i++) {
+		conns[i] = NULL;
+		if (flows[i].id != i || flows[i].src == flows[i].dst)
+			return -EINVAL;
+		if (flows[i].src != e->rank && flows[i].dst != e->rank)
+			continue;
+		conns[i] = &e->conns[k++];
+		conns[i]->fd = -1;
+		conns[i]->flow = i;
+		incoming += flows[i].dst == e->rank;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (flows[i].src != e->rank)
+			continue;
+		ret = dial(e, &flows[i], conns[i]);
+		if (ret)
+			return ret;
+	}
+	ret = accept_flows(e, flows, n, conns, incoming);
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < n; i++) {
+		if (!conns[i])
+			continue;
+		ret = tune(e, conns[i]);
+		if (ret) {
+			snprintf(e->err, e->errlen, "sockets: flow %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int sockets_ident(const struct fp_conn *c, struct fp_flow_ident *id)
+{
+	*id = c->id;
+	return 0;
+}
+
+/*
+ * Data path. n messages of len bytes go out of (or into) the same buffer, as many as the
+ * socket takes in one call; the offset into the current message carries over.
+ */
+static int sockets_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+{
+	struct iovec iov[MAX_IOV];
+	struct msghdr mh = { .msg_iov = iov };
+	size_t total;
+	ssize_t sent;
+	unsigned k;
+
+	if (n > MAX_IOV)
+		n = MAX_IOV;
+	iov[0].iov_base = (char *)buf + c->tx_off;
+	iov[0].iov_len = len - c->tx_off;
+	total = iov[0].iov_len;
+	for (k = 1; k < n; k++) {
+		iov[k].iov_base = (void *)buf;
+		iov[k].iov_len = len;
+		total += len;
+	}
+	mh.msg_iovlen = n;
+	sent = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (sent < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	(void)total;
+	sent += (ssize_t)c->tx_off;
+	c->tx_off = (size_t)sent % len;
+	return (int)((size_t)sent / len);
+}
+
+static int sockets_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
+{
+	struct iovec iov[MAX_IOV];
+	struct msghdr mh = { .msg_iov = iov };
+	ssize_t got;
+
+	if (n > MAX_IOV)
+		n = MAX_IOV;
+	iov[0].iov_base = (char *)buf + c->rx_off;
+	iov[0].iov_len = len - c->rx_off;
+	for (unsigned k = 1; k < n; k++) {
+		iov[k].iov_base = buf;
+		iov[k].iov_len = len;
+	}
+	mh.msg_iovlen = n;
+	got = recvmsg(c->fd, &mh, MSG_DONTWAIT);
+	if (got < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (!got)
+		return -ECONNRESET; /* the peer closed: it ended or died */
+	got += (ssize_t)c->rx_off;
+	c->rx_off = (size_t)got % len;
+	return (int)((size_t)got / len);
+}
+
+static int sockets_wait(struct fp_engine *e, int timeout_ms)
+{
+	struct epoll_event ev[64];
+	int r;
+
+	if (e->epfd < 0)
+		return 0;
+	r = epoll_wait(e->epfd, ev, 64, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+const struct fp_engine_ops fp_sockets_ops = {
+	.name = "sockets",
+	.desc = "kernel TCP, one connection per flow",
+	.probe = sockets_probe,
+	.open = sockets_open,
+	.close = sockets_close,
+	.connect = sockets_connect,
+	.ident = sockets_ident,
+	.tx = sockets_tx,
+	.rx = sockets_rx,
+	.wait = sockets_wait,
+};

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rendezvous: how ranks launched by any launcher meet. Rank 0 listens on HOST:PORT,
+ * the others connect (retrying until the deadline) and say hello with their rank and the
+ * job token. It then offers allgather, gather-to-0 and barrier. Every wait has a deadline;
+ * a peer that dies or goes silent is named in the error. All calls return 0 or -errno and
+ * put a one-line message into err.
+ */
+#ifndef FP_RENDEZVOUS_H
+#define FP_RENDEZVOUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rv_codec.h"
+
+struct fp_rv;
+
+struct fp_rv_params {
+	int rank, size;
+	const char *addr;    /* HOST:PORT or [V6]:PORT */
+	const char *token;   /* job token */
+	uint64_t timeout_ns; /* every wait */
+};
+
+int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size_t errlen);
+void fp_rv_close(struct fp_rv *rv);
+
+/* Every rank gets every rank's blob; out is filled on every rank. */
+int fp_rv_allgather(struct fp_rv *rv, const char *what, const void *mine, size_t len,
+		    struct fp_rv_blobs *out, char *err, size_t errlen);
+/* Rank 0 gets every rank's blob (out filled on rank 0 only); also a barrier. */
+int fp_rv_gather(struct fp_rv *rv, const char *what, const void *mine, size_t len,
+		 struct fp_rv_blobs *out, char *err, size_t errlen);
+int fp_rv_barrier(struct fp_rv *rv, const char *what, char *err, size_t errlen);
+/* Tell the job this rank failed, and why: best effort, bounded. */
+void fp_rv_abort(struct fp_rv *rv, const char *why);
+/* The local address this rank used to reach the rendezvous ("127.0.0.1"). */
+const char *fp_rv_local_ip(const struct fp_rv *rv);
+
+/* Split "host:port" / "[v6]:port". */
+int fp_rv_split_addr(const char *addr, char *host, size_t hostlen, char *port, size_t portlen);
+
+#endif
