@@ -56,8 +56,7 @@ struct size_agg {
 	struct fp_lat_stats rtt; /* ns */
 };
 
-static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr,
-		     struct size_agg *a)
+static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr, struct size_agg *a)
 {
 	const struct fp_sched *s = d->sched;
 	double sum = 0, jsum = 0, alg = 0;
@@ -79,7 +78,8 @@ static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr,
 		/* nccl-tests alltoall: size counts the whole per-rank buffer, n chunks */
 		if (ra.time_ns > 0)
 			alg += (double)sr->size * s->n *
-			       (double)(ra.bytes / sr->size / (uint64_t)ra.flows) / (ra.time_ns / 1e9);
+			       (double)(ra.bytes / sr->size / (uint64_t)ra.flows) /
+			       (ra.time_ns / 1e9);
 	}
 	for (uint32_t e = 0; e < s->nentries; e++) {
 		const struct fp_fres *fr = &sr->fr[e];
@@ -344,9 +344,10 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 
 static void csv_bw(const struct fp_run_data *d, FILE *f)
 {
-	fprintf(f, "size,iters,flows,agg_Gbps,agg_GBps,agg_min_round_Gbps,flow_mean_Gbps,"
-		   "flow_min_Gbps,flow_max_Gbps,interval_min_Gbps,interval_peak_Gbps,msg_rate_Mmsgps,"
-		   "jain,algbw_GBps,busbw_GBps\n");
+	fprintf(f,
+		"size,iters,flows,agg_Gbps,agg_GBps,agg_min_round_Gbps,flow_mean_Gbps,"
+		"flow_min_Gbps,flow_max_Gbps,interval_min_Gbps,interval_peak_Gbps,msg_rate_Mmsgps,"
+		"jain,algbw_GBps,busbw_GBps\n");
 	for (unsigned i = 0; i < d->nres; i++) {
 		const struct fp_size_res *sr = &d->res[i];
 		struct size_agg a;
@@ -354,7 +355,9 @@ static void csv_bw(const struct fp_run_data *d, FILE *f)
 		if (!sr->done)
 			continue;
 		size_agg(d, sr, &a);
-		fprintf(f, "%llu,%llu,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%.6f\n",
+		fprintf(f,
+			"%llu,%llu,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%."
+			"6f\n",
 			(unsigned long long)sr->size, (unsigned long long)a.iters, a.flows,
 			GBPS(a.bw), fp_gbyte_s(a.bw), GBPS(a.bw_min_round), GBPS(a.flow_mean),
 			GBPS(a.flow_min), GBPS(a.flow_max), GBPS(a.ival_min), GBPS(a.peak),
@@ -402,8 +405,9 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 
 				if (!fr->have_rx && !fr->have_lat)
 					continue;
-				fprintf(f, "%llu,%u,%u,%d,%d,%s,%s,%u,%s,%u,%llu,%llu,%llu,%.6f,"
-					   "%.6f,%.6f,%.3f,%.3f\n",
+				fprintf(f,
+					"%llu,%u,%u,%d,%d,%s,%s,%u,%s,%u,%llu,%llu,%llu,%.6f,"
+					"%.6f,%.6f,%.3f,%.3f\n",
 					(unsigned long long)sr->size, r, fl->id, fl->src, fl->dst,
 					id->proto, id->src_ip, id->src_port, id->dst_ip,
 					id->dst_port, (unsigned long long)fr->tx_bytes,
@@ -462,15 +466,13 @@ void fp_results_text_header(const struct fp_run_data *d, FILE *f)
 {
 	const struct fp_sched *s = d->sched;
 
-	fprintf(f, "# fabprobe %s, engine %s, %d ranks, %u flows in %u round%s\n",
-		d->pattern->name, d->cfg->engine, s->n, s->nflows, s->nrounds,
-		s->nrounds > 1 ? "s" : "");
+	fprintf(f, "# fabprobe %s, engine %s, %d ranks, %u flows in %u round%s\n", d->pattern->name,
+		d->cfg->engine, s->n, s->nflows, s->nrounds, s->nrounds > 1 ? "s" : "");
 	fprintf(f, "# Gb/s = 1e9 bit/s, GB/s = 1e9 B/s; latency one-way = RTT/2; clock: %s\n",
 		d->clock_source);
 	if (s->measure & FP_MEASURE_BW) {
 		fprintf(f, "%10s %10s %6s %12s %12s %12s %12s %12s %12s", "#bytes", "#iters",
-			"flows", "agg[Gb/s]", "agg[GB/s]", "flowavg", "flowmin", "ivalmin",
-			"peak");
+			"flows", "agg[Gb/s]", "agg[GB/s]", "flowavg", "flowmin", "ivalmin", "peak");
 		if (is_alltoall(d))
 			fprintf(f, " %12s %12s", "algbw[GB/s]", "busbw[GB/s]");
 		fprintf(f, " %10s", "Mmsg/s");
@@ -478,8 +480,8 @@ void fp_results_text_header(const struct fp_run_data *d, FILE *f)
 	if (s->measure & FP_MEASURE_LAT) {
 		if (!(s->measure & FP_MEASURE_BW))
 			fprintf(f, "%10s %10s", "#bytes", "#iters");
-		fprintf(f, " %9s %9s %9s %9s %9s %9s %9s %9s %9s", "min[us]", "p50[us]",
-			"avg[us]", "stdev", "p90", "p99", "p99.9", "p99.99", "max[us]");
+		fprintf(f, " %9s %9s %9s %9s %9s %9s %9s %9s %9s", "min[us]", "p50[us]", "avg[us]",
+			"stdev", "p90", "p99", "p99.9", "p99.99", "max[us]");
 	}
 	fputc('\n', f);
 }

@@ -21,16 +21,16 @@
 struct fp_fres {
 	bool have_tx, have_rx, have_lat;
 	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes, lat_msgs;
-	double tx_ns, rx_ns;    /* sender: until the last ack; receiver: until the last byte */
-	struct fp_bw_stats bw;  /* receiver side, bytes/s */
+	double tx_ns, rx_ns;	 /* sender: until the last ack; receiver: until the last byte */
+	struct fp_bw_stats bw;	 /* receiver side, bytes/s */
 	struct fp_lat_stats rtt; /* initiator side, ns */
 };
 
 struct fp_size_res {
 	uint64_t size;
 	bool done;
-	struct fp_fres *fr;   /* one per schedule entry (round, flow) */
-	struct fp_hist *lat;  /* all round trips at this size, merged; NULL without latency */
+	struct fp_fres *fr;  /* one per schedule entry (round, flow) */
+	struct fp_hist *lat; /* all round trips at this size, merged; NULL without latency */
 };
 
 struct fp_host {
@@ -48,7 +48,7 @@ struct fp_run_data {
 	char clock_source[64];
 	char kernel[160];
 	double clock_hz;
-	struct fp_host *hosts;       /* world size */
+	struct fp_host *hosts;	     /* world size */
 	struct fp_flow_ident *ident; /* per flow */
 	struct fp_size_res *res;     /* per requested size */
 	unsigned nres;
@@ -59,10 +59,10 @@ struct fp_run_data {
 /* Aggregates of one round at one size, for tables and JSON. */
 struct fp_round_agg {
 	uint64_t bytes;
-	double time_ns; /* the slowest flow's receive time */
-	double bw;      /* bytes / time, bytes/s */
+	double time_ns;			      /* the slowest flow's receive time */
+	double bw;			      /* bytes / time, bytes/s */
 	double min_flow, max_flow, mean_flow; /* per-flow average rates, bytes/s */
-	double jain;    /* Jain's fairness index of per-flow rates */
+	double jain;			      /* Jain's fairness index of per-flow rates */
 	unsigned flows;
 };
 

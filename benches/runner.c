@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <stdarg.h>
@@ -34,9 +35,9 @@
 #include "results.h"
 #include "sched.h"
 
-#define BURST    32
-#define ACK_LEN  8
-#define ERR_LEN  512
+#define BURST	 32
+#define ACK_LEN	 8
+#define ERR_LEN	 512
 #define REC_HEAD 76
 
 volatile sig_atomic_t fp_stop;
@@ -63,11 +64,11 @@ struct rank {
 	struct fp_sched sched;
 	const struct fp_pattern *pat;
 	struct fp_conn **conns; /* per flow */
-	struct lflow *lf;       /* the round's flows on this rank */
+	struct lflow *lf;	/* the round's flows on this rank */
 	unsigned nlf;
-	struct fp_hist *hist;   /* latency initiator's */
+	struct fp_hist *hist; /* latency initiator's */
 	uint8_t *txbuf, *rxbuf;
-	uint8_t *recbuf;        /* gather records */
+	uint8_t *recbuf; /* gather records */
 	size_t reclen;
 	uint64_t timeout_ticks, interval_ticks;
 	int rank, size;
@@ -225,7 +226,8 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 	int k;
 
 	for (;;) {
-		k = send ? rk->ops.tx(f->c, rk->txbuf, size, 1) : rk->ops.rx(f->c, rk->rxbuf, size, 1);
+		k = send ? rk->ops.tx(f->c, rk->txbuf, size, 1)
+			 : rk->ops.rx(f->c, rk->rxbuf, size, 1);
 		if (k)
 			return k < 0 ? fail(rk, f, k) : 0;
 		if (++spins & 255)
@@ -249,7 +251,8 @@ static int lat_init_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn 
 	int ret;
 
 	for (f->n = 0; f->n < f->target; f->n++) {
-		if ((ret = whole(rk, f, true, size, idle)) || (ret = whole(rk, f, false, size, idle)))
+		if ((ret = whole(rk, f, true, size, idle)) ||
+		    (ret = whole(rk, f, false, size, idle)))
 			return ret;
 		t2 = fp_clock_ticks(&rk->clk);
 		fp_hist_add(h, t2 - t);
@@ -264,7 +267,8 @@ static int lat_resp_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn 
 	int ret;
 
 	for (f->n = 0; f->n < f->target; f->n++)
-		if ((ret = whole(rk, f, false, size, idle)) || (ret = whole(rk, f, true, size, idle)))
+		if ((ret = whole(rk, f, false, size, idle)) ||
+		    (ret = whole(rk, f, true, size, idle)))
 			return ret;
 	f->t_end = fp_clock_ticks(&rk->clk);
 	return 0;
@@ -346,8 +350,8 @@ static void describe_failure(struct rank *rk, const char *phase)
 	default:
 		what = strerror(-ret);
 	}
-	say(rk->err, "rank %d: %s, flow %u (%d -> %d): rank %d %s", rk->rank, phase,
-	    rk->fail_flow, fl->src, fl->dst, peer, what);
+	say(rk->err, "rank %d: %s, flow %u (%d -> %d): rank %d %s", rk->rank, phase, rk->fail_flow,
+	    fl->src, fl->dst, peer, what);
 }
 
 /*
@@ -468,7 +472,8 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 				if (!rx) {
 					size_t used;
 
-					if (fp_hist_decode(h, p + REC_HEAD, hl, &used) || used != hl)
+					if (fp_hist_decode(h, p + REC_HEAD, hl, &used) ||
+					    used != hl)
 						goto bad;
 					fr->have_lat = true;
 					fr->lat_msgs = fp_get_u64(p + 12);
@@ -521,8 +526,8 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 	int ret;
 
 	fp_size_label(size, sz, sizeof(sz));
-	snprintf(what, sizeof(what), "%s %s round %u/%u", lat ? "latency" : "bandwidth", sz,
-		 r + 1, rk->sched.nrounds);
+	snprintf(what, sizeof(what), "%s %s round %u/%u", lat ? "latency" : "bandwidth", sz, r + 1,
+		 rk->sched.nrounds);
 	round_flows(rk, r, lat);
 	if (cfg->duration_ns && !warm)
 		warm = 8; /* the duration needs a rate to be sized from */
@@ -625,8 +630,7 @@ static void job_token(const struct fp_run_cfg *cfg, char *tok, size_t len)
 		if (v && *v) {
 			const char *step = getenv("SLURM_STEP_ID");
 
-			snprintf(tok, len, "%s=%s.%s", ids[i], v,
-				 i == 2 && step ? step : "");
+			snprintf(tok, len, "%s=%s.%s", ids[i], v, i == 2 && step ? step : "");
 			return;
 		}
 	}
@@ -655,11 +659,12 @@ static uint64_t cfg_digest(const struct fp_run_cfg *c)
 {
 	char buf[2048];
 	uint64_t h = 0xcbf29ce484222325ull;
-	int n = snprintf(buf, sizeof(buf), "%s|%s|%lld|%lld|%lld|%llu|%d|%lld|%lld|%lld|%lld|%d|%d|%s",
-			 c->pattern, c->engine, (long long)c->iters, (long long)c->warmup,
-			 (long long)c->window, (unsigned long long)c->duration_ns, c->bidir,
-			 (long long)c->rounds, (long long)c->shift, (long long)c->root,
-			 (long long)c->seed, c->rotate, c->alone, c->groups ? c->groups : "");
+	int n = snprintf(buf, sizeof(buf),
+			 "%s|%s|%lld|%lld|%lld|%llu|%d|%lld|%lld|%lld|%lld|%d|%d|%s", c->pattern,
+			 c->engine, (long long)c->iters, (long long)c->warmup, (long long)c->window,
+			 (unsigned long long)c->duration_ns, c->bidir, (long long)c->rounds,
+			 (long long)c->shift, (long long)c->root, (long long)c->seed, c->rotate,
+			 c->alone, c->groups ? c->groups : "");
 
 	for (int i = 0; i < n && i < (int)sizeof(buf); i++)
 		h = (h ^ (uint8_t)buf[i]) * 0x100000001b3ull;
@@ -688,8 +693,10 @@ static int meet(struct rank *rk, const char *bind)
 		const uint8_t *b = all.data + all.off[r];
 
 		if (all.len[r] != sizeof(blob) || fp_get_u64(b) != fp_get_u64(blob)) {
-			say(rk->err, "rank %d was started with different options (pattern, sizes, "
-			    "iterations...) than rank %d", r, rk->rank);
+			say(rk->err,
+			    "rank %d was started with different options (pattern, sizes, "
+			    "iterations...) than rank %d",
+			    r, rk->rank);
 			ret = -EINVAL;
 			break;
 		}
@@ -777,8 +784,10 @@ static int make_run_dir(struct rank *rk)
 	for (int i = 1; mkdir(d->dir, 0755); i++) {
 		if (errno != EEXIST || cfg->output || i > 99) {
 			say(rk->err, "cannot create the result folder %s: %s%s", d->dir,
-			    strerror(errno), errno == EEXIST ? " (an existing run is never "
-			    "overwritten)" : "");
+			    strerror(errno),
+			    errno == EEXIST ? " (an existing run is never "
+					      "overwritten)"
+					    : "");
 			return -errno;
 		}
 		snprintf(d->dir, sizeof(d->dir), "%s/%s.%d", cfg->results_dir, d->run_id, i);
@@ -935,22 +944,99 @@ static void on_signal(int sig)
 	fp_stop = 1;
 }
 
+/*
+ * Pin this rank to one CPU: two busy-polling ranks that share a core, or migrate, measure
+ * the scheduler rather than the transport. The local rank picks the CPU.
+ */
+static int pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err)
+{
+	static const char *const envs[] = { "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
+					    "SLURM_LOCALID" };
+	const char *pin = cfg->pin ? cfg->pin : cfg->np > 0 ? "auto" : "none";
+	int64_t local = cfg->local_rank >= 0 ? cfg->local_rank : -1;
+	cpu_set_t allowed, one;
+	int cpu = -1, n = 0;
+
+	if (!strcmp(pin, "none"))
+		return 0;
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]) && local < 0; i++)
+		if (env_int(envs[i], &local))
+			local = -1;
+	if (local < 0)
+		local = rank;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return 0;
+	if (!strcmp(pin, "auto")) {
+		int64_t nlocal = cfg->np > 0 ? cfg->np : -1;
+
+		if (nlocal < 0 && env_int("OMPI_COMM_WORLD_LOCAL_SIZE", &nlocal))
+			nlocal = -1;
+		/* more ranks than CPUs here, or unknown: leave placement to the scheduler */
+		if (nlocal < 0 || nlocal > CPU_COUNT(&allowed) || local >= nlocal)
+			return 0;
+		for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+			if (CPU_ISSET(c, &allowed) && n++ == local)
+				cpu = c;
+	} else {
+		const char *p = pin;
+
+		for (int64_t i = 0; i <= local; i++) {
+			char *end;
+			long v = strtol(p, &end, 10);
+
+			if (end == p || v < 0 || v >= CPU_SETSIZE || (*end && *end != ',')) {
+				say(err, "--pin '%s': a CPU list like 0,2,4, or auto, or none",
+				    pin);
+				return -EINVAL;
+			}
+			cpu = (int)v;
+			if (!*end) {
+				if (i < local)
+					cpu = -1; /* the list is shorter than the local ranks */
+				break;
+			}
+			p = end + 1;
+		}
+		if (cpu < 0)
+			return 0;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (cpu >= 0 && sched_setaffinity(0, sizeof(one), &one)) {
+		say(err, "--pin: cannot pin rank %d to CPU %d: %s", rank, cpu, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token)
 {
 	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
 	struct fp_run_data data;
 	struct fp_pattern_opts po = {
-		.bidir = cfg->bidir, .alone = cfg->alone, .rotate = cfg->rotate,
-		.rounds = (int)cfg->rounds, .shift = (int)cfg->shift, .root = (int)cfg->root,
-		.seed = (uint64_t)cfg->seed, .groups = cfg->groups,
+		.bidir = cfg->bidir,
+		.alone = cfg->alone,
+		.rotate = cfg->rotate,
+		.rounds = (int)cfg->rounds,
+		.shift = (int)cfg->shift,
+		.root = (int)cfg->root,
+		.seed = (uint64_t)cfg->seed,
+		.groups = cfg->groups,
 	};
-	struct fp_rv_params rp = { .rank = rank, .size = size, .addr = cfg->rendezvous,
-				   .token = token, .timeout_ns = cfg->timeout_ns };
+	struct fp_rv_params rp = { .rank = rank,
+				   .size = size,
+				   .addr = cfg->rendezvous,
+				   .token = token,
+				   .timeout_ns = cfg->timeout_ns };
 	char why[256];
 	const char *bind;
 	int ret, status = 1;
 
 	memset(&data, 0, sizeof(data));
+	if (pin_cpu(cfg, rank, rk.err)) {
+		fprintf(stderr, "fabprobe: %s\n", rk.err);
+		return 2;
+	}
 	rk.pat = fp_pattern_find(cfg->pattern);
 	if (!rk.pat) {
 		fprintf(stderr, "fabprobe: unknown pattern '%s' (see fabprobe run --help)\n",
@@ -1006,11 +1092,17 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 	ret = meet(&rk, bind);
 	if (!ret) {
 		struct fp_engine_params ep = {
-			.rank = rank, .size = size, .bind = bind,
-			.token = fp_rv_token_digest(token), .poll = cfg->poll ? FP_POLL_EVENT
-									   : FP_POLL_BUSY,
-			.busy_poll_us = (int)cfg->busy_poll_us, .timeout_ns = cfg->timeout_ns,
-			.xctx = &rk, .allgather = rv_allgather_cb, .err = rk.err, .errlen = ERR_LEN,
+			.rank = rank,
+			.size = size,
+			.bind = bind,
+			.token = fp_rv_token_digest(token),
+			.poll = cfg->poll ? FP_POLL_EVENT : FP_POLL_BUSY,
+			.busy_poll_us = (int)cfg->busy_poll_us,
+			.timeout_ns = cfg->timeout_ns,
+			.xctx = &rk,
+			.allgather = rv_allgather_cb,
+			.err = rk.err,
+			.errlen = ERR_LEN,
 		};
 
 		ret = rk.ops.open(&ep, &rk.eng);
@@ -1028,7 +1120,8 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 		ret = run_sizes(&rk);
 	if (ret) {
 		fp_rv_abort(rk.rv, rk.err);
-		fprintf(stderr, "%sfabprobe: %s\n", rank == 0 && isatty(2) ? "\r\033[K" : "", rk.err);
+		fprintf(stderr, "%sfabprobe: %s\n", rank == 0 && isatty(2) ? "\r\033[K" : "",
+			rk.err);
 	}
 	status = ret ? 1 : 0;
 	if (rank == 0) {
@@ -1073,7 +1166,8 @@ static int run_local(struct fp_run_cfg *cfg, const char *token)
 	if (!(cfg->given >> fp_opts_index(fp_run_opts, "rendezvous") & 1)) {
 		/* a port the kernel just handed out is very likely free a moment later */
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(0x7f000001) };
 		socklen_t sl = sizeof(sa);
 
 		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
@@ -1097,6 +1191,7 @@ static int run_local(struct fp_run_cfg *cfg, const char *token)
 		if (pids[r] == 0) {
 			cfg->quiet = true;
 			cfg->format = 0;
+			cfg->local_rank = r;
 			_exit(fp_run_rank(cfg, r, (int)cfg->np, token));
 		}
 		if (pids[r] < 0) {
@@ -1106,6 +1201,7 @@ static int run_local(struct fp_run_cfg *cfg, const char *token)
 			break;
 		}
 	}
+	cfg->local_rank = 0;
 	ret = worst ? 1 : fp_run_rank(cfg, 0, (int)cfg->np, token);
 	for (int r = 1; r < cfg->np; r++) {
 		int st;
@@ -1132,7 +1228,8 @@ int fp_run(struct fp_run_cfg *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	if (cfg->np > 0) {
 		if (cfg->given >> fp_opts_index(fp_run_opts, "rank") & 1) {
-			fprintf(stderr, "fabprobe: --np starts every rank itself; do not give --rank\n");
+			fprintf(stderr,
+				"fabprobe: --np starts every rank itself; do not give --rank\n");
 			return 2;
 		}
 		job_token(cfg, token, sizeof(token));

@@ -80,6 +80,17 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 	return 0;
 }
 
+/* Patterns that know their size up front skip the doublings. */
+static int reserve(struct fp_sched *s, uint64_t flows, uint64_t entries)
+{
+	if (flows > UINT32_MAX || entries > UINT32_MAX)
+		return -E2BIG;
+	if (grow((void **)&s->flows, &s->cap_flows, (uint32_t)flows, sizeof(*s->flows)) ||
+	    grow((void **)&s->rflows, &s->cap_entries, (uint32_t)entries, sizeof(*s->rflows)))
+		return -ENOMEM;
+	return 0;
+}
+
 int fp_sched_round_begin(struct fp_sched *s, uint64_t seed, int root)
 {
 	if (s->nrounds + 2 > s->cap_rounds) {
@@ -274,7 +285,11 @@ static int b_stream(struct fp_sched *s, const struct fp_pattern_opts *o, char *e
 
 static int b_alltoall(struct fp_sched *s, const struct fp_pattern_opts *o, char *err, size_t el)
 {
-	int ret = fp_sched_round_begin(s, 0, -1);
+	uint64_t n = (uint64_t)s->n;
+	int ret = reserve(s, n * (n - 1), n * (n - 1));
+
+	if (!ret)
+		ret = fp_sched_round_begin(s, 0, -1);
 
 	(void)o;
 	(void)err;
@@ -295,7 +310,8 @@ static int b_alltoall(struct fp_sched *s, const struct fp_pattern_opts *o, char 
 static int b_pairs(struct fp_sched *s, const struct fp_pattern_opts *o, char *err, size_t el)
 {
 	int m = s->n % 2 ? s->n + 1 : s->n; /* m-1 is the bye when n is odd */
-	int ret = 0;
+	uint64_t n = (uint64_t)s->n;
+	int ret = reserve(s, n * (n - 1), n * (n - 1));
 
 	(void)err;
 	(void)el;
@@ -331,8 +347,7 @@ static int b_pairs(struct fp_sched *s, const struct fp_pattern_opts *o, char *er
 	return ret;
 }
 
-static int b_permutation(struct fp_sched *s, const struct fp_pattern_opts *o, char *err,
-			 size_t el)
+static int b_permutation(struct fp_sched *s, const struct fp_pattern_opts *o, char *err, size_t el)
 {
 	uint32_t *perm = malloc(sizeof(*perm) * (size_t)s->n);
 	int ret = 0;
@@ -410,8 +425,10 @@ static int b_bisection(struct fp_sched *s, const struct fp_pattern_opts *o, char
 			a[na++] = i;
 	}
 	if (!ret && (na != nb || !na)) {
-		say(err, el, "bisection: the groups have %d and %d ranks; they must be equal and "
-		    "non-empty", na, nb);
+		say(err, el,
+		    "bisection: the groups have %d and %d ranks; they must be equal and "
+		    "non-empty",
+		    na, nb);
 		ret = -EINVAL;
 	}
 	/* round r pairs a[i] with b[(i + r) % m]: a different partner across the cut each round */
@@ -429,8 +446,7 @@ static int b_bisection(struct fp_sched *s, const struct fp_pattern_opts *o, char
 	return ret;
 }
 
-static int b_fan(struct fp_sched *s, const struct fp_pattern_opts *o, bool in, char *err,
-		 size_t el)
+static int b_fan(struct fp_sched *s, const struct fp_pattern_opts *o, bool in, char *err, size_t el)
 {
 	int first = o->rotate ? 0 : o->root, last = o->rotate ? s->n - 1 : o->root, ret = 0;
 
@@ -463,8 +479,10 @@ static int b_ring(struct fp_sched *s, const struct fp_pattern_opts *o, char *err
 	int k = ((o->shift % s->n) + s->n) % s->n, ret;
 
 	if (!k) {
-		say(err, el, "--shift %d is a multiple of the %d ranks: every rank would send to "
-		    "itself", o->shift, s->n);
+		say(err, el,
+		    "--shift %d is a multiple of the %d ranks: every rank would send to "
+		    "itself",
+		    o->shift, s->n);
 		return -EINVAL;
 	}
 	ret = fp_sched_round_begin(s, 0, -1);
@@ -474,20 +492,20 @@ static int b_ring(struct fp_sched *s, const struct fp_pattern_opts *o, char *err
 }
 
 static const struct fp_pattern patterns[] = {
-	{ "pingpong", "latency between pairs 0-1, 2-3, ... (one-way = RTT/2)", FP_MEASURE_LAT,
-	  2, true, b_pingpong },
-	{ "stream", "bandwidth between pairs 0->1, 2->3, ... (--bidir: both ways)",
-	  FP_MEASURE_BW, 2, true, b_stream },
-	{ "alltoall", "every rank to every other at once (nccl-tests alltoall)", FP_MEASURE_BW,
-	  2, false, b_alltoall },
+	{ "pingpong", "latency between pairs 0-1, 2-3, ... (one-way = RTT/2)", FP_MEASURE_LAT, 2,
+	  true, b_pingpong },
+	{ "stream", "bandwidth between pairs 0->1, 2->3, ... (--bidir: both ways)", FP_MEASURE_BW,
+	  2, true, b_stream },
+	{ "alltoall", "every rank to every other at once (nccl-tests alltoall)", FP_MEASURE_BW, 2,
+	  false, b_alltoall },
 	{ "pairs", "all pairs in n-1 rounds of disjoint pairs; bandwidth and latency matrices",
 	  FP_MEASURE_BW | FP_MEASURE_LAT, 2, false, b_pairs },
 	{ "permutation", "random derangements, one per round (ECMP collisions in a Clos)",
 	  FP_MEASURE_BW, 2, false, b_permutation },
-	{ "bisection", "each rank paired across a cut between two groups", FP_MEASURE_BW, 2,
-	  false, b_bisection },
-	{ "incast", "n-1 ranks to one root (--rotate: every root in turn)", FP_MEASURE_BW, 2,
-	  false, b_incast },
+	{ "bisection", "each rank paired across a cut between two groups", FP_MEASURE_BW, 2, false,
+	  b_bisection },
+	{ "incast", "n-1 ranks to one root (--rotate: every root in turn)", FP_MEASURE_BW, 2, false,
+	  b_incast },
 	{ "broadcast", "one root to n-1 ranks (--rotate: every root in turn)", FP_MEASURE_BW, 2,
 	  false, b_broadcast },
 	{ "ring", "rank i to rank i+K (--shift K)", FP_MEASURE_BW, 2, false, b_ring },
@@ -526,7 +544,8 @@ int fp_sched_build(struct fp_sched *s, const struct fp_pattern *p, int n,
 	}
 	ret = p->build(s, o, err, errlen);
 	if (ret == -ENOMEM)
-		say(err, errlen, "%s: out of memory building the schedule for %d ranks", p->name, n);
+		say(err, errlen, "%s: out of memory building the schedule for %d ranks", p->name,
+		    n);
 	else if (ret == -EINVAL && !*err)
 		say(err, errlen, "%s: invalid options for %d ranks", p->name, n);
 	return ret;

@@ -29,7 +29,7 @@ struct fp_sched {
 	uint32_t nrounds, cap_rounds;
 	uint32_t *rstart; /* round r is rflows[rstart[r] .. rstart[r+1]) */
 	uint64_t *rseed;  /* the seed that drew round r, 0 where none */
-	int32_t *rroot;   /* incast/broadcast root of round r, -1 where none */
+	int32_t *rroot;	  /* incast/broadcast root of round r, -1 where none */
 	uint32_t nentries, cap_entries;
 	uint32_t *rflows;
 	/* (src, dst) -> flow id, for patterns that repeat a pair across rounds */
@@ -38,13 +38,13 @@ struct fp_sched {
 };
 
 struct fp_pattern_opts {
-	bool bidir;         /* stream, bisection: both directions at once */
-	bool alone;         /* pairs: one pair per round, measured alone */
-	bool rotate;        /* incast, broadcast: every rank takes a turn as root */
-	int rounds;         /* permutation, bisection: how many rounds */
-	int shift;          /* ring: rank -> rank + shift */
-	int root;           /* incast, broadcast */
-	uint64_t seed;      /* permutation: round r uses seed + r */
+	bool bidir;	    /* stream, bisection: both directions at once */
+	bool alone;	    /* pairs: one pair per round, measured alone */
+	bool rotate;	    /* incast, broadcast: every rank takes a turn as root */
+	int rounds;	    /* permutation, bisection: how many rounds */
+	int shift;	    /* ring: rank -> rank + shift */
+	int root;	    /* incast, broadcast */
+	uint64_t seed;	    /* permutation: round r uses seed + r */
 	const char *groups; /* bisection: a group label per rank, "a,a,b,b"; NULL: by rank */
 };
 
@@ -54,8 +54,7 @@ struct fp_pattern {
 	unsigned measure;
 	int min_ranks;
 	bool even_ranks;
-	int (*build)(struct fp_sched *s, const struct fp_pattern_opts *o, char *err,
-		     size_t errlen);
+	int (*build)(struct fp_sched *s, const struct fp_pattern_opts *o, char *err, size_t errlen);
 };
 
 const struct fp_pattern *fp_patterns(unsigned *n);

@@ -12,9 +12,9 @@
 #include <time.h>
 
 struct fp_clock {
-	bool tsc;           /* ticks are TSC cycles, else nanoseconds */
+	bool tsc;	    /* ticks are TSC cycles, else nanoseconds */
 	double ns_per_tick; /* 1.0 for clock_gettime */
-	double hz;          /* ticks per second */
+	double hz;	    /* ticks per second */
 	char source[64];    /* recorded in run.json */
 };
 

@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #define FP_HIST_SUB_BITS  7
-#define FP_HIST_LINEAR    (2u << FP_HIST_SUB_BITS) /* 256 exact buckets */
-#define FP_HIST_BUCKETS   ((64 - FP_HIST_SUB_BITS + 1) << FP_HIST_SUB_BITS)
+#define FP_HIST_LINEAR	  (2u << FP_HIST_SUB_BITS) /* 256 exact buckets */
+#define FP_HIST_BUCKETS	  ((64 - FP_HIST_SUB_BITS + 1) << FP_HIST_SUB_BITS)
 #define FP_HIST_REL_ERROR (1.0 / 256.0)
 
 struct fp_hist {
@@ -40,7 +40,8 @@ static inline unsigned fp_hist_index(uint64_t v)
 	if (v < FP_HIST_LINEAR)
 		return (unsigned)v;
 	e = 63u - (unsigned)__builtin_clzll(v);
-	return ((e - FP_HIST_SUB_BITS) << FP_HIST_SUB_BITS) + (unsigned)(v >> (e - FP_HIST_SUB_BITS));
+	return ((e - FP_HIST_SUB_BITS) << FP_HIST_SUB_BITS) +
+	       (unsigned)(v >> (e - FP_HIST_SUB_BITS));
 }
 
 static inline void fp_hist_add(struct fp_hist *h, uint64_t v)

@@ -36,8 +36,8 @@ static int choice_index(const char *choices, const char *v)
 	return -1;
 }
 
-static int set_value(const struct fp_opt *o, void *cfg, const char *v, const char *from,
-		     char *err, size_t errlen)
+static int set_value(const struct fp_opt *o, void *cfg, const char *v, const char *from, char *err,
+		     size_t errlen)
 {
 	char *field = (char *)cfg + o->off;
 	int64_t i;
@@ -126,15 +126,16 @@ int fp_opts_index(const struct fp_opt *tab, const char *name)
 }
 
 int fp_opts_parse(const struct fp_opt *tab, void *cfg, int argc, char *const *argv,
-		  const char **pos, int maxpos, int *npos, uint64_t *given, char *err, size_t errlen)
+		  const char **pos, int maxpos, int *npos, uint64_t *given, char *err,
+		  size_t errlen)
 {
 	uint64_t seen = 0;
 	int np = 0, ret;
 	bool only_pos = false;
 
 	for (int i = 0; tab[i].name; i++) {
-		if (tab[i].def && (ret = set_value(&tab[i], cfg, tab[i].def, " (default)", err,
-						   errlen)))
+		if (tab[i].def &&
+		    (ret = set_value(&tab[i], cfg, tab[i].def, " (default)", err, errlen)))
 			return ret;
 	}
 	for (int i = 0; tab[i].name; i++) {
@@ -177,8 +178,7 @@ int fp_opts_parse(const struct fp_opt *tab, void *cfg, int argc, char *const *ar
 			say(err, errlen, "unknown option '--%.40s...'", arg);
 			return -EINVAL;
 		}
-		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg),
-			 arg);
+		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
 		idx = fp_opts_index(tab, name);
 		if (idx < 0 && !strncmp(name, "no-", 3)) {
 			idx = fp_opts_index(tab, name + 3);

@@ -14,13 +14,13 @@
 #include "units.h"
 
 enum fp_opt_type {
-	FP_OPT_BOOL,     /* bool; "--x" sets, "--no-x" clears */
-	FP_OPT_INT,      /* int64_t within [min, max] */
-	FP_OPT_SIZE,     /* uint64_t bytes within [min, max] */
-	FP_OPT_SIZES,    /* struct fp_sizes */
+	FP_OPT_BOOL,	 /* bool; "--x" sets, "--no-x" clears */
+	FP_OPT_INT,	 /* int64_t within [min, max] */
+	FP_OPT_SIZE,	 /* uint64_t bytes within [min, max] */
+	FP_OPT_SIZES,	 /* struct fp_sizes */
 	FP_OPT_DURATION, /* uint64_t ns within [min, max] */
-	FP_OPT_STRING,   /* const char * */
-	FP_OPT_CHOICE,   /* int: index into choices "a|b|c" */
+	FP_OPT_STRING,	 /* const char * */
+	FP_OPT_CHOICE,	 /* int: index into choices "a|b|c" */
 };
 
 struct fp_sizes {
@@ -40,7 +40,10 @@ struct fp_opt {
 	const char *help;
 };
 
-#define FP_OPT_END { NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL }
+#define FP_OPT_END                                                                                 \
+	{                                                                                          \
+		NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL                                     \
+	}
 
 /*
  * Parse argv[0..argc) (no program or subcommand name). Defaults apply first, then the
@@ -49,7 +52,8 @@ struct fp_opt {
  * one-line message in err.
  */
 int fp_opts_parse(const struct fp_opt *tab, void *cfg, int argc, char *const *argv,
-		  const char **pos, int maxpos, int *npos, uint64_t *given, char *err, size_t errlen);
+		  const char **pos, int maxpos, int *npos, uint64_t *given, char *err,
+		  size_t errlen);
 int fp_opts_index(const struct fp_opt *tab, const char *name);
 void fp_opts_help(FILE *f, const struct fp_opt *tab);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "series.h"
 
+#include <math.h>
 #include <string.h>
 
 void fp_series_start(struct fp_series *s, uint64_t now, uint64_t interval)
@@ -47,6 +48,7 @@ void fp_series_stats(const struct fp_series *s, uint64_t bytes, uint64_t elapsed
 {
 	double secs = elapsed ? (double)elapsed / hz : 0;
 	double ivs = (double)s->interval / hz;
+	uint64_t closed = (uint64_t)s->n * s->interval;
 
 	memset(out, 0, sizeof(*out));
 	out->avg = secs > 0 ? (double)bytes / secs : 0;
@@ -56,13 +58,22 @@ void fp_series_stats(const struct fp_series *s, uint64_t bytes, uint64_t elapsed
 		out->min = out->peak = out->avg;
 		return;
 	}
-	out->min = out->peak = (double)s->slot[0] / ivs;
-	for (unsigned i = 1; i < s->n; i++) {
-		double r = (double)s->slot[i] / ivs;
+	/*
+	 * The open slot at the end joins the last closed one, so every moment of the window is
+	 * in exactly one interval, each at least one interval long: min <= avg <= peak holds,
+	 * and a sliver at the end cannot fake a peak.
+	 */
+	out->min = INFINITY;
+	for (unsigned i = 0; i < s->n; i++) {
+		double b = (double)s->slot[i], t = ivs;
 
-		if (r < out->min)
-			out->min = r;
-		if (r > out->peak)
-			out->peak = r;
+		if (i == s->n - 1 && elapsed > closed && bytes >= s->mark) {
+			b += (double)(bytes - s->mark);
+			t += (double)(elapsed - closed) / hz;
+		}
+		if (b / t < out->min)
+			out->min = b / t;
+		if (b / t > out->peak)
+			out->peak = b / t;
 	}
 }

@@ -12,11 +12,11 @@
 #define FP_SERIES_SLOTS 512
 
 struct fp_series {
-	uint64_t t0;        /* ticks at the start of slot 0 */
-	uint64_t interval;  /* ticks per slot */
-	uint64_t next;      /* ticks at which the current slot closes */
-	uint64_t mark;      /* byte count at the start of the current slot */
-	unsigned n;         /* closed slots */
+	uint64_t t0;	   /* ticks at the start of slot 0 */
+	uint64_t interval; /* ticks per slot */
+	uint64_t next;	   /* ticks at which the current slot closes */
+	uint64_t mark;	   /* byte count at the start of the current slot */
+	unsigned n;	   /* closed slots */
 	uint64_t slot[FP_SERIES_SLOTS];
 };
 

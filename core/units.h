@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FP_MAX_SIZES    64
+#define FP_MAX_SIZES	64
 #define FP_MAX_MSG_SIZE (1ull << 30)
 
 /* "4K", "1M", "64": a size in bytes with an optional K/M/G (binary) suffix. */

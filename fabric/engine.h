@@ -45,14 +45,14 @@ enum fp_poll_mode { FP_POLL_BUSY, FP_POLL_EVENT };
 
 struct fp_engine_params {
 	int rank, size;
-	const char *bind;     /* local data-plane address; NULL: the rendezvous-facing one */
-	uint64_t token;       /* job token digest: data connections carry it too */
+	const char *bind; /* local data-plane address; NULL: the rendezvous-facing one */
+	uint64_t token;	  /* job token digest: data connections carry it too */
 	enum fp_poll_mode poll;
-	int busy_poll_us;     /* sockets: SO_BUSY_POLL */
-	uint64_t timeout_ns;  /* set-up waits */
+	int busy_poll_us;    /* sockets: SO_BUSY_POLL */
+	uint64_t timeout_ns; /* set-up waits */
 	void *xctx;
 	fp_allgather_fn allgather;
-	char *err;            /* one line on failure */
+	char *err; /* one line on failure */
 	size_t errlen;
 };
 

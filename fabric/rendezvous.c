@@ -24,7 +24,7 @@ struct fp_rv {
 	uint64_t token;
 	uint64_t timeout_ns;
 	uint32_t seq;
-	int fd;   /* rank > 0: to rank 0 */
+	int fd;	  /* rank > 0: to rank 0 */
 	int *fds; /* rank 0: fds[r], r >= 1 */
 	char addr[256];
 	char local_ip[INET6_ADDRSTRLEN];
@@ -139,8 +139,12 @@ static int read_full(int fd, void *buf, size_t len, uint64_t deadline)
 static int send_msg(struct fp_rv *rv, int fd, uint16_t type, const void *payload, size_t len,
 		    uint64_t deadline)
 {
-	struct fp_rv_hdr h = { .type = type, .rank = (uint32_t)rv->rank, .size = (uint32_t)rv->size,
-			       .seq = rv->seq, .len = (uint32_t)len, .token = rv->token };
+	struct fp_rv_hdr h = { .type = type,
+			       .rank = (uint32_t)rv->rank,
+			       .size = (uint32_t)rv->size,
+			       .seq = rv->seq,
+			       .len = (uint32_t)len,
+			       .token = rv->token };
 	uint8_t hdr[FP_RV_HDR_LEN];
 	int ret;
 
@@ -227,7 +231,8 @@ static void tune(int fd)
 static int resolve(const char *addr, bool passive, struct addrinfo **res, char *err, size_t errlen)
 {
 	char host[256], port[16];
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = passive ? AI_PASSIVE : 0 };
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = passive ? AI_PASSIVE : 0 };
 	int ret;
 
 	if (fp_rv_split_addr(addr, host, sizeof(host), port, sizeof(port))) {
@@ -306,16 +311,18 @@ static int serve_hellos(struct fp_rv *rv, int lfd, uint64_t deadline, char *err,
 				if (rv->fds[k] < 0)
 					o += (size_t)snprintf(missing + o, sizeof(missing) - o,
 							      "%s%d", o ? "," : "", k);
-			say(err, errlen, "rendezvous %s: %d of %d ranks joined; missing rank%s %s "
-			    "within the timeout", rv->addr, joined, rv->size,
-			    rv->size - joined > 1 ? "s" : "", missing);
+			say(err, errlen,
+			    "rendezvous %s: %d of %d ranks joined; missing rank%s %s "
+			    "within the timeout",
+			    rv->addr, joined, rv->size, rv->size - joined > 1 ? "s" : "", missing);
 			return -ETIMEDOUT;
 		}
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (ss.ss_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, peer, sizeof(peer));
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, peer,
+				  sizeof(peer));
 		else if (ss.ss_family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, peer,
 				  sizeof(peer));
@@ -335,14 +342,18 @@ static int serve_hellos(struct fp_rv *rv, int lfd, uint64_t deadline, char *err,
 			continue;
 		}
 		if ((int)h.size != rv->size || h.rank == 0) {
-			say(err, errlen, "rendezvous: %s says it is rank %u of %u, but this job has "
-			    "%d ranks and rank 0 is here", peer, h.rank, h.size, rv->size);
+			say(err, errlen,
+			    "rendezvous: %s says it is rank %u of %u, but this job has "
+			    "%d ranks and rank 0 is here",
+			    peer, h.rank, h.size, rv->size);
 			close(fd);
 			return -EINVAL;
 		}
 		if (rv->fds[h.rank] >= 0) {
-			say(err, errlen, "rendezvous: rank %u joined twice (again from %s): two "
-			    "processes were given the same rank", h.rank, peer);
+			say(err, errlen,
+			    "rendezvous: rank %u joined twice (again from %s): two "
+			    "processes were given the same rank",
+			    h.rank, peer);
 			close(fd);
 			return -EEXIST;
 		}
@@ -390,8 +401,9 @@ static int client_connect(struct fp_rv *rv, uint64_t deadline, char *err, size_t
 		if (fp_mono_ns() >= deadline) {
 			if (res)
 				freeaddrinfo(res);
-			say(err, errlen, "rank %d cannot reach rendezvous %s within the timeout: %s",
-			    rv->rank, rv->addr, strerror(last));
+			say(err, errlen,
+			    "rank %d cannot reach rendezvous %s within the timeout: %s", rv->rank,
+			    rv->addr, strerror(last));
 			return -ETIMEDOUT;
 		}
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
@@ -418,8 +430,10 @@ static int client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t e
 		say(err, errlen, "rank %d: rendezvous %s refused us: wrong job token", rv->rank,
 		    rv->addr);
 	} else if (ret == -ECONNRESET) {
-		say(err, errlen, "rank %d: rendezvous %s closed the connection during hello "
-		    "(wrong token, duplicate rank or another job?)", rv->rank, rv->addr);
+		say(err, errlen,
+		    "rank %d: rendezvous %s closed the connection during hello "
+		    "(wrong token, duplicate rank or another job?)",
+		    rv->rank, rv->addr);
 	} else if (ret) {
 		say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr, why(ret));
 	} else if (h.type == FP_RV_ERROR) {
@@ -530,8 +544,8 @@ struct slot {
 };
 
 /* Rank 0 reads one message from every other rank, from whichever is ready first. */
-static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t deadline,
-		   char *err, size_t errlen)
+static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t deadline, char *err,
+		   size_t errlen)
 {
 	struct pollfd *pfd = calloc((size_t)rv->size, sizeof(*pfd));
 	int *who = calloc((size_t)rv->size, sizeof(*who));
@@ -562,8 +576,8 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 			for (int i = 0; i < n && o < sizeof(late) - 16; i++)
 				o += (size_t)snprintf(late + o, sizeof(late) - o, "%s%d",
 						      o ? "," : "", who[i]);
-			say(err, errlen, "%s: rank%s %s did not arrive within the timeout",
-			    what, n > 1 ? "s" : "", late);
+			say(err, errlen, "%s: rank%s %s did not arrive within the timeout", what,
+			    n > 1 ? "s" : "", late);
 			ret = -ETIMEDOUT;
 			goto out;
 		}
@@ -584,8 +598,10 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 			if (got < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
 			if (got <= 0) {
-				say(err, errlen, "%s: rank %d closed its rendezvous connection "
-				    "(died or was killed)", what, k);
+				say(err, errlen,
+				    "%s: rank %d closed its rendezvous connection "
+				    "(died or was killed)",
+				    what, k);
 				ret = -ECONNRESET;
 				goto out;
 			}
@@ -596,8 +612,8 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 				if (!ret && (int)sl->h.rank != k)
 					ret = -ERANGE;
 				if (ret) {
-					say(err, errlen, "%s: bad message from rank %d: %s", what, k,
-					    why(ret));
+					say(err, errlen, "%s: bad message from rank %d: %s", what,
+					    k, why(ret));
 					goto out;
 				}
 				sl->data = malloc(sl->h.len + 1);
@@ -614,9 +630,11 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 					goto out;
 				}
 				if (sl->h.type != FP_RV_CONTRIB || sl->h.seq != rv->seq) {
-					say(err, errlen, "%s: rank %d is out of step (%s #%u, "
-					    "expected contribution #%u)", what, k,
-					    fp_rv_type_name(sl->h.type), sl->h.seq, rv->seq);
+					say(err, errlen,
+					    "%s: rank %d is out of step (%s #%u, "
+					    "expected contribution #%u)",
+					    what, k, fp_rv_type_name(sl->h.type), sl->h.seq,
+					    rv->seq);
 					ret = -EPROTO;
 					goto out;
 				}
@@ -631,8 +649,8 @@ out:
 	return ret;
 }
 
-static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t len,
-		    bool to_all, struct fp_rv_blobs *out, char *err, size_t errlen)
+static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t len, bool to_all,
+		    struct fp_rv_blobs *out, char *err, size_t errlen)
 {
 	uint64_t deadline = fp_mono_ns() + rv->timeout_ns;
 	struct slot *s = NULL;
@@ -652,8 +670,10 @@ static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t
 		if (!ret)
 			ret = recv_msg(rv, rv->fd, FP_RV_MAX_PAYLOAD, &h, &pl, deadline);
 		if (ret == -ECONNRESET || ret == -EPIPE) {
-			say(err, errlen, "%s: rank 0 (the rendezvous) is gone: it died or ended "
-			    "the job", what);
+			say(err, errlen,
+			    "%s: rank 0 (the rendezvous) is gone: it died or ended "
+			    "the job",
+			    what);
 		} else if (ret) {
 			say(err, errlen, "%s: waiting for rank 0: %s", what, why(ret));
 		} else if (h.type == FP_RV_ERROR) {

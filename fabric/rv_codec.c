@@ -108,8 +108,8 @@ bad:
 
 const char *fp_rv_type_name(uint16_t type)
 {
-	static const char *const names[] = { "?", "hello", "welcome", "contribution", "result",
-					     "error" };
+	static const char *const names[] = { "?",      "hello", "welcome", "contribution",
+					     "result", "error" };
 
 	return type < FP_RV_TYPE_MAX ? names[type] : "?";
 }

@@ -15,19 +15,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FP_RV_MAGIC       0x56525046u /* "FPRV" */
-#define FP_RV_VERSION     1
-#define FP_RV_HDR_LEN     32
+#define FP_RV_MAGIC	  0x56525046u /* "FPRV" */
+#define FP_RV_VERSION	  1
+#define FP_RV_HDR_LEN	  32
 #define FP_RV_MAX_PAYLOAD (16u << 20)
-#define FP_RV_MAX_BLOB    (1u << 20) /* one rank's contribution to a collective */
-#define FP_RV_MAX_RANKS   65536
+#define FP_RV_MAX_BLOB	  (1u << 20) /* one rank's contribution to a collective */
+#define FP_RV_MAX_RANKS	  65536
 
 enum fp_rv_type {
 	FP_RV_HELLO = 1, /* payload: none */
-	FP_RV_WELCOME,   /* payload: none */
-	FP_RV_CONTRIB,   /* a rank's blob for collective seq */
-	FP_RV_RESULT,    /* rank 0's answer: all blobs (allgather) or none (gather, barrier) */
-	FP_RV_ERROR,     /* payload: text; the job ends */
+	FP_RV_WELCOME,	 /* payload: none */
+	FP_RV_CONTRIB,	 /* a rank's blob for collective seq */
+	FP_RV_RESULT,	 /* rank 0's answer: all blobs (allgather) or none (gather, barrier) */
+	FP_RV_ERROR,	 /* payload: text; the job ends */
 	FP_RV_TYPE_MAX,
 };
 
@@ -50,9 +50,9 @@ int fp_rv_hdr_decode(const uint8_t *buf, size_t len, uint64_t token, uint32_t ma
 /* An allgather result: for each rank in order, u32 length then the bytes. */
 struct fp_rv_blobs {
 	uint32_t n;
-	uint8_t *data;    /* owned */
-	uint32_t *off;    /* owned, n entries */
-	uint32_t *len;    /* owned, n entries */
+	uint8_t *data; /* owned */
+	uint32_t *off; /* owned, n entries */
+	uint32_t *len; /* owned, n entries */
 };
 
 int fp_rv_blobs_parse(const uint8_t *buf, size_t len, uint32_t n, struct fp_rv_blobs *out);

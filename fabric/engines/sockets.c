@@ -29,7 +29,7 @@
 
 #define HELLO_MAGIC 0x43445046u /* "FPDC" */
 #define HELLO_LEN   20
-#define MAX_IOV     64
+#define MAX_IOV	    64
 
 struct fp_conn {
 	int fd;
@@ -144,8 +144,10 @@ static int publish(struct fp_engine *e, const struct fp_engine_params *p)
 		if (!all.len[r] || all.len[r] > 64 || b[all.len[r] - 1] ||
 		    sscanf(b, "%47s %d", rip, &rport) != 2 ||
 		    to_sockaddr(rip, rport, &e->peer[r], &e->peerlen[r]) || !rport) {
-			snprintf(e->err, e->errlen, "sockets: rank %d published a malformed "
-				 "address", r);
+			snprintf(e->err, e->errlen,
+				 "sockets: rank %d published a malformed "
+				 "address",
+				 r);
 			fp_rv_blobs_free(&all);
 			return -EBADMSG;
 		}
@@ -254,8 +256,10 @@ static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(c->fd, (struct sockaddr *)&e->peer[f->dst], e->peerlen[f->dst])) {
 		ret = -errno;
-		snprintf(e->err, e->errlen, "sockets: flow %u: rank %d cannot connect to rank %d: "
-			 "%s", f->id, f->src, f->dst, strerror(errno));
+		snprintf(e->err, e->errlen,
+			 "sockets: flow %u: rank %d cannot connect to rank %d: "
+			 "%s",
+			 f->id, f->src, f->dst, strerror(errno));
 		return ret;
 	}
 	fp_put_u32(hello, HELLO_MAGIC);
@@ -308,8 +312,10 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			snprintf(e->err, e->errlen, "sockets: rank %d still waits for %u incoming "
-				 "flow%s after the timeout", e->rank, expect, expect > 1 ? "s" : "");
+			snprintf(e->err, e->errlen,
+				 "sockets: rank %d still waits for %u incoming "
+				 "flow%s after the timeout",
+				 e->rank, expect, expect > 1 ? "s" : "");
 			return -ETIMEDOUT;
 		}
 		fd = accept4(e->lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -325,8 +331,10 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 		if (fp_get_u32(hello) != HELLO_MAGIC || fp_get_u64(hello + 12) != e->token ||
 		    id >= n || flows[id].dst != e->rank || (uint32_t)flows[id].src != src ||
 		    !conns[id] || conns[id]->fd >= 0) {
-			fprintf(stderr, "fabprobe: rank %d: refused a data connection that is not "
-				"an expected flow of this job\n", e->rank);
+			fprintf(stderr,
+				"fabprobe: rank %d: refused a data connection that is not "
+				"an expected flow of this job\n",
+				e->rank);
 			close(fd);
 			continue;
 		}

@@ -1,0 +1,1 @@
+skip "written with the patterns issue"

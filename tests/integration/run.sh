@@ -1,0 +1,23 @@
+#!/bin/bash
+# Integration test entry: run.sh NAME FABPROBE. Each NAME.sh uses the helpers below.
+# Exit 0 pass, 1 fail, 77 skip (with the reason printed).
+set -u
+name=$1
+FABPROBE=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+export FABPROBE HERE
+TMP=$(mktemp -d /tmp/fabprobe-it.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+ok() { echo "ok - $*"; }
+# check DIR [check_run.py options]: the result folder is valid and its numbers are sane
+check() { python3 "$HERE/check_run.py" "$@" || fail "result check: $*"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$HERE/$name.sh"

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The rendezvous: its codec on malformed, truncated, oversized, wrong-token and out-of-range
+ * headers, and the live protocol between forked ranks on loopback: allgather, gather,
+ * a wrong token, a duplicate rank, a missing rank, a rank that dies, garbage from a stranger.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../core/clock.h"
+#include "../../core/wire.h"
+#include "../../fabric/rendezvous.h"
+#include "t.h"
+
+#define MS 1000000ull
+
+static char addr[64];
+
+static void new_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	close(fd);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(sa.sin_port));
+}
+
+static int open_rank(int rank, int size, const char *token, uint64_t timeout, struct fp_rv **rv,
+		     char *err)
+{
+	struct fp_rv_params p = {
+		.rank = rank, .size = size, .addr = addr, .token = token, .timeout_ns = timeout
+	};
+
+	return fp_rv_open(&p, rv, err, 256);
+}
+
+/* A child rank: open, allgather its rank as text, gather, barrier; exit 0 when all is right. */
+static int child(int rank, int size)
+{
+	struct fp_rv *rv;
+	struct fp_rv_blobs b = { 0 };
+	char err[256], mine[32];
+	int ret;
+
+	if (open_rank(rank, size, "job", 5000 * MS, &rv, err))
+		return 10;
+	snprintf(mine, sizeof(mine), "rank-%d", rank);
+	ret = fp_rv_allgather(rv, "t", mine, strlen(mine) + 1, &b, err, sizeof(err));
+	if (ret || b.n != (uint32_t)size)
+		return 11;
+	for (int r = 0; r < size; r++) {
+		snprintf(mine, sizeof(mine), "rank-%d", r);
+		if (strcmp((char *)b.data + b.off[r], mine))
+			return 12;
+	}
+	fp_rv_blobs_free(&b);
+	if (fp_rv_gather(rv, "g", "x", 1, NULL, err, sizeof(err)))
+		return 13;
+	if (fp_rv_barrier(rv, "b", err, sizeof(err)))
+		return 14;
+	fp_rv_close(rv);
+	return 0;
+}
+
+static int wait_child(pid_t p)
+{
+	int st;
+
+	if (waitpid(p, &st, 0) != p)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void test_codec(void)
+{
+	uint8_t buf[FP_RV_HDR_LEN];
+	struct fp_rv_hdr h = { .type = FP_RV_CONTRIB,
+			       .rank = 2,
+			       .size = 4,
+			       .seq = 9,
+			       .len = 100,
+			       .token = fp_rv_token_digest("a") },
+			 o;
+	struct fp_rv_blobs b;
+	uint8_t blob[32];
+
+	fp_rv_hdr_encode(&h, buf);
+	CHECK(!fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) && o.rank == 2 && o.seq == 9 &&
+		      o.len == 100,
+	      "roundtrip");
+	CHECK(fp_rv_hdr_decode(buf, 31, h.token, 1000, &o) == -EBADMSG, "truncated");
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), fp_rv_token_digest("b"), 1000, &o) == -EACCES,
+	      "wrong token");
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 99, &o) == -EMSGSIZE, "oversized");
+	CHECK(fp_rv_token_digest("a") != fp_rv_token_digest("b"), "digests differ");
+	buf[0] ^= 1;
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) == -EPROTO, "magic");
+	buf[0] ^= 1;
+	fp_put_u16(buf + 6, 77);
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) == -EPROTO, "type");
+	fp_put_u16(buf + 6, FP_RV_HELLO);
+	fp_put_u32(buf + 8, 4);
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) == -ERANGE, "rank >= size");
+	fp_put_u32(buf + 8, 0);
+	fp_put_u32(buf + 12, 0);
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) == -ERANGE, "size 0");
+
+	/* blobs: [len][bytes] per rank, exactly */
+	fp_put_u32(blob, 2);
+	memcpy(blob + 4, "hi", 2);
+	fp_put_u32(blob + 6, 0);
+	CHECK(!fp_rv_blobs_parse(blob, 10, 2, &b) && b.len[0] == 2 && b.len[1] == 0, "blobs");
+	fp_rv_blobs_free(&b);
+	CHECK(fp_rv_blobs_parse(blob, 9, 2, &b) == -EBADMSG, "blobs truncated");
+	CHECK(fp_rv_blobs_parse(blob, 10, 3, &b) == -EBADMSG, "blobs missing rank");
+	CHECK(fp_rv_blobs_parse(blob, 10, 1, &b) == -EBADMSG, "blobs trailing bytes");
+	fp_put_u32(blob, 0xfffffff0u);
+	CHECK(fp_rv_blobs_parse(blob, 10, 2, &b) == -EBADMSG, "blobs hostile length");
+
+	{
+		char h2[64], p2[16];
+
+		CHECK(!fp_rv_split_addr("10.0.0.1:99", h2, sizeof(h2), p2, sizeof(p2)) &&
+			      !strcmp(h2, "10.0.0.1") && !strcmp(p2, "99"),
+		      "split v4");
+		CHECK(!fp_rv_split_addr("[::1]:5", h2, sizeof(h2), p2, sizeof(p2)) &&
+			      !strcmp(h2, "::1"),
+		      "split v6");
+		CHECK(fp_rv_split_addr("host", h2, sizeof(h2), p2, sizeof(p2)), "no port");
+		CHECK(fp_rv_split_addr("host:99999", h2, sizeof(h2), p2, sizeof(p2)), "port range");
+		CHECK(fp_rv_split_addr("host:abc", h2, sizeof(h2), p2, sizeof(p2)), "port digits");
+	}
+}
+
+static void test_allgather(int size)
+{
+	pid_t kids[16];
+	int rc;
+
+	new_port();
+	for (int r = 1; r < size; r++) {
+		kids[r] = fork();
+		if (!kids[r])
+			_exit(child(r, size));
+	}
+	rc = child(0, size);
+	CHECK(rc == 0, "rank 0 of %d: %d", size, rc);
+	for (int r = 1; r < size; r++) {
+		rc = wait_child(kids[r]);
+		CHECK(rc == 0, "rank %d of %d exited %d", r, size, rc);
+	}
+}
+
+static void test_wrong_token(void)
+{
+	struct fp_rv *rv;
+	char err[256];
+	pid_t k;
+	int ret, rc;
+
+	new_port();
+	k = fork();
+	if (!k) {
+		int r = open_rank(1, 2, "other-job", 3000 * MS, &rv, err);
+
+		_exit(r && strstr(err, "wrong job token") ? 0 : 1);
+	}
+	ret = open_rank(0, 2, "job", 1500 * MS, &rv, err);
+	CHECK(ret == -ETIMEDOUT && strstr(err, "missing rank 1"), "rank 0: %d %s", ret, err);
+	rc = wait_child(k);
+	CHECK(rc == 0, "the stranger was told: %d", rc);
+}
+
+static void test_duplicate(void)
+{
+	struct fp_rv *rv;
+	char err[256];
+	pid_t k[2];
+	int ret;
+
+	new_port();
+	for (int i = 0; i < 2; i++) {
+		k[i] = fork();
+		if (!k[i])
+			_exit(open_rank(1, 3, "job", 3000 * MS, &rv, err) ? 0 : 1);
+	}
+	ret = open_rank(0, 3, "job", 3000 * MS, &rv, err);
+	CHECK(ret == -EEXIST && strstr(err, "rank 1 joined twice"), "duplicate: %d %s", ret, err);
+	for (int i = 0; i < 2; i++)
+		CHECK(wait_child(k[i]) == 0, "duplicate rank %d ended with an error", i);
+}
+
+static void test_unreachable(void)
+{
+	struct fp_rv *rv;
+	char err[256];
+	uint64_t t0 = fp_mono_ns();
+	int ret;
+
+	new_port(); /* nothing listens there */
+	ret = open_rank(1, 2, "job", 500 * MS, &rv, err);
+	CHECK(ret == -ETIMEDOUT && strstr(err, "cannot reach rendezvous"), "unreachable: %s", err);
+	CHECK(fp_mono_ns() - t0 < 5000 * MS, "gave up within the timeout");
+	snprintf(addr, sizeof(addr), "not-an-address");
+	ret = open_rank(1, 2, "job", 500 * MS, &rv, err);
+	CHECK(ret == -EINVAL && strstr(err, "HOST:PORT"), "malformed address: %s", err);
+}
+
+static void test_dead_peer(void)
+{
+	struct fp_rv *rv;
+	char err[256];
+	pid_t k;
+	int ret;
+
+	new_port();
+	k = fork();
+	if (!k) {
+		if (open_rank(1, 2, "job", 3000 * MS, &rv, err))
+			_exit(1);
+		_exit(0); /* dies without a word */
+	}
+	ret = open_rank(0, 2, "job", 3000 * MS, &rv, err);
+	CHECK(!ret, "open: %s", err);
+	if (ret)
+		return;
+	ret = fp_rv_barrier(rv, "barrier", err, sizeof(err));
+	CHECK(ret == -ECONNRESET && strstr(err, "rank 1 closed"), "dead peer: %s", err);
+	fp_rv_close(rv);
+	wait_child(k);
+
+	/* a rank that reports its own failure: rank 0 says who and why */
+	new_port();
+	k = fork();
+	if (!k) {
+		if (open_rank(1, 2, "job", 3000 * MS, &rv, err))
+			_exit(1);
+		fp_rv_abort(rv, "rank 1: my NIC caught fire");
+		fp_rv_close(rv);
+		_exit(0);
+	}
+	ret = open_rank(0, 2, "job", 3000 * MS, &rv, err);
+	ret = ret ? ret : fp_rv_barrier(rv, "barrier", err, sizeof(err));
+	CHECK(ret == -ECANCELED && strstr(err, "caught fire"), "abort relayed: %s", err);
+	fp_rv_close(rv);
+	wait_child(k);
+}
+
+/* A stranger sends garbage, a truncated header, an oversized one: rank 0 carries on. */
+static void test_garbage(void)
+{
+	pid_t k;
+	int ret;
+
+	new_port();
+	k = fork();
+	if (!k) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		char host[64], port[16];
+		uint8_t hdr[FP_RV_HDR_LEN];
+		struct fp_rv_hdr h = { .type = FP_RV_HELLO,
+				       .rank = 1,
+				       .size = 2,
+				       .len = 0xffffffffu,
+				       .token = fp_rv_token_digest("job") };
+
+		fp_rv_split_addr(addr, host, sizeof(host), port, sizeof(port));
+		sa.sin_port = htons((uint16_t)atoi(port));
+		inet_pton(AF_INET, host, &sa.sin_addr);
+		for (int i = 0; i < 3; i++) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+			while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+				usleep(20000);
+			if (i == 0)
+				(void)!write(fd, "GET / HTTP/1.0\r\n\r\nxxxxxxxxxxxxxx", 32);
+			if (i == 1)
+				(void)!write(fd, "FPRV", 4);
+			if (i == 2) {
+				fp_rv_hdr_encode(&h, hdr);
+				(void)!write(fd, hdr, sizeof(hdr));
+			}
+			close(fd);
+		}
+		/* then the real rank 1 */
+		_exit(child(1, 2));
+	}
+	ret = child(0, 2);
+	CHECK(ret == 0, "rank 0 survived the garbage: %d", ret);
+	CHECK(wait_child(k) == 0, "rank 1 after the garbage");
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	test_codec();
+	test_allgather(2);
+	test_allgather(5);
+	test_wrong_token();
+	test_duplicate();
+	test_unreachable();
+	test_dead_peer();
+	test_garbage();
+	return t_done("rendezvous");
+}
