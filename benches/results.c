@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/json.h"
+#include "straggler.h"
 #include "../core/units.h"
 #include "fp_config.h"
 
@@ -128,6 +129,67 @@ static bool is_alltoall(const struct fp_run_data *d)
 	return !strcmp(d->pattern->name, "alltoall");
 }
 
+/* --pairs-sample K: per-flow records for about K flows, picked by a hash of the flow id */
+static bool sampled(const struct fp_run_data *d, uint32_t flow)
+{
+	uint64_t k = (uint64_t)d->cfg->pairs_sample, h = flow * 0x9e3779b97f4a7c15ull;
+
+	if (!k || k >= d->sched->nflows)
+		return true;
+	h ^= h >> 29;
+	return h % d->sched->nflows < k;
+}
+
+/* Per flow, the mean of its receive rates over the rounds it ran in; NaN if it never ran. */
+static double *flow_means(const struct fp_run_data *d, const struct fp_size_res *sr)
+{
+	const struct fp_sched *s = d->sched;
+	double *m = calloc(s->nflows ? s->nflows : 1, sizeof(*m));
+	unsigned *c = calloc(s->nflows ? s->nflows : 1, sizeof(*c));
+
+	if (!m || !c) {
+		free(m);
+		free(c);
+		return NULL;
+	}
+	for (uint32_t e = 0; e < s->nentries; e++) {
+		if (!sr->fr[e].have_rx)
+			continue;
+		m[s->rflows[e]] += sr->fr[e].bw.avg;
+		c[s->rflows[e]]++;
+	}
+	for (uint32_t f = 0; f < s->nflows; f++)
+		m[f] = c[f] ? m[f] / c[f] : NAN;
+	free(c);
+	return m;
+}
+
+static int stragglers(const struct fp_run_data *d, const struct fp_size_res *sr,
+		      struct fp_stragglers *st)
+{
+	const struct fp_sched *s = d->sched;
+	double *m = flow_means(d, sr);
+	struct fp_pair_rate *pr;
+	size_t n = 0;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (!m)
+		return -ENOMEM;
+	pr = malloc(sizeof(*pr) * (s->nflows ? s->nflows : 1));
+	if (!pr) {
+		free(m);
+		return -ENOMEM;
+	}
+	for (uint32_t f = 0; f < s->nflows; f++)
+		if (!isnan(m[f]))
+			pr[n++] = (struct fp_pair_rate){ s->flows[f].src, s->flows[f].dst, m[f] };
+	ret = fp_stragglers_find(s->n, pr, n, st);
+	free(pr);
+	free(m);
+	return ret;
+}
+
 /* ---------- JSON ---------- */
 
 static void json_lat(struct fp_json *j, const char *key, const struct fp_lat_stats *rtt)
@@ -195,6 +257,46 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 		}
 		fp_json_end(j);
 	}
+	if (s->measure & FP_MEASURE_BW) {
+		struct fp_stragglers st;
+
+		if (!stragglers(d, sr, &st)) {
+			unsigned top = 5;
+
+			fp_json_obj(j, "stragglers");
+			fp_json_num(j, "threshold_z", FP_STRAGGLER_Z);
+			fp_json_num(j, "pair_median_Gbps", GBPS(st.pair_median));
+			fp_json_num(j, "pair_mad_Gbps", GBPS(st.pair_mad));
+			fp_json_num(j, "rank_median_Gbps", GBPS(st.rank_median));
+			fp_json_num(j, "rank_mad_Gbps", GBPS(st.rank_mad));
+			fp_json_arr(j, "slowest_pairs");
+			for (unsigned i = 0; i < st.npairs && (i < top || st.pairs[i].outlier);
+			     i++) {
+				fp_json_obj(j, NULL);
+				fp_json_i64(j, "src", st.pairs[i].src);
+				fp_json_i64(j, "dst", st.pairs[i].dst);
+				fp_json_num(j, "Gbps", GBPS(st.pairs[i].rate));
+				fp_json_num(j, "z", st.pairs[i].z);
+				fp_json_bool(j, "outlier", st.pairs[i].outlier);
+				fp_json_end(j);
+			}
+			fp_json_end(j);
+			fp_json_arr(j, "slowest_ranks");
+			for (unsigned i = 0; i < st.nranks && (i < top || st.ranks[i].outlier);
+			     i++) {
+				fp_json_obj(j, NULL);
+				fp_json_i64(j, "rank", st.ranks[i].rank);
+				fp_json_num(j, "mean_Gbps", GBPS(st.ranks[i].mean));
+				fp_json_u64(j, "flows", st.ranks[i].flows);
+				fp_json_num(j, "z", st.ranks[i].z);
+				fp_json_bool(j, "outlier", st.ranks[i].outlier);
+				fp_json_end(j);
+			}
+			fp_json_end(j);
+			fp_json_end(j);
+			fp_stragglers_free(&st);
+		}
+	}
 	if (a.lat)
 		json_lat(j, "latency", &a.rtt);
 	fp_json_arr(j, "flows");
@@ -203,7 +305,7 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 			const struct fp_fres *fr = &sr->fr[e];
 			const struct fp_flow *f = &s->flows[s->rflows[e]];
 
-			if (!fr->have_rx && !fr->have_tx && !fr->have_lat)
+			if ((!fr->have_rx && !fr->have_tx && !fr->have_lat) || !sampled(d, f->id))
 				continue;
 			fp_json_obj(j, NULL);
 			fp_json_u64(j, "round", r);
@@ -421,6 +523,130 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 	}
 }
 
+/*
+ * n x n matrices for gnuplot's `matrix` heatmaps: row = source rank, column = destination.
+ * NaN where a pair was not measured (the diagonal always), which gnuplot leaves blank.
+ */
+static void matrix_row(FILE *f, const double *row, int n)
+{
+	for (int c = 0; c < n; c++)
+		fprintf(f, c ? ",%.6g" : "%.6g", row[c]);
+	fputc('\n', f);
+}
+
+static int write_matrix(const char *path, const struct fp_run_data *d, const double *m)
+{
+	struct fp_afile a;
+	int n = d->sched->n, ret = fp_afile_open(&a, path);
+
+	if (ret)
+		return ret;
+	for (int r = 0; r < n; r++)
+		matrix_row(a.f, m + (size_t)r * n, n);
+	return fp_afile_commit(&a);
+}
+
+static int write_matrices(const struct fp_run_data *d, const struct fp_size_res *sr)
+{
+	const struct fp_sched *s = d->sched;
+	size_t nn = (size_t)s->n * s->n;
+	double *m = malloc(sizeof(*m) * nn), *fm = NULL;
+	char path[4200];
+	int ret = 0;
+
+	if (!m)
+		return -ENOMEM;
+	if (s->measure & FP_MEASURE_BW) {
+		fm = flow_means(d, sr);
+		if (!fm) {
+			free(m);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < nn; i++)
+			m[i] = NAN;
+		for (uint32_t f = 0; f < s->nflows; f++)
+			m[(size_t)s->flows[f].src * s->n + s->flows[f].dst] = GBPS(fm[f]);
+		snprintf(path, sizeof(path), "%s/matrix_bw_%llu.csv", d->dir,
+			 (unsigned long long)sr->size);
+		ret = write_matrix(path, d, m);
+		free(fm);
+	}
+	if (!ret && s->measure & FP_MEASURE_LAT) {
+		for (size_t i = 0; i < nn; i++)
+			m[i] = NAN;
+		/* a ping-pong measures the pair both ways at once: the matrix is symmetric */
+		for (uint32_t e = 0; e < s->nentries; e++) {
+			const struct fp_flow *f = &s->flows[s->rflows[e]];
+
+			if (!sr->fr[e].have_lat)
+				continue;
+			m[(size_t)f->src * s->n + f->dst] = sr->fr[e].rtt.p50 / 2e3;
+			m[(size_t)f->dst * s->n + f->src] = sr->fr[e].rtt.p50 / 2e3;
+		}
+		snprintf(path, sizeof(path), "%s/matrix_lat_%llu.csv", d->dir,
+			 (unsigned long long)sr->size);
+		ret = write_matrix(path, d, m);
+	}
+	free(m);
+	return ret;
+}
+
+/* Per rank and size: what it sent and received, its mean flow rates, and its straggler score. */
+static void csv_ranks(const struct fp_run_data *d, FILE *f)
+{
+	const struct fp_sched *s = d->sched;
+	uint64_t *tx = calloc((size_t)s->n * 2, sizeof(*tx)), *rx;
+	double *txr = calloc((size_t)s->n * 2, sizeof(*txr)), *rxr;
+	unsigned *txn = calloc((size_t)s->n * 2, sizeof(*txn)), *rxn;
+
+	fprintf(f, "size,rank,host,tx_bytes,rx_bytes,tx_mean_Gbps,rx_mean_Gbps,mean_Gbps,z,"
+		   "outlier\n");
+	if (!tx || !txr || !txn)
+		goto out;
+	rx = tx + s->n;
+	rxr = txr + s->n;
+	rxn = txn + s->n;
+	for (unsigned i = 0; i < d->nres; i++) {
+		const struct fp_size_res *sr = &d->res[i];
+		struct fp_stragglers st;
+
+		if (!sr->done || stragglers(d, sr, &st))
+			continue;
+		memset(tx, 0, sizeof(*tx) * (size_t)s->n * 2);
+		memset(txr, 0, sizeof(*txr) * (size_t)s->n * 2);
+		memset(txn, 0, sizeof(*txn) * (size_t)s->n * 2);
+		for (uint32_t e = 0; e < s->nentries; e++) {
+			const struct fp_fres *fr = &sr->fr[e];
+			const struct fp_flow *fl = &s->flows[s->rflows[e]];
+
+			if (!fr->have_rx)
+				continue;
+			tx[fl->src] += fr->tx_bytes;
+			rx[fl->dst] += fr->rx_bytes;
+			txr[fl->src] += fr->bw.avg;
+			txn[fl->src]++;
+			rxr[fl->dst] += fr->bw.avg;
+			rxn[fl->dst]++;
+		}
+		for (unsigned k = 0; k < st.nranks; k++) {
+			const struct fp_rank_score *rs = &st.ranks[k];
+			int r = rs->rank;
+
+			fprintf(f, "%llu,%d,%s,%llu,%llu,%.6f,%.6f,%.6f,%.3f,%d\n",
+				(unsigned long long)sr->size, r, d->hosts[r].name,
+				(unsigned long long)tx[r], (unsigned long long)rx[r],
+				txn[r] ? GBPS(txr[r] / txn[r]) : 0,
+				rxn[r] ? GBPS(rxr[r] / rxn[r]) : 0, GBPS(rs->mean), rs->z,
+				rs->outlier);
+		}
+		fp_stragglers_free(&st);
+	}
+out:
+	free(tx);
+	free(txr);
+	free(txn);
+}
+
 typedef void (*writer_fn)(const struct fp_run_data *d, FILE *f);
 
 static int write_one(const struct fp_run_data *d, const char *name, writer_fn fn)
@@ -452,6 +678,11 @@ int fp_results_write(const struct fp_run_data *d)
 		ret = write_one(d, "lat.csv", csv_lat);
 	if (!ret)
 		ret = write_one(d, "flows.csv", csv_flows);
+	if (!ret && d->sched->measure & FP_MEASURE_BW)
+		ret = write_one(d, "ranks.csv", csv_ranks);
+	for (unsigned i = 0; !ret && i < d->nres; i++)
+		if (d->res[i].done)
+			ret = write_matrices(d, &d->res[i]);
 	/* run.json last: when it says a size is done, the CSV files already have it */
 	if (!ret)
 		ret = write_one(d, "run.json", run_json);
@@ -513,8 +744,38 @@ void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *
 	fputc('\n', f);
 }
 
+/* The five slowest pairs and ranks at the largest size done, outliers marked. */
 void fp_results_text_footer(const struct fp_run_data *d, FILE *f)
 {
-	(void)d;
-	(void)f;
+	const struct fp_size_res *sr = NULL;
+	struct fp_stragglers st;
+	char sz[16];
+
+	for (unsigned i = 0; i < d->nres; i++)
+		if (d->res[i].done)
+			sr = &d->res[i];
+	if (!sr || !(d->sched->measure & FP_MEASURE_BW) || d->sched->nflows < 2 ||
+	    stragglers(d, sr, &st))
+		return;
+	fp_size_label(sr->size, sz, sizeof(sz));
+	fprintf(f,
+		"\n# stragglers at %s: robust z = (x - median) / (1.4826 MAD), flagged at "
+		"z <= %.1f\n",
+		sz, FP_STRAGGLER_Z);
+	fprintf(f, "# slowest pairs (median %.3f Gb/s)      slowest ranks (median %.3f Gb/s)\n",
+		GBPS(st.pair_median), GBPS(st.rank_median));
+	for (unsigned i = 0; i < 5 && (i < st.npairs || i < st.nranks); i++) {
+		char left[64] = "", right[64] = "";
+
+		if (i < st.npairs)
+			snprintf(left, sizeof(left), "%4d -> %-4d %9.3f Gb/s z %6.1f%s",
+				 st.pairs[i].src, st.pairs[i].dst, GBPS(st.pairs[i].rate),
+				 st.pairs[i].z, st.pairs[i].outlier ? " !" : "");
+		if (i < st.nranks)
+			snprintf(right, sizeof(right), "rank %-4d %9.3f Gb/s z %6.1f%s",
+				 st.ranks[i].rank, GBPS(st.ranks[i].mean), st.ranks[i].z,
+				 st.ranks[i].outlier ? " !" : "");
+		fprintf(f, "  %-38s %s\n", left, right);
+	}
+	fp_stragglers_free(&st);
 }

@@ -70,6 +70,8 @@ const struct fp_opt fp_run_opts[] = {
 		"pairs: measure each pair alone (slow, exact)"),
 	RUN_OPT("groups", FP_OPT_STRING, groups, NULL, 0, 0, NULL, NULL, "LABELS",
 		"bisection: a group label per rank, e.g. leaf0,leaf0,leaf1,leaf1"),
+	RUN_OPT("pairs-sample", FP_OPT_INT, pairs_sample, "0", 0, INT64_MAX, NULL, NULL, "K",
+		"keep per-flow records for about K sampled flows (0: all); matrices stay whole"),
 	RUN_OPT("quiet", FP_OPT_BOOL, quiet, NULL, 0, 0, NULL, NULL, NULL, "no table or progress"),
 	FP_OPT_END,
 };

@@ -938,6 +938,26 @@ static int run_sizes(struct rank *rk)
 	return ret;
 }
 
+/*
+ * A peer closing a data connection is often a bystander that saw the real death first and
+ * quit. Ask the rendezvous who died without a word, and say so first.
+ */
+static void blame(struct rank *rk)
+{
+	char report[ERR_LEN], dead[128] = "", was[ERR_LEN];
+	int who[16], n = fp_rv_postmortem(rk->rv, 1500ull * 1000 * 1000, who, 16, report,
+					  sizeof(report));
+	size_t o = 0;
+
+	if (n <= 0)
+		return;
+	for (int i = 0; i < n && i < 16 && o < sizeof(dead) - 8; i++)
+		o += (size_t)snprintf(dead + o, sizeof(dead) - o, "%s%d", i ? "," : "", who[i]);
+	snprintf(was, sizeof(was), "%s", rk->err);
+	say(rk->err, "rank%s %s died or was killed (left without a report); %s", n > 1 ? "s" : "",
+	    dead, was);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -1118,6 +1138,8 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 		ret = gather_idents(&rk);
 	if (!ret)
 		ret = run_sizes(&rk);
+	if (ret && rank == 0 && rk.rv && (rk.fail_ret == -ECONNRESET || rk.fail_ret == -EPIPE))
+		blame(&rk);
 	if (ret) {
 		fp_rv_abort(rk.rv, rk.err);
 		fprintf(stderr, "%sfabprobe: %s\n", rank == 0 && isatty(2) ? "\r\033[K" : "",

@@ -24,7 +24,7 @@ struct fp_run_cfg {
 	int poll;
 	int64_t busy_poll_us;
 	/* pattern options */
-	int64_t rounds, shift, root, seed;
+	int64_t rounds, shift, root, seed, pairs_sample;
 	bool rotate, alone;
 	const char *groups;
 	/* the command line, recorded in run.json */

@@ -779,3 +779,52 @@ void fp_rv_abort(struct fp_rv *rv, const char *text)
 	}
 	send_msg(rv, rv->fd, FP_RV_ERROR, text, len, deadline);
 }
+
+int fp_rv_postmortem(struct fp_rv *rv, uint64_t wait_ns, int *dead, int maxdead, char *report,
+		     size_t len)
+{
+	uint64_t deadline = fp_mono_ns() + wait_ns;
+	int ndead = 0, open_ = 0;
+	bool *done;
+
+	if (len)
+		report[0] = 0;
+	if (rv->rank || rv->size < 2)
+		return 0;
+	done = calloc((size_t)rv->size, sizeof(*done));
+	if (!done)
+		return 0;
+	for (int k = 1; k < rv->size; k++)
+		open_ += rv->fds[k] >= 0;
+	while (open_ && fp_mono_ns() < deadline) {
+		for (int k = 1; k < rv->size; k++) {
+			struct pollfd pfd = { .fd = rv->fds[k], .events = POLLIN };
+			struct fp_rv_hdr h;
+			uint8_t *pl = NULL;
+			int ret;
+
+			if (done[k] || rv->fds[k] < 0 || poll(&pfd, 1, 0) <= 0)
+				continue;
+			ret = recv_msg(rv, rv->fds[k], FP_RV_MAX_PAYLOAD, &h, &pl,
+				       fp_mono_ns() + 100 * 1000 * 1000);
+			if (!ret && h.type == FP_RV_ERROR) {
+				if (len && !report[0])
+					snprintf(report, len, "%s", pl ? (char *)pl : "");
+				done[k] = true; /* it spoke: not a silent death */
+				open_--;
+			} else if (ret == -ECONNRESET || (ret && ret != -ETIMEDOUT)) {
+				if (ndead < maxdead)
+					dead[ndead] = k;
+				ndead++;
+				done[k] = true;
+				open_--;
+			}
+			free(pl);
+		}
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	free(done);
+	return ndead;
+}

@@ -35,6 +35,14 @@ int fp_rv_gather(struct fp_rv *rv, const char *what, const void *mine, size_t le
 int fp_rv_barrier(struct fp_rv *rv, const char *what, char *err, size_t errlen);
 /* Tell the job this rank failed, and why: best effort, bounded. */
 void fp_rv_abort(struct fp_rv *rv, const char *why);
+/*
+ * Rank 0, after a failure it saw on the data path: wait up to wait_ns for the other ranks'
+ * last words. Ranks whose connection closed without an error report died silently; they
+ * are listed in dead[] (at most maxdead, *ndead set). The first report received is copied
+ * to report. Returns the number of silent deaths.
+ */
+int fp_rv_postmortem(struct fp_rv *rv, uint64_t wait_ns, int *dead, int maxdead, char *report,
+		     size_t len);
 /* The local address this rank used to reach the rendezvous ("127.0.0.1"). */
 const char *fp_rv_local_ip(const struct fp_rv *rv);
 
