@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <sched.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -684,7 +685,7 @@ static int meet(struct rank *rk, const char *bind)
 	gethostname(host, sizeof(host) - 1);
 	fp_put_u64(blob, cfg_digest(rk->cfg));
 	snprintf((char *)blob + 8, 64, "%s", host);
-	snprintf((char *)blob + 72, 48, "%s", bind);
+	snprintf((char *)blob + 72, 48, "%.47s", bind);
 	ret = fp_rv_allgather(rk->rv, "start of the run", blob, sizeof(blob), &all, rk->err,
 			      ERR_LEN);
 	if (ret)
@@ -1029,6 +1030,49 @@ static int pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err)
 	return 0;
 }
 
+/*
+ * --bind 10.99.0.0/16: this host's address inside that subnet, so one launch line serves
+ * every host (as NCCL_SOCKET_IFNAME or oob_tcp_if_include do).
+ */
+static int resolve_bind(const char *spec, char *out, size_t len, char *err)
+{
+	char net[64];
+	const char *slash = strchr(spec, '/');
+	struct in_addr want, have;
+	struct ifaddrs *ifa, *i;
+	long bits;
+	uint32_t mask;
+
+	if (!slash) {
+		snprintf(out, len, "%s", spec);
+		return 0;
+	}
+	bits = strtol(slash + 1, NULL, 10);
+	snprintf(net, sizeof(net), "%.*s", (int)(slash - spec), spec);
+	if (bits < 0 || bits > 32 || inet_pton(AF_INET, net, &want) != 1) {
+		say(err, "--bind '%s' is not an IPv4 address or subnet (10.99.0.0/16)", spec);
+		return -EINVAL;
+	}
+	mask = bits ? htonl(~0u << (32 - bits)) : 0;
+	if (getifaddrs(&ifa)) {
+		say(err, "--bind: cannot list local addresses: %s", strerror(errno));
+		return -errno;
+	}
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		have = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		if ((have.s_addr & mask) == (want.s_addr & mask)) {
+			inet_ntop(AF_INET, &have, out, (socklen_t)len);
+			freeifaddrs(ifa);
+			return 0;
+		}
+	}
+	freeifaddrs(ifa);
+	say(err, "--bind %s: this host has no address in that subnet", spec);
+	return -EADDRNOTAVAIL;
+}
+
 static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token)
 {
 	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
@@ -1048,7 +1092,7 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 				   .addr = cfg->rendezvous,
 				   .token = token,
 				   .timeout_ns = cfg->timeout_ns };
-	char why[256];
+	char why[256], bindbuf[64];
 	const char *bind;
 	int ret, status = 1;
 
@@ -1108,8 +1152,10 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 		fprintf(stderr, "fabprobe: %s\n", rk.err);
 		goto out;
 	}
-	bind = cfg->bind ? cfg->bind : fp_rv_local_ip(rk.rv);
-	ret = meet(&rk, bind);
+	ret = cfg->bind ? resolve_bind(cfg->bind, bindbuf, sizeof(bindbuf), rk.err) : 0;
+	bind = cfg->bind ? bindbuf : fp_rv_local_ip(rk.rv);
+	if (!ret)
+		ret = meet(&rk, bind);
 	if (!ret) {
 		struct fp_engine_params ep = {
 			.rank = rank,

@@ -10,6 +10,7 @@
 #include "../benches/sched.h"
 #include "../core/opts.h"
 #include "../fabric/engine.h"
+#include "cli.h"
 #include "fp_config.h"
 
 static const struct fp_opt no_opts[] = { FP_OPT_END };
@@ -106,6 +107,13 @@ static int cmd_version(int argc, char **argv, char **full, int fullc)
 
 static int cmd_help(int argc, char **argv, char **full, int fullc);
 
+static int cmd_topo(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_topo(argc, argv);
+}
+
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv, char **full, int fullc);
@@ -116,6 +124,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, fp_run_opts,
 	  "run a traffic pattern over an engine (fabprobe run --help)" },
+	{ "topo", cmd_topo, no_opts, "generate, import, check, draw and plan topologies" },
 	{ "engines", cmd_engines, no_opts, "which engines are built and usable here, and why not" },
 	{ "version", cmd_version, no_opts, "print the version" },
 	{ "help", cmd_help, no_opts, "this text, or help on a subcommand" },

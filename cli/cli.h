@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* Subcommands that live in their own files. */
+#ifndef FP_CLI_H
+#define FP_CLI_H
+
+int fp_cmd_topo(int argc, char **argv);
+
+#endif

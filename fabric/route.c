@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#include "route.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fp_router_init(struct fp_router *r, const struct fp_topo *t)
+{
+	memset(r, 0, sizeof(*r));
+	r->t = t;
+	r->dist = calloc(t->nnodes ? t->nnodes : 1, sizeof(*r->dist));
+	r->queue = malloc(sizeof(*r->queue) * (t->nnodes ? t->nnodes : 1));
+	if (!r->dist || !r->queue) {
+		fp_router_destroy(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void fp_router_destroy(struct fp_router *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; r->dist && i < r->t->nnodes; i++)
+		free(r->dist[i]);
+	free(r->dist);
+	free(r->queue);
+	memset(r, 0, sizeof(*r));
+}
+
+const uint16_t *fp_router_dist(struct fp_router *r, int dst)
+{
+	const struct fp_topo *t = r->t;
+	uint16_t *d;
+	int head = 0, tail = 0;
+
+	if (r->dist[dst])
+		return r->dist[dst];
+	d = malloc(sizeof(*d) * t->nnodes);
+	if (!d)
+		return NULL;
+	for (unsigned i = 0; i < t->nnodes; i++)
+		d[i] = FP_DIST_INF;
+	d[dst] = 0;
+	r->queue[tail++] = dst;
+	while (head < tail) {
+		int u = r->queue[head++];
+
+		/* a host is a destination, never a transit */
+		if (u != dst && t->nodes[u].kind == FP_HOST)
+			continue;
+		for (unsigned k = t->adj_off[u]; k < t->adj_off[u + 1]; k++) {
+			const struct fp_link *l = &t->links[t->adj[k]];
+			int w = fp_link_peer(l, u);
+
+			if (!l->up || d[w] != FP_DIST_INF)
+				continue;
+			d[w] = (uint16_t)(d[u] + 1);
+			r->queue[tail++] = w;
+		}
+	}
+	r->dist[dst] = d;
+	return d;
+}
+
+unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *links, unsigned max)
+{
+	const struct fp_topo *t = r->t;
+	const uint16_t *d = fp_router_dist(r, dst);
+	unsigned n = 0;
+
+	if (!d || d[node] == FP_DIST_INF || node == dst)
+		return 0;
+	for (unsigned k = t->adj_off[node]; k < t->adj_off[node + 1]; k++) {
+		const struct fp_link *l = &t->links[t->adj[k]];
+		int w = fp_link_peer(l, node);
+
+		if (!l->up || d[w] != d[node] - 1)
+			continue;
+		/* the next hop must forward, unless it is the destination */
+		if (w != dst && t->nodes[w].kind == FP_HOST)
+			continue;
+		if (n < max)
+			links[n] = t->adj[k];
+		n++;
+	}
+	return n;
+}
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
+int fp_route_path(struct fp_router *r, int src, int dst, uint64_t hash, unsigned *links,
+		  unsigned max)
+{
+	unsigned nh[256];
+	int node = src, hops = 0;
+
+	while (node != dst) {
+		unsigned n = fp_route_nexthops(r, node, dst, nh, 256), pick;
+
+		if (!n)
+			return -EHOSTUNREACH;
+		if ((unsigned)hops >= max)
+			return -E2BIG;
+		/* a fresh hash per hop, as each switch hashes with its own seed */
+		pick = (unsigned)(mix(hash + 0x9e3779b97f4a7c15ull * (uint64_t)(hops + 1)) %
+				  (n < 256 ? n : 256));
+		links[hops++] = nh[pick];
+		node = fp_link_peer(&r->t->links[nh[pick]], node);
+	}
+	return hops;
+}

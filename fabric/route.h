@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Routing over a topology: shortest paths over the links that are up, hosts never
+ * forwarding. ECMP is modelled as a per-flow hash choosing uniformly among the equal-cost
+ * next hops at each hop, as a 5-tuple hash in a Clos does.
+ */
+#ifndef FP_ROUTE_H
+#define FP_ROUTE_H
+
+#include <stdint.h>
+
+#include "topo.h"
+
+#define FP_DIST_INF UINT16_MAX
+
+struct fp_router {
+	const struct fp_topo *t;
+	uint16_t **dist; /* per destination node, built on first use */
+	int *queue;
+};
+
+int fp_router_init(struct fp_router *r, const struct fp_topo *t);
+void fp_router_destroy(struct fp_router *r);
+/* Hop counts from every node to dst (FP_DIST_INF: unreachable); NULL on -ENOMEM. */
+const uint16_t *fp_router_dist(struct fp_router *r, int dst);
+/* Links leaving node on a shortest path to dst; returns how many (<= max written). */
+unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *links, unsigned max);
+/* One ECMP path src -> dst chosen by hash: its links in order. Returns the hop count, or
+ * -EHOSTUNREACH, or -E2BIG when longer than max. */
+int fp_route_path(struct fp_router *r, int src, int dst, uint64_t hash, unsigned *links,
+		  unsigned max);
+
+#endif

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: MIT
+#include "topo.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void fp_topo_init(struct fp_topo *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void fp_topo_destroy(struct fp_topo *t)
+{
+	if (!t)
+		return;
+	free(t->nodes);
+	free(t->links);
+	free(t->adj_off);
+	free(t->adj);
+	free(t->hash);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+int fp_topo_add_node(struct fp_topo *t, const char *name, enum fp_node_kind kind, int tier)
+{
+	struct fp_node *n;
+
+	if (!name || !*name || strlen(name) >= FP_NAME_LEN)
+		return -EINVAL;
+	if (t->nnodes == t->cap_nodes) {
+		unsigned c = t->cap_nodes ? t->cap_nodes * 2 : 64;
+		void *p = realloc(t->nodes, sizeof(*t->nodes) * c);
+
+		if (!p)
+			return -ENOMEM;
+		t->nodes = p;
+		t->cap_nodes = c;
+	}
+	n = &t->nodes[t->nnodes];
+	memset(n, 0, sizeof(*n));
+	strcpy(n->name, name);
+	n->kind = kind;
+	n->tier = tier;
+	n->rail = -1;
+	/* a new node invalidates the index until fp_topo_index() runs again */
+	free(t->hash);
+	t->hash = NULL;
+	t->hcap = 0;
+	return (int)t->nnodes++;
+}
+
+int fp_topo_add_link(struct fp_topo *t, int a, const char *pa, int b, const char *pb, double gbps,
+		     enum fp_media media)
+{
+	struct fp_link *l;
+
+	if (a < 0 || b < 0 || (unsigned)a >= t->nnodes || (unsigned)b >= t->nnodes)
+		return -EINVAL;
+	if (t->nlinks == t->cap_links) {
+		unsigned c = t->cap_links ? t->cap_links * 2 : 64;
+		void *p = realloc(t->links, sizeof(*t->links) * c);
+
+		if (!p)
+			return -ENOMEM;
+		t->links = p;
+		t->cap_links = c;
+	}
+	l = &t->links[t->nlinks];
+	memset(l, 0, sizeof(*l));
+	l->a = a;
+	l->b = b;
+	snprintf(l->pa, sizeof(l->pa), "%s", pa ? pa : "");
+	snprintf(l->pb, sizeof(l->pb), "%s", pb ? pb : "");
+	l->gbps = gbps;
+	l->lanes = 1;
+	l->lane_gbps = gbps;
+	l->media = media;
+	l->up = true;
+	return (int)t->nlinks++;
+}
+
+int fp_topo_index(struct fp_topo *t)
+{
+	unsigned *cnt;
+
+	free(t->adj_off);
+	free(t->adj);
+	free(t->hash);
+	t->adj_off = calloc(t->nnodes + 1, sizeof(*t->adj_off));
+	t->adj = malloc(sizeof(*t->adj) * (2 * (size_t)t->nlinks + 1));
+	t->hcap = 1;
+	while (t->hcap < 2 * t->nnodes + 2)
+		t->hcap *= 2;
+	t->hash = malloc(sizeof(*t->hash) * t->hcap);
+	cnt = calloc(t->nnodes + 1, sizeof(*cnt));
+	if (!t->adj_off || !t->adj || !t->hash || !cnt) {
+		free(cnt);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < t->nlinks; i++) {
+		t->adj_off[t->links[i].a + 1]++;
+		if (t->links[i].b != t->links[i].a)
+			t->adj_off[t->links[i].b + 1]++;
+	}
+	for (unsigned i = 0; i < t->nnodes; i++)
+		t->adj_off[i + 1] += t->adj_off[i];
+	for (unsigned i = 0; i < t->nlinks; i++) {
+		int a = t->links[i].a, b = t->links[i].b;
+
+		t->adj[t->adj_off[a] + cnt[a]++] = i;
+		if (b != a)
+			t->adj[t->adj_off[b] + cnt[b]++] = i;
+	}
+	free(cnt);
+	for (unsigned i = 0; i < t->hcap; i++)
+		t->hash[i] = UINT32_MAX;
+	for (unsigned i = 0; i < t->nnodes; i++) {
+		unsigned h = (unsigned)name_hash(t->nodes[i].name) & (t->hcap - 1);
+
+		while (t->hash[h] != UINT32_MAX)
+			h = (h + 1) & (t->hcap - 1);
+		t->hash[h] = i;
+	}
+	return 0;
+}
+
+int fp_topo_find(const struct fp_topo *t, const char *name)
+{
+	if (!t->hash) {
+		for (unsigned i = 0; i < t->nnodes; i++)
+			if (!strcmp(t->nodes[i].name, name))
+				return (int)i;
+		return -1;
+	}
+	for (unsigned h = (unsigned)name_hash(name) & (t->hcap - 1); t->hash[h] != UINT32_MAX;
+	     h = (h + 1) & (t->hcap - 1))
+		if (!strcmp(t->nodes[t->hash[h]].name, name))
+			return (int)t->hash[h];
+	return -1;
+}
+
+double fp_link_rate(const struct fp_link *l)
+{
+	if (!l->up)
+		return 0;
+	return l->trained_gbps > 0 ? l->trained_gbps : l->gbps;
+}
+
+static const char *const media_names[] = { "unknown", "dac", "acc", "aec", "aoc", "optic" };
+
+const char *fp_media_name(enum fp_media m)
+{
+	return (unsigned)m < sizeof(media_names) / sizeof(media_names[0]) ? media_names[m] : "?";
+}
+
+int fp_media_parse(const char *s, enum fp_media *m)
+{
+	for (unsigned i = 0; i < sizeof(media_names) / sizeof(media_names[0]); i++)
+		if (!strcasecmp(s, media_names[i])) {
+			*m = (enum fp_media)i;
+			return 0;
+		}
+	/* common spellings */
+	if (!strcasecmp(s, "copper") || !strcasecmp(s, "passive"))
+		*m = FP_MEDIA_DAC;
+	else if (!strcasecmp(s, "fiber") || !strcasecmp(s, "fibre") || !strcasecmp(s, "optical"))
+		*m = FP_MEDIA_OPTIC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+unsigned fp_topo_hosts(const struct fp_topo *t, int *host_of, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].kind == FP_HOST) {
+			if (host_of && n < max)
+				host_of[n] = (int)i;
+			n++;
+		}
+	return n;
+}
+
+int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err,
+		 size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	char *buf;
+	size_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path, max);
+		fclose(f);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	fclose(f);
+	buf[n] = 0;
+	if (strlen(buf) != n) {
+		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", path, strlen(buf));
+		free(buf);
+		return -EINVAL;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* ---------- checks ---------- */
+
+/*
+ * Passive copper reach by lane rate, from the IEEE 802.3 copper-cable PMDs: 25G lanes
+ * (100GBASE-CR4, 802.3bj) 5 m; 50G PAM4 lanes (200GBASE-CR4, 802.3cd) 3 m; 100G lanes
+ * (802.3ck) 2 m; 200G lanes about 1 m. 10G lanes (SFP+ DAC) 7 m. Active copper (ACC/AEC)
+ * extends this; we use 2x the passive reach for ACC and 7 m or 2.5x for AEC.
+ */
+double fp_copper_reach_m(enum fp_media m, double lane_gbps)
+{
+	double passive;
+
+	if (lane_gbps <= 0)
+		return 0;
+	if (lane_gbps <= 10.5)
+		passive = 7;
+	else if (lane_gbps <= 26)
+		passive = 5;
+	else if (lane_gbps <= 53)
+		passive = 3;
+	else if (lane_gbps <= 106)
+		passive = 2;
+	else
+		passive = 1;
+	switch (m) {
+	case FP_MEDIA_DAC:
+		return passive;
+	case FP_MEDIA_ACC:
+		return 2 * passive;
+	case FP_MEDIA_AEC:
+		return passive * 2.5 > 7 ? passive * 2.5 : 7;
+	default:
+		return 0;
+	}
+}
+
+static int add_issue(struct fp_issue **v, unsigned *n, unsigned *cap, int sev, int line,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n == *cap) {
+		unsigned c = *cap ? *cap * 2 : 16;
+		void *p = realloc(*v, sizeof(**v) * c);
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[*n].severity = sev;
+	(*v)[*n].line = line;
+	va_start(ap, fmt);
+	vsnprintf((*v)[*n].text, sizeof((*v)[*n].text), fmt, ap);
+	va_end(ap);
+	(*n)++;
+	return 0;
+}
+
+int fp_topo_check(const struct fp_topo *t, struct fp_issue **issues, unsigned *n)
+{
+	unsigned cap = 0, cnt = 0;
+	struct fp_issue *v = NULL;
+	int *comp = NULL, *queue = NULL;
+	int ret = 0;
+
+	/* duplicate names */
+	for (unsigned i = 0; i < t->nnodes && !ret; i++) {
+		int j = fp_topo_find(t, t->nodes[i].name);
+
+		if (j >= 0 && (unsigned)j != i)
+			ret = add_issue(&v, &cnt, &cap, 2, t->nodes[i].line,
+					"node '%s' is defined twice (also line %d)",
+					t->nodes[i].name, t->nodes[j].line);
+	}
+	for (unsigned i = 0; i < t->nlinks && !ret; i++) {
+		const struct fp_link *l = &t->links[i];
+		const char *na = t->nodes[l->a].name, *nb = t->nodes[l->b].name;
+		double reach = fp_copper_reach_m(l->media, l->lane_gbps);
+
+		if (l->a == l->b)
+			ret = add_issue(&v, &cnt, &cap, 2, l->line, "link %s <-> %s loops back to "
+					"the same node", na, nb);
+		/* a port used by two links */
+		for (unsigned j = i + 1; j < t->nlinks && !ret && l->pa[0]; j++) {
+			const struct fp_link *m = &t->links[j];
+
+			if ((m->a == l->a && !strcmp(m->pa, l->pa)) ||
+			    (m->b == l->a && !strcmp(m->pb, l->pa)))
+				ret = add_issue(&v, &cnt, &cap, 2, m->line, "port %s:%s is used by "
+						"two links (lines %d and %d)", na, l->pa, l->line,
+						m->line);
+			else if ((m->a == l->b && !strcmp(m->pa, l->pb) && l->pb[0]) ||
+				 (m->b == l->b && !strcmp(m->pb, l->pb) && l->pb[0]))
+				ret = add_issue(&v, &cnt, &cap, 2, m->line, "port %s:%s is used by "
+						"two links (lines %d and %d)", nb, l->pb, l->line,
+						m->line);
+		}
+		if (!ret && l->gbps <= 0)
+			ret = add_issue(&v, &cnt, &cap, 2, l->line, "link %s:%s <-> %s:%s has no "
+					"speed", na, l->pa, nb, l->pb);
+		if (!ret && l->lanes > 0 && l->lane_gbps > 0 &&
+		    fabs(l->lanes * l->lane_gbps - l->gbps) > 0.01 * l->gbps)
+			ret = add_issue(&v, &cnt, &cap, 2, l->line, "link %s <-> %s: %d lanes x "
+					"%g Gb/s is not its %g Gb/s", na, nb, l->lanes,
+					l->lane_gbps, l->gbps);
+		if (!ret && reach > 0 && l->length_m > reach)
+			ret = add_issue(&v, &cnt, &cap, 2, l->line, "link %s:%s <-> %s:%s: %s "
+					"copper of %g m is past its %g m reach at %g Gb/s per lane",
+					na, l->pa, nb, l->pb, fp_media_name(l->media), l->length_m,
+					reach, l->lane_gbps);
+		if (!ret && l->trained_gbps > 0 && l->trained_gbps < l->gbps)
+			ret = add_issue(&v, &cnt, &cap, 1, l->line, "link %s:%s <-> %s:%s trained "
+					"at %g Gb/s, below its %g Gb/s", na, l->pa, nb, l->pb,
+					l->trained_gbps, l->gbps);
+		if (!ret && !l->up)
+			ret = add_issue(&v, &cnt, &cap, 1, l->line, "link %s:%s <-> %s:%s is down",
+					na, l->pa, nb, l->pb);
+	}
+	/* speed mismatch: a host whose links differ from its NIC, or both ends' NIC rates */
+	for (unsigned i = 0; i < t->nnodes && !ret; i++) {
+		const struct fp_node *nd = &t->nodes[i];
+
+		if (t->adj_off && t->adj_off[i] == t->adj_off[i + 1])
+			ret = add_issue(&v, &cnt, &cap, nd->kind == FP_HOST ? 2 : 1, nd->line,
+					"%s '%s' has no links (dangling)",
+					nd->kind == FP_HOST ? "host" : "switch", nd->name);
+		if (!ret && nd->kind == FP_HOST && nd->nic_gbps > 0 && t->adj_off) {
+			for (unsigned k = t->adj_off[i]; k < t->adj_off[i + 1] && !ret; k++) {
+				const struct fp_link *l = &t->links[t->adj[k]];
+
+				if (fabs(l->gbps - nd->nic_gbps) > 0.01 * nd->nic_gbps)
+					ret = add_issue(&v, &cnt, &cap, 1, l->line, "speed mismatch: "
+							"host %s NIC is %g Gb/s, its link is %g "
+							"Gb/s", nd->name, nd->nic_gbps, l->gbps);
+			}
+		}
+	}
+	/* connectivity: one component over the up links */
+	if (!ret && t->nnodes && t->adj_off) {
+		int head = 0, tail = 0, seen = 1;
+
+		comp = calloc(t->nnodes, sizeof(*comp));
+		queue = malloc(sizeof(*queue) * t->nnodes);
+		if (!comp || !queue) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		comp[0] = 1;
+		queue[tail++] = 0;
+		while (head < tail) {
+			int u = queue[head++];
+
+			for (unsigned k = t->adj_off[u]; k < t->adj_off[u + 1]; k++) {
+				const struct fp_link *l = &t->links[t->adj[k]];
+				int w = fp_link_peer(l, u);
+
+				if (!l->up || comp[w])
+					continue;
+				comp[w] = 1;
+				seen++;
+				queue[tail++] = w;
+			}
+		}
+		if ((unsigned)seen < t->nnodes) {
+			for (unsigned i = 0; i < t->nnodes && !ret; i++)
+				if (!comp[i]) {
+					ret = add_issue(&v, &cnt, &cap, 2, t->nodes[i].line,
+							"the fabric is disconnected: '%s' cannot "
+							"reach '%s' (%u of %u nodes reachable)",
+							t->nodes[i].name, t->nodes[0].name, seen,
+							t->nnodes);
+					break;
+				}
+		}
+	}
+out:
+	free(comp);
+	free(queue);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	*issues = v;
+	*n = cnt;
+	return 0;
+}
+
+/* ---------- output ---------- */
+
+void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
+{
+	fprintf(f, "# fabprobe topology (schema: topologies/README.md)\n");
+	fprintf(f, "fabprobe_topology: 1\nname: %s\nnodes:\n", t->name[0] ? t->name : "fabric");
+	for (unsigned i = 0; i < t->nnodes; i++) {
+		const struct fp_node *n = &t->nodes[i];
+
+		fprintf(f, "  - {name: %s, kind: %s, tier: %d", n->name,
+			n->kind == FP_HOST ? "host" : "switch", n->tier);
+		if (n->rail >= 0)
+			fprintf(f, ", rail: %d", n->rail);
+		if (n->group[0])
+			fprintf(f, ", group: %s", n->group);
+		if (n->guid[0])
+			fprintf(f, ", guid: \"%s\"", n->guid);
+		if (n->nic_gbps > 0)
+			fprintf(f, ", nic_gbps: %g", n->nic_gbps);
+		fprintf(f, "}\n");
+	}
+	fprintf(f, "links:\n");
+	for (unsigned i = 0; i < t->nlinks; i++) {
+		const struct fp_link *l = &t->links[i];
+
+		fprintf(f, "  - {a: \"%s:%s\", b: \"%s:%s\", gbps: %g, lanes: %d, media: %s",
+			t->nodes[l->a].name, l->pa, t->nodes[l->b].name, l->pb, l->gbps, l->lanes,
+			fp_media_name(l->media));
+		if (l->xcvr[0])
+			fprintf(f, ", xcvr: %s", l->xcvr);
+		if (l->length_m > 0)
+			fprintf(f, ", length_m: %g", l->length_m);
+		if (l->pn_a[0])
+			fprintf(f, ", pn_a: \"%s\"", l->pn_a);
+		if (l->pn_b[0])
+			fprintf(f, ", pn_b: \"%s\"", l->pn_b);
+		if (!l->up)
+			fprintf(f, ", state: down");
+		if (l->trained_gbps > 0)
+			fprintf(f, ", trained_gbps: %g", l->trained_gbps);
+		if (l->trained_lanes > 0)
+			fprintf(f, ", trained_lanes: %d", l->trained_lanes);
+		if (l->lid_a)
+			fprintf(f, ", lid_a: %d", l->lid_a);
+		if (l->lid_b)
+			fprintf(f, ", lid_b: %d", l->lid_b);
+		fprintf(f, "}\n");
+	}
+}
+
+void fp_topo_write_dot(const struct fp_topo *t, FILE *f, const bool *red_links,
+		       const bool *red_nodes)
+{
+	static const char *const colour[] = { "gray50", "darkorange3", "goldenrod", "olivedrab",
+					      "royalblue", "purple" };
+	int maxtier = 0;
+
+	for (unsigned i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].tier > maxtier)
+			maxtier = t->nodes[i].tier;
+	fprintf(f, "graph \"%s\" {\n  graph [rankdir=BT, splines=false, nodesep=0.15];\n"
+		   "  node [fontname=\"Helvetica\", fontsize=10];\n"
+		   "  edge [fontname=\"Helvetica\", fontsize=8];\n",
+		t->name[0] ? t->name : "fabric");
+	for (int tier = 0; tier <= maxtier; tier++) {
+		fprintf(f, "  { rank=same;");
+		for (unsigned i = 0; i < t->nnodes; i++) {
+			const struct fp_node *n = &t->nodes[i];
+
+			if (n->tier != tier)
+				continue;
+			fprintf(f, " \"%s\" [shape=%s%s];", n->name,
+				n->kind == FP_HOST ? "box" : "ellipse",
+				red_nodes && red_nodes[i] ? ", color=red, penwidth=3, fontcolor=red"
+							  : "");
+		}
+		fprintf(f, " }\n");
+	}
+	for (unsigned i = 0; i < t->nlinks; i++) {
+		const struct fp_link *l = &t->links[i];
+		bool red = red_links && red_links[i];
+
+		fprintf(f, "  \"%s\" -- \"%s\" [color=%s%s%s, tooltip=\"%s:%s <-> %s:%s %g Gb/s %s",
+			t->nodes[l->a].name, t->nodes[l->b].name,
+			red ? "red" : colour[l->media % 6], red ? ", penwidth=3" : "",
+			l->up ? "" : ", style=dashed", t->nodes[l->a].name, l->pa,
+			t->nodes[l->b].name, l->pb, l->gbps, fp_media_name(l->media));
+		if (l->length_m > 0)
+			fprintf(f, " %gm", l->length_m);
+		fprintf(f, "\"];\n");
+	}
+	fprintf(f, "  subgraph cluster_legend { label=\"media\"; fontsize=9;");
+	for (int m = 1; m < 6; m++)
+		fprintf(f, " \"leg%d\" [label=\"%s\", shape=plaintext, fontcolor=%s, fontsize=9];", m,
+			media_names[m], colour[m]);
+	fprintf(f, " }\n}\n");
+}
