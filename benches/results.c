@@ -327,6 +327,13 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 			}
 			if (fr->have_lat)
 				json_lat(j, "latency", &fr->rtt);
+			if (d->paths) {
+				/* the links this flow crossed in this round, in order */
+				fp_json_arr(j, "path");
+				for (unsigned k = 0; k < d->hops[e]; k++)
+					fp_json_u64(j, NULL, d->paths[(size_t)e * 16 + k] / 2);
+				fp_json_end(j);
+			}
 			fp_json_end(j);
 		}
 	}
@@ -347,7 +354,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_str(&j, "run_id", d->run_id);
 	fp_json_str(&j, "status", d->status);
 	fp_json_bool(&j, "complete", !strcmp(d->status, "complete"));
-	fp_json_bool(&j, "simulated", false);
+	fp_json_bool(&j, "simulated", d->simulated);
 	if (d->error[0])
 		fp_json_str(&j, "error", d->error);
 	fp_json_arr(&j, "command_line");

@@ -53,6 +53,9 @@ struct fp_run_data {
 	struct fp_size_res *res;     /* per requested size */
 	unsigned nres;
 	const char *status; /* "running", "complete", "interrupted", "failed" */
+	bool simulated;
+	/* simulated runs: each schedule entry's path, FP_SIM_MAXHOPS directed links apart */
+	const unsigned *paths, *hops;
 	char error[512];
 };
 

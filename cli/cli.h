@@ -4,5 +4,6 @@
 #define FP_CLI_H
 
 int fp_cmd_topo(int argc, char **argv);
+int fp_cmd_sim(int argc, char **argv);
 
 #endif

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include "simrun.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const struct fp_sched *s,
+		      uint32_t round, const int *host_of, uint64_t seed, unsigned samples,
+		      double *rate, unsigned *paths, unsigned *hops)
+{
+	uint32_t e0 = s->rstart[round], n = s->rstart[round + 1] - e0;
+	int *src = malloc(sizeof(int) * (n ? n : 1)), *dst = malloc(sizeof(int) * (n ? n : 1));
+	unsigned *path = paths ? paths : malloc(sizeof(unsigned) * FP_SIM_MAXHOPS * (n ? n : 1));
+	unsigned *hp = hops ? hops : malloc(sizeof(unsigned) * (n ? n : 1));
+	double *tmp = malloc(sizeof(double) * (n ? n : 1));
+	struct fp_sim_flows fl = { .n = n, .path = path, .hops = hp };
+	int ret = -ENOMEM;
+
+	if (!src || !dst || !path || !hp || !tmp)
+		goto out;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fp_flow *f = &s->flows[s->rflows[e0 + i]];
+
+		src[i] = host_of[f->src];
+		dst[i] = host_of[f->dst];
+		rate[i] = 0;
+	}
+	fl.src = src;
+	fl.dst = dst;
+	if (!samples)
+		samples = 1;
+	for (unsigned k = 0; k < samples; k++) {
+		ret = fp_sim_paths(r, &fl, seed + k * 7919 + (uint64_t)round * 104729, NULL);
+		if (!ret)
+			ret = fp_sim_maxmin(net, &fl, tmp);
+		if (ret)
+			goto out;
+		for (uint32_t i = 0; i < n; i++)
+			rate[i] += tmp[i] / samples;
+	}
+	ret = 0;
+out:
+	free(src);
+	free(dst);
+	if (!paths)
+		free(path);
+	if (!hops)
+		free(hp);
+	free(tmp);
+	return ret;
+}
+
+int fp_link_lookup(const struct fp_topo *t, const char *spec)
+{
+	char a[FP_NAME_LEN];
+
+	if (spec[0] == '#') {
+		char *end;
+		long i = strtol(spec + 1, &end, 10);
+
+		return !*end && end != spec + 1 && i >= 0 && (unsigned long)i < t->nlinks ? (int)i : -1;
+	}
+	/* node names may hold '-': try every split */
+	for (const char *d = strchr(spec, '-'); d; d = strchr(d + 1, '-')) {
+		int na, nb;
+
+		if ((size_t)(d - spec) >= sizeof(a))
+			break;
+		memcpy(a, spec, (size_t)(d - spec));
+		a[d - spec] = 0;
+		na = fp_topo_find(t, a);
+		nb = fp_topo_find(t, d + 1);
+		if (na < 0 || nb < 0)
+			continue;
+		for (unsigned k = t->adj_off[na]; k < t->adj_off[na + 1]; k++)
+			if (fp_link_peer(&t->links[t->adj[k]], na) == nb)
+				return (int)t->adj[k];
+	}
+	return -1;
+}
+
+int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *f, unsigned max,
+		    unsigned *n, char *err, size_t el)
+{
+	char buf[4096], *save = NULL, *item;
+
+	*n = 0;
+	if (!spec || !*spec)
+		return 0;
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, el, "--faults is too long");
+		return -EINVAL;
+	}
+	strcpy(buf, spec);
+	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *kind = item, *what = strchr(item, ':'), *val = NULL, *end;
+		struct fp_fault x = { .link = -1, .host = -1, .value = 0 };
+
+		if (*n >= max) {
+			snprintf(err, el, "--faults: at most %u faults", max);
+			return -E2BIG;
+		}
+		if (!what) {
+			snprintf(err, el, "--faults: '%s' is not KIND:LINK[:VALUE]", item);
+			return -EINVAL;
+		}
+		*what++ = 0;
+		val = strrchr(what, ':');
+		if (val)
+			*val++ = 0;
+		if (!strcmp(kind, "slowhost")) {
+			x.kind = FP_FAULT_SLOWHOST;
+			x.host = fp_topo_find(t, what);
+			if (x.host < 0 || t->nodes[x.host].kind != FP_HOST) {
+				snprintf(err, el, "--faults: no host '%s'", what);
+				return -EINVAL;
+			}
+		} else {
+			if (!strcmp(kind, "degrade"))
+				x.kind = FP_FAULT_DEGRADE;
+			else if (!strcmp(kind, "loss"))
+				x.kind = FP_FAULT_LOSS;
+			else if (!strcmp(kind, "down"))
+				x.kind = FP_FAULT_DOWN;
+			else {
+				snprintf(err, el, "--faults: '%s' is not degrade, loss, down or slowhost",
+					 kind);
+				return -EINVAL;
+			}
+			x.link = fp_link_lookup(t, what);
+			if (x.link < 0) {
+				snprintf(err, el, "--faults: no link '%s' (a-b or #index)", what);
+				return -EINVAL;
+			}
+		}
+		if (x.kind != FP_FAULT_DOWN) {
+			if (!val) {
+				snprintf(err, el, "--faults: %s needs a value (%s)", kind,
+					 x.kind == FP_FAULT_LOSS ? "loss probability" : "fraction left");
+				return -EINVAL;
+			}
+			x.value = strtod(val, &end);
+			if (end == val || *end || x.value < 0 || x.value > 1) {
+				snprintf(err, el, "--faults: %s value '%s' must be in 0..1", kind, val);
+				return -EINVAL;
+			}
+		}
+		f[(*n)++] = x;
+	}
+	return 0;
+}

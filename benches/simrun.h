@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Running a schedule through the simulator: what `fabprobe sim` writes and what the
+ * analyzer predicts. */
+#ifndef FP_SIMRUN_H
+#define FP_SIMRUN_H
+
+#include "../fabric/sim.h"
+#include "sched.h"
+
+/*
+ * Rates (Gb/s) of the flows of round r, rank k placed on node host_of[k]. With samples
+ * > 1, the mean over that many ECMP hash draws (the expectation when paths are unknown);
+ * with 1, one draw from seed, whose paths land in paths (round entries x FP_SIM_MAXHOPS
+ * directed links, hops[] each) when those are not NULL.
+ */
+int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const struct fp_sched *s,
+		      uint32_t round, const int *host_of, uint64_t seed, unsigned samples,
+		      double *rate, unsigned *paths, unsigned *hops);
+
+/* Resolve "a-b" (first link between two nodes) or "#index" to a link index, or -1. */
+int fp_link_lookup(const struct fp_topo *t, const char *spec);
+/* Parse "degrade:LINK:FRAC,loss:LINK:P,down:LINK,slowhost:HOST:FRAC". */
+int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *f, unsigned max,
+		    unsigned *n, char *err, size_t el);
+
+#endif

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+#include "sim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fp_sim_net_init(struct fp_sim_net *n, const struct fp_topo *t, const struct fp_fault *f,
+		    unsigned nf, double rtt_us)
+{
+	memset(n, 0, sizeof(*n));
+	n->t = t;
+	n->rtt_us = rtt_us > 0 ? rtt_us : 10;
+	n->cap = malloc(sizeof(*n->cap) * 2 * (t->nlinks ? t->nlinks : 1));
+	n->loss = calloc(2 * (t->nlinks ? t->nlinks : 1), sizeof(*n->loss));
+	if (!n->cap || !n->loss) {
+		fp_sim_net_destroy(n);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < t->nlinks; i++)
+		n->cap[2 * i] = n->cap[2 * i + 1] = fp_link_rate(&t->links[i]);
+	for (unsigned i = 0; i < nf; i++) {
+		const struct fp_fault *x = &f[i];
+
+		switch (x->kind) {
+		case FP_FAULT_DEGRADE:
+			n->cap[2 * x->link] *= x->value;
+			n->cap[2 * x->link + 1] *= x->value;
+			break;
+		case FP_FAULT_LOSS:
+			n->loss[2 * x->link] = n->loss[2 * x->link + 1] = x->value;
+			break;
+		case FP_FAULT_DOWN:
+			n->cap[2 * x->link] = n->cap[2 * x->link + 1] = 0;
+			break;
+		case FP_FAULT_SLOWHOST:
+			/* the NIC: every link of the host, both ways */
+			for (unsigned k = t->adj_off[x->host]; k < t->adj_off[x->host + 1]; k++) {
+				n->cap[2 * t->adj[k]] *= x->value;
+				n->cap[2 * t->adj[k] + 1] *= x->value;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+void fp_sim_net_destroy(struct fp_sim_net *n)
+{
+	if (!n)
+		return;
+	free(n->cap);
+	free(n->loss);
+	n->cap = n->loss = NULL;
+}
+
+int fp_sim_apply_down(struct fp_topo *t, const struct fp_fault *f, unsigned nf)
+{
+	for (unsigned i = 0; i < nf; i++)
+		if (f[i].kind == FP_FAULT_DOWN && f[i].link >= 0 && (unsigned)f[i].link < t->nlinks)
+			t->links[f[i].link].up = false;
+	return 0;
+}
+
+int fp_sim_paths(struct fp_router *r, struct fp_sim_flows *fl, uint64_t seed, unsigned *bad)
+{
+	unsigned links[FP_SIM_MAXHOPS];
+
+	for (unsigned i = 0; i < fl->n; i++) {
+		int node = fl->src[i];
+		int h = fp_route_path(r, fl->src[i], fl->dst[i],
+				      seed * 0x9e3779b97f4a7c15ull + i * 0xbf58476d1ce4e5b9ull + 1,
+				      links, FP_SIM_MAXHOPS);
+
+		if (h < 0) {
+			if (bad)
+				*bad = i;
+			return -EHOSTUNREACH;
+		}
+		fl->hops[i] = (unsigned)h;
+		for (int k = 0; k < h; k++) {
+			const struct fp_link *l = &r->t->links[links[k]];
+
+			fl->path[(size_t)i * FP_SIM_MAXHOPS + k] = 2 * links[k] + (l->a == node ? 0 : 1);
+			node = fp_link_peer(l, node);
+		}
+	}
+	return 0;
+}
+
+int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, double *rate)
+{
+	unsigned nd = 2 * n->t->nlinks, left = 0;
+	double *rem = malloc(sizeof(*rem) * (nd ? nd : 1));
+	unsigned *cnt = calloc(nd ? nd : 1, sizeof(*cnt));
+	double *ceil_ = malloc(sizeof(*ceil_) * (fl->n ? fl->n : 1));
+	unsigned char *frozen = calloc(fl->n ? fl->n : 1, 1);
+	int ret = -ENOMEM;
+
+	if (!rem || !cnt || !ceil_ || !frozen)
+		goto out;
+	memcpy(rem, n->cap, sizeof(*rem) * nd);
+	for (unsigned f = 0; f < fl->n; f++) {
+		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
+		double keep = 1;
+
+		rate[f] = 0;
+		for (unsigned k = 0; k < fl->hops[f]; k++) {
+			cnt[p[k]]++;
+			keep *= 1 - n->loss[p[k]];
+		}
+		ceil_[f] = INFINITY;
+		if (keep < 1) {
+			/* Mathis: MSS * 1.22 / (RTT * sqrt(p)), in Gb/s */
+			double loss = 1 - keep, mathis = 1448 * 8 * 1.22 / (n->rtt_us * 1e-6 * sqrt(loss)) / 1e9;
+
+			ceil_[f] = mathis;
+		}
+		if (!fl->hops[f]) {
+			frozen[f] = 1; /* a flow to itself takes no network */
+			continue;
+		}
+		left++;
+	}
+	while (left) {
+		double delta = INFINITY;
+
+		for (unsigned d = 0; d < nd; d++)
+			if (cnt[d] && rem[d] / cnt[d] < delta)
+				delta = rem[d] / cnt[d];
+		for (unsigned f = 0; f < fl->n; f++)
+			if (!frozen[f] && ceil_[f] - rate[f] < delta)
+				delta = ceil_[f] - rate[f];
+		if (!isfinite(delta) || delta < 0)
+			delta = 0;
+		for (unsigned f = 0; f < fl->n; f++)
+			if (!frozen[f])
+				rate[f] += delta;
+		for (unsigned d = 0; d < nd; d++)
+			if (cnt[d])
+				rem[d] -= delta * cnt[d];
+		/* freeze the flows at a saturated link or at their own ceiling */
+		for (unsigned f = 0; f < fl->n; f++) {
+			const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
+			bool stop = rate[f] >= ceil_[f] * (1 - 1e-12);
+
+			if (frozen[f])
+				continue;
+			for (unsigned k = 0; k < fl->hops[f] && !stop; k++)
+				stop = rem[p[k]] <= 1e-9 * (n->cap[p[k]] + 1e-9);
+			if (!stop)
+				continue;
+			frozen[f] = 1;
+			left--;
+			for (unsigned k = 0; k < fl->hops[f]; k++)
+				cnt[p[k]]--;
+		}
+	}
+	/* losses cost goodput on top of the fair share */
+	for (unsigned f = 0; f < fl->n; f++) {
+		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
+		double keep = 1;
+
+		for (unsigned k = 0; k < fl->hops[f]; k++)
+			keep *= 1 - n->loss[p[k]];
+		rate[f] *= keep;
+	}
+	ret = 0;
+out:
+	free(rem);
+	free(cnt);
+	free(ceil_);
+	free(frozen);
+	return ret;
+}
+
+int fp_sim_path_probs(struct fp_router *r, int src, int dst,
+		      void (*fn)(void *ctx, unsigned dlink, double p), void *ctx)
+{
+	const struct fp_topo *t = r->t;
+	const uint16_t *d = fp_router_dist(r, dst);
+	unsigned nh[256];
+	/* probability mass per node, visited by decreasing distance to dst */
+	double *mass;
+	int *order, n = 0;
+
+	if (!d || d[src] == FP_DIST_INF)
+		return -EHOSTUNREACH;
+	mass = calloc(t->nnodes, sizeof(*mass));
+	order = malloc(sizeof(*order) * t->nnodes);
+	if (!mass || !order) {
+		free(mass);
+		free(order);
+		return -ENOMEM;
+	}
+	mass[src] = 1;
+	order[n++] = src;
+	for (int i = 0; i < n; i++) {
+		int u = order[i];
+		unsigned k = fp_route_nexthops(r, u, dst, nh, 256);
+
+		if (u == dst || !k || mass[u] == 0)
+			continue;
+		if (k > 256)
+			k = 256;
+		for (unsigned j = 0; j < k; j++) {
+			const struct fp_link *l = &t->links[nh[j]];
+			int w = fp_link_peer(l, u);
+			double p = mass[u] / k;
+
+			fn(ctx, 2 * nh[j] + (l->a == u ? 0 : 1), p);
+			if (mass[w] == 0 && w != dst)
+				order[n++] = w; /* BFS by distance: every node at d-1 after all at d */
+			mass[w] += p;
+		}
+	}
+	free(mass);
+	free(order);
+	return 0;
+}
