@@ -49,6 +49,9 @@ const struct fp_opt fp_run_opts[] = {
 		"job token (default: the launcher's job id)"),
 	RUN_OPT("bind", FP_OPT_STRING, bind, NULL, 0, 0, NULL, "FABPROBE_BIND", "IP",
 		"local data-plane address (default: the one that reaches the rendezvous)"),
+	RUN_OPT("hostname", FP_OPT_STRING, hostname, NULL, 0, 0, NULL, "FABPROBE_HOSTNAME", "NAME",
+		"this rank's host name in the results (default: gethostname); the analyzer "
+		"matches it with the topology"),
 	RUN_OPT("poll", FP_OPT_CHOICE, poll, "busy", 0, 0, "busy|event", "FABPROBE_POLL", NULL,
 		"busy-poll, or sleep on events so many ranks can share few cores"),
 	RUN_OPT("busy-poll-us", FP_OPT_INT, busy_poll_us, "0", 0, 1000000, NULL, NULL, "US",

@@ -682,7 +682,10 @@ static int meet(struct rank *rk, const char *bind)
 	char host[64] = "?";
 	int ret;
 
-	gethostname(host, sizeof(host) - 1);
+	if (rk->cfg->hostname)
+		snprintf(host, sizeof(host), "%s", rk->cfg->hostname);
+	else
+		gethostname(host, sizeof(host) - 1);
 	fp_put_u64(blob, cfg_digest(rk->cfg));
 	snprintf((char *)blob + 8, 64, "%s", host);
 	snprintf((char *)blob + 72, 48, "%.47s", bind);

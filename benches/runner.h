@@ -19,7 +19,7 @@ struct fp_run_cfg {
 	const char *output, *results_dir;
 	int format; /* 0 text, 1 json */
 	int64_t rank, size, np;
-	const char *rendezvous, *token, *bind, *pin;
+	const char *rendezvous, *token, *bind, *pin, *hostname;
 	int local_rank; /* set by --np for its children; -1: from the launcher's environment */
 	int poll;
 	int64_t busy_poll_us;

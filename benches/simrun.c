@@ -60,7 +60,8 @@ int fp_link_lookup(const struct fp_topo *t, const char *spec)
 		char *end;
 		long i = strtol(spec + 1, &end, 10);
 
-		return !*end && end != spec + 1 && i >= 0 && (unsigned long)i < t->nlinks ? (int)i : -1;
+		return !*end && end != spec + 1 && i >= 0 && (unsigned long)i < t->nlinks ? (int)i
+											  : -1;
 	}
 	/* node names may hold '-': try every split */
 	for (const char *d = strchr(spec, '-'); d; d = strchr(d + 1, '-')) {
@@ -125,7 +126,8 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 			else if (!strcmp(kind, "down"))
 				x.kind = FP_FAULT_DOWN;
 			else {
-				snprintf(err, el, "--faults: '%s' is not degrade, loss, down or slowhost",
+				snprintf(err, el,
+					 "--faults: '%s' is not degrade, loss, down or slowhost",
 					 kind);
 				return -EINVAL;
 			}
@@ -138,12 +140,14 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 		if (x.kind != FP_FAULT_DOWN) {
 			if (!val) {
 				snprintf(err, el, "--faults: %s needs a value (%s)", kind,
-					 x.kind == FP_FAULT_LOSS ? "loss probability" : "fraction left");
+					 x.kind == FP_FAULT_LOSS ? "loss probability"
+								 : "fraction left");
 				return -EINVAL;
 			}
 			x.value = strtod(val, &end);
 			if (end == val || *end || x.value < 0 || x.value > 1) {
-				snprintf(err, el, "--faults: %s value '%s' must be in 0..1", kind, val);
+				snprintf(err, el, "--faults: %s value '%s' must be in 0..1", kind,
+					 val);
 				return -EINVAL;
 			}
 		}

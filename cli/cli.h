@@ -5,5 +5,6 @@
 
 int fp_cmd_topo(int argc, char **argv);
 int fp_cmd_sim(int argc, char **argv);
+int fp_cmd_analyze(int argc, char **argv);
 
 #endif

@@ -114,6 +114,13 @@ static int cmd_topo(int argc, char **argv, char **full, int fullc)
 	return fp_cmd_topo(argc, argv);
 }
 
+static int cmd_analyze(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_analyze(argc, argv);
+}
+
 static int cmd_sim(int argc, char **argv, char **full, int fullc)
 {
 	(void)full;
@@ -133,6 +140,7 @@ static const struct cmd cmds[] = {
 	  "run a traffic pattern over an engine (fabprobe run --help)" },
 	{ "topo", cmd_topo, no_opts, "generate, import, check, draw and plan topologies" },
 	{ "sim", cmd_sim, no_opts, "predict a pattern's results on a topology, with faults" },
+	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },
 	{ "engines", cmd_engines, no_opts, "which engines are built and usable here, and why not" },
 	{ "version", cmd_version, no_opts, "print the version" },
 	{ "help", cmd_help, no_opts, "this text, or help on a subcommand" },

@@ -30,17 +30,22 @@ struct sim_cfg {
 	const char *noise_s, *rtt_s, *nic_s;
 };
 
-#define S(n, t, f, d, lo, hi, ch, mv, h) { n, t, offsetof(struct sim_cfg, f), d, lo, hi, ch, NULL, mv, h }
+#define S(n, t, f, d, lo, hi, ch, mv, h)                                                           \
+	{                                                                                          \
+		n, t, offsetof(struct sim_cfg, f), d, lo, hi, ch, NULL, mv, h                      \
+	}
 
 static const struct fp_opt sim_opts[] = {
 	S("sizes", FP_OPT_SIZES, run.sizes, "64K", 0, 0, NULL, "LIST", "message sizes"),
 	S("iters", FP_OPT_INT, run.iters, "1000", 1, 1000000000, NULL, NULL, "messages per flow"),
-	S("rounds", FP_OPT_INT, run.rounds, "4", 1, 100000, NULL, NULL, "permutation, bisection: rounds"),
+	S("rounds", FP_OPT_INT, run.rounds, "4", 1, 100000, NULL, NULL,
+	  "permutation, bisection: rounds"),
 	S("seed", FP_OPT_INT, run.seed, "1", 1, INT64_MAX, NULL, NULL,
 	  "seed for permutations, ECMP hashing, noise and random faults"),
 	S("shift", FP_OPT_INT, run.shift, "1", -65535, 65535, NULL, "K", "ring: shift"),
 	S("root", FP_OPT_INT, run.root, "0", 0, 65535, NULL, NULL, "incast, broadcast: root"),
-	S("rotate", FP_OPT_BOOL, run.rotate, NULL, 0, 0, NULL, NULL, "incast, broadcast: every root"),
+	S("rotate", FP_OPT_BOOL, run.rotate, NULL, 0, 0, NULL, NULL,
+	  "incast, broadcast: every root"),
 	S("alone", FP_OPT_BOOL, run.alone, NULL, 0, 0, NULL, NULL, "pairs: one pair per round"),
 	S("bidir", FP_OPT_BOOL, run.bidir, NULL, 0, 0, NULL, NULL, "stream, bisection: both ways"),
 	S("groups", FP_OPT_STRING, run.groups, NULL, 0, 0, NULL, "LABELS", "bisection: groups"),
@@ -54,7 +59,8 @@ static const struct fp_opt sim_opts[] = {
 	  "capacity fraction left for random faults"),
 	S("noise", FP_OPT_STRING, noise_s, "0", 0, 0, NULL, "SIGMA",
 	  "multiplicative measurement noise, e.g. 0.05 (seeded, normal)"),
-	S("rtt-us", FP_OPT_STRING, rtt_s, "10", 0, 0, NULL, "US", "round-trip time for the loss model"),
+	S("rtt-us", FP_OPT_STRING, rtt_s, "10", 0, 0, NULL, "US",
+	  "round-trip time for the loss model"),
 	S("nic-gbps", FP_OPT_STRING, nic_s, NULL, 0, 0, NULL, "GBPS",
 	  "cap every host NIC at this rate (default: its links)"),
 	S("output", FP_OPT_STRING, run.output, NULL, 0, 0, NULL, "DIR", "result folder to create"),
@@ -129,21 +135,24 @@ static int random_faults(const struct fp_topo *t, struct sim_cfg *c, uint64_t *s
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < t->nlinks; i++)
-		if (t->nodes[t->links[i].a].kind == FP_SWITCH && t->nodes[t->links[i].b].kind == FP_SWITCH)
+		if (t->nodes[t->links[i].a].kind == FP_SWITCH &&
+		    t->nodes[t->links[i].b].kind == FP_SWITCH)
 			fab[nfab++] = i;
 	nh = (int)fp_topo_hosts(t, hosts, t->nnodes);
 	for (int64_t k = 0; k < c->random_faults && nfab && *n < MAXF; k++) {
 		unsigned pick = (unsigned)(fp_rand_next(st) % nfab);
 
 		f[(*n)++] = (struct fp_fault){ FP_FAULT_DEGRADE, (int)fab[pick], -1,
-					       lo + (hi - lo) * (double)(fp_rand_next(st) >> 11) / 9007199254740992.0 };
+					       lo + (hi - lo) * (double)(fp_rand_next(st) >> 11) /
+							       9007199254740992.0 };
 		fab[pick] = fab[--nfab]; /* no link twice */
 	}
 	for (int64_t k = 0; k < c->random_hosts && nh && *n < MAXF; k++) {
 		int pick = (int)(fp_rand_next(st) % (uint64_t)nh);
 
 		f[(*n)++] = (struct fp_fault){ FP_FAULT_SLOWHOST, -1, hosts[pick],
-					       lo + (hi - lo) * (double)(fp_rand_next(st) >> 11) / 9007199254740992.0 };
+					       lo + (hi - lo) * (double)(fp_rand_next(st) >> 11) /
+							       9007199254740992.0 };
 		hosts[pick] = hosts[--nh];
 	}
 	free(fab);
@@ -174,8 +183,10 @@ int fp_cmd_sim(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: fabprobe sim TOPOLOGY PATTERN [options]\n\n"
-			       "Max-min fair flow rates for PATTERN on TOPOLOGY (rank k on its k-th "
-			       "host), ECMP hashed per flow,\nwith faults; written as a result folder "
+			       "Max-min fair flow rates for PATTERN on TOPOLOGY (rank k on its "
+			       "k-th "
+			       "host), ECMP hashed per flow,\nwith faults; written as a result "
+			       "folder "
 			       "like fabprobe run's, plus ground_truth.json.\n\noptions:\n");
 			fp_opts_help(stdout, sim_opts);
 			return 0;
@@ -191,7 +202,8 @@ int fp_cmd_sim(int argc, char **argv)
 	if (sscanf(c.noise_s, "%lf", &noise) != 1 || noise < 0 || noise > 1 ||
 	    sscanf(c.rtt_s, "%lf", &rtt) != 1 || rtt <= 0 ||
 	    (c.nic_s && (sscanf(c.nic_s, "%lf", &nic) != 1 || nic <= 0))) {
-		fprintf(stderr, "fabprobe sim: --noise is 0..1, --rtt-us and --nic-gbps positive\n");
+		fprintf(stderr,
+			"fabprobe sim: --noise is 0..1, --rtt-us and --nic-gbps positive\n");
 		return 2;
 	}
 	p = fp_pattern_find(pos[1]);
@@ -212,12 +224,17 @@ int fp_cmd_sim(int argc, char **argv)
 	fp_sim_apply_down(&t, faults, nf);
 	host_of = malloc(sizeof(int) * (t.nnodes ? t.nnodes : 1));
 	int nh = host_of ? (int)fp_topo_hosts(&t, host_of, t.nnodes) : 0;
-	struct fp_pattern_opts po = { .bidir = c.run.bidir, .alone = c.run.alone,
-				      .rotate = c.run.rotate, .rounds = (int)c.run.rounds,
-				      .shift = (int)c.run.shift, .root = (int)c.run.root,
-				      .seed = (uint64_t)c.run.seed, .groups = c.run.groups };
+	struct fp_pattern_opts po = { .bidir = c.run.bidir,
+				      .alone = c.run.alone,
+				      .rotate = c.run.rotate,
+				      .rounds = (int)c.run.rounds,
+				      .shift = (int)c.run.shift,
+				      .root = (int)c.run.root,
+				      .seed = (uint64_t)c.run.seed,
+				      .groups = c.run.groups };
 
-	if (fp_sched_build(&s, p, nh, &po, err, sizeof(err)) || fp_sched_check(&s, err, sizeof(err))) {
+	if (fp_sched_build(&s, p, nh, &po, err, sizeof(err)) ||
+	    fp_sched_check(&s, err, sizeof(err))) {
 		fprintf(stderr, "fabprobe sim: %s\n", err);
 		goto out;
 	}
@@ -229,7 +246,8 @@ int fp_cmd_sim(int argc, char **argv)
 				int from = dir ? t.links[i].b : t.links[i].a;
 				int to = dir ? t.links[i].a : t.links[i].b;
 
-				if ((t.nodes[from].kind == FP_HOST || t.nodes[to].kind == FP_HOST) &&
+				if ((t.nodes[from].kind == FP_HOST ||
+				     t.nodes[to].kind == FP_HOST) &&
 				    net.cap[2 * i + dir] > nic)
 					net.cap[2 * i + dir] = nic;
 			}
@@ -239,13 +257,15 @@ int fp_cmd_sim(int argc, char **argv)
 	if (!rate || !paths || !hops)
 		goto oom;
 	for (uint32_t rd = 0; rd < s.nrounds; rd++) {
-		int ret = fp_simulate_round(&r, &net, &s, rd, host_of, (uint64_t)c.run.seed, 1,
-					    rate + s.rstart[rd], paths + (size_t)s.rstart[rd] * FP_SIM_MAXHOPS,
-					    hops + s.rstart[rd]);
+		int ret = fp_simulate_round(
+			&r, &net, &s, rd, host_of, (uint64_t)c.run.seed, 1, rate + s.rstart[rd],
+			paths + (size_t)s.rstart[rd] * FP_SIM_MAXHOPS, hops + s.rstart[rd]);
 
 		if (ret == -EHOSTUNREACH) {
-			fprintf(stderr, "fabprobe sim: round %u has a flow with no path (a link "
-				"down partitions the fabric)\n", rd);
+			fprintf(stderr,
+				"fabprobe sim: round %u has a flow with no path (a link "
+				"down partitions the fabric)\n",
+				rd);
 			goto out;
 		}
 		if (ret)
@@ -316,16 +336,22 @@ int fp_cmd_sim(int argc, char **argv)
 			fr->tx_bytes = fr->rx_bytes = bytes;
 			fr->tx_ns = fr->rx_ns = ns;
 			fr->bw.avg = fr->bw.min = fr->bw.peak = gbps * 1e9 / 8;
-			if (p->measure & FP_MEASURE_LAT && s.flows[s.rflows[e]].src < s.flows[s.rflows[e]].dst) {
+			if (p->measure & FP_MEASURE_LAT &&
+			    s.flows[s.rflows[e]].src < s.flows[s.rflows[e]].dst) {
 				/* one microsecond per hop plus serialisation, both ways */
-				double rtt_ns = 2 * (hops[e] * 1000.0 + (gbps > 0 ? sr->size * 8 / gbps : 0));
+				double rtt_ns = 2 * (hops[e] * 1000.0 +
+						     (gbps > 0 ? sr->size * 8 / gbps : 0));
 
 				fr->have_lat = true;
 				fr->lat_msgs = (uint64_t)c.run.iters;
 				fr->rtt = (struct fp_lat_stats){ .count = (uint64_t)c.run.iters,
-								 .min = rtt_ns, .mean = rtt_ns,
-								 .p50 = rtt_ns, .p90 = rtt_ns, .p99 = rtt_ns,
-								 .p999 = rtt_ns, .p9999 = rtt_ns,
+								 .min = rtt_ns,
+								 .mean = rtt_ns,
+								 .p50 = rtt_ns,
+								 .p90 = rtt_ns,
+								 .p99 = rtt_ns,
+								 .p999 = rtt_ns,
+								 .p9999 = rtt_ns,
 								 .max = rtt_ns };
 				for (int64_t k = 0; k < c.run.iters && k < 1000; k++)
 					fp_hist_add(sr->lat, (uint64_t)rtt_ns);
@@ -334,8 +360,10 @@ int fp_cmd_sim(int argc, char **argv)
 	}
 	for (uint32_t f = 0; f < s.nflows; f++) {
 		snprintf(d.ident[f].proto, sizeof(d.ident[f].proto), "sim");
-		snprintf(d.ident[f].src_ip, sizeof(d.ident[f].src_ip), "%.47s", t.nodes[host_of[s.flows[f].src]].name);
-		snprintf(d.ident[f].dst_ip, sizeof(d.ident[f].dst_ip), "%.47s", t.nodes[host_of[s.flows[f].dst]].name);
+		snprintf(d.ident[f].src_ip, sizeof(d.ident[f].src_ip), "%.47s",
+			 t.nodes[host_of[s.flows[f].src]].name);
+		snprintf(d.ident[f].dst_ip, sizeof(d.ident[f].dst_ip), "%.47s",
+			 t.nodes[host_of[s.flows[f].dst]].name);
 	}
 	if (c.run.output)
 		snprintf(d.dir, sizeof(d.dir), "%s", c.run.output);

@@ -20,7 +20,10 @@ struct topo_cfg {
 	int format;
 };
 
-#define T(n, t, f, d, lo, hi, ch, mv, h) { n, t, offsetof(struct topo_cfg, f), d, lo, hi, ch, NULL, mv, h }
+#define T(n, t, f, d, lo, hi, ch, mv, h)                                                           \
+	{                                                                                          \
+		n, t, offsetof(struct topo_cfg, f), d, lo, hi, ch, NULL, mv, h                     \
+	}
 
 static const struct fp_opt topo_opts[] = {
 	T("hosts-per-leaf", FP_OPT_INT, hosts_per_leaf, "2", 1, 100000, NULL, NULL,
@@ -42,8 +45,7 @@ static const struct fp_opt topo_opts[] = {
 	T("fabric-media", FP_OPT_STRING, fabric_media, "aoc", 0, 0, NULL, "MEDIA",
 	  "dac, acc, aec, aoc or optic"),
 	T("host-length", FP_OPT_STRING, host_len, "2", 0, 0, NULL, "M", "host cable length"),
-	T("fabric-length", FP_OPT_STRING, fabric_len, "30", 0, 0, NULL, "M",
-	  "fabric cable length"),
+	T("fabric-length", FP_OPT_STRING, fabric_len, "30", 0, 0, NULL, "M", "fabric cable length"),
 	T("lanes", FP_OPT_INT, lanes, "4", 1, 16, NULL, NULL, "lanes per link"),
 	T("name", FP_OPT_STRING, name, NULL, 0, 0, NULL, NULL, "topology name"),
 	T("output", FP_OPT_STRING, output, NULL, 0, 0, NULL, "FILE",
@@ -54,16 +56,18 @@ static const struct fp_opt topo_opts[] = {
 
 static void topo_help(FILE *f)
 {
-	fprintf(f, "usage: fabprobe topo COMMAND [options]\n\n"
-		   "  gen leaf-spine|fat-tree|rail   generate a topology (YAML)\n"
-		   "  import FILE...                 ibnetdiscover output, or lldpctl -f json per host\n"
-		   "                                 (one file per host, named after it), to YAML\n"
-		   "  check FILE                     dangling ports, duplicates, speed mismatches,\n"
-		   "                                 copper past reach, a disconnected fabric\n"
-		   "  draw FILE                      Graphviz DOT: tiers as ranks, links by media\n"
-		   "  stats FILE                     counts, bisection bandwidth, oversubscription\n"
-		   "  plan FILE                      the virtual lab's build plan (scripts/lab)\n\n"
-		   "options:\n");
+	fprintf(f,
+		"usage: fabprobe topo COMMAND [options]\n\n"
+		"  gen leaf-spine|fat-tree|rail   generate a topology (YAML)\n"
+		"  import FILE...                 ibnetdiscover output, or lldpctl -f json per "
+		"host\n"
+		"                                 (one file per host, named after it), to YAML\n"
+		"  check FILE                     dangling ports, duplicates, speed mismatches,\n"
+		"                                 copper past reach, a disconnected fabric\n"
+		"  draw FILE                      Graphviz DOT: tiers as ranks, links by media\n"
+		"  stats FILE                     counts, bisection bandwidth, oversubscription\n"
+		"  plan FILE                      the virtual lab's build plan (scripts/lab)\n\n"
+		"options:\n");
 	fp_opts_help(f, topo_opts);
 }
 
@@ -115,9 +119,13 @@ static int load(const char *path, struct fp_topo *t)
 
 static int gen(struct topo_cfg *c, const char *kind, struct fp_topo *t)
 {
-	struct fp_gen_opts o = { .hosts_per_leaf = (int)c->hosts_per_leaf, .leaves = (int)c->leaves,
-				 .spines = (int)c->spines, .uplinks = (int)c->uplinks,
-				 .k = (int)c->k, .rails = (int)c->rails, .groups = (int)c->groups,
+	struct fp_gen_opts o = { .hosts_per_leaf = (int)c->hosts_per_leaf,
+				 .leaves = (int)c->leaves,
+				 .spines = (int)c->spines,
+				 .uplinks = (int)c->uplinks,
+				 .k = (int)c->k,
+				 .rails = (int)c->rails,
+				 .groups = (int)c->groups,
 				 .lanes = (int)c->lanes };
 	char err[256];
 	int ret;
@@ -267,7 +275,8 @@ int fp_cmd_topo(int argc, char **argv)
 		return 2;
 	}
 	if (np < 2 && !(np == 1 && !strcmp(pos[0], "help"))) {
-		fprintf(stderr, "fabprobe topo: which command, on what? (see fabprobe topo --help)\n");
+		fprintf(stderr,
+			"fabprobe topo: which command, on what? (see fabprobe topo --help)\n");
 		return 2;
 	}
 	if (!strcmp(pos[0], "help")) {

@@ -48,14 +48,18 @@ int fp_lab_plan(const struct fp_topo *t, FILE *f, char *err, size_t el)
 		const struct fp_node *n = &t->nodes[i];
 
 		if (!name_ok(n->name)) {
-			snprintf(err, el, "node '%s': lab node names are 1-10 letters, digits, '_' "
-				 "or '.' (they become namespace and interface names)", n->name);
+			snprintf(err, el,
+				 "node '%s': lab node names are 1-10 letters, digits, '_' "
+				 "or '.' (they become namespace and interface names)",
+				 n->name);
 			return -EINVAL;
 		}
 		if (n->kind == FP_HOST) {
 			if (t->adj_off[i + 1] - t->adj_off[i] != 1) {
-				snprintf(err, el, "host '%s' has %u links; the lab builds single-homed "
-					 "hosts only", n->name, t->adj_off[i + 1] - t->adj_off[i]);
+				snprintf(err, el,
+					 "host '%s' has %u links; the lab builds single-homed "
+					 "hosts only",
+					 n->name, t->adj_off[i + 1] - t->adj_off[i]);
 				return -EINVAL;
 			}
 			nh++;

@@ -82,7 +82,8 @@ int fp_sim_paths(struct fp_router *r, struct fp_sim_flows *fl, uint64_t seed, un
 		for (int k = 0; k < h; k++) {
 			const struct fp_link *l = &r->t->links[links[k]];
 
-			fl->path[(size_t)i * FP_SIM_MAXHOPS + k] = 2 * links[k] + (l->a == node ? 0 : 1);
+			fl->path[(size_t)i * FP_SIM_MAXHOPS + k] =
+				2 * links[k] + (l->a == node ? 0 : 1);
 			node = fp_link_peer(l, node);
 		}
 	}
@@ -113,7 +114,8 @@ int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, dou
 		ceil_[f] = INFINITY;
 		if (keep < 1) {
 			/* Mathis: MSS * 1.22 / (RTT * sqrt(p)), in Gb/s */
-			double loss = 1 - keep, mathis = 1448 * 8 * 1.22 / (n->rtt_us * 1e-6 * sqrt(loss)) / 1e9;
+			double loss = 1 - keep,
+			       mathis = 1448 * 8 * 1.22 / (n->rtt_us * 1e-6 * sqrt(loss)) / 1e9;
 
 			ceil_[f] = mathis;
 		}
@@ -211,7 +213,8 @@ int fp_sim_path_probs(struct fp_router *r, int src, int dst,
 
 			fn(ctx, 2 * nh[j] + (l->a == u ? 0 : 1), p);
 			if (mass[w] == 0 && w != dst)
-				order[n++] = w; /* BFS by distance: every node at d-1 after all at d */
+				order[n++] =
+					w; /* BFS by distance: every node at d-1 after all at d */
 			mass[w] += p;
 		}
 	}

@@ -22,16 +22,16 @@ enum fp_fault_kind { FP_FAULT_DEGRADE, FP_FAULT_LOSS, FP_FAULT_DOWN, FP_FAULT_SL
 
 struct fp_fault {
 	enum fp_fault_kind kind;
-	int link; /* degrade, loss, down */
-	int host; /* slowhost: node index */
+	int link;     /* degrade, loss, down */
+	int host;     /* slowhost: node index */
 	double value; /* degrade/slowhost: fraction of capacity left; loss: probability */
 };
 
 /* Capacities per directed link (2 per link: a->b, b->a) in Gb/s, faults applied. */
 struct fp_sim_net {
 	const struct fp_topo *t;
-	double *cap;   /* 2 * nlinks */
-	double *loss;  /* 2 * nlinks */
+	double *cap;  /* 2 * nlinks */
+	double *loss; /* 2 * nlinks */
 	double rtt_us;
 };
 
@@ -49,8 +49,8 @@ struct fp_sim_flows {
 	unsigned n;
 	const int *src, *dst; /* node indices */
 	/* paths as directed links (2*link + dir), filled by fp_sim_paths or the caller */
-	unsigned *path;       /* n * FP_SIM_MAXHOPS */
-	unsigned *hops;       /* n */
+	unsigned *path; /* n * FP_SIM_MAXHOPS */
+	unsigned *hops; /* n */
 };
 
 #define FP_SIM_MAXHOPS 16

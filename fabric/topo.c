@@ -196,8 +196,7 @@ unsigned fp_topo_hosts(const struct fp_topo *t, int *host_of, unsigned max)
 	return n;
 }
 
-int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err,
-		 size_t errlen)
+int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	struct stat st;
@@ -222,7 +221,8 @@ int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *er
 	fclose(f);
 	buf[n] = 0;
 	if (strlen(buf) != n) {
-		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", path, strlen(buf));
+		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", path,
+			 strlen(buf));
 		free(buf);
 		return -EINVAL;
 	}
@@ -312,40 +312,49 @@ int fp_topo_check(const struct fp_topo *t, struct fp_issue **issues, unsigned *n
 		double reach = fp_copper_reach_m(l->media, l->lane_gbps);
 
 		if (l->a == l->b)
-			ret = add_issue(&v, &cnt, &cap, 2, l->line, "link %s <-> %s loops back to "
-					"the same node", na, nb);
+			ret = add_issue(&v, &cnt, &cap, 2, l->line,
+					"link %s <-> %s loops back to "
+					"the same node",
+					na, nb);
 		/* a port used by two links */
 		for (unsigned j = i + 1; j < t->nlinks && !ret && l->pa[0]; j++) {
 			const struct fp_link *m = &t->links[j];
 
 			if ((m->a == l->a && !strcmp(m->pa, l->pa)) ||
 			    (m->b == l->a && !strcmp(m->pb, l->pa)))
-				ret = add_issue(&v, &cnt, &cap, 2, m->line, "port %s:%s is used by "
-						"two links (lines %d and %d)", na, l->pa, l->line,
-						m->line);
+				ret = add_issue(&v, &cnt, &cap, 2, m->line,
+						"port %s:%s is used by "
+						"two links (lines %d and %d)",
+						na, l->pa, l->line, m->line);
 			else if ((m->a == l->b && !strcmp(m->pa, l->pb) && l->pb[0]) ||
 				 (m->b == l->b && !strcmp(m->pb, l->pb) && l->pb[0]))
-				ret = add_issue(&v, &cnt, &cap, 2, m->line, "port %s:%s is used by "
-						"two links (lines %d and %d)", nb, l->pb, l->line,
-						m->line);
+				ret = add_issue(&v, &cnt, &cap, 2, m->line,
+						"port %s:%s is used by "
+						"two links (lines %d and %d)",
+						nb, l->pb, l->line, m->line);
 		}
 		if (!ret && l->gbps <= 0)
-			ret = add_issue(&v, &cnt, &cap, 2, l->line, "link %s:%s <-> %s:%s has no "
-					"speed", na, l->pa, nb, l->pb);
+			ret = add_issue(&v, &cnt, &cap, 2, l->line,
+					"link %s:%s <-> %s:%s has no "
+					"speed",
+					na, l->pa, nb, l->pb);
 		if (!ret && l->lanes > 0 && l->lane_gbps > 0 &&
 		    fabs(l->lanes * l->lane_gbps - l->gbps) > 0.01 * l->gbps)
-			ret = add_issue(&v, &cnt, &cap, 2, l->line, "link %s <-> %s: %d lanes x "
-					"%g Gb/s is not its %g Gb/s", na, nb, l->lanes,
-					l->lane_gbps, l->gbps);
+			ret = add_issue(&v, &cnt, &cap, 2, l->line,
+					"link %s <-> %s: %d lanes x "
+					"%g Gb/s is not its %g Gb/s",
+					na, nb, l->lanes, l->lane_gbps, l->gbps);
 		if (!ret && reach > 0 && l->length_m > reach)
-			ret = add_issue(&v, &cnt, &cap, 2, l->line, "link %s:%s <-> %s:%s: %s "
+			ret = add_issue(&v, &cnt, &cap, 2, l->line,
+					"link %s:%s <-> %s:%s: %s "
 					"copper of %g m is past its %g m reach at %g Gb/s per lane",
 					na, l->pa, nb, l->pb, fp_media_name(l->media), l->length_m,
 					reach, l->lane_gbps);
 		if (!ret && l->trained_gbps > 0 && l->trained_gbps < l->gbps)
-			ret = add_issue(&v, &cnt, &cap, 1, l->line, "link %s:%s <-> %s:%s trained "
-					"at %g Gb/s, below its %g Gb/s", na, l->pa, nb, l->pb,
-					l->trained_gbps, l->gbps);
+			ret = add_issue(&v, &cnt, &cap, 1, l->line,
+					"link %s:%s <-> %s:%s trained "
+					"at %g Gb/s, below its %g Gb/s",
+					na, l->pa, nb, l->pb, l->trained_gbps, l->gbps);
 		if (!ret && !l->up)
 			ret = add_issue(&v, &cnt, &cap, 1, l->line, "link %s:%s <-> %s:%s is down",
 					na, l->pa, nb, l->pb);
@@ -363,9 +372,11 @@ int fp_topo_check(const struct fp_topo *t, struct fp_issue **issues, unsigned *n
 				const struct fp_link *l = &t->links[t->adj[k]];
 
 				if (fabs(l->gbps - nd->nic_gbps) > 0.01 * nd->nic_gbps)
-					ret = add_issue(&v, &cnt, &cap, 1, l->line, "speed mismatch: "
+					ret = add_issue(&v, &cnt, &cap, 1, l->line,
+							"speed mismatch: "
 							"host %s NIC is %g Gb/s, its link is %g "
-							"Gb/s", nd->name, nd->nic_gbps, l->gbps);
+							"Gb/s",
+							nd->name, nd->nic_gbps, l->gbps);
 			}
 		}
 	}
@@ -472,16 +483,17 @@ void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 void fp_topo_write_dot(const struct fp_topo *t, FILE *f, const bool *red_links,
 		       const bool *red_nodes)
 {
-	static const char *const colour[] = { "gray50", "darkorange3", "goldenrod", "olivedrab",
-					      "royalblue", "purple" };
+	static const char *const colour[] = { "gray50",	   "darkorange3", "goldenrod",
+					      "olivedrab", "royalblue",	  "purple" };
 	int maxtier = 0;
 
 	for (unsigned i = 0; i < t->nnodes; i++)
 		if (t->nodes[i].tier > maxtier)
 			maxtier = t->nodes[i].tier;
-	fprintf(f, "graph \"%s\" {\n  graph [rankdir=BT, splines=false, nodesep=0.15];\n"
-		   "  node [fontname=\"Helvetica\", fontsize=10];\n"
-		   "  edge [fontname=\"Helvetica\", fontsize=8];\n",
+	fprintf(f,
+		"graph \"%s\" {\n  graph [rankdir=BT, splines=false, nodesep=0.15];\n"
+		"  node [fontname=\"Helvetica\", fontsize=10];\n"
+		"  edge [fontname=\"Helvetica\", fontsize=8];\n",
 		t->name[0] ? t->name : "fabric");
 	for (int tier = 0; tier <= maxtier; tier++) {
 		fprintf(f, "  { rank=same;");
@@ -512,7 +524,7 @@ void fp_topo_write_dot(const struct fp_topo *t, FILE *f, const bool *red_links,
 	}
 	fprintf(f, "  subgraph cluster_legend { label=\"media\"; fontsize=9;");
 	for (int m = 1; m < 6; m++)
-		fprintf(f, " \"leg%d\" [label=\"%s\", shape=plaintext, fontcolor=%s, fontsize=9];", m,
-			media_names[m], colour[m]);
+		fprintf(f, " \"leg%d\" [label=\"%s\", shape=plaintext, fontcolor=%s, fontsize=9];",
+			m, media_names[m], colour[m]);
 	fprintf(f, " }\n}\n");
 }

@@ -17,29 +17,35 @@
 
 enum fp_node_kind { FP_HOST, FP_SWITCH };
 
-enum fp_media { FP_MEDIA_UNKNOWN, FP_MEDIA_DAC, FP_MEDIA_ACC, FP_MEDIA_AEC, FP_MEDIA_AOC,
-		FP_MEDIA_OPTIC };
+enum fp_media {
+	FP_MEDIA_UNKNOWN,
+	FP_MEDIA_DAC,
+	FP_MEDIA_ACC,
+	FP_MEDIA_AEC,
+	FP_MEDIA_AOC,
+	FP_MEDIA_OPTIC
+};
 
 struct fp_node {
 	char name[FP_NAME_LEN];
 	enum fp_node_kind kind;
-	int tier;       /* 0 hosts, 1 leaves, 2 spines, 3 cores */
-	int rail;       /* -1 when none */
+	int tier; /* 0 hosts, 1 leaves, 2 spines, 3 cores */
+	int rail; /* -1 when none */
 	char group[FP_NAME_LEN];
-	char guid[24];  /* InfiniBand node GUID, "0x..." */
+	char guid[24];	 /* InfiniBand node GUID, "0x..." */
 	double nic_gbps; /* hosts: NIC rate for the simulator; 0 = from its links */
-	int line;       /* where it was defined, for messages */
+	int line;	 /* where it was defined, for messages */
 };
 
 struct fp_link {
 	int a, b; /* node indices */
 	char pa[FP_PORT_LEN], pb[FP_PORT_LEN];
-	double gbps;      /* capability */
+	double gbps; /* capability */
 	int lanes;
 	double lane_gbps;
 	enum fp_media media;
-	char xcvr[24];    /* optic type: SR4, DR4, FR4, 2xDR4... */
-	double length_m;  /* 0 unknown */
+	char xcvr[24];		 /* optic type: SR4, DR4, FR4, 2xDR4... */
+	double length_m;	 /* 0 unknown */
 	char pn_a[32], pn_b[32]; /* module part numbers */
 	bool up;
 	double trained_gbps; /* 0: same as capability */
@@ -85,15 +91,14 @@ int fp_media_parse(const char *s, enum fp_media *m);
  * or lldpctl JSON.
  */
 int fp_topo_load(struct fp_topo *t, const char *path, char *err, size_t errlen);
-int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src,
-		      char *err, size_t errlen);
-int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src,
-		       char *err, size_t errlen);
-int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens,
-		      unsigned n, const char *src, char *err, size_t errlen);
+int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
+		      size_t errlen);
+int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
+		       size_t errlen);
+int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens, unsigned n,
+		      const char *src, char *err, size_t errlen);
 /* Read a whole file (bounded) into a NUL-terminated buffer the caller frees. */
-int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err,
-		 size_t errlen);
+int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
 
 /* Native YAML out: what the loader reads back into the same model. */
 void fp_topo_write_yaml(const struct fp_topo *t, FILE *f);
@@ -126,9 +131,9 @@ int fp_topo_stats(const struct fp_topo *t, struct fp_topo_stats *s);
 /* Generators. Rates in Gb/s; media per tier. */
 struct fp_gen_opts {
 	int hosts_per_leaf, leaves, spines, uplinks; /* leaf-spine: uplinks per leaf-spine pair */
-	double oversub;                              /* leaf-spine: host capacity / uplink capacity */
-	int k;                                       /* fat-tree */
-	int rails, groups;                           /* rail-optimized */
+	double oversub;	   /* leaf-spine: host capacity / uplink capacity */
+	int k;		   /* fat-tree */
+	int rails, groups; /* rail-optimized */
 	double host_gbps, fabric_gbps;
 	enum fp_media host_media, fabric_media;
 	double host_len_m, fabric_len_m;

@@ -53,7 +53,8 @@ int fp_gen_leaf_spine(struct fp_topo *t, const struct fp_gen_opts *o, char *err,
 	int *p, ret = 0, h0, l0, s0;
 
 	if (H < 1 || L < 1 || S < 1 || U < 1 || H * L > 1000000 || L * S * U > 10000000) {
-		snprintf(err, el, "leaf-spine: hosts-per-leaf, leaves, spines and uplinks must be >= 1");
+		snprintf(err, el,
+			 "leaf-spine: hosts-per-leaf, leaves, spines and uplinks must be >= 1");
 		return -EINVAL;
 	}
 	if (o->oversub > 0)
@@ -124,19 +125,21 @@ int fp_gen_fat_tree(struct fp_topo *t, const struct fp_gen_opts *o, char *err, s
 	for (int i = 0; i < nc && ret >= 0; i++)
 		ret = node(t, "c%d", i, -1, FP_SWITCH, 3);
 	for (int h = 0; h < nh && ret >= 0; h++)
-		ret = link(t, h, e0 + h / half, o->host_gbps, o->host_media, o->host_len_m, o->lanes,
-			   p, p);
+		ret = link(t, h, e0 + h / half, o->host_gbps, o->host_media, o->host_len_m,
+			   o->lanes, p, p);
 	for (int pod = 0; pod < k && ret >= 0; pod++)
 		for (int e = 0; e < half && ret >= 0; e++)
 			for (int a = 0; a < half && ret >= 0; a++)
-				ret = link(t, e0 + pod * half + e, a0 + pod * half + a, o->fabric_gbps,
-					   o->fabric_media, o->fabric_len_m, o->lanes, p, p);
+				ret = link(t, e0 + pod * half + e, a0 + pod * half + a,
+					   o->fabric_gbps, o->fabric_media, o->fabric_len_m,
+					   o->lanes, p, p);
 	/* aggregation switch j of every pod reaches core switches j*half .. j*half+half-1 */
 	for (int pod = 0; pod < k && ret >= 0; pod++)
 		for (int a = 0; a < half && ret >= 0; a++)
 			for (int c = 0; c < half && ret >= 0; c++)
-				ret = link(t, a0 + pod * half + a, c0 + a * half + c, o->fabric_gbps,
-					   o->fabric_media, o->fabric_len_m, o->lanes, p, p);
+				ret = link(t, a0 + pod * half + a, c0 + a * half + c,
+					   o->fabric_gbps, o->fabric_media, o->fabric_len_m,
+					   o->lanes, p, p);
 	free(p);
 	if (ret < 0)
 		return ret;
@@ -155,7 +158,8 @@ int fp_gen_rail(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_
 	double fab = o->fabric_gbps;
 
 	if (G < 1 || H < 1 || R < 1 || S < 1 || G * H * R > 1000000) {
-		snprintf(err, el, "rail-optimized: groups, hosts-per-leaf, rails and spines must be "
+		snprintf(err, el,
+			 "rail-optimized: groups, hosts-per-leaf, rails and spines must be "
 			 ">= 1");
 		return -EINVAL;
 	}
@@ -172,7 +176,8 @@ int fp_gen_rail(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_
 				ret = node(t, "h%d.r%d", g * H + h, r, FP_HOST, 0);
 				if (ret >= 0) {
 					t->nodes[ret].rail = r;
-					snprintf(t->nodes[ret].group, FP_NAME_LEN, "h%d", g * H + h);
+					snprintf(t->nodes[ret].group, FP_NAME_LEN, "h%d",
+						 g * H + h);
 					t->nodes[ret].nic_gbps = o->host_gbps;
 				}
 			}

@@ -5,8 +5,8 @@
 
 #include "topo.h"
 
-int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src,
-		       char *err, size_t errlen)
+int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
+		       size_t errlen)
 {
 	(void)t;
 	(void)text;
@@ -15,8 +15,8 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 	return -ENOTSUP;
 }
 
-int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens,
-		      unsigned n, const char *src, char *err, size_t errlen)
+int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens, unsigned n,
+		      const char *src, char *err, size_t errlen)
 {
 	(void)t;
 	(void)texts;

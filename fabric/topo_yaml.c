@@ -167,8 +167,8 @@ static int load_node(struct fp_topo *t, struct ctx *c, struct fy_node *m)
 }
 
 /* "node:port" or "node" (the port is then named after the link) or {node:, port:} */
-static int endpoint(struct fp_topo *t, struct ctx *c, struct fy_node *v, const char *key,
-		    int *node, char *port)
+static int endpoint(struct fp_topo *t, struct ctx *c, struct fy_node *v, const char *key, int *node,
+		    char *port)
 {
 	char buf[FP_NAME_LEN + FP_PORT_LEN + 2], *colon;
 
@@ -229,7 +229,8 @@ static int load_link(struct fp_topo *t, struct ctx *c, struct fy_node *m)
 		} else if (!strcmp(k, "media")) {
 			ret = get_str(c, v, k, buf, sizeof(buf));
 			if (!ret && fp_media_parse(buf, &l.media))
-				ret = fail(c, v, "media '%s' is not dac, acc, aec, aoc or optic", buf);
+				ret = fail(c, v, "media '%s' is not dac, acc, aec, aoc or optic",
+					   buf);
 		} else if (!strcmp(k, "xcvr")) {
 			ret = get_str(c, v, k, l.xcvr, sizeof(l.xcvr));
 		} else if (!strcmp(k, "length_m")) {
@@ -285,7 +286,8 @@ static int load_doc(struct fp_topo *t, struct ctx *c, struct fy_node *root)
 	int ret = 0;
 
 	if (!root || !fy_node_is_mapping(root))
-		return fail(c, root, "a topology is a mapping with fabprobe_topology, nodes, links");
+		return fail(c, root,
+			    "a topology is a mapping with fabprobe_topology, nodes, links");
 	v = fy_node_mapping_lookup_by_string(root, "fabprobe_topology", -1);
 	if (!v)
 		return fail(c, root, "not a fabprobe topology (no 'fabprobe_topology: 1')");
@@ -328,8 +330,8 @@ static int load_doc(struct fp_topo *t, struct ctx *c, struct fy_node *root)
 	return ret;
 }
 
-int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src,
-		      char *err, size_t errlen)
+int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
+		      size_t errlen)
 {
 	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
@@ -382,8 +384,10 @@ int fp_topo_load(struct fp_topo *t, const char *path, char *err, size_t errlen)
 	else if (strstr(text, "Switch") || strstr(text, "Ca\t") || strstr(text, "Ca "))
 		ret = fp_topo_load_ibnet(t, text, len, path, err, errlen);
 	else {
-		snprintf(err, errlen, "%s: not a fabprobe topology, ibnetdiscover output or "
-			 "lldpctl -f json output", path);
+		snprintf(err, errlen,
+			 "%s: not a fabprobe topology, ibnetdiscover output or "
+			 "lldpctl -f json output",
+			 path);
 		ret = -EINVAL;
 	}
 	free(text);

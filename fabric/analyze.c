@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+#include "analyze.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Hosts whose flows are mostly bad. */
+static void find_hosts(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
+{
+	unsigned *bad = calloc(t->nnodes, sizeof(*bad)), *tot = calloc(t->nnodes, sizeof(*tot));
+	double *qs = malloc(sizeof(*qs) * (n ? n : 1));
+
+	if (!bad || !tot || !qs)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		tot[o[i].src]++;
+		tot[o[i].dst]++;
+		bad[o[i].src] += o[i].bad;
+		bad[o[i].dst] += o[i].bad;
+	}
+	for (unsigned h = 0; h < t->nnodes && a->n < FP_MAX_SUSPECTS; h++) {
+		unsigned k = 0;
+
+		if (t->nodes[h].kind != FP_HOST || tot[h] < 3 || bad[h] < 0.7 * tot[h])
+			continue;
+		for (unsigned i = 0; i < n; i++)
+			if (o[i].src == (int)h || o[i].dst == (int)h) {
+				qs[k++] = o[i].q;
+				o[i].explained = true;
+			}
+		struct fp_suspect *s = &a->s[a->n++];
+
+		memset(s, 0, sizeof(*s));
+		s->host = true;
+		s->node = (int)h;
+		s->link = (int)t->adj[t->adj_off[h]];
+		s->bad = bad[h];
+		s->total = tot[h];
+		s->votes = (double)bad[h] / tot[h];
+		s->health = s->q_median = median(qs, k);
+		s->confidence = s->votes;
+	}
+out:
+	free(bad);
+	free(tot);
+	free(qs);
+}
+
+static double cosine(const struct fp_obs *o, unsigned n, int l1, int l2)
+{
+	double ab = 0, aa = 0, bb = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		double p1 = 0, p2 = 0;
+
+		if (o[i].explained)
+			continue;
+		for (unsigned k = 0; k < o[i].np; k++) {
+			if ((int)o[i].link[k] == l1)
+				p1 += o[i].prob[k];
+			if ((int)o[i].link[k] == l2)
+				p2 += o[i].prob[k];
+		}
+		ab += p1 * p2;
+		aa += p1 * p1;
+		bb += p2 * p2;
+	}
+	return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0;
+}
+
+static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
+{
+	unsigned L = t->nlinks;
+	double *vb = calloc(L, sizeof(double)), *va = calloc(L, sizeof(double));
+	double *x = calloc(L, sizeof(double)), *pp = calloc(L, sizeof(double));
+	double *resid = malloc(sizeof(double) * (n ? n : 1)),
+	       *y = malloc(sizeof(double) * (n ? n : 1));
+	unsigned char *covered = calloc(n ? n : 1, 1), *picked = calloc(L, 1);
+	double lambda = 0.02;
+
+	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked)
+		goto out;
+	/* votes, and the fit's column norms */
+	for (unsigned i = 0; i < n; i++) {
+		if (o[i].explained)
+			continue;
+		y[i] = o[i].q < 1 ? log(o[i].q > 0.01 ? o[i].q : 0.01) : 0;
+		resid[i] = y[i];
+		for (unsigned k = 0; k < o[i].np; k++) {
+			va[o[i].link[k]] += o[i].prob[k];
+			if (o[i].bad)
+				vb[o[i].link[k]] += o[i].prob[k];
+			pp[o[i].link[k]] += o[i].prob[k] * o[i].prob[k];
+		}
+	}
+	/* projected coordinate descent: x_l <= 0, min |y - P x|^2 + lambda * sum(-x) */
+	for (int sweep = 0; sweep < 60; sweep++) {
+		double moved = 0;
+
+		for (unsigned l = 0; l < L; l++) {
+			double g = 0, nx;
+
+			if (pp[l] <= 0 || vb[l] <= 0)
+				continue; /* a link no bad flow may cross stays healthy */
+			for (unsigned i = 0; i < n; i++) {
+				if (o[i].explained)
+					continue;
+				for (unsigned k = 0; k < o[i].np; k++)
+					if (o[i].link[k] == l)
+						g += o[i].prob[k] *
+						     (resid[i] + o[i].prob[k] * x[l]);
+			}
+			nx = (g + lambda) / pp[l];
+			if (nx > 0)
+				nx = 0;
+			if (nx == x[l])
+				continue;
+			for (unsigned i = 0; i < n; i++) {
+				if (o[i].explained)
+					continue;
+				for (unsigned k = 0; k < o[i].np; k++)
+					if (o[i].link[k] == l)
+						resid[i] -= o[i].prob[k] * (nx - x[l]);
+			}
+			moved += fabs(nx - x[l]);
+			x[l] = nx;
+		}
+		if (moved < 1e-6)
+			break;
+	}
+	/* greedy cover of the bad flows, each candidate weighted by its vote share */
+	for (;;) {
+		double best = 0;
+		int bl = -1;
+
+		for (unsigned l = 0; l < L; l++) {
+			double w = 0;
+
+			if (picked[l] || va[l] <= 0 || exp(x[l]) >= 0.9)
+				continue;
+			for (unsigned i = 0; i < n; i++) {
+				if (o[i].explained || !o[i].bad || covered[i])
+					continue;
+				for (unsigned k = 0; k < o[i].np; k++)
+					if (o[i].link[k] == l)
+						w += o[i].prob[k];
+			}
+			w *= vb[l] / va[l];
+			if (w > best) {
+				best = w;
+				bl = (int)l;
+			}
+		}
+		if (bl < 0 || best < 0.5 || a->n >= FP_MAX_SUSPECTS)
+			break;
+		picked[bl] = 1;
+		for (unsigned i = 0; i < n; i++)
+			for (unsigned k = 0; k < o[i].np; k++)
+				if ((int)o[i].link[k] == bl && o[i].bad && o[i].prob[k] >= 0.5)
+					covered[i] = 1;
+		struct fp_suspect *s = &a->s[a->n++];
+
+		memset(s, 0, sizeof(*s));
+		s->node = -1;
+		s->link = bl;
+		s->health = exp(x[bl]);
+		s->votes = vb[bl] / va[bl];
+		for (unsigned i = 0; i < n; i++) {
+			bool on = false;
+
+			if (o[i].explained)
+				continue;
+			for (unsigned k = 0; k < o[i].np && !on; k++)
+				on = (int)o[i].link[k] == bl && o[i].prob[k] >= 0.5;
+			s->total += on;
+			s->bad += on && o[i].bad;
+		}
+		s->q_median = s->health;
+	}
+	/* twins: links no observation tells apart from a suspect */
+	for (unsigned k = 0; k < a->n; k++) {
+		struct fp_suspect *s = &a->s[k];
+
+		if (s->host)
+			continue;
+		for (unsigned l = 0; l < L && s->ntwins < 4; l++)
+			if ((int)l != s->link && va[l] > 0 &&
+			    cosine(o, n, s->link, (int)l) >= 0.999)
+				s->twins[s->ntwins++] = (int)l;
+		/* confidence: how much of its traffic is bad, how clear the fit, shared by twins */
+		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) / (1 + s->ntwins);
+	}
+out:
+	free(vb);
+	free(va);
+	free(x);
+	free(pp);
+	free(resid);
+	free(y);
+	free(covered);
+	free(picked);
+}
+
+static int cmp_suspect(const void *a, const void *b)
+{
+	const struct fp_suspect *x = a, *y = b;
+
+	return x->confidence > y->confidence ? -1 : x->confidence < y->confidence;
+}
+
+int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a)
+{
+	double *r = malloc(sizeof(double) * (n ? n : 1));
+	unsigned k = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (!r)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		if (obs[i].pred > 0 && obs[i].meas >= 0)
+			r[k++] = obs[i].meas / obs[i].pred;
+	a->nobs = n;
+	/*
+	 * The baseline is the 75th percentile of measured/predicted, not the median: a fault
+	 * can slow half the flows of a run, never three quarters of them without being a host.
+	 */
+	qsort(r, k, sizeof(*r), cmp_d);
+	a->calib = k ? r[(size_t)(0.75 * (k - 1))] : 1;
+	if (a->calib <= 0)
+		a->calib = 1;
+	/* the noise from the upper side only, which faults do not reach */
+	k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		obs[i].q = obs[i].pred > 0 ? obs[i].meas / obs[i].pred / a->calib : 1;
+		if (obs[i].q >= 1)
+			r[k++] = obs[i].q - 1;
+	}
+	a->sigma = 1.4826 * median(r, k);
+	if (a->sigma < 0.01)
+		a->sigma = 0.01;
+	a->threshold = 1 - fmin(fmax(3 * a->sigma, 0.08), 0.3);
+	for (unsigned i = 0; i < n; i++) {
+		obs[i].bad = obs[i].q < a->threshold;
+		obs[i].explained = false;
+		a->nbad += obs[i].bad;
+	}
+	free(r);
+	if (!a->nbad)
+		return 0;
+	find_hosts(t, obs, n, a);
+	find_links(t, obs, n, a);
+	qsort(a->s, a->n, sizeof(a->s[0]), cmp_suspect);
+	return 0;
+}
+
+struct pcoll {
+	double p1, p2;
+	int l1, l2;
+};
+
+static void collect(void *ctx, unsigned dl, double p)
+{
+	struct pcoll *c = ctx;
+
+	if ((int)(dl / 2) == c->l1)
+		c->p1 += p;
+	if ((int)(dl / 2) == c->l2)
+		c->p2 += p;
+}
+
+unsigned fp_analyze_plan(struct fp_router *r, int l1, int l2, int *pa, int *pb, unsigned max)
+{
+	const struct fp_topo *t = r->t;
+	unsigned n = 0;
+
+	for (unsigned a = 0; a < t->nnodes && n < max; a++) {
+		if (t->nodes[a].kind != FP_HOST)
+			continue;
+		for (unsigned b = 0; b < t->nnodes && n < max; b++) {
+			struct pcoll c = { 0, 0, l1, l2 };
+
+			if (a == b || t->nodes[b].kind != FP_HOST)
+				continue;
+			if (fp_sim_path_probs(r, (int)a, (int)b, collect, &c))
+				continue;
+			if (fabs(c.p1 - c.p2) >= 0.99) {
+				pa[n] = (int)a;
+				pb[n++] = (int)b;
+			}
+		}
+	}
+	return n;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The analyzer's core: from observations (flow endpoints, measured and predicted rates,
+ * the links each flow may cross with their probabilities) to ranked suspects.
+ *
+ * 1. Normalise: q = (measured / predicted) / median(measured / predicted): the run's own
+ *    efficiency is the baseline. The noise is estimated from the run: sigma = 1.4826 MAD(q).
+ *    A flow is bad when q < 1 - max(3 sigma, 0.08).
+ * 2. Hosts: a host whose flows are mostly bad (>= 70%, at least 3 flows) toward many peers
+ *    is a host, NIC or host-cable problem, and explains those flows.
+ * 3. Links, by three methods over the rest:
+ *    - votes (as 007): each bad flow spreads its weight over the links it may cross,
+ *      normalised by the link's expected traffic: the share of its flows that are bad;
+ *    - a non-negative fit (as NetBouncer): log q_f = sum_l P(f,l) x_l, x_l <= 0, by projected
+ *      coordinate descent with a small L1 penalty; link health = exp(x_l);
+ *    - greedy set cover of the bad flows by links, each pick weighted by its vote.
+ *    A link is a suspect when the cover picks it and its fitted health is below 0.9.
+ * 4. Ambiguity: suspects whose P-vectors over the observed flows are the same (cosine >=
+ *    0.999) cannot be told apart by this data; the analysis says so and plans host pairs
+ *    whose paths cross one and not the other.
+ */
+#ifndef FP_ANALYZE_H
+#define FP_ANALYZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "route.h"
+#include "topo.h"
+
+struct fp_obs {
+	int src, dst;	   /* topology nodes */
+	double meas, pred; /* Gb/s */
+	unsigned run, round, size_idx;
+	unsigned np;	/* links this flow may cross */
+	unsigned *link; /* np link indices (undirected) */
+	double *prob;	/* np probabilities */
+	double q;	/* normalised ratio, filled by fp_analyze */
+	bool bad, explained;
+};
+
+#define FP_MAX_SUSPECTS 32
+
+struct fp_suspect {
+	bool host; /* a host (NIC or its cable), else a link */
+	int node, link;
+	double health;	     /* fitted fraction of capacity left (links) or median q (hosts) */
+	double votes;	     /* share of its expected flows that are bad */
+	unsigned bad, total; /* flows */
+	double q_median;     /* of its bad flows */
+	double confidence;   /* 0..1 */
+	int twins[4];	     /* links it cannot be told apart from */
+	unsigned ntwins;
+};
+
+struct fp_analysis {
+	unsigned nobs, nbad;
+	double calib, sigma, threshold;
+	struct fp_suspect s[FP_MAX_SUSPECTS];
+	unsigned n;
+};
+
+int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
+/* Up to max host pairs (a, b) whose flows would cross link l1 and not l2, or the reverse. */
+unsigned fp_analyze_plan(struct fp_router *r, int l1, int l2, int *pa, int *pb, unsigned max);
+
+#endif
