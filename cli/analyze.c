@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../benches/simrun.h"
 #include "../core/json.h"
@@ -173,13 +174,19 @@ static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, s
 	int *node_of = NULL, ret = -EINVAL, nr;
 	bool by_name = true;
 
+	struct fy_parse_cfg quiet = { .flags = FYPCF_QUIET };
+
 	snprintf(path, sizeof(path), "%s/paths.json", dir);
-	tdoc = fy_document_build_from_file(NULL, path);
+	tdoc = access(path, R_OK) ? NULL : fy_document_build_from_file(&quiet, path);
 	tpaths = tdoc ? key(fy_document_root(tdoc), "flows") : NULL;
 	snprintf(path, sizeof(path), "%s/run.json", dir);
-	doc = fy_document_build_from_file(NULL, path);
-	if (!doc)
-		return say(err, el, "%s: cannot read a run.json (%s)", path, strerror(errno));
+	doc = access(path, R_OK) ? NULL : fy_document_build_from_file(&quiet, path);
+	if (!doc) {
+		if (tdoc)
+			fy_document_destroy(tdoc);
+		return say(err, el, "%s: %s", path, access(path, R_OK) ? strerror(errno) :
+			   "not valid JSON");
+	}
 	root = fy_document_root(doc);
 	if (!num(key(root, "world_size"), &ws) || ws < 1 || ws > 1e6 ||
 	    !(hosts = key(root, "hosts")) || !fy_node_is_sequence(hosts) ||

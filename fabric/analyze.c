@@ -65,24 +65,64 @@ out:
 	free(qs);
 }
 
-static double cosine(const struct fp_obs *o, unsigned n, int l1, int l2)
+
+
+/* Per link, the observations that may cross it: CSR over (obs, probability). */
+struct colidx {
+	unsigned *off, *obs;
+	double *p;
+};
+
+static int build_index(unsigned L, const struct fp_obs *o, unsigned n, struct colidx *c)
+{
+	size_t nnz = 0;
+	unsigned *fill;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!o[i].explained)
+			nnz += o[i].np;
+	c->off = calloc(L + 1, sizeof(*c->off));
+	c->obs = malloc(sizeof(*c->obs) * (nnz ? nnz : 1));
+	c->p = malloc(sizeof(*c->p) * (nnz ? nnz : 1));
+	fill = calloc(L + 1, sizeof(*fill));
+	if (!c->off || !c->obs || !c->p || !fill) {
+		free(fill);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < o[i].np && !o[i].explained; k++)
+			c->off[o[i].link[k] + 1]++;
+	for (unsigned l = 0; l < L; l++)
+		c->off[l + 1] += c->off[l];
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < o[i].np && !o[i].explained; k++) {
+			unsigned l = o[i].link[k], at = c->off[l] + fill[l]++;
+
+			c->obs[at] = i;
+			c->p[at] = o[i].prob[k];
+		}
+	free(fill);
+	return 0;
+}
+
+/* cosine of two links' columns: merge of two sorted lists of observations */
+static double cosine(const struct colidx *c, int l1, int l2)
 {
 	double ab = 0, aa = 0, bb = 0;
+	unsigned i = c->off[l1], j = c->off[l2];
 
-	for (unsigned i = 0; i < n; i++) {
-		double p1 = 0, p2 = 0;
-
-		if (o[i].explained)
-			continue;
-		for (unsigned k = 0; k < o[i].np; k++) {
-			if ((int)o[i].link[k] == l1)
-				p1 += o[i].prob[k];
-			if ((int)o[i].link[k] == l2)
-				p2 += o[i].prob[k];
+	for (unsigned e = c->off[l1]; e < c->off[l1 + 1]; e++)
+		aa += c->p[e] * c->p[e];
+	for (unsigned e = c->off[l2]; e < c->off[l2 + 1]; e++)
+		bb += c->p[e] * c->p[e];
+	while (i < c->off[l1 + 1] && j < c->off[l2 + 1]) {
+		if (c->obs[i] < c->obs[j]) {
+			i++;
+		} else if (c->obs[i] > c->obs[j]) {
+			j++;
+		} else {
+			ab += c->p[i++] * c->p[j++];
 		}
-		ab += p1 * p2;
-		aa += p1 * p1;
-		bb += p2 * p2;
 	}
 	return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0;
 }
@@ -90,6 +130,7 @@ static double cosine(const struct fp_obs *o, unsigned n, int l1, int l2)
 static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
 	unsigned L = t->nlinks;
+	struct colidx c = { 0 };
 	double *vb = calloc(L, sizeof(double)), *va = calloc(L, sizeof(double));
 	double *x = calloc(L, sizeof(double)), *pp = calloc(L, sizeof(double));
 	double *resid = malloc(sizeof(double) * (n ? n : 1)),
@@ -97,7 +138,8 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 	unsigned char *covered = calloc(n ? n : 1, 1), *picked = calloc(L, 1);
 	double lambda = 0.02;
 
-	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked)
+	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked ||
+	    build_index(L, o, n, &c))
 		goto out;
 	/* votes, and the fit's column norms */
 	for (unsigned i = 0; i < n; i++) {
@@ -157,13 +199,9 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 
 			if (picked[l] || va[l] <= 0 || exp(x[l]) >= 0.9)
 				continue;
-			for (unsigned i = 0; i < n; i++) {
-				if (o[i].explained || !o[i].bad || covered[i])
-					continue;
-				for (unsigned k = 0; k < o[i].np; k++)
-					if (o[i].link[k] == l)
-						w += o[i].prob[k];
-			}
+			for (unsigned e = c.off[l]; e < c.off[l + 1]; e++)
+				if (o[c.obs[e]].bad && !covered[c.obs[e]])
+					w += c.p[e];
 			w *= vb[l] / va[l];
 			if (w > best) {
 				best = w;
@@ -173,10 +211,9 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		if (bl < 0 || best < 0.5 || a->n >= FP_MAX_SUSPECTS)
 			break;
 		picked[bl] = 1;
-		for (unsigned i = 0; i < n; i++)
-			for (unsigned k = 0; k < o[i].np; k++)
-				if ((int)o[i].link[k] == bl && o[i].bad && o[i].prob[k] >= 0.5)
-					covered[i] = 1;
+		for (unsigned e = c.off[bl]; e < c.off[bl + 1]; e++)
+			if (o[c.obs[e]].bad && c.p[e] >= 0.5)
+				covered[c.obs[e]] = 1;
 		struct fp_suspect *s = &a->s[a->n++];
 
 		memset(s, 0, sizeof(*s));
@@ -184,32 +221,31 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		s->link = bl;
 		s->health = exp(x[bl]);
 		s->votes = vb[bl] / va[bl];
-		for (unsigned i = 0; i < n; i++) {
-			bool on = false;
+		for (unsigned e = c.off[bl]; e < c.off[bl + 1]; e++) {
+			bool on = c.p[e] >= 0.5;
 
-			if (o[i].explained)
-				continue;
-			for (unsigned k = 0; k < o[i].np && !on; k++)
-				on = (int)o[i].link[k] == bl && o[i].prob[k] >= 0.5;
 			s->total += on;
-			s->bad += on && o[i].bad;
+			s->bad += on && o[c.obs[e]].bad;
 		}
 		s->q_median = s->health;
 	}
-	/* twins: links no observation tells apart from a suspect */
+	/* twins: links no observation tells apart from a suspect; only links sharing a bad
+	 * flow can be twins, and those are few */
 	for (unsigned k = 0; k < a->n; k++) {
 		struct fp_suspect *s = &a->s[k];
 
 		if (s->host)
 			continue;
 		for (unsigned l = 0; l < L && s->ntwins < 4; l++)
-			if ((int)l != s->link && va[l] > 0 &&
-			    cosine(o, n, s->link, (int)l) >= 0.999)
+			if ((int)l != s->link && vb[l] > 0 && cosine(&c, s->link, (int)l) >= 0.999)
 				s->twins[s->ntwins++] = (int)l;
 		/* confidence: how much of its traffic is bad, how clear the fit, shared by twins */
 		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) / (1 + s->ntwins);
 	}
 out:
+	free(c.off);
+	free(c.obs);
+	free(c.p);
 	free(vb);
 	free(va);
 	free(x);
@@ -302,7 +338,7 @@ unsigned fp_analyze_plan(struct fp_router *r, int l1, int l2, int *pa, int *pb, 
 				continue;
 			if (fp_sim_path_probs(r, (int)a, (int)b, collect, &c))
 				continue;
-			if (fabs(c.p1 - c.p2) >= 0.99) {
+			if (fabs(c.p1 - c.p2) >= 0.45) {
 				pa[n] = (int)a;
 				pb[n++] = (int)b;
 			}

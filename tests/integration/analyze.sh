@@ -1,0 +1,55 @@
+# fabprobe sim -> fabprobe analyze: verdicts, exit codes, and bad input.
+T=$FP_SRCDIR/topologies/lab-leafspine.yaml
+sim() { $FABPROBE sim "$T" "$@" --quiet >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; fail "sim $*"; }; }
+sim alltoall --output "$TMP/clean" --noise 0.02 --seed 3
+$FABPROBE analyze --topology "$T" "$TMP/clean" >"$TMP/out"
+rc=$?
+[ $rc -eq 0 ] || { cat "$TMP/out"; fail "clean run: exit $rc"; }
+grep -q "clean" "$TMP/out" || fail "clean verdict"
+ok "clean simulated run: exit 0"
+
+sim alltoall --faults degrade:leaf2-spine1:0.4 --noise 0.02 --output "$TMP/bad"
+sim pairs --faults degrade:leaf2-spine1:0.4 --noise 0.02 --output "$TMP/bad2"
+$FABPROBE analyze --topology "$T" --format json --dot "$TMP/v.dot" "$TMP/bad" "$TMP/bad2" >"$TMP/v.json"
+rc=$?
+[ $rc -eq 1 ] || fail "suspects: exit $rc"
+python3 - "$TMP/v.json" "$TMP/bad/ground_truth.json" <<'PY' || fail "the planted link is named first"
+import json, sys
+v = json.load(open(sys.argv[1])); g = json.load(open(sys.argv[2]))["faults"][0]
+s = v["suspects"][0]
+assert v["verdict"] == "suspects" and s["kind"] == "link" and s["link"] == g["link"], (s, g)
+assert "replace" in s["action"] and s["a"] == "leaf2" and s["b"] == "spine1"
+PY
+grep -q "color=red" "$TMP/v.dot" || fail "DOT marks the suspect in red"
+ok "degraded link named first, exit 1, JSON and DOT"
+
+sim alltoall --faults slowhost:h3:0.3 --output "$TMP/host"
+$FABPROBE analyze --topology "$T" "$TMP/host" >"$TMP/out"
+[ $? -eq 1 ] && grep -q "1. HOST h3" "$TMP/out" || { cat "$TMP/out"; fail "slow host"; }
+ok "slow host named as a host"
+
+# bad input: clear one-line errors, exit 2
+expect2() {
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -ge 1 ] || { cat "$TMP/err"; fail "exit $rc for: $*"; }
+	ok "bad input, exit 2: $(head -1 "$TMP/err" | cut -c1-120)"
+}
+expect2 $FABPROBE analyze "$TMP/bad"
+expect2 $FABPROBE analyze --topology "$TMP/nonexistent.yaml" "$TMP/bad"
+expect2 $FABPROBE analyze --topology "$T" "$TMP/nowhere"
+$FABPROBE topo gen leaf-spine --hosts-per-leaf 1 --leaves 2 --spines 1 --output "$TMP/small.yaml"
+expect2 $FABPROBE analyze --topology "$TMP/small.yaml" "$TMP/bad"   # 8 ranks, 2 hosts
+mkdir -p "$TMP/noflows" "$TMP/empty"
+python3 -c "
+import json; d=json.load(open('$TMP/bad/run.json'))
+for r in d['results']: r['flows'] = []
+json.dump(d, open('$TMP/noflows/run.json','w'))
+d['results'] = []; d['sizes_done'] = []
+json.dump(d, open('$TMP/empty/run.json','w'))"
+expect2 $FABPROBE analyze --topology "$T" "$TMP/noflows"
+expect2 $FABPROBE analyze --topology "$T" "$TMP/empty"
+printf 'fabprobe_topology: 1\nnodes:\n  - {name: a, kind: host}\n  - {name: a, kind: host}\n' >"$TMP/dup.yaml"
+expect2 $FABPROBE analyze --topology "$TMP/dup.yaml" "$TMP/bad"
+printf 'fabprobe_topology: 1\nnodes: [\n' >"$TMP/trunc.yaml"
+expect2 $FABPROBE topo check "$TMP/trunc.yaml"
