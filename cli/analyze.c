@@ -162,11 +162,16 @@ static bool traced_path(struct fy_node *paths, const struct fp_topo *t, unsigned
 }
 
 /* Observations from one run folder's largest size, predicted on the topology. */
-static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, struct fp_router *r,
-		    const struct fp_sim_net *net, unsigned samples, struct obs_buf *ob, char *err,
-		    size_t el, bool *named)
+/*
+ * Observations from one run's largest size, predicted on the topology. The run's JSON and
+ * its traced paths (NULL when there are none) are outside input: bounded, validated.
+ */
+static int load_run_text(const char *path, const char *text, size_t len, const char *ptext,
+			 size_t plen, unsigned runidx, const struct fp_topo *t, struct fp_router *r,
+			 const struct fp_sim_net *net, unsigned samples, struct obs_buf *ob,
+			 char *err, size_t el, bool *named)
 {
-	char path[4200], buf[128];
+	char buf[128], perr[256];
 	struct fy_document *doc, *tdoc;
 	struct fy_node *tpaths, *root, *hosts, *results, *best = NULL, *flows, *it;
 	void *iter = NULL;
@@ -174,18 +179,13 @@ static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, s
 	int *node_of = NULL, ret = -EINVAL, nr;
 	bool by_name = true;
 
-	struct fy_parse_cfg quiet = { .flags = FYPCF_QUIET };
-
-	snprintf(path, sizeof(path), "%s/paths.json", dir);
-	tdoc = access(path, R_OK) ? NULL : fy_document_build_from_file(&quiet, path);
+	tdoc = ptext ? fp_yaml_parse(ptext, plen, "paths.json", perr, sizeof(perr)) : NULL;
 	tpaths = tdoc ? key(fy_document_root(tdoc), "flows") : NULL;
-	snprintf(path, sizeof(path), "%s/run.json", dir);
-	doc = access(path, R_OK) ? NULL : fy_document_build_from_file(&quiet, path);
+	doc = fp_yaml_parse(text, len, path, err, el);
 	if (!doc) {
 		if (tdoc)
 			fy_document_destroy(tdoc);
-		return say(err, el, "%s: %s", path, access(path, R_OK) ? strerror(errno) :
-			   "not valid JSON");
+		return -EINVAL;
 	}
 	root = fy_document_root(doc);
 	if (!num(key(root, "world_size"), &ws) || ws < 1 || ws > 1e6 ||
@@ -206,8 +206,10 @@ static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, s
 		goto out;
 	}
 	/* ranks to nodes: by hostname when every name is in the topology, else rank order */
+	iter = NULL;
 	for (int k = 0; k < nr; k++) {
-		struct fy_node *h = fy_node_sequence_get_by_index(hosts, k);
+		/* libfyaml sequences are lists: walk them, never index them */
+		struct fy_node *h = fy_node_sequence_iterate(hosts, &iter);
 
 		node_of[k] = str(key(h, "hostname"), buf, sizeof(buf)) ? fp_topo_find(t, buf) : -1;
 		if (node_of[k] < 0 || t->nodes[node_of[k]].kind != FP_HOST)
@@ -228,6 +230,7 @@ static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, s
 			node_of[k] = hl[k];
 	}
 	*named = by_name;
+	iter = NULL;
 	while ((it = fy_node_sequence_iterate(results, &iter))) {
 		double s;
 
@@ -258,8 +261,10 @@ static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, s
 		bool known = true;
 
 		ret = src && dst && rnd && meas && pred && pth && hops ? 0 : -ENOMEM;
+		void *fit = NULL;
+
 		for (int i = 0; i < n && !ret; i++) {
-			struct fy_node *f = fy_node_sequence_get_by_index(flows, i), *p;
+			struct fy_node *f = fy_node_sequence_iterate(flows, &fit), *p;
 			double s, d, rd, g;
 
 			if (!num(key(f, "src"), &s) || !num(key(f, "dst"), &d) ||
@@ -284,12 +289,13 @@ static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, s
 			} else if (p && fy_node_is_sequence(p) &&
 				   fy_node_sequence_item_count(p) <= FP_SIM_MAXHOPS) {
 				int node = src[i];
+				void *pit = NULL;
 
 				for (int k = 0; k < fy_node_sequence_item_count(p); k++) {
 					double l;
 
-					if (!num(fy_node_sequence_get_by_index(p, k), &l) ||
-					    l < 0 || l >= t->nlinks) {
+					if (!num(fy_node_sequence_iterate(p, &pit), &l) || l < 0 ||
+					    l >= t->nlinks) {
 						known = false;
 						break;
 					}
@@ -416,6 +422,30 @@ out:
 	fy_document_destroy(doc);
 	if (tdoc)
 		fy_document_destroy(tdoc);
+	return ret;
+}
+
+static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, struct fp_router *r,
+		    const struct fp_sim_net *net, unsigned samples, struct obs_buf *ob, char *err,
+		    size_t el, bool *named)
+{
+	char path[4200], ppath[4200], *text = NULL, *ptext = NULL;
+	size_t len = 0, plen = 0;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	snprintf(ppath, sizeof(ppath), "%s/paths.json", dir);
+	ret = fp_read_file(path, 1u << 30, &text, &len, err, el);
+	if (ret)
+		return ret;
+	if (!access(ppath, R_OK) && fp_read_file(ppath, 1u << 30, &ptext, &plen, err, el)) {
+		free(text);
+		return -EINVAL;
+	}
+	ret = load_run_text(path, text, len, ptext, plen, runidx, t, r, net, samples, ob, err, el,
+			    named);
+	free(text);
+	free(ptext);
 	return ret;
 }
 

@@ -240,7 +240,7 @@ static int import(struct topo_cfg *c, int nfiles, const char **files, struct fp_
 		ret = fp_read_file(files[i], 64u << 20, &texts[i], &lens[i], err, sizeof(err));
 	if (!ret)
 		ret = fp_topo_load_lldp(t, (const char *const *)texts, lens, (unsigned)nfiles,
-					files[0], err, sizeof(err));
+					files, err, sizeof(err));
 	for (int i = 0; texts && i < nfiles; i++)
 		free(texts[i]);
 	free(texts);

@@ -65,8 +65,6 @@ out:
 	free(qs);
 }
 
-
-
 /* Per link, the observations that may cross it: CSR over (obs, probability). */
 struct colidx {
 	unsigned *off, *obs;
@@ -163,26 +161,15 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 
 			if (pp[l] <= 0 || vb[l] <= 0)
 				continue; /* a link no bad flow may cross stays healthy */
-			for (unsigned i = 0; i < n; i++) {
-				if (o[i].explained)
-					continue;
-				for (unsigned k = 0; k < o[i].np; k++)
-					if (o[i].link[k] == l)
-						g += o[i].prob[k] *
-						     (resid[i] + o[i].prob[k] * x[l]);
-			}
+			for (unsigned e = c.off[l]; e < c.off[l + 1]; e++)
+				g += c.p[e] * (resid[c.obs[e]] + c.p[e] * x[l]);
 			nx = (g + lambda) / pp[l];
 			if (nx > 0)
 				nx = 0;
 			if (nx == x[l])
 				continue;
-			for (unsigned i = 0; i < n; i++) {
-				if (o[i].explained)
-					continue;
-				for (unsigned k = 0; k < o[i].np; k++)
-					if (o[i].link[k] == l)
-						resid[i] -= o[i].prob[k] * (nx - x[l]);
-			}
+			for (unsigned e = c.off[l]; e < c.off[l + 1]; e++)
+				resid[c.obs[e]] -= c.p[e] * (nx - x[l]);
 			moved += fabs(nx - x[l]);
 			x[l] = nx;
 		}

@@ -95,8 +95,13 @@ int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const cha
 		      size_t errlen);
 int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
 		       size_t errlen);
+/* one lldpctl -f json document per host; each host is named after its file (h1.json: h1) */
 int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens, unsigned n,
-		      const char *src, char *err, size_t errlen);
+		      const char *const *srcs, char *err, size_t errlen);
+struct fy_document;
+/* libfyaml, quietly: NULL with "src:line: message" in err on a syntax error */
+struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src, char *err,
+				  size_t errlen);
 /* Read a whole file (bounded) into a NUL-terminated buffer the caller frees. */
 int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "topo.h"
@@ -330,22 +331,82 @@ static int load_doc(struct fp_topo *t, struct ctx *c, struct fy_node *root)
 	return ret;
 }
 
-int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
-		      size_t errlen)
+/* Offset of the first byte that breaks UTF-8 (RFC 3629), or len when it is all valid. */
+static size_t utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i], n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (len - i <= n)
+			return i;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		/* overlong, surrogate or beyond U+10FFFF */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Parse YAML or JSON quietly; a syntax error becomes "src:line: message" in err. */
+struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src, char *err,
+				  size_t errlen)
 {
 	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_document *doc;
-	struct ctx c = { .src = src, .err = err, .errlen = errlen };
-	int ret;
+	const char *nul = memchr(text, 0, len);
 
+	size_t bad;
+
+	/*
+	 * Text is UTF-8 text: a NUL byte or an invalid sequence is binary garbage, and some
+	 * (a '%' directive with a stray byte) send libfyaml 0.7 into an endless loop.
+	 */
+	if (nul) {
+		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", src,
+			 (size_t)(nul - text));
+		return NULL;
+	}
+	bad = utf8_bad((const unsigned char *)text, len);
+	if (bad < len) {
+		snprintf(err, errlen, "%s: not UTF-8 text (invalid byte 0x%02x at offset %zu)", src,
+			 (unsigned char)text[bad], bad);
+		return NULL;
+	}
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = NULL;
 	diag = fy_diag_create(&dcfg);
-	if (!diag)
-		return -ENOMEM;
+	if (!diag) {
+		snprintf(err, errlen, "%s: out of memory", src);
+		return NULL;
+	}
 	fy_diag_set_collect_errors(diag, true);
 	cfg.diag = diag;
 	doc = fy_document_build_from_string(&cfg, text, len);
@@ -355,15 +416,25 @@ int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const cha
 
 		snprintf(err, errlen, "%s:%d: %s", src, e ? e->line + 1 : 0,
 			 e && e->msg ? e->msg : "not valid YAML or JSON");
-		fy_diag_destroy(diag);
-		return -EINVAL;
 	}
+	fy_diag_destroy(diag);
+	return doc;
+}
+
+int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
+		      size_t errlen)
+{
+	struct ctx c = { .src = src, .err = err, .errlen = errlen };
+	struct fy_document *doc = fp_yaml_parse(text, len, src, err, errlen);
+	int ret;
+
+	if (!doc)
+		return -EINVAL;
 	fp_topo_destroy(t);
 	fp_topo_init(t);
 	snprintf(t->source, sizeof(t->source), "%s", src);
 	ret = load_doc(t, &c, fy_document_root(doc));
 	fy_document_destroy(doc);
-	fy_diag_destroy(diag);
 	if (ret)
 		fp_topo_destroy(t);
 	return ret;
@@ -380,7 +451,7 @@ int fp_topo_load(struct fp_topo *t, const char *path, char *err, size_t errlen)
 	if (strstr(text, "fabprobe_topology"))
 		ret = fp_topo_load_yaml(t, text, len, path, err, errlen);
 	else if (strstr(text, "\"lldp\""))
-		ret = fp_topo_load_lldp(t, (const char *const *)&text, &len, 1, path, err, errlen);
+		ret = fp_topo_load_lldp(t, (const char *const *)&text, &len, 1, &path, err, errlen);
 	else if (strstr(text, "Switch") || strstr(text, "Ca\t") || strstr(text, "Ca "))
 		ret = fp_topo_load_ibnet(t, text, len, path, err, errlen);
 	else {

@@ -8,15 +8,15 @@
 
 static int t_failed, t_checks;
 
-#define CHECK(cond, ...)                                                                       \
-	do {                                                                                   \
-		t_checks++;                                                                    \
-		if (!(cond)) {                                                                 \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		t_checks++;                                                                        \
+		if (!(cond)) {                                                                     \
 			t_failed++;                                                                \
 			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
 			fprintf(stderr, __VA_ARGS__);                                              \
 			fputc('\n', stderr);                                                       \
-		}                                                                              \
+		}                                                                                  \
 	} while (0)
 
 static inline int t_done(const char *name)

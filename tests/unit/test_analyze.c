@@ -53,7 +53,8 @@ static unsigned observe(struct fp_topo *t, const struct fp_fault *f, unsigned nf
 	fp_sched_build(&s, fp_pattern_find("alltoall"), (int)nh, &po, err, sizeof(err));
 	unsigned n = s.nentries;
 	double *m = malloc(sizeof(double) * n), *p = malloc(sizeof(double) * n);
-	unsigned *paths = malloc(sizeof(unsigned) * FP_SIM_MAXHOPS * n), *hops = malloc(sizeof(unsigned) * n);
+	unsigned *paths = malloc(sizeof(unsigned) * FP_SIM_MAXHOPS * n),
+		 *hops = malloc(sizeof(unsigned) * n);
 	struct fp_obs *o = calloc(n, sizeof(*o));
 
 	fp_simulate_round(&r, &bad, &s, 0, host_of, 5, 1, m, paths, hops);
@@ -161,8 +162,12 @@ static void test_maxmin(void)
 int main(void)
 {
 	struct fp_topo t;
-	struct fp_gen_opts g = { .hosts_per_leaf = 2, .leaves = 4, .spines = 2, .host_gbps = 100,
-				 .fabric_gbps = 100, .lanes = 4 };
+	struct fp_gen_opts g = { .hosts_per_leaf = 2,
+				 .leaves = 4,
+				 .spines = 2,
+				 .host_gbps = 100,
+				 .fabric_gbps = 100,
+				 .lanes = 4 };
 	struct fp_analysis a;
 	struct fp_obs *o;
 	unsigned n;
@@ -187,7 +192,8 @@ int main(void)
 	CHECK(a.n && !a.s[0].host && a.s[0].link == l && a.s[0].ntwins == 0,
 	      "degraded link named first: %d (want %d), twins %u", a.n ? a.s[0].link : -1, l,
 	      a.n ? a.s[0].ntwins : 0);
-	CHECK(a.n && fabs(a.s[0].health - 0.4) < 0.2, "health %.2f near 0.4", a.n ? a.s[0].health : 0);
+	CHECK(a.n && fabs(a.s[0].health - 0.4) < 0.2, "health %.2f near 0.4",
+	      a.n ? a.s[0].health : 0);
 	drop(o, n);
 
 	/* a slow host: named as a host, not as its links */
@@ -218,7 +224,8 @@ int main(void)
 
 		fp_router_init(&r, &t);
 		np = fp_analyze_plan(&r, l, l2, pa, pb, 10);
-		CHECK(np == 0, "no host pair separates two uplinks of one leaf under ECMP (%u)", np);
+		CHECK(np == 0, "no host pair separates two uplinks of one leaf under ECMP (%u)",
+		      np);
 		np = fp_analyze_plan(&r, l, fp_link_lookup(&t, "leaf2-spine0"), pa, pb, 10);
 		CHECK(np > 0, "pairs separate links of different leaves");
 		fp_router_destroy(&r);

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+/* The ibnetdiscover importer. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../../fabric/topo.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fp_topo t;
+	char err[256];
+
+	fp_topo_init(&t);
+	if (!fp_topo_load_ibnet(&t, (const char *)data, size, "fuzz", err, sizeof(err))) {
+		/* whatever loads must be a consistent model */
+		for (unsigned i = 0; i < t.nlinks; i++)
+			if (t.links[i].a < 0 || (unsigned)t.links[i].a >= t.nnodes ||
+			    t.links[i].b < 0 || (unsigned)t.links[i].b >= t.nnodes)
+				abort();
+	}
+	fp_topo_destroy(&t);
+	return 0;
+}

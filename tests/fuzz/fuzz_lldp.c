@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+/* The lldpctl -f json importer. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../../fabric/topo.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fp_topo t;
+	char err[256];
+	const char *text = (const char *)data, *name = "fuzz-host.json";
+
+	fp_topo_init(&t);
+	fp_topo_load_lldp(&t, &text, &size, 1, &name, err, sizeof(err));
+	fp_topo_destroy(&t);
+	return 0;
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The analyzer's reader of result folders (run.json, and paths.json after a NUL-free
+ * separator line "----PATHS----"), on the lab's leaf-spine, then the analysis itself.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../cli/analyze.c"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fp_topo t;
+	static struct fp_router r;
+	static struct fp_sim_net net;
+	static bool ready;
+	struct obs_buf ob = { 0 };
+	struct fp_analysis a;
+	const char *text = (const char *)data, *sep, *ptext = NULL;
+	size_t len = size, plen = 0;
+	char err[512];
+	bool named;
+
+	if (!ready) {
+		struct fp_gen_opts g = { .hosts_per_leaf = 2,
+					 .leaves = 4,
+					 .spines = 2,
+					 .host_gbps = 0.1,
+					 .fabric_gbps = 0.1,
+					 .lanes = 1 };
+
+		if (fp_gen_leaf_spine(&t, &g, err, sizeof(err)) || fp_router_init(&r, &t) ||
+		    fp_sim_net_init(&net, &t, NULL, 0, 10))
+			abort();
+		ready = true;
+	}
+	sep = size ? memmem(data, size, "----PATHS----", 13) : NULL;
+	if (sep) {
+		len = (size_t)(sep - text);
+		ptext = sep + 13;
+		plen = size - len - 13;
+	}
+	if (!load_run_text("fuzz", text, len, ptext, plen, 0, &t, &r, &net, 2, &ob, err,
+			   sizeof(err), &named))
+		fp_analyze(&t, ob.o, ob.n, &a);
+	for (unsigned i = 0; i < ob.n; i++) {
+		free(ob.o[i].link);
+		free(ob.o[i].prob);
+	}
+	free(ob.o);
+	return 0;
+}

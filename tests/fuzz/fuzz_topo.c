@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+/* The native topology loader (YAML/JSON), then check, stats and the lab plan on what loads. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../../fabric/lab_plan.h"
+#include "../../fabric/topo.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fp_topo t;
+	char err[256];
+
+	fp_topo_init(&t);
+	if (!fp_topo_load_yaml(&t, (const char *)data, size, "fuzz", err, sizeof(err))) {
+		struct fp_issue *v;
+		unsigned n;
+		FILE *f = fopen("/dev/null", "w");
+
+		if (!fp_topo_check(&t, &v, &n))
+			free(v);
+		if (t.nnodes < 200 && f) {
+			struct fp_topo_stats s;
+
+			fp_topo_stats(&t, &s);
+			fp_lab_plan(&t, f, err, sizeof(err));
+		}
+		if (f)
+			fclose(f);
+	}
+	fp_topo_destroy(&t);
+	return 0;
+}

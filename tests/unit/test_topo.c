@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Topology model, loaders, importers, checks, stats, and the simulator against known
+ * results: a contention-free shift on a fat-tree, ECMP's balls-into-bins shortfall, and a
+ * 2:1 oversubscribed leaf-spine.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../benches/sched.h"
+#include "../../fabric/sim.h"
+#include "../../fabric/topo.h"
+#include "t.h"
+
+static const char *srcdir = FP_SRCDIR;
+
+static int load_text(struct fp_topo *t, const char *yaml, char *err)
+{
+	return fp_topo_load_yaml(t, yaml, strlen(yaml), "t.yaml", err, 256);
+}
+
+static void test_yaml(void)
+{
+	struct fp_topo t, u;
+	char err[256];
+	FILE *f;
+	char *buf;
+	size_t len;
+
+	fp_topo_init(&t);
+	CHECK(!load_text(&t,
+			 "fabprobe_topology: 1\nname: x\nnodes:\n - {name: a}\n - {name: s, kind: "
+			 "switch}\n"
+			 "links:\n - {a: a, b: 's:p1', gbps: 100, lanes: 4, media: dac, length_m: "
+			 "2}\n",
+			 err),
+	      "load: %s", err);
+	CHECK(t.nnodes == 2 && t.nlinks == 1 && t.links[0].lane_gbps == 25 &&
+		      t.links[0].media == FP_MEDIA_DAC && !strcmp(t.links[0].pb, "p1"),
+	      "fields");
+	fp_topo_destroy(&t);
+	CHECK(load_text(&t, "fabprobe_topology: 1\nnodes:\n - {name: a, colour: red}\n", err) &&
+		      strstr(err, "t.yaml:3") && strstr(err, "colour"),
+	      "unknown key with its line: %s", err);
+	CHECK(load_text(&t,
+			"fabprobe_topology: 1\nnodes:\n - {name: a}\nlinks:\n - {a: a, b: zz, "
+			"gbps: 1}\n",
+			err) &&
+		      strstr(err, "zz"),
+	      "undefined node: %s", err);
+	CHECK(load_text(&t,
+			"fabprobe_topology: 1\nnodes:\n - {name: a}\n - {name: b}\nlinks:\n - {a: "
+			"a, b: b, gbps: -3}\n",
+			err) &&
+		      strstr(err, "outside"),
+	      "bounds: %s", err);
+	CHECK(load_text(&t, "nodes: []\n", err) && strstr(err, "fabprobe_topology"),
+	      "no header: %s", err);
+	CHECK(load_text(&t, "fabprobe_topology: 1\nnodes: [\n", err), "truncated: %s", err);
+	CHECK(load_text(&t, "\"just a string\"", err), "not a mapping");
+	CHECK(!load_text(&t,
+			 "{\"fabprobe_topology\": 1, \"nodes\": [{\"name\": \"a\"}, {\"name\": "
+			 "\"b\"}],"
+			 " \"links\": [{\"a\": \"a:x\", \"b\": \"b:y\", \"gbps\": 10}]}",
+			 err),
+	      "JSON too: %s", err);
+	fp_topo_destroy(&t);
+
+	/* generator -> YAML -> loader: the same model */
+	struct fp_gen_opts g = { .k = 4,
+				 .host_gbps = 100,
+				 .fabric_gbps = 100,
+				 .lanes = 4,
+				 .host_media = FP_MEDIA_DAC,
+				 .fabric_media = FP_MEDIA_AOC,
+				 .host_len_m = 2,
+				 .fabric_len_m = 30 };
+
+	CHECK(!fp_gen_fat_tree(&t, &g, err, sizeof(err)), "fat-tree");
+	CHECK(t.nnodes == 16 + 20 && t.nlinks == 48, "k=4: %u nodes %u links", t.nnodes, t.nlinks);
+	f = open_memstream(&buf, &len);
+	fp_topo_write_yaml(&t, f);
+	fclose(f);
+	fp_topo_init(&u);
+	CHECK(!fp_topo_load_yaml(&u, buf, len, "rt", err, sizeof(err)), "reload: %s", err);
+	CHECK(u.nnodes == t.nnodes && u.nlinks == t.nlinks, "round trip counts");
+	for (unsigned i = 0; i < t.nlinks && i < u.nlinks; i++)
+		CHECK(u.links[i].a == t.links[i].a && u.links[i].b == t.links[i].b &&
+			      !strcmp(u.links[i].pa, t.links[i].pa) &&
+			      u.links[i].media == t.links[i].media &&
+			      u.links[i].length_m == t.links[i].length_m &&
+			      u.links[i].gbps == t.links[i].gbps,
+		      "link %u round trip", i);
+	free(buf);
+	fp_topo_destroy(&u);
+	fp_topo_destroy(&t);
+}
+
+static void test_import(void)
+{
+	struct fp_topo t, u;
+	char err[256], path[512], *text[2];
+	size_t len[2];
+	const char *files[2];
+	char p1[512], p2[512];
+
+	fp_topo_init(&t);
+	snprintf(path, sizeof(path), "%s/tests/fixtures/ibnetdiscover.txt", srcdir);
+	CHECK(!fp_topo_load(&t, path, err, sizeof(err)), "ibnetdiscover: %s", err);
+	CHECK(t.nnodes == 5 && t.nlinks == 5, "ib: %u nodes, %u links", t.nnodes, t.nlinks);
+	int leaf = fp_topo_find(&t, "leaf1"), n3 = fp_topo_find(&t, "node3_mlx5_0");
+
+	CHECK(leaf >= 0 && t.nodes[leaf].kind == FP_SWITCH &&
+		      !strcmp(t.nodes[leaf].guid, "0x0002c903007b8b10"),
+	      "switch named from its description, with its GUID");
+	CHECK(n3 >= 0 && t.nodes[n3].kind == FP_HOST, "CA is a host");
+	for (unsigned i = 0; i < t.nlinks; i++) {
+		const struct fp_link *l = &t.links[i];
+
+		if (l->a == n3 || l->b == n3)
+			CHECK(l->gbps == 400 && l->lanes == 4 && l->lane_gbps == 100,
+			      "4xNDR = 400");
+		if (!strcmp(l->pa, "40"))
+			CHECK(l->trained_lanes == 2 && l->trained_gbps == 100 && l->gbps == 200,
+			      "2xHDR among 4xHDR trained down");
+	}
+	/* the imported model round-trips through the native format */
+	{
+		char *buf;
+		size_t blen;
+		FILE *f = open_memstream(&buf, &blen);
+
+		fp_topo_write_yaml(&t, f);
+		fclose(f);
+		fp_topo_init(&u);
+		CHECK(!fp_topo_load_yaml(&u, buf, blen, "rt", err, sizeof(err)) &&
+			      u.nlinks == t.nlinks &&
+			      u.links[3].trained_lanes == t.links[3].trained_lanes,
+		      "ib round trip: %s", err);
+		fp_topo_destroy(&u);
+		free(buf);
+	}
+	fp_topo_destroy(&t);
+
+	snprintf(p1, sizeof(p1), "%s/tests/fixtures/host1.json", srcdir);
+	snprintf(p2, sizeof(p2), "%s/tests/fixtures/host2.json", srcdir);
+	files[0] = p1;
+	files[1] = p2;
+	CHECK(!fp_read_file(p1, 1 << 20, &text[0], &len[0], err, sizeof(err)) &&
+		      !fp_read_file(p2, 1 << 20, &text[1], &len[1], err, sizeof(err)),
+	      "read fixtures");
+	CHECK(!fp_topo_load_lldp(&t, (const char *const *)text, len, 2, files, err, sizeof(err)),
+	      "lldp: %s", err);
+	CHECK(t.nnodes == 4 && t.nlinks == 3, "lldp: %u nodes %u links", t.nnodes, t.nlinks);
+	CHECK(fp_topo_find(&t, "host1") >= 0 && fp_topo_find(&t, "leaf02") >= 0, "names");
+	CHECK(t.links[0].gbps == 100 && t.links[0].media == FP_MEDIA_DAC &&
+		      !strcmp(t.links[0].pb, "Ethernet0"),
+	      "one neighbour as an object: 100GBASE-CR4 is 100 Gb/s copper");
+	CHECK(t.links[1].gbps == 400 && t.links[1].media == FP_MEDIA_OPTIC,
+	      "a list of neighbours, DR4 optic");
+	fp_topo_destroy(&t);
+	free(text[0]);
+	free(text[1]);
+
+	/* garbage, truncation, hostile sizes */
+	static const char *const bad_ib[] = {
+		"Switch 40 \"S-1\" # \"x\"\n[1] \"H-2\"[1] # \"y\" lid 1 4xHDR\n", /* dangling remote */
+		"Switch 99999999 \"S-1\"\n",					   /* port count */
+		"Switch 4 \"S-1\n",					  /* unterminated quote */
+		"[1] \"S-1\"[1] # 4xHDR\n",				  /* port before node */
+		"Switch 4 \"S-1\" # \"a\"\n[1] \"S-1\"[70000] # 4xHDR\n", /* port range */
+		"Switch 4 \"S-1\" # \"a\"\n[1] \"S-2\"[1]\n",		  /* no width */
+		"hello world\n",
+	};
+	for (size_t i = 0; i < sizeof(bad_ib) / sizeof(bad_ib[0]); i++)
+		CHECK(fp_topo_load_ibnet(&t, bad_ib[i], strlen(bad_ib[i]), "bad", err,
+					 sizeof(err)) &&
+			      err[0],
+		      "bad ibnetdiscover %zu refused", i);
+	static const char *const bad_lldp[] = {
+		"{\"lldp\": {}}",
+		"{\"lldp\": {\"interface\": 5}}",
+		"{\"lldp\": {\"interface\": {\"eth0\": {}}}}",
+		"{\"lldp\": {\"interface\": [1, 2]}}",
+		"{\"lldp\": {\"interface\": {\"eth0\": {\"chassis\": {\"x\": {}}, \"port\": {}}}}}",
+		"[",
+	};
+	for (size_t i = 0; i < sizeof(bad_lldp) / sizeof(bad_lldp[0]); i++) {
+		const char *tx = bad_lldp[i], *nm = "bad.json";
+		size_t l = strlen(tx);
+
+		CHECK(fp_topo_load_lldp(&t, &tx, &l, 1, &nm, err, sizeof(err)) && err[0],
+		      "bad lldp %zu refused", i);
+	}
+}
+
+static void test_check_stats(void)
+{
+	struct fp_topo t;
+	struct fp_issue *v;
+	unsigned n;
+	char err[256];
+	struct fp_topo_stats s;
+	bool reach = false, dup = false, disc = false;
+
+	fp_topo_init(&t);
+	CHECK(!load_text(&t,
+			 "fabprobe_topology: 1\nnodes:\n - {name: a, nic_gbps: 400}\n - {name: s, "
+			 "kind: switch}\n"
+			 " - {name: lone, kind: switch}\nlinks:\n"
+			 " - {a: 'a:p0', b: 's:p0', gbps: 400, lanes: 4, media: dac, length_m: 3}\n"
+			 " - {a: 'a:p0', b: 's:p1', gbps: 400, lanes: 4, media: aoc}\n",
+			 err),
+	      "%s", err);
+	CHECK(!fp_topo_check(&t, &v, &n), "check");
+	for (unsigned i = 0; i < n; i++) {
+		reach |= strstr(v[i].text, "past its 2 m reach") != NULL && v[i].line == 7;
+		dup |= strstr(v[i].text, "used by two links") != NULL;
+		disc |= strstr(v[i].text, "disconnected") != NULL ||
+			strstr(v[i].text, "no links") != NULL;
+	}
+	CHECK(reach, "3 m DAC at 100G lanes is past reach, line 7");
+	CHECK(dup, "port used twice");
+	CHECK(disc, "lone switch");
+	free(v);
+	fp_topo_destroy(&t);
+
+	struct fp_gen_opts g = { .hosts_per_leaf = 4,
+				 .leaves = 4,
+				 .spines = 2,
+				 .host_gbps = 100,
+				 .oversub = 2,
+				 .lanes = 1 };
+
+	CHECK(!fp_gen_leaf_spine(&t, &g, err, sizeof(err)), "leaf-spine");
+	fp_topo_stats(&t, &s);
+	CHECK(s.hosts == 16 && fabs(s.oversub[1] - 2) < 1e-9, "2:1 at the leaves: %g",
+	      s.oversub[1]);
+	CHECK(fabs(s.bisection_gbps - 400) < 1e-6, "bisection of a 2:1 fabric: %g",
+	      s.bisection_gbps);
+	fp_topo_destroy(&t);
+	g = (struct fp_gen_opts){ .k = 8, .host_gbps = 100, .fabric_gbps = 100, .lanes = 4 };
+	CHECK(!fp_gen_fat_tree(&t, &g, err, sizeof(err)), "k=8");
+	fp_topo_stats(&t, &s);
+	CHECK(fabs(s.bisection_gbps - 6400) < 1e-6, "full bisection: %g", s.bisection_gbps);
+	CHECK(!fp_topo_check(&t, &v, &n) && n == 0, "a generated fabric is clean (%u)", n);
+	free(v);
+	fp_topo_destroy(&t);
+}
+
+/* k=8 fat-tree: a shift by one pod on D-mod-k paths is contention-free */
+static void test_sim_known(void)
+{
+	struct fp_topo t;
+	struct fp_gen_opts g = { .k = 8, .host_gbps = 100, .fabric_gbps = 100, .lanes = 4 };
+	char err[128];
+	int k = 8, half = 4, nh = 128, e0 = 128, a0 = 160, c0 = 192;
+	int src[128], dst[128];
+	unsigned path[128 * FP_SIM_MAXHOPS], hops[128];
+	double rate[128], mean = 0;
+	struct fp_sim_net net;
+	struct fp_router r;
+
+	CHECK(!fp_gen_fat_tree(&t, &g, err, sizeof(err)), "k=8");
+	fp_sim_net_init(&net, &t, NULL, 0, 10);
+	fp_router_init(&r, &t);
+	/* a directed link from node u to node w */
+	for (int s = 0; s < nh; s++) {
+		int d = (s + half * half) % nh, pod = s / (half * half), dpod = d / (half * half);
+		int nodes[7], n = 0;
+		int j = d % half, c = j * half + (d / half) % half;
+
+		nodes[n++] = s;
+		nodes[n++] = e0 + s / half;
+		nodes[n++] = a0 + pod * half + j;
+		nodes[n++] = c0 + c;
+		nodes[n++] = a0 + dpod * half + j;
+		nodes[n++] = e0 + d / half;
+		nodes[n++] = d;
+		src[s] = s;
+		dst[s] = d;
+		hops[s] = 6;
+		for (int h = 0; h < 6; h++) {
+			int u = nodes[h], w = nodes[h + 1], link = -1;
+
+			for (unsigned q = t.adj_off[u]; q < t.adj_off[u + 1] && link < 0; q++)
+				if (fp_link_peer(&t.links[t.adj[q]], u) == w)
+					link = (int)t.adj[q];
+			CHECK(link >= 0, "D-mod-k hop %d of flow %d exists", h, s);
+			path[s * FP_SIM_MAXHOPS + h] =
+				2 * (unsigned)link + (t.links[link].a == u ? 0 : 1);
+		}
+	}
+	struct fp_sim_flows fl = { .n = 128, .src = src, .dst = dst, .path = path, .hops = hops };
+
+	CHECK(!fp_sim_maxmin(&net, &fl, rate), "maxmin");
+	for (int i = 0; i < nh; i++)
+		mean += rate[i] / nh;
+	CHECK(fabs(mean - 100) < 1e-6, "contention-free permutation at 100%% of NIC rate: %g",
+	      mean);
+
+	/* ECMP-hashed random permutations: well below 100%, in the 40-65% band */
+	double sum = 0;
+	int draws = 0;
+
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		uint32_t perm[128];
+
+		fp_derangement(perm, 128, seed);
+		for (int i = 0; i < nh; i++)
+			dst[i] = (int)perm[i];
+		CHECK(!fp_sim_paths(&r, &fl, seed, NULL), "paths");
+		fp_sim_maxmin(&net, &fl, rate);
+		for (int i = 0; i < nh; i++)
+			sum += rate[i];
+		draws += nh;
+	}
+	printf("k=8 fat-tree, ECMP-hashed random permutations: mean %.1f%% of NIC rate\n",
+	       sum / draws);
+	CHECK(sum / draws >= 40 && sum / draws <= 65, "ECMP band: %.1f%%", sum / draws);
+	(void)k;
+	fp_router_destroy(&r);
+	fp_sim_net_destroy(&net);
+	fp_topo_destroy(&t);
+
+	/* 2:1 leaf-spine, all-remote permutation, flows spread evenly over the spines: half */
+	struct fp_gen_opts ls = { .hosts_per_leaf = 4,
+				  .leaves = 4,
+				  .spines = 2,
+				  .host_gbps = 100,
+				  .oversub = 2,
+				  .lanes = 1 };
+
+	fp_gen_leaf_spine(&t, &ls, err, sizeof(err));
+	fp_sim_net_init(&net, &t, NULL, 0, 10);
+	fp_router_init(&r, &t);
+	fl.n = 16;
+	for (int i = 0; i < 16; i++) {
+		unsigned links[8];
+
+		src[i] = i;
+		dst[i] = (i + 4) % 16;
+		/* spine i%2: pick the hash that takes it */
+		for (uint64_t hsh = 0;; hsh++) {
+			int h = fp_route_path(&r, src[i], dst[i], hsh, links, 8);
+			int spine = fp_link_peer(&t.links[links[1]], 16 + i / 4);
+
+			if (h == 4 && spine == 20 + i % 2) {
+				for (int q = 0, node = src[i]; q < 4; q++) {
+					path[i * FP_SIM_MAXHOPS + q] =
+						2 * links[q] +
+						(t.links[links[q]].a == node ? 0 : 1);
+					node = fp_link_peer(&t.links[links[q]], node);
+				}
+				hops[i] = 4;
+				break;
+			}
+		}
+	}
+	fp_sim_maxmin(&net, &fl, rate);
+	for (int i = 0; i < 16; i++)
+		CHECK(fabs(rate[i] - 50) < 1e-6, "2:1 oversubscribed: half rate, got %g", rate[i]);
+	fp_router_destroy(&r);
+	fp_sim_net_destroy(&net);
+	fp_topo_destroy(&t);
+}
+
+int main(void)
+{
+	test_yaml();
+	test_import();
+	test_check_stats();
+	test_sim_known();
+	return t_done("topo");
+}
