@@ -553,6 +553,35 @@ static int write_matrix(const char *path, const struct fp_run_data *d, const dou
 	return fp_afile_commit(&a);
 }
 
+/*
+ * The latency distribution of one size, for CDF plots: one row per non-empty histogram
+ * bucket, value at the bucket's midpoint (one-way, RTT/2), count, cumulative fraction.
+ */
+static int write_lat_hist(const struct fp_run_data *d, const struct fp_size_res *sr)
+{
+	struct fp_afile a;
+	char path[4200];
+	uint64_t seen = 0;
+	int ret;
+
+	if (!sr->lat || !sr->lat->count)
+		return 0;
+	snprintf(path, sizeof(path), "%s/lat_hist_%llu.csv", d->dir, (unsigned long long)sr->size);
+	ret = fp_afile_open(&a, path);
+	if (ret)
+		return ret;
+	fprintf(a.f, "oneway_us,count,cdf\n");
+	for (unsigned i = 0; i < FP_HIST_BUCKETS; i++) {
+		if (!sr->lat->bucket[i])
+			continue;
+		seen += sr->lat->bucket[i];
+		fprintf(a.f, "%.4f,%llu,%.6f\n", fp_hist_bucket_value(i) / 2e3,
+			(unsigned long long)sr->lat->bucket[i],
+			(double)seen / (double)sr->lat->count);
+	}
+	return fp_afile_commit(&a);
+}
+
 static int write_matrices(const struct fp_run_data *d, const struct fp_size_res *sr)
 {
 	const struct fp_sched *s = d->sched;
@@ -690,6 +719,9 @@ int fp_results_write(const struct fp_run_data *d)
 	for (unsigned i = 0; !ret && i < d->nres; i++)
 		if (d->res[i].done)
 			ret = write_matrices(d, &d->res[i]);
+	for (unsigned i = 0; !ret && i < d->nres; i++)
+		if (d->res[i].done)
+			ret = write_lat_hist(d, &d->res[i]);
 	/* run.json last: when it says a size is done, the CSV files already have it */
 	if (!ret)
 		ret = write_one(d, "run.json", run_json);

@@ -17,11 +17,12 @@
 #include "../core/json.h"
 #include "../core/opts.h"
 #include "../fabric/analyze.h"
+#include "../fabric/jread.h"
 #include "../fabric/sim.h"
 #include "cli.h"
 
 struct an_cfg {
-	const char *topology, *dot, *map;
+	const char *topology, *dot, *map, *flows;
 	int format;
 	bool plan;
 	int64_t samples;
@@ -38,6 +39,8 @@ static const struct fp_opt an_opts[] = {
 	A("format", FP_OPT_CHOICE, format, "text", 0, 0, "text|json", NULL, "output"),
 	A("dot", FP_OPT_STRING, dot, NULL, 0, 0, NULL, "FILE",
 	  "also write the topology with the suspects in red"),
+	A("flows", FP_OPT_STRING, flows, NULL, 0, 0, NULL, "FILE",
+	  "also write every flow's measured and predicted rate (CSV, for scatter plots)"),
 	A("plan", FP_OPT_BOOL, plan, NULL, 0, 0, NULL, NULL,
 	  "print the host pairs to run next when two suspects cannot be told apart"),
 	A("samples", FP_OPT_INT, samples, "16", 1, 1024, NULL, NULL,
@@ -54,37 +57,6 @@ static int say(char *err, size_t el, const char *fmt, const char *a, const char 
 {
 	snprintf(err, el, fmt, a, b);
 	return -EINVAL;
-}
-
-static struct fy_node *key(struct fy_node *m, const char *k)
-{
-	return m && fy_node_is_mapping(m) ? fy_node_mapping_lookup_by_string(m, k, -1) : NULL;
-}
-
-static bool num(struct fy_node *n, double *out)
-{
-	char buf[64], *end;
-	size_t l;
-	const char *s = n && fy_node_is_scalar(n) ? fy_node_get_scalar(n, &l) : NULL;
-
-	if (!s || l >= sizeof(buf))
-		return false;
-	memcpy(buf, s, l);
-	buf[l] = 0;
-	*out = strtod(buf, &end);
-	return end != buf && !*end && isfinite(*out);
-}
-
-static const char *str(struct fy_node *n, char *buf, size_t len)
-{
-	size_t l;
-	const char *s = n && fy_node_is_scalar(n) ? fy_node_get_scalar(n, &l) : NULL;
-
-	if (!s || l >= len)
-		return NULL;
-	memcpy(buf, s, l);
-	buf[l] = 0;
-	return buf;
 }
 
 static int add_probs(struct fp_obs *o, unsigned *links, double *probs, unsigned np)
@@ -133,13 +105,13 @@ static bool traced_path(struct fy_node *paths, const struct fp_topo *t, unsigned
 	int prev = -1;
 
 	snprintf(k, sizeof(k), "%u", id);
-	seq = key(paths, k);
+	seq = fp_jkey(paths, k);
 	if (!seq || !fy_node_is_sequence(seq) ||
 	    fy_node_sequence_item_count(seq) > FP_SIM_MAXHOPS + 1)
 		return false;
 	*hops = 0;
 	while ((it = fy_node_sequence_iterate(seq, &iter))) {
-		int n = str(it, name, sizeof(name)) ? fp_topo_find(t, name) : -1;
+		int n = fp_jstr(it, name, sizeof(name)) ? fp_topo_find(t, name) : -1;
 		int link = -1;
 
 		if (n < 0)
@@ -180,7 +152,7 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 	bool by_name = true;
 
 	tdoc = ptext ? fp_yaml_parse(ptext, plen, "paths.json", perr, sizeof(perr)) : NULL;
-	tpaths = tdoc ? key(fy_document_root(tdoc), "flows") : NULL;
+	tpaths = tdoc ? fp_jkey(fy_document_root(tdoc), "flows") : NULL;
 	doc = fp_yaml_parse(text, len, path, err, el);
 	if (!doc) {
 		if (tdoc)
@@ -188,9 +160,9 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 		return -EINVAL;
 	}
 	root = fy_document_root(doc);
-	if (!num(key(root, "world_size"), &ws) || ws < 1 || ws > 1e6 ||
-	    !(hosts = key(root, "hosts")) || !fy_node_is_sequence(hosts) ||
-	    !(results = key(root, "results")) || !fy_node_is_sequence(results)) {
+	if (!fp_jnum(fp_jkey(root, "world_size"), &ws) || ws < 1 || ws > 1e6 ||
+	    !(hosts = fp_jkey(root, "hosts")) || !fy_node_is_sequence(hosts) ||
+	    !(results = fp_jkey(root, "results")) || !fy_node_is_sequence(results)) {
 		ret = say(err, el, "%s: not a fabprobe result (no world_size, hosts or results)%s",
 			  path, "");
 		goto out;
@@ -211,7 +183,9 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 		/* libfyaml sequences are lists: walk them, never index them */
 		struct fy_node *h = fy_node_sequence_iterate(hosts, &iter);
 
-		node_of[k] = str(key(h, "hostname"), buf, sizeof(buf)) ? fp_topo_find(t, buf) : -1;
+		node_of[k] = fp_jstr(fp_jkey(h, "hostname"), buf, sizeof(buf))
+				     ? fp_topo_find(t, buf)
+				     : -1;
 		if (node_of[k] < 0 || t->nodes[node_of[k]].kind != FP_HOST)
 			by_name = false;
 	}
@@ -234,7 +208,7 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 	while ((it = fy_node_sequence_iterate(results, &iter))) {
 		double s;
 
-		if (num(key(it, "size"), &s) && s > bestsize && key(it, "bandwidth")) {
+		if (fp_jnum(fp_jkey(it, "size"), &s) && s > bestsize && fp_jkey(it, "bandwidth")) {
 			bestsize = s;
 			best = it;
 		}
@@ -244,7 +218,7 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 			  path, "");
 		goto out;
 	}
-	flows = key(best, "flows");
+	flows = fp_jkey(best, "flows");
 	if (!flows || !fy_node_is_sequence(flows) || !fy_node_sequence_item_count(flows)) {
 		ret = say(err, el, "%s: results without flows%s", path, "");
 		goto out;
@@ -267,9 +241,10 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 			struct fy_node *f = fy_node_sequence_iterate(flows, &fit), *p;
 			double s, d, rd, g;
 
-			if (!num(key(f, "src"), &s) || !num(key(f, "dst"), &d) ||
-			    !num(key(f, "round"), &rd) || !num(key(f, "avg_Gbps"), &g) || s < 0 ||
-			    d < 0 || s >= nr || d >= nr || rd < 0 || rd > 1e7 || g < 0) {
+			if (!fp_jnum(fp_jkey(f, "src"), &s) || !fp_jnum(fp_jkey(f, "dst"), &d) ||
+			    !fp_jnum(fp_jkey(f, "round"), &rd) ||
+			    !fp_jnum(fp_jkey(f, "avg_Gbps"), &g) || s < 0 || d < 0 || s >= nr ||
+			    d >= nr || rd < 0 || rd > 1e7 || g < 0) {
 				ret = say(err, el, "%s: a flow record is malformed%s", path, "");
 				break;
 			}
@@ -279,10 +254,10 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 			meas[i] = g;
 			if (rnd[i] > maxr)
 				maxr = rnd[i];
-			p = key(f, "path");
+			p = fp_jkey(f, "path");
 			double fid;
 
-			if (!p && tpaths && num(key(f, "flow"), &fid) && fid >= 0 &&
+			if (!p && tpaths && fp_jnum(fp_jkey(f, "flow"), &fid) && fid >= 0 &&
 			    traced_path(tpaths, t, (unsigned)fid, src[i], dst[i],
 					pth + (size_t)i * FP_SIM_MAXHOPS, &hops[i])) {
 				/* traced in the lab */
@@ -294,8 +269,8 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 				for (int k = 0; k < fy_node_sequence_item_count(p); k++) {
 					double l;
 
-					if (!num(fy_node_sequence_iterate(p, &pit), &l) || l < 0 ||
-					    l >= t->nlinks) {
+					if (!fp_jnum(fy_node_sequence_iterate(p, &pit), &l) ||
+					    l < 0 || l >= t->nlinks) {
 						known = false;
 						break;
 					}
@@ -627,6 +602,38 @@ static void report_json(const struct fp_topo *t, const struct fp_analysis *a, un
 	fp_json_end(&j);
 }
 
+int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsigned *suspects,
+		    char *err, size_t el)
+{
+	struct fp_topo t;
+	struct fp_router r = { 0 };
+	struct fp_sim_net net = { 0 };
+	struct obs_buf ob = { 0 };
+	struct fp_analysis a;
+	bool named;
+	int ret;
+
+	fp_topo_init(&t);
+	ret = fp_topo_load(&t, topology, err, el);
+	if (!ret && (fp_router_init(&r, &t) || fp_sim_net_init(&net, &t, NULL, 0, 10)))
+		ret = -ENOMEM;
+	for (int i = 0; i < n && !ret; i++)
+		ret = load_run(dirs[i], (unsigned)i, &t, &r, &net, 16, &ob, err, el, &named);
+	if (!ret)
+		ret = fp_analyze(&t, ob.o, ob.n, &a);
+	if (!ret)
+		*suspects = a.n;
+	for (unsigned i = 0; i < ob.n; i++) {
+		free(ob.o[i].link);
+		free(ob.o[i].prob);
+	}
+	free(ob.o);
+	fp_sim_net_destroy(&net);
+	fp_router_destroy(&r);
+	fp_topo_destroy(&t);
+	return ret;
+}
+
 int fp_cmd_analyze(int argc, char **argv)
 {
 	struct an_cfg c;
@@ -706,6 +713,30 @@ int fp_cmd_analyze(int argc, char **argv)
 		}
 		free(rl);
 		free(rn);
+	}
+	if (c.flows) {
+		struct fp_afile f;
+
+		if (fp_afile_open(&f, c.flows)) {
+			fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);
+			goto out;
+		}
+		fprintf(f.f, "run,round,src,dst,measured_Gbps,predicted_Gbps,ratio,bad,suspect\n");
+		for (unsigned i = 0; i < ob.n; i++) {
+			const struct fp_obs *o = &ob.o[i];
+			unsigned sus = 0;
+
+			/* the first suspect this flow crosses (or touches, for a host) */
+			for (unsigned k = 0; k < a.n && !sus; k++)
+				for (unsigned q = 0; q < o->np && !sus; q++)
+					if ((int)o->link[q] == a.s[k].link && o->prob[q] >= 0.5)
+						sus = k + 1;
+			fprintf(f.f, "%u,%u,%s,%s,%.6g,%.6g,%.4f,%d,%u\n", o->run, o->round,
+				t.nodes[o->src].name, t.nodes[o->dst].name, o->meas, o->pred, o->q,
+				o->bad, sus);
+		}
+		if (fp_afile_commit(&f))
+			fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);
 	}
 	status = a.n ? 1 : 0;
 out:

@@ -121,6 +121,20 @@ static int cmd_analyze(int argc, char **argv, char **full, int fullc)
 	return fp_cmd_analyze(argc, argv);
 }
 
+static int cmd_report(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_report(argc, argv);
+}
+
+static int cmd_check(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_check(argc, argv);
+}
+
 static int cmd_sim(int argc, char **argv, char **full, int fullc)
 {
 	(void)full;
@@ -141,6 +155,8 @@ static const struct cmd cmds[] = {
 	{ "topo", cmd_topo, no_opts, "generate, import, check, draw and plan topologies" },
 	{ "sim", cmd_sim, no_opts, "predict a pattern's results on a topology, with faults" },
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },
+	{ "report", cmd_report, no_opts, "plots and an HTML report from result folders" },
+	{ "check", cmd_check, no_opts, "acceptance: a spec of thresholds, PASS/FAIL, JUnit XML" },
 	{ "engines", cmd_engines, no_opts, "which engines are built and usable here, and why not" },
 	{ "version", cmd_version, no_opts, "print the version" },
 	{ "help", cmd_help, no_opts, "this text, or help on a subcommand" },

@@ -99,7 +99,8 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens, unsigned n,
 		      const char *const *srcs, char *err, size_t errlen);
 struct fy_document;
-/* libfyaml, quietly: NULL with "src:line: message" in err on a syntax error */
+/* libfyaml, quietly: NULL with "src:line: message" in err on a syntax error. The document
+ * keeps its own copy of text. */
 struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src, char *err,
 				  size_t errlen);
 /* Read a whole file (bounded) into a NUL-terminated buffer the caller frees. */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jread.h"
 #include "topo.h"
 
 #define MAX_LINE 4096
@@ -385,23 +386,6 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 
 /* ---------- lldpctl -f json ---------- */
 
-static struct fy_node *jkey(struct fy_node *m, const char *k)
-{
-	return m && fy_node_is_mapping(m) ? fy_node_mapping_lookup_by_string(m, k, -1) : NULL;
-}
-
-static const char *jstr(struct fy_node *n, char *buf, size_t len)
-{
-	size_t l;
-	const char *s = n && fy_node_is_scalar(n) ? fy_node_get_scalar(n, &l) : NULL;
-
-	if (!s || l >= len)
-		return NULL;
-	memcpy(buf, s, l);
-	buf[l] = 0;
-	return buf;
-}
-
 /* "100GbaseCR4 - 100GBASE-CR4 ..." -> 100 Gb/s, dac */
 static void mau(const char *s, double *gbps, enum fp_media *m)
 {
@@ -429,7 +413,7 @@ static void mau(const char *s, double *gbps, enum fp_media *m)
 static int lldp_iface(struct fp_topo *t, int host, const char *ifname, struct fy_node *v,
 		      const char *src, char *err, size_t errlen)
 {
-	struct fy_node *ch = jkey(v, "chassis"), *port = jkey(v, "port"), *id, *an;
+	struct fy_node *ch = fp_jkey(v, "chassis"), *port = fp_jkey(v, "port"), *id, *an;
 	char name[FP_NAME_LEN] = "", rport[FP_PORT_LEN] = "", buf[256];
 	double gbps = 100;
 	enum fp_media m = FP_MEDIA_UNKNOWN;
@@ -445,21 +429,21 @@ static int lldp_iface(struct fp_topo *t, int host, const char *ifname, struct fy
 		struct fy_node_pair *p = fy_node_mapping_iterate(ch, &it);
 		char k[FP_NAME_LEN];
 
-		if (jkey(ch, "name")) {
-			if (!jstr(jkey(jkey(ch, "name"), "value"), buf, sizeof(buf)) &&
-			    !jstr(jkey(ch, "name"), buf, sizeof(buf)))
+		if (fp_jkey(ch, "name")) {
+			if (!fp_jstr(fp_jkey(fp_jkey(ch, "name"), "value"), buf, sizeof(buf)) &&
+			    !fp_jstr(fp_jkey(ch, "name"), buf, sizeof(buf)))
 				buf[0] = 0;
-		} else if (jkey(ch, "id"))
-			jstr(jkey(jkey(ch, "id"), "value"), buf, sizeof(buf));
-		else if (p && jstr(fy_node_pair_key(p), k, sizeof(k)))
+		} else if (fp_jkey(ch, "id"))
+			fp_jstr(fp_jkey(fp_jkey(ch, "id"), "value"), buf, sizeof(buf));
+		else if (p && fp_jstr(fy_node_pair_key(p), k, sizeof(k)))
 			snprintf(buf, sizeof(buf), "%s", k);
 		else
 			buf[0] = 0;
 		sanitize(buf, name, sizeof(name));
 	}
-	id = jkey(port, "id");
-	if (!jstr(jkey(id, "value"), buf, sizeof(buf)) &&
-	    !jstr(jkey(port, "descr"), buf, sizeof(buf)))
+	id = fp_jkey(port, "id");
+	if (!fp_jstr(fp_jkey(id, "value"), buf, sizeof(buf)) &&
+	    !fp_jstr(fp_jkey(port, "descr"), buf, sizeof(buf)))
 		buf[0] = 0;
 	sanitize(buf, rport, sizeof(rport));
 	if (!name[0] || !rport[0]) {
@@ -467,8 +451,8 @@ static int lldp_iface(struct fp_topo *t, int host, const char *ifname, struct fy
 			 ifname);
 		return -EINVAL;
 	}
-	an = jkey(port, "auto-negotiation");
-	if (jstr(jkey(an, "current"), buf, sizeof(buf)))
+	an = fp_jkey(port, "auto-negotiation");
+	if (fp_jstr(fp_jkey(an, "current"), buf, sizeof(buf)))
 		mau(buf, &gbps, &m);
 	if (!(gbps > 0 && gbps <= 1e5))
 		gbps = 100;
@@ -518,7 +502,7 @@ int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t 
 			ret = -EINVAL;
 			break;
 		}
-		ifs = jkey(jkey(fy_document_root(doc), "lldp"), "interface");
+		ifs = fp_jkey(fp_jkey(fy_document_root(doc), "lldp"), "interface");
 		if (!ifs) {
 			snprintf(err, errlen, "%s: no lldp.interface: not lldpctl -f json output",
 				 src);
@@ -540,7 +524,7 @@ int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t 
 			while (!ret && (p = fy_node_mapping_iterate(ifs, &iter))) {
 				char k[64];
 
-				if (!jstr(fy_node_pair_key(p), k, sizeof(k))) {
+				if (!fp_jstr(fy_node_pair_key(p), k, sizeof(k))) {
 					snprintf(err, errlen,
 						 "%s: an interface name is not a string", src);
 					ret = -EINVAL;
@@ -557,7 +541,7 @@ int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t 
 								 : NULL;
 				char k[64];
 
-				if (!p || !jstr(fy_node_pair_key(p), k, sizeof(k))) {
+				if (!p || !fp_jstr(fy_node_pair_key(p), k, sizeof(k))) {
 					snprintf(err, errlen,
 						 "%s: an interface entry is not {name: {...}}",
 						 src);

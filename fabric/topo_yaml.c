@@ -381,6 +381,7 @@ struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src,
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_document *doc;
 	const char *nul = memchr(text, 0, len);
+	char *copy;
 
 	size_t bad;
 
@@ -409,7 +410,16 @@ struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src,
 	}
 	fy_diag_set_collect_errors(diag, true);
 	cfg.diag = diag;
-	doc = fy_document_build_from_string(&cfg, text, len);
+	/* the document points into its input: give it its own copy, which it frees */
+	copy = malloc(len + 1);
+	if (!copy) {
+		fy_diag_destroy(diag);
+		snprintf(err, errlen, "%s: out of memory", src);
+		return NULL;
+	}
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	doc = fy_document_build_from_malloc_string(&cfg, copy, len);
 	if (!doc) {
 		void *it = NULL;
 		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);

@@ -1,0 +1,34 @@
+# Per-pair bandwidth matrix as a heatmap (row = source, column = destination, Gb/s).
+# `labels` (optional): host names in matrix order, space-separated, for the axes.
+#   gnuplot -e "file='matrix_bw_65536.csv'; labels='h0 h1 h2'; out='m.svg'" heatmap.gp
+# terminal from the output file's extension, CSV with a header
+if (!exists("out")) out = "plot.svg"
+if (out[strlen(out)-2:] eq "png") {
+	set terminal pngcairo size 900,560 enhanced font "Sans,10"
+} else {
+	set terminal svg size 900,560 dynamic enhanced font "Sans,10" background "white"
+}
+set output out
+set datafile separator ","
+set grid lc rgb "#dddddd"
+if (!exists("file")) file = "matrix.csv"
+unset key
+set datafile missing "nan"
+set xlabel "destination"
+set ylabel "source"
+set cblabel "Gb/s"
+set palette defined (0 "#b2182b", 0.5 "#fddbc7", 1 "#2166ac")
+set yrange [] reverse
+set size ratio -1
+set title "Per-pair bandwidth"
+if (exists("labels")) {
+	set xtics rotate by 90 offset 0,-1
+	set xtics ()
+	set ytics ()
+	do for [i=1:words(labels)] {
+		set xtics add (word(labels, i) i-1)
+		set ytics add (word(labels, i) i-1)
+	}
+}
+unset key
+plot file matrix with image pixels notitle

@@ -1,0 +1,101 @@
+# Plots, the HTML report in headless Chromium, and acceptance checks with exit codes and JUnit.
+T=$FP_SRCDIR/topologies/lab-leafspine.yaml
+P=$FP_SRCDIR/scripts/plot
+command -v gnuplot >/dev/null || skip "gnuplot is not installed (apt install gnuplot-nox)"
+$FABPROBE sim "$T" alltoall --faults degrade:leaf1-spine0:0.3 --noise 0.02 --sizes 4K,64K,1M --quiet --output "$TMP/a2a" || fail "sim"
+$FABPROBE sim "$T" pairs --faults degrade:leaf1-spine0:0.3 --noise 0.02 --sizes 4K,64K --quiet --output "$TMP/pairs" || fail "sim"
+$FABPROBE run pingpong --np 2 --sizes 8,512,4K --iters 300 --quiet --output "$TMP/pp" || fail "pingpong"
+
+# the gnuplot scripts alone, on the CSV files: SVG and PNG, valid and not empty
+gnuplot -e "files='$TMP/a2a/bw.csv $TMP/pairs/bw.csv'; titles='alltoall pairs'; linerate=0.1; out='$TMP/bw.svg'" $P/bw.gp || fail "bw.gp"
+gnuplot -e "file='$TMP/pp/lat.csv'; out='$TMP/lat.png'" $P/lat.gp || fail "lat.gp"
+gnuplot -e "file='$TMP/pp/lat_hist_8.csv'; out='$TMP/cdf.png'" $P/cdf.gp || fail "cdf.gp"
+gnuplot -e "file='$TMP/pairs/matrix_bw_65536.csv'; out='$TMP/heat.svg'" $P/heatmap.gp 2>/dev/null || fail "heatmap.gp"
+python3 - "$TMP" <<'PY' || fail "plots are valid images"
+import sys, xml.dom.minidom
+t = sys.argv[1]
+for f in ("bw.svg", "heat.svg"):
+    d = xml.dom.minidom.parse(t + "/" + f)
+    assert d.documentElement.tagName == "svg" and len(open(t + "/" + f).read()) > 2000, f
+for f in ("lat.png", "cdf.png"):
+    b = open(t + "/" + f, "rb").read()
+    assert b[:8] == b"\x89PNG\r\n\x1a\n" and len(b) > 2000, f
+PY
+ok "gnuplot scripts make valid SVG and PNG from the CSV files"
+
+# the report: self-contained, opens with no network, no broken image
+$FABPROBE report "$TMP/a2a" "$TMP/pairs" "$TMP/pp" --topology "$T" --out "$TMP/rep" >"$TMP/out" || { cat "$TMP/out"; fail "report"; }
+grep -q "$TMP/rep/report.html" "$TMP/out" || fail "report prints its path"
+grep -qE 'src="https?:' "$TMP/rep/report.html" && fail "the report loads something from the network"
+grep -q "LINK leaf1:p2 &lt;-&gt; spine0:p1" "$TMP/rep/report.html" || fail "the verdict is in the report"
+ok "report.html written, verdict first, nothing from the network"
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROME" ]; then
+	skip "chromium is not installed (apt install chromium): the screenshot test cannot run"
+fi
+flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=$TMP/chrome"
+timeout 120 "$CHROME" $flags --virtual-time-budget=5000 --dump-dom "file://$TMP/rep/report.html" 2>/dev/null >"$TMP/dom.html" || fail "chromium dump-dom"
+title=$(grep -o '<title>[^<]*</title>' "$TMP/dom.html")
+echo "rendered: $title"
+echo "$title" | grep -qE 'images ([6-9]|[1-9][0-9]+), broken 0' || fail "images missing or broken: $title"
+timeout 120 "$CHROME" $flags --window-size=1200,2400 --screenshot="$TMP/shot.png" "file://$TMP/rep/report.html" 2>/dev/null || fail "screenshot"
+python3 - "$TMP/shot.png" <<'PY' || fail "screenshot"
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+w, h = struct.unpack(">II", b[16:24])
+print("screenshot %dx%d, %d bytes" % (w, h, len(b)))
+assert b[:8] == b"\x89PNG\r\n\x1a\n" and w == 1200 and h == 2400 and len(b) > 50000
+PY
+ok "report renders in headless Chromium, every image loads; screenshot taken"
+
+# a missing tool is named with its package
+mkdir -p "$TMP/bin" && ln -s "$(python3 -c "import sys; print(sys.executable)")" "$TMP/bin/python3"
+PATH="$TMP/bin" $FABPROBE report "$TMP/a2a" --out "$TMP/rep2" 2>"$TMP/err" >/dev/null
+[ $? -eq 2 ] && grep -q "apt install gnuplot-nox" "$TMP/err" || { cat "$TMP/err"; fail "missing gnuplot message"; }
+ok "missing gnuplot: $(cat "$TMP/err")"
+
+# acceptance: pass, fail, JUnit, relative to a baseline, and malformed specs
+cat >"$TMP/pass.yaml" <<'Y'
+fabprobe_spec: 1
+name: lenient
+checks:
+  - {name: busbw, pattern: alltoall, metric: busbw_GBps, min: 0.0001}
+  - {name: latency, pattern: pingpong, size: 8, metric: p99_us, max: 100000}
+  - {name: every pair, pattern: pairs, size: 64K, metric: pair_min_Gbps, min: 0.001}
+Y
+cat "$TMP/pass.yaml"; $FABPROBE check "$TMP/pass.yaml" "$TMP/a2a" "$TMP/pairs" "$TMP/pp" --junit "$TMP/pass.xml" >"$TMP/out"
+[ $? -eq 0 ] || { cat "$TMP/out"; fail "passing spec"; }
+grep -c "^PASS" "$TMP/out" | grep -qx 3 || fail "three PASS lines"
+cat >"$TMP/fail.yaml" <<'Y'
+fabprobe_spec: 1
+name: strict
+checks:
+  - {name: busbw, pattern: alltoall, metric: busbw_GBps, min: 1000}
+  - {name: no suspects, metric: analyzer_suspects, max: 0}
+  - {name: same as golden, pattern: alltoall, metric: aggregate_Gbps, baseline: GOLD, within_pct: 5}
+  - {name: counters, metric: error_counter_growth, max: 0}
+Y
+$FABPROBE sim "$T" alltoall --noise 0.02 --sizes 4K,64K,1M --quiet --output "$TMP/gold" || fail "golden"
+sed -i "s#GOLD#$TMP/gold#" "$TMP/fail.yaml"
+$FABPROBE check "$TMP/fail.yaml" "$TMP/a2a" --topology "$T" --junit "$TMP/fail.xml" >"$TMP/out"
+[ $? -eq 1 ] || { cat "$TMP/out"; fail "failing spec exits 1"; }
+cat "$TMP/out"
+[ "$(grep -c '^FAIL' "$TMP/out")" = 4 ] || fail "four FAIL lines"
+python3 - "$TMP/pass.xml" "$TMP/fail.xml" <<'PY' || fail "JUnit XML"
+import sys, xml.dom.minidom
+p = xml.dom.minidom.parse(sys.argv[1]).documentElement
+f = xml.dom.minidom.parse(sys.argv[2]).documentElement
+assert p.getAttribute("tests") == "3" and p.getAttribute("failures") == "0"
+assert f.getAttribute("tests") == "4" and f.getAttribute("failures") == "4"
+assert len(f.getElementsByTagName("failure")) == 4
+PY
+$FABPROBE check "$TMP/fail.yaml" "$TMP/gold" --topology "$T" >"$TMP/out"
+grep -q "^PASS  same as golden" "$TMP/out" || { cat "$TMP/out"; fail "a run is within 5% of itself"; }
+ok "checks pass and fail with their values and limits; JUnit XML valid; baseline comparison"
+for bad in 'fabprobe_spec: 1\nchecks:\n  - {metric: nope, min: 1}\n' 'fabprobe_spec: 1\nchecks:\n  - {metric: p99_us}\n' \
+	'fabprobe_spec: 1\nchecks:\n  - {metric: p99_us, max: 1, colour: red}\n' 'checks: []\n' 'fabprobe_spec: 1\nchecks: [\n'; do
+	printf "$bad" >"$TMP/bad.yaml"
+	$FABPROBE check "$TMP/bad.yaml" "$TMP/a2a" >/dev/null 2>"$TMP/err"
+	[ $? -eq 2 ] && [ -s "$TMP/err" ] || fail "malformed spec: exit 2 with a message"
+	ok "malformed spec, exit 2: $(cat "$TMP/err")"
+done
