@@ -16,6 +16,8 @@
 #include "sched.h"
 
 #define FP_SCHEMA_VERSION 1
+/* matrices are written up to this many ranks */
+#define FP_MATRIX_MAX 1024
 
 /* One flow in one round at one size: both ends' counts, bandwidth, latency. */
 struct fp_fres {

@@ -442,6 +442,8 @@ static void rules(const struct fp_topo *t, const struct fp_link *l, char *buf, s
 				      "%s of %g m is past the %g m reach of "
 				      "copper at %g Gb/s per lane (IEEE 802.3 CR PMDs); ",
 				      fp_media_name(l->media), l->length_m, reach, l->lane_gbps);
+	if (o >= 2 && o < len)
+		buf[o - 2] = 0; /* the last "; " */
 	(void)t;
 }
 
@@ -483,15 +485,48 @@ static void action(const struct fp_topo *t, const struct fp_suspect *s, char *bu
 				p[i] = (char)(p[i] - 32);
 }
 
+/* Links the topology itself shows to be wrong, that no measurement named: counted apart. */
+static bool is_suspect(const struct fp_analysis *a, unsigned l)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (!a->s[i].host && a->s[i].link == (int)l)
+			return true;
+	return false;
+}
+
+static unsigned physical_text(const struct fp_topo *t, const struct fp_analysis *a, FILE *f)
+{
+	char ln[160], rl[400];
+	unsigned n = 0;
+
+	for (unsigned l = 0; l < t->nlinks; l++) {
+		rules(t, &t->links[l], rl, sizeof(rl));
+		if (!rl[0] || is_suspect(a, l))
+			continue;
+		if (f && !n++)
+			fprintf(f, "physical findings (from the link state in the topology):\n");
+		else if (!f)
+			n++;
+		link_name(t, (int)l, ln, sizeof(ln));
+		if (f)
+			fprintf(f, "   LINK %s: %s\n", ln, rl);
+	}
+	return n;
+}
+
 static void report_text(const struct fp_topo *t, const struct fp_analysis *a, unsigned nruns,
 			bool plan, struct fp_router *r)
 {
 	char ln[160], act[300], rl[400];
 
 	if (!a->n) {
-		printf("fabprobe analyze: clean: %u flows in %u run%s measured within the noise "
+		unsigned np = physical_text(t, a, NULL);
+
+		printf("fabprobe analyze: %s: %u flows in %u run%s measured within the noise "
 		       "(%.1f%%) of what the topology predicts\n",
-		       a->nobs, nruns, nruns > 1 ? "s" : "", 100 * a->sigma);
+		       np ? "no measured suspect, but physical findings" : "clean", a->nobs, nruns,
+		       nruns > 1 ? "s" : "", 100 * a->sigma);
+		physical_text(t, a, stdout);
 		return;
 	}
 	printf("fabprobe analyze: %u suspect%s, from %u flows in %u run%s: %u below %.0f%% of "
@@ -546,6 +581,7 @@ static void report_text(const struct fp_topo *t, const struct fp_analysis *a, un
 				printf("\n\n");
 			}
 	}
+	physical_text(t, a, stdout);
 }
 
 static void report_json(const struct fp_topo *t, const struct fp_analysis *a, unsigned nruns)
@@ -563,6 +599,19 @@ static void report_json(const struct fp_topo *t, const struct fp_analysis *a, un
 	fp_json_num(&j, "noise", a->sigma);
 	fp_json_num(&j, "baseline", a->calib);
 	fp_json_num(&j, "threshold", a->threshold);
+	fp_json_arr(&j, "physical");
+	for (unsigned l = 0; l < t->nlinks; l++) {
+		rules(t, &t->links[l], rl, sizeof(rl));
+		if (!rl[0] || is_suspect(a, l))
+			continue;
+		link_name(t, (int)l, ln, sizeof(ln));
+		fp_json_obj(&j, NULL);
+		fp_json_i64(&j, "link", l);
+		fp_json_str(&j, "ports", ln);
+		fp_json_str(&j, "finding", rl);
+		fp_json_end(&j);
+	}
+	fp_json_end(&j);
 	fp_json_arr(&j, "suspects");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
@@ -738,7 +787,7 @@ int fp_cmd_analyze(int argc, char **argv)
 		if (fp_afile_commit(&f))
 			fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);
 	}
-	status = a.n ? 1 : 0;
+	status = a.n || physical_text(&t, &a, NULL) ? 1 : 0;
 out:
 	for (unsigned i = 0; i < ob.n; i++) {
 		free(ob.o[i].link);

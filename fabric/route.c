@@ -11,9 +11,31 @@ int fp_router_init(struct fp_router *r, const struct fp_topo *t)
 	r->t = t;
 	r->dist = calloc(t->nnodes ? t->nnodes : 1, sizeof(*r->dist));
 	r->queue = malloc(sizeof(*r->queue) * (t->nnodes ? t->nnodes : 1));
-	if (!r->dist || !r->queue) {
+	r->attach = malloc(sizeof(*r->attach) * (t->nnodes ? t->nnodes : 1));
+	if (!r->dist || !r->queue || !r->attach) {
 		fp_router_destroy(r);
 		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < t->nnodes; i++) {
+		int sw = -1;
+
+		r->attach[i] = (int)i;
+		if (t->nodes[i].kind != FP_HOST)
+			continue;
+		/* every up link of the host leads to the same switch: attach to it */
+		for (unsigned k = t->adj_off[i]; k < t->adj_off[i + 1]; k++) {
+			const struct fp_link *l = &t->links[t->adj[k]];
+			int w = fp_link_peer(l, (int)i);
+
+			if (!l->up)
+				continue;
+			if (sw < 0 && t->nodes[w].kind == FP_SWITCH)
+				sw = w;
+			else if (w != sw)
+				sw = -2;
+		}
+		if (sw >= 0)
+			r->attach[i] = sw;
 	}
 	return 0;
 }
@@ -26,6 +48,7 @@ void fp_router_destroy(struct fp_router *r)
 		free(r->dist[i]);
 	free(r->dist);
 	free(r->queue);
+	free(r->attach);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -67,10 +90,27 @@ const uint16_t *fp_router_dist(struct fp_router *r, int dst)
 unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *links, unsigned max)
 {
 	const struct fp_topo *t = r->t;
-	const uint16_t *d = fp_router_dist(r, dst);
+	int a = r->attach[dst];
+	const uint16_t *d;
 	unsigned n = 0;
 
-	if (!d || d[node] == FP_DIST_INF || node == dst)
+	if (node == dst)
+		return 0;
+	if (node == a) {
+		/* the host's own switch: its links to the host */
+		for (unsigned k = t->adj_off[node]; k < t->adj_off[node + 1]; k++) {
+			const struct fp_link *l = &t->links[t->adj[k]];
+
+			if (!l->up || fp_link_peer(l, node) != dst)
+				continue;
+			if (n < max)
+				links[n] = t->adj[k];
+			n++;
+		}
+		return n;
+	}
+	d = fp_router_dist(r, a);
+	if (!d || d[node] == FP_DIST_INF)
 		return 0;
 	for (unsigned k = t->adj_off[node]; k < t->adj_off[node + 1]; k++) {
 		const struct fp_link *l = &t->links[t->adj[k]];
@@ -79,7 +119,7 @@ unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *lin
 		if (!l->up || d[w] != d[node] - 1)
 			continue;
 		/* the next hop must forward, unless it is the destination */
-		if (w != dst && t->nodes[w].kind == FP_HOST)
+		if (w != dst && w != a && t->nodes[w].kind == FP_HOST)
 			continue;
 		if (n < max)
 			links[n] = t->adj[k];

@@ -17,6 +17,12 @@ struct fp_router {
 	const struct fp_topo *t;
 	uint16_t **dist; /* per destination node, built on first use */
 	int *queue;
+	/*
+	 * A single-homed host is reached through its one switch: routes toward the host are
+	 * routes toward that switch, then its link. Distances are kept per switch, so 8192
+	 * hosts under 256 edge switches cost 256 searches, not 8192.
+	 */
+	int *attach;
 };
 
 int fp_router_init(struct fp_router *r, const struct fp_topo *t);

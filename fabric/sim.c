@@ -181,7 +181,7 @@ int fp_sim_path_probs(struct fp_router *r, int src, int dst,
 		      void (*fn)(void *ctx, unsigned dlink, double p), void *ctx)
 {
 	const struct fp_topo *t = r->t;
-	const uint16_t *d = fp_router_dist(r, dst);
+	const uint16_t *d = fp_router_dist(r, r->attach[dst]);
 	unsigned nh[256];
 	/* probability mass per node, visited by decreasing distance to dst */
 	double *mass;

@@ -71,6 +71,22 @@ def topo_groups(path):
     return groups
 
 
+def host_rate(path):
+    """The hosts' link rate in Gb/s, from the topology's first host link: the reference line."""
+    if not path:
+        return 0
+    hosts, rate = set(), 0
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("- {name:") and "kind: host" in line:
+            hosts.add(line.split("name:", 1)[1].split(",", 1)[0].strip())
+        if line.startswith("- {a:") and "gbps:" in line:
+            ends = [line.split(k, 1)[1].split(",", 1)[0].strip().strip('"').split(":")[0] for k in ("a:", "b:")]
+            if hosts & set(ends):
+                return float(line.split("gbps:", 1)[1].split(",", 1)[0])
+    return rate
+
+
 def main():
     ap = argparse.ArgumentParser(prog="fabprobe report")
     ap.add_argument("results", nargs="+")
@@ -124,7 +140,7 @@ def main():
         files = " ".join(os.path.join(d, "bw.csv") for d, _ in bw)
         titles = " ".join(r["run_id"].replace(" ", "_") for _, r in bw)
         parts.append("<h2>Bandwidth</h2>" + img(gnuplot("bw.gp", os.path.join(out, "bw.svg"), files=files, titles=titles,
-                                                       linerate=0), "Bandwidth against message size"))
+                                                       linerate=host_rate(a.topology)), "Bandwidth against message size"))
     groups = topo_groups(a.topology)
     for i, (d, r) in enumerate(runs):
         sec = ['<section><h2>%s</h2>' % html.escape(r["run_id"])]

@@ -53,3 +53,12 @@ printf 'fabprobe_topology: 1\nnodes:\n  - {name: a, kind: host}\n  - {name: a, k
 expect2 $FABPROBE analyze --topology "$TMP/dup.yaml" "$TMP/bad"
 printf 'fabprobe_topology: 1\nnodes: [\n' >"$TMP/trunc.yaml"
 expect2 $FABPROBE topo check "$TMP/trunc.yaml"
+
+# physical rules from the topology's own fields: a link that trained down, copper past reach
+sed -e 's/{a: "leaf2:p3", b: "spine1:p2", gbps: 0.1, lanes: 1, media: aoc, length_m: 30}/{a: "leaf2:p3", b: "spine1:p2", gbps: 0.1, lanes: 1, media: dac, length_m: 30, trained_gbps: 0.05}/' \
+	"$T" >"$TMP/rules.yaml"
+grep -q "trained_gbps: 0.05" "$TMP/rules.yaml" || fail "rules fixture"
+$FABPROBE analyze --topology "$TMP/rules.yaml" "$TMP/bad" >"$TMP/out"
+grep -q "physical: trained at 0.05 of 0.1 Gb/s; dac of 30 m is past the 7 m reach of copper" "$TMP/out" ||
+	{ cat "$TMP/out"; fail "physical rules cite what they found and the threshold"; }
+ok "physical rules: $(grep physical "$TMP/out" | head -1 | cut -c1-150)"
