@@ -432,6 +432,23 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);
+	/* per rank: how its data-plane port's counters moved between the start and the end */
+	fp_json_arr(&j, "counters");
+	for (int r = 0; d->ctr && r < s->n; r++) {
+		const struct fp_ctr_delta *cd = &d->ctr[r];
+
+		if (!cd->valid)
+			continue;
+		fp_json_obj(&j, NULL);
+		fp_json_i64(&j, "rank", r);
+		fp_json_str(&j, "port", cd->port);
+		fp_json_obj(&j, "deltas");
+		for (unsigned k = 0; k < cd->n; k++)
+			fp_json_i64(&j, cd->name[k], cd->delta[k]);
+		fp_json_end(&j);
+		fp_json_end(&j);
+	}
+	fp_json_end(&j);
 	fp_json_arr(&j, "sizes_requested");
 	for (unsigned i = 0; i < d->nres; i++)
 		fp_json_u64(&j, NULL, d->res[i].size);

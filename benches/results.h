@@ -40,6 +40,15 @@ struct fp_host {
 	char addr[48];
 };
 
+/* What the counters of a rank's data-plane port did during the run. */
+struct fp_ctr_delta {
+	char port[48];
+	bool valid;
+	unsigned n;
+	char name[48][48];
+	int64_t delta[48];
+};
+
 struct fp_run_data {
 	const struct fp_run_cfg *cfg;
 	const struct fp_sched *sched;
@@ -51,6 +60,7 @@ struct fp_run_data {
 	char kernel[160];
 	double clock_hz;
 	struct fp_host *hosts;	     /* world size */
+	struct fp_ctr_delta *ctr;    /* world size; valid where a port was read */
 	struct fp_flow_ident *ident; /* per flow */
 	struct fp_size_res *res;     /* per requested size */
 	unsigned nres;

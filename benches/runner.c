@@ -32,6 +32,7 @@
 #include "../core/series.h"
 #include "../core/wire.h"
 #include "../fabric/engine.h"
+#include "../fabric/inventory.h"
 #include "../fabric/rendezvous.h"
 #include "results.h"
 #include "sched.h"
@@ -857,10 +858,11 @@ static int alloc_data(struct rank *rk, struct fp_run_data *d)
 		snprintf(d->kernel, sizeof(d->kernel), "%.20s %.64s %.20s", u.sysname, u.release,
 			 u.machine);
 	d->hosts = calloc((size_t)rk->size, sizeof(*d->hosts));
+	d->ctr = calloc((size_t)rk->size, sizeof(*d->ctr));
 	d->ident = calloc(s->nflows ? s->nflows : 1, sizeof(*d->ident));
 	d->nres = rk->cfg->sizes.n;
 	d->res = calloc(d->nres, sizeof(*d->res));
-	if (!d->hosts || !d->ident || !d->res)
+	if (!d->hosts || !d->ctr || !d->ident || !d->res)
 		return -ENOMEM;
 	for (unsigned i = 0; i < d->nres; i++) {
 		d->res[i].size = rk->cfg->sizes.v[i];
@@ -887,6 +889,7 @@ static void free_data(struct fp_run_data *d)
 	}
 	free(d->res);
 	free(d->hosts);
+	free(d->ctr);
 	free(d->ident);
 }
 
@@ -1030,6 +1033,81 @@ static int pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err)
 		say(err, "--pin: cannot pin rank %d to CPU %d: %s", rank, cpu, strerror(errno));
 		return -errno;
 	}
+	return 0;
+}
+
+/* The netdev that holds a local address: where this rank's data goes out. */
+static bool port_of(const char *ip, char *name, size_t len)
+{
+	struct ifaddrs *ifa, *i;
+	struct in_addr want;
+	bool found = false;
+
+	if (inet_pton(AF_INET, ip, &want) != 1 || getifaddrs(&ifa))
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == want.s_addr) {
+			snprintf(name, len, "%s", i->ifa_name);
+			found = true;
+		}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/*
+ * Counters before and after: each rank reads its data-plane port, and rank 0 gathers the
+ * differences for run.json. A counter that went backwards (a driver reset) reads as its
+ * new value, the only honest lower bound.
+ */
+static int gather_counters(struct rank *rk, const struct fp_port *before, const char *port)
+{
+	struct fp_port after;
+	struct fp_rv_blobs all = { 0 };
+	char blob[4096];
+	size_t o = 0;
+	int ret;
+
+	blob[0] = 0;
+	if (before && !fp_netdev_read("", port, &after)) {
+		o += (size_t)snprintf(blob, sizeof(blob), "%s\n", port);
+		for (unsigned k = 0; k < after.nc && o < sizeof(blob) - 80; k++)
+			for (unsigned b = 0; b < before->nc; b++)
+				if (!strcmp(before->c[b].name, after.c[k].name)) {
+					uint64_t d = after.c[k].value >= before->c[b].value
+							     ? after.c[k].value - before->c[b].value
+							     : after.c[k].value;
+
+					o += (size_t)snprintf(blob + o, sizeof(blob) - o,
+							      "%.47s=%llu\n", after.c[k].name,
+							      (unsigned long long)d);
+				}
+	}
+	ret = fp_rv_gather(rk->rv, "counters", blob, o, &all, rk->err, ERR_LEN);
+	if (ret || !rk->data)
+		return ret;
+	for (uint32_t r = 0; r < all.n && (int)r < rk->size; r++) {
+		struct fp_ctr_delta *c = &rk->data->ctr[r];
+		char *t = strndup((const char *)all.data + all.off[r], all.len[r]), *line,
+		     *sv = NULL;
+
+		if (!t)
+			continue;
+		for (line = strtok_r(t, "\n", &sv); line; line = strtok_r(NULL, "\n", &sv)) {
+			char *eq = strchr(line, '=');
+
+			if (!eq && !c->valid) {
+				snprintf(c->port, sizeof(c->port), "%.47s", line);
+				c->valid = true;
+			} else if (eq && c->valid && c->n < 48) {
+				*eq = 0;
+				snprintf(c->name[c->n], sizeof(c->name[0]), "%.47s", line);
+				c->delta[c->n++] = strtoll(eq + 1, NULL, 10);
+			}
+		}
+		free(t);
+	}
+	fp_rv_blobs_free(&all);
 	return 0;
 }
 
@@ -1185,8 +1263,16 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 	}
 	if (!ret)
 		ret = gather_idents(&rk);
-	if (!ret)
+	if (!ret) {
+		static struct fp_port before;
+		char port[48];
+		bool have = port_of(bind, port, sizeof(port)) && !fp_netdev_read("", port, &before);
+
 		ret = run_sizes(&rk);
+		/* the counters go to rank 0 on success; a failed run has no common point to meet */
+		if (!ret)
+			ret = gather_counters(&rk, have ? &before : NULL, port);
+	}
 	if (ret && rank == 0 && rk.rv && (rk.fail_ret == -ECONNRESET || rk.fail_ret == -EPIPE))
 		blame(&rk);
 	if (ret) {

@@ -135,6 +135,13 @@ static int cmd_check(int argc, char **argv, char **full, int fullc)
 	return fp_cmd_check(argc, argv);
 }
 
+static int cmd_inventory(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_inventory(argc, argv);
+}
+
 static int cmd_sim(int argc, char **argv, char **full, int fullc)
 {
 	(void)full;
@@ -152,6 +159,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, fp_run_opts,
 	  "run a traffic pattern over an engine (fabprobe run --help)" },
+	{ "inventory", cmd_inventory, no_opts, "this host: ports, modules, counters, PCIe, NUMA" },
 	{ "topo", cmd_topo, no_opts, "generate, import, check, draw and plan topologies" },
 	{ "sim", cmd_sim, no_opts, "predict a pattern's results on a topology, with faults" },
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },

@@ -198,6 +198,20 @@ unsigned fp_topo_hosts(const struct fp_topo *t, int *host_of, unsigned max)
 
 int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
 {
+	int ret = fp_read_file_bin(path, max, out, len, err, errlen);
+
+	if (!ret && strlen(*out) != *len) {
+		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", path,
+			 strlen(*out));
+		free(*out);
+		return -EINVAL;
+	}
+	return ret;
+}
+
+int fp_read_file_bin(const char *path, size_t max, char **out, size_t *len, char *err,
+		     size_t errlen)
+{
 	FILE *f = fopen(path, "rb");
 	struct stat st;
 	char *buf;
@@ -220,12 +234,6 @@ int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *er
 	n = fread(buf, 1, (size_t)st.st_size, f);
 	fclose(f);
 	buf[n] = 0;
-	if (strlen(buf) != n) {
-		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", path,
-			 strlen(buf));
-		free(buf);
-		return -EINVAL;
-	}
 	*out = buf;
 	*len = n;
 	return 0;

@@ -103,6 +103,9 @@ struct fy_document;
  * keeps its own copy of text. */
 struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src, char *err,
 				  size_t errlen);
+/* Read a whole file (bounded) as bytes, NUL-terminated after len, NULs allowed inside. */
+int fp_read_file_bin(const char *path, size_t max, char **out, size_t *len, char *err,
+		     size_t errlen);
 /* Read a whole file (bounded) into a NUL-terminated buffer the caller frees. */
 int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
 

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host inventory from what Linux exposes: netdevs (/sys/class/net), RDMA ports
+ * (/sys/class/infiniband), PCIe links and NUMA nodes (/sys/bus/pci), and module EEPROMs.
+ * Every reader takes a root folder, so fixture trees stand in for the live system.
+ */
+#ifndef FP_INVENTORY_H
+#define FP_INVENTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "eeprom.h"
+
+#define FP_INV_COUNTERS 48
+
+struct fp_counter {
+	char name[48];
+	uint64_t value;
+	unsigned bits;	/* width when known (IB PortCounters), else 64 */
+	bool saturated; /* at its width's maximum: the true count is unknown, not wrapped */
+};
+
+struct fp_pcie {
+	bool present;
+	char addr[16];
+	double speed_gts, max_speed_gts; /* GT/s */
+	int width, max_width;
+	int numa_node; /* -1 unknown */
+	char cpus[64]; /* local_cpulist */
+};
+
+struct fp_port {
+	char name[48]; /* netdev name, or rdma device/port "mlx5_0/1" */
+	bool rdma;
+	char state[24], phys_state[24], link_layer[16], gid0[48];
+	char driver[32];
+	double speed_gbps; /* 0 unknown */
+	char duplex[8];
+	int mtu;
+	uint64_t carrier_changes;
+	bool virtual_dev;
+	struct fp_pcie pcie;
+	struct fp_counter c[FP_INV_COUNTERS];
+	unsigned nc;
+	bool has_module;
+	struct fp_module module;
+};
+
+struct fp_inventory {
+	char host[64];
+	struct fp_port *ports;
+	unsigned n;
+	char warn[16][200];
+	unsigned nwarn;
+};
+
+/* Read the inventory under root ("/" for the live system). 0 or -errno with err. */
+int fp_inventory_read(const char *root, struct fp_inventory *inv, char *err, size_t errlen);
+void fp_inventory_free(struct fp_inventory *inv);
+/* Warnings: trained below capability, PCIe below max, DOM margins, saturated counters. */
+void fp_inventory_check(struct fp_inventory *inv);
+void fp_inventory_print(const struct fp_inventory *inv, FILE *f);
+void fp_inventory_json(const struct fp_inventory *inv, FILE *f);
+/* One netdev's state and counters (carrier_changes among them), for run snapshots. */
+int fp_netdev_read(const char *root, const char *name, struct fp_port *p);
+/* one port's counters, for before/after snapshots: name=value pairs into out */
+const struct fp_port *fp_inventory_port(const struct fp_inventory *inv, const char *name);
+
+#endif
