@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <libfyaml.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 #include "cli.h"
 
 struct an_cfg {
-	const char *topology, *dot, *map, *flows;
+	const char *topology, *dot, *map, *flows, *inventory;
 	int format;
 	bool plan;
 	int64_t samples;
@@ -39,6 +40,8 @@ static const struct fp_opt an_opts[] = {
 	A("format", FP_OPT_CHOICE, format, "text", 0, 0, "text|json", NULL, "output"),
 	A("dot", FP_OPT_STRING, dot, NULL, 0, 0, NULL, "FILE",
 	  "also write the topology with the suspects in red"),
+	A("inventory", FP_OPT_STRING, inventory, NULL, 0, 0, NULL, "FILES",
+	  "comma-separated fabprobe inventory --format json documents, one per host"),
 	A("flows", FP_OPT_STRING, flows, NULL, 0, 0, NULL, "FILE",
 	  "also write every flow's measured and predicted rate (CSV, for scatter plots)"),
 	A("plan", FP_OPT_BOOL, plan, NULL, 0, 0, NULL, NULL,
@@ -514,6 +517,183 @@ static unsigned physical_text(const struct fp_topo *t, const struct fp_analysis 
 	return n;
 }
 
+/* Physical evidence from host inventories, tied to a host or its link. */
+struct finding {
+	int node, link; /* link -1: about the host */
+	char text[320];
+};
+
+struct findings {
+	struct finding f[64];
+	unsigned n;
+};
+
+static void add_finding(struct findings *fs, int node, int link, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fs->n >= 64)
+		return;
+	fs->f[fs->n].node = node;
+	fs->f[fs->n].link = link;
+	va_start(ap, fmt);
+	vsnprintf(fs->f[fs->n].text, sizeof(fs->f[0].text), fmt, ap);
+	va_end(ap);
+	fs->n++;
+}
+
+/* the host's link that ends in this port name, else its only link */
+static int host_link(const struct fp_topo *t, int h, const char *port)
+{
+	int only = -1, n = 0;
+
+	for (unsigned k = t->adj_off[h]; k < t->adj_off[h + 1]; k++) {
+		const struct fp_link *l = &t->links[t->adj[k]];
+
+		if (!strcmp(l->a == h ? l->pa : l->pb, port))
+			return (int)t->adj[k];
+		only = (int)t->adj[k];
+		n++;
+	}
+	return n == 1 ? only : -1;
+}
+
+/*
+ * Rules on one inventory (fabprobe inventory --format json). Thresholds: PCIe against the
+ * device's own maximum; RX power within 3 dB of the module's own low alarm; lanes more
+ * than 3 dB apart (a dirty connector loses power on some fibres only); any uncorrectable
+ * FEC block; module alarm or warning flags.
+ */
+static int inventory_rules_text(const struct fp_topo *t, const char *path, const char *text,
+				size_t len, struct findings *fs, char *err, size_t el)
+{
+	char host[64], name[64], buf[256];
+	struct fy_document *doc;
+	struct fy_node *ports, *p;
+	void *it = NULL;
+	int h, ret;
+
+	doc = fp_yaml_parse(text, len, path, err, el);
+	if (!doc)
+		return -EINVAL;
+	ret = -EINVAL;
+	if (!fp_jstr(fp_jkey(fy_document_root(doc), "host"), host, sizeof(host)) ||
+	    !(ports = fp_jkey(fy_document_root(doc), "ports")) || !fy_node_is_sequence(ports)) {
+		snprintf(err, el, "%s: not a fabprobe inventory (no host or ports)", path);
+		goto out;
+	}
+	h = fp_topo_find(t, host);
+	if (h < 0 || t->nodes[h].kind != FP_HOST) {
+		snprintf(err, el, "%s: host '%s' is not a host of the topology (fabprobe inventory "
+			 "--hostname NAME)", path, host);
+		goto out;
+	}
+	while ((p = fy_node_sequence_iterate(ports, &it))) {
+		struct fy_node *pc = fp_jkey(p, "pcie"), *m = fp_jkey(p, "module"), *e;
+		double w, mw, sp, msp, v;
+		int link;
+
+		if (!fp_jstr(fp_jkey(p, "name"), name, sizeof(name)))
+			continue;
+		link = host_link(t, h, name);
+		if (pc && fp_jnum(fp_jkey(pc, "width"), &w) && fp_jnum(fp_jkey(pc, "max_width"), &mw) &&
+		    fp_jnum(fp_jkey(pc, "speed_gts"), &sp) && fp_jnum(fp_jkey(pc, "max_speed_gts"), &msp) &&
+		    (w < mw || sp < msp))
+			add_finding(fs, h, -1, "%s: PCIe x%g at %g GT/s, below its own x%g at %g GT/s: "
+				    "reseat the NIC or move it to a full slot", name, w, sp, mw, msp);
+		e = fp_jkey(p, "ethtool");
+		if (e && fp_jnum(fp_jkey(e, "fec_uncorrectable"), &v) && v > 0)
+			add_finding(fs, h, link, "%s: %g uncorrectable FEC blocks (any is too many)", name, v);
+		if (!m || link < 0)
+			continue;
+		{
+			struct fy_node *lanes = fp_jkey(m, "lanes_dom"), *ln;
+			void *li = NULL;
+			double lo = 1e9, hi = -1e9, worst = 1e9;
+			int lane = 0, worst_lane = 0;
+
+			while (lanes && (ln = fy_node_sequence_iterate(lanes, &li))) {
+				struct fy_node *rx = fp_jkey(ln, "rx_power_mw");
+				double val, la, dbm;
+
+				lane++;
+				if (!fp_jnum(fp_jkey(rx, "value"), &val))
+					continue;
+				dbm = val > 0 ? 10 * log10(val) : -40;
+				lo = fmin(lo, dbm);
+				hi = fmax(hi, dbm);
+				if (fp_jnum(fp_jkey(rx, "low_alarm"), &la) && la > 0 &&
+				    dbm - 10 * log10(la) < worst) {
+					worst = dbm - 10 * log10(la);
+					worst_lane = lane;
+				}
+			}
+			if (worst < 3)
+				add_finding(fs, h, link, "%s: module RX power on lane %d is %.1f dB from its "
+					    "low alarm (the module's own threshold; 3 dB margin rule)",
+					    name, worst_lane, worst);
+			if (hi - lo > 3)
+				add_finding(fs, h, link, "%s: module RX power spreads %.1f dB across lanes "
+					    "(> 3 dB: a dirty connector or a bad fibre)", name, hi - lo);
+			if (fp_jstr(fp_jkey(m, "flags"), buf, sizeof(buf)) && buf[0])
+				add_finding(fs, h, link, "%s: module flags: %s", name, buf);
+		}
+	}
+	ret = 0;
+out:
+	fy_document_destroy(doc);
+	return ret;
+}
+
+static int inventory_rules(const struct fp_topo *t, const char *path, struct findings *fs,
+			   char *err, size_t el)
+{
+	char *text;
+	size_t len;
+	int ret = fp_read_file(path, 16u << 20, &text, &len, err, el);
+
+	if (ret)
+		return ret;
+	ret = inventory_rules_text(t, path, text, len, fs, err, el);
+	free(text);
+	return ret;
+}
+
+static void findings_json(const struct fp_topo *t, const struct findings *fs, struct fp_json *j)
+{
+	char ln[160];
+
+	fp_json_arr(j, "inventory_findings");
+	for (unsigned i = 0; fs && i < fs->n; i++) {
+		fp_json_obj(j, NULL);
+		fp_json_str(j, "host", t->nodes[fs->f[i].node].name);
+		if (fs->f[i].link >= 0) {
+			link_name(t, fs->f[i].link, ln, sizeof(ln));
+			fp_json_i64(j, "link", fs->f[i].link);
+			fp_json_str(j, "ports", ln);
+		}
+		fp_json_str(j, "finding", fs->f[i].text);
+		fp_json_end(j);
+	}
+	fp_json_end(j);
+}
+
+static void findings_text(const struct fp_topo *t, const struct findings *fs, FILE *f)
+{
+	char ln[160];
+
+	if (fs->n)
+		fprintf(f, "physical findings (from the host inventories):\n");
+	for (unsigned i = 0; i < fs->n; i++) {
+		if (fs->f[i].link >= 0) {
+			link_name(t, fs->f[i].link, ln, sizeof(ln));
+			fprintf(f, "   LINK %s: %s\n", ln, fs->f[i].text);
+		} else {
+			fprintf(f, "   HOST %s: %s\n", t->nodes[fs->f[i].node].name, fs->f[i].text);
+		}
+	}
+}
+
 static void report_text(const struct fp_topo *t, const struct fp_analysis *a, unsigned nruns,
 			bool plan, struct fp_router *r)
 {
@@ -584,7 +764,11 @@ static void report_text(const struct fp_topo *t, const struct fp_analysis *a, un
 	physical_text(t, a, stdout);
 }
 
-static void report_json(const struct fp_topo *t, const struct fp_analysis *a, unsigned nruns)
+struct findings;
+static void findings_json(const struct fp_topo *t, const struct findings *fs, struct fp_json *j);
+
+static void report_json(const struct fp_topo *t, const struct fp_analysis *a, unsigned nruns,
+			const struct findings *fs)
 {
 	struct fp_json j;
 	char ln[160], act[300], rl[400];
@@ -599,6 +783,7 @@ static void report_json(const struct fp_topo *t, const struct fp_analysis *a, un
 	fp_json_num(&j, "noise", a->sigma);
 	fp_json_num(&j, "baseline", a->calib);
 	fp_json_num(&j, "threshold", a->threshold);
+	findings_json(t, fs, &j);
 	fp_json_arr(&j, "physical");
 	for (unsigned l = 0; l < t->nlinks; l++) {
 		rules(t, &t->links[l], rl, sizeof(rl));
@@ -685,6 +870,7 @@ int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsign
 
 int fp_cmd_analyze(int argc, char **argv)
 {
+	static struct findings fs;
 	struct an_cfg c;
 	const char *pos[256];
 	char err[512];
@@ -741,10 +927,22 @@ int fp_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "fabprobe analyze: out of memory\n");
 		goto out;
 	}
-	if (c.format == 1)
-		report_json(&t, &a, (unsigned)np);
-	else
+	if (c.inventory) {
+		char list[4096], *save = NULL, *file;
+
+		snprintf(list, sizeof(list), "%s", c.inventory);
+		for (file = strtok_r(list, ",", &save); file; file = strtok_r(NULL, ",", &save))
+			if (inventory_rules(&t, file, &fs, err, sizeof(err))) {
+				fprintf(stderr, "fabprobe analyze: %s\n", err);
+				goto out;
+			}
+	}
+	if (c.format == 1) {
+		report_json(&t, &a, (unsigned)np, &fs);
+	} else {
 		report_text(&t, &a, (unsigned)np, c.plan, &r);
+		findings_text(&t, &fs, stdout);
+	}
 	if (c.dot) {
 		struct fp_afile f;
 		bool *rl = calloc(t.nlinks, sizeof(bool)), *rn = calloc(t.nnodes, sizeof(bool));
@@ -787,7 +985,7 @@ int fp_cmd_analyze(int argc, char **argv)
 		if (fp_afile_commit(&f))
 			fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);
 	}
-	status = a.n || physical_text(&t, &a, NULL) ? 1 : 0;
+	status = a.n || fs.n || physical_text(&t, &a, NULL) ? 1 : 0;
 out:
 	for (unsigned i = 0; i < ob.n; i++) {
 		free(ob.o[i].link);

@@ -12,7 +12,7 @@
 #include "cli.h"
 
 struct inv_cfg {
-	const char *root, *eeprom, *port;
+	const char *root, *eeprom, *port, *host;
 	int format;
 };
 
@@ -23,6 +23,9 @@ static const struct fp_opt inv_opts[] = {
 	  "FILE", "decode a module EEPROM: raw bytes or `ethtool -m DEV hex on` text" },
 	{ "port", FP_OPT_STRING, offsetof(struct inv_cfg, port), NULL, 0, 0, NULL, NULL, "NAME",
 	  "with --eeprom-file: the port the module sits in" },
+	{ "hostname", FP_OPT_STRING, offsetof(struct inv_cfg, host), NULL, 0, 0, NULL,
+	  "FABPROBE_HOSTNAME", "NAME",
+	  "the host name to record (the analyzer matches it with the topology)" },
 	{ "format", FP_OPT_CHOICE, offsetof(struct inv_cfg, format), "text", 0, 0, "text|json",
 	  NULL, NULL, "output" },
 	FP_OPT_END,
@@ -56,6 +59,8 @@ int fp_cmd_inventory(int argc, char **argv)
 		fprintf(stderr, "fabprobe inventory: %s\n", err);
 		return 2;
 	}
+	if (c.host)
+		snprintf(inv.host, sizeof(inv.host), "%s", c.host);
 	if (c.eeprom) {
 		static uint8_t img[MAX_IMG];
 		struct fp_port *p = NULL;

@@ -306,6 +306,23 @@ int fp_inventory_read(const char *root, struct fp_inventory *inv, char *err, siz
 		snprintf(inv->host, sizeof(inv->host), "%s", "fixture");
 	netdevs(root, inv);
 	rdma(root, inv);
+	/* the live system also answers over ethtool netlink; a fixture tree cannot */
+	for (unsigned i = 0; (!strcmp(root, "/") || !root[0]) && i < inv->n; i++) {
+		struct fp_port *p = &inv->ports[i];
+		static uint8_t img[1024];
+		char why[128];
+
+		if (p->rdma || !strcmp(p->name, "lo"))
+			continue;
+		if (fp_ethnl_query(p->name, &p->nl, img, sizeof(img)))
+			continue;
+		p->ethnl = true;
+		if (!p->speed_gbps && p->nl.speed_gbps > 0)
+			p->speed_gbps = p->nl.speed_gbps;
+		if (p->nl.module_len && !fp_module_decode(img, p->nl.module_len, &p->module, why,
+							   sizeof(why)))
+			p->has_module = true;
+	}
 	return 0;
 }
 
@@ -344,6 +361,12 @@ void fp_inventory_check(struct fp_inventory *inv)
 				     "is higher, read it as 'at least'",
 				     p->name, p->c[k].name, (unsigned long long)p->c[k].value,
 				     p->c[k].bits);
+		if (p->ethnl && p->speed_gbps > 0 && p->nl.max_supported_gbps > p->speed_gbps)
+			warn(inv, "%s: link at %g Gb/s, below the %g Gb/s its modes support", p->name,
+			     p->speed_gbps, p->nl.max_supported_gbps);
+		if (p->ethnl && p->nl.fec_stats && p->nl.fec_uncorrectable)
+			warn(inv, "%s: %llu uncorrectable FEC blocks", p->name,
+			     (unsigned long long)p->nl.fec_uncorrectable);
 		if (p->rdma && strcmp(p->state, "ACTIVE") && p->state[0])
 			warn(inv, "%s: port state %s (%s)", p->name, p->state, p->phys_state);
 		if (p->has_module) {
@@ -382,6 +405,23 @@ void fp_inventory_print(const struct fp_inventory *inv, FILE *f)
 		fprintf(f, "%-16s %-10s %8s %-8s %-14s %-5d %llu\n", p->name, p->state, sp,
 			p->has_module ? fp_media_name(p->module.media) : "-", pci,
 			p->pcie.numa_node, (unsigned long long)errs);
+		if (p->ethnl) {
+			fprintf(f, "  ethtool: ");
+			if (p->nl.linkmodes_err)
+				fprintf(f, "link modes: %s", strerror(-p->nl.linkmodes_err));
+			else
+				fprintf(f, "%u modes supported, fastest %g Gb/s", p->nl.nsupported,
+					p->nl.max_supported_gbps);
+			if (p->nl.fec_err)
+				fprintf(f, "; FEC: %s", strerror(-p->nl.fec_err));
+			else
+				fprintf(f, "; FEC %s, %llu corrected, %llu uncorrectable", p->nl.fec_active,
+					(unsigned long long)p->nl.fec_corrected,
+					(unsigned long long)p->nl.fec_uncorrectable);
+			if (p->nl.module_err)
+				fprintf(f, "; module: %s", strerror(-p->nl.module_err));
+			fputc('\n', f);
+		}
 		if (p->has_module)
 			fp_module_print(&p->module, f);
 	}
@@ -461,6 +501,20 @@ void fp_inventory_json(const struct fp_inventory *inv, FILE *f)
 		for (unsigned k = 0; k < p->nc; k++)
 			fp_json_u64(&j, p->c[k].name, p->c[k].value);
 		fp_json_end(&j);
+		if (p->ethnl) {
+			fp_json_obj(&j, "ethtool");
+			fp_json_str(&j, "linkmodes", p->nl.linkmodes_err ? strerror(-p->nl.linkmodes_err) : "ok");
+			fp_json_u64(&j, "modes_supported", p->nl.nsupported);
+			fp_json_num(&j, "max_supported_gbps", p->nl.max_supported_gbps);
+			fp_json_u64(&j, "lanes", p->nl.lanes);
+			fp_json_str(&j, "fec", p->nl.fec_err ? strerror(-p->nl.fec_err) : p->nl.fec_active);
+			if (p->nl.fec_stats) {
+				fp_json_u64(&j, "fec_corrected", p->nl.fec_corrected);
+				fp_json_u64(&j, "fec_uncorrectable", p->nl.fec_uncorrectable);
+			}
+			fp_json_str(&j, "module", p->nl.module_err ? strerror(-p->nl.module_err) : "read");
+			fp_json_end(&j);
+		}
 		fp_json_arr(&j, "saturated");
 		for (unsigned k = 0; k < p->nc; k++)
 			if (p->c[k].saturated)

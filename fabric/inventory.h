@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "eeprom.h"
+#include "ethnl.h"
 
 #define FP_INV_COUNTERS 48
 
@@ -46,6 +47,8 @@ struct fp_port {
 	unsigned nc;
 	bool has_module;
 	struct fp_module module;
+	bool ethnl; /* queried over ethtool netlink (live system only) */
+	struct fp_ethnl_info nl;
 };
 
 struct fp_inventory {

@@ -62,3 +62,19 @@ $FABPROBE analyze --topology "$TMP/rules.yaml" "$TMP/bad" >"$TMP/out"
 grep -q "physical: trained at 0.05 of 0.1 Gb/s; dac of 30 m is past the 7 m reach of copper" "$TMP/out" ||
 	{ cat "$TMP/out"; fail "physical rules cite what they found and the threshold"; }
 ok "physical rules: $(grep physical "$TMP/out" | head -1 | cut -c1-150)"
+
+# inventories: PCIe below max on a host, an optic near its alarm on its link
+F=$FP_SRCDIR/tests/fixtures
+$FABPROBE inventory --sysfs-root "$F/sysfs/eth-degraded" --hostname h3 --eeprom-file "$F/eeprom/sr4.bin" \
+	--port enp65s0f0 --format json >"$TMP/inv-h3.json" || fail "inventory"
+$FABPROBE analyze --topology "$T" "$TMP/clean" --inventory "$TMP/inv-h3.json" >"$TMP/out"
+[ $? -eq 1 ] || fail "inventory findings: exit 1"
+grep -q "HOST h3: enp65s0f0: PCIe x8 at 8 GT/s, below its own x16 at 16 GT/s" "$TMP/out" || { cat "$TMP/out"; fail "PCIe rule"; }
+grep -q "LINK h3:p0 <-> leaf1:p1: enp65s0f0: module RX power on lane 2 is 1.0 dB from its low alarm" "$TMP/out" ||
+	{ cat "$TMP/out"; fail "DOM margin rule"; }
+grep -q "spreads 12.6 dB across lanes" "$TMP/out" || fail "lane spread rule"
+ok "inventory rules: PCIe on the host, DOM margin and lane spread on its link"
+sed 's/"host": "h3"/"host": "nosuch"/' "$TMP/inv-h3.json" >"$TMP/inv-x.json"
+$FABPROBE analyze --topology "$T" "$TMP/clean" --inventory "$TMP/inv-x.json" >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && grep -q "not a host of the topology" "$TMP/err" || fail "an inventory of an unknown host"
+ok "inventory of an unknown host: exit 2"

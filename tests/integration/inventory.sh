@@ -60,3 +60,11 @@ grep -q "modules: none read" "$TMP/live.txt" || fail "no modules said"
 inv --format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert any(p['name']=='lo' for p in d['ports'])" ||
 	fail "live JSON"
 ok "live: $(grep -c '' "$TMP/live.txt") lines, $(head -3 "$TMP/live.txt" | tail -1 | cut -c1-60)"
+# ethtool netlink on the live system: eth0 answers link modes or says why not
+inv --format json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+e = [p for p in d['ports'] if p['name'] == 'eth0']
+assert not e or 'ethtool' in e[0], e
+print('eth0 ethtool:', e[0].get('ethtool') if e else 'no eth0')" || fail "live ethtool netlink"
+ok "live ethtool netlink answers (or says why not)"

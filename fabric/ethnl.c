@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+#include "ethnl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fp_config.h"
+
+#if HAVE_MNL
+#include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
+#include <linux/ethtool_netlink.h>
+#include <linux/genetlink.h>
+#include <time.h>
+
+struct nl {
+	struct mnl_socket *s;
+	uint16_t family;
+	unsigned seq, port;
+	char buf[16384];
+};
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
+		    !mnl_attr_validate(a, MNL_TYPE_U16))
+			*(uint16_t *)data = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+/* Send one request and run cb over the answer. -errno from the kernel when it refuses. */
+static int transact(struct nl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	int ret;
+
+	if (mnl_socket_sendto(n->s, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	while ((ret = (int)mnl_socket_recvfrom(n->s, n->buf, sizeof(n->buf))) > 0) {
+		ret = mnl_cb_run(n->buf, (size_t)ret, nlh->nlmsg_seq, n->port, cb, data);
+		if (ret <= MNL_CB_STOP)
+			break;
+	}
+	return ret < 0 ? -errno : 0;
+}
+
+static struct nlmsghdr *request(struct nl *n, char *buf, uint16_t type, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++n->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = type == GENL_ID_CTRL ? 1 : ETHTOOL_GENL_VERSION;
+	return nlh;
+}
+
+static void header(struct nlmsghdr *nlh, uint16_t attr, const char *ifname, uint32_t flags)
+{
+	struct nlattr *h = mnl_attr_nest_start(nlh, attr);
+
+	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, ifname);
+	if (flags)
+		mnl_attr_put_u32(nlh, ETHTOOL_A_HEADER_FLAGS, flags);
+	mnl_attr_nest_end(nlh, h);
+}
+
+/* a verbose bitset: every listed bit is a supported mode, "100000baseCR4/Full" */
+static void modes(const struct nlattr *set, struct fp_ethnl_info *info)
+{
+	const struct nlattr *bits = NULL, *a, *b, *f;
+
+	mnl_attr_for_each_nested(a, set)
+		if (mnl_attr_get_type(a) == ETHTOOL_A_BITSET_BITS)
+			bits = a;
+	if (!bits)
+		return;
+	mnl_attr_for_each_nested(b, bits)
+		mnl_attr_for_each_nested(f, b)
+			if (mnl_attr_get_type(f) == ETHTOOL_A_BITSET_BIT_NAME &&
+			    !mnl_attr_validate(f, MNL_TYPE_NUL_STRING)) {
+				double mbps = strtod(mnl_attr_get_str(f), NULL);
+
+				if (mbps > 0) {
+					info->nsupported++;
+					if (mbps / 1000 > info->max_supported_gbps)
+						info->max_supported_gbps = mbps / 1000;
+				}
+			}
+}
+
+static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fp_ethnl_info *info = data;
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case ETHTOOL_A_LINKMODES_SPEED:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32) && mnl_attr_get_u32(a) != (uint32_t)-1)
+				info->speed_gbps = mnl_attr_get_u32(a) / 1000.0;
+			break;
+		case ETHTOOL_A_LINKMODES_LANES:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				info->lanes = mnl_attr_get_u32(a);
+			break;
+		case ETHTOOL_A_LINKMODES_OURS:
+			modes(a, info);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static uint64_t first_u64(const struct nlattr *a)
+{
+	uint64_t v = 0;
+
+	if (mnl_attr_get_payload_len(a) >= sizeof(v))
+		memcpy(&v, mnl_attr_get_payload(a), sizeof(v));
+	return v;
+}
+
+static int fec_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fp_ethnl_info *info = data;
+	struct nlattr *a, *s;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == ETHTOOL_A_FEC_ACTIVE && !mnl_attr_validate(a, MNL_TYPE_U32)) {
+			uint32_t bit = mnl_attr_get_u32(a);
+
+			snprintf(info->fec_active, sizeof(info->fec_active), "%s",
+				 bit == ETHTOOL_LINK_MODE_FEC_RS_BIT     ? "RS"
+				 : bit == ETHTOOL_LINK_MODE_FEC_BASER_BIT ? "BaseR"
+				 : bit == ETHTOOL_LINK_MODE_FEC_LLRS_BIT  ? "LLRS"
+									  : "off");
+		}
+		if (mnl_attr_get_type(a) != ETHTOOL_A_FEC_STATS)
+			continue;
+		/* each statistic: the total, then one per lane (u64 array) */
+		mnl_attr_for_each_nested(s, a) {
+			if (mnl_attr_get_type(s) == ETHTOOL_A_FEC_STAT_CORRECTED) {
+				info->fec_corrected = first_u64(s);
+				info->fec_stats = true;
+			} else if (mnl_attr_get_type(s) == ETHTOOL_A_FEC_STAT_UNCORR) {
+				info->fec_uncorrectable = first_u64(s);
+				info->fec_stats = true;
+			}
+		}
+	}
+	return MNL_CB_OK;
+}
+
+struct page {
+	uint8_t *dst;
+	size_t len, got;
+};
+
+static int eeprom_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct page *pg = data;
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == ETHTOOL_A_MODULE_EEPROM_DATA) {
+			size_t n = mnl_attr_get_payload_len(a);
+
+			if (n > pg->len)
+				n = pg->len;
+			memcpy(pg->dst, mnl_attr_get_payload(a), n);
+			pg->got = n;
+		}
+	return MNL_CB_OK;
+}
+
+static int read_page(struct nl *n, const char *ifname, uint8_t i2c, uint8_t page, uint32_t off,
+		     uint8_t *dst)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = request(n, buf, n->family, ETHTOOL_MSG_MODULE_EEPROM_GET);
+	struct page pg = { dst, 128, 0 };
+	int ret;
+
+	header(nlh, ETHTOOL_A_MODULE_EEPROM_HEADER, ifname, 0);
+	mnl_attr_put_u32(nlh, ETHTOOL_A_MODULE_EEPROM_OFFSET, off);
+	mnl_attr_put_u32(nlh, ETHTOOL_A_MODULE_EEPROM_LENGTH, 128);
+	mnl_attr_put_u8(nlh, ETHTOOL_A_MODULE_EEPROM_PAGE, page);
+	mnl_attr_put_u8(nlh, ETHTOOL_A_MODULE_EEPROM_BANK, 0);
+	mnl_attr_put_u8(nlh, ETHTOOL_A_MODULE_EEPROM_I2C_ADDRESS, i2c);
+	ret = transact(n, nlh, eeprom_cb, &pg);
+	return ret ? ret : pg.got == 128 ? 0 : -EIO;
+}
+
+static void module(struct nl *n, const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
+		   size_t max)
+{
+	int ret;
+
+	if (max < 768) {
+		info->module_err = -ENOSPC;
+		return;
+	}
+	memset(img, 0, 768);
+	ret = read_page(n, ifname, 0x50, 0, 0, img);
+	if (!ret)
+		ret = read_page(n, ifname, 0x50, 0, 128, img + 128);
+	info->module_err = ret;
+	if (ret)
+		return;
+	info->module_len = 256;
+	switch (img[0]) {
+	case 0x03: /* SFF-8472: diagnostics at the second address */
+		if (!read_page(n, ifname, 0x51, 0, 0, img + 256) &&
+		    !read_page(n, ifname, 0x51, 0, 128, img + 384))
+			info->module_len = 512;
+		break;
+	case 0x0c:
+	case 0x0d:
+	case 0x11: /* SFF-8636: thresholds on page 03h */
+		if (!read_page(n, ifname, 0x50, 3, 128, img + 512))
+			info->module_len = 640;
+		break;
+	default: /* CMIS: pages 01h, 02h, 10h, 11h unless the memory is flat */
+		if (!(img[2] & 0x80) && !read_page(n, ifname, 0x50, 1, 128, img + 256) &&
+		    !read_page(n, ifname, 0x50, 2, 128, img + 384) &&
+		    !read_page(n, ifname, 0x50, 0x10, 128, img + 512) &&
+		    !read_page(n, ifname, 0x50, 0x11, 128, img + 640))
+			info->module_len = 768;
+	}
+}
+
+int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img, size_t max)
+{
+	static struct nl n;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	info->linkmodes_err = info->fec_err = info->module_err = -ENOTSUP;
+	memset(&n, 0, sizeof(n));
+	n.s = mnl_socket_open(NETLINK_GENERIC);
+	if (!n.s)
+		return -errno;
+	if (mnl_socket_bind(n.s, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	n.port = mnl_socket_get_portid(n.s);
+	n.seq = (unsigned)time(NULL);
+	nlh = request(&n, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ETHTOOL_GENL_NAME);
+	ret = transact(&n, nlh, family_cb, &n.family);
+	if (!ret && !n.family)
+		ret = -ENOENT;
+	if (ret)
+		goto out;
+	nlh = request(&n, buf, n.family, ETHTOOL_MSG_LINKMODES_GET);
+	header(nlh, ETHTOOL_A_LINKMODES_HEADER, ifname, 0);
+	info->linkmodes_err = transact(&n, nlh, linkmodes_cb, info);
+	nlh = request(&n, buf, n.family, ETHTOOL_MSG_FEC_GET);
+	header(nlh, ETHTOOL_A_FEC_HEADER, ifname, ETHTOOL_FLAG_STATS);
+	info->fec_err = transact(&n, nlh, fec_cb, info);
+	if (img)
+		module(&n, ifname, info, img, max);
+out:
+	mnl_socket_close(n.s);
+	return ret;
+}
+#else
+int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img, size_t max)
+{
+	(void)ifname;
+	(void)img;
+	(void)max;
+	memset(info, 0, sizeof(*info));
+	info->linkmodes_err = info->fec_err = info->module_err = -ENOTSUP;
+	return -ENOTSUP;
+}
+#endif
