@@ -584,8 +584,10 @@ static int inventory_rules_text(const struct fp_topo *t, const char *path, const
 	}
 	h = fp_topo_find(t, host);
 	if (h < 0 || t->nodes[h].kind != FP_HOST) {
-		snprintf(err, el, "%s: host '%s' is not a host of the topology (fabprobe inventory "
-			 "--hostname NAME)", path, host);
+		snprintf(err, el,
+			 "%s: host '%s' is not a host of the topology (fabprobe inventory "
+			 "--hostname NAME)",
+			 path, host);
 		goto out;
 	}
 	while ((p = fy_node_sequence_iterate(ports, &it))) {
@@ -596,14 +598,18 @@ static int inventory_rules_text(const struct fp_topo *t, const char *path, const
 		if (!fp_jstr(fp_jkey(p, "name"), name, sizeof(name)))
 			continue;
 		link = host_link(t, h, name);
-		if (pc && fp_jnum(fp_jkey(pc, "width"), &w) && fp_jnum(fp_jkey(pc, "max_width"), &mw) &&
-		    fp_jnum(fp_jkey(pc, "speed_gts"), &sp) && fp_jnum(fp_jkey(pc, "max_speed_gts"), &msp) &&
-		    (w < mw || sp < msp))
-			add_finding(fs, h, -1, "%s: PCIe x%g at %g GT/s, below its own x%g at %g GT/s: "
-				    "reseat the NIC or move it to a full slot", name, w, sp, mw, msp);
+		if (pc && fp_jnum(fp_jkey(pc, "width"), &w) &&
+		    fp_jnum(fp_jkey(pc, "max_width"), &mw) &&
+		    fp_jnum(fp_jkey(pc, "speed_gts"), &sp) &&
+		    fp_jnum(fp_jkey(pc, "max_speed_gts"), &msp) && (w < mw || sp < msp))
+			add_finding(fs, h, -1,
+				    "%s: PCIe x%g at %g GT/s, below its own x%g at %g GT/s: "
+				    "reseat the NIC or move it to a full slot",
+				    name, w, sp, mw, msp);
 		e = fp_jkey(p, "ethtool");
 		if (e && fp_jnum(fp_jkey(e, "fec_uncorrectable"), &v) && v > 0)
-			add_finding(fs, h, link, "%s: %g uncorrectable FEC blocks (any is too many)", name, v);
+			add_finding(fs, h, link,
+				    "%s: %g uncorrectable FEC blocks (any is too many)", name, v);
 		if (!m || link < 0)
 			continue;
 		{
@@ -629,12 +635,16 @@ static int inventory_rules_text(const struct fp_topo *t, const char *path, const
 				}
 			}
 			if (worst < 3)
-				add_finding(fs, h, link, "%s: module RX power on lane %d is %.1f dB from its "
-					    "low alarm (the module's own threshold; 3 dB margin rule)",
-					    name, worst_lane, worst);
+				add_finding(
+					fs, h, link,
+					"%s: module RX power on lane %d is %.1f dB from its "
+					"low alarm (the module's own threshold; 3 dB margin rule)",
+					name, worst_lane, worst);
 			if (hi - lo > 3)
-				add_finding(fs, h, link, "%s: module RX power spreads %.1f dB across lanes "
-					    "(> 3 dB: a dirty connector or a bad fibre)", name, hi - lo);
+				add_finding(fs, h, link,
+					    "%s: module RX power spreads %.1f dB across lanes "
+					    "(> 3 dB: a dirty connector or a bad fibre)",
+					    name, hi - lo);
 			if (fp_jstr(fp_jkey(m, "flags"), buf, sizeof(buf)) && buf[0])
 				add_finding(fs, h, link, "%s: module flags: %s", name, buf);
 		}
@@ -836,6 +846,26 @@ static void report_json(const struct fp_topo *t, const struct fp_analysis *a, un
 	fp_json_end(&j);
 }
 
+static void obs_free(struct obs_buf *ob)
+{
+	for (unsigned i = 0; i < ob->n; i++) {
+		free(ob->o[i].link);
+		free(ob->o[i].prob);
+	}
+	free(ob->o);
+	ob->o = NULL;
+	ob->n = 0;
+}
+
+static void teardown(struct obs_buf *ob, struct fp_sim_net *net, struct fp_router *r,
+		     struct fp_topo *t)
+{
+	obs_free(ob);
+	fp_sim_net_destroy(net);
+	fp_router_destroy(r);
+	fp_topo_destroy(t);
+}
+
 int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsigned *suspects,
 		    char *err, size_t el)
 {
@@ -857,14 +887,7 @@ int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsign
 		ret = fp_analyze(&t, ob.o, ob.n, &a);
 	if (!ret)
 		*suspects = a.n;
-	for (unsigned i = 0; i < ob.n; i++) {
-		free(ob.o[i].link);
-		free(ob.o[i].prob);
-	}
-	free(ob.o);
-	fp_sim_net_destroy(&net);
-	fp_router_destroy(&r);
-	fp_topo_destroy(&t);
+	teardown(&ob, &net, &r, &t);
 	return ret;
 }
 
@@ -987,13 +1010,6 @@ int fp_cmd_analyze(int argc, char **argv)
 	}
 	status = a.n || fs.n || physical_text(&t, &a, NULL) ? 1 : 0;
 out:
-	for (unsigned i = 0; i < ob.n; i++) {
-		free(ob.o[i].link);
-		free(ob.o[i].prob);
-	}
-	free(ob.o);
-	fp_sim_net_destroy(&net);
-	fp_router_destroy(&r);
-	fp_topo_destroy(&t);
+	teardown(&ob, &net, &r, &t);
 	return status;
 }

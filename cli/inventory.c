@@ -67,13 +67,18 @@ int fp_cmd_inventory(int argc, char **argv)
 		char *text;
 		size_t len, ilen;
 
-		if (fp_read_file_bin(c.eeprom, 1 << 20, &text, &len, err, sizeof(err)) ||
-		    fp_module_read_hex(text, len, img, sizeof(img), &ilen, err, sizeof(err))) {
+		int ret = fp_read_file_bin(c.eeprom, 1 << 20, &text, &len, err, sizeof(err));
+
+		if (!ret) {
+			ret = fp_module_read_hex(text, len, img, sizeof(img), &ilen, err,
+						 sizeof(err));
+			free(text);
+		}
+		if (ret) {
 			fprintf(stderr, "fabprobe inventory: %s: %s\n", c.eeprom, err);
 			fp_inventory_free(&inv);
 			return 2;
 		}
-		free(text);
 		for (unsigned i = 0; c.port && i < inv.n; i++)
 			if (!strcmp(inv.ports[i].name, c.port))
 				p = &inv.ports[i];

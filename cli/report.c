@@ -406,7 +406,8 @@ static void evaluate(struct check *c, const struct check_cfg *cfg, int nres, cha
 	if (!strcmp(c->metric, "fec_uncorrectable")) {
 		/* an acceptance check that cannot be measured must not pass */
 		snprintf(c->why, sizeof(c->why),
-			 "not measured: runs do not record FEC statistics yet (fabprobe inventory reads "
+			 "not measured: runs do not record FEC statistics yet (fabprobe inventory "
+			 "reads "
 			 "them per host)");
 		return;
 	}

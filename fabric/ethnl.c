@@ -25,10 +25,11 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
-		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
-		    !mnl_attr_validate(a, MNL_TYPE_U16))
-			*(uint16_t *)data = mnl_attr_get_u16(a);
+	mnl_attr_for_each(a, nlh,
+			  sizeof(struct genlmsghdr)) if (mnl_attr_get_type(a) ==
+								 CTRL_ATTR_FAMILY_ID &&
+							 !mnl_attr_validate(a, MNL_TYPE_U16)) *
+		(uint16_t *)data = mnl_attr_get_u16(a);
 	return MNL_CB_OK;
 }
 
@@ -76,23 +77,22 @@ static void modes(const struct nlattr *set, struct fp_ethnl_info *info)
 {
 	const struct nlattr *bits = NULL, *a, *b, *f;
 
-	mnl_attr_for_each_nested(a, set)
-		if (mnl_attr_get_type(a) == ETHTOOL_A_BITSET_BITS)
-			bits = a;
+	mnl_attr_for_each_nested(a, set) if (mnl_attr_get_type(a) == ETHTOOL_A_BITSET_BITS) bits =
+		a;
 	if (!bits)
 		return;
-	mnl_attr_for_each_nested(b, bits)
-		mnl_attr_for_each_nested(f, b)
-			if (mnl_attr_get_type(f) == ETHTOOL_A_BITSET_BIT_NAME &&
-			    !mnl_attr_validate(f, MNL_TYPE_NUL_STRING)) {
-				double mbps = strtod(mnl_attr_get_str(f), NULL);
+	mnl_attr_for_each_nested(b, bits) mnl_attr_for_each_nested(
+		f, b) if (mnl_attr_get_type(f) == ETHTOOL_A_BITSET_BIT_NAME &&
+			  !mnl_attr_validate(f, MNL_TYPE_NUL_STRING))
+	{
+		double mbps = strtod(mnl_attr_get_str(f), NULL);
 
-				if (mbps > 0) {
-					info->nsupported++;
-					if (mbps / 1000 > info->max_supported_gbps)
-						info->max_supported_gbps = mbps / 1000;
-				}
-			}
+		if (mbps > 0) {
+			info->nsupported++;
+			if (mbps / 1000 > info->max_supported_gbps)
+				info->max_supported_gbps = mbps / 1000;
+		}
+	}
 }
 
 static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
@@ -100,10 +100,12 @@ static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
 	struct fp_ethnl_info *info = data;
 	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	{
 		switch (mnl_attr_get_type(a)) {
 		case ETHTOOL_A_LINKMODES_SPEED:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32) && mnl_attr_get_u32(a) != (uint32_t)-1)
+			if (!mnl_attr_validate(a, MNL_TYPE_U32) &&
+			    mnl_attr_get_u32(a) != (uint32_t)-1)
 				info->speed_gbps = mnl_attr_get_u32(a) / 1000.0;
 			break;
 		case ETHTOOL_A_LINKMODES_LANES:
@@ -132,12 +134,14 @@ static int fec_cb(const struct nlmsghdr *nlh, void *data)
 	struct fp_ethnl_info *info = data;
 	struct nlattr *a, *s;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(a) == ETHTOOL_A_FEC_ACTIVE && !mnl_attr_validate(a, MNL_TYPE_U32)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	{
+		if (mnl_attr_get_type(a) == ETHTOOL_A_FEC_ACTIVE &&
+		    !mnl_attr_validate(a, MNL_TYPE_U32)) {
 			uint32_t bit = mnl_attr_get_u32(a);
 
 			snprintf(info->fec_active, sizeof(info->fec_active), "%s",
-				 bit == ETHTOOL_LINK_MODE_FEC_RS_BIT     ? "RS"
+				 bit == ETHTOOL_LINK_MODE_FEC_RS_BIT	  ? "RS"
 				 : bit == ETHTOOL_LINK_MODE_FEC_BASER_BIT ? "BaseR"
 				 : bit == ETHTOOL_LINK_MODE_FEC_LLRS_BIT  ? "LLRS"
 									  : "off");
@@ -145,7 +149,8 @@ static int fec_cb(const struct nlmsghdr *nlh, void *data)
 		if (mnl_attr_get_type(a) != ETHTOOL_A_FEC_STATS)
 			continue;
 		/* each statistic: the total, then one per lane (u64 array) */
-		mnl_attr_for_each_nested(s, a) {
+		mnl_attr_for_each_nested(s, a)
+		{
 			if (mnl_attr_get_type(s) == ETHTOOL_A_FEC_STAT_CORRECTED) {
 				info->fec_corrected = first_u64(s);
 				info->fec_stats = true;
@@ -153,6 +158,84 @@ static int fec_cb(const struct nlmsghdr *nlh, void *data)
 				info->fec_uncorrectable = first_u64(s);
 				info->fec_stats = true;
 			}
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int linkstate_cb(const struct nlmsghdr *nlh, void *data)
+{
+	/* the extended state says why a link is down (IEEE-style causes, linux/ethtool.h) */
+	static const char *const names[] = { "autoneg",
+					     "link training failure",
+					     "logical mismatch",
+					     "bad signal integrity",
+					     "no cable",
+					     "cable issue",
+					     "EEPROM issue",
+					     "calibration failure",
+					     "power budget exceeded",
+					     "overheat",
+					     "module" };
+	struct fp_ethnl_info *info = data;
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh,
+			  sizeof(struct genlmsghdr)) if (mnl_attr_get_type(a) ==
+								 ETHTOOL_A_LINKSTATE_EXT_STATE &&
+							 !mnl_attr_validate(a, MNL_TYPE_U8))
+	{
+		uint8_t v = mnl_attr_get_u8(a);
+
+		info->ext_state_known = true;
+		snprintf(info->ext_state, sizeof(info->ext_state), "%s",
+			 v < sizeof(names) / sizeof(names[0]) ? names[v] : "other");
+	}
+	return MNL_CB_OK;
+}
+
+/* one statistic: a nest holding a single u64 whose type is its index in the group */
+static void stat_of(const struct nlattr *st, uint32_t grp, struct fp_ethnl_info *info)
+{
+	const struct nlattr *v;
+
+	mnl_attr_for_each_nested(v, st)
+	{
+		uint64_t val;
+
+		if (mnl_attr_get_payload_len(v) != sizeof(val))
+			continue;
+		memcpy(&val, mnl_attr_get_payload(v), sizeof(val));
+		if (grp == ETHTOOL_STATS_ETH_PHY &&
+		    mnl_attr_get_type(v) == ETHTOOL_A_STATS_ETH_PHY_5_SYM_ERR)
+			info->symbol_errors = val;
+		else if (grp == ETHTOOL_STATS_ETH_MAC &&
+			 mnl_attr_get_type(v) == ETHTOOL_A_STATS_ETH_MAC_6_FCS_ERR)
+			info->fcs_errors = val;
+		else if (grp == ETHTOOL_STATS_ETH_MAC &&
+			 mnl_attr_get_type(v) == ETHTOOL_A_STATS_ETH_MAC_7_ALIGN_ERR)
+			info->alignment_errors = val;
+	}
+}
+
+static int stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fp_ethnl_info *info = data;
+	struct nlattr *a, *g;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	{
+		uint32_t grp = UINT32_MAX;
+
+		if (mnl_attr_get_type(a) != ETHTOOL_A_STATS_GRP)
+			continue;
+		mnl_attr_for_each_nested(g, a) if (mnl_attr_get_type(g) == ETHTOOL_A_STATS_GRP_ID &&
+						   !mnl_attr_validate(g, MNL_TYPE_U32)) grp =
+			mnl_attr_get_u32(g);
+		mnl_attr_for_each_nested(g, a) if (mnl_attr_get_type(g) == ETHTOOL_A_STATS_GRP_STAT)
+		{
+			stat_of(g, grp, info);
+			info->std_stats = true;
 		}
 	}
 	return MNL_CB_OK;
@@ -168,15 +251,16 @@ static int eeprom_cb(const struct nlmsghdr *nlh, void *data)
 	struct page *pg = data;
 	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
-		if (mnl_attr_get_type(a) == ETHTOOL_A_MODULE_EEPROM_DATA) {
-			size_t n = mnl_attr_get_payload_len(a);
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) if (mnl_attr_get_type(a) ==
+								 ETHTOOL_A_MODULE_EEPROM_DATA)
+	{
+		size_t n = mnl_attr_get_payload_len(a);
 
-			if (n > pg->len)
-				n = pg->len;
-			memcpy(pg->dst, mnl_attr_get_payload(a), n);
-			pg->got = n;
-		}
+		if (n > pg->len)
+			n = pg->len;
+		memcpy(pg->dst, mnl_attr_get_payload(a), n);
+		pg->got = n;
+	}
 	return MNL_CB_OK;
 }
 
@@ -245,6 +329,7 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 
 	memset(info, 0, sizeof(*info));
 	info->linkmodes_err = info->fec_err = info->module_err = -ENOTSUP;
+	info->linkstate_err = info->stats_err = -ENOTSUP;
 	memset(&n, 0, sizeof(n));
 	n.s = mnl_socket_open(NETLINK_GENERIC);
 	if (!n.s)
@@ -268,6 +353,28 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 	nlh = request(&n, buf, n.family, ETHTOOL_MSG_FEC_GET);
 	header(nlh, ETHTOOL_A_FEC_HEADER, ifname, ETHTOOL_FLAG_STATS);
 	info->fec_err = transact(&n, nlh, fec_cb, info);
+	nlh = request(&n, buf, n.family, ETHTOOL_MSG_LINKSTATE_GET);
+	header(nlh, ETHTOOL_A_LINKSTATE_HEADER, ifname, 0);
+	info->linkstate_err = transact(&n, nlh, linkstate_cb, info);
+	/* the standard IEEE 802.3 groups: PHY symbol errors, MAC FCS and alignment errors */
+	{
+		struct nlattr *set, *bits, *bit;
+
+		nlh = request(&n, buf, n.family, ETHTOOL_MSG_STATS_GET);
+		header(nlh, ETHTOOL_A_STATS_HEADER, ifname, 0);
+		set = mnl_attr_nest_start(nlh, ETHTOOL_A_STATS_GROUPS);
+		mnl_attr_put(nlh, ETHTOOL_A_BITSET_NOMASK, 0, NULL);
+		bits = mnl_attr_nest_start(nlh, ETHTOOL_A_BITSET_BITS);
+		for (uint32_t grp = ETHTOOL_STATS_ETH_PHY; grp <= ETHTOOL_STATS_ETH_MAC; grp++) {
+			bit = mnl_attr_nest_start(nlh, ETHTOOL_A_BITSET_BITS_BIT);
+			mnl_attr_put_u32(nlh, ETHTOOL_A_BITSET_BIT_INDEX, grp);
+			mnl_attr_put(nlh, ETHTOOL_A_BITSET_BIT_VALUE, 0, NULL);
+			mnl_attr_nest_end(nlh, bit);
+		}
+		mnl_attr_nest_end(nlh, bits);
+		mnl_attr_nest_end(nlh, set);
+		info->stats_err = transact(&n, nlh, stats_cb, info);
+	}
 	if (img)
 		module(&n, ifname, info, img, max);
 out:
@@ -282,6 +389,7 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 	(void)max;
 	memset(info, 0, sizeof(*info));
 	info->linkmodes_err = info->fec_err = info->module_err = -ENOTSUP;
+	info->linkstate_err = info->stats_err = -ENOTSUP;
 	return -ENOTSUP;
 }
 #endif

@@ -12,14 +12,19 @@
 
 struct fp_ethnl_info {
 	int linkmodes_err, fec_err, module_err; /* 0, or -errno: why it is missing */
-	double speed_gbps;                       /* active; 0 unknown */
+	double speed_gbps;			/* active; 0 unknown */
 	unsigned lanes;
-	double max_supported_gbps;               /* the fastest mode the port supports */
+	double max_supported_gbps; /* the fastest mode the port supports */
 	unsigned nsupported;
 	char fec_active[16];
 	bool fec_stats;
 	uint64_t fec_corrected, fec_uncorrectable;
-	size_t module_len;                       /* bytes of module image read, 0 none */
+	size_t module_len; /* bytes of module image read, 0 none */
+	int linkstate_err, stats_err;
+	bool ext_state_known;
+	char ext_state[32]; /* why the link is down, when the driver says */
+	bool std_stats;	    /* IEEE 802.3 counters (ethtool -S --groups) */
+	uint64_t symbol_errors, fcs_errors, alignment_errors;
 };
 
 /* Query ifname; img (at least 768 bytes) receives the module image, laid out as

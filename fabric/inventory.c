@@ -319,8 +319,8 @@ int fp_inventory_read(const char *root, struct fp_inventory *inv, char *err, siz
 		p->ethnl = true;
 		if (!p->speed_gbps && p->nl.speed_gbps > 0)
 			p->speed_gbps = p->nl.speed_gbps;
-		if (p->nl.module_len && !fp_module_decode(img, p->nl.module_len, &p->module, why,
-							   sizeof(why)))
+		if (p->nl.module_len &&
+		    !fp_module_decode(img, p->nl.module_len, &p->module, why, sizeof(why)))
 			p->has_module = true;
 	}
 	return 0;
@@ -362,8 +362,15 @@ void fp_inventory_check(struct fp_inventory *inv)
 				     p->name, p->c[k].name, (unsigned long long)p->c[k].value,
 				     p->c[k].bits);
 		if (p->ethnl && p->speed_gbps > 0 && p->nl.max_supported_gbps > p->speed_gbps)
-			warn(inv, "%s: link at %g Gb/s, below the %g Gb/s its modes support", p->name,
-			     p->speed_gbps, p->nl.max_supported_gbps);
+			warn(inv, "%s: link at %g Gb/s, below the %g Gb/s its modes support",
+			     p->name, p->speed_gbps, p->nl.max_supported_gbps);
+		if (p->ethnl && p->nl.ext_state_known && strcmp(p->state, "up"))
+			warn(inv, "%s: link down: %s (the driver's extended state)", p->name,
+			     p->nl.ext_state);
+		if (p->ethnl && p->nl.std_stats && (p->nl.symbol_errors || p->nl.fcs_errors))
+			warn(inv, "%s: %llu PHY symbol errors, %llu FCS errors", p->name,
+			     (unsigned long long)p->nl.symbol_errors,
+			     (unsigned long long)p->nl.fcs_errors);
 		if (p->ethnl && p->nl.fec_stats && p->nl.fec_uncorrectable)
 			warn(inv, "%s: %llu uncorrectable FEC blocks", p->name,
 			     (unsigned long long)p->nl.fec_uncorrectable);
@@ -415,8 +422,8 @@ void fp_inventory_print(const struct fp_inventory *inv, FILE *f)
 			if (p->nl.fec_err)
 				fprintf(f, "; FEC: %s", strerror(-p->nl.fec_err));
 			else
-				fprintf(f, "; FEC %s, %llu corrected, %llu uncorrectable", p->nl.fec_active,
-					(unsigned long long)p->nl.fec_corrected,
+				fprintf(f, "; FEC %s, %llu corrected, %llu uncorrectable",
+					p->nl.fec_active, (unsigned long long)p->nl.fec_corrected,
 					(unsigned long long)p->nl.fec_uncorrectable);
 			if (p->nl.module_err)
 				fprintf(f, "; module: %s", strerror(-p->nl.module_err));
@@ -503,16 +510,28 @@ void fp_inventory_json(const struct fp_inventory *inv, FILE *f)
 		fp_json_end(&j);
 		if (p->ethnl) {
 			fp_json_obj(&j, "ethtool");
-			fp_json_str(&j, "linkmodes", p->nl.linkmodes_err ? strerror(-p->nl.linkmodes_err) : "ok");
+			fp_json_str(&j, "linkmodes",
+				    p->nl.linkmodes_err ? strerror(-p->nl.linkmodes_err) : "ok");
 			fp_json_u64(&j, "modes_supported", p->nl.nsupported);
 			fp_json_num(&j, "max_supported_gbps", p->nl.max_supported_gbps);
 			fp_json_u64(&j, "lanes", p->nl.lanes);
-			fp_json_str(&j, "fec", p->nl.fec_err ? strerror(-p->nl.fec_err) : p->nl.fec_active);
+			fp_json_str(&j, "fec",
+				    p->nl.fec_err ? strerror(-p->nl.fec_err) : p->nl.fec_active);
 			if (p->nl.fec_stats) {
 				fp_json_u64(&j, "fec_corrected", p->nl.fec_corrected);
 				fp_json_u64(&j, "fec_uncorrectable", p->nl.fec_uncorrectable);
 			}
-			fp_json_str(&j, "module", p->nl.module_err ? strerror(-p->nl.module_err) : "read");
+			fp_json_str(&j, "module",
+				    p->nl.module_err ? strerror(-p->nl.module_err) : "read");
+			fp_json_str(&j, "link_ext_state",
+				    p->nl.ext_state_known ? p->nl.ext_state : "");
+			fp_json_str(&j, "ieee_stats",
+				    p->nl.stats_err ? strerror(-p->nl.stats_err) : "ok");
+			if (p->nl.std_stats) {
+				fp_json_u64(&j, "symbol_errors", p->nl.symbol_errors);
+				fp_json_u64(&j, "fcs_errors", p->nl.fcs_errors);
+				fp_json_u64(&j, "alignment_errors", p->nl.alignment_errors);
+			}
 			fp_json_end(&j);
 		}
 		fp_json_arr(&j, "saturated");

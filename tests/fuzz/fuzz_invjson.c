@@ -15,8 +15,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 
 	if (!ready) {
-		struct fp_gen_opts g = { .hosts_per_leaf = 2, .leaves = 4, .spines = 2,
-					 .host_gbps = 0.1, .fabric_gbps = 0.1, .lanes = 1 };
+		struct fp_gen_opts g = { .hosts_per_leaf = 2,
+					 .leaves = 4,
+					 .spines = 2,
+					 .host_gbps = 0.1,
+					 .fabric_gbps = 0.1,
+					 .lanes = 1 };
 
 		if (fp_gen_leaf_spine(&t, &g, err, sizeof(err)))
 			abort();

@@ -46,10 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!load_run_text("fuzz", text, len, ptext, plen, 0, &t, &r, &net, 2, &ob, err,
 			   sizeof(err), &named))
 		fp_analyze(&t, ob.o, ob.n, &a);
-	for (unsigned i = 0; i < ob.n; i++) {
-		free(ob.o[i].link);
-		free(ob.o[i].prob);
-	}
-	free(ob.o);
+	obs_free(&ob);
 	return 0;
 }
