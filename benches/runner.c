@@ -1062,27 +1062,29 @@ static bool port_of(const char *ip, char *name, size_t len)
  */
 static int gather_counters(struct rank *rk, const struct fp_port *before, const char *port)
 {
-	struct fp_port after;
+	struct fp_port *after = before ? malloc(sizeof(*after)) : NULL;
 	struct fp_rv_blobs all = { 0 };
 	char blob[4096];
 	size_t o = 0;
 	int ret;
 
 	blob[0] = 0;
-	if (before && !fp_netdev_read("", port, &after)) {
+	if (after && !fp_netdev_read("", port, after)) {
 		o += (size_t)snprintf(blob, sizeof(blob), "%s\n", port);
-		for (unsigned k = 0; k < after.nc && o < sizeof(blob) - 80; k++)
-			for (unsigned b = 0; b < before->nc; b++)
-				if (!strcmp(before->c[b].name, after.c[k].name)) {
-					uint64_t d = after.c[k].value >= before->c[b].value
-							     ? after.c[k].value - before->c[b].value
-							     : after.c[k].value;
+		for (unsigned k = 0; k < after->nc && o < sizeof(blob) - 80; k++)
+			for (unsigned b = 0; b < before->nc; b++) {
+				const struct fp_counter *x = &after->c[k], *y = &before->c[b];
 
-					o += (size_t)snprintf(blob + o, sizeof(blob) - o,
-							      "%.47s=%llu\n", after.c[k].name,
-							      (unsigned long long)d);
-				}
+				if (strcmp(x->name, y->name))
+					continue;
+				o += (size_t)snprintf(
+					blob + o, sizeof(blob) - o, "%.47s=%llu\n", x->name,
+					(unsigned long long)(x->value >= y->value
+								     ? x->value - y->value
+								     : x->value));
+			}
 	}
+	free(after);
 	ret = fp_rv_gather(rk->rv, "counters", blob, o, &all, rk->err, ERR_LEN);
 	if (ret || !rk->data)
 		return ret;
@@ -1264,14 +1266,16 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 	if (!ret)
 		ret = gather_idents(&rk);
 	if (!ret) {
-		static struct fp_port before;
+		struct fp_port *before = malloc(sizeof(*before));
 		char port[48];
-		bool have = port_of(bind, port, sizeof(port)) && !fp_netdev_read("", port, &before);
+		bool have = before && port_of(bind, port, sizeof(port)) &&
+			    !fp_netdev_read("", port, before);
 
 		ret = run_sizes(&rk);
 		/* the counters go to rank 0 on success; a failed run has no common point to meet */
 		if (!ret)
-			ret = gather_counters(&rk, have ? &before : NULL, port);
+			ret = gather_counters(&rk, have ? before : NULL, port);
+		free(before);
 	}
 	if (ret && rank == 0 && rk.rv && (rk.fail_ret == -ECONNRESET || rk.fail_ret == -EPIPE))
 		blame(&rk);

@@ -893,7 +893,7 @@ int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsign
 
 int fp_cmd_analyze(int argc, char **argv)
 {
-	static struct findings fs;
+	struct findings *fs = NULL; /* 20 KB: on the heap */
 	struct an_cfg c;
 	const char *pos[256];
 	char err[512];
@@ -925,9 +925,14 @@ int fp_cmd_analyze(int argc, char **argv)
 			"fabprobe analyze: --topology FILE and at least one result folder\n");
 		return 2;
 	}
+	fs = calloc(1, sizeof(*fs));
+	if (!fs) {
+		fprintf(stderr, "fabprobe analyze: out of memory\n");
+		return 2;
+	}
 	if (fp_topo_load(&t, c.topology, err, sizeof(err))) {
 		fprintf(stderr, "fabprobe analyze: %s\n", err);
-		return 2;
+		goto out;
 	}
 	if (fp_router_init(&r, &t) || fp_sim_net_init(&net, &t, NULL, 0, 10)) {
 		fprintf(stderr, "fabprobe analyze: out of memory\n");
@@ -955,16 +960,16 @@ int fp_cmd_analyze(int argc, char **argv)
 
 		snprintf(list, sizeof(list), "%s", c.inventory);
 		for (file = strtok_r(list, ",", &save); file; file = strtok_r(NULL, ",", &save))
-			if (inventory_rules(&t, file, &fs, err, sizeof(err))) {
+			if (inventory_rules(&t, file, fs, err, sizeof(err))) {
 				fprintf(stderr, "fabprobe analyze: %s\n", err);
 				goto out;
 			}
 	}
 	if (c.format == 1) {
-		report_json(&t, &a, (unsigned)np, &fs);
+		report_json(&t, &a, (unsigned)np, fs);
 	} else {
 		report_text(&t, &a, (unsigned)np, c.plan, &r);
-		findings_text(&t, &fs, stdout);
+		findings_text(&t, fs, stdout);
 	}
 	if (c.dot) {
 		struct fp_afile f;
@@ -1008,8 +1013,9 @@ int fp_cmd_analyze(int argc, char **argv)
 		if (fp_afile_commit(&f))
 			fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);
 	}
-	status = a.n || fs.n || physical_text(&t, &a, NULL) ? 1 : 0;
+	status = a.n || fs->n || physical_text(&t, &a, NULL) ? 1 : 0;
 out:
 	teardown(&ob, &net, &r, &t);
+	free(fs);
 	return status;
 }

@@ -62,7 +62,7 @@ int fp_cmd_inventory(int argc, char **argv)
 	if (c.host)
 		snprintf(inv.host, sizeof(inv.host), "%s", c.host);
 	if (c.eeprom) {
-		static uint8_t img[MAX_IMG];
+		uint8_t img[MAX_IMG];
 		struct fp_port *p = NULL;
 		char *text;
 		size_t len, ilen;

@@ -322,7 +322,7 @@ static void module(struct nl *n, const char *ifname, struct fp_ethnl_info *info,
 
 int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img, size_t max)
 {
-	static struct nl n;
+	struct nl *np = calloc(1, sizeof(*np));
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	int ret;
@@ -330,37 +330,41 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 	memset(info, 0, sizeof(*info));
 	info->linkmodes_err = info->fec_err = info->module_err = -ENOTSUP;
 	info->linkstate_err = info->stats_err = -ENOTSUP;
-	memset(&n, 0, sizeof(n));
-	n.s = mnl_socket_open(NETLINK_GENERIC);
-	if (!n.s)
-		return -errno;
-	if (mnl_socket_bind(n.s, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (!np)
+		return -ENOMEM;
+	np->s = mnl_socket_open(NETLINK_GENERIC);
+	if (!np->s) {
+		ret = -errno;
+		free(np);
+		return ret;
+	}
+	if (mnl_socket_bind(np->s, 0, MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		goto out;
 	}
-	n.port = mnl_socket_get_portid(n.s);
-	n.seq = (unsigned)time(NULL);
-	nlh = request(&n, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
+	np->port = mnl_socket_get_portid(np->s);
+	np->seq = (unsigned)time(NULL);
+	nlh = request(np, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ETHTOOL_GENL_NAME);
-	ret = transact(&n, nlh, family_cb, &n.family);
-	if (!ret && !n.family)
+	ret = transact(np, nlh, family_cb, &np->family);
+	if (!ret && !np->family)
 		ret = -ENOENT;
 	if (ret)
 		goto out;
-	nlh = request(&n, buf, n.family, ETHTOOL_MSG_LINKMODES_GET);
+	nlh = request(np, buf, np->family, ETHTOOL_MSG_LINKMODES_GET);
 	header(nlh, ETHTOOL_A_LINKMODES_HEADER, ifname, 0);
-	info->linkmodes_err = transact(&n, nlh, linkmodes_cb, info);
-	nlh = request(&n, buf, n.family, ETHTOOL_MSG_FEC_GET);
+	info->linkmodes_err = transact(np, nlh, linkmodes_cb, info);
+	nlh = request(np, buf, np->family, ETHTOOL_MSG_FEC_GET);
 	header(nlh, ETHTOOL_A_FEC_HEADER, ifname, ETHTOOL_FLAG_STATS);
-	info->fec_err = transact(&n, nlh, fec_cb, info);
-	nlh = request(&n, buf, n.family, ETHTOOL_MSG_LINKSTATE_GET);
+	info->fec_err = transact(np, nlh, fec_cb, info);
+	nlh = request(np, buf, np->family, ETHTOOL_MSG_LINKSTATE_GET);
 	header(nlh, ETHTOOL_A_LINKSTATE_HEADER, ifname, 0);
-	info->linkstate_err = transact(&n, nlh, linkstate_cb, info);
+	info->linkstate_err = transact(np, nlh, linkstate_cb, info);
 	/* the standard IEEE 802.3 groups: PHY symbol errors, MAC FCS and alignment errors */
 	{
 		struct nlattr *set, *bits, *bit;
 
-		nlh = request(&n, buf, n.family, ETHTOOL_MSG_STATS_GET);
+		nlh = request(np, buf, np->family, ETHTOOL_MSG_STATS_GET);
 		header(nlh, ETHTOOL_A_STATS_HEADER, ifname, 0);
 		set = mnl_attr_nest_start(nlh, ETHTOOL_A_STATS_GROUPS);
 		mnl_attr_put(nlh, ETHTOOL_A_BITSET_NOMASK, 0, NULL);
@@ -373,12 +377,13 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 		}
 		mnl_attr_nest_end(nlh, bits);
 		mnl_attr_nest_end(nlh, set);
-		info->stats_err = transact(&n, nlh, stats_cb, info);
+		info->stats_err = transact(np, nlh, stats_cb, info);
 	}
 	if (img)
-		module(&n, ifname, info, img, max);
+		module(np, ifname, info, img, max);
 out:
-	mnl_socket_close(n.s);
+	mnl_socket_close(np->s);
+	free(np);
 	return ret;
 }
 #else

@@ -309,7 +309,7 @@ int fp_inventory_read(const char *root, struct fp_inventory *inv, char *err, siz
 	/* the live system also answers over ethtool netlink; a fixture tree cannot */
 	for (unsigned i = 0; (!strcmp(root, "/") || !root[0]) && i < inv->n; i++) {
 		struct fp_port *p = &inv->ports[i];
-		static uint8_t img[1024];
+		uint8_t img[1024];
 		char why[128];
 
 		if (p->rdma || !strcmp(p->name, "lo"))
