@@ -405,26 +405,31 @@ int fp_module_decode(const uint8_t *img, size_t len, struct fp_module *m, char *
 	}
 	m->identifier = img[0];
 	snprintf(m->id_name, sizeof(m->id_name), "%s", id_name(img[0]));
-	switch (img[0]) {
-	case 0x03:
-		if (len < 256)
+	{
+		/* SFF-8024 Table 4-1 identifiers, to the spec that lays out the rest */
+		int (*dec)(const uint8_t *, size_t, struct fp_module *, char *, size_t) = NULL;
+
+		switch (img[0]) {
+		case 0x03:
+			dec = sff8472;
 			break;
-		return sff8472(img, len, m, err, errlen);
-	case 0x0c:
-	case 0x0d:
-	case 0x11:
-		if (len < 256)
+		case 0x0c:
+		case 0x0d:
+		case 0x11:
+			dec = sff8636;
 			break;
-		return sff8636(img, len, m, err, errlen);
-	case 0x18:
-	case 0x19:
-	case 0x1e:
-		if (len < 256)
+		case 0x18:
+		case 0x19:
+		case 0x1e:
+			dec = cmis;
 			break;
-		return cmis(img, len, m, err, errlen);
-	default:
-		snprintf(err, errlen, "module identifier 0x%02x is not SFP, QSFP or CMIS", img[0]);
-		return -EINVAL;
+		default:
+			snprintf(err, errlen, "module identifier 0x%02x is not SFP, QSFP or CMIS",
+				 img[0]);
+			return -EINVAL;
+		}
+		if (len >= 256)
+			return dec(img, len, m, err, errlen);
 	}
 	snprintf(err, errlen, "%s image of %zu bytes is too short (256 at least)", m->id_name, len);
 	return -EINVAL;

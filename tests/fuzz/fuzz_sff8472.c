@@ -1,24 +1,4 @@
 // SPDX-License-Identifier: MIT
-/* The sff8472 module EEPROM decoder: any bytes after an identifier that selects it. */
-#include <stdint.h>
-#include <string.h>
-
-#include "../../fabric/eeprom.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static uint8_t img[4096];
-	struct fp_module m;
-	char err[256];
-
-	if (size > sizeof(img))
-		size = sizeof(img);
-	memcpy(img, data, size);
-	if (size)
-		img[0] = 0x03;
-	if (!fp_module_decode(img, size, &m, err, sizeof(err)))
-		fp_module_rx_margin_db(&m, NULL);
-	return 0;
-}
+/* The SFF-8472 decoder. */
+#define MODULE_ID 0x03
+#include "fuzz_module.h"
