@@ -54,6 +54,12 @@ static const struct fp_opt an_opts[] = {
 struct obs_buf {
 	struct fp_obs *o;
 	unsigned n, cap;
+	/* error counters that grew during a run, per rank's host: counter findings */
+	struct grew {
+		int node;
+		char text[200];
+	} grew[32];
+	unsigned ngrew;
 };
 
 static int say(char *err, size_t el, const char *fmt, const char *a, const char *b)
@@ -207,6 +213,46 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 			node_of[k] = hl[k];
 	}
 	*named = by_name;
+	/*
+	 * The run's own port counters: errors, drops, CRC, symbol errors, carrier changes that
+	 * grew while it ran point at that host's link, whatever the rates say.
+	 */
+	{
+		static const char *const bad[] = {
+			"err", "drop", "discard", "crc", "carrier_changes", "link_downed", "symbol"
+		};
+		struct fy_node *cs = fp_jkey(root, "counters"), *cr;
+		void *ci = NULL;
+
+		while (cs && (cr = fy_node_sequence_iterate(cs, &ci))) {
+			struct fy_node *dl = fp_jkey(cr, "deltas");
+			struct fy_node_pair *pp;
+			void *pi = NULL;
+			double rk;
+			char port[48] = "?";
+
+			if (!fp_jnum(fp_jkey(cr, "rank"), &rk) || rk < 0 || rk >= nr)
+				continue;
+			fp_jstr(fp_jkey(cr, "port"), port, sizeof(port));
+			while (dl && fy_node_is_mapping(dl) &&
+			       (pp = fy_node_mapping_iterate(dl, &pi))) {
+				char k[64];
+				double v;
+
+				if (!fp_jstr(fy_node_pair_key(pp), k, sizeof(k)) ||
+				    !fp_jnum(fy_node_pair_value(pp), &v) || v <= 0)
+					continue;
+				for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
+					if (strstr(k, bad[b]) && ob->ngrew < 32) {
+						ob->grew[ob->ngrew].node = node_of[(int)rk];
+						snprintf(ob->grew[ob->ngrew++].text, 200,
+							 "%s: %s grew by %.0f during the run", port,
+							 k, v);
+						break;
+					}
+			}
+		}
+	}
 	iter = NULL;
 	while ((it = fy_node_sequence_iterate(results, &iter))) {
 		double s;
@@ -693,7 +739,7 @@ static void findings_text(const struct fp_topo *t, const struct findings *fs, FI
 	char ln[160];
 
 	if (fs->n)
-		fprintf(f, "physical findings (from the host inventories):\n");
+		fprintf(f, "physical findings (host inventories and the runs' counters):\n");
 	for (unsigned i = 0; i < fs->n; i++) {
 		if (fs->f[i].link >= 0) {
 			link_name(t, fs->f[i].link, ln, sizeof(ln));
@@ -965,6 +1011,9 @@ int fp_cmd_analyze(int argc, char **argv)
 				goto out;
 			}
 	}
+	for (unsigned i = 0; i < ob.ngrew; i++)
+		add_finding(fs, ob.grew[i].node, host_link(&t, ob.grew[i].node, ""), "%s",
+			    ob.grew[i].text);
 	if (c.format == 1) {
 		report_json(&t, &a, (unsigned)np, fs);
 	} else {

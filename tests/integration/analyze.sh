@@ -78,3 +78,14 @@ sed 's/"host": "h3"/"host": "nosuch"/' "$TMP/inv-h3.json" >"$TMP/inv-x.json"
 $FABPROBE analyze --topology "$T" "$TMP/clean" --inventory "$TMP/inv-x.json" >/dev/null 2>"$TMP/err"
 [ $? -eq 2 ] && grep -q "not a host of the topology" "$TMP/err" || fail "an inventory of an unknown host"
 ok "inventory of an unknown host: exit 2"
+
+# error counters that grew during a run name that host's link
+mkdir -p "$TMP/grew"
+python3 -c "
+import json; d=json.load(open('$TMP/clean/run.json'))
+d['counters']=[{'rank': 5, 'port': 'eth1', 'deltas': {'rx_crc_errors': 12, 'tx_bytes': 9}}]
+json.dump(d, open('$TMP/grew/run.json', 'w'))"
+$FABPROBE analyze --topology "$T" "$TMP/grew" >"$TMP/out"
+[ $? -eq 1 ] && grep -q "LINK h5:p0 <-> leaf2:p1: eth1: rx_crc_errors grew by 12 during the run" "$TMP/out" ||
+	{ cat "$TMP/out"; fail "counter growth finding"; }
+ok "counters that grew during the run: $(grep 'grew by' "$TMP/out")"
