@@ -18,6 +18,7 @@
 #include "../core/json.h"
 #include "../core/opts.h"
 #include "../fabric/analyze.h"
+#include "../fabric/inventory.h"
 #include "../fabric/jread.h"
 #include "../fabric/sim.h"
 #include "cli.h"
@@ -218,9 +219,6 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 	 * grew while it ran point at that host's link, whatever the rates say.
 	 */
 	{
-		static const char *const bad[] = {
-			"err", "drop", "discard", "crc", "carrier_changes", "link_downed", "symbol"
-		};
 		struct fy_node *cs = fp_jkey(root, "counters"), *cr;
 		void *ci = NULL;
 
@@ -242,14 +240,11 @@ static int load_run_text(const char *path, const char *text, size_t len, const c
 				if (!fp_jstr(fy_node_pair_key(pp), k, sizeof(k)) ||
 				    !fp_jnum(fy_node_pair_value(pp), &v) || v <= 0)
 					continue;
-				for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
-					if (strstr(k, bad[b]) && ob->ngrew < 32) {
-						ob->grew[ob->ngrew].node = node_of[(int)rk];
-						snprintf(ob->grew[ob->ngrew++].text, 200,
-							 "%s: %s grew by %.0f during the run", port,
-							 k, v);
-						break;
-					}
+				if (fp_counter_is_fault(k) && ob->ngrew < 32) {
+					ob->grew[ob->ngrew].node = node_of[(int)rk];
+					snprintf(ob->grew[ob->ngrew++].text, 200,
+						 "%s: %s grew by %.0f during the run", port, k, v);
+				}
 			}
 		}
 	}
@@ -474,7 +469,7 @@ static int load_run(const char *dir, unsigned runidx, const struct fp_topo *t, s
 }
 
 /* Physical rules that the topology's own fields can show. */
-static void rules(const struct fp_topo *t, const struct fp_link *l, char *buf, size_t len)
+static void rules(const struct fp_link *l, char *buf, size_t len)
 {
 	double reach = fp_copper_reach_m(l->media, l->lane_gbps);
 	size_t o = 0;
@@ -493,7 +488,6 @@ static void rules(const struct fp_topo *t, const struct fp_link *l, char *buf, s
 				      fp_media_name(l->media), l->length_m, reach, l->lane_gbps);
 	if (o >= 2 && o < len)
 		buf[o - 2] = 0; /* the last "; " */
-	(void)t;
 }
 
 static void link_name(const struct fp_topo *t, int l, char *buf, size_t len)
@@ -549,7 +543,7 @@ static unsigned physical_text(const struct fp_topo *t, const struct fp_analysis 
 	unsigned n = 0;
 
 	for (unsigned l = 0; l < t->nlinks; l++) {
-		rules(t, &t->links[l], rl, sizeof(rl));
+		rules(&t->links[l], rl, sizeof(rl));
 		if (!rl[0] || is_suspect(a, l))
 			continue;
 		if (f && !n++)
@@ -792,7 +786,7 @@ static void report_text(const struct fp_topo *t, const struct fp_analysis *a, un
 			       "of its "
 			       "expected traffic); fitted health %.0f%% of capacity\n",
 			       s->bad, s->bad, s->total, 100 * s->votes, 100 * s->health);
-			rules(t, l, rl, sizeof(rl));
+			rules(l, rl, sizeof(rl));
 			if (rl[0])
 				printf("   physical: %s\n", rl);
 			for (unsigned k = 0; k < s->ntwins; k++) {
@@ -842,7 +836,7 @@ static void report_json(const struct fp_topo *t, const struct fp_analysis *a, un
 	findings_json(t, fs, &j);
 	fp_json_arr(&j, "physical");
 	for (unsigned l = 0; l < t->nlinks; l++) {
-		rules(t, &t->links[l], rl, sizeof(rl));
+		rules(&t->links[l], rl, sizeof(rl));
 		if (!rl[0] || is_suspect(a, l))
 			continue;
 		link_name(t, (int)l, ln, sizeof(ln));
@@ -875,7 +869,7 @@ static void report_json(const struct fp_topo *t, const struct fp_analysis *a, un
 		fp_json_num(&j, "bad_share", s->votes);
 		fp_json_u64(&j, "bad_flows", s->bad);
 		fp_json_u64(&j, "flows", s->total);
-		rules(t, l, rl, sizeof(rl));
+		rules(l, rl, sizeof(rl));
 		if (rl[0])
 			fp_json_str(&j, "physical", rl);
 		fp_json_arr(&j, "ambiguous_with");

@@ -17,6 +17,7 @@
 #include "../core/json.h"
 #include "../core/opts.h"
 #include "../core/units.h"
+#include "../fabric/inventory.h"
 #include "../fabric/jread.h"
 #include "../fabric/topo.h"
 #include "cli.h"
@@ -303,9 +304,6 @@ static int measure(const struct check *c, const char *dir, double *value, char *
 	ret = -EINVAL;
 	if (!strcmp(c->metric, "error_counter_growth")) {
 		/* the error-like counters of every rank's port, summed over the run */
-		static const char *const bad[] = {
-			"err", "drop", "discard", "crc", "carrier_changes", "link_downed", "symbol"
-		};
 		struct fy_node *cs = fp_jkey(root, "counters"), *r;
 		void *ci = NULL;
 		bool any = false;
@@ -325,11 +323,8 @@ static int measure(const struct check *c, const char *dir, double *value, char *
 				    !fp_jnum(fy_node_pair_value(pp), &v))
 					continue;
 				any = true;
-				for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
-					if (strstr(k, bad[b])) {
-						*value += v;
-						break;
-					}
+				if (fp_counter_is_fault(k))
+					*value += v;
 			}
 		}
 		if (any)

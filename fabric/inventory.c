@@ -343,6 +343,18 @@ const struct fp_port *fp_inventory_port(const struct fp_inventory *inv, const ch
 	return NULL;
 }
 
+bool fp_counter_is_error(const char *name)
+{
+	/* errors, drops, discards (CRC and symbol errors among them), and link downs */
+	return strstr(name, "err") || strstr(name, "drop") || strstr(name, "discard") ||
+	       !strcmp(name, "link_downed");
+}
+
+bool fp_counter_is_fault(const char *name)
+{
+	return fp_counter_is_error(name) || !strcmp(name, "carrier_changes");
+}
+
 void fp_inventory_check(struct fp_inventory *inv)
 {
 	for (unsigned i = 0; i < inv->n; i++) {
@@ -402,8 +414,7 @@ void fp_inventory_print(const struct fp_inventory *inv, FILE *f)
 		char pci[32] = "virtual", sp[16] = "-";
 
 		for (unsigned k = 0; k < p->nc; k++)
-			if (strstr(p->c[k].name, "err") || strstr(p->c[k].name, "drop") ||
-			    strstr(p->c[k].name, "discard") || !strcmp(p->c[k].name, "link_downed"))
+			if (fp_counter_is_error(p->c[k].name))
 				errs += p->c[k].value;
 		if (p->pcie.present)
 			snprintf(pci, sizeof(pci), "x%d/%g GT/s", p->pcie.width, p->pcie.speed_gts);

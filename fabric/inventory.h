@@ -66,6 +66,10 @@ void fp_inventory_free(struct fp_inventory *inv);
 void fp_inventory_check(struct fp_inventory *inv);
 void fp_inventory_print(const struct fp_inventory *inv, FILE *f);
 void fp_inventory_json(const struct fp_inventory *inv, FILE *f);
+/* Counters that count something going wrong, by name, as the summary sums them; a fault
+ * also counts link flaps (carrier_changes), for what grew during a run. */
+bool fp_counter_is_error(const char *name);
+bool fp_counter_is_fault(const char *name);
 /* One netdev's state and counters (carrier_changes among them), for run snapshots. */
 int fp_netdev_read(const char *root, const char *name, struct fp_port *p);
 /* one port's counters, for before/after snapshots: name=value pairs into out */

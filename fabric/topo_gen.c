@@ -40,6 +40,20 @@ static int node(struct fp_topo *t, const char *fmt, int x, int y, enum fp_node_k
 	return i;
 }
 
+/* every leaf to every spine, u parallel links each: leaf-spine and rail fabrics alike */
+static int uplinks(struct fp_topo *t, int l0, int leaves, int s0, int spines, int u, double gbps,
+		   const struct fp_gen_opts *o, int *p)
+{
+	int ret = 0;
+
+	for (int l = 0; l < leaves && ret >= 0; l++)
+		for (int s = 0; s < spines && ret >= 0; s++)
+			for (int k = 0; k < u && ret >= 0; k++)
+				ret = link(t, l0 + l, s0 + s, gbps, o->fabric_media,
+					   o->fabric_len_m, o->lanes, p, p);
+	return ret;
+}
+
 /* per-node port counters live in one array indexed by node */
 static int *ports(unsigned n)
 {
@@ -81,11 +95,8 @@ int fp_gen_leaf_spine(struct fp_topo *t, const struct fp_gen_opts *o, char *err,
 	for (int i = 0; i < H * L && ret >= 0; i++)
 		ret = link(t, h0 + i, l0 + i / H, o->host_gbps, o->host_media, o->host_len_m,
 			   o->lanes, p, p);
-	for (int l = 0; l < L && ret >= 0; l++)
-		for (int s = 0; s < S && ret >= 0; s++)
-			for (int u = 0; u < U && ret >= 0; u++)
-				ret = link(t, l0 + l, s0 + s, fab, o->fabric_media, o->fabric_len_m,
-					   o->lanes, p, p);
+	if (ret >= 0)
+		ret = uplinks(t, l0, L, s0, S, U, fab, o, p);
 	free(p);
 	if (ret < 0)
 		return ret;
@@ -197,11 +208,8 @@ int fp_gen_rail(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_
 		ret = link(t, i, l0 + g * R + r, o->host_gbps, o->host_media, o->host_len_m,
 			   o->lanes, p, p);
 	}
-	for (int l = 0; l < G * R && ret >= 0; l++)
-		for (int s = 0; s < S && ret >= 0; s++)
-			for (int u = 0; u < U && ret >= 0; u++)
-				ret = link(t, l0 + l, s0 + s, fab, o->fabric_media, o->fabric_len_m,
-					   o->lanes, p, p);
+	if (ret >= 0)
+		ret = uplinks(t, l0, G * R, s0, S, U, fab, o, p);
 	free(p);
 	if (ret < 0)
 		return ret;
