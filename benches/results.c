@@ -55,6 +55,9 @@ struct size_agg {
 	double algbw, busbw; /* alltoall only, nccl-tests definitions */
 	bool lat;
 	struct fp_lat_stats rtt; /* ns */
+	/* datagram engines */
+	double offered; /* bytes/s sent, per round as bw, averaged */
+	uint64_t sent, received, reordered, duplicates;
 };
 
 static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr, struct size_agg *a)
@@ -81,6 +84,25 @@ static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr, 
 			alg += (double)sr->size * s->n *
 			       (double)(ra.bytes / sr->size / (uint64_t)ra.flows) /
 			       (ra.time_ns / 1e9);
+	}
+	for (uint32_t r = 0; r < s->nrounds && d->dgram; r++) {
+		uint64_t bytes = 0;
+		double t = 0;
+
+		for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++) {
+			const struct fp_fres *fr = &sr->fr[e];
+
+			if (!fr->have_tx || !fr->have_rx)
+				continue;
+			bytes += fr->tx_bytes;
+			t = fr->tx_ns > t ? fr->tx_ns : t;
+			a->sent += fr->tx_msgs;
+			a->received += fr->rx_msgs;
+			a->reordered += fr->reordered;
+			a->duplicates += fr->duplicates;
+		}
+		if (t > 0)
+			a->offered += (double)bytes / (t / 1e9) / s->nrounds;
 	}
 	for (uint32_t e = 0; e < s->nentries; e++) {
 		const struct fp_fres *fr = &sr->fr[e];
@@ -238,6 +260,18 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 			fp_json_num(j, "algbw_GBps", fp_gbyte_s(a.algbw));
 			fp_json_num(j, "busbw_GBps", fp_gbyte_s(a.busbw));
 		}
+		if (d->dgram) {
+			/* frame engines: what was offered, what arrived */
+			fp_json_num(j, "offered_Gbps", GBPS(a.offered));
+			fp_json_num(j, "offered_Mpps", a.offered / (double)sr->size / 1e6);
+			fp_json_u64(j, "frames_sent", a.sent);
+			fp_json_u64(j, "frames_received", a.received);
+			fp_json_u64(j, "frames_lost", a.sent - a.received);
+			fp_json_num(j, "loss_ratio",
+				    a.sent ? (double)(a.sent - a.received) / (double)a.sent : 0);
+			fp_json_u64(j, "frames_reordered", a.reordered);
+			fp_json_u64(j, "frames_duplicated", a.duplicates);
+		}
 		fp_json_end(j);
 		fp_json_arr(j, "rounds");
 		for (uint32_t r = 0; r < s->nrounds; r++) {
@@ -324,6 +358,12 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 				fp_json_num(j, "peak_Gbps", GBPS(fr->bw.peak));
 				fp_json_u64(j, "intervals", fr->bw.intervals);
 				fp_json_num(j, "interval_ms", fr->bw.interval_s * 1e3);
+				if (d->dgram) {
+					fp_json_u64(j, "lost", fr->tx_msgs - fr->rx_msgs);
+					fp_json_u64(j, "reordered", fr->reordered);
+					fp_json_u64(j, "duplicates", fr->duplicates);
+					fp_json_u64(j, "stale", fr->stale);
+				}
 			}
 			if (fr->have_lat)
 				json_lat(j, "latency", &fr->rtt);
@@ -516,8 +556,10 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 {
 	const struct fp_sched *s = d->sched;
 
-	fprintf(f, "size,round,flow,src,dst,proto,src_ip,src_port,dst_ip,dst_port,tx_bytes,"
-		   "rx_bytes,rx_msgs,avg_Gbps,min_Gbps,peak_Gbps,lat_p50_us,lat_p99_us\n");
+	fprintf(f,
+		"size,round,flow,src,dst,proto,src_ip,src_port,dst_ip,dst_port,tx_bytes,"
+		"rx_bytes,rx_msgs,avg_Gbps,min_Gbps,peak_Gbps,lat_p50_us,lat_p99_us,tx_msgs,lost,"
+		"reordered,duplicates\n");
 	for (unsigned i = 0; i < d->nres; i++) {
 		const struct fp_size_res *sr = &d->res[i];
 
@@ -533,7 +575,7 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 					continue;
 				fprintf(f,
 					"%llu,%u,%u,%d,%d,%s,%s,%u,%s,%u,%llu,%llu,%llu,%.6f,"
-					"%.6f,%.6f,%.3f,%.3f\n",
+					"%.6f,%.6f,%.3f,%.3f,%llu,%llu,%llu,%llu\n",
 					(unsigned long long)sr->size, r, fl->id, fl->src, fl->dst,
 					id->proto, id->src_ip, id->src_port, id->dst_ip,
 					id->dst_port, (unsigned long long)fr->tx_bytes,
@@ -541,7 +583,13 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 					(unsigned long long)fr->rx_msgs, GBPS(fr->bw.avg),
 					GBPS(fr->bw.min), GBPS(fr->bw.peak),
 					fr->have_lat ? fr->rtt.p50 / 2e3 : 0,
-					fr->have_lat ? fr->rtt.p99 / 2e3 : 0);
+					fr->have_lat ? fr->rtt.p99 / 2e3 : 0,
+					(unsigned long long)fr->tx_msgs,
+					(unsigned long long)(d->dgram && fr->tx_msgs > fr->rx_msgs
+								     ? fr->tx_msgs - fr->rx_msgs
+								     : 0),
+					(unsigned long long)fr->reordered,
+					(unsigned long long)fr->duplicates);
 			}
 		}
 	}
@@ -764,6 +812,8 @@ void fp_results_text_header(const struct fp_run_data *d, FILE *f)
 		if (is_alltoall(d))
 			fprintf(f, " %12s %12s", "algbw[GB/s]", "busbw[GB/s]");
 		fprintf(f, " %10s", "Mmsg/s");
+		if (d->dgram)
+			fprintf(f, " %12s %10s", "offered", "loss[%]");
 	}
 	if (s->measure & FP_MEASURE_LAT) {
 		if (!(s->measure & FP_MEASURE_BW))
@@ -788,6 +838,10 @@ void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *
 		if (is_alltoall(d))
 			fprintf(f, " %12.4f %12.4f", fp_gbyte_s(a.algbw), fp_gbyte_s(a.busbw));
 		fprintf(f, " %10.4f", a.bw / (double)sr->size / 1e6);
+		if (d->dgram)
+			fprintf(f, " %12.3f %10.4f", GBPS(a.offered),
+				a.sent ? 100.0 * (double)(a.sent - a.received) / (double)a.sent
+				       : 0);
 	}
 	if (s->measure & FP_MEASURE_LAT) {
 		if (!(s->measure & FP_MEASURE_BW))

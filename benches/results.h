@@ -23,6 +23,7 @@
 struct fp_fres {
 	bool have_tx, have_rx, have_lat;
 	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes, lat_msgs;
+	uint64_t reordered, duplicates, stale; /* datagram engines */
 	double tx_ns, rx_ns;	 /* sender: until the last ack; receiver: until the last byte */
 	struct fp_bw_stats bw;	 /* receiver side, bytes/s */
 	struct fp_lat_stats rtt; /* initiator side, ns */
@@ -56,6 +57,7 @@ struct fp_run_data {
 	char run_id[128];
 	char dir[4096];
 	char started[32], finished[32];
+	bool dgram; /* frames can be lost: offered load, loss, reordering are reported */
 	char clock_source[64];
 	char kernel[160];
 	double clock_hz;

@@ -75,6 +75,26 @@ const struct fp_opt fp_run_opts[] = {
 		"bisection: a group label per rank, e.g. leaf0,leaf0,leaf1,leaf1"),
 	RUN_OPT("pairs-sample", FP_OPT_INT, pairs_sample, "0", 0, INT64_MAX, NULL, NULL, "K",
 		"keep per-flow records for about K sampled flows (0: all); matrices stay whole"),
+	RUN_OPT("port", FP_OPT_STRING, port, NULL, 0, 0, NULL, "FABPROBE_PORT", "SPEC",
+		"dpdk: PCI address or vdev (net_memif0,socket=/tmp/m.sock | "
+		"net_af_xdp0,iface=veth0 | net_null0); verbs: device[:port] or netdev"),
+	RUN_OPT("eal", FP_OPT_STRING, eal, NULL, 0, 0, NULL, "FABPROBE_EAL", "ARGS",
+		"dpdk: EAL arguments, e.g. '--no-huge -m 256' (also: everything after --)"),
+	RUN_OPT("dst-mac", FP_OPT_STRING, dst_mac, NULL, 0, 0, NULL, NULL, "MAC",
+		"dpdk: send every frame to this MAC instead of the resolved next hop"),
+	RUN_OPT("rate", FP_OPT_STRING, rate, NULL, 0, 0, NULL, NULL, "RATE",
+		"dpdk: offered load per sending rank, paced: 10G (bit/s on the wire) or 2Mpps; "
+		"default: as fast as the port takes frames"),
+	RUN_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL, NULL,
+		"verify every payload received (dpdk: UDP checksum and pattern; verbs: "
+		"buffer contents)"),
+	RUN_OPT("rfc2544", FP_OPT_STRING, rfc2544, NULL, 0, 0, NULL, NULL, "LOSS",
+		"dpdk: RFC 2544 throughput search per size: the highest rate with loss <= LOSS "
+		"(a fraction 0.001 or a percentage 0.1%)"),
+	RUN_OPT("trial", FP_OPT_DURATION, trial_ns, "1s", 10000000, 3600 * SEC, NULL, NULL, NULL,
+		"--rfc2544: length of each trial"),
+	RUN_OPT("resolution", FP_OPT_STRING, resolution, "1%", 0, 0, NULL, NULL, "FRAC",
+		"--rfc2544: stop when the rate is known within this fraction of the top rate"),
 	RUN_OPT("quiet", FP_OPT_BOOL, quiet, NULL, 0, 0, NULL, NULL, NULL, "no table or progress"),
 	FP_OPT_END,
 };

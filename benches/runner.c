@@ -40,7 +40,8 @@
 #define BURST	 32
 #define ACK_LEN	 8
 #define ERR_LEN	 512
-#define REC_HEAD 76
+#define REC_HEAD 100
+#define DRAIN_NS 20000000ull /* a receiver waits this long after the end marker */
 
 volatile sig_atomic_t fp_stop;
 
@@ -52,7 +53,8 @@ struct lflow {
 	bool src;
 	bool done, ack_pending;
 	uint64_t target, n, acked, ack_sent;
-	uint64_t t_end;
+	uint64_t t_end, end_at;
+	struct fp_dgram_stats dg;
 	struct fp_series series;
 	uint8_t ackbuf[ACK_LEN], ackin[ACK_LEN];
 };
@@ -72,7 +74,9 @@ struct rank {
 	uint8_t *txbuf, *rxbuf;
 	uint8_t *recbuf; /* gather records */
 	size_t reclen;
-	uint64_t timeout_ticks, interval_ticks;
+	uint64_t timeout_ticks, interval_ticks, drain_ticks;
+	bool dgram;
+	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
 	int rank, size;
 	/* where the data path failed */
 	int fail_ret;
@@ -221,6 +225,110 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 	return 0;
 }
 
+/*
+ * Datagram bandwidth: sources send `target` frames, paced from the clock when there is a
+ * rate, then an end marker; destinations count what arrives and stop at `target`, or a
+ * drain time after the end marker. What was lost is sent minus received.
+ */
+static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
+{
+	const struct fp_engine_ops *ops = &rk->ops;
+	uint64_t now = fp_clock_ticks(&rk->clk), last = now;
+	double fps = rk->rate_pps ? rk->rate_pps : rk->rate_bps / ((double)(size + 20) * 8);
+	double gap = 0; /* ticks between two frames of one flow */
+	unsigned left = 0, nsrc = 0;
+	int k;
+
+	for (unsigned i = 0; i < rk->nlf; i++)
+		nsrc += rk->lf[i].src;
+	if (fps > 0 && nsrc)
+		gap = (double)rk->clk.hz * nsrc / fps;
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+
+		ops->reset(f->c);
+		f->n = 0;
+		f->end_at = 0;
+		f->done = !f->target;
+		f->t_end = now;
+		memset(&f->dg, 0, sizeof(f->dg));
+		fp_series_start(&f->series, now, rk->interval_ticks);
+		left += !f->done;
+	}
+	*t0 = now;
+	while (left) {
+		int progress = 0;
+
+		for (unsigned i = 0; i < rk->nlf; i++) {
+			struct lflow *f = &rk->lf[i];
+
+			if (f->done)
+				continue;
+			if (f->src) {
+				uint64_t want = f->target - f->n;
+
+				if (gap > 0) {
+					uint64_t due = (uint64_t)((double)(now - *t0) / gap) + 1;
+
+					want = due > f->n ? min3(due - f->n, want, want) : 0;
+				}
+				if (want) {
+					k = ops->tx(f->c, rk->txbuf, size,
+						    (unsigned)min3(want, BURST, BURST));
+					if (k < 0)
+						return fail(rk, f, k);
+					f->n += (uint64_t)k;
+					progress |= k;
+				}
+				if (f->n == f->target) {
+					k = ops->finish(f->c);
+					if (k < 0)
+						return fail(rk, f, k);
+					f->done = true;
+					f->t_end = fp_clock_ticks(&rk->clk);
+					left--;
+				}
+				continue;
+			}
+			k = ops->rx(f->c, rk->rxbuf, size, BURST);
+			if (k < 0)
+				return fail(rk, f, k);
+			if (k) {
+				f->n += (uint64_t)k;
+				progress = 1;
+				f->t_end = now;
+				fp_series_tick(&f->series, now, f->n * size);
+			}
+			if (f->n >= f->target) {
+				f->done = true;
+				left--;
+				continue;
+			}
+			ops->dgram_stats(f->c, &f->dg);
+			if (f->dg.end_seen && !f->end_at)
+				f->end_at = now;
+			if (f->end_at && now - f->end_at > rk->drain_ticks) {
+				f->done = true;
+				left--;
+			}
+		}
+		now = fp_clock_ticks(&rk->clk);
+		if (fp_stop)
+			return fail(rk, NULL, -EINTR);
+		if (progress) {
+			last = now;
+		} else {
+			if (now - last > rk->timeout_ticks + (uint64_t)gap)
+				return fail(rk, NULL, -ETIMEDOUT);
+			idle(rk);
+		}
+	}
+	for (unsigned i = 0; i < rk->nlf; i++)
+		if (!rk->lf[i].src)
+			ops->dgram_stats(rk->lf[i].c, &rk->lf[i].dg);
+	return 0;
+}
+
 /* Spin on one whole message in one direction; the clock is only read while stalled. */
 static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size, idle_fn idle)
 {
@@ -306,8 +414,12 @@ static int run_loops(struct rank *rk, bool lat, size_t size, bool measure, uint6
 	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
 	int ret = 0;
 
+	if (!lat && rk->dgram)
+		return dgram_loop(rk, size, idle, t0);
 	if (!lat)
 		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle, t0);
+	for (unsigned i = 0; i < rk->nlf; i++)
+		rk->ops.reset(rk->lf[i].c);
 	*t0 = fp_clock_ticks(&rk->clk);
 	fp_hist_reset(rk->hist);
 	for (unsigned i = 0; i < rk->nlf && !ret; i++) {
@@ -408,7 +520,8 @@ static int agree_counts(struct rank *rk, uint64_t warm, uint64_t warm_ticks, con
  * A record per local flow per phase, little-endian:
  *  0 flow u32  4 entry u32  8 phase u8  9 role u8  10 pad u16  12 msgs u64  20 bytes u64
  * 28 elapsed_ns f64  36 avg f64  44 min f64  52 peak f64  60 interval_s f64
- * 68 intervals u32  72 hist_len u32, then hist_len bytes of histogram.
+ * 68 intervals u32  72 hist_len u32  76 reordered u64  84 duplicates u64  92 stale u64,
+ * then hist_len bytes of histogram.
  */
 static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 {
@@ -440,6 +553,9 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 		fp_put_f64(p + 60, lat ? rk->clk.ns_per_tick : bw.interval_s);
 		fp_put_u32(p + 68, bw.intervals);
 		fp_put_u32(p + 72, (uint32_t)hl);
+		fp_put_u64(p + 76, f->dg.reordered);
+		fp_put_u64(p + 84, f->dg.duplicates);
+		fp_put_u64(p + 92, f->dg.stale);
 		o += REC_HEAD + hl;
 	}
 	return o;
@@ -500,6 +616,9 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 					fr->bw.peak = fp_get_f64(p + 52);
 					fr->bw.interval_s = fp_get_f64(p + 60);
 					fr->bw.intervals = fp_get_u32(p + 68);
+					fr->reordered = fp_get_u64(p + 76);
+					fr->duplicates = fp_get_u64(p + 84);
+					fr->stale = fp_get_u64(p + 92);
 				} else {
 					fr->have_tx = true;
 					fr->tx_msgs = fp_get_u64(p + 12);
@@ -850,6 +969,7 @@ static int alloc_data(struct rank *rk, struct fp_run_data *d)
 	d->cfg = rk->cfg;
 	d->sched = s;
 	d->pattern = rk->pat;
+	d->dgram = rk->dgram;
 	d->status = "running";
 	d->clock_hz = rk->clk.hz;
 	snprintf(d->clock_source, sizeof(d->clock_source), "%s", rk->clk.source);
@@ -1156,6 +1276,53 @@ static int resolve_bind(const char *spec, char *out, size_t len, char *err)
 	return -EADDRNOTAVAIL;
 }
 
+/* "10G", "2.5Gbps", "800M" (bit/s on the wire) or "1.5Mpps", "300kpps". */
+static int parse_rate(const char *s, double *bps, double *pps)
+{
+	char *end;
+	double v = strtod(s, &end), mul = 1;
+
+	*bps = *pps = 0;
+	if (end == s || !(v > 0) || v > 1e15)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		mul = 1e3, end++;
+	else if (*end == 'M')
+		mul = 1e6, end++;
+	else if (*end == 'G')
+		mul = 1e9, end++;
+	else if (*end == 'T')
+		mul = 1e12, end++;
+	if (!strcmp(end, "pps"))
+		*pps = v * mul;
+	else if (!*end || !strcmp(end, "bps") || !strcmp(end, "b") || !strcmp(end, "bit"))
+		*bps = v * mul;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Every size must fit the engine: a frame engine has a smallest and a largest frame. */
+static int check_sizes(struct rank *rk)
+{
+	size_t lo, hi;
+
+	rk->ops.limits(rk->eng, &lo, &hi);
+	for (unsigned i = 0; i < rk->cfg->sizes.n; i++) {
+		uint64_t v = rk->cfg->sizes.v[i];
+
+		if (v < lo || v > hi) {
+			say(rk->err,
+			    "size %llu does not fit engine %s: messages are %zu to %zu bytes "
+			    "here%s",
+			    (unsigned long long)v, rk->cfg->engine, lo, hi,
+			    rk->dgram ? " (Ethernet frames with the FCS)" : "");
+			return -EMSGSIZE;
+		}
+	}
+	return 0;
+}
+
 static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token)
 {
 	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
@@ -1210,9 +1377,25 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 		fp_sched_destroy(&rk.sched);
 		return 2;
 	}
+	rk.dgram = rk.ops.flags & FP_ENG_DGRAM;
+	if (rk.dgram && !(cfg->given >> fp_opts_index(fp_run_opts, "sizes") & 1)) {
+		/* frame sizes with the FCS, as RFC 2544 lists them for Ethernet */
+		static const uint64_t rfc[] = { 64, 128, 256, 512, 1024, 1280, 1518 };
+
+		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
+		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
+	}
+	if (cfg->rate && parse_rate(cfg->rate, &rk.rate_bps, &rk.rate_pps)) {
+		fprintf(stderr,
+			"fabprobe: --rate '%s': want a rate such as 10G, 2.5Gbps or 1Mpps\n",
+			cfg->rate);
+		fp_sched_destroy(&rk.sched);
+		return 2;
+	}
 	fp_clock_init(&rk.clk);
 	rk.timeout_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->timeout_ns);
 	rk.interval_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->interval_ns);
+	rk.drain_ticks = fp_clock_from_ns(&rk.clk, (double)DRAIN_NS);
 	if (rank == 0) {
 		rk.data = &data;
 		if (alloc_data(&rk, &data)) {
@@ -1240,7 +1423,23 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 	if (!ret)
 		ret = meet(&rk, bind);
 	if (!ret) {
+		struct fp_engine_xopts xo = {
+			.eal = cfg->eal,
+			.port = cfg->port,
+			.dst_mac = cfg->dst_mac,
+			.check = cfg->check,
+			.local_rank = cfg->local_rank,
+			.op = cfg->op,
+			.gid_index = cfg->gid_index,
+			.qps = cfg->qps,
+			.inline_size = cfg->inline_size,
+			.cq_mod = cfg->cq_mod,
+			.post_list = cfg->post_list,
+			.tx_depth = cfg->tx_depth,
+			.cm = cfg->cm,
+		};
 		struct fp_engine_params ep = {
+			.x = &xo,
 			.rank = rank,
 			.size = size,
 			.bind = bind,
@@ -1257,6 +1456,8 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 		ret = rk.ops.open(&ep, &rk.eng);
 		if (ret && !rk.err[0])
 			say(rk.err, "engine %s: open failed: %s", cfg->engine, strerror(-ret));
+		if (!ret)
+			ret = check_sizes(&rk);
 	}
 	if (!ret) {
 		ret = rk.ops.connect(rk.eng, rk.sched.flows, rk.sched.nflows, rk.conns);

@@ -27,6 +27,14 @@ struct fp_run_cfg {
 	int64_t rounds, shift, root, seed, pairs_sample;
 	bool rotate, alone;
 	const char *groups;
+	/* engine options: dpdk, verbs */
+	const char *port, *eal, *dst_mac, *rate, *op;
+	bool check, cm;
+	int64_t gid_index, qps, inline_size, cq_mod, post_list, tx_depth;
+	/* RFC 2544 throughput search (datagram engines) */
+	const char *rfc2544;
+	uint64_t trial_ns;
+	const char *resolution;
 	/* the command line, recorded in run.json */
 	int argc;
 	char **argv;

@@ -29,27 +29,45 @@ static void run_help(FILE *f)
 		fprintf(f, "  %-13s %s\n", p[i].name, p[i].summary);
 	fprintf(f, "\noptions:\n");
 	fp_opts_help(f, fp_run_opts);
+	fprintf(f, "\nArguments after -- go to the DPDK EAL (engine dpdk).\n");
 }
 
 static int cmd_run(int argc, char **argv, char **full, int fullc)
 {
 	struct fp_run_cfg cfg;
 	const char *pos[2];
-	char err[256];
-	int npos = 0;
+	char err[256], eal[4096] = "";
+	int npos = 0, nopt = argc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.local_rank = -1;
 	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			nopt = i;
+			break;
+		}
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			run_help(stdout);
 			return 0;
 		}
 	}
-	if (fp_opts_parse(fp_run_opts, &cfg, argc, argv, pos, 2, &npos, &cfg.given, err,
+	if (fp_opts_parse(fp_run_opts, &cfg, nopt, argv, pos, 2, &npos, &cfg.given, err,
 			  sizeof(err))) {
 		fprintf(stderr, "fabprobe run: %s\n", err);
 		return 2;
+	}
+	/* everything after -- goes to the DPDK EAL, after any --eal */
+	if (nopt < argc) {
+		size_t o = (size_t)snprintf(eal, sizeof(eal), "%s", cfg.eal ? cfg.eal : "");
+
+		for (int i = nopt + 1; i < argc && o < sizeof(eal); i++)
+			o += (size_t)snprintf(eal + o, sizeof(eal) - o, "%s%s", o ? " " : "",
+					      argv[i]);
+		if (o >= sizeof(eal)) {
+			fprintf(stderr, "fabprobe run: the EAL arguments after -- are too long\n");
+			return 2;
+		}
+		cfg.eal = eal;
 	}
 	if (npos != 1) {
 		fprintf(stderr, "fabprobe run: %s (see fabprobe run --help)\n",

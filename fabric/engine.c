@@ -2,12 +2,16 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fp_config.h"
 
 extern const struct fp_engine_ops fp_sockets_ops;
+#if HAVE_DPDK
+extern const struct fp_engine_ops fp_dpdk_ops;
+#endif
 
 /* The registry: explicit, guarded by what meson found. */
 static const struct fp_engine_entry engines[] = {
@@ -19,13 +23,11 @@ static const struct fp_engine_entry engines[] = {
 	  "not built: libibverbs (rdma-core) not found or -Dverbs=disabled"
 #endif
 	},
-	{ NULL, "dpdk",
 #if HAVE_DPDK
-	  "DPDK was found, but the dpdk engine is not written yet"
+	{ &fp_dpdk_ops, "dpdk", NULL },
 #else
-	  "not built: libdpdk not found or -Ddpdk=disabled"
+	{ NULL, "dpdk", "not built: libdpdk not found or -Ddpdk=disabled" },
 #endif
-	},
 };
 
 const struct fp_engine_entry *fp_engines(unsigned *n)
@@ -90,6 +92,30 @@ static int no_wait(struct fp_engine *e, int timeout_ms)
 	return -EOPNOTSUPP;
 }
 
+static void no_limits(const struct fp_engine *e, size_t *min, size_t *max)
+{
+	(void)e;
+	*min = 0;
+	*max = SIZE_MAX;
+}
+
+static void no_reset(struct fp_conn *c)
+{
+	(void)c;
+}
+
+static int no_finish(struct fp_conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+static void no_dgram_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
+{
+	(void)c;
+	memset(st, 0, sizeof(*st));
+}
+
 void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *src)
 {
 	*dst = *src;
@@ -109,6 +135,14 @@ void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *s
 		dst->rx = no_xfer;
 	if (!dst->wait)
 		dst->wait = no_wait;
+	if (!dst->limits)
+		dst->limits = no_limits;
+	if (!dst->reset)
+		dst->reset = no_reset;
+	if (!dst->finish)
+		dst->finish = no_finish;
+	if (!dst->dgram_stats)
+		dst->dgram_stats = no_dgram_stats;
 }
 
 int fp_engine_find(const char *name, struct fp_engine_ops *out)

@@ -43,6 +43,30 @@ typedef int (*fp_allgather_fn)(void *ctx, const char *what, const void *mine, si
 
 enum fp_poll_mode { FP_POLL_BUSY, FP_POLL_EVENT };
 
+/* Options only some engines read; the runner passes them all. */
+struct fp_engine_xopts {
+	const char *eal;     /* dpdk: EAL arguments */
+	const char *port;    /* dpdk: PCI address or vdev; verbs: device[:port] or netdev */
+	const char *dst_mac; /* dpdk: send every frame to this MAC (L2 set-ups) */
+	bool check;	     /* verify every payload received */
+	int local_rank;	     /* -1: unknown */
+	/* verbs */
+	const char *op; /* write, write_imm, read, send */
+	int64_t gid_index, qps, inline_size, cq_mod, post_list, tx_depth;
+	bool cm;
+};
+
+/* What a datagram engine counted for one flow in the current phase (receiver side). */
+struct fp_dgram_stats {
+	uint64_t pkts, bytes; /* unique frames and their bytes, FCS included */
+	uint64_t reordered, duplicates, stale;
+	bool end_seen;
+	uint64_t peer_sent; /* from the sender's end marker */
+};
+
+/* Engine flags. */
+#define FP_ENG_DGRAM 1u /* frames may be lost: no credit window, pace and count instead */
+
 struct fp_engine_params {
 	int rank, size;
 	const char *bind; /* local data-plane address; NULL: the rendezvous-facing one */
@@ -50,6 +74,7 @@ struct fp_engine_params {
 	enum fp_poll_mode poll;
 	int busy_poll_us;    /* sockets: SO_BUSY_POLL */
 	uint64_t timeout_ns; /* set-up waits */
+	const struct fp_engine_xopts *x;
 	void *xctx;
 	fp_allgather_fn allgather;
 	char *err; /* one line on failure */
@@ -70,6 +95,15 @@ struct fp_engine_ops {
 	int (*tx)(struct fp_conn *c, const void *buf, size_t len, unsigned n);
 	int (*rx)(struct fp_conn *c, void *buf, size_t len, unsigned n);
 	int (*wait)(struct fp_engine *e, int timeout_ms);
+	/* Datagram engines (flags & FP_ENG_DGRAM): message = one frame, size with FCS. */
+	unsigned flags;
+	/* smallest and largest message the engine can carry; 0/SIZE_MAX by default */
+	void (*limits)(const struct fp_engine *e, size_t *min, size_t *max);
+	/* a new phase on this flow: counters zeroed, frames of the previous phase ignored */
+	void (*reset)(struct fp_conn *c);
+	/* the source has sent its last message of the phase */
+	int (*finish)(struct fp_conn *c);
+	void (*dgram_stats)(const struct fp_conn *c, struct fp_dgram_stats *st);
 };
 
 struct fp_engine_entry {
