@@ -112,7 +112,7 @@ static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr, 
 		nf++;
 		sum += fr->bw.avg;
 		if (!a->iters)
-			a->iters = fr->rx_msgs;
+			a->iters = d->dgram ? fr->tx_msgs : fr->rx_msgs;
 		if (fr->bw.avg < a->flow_min)
 			a->flow_min = fr->bw.avg;
 		if (fr->bw.avg > a->flow_max)

@@ -37,11 +37,13 @@
 #include "results.h"
 #include "sched.h"
 
-#define BURST	 32
-#define ACK_LEN	 8
-#define ERR_LEN	 512
-#define REC_HEAD 100
-#define DRAIN_NS 20000000ull /* a receiver waits this long after the end marker */
+#define BURST	   32
+#define ACK_LEN	   8
+#define ERR_LEN	   512
+#define REC_HEAD   100
+#define DRAIN_NS   20000000ull	/* a receiver waits this long after the end marker */
+#define END_COPIES 5		/* end markers per flow, DRAIN_NS / END_COPIES apart */
+#define QUIET_NS   250000000ull /* a receiver that heard nothing this long has it all */
 
 volatile sig_atomic_t fp_stop;
 
@@ -53,7 +55,8 @@ struct lflow {
 	bool src;
 	bool done, ack_pending;
 	uint64_t target, n, acked, ack_sent;
-	uint64_t t_end, end_at;
+	uint64_t t_end, end_at, last_rx;
+	unsigned ends;
 	struct fp_dgram_stats dg;
 	struct fp_series series;
 	uint8_t ackbuf[ACK_LEN], ackin[ACK_LEN];
@@ -74,7 +77,7 @@ struct rank {
 	uint8_t *txbuf, *rxbuf;
 	uint8_t *recbuf; /* gather records */
 	size_t reclen;
-	uint64_t timeout_ticks, interval_ticks, drain_ticks;
+	uint64_t timeout_ticks, interval_ticks, drain_ticks, quiet_ticks;
 	bool dgram;
 	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
 	int rank, size;
@@ -248,7 +251,8 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 
 		ops->reset(f->c);
 		f->n = 0;
-		f->end_at = 0;
+		f->end_at = f->last_rx = 0;
+		f->ends = 0;
 		f->done = !f->target;
 		f->t_end = now;
 		memset(&f->dg, 0, sizeof(f->dg));
@@ -280,13 +284,20 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 					f->n += (uint64_t)k;
 					progress |= k;
 				}
-				if (f->n == f->target) {
+				if (f->n == f->target && !f->ends)
+					f->t_end = fp_clock_ticks(&rk->clk);
+				/* end markers, spread out: one copy may meet a full queue */
+				if (f->n == f->target &&
+				    (!f->ends || now - f->end_at > rk->drain_ticks / END_COPIES)) {
 					k = ops->finish(f->c);
 					if (k < 0)
 						return fail(rk, f, k);
-					f->done = true;
-					f->t_end = fp_clock_ticks(&rk->clk);
-					left--;
+					f->end_at = now;
+					progress = 1;
+					if (++f->ends == END_COPIES) {
+						f->done = true;
+						left--;
+					}
 				}
 				continue;
 			}
@@ -296,7 +307,7 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 			if (k) {
 				f->n += (uint64_t)k;
 				progress = 1;
-				f->t_end = now;
+				f->t_end = f->last_rx = now;
 				fp_series_tick(&f->series, now, f->n * size);
 			}
 			if (f->n >= f->target) {
@@ -307,7 +318,11 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 			ops->dgram_stats(f->c, &f->dg);
 			if (f->dg.end_seen && !f->end_at)
 				f->end_at = now;
-			if (f->end_at && now - f->end_at > rk->drain_ticks) {
+			/* done: the end marker and a drain time, or a long silence after
+			 * frames came (every end marker lost); silence from the start is a
+			 * dead peer, which the timeout catches */
+			if ((f->end_at && now - f->end_at > rk->drain_ticks) ||
+			    (f->last_rx && now - f->last_rx > rk->quiet_ticks + (uint64_t)gap)) {
 				f->done = true;
 				left--;
 			}
@@ -1396,6 +1411,7 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 	rk.timeout_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->timeout_ns);
 	rk.interval_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->interval_ns);
 	rk.drain_ticks = fp_clock_from_ns(&rk.clk, (double)DRAIN_NS);
+	rk.quiet_ticks = fp_clock_from_ns(&rk.clk, (double)QUIET_NS);
 	if (rank == 0) {
 		rk.data = &data;
 		if (alloc_data(&rk, &data)) {
