@@ -1291,32 +1291,6 @@ static int resolve_bind(const char *spec, char *out, size_t len, char *err)
 	return -EADDRNOTAVAIL;
 }
 
-/* "10G", "2.5Gbps", "800M" (bit/s on the wire) or "1.5Mpps", "300kpps". */
-static int parse_rate(const char *s, double *bps, double *pps)
-{
-	char *end;
-	double v = strtod(s, &end), mul = 1;
-
-	*bps = *pps = 0;
-	if (end == s || !(v > 0) || v > 1e15)
-		return -EINVAL;
-	if (*end == 'k' || *end == 'K')
-		mul = 1e3, end++;
-	else if (*end == 'M')
-		mul = 1e6, end++;
-	else if (*end == 'G')
-		mul = 1e9, end++;
-	else if (*end == 'T')
-		mul = 1e12, end++;
-	if (!strcmp(end, "pps"))
-		*pps = v * mul;
-	else if (!*end || !strcmp(end, "bps") || !strcmp(end, "b") || !strcmp(end, "bit"))
-		*bps = v * mul;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 /* Every size must fit the engine: a frame engine has a smallest and a largest frame. */
 static int check_sizes(struct rank *rk)
 {
@@ -1400,7 +1374,7 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
 		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
 	}
-	if (cfg->rate && parse_rate(cfg->rate, &rk.rate_bps, &rk.rate_pps)) {
+	if (cfg->rate && fp_parse_rate(cfg->rate, &rk.rate_bps, &rk.rate_pps)) {
 		fprintf(stderr,
 			"fabprobe: --rate '%s': want a rate such as 10G, 2.5Gbps or 1Mpps\n",
 			cfg->rate);

@@ -160,6 +160,13 @@ static int cmd_inventory(int argc, char **argv, char **full, int fullc)
 	return fp_cmd_inventory(argc, argv);
 }
 
+static int cmd_pkt(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_pkt(argc, argv);
+}
+
 static int cmd_sim(int argc, char **argv, char **full, int fullc)
 {
 	(void)full;
@@ -183,6 +190,7 @@ static const struct cmd cmds[] = {
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },
 	{ "report", cmd_report, no_opts, "plots and an HTML report from result folders" },
 	{ "check", cmd_check, no_opts, "acceptance: a spec of thresholds, PASS/FAIL, JUnit XML" },
+	{ "pkt", cmd_pkt, no_opts, "dpdk: send or count frames on one port (meet testpmd)" },
 	{ "engines", cmd_engines, no_opts, "which engines are built and usable here, and why not" },
 	{ "version", cmd_version, no_opts, "print the version" },
 	{ "help", cmd_help, no_opts, "this text, or help on a subcommand" },

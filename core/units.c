@@ -201,3 +201,29 @@ void fp_size_label(uint64_t size, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)size);
 }
+
+/* "10G", "2.5Gbps", "800M" (bit/s on the wire) or "1.5Mpps", "300kpps". */
+int fp_parse_rate(const char *s, double *bps, double *pps)
+{
+	char *end;
+	double v = strtod(s, &end), mul = 1;
+
+	*bps = *pps = 0;
+	if (end == s || !(v > 0) || v > 1e15)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		mul = 1e3, end++;
+	else if (*end == 'M')
+		mul = 1e6, end++;
+	else if (*end == 'G')
+		mul = 1e9, end++;
+	else if (*end == 'T')
+		mul = 1e12, end++;
+	if (!strcmp(end, "pps"))
+		*pps = v * mul;
+	else if (!*end || !strcmp(end, "bps") || !strcmp(end, "b") || !strcmp(end, "bit"))
+		*bps = v * mul;
+	else
+		return -EINVAL;
+	return 0;
+}

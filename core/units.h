@@ -23,6 +23,9 @@ int fp_parse_sizes(const char *s, uint64_t *sizes, unsigned max, unsigned *n);
 int fp_parse_duration(const char *s, uint64_t *ns);
 /* A signed integer, whole string, decimal. */
 int fp_parse_i64(const char *s, int64_t *out);
+/* A packet rate: "10G", "2.5Gbps", "800M" (bit/s on the wire) or "1.5Mpps", "300kpps";
+ * exactly one of *bps, *pps is set. */
+int fp_parse_rate(const char *s, double *bps, double *pps);
 
 static inline double fp_gbit_s(double bytes_per_s)
 {

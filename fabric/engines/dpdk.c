@@ -19,7 +19,11 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <sched.h>
 #include <stdio.h>
@@ -39,6 +43,7 @@
 #include <rte_version.h>
 
 #include "../engine.h"
+#include "dpdk.h"
 #include "udpframe.h"
 
 #define BURST	 32
@@ -72,7 +77,9 @@ struct hop {
 struct fp_engine {
 	int rank, size;
 	uint16_t port;
-	bool eal_up, port_up, kernel_if, check, offload;
+	bool eal_up, port_up, kernel_if, check, offload, own_prefix;
+	char rundir[256];  /* the EAL's runtime folder, ours to remove when we named it */
+	uint32_t skip_seq; /* fault injection for tests: this frame "leaves" but is never sent */
 	struct rte_mempool *rxpool, *txpool;
 	uint8_t mac[6];
 	uint32_t ip;
@@ -86,7 +93,8 @@ struct fp_engine {
 	struct fp_conn **byflow;
 	uint32_t nflows;
 	size_t max_frame; /* without FCS */
-	uint64_t foreign, bad, stale, arp_replies;
+	uint64_t frames, foreign, bad, stale, arp_replies;
+	uint64_t first_tsc, last_tsc; /* first and last frame but ARP */
 	uint64_t timeout_ns;
 	void *xctx;
 	fp_allgather_fn allgather;
@@ -230,6 +238,27 @@ static void kv(const char *spec, const char *key, char *out, size_t len)
 	}
 }
 
+/* The name of the interface that holds IPv4 address ip (host order). */
+static int iface_of(uint32_t ip, char *name)
+{
+	struct ifaddrs *ifa, *i;
+	int ret = -ENODEV;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		if (ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr) == ip) {
+			snprintf(name, IF_NAMESIZE, "%s", i->ifa_name);
+			ret = 0;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return ret;
+}
+
 static int build_args(struct fp_engine *e, const struct fp_engine_params *p, struct args *a,
 		      char *portname, size_t plen)
 {
@@ -239,6 +268,7 @@ static int build_args(struct fp_engine *e, const struct fp_engine_params *p, str
 	static const char *const nohuge[] = { "--no-huge", "--in-memory", NULL };
 	static const char *const allow[] = { "-a", "--allow", "-b", "--block", "--no-pci", NULL };
 	const char *port = p->x && p->x->port ? p->x->port : "";
+	char expanded[512];
 	const char *eal = p->x && p->x->eal ? p->x->eal : "";
 	char tok[512], val[256];
 	int ret = add_arg(a, "fabprobe");
@@ -259,8 +289,18 @@ static int build_args(struct fp_engine *e, const struct fp_engine_params *p, str
 		ret = add_arg(a, "%.*s", (int)n, s);
 		s += n;
 	}
-	if (!ret && !has_arg(a, prefix))
+	if (!ret && !has_arg(a, prefix)) {
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+
 		ret = add_arg(a, "--file-prefix=fabprobe-%d-r%d", (int)getpid(), p->rank);
+		e->own_prefix = true;
+		/* where the EAL will put its runtime files (eal_get_runtime_dir's rule) */
+		snprintf(e->rundir, sizeof(e->rundir), "%s/dpdk/fabprobe-%d-r%d",
+			 !geteuid() ? "/var/run"
+			 : xdg	    ? xdg
+				    : "/tmp",
+			 (int)getpid(), p->rank);
+	}
 	if (!ret && !has_arg(a, cores)) {
 		cpu_set_t set;
 		int cpu = 0;
@@ -281,6 +321,21 @@ static int build_args(struct fp_engine *e, const struct fp_engine_params *p, str
 		return -ENOMEM;
 	}
 	portname[0] = 0;
+	/* "af_xdp" / "af_packet": the kernel interface that holds this rank's address */
+	if (!ret && (!strncmp(port, "af_xdp", 6) || !strncmp(port, "af_packet", 9)) &&
+	    (port[port[3] == 'x' ? 6 : 9] == 0 || port[port[3] == 'x' ? 6 : 9] == ',')) {
+		char ifname[IF_NAMESIZE];
+		size_t kl = port[3] == 'x' ? 6 : 9;
+
+		if (iface_of(e->ip, ifname)) {
+			say(e, "--port %.*s: no interface holds %s (--bind)", (int)kl, port,
+			    p->bind);
+			return -ENODEV;
+		}
+		snprintf(expanded, sizeof(expanded), "net_%.*s0,iface=%s%s", (int)kl, port, ifname,
+			 port + kl);
+		port = expanded;
+	}
 	if (!ret && *port) {
 		snprintf(portname, plen, "%.*s", (int)strcspn(port, ","), port);
 		if (is_pci(port)) {
@@ -432,10 +487,17 @@ static int port_up(struct fp_engine *e, const char *portname)
 
 static int link_wait(struct fp_engine *e)
 {
-	uint64_t end = now_ns() + e->timeout_ns;
+	uint64_t start = now_ns(), end = start + e->timeout_ns, kick = start;
 	struct rte_eth_link link;
 
 	for (;;) {
+		/* a memif client that knocked before its server was ready never knocks
+		 * again: restarting the port makes it connect anew */
+		if (now_ns() - kick > 2000000000ull) {
+			rte_eth_dev_stop(e->port);
+			rte_eth_dev_start(e->port);
+			kick = now_ns();
+		}
 		memset(&link, 0, sizeof(link));
 		rte_eth_link_get_nowait(e->port, &link);
 		if (link.link_status == RTE_ETH_LINK_UP)
@@ -506,7 +568,14 @@ static void handle(struct fp_engine *e, const uint8_t *f, size_t len)
 	struct fp_conn *c;
 	uint8_t out[FP_UDPF_ARPLEN];
 
-	switch (fp_udpf_parse(f, len, e->check, &in)) {
+	int kind = fp_udpf_parse(f, len, e->check, &in);
+
+	if (kind != FP_UDPF_ARP_REQ && kind != FP_UDPF_ARP_REPLY) {
+		e->last_tsc = rte_rdtsc();
+		if (!e->frames++)
+			e->first_tsc = e->last_tsc;
+	}
+	switch (kind) {
 	case FP_UDPF_ARP_REQ:
 		if (in.arp_tip == e->ip) {
 			send_raw(e, out,
@@ -626,6 +695,9 @@ static int dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 	e->allgather = p->allgather;
 	e->timeout_ns = p->timeout_ns;
 	e->check = p->x && p->x->check;
+	e->skip_seq = UINT32_MAX;
+	if (getenv("FABPROBE_DPDK_SKIP_SEQ"))
+		e->skip_seq = (uint32_t)strtoul(getenv("FABPROBE_DPDK_SKIP_SEQ"), NULL, 10);
 	e->peer_ip = calloc((size_t)p->size, sizeof(*e->peer_ip));
 	e->peer_mac = calloc((size_t)p->size, sizeof(*e->peer_mac));
 	e->hops = calloc((size_t)p->size, sizeof(*e->hops));
@@ -653,8 +725,8 @@ static int dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 	if (p->rank && (ret = e->allgather(e->xctx, "dpdk: rank 0's port is up", "", 1, &none)))
 		goto err;
 	if (rte_eal_init(a->n, a->v) < 0) {
-		say(e, "EAL initialisation failed: %s (arguments: --eal '%s')",
-		    rte_strerror(rte_errno), p->x && p->x->eal ? p->x->eal : "");
+		say(e, "EAL start failed: %s (--port '%s', --eal '%s')", rte_strerror(rte_errno),
+		    p->x && p->x->port ? p->x->port : "", p->x && p->x->eal ? p->x->eal : "");
 		ret = -ENODEV;
 		/* the others wait for rank 0's port; tell them nothing will come */
 		goto err;
@@ -890,6 +962,12 @@ static int dpdk_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	int k;
 
 	(void)buf;
+	if (c->tx_seq == c->e->skip_seq && len >= FP_UDPF_MIN + FP_UDPF_FCS) {
+		c->tx_seq++; /* a planted loss: counted as sent, never on the wire */
+		return 1;
+	}
+	if (c->tx_seq < c->e->skip_seq && c->tx_seq + n > c->e->skip_seq)
+		n = c->e->skip_seq - c->tx_seq;
 	k = send_frames(c, len, FP_UDPF_DATA, n, c->tx_seq);
 	if (k > 0)
 		c->tx_seq += (uint32_t)k;
@@ -936,6 +1014,21 @@ static int dpdk_wait(struct fp_engine *e, int timeout_ms)
 	return 0;
 }
 
+/* The EAL leaves its runtime folder (sockets, config) behind; remove the one we named. */
+static void remove_rundir(const char *dir)
+{
+	DIR *d = dir[0] ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
 static void dpdk_close(struct fp_engine *e)
 {
 	if (!e)
@@ -953,6 +1046,8 @@ static void dpdk_close(struct fp_engine *e)
 	rte_mempool_free(e->txpool);
 	if (e->eal_up)
 		rte_eal_cleanup();
+	if (e->own_prefix)
+		remove_rundir(e->rundir);
 	free(e->peer_ip);
 	free(e->peer_mac);
 	free(e->hops);
@@ -978,3 +1073,146 @@ const struct fp_engine_ops fp_dpdk_ops = {
 	.finish = dpdk_finish,
 	.dgram_stats = dpdk_stats,
 };
+
+/* ---------- fabprobe pkt ---------- */
+
+static int self_allgather(void *ctx, const char *what, const void *mine, size_t len,
+			  struct fp_rv_blobs *out)
+{
+	(void)ctx;
+	(void)what;
+	memset(out, 0, sizeof(*out));
+	out->data = malloc(len ? len : 1);
+	out->off = calloc(1, sizeof(*out->off));
+	out->len = calloc(1, sizeof(*out->len));
+	if (!out->data || !out->off || !out->len) {
+		fp_rv_blobs_free(out);
+		return -ENOMEM;
+	}
+	memcpy(out->data, mine, len);
+	out->len[0] = (uint32_t)len;
+	out->n = 1;
+	return 0;
+}
+
+static bool pkt_stop(const struct fp_pkt_cfg *c, uint64_t start)
+{
+	return c->duration_ns && now_ns() - start > c->duration_ns;
+}
+
+int fp_dpdk_pkt(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err, size_t errlen)
+{
+	struct fp_engine_xopts xo = { .eal = c->eal,
+				      .port = c->port,
+				      .dst_mac = c->dst_mac,
+				      .check = c->check,
+				      .local_rank = 0 };
+	struct fp_engine_params p = { .rank = 0,
+				      .size = 1,
+				      .bind = c->ip,
+				      .timeout_ns = 10000000000ull,
+				      .x = &xo,
+				      .allgather = self_allgather,
+				      .err = err,
+				      .errlen = errlen };
+	struct fp_flow flow = { 0, 0, 0 };
+	struct fp_conn *conn;
+	struct fp_engine *e;
+	struct in_addr ia;
+	uint64_t start;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = dpdk_open(&p, &e);
+	if (ret)
+		return ret;
+	ret = dpdk_connect(e, &flow, 1, &conn);
+	if (!ret && c->peer_ip) {
+		if (inet_pton(AF_INET, c->peer_ip, &ia) != 1) {
+			say(e, "--peer-ip '%s' is not IPv4", c->peer_ip);
+			ret = -EINVAL;
+		} else {
+			conn->ends.dip = ntohl(ia.s_addr);
+		}
+	}
+	if (!ret && c->tx &&
+	    (c->size < FP_UDPF_MIN + FP_UDPF_FCS || c->size - FP_UDPF_FCS > e->max_frame)) {
+		say(e, "size %llu: frames here are %d to %zu bytes with the FCS",
+		    (unsigned long long)c->size, FP_UDPF_MIN + FP_UDPF_FCS,
+		    e->max_frame + FP_UDPF_FCS);
+		ret = -EMSGSIZE;
+	}
+	if (ret)
+		goto out;
+	dpdk_reset(conn);
+	start = now_ns();
+	if (c->tx) {
+		double fps = c->pps ? c->pps : c->bps / ((double)(c->size + 20) * 8);
+		double tsc_per_frame = fps > 0 ? (double)rte_get_tsc_hz() / fps : 0;
+		uint64_t t0 = rte_rdtsc(), t1 = t0;
+
+		while (r->frames < c->count && !pkt_stop(c, start)) {
+			uint64_t want = c->count - r->frames;
+			int k;
+
+			if (tsc_per_frame > 0) {
+				uint64_t due =
+					(uint64_t)((double)(rte_rdtsc() - t0) / tsc_per_frame) + 1;
+
+				want = due > r->frames ? due - r->frames : 0;
+				if (want > c->count - r->frames)
+					want = c->count - r->frames;
+			}
+			if (!want)
+				continue;
+			k = dpdk_tx(conn, NULL, c->size, (unsigned)(want < BURST ? want : BURST));
+			if (k < 0) {
+				ret = k;
+				break;
+			}
+			r->frames += (uint64_t)k;
+			if (k)
+				t1 = rte_rdtsc();
+		}
+		r->bytes = r->frames * c->size;
+		r->seconds = (double)(t1 - t0) / (double)rte_get_tsc_hz();
+		for (int i = 0; i < 5; i++) {
+			dpdk_finish(conn);
+			usleep(2000);
+		}
+	} else {
+		for (;;) {
+			unsigned n = poll_port(e);
+
+			if (c->count && e->frames >= c->count)
+				break;
+			if (pkt_stop(c, start))
+				break;
+			if (!n && e->frames && c->idle_ns &&
+			    (double)(rte_rdtsc() - e->last_tsc) / (double)rte_get_tsc_hz() * 1e9 >
+				    (double)c->idle_ns)
+				break;
+		}
+		r->frames = e->frames;
+		r->probe = conn->st.pkts;
+		r->bytes = conn->st.bytes;
+		r->foreign = e->foreign;
+		r->bad = e->bad;
+		r->stale = e->stale;
+		r->reordered = conn->st.reordered;
+		r->duplicates = conn->st.duplicates;
+		if (conn->st.end_seen && conn->st.peer_sent > conn->st.pkts)
+			r->lost = conn->st.peer_sent - conn->st.pkts;
+		r->seconds = (double)(e->last_tsc - e->first_tsc) / (double)rte_get_tsc_hz();
+	}
+	if (!ret && c->report) {
+		c->report(r, c->arg);
+		/* a peer such as testpmd loses its port counters when we disconnect: let it
+		 * print them first */
+		if (c->linger_ns)
+			usleep((useconds_t)(c->linger_ns / 1000));
+	}
+out:
+	dpdk_close(e);
+	return ret;
+}

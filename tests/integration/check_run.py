@@ -10,6 +10,9 @@ ap.add_argument("--iters", type=int, help="exact messages per flow (iters mode)"
 ap.add_argument("--sizes", help="comma list of sizes expected done")
 ap.add_argument("--incomplete", action="store_true", help="expect a run marked incomplete")
 ap.add_argument("--matrices", action="store_true", help="expect matrix CSV files")
+ap.add_argument("--max-loss", type=float,
+                help="a frame engine: each flow may lose up to this fraction; every frame "
+                     "sent must be received or counted lost")
 a = ap.parse_args()
 
 errors = []
@@ -56,11 +59,18 @@ for res in run["results"]:
         if len(fl) != round_flows:
             err("size %d: %d flow records, schedule has %d" % (size, len(fl), round_flows))
         for r in fl:
-            if r["tx_bytes"] != r["rx_bytes"]:
+            if a.max_loss is not None:
+                if r["rx_msgs"] + r["lost"] != r["tx_msgs"]:
+                    err("size %d flow %d: sent %d, received %d + lost %d" % (size, r["flow"], r["tx_msgs"], r["rx_msgs"], r["lost"]))
+                if r["lost"] > a.max_loss * r["tx_msgs"]:
+                    err("size %d flow %d: lost %d of %d" % (size, r["flow"], r["lost"], r["tx_msgs"]))
+                if r["duplicates"]:
+                    err("size %d flow %d: %d duplicates" % (size, r["flow"], r["duplicates"]))
+            elif r["tx_bytes"] != r["rx_bytes"]:
                 err("size %d flow %d: sent %d received %d" % (size, r["flow"], r["tx_bytes"], r["rx_bytes"]))
             if r["rx_bytes"] != r["rx_msgs"] * size:
                 err("size %d flow %d: bytes %d != msgs*size" % (size, r["flow"], r["rx_bytes"]))
-            if a.iters is not None and r["rx_msgs"] != a.iters:
+            if a.iters is not None and r["tx_msgs" if a.max_loss is not None else "rx_msgs"] != a.iters:
                 err("size %d flow %d: %d msgs, asked %d" % (size, r["flow"], r["rx_msgs"], a.iters))
             if not r["avg_Gbps"] > 0 or not r["rx_time_us"] > 0:
                 err("size %d flow %d: rate %r" % (size, r["flow"], r["avg_Gbps"]))

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/* fabprobe pkt tx|rx: one DPDK port, no peers: meet testpmd and other packet tools. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/opts.h"
+#include "../fp_config.h"
+#include "cli.h"
+
+#if HAVE_DPDK
+#include "../fabric/engines/dpdk.h"
+
+struct pkt_opts {
+	const char *port, *eal, *dst_mac, *ip, *peer_ip, *rate;
+	int64_t count;
+	uint64_t size, duration, idle, linger;
+	bool check, tx;
+	int format;
+};
+
+#define PKT_OPT(n, t, f, d, lo, hi, ch, mv, h)                                                     \
+	{                                                                                          \
+		n, t, offsetof(struct pkt_opts, f), d, lo, hi, ch, NULL, mv, h                     \
+	}
+#define SEC 1000000000ll
+
+static const struct fp_opt pkt_tab[] = {
+	PKT_OPT("port", FP_OPT_STRING, port, NULL, 0, 0, NULL, "SPEC",
+		"PCI address or vdev, e.g. net_memif0,socket=/tmp/m.sock,role=client"),
+	PKT_OPT("eal", FP_OPT_STRING, eal, NULL, 0, 0, NULL, "ARGS",
+		"EAL arguments (also: everything after --)"),
+	PKT_OPT("dst-mac", FP_OPT_STRING, dst_mac, NULL, 0, 0, NULL, "MAC",
+		"tx: destination MAC (default: the port's own)"),
+	PKT_OPT("ip", FP_OPT_STRING, ip, NULL, 0, 0, NULL, "IPv4",
+		"this port's address (tx default 198.18.0.1, rx default 198.18.0.2)"),
+	PKT_OPT("peer-ip", FP_OPT_STRING, peer_ip, "198.18.0.2", 0, 0, NULL, "IPv4",
+		"tx: destination address"),
+	PKT_OPT("count", FP_OPT_INT, count, "0", 0, INT64_MAX, NULL, "N",
+		"tx: frames to send (required); rx: stop after N frames (0: no limit)"),
+	PKT_OPT("size", FP_OPT_SIZE, size, "64", 64, 9220, NULL, "BYTES",
+		"tx: frame size with the FCS"),
+	PKT_OPT("rate", FP_OPT_STRING, rate, NULL, 0, 0, NULL, "RATE",
+		"tx: pace to 10G (bit/s on the wire) or 2Mpps; default unpaced"),
+	PKT_OPT("duration", FP_OPT_DURATION, duration, "60s", SEC / 100, 24 * 3600 * SEC, NULL,
+		NULL, "rx: the longest wait; tx: stop early"),
+	PKT_OPT("idle", FP_OPT_DURATION, idle, "1s", SEC / 1000, 3600 * SEC, NULL, NULL,
+		"rx: stop this long after the last frame"),
+	PKT_OPT("linger", FP_OPT_DURATION, linger, "0", 0, 3600 * SEC, NULL, NULL,
+		"keep the port up this long after printing (a memif peer resets its counters "
+		"when we leave)"),
+	PKT_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL,
+		"rx: verify UDP checksums and payloads of fabprobe frames"),
+	PKT_OPT("format", FP_OPT_CHOICE, format, "text", 0, 0, "text|json", NULL, "output"),
+	FP_OPT_END,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: fabprobe pkt tx|rx --port SPEC [options] [-- EAL args]\n\n"
+		   "tx sends --count probe frames, paced with --rate; rx counts every frame that "
+		   "arrives\n(fabprobe's own with loss and reordering, and foreign ones) until "
+		   "--count, --idle or --duration.\n\noptions:\n");
+	fp_opts_help(f, pkt_tab);
+}
+
+static void print_result(const struct fp_pkt_result *rp, void *arg)
+{
+	const struct pkt_opts *o = arg;
+	const struct fp_pkt_result r = *rp;
+	bool tx = o->tx;
+
+	if (o->format == 1) {
+		printf("{\"mode\": \"%s\", \"frames\": %llu, \"bytes\": %llu, \"probe\": %llu, "
+		       "\"foreign\": %llu, \"bad\": %llu, \"stale\": %llu, \"lost\": %llu, "
+		       "\"reordered\": %llu, \"duplicates\": %llu, \"seconds\": %.6f, "
+		       "\"Mpps\": %.4f}\n",
+		       tx ? "tx" : "rx", (unsigned long long)r.frames, (unsigned long long)r.bytes,
+		       (unsigned long long)r.probe, (unsigned long long)r.foreign,
+		       (unsigned long long)r.bad, (unsigned long long)r.stale,
+		       (unsigned long long)r.lost, (unsigned long long)r.reordered,
+		       (unsigned long long)r.duplicates, r.seconds,
+		       r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0);
+	} else if (tx) {
+		printf("tx: %llu frames of %llu B in %.3f s: %.3f Mpps, %.3f Gb/s on the wire\n",
+		       (unsigned long long)r.frames, (unsigned long long)o->size, r.seconds,
+		       r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0,
+		       r.seconds > 0
+			       ? (double)r.frames * (double)(o->size + 20) * 8 / r.seconds / 1e9
+			       : 0);
+	} else {
+		printf("rx: %llu frames in %.3f s (%.3f Mpps): fabprobe %llu (lost %llu, "
+		       "reordered %llu, duplicates %llu, stale %llu), foreign %llu, bad %llu\n",
+		       (unsigned long long)r.frames, r.seconds,
+		       r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0,
+		       (unsigned long long)r.probe, (unsigned long long)r.lost,
+		       (unsigned long long)r.reordered, (unsigned long long)r.duplicates,
+		       (unsigned long long)r.stale, (unsigned long long)r.foreign,
+		       (unsigned long long)r.bad);
+	}
+	fflush(stdout);
+}
+
+int fp_cmd_pkt(int argc, char **argv)
+{
+	struct pkt_opts o;
+	struct fp_pkt_cfg c = { 0 };
+	struct fp_pkt_result r;
+	const char *pos[1];
+	char err[512] = "", eal[4096] = "";
+	int npos = 0, nopt = argc, ret;
+
+	memset(&o, 0, sizeof(o));
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			nopt = i;
+			break;
+		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	}
+	if (fp_opts_parse(pkt_tab, &o, nopt, argv, pos, 1, &npos, NULL, err, sizeof(err))) {
+		fprintf(stderr, "fabprobe pkt: %s\n", err);
+		return 2;
+	}
+	if (npos != 1 || (strcmp(pos[0], "tx") && strcmp(pos[0], "rx"))) {
+		fprintf(stderr, "fabprobe pkt: say tx or rx (see fabprobe pkt --help)\n");
+		return 2;
+	}
+	if (nopt < argc) {
+		size_t n = (size_t)snprintf(eal, sizeof(eal), "%s", o.eal ? o.eal : "");
+
+		for (int i = nopt + 1; i < argc && n < sizeof(eal); i++)
+			n += (size_t)snprintf(eal + n, sizeof(eal) - n, "%s%s", n ? " " : "",
+					      argv[i]);
+		if (n >= sizeof(eal)) {
+			fprintf(stderr, "fabprobe pkt: the EAL arguments are too long\n");
+			return 2;
+		}
+		o.eal = eal;
+	}
+	c.tx = o.tx = !strcmp(pos[0], "tx");
+	if (c.tx && !o.count) {
+		fprintf(stderr, "fabprobe pkt tx: how many frames? --count N\n");
+		return 2;
+	}
+	if (o.rate && fp_parse_rate(o.rate, &c.bps, &c.pps)) {
+		fprintf(stderr, "fabprobe pkt: --rate '%s': want 10G, 2.5Gbps or 1Mpps\n", o.rate);
+		return 2;
+	}
+	c.port = o.port;
+	c.eal = o.eal;
+	c.dst_mac = o.dst_mac;
+	c.ip = o.ip ? o.ip : c.tx ? "198.18.0.1" : "198.18.0.2";
+	c.peer_ip = o.peer_ip;
+	c.count = (uint64_t)o.count;
+	c.size = o.size;
+	c.duration_ns = o.duration;
+	c.idle_ns = o.idle;
+	c.check = o.check;
+	c.linger_ns = o.linger;
+	c.report = print_result;
+	c.arg = &o;
+	ret = fp_dpdk_pkt(&c, &r, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "fabprobe pkt: %s\n", err[0] ? err : strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+#else
+int fp_cmd_pkt(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr,
+		"fabprobe pkt: this binary was built without DPDK (see fabprobe engines)\n");
+	return 2;
+}
+#endif
