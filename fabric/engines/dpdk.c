@@ -461,9 +461,9 @@ static int port_up(struct fp_engine *e, const char *portname)
 	/* sized from the rings: what the NIC can hold, plus bursts in our hands */
 	/* af_xdp fills its own fill ring (up to 2048 frames) from this pool before the rx ring */
 	n = 2 * nrx + 2048 + 4 * BURST + 256;
-	e->rxpool = rte_pktmbuf_pool_create("fp_rx", n, 128, 0, (uint16_t)room, sock);
+	e->rxpool = rte_pktmbuf_pool_create("fp_rx", n, 256, 0, (uint16_t)room, sock);
 	n = 2 * ntx + 4 * BURST + 256; /* a looped-back port holds tx mbufs on its rx ring */
-	e->txpool = rte_pktmbuf_pool_create("fp_tx", n, 128, 0, (uint16_t)room, sock);
+	e->txpool = rte_pktmbuf_pool_create("fp_tx", n, 256, 0, (uint16_t)room, sock);
 	if (!e->rxpool || !e->txpool) {
 		say(e, "cannot create mbuf pools: %s (more memory: --eal '-m 512')",
 		    rte_strerror(rte_errno));
@@ -925,10 +925,14 @@ static int send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, 
 		return -EMSGSIZE;
 	if (c->tmpl.len != flen || (c->tmpl.b[43] >> 6) != kind)
 		fp_udpf_tmpl_init(&c->tmpl, &c->ends, flen, kind, c->epoch, c->flow);
-	if (rte_pktmbuf_alloc_bulk(e->txpool, m, n))
+	if (rte_mempool_get_bulk(e->txpool, (void **)m, n))
 		return 0; /* the ring still holds them all: try again */
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t *f = rte_pktmbuf_mtod(m[i], uint8_t *);
+		uint8_t *f;
+
+		/* a fresh mbuf from our own pool: only the fields a transmit reads */
+		rte_pktmbuf_reset(m[i]);
+		f = rte_pktmbuf_mtod(m[i], uint8_t *);
 
 		fp_udpf_emit(f, &c->tmpl, seq0 + (kind == FP_UDPF_DATA ? i : 0), ts);
 		m[i]->data_len = m[i]->pkt_len = (uint32_t)flen;
@@ -1149,9 +1153,9 @@ int fp_dpdk_pkt(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err, 
 	if (c->tx) {
 		double fps = c->pps ? c->pps : c->bps / ((double)(c->size + 20) * 8);
 		double tsc_per_frame = fps > 0 ? (double)rte_get_tsc_hz() / fps : 0;
-		uint64_t t0 = rte_rdtsc(), t1 = t0;
+		uint64_t t0 = rte_rdtsc(), t1 = t0, spins = 0;
 
-		while (r->frames < c->count && !pkt_stop(c, start)) {
+		while (r->frames < c->count && ((++spins & 1023) || !pkt_stop(c, start))) {
 			uint64_t want = c->count - r->frames;
 			int k;
 

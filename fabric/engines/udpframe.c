@@ -114,22 +114,6 @@ int fp_udpf_tmpl_init(struct fp_udpf_tmpl *t, const struct fp_udpf_ends *e, size
 	return 0;
 }
 
-void fp_udpf_emit(uint8_t *f, const struct fp_udpf_tmpl *t, uint32_t seq, uint64_t ts)
-{
-	uint32_t s = t->sum;
-	uint16_t c;
-
-	memcpy(f, t->b, sizeof(t->b));
-	put32(f + 48, seq);
-	put32(f + 52, (uint32_t)(ts >> 32));
-	put32(f + 56, (uint32_t)ts);
-	s += (seq >> 16) + (seq & 0xffff);
-	s += (uint32_t)(ts >> 48) + (uint32_t)(ts >> 32 & 0xffff);
-	s += (uint32_t)(ts >> 16 & 0xffff) + (uint32_t)(ts & 0xffff);
-	c = (uint16_t)~fold(s);
-	put16(f + 40, c ? c : 0xffff); /* 0 would mean "no checksum" */
-}
-
 int fp_udpf_build(uint8_t *f, size_t len, const struct fp_udpf_ends *e, uint8_t kind, uint8_t epoch,
 		  uint32_t flow, uint32_t seq, uint64_t ts)
 {

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define FP_UDPF_L2L3L4 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define FP_UDPF_PROBE  18
@@ -71,8 +72,29 @@ uint16_t fp_inet_csum(const void *p, size_t len, uint32_t sum);
 /* 0, or -EINVAL for a length outside [FP_UDPF_MIN, 9216]. */
 int fp_udpf_tmpl_init(struct fp_udpf_tmpl *t, const struct fp_udpf_ends *e, size_t len,
 		      uint8_t kind, uint8_t epoch, uint32_t flow);
-/* Write the headers of one frame from t; the pattern is expected in place already. */
-void fp_udpf_emit(uint8_t *f, const struct fp_udpf_tmpl *t, uint32_t seq, uint64_t ts);
+/*
+ * Write the headers of one frame from t; the pattern is expected in place already. Inline:
+ * it runs once per frame on the transmit path. The UDP checksum is the template's partial
+ * sum plus the words of seq and ts (RFC 1624's incremental update, applied forwards).
+ */
+static inline void fp_udpf_emit(uint8_t *f, const struct fp_udpf_tmpl *t, uint32_t seq, uint64_t ts)
+{
+	uint32_t s = t->sum + (seq >> 16) + (seq & 0xffff) + (uint32_t)(ts >> 48) +
+		     (uint32_t)(ts >> 32 & 0xffff) + (uint32_t)(ts >> 16 & 0xffff) +
+		     (uint32_t)(ts & 0xffff);
+	uint32_t bseq = __builtin_bswap32(seq);
+	uint64_t bts = __builtin_bswap64(ts);
+	uint16_t c;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	c = (uint16_t)~s;
+	c = __builtin_bswap16(c ? c : 0xffff); /* 0 would mean "no checksum" */
+	memcpy(f, t->b, sizeof(t->b));
+	memcpy(f + 48, &bseq, 4);
+	memcpy(f + 52, &bts, 8);
+	memcpy(f + 40, &c, 2);
+}
 /* A whole frame, pattern included (tests, end markers, the slow path). */
 int fp_udpf_build(uint8_t *f, size_t len, const struct fp_udpf_ends *e, uint8_t kind, uint8_t epoch,
 		  uint32_t flow, uint32_t seq, uint64_t ts);

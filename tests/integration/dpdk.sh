@@ -39,6 +39,15 @@ assert bw["frames_lost"] == 0 and bw["frames_sent"] == 40000, bw
 PY
 ok "paced at 200 kpps per sender over memif, both directions: 0 lost"
 
+# every pattern runs over memif (two ranks: memif is one link), every frame accounted for
+for p in pingpong stream alltoall pairs permutation "bisection --groups a,b" incast broadcast ring; do
+	"$FABPROBE" run $p --engine dpdk --np 2 --port "$(mem pat)" --eal "$EAL" --sizes 64,1518 \
+		--iters 1000 --warmup 10 --quiet --output "$TMP/pat-${p%% *}" >/dev/null 2>"$TMP/err" ||
+		{ cat "$TMP/err"; fail "memif $p"; }
+	check "$TMP/pat-${p%% *}" --ranks 2 --pattern "${p%% *}" --iters 1000 --max-loss 0 >/dev/null
+done
+ok "every pattern over memif: all frames received"
+
 # a planted gap: the sender skips sequence 500 of every phase; the receiver must say 1 lost
 FABPROBE_DPDK_SKIP_SEQ=500 "$FABPROBE" run stream --engine dpdk --np 2 --port "$(mem g)" --eal "$EAL" \
 	--sizes 64,1024 --iters 3000 --quiet --output "$TMP/gap" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; fail "gap run"; }

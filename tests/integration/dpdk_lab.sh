@@ -1,0 +1,40 @@
+# The DPDK engine across the virtual lab: four hosts on two leaves, routed through the
+# spines, each rank on net_af_xdp on its host's fabric interface. The engine resolves its
+# leaf router by ARP and answers the router's ARP for its own address; frames are paced
+# under the 100 Mbit/s links. Every pattern runs; every flow is accounted for.
+[ "$(id -u)" = 0 ] || skip "the lab needs root for network namespaces"
+"$FABPROBE" engines | grep -q '^dpdk *yes *yes' || skip "dpdk engine not built or not usable"
+ip netns add fpl-probe 2>/dev/null || skip "network namespaces are not available here"
+ip netns del fpl-probe
+LAB="$FP_SRCDIR/scripts/lab/lab"
+export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
+trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
+cd "$TMP"
+"$LAB" up "$FP_SRCDIR/topologies/lab-leafspine.yaml" || fail "lab up"
+DPDK=(--engine dpdk --port af_xdp --eal "--no-huge -m 256" --rate 20M --poll event --quiet)
+
+# alltoall at two sizes: 12 flows, each sent, received or counted lost
+"$LAB" run --hosts h0,h1,h4,h5 -- alltoall "${DPDK[@]}" --sizes 64,1518 --iters 2000 \
+	--output "$TMP/a2a" >/dev/null 2>"$TMP/err" || { grep -v '^lib' "$TMP/err"; fail "alltoall"; }
+check "$TMP/a2a" --ranks 4 --pattern alltoall --iters 2000 --max-loss 0.01 --matrices
+python3 - "$TMP/a2a/run.json" <<'PY' || fail "flow accounting"
+import json, sys
+run = json.load(open(sys.argv[1]))
+for r in run["results"]:
+    b = r["bandwidth"]
+    assert len(r["flows"]) == 12 and b["frames_sent"] == 12 * 2000, b
+    assert b["frames_received"] + b["frames_lost"] == b["frames_sent"], b
+    print("alltoall %d B over af_xdp: %d flows, sent %d received %d lost %d" % (
+        r["size"], len(r["flows"]), b["frames_sent"], b["frames_received"], b["frames_lost"]))
+# the flows are UDP with a source port each, as an ECMP fabric hashes them
+ports = {f["src_port"] for f in run["flows"]}
+assert all(f["proto"] == "udp" for f in run["flows"]) and len(ports) == 12, run["flows"]
+PY
+ok "alltoall on 4 lab hosts over af_xdp: every flow accounted for"
+
+for p in pingpong stream pairs permutation "bisection --groups a,a,b,b" incast broadcast ring; do
+	"$LAB" run --hosts h0,h1,h4,h5 -- $p "${DPDK[@]}" --sizes 256 --iters 300 --warmup 10 \
+		--output "$TMP/p-${p%% *}" >/dev/null 2>"$TMP/err" || { grep -v '^lib' "$TMP/err"; fail "$p"; }
+	check "$TMP/p-${p%% *}" --ranks 4 --pattern "${p%% *}" --iters 300 --max-loss 0.02 >/dev/null
+done
+ok "every pattern on 4 lab hosts over af_xdp"
