@@ -260,6 +260,23 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 			fp_json_num(j, "algbw_GBps", fp_gbyte_s(a.algbw));
 			fp_json_num(j, "busbw_GBps", fp_gbyte_s(a.busbw));
 		}
+		if (sr->rfc_trials) {
+			fp_json_obj(j, "rfc2544");
+			fp_json_str(j, "loss_limit", d->cfg->rfc2544);
+			fp_json_num(j, "throughput_fps_per_sender", sr->rfc_fps);
+			fp_json_num(j, "throughput_Gbps_per_sender",
+				    sr->rfc_fps * (double)(sr->size + 20) * 8 / 1e9);
+			fp_json_num(j, "trial_s", (double)d->cfg->trial_ns / 1e9);
+			fp_json_arr(j, "trials");
+			for (unsigned t = 0; t < sr->rfc_trials; t++) {
+				fp_json_obj(j, NULL);
+				fp_json_num(j, "rate_fps", sr->rfc_rate[t]);
+				fp_json_num(j, "loss_ratio", sr->rfc_loss[t]);
+				fp_json_end(j);
+			}
+			fp_json_end(j);
+			fp_json_end(j);
+		}
 		if (d->dgram) {
 			/* frame engines: what was offered, what arrived */
 			fp_json_num(j, "offered_Gbps", GBPS(a.offered));
@@ -842,6 +859,10 @@ void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *
 			fprintf(f, " %12.3f %10.4f", GBPS(a.offered),
 				a.sent ? 100.0 * (double)(a.sent - a.received) / (double)a.sent
 				       : 0);
+		if (sr->rfc_trials)
+			fprintf(f, "  rfc2544: %.4f Mpps/sender (%.3f Gb/s) in %u trials",
+				sr->rfc_fps / 1e6, sr->rfc_fps * (double)(sr->size + 20) * 8 / 1e9,
+				sr->rfc_trials);
 	}
 	if (s->measure & FP_MEASURE_LAT) {
 		if (!(s->measure & FP_MEASURE_BW))

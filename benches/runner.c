@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <ifaddrs.h>
 #include <sched.h>
 #include <netinet/in.h>
@@ -80,6 +81,7 @@ struct rank {
 	uint64_t timeout_ticks, interval_ticks, drain_ticks, quiet_ticks;
 	bool dgram;
 	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
+	double last_ns;		   /* the last datagram loop: until this rank's last frame went */
 	int rank, size;
 	/* where the data path failed */
 	int fail_ret;
@@ -338,9 +340,16 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 			idle(rk);
 		}
 	}
-	for (unsigned i = 0; i < rk->nlf; i++)
-		if (!rk->lf[i].src)
-			ops->dgram_stats(rk->lf[i].c, &rk->lf[i].dg);
+	rk->last_ns = 0;
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+		double t = fp_clock_ns(&rk->clk, f->t_end - *t0);
+
+		if (!f->src)
+			ops->dgram_stats(f->c, &f->dg);
+		else if (t > rk->last_ns)
+			rk->last_ns = t;
+	}
 	return 0;
 }
 
@@ -652,6 +661,194 @@ bad:
 	return -EBADMSG;
 }
 
+/* Every rank's src flows get count/nsrc frames; each destination takes its source's. */
+static int share_counts(struct rank *rk, uint64_t per_rank, const char *what)
+{
+	struct fp_rv_blobs all = { 0 };
+	uint8_t mine[8];
+	unsigned nsrc = 0;
+	int ret;
+
+	for (unsigned i = 0; i < rk->nlf; i++)
+		nsrc += rk->lf[i].src;
+	fp_put_u64(mine, nsrc ? (per_rank + nsrc - 1) / nsrc : 0);
+	ret = fp_rv_allgather(rk->rv, what, mine, sizeof(mine), &all, rk->err, ERR_LEN);
+	for (unsigned i = 0; !ret && i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+		int s = f->src ? rk->rank : f->peer;
+
+		if (all.len[s] != 8) {
+			say(rk->err, "%s: rank %d sent a malformed count", what, s);
+			ret = -EBADMSG;
+			break;
+		}
+		f->target = fp_get_u64(all.data + all.off[s]);
+		if (!f->target || f->target > 4000000000ull) {
+			say(rk->err, "%s: rank %d asked for %llu frames", what, s,
+			    (unsigned long long)f->target);
+			ret = -EBADMSG;
+		}
+	}
+	fp_rv_blobs_free(&all);
+	return ret;
+}
+
+/* What the whole job sent and received in the last loop, known to every rank alike. */
+static int job_loss(struct rank *rk, const char *what, double *loss, double *fps)
+{
+	struct fp_rv_blobs all = { 0 };
+	uint64_t sent = 0, got = 0, S = 0, R = 0, t_max = 0;
+	uint8_t mine[24];
+	int ret;
+
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+
+		if (f->src) {
+			sent += f->n;
+		} else {
+			got += f->n;
+		}
+	}
+	fp_put_u64(mine, sent);
+	fp_put_u64(mine + 8, got);
+	fp_put_f64(mine + 16, rk->last_ns);
+	ret = fp_rv_allgather(rk->rv, what, mine, sizeof(mine), &all, rk->err, ERR_LEN);
+	if (ret)
+		return ret;
+	*fps = INFINITY;
+	for (int r = 0; r < rk->size; r++) {
+		const uint8_t *b = all.data + all.off[r];
+		uint64_t s;
+		double t;
+
+		if (all.len[r] != sizeof(mine)) {
+			fp_rv_blobs_free(&all);
+			say(rk->err, "%s: rank %d sent malformed counts", what, r);
+			return -EBADMSG;
+		}
+		s = fp_get_u64(b);
+		t = fp_get_f64(b + 16);
+		S += s;
+		R += fp_get_u64(b + 8);
+		/* the slowest sender bounds what the job can offer */
+		if (s && t > 0 && (double)s / (t / 1e9) < *fps)
+			*fps = (double)s / (t / 1e9);
+		t_max = t > (double)t_max ? (uint64_t)t : t_max;
+	}
+	fp_rv_blobs_free(&all);
+	*loss = S ? (double)(S > R ? S - R : 0) / (double)S : 0;
+	if (!isfinite(*fps))
+		*fps = 0;
+	return 0;
+}
+
+/* "0.001", "0.1%": a fraction in [0, 1). */
+static int parse_fraction(const char *s, double *v)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	if (end == s || *v < 0)
+		return -EINVAL;
+	if (*end == '%') {
+		*v /= 100;
+		end++;
+	}
+	return *end || *v >= 1 ? -EINVAL : 0;
+}
+
+/*
+ * RFC 2544 section 26.1 throughput: the highest offered rate at which the frames lost stay
+ * within the limit. A binary search over the rate of each sending rank, each trial a paced
+ * run of --trial seconds; the top is --rate, or what an unpaced trial reached. Every rank
+ * takes the same decision from the same allgathered counts. The last loop run is the
+ * measurement at the throughput found.
+ */
+static int rfc2544(struct rank *rk, struct fp_size_res *sr, size_t size, const char *what,
+		   uint64_t *t0)
+{
+	const struct fp_run_cfg *cfg = rk->cfg;
+	idle_fn idle = cfg->poll ? idle_event : idle_busy;
+	double limit, res, lo = 0, hi, loss, fps, trial_s = (double)cfg->trial_ns / 1e9;
+	double user_pps = rk->rate_pps, user_bps = rk->rate_bps;
+	unsigned n = 0;
+	int ret;
+
+	if (parse_fraction(cfg->rfc2544, &limit) || parse_fraction(cfg->resolution, &res) ||
+	    !(res > 0)) {
+		say(rk->err,
+		    "--rfc2544 %s / --resolution %s: want fractions such as 0.001 or 0.1%%",
+		    cfg->rfc2544, cfg->resolution);
+		return -EINVAL;
+	}
+	hi = user_pps ? user_pps : user_bps / ((double)(size + 20) * 8);
+	if (!(hi > 0)) {
+		/* the top: an unpaced trial */
+		rk->rate_pps = rk->rate_bps = 0;
+		ret = share_counts(rk, 1000000, what);
+		if (!ret)
+			ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
+		if (!ret)
+			ret = dgram_loop(rk, size, idle, t0);
+		if (!ret)
+			ret = job_loss(rk, what, &loss, &hi);
+		if (ret)
+			return ret;
+	}
+	for (double rate = hi, top = hi;; rate = (lo + hi) / 2) {
+		rk->rate_pps = rate;
+		ret = share_counts(rk, (uint64_t)(rate * trial_s) + 1, what);
+		if (!ret)
+			ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
+		if (!ret)
+			ret = dgram_loop(rk, size, idle, t0);
+		if (!ret)
+			ret = job_loss(rk, what, &loss, &fps);
+		if (ret)
+			return ret;
+		if (sr && n < FP_RFC_TRIALS) {
+			sr->rfc_rate[n] = rate;
+			sr->rfc_loss[n] = loss;
+		}
+		n++;
+		if (loss <= limit)
+			lo = rate;
+		else
+			hi = rate;
+		/* done when the top passed, or the bracket is within the resolution; the
+		 * last trial must be at the throughput, so run it once more if it failed */
+		if (lo == top || hi - lo <= res * top || n >= FP_RFC_TRIALS - 1) {
+			if (loss <= limit || !(lo > 0))
+				break;
+			rate = lo;
+			rk->rate_pps = rate;
+			ret = share_counts(rk, (uint64_t)(rate * trial_s) + 1, what);
+			if (!ret)
+				ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
+			if (!ret)
+				ret = dgram_loop(rk, size, idle, t0);
+			if (!ret)
+				ret = job_loss(rk, what, &loss, &fps);
+			if (ret)
+				return ret;
+			if (sr && n < FP_RFC_TRIALS) {
+				sr->rfc_rate[n] = rate;
+				sr->rfc_loss[n] = loss;
+			}
+			n++;
+			break;
+		}
+	}
+	if (sr) {
+		sr->rfc_trials = n < FP_RFC_TRIALS ? n : FP_RFC_TRIALS;
+		sr->rfc_fps = lo;
+	}
+	rk->rate_pps = user_pps;
+	rk->rate_bps = user_bps;
+	return 0;
+}
+
 static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
@@ -684,12 +881,17 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 	for (unsigned i = 0; i < rk->nlf; i++)
 		if (rk->lf[i].src && rk->lf[i].t_end - t0 > warm_ticks)
 			warm_ticks = rk->lf[i].t_end - t0;
+	if (!lat && rk->dgram && cfg->rfc2544) {
+		ret = rfc2544(rk, sr, size, what, &t0);
+		goto measured;
+	}
 	ret = agree_counts(rk, warm, warm_ticks, what);
 	if (!ret)
 		ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
 	if (ret)
 		return ret;
 	ret = run_loops(rk, lat, size, true, &t0);
+measured:
 	if (ret) {
 		describe_failure(rk, what);
 		return ret;

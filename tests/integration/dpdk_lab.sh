@@ -38,3 +38,23 @@ for p in pingpong stream pairs permutation "bisection --groups a,a,b,b" incast b
 	check "$TMP/p-${p%% *}" --ranks 4 --pattern "${p%% *}" --iters 300 --max-loss 0.02 >/dev/null
 done
 ok "every pattern on 4 lab hosts over af_xdp"
+
+# RFC 2544 throughput across a 100 Mbit/s lab path: the search brackets the shaped rate.
+# tbf lets a burst through, so short trials pass a little above 100 Mbit/s; the check is
+# on the search's logic: the last trial is at the throughput and passed, a higher failed
+"$LAB" run --hosts h0,h4 -- stream "${DPDK[@]}" --sizes 1518 --rate 200M --rfc2544 0.5% \
+	--trial 300ms --resolution 5% --output "$TMP/rfc" >/dev/null 2>"$TMP/err" || { grep -v '^lib' "$TMP/err"; fail "rfc2544"; }
+python3 - "$TMP/rfc/run.json" <<'PY' || fail "rfc2544 search"
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]["bandwidth"]["rfc2544"]
+t = r["trials"]
+for x in t:
+    print("  trial %.0f frames/s: loss %.4f" % (x["rate_fps"], x["loss_ratio"]))
+thr = r["throughput_fps_per_sender"]
+print("throughput %.0f frames/s = %.1f Mbit/s on the wire, shaped at 100" % (thr, r["throughput_Gbps_per_sender"] * 1000))
+assert t[0]["loss_ratio"] > 0.005, "200 Mbit/s into a 100 Mbit/s path must lose"
+assert t[-1]["rate_fps"] == thr and t[-1]["loss_ratio"] <= 0.005, t[-1]
+assert any(x["rate_fps"] > thr and x["loss_ratio"] > 0.005 for x in t)
+assert 0.5 < r["throughput_Gbps_per_sender"] / 0.1 < 1.6, r
+PY
+ok "RFC 2544 search over af_xdp brackets the 100 Mbit/s path in $(python3 -c "import json; print(len(json.load(open('$TMP/rfc/run.json'))['results'][0]['bandwidth']['rfc2544']['trials']))") trials"
