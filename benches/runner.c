@@ -438,6 +438,9 @@ static int run_loops(struct rank *rk, bool lat, size_t size, bool measure, uint6
 	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
 	int ret = 0;
 
+	rk->err[0] = 0; /* what an engine writes here from now on explains a failure */
+	rk->ops.begin(rk->eng, lat);
+
 	if (!lat && rk->dgram)
 		return dgram_loop(rk, size, idle, t0);
 	if (!lat)
@@ -474,6 +477,15 @@ static void describe_failure(struct rank *rk, const char *phase)
 	const struct fp_flow *fl = &rk->sched.flows[rk->fail_flow];
 	int peer = fl->src == rk->rank ? fl->dst : fl->src;
 
+	/* an engine that said what went wrong (a completion status, say) is quoted */
+	if (rk->err[0]) {
+		char detail[ERR_LEN];
+
+		snprintf(detail, sizeof(detail), "%s", rk->err);
+		say(rk->err, "rank %d: %s, flow %u (%d -> %d) with rank %d: %s", rk->rank, phase,
+		    rk->fail_flow, fl->src, fl->dst, peer, detail);
+		return;
+	}
 	switch (ret) {
 	case -ECONNRESET:
 	case -EPIPE:
@@ -1629,7 +1641,11 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 			.post_list = cfg->post_list,
 			.tx_depth = cfg->tx_depth,
 			.cm = cfg->cm,
+			.window = cfg->window,
 		};
+		for (unsigned i = 0; i < cfg->sizes.n; i++)
+			if (cfg->sizes.v[i] > xo.max_size)
+				xo.max_size = cfg->sizes.v[i];
 		struct fp_engine_params ep = {
 			.x = &xo,
 			.rank = rank,

@@ -12,17 +12,18 @@ extern const struct fp_engine_ops fp_sockets_ops;
 #if HAVE_DPDK
 extern const struct fp_engine_ops fp_dpdk_ops;
 #endif
+#if HAVE_VERBS
+extern const struct fp_engine_ops fp_verbs_ops;
+#endif
 
 /* The registry: explicit, guarded by what meson found. */
 static const struct fp_engine_entry engines[] = {
 	{ &fp_sockets_ops, "sockets", NULL },
-	{ NULL, "verbs",
 #if HAVE_VERBS
-	  "rdma-core was found, but the verbs engine is not written yet"
+	{ &fp_verbs_ops, "verbs", NULL },
 #else
-	  "not built: libibverbs (rdma-core) not found or -Dverbs=disabled"
+	{ NULL, "verbs", "not built: libibverbs (rdma-core) not found or -Dverbs=disabled" },
 #endif
-	},
 #if HAVE_DPDK
 	{ &fp_dpdk_ops, "dpdk", NULL },
 #else
@@ -116,6 +117,12 @@ static void no_dgram_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
 	memset(st, 0, sizeof(*st));
 }
 
+static void no_begin(struct fp_engine *e, bool lat)
+{
+	(void)e;
+	(void)lat;
+}
+
 void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *src)
 {
 	*dst = *src;
@@ -143,6 +150,8 @@ void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *s
 		dst->finish = no_finish;
 	if (!dst->dgram_stats)
 		dst->dgram_stats = no_dgram_stats;
+	if (!dst->begin)
+		dst->begin = no_begin;
 }
 
 int fp_engine_find(const char *name, struct fp_engine_ops *out)

@@ -49,6 +49,8 @@ struct fp_engine_xopts {
 	const char *port;    /* dpdk: PCI address or vdev; verbs: device[:port] or netdev */
 	const char *dst_mac; /* dpdk: send every frame to this MAC (L2 set-ups) */
 	bool check;	     /* verify every payload received */
+	uint64_t max_size;   /* the largest message the run will move */
+	int64_t window;	     /* messages in flight per flow */
 	int local_rank;	     /* -1: unknown */
 	/* verbs */
 	const char *op; /* write, write_imm, read, send */
@@ -104,6 +106,8 @@ struct fp_engine_ops {
 	/* the source has sent its last message of the phase */
 	int (*finish)(struct fp_conn *c);
 	void (*dgram_stats)(const struct fp_conn *c, struct fp_dgram_stats *st);
+	/* the timed loops that follow are latency (ping-pong) or bandwidth ones */
+	void (*begin)(struct fp_engine *e, bool lat);
 };
 
 struct fp_engine_entry {
