@@ -1686,7 +1686,8 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 			ret = gather_counters(&rk, have ? before : NULL, port);
 		free(before);
 	}
-	if (ret && rank == 0 && rk.rv && (rk.fail_ret == -ECONNRESET || rk.fail_ret == -EPIPE))
+	if (ret && rank == 0 && rk.rv &&
+	    (rk.fail_ret == -ECONNRESET || rk.fail_ret == -EPIPE || rk.fail_ret == -ETIMEDOUT))
 		blame(&rk);
 	if (ret) {
 		fp_rv_abort(rk.rv, rk.err);

@@ -10,8 +10,9 @@
  *   write      RDMA WRITE of the message and a trailer byte into the peer's slot; the
  *              receiver polls the trailer, as ib_write_lat polls its last byte
  *   read       the receiver pulls with RDMA READ from the sender's slot; the sender is
- *              passive, as in ib_read_bw. Acknowledgements (receiver to sender) go by
- *              SEND. In ping-pong both ends pull, so a round trip is one READ, as in
+ *              passive, as in ib_read_bw, but says with a SEND WITH IMMEDIATE per burst
+ *              how many messages are in place; acknowledgements go back by SEND. In
+ *              ping-pong both ends just pull, so a round trip is one READ, as in
  *              ib_read_lat.
  * The runner's credit window bounds the messages in flight per flow, so a slot is never
  * reused before it is consumed. Messages up to SMALL bytes (the runner's acknowledgements)
@@ -49,6 +50,7 @@
 #define WR_SEND	   1
 #define WR_RECV	   2
 #define COVER_READ 0x80000000u
+#define IDLE_PROBE 200000
 
 enum op { OP_SEND, OP_WRITE_IMM, OP_WRITE, OP_READ };
 static const char *const op_names[] = { "send", "write_imm", "write", "read" };
@@ -66,7 +68,10 @@ struct fp_conn {
 	uint64_t tx_seq; /* messages posted (read: reads posted) */
 	uint64_t rx_seq; /* messages handed to the caller */
 	uint64_t ready;	 /* messages arrived, not yet handed over */
+	uint64_t rd_seq; /* read: reads posted */
+	uint64_t avail;	 /* read: messages the sender has said are in place */
 	unsigned tx_out; /* send-queue requests not yet completed */
+	unsigned idle;	 /* empty receives in a row: a probe goes out after IDLE_PROBE */
 	unsigned unsig;
 	uint32_t *cover; /* per signalled request, how many it completes; a FIFO */
 	unsigned cov_head, cov_n;
@@ -613,6 +618,8 @@ static int qp_connect(struct fp_engine *e, struct fp_conn *c, const uint8_t *rec
 	}
 	c->raddr = fp_get_u64(rec + 34);
 	c->rkey = fp_get_u32(rec + 30);
+	if (getenv("FABPROBE_VERBS_BAD_RKEY"))
+		c->rkey ^= 0x5a5a00; /* test hook: a key the peer never handed out */
 	if (fp_get_u32(rec + 42) != e->nslots || fp_get_u32(rec + 46) != e->stride) {
 		say(e,
 		    "rank %d has rings of %u x %u bytes, this rank %u x %zu (different options?)",
@@ -818,7 +825,16 @@ static void poll_cq(struct fp_engine *e)
 			continue;
 		}
 		if ((wc[i].wr_id & 7) == WR_RECV) {
-			c->ready++;
+			if (e->op == OP_READ && !c->src && (wc[i].wc_flags & IBV_WC_WITH_IMM)) {
+				/* the sender's notice: this many more messages to pull */
+				c->avail += ntohl(wc[i].imm_data);
+				if (post_recv(c, 0) && !e->failed) {
+					say(e, "cannot repost a receive on QP 0x%x", c->qp->qp_num);
+					e->failed = -EIO;
+				}
+			} else {
+				c->ready++;
+			}
 			continue;
 		}
 		/* a signalled send-queue request completes those before it on its QP */
@@ -863,7 +879,7 @@ static int post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool
 	if (!n)
 		return 0;
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t seq = c->tx_seq + i;
+		uint64_t seq = (pull ? c->rd_seq : c->tx_seq) + i;
 		size_t slot = seq % e->nslots;
 		uint8_t *stage = c->ring + e->nslots * e->stride + slot * STAGE;
 
@@ -930,8 +946,34 @@ static int post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool
 		return -EIO;
 	}
 	c->tx_out += n;
-	c->tx_seq += n;
+	if (pull)
+		c->rd_seq += n;
+	else
+		c->tx_seq += n;
 	return (int)n;
+}
+
+/* read: tell the receiver n more messages are in place (one request, no payload). */
+static int notify(struct fp_conn *c, unsigned n)
+{
+	struct fp_engine *e = c->e;
+	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
+				  .opcode = IBV_WR_SEND_WITH_IMM,
+				  .imm_data = htonl(n),
+				  .send_flags = IBV_SEND_SIGNALED },
+			   *bad;
+
+	if (c->tx_out >= e->tx_depth)
+		return 0;
+	if (ibv_post_send(c->qp, &wr, &bad)) {
+		say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow, c->peer,
+		    strerror(errno));
+		return -EIO;
+	}
+	c->cover[(c->cov_head + c->cov_n) % (e->tx_depth + 1)] = 1;
+	c->cov_n++;
+	c->tx_out++;
+	return 1;
 }
 
 static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
@@ -943,6 +985,15 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 		return e->failed;
 	if (e->op == OP_READ && (e->lat || c->src)) {
 		/* passive: the peer pulls; a small message's bytes go in its slot */
+		if (!e->lat) {
+			k = notify(c, n);
+			if (k == 0) {
+				poll_cq(e);
+				k = e->failed ? e->failed : notify(c, n);
+			}
+			if (k <= 0)
+				return k;
+		}
 		for (unsigned i = 0; len <= SMALL && i < n; i++)
 			memcpy(c->ring + (c->tx_seq + i) % e->nslots * e->stride, buf, len);
 		c->tx_seq += n;
@@ -990,7 +1041,43 @@ static int take(struct fp_conn *c, void *buf, size_t len, unsigned n, bool pulle
 	return (int)k;
 }
 
+static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n);
+
+/*
+ * A receiver that hears nothing may be waiting on a peer that is gone, and a peer that is
+ * gone sends no error. An empty RDMA WRITE finds out: the transport retries, then says
+ * "retry exceeded", which the completion reports as a vanished peer.
+ */
+static int probe_peer(struct fp_conn *c)
+{
+	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
+				  .opcode = IBV_WR_RDMA_WRITE,
+				  .send_flags = IBV_SEND_SIGNALED,
+				  .wr.rdma = { .remote_addr = c->raddr, .rkey = c->rkey } },
+			   *bad;
+	struct fp_engine *e = c->e;
+
+	c->idle = 0;
+	if (c->tx_out || ibv_post_send(c->qp, &wr, &bad))
+		return 0;
+	c->cover[(c->cov_head + c->cov_n) % (e->tx_depth + 1)] = 1;
+	c->cov_n++;
+	c->tx_out++;
+	return 0;
+}
+
 static int verbs_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
+{
+	int k = rx_once(c, buf, len, n);
+
+	if (k == 0 && ++c->idle > IDLE_PROBE)
+		probe_peer(c);
+	else if (k > 0)
+		c->idle = 0;
+	return k;
+}
+
+static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 {
 	struct fp_engine *e = c->e;
 
@@ -1023,11 +1110,16 @@ static int verbs_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 	bool pull = e->op == OP_READ && (e->lat || !c->src);
 
 	if (pull) {
-		/* keep reads in flight for what the caller still wants */
-		uint64_t want = n > c->ready ? n - c->ready : 0;
+		/* keep reads in flight for what the caller still wants, and (bandwidth)
+		 * only for messages the sender has said are in place */
+		uint64_t inflight = c->rd_seq - c->rx_seq - c->ready;
+		uint64_t want = n > c->ready + inflight ? n - c->ready - inflight : 0;
+		uint64_t can = c->avail > c->rd_seq ? c->avail - c->rd_seq : 0;
 
-		if (want > c->tx_out) {
-			int k = post(c, NULL, len, (unsigned)(want - c->tx_out), true);
+		if (!e->lat && want > can)
+			want = can;
+		if (want) {
+			int k = post(c, NULL, len, (unsigned)want, true);
 
 			if (k < 0)
 				return k;
@@ -1062,6 +1154,9 @@ static int verbs_wait(struct fp_engine *e, int timeout_ms)
 static void verbs_begin(struct fp_engine *e, bool lat)
 {
 	e->lat = lat;
+	/* ping-pong pulls without notices: what it read counts as announced */
+	for (unsigned i = 0; i < e->nconns; i++)
+		e->conns[i].avail = e->conns[i].rd_seq;
 }
 
 static int verbs_ident(const struct fp_conn *c, struct fp_flow_ident *id)

@@ -1,0 +1,123 @@
+# Runs inside the Soft-RoCE guest: rxe0 (10.77.0.1) and rxe1 (10.77.0.2) in one namespace.
+# TCG makes it slow: every step has a timeout, and nothing asserts on speed.
+: >"$FP_GUEST_MARK"
+"$FABPROBE" engines | grep '^verbs' | grep -q ' yes *yes' || fail "verbs not usable in the guest: $("$FABPROBE" engines | grep '^verbs')"
+cd "$TMP"
+V=(--engine verbs --port rxe0,rxe1 --timeout 30s --quiet)
+run() { # OUT ARGS...
+	local out=$1
+	shift
+	timeout 120 "$FABPROBE" run "$@" "${V[@]}" --output "$TMP/$out" >/dev/null 2>"$TMP/err" ||
+		{ cat "$TMP/err"; return 1; }
+}
+
+# every operation: exact byte counts, payloads verified
+for op in write write_imm send read; do
+	run "s-$op" stream --np 2 --op "$op" --sizes 8,4K,64K --iters 300 --warmup 10 --check || fail "stream $op"
+	check "$TMP/s-$op" --ranks 2 --pattern stream --iters 300 --sizes 8,4096,65536 >/dev/null
+	run "b-$op" stream --np 2 --bidir --op "$op" --sizes 1K --iters 200 --warmup 10 --check || fail "bidir $op"
+	check "$TMP/b-$op" --ranks 2 --pattern stream --iters 200 >/dev/null
+	run "p-$op" pingpong --np 2 --op "$op" --sizes 8,4K --iters 300 --warmup 10 || fail "pingpong $op"
+	check "$TMP/p-$op" --ranks 2 --pattern pingpong --iters 300 >/dev/null
+	ok "$op: stream (uni and bidirectional) and pingpong, exact counts, payloads checked"
+done
+python3 - "$TMP/s-write/run.json" <<'PY' || fail "flow identity"
+import json, sys
+f = json.load(open(sys.argv[1]))["flows"][0]
+print("flow 0: %s %s:%s -> %s:%s qpn 0x%x" % (f["proto"], f["src_ip"], f["src_port"], f["dst_ip"], f["dst_port"], f.get("qpn", 0)))
+assert f["proto"] == "rocev2" and f["dst_port"] == 4791 and f["src_ip"] == "10.77.0.1", f
+PY
+
+# a corrupted source buffer is caught by --check at the receiver
+rc=0
+FABPROBE_VERBS_CORRUPT_AT=50 timeout 120 "$FABPROBE" run stream --np 2 --op write --sizes 4K \
+	--iters 300 --check "${V[@]}" --results-dir "$TMP/bad" >/dev/null 2>"$TMP/err" || rc=$?
+[ $rc = 1 ] && grep -q "payload check: message .* differs at byte" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "corruption not caught (status $rc)"; }
+ok "--check catches a corrupted buffer: $(grep -m1 -o 'payload check.*' "$TMP/err")"
+
+# 2 and 4 ranks on rxe0/rxe1, every pattern, small sizes
+for np in 2 4; do
+	for p in pingpong stream alltoall pairs permutation bisection incast broadcast ring; do
+		extra=()
+		[ "$p" = bisection ] && extra=(--groups "$( [ $np = 2 ] && echo a,b || echo a,a,b,b)")
+		run "pat-$np-$p" "$p" --np "$np" --sizes 8,4K --iters 30 --warmup 3 --poll event \
+			"${extra[@]}" || fail "$p on $np ranks"
+		check "$TMP/pat-$np-$p" --ranks "$np" --pattern "$p" --iters 30 >/dev/null
+	done
+	ok "every pattern on $np ranks over rxe0/rxe1"
+done
+
+# errors: a clear line, a non-zero exit, no hang
+expect_err() { # PATTERN ENV... -- ARGS
+	local pat=$1 rc=0
+	shift
+	timeout 90 env "$@" >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc != 0 ] && [ $rc != 124 ] || { cat "$TMP/err"; fail "status $rc for: $*"; }
+	grep -q "$pat" "$TMP/err" || { cat "$TMP/err"; fail "no '$pat' for: $*"; }
+	echo "  $(grep -m1 "$pat" "$TMP/err")"
+}
+expect_err "no RDMA device or netdev 'rxe9'" "$FABPROBE" run stream --np 2 --engine verbs --port rxe9 \
+	--iters 10 --quiet --results-dir "$TMP/e"
+expect_err "remote access error" FABPROBE_VERBS_BAD_RKEY=1 "$FABPROBE" run stream --np 2 "${V[@]}" \
+	--op write --sizes 4K --iters 100 --results-dir "$TMP/e"
+expect_err "op 'atomic'" "$FABPROBE" run stream --np 2 "${V[@]}" --op atomic --iters 10 --results-dir "$TMP/e"
+ok "a missing device, a wrong rkey, a bad --op: each named"
+
+# a peer killed mid-run: the survivor stops and names it. Its WRITEs to the dead QP
+# should end in "retry exceeded"; rxe here leaves them outstanding, so what names the
+# peer is the rendezvous (it left without a report) once the data path timed out
+port=$(free_port)
+V=(--engine verbs --port rxe0,rxe1 --timeout 10s --quiet)
+# (the victim is fabprobe itself, not a wrapper; cleanup kills it if anything goes wrong)
+"$FABPROBE" run stream --rank 1 --size 2 --rendezvous 127.0.0.1:$port "${V[@]}" \
+	--op write --sizes 64K --iters 1000000 >/dev/null 2>&1 &
+victim=$!
+PIDS+=($victim)
+SECONDS=0
+timeout 120 "$FABPROBE" run stream --rank 0 --size 2 --rendezvous 127.0.0.1:$port "${V[@]}" \
+	--op write --sizes 64K --iters 1000000 --results-dir "$TMP/k" >/dev/null 2>"$TMP/err" &
+survivor=$!
+sleep 6
+kill -9 $victim
+rc=0
+wait $survivor || rc=$?
+[ $rc = 1 ] || { cat "$TMP/err"; fail "survivor exit $rc"; }
+grep -qE "rank 1 died|vanished" "$TMP/err" || { cat "$TMP/err"; fail "survivor did not name the dead peer"; }
+V=(--engine verbs --port rxe0,rxe1 --timeout 30s --quiet)
+ok "a peer killed mid-run: rank 0 stopped after ${SECONDS}s: $(tail -1 "$TMP/err")"
+
+# side by side with perftest, a tool we did not write: same sizes and counts, interleaved;
+# both must run and move the same bytes (TCG makes the speeds meaningless here)
+perf() { # TOOL ARGS...: server on rxe0, client on rxe1 -> 10.77.0.1; retried once (TCG)
+	local t=$1 try
+	shift
+	for try in 1 2; do
+		timeout 60 "$t" -d rxe0 -x 1 "$@" >"$TMP/srv.log" 2>&1 &
+		local s=$!
+		sleep 1
+		if timeout 60 "$t" -d rxe1 -x 1 "$@" 10.77.0.1 >"$TMP/cli.log" 2>&1 && wait $s; then
+			return 0
+		fi
+		wait $s 2>/dev/null
+	done
+	cat "$TMP/cli.log"
+	return 1
+}
+perf_bytes() { # the bytes x iterations of perftest's result line
+	awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { print $1 * $2; exit }' "$TMP/cli.log"
+}
+for pair in "ib_write_bw write stream" "ib_read_bw read stream" "ib_send_bw send stream" "ib_write_lat write pingpong"; do
+	set -- $pair
+	size=65536 n=500
+	[ "$3" = pingpong ] && size=8 n=1000
+	perf "$1" -s $size -n $n || fail "$1"
+	pb=$(perf_bytes)
+	run "perf-$1" "$3" --np 2 --op "$2" --sizes $size --iters $n --warmup 0 || fail "fabprobe $2 $3"
+	fb=$(python3 -c "
+import json; r = json.load(open('$TMP/perf-$1/run.json'))['results'][0]
+print(sum(f['rx_bytes'] for f in r['flows']) if 'bandwidth' in r else r['latency']['samples'] * $size)")
+	echo "  $1 -s $size -n $n: perftest $pb bytes, fabprobe $3 --op $2: $fb bytes"
+	[ "$pb" = "$fb" ] || fail "$1: perftest and fabprobe moved different bytes"
+done
+ok "perftest ib_write_bw, ib_read_bw, ib_send_bw, ib_write_lat and fabprobe moved the same bytes"
