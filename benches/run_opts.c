@@ -103,6 +103,8 @@ const struct fp_opt fp_run_opts[] = {
 		"verbs: send messages up to this size inline (clipped to the device's limit)"),
 	RUN_OPT("cq-mod", FP_OPT_INT, cq_mod, "16", 1, 4096, NULL, NULL, "N",
 		"verbs: signal a completion every N work requests"),
+	RUN_OPT("post-list", FP_OPT_INT, post_list, "32", 1, 32, NULL, NULL, "N",
+		"verbs: work requests chained per post (ibv_post_send list)"),
 	RUN_OPT("tx-depth", FP_OPT_INT, tx_depth, "128", 1, 65536, NULL, NULL, "N",
 		"verbs: send queue depth per QP"),
 	RUN_OPT("cm", FP_OPT_BOOL, cm, NULL, 0, 0, NULL, NULL, NULL,

@@ -1324,22 +1324,28 @@ static void on_signal(int sig)
  * Pin this rank to one CPU: two busy-polling ranks that share a core, or migrate, measure
  * the scheduler rather than the transport. The local rank picks the CPU.
  */
-static int pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err)
+/* This rank's index among the ranks of its host: --np, else the launcher's, else rank. */
+static int64_t local_rank_of(const struct fp_run_cfg *cfg, int rank)
 {
 	static const char *const envs[] = { "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
 					    "SLURM_LOCALID" };
-	const char *pin = cfg->pin ? cfg->pin : cfg->np > 0 ? "auto" : "none";
 	int64_t local = cfg->local_rank >= 0 ? cfg->local_rank : -1;
+
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]) && local < 0; i++)
+		if (env_int(envs[i], &local))
+			local = -1;
+	return local < 0 ? rank : local;
+}
+
+static int pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err)
+{
+	const char *pin = cfg->pin ? cfg->pin : cfg->np > 0 ? "auto" : "none";
+	int64_t local = local_rank_of(cfg, rank);
 	cpu_set_t allowed, one;
 	int cpu = -1, n = 0;
 
 	if (!strcmp(pin, "none"))
 		return 0;
-	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]) && local < 0; i++)
-		if (env_int(envs[i], &local))
-			local = -1;
-	if (local < 0)
-		local = rank;
 	if (sched_getaffinity(0, sizeof(allowed), &allowed))
 		return 0;
 	if (!strcmp(pin, "auto")) {
@@ -1632,10 +1638,9 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 			.port = cfg->port,
 			.dst_mac = cfg->dst_mac,
 			.check = cfg->check,
-			.local_rank = cfg->local_rank,
+			.local_rank = (int)local_rank_of(cfg, rank),
 			.op = cfg->op,
 			.gid_index = cfg->gid_index,
-			.qps = cfg->qps,
 			.inline_size = cfg->inline_size,
 			.cq_mod = cfg->cq_mod,
 			.post_list = cfg->post_list,

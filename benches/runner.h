@@ -30,7 +30,7 @@ struct fp_run_cfg {
 	/* engine options: dpdk, verbs */
 	const char *port, *eal, *dst_mac, *rate, *op;
 	bool check, cm;
-	int64_t gid_index, qps, inline_size, cq_mod, post_list, tx_depth;
+	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth;
 	/* RFC 2544 throughput search (datagram engines) */
 	const char *rfc2544;
 	uint64_t trial_ns;

@@ -54,7 +54,7 @@ struct fp_engine_xopts {
 	int local_rank;	     /* -1: unknown */
 	/* verbs */
 	const char *op; /* write, write_imm, read, send */
-	int64_t gid_index, qps, inline_size, cq_mod, post_list, tx_depth;
+	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth;
 	bool cm;
 };
 

@@ -39,12 +39,12 @@
 
 #include "../../core/wire.h"
 #include "../engine.h"
+#include "qptab.h"
 
 #define SMALL	   64  /* messages this small carry the caller's bytes */
 #define STAGE	   128 /* per slot: a small message, then a write's trailer */
 #define TRAILER	   8
 #define BURST	   32
-#define REC_LEN	   52 /* one QP's record in the address exchange */
 #define MAX_DEVS   16
 #define ROCE_PORT  4791
 #define WR_SEND	   1
@@ -92,7 +92,7 @@ struct fp_engine {
 	uint16_t lid;
 	enum ibv_mtu mtu;
 	bool roce, check, event, lat;
-	unsigned nslots, tx_depth, cq_mod, max_inline, rd_atom;
+	unsigned nslots, tx_depth, cq_mod, max_inline, rd_atom, post_list;
 	size_t stride;
 	char dev[64];
 	struct fp_conn *conns;
@@ -477,6 +477,8 @@ static int verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	if (e->tx_depth > (unsigned)da.max_qp_wr)
 		e->tx_depth = (unsigned)da.max_qp_wr;
 	e->cq_mod = x && x->cq_mod > 0 ? (unsigned)x->cq_mod : 16;
+	e->post_list =
+		x && x->post_list > 0 && x->post_list < BURST ? (unsigned)x->post_list : BURST;
 	if (e->cq_mod > e->tx_depth / 2)
 		e->cq_mod = e->tx_depth / 2 ? e->tx_depth / 2 : 1;
 	e->max_inline = x ? (unsigned)x->inline_size : SMALL;
@@ -571,10 +573,10 @@ static uint16_t label_port(uint32_t fl)
 	return (uint16_t)(0xC000 | ((fl & 0x3fff) ^ ((fl >> 14) & 0x3fff)));
 }
 
-static int qp_connect(struct fp_engine *e, struct fp_conn *c, const uint8_t *rec)
+static int qp_connect(struct fp_engine *e, struct fp_conn *c, const struct fp_qp_rec *rec)
 {
 	struct ibv_qp_attr a;
-	uint32_t rqpn = fp_get_u32(rec + 4), rpsn = fp_get_u32(rec + 8);
+	uint32_t rqpn = rec->qpn, rpsn = rec->psn;
 	int ret;
 
 	memset(&a, 0, sizeof(a));
@@ -585,10 +587,10 @@ static int qp_connect(struct fp_engine *e, struct fp_conn *c, const uint8_t *rec
 	a.max_dest_rd_atomic = (uint8_t)e->rd_atom;
 	a.min_rnr_timer = 12;
 	a.ah_attr.port_num = e->port;
-	a.ah_attr.dlid = fp_get_u16(rec + 12);
+	a.ah_attr.dlid = rec->lid;
 	if (e->roce || a.ah_attr.dlid == 0) {
 		a.ah_attr.is_global = 1;
-		memcpy(a.ah_attr.grh.dgid.raw, rec + 14, 16);
+		memcpy(a.ah_attr.grh.dgid.raw, rec->gid, 16);
 		a.ah_attr.grh.sgid_index = e->gid_index;
 		a.ah_attr.grh.hop_limit = 64;
 		a.ah_attr.grh.flow_label = flow_label(c->flow);
@@ -616,14 +618,14 @@ static int qp_connect(struct fp_engine *e, struct fp_conn *c, const uint8_t *rec
 		say(e, "QP 0x%x to RTS: %s", c->qp->qp_num, strerror(ret));
 		return -ret;
 	}
-	c->raddr = fp_get_u64(rec + 34);
-	c->rkey = fp_get_u32(rec + 30);
+	c->raddr = rec->addr;
+	c->rkey = rec->rkey;
 	if (getenv("FABPROBE_VERBS_BAD_RKEY"))
 		c->rkey ^= 0x5a5a00; /* test hook: a key the peer never handed out */
-	if (fp_get_u32(rec + 42) != e->nslots || fp_get_u32(rec + 46) != e->stride) {
+	if (rec->slots != e->nslots || rec->stride != e->stride) {
 		say(e,
 		    "rank %d has rings of %u x %u bytes, this rank %u x %zu (different options?)",
-		    c->peer, fp_get_u32(rec + 42), fp_get_u32(rec + 46), e->nslots, e->stride);
+		    c->peer, rec->slots, rec->stride, e->nslots, e->stride);
 		return -EINVAL;
 	}
 	return 0;
@@ -677,7 +679,7 @@ static int verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsig
 	for (unsigned i = 0; i < n; i++)
 		nc += flows[i].src == e->rank || flows[i].dst == e->rank;
 	e->conns = calloc(nc ? nc : 1, sizeof(*e->conns));
-	mine = malloc(4 + (size_t)nc * REC_LEN);
+	mine = malloc(4 + (size_t)nc * FP_QP_REC);
 	if (!e->conns || !mine) {
 		free(mine);
 		return -ENOMEM;
@@ -693,8 +695,8 @@ static int verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsig
 	fp_put_u32(mine, nc);
 	for (unsigned i = 0; i < n && !ret; i++) {
 		const struct fp_flow *fl = &flows[i];
+		struct fp_qp_rec rec;
 		struct fp_conn *c;
-		uint8_t *r;
 
 		conns[i] = NULL;
 		if (fl->src != e->rank && fl->dst != e->rank)
@@ -723,54 +725,37 @@ static int verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsig
 		ret = qp_init(e, c);
 		if (ret)
 			break;
-		r = mine + 4 + (size_t)(e->nconns - 1) * REC_LEN;
-		fp_put_u32(r, c->flow);
-		fp_put_u32(r + 4, c->qp->qp_num);
-		fp_put_u32(r + 8, c->psn);
-		fp_put_u16(r + 12, e->lid);
-		memcpy(r + 14, e->gid.raw, 16);
-		fp_put_u32(r + 30, c->mr->rkey);
-		fp_put_u64(r + 34, (uintptr_t)c->ring);
-		fp_put_u32(r + 42, e->nslots);
-		fp_put_u32(r + 46, (uint32_t)e->stride);
-		fp_put_u16(r + 50, 0);
+		rec = (struct fp_qp_rec){ .flow = c->flow,
+					  .qpn = c->qp->qp_num,
+					  .psn = c->psn,
+					  .lid = e->lid,
+					  .rkey = c->mr->rkey,
+					  .addr = (uintptr_t)c->ring,
+					  .slots = e->nslots,
+					  .stride = (uint32_t)e->stride };
+		memcpy(rec.gid, e->gid.raw, 16);
+		fp_qp_rec_put(mine + 4 + (size_t)(e->nconns - 1) * FP_QP_REC, &rec);
 		conns[i] = c;
 	}
 	/* everyone takes part in the exchange, even after a local failure */
 	if (!ret)
 		ret = e->allgather(e->xctx, "verbs: exchange of QP numbers, GIDs and keys", mine,
-				   4 + (size_t)e->nconns * REC_LEN, &all);
+				   4 + (size_t)e->nconns * FP_QP_REC, &all);
 	free(mine);
 	for (unsigned i = 0; i < e->nconns && !ret; i++) {
 		struct fp_conn *c = &e->conns[i];
-		const uint8_t *b = all.data + all.off[c->peer], *rec = NULL;
-		uint32_t m = all.len[c->peer] >= 4 ? fp_get_u32(b) : 0;
+		struct fp_qp_rec peer;
 
-		if (all.len[c->peer] != 4 + (size_t)m * REC_LEN) {
-			say(e, "rank %d published a malformed QP table", c->peer);
-			ret = -EBADMSG;
+		ret = fp_qp_table_find(all.data + all.off[c->peer], all.len[c->peer], c->flow,
+				       &peer);
+		if (ret) {
+			say(e, "rank %d %s", c->peer,
+			    ret == -ENOENT ? "has no QP for this flow (different options?)"
+					   : "published a malformed QP table");
 			break;
 		}
-		/* records go in flow order: a binary search finds this flow's */
-		for (uint32_t lo = 0, hi = m; lo < hi;) {
-			uint32_t mid = (lo + hi) / 2, f = fp_get_u32(b + 4 + (size_t)mid * REC_LEN);
-
-			if (f == c->flow) {
-				rec = b + 4 + (size_t)mid * REC_LEN;
-				break;
-			}
-			if (f < c->flow)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (!rec) {
-			say(e, "rank %d has no QP for flow %u", c->peer, c->flow);
-			ret = -EBADMSG;
-			break;
-		}
-		ret = qp_connect(e, c, rec);
-		ident(e, c, rec + 14);
+		ret = qp_connect(e, c, &peer);
+		ident(e, c, peer.gid);
 		c->id.qpn = c->qp->qp_num;
 		for (unsigned k = 0; !ret && e->op != OP_WRITE && k < e->nslots; k++)
 			if (post_recv(c, k)) {
@@ -874,8 +859,8 @@ static int post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool
 
 	if (n > room)
 		n = room;
-	if (n > BURST)
-		n = BURST;
+	if (n > e->post_list)
+		n = e->post_list;
 	if (!n)
 		return 0;
 	for (unsigned i = 0; i < n; i++) {
