@@ -709,7 +709,7 @@ static int share_counts(struct rank *rk, uint64_t per_rank, const char *what)
 static int job_loss(struct rank *rk, const char *what, double *loss, double *fps)
 {
 	struct fp_rv_blobs all = { 0 };
-	uint64_t sent = 0, got = 0, S = 0, R = 0, t_max = 0;
+	uint64_t sent = 0, got = 0, S = 0, R = 0;
 	uint8_t mine[24];
 	int ret;
 
@@ -746,7 +746,6 @@ static int job_loss(struct rank *rk, const char *what, double *loss, double *fps
 		/* the slowest sender bounds what the job can offer */
 		if (s && t > 0 && (double)s / (t / 1e9) < *fps)
 			*fps = (double)s / (t / 1e9);
-		t_max = t > (double)t_max ? (uint64_t)t : t_max;
 	}
 	fp_rv_blobs_free(&all);
 	*loss = S ? (double)(S > R ? S - R : 0) / (double)S : 0;
@@ -787,13 +786,9 @@ static int rfc2544(struct rank *rk, struct fp_size_res *sr, size_t size, const c
 	unsigned n = 0;
 	int ret;
 
-	if (parse_fraction(cfg->rfc2544, &limit) || parse_fraction(cfg->resolution, &res) ||
-	    !(res > 0)) {
-		say(rk->err,
-		    "--rfc2544 %s / --resolution %s: want fractions such as 0.001 or 0.1%%",
-		    cfg->rfc2544, cfg->resolution);
-		return -EINVAL;
-	}
+	/* checked before the run started */
+	parse_fraction(cfg->rfc2544, &limit);
+	parse_fraction(cfg->resolution, &res);
 	hi = user_pps ? user_pps : user_bps / ((double)(size + 20) * 8);
 	if (!(hi > 0)) {
 		/* the top: an unpaced trial */
@@ -1551,7 +1546,7 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 				   .addr = cfg->rendezvous,
 				   .token = token,
 				   .timeout_ns = cfg->timeout_ns };
-	char why[256], bindbuf[64];
+	char bindbuf[64];
 	const char *bind;
 	int ret, status = 1;
 
@@ -1560,12 +1555,8 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 		fprintf(stderr, "fabprobe: %s\n", rk.err);
 		return 2;
 	}
+	/* preflight() checked the options, the pattern and the engine */
 	rk.pat = fp_pattern_find(cfg->pattern);
-	if (!rk.pat) {
-		fprintf(stderr, "fabprobe: unknown pattern '%s' (see fabprobe run --help)\n",
-			cfg->pattern);
-		return 2;
-	}
 	ret = fp_sched_build(&rk.sched, rk.pat, size, &po, rk.err, ERR_LEN);
 	if (!ret)
 		ret = fp_sched_check(&rk.sched, rk.err, ERR_LEN);
@@ -1574,33 +1565,10 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 		fp_sched_destroy(&rk.sched);
 		return 2;
 	}
-	ret = fp_engine_find(cfg->engine, &rk.ops);
-	if (ret) {
-		fprintf(stderr, "fabprobe: engine '%s' %s (see fabprobe engines)\n", cfg->engine,
-			ret == -ENOSYS ? "is not built in this binary" : "is unknown");
-		fp_sched_destroy(&rk.sched);
-		return 2;
-	}
-	if (rk.ops.probe(why, sizeof(why))) {
-		fprintf(stderr, "fabprobe: engine '%s' is not usable here: %s\n", cfg->engine, why);
-		fp_sched_destroy(&rk.sched);
-		return 2;
-	}
+	fp_engine_find(cfg->engine, &rk.ops);
 	rk.dgram = rk.ops.flags & FP_ENG_DGRAM;
-	if (rk.dgram && !(cfg->given >> fp_opts_index(fp_run_opts, "sizes") & 1)) {
-		/* frame sizes with the FCS, as RFC 2544 lists them for Ethernet */
-		static const uint64_t rfc[] = { 64, 128, 256, 512, 1024, 1280, 1518 };
-
-		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
-		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
-	}
-	if (cfg->rate && fp_parse_rate(cfg->rate, &rk.rate_bps, &rk.rate_pps)) {
-		fprintf(stderr,
-			"fabprobe: --rate '%s': want a rate such as 10G, 2.5Gbps or 1Mpps\n",
-			cfg->rate);
-		fp_sched_destroy(&rk.sched);
-		return 2;
-	}
+	if (cfg->rate)
+		fp_parse_rate(cfg->rate, &rk.rate_bps, &rk.rate_pps);
 	fp_clock_init(&rk.clk);
 	rk.timeout_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->timeout_ns);
 	rk.interval_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->interval_ns);
@@ -1793,6 +1761,58 @@ static int run_local(struct fp_run_cfg *cfg, const char *token)
 	return ret > worst ? ret : worst;
 }
 
+/* What can be refused before any rank starts: one message, exit 2, from one process. */
+static int preflight(struct fp_run_cfg *cfg)
+{
+	struct fp_engine_ops ops;
+	char why[256];
+	double v;
+	int ret;
+
+	if (!fp_pattern_find(cfg->pattern)) {
+		fprintf(stderr, "fabprobe: unknown pattern '%s' (see fabprobe run --help)\n",
+			cfg->pattern);
+		return 2;
+	}
+	ret = fp_engine_find(cfg->engine, &ops);
+	if (ret) {
+		fprintf(stderr, "fabprobe: engine '%s' %s (see fabprobe engines)\n", cfg->engine,
+			ret == -ENOSYS ? "is not built in this binary" : "is unknown");
+		return 2;
+	}
+	if (ops.probe(why, sizeof(why))) {
+		fprintf(stderr, "fabprobe: engine '%s' is not usable here: %s\n", cfg->engine, why);
+		return 2;
+	}
+	if ((ops.flags & FP_ENG_DGRAM) &&
+	    !(cfg->given >> fp_opts_index(fp_run_opts, "sizes") & 1)) {
+		/* frame sizes with the FCS, as RFC 2544 lists them for Ethernet */
+		static const uint64_t rfc[] = { 64, 128, 256, 512, 1024, 1280, 1518 };
+
+		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
+		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
+	}
+	if (cfg->rfc2544 && !(ops.flags & FP_ENG_DGRAM)) {
+		fprintf(stderr, "fabprobe: --rfc2544 needs a frame engine (--engine dpdk)\n");
+		return 2;
+	}
+	if (cfg->rfc2544 &&
+	    (parse_fraction(cfg->rfc2544, &v) || parse_fraction(cfg->resolution, &v) || !(v > 0))) {
+		fprintf(stderr,
+			"fabprobe: --rfc2544 %s / --resolution %s: want fractions such as 0.001 "
+			"or 0.1%%\n",
+			cfg->rfc2544, cfg->resolution);
+		return 2;
+	}
+	if (cfg->rate && fp_parse_rate(cfg->rate, &v, &v)) {
+		fprintf(stderr,
+			"fabprobe: --rate '%s': want a rate such as 10G, 2.5Gbps or 1Mpps\n",
+			cfg->rate);
+		return 2;
+	}
+	return 0;
+}
+
 int fp_run(struct fp_run_cfg *cfg)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -1802,6 +1822,8 @@ int fp_run(struct fp_run_cfg *cfg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (preflight(cfg))
+		return 2;
 	if (cfg->np > 0) {
 		if (cfg->given >> fp_opts_index(fp_run_opts, "rank") & 1) {
 			fprintf(stderr,
