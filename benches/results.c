@@ -234,6 +234,24 @@ static void json_lat(struct fp_json *j, const char *key, const struct fp_lat_sta
 	fp_json_end(j);
 }
 
+/* Delays measured one way (a shared clock), in ns: no halving. */
+static void json_oneway(struct fp_json *j, const struct fp_hist *h)
+{
+	struct fp_lat_stats st;
+
+	fp_hist_stats(h, 1.0, &st);
+	fp_json_obj(j, "one_way_latency");
+	fp_json_u64(j, "samples", st.count);
+	fp_json_num(j, "min_us", st.min / 1e3);
+	fp_json_num(j, "mean_us", st.mean / 1e3);
+	fp_json_num(j, "p50_us", st.p50 / 1e3);
+	fp_json_num(j, "p90_us", st.p90 / 1e3);
+	fp_json_num(j, "p99_us", st.p99 / 1e3);
+	fp_json_num(j, "p99_9_us", st.p999 / 1e3);
+	fp_json_num(j, "max_us", st.max / 1e3);
+	fp_json_end(j);
+}
+
 static void json_size(struct fp_json *j, const struct fp_run_data *d, const struct fp_size_res *sr)
 {
 	const struct fp_sched *s = d->sched;
@@ -260,6 +278,8 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 			fp_json_num(j, "algbw_GBps", fp_gbyte_s(a.algbw));
 			fp_json_num(j, "busbw_GBps", fp_gbyte_s(a.busbw));
 		}
+		if (sr->oneway && sr->oneway->count)
+			json_oneway(j, sr->oneway);
 		if (sr->rfc_trials) {
 			fp_json_obj(j, "rfc2544");
 			fp_json_str(j, "loss_limit", d->cfg->rfc2544);

@@ -34,8 +34,9 @@ struct fp_fres {
 struct fp_size_res {
 	uint64_t size;
 	bool done;
-	struct fp_fres *fr;  /* one per schedule entry (round, flow) */
-	struct fp_hist *lat; /* all round trips at this size, merged; NULL without latency */
+	struct fp_fres *fr;	/* one per schedule entry (round, flow) */
+	struct fp_hist *lat;	/* all round trips at this size, merged; NULL without latency */
+	struct fp_hist *oneway; /* frame engines on one machine: one-way delays, ns */
 	/* RFC 2544 throughput search (datagram engines): per sending rank, frames/s */
 	unsigned rfc_trials;
 	double rfc_fps, rfc_rate[FP_RFC_TRIALS], rfc_loss[FP_RFC_TRIALS];

@@ -41,7 +41,7 @@
 #define BURST	   32
 #define ACK_LEN	   8
 #define ERR_LEN	   512
-#define REC_HEAD   100
+#define REC_HEAD   108
 #define DRAIN_NS   20000000ull	/* a receiver waits this long after the end marker */
 #define END_COPIES 5		/* end markers per flow, DRAIN_NS / END_COPIES apart */
 #define QUIET_NS   250000000ull /* a receiver that heard nothing this long has it all */
@@ -79,7 +79,7 @@ struct rank {
 	uint8_t *recbuf; /* gather records */
 	size_t reclen;
 	uint64_t timeout_ticks, interval_ticks, drain_ticks, quiet_ticks;
-	bool dgram;
+	bool dgram, same_clock;	   /* same_clock: every rank on this machine, on its TSC */
 	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
 	double last_ns;		   /* the last datagram loop: until this rank's last frame went */
 	int rank, size;
@@ -244,6 +244,7 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 	unsigned left = 0, nsrc = 0;
 	int k;
 
+	ops->begin(rk->eng, false);
 	for (unsigned i = 0; i < rk->nlf; i++)
 		nsrc += rk->lf[i].src;
 	if (fps > 0 && nsrc)
@@ -556,12 +557,14 @@ static int agree_counts(struct rank *rk, uint64_t warm, uint64_t warm_ticks, con
  * A record per local flow per phase, little-endian:
  *  0 flow u32  4 entry u32  8 phase u8  9 role u8  10 pad u16  12 msgs u64  20 bytes u64
  * 28 elapsed_ns f64  36 avg f64  44 min f64  52 peak f64  60 interval_s f64
- * 68 intervals u32  72 hist_len u32  76 reordered u64  84 duplicates u64  92 stale u64,
- * then hist_len bytes of histogram.
+ * 68 intervals u32  72 hist_len u32  76 reordered u64  84 duplicates u64  92 stale u64
+ * 100 one-way tick length f64 (a receive record with a one-way histogram), then hist_len
+ * bytes of histogram.
  */
 static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 {
 	size_t o = 0;
+	bool ow_sent = false;
 
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		struct lflow *f = &rk->lf[i];
@@ -574,6 +577,13 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 			fp_series_stats(&f->series, f->n * size, el, rk->clk.hz, &bw);
 		if (lat && f->src)
 			hl = fp_hist_encode(rk->hist, p + REC_HEAD, rk->reclen - o - REC_HEAD);
+		/* a frame engine's one-way delays (the rank's, all flows): with its first
+		 * receive record */
+		if (!lat && !f->src && f->dg.oneway && f->dg.oneway->count && !ow_sent) {
+			hl = fp_hist_encode(f->dg.oneway, p + REC_HEAD, rk->reclen - o - REC_HEAD);
+			fp_put_f64(p + 100, rk->clk.ns_per_tick);
+			ow_sent = true;
+		}
 		fp_put_u32(p, f->flow);
 		fp_put_u32(p + 4, f->entry);
 		p[8] = lat ? FP_MEASURE_LAT : FP_MEASURE_BW;
@@ -592,6 +602,8 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 		fp_put_u64(p + 76, f->dg.reordered);
 		fp_put_u64(p + 84, f->dg.duplicates);
 		fp_put_u64(p + 92, f->dg.stale);
+		if (!hl || lat)
+			fp_put_f64(p + 100, 0);
 		o += REC_HEAD + hl;
 	}
 	return o;
@@ -655,6 +667,16 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 					fr->reordered = fp_get_u64(p + 76);
 					fr->duplicates = fp_get_u64(p + 84);
 					fr->stale = fp_get_u64(p + 92);
+					if (hl) {
+						size_t used;
+						double tick = fp_get_f64(p + 100);
+
+						if (fp_hist_decode(h, p + REC_HEAD, hl, &used) ||
+						    used != hl || !(tick > 0 && tick < 1e6))
+							goto bad;
+						if (sr->oneway)
+							fp_hist_merge_scaled(sr->oneway, h, tick);
+					}
 				} else {
 					fr->have_tx = true;
 					fr->tx_msgs = fp_get_u64(p + 12);
@@ -1022,10 +1044,17 @@ static uint64_t cfg_digest(const struct fp_run_cfg *c)
 static int meet(struct rank *rk, const char *bind)
 {
 	struct fp_rv_blobs all = { 0 };
-	uint8_t blob[8 + 64 + 48] = { 0 };
+	uint8_t blob[8 + 64 + 48 + 40] = { 0 };
 	char host[64] = "?";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
 	int ret;
 
+	/* one boot of one machine: every rank reads the same TSC, network namespaces or not */
+	if (!f || !fgets((char *)blob + 120, 40, f))
+		snprintf((char *)blob + 120, 40, "unknown-%d", rk->rank);
+	if (f)
+		fclose(f);
+	rk->same_clock = rk->clk.tsc;
 	if (rk->cfg->hostname)
 		snprintf(host, sizeof(host), "%s", rk->cfg->hostname);
 	else
@@ -1048,6 +1077,8 @@ static int meet(struct rank *rk, const char *bind)
 			ret = -EINVAL;
 			break;
 		}
+		if (memcmp(b + 120, blob + 120, 40))
+			rk->same_clock = false;
 		if (rk->data) {
 			snprintf(rk->data->hosts[r].name, sizeof(rk->data->hosts[r].name), "%.63s",
 				 (const char *)b + 8);
@@ -1148,7 +1179,8 @@ static int alloc_rank(struct rank *rk)
 	const struct fp_sched *s = &rk->sched;
 	unsigned maxlf = 0;
 	uint64_t maxsize = 1;
-	size_t lat = s->measure & FP_MEASURE_LAT ? fp_hist_encoded_max() : 0;
+	/* a latency histogram, or a frame engine's one-way one */
+	size_t lat = s->measure & FP_MEASURE_LAT || rk->dgram ? fp_hist_encoded_max() : 0;
 
 	for (uint32_t r = 0; r < s->nrounds; r++) {
 		unsigned n = 0;
@@ -1219,6 +1251,12 @@ static int alloc_data(struct rank *rk, struct fp_run_data *d)
 				return -ENOMEM;
 			fp_hist_reset(d->res[i].lat);
 		}
+		if (rk->dgram && s->measure & FP_MEASURE_BW) {
+			d->res[i].oneway = malloc(sizeof(*d->res[i].oneway));
+			if (!d->res[i].oneway)
+				return -ENOMEM;
+			fp_hist_reset(d->res[i].oneway);
+		}
 	}
 	return 0;
 }
@@ -1230,6 +1268,7 @@ static void free_data(struct fp_run_data *d)
 	for (unsigned i = 0; d->res && i < d->nres; i++) {
 		free(d->res[i].fr);
 		free(d->res[i].lat);
+		free(d->res[i].oneway);
 	}
 	free(d->res);
 	free(d->hosts);
@@ -1615,6 +1654,7 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 			.tx_depth = cfg->tx_depth,
 			.cm = cfg->cm,
 			.window = cfg->window,
+			.same_clock = rk.same_clock,
 		};
 		for (unsigned i = 0; i < cfg->sizes.n; i++)
 			if (cfg->sizes.v[i] > xo.max_size)

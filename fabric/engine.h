@@ -50,6 +50,7 @@ struct fp_engine_xopts {
 	const char *dst_mac; /* dpdk: send every frame to this MAC (L2 set-ups) */
 	bool check;	     /* verify every payload received */
 	uint64_t max_size;   /* the largest message the run will move */
+	bool same_clock;     /* every rank reads the same TSC (one machine): one-way delays */
 	int64_t window;	     /* messages in flight per flow */
 	int local_rank;	     /* -1: unknown */
 	/* verbs */
@@ -64,7 +65,12 @@ struct fp_dgram_stats {
 	uint64_t reordered, duplicates, stale;
 	bool end_seen;
 	uint64_t peer_sent; /* from the sender's end marker */
+	/* one-way delays in TSC ticks of this rank's frames this phase (all its flows), when
+	 * the ranks share a clock; NULL otherwise */
+	const struct fp_hist *oneway;
 };
+
+struct fp_hist;
 
 /* Engine flags. */
 #define FP_ENG_DGRAM 1u /* frames may be lost: no credit window, pace and count instead */

@@ -42,6 +42,7 @@
 #include <rte_mempool.h>
 #include <rte_version.h>
 
+#include "../../core/hist.h"
 #include "../engine.h"
 #include "dpdk.h"
 #include "udpframe.h"
@@ -80,6 +81,7 @@ struct fp_engine {
 	bool eal_up, port_up, kernel_if, check, offload, own_prefix;
 	char rundir[256];  /* the EAL's runtime folder, ours to remove when we named it */
 	uint32_t skip_seq; /* fault injection for tests: this frame "leaves" but is never sent */
+	struct fp_hist *oneway; /* TX timestamp to arrival, when the clock is shared */
 	struct rte_mempool *rxpool, *txpool;
 	uint8_t mac[6];
 	uint32_t ip;
@@ -604,6 +606,14 @@ static void handle(struct fp_engine *e, const uint8_t *f, size_t len)
 			c->st.peer_sent = in.seq;
 		} else {
 			track(c, in.seq, in.len);
+			/* the sender's TSC is ours: the delay is one-way, NIC to NIC and back
+			 * through both stacks */
+			if (e->oneway) {
+				uint64_t now = rte_rdtsc();
+
+				if (now > in.ts)
+					fp_hist_add(e->oneway, now - in.ts);
+			}
 		}
 		return;
 	case FP_UDPF_BAD:
@@ -695,6 +705,12 @@ static int dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 	e->allgather = p->allgather;
 	e->timeout_ns = p->timeout_ns;
 	e->check = p->x && p->x->check;
+	if (p->x && p->x->same_clock) {
+		e->oneway = malloc(sizeof(*e->oneway));
+		if (!e->oneway)
+			goto err;
+		fp_hist_reset(e->oneway);
+	}
 	e->skip_seq = UINT32_MAX;
 	if (getenv("FABPROBE_DPDK_SKIP_SEQ"))
 		e->skip_seq = (uint32_t)strtoul(getenv("FABPROBE_DPDK_SKIP_SEQ"), NULL, 10);
@@ -911,6 +927,13 @@ static void dpdk_reset(struct fp_conn *c)
 	memset(&c->st, 0, sizeof(c->st));
 }
 
+static void dpdk_begin(struct fp_engine *e, bool lat)
+{
+	(void)lat;
+	if (e->oneway)
+		fp_hist_reset(e->oneway);
+}
+
 static int send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, uint32_t seq0)
 {
 	struct fp_engine *e = c->e;
@@ -1002,6 +1025,7 @@ static int dpdk_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 static void dpdk_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
 {
 	*st = c->st;
+	st->oneway = c->e->oneway;
 }
 
 static int dpdk_ident(const struct fp_conn *c, struct fp_flow_ident *id)
@@ -1057,6 +1081,7 @@ static void dpdk_close(struct fp_engine *e)
 	free(e->hops);
 	free(e->conns);
 	free(e->byflow);
+	free(e->oneway);
 	free(e);
 }
 
@@ -1076,6 +1101,7 @@ const struct fp_engine_ops fp_dpdk_ops = {
 	.reset = dpdk_reset,
 	.finish = dpdk_finish,
 	.dgram_stats = dpdk_stats,
+	.begin = dpdk_begin,
 };
 
 /* ---------- fabprobe pkt ---------- */

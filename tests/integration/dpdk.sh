@@ -36,8 +36,12 @@ bw = json.load(open(sys.argv[1]))["results"][0]["bandwidth"]
 print("offered %.3f Mpps, delivered loss %.4f" % (bw["offered_Mpps"], bw["loss_ratio"]))
 assert bw["offered_Mpps"] < 0.44, bw
 assert bw["frames_lost"] == 0 and bw["frames_sent"] == 40000, bw
+# both ranks read one TSC: every frame received carries a one-way delay
+ow = bw["one_way_latency"]
+print("one-way: %d samples, p50 %.2f us, p99 %.2f us" % (ow["samples"], ow["p50_us"], ow["p99_us"]))
+assert ow["samples"] == 40000 and 0 < ow["min_us"] <= ow["p50_us"] <= ow["p99_us"] <= ow["max_us"], ow
 PY
-ok "paced at 200 kpps per sender over memif, both directions: 0 lost"
+ok "paced at 200 kpps per sender over memif, both directions: 0 lost, one-way delay of every frame"
 
 # every pattern runs over memif (two ranks: memif is one link), every frame accounted for
 for p in pingpong stream alltoall pairs permutation "bisection --groups a,b" incast broadcast ring; do
