@@ -737,7 +737,8 @@ static int verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsig
 		fp_qp_rec_put(mine + 4 + (size_t)(e->nconns - 1) * FP_QP_REC, &rec);
 		conns[i] = c;
 	}
-	/* everyone takes part in the exchange, even after a local failure */
+	/* after a local failure this rank skips the exchange; the runner then aborts the
+	 * rendezvous, which ends the others' wait in it */
 	if (!ret)
 		ret = e->allgather(e->xctx, "verbs: exchange of QP numbers, GIDs and keys", mine,
 				   4 + (size_t)e->nconns * FP_QP_REC, &all);
@@ -969,7 +970,10 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	if (e->failed)
 		return e->failed;
 	if (e->op == OP_READ && (e->lat || c->src)) {
-		/* passive: the peer pulls; a small message's bytes go in its slot */
+		/* passive: the peer pulls; a small message's bytes go in its slot first,
+		 * then (bandwidth) the notice that they are there */
+		for (unsigned i = 0; len <= SMALL && i < n; i++)
+			memcpy(c->ring + (c->tx_seq + i) % e->nslots * e->stride, buf, len);
 		if (!e->lat) {
 			k = notify(c, n);
 			if (k == 0) {
@@ -979,8 +983,6 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 			if (k <= 0)
 				return k;
 		}
-		for (unsigned i = 0; len <= SMALL && i < n; i++)
-			memcpy(c->ring + (c->tx_seq + i) % e->nslots * e->stride, buf, len);
 		c->tx_seq += n;
 		return (int)n;
 	}
