@@ -417,7 +417,23 @@ struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src,
 		snprintf(err, errlen, "%s: out of memory", src);
 		return NULL;
 	}
-	memcpy(copy, text, len);
+	/*
+	 * Line breaks as YAML reads them (CR LF and a lone CR are LF): the same document,
+	 * and libfyaml 0.7.12 leaks a buffer on CRs inside a multi-line quoted scalar.
+	 */
+	{
+		size_t o = 0;
+
+		for (size_t i = 0; i < len; i++) {
+			if (text[i] == '\r') {
+				copy[o++] = '\n';
+				i += i + 1 < len && text[i + 1] == '\n';
+			} else {
+				copy[o++] = text[i];
+			}
+		}
+		len = o;
+	}
 	copy[len] = 0;
 	doc = fy_document_build_from_malloc_string(&cfg, copy, len);
 	if (!doc) {
