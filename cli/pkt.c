@@ -83,7 +83,8 @@ static void print_result(const struct fp_pkt_result *rp, void *arg)
 		       (unsigned long long)r.duplicates, r.seconds,
 		       r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0);
 	} else if (tx) {
-		printf("tx: %llu frames of %llu B in %.3f s: %.3f Mpps, %.3f Gb/s on the wire\n",
+		printf("tx: %llu frames of %llu B (and 5 end markers) in %.3f s: %.3f Mpps, %.3f "
+		       "Gb/s on the wire\n",
 		       (unsigned long long)r.frames, (unsigned long long)o->size, r.seconds,
 		       r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0,
 		       r.seconds > 0
