@@ -318,9 +318,12 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 				left--;
 				continue;
 			}
-			ops->dgram_stats(f->c, &f->dg);
-			if (f->dg.end_seen && !f->end_at)
-				f->end_at = now;
+			/* the end marker is looked for only when this sweep brought nothing */
+			if (!k && !f->end_at) {
+				ops->dgram_stats(f->c, &f->dg);
+				if (f->dg.end_seen)
+					f->end_at = now;
+			}
 			/* done: the end marker and a drain time, or a long silence after
 			 * frames came (every end marker lost); silence from the start is a
 			 * dead peer, which the timeout catches */
@@ -506,16 +509,45 @@ static void describe_failure(struct rank *rk, const char *phase)
 }
 
 /*
+ * Every rank publishes how many messages each of its source flows sends; each flow's
+ * target is its source's number, 1 to max, so both ends agree.
+ */
+static int set_targets(struct rank *rk, uint64_t per_flow, uint64_t max, const char *what)
+{
+	struct fp_rv_blobs all = { 0 };
+	uint8_t mine[8];
+	int ret;
+
+	fp_put_u64(mine, per_flow);
+	ret = fp_rv_allgather(rk->rv, what, mine, sizeof(mine), &all, rk->err, ERR_LEN);
+	for (unsigned i = 0; !ret && i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+		int s = f->src ? rk->rank : f->peer;
+
+		if (all.len[s] != 8) {
+			say(rk->err, "%s: rank %d sent a malformed count", what, s);
+			ret = -EBADMSG;
+			break;
+		}
+		f->target = fp_get_u64(all.data + all.off[s]);
+		if (!f->target || f->target > max) {
+			say(rk->err, "%s: rank %d asked for %llu messages", what, s,
+			    (unsigned long long)f->target);
+			ret = -EBADMSG;
+		}
+	}
+	fp_rv_blobs_free(&all);
+	return ret;
+}
+
+/*
  * In --duration mode each source sizes its flows from its warm-up rate, and tells the
  * destinations through the rendezvous: both ends must agree on the count.
  */
 static int agree_counts(struct rank *rk, uint64_t warm, uint64_t warm_ticks, const char *what)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
-	struct fp_rv_blobs all = { 0 };
-	uint8_t mine[8];
 	uint64_t iters = (uint64_t)cfg->iters;
-	int ret;
 
 	if (!cfg->duration_ns) {
 		for (unsigned i = 0; i < rk->nlf; i++)
@@ -528,29 +560,7 @@ static int agree_counts(struct rank *rk, uint64_t warm, uint64_t warm_ticks, con
 
 		iters = want < 1 ? 1 : want > 1e9 ? 1000000000ull : (uint64_t)want;
 	}
-	fp_put_u64(mine, iters);
-	ret = fp_rv_allgather(rk->rv, what, mine, sizeof(mine), &all, rk->err, ERR_LEN);
-	if (ret)
-		return ret;
-	for (unsigned i = 0; i < rk->nlf; i++) {
-		struct lflow *f = &rk->lf[i];
-		int s = f->src ? rk->rank : f->peer;
-
-		if (all.len[s] != 8) {
-			fp_rv_blobs_free(&all);
-			say(rk->err, "%s: rank %d sent a malformed count", what, s);
-			return -EBADMSG;
-		}
-		f->target = fp_get_u64(all.data + all.off[s]);
-		if (!f->target || f->target > 1000000000ull) {
-			fp_rv_blobs_free(&all);
-			say(rk->err, "%s: rank %d asked for %llu messages", what, s,
-			    (unsigned long long)f->target);
-			return -EBADMSG;
-		}
-	}
-	fp_rv_blobs_free(&all);
-	return 0;
+	return set_targets(rk, iters, 1000000000ull, what);
 }
 
 /*
@@ -695,36 +705,14 @@ bad:
 	return -EBADMSG;
 }
 
-/* Every rank's src flows get count/nsrc frames; each destination takes its source's. */
+/* Every rank's source flows share per_rank frames; each destination takes its source's. */
 static int share_counts(struct rank *rk, uint64_t per_rank, const char *what)
 {
-	struct fp_rv_blobs all = { 0 };
-	uint8_t mine[8];
 	unsigned nsrc = 0;
-	int ret;
 
 	for (unsigned i = 0; i < rk->nlf; i++)
 		nsrc += rk->lf[i].src;
-	fp_put_u64(mine, nsrc ? (per_rank + nsrc - 1) / nsrc : 0);
-	ret = fp_rv_allgather(rk->rv, what, mine, sizeof(mine), &all, rk->err, ERR_LEN);
-	for (unsigned i = 0; !ret && i < rk->nlf; i++) {
-		struct lflow *f = &rk->lf[i];
-		int s = f->src ? rk->rank : f->peer;
-
-		if (all.len[s] != 8) {
-			say(rk->err, "%s: rank %d sent a malformed count", what, s);
-			ret = -EBADMSG;
-			break;
-		}
-		f->target = fp_get_u64(all.data + all.off[s]);
-		if (!f->target || f->target > 4000000000ull) {
-			say(rk->err, "%s: rank %d asked for %llu frames", what, s,
-			    (unsigned long long)f->target);
-			ret = -EBADMSG;
-		}
-	}
-	fp_rv_blobs_free(&all);
-	return ret;
+	return set_targets(rk, nsrc ? (per_rank + nsrc - 1) / nsrc : 0, 4000000000ull, what);
 }
 
 /* What the whole job sent and received in the last loop, known to every rank alike. */
@@ -791,6 +779,30 @@ static int parse_fraction(const char *s, double *v)
 	return *end || *v >= 1 ? -EINVAL : 0;
 }
 
+/* One trial at the current rate: frames shared out, everyone starts together. */
+static int trial(struct rank *rk, size_t size, uint64_t frames, const char *what, uint64_t *t0,
+		 double *loss, double *fps)
+{
+	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
+	int ret = share_counts(rk, frames, what);
+
+	if (!ret)
+		ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
+	if (!ret)
+		ret = dgram_loop(rk, size, idle, t0);
+	if (!ret)
+		ret = job_loss(rk, what, loss, fps);
+	return ret;
+}
+
+static void record_trial(struct fp_size_res *sr, unsigned n, double rate, double loss)
+{
+	if (sr && n < FP_RFC_TRIALS) {
+		sr->rfc_rate[n] = rate;
+		sr->rfc_loss[n] = loss;
+	}
+}
+
 /*
  * RFC 2544 section 26.1 throughput: the highest offered rate at which the frames lost stay
  * within the limit. A binary search over the rate of each sending rank, each trial a paced
@@ -802,7 +814,6 @@ static int rfc2544(struct rank *rk, struct fp_size_res *sr, size_t size, const c
 		   uint64_t *t0)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
-	idle_fn idle = cfg->poll ? idle_event : idle_busy;
 	double limit, res, lo = 0, hi, loss, fps, trial_s = (double)cfg->trial_ns / 1e9;
 	double user_pps = rk->rate_pps, user_bps = rk->rate_bps;
 	unsigned n = 0;
@@ -813,34 +824,18 @@ static int rfc2544(struct rank *rk, struct fp_size_res *sr, size_t size, const c
 	parse_fraction(cfg->resolution, &res);
 	hi = user_pps ? user_pps : user_bps / ((double)(size + 20) * 8);
 	if (!(hi > 0)) {
-		/* the top: an unpaced trial */
+		/* the top: what an unpaced trial of a million frames per sender reached */
 		rk->rate_pps = rk->rate_bps = 0;
-		ret = share_counts(rk, 1000000, what);
-		if (!ret)
-			ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
-		if (!ret)
-			ret = dgram_loop(rk, size, idle, t0);
-		if (!ret)
-			ret = job_loss(rk, what, &loss, &hi);
+		ret = trial(rk, size, 1000000, what, t0, &loss, &hi);
 		if (ret)
 			return ret;
 	}
 	for (double rate = hi, top = hi;; rate = (lo + hi) / 2) {
 		rk->rate_pps = rate;
-		ret = share_counts(rk, (uint64_t)(rate * trial_s) + 1, what);
-		if (!ret)
-			ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
-		if (!ret)
-			ret = dgram_loop(rk, size, idle, t0);
-		if (!ret)
-			ret = job_loss(rk, what, &loss, &fps);
+		ret = trial(rk, size, (uint64_t)(rate * trial_s) + 1, what, t0, &loss, &fps);
 		if (ret)
 			return ret;
-		if (sr && n < FP_RFC_TRIALS) {
-			sr->rfc_rate[n] = rate;
-			sr->rfc_loss[n] = loss;
-		}
-		n++;
+		record_trial(sr, n++, rate, loss);
 		if (loss <= limit)
 			lo = rate;
 		else
@@ -850,22 +845,11 @@ static int rfc2544(struct rank *rk, struct fp_size_res *sr, size_t size, const c
 		if (lo == top || hi - lo <= res * top || n >= FP_RFC_TRIALS - 1) {
 			if (loss <= limit || !(lo > 0))
 				break;
-			rate = lo;
-			rk->rate_pps = rate;
-			ret = share_counts(rk, (uint64_t)(rate * trial_s) + 1, what);
-			if (!ret)
-				ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
-			if (!ret)
-				ret = dgram_loop(rk, size, idle, t0);
-			if (!ret)
-				ret = job_loss(rk, what, &loss, &fps);
+			rk->rate_pps = lo;
+			ret = trial(rk, size, (uint64_t)(lo * trial_s) + 1, what, t0, &loss, &fps);
 			if (ret)
 				return ret;
-			if (sr && n < FP_RFC_TRIALS) {
-				sr->rfc_rate[n] = rate;
-				sr->rfc_loss[n] = loss;
-			}
-			n++;
+			record_trial(sr, n++, lo, loss);
 			break;
 		}
 	}

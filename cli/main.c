@@ -58,12 +58,7 @@ static int cmd_run(int argc, char **argv, char **full, int fullc)
 	}
 	/* everything after -- goes to the DPDK EAL, after any --eal */
 	if (nopt < argc) {
-		size_t o = (size_t)snprintf(eal, sizeof(eal), "%s", cfg.eal ? cfg.eal : "");
-
-		for (int i = nopt + 1; i < argc && o < sizeof(eal); i++)
-			o += (size_t)snprintf(eal + o, sizeof(eal) - o, "%s%s", o ? " " : "",
-					      argv[i]);
-		if (o >= sizeof(eal)) {
+		if (fp_opts_join(cfg.eal, argv + nopt + 1, argc - nopt - 1, eal, sizeof(eal))) {
 			fprintf(stderr, "fabprobe run: the EAL arguments after -- are too long\n");
 			return 2;
 		}

@@ -132,12 +132,7 @@ int fp_cmd_pkt(int argc, char **argv)
 		return 2;
 	}
 	if (nopt < argc) {
-		size_t n = (size_t)snprintf(eal, sizeof(eal), "%s", o.eal ? o.eal : "");
-
-		for (int i = nopt + 1; i < argc && n < sizeof(eal); i++)
-			n += (size_t)snprintf(eal + n, sizeof(eal) - n, "%s%s", n ? " " : "",
-					      argv[i]);
-		if (n >= sizeof(eal)) {
+		if (fp_opts_join(o.eal, argv + nopt + 1, argc - nopt - 1, eal, sizeof(eal))) {
 			fprintf(stderr, "fabprobe pkt: the EAL arguments are too long\n");
 			return 2;
 		}

@@ -236,3 +236,12 @@ void fp_opts_help(FILE *f, const struct fp_opt *tab)
 		fputc('\n', f);
 	}
 }
+
+int fp_opts_join(const char *first, char *const *args, int n, char *out, size_t len)
+{
+	size_t o = (size_t)snprintf(out, len, "%s", first ? first : "");
+
+	for (int i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "", args[i]);
+	return o < len ? 0 : -E2BIG;
+}

@@ -55,6 +55,8 @@ int fp_opts_parse(const struct fp_opt *tab, void *cfg, int argc, char *const *ar
 		  const char **pos, int maxpos, int *npos, uint64_t *given, char *err,
 		  size_t errlen);
 int fp_opts_index(const struct fp_opt *tab, const char *name);
+/* first, then args joined with blanks, into out: 0, or -E2BIG if it does not fit. */
+int fp_opts_join(const char *first, char *const *args, int n, char *out, size_t len);
 void fp_opts_help(FILE *f, const struct fp_opt *tab);
 
 #endif

@@ -849,6 +849,13 @@ static bool payload_ok(struct fp_engine *e, struct fp_conn *c, const uint8_t *p,
 	return true;
 }
 
+/* A signalled request went out: its completion will stand for k requests (FIFO per QP). */
+static void cover_push(struct fp_conn *c, uint32_t k)
+{
+	c->cover[(c->cov_head + c->cov_n) % (c->e->tx_depth + 1)] = k;
+	c->cov_n++;
+}
+
 /* Post up to n requests of one kind on c (READs if pull); returns how many, or -errno. */
 static int post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool pull)
 {
@@ -920,9 +927,7 @@ static int post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool
 		/* the last of each post is signalled: a signal never covers two kinds */
 		if (++c->unsig >= e->cq_mod || i + 1 == n) {
 			wr[i].send_flags |= IBV_SEND_SIGNALED;
-			c->cover[(c->cov_head + c->cov_n) % (e->tx_depth + 1)] =
-				c->unsig | (pull ? COVER_READ : 0);
-			c->cov_n++;
+			cover_push(c, c->unsig | (pull ? COVER_READ : 0));
 			c->unsig = 0;
 		}
 	}
@@ -956,8 +961,7 @@ static int notify(struct fp_conn *c, unsigned n)
 		    strerror(errno));
 		return -EIO;
 	}
-	c->cover[(c->cov_head + c->cov_n) % (e->tx_depth + 1)] = 1;
-	c->cov_n++;
+	cover_push(c, 1);
 	c->tx_out++;
 	return 1;
 }
@@ -1035,22 +1039,19 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n);
  * gone sends no error. An empty RDMA WRITE finds out: the transport retries, then says
  * "retry exceeded", which the completion reports as a vanished peer.
  */
-static int probe_peer(struct fp_conn *c)
+static void probe_peer(struct fp_conn *c)
 {
 	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
 				  .opcode = IBV_WR_RDMA_WRITE,
 				  .send_flags = IBV_SEND_SIGNALED,
 				  .wr.rdma = { .remote_addr = c->raddr, .rkey = c->rkey } },
 			   *bad;
-	struct fp_engine *e = c->e;
 
 	c->idle = 0;
 	if (c->tx_out || ibv_post_send(c->qp, &wr, &bad))
-		return 0;
-	c->cover[(c->cov_head + c->cov_n) % (e->tx_depth + 1)] = 1;
-	c->cov_n++;
+		return;
+	cover_push(c, 1);
 	c->tx_out++;
-	return 0;
 }
 
 static int verbs_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
