@@ -1,12 +1,13 @@
 # Per-pair bandwidth matrix as a heatmap (row = source, column = destination, Gb/s).
-# `labels` (optional): host names in matrix order, space-separated, for the axes.
-#   gnuplot -e "file='matrix_bw_65536.csv'; labels='h0 h1 h2'; out='m.svg'" heatmap.gp
+# `labels` (optional): an array of host names in matrix order, for the axes. Tic labels are
+# formats: write a % in a name as %%.
+#   gnuplot -e "file='matrix_bw_65536.csv'; array labels=['h0','h1','h2']; out='m.svg'" heatmap.gp
 # terminal from the output file's extension, CSV with a header
 if (!exists("out")) out = "plot.svg"
 if (out[strlen(out)-2:] eq "png") {
-	set terminal pngcairo size 900,560 enhanced font "Sans,10"
+	set terminal pngcairo size 900,560 noenhanced font "Sans,10"
 } else {
-	set terminal svg size 900,560 dynamic enhanced font "Sans,10" background "white"
+	set terminal svg size 900,560 dynamic noenhanced font "Sans,10" background "white"
 }
 set output out
 set datafile separator ","
@@ -25,9 +26,9 @@ if (exists("labels")) {
 	set xtics rotate by 90 offset 0,-1
 	set xtics ()
 	set ytics ()
-	do for [i=1:words(labels)] {
-		set xtics add (word(labels, i) i-1)
-		set ytics add (word(labels, i) i-1)
+	do for [i=1:|labels|] {
+		set xtics add (labels[i] i-1)
+		set ytics add (labels[i] i-1)
 	}
 }
 unset key

@@ -5,11 +5,23 @@ Run as `fabprobe report RESULTS... [--topology T] [--out DIR]`. Reads only run.j
 CSV files; plots with the gnuplot scripts next to this file; asks `fabprobe analyze` for the
 verdict when a topology is given. Every image is inlined, so report.html opens from a file
 with no network. Exit 0 written, 2 bad input or a missing tool.
+
+Result folders are outside input (they may come from another machine, and the report runs as
+root): each is parsed and type-checked into plain values first and rendered second; no value
+from them becomes gnuplot code (gp_literal is the one way data reaches gnuplot), DOT or HTML
+(html.escape on every string); and every file goes to a private temporary folder inside --out
+and is renamed into place, so a symlink planted in --out is replaced, never written through.
 """
-import argparse, base64, csv, html, json, os, shutil, subprocess, sys, tempfile
+import argparse, base64, csv, html, io, json, math, os, re, shutil, stat, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FABPROBE = os.environ.get("FABPROBE", "fabprobe")
+# the files report keeps in --out besides report.html
+KEPT = ("bw.svg", "topology.svg", "scatter.svg", "flows.csv", "verdict.dot")
+
+
+class Bad(Exception):
+    """Bad input or a failed tool: one line that says what and where."""
 
 
 def die(msg):
@@ -19,50 +31,148 @@ def die(msg):
 
 def need(tool, package):
     if not shutil.which(tool):
-        die("%s is not installed: apt install %s" % (tool, package))
+        raise Bad("%s is not installed: apt install %s" % (tool, package))
 
 
-def gnuplot(script, out, **vars):
-    args = "; ".join("%s=%s" % (k, json.dumps(v) if isinstance(v, str) else repr(v)) for k, v in vars.items())
-    args = args.replace('"', "'") + "; out='%s'" % out
-    r = subprocess.run(["gnuplot", "-e", args, os.path.join(HERE, script)], capture_output=True, text=True)
-    if r.returncode or not os.path.exists(out) or os.path.getsize(out) == 0:
-        die("gnuplot %s failed: %s" % (script, r.stderr.strip()[:300]))
-    return out
+def one_line(text, limit=300):
+    return " ".join(text.split())[:limit]
 
 
-def rows(path):
-    with open(path) as f:
-        return list(csv.reader(f))
+# ---------- parse: run.json and the CSV files into checked values ----------
+
+KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+              list: "a list", dict: "an object"}
 
 
-def img(path, alt):
-    data = base64.b64encode(open(path, "rb").read()).decode()
-    kind = "svg+xml" if path.endswith(".svg") else "png"
-    return '<figure><img alt="%s" src="data:image/%s;base64,%s"><figcaption>%s</figcaption></figure>' % (
-        html.escape(alt), kind, data, html.escape(alt))
+def kind_of(v):
+    for k in (bool, int, float, str, list, dict):
+        if isinstance(v, k):
+            return KIND_NAMES[k]
+    return "null"
 
 
-def table(header, body):
-    h = "".join("<th>%s</th>" % html.escape(x) for x in header)
-    b = "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % html.escape(str(x)) for x in r) for r in body)
-    return "<table><tr>%s</tr>%s</table>" % (h, b)
+def checked(v, kind, where, path):
+    """v if it is of kind (an int is a number too; a bool is neither), else Bad naming the field."""
+    if kind is float:
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    else:
+        ok = isinstance(v, kind) and not (kind is int and isinstance(v, bool))
+    if not ok:
+        raise Bad("%s: field '%s' should be %s, not %s" % (where, path or "(top level)", KIND_NAMES[kind], kind_of(v)))
+    return v
 
 
-def host_order(run, topo_groups):
-    """Ranks ordered by their host's group (leaf, rail) then name, so a bad leaf is a band."""
-    names = [h["hostname"] for h in run["hosts"]]
-    return sorted(range(len(names)), key=lambda r: (topo_groups.get(names[r], ""), names[r], r))
+def field(obj, key, kind, where, path="", default=None, optional=False):
+    """obj[key] of kind; a missing key is Bad unless optional (then default)."""
+    name = "%s.%s" % (path, key) if path else key
+    if key not in obj:
+        if optional:
+            return default
+        raise Bad("%s: field '%s' is missing" % (where, name))
+    return checked(obj[key], kind, where, name)
+
+
+def items(obj, key, kind, where, path=""):
+    """obj[key], a list whose every element is of kind, with each element's path."""
+    name = "%s.%s" % (path, key) if path else key
+    return [(checked(x, kind, where, "%s[%d]" % (name, i)), "%s[%d]" % (name, i))
+            for i, x in enumerate(field(obj, key, list, where, path))]
+
+
+def read_csv(path):
+    """Rows of a CSV file; Bad (naming the file) when it is not readable UTF-8 text."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            text = f.read()
+        if "\0" in text:
+            raise ValueError("a NUL byte")
+        return [r for r in csv.reader(io.StringIO(text)) if r]
+    except (OSError, ValueError, csv.Error) as e:
+        raise Bad("%s: not a readable CSV file (%s)" % (path, one_line(str(e), 120)))
+
+
+def read_matrix(path, n):
+    """An n x n matrix of numbers (nan where there is no flow), one row per source rank."""
+    m = read_csv(path)
+    if len(m) != n:
+        raise Bad("%s: %d rows, expected %d (one per rank)" % (path, len(m), n))
+    for i, row in enumerate(m):
+        if len(row) != n:
+            raise Bad("%s: line %d has %d columns, expected %d" % (path, i + 1, len(row), n))
+        for j, cell in enumerate(row):
+            try:
+                float(cell)
+            except ValueError:
+                raise Bad("%s: line %d, column %d: '%s' is not a number" % (path, i + 1, j + 1, one_line(cell, 40)))
+    return m
+
+
+def load_run(d):
+    """A result folder's run.json and CSV files as checked plain values (render reads only these)."""
+    where = os.path.join(d, "run.json")
+    try:
+        with open(where, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError, RecursionError) as e:
+        raise Bad("%s: not a result folder (%s)" % (d, one_line(str(e), 120)))
+    checked(doc, dict, where, "")
+    clock = field(doc, "clock", dict, where)
+    run = {
+        "dir": d, "run_id": field(doc, "run_id", str, where), "status": field(doc, "status", str, where),
+        "complete": field(doc, "complete", bool, where),
+        "error": field(doc, "error", str, where, default="", optional=True),
+        "pattern": field(doc, "pattern", str, where), "engine": field(doc, "engine", str, where),
+        "world_size": field(doc, "world_size", int, where),
+        "simulated": field(doc, "simulated", bool, where, default=False, optional=True),
+        "clock": field(clock, "source", str, where, "clock"), "started": field(doc, "started", str, where),
+        "command_line": [a for a, _ in items(doc, "command_line", str, where)],
+        "hosts": [(field(h, "hostname", str, where, p), field(h, "address", str, where, p))
+                  for h, p in items(doc, "hosts", dict, where)],
+        "sizes": [s for s, _ in items(doc, "sizes_done", int, where)],
+    }
+    if len(run["hosts"]) != run["world_size"]:
+        raise Bad("%s: field 'hosts' lists %d hosts for world_size %d" % (where, len(run["hosts"]), run["world_size"]))
+    results = items(doc, "results", dict, where)
+    run["bandwidth"] = any("bandwidth" in res for res, _ in results)
+    run["stragglers"] = None
+    if results:
+        last, p = results[-1]
+        st = field(last, "stragglers", dict, where, p, optional=True)
+        if st:
+            sp = p + ".stragglers"
+            run["stragglers"] = (field(last, "size", int, where, p), [
+                (field(x, "src", int, where, q), field(x, "dst", int, where, q), field(x, "Gbps", float, where, q),
+                 field(x, "z", float, where, q), field(x, "outlier", bool, where, q))
+                for x, q in items(st, "slowest_pairs", dict, where, sp)])
+    for name in ("bw.csv", "lat.csv"):
+        path = os.path.join(d, name)
+        run[name] = read_csv(path) if os.path.exists(path) else None
+    run["hist"] = None
+    if run["lat.csv"] and run["sizes"]:
+        hist = os.path.join(d, "lat_hist_%d.csv" % run["sizes"][0])
+        if os.path.exists(hist):
+            read_csv(hist)
+            run["hist"] = hist
+    run["matrix"] = None
+    mx = os.path.join(d, "matrix_bw_%d.csv" % run["sizes"][-1]) if run["sizes"] else ""
+    if mx and os.path.exists(mx):
+        run["matrix"] = read_matrix(mx, len(run["hosts"]))
+    return run
+
+
+def topo_lines(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.strip() for line in f]
+    except (OSError, ValueError) as e:
+        raise Bad("%s: not a readable topology (%s)" % (path, one_line(str(e), 120)))
 
 
 def topo_groups(path):
     """group (or rail) of each host, from the topology YAML, without a YAML library:
     the native writer puts one node per line as a flow mapping."""
     groups = {}
-    if not path:
-        return groups
-    for line in open(path):
-        line = line.strip()
+    for line in topo_lines(path) if path else []:
         if not line.startswith("- {name:"):
             continue
         fields = dict(p.split(":", 1) for p in line[3:-1].split(", ") if ":" in p)
@@ -73,122 +183,211 @@ def topo_groups(path):
 
 def host_rate(path):
     """The hosts' link rate in Gb/s, from the topology's first host link: the reference line."""
-    if not path:
-        return 0
-    hosts, rate = set(), 0
-    for line in open(path):
-        line = line.strip()
+    hosts = set()
+    for line in topo_lines(path) if path else []:
         if line.startswith("- {name:") and "kind: host" in line:
             hosts.add(line.split("name:", 1)[1].split(",", 1)[0].strip())
         if line.startswith("- {a:") and "gbps:" in line:
             ends = [line.split(k, 1)[1].split(",", 1)[0].strip().strip('"').split(":")[0] for k in ("a:", "b:")]
             if hosts & set(ends):
-                return float(line.split("gbps:", 1)[1].split(",", 1)[0])
-    return rate
+                try:
+                    rate = float(line.split("gbps:", 1)[1].split(",", 1)[0].strip(" }"))
+                except ValueError:
+                    raise Bad("%s: a host link's gbps is not a number" % path)
+                return rate if math.isfinite(rate) and rate > 0 else 0
+    return 0
 
 
-def main():
-    ap = argparse.ArgumentParser(prog="fabprobe report")
-    ap.add_argument("results", nargs="+")
-    ap.add_argument("--topology")
-    ap.add_argument("--out", default=None)
-    a = ap.parse_args()
-    need("gnuplot", "gnuplot-nox")
-    if a.topology:
-        need("dot", "graphviz")
-        if not os.path.exists(a.topology):
-            die("%s: no such topology" % a.topology)
-    runs = []
-    for d in a.results:
+# ---------- tools: gnuplot, analyze, dot; all of them write into the private folder ----------
+
+def gp_literal(v):
+    """The one way a value reaches gnuplot: a number, or a single-quoted string in which gnuplot
+    expands nothing (no backquotes, macros or escapes; '' is a quote). Control characters,
+    newlines included, would end the statement: they become spaces."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(float(v)) if math.isfinite(v) else "0.0"
+    s = "".join(c if c.isprintable() else " " for c in str(v))
+    return "'" + s.replace("'", "''") + "'"
+
+
+def gnuplot(work, script, out, **params):
+    """Run scripts/plot/SCRIPT in WORK with PARAMS (lists become gnuplot arrays), set in a
+    parameter file of literals; OUT is a file name in WORK."""
+    lines = []
+    for name, v in params.items():
+        if isinstance(v, list):
+            lines.append("array %s[%d]" % (name, len(v)))
+            lines += ["%s[%d] = %s" % (name, i + 1, gp_literal(x)) for i, x in enumerate(v)]
+        else:
+            lines.append("%s = %s" % (name, gp_literal(v)))
+    lines.append("out = %s" % gp_literal(out))
+    with open(os.path.join(work, "params.gp"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    r = subprocess.run(["gnuplot", "params.gp", os.path.join(HERE, script)], cwd=work, capture_output=True, text=True)
+    path = os.path.join(work, out)
+    if r.returncode or not os.path.exists(path) or os.path.getsize(path) == 0:
+        raise Bad("gnuplot %s failed: %s" % (script, one_line(r.stderr)))
+    return path
+
+
+class Inputs:
+    """Input files linked into the private folder under names of ours, so no path from the
+    command line or a folder name is ever spelled in gnuplot."""
+
+    def __init__(self, work):
+        self.work, self.n = work, 0
+
+    def __call__(self, path):
+        self.n += 1
+        name = "in%d.csv" % self.n
+        os.symlink(os.path.abspath(path), os.path.join(self.work, name))
+        return name
+
+
+# what fp_topo_write_dot writes outside quoted strings; anything else there came from a name
+# that broke out of its quotes (it does not escape them), and dot would act on it
+DOT_WORDS = set("graph node edge subgraph rank same rankdir BT splines false nodesep fontname fontsize "
+                "shape box ellipse plaintext color penwidth fontcolor tooltip style dashed label red "
+                "cluster_legend gray50 darkorange3 goldenrod olivedrab royalblue purple".split())
+
+
+def check_dot(path, topology):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        rest = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', f.read())
+    odd = re.search(r'[^\w\s{}\[\];,=.\-"]', rest)
+    word = next((w for w in re.findall(r"[A-Za-z_]\w*", rest) if w not in DOT_WORDS), None)
+    if odd or word or rest.count('"') % 2:
+        raise Bad("%s: a name with a double quote or backslash breaks the drawing's DOT quoting (near '%s')"
+                  % (topology, one_line(word or (odd.group(0) if odd else '"'), 40)))
+
+
+def run_tool(args, what, **kw):
+    try:
+        return subprocess.run(args, capture_output=True, text=True, **kw)
+    except OSError as e:
+        raise Bad("%s: %s" % (what, e))
+
+
+def out_folder(out):
+    """--out, created if missing. A symlink on the way that is neither ours nor root's is
+    refused: the report runs as root, and a folder others can write to may hold a planted one."""
+    path, cur = os.path.abspath(out), "/"
+    me = os.geteuid()
+    for part in path.split("/")[1:]:
+        cur = os.path.join(cur, part)
         try:
-            runs.append((d, json.load(open(os.path.join(d, "run.json")))))
-        except (OSError, ValueError) as e:
-            die("%s: not a result folder (%s)" % (d, e))
-    out = a.out or os.path.join(a.results[0], "report")
-    os.makedirs(out, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="fpreport.", dir=out)
-    parts, figs = [], 0
+            st = os.lstat(cur)
+        except FileNotFoundError:
+            break
+        except OSError as e:
+            raise Bad("--out %s: %s" % (out, e))
+        if stat.S_ISLNK(st.st_mode) and st.st_uid not in (me, 0):
+            raise Bad("--out %s: %s is a symlink owned by uid %d, not by us: refusing to follow it"
+                      % (out, cur, st.st_uid))
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise Bad("--out %s: %s" % (out, e))
+    return path
 
-    # the verdict first
-    verdict = None
+
+# ---------- render ----------
+
+def img(path, alt):
+    with open(path, "rb") as f:
+        data = base64.b64encode(f.read()).decode()
+    kind = "svg+xml" if path.endswith(".svg") else "png"
+    return '<figure><img alt="%s" src="data:image/%s;base64,%s"><figcaption>%s</figcaption></figure>' % (
+        html.escape(alt), kind, data, html.escape(alt))
+
+
+def table(header, body):
+    h = "<tr>%s</tr>" % "".join("<th>%s</th>" % html.escape(str(x)) for x in header) if header else ""
+    b = "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % html.escape(str(x)) for x in r) for r in body)
+    return "<table>%s%s</table>" % (h, b)
+
+
+def host_order(run, groups):
+    """Ranks ordered by their host's group (leaf, rail) then name, so a bad leaf is a band."""
+    names = [h for h, _ in run["hosts"]]
+    return sorted(range(len(names)), key=lambda r: (groups.get(names[r], ""), names[r], r))
+
+
+def verdict_parts(a, runs, work, inputs):
     # the analyzer reads bandwidth runs; latency-only runs are shown, not analyzed
-    bwdirs = [d for d, r in runs if any("bandwidth" in x for x in r["results"])]
-    if a.topology and not bwdirs:
-        parts.append("<h2>Verdict</h2><p>No bandwidth runs among these results: nothing to analyze.</p>")
-    elif a.topology:
-        flows_csv, dot = os.path.join(out, "flows.csv"), os.path.join(out, "verdict.dot")
-        r = subprocess.run([FABPROBE, "analyze", "--topology", a.topology, "--format", "json",
-                            "--flows", flows_csv, "--dot", dot] + bwdirs, capture_output=True, text=True)
-        if r.returncode == 2:
-            die("analyze: " + r.stderr.strip()[:300])
-        verdict = json.loads(r.stdout)
-        txt = subprocess.run([FABPROBE, "analyze", "--topology", a.topology] + bwdirs,
-                             capture_output=True, text=True).stdout
-        parts.append('<h2>Verdict: %s</h2><pre class="verdict">%s</pre>' % (
-            html.escape(verdict["verdict"]), html.escape(txt)))
-        svg = os.path.join(out, "topology.svg")
-        subprocess.run(["dot", "-Tsvg", dot, "-o", svg], check=True)
-        parts.append(img(svg, "The fabric: suspects in red"))
-        parts.append(img(gnuplot("scatter.gp", os.path.join(out, "scatter.svg"), file=flows_csv),
-                         "Per-flow rate against predicted; flows through a suspect in red"))
-    else:
-        parts.append("<h2>Verdict</h2><p>No topology given (--topology): no analysis.</p>")
+    bwdirs = [r["dir"] for r in runs if r["bandwidth"]]
+    if not a.topology:
+        return ["<h2>Verdict</h2><p>No topology given (--topology): no analysis.</p>"]
+    if not bwdirs:
+        return ["<h2>Verdict</h2><p>No bandwidth runs among these results: nothing to analyze.</p>"]
+    flows_csv, dot = os.path.join(work, "flows.csv"), os.path.join(work, "verdict.dot")
+    r = run_tool([FABPROBE, "analyze", "--topology", a.topology, "--format", "json",
+                  "--flows", flows_csv, "--dot", dot] + bwdirs, "analyze")
+    if r.returncode == 2 or not os.path.exists(dot):
+        raise Bad("analyze: " + one_line(r.stderr))
+    try:
+        verdict = checked(json.loads(r.stdout), dict, "analyze", "")
+        verdict = field(verdict, "verdict", str, "analyze --format json")
+    except ValueError:
+        raise Bad("analyze: no JSON verdict")
+    txt = run_tool([FABPROBE, "analyze", "--topology", a.topology] + bwdirs, "analyze").stdout
+    check_dot(dot, a.topology)
+    r = run_tool(["dot", "-Tsvg", dot, "-o", os.path.join(work, "topology.svg")], "dot")
+    if r.returncode:
+        raise Bad("dot failed: " + one_line(r.stderr))
+    return ['<h2>Verdict: %s</h2><pre class="verdict">%s</pre>' % (html.escape(verdict), html.escape(txt)),
+            img(os.path.join(work, "topology.svg"), "The fabric: suspects in red"),
+            img(gnuplot(work, "scatter.gp", "scatter.svg", file=inputs(flows_csv)),
+                "Per-flow rate against predicted; flows through a suspect in red")]
 
-    # bandwidth, all runs side by side
-    bw = [(d, r) for d, r in runs if os.path.exists(os.path.join(d, "bw.csv"))]
-    if bw:
-        files = " ".join(os.path.join(d, "bw.csv") for d, _ in bw)
-        titles = " ".join(r["run_id"].replace(" ", "_") for _, r in bw)
-        parts.append("<h2>Bandwidth</h2>" + img(gnuplot("bw.gp", os.path.join(out, "bw.svg"), files=files, titles=titles,
-                                                       linerate=host_rate(a.topology)), "Bandwidth against message size"))
-    groups = topo_groups(a.topology)
-    for i, (d, r) in enumerate(runs):
-        sec = ['<section><h2>%s</h2>' % html.escape(r["run_id"])]
-        meta = [("status", r["status"] + ("" if r["complete"] else " (incomplete: %s)" % r.get("error", ""))),
-                ("pattern", r["pattern"]), ("engine", r["engine"]), ("ranks", r["world_size"]),
-                ("simulated", r.get("simulated", False)), ("clock", r["clock"]["source"]),
-                ("started", r["started"]), ("command", " ".join(r["command_line"])),
-                ("hosts", ", ".join(h["hostname"] + "@" + h["address"] for h in r["hosts"]))]
-        sec.append(table(["", ""], meta))
-        sizes = r["sizes_done"]
-        if os.path.exists(os.path.join(d, "lat.csv")) and sizes:
-            sec.append(img(gnuplot("lat.gp", os.path.join(work, "lat%d.svg" % i), file=os.path.join(d, "lat.csv")),
-                           "Latency percentiles (one-way)"))
-            hist = os.path.join(d, "lat_hist_%d.csv" % sizes[0])
-            if os.path.exists(hist):
-                sec.append(img(gnuplot("cdf.gp", os.path.join(work, "cdf%d.svg" % i), file=hist),
-                               "Latency CDF at %d B" % sizes[0]))
-        mx = os.path.join(d, "matrix_bw_%d.csv" % sizes[-1]) if sizes else ""
-        if mx and os.path.exists(mx):
-            order = host_order(r, groups)
-            m = rows(mx)
-            ordered = os.path.join(work, "matrix%d.csv" % i)
-            with open(ordered, "w") as f:
-                for a_ in order:
-                    f.write(",".join(m[a_][b_] for b_ in order) + "\n")
-            labels = " ".join(r["hosts"][k]["hostname"] + ("" if r["hosts"][k]["hostname"] != r["hosts"][0]["hostname"] or k == 0 else str(k)) for k in order)
-            sec.append(img(gnuplot("heatmap.gp", os.path.join(work, "heat%d.svg" % i), file=ordered, labels=labels),
-                           "Per-pair bandwidth at %d B, hosts ordered by topology group" % sizes[-1]))
-        for name in ("bw.csv", "lat.csv"):
-            p = os.path.join(d, name)
-            if os.path.exists(p):
-                t = rows(p)
-                sec.append("<h3>%s</h3>" % name + table(t[0], t[1:]))
-        for res in r["results"][-1:]:
-            st = res.get("stragglers")
-            if st:
-                sec.append("<h3>Slowest pairs and ranks at %d B</h3>" % res["size"] + table(
-                    ["pair", "Gb/s", "z", "outlier"], [("%d -> %d" % (p["src"], p["dst"]), "%.4f" % p["Gbps"], "%.1f" % p["z"],
-                                                      "yes" if p["outlier"] else "") for p in st["slowest_pairs"]]))
-        sec.append("</section>")
-        parts.append("".join(sec))
 
-    page = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>fabprobe report</title>
+def run_section(i, r, groups, work, inputs):
+    # named by folder (what the reader typed); the run id is in the table
+    sec = ['<section><h2>%s</h2>' % html.escape(os.path.basename(os.path.normpath(r["dir"])))]
+    status = r["status"] + ("" if r["complete"] else " (incomplete: %s)" % r["error"])
+    meta = [("run id", r["run_id"]), ("status", status), ("pattern", r["pattern"]), ("engine", r["engine"]), ("ranks", r["world_size"]),
+            ("simulated", r["simulated"]), ("clock", r["clock"]), ("started", r["started"]),
+            ("command", " ".join(r["command_line"])), ("hosts", ", ".join(h + "@" + a for h, a in r["hosts"]))]
+    sec.append(table(["", ""], meta))
+    sizes = r["sizes"]
+    if r["lat.csv"] and sizes:
+        lat = inputs(os.path.join(r["dir"], "lat.csv"))
+        sec.append(img(gnuplot(work, "lat.gp", "lat%d.svg" % i, file=lat), "Latency percentiles (one-way)"))
+        if r["hist"]:
+            sec.append(img(gnuplot(work, "cdf.gp", "cdf%d.svg" % i, file=inputs(r["hist"])),
+                           "Latency CDF at %d B" % sizes[0]))
+    if r["matrix"]:
+        order = host_order(r, groups)
+        m = r["matrix"]
+        ordered = "matrix%d.csv" % i
+        with open(os.path.join(work, ordered), "w") as f:
+            for a_ in order:
+                f.write(",".join(m[a_][b_] for b_ in order) + "\n")
+        names = [h for h, _ in r["hosts"]]
+        # tic labels are gnuplot formats: a % in a host name is doubled to stay a %
+        labels = [(names[k] if names.count(names[k]) == 1 else "%s#%d" % (names[k], k)).replace("%", "%%")
+                  for k in order]
+        sec.append(img(gnuplot(work, "heatmap.gp", "heat%d.svg" % i, file=ordered, labels=labels),
+                       "Per-pair bandwidth at %d B, hosts ordered by topology group" % sizes[-1]))
+    for name in ("bw.csv", "lat.csv"):
+        t = r[name]
+        if t:
+            sec.append("<h3>%s</h3>" % name + table(t[0], t[1:]))
+    if r["stragglers"]:
+        size, pairs = r["stragglers"]
+        sec.append("<h3>Slowest pairs and ranks at %d B</h3>" % size + table(
+            ["pair", "Gb/s", "z", "outlier"],
+            [("%d -> %d" % (s, d), "%.4f" % g, "%.1f" % z, "yes" if o else "") for s, d, g, z, o in pairs]))
+    sec.append("</section>")
+    return "".join(sec)
+
+
+PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>fabprobe report</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px;text-align:right}th{background:#eee}
 figure{display:inline-block;margin:0.5em}img{width:520px;height:auto;border:1px solid #ddd}
 pre.verdict{background:#fff6f0;border-left:4px solid #c33;padding:1em;white-space:pre-wrap}</style></head><body>
-<h1>fabprobe report</h1><p>%d result folder%s%s.</p>%s
+<h1>fabprobe report</h1><p>%s</p>%s
 <script>
 window.addEventListener("load", function () {
   var imgs = document.images, broken = 0;
@@ -197,14 +396,59 @@ window.addEventListener("load", function () {
   document.body.setAttribute("data-images", imgs.length);
   document.body.setAttribute("data-broken", broken);
 });
-</script></body></html>""" % (len(runs), "" if len(runs) == 1 else "s",
-                              (" on " + html.escape(os.path.basename(a.topology))) if a.topology else "", "\n".join(parts))
-    path = os.path.join(out, "report.html")
-    with open(path + ".tmp", "w") as f:
-        f.write(page)
-    os.replace(path + ".tmp", path)
-    shutil.rmtree(work)
-    print(path)
+</script></body></html>"""
+
+
+def report(a, out, work):
+    runs = [load_run(d) for d in a.results]
+    inputs = Inputs(work)
+    parts = verdict_parts(a, runs, work, inputs)
+    # bandwidth, all runs side by side
+    bw = [r for r in runs if r["bw.csv"]]
+    if bw:
+        files = [inputs(os.path.join(r["dir"], "bw.csv")) for r in bw]
+        parts.append("<h2>Bandwidth</h2>" + img(gnuplot(work, "bw.gp", "bw.svg", files=files,
+                                                        titles=[r["run_id"] for r in bw], linerate=host_rate(a.topology)),
+                                                "Bandwidth against message size"))
+    groups = topo_groups(a.topology)
+    parts += [run_section(i, r, groups, work, inputs) for i, r in enumerate(runs)]
+    intro = "%d result folder%s%s." % (len(runs), "" if len(runs) == 1 else "s",
+                                       (" on " + os.path.basename(a.topology)) if a.topology else "")
+    with open(os.path.join(work, "report.html"), "w", encoding="utf-8") as f:
+        f.write(PAGE % (html.escape(intro), "\n".join(parts)))
+    # rename into place: a name planted in --out (a symlink) is replaced, not followed
+    for name in KEPT + ("report.html",):
+        if os.path.exists(os.path.join(work, name)):
+            os.replace(os.path.join(work, name), os.path.join(out, name))
+    return os.path.join(out, "report.html")
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="fabprobe report")
+    ap.add_argument("results", nargs="+")
+    ap.add_argument("--topology")
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args()
+    work = None
+    try:
+        need("gnuplot", "gnuplot-nox")
+        if a.topology:
+            need("dot", "graphviz")
+            if not os.path.isfile(a.topology):
+                raise Bad("%s: no such topology" % a.topology)
+        out = out_folder(a.out or os.path.join(a.results[0], "report"))
+        try:
+            work = tempfile.mkdtemp(prefix="fpreport.", dir=out)
+        except OSError as e:
+            raise Bad("--out %s: %s" % (out, e))
+        print(report(a, out, work))
+    except Bad as e:
+        die(str(e))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        if work:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ $FABPROBE sim "$T" pairs --faults degrade:leaf1-spine0:0.3 --noise 0.02 --sizes 
 $FABPROBE run pingpong --np 2 --sizes 8,512,4K --iters 300 --quiet --output "$TMP/pp" || fail "pingpong"
 
 # the gnuplot scripts alone, on the CSV files: SVG and PNG, valid and not empty
-gnuplot -e "files='$TMP/a2a/bw.csv $TMP/pairs/bw.csv'; titles='alltoall pairs'; linerate=0.1; out='$TMP/bw.svg'" $P/bw.gp || fail "bw.gp"
+gnuplot -e "array files=['$TMP/a2a/bw.csv','$TMP/pairs/bw.csv']; array titles=['alltoall','pairs']; linerate=0.1; out='$TMP/bw.svg'" $P/bw.gp || fail "bw.gp"
 gnuplot -e "file='$TMP/pp/lat.csv'; out='$TMP/lat.png'" $P/lat.gp || fail "lat.gp"
 gnuplot -e "file='$TMP/pp/lat_hist_8.csv'; out='$TMP/cdf.png'" $P/cdf.gp || fail "cdf.gp"
 gnuplot -e "file='$TMP/pairs/matrix_bw_65536.csv'; out='$TMP/heat.svg'" $P/heatmap.gp 2>/dev/null || fail "heatmap.gp"
