@@ -5,7 +5,7 @@ if (!exists("out")) out = "plot.svg"
 if (out[strlen(out)-2:] eq "png") {
 	set terminal pngcairo size 900,560 noenhanced font "Sans,10"
 } else {
-	set terminal svg size 900,560 dynamic noenhanced font "Sans,10" background "white"
+	set terminal svg size 900,560 fixed noenhanced font "Sans,10" background "white"
 }
 set output out
 set datafile separator ","

@@ -7,7 +7,7 @@ if (!exists("out")) out = "plot.svg"
 if (out[strlen(out)-2:] eq "png") {
 	set terminal pngcairo size 900,560 noenhanced font "Sans,10"
 } else {
-	set terminal svg size 900,560 dynamic noenhanced font "Sans,10" background "white"
+	set terminal svg size 900,560 fixed noenhanced font "Sans,10" background "white"
 }
 set output out
 set datafile separator ","
@@ -15,13 +15,13 @@ set grid lc rgb "#dddddd"
 if (!exists("file")) file = "matrix.csv"
 unset key
 set datafile missing "nan"
-set xlabel "destination"
-set ylabel "source"
-set cblabel "Gb/s"
+set xlabel "destination host"
+set ylabel "source host"
+set cblabel "rate of the pair [Gb/s]"
 set palette defined (0 "#b2182b", 0.5 "#fddbc7", 1 "#2166ac")
 set yrange [] reverse
 set size ratio -1
-set title "Per-pair bandwidth"
+set title "Per-pair bandwidth [Gb/s], row = source host"
 if (exists("labels")) {
 	set xtics rotate by 90 offset 0,-1
 	set xtics ()

@@ -17,7 +17,7 @@ import argparse, base64, csv, html, io, json, math, os, re, shutil, stat, subpro
 HERE = os.path.dirname(os.path.abspath(__file__))
 FABPROBE = os.environ.get("FABPROBE", "fabprobe")
 # the files report keeps in --out besides report.html
-KEPT = ("bw.svg", "topology.svg", "scatter.svg", "flows.csv", "verdict.dot")
+KEPT = ("bw.svg", "bw_flow.svg", "topology.svg", "scatter.svg", "flows.csv", "verdict.dot")
 
 
 class Bad(Exception):
@@ -143,7 +143,10 @@ def load_run(d):
             run["stragglers"] = (field(last, "size", int, where, p), [
                 (field(x, "src", int, where, q), field(x, "dst", int, where, q), field(x, "Gbps", float, where, q),
                  field(x, "z", float, where, q), field(x, "outlier", bool, where, q))
-                for x, q in items(st, "slowest_pairs", dict, where, sp)])
+                for x, q in items(st, "slowest_pairs", dict, where, sp)], [
+                (field(x, "rank", int, where, q), field(x, "mean_Gbps", float, where, q), field(x, "flows", int, where, q),
+                 field(x, "z", float, where, q), field(x, "outlier", bool, where, q))
+                for x, q in (items(st, "slowest_ranks", dict, where, sp) if "slowest_ranks" in st else [])])
     for name in ("bw.csv", "lat.csv"):
         path = os.path.join(d, name)
         run[name] = read_csv(path) if os.path.exists(path) else None
@@ -168,17 +171,21 @@ def topo_lines(path):
         raise Bad("%s: not a readable topology (%s)" % (path, one_line(str(e), 120)))
 
 
-def topo_groups(path):
-    """group (or rail) of each host, from the topology YAML, without a YAML library:
-    the native writer puts one node per line as a flow mapping."""
-    groups = {}
+def topo_nodes(path):
+    """name -> (group or rail, NIC rate in Gb/s or 0) of each host, from the topology YAML,
+    without a YAML library: the native writer puts one node per line as a flow mapping."""
+    nodes = {}
     for line in topo_lines(path) if path else []:
-        if not line.startswith("- {name:"):
+        if not line.startswith("- {name:") or "kind: host" not in line:
             continue
         fields = dict(p.split(":", 1) for p in line[3:-1].split(", ") if ":" in p)
-        name = fields.get("name", "").strip()
-        groups[name] = fields.get("group", fields.get("rail", "")).strip()
-    return groups
+        try:
+            nic = float(fields.get("nic_gbps", "0").strip(" }"))
+        except ValueError:
+            nic = 0
+        nodes[fields.get("name", "").strip()] = (fields.get("group", fields.get("rail", "")).strip(),
+                                                  nic if math.isfinite(nic) and nic > 0 else 0)
+    return nodes
 
 
 def host_rate(path):
@@ -301,16 +308,82 @@ def img(path, alt):
         html.escape(alt), kind, data, html.escape(alt))
 
 
-def table(header, body):
+def table(header, body, row_heads=False):
+    """A table in a box that scrolls sideways when it is wider than the page; row_heads: the
+    first cell of each row is its heading (a key-value table has no header row)."""
+    cell = lambda k, x: "<%s>%s</%s>" % (("th", html.escape(str(x)), "th") if row_heads and not k else ("td", html.escape(str(x)), "td"))
     h = "<tr>%s</tr>" % "".join("<th>%s</th>" % html.escape(str(x)) for x in header) if header else ""
-    b = "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % html.escape(str(x)) for x in r) for r in body)
-    return "<table>%s%s</table>" % (h, b)
+    b = "".join("<tr>%s</tr>" % "".join(cell(k, x) for k, x in enumerate(r)) for r in body)
+    return '<div class="scroll"><table>%s%s</table></div>' % (h, b)
 
 
-def host_order(run, groups):
+def host_order(run, nodes):
     """Ranks ordered by their host's group (leaf, rail) then name, so a bad leaf is a band."""
     names = [h for h, _ in run["hosts"]]
-    return sorted(range(len(names)), key=lambda r: (groups.get(names[r], ""), names[r], r))
+    return sorted(range(len(names)), key=lambda r: (nodes.get(names[r], ("",))[0], names[r], r))
+
+
+def folder(run):
+    return os.path.basename(os.path.normpath(run["dir"]))
+
+
+def nic_limit(run, nodes, rate):
+    """What the run's aggregate can reach: the sum of its hosts' NIC rates (each host once;
+    ranks on one host share its NIC), and its label; 0 when the topology does not know them."""
+    hosts = sorted({h for h, _ in run["hosts"] if h in nodes})
+    rates = [nodes[h][1] or rate for h in hosts]
+    if not hosts or not all(rates):
+        return 0, "%s: NICs not in the topology" % folder(run)
+    if len(set(rates)) == 1:
+        return sum(rates), "%s: %d NICs x %g Gb/s" % (folder(run), len(hosts), rates[0])
+    return sum(rates), "%s: %d NICs, %g Gb/s in all" % (folder(run), len(hosts), sum(rates))
+
+
+def host_name(run, rank):
+    return "%s (%d)" % (run["hosts"][rank][0], rank) if 0 <= rank < len(run["hosts"]) else "rank %d" % rank
+
+
+def redact(argv):
+    """The command line as typed, but for the job token (it authenticates the rendezvous)."""
+    out = []
+    for i, arg in enumerate(argv):
+        if i and argv[i - 1] == "--token":
+            arg = "***"
+        elif arg.startswith("--token="):
+            arg = "--token=***"
+        out.append(arg)
+    return out
+
+
+def column(t, name):
+    """Column NAME of a CSV table (header first) as numbers; None where not one."""
+    if not t or name not in t[0]:
+        return []
+    k, vals = t[0].index(name), []
+    for row in t[1:]:
+        try:
+            vals.append(float(row[k]))
+        except (IndexError, ValueError):
+            vals.append(None)
+    return vals
+
+
+def headline(runs):
+    """The figures a reader looks for first: bus bandwidth, the worst pair, p99 latency."""
+    body = []
+    for r in runs:
+        sizes = column(r["bw.csv"], "size") or column(r["lat.csv"], "size")
+        busbw = [(v, sz) for v, sz in zip(column(r["bw.csv"], "busbw_GBps"), sizes) if v and sz]
+        p99 = [(v, sz) for v, sz in zip(column(r["lat.csv"], "p99_us"), sizes) if v is not None and sz]
+        worst = "-"
+        if r["stragglers"] and r["stragglers"][1]:
+            size, pairs, _ = r["stragglers"]
+            s, d, g, z, _ = pairs[0]
+            worst = "%s -> %s: %.4g Gb/s at %d B (z %.1f)" % (host_name(r, s), host_name(r, d), g, size, z)
+        body.append((folder(r), r["pattern"],
+                     "%.4g GB/s at %d B" % max(busbw) if busbw else "-", worst,
+                     "%.4g us at %d B" % p99[0] if p99 else "-"))
+    return "<h2>Headline</h2>" + table(["folder", "pattern", "busbw (peak)", "worst pair", "p99 latency (smallest size)"], body)
 
 
 def verdict_parts(a, runs, work, inputs):
@@ -341,14 +414,14 @@ def verdict_parts(a, runs, work, inputs):
                 "Per-flow rate against predicted; flows through a suspect in red")]
 
 
-def run_section(i, r, groups, work, inputs):
+def run_section(i, r, nodes, work, inputs):
     # named by folder (what the reader typed); the run id is in the table
-    sec = ['<section><h2>%s</h2>' % html.escape(os.path.basename(os.path.normpath(r["dir"])))]
+    sec = ['<section><h2>%s</h2>' % html.escape(folder(r))]
     status = r["status"] + ("" if r["complete"] else " (incomplete: %s)" % r["error"])
     meta = [("run id", r["run_id"]), ("status", status), ("pattern", r["pattern"]), ("engine", r["engine"]), ("ranks", r["world_size"]),
-            ("simulated", r["simulated"]), ("clock", r["clock"]), ("started", r["started"]),
-            ("command", " ".join(r["command_line"])), ("hosts", ", ".join(h + "@" + a for h, a in r["hosts"]))]
-    sec.append(table(["", ""], meta))
+            ("simulated", "yes" if r["simulated"] else "no"), ("clock", r["clock"]), ("started", r["started"]),
+            ("command", " ".join(redact(r["command_line"]))), ("hosts", ", ".join(h + "@" + a for h, a in r["hosts"]))]
+    sec.append(table(None, meta, row_heads=True))
     sizes = r["sizes"]
     if r["lat.csv"] and sizes:
         lat = inputs(os.path.join(r["dir"], "lat.csv"))
@@ -357,7 +430,7 @@ def run_section(i, r, groups, work, inputs):
             sec.append(img(gnuplot(work, "cdf.gp", "cdf%d.svg" % i, file=inputs(r["hist"])),
                            "Latency CDF at %d B" % sizes[0]))
     if r["matrix"]:
-        order = host_order(r, groups)
+        order = host_order(r, nodes)
         m = r["matrix"]
         ordered = "matrix%d.csv" % i
         with open(os.path.join(work, ordered), "w") as f:
@@ -374,18 +447,26 @@ def run_section(i, r, groups, work, inputs):
         if t:
             sec.append("<h3>%s</h3>" % name + table(t[0], t[1:]))
     if r["stragglers"]:
-        size, pairs = r["stragglers"]
-        sec.append("<h3>Slowest pairs and ranks at %d B</h3>" % size + table(
+        size, pairs, ranks = r["stragglers"]
+        sec.append('<h3>Slowest pairs and ranks at %d B</h3><div class="side">' % size + table(
             ["pair", "Gb/s", "z", "outlier"],
-            [("%d -> %d" % (s, d), "%.4f" % g, "%.1f" % z, "yes" if o else "") for s, d, g, z, o in pairs]))
+            [("%s -> %s" % (host_name(r, s), host_name(r, d)), "%.4f" % g, "%.1f" % z, "yes" if o else "")
+             for s, d, g, z, o in pairs]) + (table(
+            ["rank", "mean Gb/s", "flows", "z", "outlier"],
+            [(host_name(r, k), "%.4f" % g, n, "%.1f" % z, "yes" if o else "") for k, g, n, z, o in ranks])
+            if ranks else "") + "</div>")
     sec.append("</section>")
     return "".join(sec)
 
 
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>fabprobe report</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px;text-align:right}th{background:#eee}
-figure{display:inline-block;margin:0.5em}img{width:520px;height:auto;border:1px solid #ddd}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:sans-serif;margin:1em 2em;max-width:1100px}table{border-collapse:collapse}
+div.scroll{overflow-x:auto;max-width:100%%;margin:1em 0}div.side{display:flex;flex-wrap:wrap;gap:0 2em}
+td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px;text-align:right;white-space:nowrap}
+th{background:#eee}tr>th:first-child{text-align:left}
+figure{margin:0.5em 0;max-width:100%%}img{max-width:100%%;height:auto;border:1px solid #ddd}
+figcaption{font-size:13px;color:#444}
 pre.verdict{background:#fff6f0;border-left:4px solid #c33;padding:1em;white-space:pre-wrap}</style></head><body>
 <h1>fabprobe report</h1><p>%s</p>%s
 <script>
@@ -395,6 +476,10 @@ window.addEventListener("load", function () {
   document.title = "fabprobe report: images " + imgs.length + ", broken " + broken;
   document.body.setAttribute("data-images", imgs.length);
   document.body.setAttribute("data-broken", broken);
+  /* how much each image is shrunk to fit the page (1 = its own size), for the tests */
+  for (var j = 0; j < imgs.length; j++)
+    imgs[j].setAttribute("data-scale", (imgs[j].clientWidth / (imgs[j].naturalWidth || 1)).toFixed(3));
+  document.body.setAttribute("data-scroll-width", document.documentElement.scrollWidth);
 });
 </script></body></html>"""
 
@@ -404,14 +489,20 @@ def report(a, out, work):
     inputs = Inputs(work)
     parts = verdict_parts(a, runs, work, inputs)
     # bandwidth, all runs side by side
+    nodes, rate = topo_nodes(a.topology), host_rate(a.topology)
+    # the verdict's words first, then the headline figures, then the drawings
+    parts.insert(1, headline(runs))
     bw = [r for r in runs if r["bw.csv"]]
     if bw:
-        files = [inputs(os.path.join(r["dir"], "bw.csv")) for r in bw]
-        parts.append("<h2>Bandwidth</h2>" + img(gnuplot(work, "bw.gp", "bw.svg", files=files,
-                                                        titles=[r["run_id"] for r in bw], linerate=host_rate(a.topology)),
-                                                "Bandwidth against message size"))
-    groups = topo_groups(a.topology)
-    parts += [run_section(i, r, groups, work, inputs) for i, r in enumerate(runs)]
+        files, titles = [inputs(os.path.join(r["dir"], "bw.csv")) for r in bw], [folder(r) for r in bw]
+        limits = [nic_limit(r, nodes, rate) for r in bw]
+        parts.append("<h2>Bandwidth</h2>" + img(
+            gnuplot(work, "bw.gp", "bw_flow.svg", files=files, titles=titles, mode="flow", linerate=rate),
+            "One flow's rate (mean, band from slowest to fastest) against one NIC's line rate") + img(
+            gnuplot(work, "bw.gp", "bw.svg", files=files, titles=titles, aggrate=[x for x, _ in limits],
+                    aggtitles=[t for _, t in limits]),
+            "Aggregate (sum over all concurrent flows) against the run's NICs x line rate"))
+    parts += [run_section(i, r, nodes, work, inputs) for i, r in enumerate(runs)]
     intro = "%d result folder%s%s." % (len(runs), "" if len(runs) == 1 else "s",
                                        (" on " + os.path.basename(a.topology)) if a.topology else "")
     with open(os.path.join(work, "report.html"), "w", encoding="utf-8") as f:

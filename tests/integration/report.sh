@@ -4,7 +4,7 @@ P=$FP_SRCDIR/scripts/plot
 command -v gnuplot >/dev/null || skip "gnuplot is not installed (apt install gnuplot-nox)"
 $FABPROBE sim "$T" alltoall --faults degrade:leaf1-spine0:0.3 --noise 0.02 --sizes 4K,64K,1M --quiet --output "$TMP/a2a" || fail "sim"
 $FABPROBE sim "$T" pairs --faults degrade:leaf1-spine0:0.3 --noise 0.02 --sizes 4K,64K --quiet --output "$TMP/pairs" || fail "sim"
-$FABPROBE run pingpong --np 2 --sizes 8,512,4K --iters 300 --quiet --output "$TMP/pp" || fail "pingpong"
+$FABPROBE run pingpong --np 2 --sizes 8,512,4K --iters 300 --quiet --token s3cretTOK --output "$TMP/pp" || fail "pingpong"
 
 # the gnuplot scripts alone, on the CSV files: SVG and PNG, valid and not empty
 gnuplot -e "array files=['$TMP/a2a/bw.csv','$TMP/pairs/bw.csv']; array titles=['alltoall','pairs']; linerate=0.1; out='$TMP/bw.svg'" $P/bw.gp || fail "bw.gp"
@@ -34,7 +34,7 @@ if [ -z "$CHROME" ]; then
 	skip "chromium is not installed (apt install chromium): the screenshot test cannot run"
 fi
 flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=$TMP/chrome"
-timeout 120 "$CHROME" $flags --virtual-time-budget=5000 --dump-dom "file://$TMP/rep/report.html" 2>/dev/null >"$TMP/dom.html" || fail "chromium dump-dom"
+timeout 120 "$CHROME" $flags --window-size=1280,2400 --virtual-time-budget=5000 --dump-dom "file://$TMP/rep/report.html" 2>/dev/null >"$TMP/dom.html" || fail "chromium dump-dom"
 title=$(grep -o '<title>[^<]*</title>' "$TMP/dom.html")
 echo "rendered: $title"
 echo "$title" | grep -qE 'images ([6-9]|[1-9][0-9]+), broken 0' || fail "images missing or broken: $title"
@@ -47,6 +47,35 @@ print("screenshot %dx%d, %d bytes" % (w, h, len(b)))
 assert b[:8] == b"\x89PNG\r\n\x1a\n" and w == 1200 and h == 2400 and len(b) > 50000
 PY
 ok "report renders in headless Chromium, every image loads; screenshot taken"
+# issue 21: read at a glance, at 1280 px
+python3 - "$TMP/dom.html" "$P/bw.gp" <<'PY' || fail "the report does not read at a glance"
+import base64, re, sys
+dom, gp = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+h2 = re.findall(r"<h2>([^<]*)</h2>", dom)
+print("sections:", h2)
+assert h2[0].startswith("Verdict") and h2[1] == "Headline" and h2[2] == "Bandwidth", "verdict, headline, bandwidth first"
+assert h2[3:] == ["a2a", "pairs", "pp"], "sections are named by folder"
+assert "s3cretTOK" not in dom and "--token ***" in dom, "the job token is shown"
+assert "False" not in dom and "True" not in dom and "<th>simulated</th><td>yes</td>" in dom and "<th>simulated</th><td>no</td>" in dom
+assert "<th></th>" not in dom, "an empty header row"
+assert int(re.search(r'data-scroll-width="(\d+)"', dom).group(1)) <= 1280, "the page scrolls sideways"
+font = int(re.search(r'font "Sans,(\d+)"', gp).group(1))
+imgs = re.findall(r'<img alt="([^"]*)" src="data:image/([a-z+]*);base64,([^"]*)" data-scale="([0-9.]+)"', dom)
+assert len(imgs) >= 7, len(imgs)
+for alt, kind, data, scale in imgs:
+    # gnuplot draws its text at `font` px at scale 1; graphviz at 9 pt (12 px) at least
+    px = float(scale) * (12 if alt.startswith("The fabric") else font)
+    assert px >= 10, "text of %.1f px in %r" % (px, alt)
+svg = {alt: base64.b64decode(data).decode() for alt, kind, data, _ in imgs if kind == "svg+xml"}
+flow = [v for k, v in svg.items() if k.startswith("One flow")][0]
+agg = [v for k, v in svg.items() if k.startswith("Aggregate")][0]
+assert "rate of one flow [Gb/s]" in flow and "one NIC: 0.1 Gb/s" in flow, "per-flow axis and line rate"
+assert "sum over all concurrent flows" in agg and "a2a: 8 NICs x 0.1 Gb/s" in agg, "aggregate axis and NICs x line rate"
+heat = [v for k, v in svg.items() if k.startswith("Per-pair")][0]
+assert all(">h%d<" % k in heat for k in range(8)) and "source host" in heat, "heatmap labelled by host"
+assert re.search(r'<h3>Slowest pairs and ranks at \d+ B</h3><div class="side">.*?</table></div><div class="scroll"><table>(<tbody>)?<tr><th>rank</th>', dom), "ranks beside pairs"
+PY
+ok "at 1280 px: verdict, headline, bandwidth; text >= 10 px; no sideways scroll; token hidden; per-flow and aggregate plots against their line rates"
 
 # a missing tool is named with its package
 mkdir -p "$TMP/bin" && ln -s "$(python3 -c "import sys; print(sys.executable)")" "$TMP/bin/python3"

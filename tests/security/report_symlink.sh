@@ -7,7 +7,7 @@ $FABPROBE sim "$T" pairs --faults degrade:leaf1-spine0:0.3 --sizes 4K,64K --quie
 mkdir "$TMP/out" "$TMP/victim"
 # every file the report writes, its old temporary name, and its folder's: a planted symlink to a
 # file that must keep its content, or to a file that must not come to exist
-files="report.html report.html.tmp bw.svg topology.svg scatter.svg flows.csv verdict.dot"
+files="report.html report.html.tmp bw.svg bw_flow.svg topology.svg scatter.svg flows.csv verdict.dot"
 for f in $files; do
 	echo precious >"$TMP/victim/$f"
 	ln -s "$TMP/victim/$f" "$TMP/out/$f"
@@ -18,7 +18,7 @@ for f in $files; do
 	[ "$(cat "$TMP/victim/$f")" = precious ] || fail "the report wrote through $f"
 	[ ! -e "$TMP/victim/new-$f" ] || fail "the report created a file through a symlink"
 done
-for f in report.html bw.svg topology.svg scatter.svg flows.csv verdict.dot; do
+for f in report.html bw.svg bw_flow.svg topology.svg scatter.svg flows.csv verdict.dot; do
 	[ -f "$TMP/out/$f" ] && [ ! -L "$TMP/out/$f" ] && [ -s "$TMP/out/$f" ] || fail "$f is not a new regular file"
 done
 ls -A "$TMP/out" | grep -q fpreport && fail "a temporary folder is left in --out"
