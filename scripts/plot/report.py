@@ -12,7 +12,7 @@ from them becomes gnuplot code (gp_literal is the one way data reaches gnuplot),
 (html.escape on every string); and every file goes to a private temporary folder inside --out
 and is renamed into place, so a symlink planted in --out is replaced, never written through.
 """
-import argparse, base64, csv, html, io, json, math, os, re, shutil, stat, subprocess, sys, tempfile
+import argparse, base64, csv, errno, html, io, json, math, os, re, shutil, stat, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FABPROBE = os.environ.get("FABPROBE", "fabprobe")
@@ -79,11 +79,23 @@ def items(obj, key, kind, where, path=""):
             for i, x in enumerate(field(obj, key, list, where, path))]
 
 
+def read_input(path):
+    """The text of a file in a result folder. A symlink is refused: fabprobe writes regular
+    files, and the report runs as root, so a planted link to /etc/shadow would end up shown."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise OSError("a symlink, not a file fabprobe wrote")
+        raise
+    with os.fdopen(fd, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
 def read_csv(path):
     """Rows of a CSV file; Bad (naming the file) when it is not readable UTF-8 text."""
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            text = f.read()
+        text = read_input(path)
         if "\0" in text:
             raise ValueError("a NUL byte")
         return [r for r in csv.reader(io.StringIO(text)) if r]
@@ -111,10 +123,9 @@ def load_run(d):
     """A result folder's run.json and CSV files as checked plain values (render reads only these)."""
     where = os.path.join(d, "run.json")
     try:
-        with open(where, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = json.loads(read_input(where))
     except (OSError, ValueError, RecursionError) as e:
-        raise Bad("%s: not a result folder (%s)" % (d, one_line(str(e), 120)))
+        raise Bad("%s: not a result folder (%s)" % (where, one_line(str(e), 120)))
     checked(doc, dict, where, "")
     clock = field(doc, "clock", dict, where)
     run = {

@@ -47,3 +47,17 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 else
 	echo "note: not root, or no user nobody: the foreign-symlink case is not run"
 fi
+
+# a result folder's own files planted as symlinks (to a secret root can read): refused, and
+# nothing of the secret reaches the page
+echo "root:SECRET-HASH:19000" >"$TMP/victim/shadow"
+for f in run.json bw.csv lat.csv; do
+	rm -rf "$TMP/linked" "$TMP/lout"
+	cp -r "$TMP/run" "$TMP/linked"
+	ln -sf "$TMP/victim/shadow" "$TMP/linked/$f"
+	$FABPROBE report "$TMP/linked" --out "$TMP/lout" >/dev/null 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "$f" "$TMP/err" || { cat "$TMP/err"; fail "$f a symlink: exit $rc"; }
+	grep -rqs SECRET-HASH "$TMP/lout" && fail "the secret behind $f reached the report"
+	ok "$f planted as a symlink is refused: $(cat "$TMP/err")"
+done
