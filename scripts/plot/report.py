@@ -12,7 +12,7 @@ from them becomes gnuplot code (gp_literal is the one way data reaches gnuplot),
 (html.escape on every string); and every file goes to a private temporary folder inside --out
 and is renamed into place, so a symlink planted in --out is replaced, never written through.
 """
-import argparse, base64, csv, errno, html, io, json, math, os, re, shutil, stat, subprocess, sys, tempfile
+import argparse, base64, csv, errno, html, io, json, math, os, re, shutil, signal, stat, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FABPROBE = os.environ.get("FABPROBE", "fabprobe")
@@ -322,9 +322,11 @@ def img(path, alt):
 def table(header, body, row_heads=False):
     """A table in a box that scrolls sideways when it is wider than the page; row_heads: the
     first cell of each row is its heading (a key-value table has no header row)."""
-    cell = lambda k, x: "<%s>%s</%s>" % (("th", html.escape(str(x)), "th") if row_heads and not k else ("td", html.escape(str(x)), "td"))
-    h = "<tr>%s</tr>" % "".join("<th>%s</th>" % html.escape(str(x)) for x in header) if header else ""
-    b = "".join("<tr>%s</tr>" % "".join(cell(k, x) for k, x in enumerate(r)) for r in body)
+    def cell(tag, x):
+        return "<%s>%s</%s>" % (tag, html.escape(str(x)), tag)
+    h = "<tr>%s</tr>" % "".join(cell("th", x) for x in header) if header else ""
+    b = "".join("<tr>%s</tr>" % "".join(cell("th" if row_heads and not k else "td", x) for k, x in enumerate(r))
+                for r in body)
     return '<div class="scroll"><table>%s%s</table></div>' % (h, b)
 
 
@@ -532,6 +534,8 @@ def main():
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     work = None
+    # killed, the private folder still goes: SIGTERM unwinds through the finally below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         need("gnuplot", "gnuplot-nox")
         if a.topology:
@@ -548,7 +552,12 @@ def main():
         die(str(e))
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as e:  # a bug, not the input's fault: still one line, never a traceback
+        print("fabprobe report: internal error, please report it with the result folders: %s: %s"
+              % (type(e).__name__, one_line(str(e), 200)), file=sys.stderr)
+        sys.exit(1)
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
         if work:
             shutil.rmtree(work, ignore_errors=True)
 
