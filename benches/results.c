@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/csv.h"
 #include "../core/json.h"
 #include "straggler.h"
 #include "../core/units.h"
@@ -418,6 +419,24 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 	fp_json_end(j);
 }
 
+/*
+ * The job token authenticates the rendezvous: whoever reads run.json (or the report made
+ * from it) must not be able to join the next job. Its value is recorded as "***".
+ */
+const char *fp_redact_arg(char *const *argv, int i, char *buf, size_t len)
+{
+	static const char opt[] = "--token";
+	const size_t n = sizeof(opt) - 1;
+
+	if (i > 0 && !strcmp(argv[i - 1], opt))
+		return "***";
+	if (!strncmp(argv[i], opt, n) && argv[i][n] == '=') {
+		snprintf(buf, len, "%s=***", opt);
+		return buf;
+	}
+	return argv[i];
+}
+
 void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 {
 	const struct fp_run_cfg *c = d->cfg;
@@ -435,8 +454,11 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	if (d->error[0])
 		fp_json_str(&j, "error", d->error);
 	fp_json_arr(&j, "command_line");
-	for (int i = 0; i < c->argc; i++)
-		fp_json_str(&j, NULL, c->argv[i]);
+	for (int i = 0; i < c->argc; i++) {
+		char arg[4096];
+
+		fp_json_str(&j, NULL, fp_redact_arg(c->argv, i, arg, sizeof(arg)));
+	}
 	fp_json_end(&j);
 	fp_json_str(&j, "started", d->started);
 	fp_json_str(&j, "finished", d->finished[0] ? d->finished : NULL);
@@ -770,8 +792,9 @@ static void csv_ranks(const struct fp_run_data *d, FILE *f)
 			const struct fp_rank_score *rs = &st.ranks[k];
 			int r = rs->rank;
 
-			fprintf(f, "%llu,%d,%s,%llu,%llu,%.6f,%.6f,%.6f,%.3f,%d\n",
-				(unsigned long long)sr->size, r, d->hosts[r].name,
+			fprintf(f, "%llu,%d,", (unsigned long long)sr->size, r);
+			fp_csv_field(f, d->hosts[r].name);
+			fprintf(f, ",%llu,%llu,%.6f,%.6f,%.6f,%.3f,%d\n",
 				(unsigned long long)tx[r], (unsigned long long)rx[r],
 				txn[r] ? GBPS(txr[r] / txn[r]) : 0,
 				rxn[r] ? GBPS(rxr[r] / rxn[r]) : 0, GBPS(rs->mean), rs->z,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../benches/simrun.h"
+#include "../core/csv.h"
 #include "../core/json.h"
 #include "../core/opts.h"
 #include "../fabric/analyze.h"
@@ -1049,9 +1050,12 @@ int fp_cmd_analyze(int argc, char **argv)
 				for (unsigned q = 0; q < o->np && !sus; q++)
 					if ((int)o->link[q] == a.s[k].link && o->prob[q] >= 0.5)
 						sus = k + 1;
-			fprintf(f.f, "%u,%u,%s,%s,%.6g,%.6g,%.4f,%d,%u\n", o->run, o->round,
-				t.nodes[o->src].name, t.nodes[o->dst].name, o->meas, o->pred, o->q,
-				o->bad, sus);
+			fprintf(f.f, "%u,%u,", o->run, o->round);
+			fp_csv_field(f.f, t.nodes[o->src].name);
+			fputc(',', f.f);
+			fp_csv_field(f.f, t.nodes[o->dst].name);
+			fprintf(f.f, ",%.6g,%.6g,%.4f,%d,%u\n", o->meas, o->pred, o->q, o->bad,
+				sus);
 		}
 		if (fp_afile_commit(&f))
 			fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void fp_json_init(struct fp_json *j, FILE *f, bool pretty)
@@ -156,13 +157,25 @@ int fp_afile_open(struct fp_afile *a, const char *path)
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path + 1) : 0;
 
-	if (snprintf(a->tmp, sizeof(a->tmp), "%.*s.%s.tmpXXXXXX", dirlen, path,
-		     slash ? slash + 1 : path) >= (int)sizeof(a->tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(a->tmp);
+	/*
+	 * Not mkstemp(3): its 0600 would need a forced chmod. Created 0666 here, the file
+	 * gets what the user's umask allows, like any file a tool writes.
+	 */
+	fd = -1;
+	for (unsigned try = 0; fd < 0 && try < 100; try++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (snprintf(a->tmp, sizeof(a->tmp), "%.*s.%s.tmp%d.%lx", dirlen, path,
+			     slash ? slash + 1 : path, (int)getpid(),
+			     (unsigned long)ts.tv_nsec ^ try) >= (int)sizeof(a->tmp))
+			return -ENAMETOOLONG;
+		fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
 	if (fd < 0)
-		return -errno;
-	fchmod(fd, 0644);
+		return -EEXIST;
 	a->f = fdopen(fd, "w");
 	if (!a->f) {
 		int e = -errno;
