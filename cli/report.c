@@ -18,6 +18,7 @@
 #include "../core/opts.h"
 #include "../core/units.h"
 #include "../fabric/inventory.h"
+#include "../benches/result_obs.h"
 #include "../fabric/jread.h"
 #include "../fabric/topo.h"
 #include "cli.h"
