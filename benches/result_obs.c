@@ -47,8 +47,7 @@ static int map_ranks(const struct fp_result *res, const struct fp_topo *t, int *
 }
 
 /* error counters that grew while the run ran point at that host's link */
-static void grew_counters(const struct fp_result *res, const int *node_of,
-			  struct fp_obs_buf *ob)
+static void grew_counters(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob)
 {
 	for (unsigned i = 0; i < res->nctr && ob->ngrew < FP_OBS_MAXGREW; i++) {
 		const struct fp_rctr *c = &res->ctr[i];
@@ -57,8 +56,8 @@ static void grew_counters(const struct fp_result *res, const int *node_of,
 			continue;
 		ob->grew[ob->ngrew].node = node_of[c->rank];
 		snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
-			 "%s: %s grew by %.0f during the run", c->port[0] ? c->port : "?",
-			 c->name, c->delta);
+			 "%s: %s grew by %.0f during the run", c->port[0] ? c->port : "?", c->name,
+			 c->delta);
 	}
 }
 
@@ -72,8 +71,8 @@ static int dlink(const struct fp_topo *t, int a, int b)
 }
 
 /* a traced path (node names) as directed links; false when it does not join src to dst */
-static bool traced_path(const struct fp_result *res, const struct fp_topo *t, unsigned id,
-			int src, int dst, unsigned *out, unsigned *hops)
+static bool traced_path(const struct fp_result *res, const struct fp_topo *t, unsigned id, int src,
+			int dst, unsigned *out, unsigned *hops)
 {
 	for (unsigned i = 0; i < res->ntraces; i++) {
 		const struct fp_rtrace *tr = &res->traces[i];
@@ -169,8 +168,8 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
 		if (f->round > fl->maxr)
 			fl->maxr = f->round;
 		if (f->has_path)
-			fl->known = fl->known && recorded_path(f, t, fl->src[i], fl->dst[i], out,
-							       &fl->hops[i]);
+			fl->known = fl->known &&
+				    recorded_path(f, t, fl->src[i], fl->dst[i], out, &fl->hops[i]);
 		else
 			fl->known = fl->known && traced_path(res, t, f->flow, fl->src[i],
 							     fl->dst[i], out, &fl->hops[i]);

@@ -16,7 +16,7 @@
 
 #include "../fabric/jread.h"
 
-static int bad(char *err, size_t el, const char *fmt, ...)
+int fp_result_err(char *err, size_t el, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -49,18 +49,18 @@ static unsigned seq_len(struct fy_node *n)
 	return n && fy_node_is_sequence(n) ? (unsigned)fy_node_sequence_item_count(n) : 0;
 }
 
-static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_result *r,
-		      char *err, size_t el)
+static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_result *r, char *err,
+		      size_t el)
 {
 	struct fy_node *hosts = fp_jkey(root, "hosts"), *h;
 	void *it = NULL;
 	int k = 0;
 
 	if (!hosts || !fy_node_is_sequence(hosts))
-		return bad(err, el, "%s: not a fabprobe result (no hosts)", r->where);
+		return fp_result_err(err, el, "%s: not a fabprobe result (no hosts)", r->where);
 	if (seq_len(hosts) != (unsigned)r->world_size)
-		return bad(err, el, "%s: hosts: %u entries, but world_size is %d", r->where,
-			   seq_len(hosts), r->world_size);
+		return fp_result_err(err, el, "%s: hosts: %u entries, but world_size is %d",
+				     r->where, seq_len(hosts), r->world_size);
 	r->hosts = calloc((size_t)r->world_size, sizeof(*r->hosts));
 	if (!r->hosts)
 		return -ENOMEM;
@@ -69,10 +69,11 @@ static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_r
 			r->hosts[k][0] = 0;
 		for (int j = 0; t && r->hosts[k][0] && j < k; j++)
 			if (!strcmp(r->hosts[j], r->hosts[k]))
-				return bad(err, el,
-					   "%s: hosts: ranks %d and %d are both named '%s' (field "
-					   "'hostname'): their flows cannot be told apart",
-					   r->where, j, k, r->hosts[k]);
+				return fp_result_err(
+					err, el,
+					"%s: hosts: ranks %d and %d are both named '%s' (field "
+					"'hostname'): their flows cannot be told apart",
+					r->where, j, k, r->hosts[k]);
 		k++;
 	}
 	return 0;
@@ -91,10 +92,11 @@ static int read_counters(struct fy_node *root, struct fp_result *r, char *err, s
 		double rk;
 
 		if (!jint(fp_jkey(c, "rank"), 0, r->world_size - 1, &rk))
-			return bad(err, el,
-				   "%s: counters[%u]: field 'rank' is missing or out of range "
-				   "(world_size %d)",
-				   r->where, idx, r->world_size);
+			return fp_result_err(
+				err, el,
+				"%s: counters[%u]: field 'rank' is missing or out of range "
+				"(world_size %d)",
+				r->where, idx, r->world_size);
 		idx++;
 		while (dl && fy_node_is_mapping(dl) && (pp = fy_node_mapping_iterate(dl, &pi))) {
 			struct fp_rctr x = { .rank = (int)rk };
@@ -118,24 +120,25 @@ static int read_counters(struct fy_node *root, struct fp_result *r, char *err, s
 	return 0;
 }
 
-static int read_path(struct fy_node *p, const struct fp_topo *t, struct fp_rflow *f,
-		     const char *at, char *err, size_t el)
+static int read_path(struct fy_node *p, const struct fp_topo *t, struct fp_rflow *f, const char *at,
+		     char *err, size_t el)
 {
 	struct fy_node *it;
 	void *pit = NULL;
 
 	if (!fy_node_is_sequence(p) || seq_len(p) > FP_RESULT_MAXHOPS)
-		return bad(err, el, "%s: field 'path' is not a list of at most %d links", at,
-			   FP_RESULT_MAXHOPS);
+		return fp_result_err(err, el, "%s: field 'path' is not a list of at most %d links",
+				     at, FP_RESULT_MAXHOPS);
 	while ((it = fy_node_sequence_iterate(p, &pit))) {
 		double l;
 
 		if (!jint(it, 0, t ? (double)t->nlinks - 1 : 1e9, &l))
-			return bad(err, el,
-				   "%s: field 'path' names link %s, which the topology (%u "
-				   "links) does not have",
-				   at, fy_node_get_scalar0(it) ? fy_node_get_scalar0(it) : "?",
-				   t ? t->nlinks : 0);
+			return fp_result_err(
+				err, el,
+				"%s: field 'path' names link %s, which the topology (%u "
+				"links) does not have",
+				at, fy_node_get_scalar0(it) ? fy_node_get_scalar0(it) : "?",
+				t ? t->nlinks : 0);
 		f->path[f->npath++] = (unsigned)l;
 	}
 	f->has_path = true;
@@ -149,33 +152,35 @@ static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp
 	struct fy_node *p;
 
 	if (!jint(fp_jkey(n, "src"), 0, r->world_size - 1, &s))
-		return bad(err, el, "%s: field 'src' is missing or not a rank of %d", at,
-			   r->world_size);
+		return fp_result_err(err, el, "%s: field 'src' is missing or not a rank of %d", at,
+				     r->world_size);
 	if (!jint(fp_jkey(n, "dst"), 0, r->world_size - 1, &d))
-		return bad(err, el, "%s: field 'dst' is missing or not a rank of %d", at,
-			   r->world_size);
+		return fp_result_err(err, el, "%s: field 'dst' is missing or not a rank of %d", at,
+				     r->world_size);
 	if (!jint(fp_jkey(n, "round"), 0, r->rounds ? r->rounds - 1 : 1e7, &rd))
-		return bad(err, el, "%s: field 'round' is missing or out of range (%u rounds)",
-			   at, r->rounds);
+		return fp_result_err(err, el,
+				     "%s: field 'round' is missing or out of range (%u rounds)", at,
+				     r->rounds);
 	if (fp_jkey(n, "flow") && !jint(fp_jkey(n, "flow"), 0, 1e12, &id))
-		return bad(err, el, "%s: field 'flow' is not a flow id", at);
+		return fp_result_err(err, el, "%s: field 'flow' is not a flow id", at);
 	if (s == d)
-		return bad(err, el, "%s: fields 'src' and 'dst' are both rank %.0f", at, s);
+		return fp_result_err(err, el, "%s: fields 'src' and 'dst' are both rank %.0f", at,
+				     s);
 	f->src = (int)s;
 	f->dst = (int)d;
 	f->round = (unsigned)rd;
 	f->flow = (unsigned)id;
 	if (fp_jkey(n, "avg_Gbps")) {
 		if (!fp_jnum(fp_jkey(n, "avg_Gbps"), &f->avg_gbps) || f->avg_gbps < 0)
-			return bad(err, el, "%s: field 'avg_Gbps' is not a rate", at);
+			return fp_result_err(err, el, "%s: field 'avg_Gbps' is not a rate", at);
 		f->has_bw = true;
 	}
 	p = fp_jkey(n, "path");
 	return p ? read_path(p, t, f, at, err, el) : 0;
 }
 
-static const char *const bw_keys[FP_RBW_N] = { "aggregate_Gbps", "flow_mean_Gbps",
-					       "busbw_GBps", "algbw_GBps" };
+static const char *const bw_keys[FP_RBW_N] = { "aggregate_Gbps", "flow_mean_Gbps", "busbw_GBps",
+					       "algbw_GBps" };
 static const char *const lat_keys[FP_RLAT_N] = { "p50_us", "p99_us", "p99_9_us", "max_us",
 						 "mean_us" };
 
@@ -190,8 +195,9 @@ static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 	int ret;
 
 	if (!jint(fp_jkey(n, "size"), 0, 1e15, &s))
-		return bad(err, el, "%s: results[%u]: field 'size' is missing or not a size",
-			   r->where, idx);
+		return fp_result_err(err, el,
+				     "%s: results[%u]: field 'size' is missing or not a size",
+				     r->where, idx);
 	z->size = (uint64_t)s;
 	z->has_bw = bw && fy_node_is_mapping(bw);
 	for (int k = 0; k < FP_RBW_N; k++)
@@ -201,8 +207,8 @@ static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 		if (!fp_jnum(fp_jkey(lat, lat_keys[k]), &z->lat[k]))
 			z->lat[k] = NAN;
 	if (fl && !fy_node_is_sequence(fl))
-		return bad(err, el, "%s: results[%u]: field 'flows' is not a list", r->where,
-			   idx);
+		return fp_result_err(err, el, "%s: results[%u]: field 'flows' is not a list",
+				     r->where, idx);
 	z->flows = calloc(seq_len(fl) ? seq_len(fl) : 1, sizeof(*z->flows));
 	if (!z->flows)
 		return -ENOMEM;
@@ -217,8 +223,8 @@ static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 	return 0;
 }
 
-static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_result *r,
-		      char *err, size_t el)
+static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_result *r, char *err,
+		      size_t el)
 {
 	struct fy_node *res = fp_jkey(root, "results"), *req = fp_jkey(root, "sizes_requested");
 	struct fy_node *it;
@@ -226,7 +232,7 @@ static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_r
 	int ret;
 
 	if (!res || !fy_node_is_sequence(res))
-		return bad(err, el, "%s: not a fabprobe result (no results)", r->where);
+		return fp_result_err(err, el, "%s: not a fabprobe result (no results)", r->where);
 	r->requested = calloc(seq_len(req) + 1, sizeof(*r->requested));
 	r->sizes = calloc(seq_len(res) + 1, sizeof(*r->sizes));
 	if (!r->requested || !r->sizes)
@@ -235,8 +241,8 @@ static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_r
 		double s;
 
 		if (!jint(it, 0, 1e15, &s))
-			return bad(err, el, "%s: sizes_requested[%u] is not a size", r->where,
-				   r->nrequested);
+			return fp_result_err(err, el, "%s: sizes_requested[%u] is not a size",
+					     r->where, r->nrequested);
 		r->requested[r->nrequested++] = (uint64_t)s;
 	}
 	iter = NULL;
@@ -250,8 +256,7 @@ static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_r
 }
 
 /* paths.json of scripts/lab/lab trace: {"flows": {"ID": [node, node, ...]}} */
-static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char *err,
-		       size_t el)
+static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char *err, size_t el)
 {
 	struct fy_document *doc = fp_yaml_parse(ptext, plen, "paths.json", err, el);
 	struct fy_node *fl = doc ? fp_jkey(fy_document_root(doc), "flows") : NULL;
@@ -289,9 +294,8 @@ out:
 	return ret;
 }
 
-int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext,
-		    size_t plen, const struct fp_topo *t, struct fp_result *r, char *err,
-		    size_t el)
+int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext, size_t plen,
+		    const struct fp_topo *t, struct fp_result *r, char *err, size_t el)
 {
 	struct fy_document *doc;
 	struct fy_node *root;
@@ -306,8 +310,8 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 	root = fy_document_root(doc);
 	ret = -EINVAL;
 	if (!jint(fp_jkey(root, "world_size"), 1, FP_RESULT_MAXRANKS, &ws)) {
-		bad(err, el, "%s: not a fabprobe result (no world_size of 1 to %d ranks)", where,
-		    FP_RESULT_MAXRANKS);
+		fp_result_err(err, el, "%s: not a fabprobe result (no world_size of 1 to %d ranks)",
+			      where, FP_RESULT_MAXRANKS);
 		goto out;
 	}
 	r->world_size = (int)ws;
