@@ -345,37 +345,82 @@ void fp_obs_buf_free(struct fp_obs_buf *ob)
 	ob->ngrew = 0;
 }
 
+static int add_inventories(struct fp_verdict *v, const char *files, char *err, size_t el)
+{
+	char list[4096], *save = NULL, *file;
+
+	if (snprintf(list, sizeof(list), "%s", files) >= (int)sizeof(list)) {
+		snprintf(err, el, "--inventory: the list of files is too long");
+		return -EINVAL;
+	}
+	for (file = strtok_r(list, ",", &save); file; file = strtok_r(NULL, ",", &save)) {
+		int ret = fp_inventory_rules(&v->t, file, &v->fs, err, el);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char *err, size_t el)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	fp_topo_init(&v->t);
+	v->named = true;
+	ret = fp_topo_load(&v->t, o->topology, err, el);
+	if (!ret && (fp_router_init(&v->r, &v->t) || fp_sim_net_init(&v->net, &v->t, NULL, 0, 10)))
+		ret = -ENOMEM;
+	for (int i = 0; i < o->ndirs && !ret; i++) {
+		struct fp_result res;
+		bool named;
+
+		ret = fp_result_load(o->dirs[i], &v->t, &res, err, el);
+		if (!ret)
+			ret = fp_result_observe(&res, (unsigned)i, &v->t, &v->r, &v->net,
+						o->samples ? o->samples : 16, &v->ob, &named, err,
+						el);
+		fp_result_free(&res);
+		v->named = v->named && named;
+		v->nruns++;
+	}
+	if (!ret)
+		ret = fp_analyze(&v->t, v->ob.o, v->ob.n, &v->a);
+	if (!ret && o->inventory)
+		ret = add_inventories(v, o->inventory, err, el);
+	for (unsigned i = 0; !ret && i < v->ob.ngrew; i++)
+		fp_findings_add(&v->fs, v->ob.grew[i].node,
+				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",
+				v->ob.grew[i].text);
+	if (ret == -ENOMEM)
+		snprintf(err, el, "out of memory");
+	return ret;
+}
+
+void fp_verdict_destroy(struct fp_verdict *v)
+{
+	if (!v)
+		return;
+	fp_obs_buf_free(&v->ob);
+	fp_sim_net_destroy(&v->net);
+	fp_router_destroy(&v->r);
+	fp_topo_destroy(&v->t);
+}
+
 int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsigned *suspects,
 		    char *err, size_t el)
 {
-	struct fp_topo t;
-	struct fp_router r = { 0 };
-	struct fp_sim_net net = { 0 };
-	struct fp_obs_buf ob = { 0 };
-	struct fp_analysis a;
-	bool named;
+	struct fp_verdict_opts o = { .topology = topology, .dirs = dirs, .ndirs = n };
+	struct fp_verdict *v = malloc(sizeof(*v)); /* 20 KB of findings: on the heap */
 	int ret;
 
-	fp_topo_init(&t);
-	ret = fp_topo_load(&t, topology, err, el);
-	if (!ret && (fp_router_init(&r, &t) || fp_sim_net_init(&net, &t, NULL, 0, 10)))
-		ret = -ENOMEM;
-	for (int i = 0; i < n && !ret; i++) {
-		struct fp_result res;
-
-		ret = fp_result_load(dirs[i], &t, &res, err, el);
-		if (!ret)
-			ret = fp_result_observe(&res, (unsigned)i, &t, &r, &net, 16, &ob, &named,
-						err, el);
-		fp_result_free(&res);
-	}
+	if (!v)
+		return -ENOMEM;
+	ret = fp_verdict_build(v, &o, err, el);
 	if (!ret)
-		ret = fp_analyze(&t, ob.o, ob.n, &a);
-	if (!ret)
-		*suspects = a.n;
-	fp_obs_buf_free(&ob);
-	fp_sim_net_destroy(&net);
-	fp_router_destroy(&r);
-	fp_topo_destroy(&t);
+		*suspects = v->a.n;
+	fp_verdict_destroy(v);
+	free(v);
 	return ret;
 }
