@@ -44,6 +44,13 @@ static bool jtrue(struct fy_node *n)
 	return fp_jstr(n, b, sizeof(b)) && !strcmp(b, "true");
 }
 
+/* an optional name: absent is "", present must fit whole (never cut) */
+static bool jname(struct fy_node *n, char *buf, size_t len)
+{
+	buf[0] = 0;
+	return !n || fp_jstr(n, buf, len);
+}
+
 static unsigned seq_len(struct fy_node *n)
 {
 	return n && fy_node_is_sequence(n) ? (unsigned)fy_node_sequence_item_count(n) : 0;
@@ -65,8 +72,11 @@ static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_r
 	if (!r->hosts)
 		return -ENOMEM;
 	while ((h = fy_node_sequence_iterate(hosts, &it))) {
-		if (!fp_jstr(fp_jkey(h, "hostname"), r->hosts[k], sizeof(r->hosts[k])))
-			r->hosts[k][0] = 0;
+		if (!jname(fp_jkey(h, "hostname"), r->hosts[k], sizeof(r->hosts[k])))
+			return fp_result_err(err, el,
+					     "%s: hosts[%d]: field 'hostname' is not a name of at "
+					     "most %d characters",
+					     r->where, k, FP_NAME_LEN - 1);
 		for (int j = 0; t && r->hosts[k][0] && j < k; j++)
 			if (!strcmp(r->hosts[j], r->hosts[k]))
 				return fp_result_err(
@@ -102,9 +112,12 @@ static int read_counters(struct fy_node *root, struct fp_result *r, char *err, s
 			struct fp_rctr x = { .rank = (int)rk };
 
 			if (!fp_jstr(fy_node_pair_key(pp), x.name, sizeof(x.name)) ||
-			    !fp_jnum(fy_node_pair_value(pp), &x.delta))
-				continue;
-			fp_jstr(fp_jkey(c, "port"), x.port, sizeof(x.port));
+			    !fp_jnum(fy_node_pair_value(pp), &x.delta) ||
+			    !jname(fp_jkey(c, "port"), x.port, sizeof(x.port)))
+				return fp_result_err(err, el,
+						     "%s: counters[%u]: field 'port' or a counter "
+						     "in 'deltas' is too long or not a number",
+						     r->where, idx - 1);
 			if (r->nctr == cap) {
 				void *q = realloc(r->ctr, sizeof(*r->ctr) * (cap ? cap * 2 : 16));
 
@@ -317,8 +330,13 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 	r->world_size = (int)ws;
 	if (jint(fp_jkey(fp_jkey(root, "schedule"), "rounds"), 1, 1e7, &rounds))
 		r->rounds = (unsigned)rounds;
-	fp_jstr(fp_jkey(root, "pattern"), r->pattern, sizeof(r->pattern));
-	if (!fp_jstr(fp_jkey(root, "status"), r->status, sizeof(r->status)))
+	if (!jname(fp_jkey(root, "pattern"), r->pattern, sizeof(r->pattern)) ||
+	    !jname(fp_jkey(root, "status"), r->status, sizeof(r->status))) {
+		fp_result_err(err, el, "%s: field 'pattern' or 'status' is not a short name",
+			      where);
+		goto out;
+	}
+	if (!r->status[0])
 		snprintf(r->status, sizeof(r->status), "unknown");
 	/* an older file without these is taken for what it says least: incomplete */
 	r->complete = jtrue(fp_jkey(root, "complete"));

@@ -139,6 +139,13 @@ static void test_refused(void)
 		{ "{\"world_size\": 2, \"hosts\": [{\"hostname\": \"a\"}], \"results\": []}",
 		  "hosts" },
 		{ "{\"world_size\": 2.5, \"hosts\": [], \"results\": []}", "world_size" },
+		{ "{\"world_size\": 1, \"hosts\": [{\"hostname\": \"h-"
+		  "0123456789012345678901234567890123456789012345678901234567890123456789\"}],"
+		  " \"results\": []}",
+		  "'hostname'" },
+		{ "{\"world_size\": 1, \"hosts\": [{\"hostname\": \"a\"}], \"results\": [],"
+		  " \"counters\": [{\"rank\": 0, \"deltas\": {\"rx_errors\": \"many\"}}]}",
+		  "counters[0]" },
 	};
 	struct fp_result r;
 	char err[512];
