@@ -274,6 +274,7 @@ static bool metric_of(const struct fp_check *c, const struct fp_result *r, const
 		if (!strcmp(c->metric, lat[k]))
 			*value = z->lat[k];
 	if (!isfinite(*value)) {
+		*value = 0; /* not measured: reported as 0, as before */
 		snprintf(why, wl, "%s: no %s at size %llu", dir, c->metric,
 			 (unsigned long long)z->size);
 		return false;

@@ -45,74 +45,67 @@ static const struct fp_opt an_opts[] = {
 	FP_OPT_END,
 };
 
-static unsigned physical_text(const struct fp_topo *t, const struct fp_analysis *a, FILE *f)
+/* links the topology shows to be wrong that no suspect names: text or JSON, same calls */
+static void emit_physical(const struct fp_topo *t, const struct fp_analysis *a, struct fp_emit *e)
 {
 	char ln[160], rl[400];
 	unsigned n = 0;
 
+	fp_emit_arr(e, "physical");
 	for (unsigned l = 0; l < t->nlinks; l++) {
 		fp_link_rules(&t->links[l], rl, sizeof(rl));
 		if (!rl[0] || fp_analysis_names_link(a, l))
 			continue;
-		if (f && !n++)
-			fprintf(f, "physical findings (from the link state in the topology):\n");
-		else if (!f)
-			n++;
+		if (!n++)
+			fp_emit_text(e,
+				     "physical findings (from the link state in the topology):\n");
 		fp_link_name(t, (int)l, ln, sizeof(ln));
-		if (f)
-			fprintf(f, "   LINK %s: %s\n", ln, rl);
+		fp_emit_obj(e, NULL);
+		fp_emit_i64(e, "link", NULL, l);
+		fp_emit_str(e, "ports", "   LINK %s: ", ln);
+		fp_emit_str(e, "finding", "%s\n", rl);
+		fp_emit_end(e);
 	}
-	return n;
+	fp_emit_end(e);
 }
 
-static void findings_json(const struct fp_topo *t, const struct fp_findings *fs, struct fp_json *j)
+/* what host inventories and the runs' counters show: text or JSON, same calls */
+static void emit_findings(const struct fp_topo *t, const struct fp_findings *fs, struct fp_emit *e)
 {
 	char ln[160];
 
-	fp_json_arr(j, "inventory_findings");
-	for (unsigned i = 0; fs && i < fs->n; i++) {
-		fp_json_obj(j, NULL);
-		fp_json_str(j, "host", t->nodes[fs->f[i].node].name);
-		if (fs->f[i].link >= 0) {
-			fp_link_name(t, fs->f[i].link, ln, sizeof(ln));
-			fp_json_i64(j, "link", fs->f[i].link);
-			fp_json_str(j, "ports", ln);
-		}
-		fp_json_str(j, "finding", fs->f[i].text);
-		fp_json_end(j);
-	}
-	fp_json_end(j);
-}
-
-static void findings_text(const struct fp_topo *t, const struct fp_findings *fs, FILE *f)
-{
-	char ln[160];
-
+	fp_emit_arr(e, "inventory_findings");
 	if (fs->n)
-		fprintf(f, "physical findings (host inventories and the runs' counters):\n");
+		fp_emit_text(e, "physical findings (host inventories and the runs' counters):\n");
 	for (unsigned i = 0; i < fs->n; i++) {
-		if (fs->f[i].link >= 0) {
-			fp_link_name(t, fs->f[i].link, ln, sizeof(ln));
-			fprintf(f, "   LINK %s: %s\n", ln, fs->f[i].text);
-		} else {
-			fprintf(f, "   HOST %s: %s\n", t->nodes[fs->f[i].node].name, fs->f[i].text);
+		const struct fp_finding *f = &fs->f[i];
+
+		fp_emit_obj(e, NULL);
+		fp_emit_str(e, "host", f->link < 0 ? "   HOST %s: " : NULL, t->nodes[f->node].name);
+		if (f->link >= 0) {
+			fp_link_name(t, f->link, ln, sizeof(ln));
+			fp_emit_i64(e, "link", NULL, f->link);
+			fp_emit_str(e, "ports", "   LINK %s: ", ln);
 		}
+		fp_emit_str(e, "finding", "%s\n", f->text);
+		fp_emit_end(e);
 	}
+	fp_emit_end(e);
 }
 
-static void report_text(const struct fp_topo *t, const struct fp_analysis *a, unsigned nruns,
-			bool plan, struct fp_router *r)
+static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
+			unsigned nruns, bool plan, struct fp_router *r)
 {
 	char ln[160], act[300], rl[400];
 
 	if (!a->n) {
-		unsigned np = physical_text(t, a, NULL);
+		unsigned np = fp_physical_count(t, a);
 
 		printf("fabprobe analyze: %s: %u flows in %u run%s measured within the noise "
 		       "(%.1f%%) of what the topology predicts\n",
 		       np ? "no measured suspect, but physical findings" : "clean", a->nobs, nruns,
 		       nruns > 1 ? "s" : "", 100 * a->sigma);
-		physical_text(t, a, stdout);
+		emit_physical(t, a, e);
 		return;
 	}
 	printf("fabprobe analyze: %u suspect%s, from %u flows in %u run%s: %u below %.0f%% of "
@@ -167,76 +160,63 @@ static void report_text(const struct fp_topo *t, const struct fp_analysis *a, un
 				printf("\n\n");
 			}
 	}
-	physical_text(t, a, stdout);
+	emit_physical(t, a, e);
 }
 
-static void report_json(const struct fp_topo *t, const struct fp_analysis *a, unsigned nruns,
-			const struct fp_findings *fs)
+static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
+			unsigned nruns, const struct fp_findings *fs)
 {
-	struct fp_json j;
+	struct fp_json *j = &e->j;
 	char ln[160], act[300], rl[400];
 
-	fp_json_init(&j, stdout, true);
-	fp_json_obj(&j, NULL);
-	fp_json_u64(&j, "schema_version", 1);
-	fp_json_str(&j, "verdict", a->n ? "suspects" : "clean");
-	fp_json_u64(&j, "runs", nruns);
-	fp_json_u64(&j, "flows", a->nobs);
-	fp_json_u64(&j, "bad_flows", a->nbad);
-	fp_json_num(&j, "noise", a->sigma);
-	fp_json_num(&j, "baseline", a->calib);
-	fp_json_num(&j, "threshold", a->threshold);
-	findings_json(t, fs, &j);
-	fp_json_arr(&j, "physical");
-	for (unsigned l = 0; l < t->nlinks; l++) {
-		fp_link_rules(&t->links[l], rl, sizeof(rl));
-		if (!rl[0] || fp_analysis_names_link(a, l))
-			continue;
-		fp_link_name(t, (int)l, ln, sizeof(ln));
-		fp_json_obj(&j, NULL);
-		fp_json_i64(&j, "link", l);
-		fp_json_str(&j, "ports", ln);
-		fp_json_str(&j, "finding", rl);
-		fp_json_end(&j);
-	}
-	fp_json_end(&j);
-	fp_json_arr(&j, "suspects");
+	fp_json_obj(j, NULL);
+	fp_json_u64(j, "schema_version", 1);
+	fp_json_str(j, "verdict", a->n ? "suspects" : "clean");
+	fp_json_u64(j, "runs", nruns);
+	fp_json_u64(j, "flows", a->nobs);
+	fp_json_u64(j, "bad_flows", a->nbad);
+	fp_json_num(j, "noise", a->sigma);
+	fp_json_num(j, "baseline", a->calib);
+	fp_json_num(j, "threshold", a->threshold);
+	emit_findings(t, fs, e);
+	emit_physical(t, a, e);
+	fp_json_arr(j, "suspects");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
 		const struct fp_link *l = &t->links[s->link];
 
-		fp_json_obj(&j, NULL);
-		fp_json_u64(&j, "rank", i + 1);
-		fp_json_str(&j, "kind", s->host ? "host" : "link");
+		fp_json_obj(j, NULL);
+		fp_json_u64(j, "rank", i + 1);
+		fp_json_str(j, "kind", s->host ? "host" : "link");
 		if (s->host)
-			fp_json_str(&j, "host", t->nodes[s->node].name);
-		fp_json_i64(&j, "link", s->link);
-		fp_json_str(&j, "a", t->nodes[l->a].name);
-		fp_json_str(&j, "a_port", l->pa);
-		fp_json_str(&j, "b", t->nodes[l->b].name);
-		fp_json_str(&j, "b_port", l->pb);
-		fp_json_str(&j, "media", fp_media_name(l->media));
-		fp_json_num(&j, "length_m", l->length_m);
-		fp_json_num(&j, "confidence", s->confidence);
-		fp_json_num(&j, "health", s->health);
-		fp_json_num(&j, "bad_share", s->votes);
-		fp_json_u64(&j, "bad_flows", s->bad);
-		fp_json_u64(&j, "flows", s->total);
+			fp_json_str(j, "host", t->nodes[s->node].name);
+		fp_json_i64(j, "link", s->link);
+		fp_json_str(j, "a", t->nodes[l->a].name);
+		fp_json_str(j, "a_port", l->pa);
+		fp_json_str(j, "b", t->nodes[l->b].name);
+		fp_json_str(j, "b_port", l->pb);
+		fp_json_str(j, "media", fp_media_name(l->media));
+		fp_json_num(j, "length_m", l->length_m);
+		fp_json_num(j, "confidence", s->confidence);
+		fp_json_num(j, "health", s->health);
+		fp_json_num(j, "bad_share", s->votes);
+		fp_json_u64(j, "bad_flows", s->bad);
+		fp_json_u64(j, "flows", s->total);
 		fp_link_rules(l, rl, sizeof(rl));
 		if (rl[0])
-			fp_json_str(&j, "physical", rl);
-		fp_json_arr(&j, "ambiguous_with");
+			fp_json_str(j, "physical", rl);
+		fp_json_arr(j, "ambiguous_with");
 		for (unsigned k = 0; k < s->ntwins; k++) {
 			fp_link_name(t, s->twins[k], ln, sizeof(ln));
-			fp_json_str(&j, NULL, ln);
+			fp_json_str(j, NULL, ln);
 		}
-		fp_json_end(&j);
+		fp_json_end(j);
 		fp_suspect_action(t, s, act, sizeof(act));
-		fp_json_str(&j, "action", act);
-		fp_json_end(&j);
+		fp_json_str(j, "action", act);
+		fp_json_end(j);
 	}
-	fp_json_end(&j);
-	fp_json_end(&j);
+	fp_json_end(j);
+	fp_json_end(j);
 }
 
 static void write_dot(const struct fp_verdict *v, const char *path)
@@ -293,6 +273,7 @@ int fp_cmd_analyze(int argc, char **argv)
 {
 	struct fp_verdict *v = NULL; /* 20 KB of findings: on the heap */
 	struct fp_verdict_opts vo = { 0 };
+	struct fp_emit e;
 	struct an_cfg c;
 	const char *pos[256];
 	char err[512];
@@ -333,11 +314,12 @@ int fp_cmd_analyze(int argc, char **argv)
 	if (!v->named)
 		fprintf(stderr, "fabprobe analyze: hostnames do not match the topology; rank k is "
 				"taken to be its k-th host\n");
+	fp_emit_init(&e, stdout, c.format == 1);
 	if (c.format == 1) {
-		report_json(&v->t, &v->a, v->nruns, &v->fs);
+		report_json(&e, &v->t, &v->a, v->nruns, &v->fs);
 	} else {
-		report_text(&v->t, &v->a, v->nruns, c.plan, &v->r);
-		findings_text(&v->t, &v->fs, stdout);
+		report_text(&e, &v->t, &v->a, v->nruns, c.plan, &v->r);
+		emit_findings(&v->t, &v->fs, &e);
 	}
 	if (c.dot)
 		write_dot(v, c.dot);

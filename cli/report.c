@@ -117,26 +117,32 @@ static void xml_escape(FILE *f, const char *s)
 	}
 }
 
-static void check_json(const struct fp_spec *s, unsigned failed)
+/* every check, PASS or FAIL, its value and its limit: text or JSON from the same calls */
+static void check_emit(const struct fp_spec *s, unsigned failed, bool json)
 {
-	struct fp_json j;
+	struct fp_emit e;
 
-	fp_json_init(&j, stdout, true);
-	fp_json_obj(&j, NULL);
-	fp_json_str(&j, "spec", s->name);
-	fp_json_bool(&j, "pass", !failed);
-	fp_json_arr(&j, "checks");
+	fp_emit_init(&e, stdout, json);
+	fp_emit_obj(&e, NULL);
+	fp_emit_str(&e, "spec", NULL, s->name);
+	fp_emit_bool(&e, "pass", !failed);
+	fp_emit_arr(&e, "checks");
 	for (unsigned i = 0; i < s->n; i++) {
-		fp_json_obj(&j, NULL);
-		fp_json_str(&j, "name", s->v[i].name);
-		fp_json_str(&j, "metric", s->v[i].metric);
-		fp_json_num(&j, "value", s->v[i].value);
-		fp_json_str(&j, "limit", s->v[i].why);
-		fp_json_bool(&j, "pass", s->v[i].pass);
-		fp_json_end(&j);
+		const struct fp_check *c = &s->v[i];
+
+		fp_emit_obj(&e, NULL);
+		fp_emit_text(&e, "%s  ", c->pass ? "PASS" : "FAIL");
+		fp_emit_str(&e, "name", "%-40s ", c->name);
+		fp_emit_str(&e, "metric", NULL, c->metric);
+		fp_emit_num(&e, "value", "%12.6g ", c->value);
+		fp_emit_text(&e, "%-8s ", fp_check_unit(c));
+		fp_emit_str(&e, "limit", "%s\n", c->why);
+		fp_emit_bool(&e, "pass", c->pass);
+		fp_emit_end(&e);
 	}
-	fp_json_end(&j);
-	fp_json_end(&j);
+	fp_emit_end(&e);
+	fp_emit_end(&e);
+	fp_emit_text(&e, "%s: %u of %u checks passed\n", s->name, s->n - failed, s->n);
 }
 
 static int check_junit(const struct fp_spec *s, unsigned failed, const char *path)
@@ -199,14 +205,7 @@ int fp_cmd_check(int argc, char **argv)
 		fprintf(stderr, "fabprobe check: %s\n", err);
 		goto out;
 	}
-	if (cfg.format == 1) {
-		check_json(&s, failed);
-	} else {
-		for (unsigned i = 0; i < s.n; i++)
-			printf("%s  %-40s %12.6g %-8s %s\n", s.v[i].pass ? "PASS" : "FAIL",
-			       s.v[i].name, s.v[i].value, fp_check_unit(&s.v[i]), s.v[i].why);
-		printf("%s: %u of %u checks passed\n", s.name, s.n - failed, s.n);
-	}
+	check_emit(&s, failed, cfg.format == 1);
 	if (cfg.junit && check_junit(&s, failed, cfg.junit)) {
 		fprintf(stderr, "fabprobe check: cannot write %s\n", cfg.junit);
 		goto out;

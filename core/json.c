@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -145,6 +146,73 @@ void fp_json_null(struct fp_json *j, const char *key)
 {
 	item(j, key);
 	fputs("null", j->f);
+}
+
+void fp_emit_init(struct fp_emit *e, FILE *f, bool json)
+{
+	memset(e, 0, sizeof(*e));
+	e->f = f;
+	e->json = json;
+	fp_json_init(&e->j, f, true);
+}
+
+void fp_emit_obj(struct fp_emit *e, const char *key)
+{
+	if (e->json)
+		fp_json_obj(&e->j, key);
+}
+
+void fp_emit_arr(struct fp_emit *e, const char *key)
+{
+	if (e->json)
+		fp_json_arr(&e->j, key);
+}
+
+void fp_emit_end(struct fp_emit *e)
+{
+	if (e->json)
+		fp_json_end(&e->j);
+}
+
+void fp_emit_str(struct fp_emit *e, const char *key, const char *fmt, const char *v)
+{
+	if (e->json && key)
+		fp_json_str(&e->j, key, v);
+	else if (!e->json && fmt)
+		fprintf(e->f, fmt, v ? v : "");
+}
+
+void fp_emit_num(struct fp_emit *e, const char *key, const char *fmt, double v)
+{
+	if (e->json && key)
+		fp_json_num(&e->j, key, v);
+	else if (!e->json && fmt)
+		fprintf(e->f, fmt, v);
+}
+
+void fp_emit_i64(struct fp_emit *e, const char *key, const char *fmt, int64_t v)
+{
+	if (e->json && key)
+		fp_json_i64(&e->j, key, v);
+	else if (!e->json && fmt)
+		fprintf(e->f, fmt, (long long)v);
+}
+
+void fp_emit_bool(struct fp_emit *e, const char *key, bool v)
+{
+	if (e->json)
+		fp_json_bool(&e->j, key, v);
+}
+
+void fp_emit_text(struct fp_emit *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(e->f, fmt, ap);
+	va_end(ap);
 }
 
 int fp_afile_open(struct fp_afile *a, const char *path)
