@@ -82,7 +82,9 @@ static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_r
 				return fp_result_err(
 					err, el,
 					"%s: hosts: ranks %d and %d are both named '%s' (field "
-					"'hostname'): their flows cannot be told apart",
+					"'hostname'): their flows cannot be told apart (run each "
+					"rank "
+					"with its own --hostname)",
 					r->where, j, k, r->hosts[k]);
 		k++;
 	}
