@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/csv.h"
 #include "../core/json.h"
 #include "straggler.h"
 #include "../core/units.h"
@@ -252,6 +253,100 @@ static void json_oneway(struct fp_json *j, const struct fp_hist *h)
 	fp_json_end(j);
 }
 
+/* the slowest pairs and ranks at one size, by robust z-score */
+static void json_stragglers(struct fp_json *j, const struct fp_run_data *d,
+			    const struct fp_size_res *sr)
+{
+	struct fp_stragglers st;
+
+	if (!stragglers(d, sr, &st)) {
+		unsigned top = 5;
+
+		fp_json_obj(j, "stragglers");
+		fp_json_num(j, "threshold_z", FP_STRAGGLER_Z);
+		fp_json_num(j, "pair_median_Gbps", GBPS(st.pair_median));
+		fp_json_num(j, "pair_mad_Gbps", GBPS(st.pair_mad));
+		fp_json_num(j, "rank_median_Gbps", GBPS(st.rank_median));
+		fp_json_num(j, "rank_mad_Gbps", GBPS(st.rank_mad));
+		fp_json_arr(j, "slowest_pairs");
+		for (unsigned i = 0; i < st.npairs && (i < top || st.pairs[i].outlier); i++) {
+			fp_json_obj(j, NULL);
+			fp_json_i64(j, "src", st.pairs[i].src);
+			fp_json_i64(j, "dst", st.pairs[i].dst);
+			fp_json_num(j, "Gbps", GBPS(st.pairs[i].rate));
+			fp_json_num(j, "z", st.pairs[i].z);
+			fp_json_bool(j, "outlier", st.pairs[i].outlier);
+			fp_json_end(j);
+		}
+		fp_json_end(j);
+		fp_json_arr(j, "slowest_ranks");
+		for (unsigned i = 0; i < st.nranks && (i < top || st.ranks[i].outlier); i++) {
+			fp_json_obj(j, NULL);
+			fp_json_i64(j, "rank", st.ranks[i].rank);
+			fp_json_num(j, "mean_Gbps", GBPS(st.ranks[i].mean));
+			fp_json_u64(j, "flows", st.ranks[i].flows);
+			fp_json_num(j, "z", st.ranks[i].z);
+			fp_json_bool(j, "outlier", st.ranks[i].outlier);
+			fp_json_end(j);
+		}
+		fp_json_end(j);
+		fp_json_end(j);
+		fp_stragglers_free(&st);
+	}
+}
+
+/* every flow of every round at one size: counts, rates, latency, the path it took */
+static void json_flows(struct fp_json *j, const struct fp_run_data *d, const struct fp_size_res *sr)
+{
+	const struct fp_sched *s = d->sched;
+
+	fp_json_arr(j, "flows");
+	for (uint32_t r = 0; r < s->nrounds; r++) {
+		for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++) {
+			const struct fp_fres *fr = &sr->fr[e];
+			const struct fp_flow *f = &s->flows[s->rflows[e]];
+
+			if ((!fr->have_rx && !fr->have_tx && !fr->have_lat) || !sampled(d, f->id))
+				continue;
+			fp_json_obj(j, NULL);
+			fp_json_u64(j, "round", r);
+			fp_json_u64(j, "flow", f->id);
+			fp_json_i64(j, "src", f->src);
+			fp_json_i64(j, "dst", f->dst);
+			if (fr->have_tx || fr->have_rx) {
+				fp_json_u64(j, "tx_msgs", fr->tx_msgs);
+				fp_json_u64(j, "tx_bytes", fr->tx_bytes);
+				fp_json_u64(j, "rx_msgs", fr->rx_msgs);
+				fp_json_u64(j, "rx_bytes", fr->rx_bytes);
+				fp_json_num(j, "tx_time_us", fr->tx_ns / 1e3);
+				fp_json_num(j, "rx_time_us", fr->rx_ns / 1e3);
+				fp_json_num(j, "avg_Gbps", GBPS(fr->bw.avg));
+				fp_json_num(j, "min_Gbps", GBPS(fr->bw.min));
+				fp_json_num(j, "peak_Gbps", GBPS(fr->bw.peak));
+				fp_json_u64(j, "intervals", fr->bw.intervals);
+				fp_json_num(j, "interval_ms", fr->bw.interval_s * 1e3);
+				if (d->dgram) {
+					fp_json_u64(j, "lost", fr->tx_msgs - fr->rx_msgs);
+					fp_json_u64(j, "reordered", fr->reordered);
+					fp_json_u64(j, "duplicates", fr->duplicates);
+					fp_json_u64(j, "stale", fr->stale);
+				}
+			}
+			if (fr->have_lat)
+				json_lat(j, "latency", &fr->rtt);
+			if (d->paths) {
+				/* the links this flow crossed in this round, in order */
+				fp_json_arr(j, "path");
+				for (unsigned k = 0; k < d->hops[e]; k++)
+					fp_json_u64(j, NULL, d->paths[(size_t)e * 16 + k] / 2);
+				fp_json_end(j);
+			}
+			fp_json_end(j);
+		}
+	}
+	fp_json_end(j);
+}
+
 static void json_size(struct fp_json *j, const struct fp_run_data *d, const struct fp_size_res *sr)
 {
 	const struct fp_sched *s = d->sched;
@@ -328,94 +423,30 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 		}
 		fp_json_end(j);
 	}
-	if (s->measure & FP_MEASURE_BW) {
-		struct fp_stragglers st;
-
-		if (!stragglers(d, sr, &st)) {
-			unsigned top = 5;
-
-			fp_json_obj(j, "stragglers");
-			fp_json_num(j, "threshold_z", FP_STRAGGLER_Z);
-			fp_json_num(j, "pair_median_Gbps", GBPS(st.pair_median));
-			fp_json_num(j, "pair_mad_Gbps", GBPS(st.pair_mad));
-			fp_json_num(j, "rank_median_Gbps", GBPS(st.rank_median));
-			fp_json_num(j, "rank_mad_Gbps", GBPS(st.rank_mad));
-			fp_json_arr(j, "slowest_pairs");
-			for (unsigned i = 0; i < st.npairs && (i < top || st.pairs[i].outlier);
-			     i++) {
-				fp_json_obj(j, NULL);
-				fp_json_i64(j, "src", st.pairs[i].src);
-				fp_json_i64(j, "dst", st.pairs[i].dst);
-				fp_json_num(j, "Gbps", GBPS(st.pairs[i].rate));
-				fp_json_num(j, "z", st.pairs[i].z);
-				fp_json_bool(j, "outlier", st.pairs[i].outlier);
-				fp_json_end(j);
-			}
-			fp_json_end(j);
-			fp_json_arr(j, "slowest_ranks");
-			for (unsigned i = 0; i < st.nranks && (i < top || st.ranks[i].outlier);
-			     i++) {
-				fp_json_obj(j, NULL);
-				fp_json_i64(j, "rank", st.ranks[i].rank);
-				fp_json_num(j, "mean_Gbps", GBPS(st.ranks[i].mean));
-				fp_json_u64(j, "flows", st.ranks[i].flows);
-				fp_json_num(j, "z", st.ranks[i].z);
-				fp_json_bool(j, "outlier", st.ranks[i].outlier);
-				fp_json_end(j);
-			}
-			fp_json_end(j);
-			fp_json_end(j);
-			fp_stragglers_free(&st);
-		}
-	}
+	if (s->measure & FP_MEASURE_BW)
+		json_stragglers(j, d, sr);
 	if (a.lat)
 		json_lat(j, "latency", &a.rtt);
-	fp_json_arr(j, "flows");
-	for (uint32_t r = 0; r < s->nrounds; r++) {
-		for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++) {
-			const struct fp_fres *fr = &sr->fr[e];
-			const struct fp_flow *f = &s->flows[s->rflows[e]];
+	json_flows(j, d, sr);
+	fp_json_end(j);
+}
 
-			if ((!fr->have_rx && !fr->have_tx && !fr->have_lat) || !sampled(d, f->id))
-				continue;
-			fp_json_obj(j, NULL);
-			fp_json_u64(j, "round", r);
-			fp_json_u64(j, "flow", f->id);
-			fp_json_i64(j, "src", f->src);
-			fp_json_i64(j, "dst", f->dst);
-			if (fr->have_tx || fr->have_rx) {
-				fp_json_u64(j, "tx_msgs", fr->tx_msgs);
-				fp_json_u64(j, "tx_bytes", fr->tx_bytes);
-				fp_json_u64(j, "rx_msgs", fr->rx_msgs);
-				fp_json_u64(j, "rx_bytes", fr->rx_bytes);
-				fp_json_num(j, "tx_time_us", fr->tx_ns / 1e3);
-				fp_json_num(j, "rx_time_us", fr->rx_ns / 1e3);
-				fp_json_num(j, "avg_Gbps", GBPS(fr->bw.avg));
-				fp_json_num(j, "min_Gbps", GBPS(fr->bw.min));
-				fp_json_num(j, "peak_Gbps", GBPS(fr->bw.peak));
-				fp_json_u64(j, "intervals", fr->bw.intervals);
-				fp_json_num(j, "interval_ms", fr->bw.interval_s * 1e3);
-				if (d->dgram) {
-					fp_json_u64(j, "lost", fr->tx_msgs - fr->rx_msgs);
-					fp_json_u64(j, "reordered", fr->reordered);
-					fp_json_u64(j, "duplicates", fr->duplicates);
-					fp_json_u64(j, "stale", fr->stale);
-				}
-			}
-			if (fr->have_lat)
-				json_lat(j, "latency", &fr->rtt);
-			if (d->paths) {
-				/* the links this flow crossed in this round, in order */
-				fp_json_arr(j, "path");
-				for (unsigned k = 0; k < d->hops[e]; k++)
-					fp_json_u64(j, NULL, d->paths[(size_t)e * 16 + k] / 2);
-				fp_json_end(j);
-			}
-			fp_json_end(j);
-		}
+/*
+ * The job token authenticates the rendezvous: whoever reads run.json (or the report made
+ * from it) must not be able to join the next job. Its value is recorded as "***".
+ */
+const char *fp_redact_arg(char *const *argv, int i, char *buf, size_t len)
+{
+	static const char opt[] = "--token";
+	const size_t n = sizeof(opt) - 1;
+
+	if (i > 0 && !strcmp(argv[i - 1], opt))
+		return "***";
+	if (!strncmp(argv[i], opt, n) && argv[i][n] == '=') {
+		snprintf(buf, len, "%s=***", opt);
+		return buf;
 	}
-	fp_json_end(j);
-	fp_json_end(j);
+	return argv[i];
 }
 
 void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
@@ -435,8 +466,11 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	if (d->error[0])
 		fp_json_str(&j, "error", d->error);
 	fp_json_arr(&j, "command_line");
-	for (int i = 0; i < c->argc; i++)
-		fp_json_str(&j, NULL, c->argv[i]);
+	for (int i = 0; i < c->argc; i++) {
+		char arg[4096];
+
+		fp_json_str(&j, NULL, fp_redact_arg(c->argv, i, arg, sizeof(arg)));
+	}
 	fp_json_end(&j);
 	fp_json_str(&j, "started", d->started);
 	fp_json_str(&j, "finished", d->finished[0] ? d->finished : NULL);
@@ -770,10 +804,10 @@ static void csv_ranks(const struct fp_run_data *d, FILE *f)
 			const struct fp_rank_score *rs = &st.ranks[k];
 			int r = rs->rank;
 
-			fprintf(f, "%llu,%d,%s,%llu,%llu,%.6f,%.6f,%.6f,%.3f,%d\n",
-				(unsigned long long)sr->size, r, d->hosts[r].name,
-				(unsigned long long)tx[r], (unsigned long long)rx[r],
-				txn[r] ? GBPS(txr[r] / txn[r]) : 0,
+			fprintf(f, "%llu,%d,", (unsigned long long)sr->size, r);
+			fp_csv_field(f, d->hosts[r].name);
+			fprintf(f, ",%llu,%llu,%.6f,%.6f,%.6f,%.3f,%d\n", (unsigned long long)tx[r],
+				(unsigned long long)rx[r], txn[r] ? GBPS(txr[r] / txn[r]) : 0,
 				rxn[r] ? GBPS(rxr[r] / rxn[r]) : 0, GBPS(rs->mean), rs->z,
 				rs->outlier);
 		}

@@ -93,6 +93,8 @@ void fp_round_agg(const struct fp_run_data *d, const struct fp_size_res *sr, uin
 		  struct fp_round_agg *out);
 /* The whole folder, atomically file by file. 0 or -errno. */
 int fp_results_write(const struct fp_run_data *d);
+/* argv[i] as it is recorded: the value of --token is "***". buf holds a rewritten arg. */
+const char *fp_redact_arg(char *const *argv, int i, char *buf, size_t len);
 void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty);
 void fp_results_text_header(const struct fp_run_data *d, FILE *f);
 void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *sr, FILE *f);

@@ -10,10 +10,4 @@ int fp_cmd_report(int argc, char **argv);
 int fp_cmd_check(int argc, char **argv);
 int fp_cmd_inventory(int argc, char **argv);
 int fp_cmd_pkt(int argc, char **argv);
-/* The analyzer on result folders: how many suspects. 0 or -errno + err. */
-int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsigned *suspects,
-		    char *err, size_t el);
-
-#include <stddef.h>
-
 #endif

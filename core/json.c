@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void fp_json_init(struct fp_json *j, FILE *f, bool pretty)
@@ -146,6 +148,73 @@ void fp_json_null(struct fp_json *j, const char *key)
 	fputs("null", j->f);
 }
 
+void fp_emit_init(struct fp_emit *e, FILE *f, bool json)
+{
+	memset(e, 0, sizeof(*e));
+	e->f = f;
+	e->json = json;
+	fp_json_init(&e->j, f, true);
+}
+
+void fp_emit_obj(struct fp_emit *e, const char *key)
+{
+	if (e->json)
+		fp_json_obj(&e->j, key);
+}
+
+void fp_emit_arr(struct fp_emit *e, const char *key)
+{
+	if (e->json)
+		fp_json_arr(&e->j, key);
+}
+
+void fp_emit_end(struct fp_emit *e)
+{
+	if (e->json)
+		fp_json_end(&e->j);
+}
+
+void fp_emit_str(struct fp_emit *e, const char *key, const char *fmt, const char *v)
+{
+	if (e->json && key)
+		fp_json_str(&e->j, key, v);
+	else if (!e->json && fmt)
+		fprintf(e->f, fmt, v ? v : "");
+}
+
+void fp_emit_num(struct fp_emit *e, const char *key, const char *fmt, double v)
+{
+	if (e->json && key)
+		fp_json_num(&e->j, key, v);
+	else if (!e->json && fmt)
+		fprintf(e->f, fmt, v);
+}
+
+void fp_emit_i64(struct fp_emit *e, const char *key, const char *fmt, int64_t v)
+{
+	if (e->json && key)
+		fp_json_i64(&e->j, key, v);
+	else if (!e->json && fmt)
+		fprintf(e->f, fmt, (long long)v);
+}
+
+void fp_emit_bool(struct fp_emit *e, const char *key, bool v)
+{
+	if (e->json)
+		fp_json_bool(&e->j, key, v);
+}
+
+void fp_emit_text(struct fp_emit *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(e->f, fmt, ap);
+	va_end(ap);
+}
+
 int fp_afile_open(struct fp_afile *a, const char *path)
 {
 	int fd;
@@ -156,13 +225,25 @@ int fp_afile_open(struct fp_afile *a, const char *path)
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path + 1) : 0;
 
-	if (snprintf(a->tmp, sizeof(a->tmp), "%.*s.%s.tmpXXXXXX", dirlen, path,
-		     slash ? slash + 1 : path) >= (int)sizeof(a->tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(a->tmp);
+	/*
+	 * Not mkstemp(3): its 0600 would need a forced chmod. Created 0666 here, the file
+	 * gets what the user's umask allows, like any file a tool writes.
+	 */
+	fd = -1;
+	for (unsigned try = 0; fd < 0 && try < 100; try++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (snprintf(a->tmp, sizeof(a->tmp), "%.*s.%s.tmp%d.%lx", dirlen, path,
+			     slash ? slash + 1 : path, (int)getpid(),
+			     (unsigned long)ts.tv_nsec ^ try) >= (int)sizeof(a->tmp))
+			return -ENAMETOOLONG;
+		fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
 	if (fd < 0)
-		return -errno;
-	fchmod(fd, 0644);
+		return -EEXIST;
 	a->f = fdopen(fd, "w");
 	if (!a->f) {
 		int e = -errno;

@@ -31,6 +31,29 @@ void fp_json_bool(struct fp_json *j, const char *key, bool v);
 void fp_json_null(struct fp_json *j, const char *key);
 
 /*
+ * One emitter for text and JSON, as ethtool's print_*(PRINT_ANY, key, fmt, value): each
+ * call names the JSON key and the text format of one value. In JSON mode the key and value
+ * are written, in text mode the format; a NULL key or format leaves the value out of that
+ * mode (the format of fp_emit_i64 takes a long long). Objects and arrays are JSON only.
+ */
+struct fp_emit {
+	struct fp_json j;
+	FILE *f;
+	bool json;
+};
+
+void fp_emit_init(struct fp_emit *e, FILE *f, bool json);
+void fp_emit_obj(struct fp_emit *e, const char *key);
+void fp_emit_arr(struct fp_emit *e, const char *key);
+void fp_emit_end(struct fp_emit *e);
+void fp_emit_str(struct fp_emit *e, const char *key, const char *fmt, const char *v);
+void fp_emit_num(struct fp_emit *e, const char *key, const char *fmt, double v);
+void fp_emit_i64(struct fp_emit *e, const char *key, const char *fmt, int64_t v);
+void fp_emit_bool(struct fp_emit *e, const char *key, bool v); /* JSON only */
+/* text only */
+void fp_emit_text(struct fp_emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
  * Atomic files: write to a temporary name in the same folder, then fsync and rename(2), so
  * a reader sees the old file or the whole new one, never a part.
  */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "jread.h"
 
+#include <libfyaml.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,9 +3,11 @@
 #ifndef FP_JREAD_H
 #define FP_JREAD_H
 
-#include <libfyaml.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+/* libfyaml's node: its users include <libfyaml.h> themselves; this header does not export it */
+struct fy_node;
 
 /* the value of key k in mapping m, NULL when m is not a mapping or has no such key */
 struct fy_node *fp_jkey(struct fy_node *m, const char *k);

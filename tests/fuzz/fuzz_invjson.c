@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../cli/analyze.c"
+#include "../../fabric/analyze_evidence.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fp_topo t;
 	static bool ready;
-	static struct findings fs;
+	static struct fp_findings fs;
 	char err[512];
 
 	if (!ready) {
@@ -27,6 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = true;
 	}
 	fs.n = 0;
-	inventory_rules_text(&t, "fuzz", (const char *)data, size, &fs, err, sizeof(err));
+	fp_inventory_rules_text(&t, "fuzz", (const char *)data, size, &fs, err, sizeof(err));
 	return 0;
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The analyzer's reader of result folders (run.json, and paths.json after a NUL-free
- * separator line "----PATHS----"), on the lab's leaf-spine, then the analysis itself.
+ * The one reader of result folders (run.json, and paths.json after a NUL-free separator
+ * line "----PATHS----"), checked against the lab's leaf-spine, then the join with the
+ * topology and the analysis itself.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../cli/analyze.c"
+#include "../../benches/result_obs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fp_router r;
 	static struct fp_sim_net net;
 	static bool ready;
-	struct obs_buf ob = { 0 };
+	struct fp_obs_buf ob = { 0 };
+	struct fp_result res;
 	struct fp_analysis a;
 	const char *text = (const char *)data, *sep, *ptext = NULL;
 	size_t len = size, plen = 0;
@@ -43,9 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ptext = sep + 13;
 		plen = size - len - 13;
 	}
-	if (!load_run_text("fuzz", text, len, ptext, plen, 0, &t, &r, &net, 2, &ob, err,
-			   sizeof(err), &named))
-		fp_analyze(&t, ob.o, ob.n, &a);
-	obs_free(&ob);
+	if (!fp_result_parse("fuzz", text, len, ptext, plen, &t, &res, err, sizeof(err))) {
+		if (!fp_result_observe(&res, 0, &t, &r, &net, 2, &ob, &named, err, sizeof(err)))
+			fp_analyze(&t, ob.o, ob.n, &a);
+		fp_result_free(&res);
+	}
+	fp_obs_buf_free(&ob);
 	return 0;
 }

@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: MIT
-/* The acceptance spec parser of fabprobe check. */
+/* The acceptance spec parser of fabprobe check (the library's, as check calls it). */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../cli/report.c"
+#include "../../benches/result_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct check *v = NULL;
-	unsigned n;
-	char name[128], err[512];
+	struct fp_spec s;
+	char err[512];
 
-	if (!load_spec_text("fuzz", (const char *)data, size, &v, &n, name, err, sizeof(err)))
-		free(v);
+	if (!fp_spec_parse("fuzz", (const char *)data, size, &s, err, sizeof(err)))
+		fp_spec_free(&s);
 	return 0;
 }

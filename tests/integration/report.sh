@@ -88,9 +88,9 @@ cat >"$TMP/pass.yaml" <<'Y'
 fabprobe_spec: 1
 name: lenient
 checks:
-  - {name: busbw, pattern: alltoall, metric: busbw_GBps, min: 0.0001}
+  - {name: busbw, pattern: alltoall, metric: busbw_GBps, min: 0.0001, simulated: ok}
   - {name: latency, pattern: pingpong, size: 8, metric: p99_us, max: 100000}
-  - {name: every pair, pattern: pairs, size: 64K, metric: pair_min_Gbps, min: 0.001}
+  - {name: every pair, pattern: pairs, size: 64K, metric: pair_min_Gbps, min: 0.001, simulated: ok}
 Y
 cat "$TMP/pass.yaml"; $FABPROBE check "$TMP/pass.yaml" "$TMP/a2a" "$TMP/pairs" "$TMP/pp" --junit "$TMP/pass.xml" >"$TMP/out"
 [ $? -eq 0 ] || { cat "$TMP/out"; fail "passing spec"; }
@@ -99,10 +99,10 @@ cat >"$TMP/fail.yaml" <<'Y'
 fabprobe_spec: 1
 name: strict
 checks:
-  - {name: busbw, pattern: alltoall, metric: busbw_GBps, min: 1000}
-  - {name: no suspects, metric: analyzer_suspects, max: 0}
-  - {name: same as golden, pattern: alltoall, metric: aggregate_Gbps, baseline: GOLD, within_pct: 5}
-  - {name: counters, metric: error_counter_growth, max: 0}
+  - {name: busbw, pattern: alltoall, metric: busbw_GBps, min: 1000, simulated: ok}
+  - {name: no suspects, metric: analyzer_suspects, max: 0, simulated: ok}
+  - {name: same as golden, pattern: alltoall, metric: aggregate_Gbps, baseline: GOLD, within_pct: 5, simulated: ok}
+  - {name: counters, metric: error_counter_growth, max: 0, simulated: ok}
 Y
 $FABPROBE sim "$T" alltoall --noise 0.02 --sizes 4K,64K,1M --quiet --output "$TMP/gold" || fail "golden"
 sed -i "s#GOLD#$TMP/gold#" "$TMP/fail.yaml"

@@ -7,7 +7,7 @@ Every string field that fabprobe report shows (run id, host names, engine, patte
 clock source, start time, command line) carries quotes, newlines, backslashes, gnuplot's
 system(), backticks, macros, shell substitution, DOT attribute breakouts and HTML. Each payload
 would create a file in CANARY_DIR if it reached gnuplot, a shell or a script: the test asserts
-that CANARY_DIR stays empty. --keep-hosts leaves the host names alone (for the analyzer, which
+that CANARY_DIR stays empty. --keep-hosts leaves the host names and the status alone (for the analyzer, which
 joins hosts to the topology by name) and puts the payloads into the folder name instead.
 """
 import json, os, shutil, sys
@@ -39,7 +39,9 @@ def main():
     # the old report turned its spaces into underscores)
     r["run_id"] = "run';system('touch${IFS}%s');'<script>alert(1)</script>" % os.path.join(canary, "runid")
     r["engine"] = "eng" + payloads(canary, "engine")
-    r["status"] = "complete" + payloads(canary, "status")
+    if not keep_hosts:
+        # the result reader refuses a status that is not a short name (analyze exits 2)
+        r["status"] = "complete" + payloads(canary, "status")
     r["started"] = payloads(canary, "started")
     r["clock"]["source"] = payloads(canary, "clock")
     r["command_line"] = [payloads(canary, "cmd%d" % i) for i in range(2)] + r["command_line"]

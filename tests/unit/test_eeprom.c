@@ -4,6 +4,7 @@
  * (tests/fixtures/eeprom/gen.py): every field the generator wrote, as expect.json says.
  */
 #include <errno.h>
+#include <libfyaml.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

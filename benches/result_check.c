@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The spec evaluator of fabprobe check. A spec is outside input (fuzzed): every mistake
+ * in it is an error before anything is measured, never a FAIL that looks like a result.
+ */
+#include "result_check.h"
+
+#include <errno.h>
+#include <libfyaml.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/units.h"
+#include "../fabric/inventory.h"
+#include "../fabric/jread.h"
+#include "result_obs.h"
+#include "result_read.h"
+#include "sched.h"
+
+enum better { HIGHER, LOWER };
+
+static const struct metric {
+	const char *name, *unit;
+	enum better better;
+} metrics[] = {
+	{ "pair_min_Gbps", "Gb/s", HIGHER },
+	{ "pair_mean_Gbps", "Gb/s", HIGHER },
+	{ "aggregate_Gbps", "Gb/s", HIGHER },
+	{ "busbw_GBps", "GB/s", HIGHER },
+	{ "algbw_GBps", "GB/s", HIGHER },
+	{ "p50_us", "us", LOWER },
+	{ "p99_us", "us", LOWER },
+	{ "p99_9_us", "us", LOWER },
+	{ "max_us", "us", LOWER },
+	{ "mean_us", "us", LOWER },
+	{ "analyzer_suspects", "suspects", LOWER },
+	{ "error_counter_growth", "errors", LOWER },
+	{ "fec_uncorrectable", "blocks", LOWER },
+};
+#define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
+
+static const struct metric *find_metric(const char *n)
+{
+	for (size_t i = 0; i < NMETRICS; i++)
+		if (!strcmp(metrics[i].name, n))
+			return &metrics[i];
+	return NULL;
+}
+
+const char *fp_check_unit(const struct fp_check *c)
+{
+	const struct metric *m = find_metric(c->metric);
+
+	return m ? m->unit : "";
+}
+
+const char *fp_check_metric_name(unsigned i)
+{
+	return i < NMETRICS ? metrics[i].name : NULL;
+}
+
+static bool jbool(struct fy_node *n, bool *out)
+{
+	char b[8];
+
+	if (!fp_jstr(n, b, sizeof(b)) || (strcmp(b, "true") && strcmp(b, "false")))
+		return false;
+	*out = !strcmp(b, "true");
+	return true;
+}
+
+/* one key of a check; false: its value is wrong */
+static bool check_key(struct fp_check *c, const char *k, struct fy_node *val, bool *known)
+{
+	char b[8];
+
+	*known = true;
+	if (!strcmp(k, "name"))
+		return fp_jstr(val, c->name, sizeof(c->name));
+	if (!strcmp(k, "pattern"))
+		return fp_jstr(val, c->pattern, sizeof(c->pattern));
+	if (!strcmp(k, "metric"))
+		return fp_jstr(val, c->metric, sizeof(c->metric));
+	if (!strcmp(k, "size"))
+		return fp_jstr(val, c->size_text, sizeof(c->size_text)) &&
+		       (!strcmp(c->size_text, "largest") || !fp_parse_size(c->size_text, &c->size));
+	if (!strcmp(k, "baseline"))
+		return fp_jstr(val, c->baseline, sizeof(c->baseline));
+	if (!strcmp(k, "min"))
+		return (c->has_min = fp_jnum(val, &c->min));
+	if (!strcmp(k, "max"))
+		return (c->has_max = fp_jnum(val, &c->max));
+	if (!strcmp(k, "within_pct"))
+		return (c->has_within = fp_jnum(val, &c->within)) && c->within >= 0 &&
+		       c->within <= 100;
+	if (!strcmp(k, "allow_incomplete"))
+		return jbool(val, &c->allow_incomplete);
+	if (!strcmp(k, "simulated"))
+		return fp_jstr(val, b, sizeof(b)) && !strcmp(b, "ok") && (c->simulated_ok = true);
+	*known = false;
+	return false;
+}
+
+static int parse_check(struct fy_node *it, unsigned idx, const char *where, struct fp_check *c,
+		       char *err, size_t el)
+{
+	struct fy_node_pair *p;
+	void *pi = NULL;
+
+	if (!fy_node_is_mapping(it))
+		return fp_result_err(err, el, "%s: check %u is not a mapping", where, idx);
+	while ((p = fy_node_mapping_iterate(it, &pi))) {
+		char k[32];
+		bool known = false;
+
+		if (fp_jstr(fy_node_pair_key(p), k, sizeof(k)) &&
+		    check_key(c, k, fy_node_pair_value(p), &known))
+			continue;
+		if (!known)
+			return fp_result_err(err, el, "%s: check %u: unknown key '%s'", where, idx,
+					     k);
+		return fp_result_err(err, el, "%s: check %u: bad value for '%s'", where, idx, k);
+	}
+	if (!c->metric[0] || !find_metric(c->metric))
+		return fp_result_err(err, el, "%s: check %u: metric '%s' is not one fabprobe knows",
+				     where, idx, c->metric);
+	if (c->pattern[0] && !fp_pattern_find(c->pattern))
+		return fp_result_err(err, el, "%s: check %u: pattern '%s' is not one fabprobe runs",
+				     where, idx, c->pattern);
+	if (!c->has_min && !c->has_max && !(c->has_within && c->baseline[0]))
+		return fp_result_err(err, el,
+				     "%s: check %u: needs min, max, or baseline with within_pct",
+				     where, idx);
+	if (c->has_within != !!c->baseline[0])
+		return fp_result_err(err, el, "%s: check %u: baseline and within_pct go together",
+				     where, idx);
+	if (c->has_min && c->has_max && c->min > c->max)
+		return fp_result_err(err, el, "%s: check %u: min %g is above max %g", where, idx,
+				     c->min, c->max);
+	if (!c->name[0])
+		snprintf(c->name, sizeof(c->name), "%.31s %.31s", c->pattern, c->metric);
+	return 0;
+}
+
+int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spec *s, char *err,
+		  size_t el)
+{
+	struct fy_document *doc;
+	struct fy_node *root, *checks, *it;
+	void *iter = NULL;
+	unsigned cnt;
+	int ret = -EINVAL;
+	double ver;
+
+	memset(s, 0, sizeof(*s));
+	doc = fp_yaml_parse(text, len, where, err, el);
+	if (!doc)
+		return -EINVAL;
+	root = fy_document_root(doc);
+	if (!fp_jnum(fp_jkey(root, "fabprobe_spec"), &ver) || ver != 1) {
+		fp_result_err(err, el, "%s: not a fabprobe spec (no 'fabprobe_spec: 1')", where);
+		goto out;
+	}
+	if (!fp_jstr(fp_jkey(root, "name"), s->name, sizeof(s->name)))
+		snprintf(s->name, sizeof(s->name), "acceptance");
+	checks = fp_jkey(root, "checks");
+	if (!checks || !fy_node_is_sequence(checks) ||
+	    !(cnt = (unsigned)fy_node_sequence_item_count(checks)) || cnt > FP_SPEC_MAXCHECKS) {
+		fp_result_err(err, el, "%s: 'checks' must be a list of 1 to %d checks", where,
+			      FP_SPEC_MAXCHECKS);
+		goto out;
+	}
+	s->v = calloc(cnt, sizeof(*s->v));
+	if (!s->v) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = 0;
+	while (!ret && (it = fy_node_sequence_iterate(checks, &iter))) {
+		ret = parse_check(it, s->n + 1, where, &s->v[s->n], err, el);
+		s->n++;
+	}
+out:
+	fy_document_destroy(doc);
+	if (ret)
+		fp_spec_free(s);
+	return ret;
+}
+
+int fp_spec_load(const char *path, struct fp_spec *s, char *err, size_t el)
+{
+	char *text;
+	size_t len;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = fp_read_file(path, 1u << 20, &text, &len, err, el);
+	if (ret)
+		return ret;
+	ret = fp_spec_parse(path, text, len, s, err, el);
+	free(text);
+	return ret;
+}
+
+void fp_spec_free(struct fp_spec *s)
+{
+	if (!s)
+		return;
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* may this run be judged by this check? why not, in why */
+static bool admissible(const struct fp_check *c, const struct fp_result *r, const char *dir,
+		       char *why, size_t wl)
+{
+	if ((!r->complete || strcmp(r->status, "complete")) && !c->allow_incomplete) {
+		snprintf(why, wl,
+			 "%s: the run is %s, not complete (allow_incomplete: true to judge "
+			 "what it measured)",
+			 dir, r->status);
+		return false;
+	}
+	if (r->simulated && !c->simulated_ok) {
+		snprintf(why, wl,
+			 "%s: a simulated run, not a measurement (simulated: ok to accept it)",
+			 dir);
+		return false;
+	}
+	return true;
+}
+
+/* the check's metric at its size; false with why when the run does not have it */
+static bool metric_of(const struct fp_check *c, const struct fp_result *r, const char *dir,
+		      double *value, char *why, size_t wl)
+{
+	uint64_t want = c->size ? c->size : fp_result_largest_requested(r);
+	const struct fp_rsize *z = want ? fp_result_size(r, want) : NULL;
+	static const char *const bw[] = { "aggregate_Gbps", "pair_mean_Gbps", "busbw_GBps",
+					  "algbw_GBps" };
+	static const char *const lat[] = { "p50_us", "p99_us", "p99_9_us", "max_us", "mean_us" };
+
+	if (!strcmp(c->metric, "error_counter_growth")) {
+		*value = 0;
+		for (unsigned i = 0; i < r->nctr; i++)
+			if (fp_counter_is_fault(r->ctr[i].name))
+				*value += r->ctr[i].delta;
+		if (!r->has_counters)
+			snprintf(why, wl, "%s carries no port counters (an older or simulated run)",
+				 dir);
+		return r->has_counters;
+	}
+	if (!z) {
+		snprintf(why, wl, "%s has no results at size %llu (%s)", dir,
+			 (unsigned long long)want,
+			 c->size ? "the check's size" : "the largest size the run asked for");
+		return false;
+	}
+	*value = NAN;
+	if (!strcmp(c->metric, "pair_min_Gbps")) {
+		*value = INFINITY;
+		for (unsigned i = 0; i < z->nflows; i++)
+			if (z->flows[i].has_bw && z->flows[i].avg_gbps < *value)
+				*value = z->flows[i].avg_gbps;
+	}
+	/* bw[] is in the order of enum fp_rbw ("pair_mean" is the flows' mean), lat[] fp_rlat */
+	for (int k = 0; k < FP_RBW_N; k++)
+		if (!strcmp(c->metric, bw[k]))
+			*value = z->bw[k];
+	for (int k = 0; k < FP_RLAT_N; k++)
+		if (!strcmp(c->metric, lat[k]))
+			*value = z->lat[k];
+	if (!isfinite(*value)) {
+		*value = 0; /* not measured: reported as 0, as before */
+		snprintf(why, wl, "%s: no %s at size %llu", dir, c->metric,
+			 (unsigned long long)z->size);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The metric from the first folder whose run has the check's pattern. 1: measured; 0: not
+ * measurable (why says so: a FAIL); -ENOENT: no folder with the pattern; -EINVAL: a folder
+ * cannot be read (err).
+ */
+static int measure(const struct fp_check *c, const char *const *dirs, int n, double *value,
+		   char *why, size_t wl, char *err, size_t el)
+{
+	for (int i = 0; i < n; i++) {
+		struct fp_result r;
+		int ret = fp_result_load(dirs[i], NULL, &r, err, el);
+
+		if (ret) /* not "no such pattern": a folder that cannot be read is bad input */
+			return ret == -ENOMEM ? ret : -EINVAL;
+		if (c->pattern[0] && strcmp(r.pattern, c->pattern)) {
+			fp_result_free(&r);
+			continue;
+		}
+		ret = admissible(c, &r, dirs[i], why, wl) &&
+		      metric_of(c, &r, dirs[i], value, why, wl);
+		fp_result_free(&r);
+		return ret;
+	}
+	snprintf(why, wl, "no result folder with pattern '%s'", c->pattern);
+	return -ENOENT;
+}
+
+static int analyzer(struct fp_check *c, const char *topology, const char *const *dirs, int n,
+		    char *err, size_t el)
+{
+	unsigned s;
+
+	/* every run the analyzer reads must be one the check may judge */
+	for (int i = 0; i < n; i++) {
+		struct fp_result r;
+		bool ok;
+
+		if (fp_result_load(dirs[i], NULL, &r, err, el))
+			return -EINVAL;
+		ok = admissible(c, &r, dirs[i], c->why, sizeof(c->why));
+		fp_result_free(&r);
+		if (!ok)
+			return 0;
+	}
+	if (fp_analyze_dirs(topology, dirs, n, &s, err, el))
+		return -EINVAL;
+	c->value = s;
+	return 1;
+}
+
+static void judge(struct fp_check *c, const struct metric *m, const double *base)
+{
+	c->pass = !(c->has_min && c->value < c->min) && !(c->has_max && c->value > c->max);
+	c->limit = c->has_min && c->value < c->min ? c->min : c->max;
+	if (base) {
+		c->limit = m->better == HIGHER ? *base * (1 - c->within / 100)
+					       : *base * (1 + c->within / 100);
+		if (m->better == HIGHER ? c->value < c->limit : c->value > c->limit)
+			c->pass = false;
+		snprintf(c->why, sizeof(c->why), "baseline %.6g %s, %s %.6g", *base, m->unit,
+			 m->better == HIGHER ? ">=" : "<=", c->limit);
+	} else if (c->has_min && c->has_max) {
+		snprintf(c->why, sizeof(c->why), ">= %.6g, <= %.6g", c->min, c->max);
+	} else if (c->has_min) {
+		snprintf(c->why, sizeof(c->why), ">= %.6g", c->min);
+	} else {
+		snprintf(c->why, sizeof(c->why), "<= %.6g", c->max);
+	}
+}
+
+static int evaluate(struct fp_check *c, const char *topology, const char *const *dirs, int n,
+		    char *err, size_t el)
+{
+	const struct metric *m = find_metric(c->metric);
+	char w2[512];
+	double base;
+	int ret;
+
+	c->pass = false;
+	if (!strcmp(c->metric, "fec_uncorrectable")) {
+		/* an acceptance check that cannot be measured must not pass */
+		snprintf(c->why, sizeof(c->why),
+			 "not measured: runs do not record FEC statistics yet (fabprobe inventory "
+			 "reads them per host)");
+		return 0;
+	}
+	if (!strcmp(c->metric, "analyzer_suspects"))
+		ret = analyzer(c, topology, dirs, n, err, el);
+	else
+		ret = measure(c, dirs, n, &c->value, c->why, sizeof(c->why), err, el);
+	if (ret == -ENOENT || !ret)
+		return 0;
+	if (ret < 0)
+		return ret;
+	if (c->baseline[0]) {
+		const char *b = c->baseline;
+
+		ret = measure(c, &b, 1, &base, w2, sizeof(w2), err, el);
+		if (ret == -EINVAL || ret == -ENOMEM)
+			return ret;
+		if (ret != 1) {
+			snprintf(c->why, sizeof(c->why), "baseline %s", w2);
+			return 0;
+		}
+	}
+	judge(c, m, c->baseline[0] ? &base : NULL);
+	return 0;
+}
+
+int fp_spec_evaluate(struct fp_spec *s, const char *topology, const char *const *dirs, int n,
+		     unsigned *failed, char *err, size_t el)
+{
+	*failed = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (!topology && !strcmp(s->v[i].metric, "analyzer_suspects"))
+			return fp_result_err(err, el,
+					     "check '%s' (analyzer_suspects) needs --topology FILE",
+					     s->v[i].name);
+	for (unsigned i = 0; i < s->n; i++) {
+		int ret = evaluate(&s->v[i], topology, dirs, n, err, el);
+
+		if (ret)
+			return ret;
+		*failed += !s->v[i].pass;
+	}
+	return 0;
+}

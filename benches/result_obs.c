@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * From a run to the analyzer's observations: ranks to topology hosts, each flow's path
+ * (recorded by the simulator, traced in the lab, or unknown: ECMP-averaged), and the
+ * rate the topology predicts for it, round by round.
+ */
+#include "result_obs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fabric/inventory.h"
+
+/* ranks to nodes: by hostname when every name is a host of the topology, else rank order */
+static int map_ranks(const struct fp_result *res, const struct fp_topo *t, int *node_of,
+		     bool *named, char *err, size_t el)
+{
+	int nr = res->world_size;
+	unsigned nh;
+	int *hl;
+
+	*named = true;
+	for (int k = 0; k < nr; k++) {
+		node_of[k] = fp_topo_find(t, res->hosts[k]);
+		if (node_of[k] < 0 || t->nodes[node_of[k]].kind != FP_HOST)
+			*named = false;
+	}
+	if (*named)
+		return 0;
+	hl = malloc(sizeof(int) * (t->nnodes + 1));
+	if (!hl)
+		return -ENOMEM;
+	nh = fp_topo_hosts(t, hl, t->nnodes);
+	if ((unsigned)nr > nh) {
+		free(hl);
+		snprintf(err, el,
+			 "%s: %d ranks, but the topology has %u hosts and its names do not "
+			 "match the run's hostnames",
+			 res->where, nr, nh);
+		return -EINVAL;
+	}
+	memcpy(node_of, hl, sizeof(int) * (size_t)nr);
+	free(hl);
+	return 0;
+}
+
+/* error counters that grew while the run ran point at that host's link */
+static void grew_counters(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob)
+{
+	for (unsigned i = 0; i < res->nctr && ob->ngrew < FP_OBS_MAXGREW; i++) {
+		const struct fp_rctr *c = &res->ctr[i];
+
+		if (c->delta <= 0 || !fp_counter_is_fault(c->name))
+			continue;
+		ob->grew[ob->ngrew].node = node_of[c->rank];
+		snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
+			 "%s: %s grew by %.0f during the run", c->port[0] ? c->port : "?", c->name,
+			 c->delta);
+	}
+}
+
+/* the directed link from node a to node b, -1 when they are not neighbours */
+static int dlink(const struct fp_topo *t, int a, int b)
+{
+	for (unsigned j = t->adj_off[a]; j < t->adj_off[a + 1]; j++)
+		if (fp_link_peer(&t->links[t->adj[j]], a) == b)
+			return 2 * (int)t->adj[j] + (t->links[t->adj[j]].a == a ? 0 : 1);
+	return -1;
+}
+
+/* a traced path (node names) as directed links; false when it does not join src to dst */
+static bool traced_path(const struct fp_result *res, const struct fp_topo *t, unsigned id, int src,
+			int dst, unsigned *out, unsigned *hops)
+{
+	for (unsigned i = 0; i < res->ntraces; i++) {
+		const struct fp_rtrace *tr = &res->traces[i];
+		int prev = src;
+
+		if (tr->flow != id)
+			continue;
+		if (fp_topo_find(t, tr->node[0]) != src || tr->n > FP_SIM_MAXHOPS + 1)
+			return false;
+		*hops = 0;
+		for (unsigned k = 1; k < tr->n; k++) {
+			int n = fp_topo_find(t, tr->node[k]), l = n < 0 ? -1 : dlink(t, prev, n);
+
+			if (l < 0)
+				return false;
+			out[(*hops)++] = (unsigned)l;
+			prev = n;
+		}
+		return prev == dst;
+	}
+	return false;
+}
+
+/* a recorded path (link indices, checked by the reader) as directed links */
+static bool recorded_path(const struct fp_rflow *f, const struct fp_topo *t, int src, int dst,
+			  unsigned *out, unsigned *hops)
+{
+	int node = src;
+
+	if (f->npath > FP_SIM_MAXHOPS)
+		return false;
+	for (unsigned k = 0; k < f->npath; k++) {
+		const struct fp_link *lk = &t->links[f->path[k]];
+
+		if (lk->a != node && lk->b != node)
+			return false;
+		out[k] = 2 * f->path[k] + (lk->a == node ? 0 : 1);
+		node = fp_link_peer(lk, node);
+	}
+	*hops = f->npath;
+	return node == dst;
+}
+
+struct flows {
+	unsigned n, maxr;
+	int *src, *dst;
+	unsigned *rnd, *pth, *hops;
+	double *meas, *pred;
+	bool known; /* every flow's path: else all are ECMP-averaged */
+};
+
+static void flows_free(struct flows *f)
+{
+	free(f->src);
+	free(f->dst);
+	free(f->rnd);
+	free(f->pth);
+	free(f->hops);
+	free(f->meas);
+	free(f->pred);
+}
+
+static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
+		      const struct fp_topo *t, const int *node_of, struct flows *fl, char *err,
+		      size_t el)
+{
+	size_t n = z->nflows;
+
+	fl->n = z->nflows;
+	fl->known = true;
+	fl->src = malloc(sizeof(int) * n);
+	fl->dst = malloc(sizeof(int) * n);
+	fl->rnd = malloc(sizeof(unsigned) * n);
+	fl->pth = calloc(n * FP_SIM_MAXHOPS, sizeof(unsigned));
+	fl->hops = calloc(n, sizeof(unsigned));
+	fl->meas = malloc(sizeof(double) * n);
+	fl->pred = calloc(n, sizeof(double));
+	if (!fl->src || !fl->dst || !fl->rnd || !fl->pth || !fl->hops || !fl->meas || !fl->pred)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct fp_rflow *f = &z->flows[i];
+		unsigned *out = fl->pth + i * FP_SIM_MAXHOPS;
+
+		if (!f->has_bw) {
+			snprintf(err, el, "%s: size %llu, flow record %zu: no field 'avg_Gbps'",
+				 res->where, (unsigned long long)z->size, i);
+			return -EINVAL;
+		}
+		fl->src[i] = node_of[f->src];
+		fl->dst[i] = node_of[f->dst];
+		fl->rnd[i] = f->round;
+		fl->meas[i] = f->avg_gbps;
+		if (f->round > fl->maxr)
+			fl->maxr = f->round;
+		if (f->has_path)
+			fl->known = fl->known &&
+				    recorded_path(f, t, fl->src[i], fl->dst[i], out, &fl->hops[i]);
+		else
+			fl->known = fl->known && traced_path(res, t, f->flow, fl->src[i],
+							     fl->dst[i], out, &fl->hops[i]);
+	}
+	return 0;
+}
+
+/* one round's flows share the fabric: max-min rates, averaged over ECMP draws */
+static int predict_round(const struct fp_result *res, struct flows *fl, unsigned rd,
+			 struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
+			 char *err, size_t el)
+{
+	unsigned cnt = 0, j = 0, draws = fl->known ? 1 : samples;
+	int ret = 0;
+
+	for (unsigned i = 0; i < fl->n; i++)
+		cnt += fl->rnd[i] == rd;
+	if (!cnt)
+		return 0;
+	int *s2 = malloc(sizeof(int) * cnt), *d2 = malloc(sizeof(int) * cnt);
+	unsigned *p2 = calloc((size_t)FP_SIM_MAXHOPS * cnt, sizeof(unsigned));
+	unsigned *h2 = calloc(cnt, sizeof(unsigned));
+	double *rt = malloc(sizeof(double) * cnt), *sum = calloc(cnt, sizeof(double));
+	struct fp_sim_flows sf = { .n = cnt, .src = s2, .dst = d2, .path = p2, .hops = h2 };
+
+	if (!s2 || !d2 || !p2 || !h2 || !rt || !sum) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < fl->n; i++) {
+		if (fl->rnd[i] != rd)
+			continue;
+		s2[j] = fl->src[i];
+		d2[j] = fl->dst[i];
+		memcpy(p2 + (size_t)j * FP_SIM_MAXHOPS, fl->pth + (size_t)i * FP_SIM_MAXHOPS,
+		       sizeof(unsigned) * FP_SIM_MAXHOPS);
+		h2[j++] = fl->hops[i];
+	}
+	for (unsigned sm = 0; sm < draws && !ret; sm++) {
+		if (!fl->known && fp_sim_paths(r, &sf, 1000003ull * sm + 17 + rd, NULL)) {
+			snprintf(err, el, "%s: round %u has hosts the topology cannot connect",
+				 res->where, rd);
+			ret = -EINVAL;
+			break;
+		}
+		ret = fp_sim_maxmin(net, &sf, rt);
+		for (unsigned q = 0; q < cnt && !ret; q++)
+			sum[q] += rt[q] / draws;
+	}
+	j = 0;
+	for (unsigned i = 0; i < fl->n && !ret; i++)
+		if (fl->rnd[i] == rd)
+			fl->pred[i] = sum[j++];
+out:
+	free(s2);
+	free(d2);
+	free(p2);
+	free(h2);
+	free(rt);
+	free(sum);
+	return ret;
+}
+
+struct acc {
+	unsigned *l;
+	double *p;
+	unsigned n, cap;
+};
+
+static void acc_add(void *ctx, unsigned dl, double p)
+{
+	struct acc *a = ctx;
+
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->l[i] == dl / 2) {
+			a->p[i] += p;
+			return;
+		}
+	if (a->n < a->cap) {
+		a->l[a->n] = dl / 2;
+		a->p[a->n++] = p;
+	}
+}
+
+static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, unsigned runidx,
+		   struct fp_router *r)
+{
+	unsigned ls[512];
+	double ps[512];
+	struct acc a = { ls, ps, 0, 512 };
+	struct fp_obs *o;
+
+	if (ob->n == ob->cap) {
+		unsigned c = ob->cap ? ob->cap * 2 : 1024;
+		void *q = realloc(ob->o, sizeof(*ob->o) * c);
+
+		if (!q)
+			return -ENOMEM;
+		ob->o = q;
+		ob->cap = c;
+	}
+	if (fl->known)
+		for (unsigned k = 0; k < fl->hops[i]; k++)
+			acc_add(&a, fl->pth[(size_t)i * FP_SIM_MAXHOPS + k], 1);
+	else
+		fp_sim_path_probs(r, fl->src[i], fl->dst[i], acc_add, &a);
+	o = &ob->o[ob->n];
+	*o = (struct fp_obs){ .src = fl->src[i],
+			      .dst = fl->dst[i],
+			      .meas = fl->meas[i],
+			      .pred = fl->pred[i],
+			      .run = runidx,
+			      .round = fl->rnd[i],
+			      .np = a.n };
+	o->link = malloc(sizeof(*o->link) * (a.n ? a.n : 1));
+	o->prob = malloc(sizeof(*o->prob) * (a.n ? a.n : 1));
+	if (!o->link || !o->prob) {
+		free(o->link);
+		free(o->prob);
+		return -ENOMEM;
+	}
+	memcpy(o->link, ls, sizeof(*ls) * a.n);
+	memcpy(o->prob, ps, sizeof(*ps) * a.n);
+	ob->n++;
+	return 0;
+}
+
+int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct fp_topo *t,
+		      struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
+		      struct fp_obs_buf *ob, bool *named, char *err, size_t el)
+{
+	const struct fp_rsize *z = fp_result_largest_bw(res);
+	struct flows fl = { 0 };
+	int *node_of = malloc(sizeof(int) * (size_t)res->world_size);
+	int ret;
+
+	if (!node_of)
+		return -ENOMEM;
+	ret = map_ranks(res, t, node_of, named, err, el);
+	if (ret)
+		goto out;
+	grew_counters(res, node_of, ob);
+	ret = -EINVAL;
+	if (!z) {
+		snprintf(err, el, "%s: no bandwidth results (an empty run, or latency only)",
+			 res->where);
+		goto out;
+	}
+	if (!z->nflows) {
+		snprintf(err, el, "%s: results without flows", res->where);
+		goto out;
+	}
+	ret = flows_fill(res, z, t, node_of, &fl, err, el);
+	for (unsigned rd = 0; rd <= fl.maxr && !ret; rd++)
+		ret = predict_round(res, &fl, rd, r, net, samples, err, el);
+	for (unsigned i = 0; i < fl.n && !ret; i++)
+		ret = obs_add(ob, &fl, i, runidx, r);
+out:
+	flows_free(&fl);
+	free(node_of);
+	return ret;
+}
+
+void fp_obs_buf_free(struct fp_obs_buf *ob)
+{
+	for (unsigned i = 0; i < ob->n; i++) {
+		free(ob->o[i].link);
+		free(ob->o[i].prob);
+	}
+	free(ob->o);
+	ob->o = NULL;
+	ob->n = ob->cap = 0;
+	ob->ngrew = 0;
+}
+
+static int add_inventories(struct fp_verdict *v, const char *files, char *err, size_t el)
+{
+	char list[4096], *save = NULL, *file;
+
+	if (snprintf(list, sizeof(list), "%s", files) >= (int)sizeof(list)) {
+		snprintf(err, el, "--inventory: the list of files is too long");
+		return -EINVAL;
+	}
+	for (file = strtok_r(list, ",", &save); file; file = strtok_r(NULL, ",", &save)) {
+		int ret = fp_inventory_rules(&v->t, file, &v->fs, err, el);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char *err, size_t el)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	fp_topo_init(&v->t);
+	v->named = true;
+	ret = fp_topo_load(&v->t, o->topology, err, el);
+	if (!ret && (fp_router_init(&v->r, &v->t) || fp_sim_net_init(&v->net, &v->t, NULL, 0, 10)))
+		ret = -ENOMEM;
+	for (int i = 0; i < o->ndirs && !ret; i++) {
+		struct fp_result res;
+		bool named;
+
+		ret = fp_result_load(o->dirs[i], &v->t, &res, err, el);
+		if (!ret)
+			ret = fp_result_observe(&res, (unsigned)i, &v->t, &v->r, &v->net,
+						o->samples ? o->samples : 16, &v->ob, &named, err,
+						el);
+		fp_result_free(&res);
+		v->named = v->named && named;
+		v->nruns++;
+	}
+	if (!ret)
+		ret = fp_analyze(&v->t, v->ob.o, v->ob.n, &v->a);
+	if (!ret && o->inventory)
+		ret = add_inventories(v, o->inventory, err, el);
+	for (unsigned i = 0; !ret && i < v->ob.ngrew; i++)
+		fp_findings_add(&v->fs, v->ob.grew[i].node,
+				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",
+				v->ob.grew[i].text);
+	if (ret == -ENOMEM)
+		snprintf(err, el, "out of memory");
+	return ret;
+}
+
+void fp_verdict_destroy(struct fp_verdict *v)
+{
+	if (!v)
+		return;
+	fp_obs_buf_free(&v->ob);
+	fp_sim_net_destroy(&v->net);
+	fp_router_destroy(&v->r);
+	fp_topo_destroy(&v->t);
+}
+
+int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsigned *suspects,
+		    char *err, size_t el)
+{
+	struct fp_verdict_opts o = { .topology = topology, .dirs = dirs, .ndirs = n };
+	struct fp_verdict *v = malloc(sizeof(*v)); /* 20 KB of findings: on the heap */
+	int ret;
+
+	if (!v)
+		return -ENOMEM;
+	ret = fp_verdict_build(v, &o, err, el);
+	if (!ret)
+		*suspects = v->a.n;
+	fp_verdict_destroy(v);
+	free(v);
+	return ret;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A run joined with the fabric it ran on: each flow of its largest bandwidth size becomes
+ * an observation (measured, predicted, the links it may cross) for fp_analyze().
+ */
+#ifndef FP_RESULT_OBS_H
+#define FP_RESULT_OBS_H
+
+#include "../fabric/analyze.h"
+#include "../fabric/analyze_evidence.h"
+#include "../fabric/route.h"
+#include "../fabric/sim.h"
+#include "result_read.h"
+
+#define FP_OBS_MAXGREW 32
+
+struct fp_obs_buf {
+	struct fp_obs *o;
+	unsigned n, cap;
+	/* error counters that grew during a run, per rank's host: counter findings */
+	struct fp_grew {
+		int node;
+		char text[200];
+	} grew[FP_OBS_MAXGREW];
+	unsigned ngrew;
+};
+
+/*
+ * Observations from one run (its index runidx). samples: ECMP draws averaged for a flow
+ * whose path is unknown. *named: ranks were joined to hosts by name (else by rank order).
+ * 0, -EINVAL with err, or -ENOMEM.
+ */
+int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct fp_topo *t,
+		      struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
+		      struct fp_obs_buf *ob, bool *named, char *err, size_t el);
+void fp_obs_buf_free(struct fp_obs_buf *ob);
+
+struct fp_verdict_opts {
+	const char *topology;
+	const char *const *dirs;
+	int ndirs;
+	const char *inventory; /* comma-separated inventory files, or NULL */
+	unsigned samples;      /* 0: 16 */
+};
+
+/* What fabprobe analyze says: the analysis of every run, with its evidence. */
+struct fp_verdict {
+	struct fp_topo t;
+	struct fp_router r;
+	struct fp_sim_net net;
+	struct fp_obs_buf ob;
+	struct fp_analysis a;
+	struct fp_findings fs;
+	bool named; /* every run joined its ranks to hosts by name */
+	unsigned nruns;
+};
+
+/*
+ * The topology, every run folder, the analysis, the inventories' and counters' findings.
+ * 0, -EINVAL with err (bad input), -ENOMEM. v is destroyed with fp_verdict_destroy either
+ * way.
+ */
+int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char *err,
+		     size_t el);
+void fp_verdict_destroy(struct fp_verdict *v);
+
+/* The analyzer on result folders, for checks: how many suspects. 0 or -errno with err. */
+int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsigned *suspects,
+		    char *err, size_t el);
+
+#endif

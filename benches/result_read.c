@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading run.json (results/README.md is its schema; results.c writes it). Every number
+ * that indexes something (rank, round, link) is checked before anyone indexes with it.
+ */
+#include "result_read.h"
+
+#include <errno.h>
+#include <libfyaml.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../fabric/jread.h"
+
+int fp_result_err(char *err, size_t el, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, el, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* a whole number in [lo, hi] */
+static bool jint(struct fy_node *n, double lo, double hi, double *out)
+{
+	double v;
+
+	if (!fp_jnum(n, &v) || v < lo || v > hi || v != floor(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool jtrue(struct fy_node *n)
+{
+	char b[8];
+
+	return fp_jstr(n, b, sizeof(b)) && !strcmp(b, "true");
+}
+
+/* an optional name: absent is "", present must fit whole (never cut) */
+static bool jname(struct fy_node *n, char *buf, size_t len)
+{
+	buf[0] = 0;
+	return !n || fp_jstr(n, buf, len);
+}
+
+static unsigned seq_len(struct fy_node *n)
+{
+	return n && fy_node_is_sequence(n) ? (unsigned)fy_node_sequence_item_count(n) : 0;
+}
+
+static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_result *r, char *err,
+		      size_t el)
+{
+	struct fy_node *hosts = fp_jkey(root, "hosts"), *h;
+	void *it = NULL;
+	int k = 0;
+
+	if (!hosts || !fy_node_is_sequence(hosts))
+		return fp_result_err(err, el, "%s: not a fabprobe result (no hosts)", r->where);
+	if (seq_len(hosts) != (unsigned)r->world_size)
+		return fp_result_err(err, el, "%s: hosts: %u entries, but world_size is %d",
+				     r->where, seq_len(hosts), r->world_size);
+	r->hosts = calloc((size_t)r->world_size, sizeof(*r->hosts));
+	if (!r->hosts)
+		return -ENOMEM;
+	while ((h = fy_node_sequence_iterate(hosts, &it))) {
+		if (!jname(fp_jkey(h, "hostname"), r->hosts[k], sizeof(r->hosts[k])))
+			return fp_result_err(err, el,
+					     "%s: hosts[%d]: field 'hostname' is not a name of at "
+					     "most %d characters",
+					     r->where, k, FP_NAME_LEN - 1);
+		for (int j = 0; t && r->hosts[k][0] && j < k; j++)
+			if (!strcmp(r->hosts[j], r->hosts[k]))
+				return fp_result_err(
+					err, el,
+					"%s: hosts: ranks %d and %d are both named '%s' (field "
+					"'hostname'): their flows cannot be told apart (run each "
+					"rank "
+					"with its own --hostname)",
+					r->where, j, k, r->hosts[k]);
+		k++;
+	}
+	return 0;
+}
+
+static int read_counters(struct fy_node *root, struct fp_result *r, char *err, size_t el)
+{
+	struct fy_node *cs = fp_jkey(root, "counters"), *c;
+	void *ci = NULL;
+	unsigned cap = 0, idx = 0;
+
+	while (cs && fy_node_is_sequence(cs) && (c = fy_node_sequence_iterate(cs, &ci))) {
+		struct fy_node *dl = fp_jkey(c, "deltas");
+		struct fy_node_pair *pp;
+		void *pi = NULL;
+		double rk;
+
+		if (!jint(fp_jkey(c, "rank"), 0, r->world_size - 1, &rk))
+			return fp_result_err(
+				err, el,
+				"%s: counters[%u]: field 'rank' is missing or out of range "
+				"(world_size %d)",
+				r->where, idx, r->world_size);
+		idx++;
+		while (dl && fy_node_is_mapping(dl) && (pp = fy_node_mapping_iterate(dl, &pi))) {
+			struct fp_rctr x = { .rank = (int)rk };
+
+			if (!fp_jstr(fy_node_pair_key(pp), x.name, sizeof(x.name)) ||
+			    !fp_jnum(fy_node_pair_value(pp), &x.delta) ||
+			    !jname(fp_jkey(c, "port"), x.port, sizeof(x.port)))
+				return fp_result_err(err, el,
+						     "%s: counters[%u]: field 'port' or a counter "
+						     "in 'deltas' is too long or not a number",
+						     r->where, idx - 1);
+			if (r->nctr == cap) {
+				void *q = realloc(r->ctr, sizeof(*r->ctr) * (cap ? cap * 2 : 16));
+
+				if (!q)
+					return -ENOMEM;
+				r->ctr = q;
+				cap = cap ? cap * 2 : 16;
+			}
+			r->ctr[r->nctr++] = x;
+			r->has_counters = true;
+		}
+	}
+	return 0;
+}
+
+static int read_path(struct fy_node *p, const struct fp_topo *t, struct fp_rflow *f, const char *at,
+		     char *err, size_t el)
+{
+	struct fy_node *it;
+	void *pit = NULL;
+
+	if (!fy_node_is_sequence(p) || seq_len(p) > FP_RESULT_MAXHOPS)
+		return fp_result_err(err, el, "%s: field 'path' is not a list of at most %d links",
+				     at, FP_RESULT_MAXHOPS);
+	while ((it = fy_node_sequence_iterate(p, &pit))) {
+		double l;
+
+		if (!jint(it, 0, t ? (double)t->nlinks - 1 : 1e9, &l))
+			return fp_result_err(
+				err, el,
+				"%s: field 'path' names link %s, which the topology (%u "
+				"links) does not have",
+				at, fy_node_get_scalar0(it) ? fy_node_get_scalar0(it) : "?",
+				t ? t->nlinks : 0);
+		f->path[f->npath++] = (unsigned)l;
+	}
+	f->has_path = true;
+	return 0;
+}
+
+static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp_result *r,
+		     struct fp_rflow *f, const char *at, char *err, size_t el)
+{
+	double s, d, rd, id = 0;
+	struct fy_node *p;
+
+	if (!jint(fp_jkey(n, "src"), 0, r->world_size - 1, &s))
+		return fp_result_err(err, el, "%s: field 'src' is missing or not a rank of %d", at,
+				     r->world_size);
+	if (!jint(fp_jkey(n, "dst"), 0, r->world_size - 1, &d))
+		return fp_result_err(err, el, "%s: field 'dst' is missing or not a rank of %d", at,
+				     r->world_size);
+	if (!jint(fp_jkey(n, "round"), 0, r->rounds ? r->rounds - 1 : 1e7, &rd))
+		return fp_result_err(err, el,
+				     "%s: field 'round' is missing or out of range (%u rounds)", at,
+				     r->rounds);
+	if (fp_jkey(n, "flow") && !jint(fp_jkey(n, "flow"), 0, 1e12, &id))
+		return fp_result_err(err, el, "%s: field 'flow' is not a flow id", at);
+	if (s == d)
+		return fp_result_err(err, el, "%s: fields 'src' and 'dst' are both rank %.0f", at,
+				     s);
+	f->src = (int)s;
+	f->dst = (int)d;
+	f->round = (unsigned)rd;
+	f->flow = (unsigned)id;
+	if (fp_jkey(n, "avg_Gbps")) {
+		if (!fp_jnum(fp_jkey(n, "avg_Gbps"), &f->avg_gbps) || f->avg_gbps < 0)
+			return fp_result_err(err, el, "%s: field 'avg_Gbps' is not a rate", at);
+		f->has_bw = true;
+	}
+	p = fp_jkey(n, "path");
+	return p ? read_path(p, t, f, at, err, el) : 0;
+}
+
+static const char *const bw_keys[FP_RBW_N] = { "aggregate_Gbps", "flow_mean_Gbps", "busbw_GBps",
+					       "algbw_GBps" };
+static const char *const lat_keys[FP_RLAT_N] = { "p50_us", "p99_us", "p99_9_us", "max_us",
+						 "mean_us" };
+
+static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
+		     const struct fp_result *r, struct fp_rsize *z, char *err, size_t el)
+{
+	struct fy_node *bw = fp_jkey(n, "bandwidth"), *lat = fp_jkey(n, "latency");
+	struct fy_node *fl = fp_jkey(n, "flows"), *f;
+	char at[4400];
+	void *it = NULL;
+	double s;
+	int ret;
+
+	if (!jint(fp_jkey(n, "size"), 0, 1e15, &s))
+		return fp_result_err(err, el,
+				     "%s: results[%u]: field 'size' is missing or not a size",
+				     r->where, idx);
+	z->size = (uint64_t)s;
+	z->has_bw = bw && fy_node_is_mapping(bw);
+	for (int k = 0; k < FP_RBW_N; k++)
+		if (!fp_jnum(fp_jkey(bw, bw_keys[k]), &z->bw[k]))
+			z->bw[k] = NAN;
+	for (int k = 0; k < FP_RLAT_N; k++)
+		if (!fp_jnum(fp_jkey(lat, lat_keys[k]), &z->lat[k]))
+			z->lat[k] = NAN;
+	if (fl && !fy_node_is_sequence(fl))
+		return fp_result_err(err, el, "%s: results[%u]: field 'flows' is not a list",
+				     r->where, idx);
+	z->flows = calloc(seq_len(fl) ? seq_len(fl) : 1, sizeof(*z->flows));
+	if (!z->flows)
+		return -ENOMEM;
+	while (fl && (f = fy_node_sequence_iterate(fl, &it))) {
+		snprintf(at, sizeof(at), "%s: size %llu, flow record %u", r->where,
+			 (unsigned long long)z->size, z->nflows);
+		ret = read_flow(f, t, r, &z->flows[z->nflows], at, err, el);
+		if (ret)
+			return ret;
+		z->nflows++;
+	}
+	return 0;
+}
+
+static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_result *r, char *err,
+		      size_t el)
+{
+	struct fy_node *res = fp_jkey(root, "results"), *req = fp_jkey(root, "sizes_requested");
+	struct fy_node *it;
+	void *iter = NULL;
+	int ret;
+
+	if (!res || !fy_node_is_sequence(res))
+		return fp_result_err(err, el, "%s: not a fabprobe result (no results)", r->where);
+	r->requested = calloc(seq_len(req) + 1, sizeof(*r->requested));
+	r->sizes = calloc(seq_len(res) + 1, sizeof(*r->sizes));
+	if (!r->requested || !r->sizes)
+		return -ENOMEM;
+	while (req && (it = fy_node_sequence_iterate(req, &iter))) {
+		double s;
+
+		if (!jint(it, 0, 1e15, &s))
+			return fp_result_err(err, el, "%s: sizes_requested[%u] is not a size",
+					     r->where, r->nrequested);
+		r->requested[r->nrequested++] = (uint64_t)s;
+	}
+	iter = NULL;
+	while ((it = fy_node_sequence_iterate(res, &iter))) {
+		ret = read_size(it, r->nsizes, t, r, &r->sizes[r->nsizes], err, el);
+		r->nsizes++; /* freed with the rest, whole or not */
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* paths.json of scripts/lab/lab trace: {"flows": {"ID": [node, node, ...]}} */
+static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char *err, size_t el)
+{
+	struct fy_document *doc = fp_yaml_parse(ptext, plen, "paths.json", err, el);
+	struct fy_node *fl = doc ? fp_jkey(fy_document_root(doc), "flows") : NULL;
+	struct fy_node_pair *pp;
+	void *it = NULL;
+	int ret = 0;
+
+	/* a trace that cannot be read leaves the flow's path unknown, as with no trace */
+	if (!fl || !fy_node_is_mapping(fl))
+		goto out;
+	r->traces = calloc((size_t)fy_node_mapping_item_count(fl) + 1, sizeof(*r->traces));
+	if (!r->traces) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while ((pp = fy_node_mapping_iterate(fl, &it))) {
+		struct fp_rtrace *tr = &r->traces[r->ntraces];
+		struct fy_node *seq = fy_node_pair_value(pp), *n;
+		void *si = NULL;
+		double id;
+
+		if (!jint(fy_node_pair_key(pp), 0, 1e12, &id) || !seq_len(seq) ||
+		    seq_len(seq) > FP_RESULT_MAXHOPS + 1)
+			continue;
+		tr->flow = (unsigned)id;
+		tr->n = 0;
+		while ((n = fy_node_sequence_iterate(seq, &si)) &&
+		       fp_jstr(n, tr->node[tr->n], FP_NAME_LEN))
+			tr->n++;
+		r->ntraces += tr->n == seq_len(seq);
+	}
+out:
+	if (doc)
+		fy_document_destroy(doc);
+	return ret;
+}
+
+int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext, size_t plen,
+		    const struct fp_topo *t, struct fp_result *r, char *err, size_t el)
+{
+	struct fy_document *doc;
+	struct fy_node *root;
+	double ws, rounds;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->where, sizeof(r->where), "%s", where);
+	doc = fp_yaml_parse(text, len, where, err, el);
+	if (!doc)
+		return -EINVAL;
+	root = fy_document_root(doc);
+	ret = -EINVAL;
+	if (!jint(fp_jkey(root, "world_size"), 1, FP_RESULT_MAXRANKS, &ws)) {
+		fp_result_err(err, el, "%s: not a fabprobe result (no world_size of 1 to %d ranks)",
+			      where, FP_RESULT_MAXRANKS);
+		goto out;
+	}
+	r->world_size = (int)ws;
+	if (jint(fp_jkey(fp_jkey(root, "schedule"), "rounds"), 1, 1e7, &rounds))
+		r->rounds = (unsigned)rounds;
+	if (!jname(fp_jkey(root, "pattern"), r->pattern, sizeof(r->pattern)) ||
+	    !jname(fp_jkey(root, "status"), r->status, sizeof(r->status))) {
+		fp_result_err(err, el, "%s: field 'pattern' or 'status' is not a short name",
+			      where);
+		goto out;
+	}
+	if (!r->status[0])
+		snprintf(r->status, sizeof(r->status), "unknown");
+	/* an older file without these is taken for what it says least: incomplete */
+	r->complete = jtrue(fp_jkey(root, "complete"));
+	r->simulated = jtrue(fp_jkey(root, "simulated"));
+	ret = read_hosts(root, t, r, err, el);
+	if (!ret)
+		ret = read_counters(root, r, err, el);
+	if (!ret)
+		ret = read_sizes(root, t, r, err, el);
+	if (!ret && ptext)
+		ret = read_traces(ptext, plen, r, err, el);
+out:
+	fy_document_destroy(doc);
+	if (ret)
+		fp_result_free(r);
+	return ret;
+}
+
+int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
+		   size_t el)
+{
+	char path[4200], ppath[4200], *text = NULL, *ptext = NULL;
+	size_t len = 0, plen = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	snprintf(ppath, sizeof(ppath), "%s/paths.json", dir);
+	ret = fp_read_file(path, 1u << 30, &text, &len, err, el);
+	if (ret)
+		return ret;
+	if (!access(ppath, R_OK) && fp_read_file(ppath, 1u << 30, &ptext, &plen, err, el)) {
+		free(text);
+		return -EINVAL;
+	}
+	ret = fp_result_parse(path, text, len, ptext, plen, t, r, err, el);
+	free(text);
+	free(ptext);
+	return ret;
+}
+
+void fp_result_free(struct fp_result *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; r->sizes && i < r->nsizes; i++)
+		free(r->sizes[i].flows);
+	free(r->sizes);
+	free(r->requested);
+	free(r->hosts);
+	free(r->ctr);
+	free(r->traces);
+	memset(r, 0, sizeof(*r));
+}
+
+const struct fp_rsize *fp_result_largest_bw(const struct fp_result *r)
+{
+	const struct fp_rsize *best = NULL;
+
+	for (unsigned i = 0; i < r->nsizes; i++)
+		if (r->sizes[i].has_bw && (!best || r->sizes[i].size > best->size))
+			best = &r->sizes[i];
+	return best;
+}
+
+const struct fp_rsize *fp_result_size(const struct fp_result *r, uint64_t size)
+{
+	for (unsigned i = 0; i < r->nsizes; i++)
+		if (r->sizes[i].size == size)
+			return &r->sizes[i];
+	return NULL;
+}
+
+uint64_t fp_result_largest_requested(const struct fp_result *r)
+{
+	uint64_t m = 0;
+
+	for (unsigned i = 0; i < r->nrequested; i++)
+		if (r->requested[i] > m)
+			m = r->requested[i];
+	return m;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one reader of a run folder (run.json, and paths.json when the lab traced the flows),
+ * next to the writer in results.c: analyze, check and the tests read results through it.
+ * A run folder is outside input: everything is bounded and validated here, so no caller
+ * builds a verdict on data it would have had to discard.
+ */
+#ifndef FP_RESULT_READ_H
+#define FP_RESULT_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../fabric/topo.h"
+
+#define FP_RESULT_MAXHOPS 16
+#define FP_RESULT_MAXRANKS 1000000
+
+/* one flow in one round at one size */
+struct fp_rflow {
+	unsigned round, flow;
+	int src, dst;
+	bool has_bw, has_path;
+	double avg_gbps;
+	unsigned npath;
+	unsigned path[FP_RESULT_MAXHOPS]; /* link indices, in order */
+};
+
+enum fp_rbw { FP_RBW_AGG, FP_RBW_FLOW_MEAN, FP_RBW_BUSBW, FP_RBW_ALGBW, FP_RBW_N };
+enum fp_rlat { FP_RLAT_P50, FP_RLAT_P99, FP_RLAT_P99_9, FP_RLAT_MAX, FP_RLAT_MEAN, FP_RLAT_N };
+
+/* the results at one size; metrics not recorded are NaN */
+struct fp_rsize {
+	uint64_t size;
+	bool has_bw;
+	double bw[FP_RBW_N];
+	double lat[FP_RLAT_N];
+	struct fp_rflow *flows;
+	unsigned nflows;
+};
+
+/* one counter of one rank's port that moved during the run */
+struct fp_rctr {
+	int rank;
+	char port[48];
+	char name[64];
+	double delta;
+};
+
+/* a flow's path as traced in the lab: node names from its source to its destination */
+struct fp_rtrace {
+	unsigned flow, n;
+	char node[FP_RESULT_MAXHOPS + 1][FP_NAME_LEN];
+};
+
+struct fp_result {
+	char where[4200]; /* the run.json it came from, for messages */
+	char pattern[32], status[32];
+	bool complete, simulated;
+	int world_size;
+	unsigned rounds; /* 0: the run does not say */
+	char (*hosts)[FP_NAME_LEN];
+	uint64_t *requested;
+	unsigned nrequested;
+	struct fp_rsize *sizes;
+	unsigned nsizes;
+	struct fp_rctr *ctr;
+	unsigned nctr;
+	bool has_counters;
+	struct fp_rtrace *traces;
+	unsigned ntraces;
+};
+
+/*
+ * Parse run.json text (and paths.json text, or NULL). With a topology, the run is also
+ * checked against it: host names must be distinct, recorded paths must name its links.
+ * 0, -EINVAL with one line in err (where, which flow, which field), or -ENOMEM.
+ */
+int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext,
+		    size_t plen, const struct fp_topo *t, struct fp_result *r, char *err,
+		    size_t el);
+/* the same, from a run folder */
+int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
+		   size_t el);
+void fp_result_free(struct fp_result *r);
+/* one line into err, for the readers of results and specs: -EINVAL */
+int fp_result_err(char *err, size_t el, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* the largest size with bandwidth results, NULL when there is none */
+const struct fp_rsize *fp_result_largest_bw(const struct fp_result *r);
+/* the results at this size, NULL when the run has none */
+const struct fp_rsize *fp_result_size(const struct fp_result *r, uint64_t size);
+/* the largest size the run asked for (0 when it names none) */
+uint64_t fp_result_largest_requested(const struct fp_result *r);
+
+#endif

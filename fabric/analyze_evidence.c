@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The analyzer's evidence: physical rules on a link's own state, findings from host
+ * inventories, names of links and the action a suspect calls for.
+ */
+#include "analyze_evidence.h"
+
+#include <errno.h>
+#include <libfyaml.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory.h"
+#include "jread.h"
+
+/* Physical rules that the topology's own fields can show. */
+void fp_link_rules(const struct fp_link *l, char *buf, size_t len)
+{
+	double reach = fp_copper_reach_m(l->media, l->lane_gbps);
+	size_t o = 0;
+
+	buf[0] = 0;
+	if (l->trained_gbps > 0 && l->trained_gbps < l->gbps)
+		o += (size_t)snprintf(buf + o, len - o, "trained at %g of %g Gb/s; ",
+				      l->trained_gbps, l->gbps);
+	if (l->trained_lanes > 0 && l->trained_lanes < l->lanes && o < len)
+		o += (size_t)snprintf(buf + o, len - o, "trained x%d of x%d lanes; ",
+				      l->trained_lanes, l->lanes);
+	if (reach > 0 && l->length_m > reach && o < len)
+		o += (size_t)snprintf(buf + o, len - o,
+				      "%s of %g m is past the %g m reach of "
+				      "copper at %g Gb/s per lane (IEEE 802.3 CR PMDs); ",
+				      fp_media_name(l->media), l->length_m, reach, l->lane_gbps);
+	if (o >= 2 && o < len)
+		buf[o - 2] = 0; /* the last "; " */
+}
+
+void fp_link_name(const struct fp_topo *t, int l, char *buf, size_t len)
+{
+	const struct fp_link *k = &t->links[l];
+
+	snprintf(buf, len, "%s:%s <-> %s:%s", t->nodes[k->a].name, k->pa, t->nodes[k->b].name,
+		 k->pb);
+}
+
+void fp_suspect_action(const struct fp_topo *t, const struct fp_suspect *s, char *buf, size_t len)
+{
+	char ln[160];
+
+	fp_link_name(t, s->link, ln, sizeof(ln));
+	if (s->host) {
+		snprintf(buf, len,
+			 "check host %s: its NIC (PCIe width and speed, NUMA, firmware, "
+			 "error counters) and its cable %s",
+			 t->nodes[s->node].name, ln);
+		return;
+	}
+	const struct fp_link *l = &t->links[s->link];
+
+	if (l->media == FP_MEDIA_OPTIC)
+		snprintf(buf, len, "clean or replace the optics of %s (%s), then the fibre", ln,
+			 l->xcvr[0] ? l->xcvr : "transceiver");
+	else if (l->media == FP_MEDIA_UNKNOWN)
+		snprintf(buf, len, "reseat, then replace the cable %s", ln);
+	else
+		snprintf(buf, len, "reseat, then replace the %s %s", fp_media_name(l->media), ln);
+	for (char *p = buf; *p; p++)
+		if (p > buf + 16 && p[-1] == ' ' && p[0] >= 'a' && p[0] <= 'z' &&
+		    !strncmp(p - 4, "the ", 4) &&
+		    (!strncmp(p, "aoc", 3) || !strncmp(p, "dac", 3) || !strncmp(p, "acc", 3) ||
+		     !strncmp(p, "aec", 3)))
+			for (int i = 0; i < 3; i++)
+				p[i] = (char)(p[i] - 32);
+}
+
+/* Links the topology itself shows to be wrong, that no measurement named: counted apart. */
+bool fp_analysis_names_link(const struct fp_analysis *a, unsigned l)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (!a->s[i].host && a->s[i].link == (int)l)
+			return true;
+	return false;
+}
+
+void fp_findings_add(struct fp_findings *fs, int node, int link, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fs->n >= FP_MAX_FINDINGS)
+		return;
+	fs->f[fs->n].node = node;
+	fs->f[fs->n].link = link;
+	va_start(ap, fmt);
+	vsnprintf(fs->f[fs->n].text, sizeof(fs->f[0].text), fmt, ap);
+	va_end(ap);
+	fs->n++;
+}
+
+/* the host's link that ends in this port name, else its only link */
+int fp_host_link(const struct fp_topo *t, int h, const char *port)
+{
+	int only = -1, n = 0;
+
+	for (unsigned k = t->adj_off[h]; k < t->adj_off[h + 1]; k++) {
+		const struct fp_link *l = &t->links[t->adj[k]];
+
+		if (!strcmp(l->a == h ? l->pa : l->pb, port))
+			return (int)t->adj[k];
+		only = (int)t->adj[k];
+		n++;
+	}
+	return n == 1 ? only : -1;
+}
+
+/*
+ * Rules on one inventory (fabprobe inventory --format json). Thresholds: PCIe against the
+ * device's own maximum; RX power within 3 dB of the module's own low alarm; lanes more
+ * than 3 dB apart (a dirty connector loses power on some fibres only); any uncorrectable
+ * FEC block; module alarm or warning flags.
+ */
+int fp_inventory_rules_text(const struct fp_topo *t, const char *path, const char *text, size_t len,
+			    struct fp_findings *fs, char *err, size_t el)
+{
+	char host[64], name[64], buf[256];
+	struct fy_document *doc;
+	struct fy_node *ports, *p;
+	void *it = NULL;
+	int h, ret;
+
+	doc = fp_yaml_parse(text, len, path, err, el);
+	if (!doc)
+		return -EINVAL;
+	ret = -EINVAL;
+	if (!fp_jstr(fp_jkey(fy_document_root(doc), "host"), host, sizeof(host)) ||
+	    !(ports = fp_jkey(fy_document_root(doc), "ports")) || !fy_node_is_sequence(ports)) {
+		snprintf(err, el, "%s: not a fabprobe inventory (no host or ports)", path);
+		goto out;
+	}
+	h = fp_topo_find(t, host);
+	if (h < 0 || t->nodes[h].kind != FP_HOST) {
+		snprintf(err, el,
+			 "%s: host '%s' is not a host of the topology (fabprobe inventory "
+			 "--hostname NAME)",
+			 path, host);
+		goto out;
+	}
+	while ((p = fy_node_sequence_iterate(ports, &it))) {
+		struct fy_node *pc = fp_jkey(p, "pcie"), *m = fp_jkey(p, "module"), *e;
+		double w, mw, sp, msp, v;
+		int link;
+
+		if (!fp_jstr(fp_jkey(p, "name"), name, sizeof(name)))
+			continue;
+		link = fp_host_link(t, h, name);
+		if (pc && fp_jnum(fp_jkey(pc, "width"), &w) &&
+		    fp_jnum(fp_jkey(pc, "max_width"), &mw) &&
+		    fp_jnum(fp_jkey(pc, "speed_gts"), &sp) &&
+		    fp_jnum(fp_jkey(pc, "max_speed_gts"), &msp) && (w < mw || sp < msp))
+			fp_findings_add(fs, h, -1,
+					"%s: PCIe x%g at %g GT/s, below its own x%g at %g GT/s: "
+					"reseat the NIC or move it to a full slot",
+					name, w, sp, mw, msp);
+		e = fp_jkey(p, "ethtool");
+		if (e && fp_jnum(fp_jkey(e, "fec_uncorrectable"), &v) && v > 0)
+			fp_findings_add(fs, h, link,
+					"%s: %g uncorrectable FEC blocks (any is too many)", name,
+					v);
+		if (!m || link < 0)
+			continue;
+		{
+			struct fy_node *lanes = fp_jkey(m, "lanes_dom"), *ln;
+			void *li = NULL;
+			double lo = 1e9, hi = -1e9, worst = 1e9;
+			int lane = 0, worst_lane = 0;
+
+			while (lanes && (ln = fy_node_sequence_iterate(lanes, &li))) {
+				struct fy_node *rx = fp_jkey(ln, "rx_power_mw");
+				double val, la, dbm;
+
+				lane++;
+				if (!fp_jnum(fp_jkey(rx, "value"), &val))
+					continue;
+				dbm = val > 0 ? 10 * log10(val) : -40;
+				lo = fmin(lo, dbm);
+				hi = fmax(hi, dbm);
+				if (fp_jnum(fp_jkey(rx, "low_alarm"), &la) && la > 0 &&
+				    dbm - 10 * log10(la) < worst) {
+					worst = dbm - 10 * log10(la);
+					worst_lane = lane;
+				}
+			}
+			if (worst < 3)
+				fp_findings_add(
+					fs, h, link,
+					"%s: module RX power on lane %d is %.1f dB from its "
+					"low alarm (the module's own threshold; 3 dB margin rule)",
+					name, worst_lane, worst);
+			if (hi - lo > 3)
+				fp_findings_add(fs, h, link,
+						"%s: module RX power spreads %.1f dB across lanes "
+						"(> 3 dB: a dirty connector or a bad fibre)",
+						name, hi - lo);
+			if (fp_jstr(fp_jkey(m, "flags"), buf, sizeof(buf)) && buf[0])
+				fp_findings_add(fs, h, link, "%s: module flags: %s", name, buf);
+		}
+	}
+	ret = 0;
+out:
+	fy_document_destroy(doc);
+	return ret;
+}
+
+int fp_inventory_rules(const struct fp_topo *t, const char *path, struct fp_findings *fs, char *err,
+		       size_t el)
+{
+	char *text;
+	size_t len;
+	int ret = fp_read_file(path, 16u << 20, &text, &len, err, el);
+
+	if (ret)
+		return ret;
+	ret = fp_inventory_rules_text(t, path, text, len, fs, err, el);
+	free(text);
+	return ret;
+}
+
+unsigned fp_physical_count(const struct fp_topo *t, const struct fp_analysis *a)
+{
+	char rl[400];
+	unsigned n = 0;
+
+	for (unsigned l = 0; l < t->nlinks; l++) {
+		fp_link_rules(&t->links[l], rl, sizeof(rl));
+		n += rl[0] && !fp_analysis_names_link(a, l);
+	}
+	return n;
+}

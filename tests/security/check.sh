@@ -1,0 +1,55 @@
+#!/bin/bash
+# Issue 14 item 7: check passes only what was measured, complete, at the size it names;
+# mistakes in the spec are exit 2, not a FAIL. Usage: check.sh FABPROBE SRCDIR
+set -u
+FABPROBE=$1
+T=$2/topologies/lab-leafspine.yaml
+TMP=$(mktemp -d /tmp/fabprobe-sec.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+$FABPROBE sim "$T" pairs --sizes 4K,64K --quiet --output "$TMP/sim" >/dev/null || fail "sim"
+# edit NAME 'python on d': a copy of the simulated run, changed
+edit() {
+	cp -r "$TMP/sim" "$TMP/$1"
+	python3 - "$TMP/$1/run.json" "$2" <<'PY' || fail "editing $1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(d, open(sys.argv[1], "w"))
+PY
+}
+edit measured 'd["simulated"] = False'
+edit interrupted 'd["simulated"] = False; d["complete"] = False; d["status"] = "interrupted"'
+edit failed 'd["simulated"] = False; d["complete"] = False; d["status"] = "failed"'
+edit short 'd["simulated"] = False; d["results"] = [r for r in d["results"] if r["size"] != 65536]'
+# expect EXIT 'check keys' RUN [PATTERN in the output]: one check, its exit and what it says
+expect() {
+	printf 'fabprobe_spec: 1\nchecks:\n  - {name: c, pattern: pairs, metric: pair_min_Gbps, %s}\n' "$2" >"$TMP/spec.yaml"
+	$FABPROBE check "$TMP/spec.yaml" "$TMP/$3" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq "$1" ] || fail "{$2} on $3: exit $rc, not $1: $(cat "$TMP/out" "$TMP/err")"
+	[ -z "${4:-}" ] || grep -q -- "$4" "$TMP/out" "$TMP/err" || fail "{$2} on $3: no '$4': $(cat "$TMP/out" "$TMP/err")"
+	echo "ok - {$2} on $3: exit $rc: $(cat "$TMP/out" "$TMP/err" | head -1 | cut -c1-160)"
+}
+expect 0 'min: 0.001' measured
+expect 1 'min: 0.001' interrupted "interrupted"
+expect 0 'min: 0.001, allow_incomplete: true' interrupted
+expect 1 'min: 0.001' failed "failed"
+expect 1 'min: 0.001' sim "simulated"
+expect 0 'min: 0.001, simulated: ok' sim
+expect 1 'min: 0.001' short "65536"
+expect 0 'min: 0.001, size: 4K' short
+expect 1 'min: 0.001, size: 1M' measured "1048576"
+# spec errors: exit 2 with one line, whatever the runs say
+expect 2 'min: 0.001, size: banana' measured "size"
+expect 2 'min: 5, max: 1' measured "above max"
+expect 2 'min: 0.001, allow_incomplete: maybe' measured "allow_incomplete"
+expect 2 'min: 0.001, simulated: yes' measured "simulated"
+printf 'fabprobe_spec: 1\nchecks:\n  - {pattern: nosuch, metric: p99_us, max: 1}\n' >"$TMP/spec.yaml"
+$FABPROBE check "$TMP/spec.yaml" "$TMP/measured" >/dev/null 2>&1
+[ $? -eq 2 ] || fail "an unknown pattern is not exit 2"
+printf 'fabprobe_spec: 1\nchecks:\n  - {metric: analyzer_suspects, max: 0}\n' >"$TMP/spec.yaml"
+$FABPROBE check "$TMP/spec.yaml" "$TMP/measured" >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && grep -q -- "--topology" "$TMP/err" || fail "analyzer_suspects without --topology is not exit 2"
+echo "ok - unknown pattern, analyzer_suspects without --topology: exit 2"

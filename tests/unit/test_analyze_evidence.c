@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The analyzer's evidence on a small fabric: physical rules on a link's own fields, the
+ * action a suspect calls for, and the findings of a host inventory (PCIe, FEC, optics).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../benches/simrun.h"
+#include "../../fabric/analyze_evidence.h"
+#include "t.h"
+
+static void test_rules(struct fp_topo *t)
+{
+	int l = fp_link_lookup(t, "leaf0-spine0");
+	struct fp_link *k = &t->links[l];
+	char buf[400];
+
+	fp_link_rules(k, buf, sizeof(buf));
+	CHECK(!buf[0], "a healthy link has no finding: '%s'", buf);
+	k->trained_gbps = k->gbps / 2;
+	k->trained_lanes = k->lanes / 2;
+	fp_link_rules(k, buf, sizeof(buf));
+	CHECK(strstr(buf, "trained at 50 of 100 Gb/s") && strstr(buf, "trained x2 of x4 lanes"),
+	      "trained below capability: '%s'", buf);
+	CHECK(buf[strlen(buf) - 1] != ' ', "no trailing separator: '%s'", buf);
+	k->trained_gbps = 0;
+	k->trained_lanes = 0;
+	k->media = FP_MEDIA_DAC;
+	k->length_m = 4; /* 25G lanes: a passive DAC reaches 5 m */
+	fp_link_rules(k, buf, sizeof(buf));
+	CHECK(!buf[0], "4 m DAC at 25G per lane is within reach: '%s'", buf);
+	k->length_m = 6;
+	fp_link_rules(k, buf, sizeof(buf));
+	CHECK(strstr(buf, "past the 5 m reach"), "6 m DAC at 25G per lane: '%s'", buf);
+}
+
+static void test_action(struct fp_topo *t)
+{
+	struct fp_suspect s = { .link = fp_link_lookup(t, "leaf1-spine1") };
+	char buf[300], ln[160];
+
+	t->links[s.link].media = FP_MEDIA_AOC;
+	fp_link_name(t, s.link, ln, sizeof(ln));
+	CHECK(!strcmp(ln, "leaf1:p3 <-> spine1:p1") || strstr(ln, "leaf1:") == ln, "link name '%s'",
+	      ln);
+	fp_suspect_action(t, &s, buf, sizeof(buf));
+	CHECK(strstr(buf, "replace the AOC ") && strstr(buf, ln), "AOC action: '%s'", buf);
+	s.host = true;
+	s.node = fp_topo_find(t, "h3");
+	s.link = fp_link_lookup(t, "h3-leaf1");
+	fp_suspect_action(t, &s, buf, sizeof(buf));
+	CHECK(strstr(buf, "check host h3"), "host action: '%s'", buf);
+}
+
+static const char inv[] =
+	"{\"host\": \"h2\", \"ports\": [{\"name\": \"%s\","
+	" \"pcie\": {\"width\": 8, \"max_width\": 16, \"speed_gts\": 16, \"max_speed_gts\": 16},"
+	" \"ethtool\": {\"fec_uncorrectable\": 3},"
+	" \"module\": {\"flags\": \"\", \"lanes_dom\": ["
+	"{\"rx_power_mw\": {\"value\": 1.0, \"low_alarm\": 0.1}},"
+	"{\"rx_power_mw\": {\"value\": 0.12, \"low_alarm\": 0.1}}]}}]}";
+
+static void test_inventory(struct fp_topo *t)
+{
+	struct fp_findings *fs = calloc(1, sizeof(*fs));
+	int l = fp_link_lookup(t, "h2-leaf1"), h = fp_topo_find(t, "h2");
+	const struct fp_link *k = &t->links[l];
+	char text[1024], err[256];
+	bool pcie = false, fec = false, alarm = false, spread = false;
+
+	snprintf(text, sizeof(text), inv, k->a == h ? k->pa : k->pb);
+	CHECK(!fp_inventory_rules_text(t, "inv", text, strlen(text), fs, err, sizeof(err)),
+	      "inventory: %s", err);
+	for (unsigned i = 0; i < fs->n; i++) {
+		const struct fp_finding *f = &fs->f[i];
+
+		CHECK(f->node == h, "finding about h2: %d", f->node);
+		pcie |= f->link == -1 && strstr(f->text, "PCIe x8") != NULL;
+		fec |= f->link == l && strstr(f->text, "3 uncorrectable FEC") != NULL;
+		alarm |= f->link == l && strstr(f->text, "lane 2 is 0.8 dB") != NULL;
+		spread |= f->link == l && strstr(f->text, "spreads 9.2 dB") != NULL;
+	}
+	CHECK(fs->n == 4 && pcie && fec && alarm && spread,
+	      "%u findings: pcie %d fec %d alarm %d spread %d", fs->n, pcie, fec, alarm, spread);
+	fs->n = 0;
+	snprintf(text, sizeof(text), "{\"host\": \"spine0\", \"ports\": []}");
+	CHECK(fp_inventory_rules_text(t, "inv", text, strlen(text), fs, err, sizeof(err)) == -22 &&
+		      strstr(err, "not a host of the topology"),
+	      "a switch is not a host: %s", err);
+	CHECK(fp_inventory_rules_text(t, "inv", "[1,2", 4, fs, err, sizeof(err)) == -22,
+	      "broken JSON");
+	for (unsigned i = 0; i < FP_MAX_FINDINGS + 5; i++)
+		fp_findings_add(fs, h, -1, "finding %u", i);
+	CHECK(fs->n == FP_MAX_FINDINGS, "findings are bounded: %u", fs->n);
+	free(fs);
+}
+
+int main(void)
+{
+	struct fp_gen_opts g = { .hosts_per_leaf = 2,
+				 .leaves = 2,
+				 .spines = 2,
+				 .host_gbps = 100,
+				 .fabric_gbps = 100,
+				 .lanes = 4 };
+	struct fp_topo t;
+	char err[128];
+
+	CHECK(!fp_gen_leaf_spine(&t, &g, err, sizeof(err)), "gen: %s", err);
+	test_rules(&t);
+	test_action(&t);
+	test_inventory(&t);
+	CHECK(fp_host_link(&t, fp_topo_find(&t, "h0"), "nosuch") == fp_link_lookup(&t, "h0-leaf0"),
+	      "a host with one link: that link");
+	fp_topo_destroy(&t);
+	return t_done("analyze_evidence");
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The results writer and the one reader, round trip: what fp_results_write() puts in a run
+ * folder, fp_result_load() gives back (hosts, status, sizes asked and done, every flow).
+ * Also the pieces of what is written that outside text reaches: the token's redaction and
+ * CSV fields.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../benches/result_read.h"
+#include "../../benches/results.h"
+#include "../../core/csv.h"
+#include "t.h"
+
+static void rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[4400];
+
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static void check_read(const struct fp_result *r, const struct fp_sched *s)
+{
+	CHECK(r->world_size == 4 && r->rounds == s->nrounds, "world %d rounds %u", r->world_size,
+	      r->rounds);
+	CHECK(!strcmp(r->hosts[1], "h,1\"x") && !strcmp(r->hosts[3], "h3"), "hosts '%s' '%s'",
+	      r->hosts[1], r->hosts[3]);
+	CHECK(!strcmp(r->status, "interrupted") && !r->complete && !r->simulated,
+	      "status %s complete %d simulated %d", r->status, r->complete, r->simulated);
+	CHECK(!strcmp(r->pattern, "alltoall"), "pattern %s", r->pattern);
+	CHECK(r->nrequested == 2 && fp_result_largest_requested(r) == 65536, "asked %u, max %llu",
+	      r->nrequested, (unsigned long long)fp_result_largest_requested(r));
+	CHECK(r->nsizes == 1 && fp_result_size(r, 4096) && !fp_result_size(r, 65536),
+	      "done: %u sizes", r->nsizes);
+	CHECK(fp_result_largest_bw(r) == fp_result_size(r, 4096), "largest with bandwidth");
+	if (r->nsizes != 1)
+		return;
+	const struct fp_rsize *z = &r->sizes[0];
+
+	CHECK(z->has_bw && isfinite(z->bw[FP_RBW_AGG]) && isfinite(z->bw[FP_RBW_BUSBW]),
+	      "aggregate %g busbw %g", z->bw[FP_RBW_AGG], z->bw[FP_RBW_BUSBW]);
+	CHECK(isnan(z->lat[FP_RLAT_P99]), "no latency recorded: NaN");
+	CHECK(z->nflows == s->nentries, "%u flows of %u entries", z->nflows, s->nentries);
+	for (uint32_t rd = 0, i = 0; rd < s->nrounds; rd++)
+		for (uint32_t e = s->rstart[rd]; e < s->rstart[rd + 1] && i < z->nflows; e++, i++) {
+			const struct fp_flow *f = &s->flows[s->rflows[e]];
+			const struct fp_rflow *g = &z->flows[i];
+
+			CHECK(g->src == f->src && g->dst == f->dst && g->round == rd &&
+				      g->flow == f->id,
+			      "flow %u: %d->%d round %u id %u", i, g->src, g->dst, g->round,
+			      g->flow);
+			CHECK(g->has_bw && fabs(g->avg_gbps - (e + 1)) < 1e-6, "flow %u: %g Gb/s",
+			      i, g->avg_gbps);
+		}
+}
+
+static void test_round_trip(void)
+{
+	char dir[] = "/tmp/fabprobe-test-results.XXXXXX", err[512];
+	char args[][16] = { "fabprobe", "run", "alltoall", "--token", "s3", "--token=s4" };
+	char *argv[] = { args[0], args[1], args[2], args[3], args[4], args[5], NULL };
+	struct fp_pattern_opts po = { .rounds = 1 };
+	struct fp_host hosts[4] = {
+		{ "h0", "-" }, { "h,1\"x", "-" }, { "h2", "-" }, { "h3", "-" }
+	};
+	struct fp_run_cfg cfg = {
+		.pattern = "alltoall", .engine = "null", .argc = 6, .argv = argv
+	};
+	struct fp_size_res res[2] = { { .size = 4096, .done = true }, { .size = 65536 } };
+	struct fp_run_data d = { .cfg = &cfg, .hosts = hosts, .res = res, .nres = 2 };
+	struct fp_result r;
+	struct fp_sched s;
+
+	CHECK(mkdtemp(dir), "mkdtemp");
+	CHECK(!fp_sched_build(&s, fp_pattern_find("alltoall"), 4, &po, err, sizeof(err)),
+	      "sched: %s", err);
+	res[0].fr = calloc(s.nentries, sizeof(*res[0].fr));
+	res[1].fr = calloc(s.nentries, sizeof(*res[1].fr));
+	d.ident = calloc(s.nflows, sizeof(*d.ident));
+	for (uint32_t e = 0; e < s.nentries; e++) {
+		struct fp_fres *f = &res[0].fr[e];
+
+		f->have_tx = f->have_rx = true;
+		f->tx_msgs = f->rx_msgs = 100;
+		f->tx_bytes = f->rx_bytes = 409600;
+		f->tx_ns = f->rx_ns = 1e6;
+		f->bw.avg = (e + 1) * 1e9 / 8; /* bytes/s: e + 1 Gb/s */
+	}
+	d.sched = &s;
+	d.pattern = fp_pattern_find("alltoall");
+	d.status = "interrupted";
+	snprintf(d.run_id, sizeof(d.run_id), "test");
+	snprintf(d.dir, sizeof(d.dir), "%s", dir);
+	CHECK(!fp_results_write(&d), "write");
+	CHECK(!fp_result_load(dir, NULL, &r, err, sizeof(err)), "read: %s", err);
+	check_read(&r, &s);
+	fp_result_free(&r);
+	free(res[0].fr);
+	free(res[1].fr);
+	free(d.ident);
+	fp_sched_destroy(&s);
+	rm_dir(dir);
+}
+
+/* what the reader refuses, with the field named */
+static void test_refused(void)
+{
+	static const struct {
+		const char *text, *field;
+	} bad[] = {
+		{ "{\"world_size\": 2, \"hosts\": [{\"hostname\": \"a\"}, {\"hostname\": \"b\"}],"
+		  " \"results\": [{\"size\": 8, \"flows\": [{\"src\": 1, \"dst\": 1, \"round\": "
+		  "0}]}]}",
+		  "'src' and 'dst'" },
+		{ "{\"world_size\": 2, \"hosts\": [{\"hostname\": \"a\"}, {\"hostname\": \"b\"}],"
+		  " \"results\": [{\"size\": 8, \"flows\": [{\"src\": 0, \"dst\": 2, \"round\": "
+		  "0}]}]}",
+		  "'dst'" },
+		{ "{\"world_size\": 2, \"schedule\": {\"rounds\": 1}, \"hosts\": [{\"hostname\": "
+		  "\"a\"},"
+		  " {\"hostname\": \"b\"}], \"results\": [{\"size\": 8, \"flows\": [{\"src\": 0,"
+		  " \"dst\": 1, \"round\": 1}]}]}",
+		  "'round'" },
+		{ "{\"world_size\": 2, \"hosts\": [{\"hostname\": \"a\"}], \"results\": []}",
+		  "hosts" },
+		{ "{\"world_size\": 2.5, \"hosts\": [], \"results\": []}", "world_size" },
+		{ "{\"world_size\": 1, \"hosts\": [{\"hostname\": \"h-"
+		  "0123456789012345678901234567890123456789012345678901234567890123456789\"}],"
+		  " \"results\": []}",
+		  "'hostname'" },
+		{ "{\"world_size\": 1, \"hosts\": [{\"hostname\": \"a\"}], \"results\": [],"
+		  " \"counters\": [{\"rank\": 0, \"deltas\": {\"rx_errors\": \"many\"}}]}",
+		  "counters[0]" },
+	};
+	struct fp_result r;
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int ret = fp_result_parse("x/run.json", bad[i].text, strlen(bad[i].text), NULL, 0,
+					  NULL, &r, err, sizeof(err));
+
+		CHECK(ret == -22 && strstr(err, bad[i].field) && strstr(err, "x/run.json"),
+		      "case %zu: %d '%s'", i, ret, err);
+	}
+}
+
+static void test_redact_csv(void)
+{
+	char args[][16] = { "run", "--token", "s3", "--token=s4", "--tokens", "--hostname", "h" };
+	char *argv[] = { args[0], args[1], args[2], args[3], args[4], args[5], args[6] };
+	char buf[64], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK(!strcmp(fp_redact_arg(argv, 2, buf, sizeof(buf)), "***"), "--token VALUE");
+	CHECK(!strcmp(fp_redact_arg(argv, 3, buf, sizeof(buf)), "--token=***"), "--token=VALUE");
+	CHECK(!strcmp(fp_redact_arg(argv, 4, buf, sizeof(buf)), "--tokens"), "other options");
+	CHECK(!strcmp(fp_redact_arg(argv, 6, buf, sizeof(buf)), "h"), "other values");
+	f = open_memstream(&out, &len);
+	fp_csv_field(f, "plain");
+	fputc('|', f);
+	fp_csv_field(f, "a,b");
+	fputc('|', f);
+	fp_csv_field(f, "say \"hi\"");
+	fputc('|', f);
+	fp_csv_field(f, "two\nlines");
+	fclose(f);
+	CHECK(!strcmp(out, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\""), "csv: %s", out);
+	free(out);
+}
+
+int main(void)
+{
+	test_round_trip();
+	test_refused();
+	test_redact_csv();
+	return t_done("results");
+}
