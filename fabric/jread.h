@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "yaml.h"
+
 /* the value of key k in mapping m, NULL when m is not a mapping or has no such key */
 struct fy_node *fp_jkey(struct fy_node *m, const char *k);
 /* a scalar as a finite number */

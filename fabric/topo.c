@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 void fp_topo_init(struct fp_topo *t)
 {
@@ -194,49 +193,6 @@ unsigned fp_topo_hosts(const struct fp_topo *t, int *host_of, unsigned max)
 			n++;
 		}
 	return n;
-}
-
-int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
-{
-	int ret = fp_read_file_bin(path, max, out, len, err, errlen);
-
-	if (!ret && strlen(*out) != *len) {
-		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", path,
-			 strlen(*out));
-		free(*out);
-		return -EINVAL;
-	}
-	return ret;
-}
-
-int fp_read_file_bin(const char *path, size_t max, char **out, size_t *len, char *err,
-		     size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	char *buf;
-	size_t n;
-
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path, max);
-		fclose(f);
-		return -EFBIG;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(buf, 1, (size_t)st.st_size, f);
-	fclose(f);
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return 0;
 }
 
 /* ---------- checks ---------- */

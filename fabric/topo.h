@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../core/file.h"
+
 #define FP_NAME_LEN 64
 #define FP_PORT_LEN 32
 
@@ -98,17 +100,6 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 /* one lldpctl -f json document per host; each host is named after its file (h1.json: h1) */
 int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens, unsigned n,
 		      const char *const *srcs, char *err, size_t errlen);
-struct fy_document;
-/* libfyaml, quietly: NULL with "src:line: message" in err on a syntax error. The document
- * keeps its own copy of text. */
-struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src, char *err,
-				  size_t errlen);
-/* Read a whole file (bounded) as bytes, NUL-terminated after len, NULs allowed inside. */
-int fp_read_file_bin(const char *path, size_t max, char **out, size_t *len, char *err,
-		     size_t errlen);
-/* Read a whole file (bounded) into a NUL-terminated buffer the caller frees. */
-int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
-
 /* Native YAML out: what the loader reads back into the same model. */
 void fp_topo_write_yaml(const struct fp_topo *t, FILE *f);
 /* Graphviz: tiers as ranks, links coloured by media; highlighted links in red. */

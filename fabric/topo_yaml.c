@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "topo.h"
+#include "yaml.h"
 
 #define MAX_TOPO_FILE (256u << 20)
 
@@ -329,122 +330,6 @@ static int load_doc(struct fp_topo *t, struct ctx *c, struct fy_node *root)
 	if (!ret)
 		ret = fp_topo_index(t);
 	return ret;
-}
-
-/* Offset of the first byte that breaks UTF-8 (RFC 3629), or len when it is all valid. */
-static size_t utf8_bad(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i], n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (len - i <= n)
-			return i;
-		for (unsigned k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		/* overlong, surrogate or beyond U+10FFFF */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
-	}
-	return len;
-}
-
-/* Parse YAML or JSON quietly; a syntax error becomes "src:line: message" in err. */
-struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src, char *err,
-				  size_t errlen)
-{
-	struct fy_diag_cfg dcfg;
-	struct fy_diag *diag;
-	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
-	struct fy_document *doc;
-	const char *nul = memchr(text, 0, len);
-	char *copy;
-
-	size_t bad;
-
-	/*
-	 * Text is UTF-8 text: a NUL byte or an invalid sequence is binary garbage, and some
-	 * (a '%' directive with a stray byte) send libfyaml 0.7 into an endless loop.
-	 */
-	if (nul) {
-		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", src,
-			 (size_t)(nul - text));
-		return NULL;
-	}
-	bad = utf8_bad((const unsigned char *)text, len);
-	if (bad < len) {
-		snprintf(err, errlen, "%s: not UTF-8 text (invalid byte 0x%02x at offset %zu)", src,
-			 (unsigned char)text[bad], bad);
-		return NULL;
-	}
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = NULL;
-	diag = fy_diag_create(&dcfg);
-	if (!diag) {
-		snprintf(err, errlen, "%s: out of memory", src);
-		return NULL;
-	}
-	fy_diag_set_collect_errors(diag, true);
-	cfg.diag = diag;
-	/* the document points into its input: give it its own copy, which it frees */
-	copy = malloc(len + 1);
-	if (!copy) {
-		fy_diag_destroy(diag);
-		snprintf(err, errlen, "%s: out of memory", src);
-		return NULL;
-	}
-	/*
-	 * Line breaks as YAML reads them (CR LF and a lone CR are LF): the same document,
-	 * and libfyaml 0.7.12 leaks a buffer on CRs inside a multi-line quoted scalar.
-	 */
-	{
-		size_t o = 0;
-
-		for (size_t i = 0; i < len; i++) {
-			if (text[i] == '\r') {
-				copy[o++] = '\n';
-				i += i + 1 < len && text[i + 1] == '\n';
-			} else {
-				copy[o++] = text[i];
-			}
-		}
-		len = o;
-	}
-	copy[len] = 0;
-	doc = fy_document_build_from_malloc_string(&cfg, copy, len);
-	if (!doc) {
-		void *it = NULL;
-		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-
-		snprintf(err, errlen, "%s:%d: %s", src, e ? e->line + 1 : 0,
-			 e && e->msg ? e->msg : "not valid YAML or JSON");
-	}
-	fy_diag_destroy(diag);
-	return doc;
 }
 
 int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
