@@ -89,10 +89,13 @@ int fp_media_parse(const char *s, enum fp_media *m);
 
 /*
  * Loaders. Each returns 0 or -errno with a one-line message "file:line: what" in err.
- * fp_topo_load() picks the format from the content: YAML/JSON (native), ibnetdiscover,
- * or lldpctl JSON.
+ * fp_topo_load() picks the format from the content (then the file name's ending) through
+ * the format registry (topo_format.c): YAML/JSON (native), ibnetdiscover, or lldpctl JSON.
  */
 int fp_topo_load(struct fp_topo *t, const char *path, char *err, size_t errlen);
+/* the same on text already read; src names it in messages and its ending breaks ties */
+int fp_topo_load_text(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
+		      size_t errlen);
 int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
 		      size_t errlen);
 int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,

@@ -13,9 +13,8 @@
 #include <string.h>
 
 #include "topo.h"
+#include "topo_format.h"
 #include "yaml.h"
-
-#define MAX_TOPO_FILE (256u << 20)
 
 struct ctx {
 	const char *src;
@@ -165,7 +164,7 @@ static int load_node(struct fp_topo *t, struct ctx *c, struct fy_node *m)
 	t->nodes[idx].line = line_of(m);
 	strcpy(t->nodes[idx].group, group);
 	strcpy(t->nodes[idx].guid, guid);
-	return fp_topo_index(t);
+	return 0;
 }
 
 /* "node:port" or "node" (the port is then named after the link) or {node:, port:} */
@@ -351,27 +350,31 @@ int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const cha
 	return ret;
 }
 
-int fp_topo_load(struct fp_topo *t, const char *path, char *err, size_t errlen)
+static bool native_sniff(const char *text, size_t len)
 {
-	char *text;
-	size_t len;
-	int ret = fp_read_file(path, MAX_TOPO_FILE, &text, &len, err, errlen);
-
-	if (ret)
-		return ret;
-	if (strstr(text, "fabprobe_topology"))
-		ret = fp_topo_load_yaml(t, text, len, path, err, errlen);
-	else if (strstr(text, "\"lldp\""))
-		ret = fp_topo_load_lldp(t, (const char *const *)&text, &len, 1, &path, err, errlen);
-	else if (strstr(text, "Switch") || strstr(text, "Ca\t") || strstr(text, "Ca "))
-		ret = fp_topo_load_ibnet(t, text, len, path, err, errlen);
-	else {
-		snprintf(err, errlen,
-			 "%s: not a fabprobe topology, ibnetdiscover output or "
-			 "lldpctl -f json output",
-			 path);
-		ret = -EINVAL;
-	}
-	free(text);
-	return ret;
+	return memmem(text, len, "fabprobe_topology", 17);
 }
+
+static bool native_json_sniff(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && strchr(" \t\r\n", text[i]))
+		i++;
+	return i < len && text[i] == '{' && native_sniff(text, len);
+}
+
+const struct fp_topo_format fp_format_native = {
+	.name = "fabprobe YAML",
+	.exts = ".yaml .yml",
+	.sniff = native_sniff,
+	.load = fp_topo_load_yaml,
+};
+
+/* JSON is YAML: the same loader, its own row so a new JSON-only reader has a place */
+const struct fp_topo_format fp_format_native_json = {
+	.name = "fabprobe JSON",
+	.exts = ".json",
+	.sniff = native_json_sniff,
+	.load = fp_topo_load_yaml,
+};
