@@ -199,9 +199,8 @@ int fp_cmd_sim(int argc, char **argv)
 		fprintf(stderr, "fabprobe sim: TOPOLOGY PATTERN (see fabprobe sim --help)\n");
 		return 2;
 	}
-	if (sscanf(c.noise_s, "%lf", &noise) != 1 || noise < 0 || noise > 1 ||
-	    sscanf(c.rtt_s, "%lf", &rtt) != 1 || rtt <= 0 ||
-	    (c.nic_s && (sscanf(c.nic_s, "%lf", &nic) != 1 || nic <= 0))) {
+	if (fp_parse_num(c.noise_s, 0, 1, &noise) || fp_parse_num(c.rtt_s, 1e-3, 1e9, &rtt) ||
+	    (c.nic_s && fp_parse_num(c.nic_s, 1e-6, 1e6, &nic))) {
 		fprintf(stderr,
 			"fabprobe sim: --noise is 0..1, --rtt-us and --nic-gbps positive\n");
 		return 2;

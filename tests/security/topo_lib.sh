@@ -1,0 +1,22 @@
+#!/bin/bash
+# Helpers for the topology security tests: topo_NAME.sh FABPROBE. Exit 0 pass, 1 fail.
+set -u
+FABPROBE=$1
+TMP=$(mktemp -d /tmp/fabprobe-sec.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok - $*"; }
+# refused WANT CMD...: exit 2, one line on stderr that holds WANT, nothing written to
+# $TMP/out. Bounded in time and memory so that a regression fails rather than swamps the box.
+refused() {
+	local want=$1 rc
+	shift
+	rm -rf "$TMP/out"
+	(ulimit -v 4000000; timeout 60 "$FABPROBE" "$@" >"$TMP/stdout" 2>"$TMP/stderr")
+	rc=$?
+	[ $rc -eq 2 ] || fail "$* exited $rc, want 2: $(head -c 300 "$TMP/stderr")"
+	[ "$(wc -l <"$TMP/stderr")" -eq 1 ] || fail "$*: want one line on stderr, got: $(cat "$TMP/stderr")"
+	grep -q -- "$want" "$TMP/stderr" || fail "$*: stderr does not say '$want': $(cat "$TMP/stderr")"
+	[ ! -e "$TMP/out" ] || fail "$*: wrote $TMP/out anyway"
+	ok "$* -> exit 2: $(cat "$TMP/stderr")"
+}
