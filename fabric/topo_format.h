@@ -26,6 +26,15 @@ struct fp_topo_format {
 extern const struct fp_topo_format fp_format_native, fp_format_native_json, fp_format_lldp,
 	fp_format_ibnet;
 
+/*
+ * The native loader's two readers alone, for tests that compare them: fp_topo_load_yaml()
+ * streams events, and reads a document tree only when the event reader steps aside
+ * (-EAGAIN: a rare shape, or an error whose message the tree reader gives).
+ */
+int fp_topo_load_yaml_events(struct fp_topo *t, const char *text, size_t len, const char *src,
+			     char *err, size_t errlen);
+int fp_topo_load_yaml_tree(struct fp_topo *t, const char *text, size_t len, const char *src,
+			   char *err, size_t errlen);
 /* FNV-1a over a NUL-terminated string: the loaders' hash tables */
 uint64_t fp_name_hash(const char *s);
 /* a name fit for the model: letters, digits, '_', '.', '-'; anything else becomes '_' */
