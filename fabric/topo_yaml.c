@@ -635,9 +635,10 @@ free:
 	return ret;
 }
 
-/* the tree reader alone, for tests that compare the two */
-int fp_topo_load_yaml_tree(struct fp_topo *t, const char *text, size_t len, const char *src,
-			   char *err, size_t errlen)
+/* one reader on a fresh model, indexed; the model is left empty on error */
+static int run_reader(int (*reader)(struct fp_topo *, struct ctx *, const char *, size_t),
+		      struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
+		      size_t errlen)
 {
 	struct ctx c = { .src = src, .err = err, .errlen = errlen };
 	int ret;
@@ -645,7 +646,7 @@ int fp_topo_load_yaml_tree(struct fp_topo *t, const char *text, size_t len, cons
 	fp_topo_destroy(t);
 	fp_topo_init(t);
 	snprintf(t->source, sizeof(t->source), "%s", src);
-	ret = load_tree(t, &c, text, len);
+	ret = reader(t, &c, text, len);
 	if (!ret)
 		ret = fp_topo_index(t);
 	if (ret)
@@ -653,23 +654,18 @@ int fp_topo_load_yaml_tree(struct fp_topo *t, const char *text, size_t len, cons
 	return ret;
 }
 
+int fp_topo_load_yaml_tree(struct fp_topo *t, const char *text, size_t len, const char *src,
+			   char *err, size_t errlen)
+{
+	return run_reader(load_tree, t, text, len, src, err, errlen);
+}
+
 int fp_topo_load_yaml_events(struct fp_topo *t, const char *text, size_t len, const char *src,
 			     char *err, size_t errlen)
 {
-	struct ctx c = { .src = src, .err = err, .errlen = errlen };
-	int ret;
-
 	if (fp_yaml_text_ok(text, len, src, err, errlen))
 		return -EINVAL;
-	fp_topo_destroy(t);
-	fp_topo_init(t);
-	snprintf(t->source, sizeof(t->source), "%s", src);
-	ret = load_events(t, &c, text, len);
-	if (!ret)
-		ret = fp_topo_index(t);
-	if (ret)
-		fp_topo_destroy(t);
-	return ret;
+	return run_reader(load_events, t, text, len, src, err, errlen);
 }
 
 int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
