@@ -2,6 +2,7 @@
 #include "topo.h"
 #include "topo_format.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -509,21 +510,71 @@ out:
 
 /* ---------- output ---------- */
 
+/* a YAML double-quoted string's body: backslash escapes for '"', '\\' and control bytes */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/*
+ * A string as a plain scalar when it is one (letters, digits, "_.-/+", not starting with
+ * '-'), else double-quoted: whatever the loader took, the writer gives back loadable.
+ */
+static void put_str(FILE *f, const char *s)
+{
+	bool plain = *s && *s != '-';
+
+	for (const char *p = s; *p && plain; p++)
+		plain = isalnum((unsigned char)*p) || strchr("_.-/+", *p);
+	if (plain) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	put_escaped(f, s);
+	fputc('"', f);
+}
+
+static void put_quoted(FILE *f, const char *key, const char *node, const char *port)
+{
+	fprintf(f, "%s: \"", key);
+	put_escaped(f, node);
+	if (port) {
+		fputc(':', f);
+		put_escaped(f, port);
+	}
+	fputc('"', f);
+}
+
 void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 {
 	fprintf(f, "# fabprobe topology (schema: topologies/README.md)\n");
-	fprintf(f, "fabprobe_topology: 1\nname: %s\nnodes:\n", t->name[0] ? t->name : "fabric");
+	fprintf(f, "fabprobe_topology: 1\nname: ");
+	put_str(f, t->name[0] ? t->name : "fabric");
+	fprintf(f, "\nnodes:\n");
 	for (unsigned i = 0; i < t->nnodes; i++) {
 		const struct fp_node *n = &t->nodes[i];
 
-		fprintf(f, "  - {name: %s, kind: %s, tier: %d", n->name,
-			n->kind == FP_HOST ? "host" : "switch", n->tier);
+		fprintf(f, "  - {name: ");
+		put_str(f, n->name);
+		fprintf(f, ", kind: %s, tier: %d", n->kind == FP_HOST ? "host" : "switch", n->tier);
 		if (n->rail >= 0)
 			fprintf(f, ", rail: %d", n->rail);
-		if (n->group[0])
-			fprintf(f, ", group: %s", n->group);
+		if (n->group[0]) {
+			fprintf(f, ", group: ");
+			put_str(f, n->group);
+		}
 		if (n->guid[0])
-			fprintf(f, ", guid: \"%s\"", n->guid);
+			put_quoted(f, ", guid", n->guid, NULL);
 		if (n->nic_gbps > 0)
 			fprintf(f, ", nic_gbps: %g", n->nic_gbps);
 		fprintf(f, "}\n");
@@ -532,17 +583,20 @@ void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 	for (unsigned i = 0; i < t->nlinks; i++) {
 		const struct fp_link *l = &t->links[i];
 
-		fprintf(f, "  - {a: \"%s:%s\", b: \"%s:%s\", gbps: %g, lanes: %d, media: %s",
-			t->nodes[l->a].name, l->pa, t->nodes[l->b].name, l->pb, l->gbps, l->lanes,
+		put_quoted(f, "  - {a", t->nodes[l->a].name, l->pa);
+		put_quoted(f, ", b", t->nodes[l->b].name, l->pb);
+		fprintf(f, ", gbps: %g, lanes: %d, media: %s", l->gbps, l->lanes,
 			fp_media_name(l->media));
-		if (l->xcvr[0])
-			fprintf(f, ", xcvr: %s", l->xcvr);
+		if (l->xcvr[0]) {
+			fprintf(f, ", xcvr: ");
+			put_str(f, l->xcvr);
+		}
 		if (l->length_m > 0)
 			fprintf(f, ", length_m: %g", l->length_m);
 		if (l->pn_a[0])
-			fprintf(f, ", pn_a: \"%s\"", l->pn_a);
+			put_quoted(f, ", pn_a", l->pn_a, NULL);
 		if (l->pn_b[0])
-			fprintf(f, ", pn_b: \"%s\"", l->pn_b);
+			put_quoted(f, ", pn_b", l->pn_b, NULL);
 		if (!l->up)
 			fprintf(f, ", state: down");
 		if (l->trained_gbps > 0)

@@ -2,7 +2,8 @@
 /*
  * The native topology loader (YAML/JSON), then check, stats and the lab plan on what loads.
  * Its event reader must agree with its tree reader: whatever the events load, the tree
- * loads too, to the same counts. Then the format registry on the same bytes.
+ * loads too, to the same counts; what loads, written out, loads back. Then the format
+ * registry on the same bytes.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "../../fabric/lab_plan.h"
 #include "../../fabric/topo.h"
 #include "../../fabric/topo_format.h"
+#include "topo_round_trip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (f)
 			fclose(f);
+		round_trip(&t);
 	}
 	fp_topo_destroy(&t);
 	return 0;

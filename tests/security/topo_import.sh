@@ -16,3 +16,21 @@ src=$(cd "$(dirname "$0")/../fixtures" && pwd)
 "$FABPROBE" topo import "$src/host1.json" "$src/host2.json" --output "$TMP/lldp.yaml" || fail "import lldp"
 "$FABPROBE" topo stats "$TMP/lldp.yaml" >/dev/null || fail "the imported lldp file does not load"
 ok "real imports write files that load"
+# names the loader takes (quoted: commas, quotes, braces, a tab, a leading '-') come back
+# out quoted, so the written file loads and writes the same again
+cat >"$TMP/odd.yaml" <<'YAML'
+fabprobe_topology: 1
+name: "odd, name #1"
+nodes:
+  - {name: "a,b", group: "g\"q\\"}
+  - {name: "-x", kind: switch}
+  - {name: "{y}\t", kind: switch}
+links:
+  - {a: "a,b:p\"1", b: "-x", gbps: 1, xcvr: "S R"}
+  - {a: "-x:p", b: "{y}\t:z", gbps: 1, pn_a: "q\"", pn_b: "\\"}
+YAML
+"$FABPROBE" topo import "$TMP/odd.yaml" --output "$TMP/odd2.yaml" || fail "import odd names"
+"$FABPROBE" topo import "$TMP/odd2.yaml" --output "$TMP/odd3.yaml" ||
+	fail "what fabprobe wrote does not load: $(cat "$TMP/odd2.yaml")"
+cmp -s "$TMP/odd2.yaml" "$TMP/odd3.yaml" || fail "odd names do not round-trip: $(diff "$TMP/odd2.yaml" "$TMP/odd3.yaml")"
+ok "odd names are written quoted and load back the same"
