@@ -363,7 +363,8 @@ static int port_issues(const struct fp_topo *t, unsigned i, const struct port_in
 			later[nl++] = j * 2 + side;
 		}
 	}
-	qsort(later, nl, sizeof(*later), cmp_unsigned);
+	if (nl)
+		qsort(later, nl, sizeof(*later), cmp_unsigned);
 	/* one issue per later link: its first match in (a end, b end) order */
 	for (unsigned k = 0; k < nl && !ret; k++) {
 		const struct fp_link *m = &t->links[later[k] / 2];
