@@ -69,8 +69,7 @@ static int64_t mul(int64_t a, int64_t b)
 	return a * b;
 }
 
-static int too_big(const char *gen, const char *what, int64_t n, int64_t max, char *err,
-		   size_t el)
+static int too_big(const char *gen, const char *what, int64_t n, int64_t max, char *err, size_t el)
 {
 	if (n <= max)
 		return 0;
@@ -215,9 +214,10 @@ int fp_gen_rail(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_
 	double fab = o->fabric_gbps;
 
 	if (G < 1 || H < 1 || R < 1 || S < 1 || U < 1) {
-		snprintf(err, el,
-			 "rail-optimized: groups, hosts-per-leaf, rails, spines and uplinks must be "
-			 ">= 1");
+		snprintf(
+			err, el,
+			"rail-optimized: groups, hosts-per-leaf, rails, spines and uplinks must be "
+			">= 1");
 		return -EINVAL;
 	}
 	if (too_big("rail-optimized", "nodes", mul(mul(G, H), R) + mul(G, R) + S, MAX_GEN_NODES,

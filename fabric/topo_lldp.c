@@ -15,7 +15,6 @@
 #include "topo.h"
 #include "topo_format.h"
 
-
 /* "100GbaseCR4 - 100GBASE-CR4 ..." -> 100 Gb/s, dac */
 static void mau(const char *s, double *gbps, enum fp_media *m)
 {

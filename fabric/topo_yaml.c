@@ -433,7 +433,8 @@ static int tree_doc(struct fp_topo *t, struct ctx *c, struct fy_node *root)
 	int n;
 
 	if (!root || !fy_node_is_mapping(root))
-		return fail(c, root, "a topology is a mapping with fabprobe_topology, nodes, links%s", "");
+		return fail(c, root,
+			    "a topology is a mapping with fabprobe_topology, nodes, links%s", "");
 	v = fy_node_mapping_lookup_by_string(root, "fabprobe_topology", -1);
 	if (!v)
 		return fail(c, root, "not a fabprobe topology (no 'fabprobe_topology: 1')%s", "");
@@ -543,8 +544,7 @@ static int ev_item(struct events *ev, struct item *it)
 	return ev->e && ev->e->type == FYET_MAPPING_END ? 0 : STEP_ASIDE;
 }
 
-static int ev_list(struct fp_topo *t, struct ctx *c, struct events *ev, struct item *it,
-		   bool links)
+static int ev_list(struct fp_topo *t, struct ctx *c, struct events *ev, struct item *it, bool links)
 {
 	if (next(ev) != FYET_SEQUENCE_START)
 		return STEP_ASIDE;
@@ -587,8 +587,8 @@ static int ev_top(struct fp_topo *t, struct ctx *c, struct events *ev, struct it
 		if (i == 0 || i == 1 || i == 4) {
 			struct kv *v = i == 1 ? &name : i ? &comment : &ver;
 
-			if (next(ev) != FYET_SCALAR || !ev_text(ev, v->val, sizeof(v->val),
-								&v->vlen, &v->vline))
+			if (next(ev) != FYET_SCALAR ||
+			    !ev_text(ev, v->val, sizeof(v->val), &v->vlen, &v->vline))
 				return STEP_ASIDE;
 			v->vscalar = true;
 			snprintf(v->key, sizeof(v->key), "%s", k);
@@ -599,8 +599,7 @@ static int ev_top(struct fp_topo *t, struct ctx *c, struct events *ev, struct it
 	if (ret)
 		return ret;
 	if (!ev->e || ev->e->type != FYET_MAPPING_END || next(ev) != FYET_DOCUMENT_END ||
-	    next(ev) != FYET_STREAM_END || !(seen & 1) || !(seen & 4) ||
-	    get_int(c, &ver, 1, 1, &n))
+	    next(ev) != FYET_STREAM_END || !(seen & 1) || !(seen & 4) || get_int(c, &ver, 1, 1, &n))
 		return STEP_ASIDE;
 	if (seen & 2 && get_str(c, &name, t->name, sizeof(t->name)))
 		return STEP_ASIDE;

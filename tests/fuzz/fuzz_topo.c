@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct fp_topo u;
 
 		fp_topo_init(&u);
-		if (fp_topo_load_yaml_tree(&u, (const char *)data, size, "fuzz", err, sizeof(err)) ||
+		if (fp_topo_load_yaml_tree(&u, (const char *)data, size, "fuzz", err,
+					   sizeof(err)) ||
 		    u.nnodes != t.nnodes || u.nlinks != t.nlinks)
 			abort();
 		fp_topo_destroy(&u);

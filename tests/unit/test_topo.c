@@ -216,8 +216,9 @@ static bool same_topo(const struct fp_topo *a, const struct fp_topo *b)
 
 		if (x->a != y->a || x->b != y->b || strcmp(x->pa, y->pa) || strcmp(x->pb, y->pb) ||
 		    x->gbps != y->gbps || x->lanes != y->lanes || x->lane_gbps != y->lane_gbps ||
-		    x->media != y->media || strcmp(x->xcvr, y->xcvr) || x->length_m != y->length_m ||
-		    strcmp(x->pn_a, y->pn_a) || strcmp(x->pn_b, y->pn_b) || x->up != y->up ||
+		    x->media != y->media || strcmp(x->xcvr, y->xcvr) ||
+		    x->length_m != y->length_m || strcmp(x->pn_a, y->pn_a) ||
+		    strcmp(x->pn_b, y->pn_b) || x->up != y->up ||
 		    x->trained_gbps != y->trained_gbps || x->trained_lanes != y->trained_lanes ||
 		    x->lid_a != y->lid_a || x->lid_b != y->lid_b || x->line != y->line)
 			return false;
@@ -231,10 +232,17 @@ static bool same_topo(const struct fp_topo *a, const struct fp_topo *b)
  */
 static void test_two_readers(void)
 {
-	struct fp_gen_opts o = { .hosts_per_leaf = 3, .rails = 2, .groups = 3, .spines = 2,
-				 .host_gbps = 400, .fabric_gbps = 400, .lanes = 4,
-				 .host_media = FP_MEDIA_DAC, .fabric_media = FP_MEDIA_OPTIC,
-				 .host_len_m = 1.5, .fabric_len_m = 20 };
+	struct fp_gen_opts o = { .hosts_per_leaf = 3,
+				 .rails = 2,
+				 .groups = 3,
+				 .spines = 2,
+				 .host_gbps = 400,
+				 .fabric_gbps = 400,
+				 .lanes = 4,
+				 .host_media = FP_MEDIA_DAC,
+				 .fabric_media = FP_MEDIA_OPTIC,
+				 .host_len_m = 1.5,
+				 .fabric_len_m = 20 };
 	struct fp_topo g, ev, tr;
 	char err[256], *buf;
 	size_t len;
@@ -284,7 +292,8 @@ static void test_two_readers(void)
 		"fabprobe_topology: 1\nnodes:\n - &n {name: a}\n - {name: b}\nlinks:\n"
 		" - {a: {node: a, port: x}, b: b, gbps: 1}\n",
 		"fabprobe_topology: 1\nlinks: []\nnodes:\n - {name: a}\n",
-		"fabprobe_topology: 1\nnodes:\n - {name: a, group: &g g1}\n - {name: b, group: *g}\n",
+		"fabprobe_topology: 1\nnodes:\n - {name: a, group: &g g1}\n - {name: b, group: "
+		"*g}\n",
 		"fabprobe_topology: 1\ncomment: {by: hand}\nnodes:\n - {name: a}\n",
 	};
 	for (size_t i = 0; i < sizeof(rare) / sizeof(rare[0]); i++) {
