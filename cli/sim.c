@@ -127,8 +127,8 @@ static int random_faults(const struct fp_topo *t, struct sim_cfg *c, uint64_t *s
 	unsigned *fab = malloc(sizeof(*fab) * (t->nlinks ? t->nlinks : 1)), nfab = 0;
 	int *hosts = malloc(sizeof(int) * (t->nnodes ? t->nnodes : 1)), nh;
 
-	if (!fab || !hosts || sscanf(c->random_range, "%lf:%lf", &lo, &hi) != 2 || lo < 0 ||
-	    hi > 1 || lo > hi) {
+	if (!fab || !hosts || sscanf(c->random_range, "%lf:%lf", &lo, &hi) != 2 ||
+	    !(lo >= 0 && hi <= 1 && lo <= hi)) {
 		snprintf(err, el, "--fault-range '%s' is not LO:HI within 0..1", c->random_range);
 		free(fab);
 		free(hosts);

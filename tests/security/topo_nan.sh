@@ -11,6 +11,7 @@ sim "nic-gbps" --nic-gbps 0
 sim "degrade value 'nan'" --faults degrade:leaf0-spine0:nan
 sim "loss value 'nan'" --faults loss:leaf0-spine0:nan
 sim "slowhost value '-inf'" --faults slowhost:h0:-inf
+sim "fault-range" --random-faults 1 --fault-range nan:nan
 "$FABPROBE" sim "$TMP/ls.yaml" permutation --rounds 1 --quiet --output "$TMP/good" \
 	--faults degrade:leaf0-spine0:0.5 --noise 0.01 || fail "a valid fault is refused"
 ok "a valid fault and noise still simulate"
