@@ -1,7 +1,7 @@
-#!/bin/bash
 # Issue 14 item 10: topo gen sizes are checked in 64-bit arithmetic (the check itself used to
 # overflow), and rates are numbers > 0, so everything gen writes loads again.
-. "$(dirname "$0")/topo_lib.sh"
+# Sourced by tests/integration/run.sh (TMP, FABPROBE, fail, ok).
+. "$HERE/../security/topo_lib.sh"
 refused "nodes, more than" topo gen leaf-spine --hosts-per-leaf 100000 --leaves 100000 --output "$TMP/out"
 refused "nodes, more than" topo gen rail --groups 10000 --hosts-per-leaf 100000 --spines 100000 --output "$TMP/out"
 refused "links, more than" topo gen rail --groups 1 --hosts-per-leaf 1 --rails 64 --spines 100000 --uplinks 64 --output "$TMP/out"

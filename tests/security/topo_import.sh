@@ -1,8 +1,8 @@
-#!/bin/bash
 # Issue 14 item 10: every file fabprobe writes must load in fabprobe. An import that finds
 # no links (a truncated ibnetdiscover dump, an lldpctl file with no neighbours) is exit 2
 # with the reason, not exit 0 and a file the loader refuses.
-. "$(dirname "$0")/topo_lib.sh"
+# Sourced by tests/integration/run.sh (TMP, FABPROBE, fail, ok).
+. "$HERE/../security/topo_lib.sh"
 printf 'vendid=0x2c9\nSwitch\t36 "S-0002c903007b8b10"\t\t# "MF0;sw1:MQM8700/U1" enhanced port 0 lid 3 lmc 0\n' >"$TMP/trunc.ibnet"
 refused "no connected ports" topo import "$TMP/trunc.ibnet" --output "$TMP/out"
 printf '{"lldp": {"interface": []}}\n' >"$TMP/h1.json"
@@ -10,7 +10,7 @@ refused "no LLDP neighbours" topo import "$TMP/h1.json" --output "$TMP/out"
 printf '{"lldp": {"interface": {}}}\n' >"$TMP/h2.json"
 refused "no LLDP neighbours" topo import "$TMP/h1.json" "$TMP/h2.json" --output "$TMP/out"
 # what does import, loads back
-src=$(cd "$(dirname "$0")/../fixtures" && pwd)
+src=$HERE/../fixtures
 "$FABPROBE" topo import "$src/ibnetdiscover.txt" --output "$TMP/ib.yaml" || fail "import ibnetdiscover"
 "$FABPROBE" topo stats "$TMP/ib.yaml" >/dev/null || fail "the imported ibnetdiscover file does not load"
 "$FABPROBE" topo import "$src/host1.json" "$src/host2.json" --output "$TMP/lldp.yaml" || fail "import lldp"

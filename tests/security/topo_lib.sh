@@ -1,11 +1,6 @@
-#!/bin/bash
-# Helpers for the topology security tests: topo_NAME.sh FABPROBE. Exit 0 pass, 1 fail.
-set -u
-FABPROBE=$1
-TMP=$(mktemp -d /tmp/fabprobe-sec.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok - $*"; }
+# Helpers for the topology security tests, sourced by them; they run under
+# integration/run.sh (../security/topo_NAME FABPROBE), which gives FABPROBE, TMP (removed
+# on exit), fail and ok.
 # AddressSanitizer reserves terabytes of address space: no memory cap under it
 vlimit=4000000
 ldd "$FABPROBE" 2>/dev/null | grep -q libasan && vlimit=unlimited

@@ -1,7 +1,7 @@
-#!/bin/bash
 # Issue 14 item 10: NaN, infinite or zero rates are input errors (exit 2), never a
 # simulation with NaN in it: sim options and the fault parser refuse them.
-. "$(dirname "$0")/topo_lib.sh"
+# Sourced by tests/integration/run.sh (TMP, FABPROBE, fail, ok).
+. "$HERE/../security/topo_lib.sh"
 "$FABPROBE" topo gen leaf-spine --output "$TMP/ls.yaml" || fail "topo gen"
 sim() { refused "$1" sim "$TMP/ls.yaml" permutation --rounds 1 --quiet --output "$TMP/out" "${@:2}"; }
 sim "noise" --noise nan
