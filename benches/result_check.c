@@ -15,6 +15,7 @@
 #include "../core/units.h"
 #include "../fabric/inventory.h"
 #include "../fabric/jread.h"
+#include "../fabric/yaml.h"
 #include "result_obs.h"
 #include "result_read.h"
 #include "sched.h"

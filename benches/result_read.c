@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../fabric/jread.h"
+#include "../fabric/yaml.h"
 
 int fp_result_err(char *err, size_t el, const char *fmt, ...)
 {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/opts.h"
+
 int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const struct fp_sched *s,
 		      uint32_t round, const int *host_of, uint64_t seed, unsigned samples,
 		      double *rate, unsigned *paths, unsigned *hops)
@@ -96,7 +98,7 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 	}
 	strcpy(buf, spec);
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		char *kind = item, *what = strchr(item, ':'), *val = NULL, *end;
+		char *kind = item, *what = strchr(item, ':'), *val = NULL;
 		struct fp_fault x = { .link = -1, .host = -1, .value = 0 };
 
 		if (*n >= max) {
@@ -144,8 +146,7 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 								 : "fraction left");
 				return -EINVAL;
 			}
-			x.value = strtod(val, &end);
-			if (end == val || *end || x.value < 0 || x.value > 1) {
+			if (fp_parse_num(val, 0, 1, &x.value)) {
 				snprintf(err, el, "--faults: %s value '%s' must be in 0..1", kind,
 					 val);
 				return -EINVAL;

@@ -127,8 +127,8 @@ static int random_faults(const struct fp_topo *t, struct sim_cfg *c, uint64_t *s
 	unsigned *fab = malloc(sizeof(*fab) * (t->nlinks ? t->nlinks : 1)), nfab = 0;
 	int *hosts = malloc(sizeof(int) * (t->nnodes ? t->nnodes : 1)), nh;
 
-	if (!fab || !hosts || sscanf(c->random_range, "%lf:%lf", &lo, &hi) != 2 || lo < 0 ||
-	    hi > 1 || lo > hi) {
+	if (!fab || !hosts || sscanf(c->random_range, "%lf:%lf", &lo, &hi) != 2 ||
+	    !(lo >= 0 && hi <= 1 && lo <= hi)) {
 		snprintf(err, el, "--fault-range '%s' is not LO:HI within 0..1", c->random_range);
 		free(fab);
 		free(hosts);
@@ -199,9 +199,8 @@ int fp_cmd_sim(int argc, char **argv)
 		fprintf(stderr, "fabprobe sim: TOPOLOGY PATTERN (see fabprobe sim --help)\n");
 		return 2;
 	}
-	if (sscanf(c.noise_s, "%lf", &noise) != 1 || noise < 0 || noise > 1 ||
-	    sscanf(c.rtt_s, "%lf", &rtt) != 1 || rtt <= 0 ||
-	    (c.nic_s && (sscanf(c.nic_s, "%lf", &nic) != 1 || nic <= 0))) {
+	if (fp_parse_num(c.noise_s, 0, 1, &noise) || fp_parse_num(c.rtt_s, 1e-3, 1e9, &rtt) ||
+	    (c.nic_s && fp_parse_num(c.nic_s, 1e-6, 1e6, &nic))) {
 		fprintf(stderr,
 			"fabprobe sim: --noise is 0..1, --rtt-us and --nic-gbps positive\n");
 		return 2;

@@ -71,13 +71,11 @@ static void topo_help(FILE *f)
 	fp_opts_help(f, topo_opts);
 }
 
-static int num(const char *s, const char *what, double *out)
+static int num(const char *s, const char *what, double lo, double hi, double *out)
 {
-	char *end;
-
-	*out = strtod(s, &end);
-	if (end == s || *end || *out < 0 || *out > 1e6) {
-		fprintf(stderr, "fabprobe topo: --%s '%s' is not a number in 0..1e6\n", what, s);
+	if (fp_parse_num(s, lo, hi, out)) {
+		fprintf(stderr, "fabprobe topo: --%s '%s' is not a number in %g..%g\n", what, s, lo,
+			hi);
 		return -EINVAL;
 	}
 	return 0;
@@ -130,11 +128,12 @@ static int gen(struct topo_cfg *c, const char *kind, struct fp_topo *t)
 	char err[256];
 	int ret;
 
-	if (num(c->host_gbps, "host-gbps", &o.host_gbps) ||
-	    num(c->fabric_gbps, "fabric-gbps", &o.fabric_gbps) ||
-	    num(c->host_len, "host-length", &o.host_len_m) ||
-	    num(c->fabric_len, "fabric-length", &o.fabric_len_m) ||
-	    (c->oversub && num(c->oversub, "oversub", &o.oversub)))
+	/* the bounds the loader takes, so whatever gen writes loads */
+	if (num(c->host_gbps, "host-gbps", 1e-6, 1e6, &o.host_gbps) ||
+	    num(c->fabric_gbps, "fabric-gbps", 1e-6, 1e6, &o.fabric_gbps) ||
+	    num(c->host_len, "host-length", 0, 1e5, &o.host_len_m) ||
+	    num(c->fabric_len, "fabric-length", 0, 1e5, &o.fabric_len_m) ||
+	    (c->oversub && num(c->oversub, "oversub", 1e-6, 1e6, &o.oversub)))
 		return 2;
 	if (fp_media_parse(c->host_media, &o.host_media) ||
 	    fp_media_parse(c->fabric_media, &o.fabric_media)) {

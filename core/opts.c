@@ -2,6 +2,7 @@
 #include "opts.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,24 @@ static void say(char *err, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
+}
+
+int fp_parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	/* strtod takes "nan", "inf" and "1e999": none of them is a setting */
+	if (end == s || *end || errno || !isfinite(v))
+		return -EINVAL;
+	if (v < lo || v > hi)
+		return -ERANGE;
+	*out = v;
+	return 0;
 }
 
 static bool bounded(const struct fp_opt *o, int64_t v)

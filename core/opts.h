@@ -54,6 +54,11 @@ struct fp_opt {
 int fp_opts_parse(const struct fp_opt *tab, void *cfg, int argc, char *const *argv,
 		  const char **pos, int maxpos, int *npos, uint64_t *given, char *err,
 		  size_t errlen);
+/*
+ * A finite decimal number within [lo, hi], the whole string: 0, -EINVAL when it is not a
+ * number (nan, inf, overflow, trailing text), -ERANGE when it is outside.
+ */
+int fp_parse_num(const char *s, double lo, double hi, double *out);
 int fp_opts_index(const struct fp_opt *tab, const char *name);
 /* first, then args joined with blanks, into out: 0, or -E2BIG if it does not fit. */
 int fp_opts_join(const char *first, char *const *args, int n, char *out, size_t len);

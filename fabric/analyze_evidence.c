@@ -15,6 +15,7 @@
 
 #include "inventory.h"
 #include "jread.h"
+#include "yaml.h"
 
 /* Physical rules that the topology's own fields can show. */
 void fp_link_rules(const struct fp_link *l, char *buf, size_t len)

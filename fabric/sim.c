@@ -10,6 +10,15 @@ int fp_sim_net_init(struct fp_sim_net *n, const struct fp_topo *t, const struct 
 		    unsigned nf, double rtt_us)
 {
 	memset(n, 0, sizeof(*n));
+	/* a fault that names nothing, or a value that is not a fraction (NaN included) */
+	for (unsigned i = 0; i < nf; i++) {
+		bool host = f[i].kind == FP_FAULT_SLOWHOST;
+		int who = host ? f[i].host : f[i].link;
+
+		if (who < 0 || (unsigned)who >= (host ? t->nnodes : t->nlinks) ||
+		    !(f[i].value >= 0 && f[i].value <= 1))
+			return -EINVAL;
+	}
 	n->t = t;
 	n->rtt_us = rtt_us > 0 ? rtt_us : 10;
 	n->cap = malloc(sizeof(*n->cap) * 2 * (t->nlinks ? t->nlinks : 1));

@@ -35,6 +35,7 @@ struct fp_sim_net {
 	double rtt_us;
 };
 
+/* 0, -ENOMEM, or -EINVAL for a fault on no link or host, or a value outside 0..1 (NaN too) */
 int fp_sim_net_init(struct fp_sim_net *n, const struct fp_topo *t, const struct fp_fault *f,
 		    unsigned nf, double rtt_us);
 void fp_sim_net_destroy(struct fp_sim_net *n);

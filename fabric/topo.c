@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "topo.h"
+#include "topo_format.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 void fp_topo_init(struct fp_topo *t)
 {
@@ -25,7 +26,7 @@ void fp_topo_destroy(struct fp_topo *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static uint64_t name_hash(const char *s)
+uint64_t fp_name_hash(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -34,12 +35,45 @@ static uint64_t name_hash(const char *s)
 	return h;
 }
 
+/* Open addressing over node indices, at most half full; grows with the nodes. */
+static void hash_put(unsigned *hash, unsigned hcap, const struct fp_node *nodes, unsigned i)
+{
+	unsigned h = (unsigned)fp_name_hash(nodes[i].name) & (hcap - 1);
+
+	while (hash[h] != UINT32_MAX)
+		h = (h + 1) & (hcap - 1);
+	hash[h] = i;
+}
+
+static int hash_grow(struct fp_topo *t, unsigned want)
+{
+	unsigned cap = t->hcap ? t->hcap : 64, *h;
+
+	while (cap < 2 * want + 2)
+		cap *= 2;
+	if (t->hash && cap == t->hcap)
+		return 0;
+	h = malloc(sizeof(*h) * cap);
+	if (!h)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cap; i++)
+		h[i] = UINT32_MAX;
+	for (unsigned i = 0; i < t->nnodes; i++)
+		hash_put(h, cap, t->nodes, i);
+	free(t->hash);
+	t->hash = h;
+	t->hcap = cap;
+	return 0;
+}
+
 int fp_topo_add_node(struct fp_topo *t, const char *name, enum fp_node_kind kind, int tier)
 {
 	struct fp_node *n;
 
 	if (!name || !*name || strlen(name) >= FP_NAME_LEN)
 		return -EINVAL;
+	if (t->nnodes >= INT32_MAX / 2)
+		return -E2BIG;
 	if (t->nnodes == t->cap_nodes) {
 		unsigned c = t->cap_nodes ? t->cap_nodes * 2 : 64;
 		void *p = realloc(t->nodes, sizeof(*t->nodes) * c);
@@ -49,16 +83,16 @@ int fp_topo_add_node(struct fp_topo *t, const char *name, enum fp_node_kind kind
 		t->nodes = p;
 		t->cap_nodes = c;
 	}
+	if (hash_grow(t, t->nnodes + 1))
+		return -ENOMEM;
 	n = &t->nodes[t->nnodes];
 	memset(n, 0, sizeof(*n));
 	strcpy(n->name, name);
 	n->kind = kind;
 	n->tier = tier;
 	n->rail = -1;
-	/* a new node invalidates the index until fp_topo_index() runs again */
-	free(t->hash);
-	t->hash = NULL;
-	t->hcap = 0;
+	/* the name index is kept as nodes come, so loaders look names up in O(1) */
+	hash_put(t->hash, t->hcap, t->nodes, t->nnodes);
 	return (int)t->nnodes++;
 }
 
@@ -98,15 +132,10 @@ int fp_topo_index(struct fp_topo *t)
 
 	free(t->adj_off);
 	free(t->adj);
-	free(t->hash);
 	t->adj_off = calloc(t->nnodes + 1, sizeof(*t->adj_off));
 	t->adj = malloc(sizeof(*t->adj) * (2 * (size_t)t->nlinks + 1));
-	t->hcap = 1;
-	while (t->hcap < 2 * t->nnodes + 2)
-		t->hcap *= 2;
-	t->hash = malloc(sizeof(*t->hash) * t->hcap);
 	cnt = calloc(t->nnodes + 1, sizeof(*cnt));
-	if (!t->adj_off || !t->adj || !t->hash || !cnt) {
+	if (!t->adj_off || !t->adj || !cnt || hash_grow(t, t->nnodes)) {
 		free(cnt);
 		return -ENOMEM;
 	}
@@ -125,27 +154,14 @@ int fp_topo_index(struct fp_topo *t)
 			t->adj[t->adj_off[b] + cnt[b]++] = i;
 	}
 	free(cnt);
-	for (unsigned i = 0; i < t->hcap; i++)
-		t->hash[i] = UINT32_MAX;
-	for (unsigned i = 0; i < t->nnodes; i++) {
-		unsigned h = (unsigned)name_hash(t->nodes[i].name) & (t->hcap - 1);
-
-		while (t->hash[h] != UINT32_MAX)
-			h = (h + 1) & (t->hcap - 1);
-		t->hash[h] = i;
-	}
 	return 0;
 }
 
 int fp_topo_find(const struct fp_topo *t, const char *name)
 {
-	if (!t->hash) {
-		for (unsigned i = 0; i < t->nnodes; i++)
-			if (!strcmp(t->nodes[i].name, name))
-				return (int)i;
+	if (!t->hash)
 		return -1;
-	}
-	for (unsigned h = (unsigned)name_hash(name) & (t->hcap - 1); t->hash[h] != UINT32_MAX;
+	for (unsigned h = (unsigned)fp_name_hash(name) & (t->hcap - 1); t->hash[h] != UINT32_MAX;
 	     h = (h + 1) & (t->hcap - 1))
 		if (!strcmp(t->nodes[t->hash[h]].name, name))
 			return (int)t->hash[h];
@@ -196,49 +212,6 @@ unsigned fp_topo_hosts(const struct fp_topo *t, int *host_of, unsigned max)
 	return n;
 }
 
-int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
-{
-	int ret = fp_read_file_bin(path, max, out, len, err, errlen);
-
-	if (!ret && strlen(*out) != *len) {
-		snprintf(err, errlen, "%s: binary data (a NUL byte at offset %zu)", path,
-			 strlen(*out));
-		free(*out);
-		return -EINVAL;
-	}
-	return ret;
-}
-
-int fp_read_file_bin(const char *path, size_t max, char **out, size_t *len, char *err,
-		     size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	char *buf;
-	size_t n;
-
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path, max);
-		fclose(f);
-		return -EFBIG;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(buf, 1, (size_t)st.st_size, f);
-	fclose(f);
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 /* ---------- checks ---------- */
 
 /*
@@ -275,6 +248,13 @@ double fp_copper_reach_m(enum fp_media m, double lane_gbps)
 	}
 }
 
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int add_issue(struct fp_issue **v, unsigned *n, unsigned *cap, int sev, int line,
 		     const char *fmt, ...)
 {
@@ -298,12 +278,116 @@ static int add_issue(struct fp_issue **v, unsigned *n, unsigned *cap, int sev, i
 	return 0;
 }
 
+/*
+ * Ports by (node, name), hashed: slot holds 2 * link + side (0: a end, 1: b end), so
+ * finding the links that share a port costs O(1) per link rather than a scan of all links.
+ */
+struct port_index {
+	unsigned *slot, cap;
+};
+
+static unsigned port_hash(int node, const char *port, unsigned cap)
+{
+	return (unsigned)((fp_name_hash(port) ^ (uint64_t)(unsigned)node * 0x9e3779b97f4a7c15ull) &
+			  (cap - 1));
+}
+
+static void end_of(const struct fp_topo *t, unsigned e, int *node, const char **port)
+{
+	const struct fp_link *l = &t->links[e / 2];
+
+	*node = e % 2 ? l->b : l->a;
+	*port = e % 2 ? l->pb : l->pa;
+}
+
+static int port_index(const struct fp_topo *t, struct port_index *x)
+{
+	x->cap = 64;
+	while (x->cap < 4 * (size_t)t->nlinks + 4)
+		x->cap *= 2;
+	x->slot = malloc(sizeof(*x->slot) * x->cap);
+	if (!x->slot)
+		return -ENOMEM;
+	memset(x->slot, 0xff, sizeof(*x->slot) * x->cap);
+	for (unsigned e = 0; e < 2 * t->nlinks; e++) {
+		const char *port;
+		int node;
+		unsigned h;
+
+		end_of(t, e, &node, &port);
+		if (!port[0])
+			continue;
+		for (h = port_hash(node, port, x->cap); x->slot[h] != UINT32_MAX;
+		     h = (h + 1) & (x->cap - 1))
+			;
+		x->slot[h] = e;
+	}
+	return 0;
+}
+
+/*
+ * Link i against the later links on its ports: one error per pair, at the later link's
+ * line, naming i's a end when the other link is on it, else its b end.
+ */
+static int port_issues(const struct fp_topo *t, unsigned i, const struct port_index *x,
+		       struct fp_issue **v, unsigned *n, unsigned *cap)
+{
+	const struct fp_link *l = &t->links[i];
+	unsigned *later = NULL, nl = 0;
+	int ret = 0;
+
+	if (!l->pa[0])
+		return 0;
+	for (unsigned side = 0; side < 2 && !ret; side++) {
+		const char *port = side ? l->pb : l->pa;
+		int node = side ? l->b : l->a;
+
+		if (!port[0])
+			continue;
+		for (unsigned h = port_hash(node, port, x->cap); x->slot[h] != UINT32_MAX;
+		     h = (h + 1) & (x->cap - 1)) {
+			unsigned e = x->slot[h], j = e / 2;
+			const char *p2;
+			int n2;
+			void *np;
+
+			end_of(t, e, &n2, &p2);
+			if (j <= i || n2 != node || strcmp(p2, port))
+				continue;
+			np = realloc(later, sizeof(*later) * (nl + 1));
+			if (!np) {
+				ret = -ENOMEM;
+				break;
+			}
+			later = np;
+			later[nl++] = j * 2 + side;
+		}
+	}
+	if (nl)
+		qsort(later, nl, sizeof(*later), cmp_unsigned);
+	/* one issue per later link: its first match in (a end, b end) order */
+	for (unsigned k = 0; k < nl && !ret; k++) {
+		const struct fp_link *m = &t->links[later[k] / 2];
+		bool bside = later[k] % 2;
+
+		while (k + 1 < nl && later[k + 1] / 2 == later[k] / 2)
+			k++;
+		ret = add_issue(v, n, cap, 2, m->line,
+				"port %s:%s is used by two links (lines %d and %d)",
+				t->nodes[bside ? l->b : l->a].name, bside ? l->pb : l->pa, l->line,
+				m->line);
+	}
+	free(later);
+	return ret;
+}
+
 int fp_topo_check(const struct fp_topo *t, struct fp_issue **issues, unsigned *n)
 {
 	unsigned cap = 0, cnt = 0;
 	struct fp_issue *v = NULL;
 	int *comp = NULL, *queue = NULL;
-	int ret = 0;
+	struct port_index ports;
+	int ret = port_index(t, &ports);
 
 	/* duplicate names */
 	for (unsigned i = 0; i < t->nnodes && !ret; i++) {
@@ -325,22 +409,8 @@ int fp_topo_check(const struct fp_topo *t, struct fp_issue **issues, unsigned *n
 					"the same node",
 					na, nb);
 		/* a port used by two links */
-		for (unsigned j = i + 1; j < t->nlinks && !ret && l->pa[0]; j++) {
-			const struct fp_link *m = &t->links[j];
-
-			if ((m->a == l->a && !strcmp(m->pa, l->pa)) ||
-			    (m->b == l->a && !strcmp(m->pb, l->pa)))
-				ret = add_issue(&v, &cnt, &cap, 2, m->line,
-						"port %s:%s is used by "
-						"two links (lines %d and %d)",
-						na, l->pa, l->line, m->line);
-			else if ((m->a == l->b && !strcmp(m->pa, l->pb) && l->pb[0]) ||
-				 (m->b == l->b && !strcmp(m->pb, l->pb) && l->pb[0]))
-				ret = add_issue(&v, &cnt, &cap, 2, m->line,
-						"port %s:%s is used by "
-						"two links (lines %d and %d)",
-						nb, l->pb, l->line, m->line);
-		}
+		if (!ret)
+			ret = port_issues(t, i, &ports, &v, &cnt, &cap);
 		if (!ret && l->gbps <= 0)
 			ret = add_issue(&v, &cnt, &cap, 2, l->line,
 					"link %s:%s <-> %s:%s has no "
@@ -429,6 +499,7 @@ int fp_topo_check(const struct fp_topo *t, struct fp_issue **issues, unsigned *n
 out:
 	free(comp);
 	free(queue);
+	free(ports.slot);
 	if (ret) {
 		free(v);
 		return ret;
@@ -440,21 +511,71 @@ out:
 
 /* ---------- output ---------- */
 
+/* a YAML double-quoted string's body: backslash escapes for '"', '\\' and control bytes */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/*
+ * A string as a plain scalar when it is one (letters, digits, "_.-/+", not starting with
+ * '-'), else double-quoted: whatever the loader took, the writer gives back loadable.
+ */
+static void put_str(FILE *f, const char *s)
+{
+	bool plain = *s && *s != '-';
+
+	for (const char *p = s; *p && plain; p++)
+		plain = isalnum((unsigned char)*p) || strchr("_.-/+", *p);
+	if (plain) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	put_escaped(f, s);
+	fputc('"', f);
+}
+
+static void put_quoted(FILE *f, const char *key, const char *node, const char *port)
+{
+	fprintf(f, "%s: \"", key);
+	put_escaped(f, node);
+	if (port) {
+		fputc(':', f);
+		put_escaped(f, port);
+	}
+	fputc('"', f);
+}
+
 void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 {
 	fprintf(f, "# fabprobe topology (schema: topologies/README.md)\n");
-	fprintf(f, "fabprobe_topology: 1\nname: %s\nnodes:\n", t->name[0] ? t->name : "fabric");
+	fprintf(f, "fabprobe_topology: 1\nname: ");
+	put_str(f, t->name[0] ? t->name : "fabric");
+	fprintf(f, "\nnodes:\n");
 	for (unsigned i = 0; i < t->nnodes; i++) {
 		const struct fp_node *n = &t->nodes[i];
 
-		fprintf(f, "  - {name: %s, kind: %s, tier: %d", n->name,
-			n->kind == FP_HOST ? "host" : "switch", n->tier);
+		fprintf(f, "  - {name: ");
+		put_str(f, n->name);
+		fprintf(f, ", kind: %s, tier: %d", n->kind == FP_HOST ? "host" : "switch", n->tier);
 		if (n->rail >= 0)
 			fprintf(f, ", rail: %d", n->rail);
-		if (n->group[0])
-			fprintf(f, ", group: %s", n->group);
+		if (n->group[0]) {
+			fprintf(f, ", group: ");
+			put_str(f, n->group);
+		}
 		if (n->guid[0])
-			fprintf(f, ", guid: \"%s\"", n->guid);
+			put_quoted(f, ", guid", n->guid, NULL);
 		if (n->nic_gbps > 0)
 			fprintf(f, ", nic_gbps: %g", n->nic_gbps);
 		fprintf(f, "}\n");
@@ -463,17 +584,20 @@ void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 	for (unsigned i = 0; i < t->nlinks; i++) {
 		const struct fp_link *l = &t->links[i];
 
-		fprintf(f, "  - {a: \"%s:%s\", b: \"%s:%s\", gbps: %g, lanes: %d, media: %s",
-			t->nodes[l->a].name, l->pa, t->nodes[l->b].name, l->pb, l->gbps, l->lanes,
+		put_quoted(f, "  - {a", t->nodes[l->a].name, l->pa);
+		put_quoted(f, ", b", t->nodes[l->b].name, l->pb);
+		fprintf(f, ", gbps: %g, lanes: %d, media: %s", l->gbps, l->lanes,
 			fp_media_name(l->media));
-		if (l->xcvr[0])
-			fprintf(f, ", xcvr: %s", l->xcvr);
+		if (l->xcvr[0]) {
+			fprintf(f, ", xcvr: ");
+			put_str(f, l->xcvr);
+		}
 		if (l->length_m > 0)
 			fprintf(f, ", length_m: %g", l->length_m);
 		if (l->pn_a[0])
-			fprintf(f, ", pn_a: \"%s\"", l->pn_a);
+			put_quoted(f, ", pn_a", l->pn_a, NULL);
 		if (l->pn_b[0])
-			fprintf(f, ", pn_b: \"%s\"", l->pn_b);
+			put_quoted(f, ", pn_b", l->pn_b, NULL);
 		if (!l->up)
 			fprintf(f, ", state: down");
 		if (l->trained_gbps > 0)

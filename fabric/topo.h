@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../core/file.h"
+
 #define FP_NAME_LEN 64
 #define FP_PORT_LEN 32
 
@@ -87,10 +89,13 @@ int fp_media_parse(const char *s, enum fp_media *m);
 
 /*
  * Loaders. Each returns 0 or -errno with a one-line message "file:line: what" in err.
- * fp_topo_load() picks the format from the content: YAML/JSON (native), ibnetdiscover,
- * or lldpctl JSON.
+ * fp_topo_load() picks the format from the content (then the file name's ending) through
+ * the format registry (topo_format.c): YAML/JSON (native), ibnetdiscover, or lldpctl JSON.
  */
 int fp_topo_load(struct fp_topo *t, const char *path, char *err, size_t errlen);
+/* the same on text already read; src names it in messages and its ending breaks ties */
+int fp_topo_load_text(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
+		      size_t errlen);
 int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
 		      size_t errlen);
 int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
@@ -98,17 +103,6 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 /* one lldpctl -f json document per host; each host is named after its file (h1.json: h1) */
 int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens, unsigned n,
 		      const char *const *srcs, char *err, size_t errlen);
-struct fy_document;
-/* libfyaml, quietly: NULL with "src:line: message" in err on a syntax error. The document
- * keeps its own copy of text. */
-struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src, char *err,
-				  size_t errlen);
-/* Read a whole file (bounded) as bytes, NUL-terminated after len, NULs allowed inside. */
-int fp_read_file_bin(const char *path, size_t max, char **out, size_t *len, char *err,
-		     size_t errlen);
-/* Read a whole file (bounded) into a NUL-terminated buffer the caller frees. */
-int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
-
 /* Native YAML out: what the loader reads back into the same model. */
 void fp_topo_write_yaml(const struct fp_topo *t, FILE *f);
 /* Graphviz: tiers as ranks, links coloured by media; highlighted links in red. */

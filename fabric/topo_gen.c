@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Generators: leaf-spine (with oversubscription), k-ary fat-tree, rail-optimized. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,43 @@ static int uplinks(struct fp_topo *t, int l0, int leaves, int s0, int spines, in
 	return ret;
 }
 
+#define MAX_GEN_NODES 1000000
+#define MAX_GEN_LINKS 10000000
+
+/*
+ * Sizes in 64-bit arithmetic, checked: the factors are each below 2^31, so one product of
+ * two fits and larger products are built a factor at a time, capped once past the limit.
+ */
+static int64_t mul(int64_t a, int64_t b)
+{
+	if (a > 0 && b > INT64_MAX / 4 / a)
+		return INT64_MAX / 4;
+	return a * b;
+}
+
+static int too_big(const char *gen, const char *what, int64_t n, int64_t max, char *err, size_t el)
+{
+	if (n <= max)
+		return 0;
+	if (n >= INT64_MAX / 4)
+		snprintf(err, el, "%s: more than %lld %s (the sizes multiply past 2^61)", gen,
+			 (long long)max, what);
+	else
+		snprintf(err, el, "%s: %lld %s, more than the %lld a generated fabric may have",
+			 gen, (long long)n, what, (long long)max);
+	return -E2BIG;
+}
+
+/* rates the loader takes back: 1e-6..1e6 Gb/s, and a number (not NaN) */
+static int rates_ok(const char *gen, double host, double fab, char *err, size_t el)
+{
+	if (host >= 1e-6 && host <= 1e6 && fab >= 1e-6 && fab <= 1e6)
+		return 0;
+	snprintf(err, el, "%s: host rate %g and fabric rate %g Gb/s must be within 1e-6..1e6", gen,
+		 host, fab);
+	return -EINVAL;
+}
+
 /* per-node port counters live in one array indexed by node */
 static int *ports(unsigned n)
 {
@@ -66,13 +104,18 @@ int fp_gen_leaf_spine(struct fp_topo *t, const struct fp_gen_opts *o, char *err,
 	double fab = o->fabric_gbps;
 	int *p, ret = 0, h0, l0, s0;
 
-	if (H < 1 || L < 1 || S < 1 || U < 1 || H * L > 1000000 || L * S * U > 10000000) {
+	if (H < 1 || L < 1 || S < 1 || U < 1) {
 		snprintf(err, el,
 			 "leaf-spine: hosts-per-leaf, leaves, spines and uplinks must be >= 1");
 		return -EINVAL;
 	}
+	if (too_big("leaf-spine", "nodes", mul(H, L) + L + S, MAX_GEN_NODES, err, el) ||
+	    too_big("leaf-spine", "links", mul(H, L) + mul(mul(L, S), U), MAX_GEN_LINKS, err, el))
+		return -E2BIG;
 	if (o->oversub > 0)
 		fab = H * o->host_gbps / (o->oversub * S * U);
+	if (rates_ok("leaf-spine", o->host_gbps, fab, err, el))
+		return -EINVAL;
 	fp_topo_init(t);
 	snprintf(t->name, sizeof(t->name), "leaf-spine-%dx%dx%d", L, H, S);
 	p = ports((unsigned)(H * L + L + S));
@@ -112,6 +155,8 @@ int fp_gen_fat_tree(struct fp_topo *t, const struct fp_gen_opts *o, char *err, s
 		snprintf(err, el, "fat-tree: k must be even, 2..128 (got %d)", k);
 		return -EINVAL;
 	}
+	if (rates_ok("fat-tree", o->host_gbps, o->fabric_gbps, err, el))
+		return -EINVAL;
 	fp_topo_init(t);
 	snprintf(t->name, sizeof(t->name), "fat-tree-k%d", k);
 	p = ports((unsigned)(nh + 2 * ne + nc));
@@ -168,14 +213,22 @@ int fp_gen_rail(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_
 	int U = o->uplinks ? o->uplinks : 1, *p, ret = 0, l0, s0;
 	double fab = o->fabric_gbps;
 
-	if (G < 1 || H < 1 || R < 1 || S < 1 || G * H * R > 1000000) {
-		snprintf(err, el,
-			 "rail-optimized: groups, hosts-per-leaf, rails and spines must be "
-			 ">= 1");
+	if (G < 1 || H < 1 || R < 1 || S < 1 || U < 1) {
+		snprintf(
+			err, el,
+			"rail-optimized: groups, hosts-per-leaf, rails, spines and uplinks must be "
+			">= 1");
 		return -EINVAL;
 	}
+	if (too_big("rail-optimized", "nodes", mul(mul(G, H), R) + mul(G, R) + S, MAX_GEN_NODES,
+		    err, el) ||
+	    too_big("rail-optimized", "links", mul(mul(G, H), R) + mul(mul(mul(G, R), S), U),
+		    MAX_GEN_LINKS, err, el))
+		return -E2BIG;
 	if (o->oversub > 0)
 		fab = H * o->host_gbps / (o->oversub * S * U);
+	if (rates_ok("rail-optimized", o->host_gbps, fab, err, el))
+		return -EINVAL;
 	fp_topo_init(t);
 	snprintf(t->name, sizeof(t->name), "rail-%dx%dx%d", G, H, R);
 	p = ports((unsigned)(G * H * R + G * R + S));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "../../fabric/topo.h"
+#include "topo_round_trip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (t.links[i].a < 0 || (unsigned)t.links[i].a >= t.nnodes ||
 			    t.links[i].b < 0 || (unsigned)t.links[i].b >= t.nnodes)
 				abort();
+		round_trip(&t);
 	}
 	fp_topo_destroy(&t);
 	return 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "../../fabric/topo.h"
+#include "topo_round_trip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -14,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *)data, *name = "fuzz-host.json";
 
 	fp_topo_init(&t);
-	fp_topo_load_lldp(&t, &text, &size, 1, &name, err, sizeof(err));
+	if (!fp_topo_load_lldp(&t, &text, &size, 1, &name, err, sizeof(err)))
+		round_trip(&t);
 	fp_topo_destroy(&t);
 	return 0;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* The option parser with the real `run` table: NUL-separated arguments. */
+/* The option parser with the real `run` table: NUL-separated arguments; each argument also
+ * as a number, which must be finite and within bounds whenever it is taken. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i <= size && argc < 64;) {
 		argv[argc++] = copy + i;
 		i += strlen(copy + i) + 1;
+	}
+	for (int i = 0; i < argc; i++) {
+		double d;
+
+		if (!fp_parse_num(argv[i], -1e9, 1e9, &d) && !(isfinite(d) && fabs(d) <= 1e9))
+			abort();
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	fp_opts_parse(fp_run_opts, &cfg, argc, argv, pos, 4, &np, &given, err, sizeof(err));

@@ -11,6 +11,7 @@
 
 #include "../../fabric/eeprom.h"
 #include "../../fabric/jread.h"
+#include "../../fabric/yaml.h"
 #include "t.h"
 
 static const char *dir = FP_SRCDIR "/tests/fixtures/eeprom";

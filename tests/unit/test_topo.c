@@ -4,6 +4,7 @@
  * results: a contention-free shift on a fat-tree, ECMP's balls-into-bins shortfall, and a
  * 2:1 oversubscribed leaf-spine.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "../../benches/sched.h"
 #include "../../fabric/sim.h"
 #include "../../fabric/topo.h"
+#include "../../fabric/topo_format.h"
 #include "t.h"
 
 static const char *srcdir = FP_SRCDIR;
@@ -195,6 +197,189 @@ static void test_import(void)
 	}
 }
 
+/* every field of every node and link, and the name index */
+static bool same_topo(const struct fp_topo *a, const struct fp_topo *b)
+{
+	if (a->nnodes != b->nnodes || a->nlinks != b->nlinks || strcmp(a->name, b->name))
+		return false;
+	for (unsigned i = 0; i < a->nnodes; i++) {
+		const struct fp_node *x = &a->nodes[i], *y = &b->nodes[i];
+
+		if (strcmp(x->name, y->name) || x->kind != y->kind || x->tier != y->tier ||
+		    x->rail != y->rail || strcmp(x->group, y->group) || strcmp(x->guid, y->guid) ||
+		    x->nic_gbps != y->nic_gbps || x->line != y->line ||
+		    fp_topo_find(b, x->name) != (int)i)
+			return false;
+	}
+	for (unsigned i = 0; i < a->nlinks; i++) {
+		const struct fp_link *x = &a->links[i], *y = &b->links[i];
+
+		if (x->a != y->a || x->b != y->b || strcmp(x->pa, y->pa) || strcmp(x->pb, y->pb) ||
+		    x->gbps != y->gbps || x->lanes != y->lanes || x->lane_gbps != y->lane_gbps ||
+		    x->media != y->media || strcmp(x->xcvr, y->xcvr) ||
+		    x->length_m != y->length_m || strcmp(x->pn_a, y->pn_a) ||
+		    strcmp(x->pn_b, y->pn_b) || x->up != y->up ||
+		    x->trained_gbps != y->trained_gbps || x->trained_lanes != y->trained_lanes ||
+		    x->lid_a != y->lid_a || x->lid_b != y->lid_b || x->line != y->line)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The event reader and the tree reader load the same topology from the same text, and the
+ * event reader really takes the common shape (it does not step aside), in YAML and JSON.
+ */
+static void test_two_readers(void)
+{
+	struct fp_gen_opts o = { .hosts_per_leaf = 3,
+				 .rails = 2,
+				 .groups = 3,
+				 .spines = 2,
+				 .host_gbps = 400,
+				 .fabric_gbps = 400,
+				 .lanes = 4,
+				 .host_media = FP_MEDIA_DAC,
+				 .fabric_media = FP_MEDIA_OPTIC,
+				 .host_len_m = 1.5,
+				 .fabric_len_m = 20 };
+	struct fp_topo g, ev, tr;
+	char err[256], *buf;
+	size_t len;
+	FILE *f;
+
+	fp_topo_init(&g);
+	fp_topo_init(&ev);
+	fp_topo_init(&tr);
+	CHECK(!fp_gen_rail(&g, &o, err, sizeof(err)), "gen: %s", err);
+	snprintf(g.nodes[0].guid, sizeof(g.nodes[0].guid), "0x0002c9030006b0d0");
+	snprintf(g.links[1].xcvr, sizeof(g.links[1].xcvr), "DR4");
+	snprintf(g.links[1].pn_a, sizeof(g.links[1].pn_a), "MMS1V00-WM");
+	snprintf(g.links[1].pn_b, sizeof(g.links[1].pn_b), "pn: with colon");
+	g.links[2].up = false;
+	g.links[3].trained_gbps = 200;
+	g.links[3].trained_lanes = 2;
+	g.links[4].lid_a = 7;
+	g.links[4].lid_b = 65535;
+	f = open_memstream(&buf, &len);
+	fp_topo_write_yaml(&g, f);
+	fclose(f);
+	CHECK(!fp_topo_load_yaml_events(&ev, buf, len, "g.yaml", err, sizeof(err)),
+	      "the event reader takes what fabprobe writes: %s", err);
+	CHECK(!fp_topo_load_yaml_tree(&tr, buf, len, "g.yaml", err, sizeof(err)), "tree: %s", err);
+	CHECK(same_topo(&ev, &tr) && ev.nlinks == g.nlinks && ev.nnodes == g.nnodes,
+	      "YAML: the same topology both ways (%u/%u nodes)", ev.nnodes, tr.nnodes);
+	CHECK(!ev.links[2].up && ev.links[3].trained_lanes == 2 && ev.links[4].lid_b == 65535 &&
+		      !strcmp(ev.links[1].pn_b, "pn: with colon") && ev.links[1].length_m == 1.5,
+	      "fields survive the event reader");
+	free(buf);
+
+	static const char json[] =
+		"{\"fabprobe_topology\": 1, \"name\": \"j\", \"comment\": \"hand written\",\n"
+		" \"nodes\": [{\"name\": \"a\", \"nic_gbps\": 100},\n"
+		"           {\"name\": \"s\", \"kind\": \"switch\", \"tier\": 2}],\n"
+		" \"links\": [{\"a\": \"a:p1\", \"b\": \"s\", \"gbps\": 100, \"lanes\": 4,\n"
+		"            \"state\": \"down\", \"media\": \"aoc\"}]}\n";
+	CHECK(!fp_topo_load_yaml_events(&ev, json, strlen(json), "j.json", err, sizeof(err)),
+	      "json, events: %s", err);
+	CHECK(!fp_topo_load_yaml_tree(&tr, json, strlen(json), "j.json", err, sizeof(err)) &&
+		      same_topo(&ev, &tr) && ev.nlinks == 1 && !strcmp(ev.links[0].pb, "l0") &&
+		      ev.nodes[1].tier == 2 && ev.links[0].line == 4,
+	      "JSON: the same topology both ways: %s", err);
+
+	/* rare shapes: the event reader steps aside, the loader still reads them */
+	static const char *const rare[] = {
+		"fabprobe_topology: 1\nnodes:\n - &n {name: a}\n - {name: b}\nlinks:\n"
+		" - {a: {node: a, port: x}, b: b, gbps: 1}\n",
+		"fabprobe_topology: 1\nlinks: []\nnodes:\n - {name: a}\n",
+		"fabprobe_topology: 1\nnodes:\n - {name: a, group: &g g1}\n - {name: b, group: "
+		"*g}\n",
+		"fabprobe_topology: 1\ncomment: {by: hand}\nnodes:\n - {name: a}\n",
+	};
+	for (size_t i = 0; i < sizeof(rare) / sizeof(rare[0]); i++) {
+		int r = fp_topo_load_yaml_events(&ev, rare[i], strlen(rare[i]), "r", err,
+						 sizeof(err));
+
+		CHECK(r == -EAGAIN, "rare shape %zu: the event reader steps aside (%d)", i, r);
+		CHECK(!fp_topo_load_yaml(&ev, rare[i], strlen(rare[i]), "r", err, sizeof(err)) &&
+			      !fp_topo_load_yaml_tree(&tr, rare[i], strlen(rare[i]), "r", err,
+						      sizeof(err)) &&
+			      same_topo(&ev, &tr),
+		      "rare shape %zu loads as the tree reads it: %s", i, err);
+	}
+	/* errors are the tree reader's, with their line */
+	static const char dup[] = "fabprobe_topology: 1\nnodes:\n - {name: a}\n - {name: a}\n";
+	CHECK(fp_topo_load_yaml(&ev, dup, strlen(dup), "d.yaml", err, sizeof(err)) &&
+		      strstr(err, "d.yaml:4") && strstr(err, "defined twice"),
+	      "duplicate node at its line: %s", err);
+	fp_topo_destroy(&g);
+	fp_topo_destroy(&ev);
+	fp_topo_destroy(&tr);
+}
+
+/* The registry picks by content, then by the file name's ending. */
+static void test_registry(void)
+{
+	struct fp_topo t;
+	char err[256];
+	static const char ib[] = "Ca 1 \"H-1\" # \"h\"\n[1](12) \"S-1\"[3] # lid 1 1xSDR\n"
+				 "Switch 4 \"S-1\" # \"MF0;s:x\"\n[3] \"H-1\"[1] # lid 2 1xSDR\n";
+	static const char lldp[] = "{\"lldp\": {\"interface\": {\"eth0\": {\"chassis\": {\"sw\": "
+				   "{}}, \"port\": {\"id\": {\"value\": \"e1\"}}}}}}";
+
+	fp_topo_init(&t);
+	CHECK(!fp_topo_load_text(&t, ib, strlen(ib), "x.yaml", err, sizeof(err)) &&
+		      !strcmp(t.name, "ibnetdiscover") && t.nlinks == 1,
+	      "ibnetdiscover by content: %s", err);
+	CHECK(!fp_topo_load_text(&t, lldp, strlen(lldp), "h7.json", err, sizeof(err)) &&
+		      !strcmp(t.name, "lldp") && fp_topo_find(&t, "h7") >= 0,
+	      "lldp by content: %s", err);
+	CHECK(fp_topo_load_text(&t, "hello\n", 6, "dump.ibnet", err, sizeof(err)) &&
+		      strstr(err, "not an ibnetdiscover line"),
+	      "no content match: the ending picks ibnetdiscover, which says why: %s", err);
+	CHECK(fp_topo_load_text(&t, "hello\n", 6, "x.yml", err, sizeof(err)) &&
+		      strstr(err, "fabprobe_topology"),
+	      "the ending picks YAML: %s", err);
+	CHECK(fp_topo_load_text(&t, "hello\n", 6, "x.dat", err, sizeof(err)) &&
+		      strstr(err, "not a fabprobe topology, ibnetdiscover output or lldpctl"),
+	      "nothing matches: %s", err);
+	fp_topo_destroy(&t);
+}
+
+/* The name index holds as nodes come; check still finds twins and shared ports. */
+static void test_index(void)
+{
+	struct fp_topo t;
+	struct fp_issue *v;
+	unsigned n, twice = 0, shared = 0;
+	char name[32];
+	bool ok = true;
+
+	fp_topo_init(&t);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		ok &= fp_topo_add_node(&t, name, i % 2 ? FP_SWITCH : FP_HOST, i % 2) == i;
+		ok &= fp_topo_find(&t, name) == i && fp_topo_find(&t, "n0") == 0;
+	}
+	CHECK(ok && fp_topo_find(&t, "n5000") < 0, "every name found as it is added");
+	CHECK(fp_topo_add_node(&t, "n7", FP_HOST, 0) == 5000 && fp_topo_find(&t, "n7") == 7,
+	      "a twin is added, the first keeps its name");
+	for (int i = 0; i + 1 < 5000; i++)
+		fp_topo_add_link(&t, i, "p0", i + 1, "p1", 100, FP_MEDIA_DAC);
+	fp_topo_add_link(&t, 5000, "p0", 1, "p1", 100, FP_MEDIA_DAC);
+	t.links[t.nlinks - 1].line = 9;
+	CHECK(!fp_topo_index(&t) && !fp_topo_check(&t, &v, &n), "check");
+	for (unsigned i = 0; i < n; i++) {
+		twice += strstr(v[i].text, "'n7' is defined twice") != NULL;
+		shared += !strcmp(v[i].text, "port n1:p1 is used by two links (lines 0 and 9)");
+	}
+	/* n1:p1 (link 0's b end) is link 4999's b end too: one pair, one issue */
+	CHECK(twice == 1 && shared == 1, "one twin (%u), one shared port (%u) of %u issues", twice,
+	      shared, n);
+	free(v);
+	fp_topo_destroy(&t);
+}
+
 static void test_check_stats(void)
 {
 	struct fp_topo t;
@@ -371,6 +556,9 @@ int main(void)
 	test_yaml();
 	test_import();
 	test_check_stats();
+	test_two_readers();
+	test_registry();
+	test_index();
 	test_sim_known();
 	return t_done("topo");
 }

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading a whole input file, bounded, with one clear message when it cannot be read. */
+#ifndef FP_FILE_H
+#define FP_FILE_H
+
+#include <stddef.h>
+
+/*
+ * Read the regular file at path, at most max bytes, into a buffer the caller frees,
+ * NUL-terminated after *len. 0 or -errno, with "path: what" in err. Text files (this one)
+ * refuse a NUL byte inside; fp_read_file_bin() takes any bytes.
+ */
+int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
+int fp_read_file_bin(const char *path, size_t max, char **out, size_t *len, char *err,
+		     size_t errlen);
+
+#endif
