@@ -39,18 +39,7 @@ static int open_engine(struct rank *rk, const char *bind, const char *token)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
 	struct fp_engine_xopts xo = {
-		.eal = cfg->eal,
-		.port = cfg->port,
-		.dst_mac = cfg->dst_mac,
-		.check = cfg->check,
 		.local_rank = (int)fp_run_local_rank(cfg, rk->rank),
-		.op = cfg->op,
-		.gid_index = cfg->gid_index,
-		.inline_size = cfg->inline_size,
-		.cq_mod = cfg->cq_mod,
-		.post_list = cfg->post_list,
-		.tx_depth = cfg->tx_depth,
-		.cm = cfg->cm,
 		.window = cfg->window,
 		.same_clock = rk->same_clock,
 	};
@@ -59,12 +48,14 @@ static int open_engine(struct rank *rk, const char *bind, const char *token)
 			xo.max_size = cfg->sizes.v[i];
 	struct fp_engine_params ep = {
 		.x = &xo,
+		.cfg = cfg->engine_cfg,
+		.rest = cfg->rest,
+		.nrest = cfg->nrest,
 		.rank = rk->rank,
 		.size = rk->size,
 		.bind = bind,
 		.token = fp_rv_token_digest(token),
 		.poll = cfg->poll ? FP_POLL_EVENT : FP_POLL_BUSY,
-		.busy_poll_us = (int)cfg->busy_poll_us,
 		.timeout_ns = cfg->timeout_ns,
 		.xctx = rk,
 		.allgather = fp_run_allgather_cb,

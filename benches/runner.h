@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "../core/opts.h"
+#include "../fabric/engine.h"
 
 struct fp_run_cfg {
 	const char *pattern;
@@ -23,23 +24,23 @@ struct fp_run_cfg {
 	const char *rendezvous, *token, *bind, *pin, *hostname;
 	int local_rank; /* set by --np for its children; -1: from the launcher's environment */
 	int poll;
-	int64_t busy_poll_us;
 	/* pattern options */
 	int64_t rounds, shift, root, seed, pairs_sample;
 	bool rotate, alone;
 	const char *groups;
-	/* engine options: dpdk, verbs */
-	const char *port, *eal, *dst_mac, *rate, *op;
-	bool check, cm;
-	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth;
-	/* RFC 2544 throughput search (datagram engines) */
-	const char *rfc2544;
+	/* pacing and the RFC 2544 throughput search (frame engines) */
+	const char *rate, *rfc2544;
 	uint64_t trial_ns;
 	const char *resolution;
 	/* the command line, recorded in run.json */
 	int argc;
 	char **argv;
 	uint64_t given;
+	/* the chosen engine's own options, parsed from its table; opaque to the runner */
+	_Alignas(16) unsigned char engine_cfg[FP_ENGINE_CFG_MAX];
+	/* arguments after "--", for the engine */
+	char *const *rest;
+	int nrest;
 };
 
 extern const struct fp_opt fp_run_opts[];
@@ -85,6 +86,16 @@ extern const struct fp_opt fp_run_opts[];
 			   "FABPROBE_RESULTS", "DIR", "parent folder for result folders"),         \
 		FP_RUN_OPT("quiet", FP_OPT_BOOL, quiet, NULL, 0, 0, NULL, NULL, NULL,              \
 			   "no table or progress")
+
+/*
+ * Parse `fabprobe run`'s command line: the runner's options into cfg, each engine's into its
+ * own table (an option several engines know goes to each; only the chosen engine's are
+ * kept), and whatever follows "--" into cfg->rest. 0, or -errno with one line in err.
+ */
+int fp_run_parse(struct fp_run_cfg *cfg, int argc, char **argv, const char **pos, int maxpos,
+		 int *npos, char *err, size_t errlen);
+/* Each built engine's options, under its name. */
+void fp_run_help_engines(FILE *f);
 
 /* The one mutable global: set by SIGINT/SIGTERM, read once per burst. */
 extern volatile sig_atomic_t fp_stop;
