@@ -9,6 +9,7 @@
 #include "fp_config.h"
 
 extern const struct fp_engine_ops fp_sockets_ops;
+extern const struct fp_engine_ops fp_null_ops;
 #if HAVE_DPDK
 extern const struct fp_engine_ops fp_dpdk_ops;
 #endif
@@ -29,6 +30,7 @@ static const struct fp_engine_entry engines[] = {
 #else
 	{ NULL, "dpdk", "not built: libdpdk not found or -Ddpdk=disabled" },
 #endif
+	{ &fp_null_ops, "null", NULL },
 };
 
 const struct fp_engine_entry *fp_engines(unsigned *n)
