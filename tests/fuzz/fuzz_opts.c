@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The option parser with the real `run` table: NUL-separated arguments. */
+/* The option parser with the real `run` table, and `run`'s own parse that routes engine
+ * options to every engine's table: NUL-separated arguments. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	fp_opts_parse(fp_run_opts, &cfg, argc, argv, pos, 4, &np, &given, err, sizeof(err));
+	memset(&cfg, 0, sizeof(cfg));
+	fp_run_parse(&cfg, argc, argv, pos, 4, &np, err, sizeof(err));
 	free(copy);
 	return 0;
 }
