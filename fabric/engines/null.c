@@ -31,7 +31,7 @@
 #define RING_MIN (1u << 16)
 
 struct null_opts {
-	uint64_t delay_ns;
+	uint64_t delay_ns, slow_ns;
 	int64_t fault_rank, drop_at, error_at, die_at, interrupt_at;
 };
 
@@ -47,6 +47,8 @@ _Static_assert(sizeof(struct null_opts) <= FP_ENGINE_CFG_MAX, "null options fit 
 static const struct fp_opt null_opts[] = {
 	NULL_OPT("delay", FP_OPT_DURATION, delay_ns, "0", 0, 10000000000ll, NULL,
 		 "every message arrives this long after it was sent"),
+	NULL_OPT("slow", FP_OPT_DURATION, slow_ns, "0", 0, 10000000000ll, NULL,
+		 "testing: the fault rank's messages arrive this much later still (a straggler)"),
 	NULL_OPT("fault-rank", FP_OPT_INT, fault_rank, "1", 0, 65535, "R",
 		 "testing: the rank the faults below happen on"),
 	NULL_AT("drop-at", drop_at,
@@ -82,7 +84,8 @@ struct fp_engine {
 	uint64_t token;
 	struct null_opts o;
 	bool faulty;
-	uint64_t sent; /* messages this rank sent, every flow */
+	uint64_t tx_delay; /* --delay, and --slow on the fault rank */
+	uint64_t sent;	   /* messages this rank sent, every flow */
 	uint64_t max_size;
 	struct fp_conn *conns;
 	unsigned nconns;
@@ -118,8 +121,9 @@ static int null_open(const struct fp_engine_params *p, struct fp_engine **out)
 	if (p->cfg)
 		memcpy(&e->o, p->cfg, sizeof(e->o));
 	else
-		e->o = (struct null_opts){ 0, 1, -1, -1, -1, -1 };
+		e->o = (struct null_opts){ 0, 0, 1, -1, -1, -1, -1 };
 	e->faulty = e->o.fault_rank == p->rank;
+	e->tx_delay = e->o.delay_ns + (e->faulty ? e->o.slow_ns : 0);
 	e->max_size = p->x && p->x->max_size ? p->x->max_size : 4096;
 	e->xctx = p->xctx;
 	e->allgather = p->allgather;
@@ -292,7 +296,7 @@ static int null_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	struct fp_engine *e = c->e;
 	uint64_t head = atomic_load_explicit(&c->out->head, memory_order_relaxed);
 	uint64_t tail = atomic_load_explicit(&c->out->tail, memory_order_acquire);
-	uint64_t hdr[2] = { e->o.delay_ns ? now_ns() + e->o.delay_ns : 0, len };
+	uint64_t hdr[2] = { e->tx_delay ? now_ns() + e->tx_delay : 0, len };
 	unsigned k;
 
 	for (k = 0; k < n && c->cap - (head - tail) >= HDR + len; k++) {

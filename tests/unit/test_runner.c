@@ -156,6 +156,21 @@ static void delay(void)
 	free(csv);
 }
 
+/* A rank whose messages all arrive 2 ms late: the straggler report must name it first. */
+static void straggler(void)
+{
+	const char *x[] = { "--fault-rank", "2", "--slow", "2ms", "--sizes", "1K", NULL };
+	char *j, *p;
+	int rc = run("straggler", "pairs", 4, x), first = -1;
+
+	j = slurp("straggler", "run.json");
+	p = j ? strstr(j, "\"slowest_ranks\"") : NULL;
+	if (p && (p = strstr(p, "\"rank\":")))
+		first = atoi(p + strlen("\"rank\":"));
+	CHECK(rc == 0 && first == 2, "exit %d, slowest rank %d (want 2)", rc, first);
+	free(j);
+}
+
 static void failed(const char *name, const char *pattern, int np, const char *const *x, int want_rc,
 		   const char *want_status, const char *want_err)
 {
@@ -214,6 +229,7 @@ int main(void)
 	}
 	every_pattern();
 	delay();
+	straggler();
 	faults();
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("runner");
