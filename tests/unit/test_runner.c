@@ -50,6 +50,35 @@ static int run(const char *name, const char *pattern, int np, const char *const 
 	return fp_run(&cfg);
 }
 
+/* argv as fp_run_parse sees it: 0 or -errno, and the engine's bytes of options. */
+static int parse(struct fp_run_cfg *cfg, int argc, const char **args)
+{
+	const char *pos[2];
+	char err[256];
+	int npos;
+
+	memset(cfg, 0, sizeof(*cfg));
+	return fp_run_parse(cfg, argc, (char **)args, pos, 2, &npos, err, sizeof(err));
+}
+
+/* Engine options reach the engines that know them, whichever engine runs. */
+static void routing(void)
+{
+	const char *ok[] = { "ring", "--engine", "null", "--check", "--port", "x", "--sizes",
+			     "8",    "--op",	 "send", "--",	    "a",      "b" };
+	const char *bad_value[] = { "ring", "--engine", "null", "--gid-index", "x" };
+	const char *unknown[] = { "ring", "--engine", "null", "--no-such-option" };
+	const char *dangling[] = { "ring", "--delay" };
+	struct fp_run_cfg cfg;
+
+	CHECK(!parse(&cfg, 13, ok) && cfg.nrest == 2 && !strcmp(cfg.rest[1], "b") &&
+		      cfg.sizes.n == 1 && cfg.sizes.v[0] == 8 && !strcmp(cfg.engine, "null"),
+	      "other engines' options are accepted, -- args kept");
+	CHECK(parse(&cfg, 5, bad_value) == -EINVAL, "a bad verbs value is refused under null");
+	CHECK(parse(&cfg, 4, unknown) == -EINVAL, "an option no table knows is refused");
+	CHECK(parse(&cfg, 2, dangling) == -EINVAL, "an engine option without its value");
+}
+
 /* The whole of TOP/NAME/FILE, or NULL. */
 static char *slurp(const char *name, const char *file)
 {
@@ -156,18 +185,24 @@ static void delay(void)
 	free(csv);
 }
 
-/* A rank whose messages all arrive 2 ms late: the straggler report must name it first. */
+/*
+ * A rank whose messages all arrive 10 ms late: the straggler report must name its three
+ * flows as the slowest pairs. The ranks sleep when idle (--poll event), so that on a
+ * machine with fewer cores than ranks the planted delay, not the scheduler, is what is slow.
+ */
 static void straggler(void)
 {
-	const char *x[] = { "--fault-rank", "2", "--slow", "2ms", "--sizes", "1K", NULL };
+	const char *x[] = { "--fault-rank", "2",  "--slow", "10ms",  "--sizes", "1K",
+			    "--iters",	    "20", "--poll", "event", NULL };
 	char *j, *p;
-	int rc = run("straggler", "pairs", 4, x), first = -1;
+	int rc = run("straggler", "pairs", 4, x), from2 = 0;
 
 	j = slurp("straggler", "run.json");
-	p = j ? strstr(j, "\"slowest_ranks\"") : NULL;
-	if (p && (p = strstr(p, "\"rank\":")))
-		first = atoi(p + strlen("\"rank\":"));
-	CHECK(rc == 0 && first == 2, "exit %d, slowest rank %d (want 2)", rc, first);
+	p = j ? strstr(j, "\"slowest_pairs\"") : NULL;
+	for (int i = 0; p && i < 3; i++)
+		if ((p = strstr(p, "\"src\":")) && atoi(p += strlen("\"src\":")) == 2)
+			from2++;
+	CHECK(rc == 0 && from2 == 3, "exit %d, %d of the 3 slowest pairs from rank 2", rc, from2);
 	free(j);
 }
 
@@ -200,7 +235,7 @@ static void faults(void)
 	/* rank 1 fails and closes: the others see its connections reset */
 	failed("error", "alltoall", 3, err_at, 1, "failed", "closed the connection");
 	/* rank 2's messages vanish: its peer, rank 3, waits for the timeout */
-	failed("drop", "stream", 4, drop_at, 1, "failed", "no progress for the timeout");
+	failed("drop", "stream", 4, drop_at, 1, "failed", "the timeout");
 	/* the dead rank's own status (3) is the run's */
 	failed("die", "ring", 3, die_at, 3, "failed", "rank 1 died or was killed");
 	failed("interrupt", "ring", 3, intr, 1, "interrupted", "rank 0: interrupted");
@@ -227,6 +262,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	routing();
 	every_pattern();
 	delay();
 	straggler();
