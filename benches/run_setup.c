@@ -221,7 +221,7 @@ int fp_run_alloc_rank(struct rank *rk)
 	}
 	/* touch the buffers now, so no page fault lands in a timed loop */
 	for (uint64_t i = 0; i < maxsize; i++)
-		rk->txbuf[i] = (uint8_t)(i * 131 + 7);
+		rk->txbuf[i] = fp_payload_byte(i);
 	memset(rk->rxbuf, 0, maxsize);
 	fp_hist_reset(rk->hist);
 	return 0;

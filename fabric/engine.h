@@ -99,6 +99,15 @@ struct fp_pkt_result {
 	double seconds; /* first to last frame */
 };
 
+/*
+ * The payload every message carries: byte i of a message is fp_payload_byte(i). The runner
+ * fills its buffers with it; an engine that checks what arrived (--check) compares with it.
+ */
+static inline uint8_t fp_payload_byte(size_t i)
+{
+	return (uint8_t)(i * 131 + 7);
+}
+
 /* Engine flags. */
 #define FP_ENG_DGRAM 1u /* frames may be lost: no credit window, pace and count instead */
 

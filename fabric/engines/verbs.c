@@ -128,7 +128,7 @@ static inline uint64_t trailer(size_t len, uint64_t seq)
 
 static inline uint8_t pattern(size_t i)
 {
-	return (uint8_t)(i * 131 + 7); /* the runner's own buffer pattern */
+	return fp_payload_byte(i);
 }
 
 /* ---------- devices ---------- */
