@@ -14,8 +14,7 @@
 const struct fp_opt fp_run_opts[] = {
 	FP_RUN_OPT("engine", FP_OPT_STRING, engine, "sockets", 0, 0, NULL, "FABPROBE_ENGINE",
 		   "NAME",
-		   "transport: sockets, verbs, dpdk, null (see fabprobe engines; their options "
-		   "below)"),
+		   "transport: one of fabprobe engines; each engine's own options are below"),
 	FP_PATTERN_OPTS("8:1M:x4"),
 	FP_RUN_OPT("duration", FP_OPT_DURATION, duration_ns, "0", 0, 3600 * SEC, NULL, NULL, NULL,
 		   "time per size and round instead of --iters, e.g. 2s (sized from the warm-up)"),
