@@ -29,40 +29,28 @@ static void run_help(FILE *f)
 		fprintf(f, "  %-13s %s\n", p[i].name, p[i].summary);
 	fprintf(f, "\noptions:\n");
 	fp_opts_help(f, fp_run_opts);
-	fprintf(f, "\nArguments after -- go to the DPDK EAL (engine dpdk).\n");
+	fp_run_help_engines(f);
+	fprintf(f, "\nArguments after -- go to the engine (dpdk: the EAL).\n");
 }
 
 static int cmd_run(int argc, char **argv, char **full, int fullc)
 {
 	struct fp_run_cfg cfg;
 	const char *pos[2];
-	char err[256], eal[4096] = "";
-	int npos = 0, nopt = argc;
+	char err[256];
+	int npos = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.local_rank = -1;
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			nopt = i;
-			break;
-		}
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			run_help(stdout);
 			return 0;
 		}
 	}
-	if (fp_opts_parse(fp_run_opts, &cfg, nopt, argv, pos, 2, &npos, &cfg.given, err,
-			  sizeof(err))) {
+	if (fp_run_parse(&cfg, argc, argv, pos, 2, &npos, err, sizeof(err))) {
 		fprintf(stderr, "fabprobe run: %s\n", err);
 		return 2;
-	}
-	/* everything after -- goes to the DPDK EAL, after any --eal */
-	if (nopt < argc) {
-		if (fp_opts_join(cfg.eal, argv + nopt + 1, argc - nopt - 1, eal, sizeof(eal))) {
-			fprintf(stderr, "fabprobe run: the EAL arguments after -- are too long\n");
-			return 2;
-		}
-		cfg.eal = eal;
 	}
 	if (npos != 1) {
 		fprintf(stderr, "fabprobe run: %s (see fabprobe run --help)\n",

@@ -6,11 +6,8 @@
 #include <string.h>
 
 #include "../core/opts.h"
-#include "../fp_config.h"
+#include "../fabric/engine.h"
 #include "cli.h"
-
-#if HAVE_DPDK
-#include "../fabric/engines/dpdk.h"
 
 struct pkt_opts {
 	const char *port, *eal, *dst_mac, *ip, *peer_ip, *rate;
@@ -109,9 +106,16 @@ int fp_cmd_pkt(int argc, char **argv)
 	struct fp_pkt_cfg c = { 0 };
 	struct fp_pkt_result r;
 	const char *pos[1];
+	struct fp_engine_ops ops;
 	char err[512] = "", eal[4096] = "";
 	int npos = 0, nopt = argc, ret;
 
+	/* the frame engine's tool entry: engines without one say -EOPNOTSUPP */
+	if (fp_engine_find("dpdk", &ops)) {
+		fprintf(stderr, "fabprobe pkt: this binary was built without DPDK (see fabprobe "
+				"engines)\n");
+		return 2;
+	}
 	memset(&o, 0, sizeof(o));
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -160,20 +164,10 @@ int fp_cmd_pkt(int argc, char **argv)
 	c.linger_ns = o.linger;
 	c.report = print_result;
 	c.arg = &o;
-	ret = fp_dpdk_pkt(&c, &r, err, sizeof(err));
+	ret = ops.pkt(&c, &r, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "fabprobe pkt: %s\n", err[0] ? err : strerror(-ret));
 		return 1;
 	}
 	return 0;
 }
-#else
-int fp_cmd_pkt(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr,
-		"fabprobe pkt: this binary was built without DPDK (see fabprobe engines)\n");
-	return 2;
-}
-#endif

@@ -35,20 +35,11 @@ struct sim_cfg {
 		n, t, offsetof(struct sim_cfg, f), d, lo, hi, ch, NULL, mv, h                      \
 	}
 
+/* the shared rows below are at their offset in struct fp_run_cfg */
+_Static_assert(offsetof(struct sim_cfg, run) == 0, "sim_cfg starts with its run config");
+
 static const struct fp_opt sim_opts[] = {
-	S("sizes", FP_OPT_SIZES, run.sizes, "64K", 0, 0, NULL, "LIST", "message sizes"),
-	S("iters", FP_OPT_INT, run.iters, "1000", 1, 1000000000, NULL, NULL, "messages per flow"),
-	S("rounds", FP_OPT_INT, run.rounds, "4", 1, 100000, NULL, NULL,
-	  "permutation, bisection: rounds"),
-	S("seed", FP_OPT_INT, run.seed, "1", 1, INT64_MAX, NULL, NULL,
-	  "seed for permutations, ECMP hashing, noise and random faults"),
-	S("shift", FP_OPT_INT, run.shift, "1", -65535, 65535, NULL, "K", "ring: shift"),
-	S("root", FP_OPT_INT, run.root, "0", 0, 65535, NULL, NULL, "incast, broadcast: root"),
-	S("rotate", FP_OPT_BOOL, run.rotate, NULL, 0, 0, NULL, NULL,
-	  "incast, broadcast: every root"),
-	S("alone", FP_OPT_BOOL, run.alone, NULL, 0, 0, NULL, NULL, "pairs: one pair per round"),
-	S("bidir", FP_OPT_BOOL, run.bidir, NULL, 0, 0, NULL, NULL, "stream, bisection: both ways"),
-	S("groups", FP_OPT_STRING, run.groups, NULL, 0, 0, NULL, "LABELS", "bisection: groups"),
+	FP_PATTERN_OPTS("64K"),
 	S("faults", FP_OPT_STRING, faults, NULL, 0, 0, NULL, "LIST",
 	  "degrade:LINK:FRAC, loss:LINK:P, down:LINK, slowhost:HOST:FRAC (LINK: a-b or #i)"),
 	S("random-faults", FP_OPT_INT, random_faults, "0", 0, 256, NULL, "N",
@@ -63,10 +54,6 @@ static const struct fp_opt sim_opts[] = {
 	  "round-trip time for the loss model"),
 	S("nic-gbps", FP_OPT_STRING, nic_s, NULL, 0, 0, NULL, "GBPS",
 	  "cap every host NIC at this rate (default: its links)"),
-	S("output", FP_OPT_STRING, run.output, NULL, 0, 0, NULL, "DIR", "result folder to create"),
-	S("results-dir", FP_OPT_STRING, run.results_dir, "results", 0, 0, NULL, "DIR",
-	  "parent of result folders"),
-	S("quiet", FP_OPT_BOOL, run.quiet, NULL, 0, 0, NULL, NULL, "no table"),
 	FP_OPT_END,
 };
 

@@ -9,6 +9,7 @@
 #include "fp_config.h"
 
 extern const struct fp_engine_ops fp_sockets_ops;
+extern const struct fp_engine_ops fp_null_ops;
 #if HAVE_DPDK
 extern const struct fp_engine_ops fp_dpdk_ops;
 #endif
@@ -29,6 +30,7 @@ static const struct fp_engine_entry engines[] = {
 #else
 	{ NULL, "dpdk", "not built: libdpdk not found or -Ddpdk=disabled" },
 #endif
+	{ &fp_null_ops, "null", NULL },
 };
 
 const struct fp_engine_entry *fp_engines(unsigned *n)
@@ -123,6 +125,16 @@ static void no_begin(struct fp_engine *e, bool lat)
 	(void)lat;
 }
 
+static int no_pkt(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err, size_t errlen)
+{
+	(void)c;
+	(void)r;
+	snprintf(err, errlen, "this engine cannot send or count frames on a port");
+	return -EOPNOTSUPP;
+}
+
+static const struct fp_opt no_opts[] = { FP_OPT_END };
+
 void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *src)
 {
 	*dst = *src;
@@ -152,6 +164,10 @@ void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *s
 		dst->dgram_stats = no_dgram_stats;
 	if (!dst->begin)
 		dst->begin = no_begin;
+	if (!dst->pkt)
+		dst->pkt = no_pkt;
+	if (!dst->opts)
+		dst->opts = no_opts;
 }
 
 int fp_engine_find(const char *name, struct fp_engine_ops *out)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/opts.h"
 #include "rv_codec.h"
 
 struct fp_engine;
@@ -43,21 +44,19 @@ typedef int (*fp_allgather_fn)(void *ctx, const char *what, const void *mine, si
 
 enum fp_poll_mode { FP_POLL_BUSY, FP_POLL_EVENT };
 
-/* Options only some engines read; the runner passes them all. */
+/* What the run tells every engine about itself (the engine's own options are in params.cfg). */
 struct fp_engine_xopts {
-	const char *eal;     /* dpdk: EAL arguments */
-	const char *port;    /* dpdk: PCI address or vdev; verbs: device[:port] or netdev */
-	const char *dst_mac; /* dpdk: send every frame to this MAC (L2 set-ups) */
-	bool check;	     /* verify every payload received */
-	uint64_t max_size;   /* the largest message the run will move */
-	bool same_clock;     /* every rank reads the same TSC (one machine): one-way delays */
-	int64_t window;	     /* messages in flight per flow */
-	int local_rank;	     /* -1: unknown */
-	/* verbs */
-	const char *op; /* write, write_imm, read, send */
-	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth;
-	bool cm;
+	uint64_t max_size; /* the largest message the run will move */
+	bool same_clock;   /* every rank reads the same TSC (one machine): one-way delays */
+	int64_t window;	   /* messages in flight per flow */
+	int local_rank;	   /* -1: unknown */
 };
+
+/*
+ * An engine's own options live in a private struct of at most this many bytes, described by
+ * the engine's option table; the runner keeps it without knowing what is inside.
+ */
+#define FP_ENGINE_CFG_MAX 256
 
 /* What a datagram engine counted for one flow in the current phase (receiver side). */
 struct fp_dgram_stats {
@@ -72,6 +71,43 @@ struct fp_dgram_stats {
 
 struct fp_hist;
 
+/*
+ * `fabprobe pkt`: send a counted, paced stream of probe frames on one port, or count what
+ * arrives. It is how fabprobe meets tools it did not write (testpmd txonly/rxonly) and how
+ * its TX rate is compared with theirs.
+ */
+struct fp_pkt_result;
+
+struct fp_pkt_cfg {
+	bool tx;
+	const char *port, *eal, *dst_mac, *ip, *peer_ip;
+	uint64_t count;	      /* tx: frames; rx: stop after this many (0: no limit) */
+	uint64_t size;	      /* frame size with FCS */
+	double bps, pps;      /* tx pacing; 0: unpaced */
+	uint64_t duration_ns; /* rx: longest wait; tx: stop early */
+	uint64_t idle_ns;     /* rx: stop after this long without a frame, once one came */
+	uint64_t linger_ns;   /* keep the port up this long after the result is out */
+	bool check;
+	/* called with the result before lingering */
+	void (*report)(const struct fp_pkt_result *r, void *arg);
+	void *arg;
+};
+
+struct fp_pkt_result {
+	uint64_t frames, bytes; /* tx: sent; rx: every frame but ARP */
+	uint64_t probe, foreign, bad, stale, lost, reordered, duplicates;
+	double seconds; /* first to last frame */
+};
+
+/*
+ * The payload every message carries: byte i of a message is fp_payload_byte(i). The runner
+ * fills its buffers with it; an engine that checks what arrived (--check) compares with it.
+ */
+static inline uint8_t fp_payload_byte(size_t i)
+{
+	return (uint8_t)(i * 131 + 7);
+}
+
 /* Engine flags. */
 #define FP_ENG_DGRAM 1u /* frames may be lost: no credit window, pace and count instead */
 
@@ -80,9 +116,11 @@ struct fp_engine_params {
 	const char *bind; /* local data-plane address; NULL: the rendezvous-facing one */
 	uint64_t token;	  /* job token digest: data connections carry it too */
 	enum fp_poll_mode poll;
-	int busy_poll_us;    /* sockets: SO_BUSY_POLL */
 	uint64_t timeout_ns; /* set-up waits */
 	const struct fp_engine_xopts *x;
+	const void *cfg;   /* the engine's options, parsed from its ops->opts */
+	char *const *rest; /* arguments after "--", for the engine (dpdk: EAL) */
+	int nrest;
 	void *xctx;
 	fp_allgather_fn allgather;
 	char *err; /* one line on failure */
@@ -114,6 +152,12 @@ struct fp_engine_ops {
 	void (*dgram_stats)(const struct fp_conn *c, struct fp_dgram_stats *st);
 	/* the timed loops that follow are latency (ping-pong) or bandwidth ones */
 	void (*begin)(struct fp_engine *e, bool lat);
+	/* the engine's own options: a table over its private config of cfg_size bytes
+	 * (<= FP_ENGINE_CFG_MAX), parsed from `fabprobe run`'s command line; NULL: none */
+	const struct fp_opt *opts;
+	size_t cfg_size;
+	/* `fabprobe pkt`: one port, no peers, no rendezvous */
+	int (*pkt)(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err, size_t errlen);
 };
 
 struct fp_engine_entry {

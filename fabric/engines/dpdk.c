@@ -25,6 +25,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,6 @@
 
 #include "../../core/hist.h"
 #include "../engine.h"
-#include "dpdk.h"
 #include "udpframe.h"
 
 #define BURST	 32
@@ -261,6 +261,35 @@ static int iface_of(uint32_t ip, char *name)
 	return ret;
 }
 
+/* The engine's own options (`fabprobe run --engine dpdk`). */
+struct dpdk_opts {
+	const char *port, *eal, *dst_mac;
+	bool check;
+	int64_t skip_seq;
+};
+
+_Static_assert(sizeof(struct dpdk_opts) <= FP_ENGINE_CFG_MAX, "dpdk options fit the runner");
+
+#define DPDK_OPT(n, t, f, d, lo, hi, env, mv, h)                                                   \
+	{                                                                                          \
+		n, t, offsetof(struct dpdk_opts, f), d, lo, hi, NULL, env, mv, h                   \
+	}
+
+static const struct fp_opt dpdk_opts[] = {
+	DPDK_OPT("port", FP_OPT_STRING, port, NULL, 0, 0, "FABPROBE_PORT", "SPEC",
+		 "PCI address or vdev (net_memif0,socket=/tmp/m.sock | net_af_xdp0,iface=veth0 | "
+		 "net_null0)"),
+	DPDK_OPT("eal", FP_OPT_STRING, eal, NULL, 0, 0, "FABPROBE_EAL", "ARGS",
+		 "EAL arguments, e.g. '--no-huge -m 256' (also: everything after --)"),
+	DPDK_OPT("dst-mac", FP_OPT_STRING, dst_mac, NULL, 0, 0, NULL, "MAC",
+		 "send every frame to this MAC instead of the resolved next hop"),
+	DPDK_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL,
+		 "verify every payload received: UDP checksum and pattern"),
+	DPDK_OPT("test-skip-seq", FP_OPT_INT, skip_seq, "-1", -1, UINT32_MAX - 1, NULL, "SEQ",
+		 "testing: frame SEQ of each phase \"leaves\" but is never sent (-1: off)"),
+	FP_OPT_END,
+};
+
 static int build_args(struct fp_engine *e, const struct fp_engine_params *p, struct args *a,
 		      char *portname, size_t plen)
 {
@@ -269,9 +298,10 @@ static int build_args(struct fp_engine *e, const struct fp_engine_params *p, str
 	static const char *const logs[] = { "--log-level", NULL };
 	static const char *const nohuge[] = { "--no-huge", "--in-memory", NULL };
 	static const char *const allow[] = { "-a", "--allow", "-b", "--block", "--no-pci", NULL };
-	const char *port = p->x && p->x->port ? p->x->port : "";
+	const struct dpdk_opts *o = p->cfg;
+	const char *port = o->port ? o->port : "";
 	char expanded[512];
-	const char *eal = p->x && p->x->eal ? p->x->eal : "";
+	const char *eal = o->eal ? o->eal : "";
 	char tok[512], val[256];
 	int ret = add_arg(a, "fabprobe");
 
@@ -291,6 +321,9 @@ static int build_args(struct fp_engine *e, const struct fp_engine_params *p, str
 		ret = add_arg(a, "%.*s", (int)n, s);
 		s += n;
 	}
+	/* and those after "--", one argument each */
+	for (int i = 0; i < p->nrest && !ret; i++)
+		ret = add_arg(a, "%s", p->rest[i]);
 	if (!ret && !has_arg(a, prefix)) {
 		const char *xdg = getenv("XDG_RUNTIME_DIR");
 
@@ -688,6 +721,7 @@ static void dpdk_close(struct fp_engine *e);
 
 static int dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 {
+	const struct dpdk_opts *o = p->cfg;
 	struct fp_engine *e = calloc(1, sizeof(*e));
 	struct args *a = calloc(1, sizeof(*a));
 	struct fp_rv_blobs none = { 0 };
@@ -704,16 +738,14 @@ static int dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 	e->xctx = p->xctx;
 	e->allgather = p->allgather;
 	e->timeout_ns = p->timeout_ns;
-	e->check = p->x && p->x->check;
+	e->check = o->check;
 	if (p->x && p->x->same_clock) {
 		e->oneway = malloc(sizeof(*e->oneway));
 		if (!e->oneway)
 			goto err;
 		fp_hist_reset(e->oneway);
 	}
-	e->skip_seq = UINT32_MAX;
-	if (getenv("FABPROBE_DPDK_SKIP_SEQ"))
-		e->skip_seq = (uint32_t)strtoul(getenv("FABPROBE_DPDK_SKIP_SEQ"), NULL, 10);
+	e->skip_seq = (uint32_t)o->skip_seq; /* -1: UINT32_MAX, never */
 	e->peer_ip = calloc((size_t)p->size, sizeof(*e->peer_ip));
 	e->peer_mac = calloc((size_t)p->size, sizeof(*e->peer_mac));
 	e->hops = calloc((size_t)p->size, sizeof(*e->hops));
@@ -725,10 +757,10 @@ static int dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 		goto err;
 	}
 	e->ip = ntohl(ia.s_addr);
-	if (p->x && p->x->dst_mac && *p->x->dst_mac) {
-		if (parse_mac(p->x->dst_mac, e->dst_mac)) {
+	if (o->dst_mac && *o->dst_mac) {
+		if (parse_mac(o->dst_mac, e->dst_mac)) {
 			say(e, "--dst-mac '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
-			    p->x->dst_mac);
+			    o->dst_mac);
 			ret = -EINVAL;
 			goto err;
 		}
@@ -742,7 +774,7 @@ static int dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 		goto err;
 	if (rte_eal_init(a->n, a->v) < 0) {
 		say(e, "EAL start failed: %s (--port '%s', --eal '%s')", rte_strerror(rte_errno),
-		    p->x && p->x->port ? p->x->port : "", p->x && p->x->eal ? p->x->eal : "");
+		    o->port ? o->port : "", o->eal ? o->eal : "");
 		ret = -ENODEV;
 		/* the others wait for rank 0's port; tell them nothing will come */
 		goto err;
@@ -1085,24 +1117,6 @@ static void dpdk_close(struct fp_engine *e)
 	free(e);
 }
 
-const struct fp_engine_ops fp_dpdk_ops = {
-	.name = "dpdk",
-	.desc = "DPDK: UDP frames on a PMD port (NIC, memif, af_xdp, af_packet, null, ring)",
-	.flags = FP_ENG_DGRAM,
-	.probe = dpdk_probe,
-	.open = dpdk_open,
-	.close = dpdk_close,
-	.connect = dpdk_connect,
-	.ident = dpdk_ident,
-	.tx = dpdk_tx,
-	.rx = dpdk_rx,
-	.wait = dpdk_wait,
-	.limits = dpdk_limits,
-	.reset = dpdk_reset,
-	.finish = dpdk_finish,
-	.dgram_stats = dpdk_stats,
-	.begin = dpdk_begin,
-};
 
 /* ---------- fabprobe pkt ---------- */
 
@@ -1130,18 +1144,18 @@ static bool pkt_stop(const struct fp_pkt_cfg *c, uint64_t start)
 	return c->duration_ns && now_ns() - start > c->duration_ns;
 }
 
-int fp_dpdk_pkt(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err, size_t errlen)
+static int dpdk_pkt(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err, size_t errlen)
 {
-	struct fp_engine_xopts xo = { .eal = c->eal,
-				      .port = c->port,
-				      .dst_mac = c->dst_mac,
-				      .check = c->check,
-				      .local_rank = 0 };
+	struct dpdk_opts o = {
+		.eal = c->eal, .port = c->port, .dst_mac = c->dst_mac, .check = c->check, .skip_seq = -1
+	};
+	struct fp_engine_xopts xo = { .local_rank = 0 };
 	struct fp_engine_params p = { .rank = 0,
 				      .size = 1,
 				      .bind = c->ip,
 				      .timeout_ns = 10000000000ull,
 				      .x = &xo,
+				      .cfg = &o,
 				      .allgather = self_allgather,
 				      .err = err,
 				      .errlen = errlen };
@@ -1246,3 +1260,25 @@ out:
 	dpdk_close(e);
 	return ret;
 }
+
+const struct fp_engine_ops fp_dpdk_ops = {
+	.name = "dpdk",
+	.desc = "DPDK: UDP frames on a PMD port (NIC, memif, af_xdp, af_packet, null, ring)",
+	.flags = FP_ENG_DGRAM,
+	.probe = dpdk_probe,
+	.open = dpdk_open,
+	.close = dpdk_close,
+	.connect = dpdk_connect,
+	.ident = dpdk_ident,
+	.tx = dpdk_tx,
+	.rx = dpdk_rx,
+	.wait = dpdk_wait,
+	.limits = dpdk_limits,
+	.reset = dpdk_reset,
+	.finish = dpdk_finish,
+	.dgram_stats = dpdk_stats,
+	.begin = dpdk_begin,
+	.opts = dpdk_opts,
+	.cfg_size = sizeof(struct dpdk_opts),
+	.pkt = dpdk_pkt,
+};

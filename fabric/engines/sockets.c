@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,19 @@ struct fp_conn {
 	uint32_t flow;
 	size_t tx_off, rx_off; /* bytes of the current message already moved */
 	struct fp_flow_ident id;
+};
+
+/* The engine's own options (`fabprobe run --engine sockets`). */
+struct sockets_opts {
+	int64_t busy_poll_us;
+};
+
+_Static_assert(sizeof(struct sockets_opts) <= FP_ENGINE_CFG_MAX, "sockets options fit");
+
+static const struct fp_opt sockets_opts[] = {
+	{ "busy-poll-us", FP_OPT_INT, offsetof(struct sockets_opts, busy_poll_us), "0", 0, 1000000,
+	  NULL, NULL, "US", "SO_BUSY_POLL microseconds" },
+	FP_OPT_END,
 };
 
 struct fp_engine {
@@ -168,7 +182,7 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 	e->token = p->token;
 	e->timeout_ns = p->timeout_ns;
 	e->poll = p->poll;
-	e->busy_poll_us = p->busy_poll_us;
+	e->busy_poll_us = (int)((const struct sockets_opts *)p->cfg)->busy_poll_us;
 	e->err = p->err;
 	e->errlen = p->errlen;
 	e->lfd = e->epfd = -1;
@@ -476,4 +490,6 @@ const struct fp_engine_ops fp_sockets_ops = {
 	.tx = sockets_tx,
 	.rx = sockets_rx,
 	.wait = sockets_wait,
+	.opts = sockets_opts,
+	.cfg_size = sizeof(struct sockets_opts),
 };

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,7 @@ struct fp_engine {
 	unsigned nconns;
 	int failed;	     /* the first completion error, as -errno */
 	uint64_t corrupt_at; /* test hook: spoil the pattern from this message on */
+	bool bad_rkey;	     /* test hook: write with a key the peer never handed out */
 	void *xctx;
 	fp_allgather_fn allgather;
 	char *err;
@@ -126,7 +128,7 @@ static inline uint64_t trailer(size_t len, uint64_t seq)
 
 static inline uint8_t pattern(size_t i)
 {
-	return (uint8_t)(i * 131 + 7); /* the runner's own buffer pattern */
+	return fp_payload_byte(i);
 }
 
 /* ---------- devices ---------- */
@@ -324,10 +326,51 @@ static int pick_gid(struct fp_engine *e, int want, const char *bind)
 	return 0;
 }
 
+/* The engine's own options (`fabprobe run --engine verbs`). */
+struct verbs_opts {
+	const char *port, *op;
+	bool check, cm, bad_rkey;
+	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth, corrupt_at;
+};
+
+_Static_assert(sizeof(struct verbs_opts) <= FP_ENGINE_CFG_MAX, "verbs options fit the runner");
+
+#define VERBS_OPT(n, t, f, d, lo, hi, env, mv, h)                                                  \
+	{                                                                                          \
+		n, t, offsetof(struct verbs_opts, f), d, lo, hi, NULL, env, mv, h                  \
+	}
+
+static const struct fp_opt verbs_opts[] = {
+	VERBS_OPT("port", FP_OPT_STRING, port, NULL, 0, 0, "FABPROBE_PORT", "SPEC",
+		  "device[:port] or netdev, or a comma list picked by local rank"),
+	VERBS_OPT("op", FP_OPT_STRING, op, "write", 0, 0, NULL, "OP",
+		  "write, write_imm, read or send"),
+	VERBS_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL,
+		  "verify the contents of every buffer received"),
+	VERBS_OPT("gid-index", FP_OPT_INT, gid_index, "-1", -1, 255, NULL, "N",
+		  "GID index (default: RoCE v2 with the --bind IPv4, else the first RoCE v2)"),
+	VERBS_OPT("inline", FP_OPT_INT, inline_size, "64", 0, 4096, NULL, "BYTES",
+		  "send messages up to this size inline (clipped to the device's limit)"),
+	VERBS_OPT("cq-mod", FP_OPT_INT, cq_mod, "16", 1, 4096, NULL, "N",
+		  "signal a completion every N work requests"),
+	VERBS_OPT("post-list", FP_OPT_INT, post_list, "32", 1, 32, NULL, "N",
+		  "work requests chained per post (ibv_post_send list)"),
+	VERBS_OPT("tx-depth", FP_OPT_INT, tx_depth, "128", 1, 65536, NULL, "N",
+		  "send queue depth per QP"),
+	VERBS_OPT("cm", FP_OPT_BOOL, cm, NULL, 0, 0, NULL, NULL,
+		  "connect QPs with rdma_cm instead of the rendezvous (not yet supported)"),
+	VERBS_OPT("test-corrupt-at", FP_OPT_INT, corrupt_at, "-1", -1, INT64_MAX, NULL, "N",
+		  "testing: spoil the payload pattern from message N on (-1: never)"),
+	VERBS_OPT("test-bad-rkey", FP_OPT_BOOL, bad_rkey, NULL, 0, 0, NULL, NULL,
+		  "testing: write with a key the peer never handed out"),
+	FP_OPT_END,
+};
+
 /* --port "rxe0", "rxe0:1", a netdev, or a comma list chosen by local rank. */
 static int pick_device(struct fp_engine *e, const struct fp_engine_params *p)
 {
-	const char *spec = p->x && p->x->port ? p->x->port : "";
+	const struct verbs_opts *o = p->cfg;
+	const char *spec = o->port ? o->port : "";
 	int lr = p->x && p->x->local_rank >= 0 ? p->x->local_rank : p->rank, n = 0, items = 1;
 	struct ibv_device **l = ibv_get_device_list(&n);
 	char want[64] = "", *colon;
@@ -429,8 +472,9 @@ static int verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 {
 	struct fp_engine *e = calloc(1, sizeof(*e));
 	const struct fp_engine_xopts *x = p->x;
+	const struct verbs_opts *o = p->cfg;
 	struct ibv_device_attr da;
-	const char *op = x && x->op ? x->op : "write";
+	const char *op = o->op ? o->op : "write";
 	int ret;
 
 	if (!e)
@@ -442,7 +486,7 @@ static int verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	e->xctx = p->xctx;
 	e->allgather = p->allgather;
 	e->event = p->poll == FP_POLL_EVENT;
-	e->check = x && x->check;
+	e->check = o->check;
 	e->op = (enum op)4;
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(op, op_names[i]))
@@ -452,19 +496,18 @@ static int verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 		ret = -EINVAL;
 		goto err;
 	}
-	if (x && x->cm) {
+	if (o->cm) {
 		say(e, "--cm (rdma_cm) is not supported yet: QPs are connected through the "
 		       "rendezvous");
 		ret = -EOPNOTSUPP;
 		goto err;
 	}
-	e->corrupt_at = UINT64_MAX;
-	if (getenv("FABPROBE_VERBS_CORRUPT_AT"))
-		e->corrupt_at = strtoull(getenv("FABPROBE_VERBS_CORRUPT_AT"), NULL, 10);
+	e->corrupt_at = (uint64_t)o->corrupt_at; /* -1: UINT64_MAX, never */
+	e->bad_rkey = o->bad_rkey;
 	ret = pick_device(e, p);
 	if (ret)
 		goto err;
-	ret = pick_gid(e, x ? (int)x->gid_index : -1, p->bind);
+	ret = pick_gid(e, (int)o->gid_index, p->bind);
 	if (ret)
 		goto err;
 	if (ibv_query_device(e->ctx, &da)) {
@@ -473,15 +516,14 @@ static int verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	}
 	e->rd_atom = da.max_qp_rd_atom < 16 ? (unsigned)da.max_qp_rd_atom : 16;
 	e->nslots = x && x->window > 0 ? (unsigned)x->window : 64;
-	e->tx_depth = x && x->tx_depth > 0 ? (unsigned)x->tx_depth : 128;
+	e->tx_depth = o->tx_depth > 0 ? (unsigned)o->tx_depth : 128;
 	if (e->tx_depth > (unsigned)da.max_qp_wr)
 		e->tx_depth = (unsigned)da.max_qp_wr;
-	e->cq_mod = x && x->cq_mod > 0 ? (unsigned)x->cq_mod : 16;
-	e->post_list =
-		x && x->post_list > 0 && x->post_list < BURST ? (unsigned)x->post_list : BURST;
+	e->cq_mod = o->cq_mod > 0 ? (unsigned)o->cq_mod : 16;
+	e->post_list = o->post_list > 0 && o->post_list < BURST ? (unsigned)o->post_list : BURST;
 	if (e->cq_mod > e->tx_depth / 2)
 		e->cq_mod = e->tx_depth / 2 ? e->tx_depth / 2 : 1;
-	e->max_inline = x ? (unsigned)x->inline_size : SMALL;
+	e->max_inline = (unsigned)o->inline_size;
 	e->stride = ((x && x->max_size ? x->max_size : 4096) + TRAILER + 63) / 64 * 64;
 	e->pd = ibv_alloc_pd(e->ctx);
 	if (!e->pd) {
@@ -620,7 +662,7 @@ static int qp_connect(struct fp_engine *e, struct fp_conn *c, const struct fp_qp
 	}
 	c->raddr = rec->addr;
 	c->rkey = rec->rkey;
-	if (getenv("FABPROBE_VERBS_BAD_RKEY"))
+	if (e->bad_rkey)
 		c->rkey ^= 0x5a5a00; /* test hook: a key the peer never handed out */
 	if (rec->slots != e->nslots || rec->stride != e->stride) {
 		say(e,
@@ -1194,4 +1236,6 @@ const struct fp_engine_ops fp_verbs_ops = {
 	.rx = verbs_rx,
 	.wait = verbs_wait,
 	.begin = verbs_begin,
+	.opts = verbs_opts,
+	.cfg_size = sizeof(struct verbs_opts),
 };

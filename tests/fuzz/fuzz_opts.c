@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* The option parser with the real `run` table: NUL-separated arguments; each argument also
- * as a number, which must be finite and within bounds whenever it is taken. */
+/* The option parser with the real `run` table, and `run`'s own parse that routes engine
+ * options to every engine's table: NUL-separated arguments; each argument also as a number,
+ * which must be finite and within bounds whenever it is taken. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	fp_opts_parse(fp_run_opts, &cfg, argc, argv, pos, 4, &np, &given, err, sizeof(err));
+	memset(&cfg, 0, sizeof(cfg));
+	fp_run_parse(&cfg, argc, argv, pos, 4, &np, err, sizeof(err));
 	free(copy);
 	return 0;
 }

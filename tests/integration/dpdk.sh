@@ -53,7 +53,7 @@ done
 ok "every pattern over memif: all frames received"
 
 # a planted gap: the sender skips sequence 500 of every phase; the receiver must say 1 lost
-FABPROBE_DPDK_SKIP_SEQ=500 "$FABPROBE" run stream --engine dpdk --np 2 --port "$(mem g)" --eal "$EAL" \
+"$FABPROBE" run stream --engine dpdk --np 2 --port "$(mem g)" --eal "$EAL" --test-skip-seq 500 \
 	--sizes 64,1024 --iters 3000 --quiet --output "$TMP/gap" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; fail "gap run"; }
 check "$TMP/gap" --ranks 2 --pattern stream --iters 3000 --max-loss 0.001
 python3 - "$TMP/gap/run.json" <<'PY' || fail "planted gap not seen"

@@ -30,7 +30,7 @@ PY
 
 # a corrupted source buffer is caught by --check at the receiver
 rc=0
-FABPROBE_VERBS_CORRUPT_AT=50 timeout 120 "$FABPROBE" run stream --np 2 --op write --sizes 4K \
+timeout 120 "$FABPROBE" run stream --np 2 --op write --test-corrupt-at 50 --sizes 4K \
 	--iters 300 --check "${V[@]}" --results-dir "$TMP/bad" >/dev/null 2>"$TMP/err" || rc=$?
 [ $rc = 1 ] && grep -q "payload check: message .* differs at byte" "$TMP/err" ||
 	{ cat "$TMP/err"; fail "corruption not caught (status $rc)"; }
@@ -59,8 +59,8 @@ expect_err() { # PATTERN ENV... -- ARGS
 }
 expect_err "no RDMA device or netdev 'rxe9'" "$FABPROBE" run stream --np 2 --engine verbs --port rxe9 \
 	--iters 10 --quiet --results-dir "$TMP/e"
-expect_err "remote access error" FABPROBE_VERBS_BAD_RKEY=1 "$FABPROBE" run stream --np 2 "${V[@]}" \
-	--op write --sizes 4K --iters 100 --results-dir "$TMP/e"
+expect_err "remote access error" "$FABPROBE" run stream --np 2 "${V[@]}" \
+	--op write --test-bad-rkey --sizes 4K --iters 100 --results-dir "$TMP/e"
 expect_err "op 'atomic'" "$FABPROBE" run stream --np 2 "${V[@]}" --op atomic --iters 10 --results-dir "$TMP/e"
 ok "a missing device, a wrong rkey, a bad --op: each named"
 

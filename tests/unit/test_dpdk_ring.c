@@ -43,15 +43,18 @@ static uint64_t drain(const struct fp_engine_ops *o, struct fp_conn *c, uint64_t
 int main(void)
 {
 	struct fp_engine_ops o;
-	struct fp_engine_xopts x = { .eal = "--no-huge -m 128",
-				     .port = "net_ring0",
-				     .check = true };
+	/* the engine's own options, through its own table as `fabprobe run` parses them */
+	char a0[] = "--eal=--no-huge -m 128", a1[] = "--port=net_ring0", a2[] = "--check";
+	char *const args[] = { a0, a1, a2 };
+	_Alignas(16) unsigned char cfg[FP_ENGINE_CFG_MAX];
+	struct fp_engine_xopts x = { .local_rank = 0 };
 	char err[512] = "";
 	struct fp_engine_params p = { .rank = 0,
 				      .size = 1,
 				      .bind = "198.18.0.1",
 				      .timeout_ns = 5000000000ull,
 				      .x = &x,
+				      .cfg = cfg,
 				      .allgather = self,
 				      .err = err,
 				      .errlen = sizeof(err) };
@@ -64,6 +67,10 @@ int main(void)
 	uint64_t sent = 0;
 
 	fp_engine_ops_fill(&o, &fp_dpdk_ops);
+	memset(cfg, 0, sizeof(cfg));
+	CHECK(o.cfg_size <= sizeof(cfg) &&
+		      !fp_opts_parse(o.opts, cfg, 3, args, NULL, 0, NULL, NULL, err, sizeof(err)),
+	      "dpdk options: %s", err);
 	if (o.open(&p, &e)) {
 		fprintf(stderr, "open: %s\n", err);
 		return 1;

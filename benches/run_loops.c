@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The timed loops: specialized per phase (bandwidth, datagram, latency initiator and
+ * responder) and set up before they start: no allocation, no logging, no option tests inside;
+ * the clock is read once per sweep over the flows.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../core/hist.h"
+#include "../core/wire.h"
+#include "run_priv.h"
+
+static inline int fail(struct rank *rk, const struct lflow *f, int ret)
+{
+	rk->fail_ret = ret;
+	rk->fail_flow = f ? f->flow : UINT32_MAX;
+	return ret;
+}
+
+static inline uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+static void idle_busy(struct rank *rk)
+{
+	(void)rk;
+}
+
+static void idle_event(struct rank *rk)
+{
+	rk->ops.wait(rk->eng, 20);
+}
+
+typedef void (*idle_fn)(struct rank *rk);
+
+/*
+ * Bandwidth: sources keep up to `window` messages un-acknowledged; destinations count
+ * whole messages and return a cumulative count every window/2 messages and at the end.
+ * A flow is done when its source has seen the last ack, or its destination has sent it.
+ */
+static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, uint64_t *t0)
+{
+	const struct fp_engine_ops *ops = &rk->ops;
+	uint64_t ack_every = window / 2 ? window / 2 : 1;
+	uint64_t now = fp_clock_ticks(&rk->clk), last = now;
+	unsigned left = 0;
+	int k;
+
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+
+		f->n = f->acked = f->ack_sent = 0;
+		f->ack_pending = false;
+		f->done = !f->target;
+		f->t_end = now;
+		fp_series_start(&f->series, now, rk->interval_ticks);
+		left += !f->done;
+	}
+	*t0 = now;
+	while (left) {
+		int progress = 0;
+
+		for (unsigned i = 0; i < rk->nlf; i++) {
+			struct lflow *f = &rk->lf[i];
+
+			if (f->done)
+				continue;
+			if (f->src) {
+				uint64_t room = window - (f->n - f->acked), rest = f->target - f->n;
+
+				if (room && rest) {
+					k = ops->tx(f->c, rk->txbuf, size,
+						    (unsigned)min3(room, rest, BURST));
+					if (k < 0)
+						return fail(rk, f, k);
+					f->n += (uint64_t)k;
+					progress |= k;
+				}
+				while ((k = ops->rx(f->c, f->ackin, ACK_LEN, 1)) > 0) {
+					f->acked = fp_get_u64(f->ackin);
+					progress = 1;
+				}
+				if (k < 0)
+					return fail(rk, f, k);
+				if (f->acked > f->n)
+					return fail(rk, f, -EPROTO);
+				if (f->acked == f->target) {
+					f->done = true;
+					f->t_end = fp_clock_ticks(&rk->clk);
+					left--;
+				}
+				continue;
+			}
+			if (f->n < f->target) {
+				k = ops->rx(f->c, rk->rxbuf, size,
+					    (unsigned)min3(f->target - f->n, BURST, BURST));
+				if (k < 0)
+					return fail(rk, f, k);
+				f->n += (uint64_t)k;
+				progress |= k;
+				fp_series_tick(&f->series, now, f->n * size);
+				if (f->n == f->target)
+					f->t_end = fp_clock_ticks(&rk->clk);
+			}
+			if (f->ack_pending) {
+				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
+				if (k < 0)
+					return fail(rk, f, k);
+				f->ack_pending = !k;
+			} else if (f->n > f->ack_sent &&
+				   (f->n - f->ack_sent >= ack_every || f->n == f->target)) {
+				fp_put_u64(f->ackbuf, f->n);
+				f->ack_sent = f->n;
+				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
+				if (k < 0)
+					return fail(rk, f, k);
+				f->ack_pending = !k;
+				progress = 1;
+			}
+			if (f->n == f->target && f->ack_sent == f->target && !f->ack_pending) {
+				f->done = true;
+				left--;
+			}
+		}
+		now = fp_clock_ticks(&rk->clk);
+		if (fp_stop)
+			return fail(rk, NULL, -EINTR);
+		if (progress) {
+			last = now;
+		} else {
+			if (now - last > rk->timeout_ticks)
+				return fail(rk, NULL, -ETIMEDOUT);
+			idle(rk);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Datagram bandwidth: sources send `target` frames, paced from the clock when there is a
+ * rate, then an end marker; destinations count what arrives and stop at `target`, or a
+ * drain time after the end marker. What was lost is sent minus received.
+ */
+static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
+{
+	const struct fp_engine_ops *ops = &rk->ops;
+	uint64_t now = fp_clock_ticks(&rk->clk), last = now;
+	double fps = rk->rate_pps ? rk->rate_pps : rk->rate_bps / ((double)(size + 20) * 8);
+	double gap = 0; /* ticks between two frames of one flow */
+	unsigned left = 0, nsrc = 0;
+	int k;
+
+	ops->begin(rk->eng, false);
+	for (unsigned i = 0; i < rk->nlf; i++)
+		nsrc += rk->lf[i].src;
+	if (fps > 0 && nsrc)
+		gap = (double)rk->clk.hz * nsrc / fps;
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+
+		ops->reset(f->c);
+		f->n = 0;
+		f->end_at = f->last_rx = 0;
+		f->ends = 0;
+		f->done = !f->target;
+		f->t_end = now;
+		memset(&f->dg, 0, sizeof(f->dg));
+		fp_series_start(&f->series, now, rk->interval_ticks);
+		left += !f->done;
+	}
+	*t0 = now;
+	while (left) {
+		int progress = 0;
+
+		for (unsigned i = 0; i < rk->nlf; i++) {
+			struct lflow *f = &rk->lf[i];
+
+			if (f->done)
+				continue;
+			if (f->src) {
+				uint64_t want = f->target - f->n;
+
+				if (gap > 0) {
+					uint64_t due = (uint64_t)((double)(now - *t0) / gap) + 1;
+
+					want = due > f->n ? min3(due - f->n, want, want) : 0;
+				}
+				if (want) {
+					k = ops->tx(f->c, rk->txbuf, size,
+						    (unsigned)min3(want, BURST, BURST));
+					if (k < 0)
+						return fail(rk, f, k);
+					f->n += (uint64_t)k;
+					progress |= k;
+				}
+				if (f->n == f->target && !f->ends)
+					f->t_end = fp_clock_ticks(&rk->clk);
+				/* end markers, spread out: one copy may meet a full queue */
+				if (f->n == f->target &&
+				    (!f->ends || now - f->end_at > rk->drain_ticks / END_COPIES)) {
+					k = ops->finish(f->c);
+					if (k < 0)
+						return fail(rk, f, k);
+					f->end_at = now;
+					progress = 1;
+					if (++f->ends == END_COPIES) {
+						f->done = true;
+						left--;
+					}
+				}
+				continue;
+			}
+			k = ops->rx(f->c, rk->rxbuf, size, BURST);
+			if (k < 0)
+				return fail(rk, f, k);
+			if (k) {
+				f->n += (uint64_t)k;
+				progress = 1;
+				f->t_end = f->last_rx = now;
+				fp_series_tick(&f->series, now, f->n * size);
+			}
+			if (f->n >= f->target) {
+				f->done = true;
+				left--;
+				continue;
+			}
+			/* the end marker is looked for only when this sweep brought nothing */
+			if (!k && !f->end_at) {
+				ops->dgram_stats(f->c, &f->dg);
+				if (f->dg.end_seen)
+					f->end_at = now;
+			}
+			/* done: the end marker and a drain time, or a long silence after
+			 * frames came (every end marker lost); silence from the start is a
+			 * dead peer, which the timeout catches */
+			if ((f->end_at && now - f->end_at > rk->drain_ticks) ||
+			    (f->last_rx && now - f->last_rx > rk->quiet_ticks + (uint64_t)gap)) {
+				f->done = true;
+				left--;
+			}
+		}
+		now = fp_clock_ticks(&rk->clk);
+		if (fp_stop)
+			return fail(rk, NULL, -EINTR);
+		if (progress) {
+			last = now;
+		} else {
+			if (now - last > rk->timeout_ticks + (uint64_t)gap)
+				return fail(rk, NULL, -ETIMEDOUT);
+			idle(rk);
+		}
+	}
+	rk->last_ns = 0;
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+		double t = fp_clock_ns(&rk->clk, f->t_end - *t0);
+
+		if (!f->src)
+			ops->dgram_stats(f->c, &f->dg);
+		else if (t > rk->last_ns)
+			rk->last_ns = t;
+	}
+	return 0;
+}
+
+/* Spin on one whole message in one direction; the clock is only read while stalled. */
+static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size, idle_fn idle)
+{
+	uint64_t spins = 0, since = 0;
+	int k;
+
+	for (;;) {
+		k = send ? rk->ops.tx(f->c, rk->txbuf, size, 1)
+			 : rk->ops.rx(f->c, rk->rxbuf, size, 1);
+		if (k)
+			return k < 0 ? fail(rk, f, k) : 0;
+		if (++spins & 255)
+			continue;
+		if (fp_stop)
+			return fail(rk, f, -EINTR);
+		if (!since) {
+			since = fp_clock_ticks(&rk->clk);
+		} else if (fp_clock_ticks(&rk->clk) - since > rk->timeout_ticks) {
+			return fail(rk, f, -ETIMEDOUT);
+		}
+		idle(rk);
+	}
+}
+
+/* Latency, initiator: one round trip per message; one clock read per round trip. */
+static int lat_init_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn idle,
+			 struct fp_hist *h)
+{
+	uint64_t t = fp_clock_ticks(&rk->clk), t2;
+	int ret;
+
+	for (f->n = 0; f->n < f->target; f->n++) {
+		if ((ret = whole(rk, f, true, size, idle)) ||
+		    (ret = whole(rk, f, false, size, idle)))
+			return ret;
+		t2 = fp_clock_ticks(&rk->clk);
+		fp_hist_add(h, t2 - t);
+		t = t2;
+	}
+	f->t_end = t;
+	return 0;
+}
+
+static int lat_resp_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn idle)
+{
+	int ret;
+
+	for (f->n = 0; f->n < f->target; f->n++)
+		if ((ret = whole(rk, f, false, size, idle)) ||
+		    (ret = whole(rk, f, true, size, idle)))
+			return ret;
+	f->t_end = fp_clock_ticks(&rk->clk);
+	return 0;
+}
+
+/* Collect this rank's flows of round r; for latency only the lower rank's direction. */
+void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat)
+{
+	const struct fp_sched *s = &rk->sched;
+
+	rk->nlf = 0;
+	for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++) {
+		const struct fp_flow *fl = &s->flows[s->rflows[e]];
+		struct lflow *f;
+
+		if (fl->src != rk->rank && fl->dst != rk->rank)
+			continue;
+		if (lat && fl->src > fl->dst)
+			continue;
+		f = &rk->lf[rk->nlf++];
+		f->c = rk->conns[fl->id];
+		f->flow = fl->id;
+		f->entry = e;
+		f->src = fl->src == rk->rank;
+		f->peer = f->src ? fl->dst : fl->src;
+	}
+}
+
+int fp_run_loops(struct rank *rk, bool lat, size_t size, bool measure, uint64_t *t0)
+{
+	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
+	int ret = 0;
+
+	rk->err[0] = 0; /* what an engine writes here from now on explains a failure */
+	rk->ops.begin(rk->eng, lat);
+
+	if (!lat && rk->dgram)
+		return dgram_loop(rk, size, idle, t0);
+	if (!lat)
+		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle, t0);
+	for (unsigned i = 0; i < rk->nlf; i++)
+		rk->ops.reset(rk->lf[i].c);
+	*t0 = fp_clock_ticks(&rk->clk);
+	fp_hist_reset(rk->hist);
+	for (unsigned i = 0; i < rk->nlf && !ret; i++) {
+		struct lflow *f = &rk->lf[i];
+
+		if (f->src)
+			ret = lat_init_loop(rk, f, size, idle, rk->hist);
+		else
+			ret = lat_resp_loop(rk, f, size, idle);
+	}
+	(void)measure;
+	return ret;
+}
+
+int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0)
+{
+	return dgram_loop(rk, size, rk->cfg->poll ? idle_event : idle_busy, t0);
+}

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One phase of one round: warm-up, agreeing on counts, the measurement, and the per-flow
+ * records every rank packs and rank 0 unpacks; then every size and round in turn.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/hist.h"
+#include "../core/wire.h"
+#include "run_priv.h"
+
+static void describe_failure(struct rank *rk, const char *phase)
+{
+	const char *what;
+	int ret = rk->fail_ret;
+
+	if (ret == -EINTR) {
+		say(rk->err, "rank %d: interrupted during %s", rk->rank, phase);
+		return;
+	}
+	if (rk->fail_flow == UINT32_MAX) {
+		say(rk->err, "rank %d: no progress for the timeout during %s", rk->rank, phase);
+		return;
+	}
+	const struct fp_flow *fl = &rk->sched.flows[rk->fail_flow];
+	int peer = fl->src == rk->rank ? fl->dst : fl->src;
+
+	/* an engine that said what went wrong (a completion status, say) is quoted */
+	if (rk->err[0]) {
+		char detail[ERR_LEN];
+
+		snprintf(detail, sizeof(detail), "%s", rk->err);
+		say(rk->err, "rank %d: %s, flow %u (%d -> %d) with rank %d: %s", rk->rank, phase,
+		    rk->fail_flow, fl->src, fl->dst, peer, detail);
+		return;
+	}
+	switch (ret) {
+	case -ECONNRESET:
+	case -EPIPE:
+		what = "closed the connection (it died, was killed, or its link went down)";
+		break;
+	case -ETIMEDOUT:
+		what = "stopped answering within the timeout";
+		break;
+	case -EPROTO:
+		what = "sent an acknowledgement for data it never got";
+		break;
+	default:
+		what = strerror(-ret);
+	}
+	say(rk->err, "rank %d: %s, flow %u (%d -> %d): rank %d %s", rk->rank, phase, rk->fail_flow,
+	    fl->src, fl->dst, peer, what);
+}
+
+/*
+ * Every rank publishes how many messages each of its source flows sends; each flow's
+ * target is its source's number, 1 to max, so both ends agree.
+ */
+static int set_targets(struct rank *rk, uint64_t per_flow, uint64_t max, const char *what)
+{
+	struct fp_rv_blobs all = { 0 };
+	uint8_t mine[8];
+	int ret;
+
+	fp_put_u64(mine, per_flow);
+	ret = fp_rv_allgather(rk->rv, what, mine, sizeof(mine), &all, rk->err, ERR_LEN);
+	for (unsigned i = 0; !ret && i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+		int s = f->src ? rk->rank : f->peer;
+
+		if (all.len[s] != 8) {
+			say(rk->err, "%s: rank %d sent a malformed count", what, s);
+			ret = -EBADMSG;
+			break;
+		}
+		f->target = fp_get_u64(all.data + all.off[s]);
+		if (!f->target || f->target > max) {
+			say(rk->err, "%s: rank %d asked for %llu messages", what, s,
+			    (unsigned long long)f->target);
+			ret = -EBADMSG;
+		}
+	}
+	fp_rv_blobs_free(&all);
+	return ret;
+}
+
+/*
+ * In --duration mode each source sizes its flows from its warm-up rate, and tells the
+ * destinations through the rendezvous: both ends must agree on the count.
+ */
+static int agree_counts(struct rank *rk, uint64_t warm, uint64_t warm_ticks, const char *what)
+{
+	const struct fp_run_cfg *cfg = rk->cfg;
+	uint64_t iters = (uint64_t)cfg->iters;
+
+	if (!cfg->duration_ns) {
+		for (unsigned i = 0; i < rk->nlf; i++)
+			rk->lf[i].target = iters;
+		return 0;
+	}
+	if (warm && warm_ticks) {
+		double per = fp_clock_ns(&rk->clk, warm_ticks) / (double)warm;
+		double want = (double)cfg->duration_ns / (per > 1 ? per : 1);
+
+		iters = want < 1 ? 1 : want > 1e9 ? 1000000000ull : (uint64_t)want;
+	}
+	return set_targets(rk, iters, 1000000000ull, what);
+}
+
+/*
+ * A record per local flow per phase, little-endian:
+ *  0 flow u32  4 entry u32  8 phase u8  9 role u8  10 pad u16  12 msgs u64  20 bytes u64
+ * 28 elapsed_ns f64  36 avg f64  44 min f64  52 peak f64  60 interval_s f64
+ * 68 intervals u32  72 hist_len u32  76 reordered u64  84 duplicates u64  92 stale u64
+ * 100 one-way tick length f64 (a receive record with a one-way histogram), then hist_len
+ * bytes of histogram.
+ */
+static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
+{
+	size_t o = 0;
+	bool ow_sent = false;
+
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+		uint8_t *p = rk->recbuf + o;
+		struct fp_bw_stats bw = { 0 };
+		uint64_t el = f->t_end - t0;
+		size_t hl = 0;
+
+		if (!lat && !f->src)
+			fp_series_stats(&f->series, f->n * size, el, rk->clk.hz, &bw);
+		if (lat && f->src)
+			hl = fp_hist_encode(rk->hist, p + REC_HEAD, rk->reclen - o - REC_HEAD);
+		/* a frame engine's one-way delays (the rank's, all flows): with its first
+		 * receive record */
+		if (!lat && !f->src && f->dg.oneway && f->dg.oneway->count && !ow_sent) {
+			hl = fp_hist_encode(f->dg.oneway, p + REC_HEAD, rk->reclen - o - REC_HEAD);
+			fp_put_f64(p + 100, rk->clk.ns_per_tick);
+			ow_sent = true;
+		}
+		fp_put_u32(p, f->flow);
+		fp_put_u32(p + 4, f->entry);
+		p[8] = lat ? FP_MEASURE_LAT : FP_MEASURE_BW;
+		p[9] = !f->src;
+		fp_put_u16(p + 10, 0);
+		fp_put_u64(p + 12, f->n);
+		fp_put_u64(p + 20, f->n * size);
+		fp_put_f64(p + 28, fp_clock_ns(&rk->clk, el));
+		fp_put_f64(p + 36, bw.avg);
+		fp_put_f64(p + 44, bw.min);
+		fp_put_f64(p + 52, bw.peak);
+		/* latency records carry the initiator's tick length instead: hosts differ */
+		fp_put_f64(p + 60, lat ? rk->clk.ns_per_tick : bw.interval_s);
+		fp_put_u32(p + 68, bw.intervals);
+		fp_put_u32(p + 72, (uint32_t)hl);
+		fp_put_u64(p + 76, f->dg.reordered);
+		fp_put_u64(p + 84, f->dg.duplicates);
+		fp_put_u64(p + 92, f->dg.stale);
+		if (!hl || lat)
+			fp_put_f64(p + 100, 0);
+		o += REC_HEAD + hl;
+	}
+	return o;
+}
+
+/* Rank 0: fold every rank's records into the size's results. Records are outside input. */
+static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_blobs *all)
+{
+	const struct fp_sched *s = &rk->sched;
+	struct fp_hist *h = rk->hist; /* scratch: rank 0 is done with its own by now */
+
+	for (uint32_t r = 0; r < all->n; r++) {
+		const uint8_t *p = all->data + all->off[r], *end = p + all->len[r];
+
+		while (p < end) {
+			uint32_t flow, entry, hl;
+			struct fp_fres *fr;
+			bool rx;
+
+			if ((size_t)(end - p) < REC_HEAD)
+				goto bad;
+			flow = fp_get_u32(p);
+			entry = fp_get_u32(p + 4);
+			rx = p[9];
+			hl = fp_get_u32(p + 72);
+			if (entry >= s->nentries || s->rflows[entry] != flow ||
+			    (rx ? s->flows[flow].dst : s->flows[flow].src) != (int)r ||
+			    hl > (size_t)(end - p) - REC_HEAD)
+				goto bad;
+			fr = &sr->fr[entry];
+			if (p[8] == FP_MEASURE_LAT) {
+				if (!rx) {
+					size_t used;
+
+					if (fp_hist_decode(h, p + REC_HEAD, hl, &used) ||
+					    used != hl)
+						goto bad;
+					fr->have_lat = true;
+					fr->lat_msgs = fp_get_u64(p + 12);
+					double tick = fp_get_f64(p + 60);
+
+					if (!(tick > 0 && tick < 1e6))
+						goto bad;
+					/* per flow: exact moments, percentiles within the bucket bound;
+					 * the size's merged histogram is kept in nanoseconds */
+					fp_hist_stats(h, tick, &fr->rtt);
+					if (sr->lat)
+						fp_hist_merge_scaled(sr->lat, h, tick);
+				}
+			} else if (p[8] == FP_MEASURE_BW) {
+				if (rx) {
+					fr->have_rx = true;
+					fr->rx_msgs = fp_get_u64(p + 12);
+					fr->rx_bytes = fp_get_u64(p + 20);
+					fr->rx_ns = fp_get_f64(p + 28);
+					fr->bw.avg = fp_get_f64(p + 36);
+					fr->bw.min = fp_get_f64(p + 44);
+					fr->bw.peak = fp_get_f64(p + 52);
+					fr->bw.interval_s = fp_get_f64(p + 60);
+					fr->bw.intervals = fp_get_u32(p + 68);
+					fr->reordered = fp_get_u64(p + 76);
+					fr->duplicates = fp_get_u64(p + 84);
+					fr->stale = fp_get_u64(p + 92);
+					if (hl) {
+						size_t used;
+						double tick = fp_get_f64(p + 100);
+
+						if (fp_hist_decode(h, p + REC_HEAD, hl, &used) ||
+						    used != hl || !(tick > 0 && tick < 1e6))
+							goto bad;
+						if (sr->oneway)
+							fp_hist_merge_scaled(sr->oneway, h, tick);
+					}
+				} else {
+					fr->have_tx = true;
+					fr->tx_msgs = fp_get_u64(p + 12);
+					fr->tx_bytes = fp_get_u64(p + 20);
+					fr->tx_ns = fp_get_f64(p + 28);
+				}
+			} else {
+				goto bad;
+			}
+			p += REC_HEAD + hl;
+		}
+	}
+	return 0;
+bad:
+	say(rk->err, "rank 0: malformed results from a rank (a different fabprobe version?)");
+	return -EBADMSG;
+}
+
+/* Every rank's source flows share per_rank frames; each destination takes its source's. */
+int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what)
+{
+	unsigned nsrc = 0;
+
+	for (unsigned i = 0; i < rk->nlf; i++)
+		nsrc += rk->lf[i].src;
+	return set_targets(rk, nsrc ? (per_rank + nsrc - 1) / nsrc : 0, 4000000000ull, what);
+}
+
+static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
+{
+	const struct fp_run_cfg *cfg = rk->cfg;
+	size_t size = sr ? sr->size : 0, len;
+	struct fp_rv_blobs all = { 0 };
+	uint64_t t0, warm = (uint64_t)cfg->warmup;
+	char what[128], sz[16];
+	int ret;
+
+	fp_size_label(size, sz, sizeof(sz));
+	snprintf(what, sizeof(what), "%s %s round %u/%u", lat ? "latency" : "bandwidth", sz, r + 1,
+		 rk->sched.nrounds);
+	fp_run_round_flows(rk, r, lat);
+	if (cfg->duration_ns && !warm)
+		warm = 8; /* the duration needs a rate to be sized from */
+	for (unsigned i = 0; i < rk->nlf; i++)
+		rk->lf[i].target = warm;
+	ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
+	if (ret)
+		return ret;
+	if (warm) {
+		ret = fp_run_loops(rk, lat, size, false, &t0);
+		if (ret) {
+			describe_failure(rk, what);
+			return ret;
+		}
+	}
+	uint64_t warm_ticks = 0;
+
+	for (unsigned i = 0; i < rk->nlf; i++)
+		if (rk->lf[i].src && rk->lf[i].t_end - t0 > warm_ticks)
+			warm_ticks = rk->lf[i].t_end - t0;
+	if (!lat && rk->dgram && cfg->rfc2544) {
+		ret = fp_run_rfc2544(rk, sr, size, what, &t0);
+		goto measured;
+	}
+	ret = agree_counts(rk, warm, warm_ticks, what);
+	if (!ret)
+		ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
+	if (ret)
+		return ret;
+	ret = fp_run_loops(rk, lat, size, true, &t0);
+measured:
+	if (ret) {
+		describe_failure(rk, what);
+		return ret;
+	}
+	len = pack(rk, lat, size, t0);
+	ret = fp_rv_gather(rk->rv, what, rk->recbuf, len, &all, rk->err, ERR_LEN);
+	if (ret)
+		return ret;
+	if (rk->rank == 0)
+		ret = unpack(rk, sr, &all);
+	fp_rv_blobs_free(&all);
+	return ret;
+}
+
+static void progress(struct rank *rk, unsigned si, uint32_t r)
+{
+	char sz[16];
+
+	if (rk->rank || rk->cfg->quiet || !isatty(2))
+		return;
+	fp_size_label(rk->cfg->sizes.v[si], sz, sizeof(sz));
+	fprintf(stderr, "\r\033[K[%u/%u] %s round %u/%u", si + 1, rk->cfg->sizes.n, sz, r + 1,
+		rk->sched.nrounds);
+	fflush(stderr);
+}
+
+int fp_run_sizes(struct rank *rk)
+{
+	const struct fp_sched *s = &rk->sched;
+	bool text = rk->rank == 0 && rk->cfg->format == 0 && !rk->cfg->quiet;
+	int ret = 0;
+
+	if (text)
+		fp_results_text_header(rk->data, stdout);
+	for (unsigned si = 0; si < rk->cfg->sizes.n && !ret; si++) {
+		struct fp_size_res *sr = rk->data ? &rk->data->res[si] : NULL;
+		struct fp_size_res scratch = { .size = rk->cfg->sizes.v[si] };
+
+		if (!sr)
+			sr = &scratch;
+		for (uint32_t r = 0; r < s->nrounds && !ret; r++) {
+			progress(rk, si, r);
+			if (s->measure & FP_MEASURE_BW)
+				ret = phase(rk, sr, r, false);
+			if (!ret && s->measure & FP_MEASURE_LAT)
+				ret = phase(rk, sr, r, true);
+		}
+		if (ret || !rk->data)
+			continue;
+		sr->done = true;
+		if (!rk->cfg->quiet && isatty(2))
+			fprintf(stderr, "\r\033[K");
+		if (text) {
+			fp_results_text_row(rk->data, sr, stdout);
+			fflush(stdout);
+		}
+		/* nothing measured is lost: the folder is rewritten after every size */
+		if (fp_results_write(rk->data))
+			fprintf(stderr, "fabprobe: warning: cannot write results to %s\n",
+				rk->data->dir);
+	}
+	if (text && !ret)
+		fp_results_text_footer(rk->data, stdout);
+	return ret;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the runner: one rank's state, shared by the pieces of benches/run_*.c and runner.c.
+ * Nothing outside benches/run*.c includes this.
+ */
+#ifndef FP_RUN_PRIV_H
+#define FP_RUN_PRIV_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/clock.h"
+#include "../core/series.h"
+#include "../fabric/engine.h"
+#include "../fabric/inventory.h"
+#include "../fabric/rendezvous.h"
+#include "results.h"
+#include "runner.h"
+#include "sched.h"
+#define BURST	   32
+#define ACK_LEN	   8
+#define ERR_LEN	   512
+#define REC_HEAD   108
+#define DRAIN_NS   20000000ull	/* a receiver waits this long after the end marker */
+#define END_COPIES 5		/* end markers per flow, DRAIN_NS / END_COPIES apart */
+#define QUIET_NS   250000000ull /* a receiver that heard nothing this long has it all */
+
+/* One flow of the current round, as this rank sees it. */
+struct lflow {
+	struct fp_conn *c;
+	uint32_t flow, entry;
+	int peer;
+	bool src;
+	bool done, ack_pending;
+	uint64_t target, n, acked, ack_sent;
+	uint64_t t_end, end_at, last_rx;
+	unsigned ends;
+	struct fp_dgram_stats dg;
+	struct fp_series series;
+	uint8_t ackbuf[ACK_LEN], ackin[ACK_LEN];
+};
+
+struct rank {
+	const struct fp_run_cfg *cfg;
+	struct fp_engine_ops ops;
+	struct fp_engine *eng;
+	struct fp_rv *rv;
+	struct fp_clock clk;
+	struct fp_sched sched;
+	const struct fp_pattern *pat;
+	struct fp_conn **conns; /* per flow */
+	struct lflow *lf;	/* the round's flows on this rank */
+	unsigned nlf;
+	struct fp_hist *hist; /* latency initiator's */
+	uint8_t *txbuf, *rxbuf;
+	uint8_t *recbuf; /* gather records */
+	size_t reclen;
+	uint64_t timeout_ticks, interval_ticks, drain_ticks, quiet_ticks;
+	bool dgram, same_clock;	   /* same_clock: every rank on this machine, on its TSC */
+	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
+	double last_ns;		   /* the last datagram loop: until this rank's last frame went */
+	int rank, size;
+	/* where the data path failed */
+	int fail_ret;
+	uint32_t fail_flow;
+	struct fp_run_data *data; /* rank 0 only */
+	char err[ERR_LEN];
+};
+
+static inline void say(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, ERR_LEN, fmt, ap);
+	va_end(ap);
+}
+
+/* run_loops.c: the timed loops */
+void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat);
+int fp_run_loops(struct rank *rk, bool lat, size_t size, bool measure, uint64_t *t0);
+int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0);
+
+/* run_phase.c: one phase of one round, its counts and records; every size and round */
+int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what);
+int fp_run_sizes(struct rank *rk);
+
+/* run_rfc2544.c: the RFC 2544 throughput search */
+int fp_run_parse_fraction(const char *s, double *v);
+int fp_run_rfc2544(struct rank *rk, struct fp_size_res *sr, size_t size, const char *what,
+		   uint64_t *t0);
+
+/* run_launch.c: who this rank is, from flags or the launcher */
+int fp_run_env_int(const char *name, int64_t *v);
+int fp_run_who_am_i(const struct fp_run_cfg *cfg, int *rank, int *size, char *err);
+void fp_run_job_token(const struct fp_run_cfg *cfg, char *tok, size_t len);
+int64_t fp_run_local_rank(const struct fp_run_cfg *cfg, int rank);
+
+/* run_place.c: where this rank runs and sends from */
+int fp_run_pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err);
+int fp_run_resolve_bind(const char *spec, char *out, size_t len, char *err);
+
+/* run_counters.c: port counters before and after */
+bool fp_run_port_of(const char *ip, char *name, size_t len);
+int fp_run_gather_counters(struct rank *rk, const struct fp_port *before, const char *port);
+
+/* run_setup.c: meeting the others, identities, buffers, the result folder */
+int fp_run_allgather_cb(void *ctx, const char *what, const void *mine, size_t len,
+			struct fp_rv_blobs *out);
+void fp_run_iso_now(char *buf, size_t len);
+int fp_run_meet(struct rank *rk, const char *bind);
+int fp_run_gather_idents(struct rank *rk);
+int fp_run_make_dir(struct rank *rk);
+int fp_run_alloc_rank(struct rank *rk);
+int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);
+void fp_run_free_data(struct fp_run_data *d);
+int fp_run_check_sizes(struct rank *rk);
+
+/* runner.c: one rank from start to results */
+int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token);
+
+#endif

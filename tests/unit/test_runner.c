@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The runner driven end to end through the null engine: fp_run_parse() and fp_run() as
+ * `fabprobe run` calls them, --np ranks forked from this process, no network. Every pattern
+ * must move exactly --iters messages per flow, and the planted faults (an error, lost
+ * messages, a rank that dies, Ctrl-C) must end as failed or interrupted runs whose result
+ * folder says so.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../benches/runner.h"
+#include "t.h"
+
+static char top[64];
+
+/* fabprobe run PATTERN --engine null --np NP ... --output TOP/NAME: its exit status. */
+static int run(const char *name, const char *pattern, int np, const char *const *extra)
+{
+	static char *argv[64];
+	char out[128], nps[16];
+	const char *base[] = { pattern,	  "--engine", "null",	   "--np", nps,	       "--output",
+			       out,	  "--quiet",  "--pin",	   "none", "--warmup", "3",
+			       "--iters", "40",	      "--timeout", "2s",   "--sizes",  "8,1K" };
+	const char *pos[2];
+	struct fp_run_cfg cfg;
+	char err[256];
+	int argc = 0, npos = 0;
+
+	snprintf(out, sizeof(out), "%s/%s", top, name);
+	snprintf(nps, sizeof(nps), "%d", np);
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		argv[argc++] = (char *)base[i];
+	for (size_t i = 0; extra && extra[i]; i++)
+		argv[argc++] = (char *)extra[i];
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.local_rank = -1;
+	if (fp_run_parse(&cfg, argc, argv, pos, 2, &npos, err, sizeof(err)) || npos != 1) {
+		fprintf(stderr, "%s: %s\n", name, err);
+		return -1;
+	}
+	cfg.pattern = pos[0];
+	cfg.argc = argc;
+	cfg.argv = argv;
+	fp_stop = 0;
+	return fp_run(&cfg);
+}
+
+/* argv as fp_run_parse sees it: 0 or -errno, and the engine's bytes of options. */
+static int parse(struct fp_run_cfg *cfg, int argc, const char **args)
+{
+	const char *pos[2];
+	char err[256];
+	int npos;
+
+	memset(cfg, 0, sizeof(*cfg));
+	return fp_run_parse(cfg, argc, (char **)args, pos, 2, &npos, err, sizeof(err));
+}
+
+/* Engine options reach the engines that know them, whichever engine runs. */
+static void routing(void)
+{
+	const char *ok[] = { "ring", "--engine", "null", "--check", "--port", "x", "--sizes",
+			     "8",    "--op",	 "send", "--",	    "a",      "b" };
+	const char *bad_value[] = { "ring", "--engine", "null", "--gid-index", "x" };
+	const char *unknown[] = { "ring", "--engine", "null", "--no-such-option" };
+	const char *dangling[] = { "ring", "--delay" };
+	struct fp_run_cfg cfg;
+
+	CHECK(!parse(&cfg, 13, ok) && cfg.nrest == 2 && !strcmp(cfg.rest[1], "b") &&
+		      cfg.sizes.n == 1 && cfg.sizes.v[0] == 8 && !strcmp(cfg.engine, "null"),
+	      "other engines' options are accepted, -- args kept");
+	CHECK(parse(&cfg, 5, bad_value) == -EINVAL, "a bad verbs value is refused under null");
+	CHECK(parse(&cfg, 4, unknown) == -EINVAL, "an option no table knows is refused");
+	CHECK(parse(&cfg, 2, dangling) == -EINVAL, "an engine option without its value");
+}
+
+/* The whole of TOP/NAME/FILE, or NULL. */
+static char *slurp(const char *name, const char *file)
+{
+	char path[256], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", top, name, file);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The string value of "key" in run.json ("" if absent). */
+static void json_str(const char *name, const char *key, char *val, size_t len)
+{
+	char *j = slurp(name, "run.json"), pat[64], *p;
+
+	val[0] = 0;
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	p = j ? strstr(j, pat) : NULL;
+	if (p && (p = strchr(p + strlen(pat), '"')))
+		snprintf(val, len, "%.*s", (int)strcspn(p + 1, "\""), p + 1);
+	free(j);
+}
+
+/*
+ * flows.csv: rows (one per flow, round and size), and whether every one moved iters
+ * messages both ways with a null identity (a latency-only flow: none, and a latency).
+ */
+static int flow_rows(const char *name, long iters, bool *exact)
+{
+	char *csv = slurp(name, "flows.csv"), *line, *sv = NULL;
+	int rows = 0;
+
+	*exact = csv != NULL;
+	for (line = csv ? strtok_r(csv, "\n", &sv) : NULL; line; line = strtok_r(NULL, "\n", &sv)) {
+		char *col[24], *cs = NULL;
+		int n = 0;
+
+		if (!strncmp(line, "size,", 5))
+			continue;
+		for (char *c = strtok_r(line, ",", &cs); c && n < 24; c = strtok_r(NULL, ",", &cs))
+			col[n++] = c;
+		rows++;
+		/* 5 proto, 12 rx_msgs, 16 lat_p50_us, 18 tx_msgs (results/README.md) */
+		if (n < 19 || strcmp(col[5], "null") || atol(col[12]) != iters ||
+		    atol(col[18]) != iters || (!iters && !(atof(col[16]) > 0)))
+			*exact = false;
+	}
+	free(csv);
+	return rows;
+}
+
+static void every_pattern(void)
+{
+	static const struct {
+		const char *name;
+		int np, rows; /* flows x rounds x 2 sizes */
+	} pats[] = {
+		{ "pingpong", 2, 2 },  { "stream", 4, 4 },	 { "alltoall", 3, 12 },
+		{ "pairs", 4, 24 },    { "ring", 3, 6 },	 { "incast", 3, 4 },
+		{ "broadcast", 3, 4 }, { "permutation", 4, 32 },
+	};
+
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		char status[32];
+		bool exact;
+		int rc = run(pats[i].name, pats[i].name, pats[i].np, NULL), rows;
+
+		json_str(pats[i].name, "status", status, sizeof(status));
+		rows = flow_rows(pats[i].name, strcmp(pats[i].name, "pingpong") ? 40 : 0, &exact);
+		CHECK(rc == 0 && !strcmp(status, "complete"), "%s: exit %d, status '%s'",
+		      pats[i].name, rc, status);
+		CHECK(rows == pats[i].rows && exact, "%s: %d flow rows (want %d), exact %d",
+		      pats[i].name, rows, pats[i].rows, exact);
+	}
+}
+
+/* A 1 ms delay per message: no round trip can be measured shorter than 2 ms. */
+static void delay(void)
+{
+	const char *x[] = { "--delay", "1ms", "--iters", "10", NULL };
+	char *csv;
+	double min_us = 0;
+	int rc = run("delay", "pingpong", 2, x);
+
+	csv = slurp("delay", "lat.csv");
+	/* size,iters,min_us,...: the first data row */
+	if (csv && strchr(csv, '\n'))
+		sscanf(strchr(csv, '\n') + 1, "%*[^,],%*[^,],%lf", &min_us);
+	CHECK(rc == 0 && min_us >= 1000.0, "exit %d, one-way min %.1f us (want >= 1000)", rc,
+	      min_us);
+	free(csv);
+}
+
+/*
+ * A rank whose messages all arrive 10 ms late: the straggler report must name its three
+ * flows as the slowest pairs. The ranks sleep when idle (--poll event), so that on a
+ * machine with fewer cores than ranks the planted delay, not the scheduler, is what is slow.
+ */
+static void straggler(void)
+{
+	const char *x[] = { "--fault-rank", "2",  "--slow", "10ms",  "--sizes", "1K",
+			    "--iters",	    "20", "--poll", "event", NULL };
+	char *j, *p;
+	int rc = run("straggler", "pairs", 4, x), from2 = 0;
+
+	j = slurp("straggler", "run.json");
+	p = j ? strstr(j, "\"slowest_pairs\"") : NULL;
+	for (int i = 0; p && i < 3; i++)
+		if ((p = strstr(p, "\"src\":")) && atoi(p += strlen("\"src\":")) == 2)
+			from2++;
+	CHECK(rc == 0 && from2 == 3, "exit %d, %d of the 3 slowest pairs from rank 2", rc, from2);
+	free(j);
+}
+
+static void failed(const char *name, const char *pattern, int np, const char *const *x, int want_rc,
+		   const char *want_status, const char *want_err)
+{
+	char status[32], err[512];
+	int rc = run(name, pattern, np, x);
+
+	json_str(name, "status", status, sizeof(status));
+	json_str(name, "error", err, sizeof(err));
+	CHECK(rc == want_rc && !strcmp(status, want_status) && strstr(err, want_err),
+	      "%s: exit %d (want %d), status '%s' (want %s), error '%s' (want '%s')", name, rc,
+	      want_rc, status, want_status, err, want_err);
+}
+
+static void faults(void)
+{
+	const char *err_at[] = { "--fault-rank", "1", "--error-at", "20", NULL };
+	const char *drop_at[] = {
+		"--fault-rank", "2", "--drop-at", "10", "--timeout", "300ms", NULL
+	};
+	const char *die_at[] = {
+		"--fault-rank", "1", "--die-at", "15", "--timeout", "300ms", NULL
+	};
+	/* rank 0 is this process: the signal lands on fp_run's own handler */
+	const char *intr[] = { "--fault-rank", "0", "--interrupt-at", "60", NULL };
+	char *j;
+
+	/* rank 1 fails and closes: the others see its connections reset */
+	failed("error", "alltoall", 3, err_at, 1, "failed", "closed the connection");
+	/* rank 2's messages vanish: its peer, rank 3, waits for the timeout */
+	failed("drop", "stream", 4, drop_at, 1, "failed", "the timeout");
+	/* the dead rank's own status (3) is the run's */
+	failed("die", "ring", 3, die_at, 3, "failed", "rank 1 died or was killed");
+	failed("interrupt", "ring", 3, intr, 1, "interrupted", "rank 0: interrupted");
+	/* what was measured before Ctrl-C is kept: the first size (about 47 sends) is done */
+	j = slurp("interrupt", "run.json");
+	CHECK(j && strstr(j, "\"complete\": false") && strstr(j, "\"size\": 8"),
+	      "interrupted run.json keeps the first size");
+	free(j);
+	fp_stop = 0;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+int main(void)
+{
+	snprintf(top, sizeof(top), "/tmp/fp-test-runner-XXXXXX");
+	if (!mkdtemp(top)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	routing();
+	every_pattern();
+	delay();
+	straggler();
+	faults();
+	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return t_done("runner");
+}
