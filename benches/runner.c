@@ -1568,7 +1568,8 @@ static int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *t
 				   .size = size,
 				   .addr = cfg->rendezvous,
 				   .token = token,
-				   .timeout_ns = cfg->timeout_ns };
+				   .timeout_ns = cfg->timeout_ns,
+				   .stop = &fp_stop };
 	char bindbuf[64];
 	const char *bind;
 	int ret, status = 1;
@@ -1855,6 +1856,8 @@ int fp_run(struct fp_run_cfg *cfg)
 			return 2;
 		}
 		job_token(cfg, token, sizeof(token));
+		if (fp_rv_preflight(cfg->rendezvous, 0, (int)cfg->np, err, sizeof(err)))
+			goto refuse;
 		return run_local(cfg, cfg->token ? token : NULL);
 	}
 	if (who_am_i(cfg, &rank, &size, err)) {
@@ -1862,5 +1865,10 @@ int fp_run(struct fp_run_cfg *cfg)
 		return 2;
 	}
 	job_token(cfg, token, sizeof(token));
+	if (fp_rv_preflight(cfg->rendezvous, rank, size, err, sizeof(err)))
+		goto refuse;
 	return fp_run_rank(cfg, rank, size, token);
+refuse:
+	fprintf(stderr, "fabprobe: %s\n", err);
+	return 2;
 }
