@@ -20,12 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* the first byte picks the rank count for the blob parser */
 	n = (uint32_t)data[0] % 9;
-	if (!fp_rv_hdr_decode(data, size, FP_RV_MAX_PAYLOAD, &h)) {
-		/* a header that decodes: its mac is computed over whatever payload follows */
+	/* after that byte, a message: a header, and its mac over whatever payload follows */
+	if (!fp_rv_hdr_decode(data + 1, size - 1, FP_RV_MAX_PAYLOAD, &h)) {
 		uint8_t key[FP_SHA256_LEN] = { 0 }, mac[FP_SHA256_LEN];
-		size_t have = size - FP_RV_HDR_LEN;
+		size_t have = size - 1 - FP_RV_HDR_LEN;
 
-		fp_rv_mac(key, FP_RV_FROM_PEER, h.seq, data, data + FP_RV_HDR_LEN,
+		fp_rv_mac(key, FP_RV_FROM_PEER, h.seq, data + 1, data + 1 + FP_RV_HDR_LEN,
 			  h.len < have ? h.len : have, mac);
 		if (h.rank >= h.size || h.len > FP_RV_MAX_PAYLOAD || h.type >= FP_RV_TYPE_MAX)
 			abort();

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -331,6 +332,56 @@ static void test_garbage(void)
 	CHECK(wait_child(k) == 0, "rank 1 after the garbage");
 }
 
+/* A guessable token: refused off loopback with --require-token, fine on loopback. */
+static void test_weak_token(void)
+{
+	struct fp_rv_params p = { .rank = 1,
+				  .size = 2,
+				  .addr = "192.0.2.1:9",
+				  .token = "SLURM_JOB_ID=12",
+				  .timeout_ns = 300 * MS,
+				  .weak_token = true,
+				  .require_token = true };
+	struct fp_rv *rv;
+	char err[256];
+	int ret;
+
+	ret = fp_rv_open(&p, &rv, err, sizeof(err));
+	CHECK(ret == -EACCES && strstr(err, "guess"), "weak token off loopback: %d %s", ret, err);
+	new_port();
+	p.addr = addr; /* loopback: nobody else can reach it, so no refusal for the token */
+	ret = fp_rv_open(&p, &rv, err, sizeof(err));
+	CHECK(ret == -ETIMEDOUT && strstr(err, "cannot reach"), "weak token on loopback: %s", err);
+}
+
+/* Rank 0 raises its fd limit to the hard one, and refuses a job that cannot fit in that. */
+static void test_fd_budget(void)
+{
+	struct rlimit old, rl;
+	char err[256];
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	if (old.rlim_max < 512 || old.rlim_max == RLIM_INFINITY) {
+		printf("fd budget: skipped, the hard limit is %llu\n",
+		       (unsigned long long)old.rlim_max);
+		return;
+	}
+	rl = old;
+	rl.rlim_cur = 256;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	CHECK(!fp_rv_preflight("127.0.0.1:9", 0, 300, err, sizeof(err)), "fits: %s", err);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	CHECK(rl.rlim_cur == old.rlim_max, "soft limit raised to %llu",
+	      (unsigned long long)rl.rlim_cur);
+	CHECK(fp_rv_preflight("127.0.0.1:9", 0, (int)old.rlim_max, err, sizeof(err)) == -EMFILE &&
+		      strstr(err, "ulimit -Hn"),
+	      "does not fit: %s", err);
+	CHECK(!fp_rv_preflight("127.0.0.1:9", 1, (int)old.rlim_max, err, sizeof(err)),
+	      "only rank 0 holds a socket per rank");
+	CHECK(fp_rv_preflight("garbage", 1, 2, err, sizeof(err)) == -EINVAL, "garbage address");
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -342,5 +393,7 @@ int main(void)
 	test_unreachable();
 	test_dead_peer();
 	test_garbage();
+	test_weak_token();
+	test_fd_budget();
 	return t_done("rendezvous");
 }
