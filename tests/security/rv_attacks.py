@@ -148,6 +148,17 @@ def case_wrong_token(fp):
     job, port = Job(fp), free_port()
     try:
         r0 = job.rank(0, 2, "127.0.0.1:%d" % port, "right")
+        # protocol 1's hello with a wrong digest (padded to a version 2 header): whatever
+        # comes back must not carry the right one, as protocol 1's refusal did
+        s = connect(port)
+        s.sendall(struct.pack("<IHHIIIIQ", MAGIC, 1, 1, 1, 2, 0, 0, 1) + b"\0" * 24)
+        s.settimeout(5)
+        try:
+            old = s.recv(1000)
+        except ConnectionResetError:
+            old = b""
+        s.close()
+        check(fnv_digest("right") not in old, "a refusal carries the token digest")
         s, n0, np = handshake(port, "wrong")
         m, h, pl = recv_msg(s)
         s.close()
@@ -164,16 +175,6 @@ def case_wrong_token(fp):
             m, _, pl = recv_msg(s)
             s.close()
             check(m["type"] == ERROR and pl == b"wrong token", "a replayed guess got in")
-        # protocol 1's hello with the leaked digest is not even understood
-        s = connect(port)
-        s.sendall(struct.pack("<IHHIIIIQ", MAGIC, 1, 1, 1, 2, 0, 0,
-                              struct.unpack("<Q", fnv_digest("right"))[0]) + b"\0" * 24)
-        s.settimeout(5)
-        try:
-            check(s.recv(100) == b"", "a version 1 hello got an answer")
-        except ConnectionResetError:
-            pass
-        s.close()
         r1 = job.rank(1, 2, "127.0.0.1:%d" % port, "right")
         rc1, e1 = finish(r1)
         rc0, e0 = finish(r0)
