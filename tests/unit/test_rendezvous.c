@@ -382,6 +382,57 @@ static void test_fd_budget(void)
 	setrlimit(RLIMIT_NOFILE, &old);
 }
 
+/* Out of descriptors while strangers queue: the wait ends with an error, at once. */
+static void test_emfile(void)
+{
+	uint64_t t0;
+	pid_t k;
+	int rc;
+
+	new_port();
+	k = fork();
+	if (!k) {
+		struct rlimit rl = { 80, 80 };
+		struct fp_rv *rv;
+		char err[256];
+		int ret;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(3);
+		while (dup(0) >= 0 && dup(0) < 72) /* the job's own descriptors, nearly all */
+			;
+		ret = open_rank(0, 2, "job", 20000 * MS, &rv, err);
+		_exit(ret == -EMFILE && strstr(err, "ran out of file descriptors") ? 0 : 1);
+	}
+	t0 = fp_mono_ns();
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(0x7f000001) };
+		char host[64], port[16];
+		int fds[40], st;
+		pid_t done = 0;
+
+		fp_rv_split_addr(addr, host, sizeof(host), port, sizeof(port));
+		sa.sin_port = htons((uint16_t)atoi(port));
+		for (int i = 0; i < 40; i++) {
+			fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+			while (!done && connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) &&
+			       fp_mono_ns() - t0 < 5000 * MS) {
+				usleep(20000);
+				done = waitpid(k, &st, WNOHANG);
+			}
+		}
+		if (done == k)
+			rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		else
+			rc = wait_child(k);
+		for (int i = 0; i < 40; i++)
+			close(fds[i]);
+	}
+	CHECK(rc == 0, "EMFILE ends the wait: %d", rc);
+	CHECK(fp_mono_ns() - t0 < 10000 * MS, "and not at the timeout");
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -395,5 +446,6 @@ int main(void)
 	test_garbage();
 	test_weak_token();
 	test_fd_budget();
+	test_emfile();
 	return t_done("rendezvous");
 }
