@@ -515,7 +515,11 @@ static void peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
 			  (socklen_t)len);
 }
 
-/* Take every waiting connection; the oldest stranger makes room when there is none. */
+/*
+ * Take every waiting connection, and read its HELLO if it is already there: a real rank
+ * sends it at once. When there is no room, the oldest connection that has not said HELLO
+ * goes (else the oldest), so a flood of idle connections does not push out real ranks.
+ */
 static int accept_all(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, int cap,
 		      char *err, size_t errlen)
 {
@@ -523,6 +527,8 @@ static int accept_all(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, 
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct pend *p;
+		int v = 0;
 
 		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
@@ -536,14 +542,22 @@ static int accept_all(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, 
 		if (fd < 0)
 			return 0; /* EAGAIN, or a connection that went away: nothing to take */
 		if (*npend == cap) {
-			refuse(&pend[0], "too many connections waiting; the oldest goes");
-			memmove(pend, pend + 1, sizeof(*pend) * (size_t)(cap - 1));
+			while (v < cap - 1 && pend[v].challenged)
+				v++;
+			if (pend[v].challenged)
+				v = 0;
+			refuse(&pend[v], "too many connections waiting; an idle one goes");
+			memmove(pend + v, pend + v + 1, sizeof(*pend) * (size_t)(cap - 1 - v));
 			(*npend)--;
 		}
-		memset(&pend[*npend], 0, sizeof(pend[0]));
-		pend[*npend].fd = fd;
-		peer_name(&ss, pend[*npend].peer, sizeof(pend[0].peer));
+		p = &pend[*npend];
+		memset(p, 0, sizeof(*p));
+		p->fd = fd;
+		peer_name(&ss, p->peer, sizeof(p->peer));
 		(*npend)++;
+		hello_step(rv, p, err, errlen); /* a HELLO at most: it cannot end the job */
+		if (p->fd < 0)
+			(*npend)--;
 	}
 }
 
@@ -625,6 +639,29 @@ out:
 
 /* ---------- ranks > 0 ---------- */
 
+/*
+ * connect() on a non-blocking socket, bounded by the deadline and the stop flag: a blocking
+ * one waits out the kernel's SYN retries (minutes) when the far end drops them. 0 or errno.
+ */
+static int connect_within(const struct fp_rv *rv, int fd, const struct addrinfo *ai,
+			  uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t sl = sizeof(int);
+	int e = 0, r;
+
+	if (!connect(fd, ai->ai_addr, ai->ai_addrlen))
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	r = wait_fds(rv, &pfd, 1, deadline);
+	if (r < 0)
+		return r == -ETIMEDOUT ? ETIMEDOUT : -r;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl))
+		return errno;
+	return e;
+}
+
 static int client_connect(struct fp_rv *rv, uint64_t deadline, char *err, size_t errlen)
 {
 	struct addrinfo *res = NULL, *ai;
@@ -635,14 +672,15 @@ static int client_connect(struct fp_rv *rv, uint64_t deadline, char *err, size_t
 		if (ret == -EINVAL)
 			return ret; /* not an address: no amount of waiting helps */
 		for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				    ai->ai_protocol);
 			if (fd < 0) {
 				last = errno;
 				continue;
 			}
-			if (!connect(fd, ai->ai_addr, ai->ai_addrlen))
+			last = connect_within(rv, fd, ai, deadline);
+			if (!last)
 				break;
-			last = errno;
 			close(fd);
 			fd = -1;
 		}
@@ -722,6 +760,8 @@ static int client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t e
 		ret = client_expect(rv, FP_RV_CHALLENGE, n0, deadline, err, errlen);
 	else
 		say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr, why(ret));
+	if (ret == -ECONNRESET || ret == -EPIPE)
+		return -EAGAIN; /* closed before it said anything: try again */
 	if (ret)
 		return ret;
 	fp_rv_proof(rv->token, "peer", n0, np, r, s, mine);
@@ -846,9 +886,24 @@ int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size
 		rv->weak = true;
 	}
 	if (p->rank) {
-		ret = client_connect(rv, deadline, err, errlen);
-		if (!ret)
-			ret = client_hello(rv, deadline, err, errlen);
+		/*
+		 * A rank 0 with more strangers waiting than it can hold closes the oldest, maybe
+		 * us before its challenge: that is worth another try, within the deadline.
+		 */
+		do {
+			if (rv->up.fd >= 0) {
+				struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+				close(rv->up.fd);
+				rv->up.fd = -1;
+				nanosleep(&ts, NULL);
+			}
+			ret = client_connect(rv, deadline, err, errlen);
+			if (!ret)
+				ret = client_hello(rv, deadline, err, errlen);
+		} while (ret == -EAGAIN && !stopped(rv) && fp_mono_ns() < deadline);
+		if (ret == -EAGAIN)
+			ret = -ECONNRESET;
 		if (ret)
 			goto err_free;
 		goto done;

@@ -385,6 +385,37 @@ def case_sigint(fp):
         job.close()
 
 
+def case_blackhole(fp):
+    """A rendezvous port that drops connection attempts (its queue full, as under a flood):
+    rank 1 gives up at --timeout, not after the kernel's minutes of SYN retries."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(0)
+    port = ls.getsockname()[1]
+    full = []
+    try:
+        for _ in range(4):  # never accepted: the queue fills, and further SYNs are dropped
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+            full.append(c)
+        time.sleep(0.3)
+        t = time.time()
+        try:
+            p = subprocess.run([fp] + RUN + ["--rank", "1", "--size", "2", "--rendezvous",
+                               "127.0.0.1:%d" % port, "--token", "b", "--timeout", "2s"],
+                               capture_output=True, text=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            raise Fail("rank 1 still connecting 30 s into a --timeout 2s")
+        check(p.returncode != 0, "rank 1 joined a full queue?")
+        check(time.time() - t < 5, "rank 1 took %.1f s with --timeout 2s: %s" %
+              (time.time() - t, p.stderr))
+    finally:
+        for c in full:
+            c.close()
+        ls.close()
+
+
 def case_garbage_addr(fp):
     """--rendezvous garbage on a rank > 0: exit 2 at once, one line."""
     t = time.time()
