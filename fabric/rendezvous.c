@@ -37,7 +37,7 @@ struct fp_rv {
 	uint64_t timeout_ns;
 	uint32_t seq;
 	const volatile sig_atomic_t *stop;
-	bool weak; /* guessable token off loopback */
+	bool weak;	    /* guessable token off loopback */
 	struct conn up;	    /* rank > 0: to rank 0 */
 	struct conn *conns; /* rank 0: conns[r], r >= 1 */
 	char addr[256];
@@ -191,8 +191,8 @@ static void seal(struct fp_rv *rv, struct conn *c, uint16_t type, uint32_t rank,
 }
 
 /* Is this received message authentic, and the next one in its direction? */
-static bool opened(const struct fp_rv *rv, struct conn *c, const uint8_t *hdr,
-		   const void *payload, size_t len)
+static bool opened(const struct fp_rv *rv, struct conn *c, const uint8_t *hdr, const void *payload,
+		   size_t len)
 {
 	uint8_t mac[FP_SHA256_LEN];
 
@@ -509,7 +509,8 @@ static void peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
 {
 	snprintf(out, len, "?");
 	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)len);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out,
+			  (socklen_t)len);
 	else if (ss->ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
 			  (socklen_t)len);
@@ -520,8 +521,8 @@ static void peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
  * sends it at once. When there is no room, the oldest connection that has not said HELLO
  * goes (else the oldest), so a flood of idle connections does not push out real ranks.
  */
-static int accept_all(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, int cap,
-		      char *err, size_t errlen)
+static int accept_all(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, int cap, char *err,
+		      size_t errlen)
 {
 	for (;;) {
 		struct sockaddr_storage ss;
@@ -622,7 +623,8 @@ static int serve_hellos(struct fp_rv *rv, int lfd, uint64_t deadline, char *err,
 	for (int r = 1; r < rv->size; r++) {
 		struct conn *c = &rv->conns[r];
 
-		ret = send_msg(rv, c, FP_RV_WELCOME, c->root_proof, sizeof(c->root_proof), deadline);
+		ret = send_msg(rv, c, FP_RV_WELCOME, c->root_proof, sizeof(c->root_proof),
+			       deadline);
 		if (ret) {
 			say(err, errlen, "rendezvous: rank %d: %s", r, why(ret));
 			goto out;
@@ -693,7 +695,8 @@ static int client_connect(struct fp_rv *rv, uint64_t deadline, char *err, size_t
 
 			snprintf(cause, sizeof(cause), "%s", ret ? err : strerror(last));
 			say(err, errlen, "rank %d cannot reach rendezvous %s %s: %s", rv->rank,
-			    rv->addr, stopped(rv) ? "before a signal stopped it" : "within the timeout",
+			    rv->addr,
+			    stopped(rv) ? "before a signal stopped it" : "within the timeout",
 			    cause);
 			return stopped(rv) ? -EINTR : -ETIMEDOUT;
 		}
@@ -800,7 +803,8 @@ static bool on_loopback(const char *addr)
 			lo &= (ntohl(((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr) >> 24) ==
 			      127;
 		else if (ai->ai_family == AF_INET6)
-			lo &= IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+			lo &= IN6_IS_ADDR_LOOPBACK(
+				&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
 		else
 			lo = false;
 	}
@@ -1030,8 +1034,8 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 			if (!pfd[i].revents)
 				continue;
 			if (sl->got < FP_RV_HDR_LEN) {
-				got = recv(rv->conns[k].fd, sl->hdr + sl->got, FP_RV_HDR_LEN - sl->got,
-					   MSG_DONTWAIT);
+				got = recv(rv->conns[k].fd, sl->hdr + sl->got,
+					   FP_RV_HDR_LEN - sl->got, MSG_DONTWAIT);
 			} else {
 				got = recv(rv->conns[k].fd, sl->data + (sl->got - FP_RV_HDR_LEN),
 					   sl->h.len - (sl->got - FP_RV_HDR_LEN), MSG_DONTWAIT);
@@ -1066,8 +1070,9 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 			if (sl->got >= FP_RV_HDR_LEN && sl->got == FP_RV_HDR_LEN + sl->h.len) {
 				sl->data[sl->h.len] = 0;
 				if (!opened(rv, &rv->conns[k], sl->hdr, sl->data, sl->h.len)) {
-					say(err, errlen, "%s: bad message on rank %d's connection: %s",
-					    what, k, why(-EKEYREJECTED));
+					say(err, errlen,
+					    "%s: bad message on rank %d's connection: %s", what, k,
+					    why(-EKEYREJECTED));
 					ret = -EKEYREJECTED;
 					goto out;
 				}

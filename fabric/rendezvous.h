@@ -21,9 +21,9 @@ struct fp_rv;
 
 struct fp_rv_params {
 	int rank, size;
-	const char *addr;    /* HOST:PORT or [V6]:PORT */
-	const char *token;   /* job token */
-	uint64_t timeout_ns; /* every wait */
+	const char *addr;		   /* HOST:PORT or [V6]:PORT */
+	const char *token;		   /* job token */
+	uint64_t timeout_ns;		   /* every wait */
 	const volatile sig_atomic_t *stop; /* when set (a signal handler), every wait ends */
 	bool weak_token;    /* the token is the launcher's job id: others can guess it */
 	bool require_token; /* then, off loopback, refuse to run instead of warning */

@@ -57,8 +57,8 @@ int fp_rv_hdr_decode(const uint8_t *buf, size_t len, uint32_t max_len, struct fp
 	return 0;
 }
 
-void fp_rv_proof(const char *token, const char *label, const uint8_t *nonce0,
-		 const uint8_t *noncep, uint32_t rank, uint32_t size, uint8_t out[FP_SHA256_LEN])
+void fp_rv_proof(const char *token, const char *label, const uint8_t *nonce0, const uint8_t *noncep,
+		 uint32_t rank, uint32_t size, uint8_t out[FP_SHA256_LEN])
 {
 	struct fp_hmac m;
 	uint8_t rs[8];
@@ -140,8 +140,8 @@ bad:
 
 const char *fp_rv_type_name(uint16_t type)
 {
-	static const char *const names[] = { "?",	     "hello",  "challenge", "auth",
-					     "welcome", "contribution", "result", "error" };
+	static const char *const names[] = { "?",	"hello",	"challenge", "auth",
+					     "welcome", "contribution", "result",    "error" };
 
 	return type < FP_RV_TYPE_MAX ? names[type] : "?";
 }

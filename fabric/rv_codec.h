@@ -64,8 +64,8 @@ void fp_rv_hdr_encode(const struct fp_rv_hdr *h, uint8_t *buf);
 int fp_rv_hdr_decode(const uint8_t *buf, size_t len, uint32_t max_len, struct fp_rv_hdr *h);
 
 /* HMAC-SHA256(token, label || nonce0 || noncep || rank || size): "peer", "root", "session" */
-void fp_rv_proof(const char *token, const char *label, const uint8_t *nonce0,
-		 const uint8_t *noncep, uint32_t rank, uint32_t size, uint8_t out[FP_SHA256_LEN]);
+void fp_rv_proof(const char *token, const char *label, const uint8_t *nonce0, const uint8_t *noncep,
+		 uint32_t rank, uint32_t size, uint8_t out[FP_SHA256_LEN]);
 /* The mac of one session message; hdr is the encoded header (its mac bytes are not read). */
 void fp_rv_mac(const uint8_t key[FP_SHA256_LEN], enum fp_rv_dir dir, uint64_t counter,
 	       const uint8_t *hdr, const void *payload, size_t len, uint8_t out[FP_SHA256_LEN]);

@@ -301,10 +301,9 @@ static void test_garbage(void)
 		struct sockaddr_in sa = { .sin_family = AF_INET };
 		char host[64], port[16];
 		uint8_t hdr[FP_RV_HDR_LEN];
-		struct fp_rv_hdr h = { .type = FP_RV_HELLO,
-				       .rank = 1,
-				       .size = 2,
-				       .len = 0xffffffffu };
+		struct fp_rv_hdr h = {
+			.type = FP_RV_HELLO, .rank = 1, .size = 2, .len = 0xffffffffu
+		};
 
 		fp_rv_split_addr(addr, host, sizeof(host), port, sizeof(port));
 		sa.sin_port = htons((uint16_t)atoi(port));
