@@ -463,6 +463,8 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_str(&j, "status", d->status);
 	fp_json_bool(&j, "complete", !strcmp(d->status, "complete"));
 	fp_json_bool(&j, "simulated", d->simulated);
+	if (d->auth)
+		fp_json_str(&j, "auth", d->auth);
 	if (d->error[0])
 		fp_json_str(&j, "error", d->error);
 	fp_json_arr(&j, "command_line");

@@ -73,6 +73,7 @@ struct fp_run_data {
 	struct fp_size_res *res;     /* per requested size */
 	unsigned nres;
 	const char *status; /* "running", "complete", "interrupted", "failed" */
+	const char *auth;   /* the rendezvous: "token", or "weak" (a guessable job id); NULL: none */
 	bool simulated;
 	/* simulated runs: each schedule entry's path, FP_SIM_MAXHOPS directed links apart */
 	const unsigned *paths, *hops;

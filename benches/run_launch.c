@@ -53,15 +53,18 @@ int fp_run_who_am_i(const struct fp_run_cfg *cfg, int *rank, int *size, char *er
 	return 0;
 }
 
-/* The job token: --token / $FABPROBE_TOKEN, else the launcher's job id, else a constant. */
-void fp_run_job_token(const struct fp_run_cfg *cfg, char *tok, size_t len)
+/*
+ * The job token: --token / $FABPROBE_TOKEN, else the launcher's job id, else a constant.
+ * True when it is one of the last two: anyone who can list the jobs can guess it.
+ */
+bool fp_run_job_token(const struct fp_run_cfg *cfg, char *tok, size_t len)
 {
 	static const char *const ids[] = { "PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid",
 					   "SLURM_JOB_ID", "PMI_KVSNAME", "PBS_JOBID" };
 
 	if (cfg->token && *cfg->token) {
 		snprintf(tok, len, "%s", cfg->token);
-		return;
+		return false;
 	}
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		const char *v = getenv(ids[i]);
@@ -70,10 +73,11 @@ void fp_run_job_token(const struct fp_run_cfg *cfg, char *tok, size_t len)
 			const char *step = getenv("SLURM_STEP_ID");
 
 			snprintf(tok, len, "%s=%s.%s", ids[i], v, i == 2 && step ? step : "");
-			return;
+			return true;
 		}
 	}
 	snprintf(tok, len, "fabprobe-no-token");
+	return true;
 }
 
 /* This rank's index among the ranks of its host: --np, else the launcher's, else rank. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@ static void on_signal(int sig)
 }
 
 /* --np N: fork the ranks here, on loopback, with a fresh port and token. */
-static int run_local(struct fp_run_cfg *cfg, const char *token)
+static int run_local(struct fp_run_cfg *cfg, const char *token, bool weak)
 {
 	pid_t *pids = calloc((size_t)cfg->np, sizeof(*pids));
 	char addr[64], tok[64];
@@ -52,7 +53,16 @@ static int run_local(struct fp_run_cfg *cfg, const char *token)
 		cfg->rendezvous = addr;
 	}
 	if (!token) {
-		snprintf(tok, sizeof(tok), "local-%d-%ld", (int)getpid(), (long)time(NULL));
+		/* a secret nobody else can guess: the ranks are forked here and inherit it */
+		unsigned char rnd[16];
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			fprintf(stderr, "fabprobe: --np: getrandom: %s\n", strerror(errno));
+			free(pids);
+			return 1;
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(tok + 2 * i, sizeof(tok) - 2 * i, "%02x", rnd[i]);
 		token = tok;
 	}
 	fflush(NULL);
@@ -62,7 +72,7 @@ static int run_local(struct fp_run_cfg *cfg, const char *token)
 			cfg->quiet = true;
 			cfg->format = 0;
 			cfg->local_rank = r;
-			_exit(fp_run_rank(cfg, r, (int)cfg->np, token));
+			_exit(fp_run_rank(cfg, r, (int)cfg->np, token, weak));
 		}
 		if (pids[r] < 0) {
 			fprintf(stderr, "fabprobe: fork: %s\n", strerror(errno));
@@ -72,7 +82,7 @@ static int run_local(struct fp_run_cfg *cfg, const char *token)
 		}
 	}
 	cfg->local_rank = 0;
-	ret = worst ? 1 : fp_run_rank(cfg, 0, (int)cfg->np, token);
+	ret = worst ? 1 : fp_run_rank(cfg, 0, (int)cfg->np, token, weak);
 	for (int r = 1; r < cfg->np; r++) {
 		int st;
 
@@ -144,6 +154,7 @@ int fp_run(struct fp_run_cfg *cfg)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char token[256], err[ERR_LEN];
 	int rank, size;
+	bool weak;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -156,13 +167,21 @@ int fp_run(struct fp_run_cfg *cfg)
 				"fabprobe: --np starts every rank itself; do not give --rank\n");
 			return 2;
 		}
-		fp_run_job_token(cfg, token, sizeof(token));
-		return run_local(cfg, cfg->token ? token : NULL);
+		weak = fp_run_job_token(cfg, token, sizeof(token));
+		if (fp_rv_preflight(cfg->rendezvous, 0, (int)cfg->np, err, sizeof(err)))
+			goto refuse;
+		/* without --token the forked ranks share a fresh random one */
+		return run_local(cfg, cfg->token ? token : NULL, cfg->token ? weak : false);
 	}
 	if (fp_run_who_am_i(cfg, &rank, &size, err)) {
 		fprintf(stderr, "fabprobe: %s\n", err);
 		return 2;
 	}
-	fp_run_job_token(cfg, token, sizeof(token));
-	return fp_run_rank(cfg, rank, size, token);
+	weak = fp_run_job_token(cfg, token, sizeof(token));
+	if (fp_rv_preflight(cfg->rendezvous, rank, size, err, sizeof(err)))
+		goto refuse;
+	return fp_run_rank(cfg, rank, size, token, weak);
+refuse:
+	fprintf(stderr, "fabprobe: %s\n", err);
+	return 2;
 }

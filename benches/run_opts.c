@@ -40,6 +40,8 @@ const struct fp_opt fp_run_opts[] = {
 		   "where rank 0 listens and the others connect"),
 	FP_RUN_OPT("token", FP_OPT_STRING, token, NULL, 0, 0, NULL, "FABPROBE_TOKEN", "STR",
 		   "job token (default: the launcher's job id)"),
+	FP_RUN_OPT("require-token", FP_OPT_BOOL, require_token, NULL, 0, 0, NULL, NULL, NULL,
+		   "refuse to run off loopback with a token guessed from the launcher's job id"),
 	FP_RUN_OPT("bind", FP_OPT_STRING, bind, NULL, 0, 0, NULL, "FABPROBE_BIND", "IP",
 		   "local data-plane address (default: the one that reaches the rendezvous)"),
 	FP_RUN_OPT("hostname", FP_OPT_STRING, hostname, NULL, 0, 0, NULL, "FABPROBE_HOSTNAME",

@@ -95,7 +95,7 @@ int fp_run_rfc2544(struct rank *rk, struct fp_size_res *sr, size_t size, const c
 /* run_launch.c: who this rank is, from flags or the launcher */
 int fp_run_env_int(const char *name, int64_t *v);
 int fp_run_who_am_i(const struct fp_run_cfg *cfg, int *rank, int *size, char *err);
-void fp_run_job_token(const struct fp_run_cfg *cfg, char *tok, size_t len);
+bool fp_run_job_token(const struct fp_run_cfg *cfg, char *tok, size_t len);
 int64_t fp_run_local_rank(const struct fp_run_cfg *cfg, int rank);
 
 /* run_place.c: where this rank runs and sends from */
@@ -119,6 +119,6 @@ void fp_run_free_data(struct fp_run_data *d);
 int fp_run_check_sizes(struct rank *rk);
 
 /* runner.c: one rank from start to results */
-int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token);
+int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak);
 
 #endif

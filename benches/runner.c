@@ -91,7 +91,7 @@ static int write_results(struct rank *rk, int ret)
 	return 0;
 }
 
-int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token)
+int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak)
 {
 	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
 	struct fp_run_data data;
@@ -109,6 +109,9 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token)
 				   .size = size,
 				   .addr = cfg->rendezvous,
 				   .token = token,
+				   .weak_token = weak,
+				   .require_token = cfg->require_token,
+				   .stop = &fp_stop,
 				   .timeout_ns = cfg->timeout_ns };
 	char bindbuf[64];
 	const char *bind;
@@ -153,8 +156,12 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token)
 	ret = fp_rv_open(&rp, &rk.rv, rk.err, ERR_LEN);
 	if (ret) {
 		fprintf(stderr, "fabprobe: %s\n", rk.err);
+		if (ret == -EPERM) /* --require-token and a guessable token: a usage error */
+			status = 2;
 		goto out;
 	}
+	if (rk.data)
+		rk.data->auth = fp_rv_auth_weak(rk.rv) ? "weak" : "token";
 	if (rank == 0 && (ret = fp_run_make_dir(&rk))) {
 		fp_rv_abort(rk.rv, rk.err);
 		fprintf(stderr, "fabprobe: %s\n", rk.err);

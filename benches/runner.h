@@ -22,6 +22,7 @@ struct fp_run_cfg {
 	int format; /* 0 text, 1 json */
 	int64_t rank, size, np;
 	const char *rendezvous, *token, *bind, *pin, *hostname;
+	bool require_token; /* a token guessed from the launcher's job id is an error off loopback */
 	int local_rank; /* set by --np for its children; -1: from the launcher's environment */
 	int poll;
 	/* pattern options */

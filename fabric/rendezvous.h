@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The rendezvous: how ranks launched by any launcher meet. Rank 0 listens on HOST:PORT,
- * the others connect (retrying until the deadline) and say hello with their rank and the
- * job token. It then offers allgather, gather-to-0 and barrier. Every wait has a deadline;
- * a peer that dies or goes silent is named in the error. All calls return 0 or -errno and
- * put a one-line message into err.
+ * the others connect (retrying until the deadline) and prove they hold the job token by
+ * challenge-response; rank 0 proves it too, and every later message is authenticated
+ * (rv_codec.h). It then offers allgather, gather-to-0 and barrier. Every wait has a
+ * deadline and ends early when *stop is set; a peer that dies or goes silent is named in
+ * the error. All calls return 0 or -errno and put a one-line message into err.
  */
 #ifndef FP_RENDEZVOUS_H
 #define FP_RENDEZVOUS_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +21,20 @@ struct fp_rv;
 
 struct fp_rv_params {
 	int rank, size;
-	const char *addr;    /* HOST:PORT or [V6]:PORT */
-	const char *token;   /* job token */
-	uint64_t timeout_ns; /* every wait */
+	const char *addr;		   /* HOST:PORT or [V6]:PORT */
+	const char *token;		   /* job token */
+	uint64_t timeout_ns;		   /* every wait */
+	const volatile sig_atomic_t *stop; /* when set (a signal handler), every wait ends */
+	bool weak_token;    /* the token is the launcher's job id: others can guess it */
+	bool require_token; /* then, off loopback, fp_rv_open refuses with -EPERM */
 };
+
+/*
+ * Before any rank starts (exit 2 material): -EINVAL when addr is not HOST:PORT; on rank 0,
+ * raise RLIMIT_NOFILE to its hard limit and -EMFILE when a job of size ranks cannot fit
+ * in it, with the command to raise it in err.
+ */
+int fp_rv_preflight(const char *addr, int rank, int size, char *err, size_t errlen);
 
 int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size_t errlen);
 void fp_rv_close(struct fp_rv *rv);
@@ -43,6 +56,8 @@ void fp_rv_abort(struct fp_rv *rv, const char *why);
  */
 int fp_rv_postmortem(struct fp_rv *rv, uint64_t wait_ns, int *dead, int maxdead, char *report,
 		     size_t len);
+/* The token is guessable and the rendezvous is off loopback: run.json says "auth": "weak". */
+bool fp_rv_auth_weak(const struct fp_rv *rv);
 /* The local address this rank used to reach the rendezvous ("127.0.0.1"). */
 const char *fp_rv_local_ip(const struct fp_rv *rv);
 

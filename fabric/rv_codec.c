@@ -9,14 +9,16 @@
 
 uint64_t fp_rv_token_digest(const char *token)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
 	static const char salt[] = "fabprobe-job-token:";
+	struct fp_sha256 s;
+	uint8_t d[FP_SHA256_LEN];
 
-	for (const char *p = salt; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
-	for (const char *p = token ? token : ""; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
-	return h;
+	fp_sha256_init(&s);
+	fp_sha256_update(&s, salt, sizeof(salt) - 1);
+	if (token)
+		fp_sha256_update(&s, token, strlen(token));
+	fp_sha256_final(&s, d);
+	return fp_get_u64(d);
 }
 
 void fp_rv_hdr_encode(const struct fp_rv_hdr *h, uint8_t *buf)
@@ -28,11 +30,10 @@ void fp_rv_hdr_encode(const struct fp_rv_hdr *h, uint8_t *buf)
 	fp_put_u32(buf + 12, h->size);
 	fp_put_u32(buf + 16, h->seq);
 	fp_put_u32(buf + 20, h->len);
-	fp_put_u64(buf + 24, h->token);
+	memcpy(buf + FP_RV_MAC_AT, h->mac, FP_SHA256_LEN);
 }
 
-int fp_rv_hdr_decode(const uint8_t *buf, size_t len, uint64_t token, uint32_t max_len,
-		     struct fp_rv_hdr *h)
+int fp_rv_hdr_decode(const uint8_t *buf, size_t len, uint32_t max_len, struct fp_rv_hdr *h)
 {
 	struct fp_rv_hdr t;
 
@@ -45,17 +46,48 @@ int fp_rv_hdr_decode(const uint8_t *buf, size_t len, uint64_t token, uint32_t ma
 	t.size = fp_get_u32(buf + 12);
 	t.seq = fp_get_u32(buf + 16);
 	t.len = fp_get_u32(buf + 20);
-	t.token = fp_get_u64(buf + 24);
+	memcpy(t.mac, buf + FP_RV_MAC_AT, FP_SHA256_LEN);
 	if (t.type < FP_RV_HELLO || t.type >= FP_RV_TYPE_MAX)
 		return -EPROTO;
-	if (t.token != token)
-		return -EACCES;
 	if (t.len > max_len || t.len > FP_RV_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (!t.size || t.size > FP_RV_MAX_RANKS || t.rank >= t.size)
 		return -ERANGE;
 	*h = t;
 	return 0;
+}
+
+void fp_rv_proof(const char *token, const char *label, const uint8_t *nonce0, const uint8_t *noncep,
+		 uint32_t rank, uint32_t size, uint8_t out[FP_SHA256_LEN])
+{
+	struct fp_hmac m;
+	uint8_t rs[8];
+
+	fp_put_u32(rs, rank);
+	fp_put_u32(rs + 4, size);
+	fp_hmac_init(&m, token, strlen(token));
+	/* the label with its NUL, so no label is a prefix of another */
+	fp_hmac_update(&m, label, strlen(label) + 1);
+	fp_hmac_update(&m, nonce0, FP_RV_NONCE_LEN);
+	fp_hmac_update(&m, noncep, FP_RV_NONCE_LEN);
+	fp_hmac_update(&m, rs, sizeof(rs));
+	fp_hmac_final(&m, out);
+}
+
+void fp_rv_mac(const uint8_t key[FP_SHA256_LEN], enum fp_rv_dir dir, uint64_t counter,
+	       const uint8_t *hdr, const void *payload, size_t len, uint8_t out[FP_SHA256_LEN])
+{
+	struct fp_hmac m;
+	uint8_t pre[9];
+
+	pre[0] = (uint8_t)dir;
+	fp_put_u64(pre + 1, counter);
+	fp_hmac_init(&m, key, FP_SHA256_LEN);
+	fp_hmac_update(&m, pre, sizeof(pre));
+	fp_hmac_update(&m, hdr, FP_RV_MAC_AT);
+	if (len)
+		fp_hmac_update(&m, payload, len);
+	fp_hmac_final(&m, out);
 }
 
 void fp_rv_blobs_free(struct fp_rv_blobs *b)
@@ -108,8 +140,8 @@ bad:
 
 const char *fp_rv_type_name(uint16_t type)
 {
-	static const char *const names[] = { "?",      "hello", "welcome", "contribution",
-					     "result", "error" };
+	static const char *const names[] = { "?",	"hello",	"challenge", "auth",
+					     "welcome", "contribution", "result",    "error" };
 
 	return type < FP_RV_TYPE_MAX ? names[type] : "?";
 }

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,31 +90,63 @@ static void test_codec(void)
 			       .size = 4,
 			       .seq = 9,
 			       .len = 100,
-			       .token = fp_rv_token_digest("a") },
+			       .mac = { 7, 8, 9 } },
 			 o;
 	struct fp_rv_blobs b;
 	uint8_t blob[32];
 
 	fp_rv_hdr_encode(&h, buf);
-	CHECK(!fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) && o.rank == 2 && o.seq == 9 &&
-		      o.len == 100,
+	CHECK(!fp_rv_hdr_decode(buf, sizeof(buf), 1000, &o) && o.rank == 2 && o.seq == 9 &&
+		      o.len == 100 && !memcmp(o.mac, h.mac, sizeof(o.mac)),
 	      "roundtrip");
-	CHECK(fp_rv_hdr_decode(buf, 31, h.token, 1000, &o) == -EBADMSG, "truncated");
-	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), fp_rv_token_digest("b"), 1000, &o) == -EACCES,
-	      "wrong token");
-	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 99, &o) == -EMSGSIZE, "oversized");
+	CHECK(fp_rv_hdr_decode(buf, FP_RV_HDR_LEN - 1, 1000, &o) == -EBADMSG, "truncated");
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), 99, &o) == -EMSGSIZE, "oversized");
 	CHECK(fp_rv_token_digest("a") != fp_rv_token_digest("b"), "digests differ");
 	buf[0] ^= 1;
-	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) == -EPROTO, "magic");
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), 1000, &o) == -EPROTO, "magic");
 	buf[0] ^= 1;
+	fp_put_u16(buf + 4, 1);
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), 1000, &o) == -EPROTO, "version 1 is refused");
+	fp_put_u16(buf + 4, FP_RV_VERSION);
 	fp_put_u16(buf + 6, 77);
-	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) == -EPROTO, "type");
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), 1000, &o) == -EPROTO, "type");
 	fp_put_u16(buf + 6, FP_RV_HELLO);
 	fp_put_u32(buf + 8, 4);
-	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) == -ERANGE, "rank >= size");
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), 1000, &o) == -ERANGE, "rank >= size");
 	fp_put_u32(buf + 8, 0);
 	fp_put_u32(buf + 12, 0);
-	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), h.token, 1000, &o) == -ERANGE, "size 0");
+	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), 1000, &o) == -ERANGE, "size 0");
+
+	/* proofs and macs: every input counts, and the labels keep the roles apart */
+	{
+		uint8_t n0[FP_RV_NONCE_LEN] = { 1 }, np[FP_RV_NONCE_LEN] = { 2 };
+		uint8_t a[FP_SHA256_LEN], b2[FP_SHA256_LEN], k[FP_SHA256_LEN] = { 3 };
+
+		fp_rv_proof("tok", "peer", n0, np, 1, 2, a);
+		fp_rv_proof("tok", "peer", n0, np, 1, 2, b2);
+		CHECK(!memcmp(a, b2, sizeof(a)), "proof is deterministic");
+		fp_rv_proof("tok", "root", n0, np, 1, 2, b2);
+		CHECK(memcmp(a, b2, sizeof(a)), "peer and root proofs differ");
+		fp_rv_proof("tok", "peer", np, n0, 1, 2, b2);
+		CHECK(memcmp(a, b2, sizeof(a)), "nonces are not interchangeable");
+		fp_rv_proof("tok", "peer", n0, np, 2, 2, b2);
+		CHECK(memcmp(a, b2, sizeof(a)), "rank counts");
+		fp_rv_proof("tok2", "peer", n0, np, 1, 2, b2);
+		CHECK(memcmp(a, b2, sizeof(a)), "token counts");
+		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, "x", 1, a);
+		fp_rv_mac(k, FP_RV_FROM_PEER, 1, buf, "x", 1, b2);
+		CHECK(memcmp(a, b2, sizeof(a)), "counter counts");
+		fp_rv_mac(k, FP_RV_FROM_ROOT, 0, buf, "x", 1, b2);
+		CHECK(memcmp(a, b2, sizeof(a)), "direction counts");
+		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, "y", 1, b2);
+		CHECK(memcmp(a, b2, sizeof(a)), "payload counts");
+		buf[FP_RV_MAC_AT] ^= 1; /* the mac field itself is not covered */
+		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, "x", 1, b2);
+		CHECK(!memcmp(a, b2, sizeof(a)), "mac field outside the mac");
+		buf[16] ^= 1;
+		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, "x", 1, b2);
+		CHECK(memcmp(a, b2, sizeof(a)), "header seq counts");
+	}
 
 	/* blobs: [len][bytes] per rank, exactly */
 	fp_put_u32(blob, 2);
@@ -268,11 +301,9 @@ static void test_garbage(void)
 		struct sockaddr_in sa = { .sin_family = AF_INET };
 		char host[64], port[16];
 		uint8_t hdr[FP_RV_HDR_LEN];
-		struct fp_rv_hdr h = { .type = FP_RV_HELLO,
-				       .rank = 1,
-				       .size = 2,
-				       .len = 0xffffffffu,
-				       .token = fp_rv_token_digest("job") };
+		struct fp_rv_hdr h = {
+			.type = FP_RV_HELLO, .rank = 1, .size = 2, .len = 0xffffffffu
+		};
 
 		fp_rv_split_addr(addr, host, sizeof(host), port, sizeof(port));
 		sa.sin_port = htons((uint16_t)atoi(port));
@@ -300,6 +331,107 @@ static void test_garbage(void)
 	CHECK(wait_child(k) == 0, "rank 1 after the garbage");
 }
 
+/* A guessable token: refused off loopback with --require-token, fine on loopback. */
+static void test_weak_token(void)
+{
+	struct fp_rv_params p = { .rank = 1,
+				  .size = 2,
+				  .addr = "192.0.2.1:9",
+				  .token = "SLURM_JOB_ID=12",
+				  .timeout_ns = 300 * MS,
+				  .weak_token = true,
+				  .require_token = true };
+	struct fp_rv *rv;
+	char err[256];
+	int ret;
+
+	ret = fp_rv_open(&p, &rv, err, sizeof(err));
+	CHECK(ret == -EPERM && strstr(err, "guess"), "weak token off loopback: %d %s", ret, err);
+	new_port();
+	p.addr = addr; /* loopback: nobody else can reach it, so no refusal for the token */
+	ret = fp_rv_open(&p, &rv, err, sizeof(err));
+	CHECK(ret == -ETIMEDOUT && strstr(err, "cannot reach"), "weak token on loopback: %s", err);
+}
+
+/* Rank 0 raises its fd limit to the hard one, and refuses a job that cannot fit in that. */
+static void test_fd_budget(void)
+{
+	struct rlimit old, rl;
+	char err[256];
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	if (old.rlim_max < 512 || old.rlim_max == RLIM_INFINITY) {
+		printf("fd budget: skipped, the hard limit is %llu\n",
+		       (unsigned long long)old.rlim_max);
+		return;
+	}
+	rl = old;
+	rl.rlim_cur = 256;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	CHECK(!fp_rv_preflight("127.0.0.1:9", 0, 300, err, sizeof(err)), "fits: %s", err);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	CHECK(rl.rlim_cur == old.rlim_max, "soft limit raised to %llu",
+	      (unsigned long long)rl.rlim_cur);
+	CHECK(fp_rv_preflight("127.0.0.1:9", 0, (int)old.rlim_max, err, sizeof(err)) == -EMFILE &&
+		      strstr(err, "ulimit -Hn"),
+	      "does not fit: %s", err);
+	CHECK(!fp_rv_preflight("127.0.0.1:9", 1, (int)old.rlim_max, err, sizeof(err)),
+	      "only rank 0 holds a socket per rank");
+	CHECK(fp_rv_preflight("garbage", 1, 2, err, sizeof(err)) == -EINVAL, "garbage address");
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+/* Out of descriptors while strangers queue: the wait ends with an error, at once. */
+static void test_emfile(void)
+{
+	uint64_t t0;
+	pid_t k;
+	int rc;
+
+	new_port();
+	k = fork();
+	if (!k) {
+		struct rlimit rl = { 80, 80 };
+		struct fp_rv *rv;
+		char err[256];
+		int ret;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(3);
+		while (dup(0) >= 0 && dup(0) < 72) /* the job's own descriptors, nearly all */
+			;
+		ret = open_rank(0, 2, "job", 20000 * MS, &rv, err);
+		_exit(ret == -EMFILE && strstr(err, "ran out of file descriptors") ? 0 : 1);
+	}
+	t0 = fp_mono_ns();
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(0x7f000001) };
+		char host[64], port[16];
+		int fds[40], st;
+		pid_t done = 0;
+
+		fp_rv_split_addr(addr, host, sizeof(host), port, sizeof(port));
+		sa.sin_port = htons((uint16_t)atoi(port));
+		for (int i = 0; i < 40; i++) {
+			fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+			while (!done && connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) &&
+			       fp_mono_ns() - t0 < 5000 * MS) {
+				usleep(20000);
+				done = waitpid(k, &st, WNOHANG);
+			}
+		}
+		if (done == k)
+			rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		else
+			rc = wait_child(k);
+		for (int i = 0; i < 40; i++)
+			close(fds[i]);
+	}
+	CHECK(rc == 0, "EMFILE ends the wait: %d", rc);
+	CHECK(fp_mono_ns() - t0 < 10000 * MS, "and not at the timeout");
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -311,5 +443,8 @@ int main(void)
 	test_unreachable();
 	test_dead_peer();
 	test_garbage();
+	test_weak_token();
+	test_fd_budget();
+	test_emfile();
 	return t_done("rendezvous");
 }
