@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "../core/units.h"
-#include "../fabric/inventory.h"
-#include "../fabric/jread.h"
-#include "../fabric/yaml.h"
+#include "../fabric/inventory/inventory.h"
+#include "../fabric/model/jread.h"
+#include "../fabric/model/yaml.h"
 #include "result_obs.h"
 #include "result_read.h"
 #include "sched.h"

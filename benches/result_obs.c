@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../fabric/inventory.h"
+#include "../fabric/inventory/inventory.h"
 
 /* ranks to nodes: by hostname when every name is a host of the topology, else rank order */
 static int map_ranks(const struct fp_result *res, const struct fp_topo *t, int *node_of,

@@ -6,10 +6,10 @@
 #ifndef FP_RESULT_OBS_H
 #define FP_RESULT_OBS_H
 
-#include "../fabric/analyze.h"
-#include "../fabric/analyze_evidence.h"
-#include "../fabric/route.h"
-#include "../fabric/sim.h"
+#include "../fabric/model/analyze.h"
+#include "../fabric/model/analyze_evidence.h"
+#include "../fabric/model/route.h"
+#include "../fabric/model/sim.h"
 #include "result_read.h"
 
 #define FP_OBS_MAXGREW 32

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../fabric/jread.h"
-#include "../fabric/yaml.h"
+#include "../fabric/model/jread.h"
+#include "../fabric/model/yaml.h"
 
 int fp_result_err(char *err, size_t el, const char *fmt, ...)
 {

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../fabric/topo.h"
+#include "../fabric/model/topo.h"
 
 #define FP_RESULT_MAXHOPS 16
 #define FP_RESULT_MAXRANKS 1000000

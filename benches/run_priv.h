@@ -13,9 +13,9 @@
 
 #include "../core/clock.h"
 #include "../core/series.h"
-#include "../fabric/engine.h"
-#include "../fabric/inventory.h"
-#include "../fabric/rendezvous.h"
+#include "../fabric/runtime/engine.h"
+#include "../fabric/inventory/inventory.h"
+#include "../fabric/runtime/rendezvous.h"
 #include "results.h"
 #include "runner.h"
 #include "sched.h"

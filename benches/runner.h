@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "../core/opts.h"
-#include "../fabric/engine.h"
+#include "../fabric/runtime/engine.h"
 
 struct fp_run_cfg {
 	const char *pattern;

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../fabric/engine.h"
+#include "../fabric/runtime/engine.h"
 
 enum fp_measure {
 	FP_MEASURE_BW = 1,  /* bandwidth phase: every flow of the round streams */

@@ -4,7 +4,7 @@
 #ifndef FP_SIMRUN_H
 #define FP_SIMRUN_H
 
-#include "../fabric/sim.h"
+#include "../fabric/model/sim.h"
 #include "sched.h"
 
 /*

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/file.h"
 #include "../core/opts.h"
-#include "../fabric/eeprom.h"
-#include "../fabric/inventory.h"
+#include "../fabric/inventory/eeprom.h"
+#include "../fabric/inventory/inventory.h"
 #include "cli.h"
 
 struct inv_cfg {

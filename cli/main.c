@@ -9,7 +9,7 @@
 #include "../benches/runner.h"
 #include "../benches/sched.h"
 #include "../core/opts.h"
-#include "../fabric/engine.h"
+#include "../fabric/runtime/engine.h"
 #include "cli.h"
 #include "fp_config.h"
 

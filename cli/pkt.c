@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../core/opts.h"
-#include "../fabric/engine.h"
+#include "../fabric/runtime/engine.h"
 #include "cli.h"
 
 struct pkt_opts {

@@ -8,8 +8,8 @@
 
 #include "../core/json.h"
 #include "../core/opts.h"
-#include "../fabric/lab_plan.h"
-#include "../fabric/topo.h"
+#include "../fabric/model/lab_plan.h"
+#include "../fabric/model/topo.h"
 #include "cli.h"
 
 struct topo_cfg {

@@ -2,7 +2,7 @@
 /* The DPDK engine's frame parser: every frame a port hands us is outside input. */
 #include <stdint.h>
 
-#include "../../fabric/engines/udpframe.h"
+#include "../../fabric/runtime/engines/udpframe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

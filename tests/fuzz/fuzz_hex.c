@@ -2,7 +2,7 @@
 /* The module dump reader (ethtool hex text or raw bytes), then the decoders on its image. */
 #include <stdint.h>
 
-#include "../../fabric/eeprom.h"
+#include "../../fabric/inventory/eeprom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../fabric/analyze_evidence.h"
+#include "../../fabric/model/analyze_evidence.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../fabric/topo.h"
+#include "../../fabric/model/topo.h"
 #include "topo_round_trip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../fabric/eeprom.h"
+#include "../../fabric/inventory/eeprom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

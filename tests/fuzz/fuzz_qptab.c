@@ -2,7 +2,7 @@
 /* A peer's QP table from the rendezvous (verbs engine): lookups of a few flows. */
 #include <stdint.h>
 
-#include "../../fabric/engines/qptab.h"
+#include "../../fabric/runtime/engines/qptab.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "../../core/hist.h"
-#include "../../fabric/rv_codec.h"
+#include "../../fabric/runtime/rv_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

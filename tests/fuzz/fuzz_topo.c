@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../fabric/lab_plan.h"
-#include "../../fabric/topo.h"
-#include "../../fabric/topo_format.h"
+#include "../../fabric/model/lab_plan.h"
+#include "../../fabric/model/topo.h"
+#include "../../fabric/model/topo_format.h"
 #include "topo_round_trip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../fabric/topo.h"
+#include "../../fabric/model/topo.h"
 
 /* every file fabprobe writes loads in fabprobe, to the same counts */
 static inline void round_trip(const struct fp_topo *t)

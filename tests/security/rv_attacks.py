@@ -4,7 +4,7 @@
 
 rv_attacks.py FABPROBE CASE: runs real fabprobe ranks on loopback and plays the stranger, the
 man in the middle or the fake rank 0 with its own implementation of the wire format in
-fabric/rv_codec.h. Exit 0 pass, 1 fail (with what went wrong). Every process it starts is
+fabric/runtime/rv_codec.h. Exit 0 pass, 1 fail (with what went wrong). Every process it starts is
 killed and every folder removed, pass or fail.
 """
 import hashlib

@@ -10,8 +10,8 @@
 
 #include "../../benches/sched.h"
 #include "../../benches/simrun.h"
-#include "../../fabric/analyze.h"
-#include "../../fabric/sim.h"
+#include "../../fabric/model/analyze.h"
+#include "../../fabric/model/sim.h"
 #include "t.h"
 
 struct acc {

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../fabric/analyze.h"
+#include "../../fabric/model/analyze.h"
 #include "../../benches/simrun.h"
-#include "../../fabric/analyze_evidence.h"
+#include "../../fabric/model/analyze_evidence.h"
 #include "t.h"
 
 /* the link between nodes a and b */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../../benches/simrun.h"
-#include "../../fabric/analyze_evidence.h"
+#include "../../fabric/model/analyze_evidence.h"
 #include "t.h"
 
 static void test_rules(struct fp_topo *t)

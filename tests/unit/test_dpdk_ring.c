@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../fabric/engine.h"
+#include "../../fabric/runtime/engine.h"
 #include "t.h"
 
 extern const struct fp_engine_ops fp_dpdk_ops;

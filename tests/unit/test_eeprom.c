@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../fabric/eeprom.h"
-#include "../../fabric/jread.h"
-#include "../../fabric/yaml.h"
+#include "../../core/file.h"
+#include "../../fabric/inventory/eeprom.h"
+#include "../../fabric/model/jread.h"
+#include "../../fabric/model/yaml.h"
 #include "t.h"
 
 static const char *dir = FP_SRCDIR "/tests/fixtures/eeprom";

@@ -16,7 +16,7 @@
 
 #include "../../core/clock.h"
 #include "../../core/wire.h"
-#include "../../fabric/rendezvous.h"
+#include "../../fabric/runtime/rendezvous.h"
 #include "t.h"
 
 #define MS 1000000ull

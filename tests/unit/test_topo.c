@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "../../benches/sched.h"
-#include "../../fabric/sim.h"
-#include "../../fabric/topo.h"
-#include "../../fabric/topo_format.h"
+#include "../../fabric/model/sim.h"
+#include "../../fabric/model/topo.h"
+#include "../../fabric/model/topo_format.h"
 #include "t.h"
 
 static const char *srcdir = FP_SRCDIR;

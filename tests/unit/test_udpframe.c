@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "../../fabric/engines/udpframe.h"
+#include "../../fabric/runtime/engines/udpframe.h"
 #include "t.h"
 
 /* RFC 1071 written out plainly, independent of the code under test. */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/opts.h"
+#include "../../core/opts.h"
 #include "rv_codec.h"
 
 struct fp_engine;

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../core/wire.h"
+#include "../../../core/wire.h"
 
 void fp_qp_rec_put(uint8_t *p, const struct fp_qp_rec *r)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/wire.h"
+#include "../../core/wire.h"
 
 uint64_t fp_rv_token_digest(const char *token)
 {

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/clock.h"
-#include "../core/sha256.h"
-#include "../core/wire.h"
+#include "../../core/clock.h"
+#include "../../core/sha256.h"
+#include "../../core/wire.h"
 
 /* One connection between rank 0 and a peer; keyed once the peer is welcomed. */
 struct conn {

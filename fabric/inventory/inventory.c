@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/json.h"
+#include "../../core/json.h"
 
 /* Read a small sysfs attribute into buf, trimmed. false when absent or unreadable. */
 static bool attr(const char *dir, const char *name, char *buf, size_t len)

@@ -175,30 +175,6 @@ double fp_link_rate(const struct fp_link *l)
 	return l->trained_gbps > 0 ? l->trained_gbps : l->gbps;
 }
 
-static const char *const media_names[] = { "unknown", "dac", "acc", "aec", "aoc", "optic" };
-
-const char *fp_media_name(enum fp_media m)
-{
-	return (unsigned)m < sizeof(media_names) / sizeof(media_names[0]) ? media_names[m] : "?";
-}
-
-int fp_media_parse(const char *s, enum fp_media *m)
-{
-	for (unsigned i = 0; i < sizeof(media_names) / sizeof(media_names[0]); i++)
-		if (!strcasecmp(s, media_names[i])) {
-			*m = (enum fp_media)i;
-			return 0;
-		}
-	/* common spellings */
-	if (!strcasecmp(s, "copper") || !strcasecmp(s, "passive"))
-		*m = FP_MEDIA_DAC;
-	else if (!strcasecmp(s, "fiber") || !strcasecmp(s, "fibre") || !strcasecmp(s, "optical"))
-		*m = FP_MEDIA_OPTIC;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 unsigned fp_topo_hosts(const struct fp_topo *t, int *host_of, unsigned max)
 {
 	unsigned n = 0;
@@ -657,6 +633,6 @@ void fp_topo_write_dot(const struct fp_topo *t, FILE *f, const bool *red_links,
 	fprintf(f, "  subgraph cluster_legend { label=\"media\"; fontsize=9;");
 	for (int m = 1; m < 6; m++)
 		fprintf(f, " \"leg%d\" [label=\"%s\", shape=plaintext, fontcolor=%s, fontsize=9];",
-			m, media_names[m], colour[m]);
+			m, fp_media_name((enum fp_media)m), colour[m]);
 	fprintf(f, " }\n}\n");
 }

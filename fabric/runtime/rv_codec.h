@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/sha256.h"
+#include "../../core/sha256.h"
 
 #define FP_RV_MAGIC	  0x56525046u /* "FPRV" */
 #define FP_RV_VERSION	  2

@@ -38,7 +38,7 @@
 
 #include <infiniband/verbs.h>
 
-#include "../../core/wire.h"
+#include "../../../core/wire.h"
 #include "../engine.h"
 #include "qptab.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inventory.h"
+#include "../inventory/inventory.h"
 #include "jread.h"
 #include "yaml.h"
 

@@ -14,7 +14,6 @@
 
 #include <stdint.h>
 
-#include "engine.h"
 #include "route.h"
 #include "topo.h"
 

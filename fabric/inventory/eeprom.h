@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "topo.h"
+#include "../../core/media.h"
 
 #define FP_MOD_LANES 8
 

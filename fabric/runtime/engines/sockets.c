@@ -24,8 +24,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../../core/clock.h"
-#include "../../core/wire.h"
+#include "../../../core/clock.h"
+#include "../../../core/wire.h"
 #include "../engine.h"
 
 #define HELLO_MAGIC 0x43445046u /* "FPDC" */

@@ -43,7 +43,7 @@
 #include <rte_mempool.h>
 #include <rte_version.h>
 
-#include "../../core/hist.h"
+#include "../../../core/hist.h"
 #include "../engine.h"
 #include "udpframe.h"
 

@@ -12,21 +12,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../core/file.h"
+#include "../../core/file.h"
+#include "../../core/media.h"
 
 #define FP_NAME_LEN 64
 #define FP_PORT_LEN 32
 
 enum fp_node_kind { FP_HOST, FP_SWITCH };
-
-enum fp_media {
-	FP_MEDIA_UNKNOWN,
-	FP_MEDIA_DAC,
-	FP_MEDIA_ACC,
-	FP_MEDIA_AEC,
-	FP_MEDIA_AOC,
-	FP_MEDIA_OPTIC
-};
 
 struct fp_node {
 	char name[FP_NAME_LEN];
@@ -84,8 +76,6 @@ static inline int fp_link_peer(const struct fp_link *l, int n)
 /* The usable rate of a link: trained if known, else capability; 0 when down. */
 double fp_link_rate(const struct fp_link *l);
 
-const char *fp_media_name(enum fp_media m);
-int fp_media_parse(const char *s, enum fp_media *m);
 
 /*
  * Loaders. Each returns 0 or -errno with a one-line message "file:line: what" in err.
