@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../core/clock.h"
+#include "../../core/err.h"
 #include "../../core/sha256.h"
 #include "../../core/wire.h"
 
@@ -43,15 +43,6 @@ struct fp_rv {
 	char addr[256];
 	char local_ip[INET6_ADDRSTRLEN];
 };
-
-static void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static bool stopped(const struct fp_rv *rv)
 {
@@ -322,12 +313,12 @@ static int resolve(const char *addr, bool passive, struct addrinfo **res, char *
 	int ret;
 
 	if (fp_rv_split_addr(addr, host, sizeof(host), port, sizeof(port))) {
-		say(err, errlen, "rendezvous address '%s' is not HOST:PORT", addr);
+		fp_say(err, errlen, "rendezvous address '%s' is not HOST:PORT", addr);
 		return -EINVAL;
 	}
 	ret = getaddrinfo(host, port, &hints, res);
 	if (ret) {
-		say(err, errlen, "rendezvous address '%s': %s", addr, gai_strerror(ret));
+		fp_say(err, errlen, "rendezvous address '%s': %s", addr, gai_strerror(ret));
 		return -EHOSTUNREACH;
 	}
 	return 0;
@@ -357,8 +348,8 @@ static int serve_listen(const char *addr, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		say(err, errlen, "rank 0 cannot listen on rendezvous %s: %s", addr,
-		    strerror(saved ? saved : EADDRNOTAVAIL));
+		fp_say(err, errlen, "rank 0 cannot listen on rendezvous %s: %s", addr,
+		       strerror(saved ? saved : EADDRNOTAVAIL));
 		return saved ? -saved : -EADDRNOTAVAIL;
 	}
 	return fd;
@@ -482,18 +473,18 @@ static int hello_step(struct fp_rv *rv, struct pend *p, char *err, size_t errlen
 	}
 	/* it holds the token: what it says about the job is now worth an error */
 	if ((int)h.size != rv->size || h.rank == 0) {
-		say(err, errlen,
-		    "rendezvous: %s says it is rank %u of %u, but this job has %d ranks and "
-		    "rank 0 is here",
-		    p->peer, h.rank, h.size, rv->size);
+		fp_say(err, errlen,
+		       "rendezvous: %s says it is rank %u of %u, but this job has %d ranks and "
+		       "rank 0 is here",
+		       p->peer, h.rank, h.size, rv->size);
 		return -EINVAL;
 	}
 	c = &rv->conns[h.rank];
 	if (c->fd >= 0) {
-		say(err, errlen,
-		    "rendezvous: rank %u joined twice (again from %s): two processes were given "
-		    "the same rank",
-		    h.rank, p->peer);
+		fp_say(err, errlen,
+		       "rendezvous: rank %u joined twice (again from %s): two processes were given "
+		       "the same rank",
+		       h.rank, p->peer);
 		return -EEXIST;
 	}
 	c->fd = p->fd;
@@ -534,10 +525,10 @@ static int accept_all(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, 
 		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
 		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
-			say(err, errlen,
-			    "rendezvous %s: rank 0 ran out of file descriptors (%s); raise the "
-			    "limit: ulimit -n $(ulimit -Hn)",
-			    rv->addr, strerror(errno));
+			fp_say(err, errlen,
+			       "rendezvous %s: rank 0 ran out of file descriptors (%s); raise the "
+			       "limit: ulimit -n $(ulimit -Hn)",
+			       rv->addr, strerror(errno));
 			return -errno;
 		}
 		if (fd < 0)
@@ -571,9 +562,9 @@ static void say_missing(struct fp_rv *rv, int joined, int ret, char *err, size_t
 		if (rv->conns[k].fd < 0)
 			o += (size_t)snprintf(missing + o, sizeof(missing) - o, "%s%d",
 					      o ? "," : "", k);
-	say(err, errlen, "rendezvous %s: %d of %d ranks joined; missing rank%s %s %s", rv->addr,
-	    joined, rv->size, rv->size - joined > 1 ? "s" : "", missing,
-	    ret == -EINTR ? "when a signal stopped the wait" : "within the timeout");
+	fp_say(err, errlen, "rendezvous %s: %d of %d ranks joined; missing rank%s %s %s", rv->addr,
+	       joined, rv->size, rv->size - joined > 1 ? "s" : "", missing,
+	       ret == -EINTR ? "when a signal stopped the wait" : "within the timeout");
 }
 
 /* Every pending connection is served at once, under one deadline for the whole job. */
@@ -626,7 +617,7 @@ static int serve_hellos(struct fp_rv *rv, int lfd, uint64_t deadline, char *err,
 		ret = send_msg(rv, c, FP_RV_WELCOME, c->root_proof, sizeof(c->root_proof),
 			       deadline);
 		if (ret) {
-			say(err, errlen, "rendezvous: rank %d: %s", r, why(ret));
+			fp_say(err, errlen, "rendezvous: rank %d: %s", r, why(ret));
 			goto out;
 		}
 	}
@@ -694,10 +685,10 @@ static int client_connect(struct fp_rv *rv, uint64_t deadline, char *err, size_t
 			char cause[256];
 
 			snprintf(cause, sizeof(cause), "%s", ret ? err : strerror(last));
-			say(err, errlen, "rank %d cannot reach rendezvous %s %s: %s", rv->rank,
-			    rv->addr,
-			    stopped(rv) ? "before a signal stopped it" : "within the timeout",
-			    cause);
+			fp_say(err, errlen, "rank %d cannot reach rendezvous %s %s: %s", rv->rank,
+			       rv->addr,
+			       stopped(rv) ? "before a signal stopped it" : "within the timeout",
+			       cause);
 			return stopped(rv) ? -EINTR : -ETIMEDOUT;
 		}
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
@@ -728,23 +719,24 @@ static int client_expect(struct fp_rv *rv, uint16_t type, uint8_t *out, uint64_t
 	if (!ret)
 		memcpy(out, pl, FP_RV_NONCE_LEN);
 	if (ret == -EACCES)
-		say(err, errlen, "rank %d: rendezvous %s refused us: wrong job token", rv->rank,
-		    rv->addr);
+		fp_say(err, errlen, "rank %d: rendezvous %s refused us: wrong job token", rv->rank,
+		       rv->addr);
 	else if (ret == -ECANCELED)
-		say(err, errlen, "rank %d: rendezvous %s ended the job: %s", rv->rank, rv->addr,
-		    (char *)pl);
+		fp_say(err, errlen, "rank %d: rendezvous %s ended the job: %s", rv->rank, rv->addr,
+		       (char *)pl);
 	else if (ret == -ECONNRESET)
-		say(err, errlen,
-		    "rank %d: rendezvous %s closed the connection during hello (duplicate rank, "
-		    "another job, or too many connections waiting?)",
-		    rv->rank, rv->addr);
+		fp_say(err, errlen,
+		       "rank %d: rendezvous %s closed the connection during hello (duplicate rank, "
+		       "another job, or too many connections waiting?)",
+		       rv->rank, rv->addr);
 	else if (ret == -EKEYREJECTED || (ret == -EPROTO && type == FP_RV_WELCOME))
-		say(err, errlen,
-		    "rank %d: rendezvous %s could not prove it holds the job token: it is not "
-		    "this job's rank 0",
-		    rv->rank, rv->addr);
+		fp_say(err, errlen,
+		       "rank %d: rendezvous %s could not prove it holds the job token: it is not "
+		       "this job's rank 0",
+		       rv->rank, rv->addr);
 	else if (ret)
-		say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr, why(ret));
+		fp_say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr,
+		       why(ret));
 	free(pl);
 	return ret;
 }
@@ -762,7 +754,8 @@ static int client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t e
 	if (!ret)
 		ret = client_expect(rv, FP_RV_CHALLENGE, n0, deadline, err, errlen);
 	else
-		say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr, why(ret));
+		fp_say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr,
+		       why(ret));
 	if (ret == -ECONNRESET || ret == -EPIPE)
 		return -EAGAIN; /* closed before it said anything: try again */
 	if (ret)
@@ -770,7 +763,8 @@ static int client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t e
 	fp_rv_proof(rv->token, "peer", n0, np, r, s, mine);
 	ret = send_msg(rv, &rv->up, FP_RV_AUTH, mine, sizeof(mine), deadline);
 	if (ret) {
-		say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr, why(ret));
+		fp_say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr,
+		       why(ret));
 		return ret;
 	}
 	fp_rv_proof(rv->token, "session", n0, np, r, s, rv->up.key);
@@ -780,10 +774,10 @@ static int client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t e
 		return ret;
 	fp_rv_proof(rv->token, "root", n0, np, r, s, mine);
 	if (!fp_ct_equal(mine, theirs, sizeof(mine))) {
-		say(err, errlen,
-		    "rank %d: rendezvous %s could not prove it holds the job token: it is not "
-		    "this job's rank 0",
-		    rv->rank, rv->addr);
+		fp_say(err, errlen,
+		       "rank %d: rendezvous %s could not prove it holds the job token: it is not "
+		       "this job's rank 0",
+		       rv->rank, rv->addr);
 		return -EKEYREJECTED;
 	}
 	return 0;
@@ -819,8 +813,8 @@ int fp_rv_preflight(const char *addr, int rank, int size, char *err, size_t errl
 	rlim_t need = (rlim_t)size + 64; /* a socket per rank, the listener, stdio, engines */
 
 	if (!addr || fp_rv_split_addr(addr, host, sizeof(host), port, sizeof(port))) {
-		say(err, errlen, "rendezvous address '%s' is not HOST:PORT or [V6]:PORT",
-		    addr ? addr : "");
+		fp_say(err, errlen, "rendezvous address '%s' is not HOST:PORT or [V6]:PORT",
+		       addr ? addr : "");
 		return -EINVAL;
 	}
 	if (rank || size < 2 || getrlimit(RLIMIT_NOFILE, &rl))
@@ -831,12 +825,12 @@ int fp_rv_preflight(const char *addr, int rank, int size, char *err, size_t errl
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-		say(err, errlen,
-		    "rank 0 of %d ranks needs %llu file descriptors but may open only %llu; as "
-		    "root: ulimit -Hn %llu && ulimit -n %llu (or LimitNOFILE= / nofile in "
-		    "/etc/security/limits.conf)",
-		    size, (unsigned long long)need, (unsigned long long)rl.rlim_cur,
-		    (unsigned long long)need, (unsigned long long)need);
+		fp_say(err, errlen,
+		       "rank 0 of %d ranks needs %llu file descriptors but may open only %llu; as "
+		       "root: ulimit -Hn %llu && ulimit -n %llu (or LimitNOFILE= / nofile in "
+		       "/etc/security/limits.conf)",
+		       size, (unsigned long long)need, (unsigned long long)rl.rlim_cur,
+		       (unsigned long long)need, (unsigned long long)need);
 		return -EMFILE;
 	}
 	return 0;
@@ -849,7 +843,7 @@ int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size
 	int ret = -EINVAL, lfd;
 
 	if (p->size < 1 || p->size > FP_RV_MAX_RANKS || p->rank < 0 || p->rank >= p->size) {
-		say(err, errlen, "rank %d of size %d is not a valid rank", p->rank, p->size);
+		fp_say(err, errlen, "rank %d of size %d is not a valid rank", p->rank, p->size);
 		return -EINVAL;
 	}
 	rv = calloc(1, sizeof(*rv));
@@ -874,11 +868,11 @@ int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size
 		goto err_free;
 	if (p->weak_token && !on_loopback(rv->addr)) {
 		if (p->require_token) {
-			say(err, errlen,
-			    "rank %d: the job token is the launcher's job id, which anyone can "
-			    "guess, and the rendezvous %s is off loopback: give --token or "
-			    "FABPROBE_TOKEN a secret",
-			    p->rank, rv->addr);
+			fp_say(err, errlen,
+			       "rank %d: the job token is the launcher's job id, which anyone can "
+			       "guess, and the rendezvous %s is off loopback: give --token or "
+			       "FABPROBE_TOKEN a secret",
+			       p->rank, rv->addr);
 			ret = -EPERM; /* the runner: a usage error, exit 2 */
 			goto err_free;
 		}
@@ -1010,7 +1004,7 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 		}
 		r = wait_fds(rv, pfd, (nfds_t)n, deadline);
 		if (r == -EINTR) {
-			say(err, errlen, "%s: interrupted by a signal", what);
+			fp_say(err, errlen, "%s: interrupted by a signal", what);
 			ret = r;
 			goto out;
 		}
@@ -1021,8 +1015,8 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 			for (int i = 0; i < n && o < sizeof(late) - 16; i++)
 				o += (size_t)snprintf(late + o, sizeof(late) - o, "%s%d",
 						      o ? "," : "", who[i]);
-			say(err, errlen, "%s: rank%s %s did not arrive within the timeout", what,
-			    n > 1 ? "s" : "", late);
+			fp_say(err, errlen, "%s: rank%s %s did not arrive within the timeout", what,
+			       n > 1 ? "s" : "", late);
 			ret = -ETIMEDOUT;
 			goto out;
 		}
@@ -1043,10 +1037,10 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 			if (got < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
 			if (got <= 0) {
-				say(err, errlen,
-				    "%s: rank %d closed its rendezvous connection "
-				    "(died or was killed)",
-				    what, k);
+				fp_say(err, errlen,
+				       "%s: rank %d closed its rendezvous connection "
+				       "(died or was killed)",
+				       what, k);
 				ret = -ECONNRESET;
 				goto out;
 			}
@@ -1057,8 +1051,8 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 				if (!ret && (int)sl->h.rank != k)
 					ret = -ERANGE;
 				if (ret) {
-					say(err, errlen, "%s: bad message from rank %d: %s", what,
-					    k, why(ret));
+					fp_say(err, errlen, "%s: bad message from rank %d: %s",
+					       what, k, why(ret));
 					goto out;
 				}
 				sl->data = malloc(sl->h.len + 1);
@@ -1070,23 +1064,23 @@ static int collect(struct fp_rv *rv, const char *what, struct slot *s, uint64_t 
 			if (sl->got >= FP_RV_HDR_LEN && sl->got == FP_RV_HDR_LEN + sl->h.len) {
 				sl->data[sl->h.len] = 0;
 				if (!opened(rv, &rv->conns[k], sl->hdr, sl->data, sl->h.len)) {
-					say(err, errlen,
-					    "%s: bad message on rank %d's connection: %s", what, k,
-					    why(-EKEYREJECTED));
+					fp_say(err, errlen,
+					       "%s: bad message on rank %d's connection: %s", what,
+					       k, why(-EKEYREJECTED));
 					ret = -EKEYREJECTED;
 					goto out;
 				}
 				if (sl->h.type == FP_RV_ERROR) {
-					say(err, errlen, "rank %d failed: %s", k, sl->data);
+					fp_say(err, errlen, "rank %d failed: %s", k, sl->data);
 					ret = -ECANCELED;
 					goto out;
 				}
 				if (sl->h.type != FP_RV_CONTRIB || sl->h.seq != rv->seq) {
-					say(err, errlen,
-					    "%s: rank %d is out of step (%s #%u, "
-					    "expected contribution #%u)",
-					    what, k, fp_rv_type_name(sl->h.type), sl->h.seq,
-					    rv->seq);
+					fp_say(err, errlen,
+					       "%s: rank %d is out of step (%s #%u, "
+					       "expected contribution #%u)",
+					       what, k, fp_rv_type_name(sl->h.type), sl->h.seq,
+					       rv->seq);
 					ret = -EPROTO;
 					goto out;
 				}
@@ -1112,7 +1106,7 @@ static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t
 
 	rv->seq++;
 	if (len > FP_RV_MAX_BLOB) {
-		say(err, errlen, "%s: %zu bytes is over the rendezvous limit", what, len);
+		fp_say(err, errlen, "%s: %zu bytes is over the rendezvous limit", what, len);
 		return -EMSGSIZE;
 	}
 	if (rv->rank) {
@@ -1122,22 +1116,22 @@ static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t
 		if (!ret)
 			ret = recv_msg(rv, &rv->up, FP_RV_MAX_PAYLOAD, &h, &pl, deadline);
 		if (ret == -ECONNRESET || ret == -EPIPE) {
-			say(err, errlen,
-			    "%s: rank 0 (the rendezvous) is gone: it died or ended "
-			    "the job",
-			    what);
+			fp_say(err, errlen,
+			       "%s: rank 0 (the rendezvous) is gone: it died or ended "
+			       "the job",
+			       what);
 		} else if (ret) {
-			say(err, errlen, "%s: waiting for rank 0: %s", what, why(ret));
+			fp_say(err, errlen, "%s: waiting for rank 0: %s", what, why(ret));
 		} else if (h.type == FP_RV_ERROR) {
-			say(err, errlen, "%s", pl ? (char *)pl : "the job was aborted");
+			fp_say(err, errlen, "%s", pl ? (char *)pl : "the job was aborted");
 			ret = -ECANCELED;
 		} else if (h.type != FP_RV_RESULT || h.seq != rv->seq) {
-			say(err, errlen, "%s: rank 0 is out of step", what);
+			fp_say(err, errlen, "%s: rank 0 is out of step", what);
 			ret = -EPROTO;
 		} else if (to_all) {
 			ret = fp_rv_blobs_parse(pl, h.len, (uint32_t)rv->size, out);
 			if (ret)
-				say(err, errlen, "%s: malformed result from rank 0", what);
+				fp_say(err, errlen, "%s: malformed result from rank 0", what);
 		}
 		free(pl);
 		return ret;
@@ -1156,7 +1150,8 @@ static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t
 	for (int k = 1; k < rv->size; k++)
 		total += 4 + s[k].h.len;
 	if (total > FP_RV_MAX_PAYLOAD) {
-		say(err, errlen, "%s: %zu bytes in all is over the rendezvous limit", what, total);
+		fp_say(err, errlen, "%s: %zu bytes in all is over the rendezvous limit", what,
+		       total);
 		ret = -EMSGSIZE;
 		broadcast_error(rv, err);
 		goto out;
@@ -1183,7 +1178,7 @@ static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t
 		ret = send_msg(rv, &rv->conns[k], FP_RV_RESULT, to_all ? res : NULL,
 			       to_all ? total : 0, deadline);
 		if (ret) {
-			say(err, errlen, "%s: sending to rank %d: %s", what, k, why(ret));
+			fp_say(err, errlen, "%s: sending to rank %d: %s", what, k, why(ret));
 			broadcast_error(rv, err);
 			goto out;
 		}
