@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/err.h"
 #include "../core/units.h"
 #include "../fabric/inventory/inventory.h"
 #include "../fabric/model/jread.h"
@@ -111,7 +112,7 @@ static int parse_check(struct fy_node *it, unsigned idx, const char *where, stru
 	void *pi = NULL;
 
 	if (!fy_node_is_mapping(it))
-		return fp_result_err(err, el, "%s: check %u is not a mapping", where, idx);
+		return fp_say(err, el, "%s: check %u is not a mapping", where, idx);
 	while ((p = fy_node_mapping_iterate(it, &pi))) {
 		char k[32];
 		bool known = false;
@@ -120,26 +121,24 @@ static int parse_check(struct fy_node *it, unsigned idx, const char *where, stru
 		    check_key(c, k, fy_node_pair_value(p), &known))
 			continue;
 		if (!known)
-			return fp_result_err(err, el, "%s: check %u: unknown key '%s'", where, idx,
-					     k);
-		return fp_result_err(err, el, "%s: check %u: bad value for '%s'", where, idx, k);
+			return fp_say(err, el, "%s: check %u: unknown key '%s'", where, idx, k);
+		return fp_say(err, el, "%s: check %u: bad value for '%s'", where, idx, k);
 	}
 	if (!c->metric[0] || !find_metric(c->metric))
-		return fp_result_err(err, el, "%s: check %u: metric '%s' is not one fabprobe knows",
-				     where, idx, c->metric);
+		return fp_say(err, el, "%s: check %u: metric '%s' is not one fabprobe knows", where,
+			      idx, c->metric);
 	if (c->pattern[0] && !fp_pattern_find(c->pattern))
-		return fp_result_err(err, el, "%s: check %u: pattern '%s' is not one fabprobe runs",
-				     where, idx, c->pattern);
+		return fp_say(err, el, "%s: check %u: pattern '%s' is not one fabprobe runs", where,
+			      idx, c->pattern);
 	if (!c->has_min && !c->has_max && !(c->has_within && c->baseline[0]))
-		return fp_result_err(err, el,
-				     "%s: check %u: needs min, max, or baseline with within_pct",
-				     where, idx);
+		return fp_say(err, el, "%s: check %u: needs min, max, or baseline with within_pct",
+			      where, idx);
 	if (c->has_within != !!c->baseline[0])
-		return fp_result_err(err, el, "%s: check %u: baseline and within_pct go together",
-				     where, idx);
+		return fp_say(err, el, "%s: check %u: baseline and within_pct go together", where,
+			      idx);
 	if (c->has_min && c->has_max && c->min > c->max)
-		return fp_result_err(err, el, "%s: check %u: min %g is above max %g", where, idx,
-				     c->min, c->max);
+		return fp_say(err, el, "%s: check %u: min %g is above max %g", where, idx, c->min,
+			      c->max);
 	if (!c->name[0])
 		snprintf(c->name, sizeof(c->name), "%.31s %.31s", c->pattern, c->metric);
 	return 0;
@@ -161,7 +160,7 @@ int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spe
 		return -EINVAL;
 	root = fy_document_root(doc);
 	if (!fp_jnum(fp_jkey(root, "fabprobe_spec"), &ver) || ver != 1) {
-		fp_result_err(err, el, "%s: not a fabprobe spec (no 'fabprobe_spec: 1')", where);
+		fp_say(err, el, "%s: not a fabprobe spec (no 'fabprobe_spec: 1')", where);
 		goto out;
 	}
 	if (!fp_jstr(fp_jkey(root, "name"), s->name, sizeof(s->name)))
@@ -169,8 +168,8 @@ int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spe
 	checks = fp_jkey(root, "checks");
 	if (!checks || !fy_node_is_sequence(checks) ||
 	    !(cnt = (unsigned)fy_node_sequence_item_count(checks)) || cnt > FP_SPEC_MAXCHECKS) {
-		fp_result_err(err, el, "%s: 'checks' must be a list of 1 to %d checks", where,
-			      FP_SPEC_MAXCHECKS);
+		fp_say(err, el, "%s: 'checks' must be a list of 1 to %d checks", where,
+		       FP_SPEC_MAXCHECKS);
 		goto out;
 	}
 	s->v = calloc(cnt, sizeof(*s->v));
@@ -398,9 +397,9 @@ int fp_spec_evaluate(struct fp_spec *s, const char *topology, const char *const 
 	*failed = 0;
 	for (unsigned i = 0; i < s->n; i++)
 		if (!topology && !strcmp(s->v[i].metric, "analyzer_suspects"))
-			return fp_result_err(err, el,
-					     "check '%s' (analyzer_suspects) needs --topology FILE",
-					     s->v[i].name);
+			return fp_say(err, el,
+				      "check '%s' (analyzer_suspects) needs --topology FILE",
+				      s->v[i].name);
 	for (unsigned i = 0; i < s->n; i++) {
 		int ret = evaluate(&s->v[i], topology, dirs, n, err, el);
 

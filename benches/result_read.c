@@ -8,24 +8,14 @@
 #include <errno.h>
 #include <libfyaml.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/err.h"
 #include "../fabric/model/jread.h"
 #include "../fabric/model/yaml.h"
-
-int fp_result_err(char *err, size_t el, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, el, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* a whole number in [lo, hi] */
 static bool jint(struct fy_node *n, double lo, double hi, double *out)
@@ -65,22 +55,22 @@ static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_r
 	int k = 0;
 
 	if (!hosts || !fy_node_is_sequence(hosts))
-		return fp_result_err(err, el, "%s: not a fabprobe result (no hosts)", r->where);
+		return fp_say(err, el, "%s: not a fabprobe result (no hosts)", r->where);
 	if (seq_len(hosts) != (unsigned)r->world_size)
-		return fp_result_err(err, el, "%s: hosts: %u entries, but world_size is %d",
-				     r->where, seq_len(hosts), r->world_size);
+		return fp_say(err, el, "%s: hosts: %u entries, but world_size is %d", r->where,
+			      seq_len(hosts), r->world_size);
 	r->hosts = calloc((size_t)r->world_size, sizeof(*r->hosts));
 	if (!r->hosts)
 		return -ENOMEM;
 	while ((h = fy_node_sequence_iterate(hosts, &it))) {
 		if (!jname(fp_jkey(h, "hostname"), r->hosts[k], sizeof(r->hosts[k])))
-			return fp_result_err(err, el,
-					     "%s: hosts[%d]: field 'hostname' is not a name of at "
-					     "most %d characters",
-					     r->where, k, FP_NAME_LEN - 1);
+			return fp_say(err, el,
+				      "%s: hosts[%d]: field 'hostname' is not a name of at "
+				      "most %d characters",
+				      r->where, k, FP_NAME_LEN - 1);
 		for (int j = 0; t && r->hosts[k][0] && j < k; j++)
 			if (!strcmp(r->hosts[j], r->hosts[k]))
-				return fp_result_err(
+				return fp_say(
 					err, el,
 					"%s: hosts: ranks %d and %d are both named '%s' (field "
 					"'hostname'): their flows cannot be told apart (run each "
@@ -105,11 +95,10 @@ static int read_counters(struct fy_node *root, struct fp_result *r, char *err, s
 		double rk;
 
 		if (!jint(fp_jkey(c, "rank"), 0, r->world_size - 1, &rk))
-			return fp_result_err(
-				err, el,
-				"%s: counters[%u]: field 'rank' is missing or out of range "
-				"(world_size %d)",
-				r->where, idx, r->world_size);
+			return fp_say(err, el,
+				      "%s: counters[%u]: field 'rank' is missing or out of range "
+				      "(world_size %d)",
+				      r->where, idx, r->world_size);
 		idx++;
 		while (dl && fy_node_is_mapping(dl) && (pp = fy_node_mapping_iterate(dl, &pi))) {
 			struct fp_rctr x = { .rank = (int)rk };
@@ -117,10 +106,10 @@ static int read_counters(struct fy_node *root, struct fp_result *r, char *err, s
 			if (!fp_jstr(fy_node_pair_key(pp), x.name, sizeof(x.name)) ||
 			    !fp_jnum(fy_node_pair_value(pp), &x.delta) ||
 			    !jname(fp_jkey(c, "port"), x.port, sizeof(x.port)))
-				return fp_result_err(err, el,
-						     "%s: counters[%u]: field 'port' or a counter "
-						     "in 'deltas' is too long or not a number",
-						     r->where, idx - 1);
+				return fp_say(err, el,
+					      "%s: counters[%u]: field 'port' or a counter "
+					      "in 'deltas' is too long or not a number",
+					      r->where, idx - 1);
 			if (r->nctr == cap) {
 				void *q = realloc(r->ctr, sizeof(*r->ctr) * (cap ? cap * 2 : 16));
 
@@ -143,18 +132,17 @@ static int read_path(struct fy_node *p, const struct fp_topo *t, struct fp_rflow
 	void *pit = NULL;
 
 	if (!fy_node_is_sequence(p) || seq_len(p) > FP_RESULT_MAXHOPS)
-		return fp_result_err(err, el, "%s: field 'path' is not a list of at most %d links",
-				     at, FP_RESULT_MAXHOPS);
+		return fp_say(err, el, "%s: field 'path' is not a list of at most %d links", at,
+			      FP_RESULT_MAXHOPS);
 	while ((it = fy_node_sequence_iterate(p, &pit))) {
 		double l;
 
 		if (!jint(it, 0, t ? (double)t->nlinks - 1 : 1e9, &l))
-			return fp_result_err(
-				err, el,
-				"%s: field 'path' names link %s, which the topology (%u "
-				"links) does not have",
-				at, fy_node_get_scalar0(it) ? fy_node_get_scalar0(it) : "?",
-				t ? t->nlinks : 0);
+			return fp_say(err, el,
+				      "%s: field 'path' names link %s, which the topology (%u "
+				      "links) does not have",
+				      at, fy_node_get_scalar0(it) ? fy_node_get_scalar0(it) : "?",
+				      t ? t->nlinks : 0);
 		f->path[f->npath++] = (unsigned)l;
 	}
 	f->has_path = true;
@@ -168,27 +156,25 @@ static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp
 	struct fy_node *p;
 
 	if (!jint(fp_jkey(n, "src"), 0, r->world_size - 1, &s))
-		return fp_result_err(err, el, "%s: field 'src' is missing or not a rank of %d", at,
-				     r->world_size);
+		return fp_say(err, el, "%s: field 'src' is missing or not a rank of %d", at,
+			      r->world_size);
 	if (!jint(fp_jkey(n, "dst"), 0, r->world_size - 1, &d))
-		return fp_result_err(err, el, "%s: field 'dst' is missing or not a rank of %d", at,
-				     r->world_size);
+		return fp_say(err, el, "%s: field 'dst' is missing or not a rank of %d", at,
+			      r->world_size);
 	if (!jint(fp_jkey(n, "round"), 0, r->rounds ? r->rounds - 1 : 1e7, &rd))
-		return fp_result_err(err, el,
-				     "%s: field 'round' is missing or out of range (%u rounds)", at,
-				     r->rounds);
+		return fp_say(err, el, "%s: field 'round' is missing or out of range (%u rounds)",
+			      at, r->rounds);
 	if (fp_jkey(n, "flow") && !jint(fp_jkey(n, "flow"), 0, 1e12, &id))
-		return fp_result_err(err, el, "%s: field 'flow' is not a flow id", at);
+		return fp_say(err, el, "%s: field 'flow' is not a flow id", at);
 	if (s == d)
-		return fp_result_err(err, el, "%s: fields 'src' and 'dst' are both rank %.0f", at,
-				     s);
+		return fp_say(err, el, "%s: fields 'src' and 'dst' are both rank %.0f", at, s);
 	f->src = (int)s;
 	f->dst = (int)d;
 	f->round = (unsigned)rd;
 	f->flow = (unsigned)id;
 	if (fp_jkey(n, "avg_Gbps")) {
 		if (!fp_jnum(fp_jkey(n, "avg_Gbps"), &f->avg_gbps) || f->avg_gbps < 0)
-			return fp_result_err(err, el, "%s: field 'avg_Gbps' is not a rate", at);
+			return fp_say(err, el, "%s: field 'avg_Gbps' is not a rate", at);
 		f->has_bw = true;
 	}
 	p = fp_jkey(n, "path");
@@ -211,9 +197,8 @@ static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 	int ret;
 
 	if (!jint(fp_jkey(n, "size"), 0, 1e15, &s))
-		return fp_result_err(err, el,
-				     "%s: results[%u]: field 'size' is missing or not a size",
-				     r->where, idx);
+		return fp_say(err, el, "%s: results[%u]: field 'size' is missing or not a size",
+			      r->where, idx);
 	z->size = (uint64_t)s;
 	z->has_bw = bw && fy_node_is_mapping(bw);
 	for (int k = 0; k < FP_RBW_N; k++)
@@ -223,8 +208,8 @@ static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 		if (!fp_jnum(fp_jkey(lat, lat_keys[k]), &z->lat[k]))
 			z->lat[k] = NAN;
 	if (fl && !fy_node_is_sequence(fl))
-		return fp_result_err(err, el, "%s: results[%u]: field 'flows' is not a list",
-				     r->where, idx);
+		return fp_say(err, el, "%s: results[%u]: field 'flows' is not a list", r->where,
+			      idx);
 	z->flows = calloc(seq_len(fl) ? seq_len(fl) : 1, sizeof(*z->flows));
 	if (!z->flows)
 		return -ENOMEM;
@@ -248,7 +233,7 @@ static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_r
 	int ret;
 
 	if (!res || !fy_node_is_sequence(res))
-		return fp_result_err(err, el, "%s: not a fabprobe result (no results)", r->where);
+		return fp_say(err, el, "%s: not a fabprobe result (no results)", r->where);
 	r->requested = calloc(seq_len(req) + 1, sizeof(*r->requested));
 	r->sizes = calloc(seq_len(res) + 1, sizeof(*r->sizes));
 	if (!r->requested || !r->sizes)
@@ -257,8 +242,8 @@ static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_r
 		double s;
 
 		if (!jint(it, 0, 1e15, &s))
-			return fp_result_err(err, el, "%s: sizes_requested[%u] is not a size",
-					     r->where, r->nrequested);
+			return fp_say(err, el, "%s: sizes_requested[%u] is not a size", r->where,
+				      r->nrequested);
 		r->requested[r->nrequested++] = (uint64_t)s;
 	}
 	iter = NULL;
@@ -326,8 +311,8 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 	root = fy_document_root(doc);
 	ret = -EINVAL;
 	if (!jint(fp_jkey(root, "world_size"), 1, FP_RESULT_MAXRANKS, &ws)) {
-		fp_result_err(err, el, "%s: not a fabprobe result (no world_size of 1 to %d ranks)",
-			      where, FP_RESULT_MAXRANKS);
+		fp_say(err, el, "%s: not a fabprobe result (no world_size of 1 to %d ranks)", where,
+		       FP_RESULT_MAXRANKS);
 		goto out;
 	}
 	r->world_size = (int)ws;
@@ -335,8 +320,7 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 		r->rounds = (unsigned)rounds;
 	if (!jname(fp_jkey(root, "pattern"), r->pattern, sizeof(r->pattern)) ||
 	    !jname(fp_jkey(root, "status"), r->status, sizeof(r->status))) {
-		fp_result_err(err, el, "%s: field 'pattern' or 'status' is not a short name",
-			      where);
+		fp_say(err, el, "%s: field 'pattern' or 'status' is not a short name", where);
 		goto out;
 	}
 	if (!r->status[0])

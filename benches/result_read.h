@@ -84,9 +84,6 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
 		   size_t el);
 void fp_result_free(struct fp_result *r);
-/* one line into err, for the readers of results and specs: -EINVAL */
-int fp_result_err(char *err, size_t el, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* the largest size with bandwidth results, NULL when there is none */
 const struct fp_rsize *fp_result_largest_bw(const struct fp_result *r);

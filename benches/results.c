@@ -581,19 +581,28 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 
 /* ---------- CSV ---------- */
 
+/* The next completed size from *i on, with its aggregates in a; NULL past the last. */
+static const struct fp_size_res *next_done(const struct fp_run_data *d, unsigned *i,
+					   struct size_agg *a)
+{
+	for (; *i < d->nres; (*i)++)
+		if (d->res[*i].done) {
+			size_agg(d, &d->res[*i], a);
+			return &d->res[(*i)++];
+		}
+	return NULL;
+}
+
 static void csv_bw(const struct fp_run_data *d, FILE *f)
 {
+	const struct fp_size_res *sr;
+	struct size_agg a;
+
 	fprintf(f,
 		"size,iters,flows,agg_Gbps,agg_GBps,agg_min_round_Gbps,flow_mean_Gbps,"
 		"flow_min_Gbps,flow_max_Gbps,interval_min_Gbps,interval_peak_Gbps,msg_rate_Mmsgps,"
 		"jain,algbw_GBps,busbw_GBps\n");
-	for (unsigned i = 0; i < d->nres; i++) {
-		const struct fp_size_res *sr = &d->res[i];
-		struct size_agg a;
-
-		if (!sr->done)
-			continue;
-		size_agg(d, sr, &a);
+	for (unsigned i = 0; (sr = next_done(d, &i, &a));)
 		fprintf(f,
 			"%llu,%llu,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%."
 			"6f\n",
@@ -603,26 +612,21 @@ static void csv_bw(const struct fp_run_data *d, FILE *f)
 			a.bw / (double)sr->size / 1e6, a.jain,
 			is_alltoall(d) ? fp_gbyte_s(a.algbw) : 0,
 			is_alltoall(d) ? fp_gbyte_s(a.busbw) : 0);
-	}
 }
 
 static void csv_lat(const struct fp_run_data *d, FILE *f)
 {
+	const struct fp_size_res *sr;
+	struct size_agg a;
+
 	fprintf(f, "size,iters,min_us,mean_us,stddev_us,p50_us,p90_us,p99_us,p99_9_us,p99_99_us,"
 		   "max_us,rtt_p50_us\n");
-	for (unsigned i = 0; i < d->nres; i++) {
-		const struct fp_size_res *sr = &d->res[i];
-		struct size_agg a;
-
-		if (!sr->done)
-			continue;
-		size_agg(d, sr, &a);
+	for (unsigned i = 0; (sr = next_done(d, &i, &a));)
 		fprintf(f, "%llu,%llu,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n",
 			(unsigned long long)sr->size, (unsigned long long)a.rtt.count,
 			a.rtt.min / 2e3, a.rtt.mean / 2e3, a.rtt.stddev / 2e3, a.rtt.p50 / 2e3,
 			a.rtt.p90 / 2e3, a.rtt.p99 / 2e3, a.rtt.p999 / 2e3, a.rtt.p9999 / 2e3,
 			a.rtt.max / 2e3, a.rtt.p50 / 1e3);
-	}
 }
 
 static void csv_flows(const struct fp_run_data *d, FILE *f)

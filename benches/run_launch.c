@@ -44,8 +44,8 @@ int fp_run_who_am_i(const struct fp_run_cfg *cfg, int *rank, int *size, char *er
 		s = 1;
 	}
 	if (s < 1 || s > FP_RV_MAX_RANKS || r < 0 || r >= s) {
-		say(err, "rank %lld of size %lld: the rank must be 0..size-1", (long long)r,
-		    (long long)s);
+		fp_say(err, ERR_LEN, "rank %lld of size %lld: the rank must be 0..size-1",
+		       (long long)r, (long long)s);
 		return -EINVAL;
 	}
 	*rank = (int)r;

@@ -19,11 +19,12 @@ static void describe_failure(struct rank *rk, const char *phase)
 	int ret = rk->fail_ret;
 
 	if (ret == -EINTR) {
-		say(rk->err, "rank %d: interrupted during %s", rk->rank, phase);
+		fp_say(rk->err, ERR_LEN, "rank %d: interrupted during %s", rk->rank, phase);
 		return;
 	}
 	if (rk->fail_flow == UINT32_MAX) {
-		say(rk->err, "rank %d: no progress for the timeout during %s", rk->rank, phase);
+		fp_say(rk->err, ERR_LEN, "rank %d: no progress for the timeout during %s", rk->rank,
+		       phase);
 		return;
 	}
 	const struct fp_flow *fl = &rk->sched.flows[rk->fail_flow];
@@ -34,8 +35,8 @@ static void describe_failure(struct rank *rk, const char *phase)
 		char detail[ERR_LEN];
 
 		snprintf(detail, sizeof(detail), "%s", rk->err);
-		say(rk->err, "rank %d: %s, flow %u (%d -> %d) with rank %d: %s", rk->rank, phase,
-		    rk->fail_flow, fl->src, fl->dst, peer, detail);
+		fp_say(rk->err, ERR_LEN, "rank %d: %s, flow %u (%d -> %d) with rank %d: %s",
+		       rk->rank, phase, rk->fail_flow, fl->src, fl->dst, peer, detail);
 		return;
 	}
 	switch (ret) {
@@ -52,8 +53,8 @@ static void describe_failure(struct rank *rk, const char *phase)
 	default:
 		what = strerror(-ret);
 	}
-	say(rk->err, "rank %d: %s, flow %u (%d -> %d): rank %d %s", rk->rank, phase, rk->fail_flow,
-	    fl->src, fl->dst, peer, what);
+	fp_say(rk->err, ERR_LEN, "rank %d: %s, flow %u (%d -> %d): rank %d %s", rk->rank, phase,
+	       rk->fail_flow, fl->src, fl->dst, peer, what);
 }
 
 /*
@@ -73,14 +74,14 @@ static int set_targets(struct rank *rk, uint64_t per_flow, uint64_t max, const c
 		int s = f->src ? rk->rank : f->peer;
 
 		if (all.len[s] != 8) {
-			say(rk->err, "%s: rank %d sent a malformed count", what, s);
+			fp_say(rk->err, ERR_LEN, "%s: rank %d sent a malformed count", what, s);
 			ret = -EBADMSG;
 			break;
 		}
 		f->target = fp_get_u64(all.data + all.off[s]);
 		if (!f->target || f->target > max) {
-			say(rk->err, "%s: rank %d asked for %llu messages", what, s,
-			    (unsigned long long)f->target);
+			fp_say(rk->err, ERR_LEN, "%s: rank %d asked for %llu messages", what, s,
+			       (unsigned long long)f->target);
 			ret = -EBADMSG;
 		}
 	}
@@ -249,7 +250,8 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 	}
 	return 0;
 bad:
-	say(rk->err, "rank 0: malformed results from a rank (a different fabprobe version?)");
+	fp_say(rk->err, ERR_LEN,
+	       "rank 0: malformed results from a rank (a different fabprobe version?)");
 	return -EBADMSG;
 }
 

@@ -48,8 +48,8 @@ int fp_run_pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err)
 			long v = strtol(p, &end, 10);
 
 			if (end == p || v < 0 || v >= CPU_SETSIZE || (*end && *end != ',')) {
-				say(err, "--pin '%s': a CPU list like 0,2,4, or auto, or none",
-				    pin);
+				fp_say(err, ERR_LEN,
+				       "--pin '%s': a CPU list like 0,2,4, or auto, or none", pin);
 				return -EINVAL;
 			}
 			cpu = (int)v;
@@ -66,7 +66,8 @@ int fp_run_pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err)
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	if (cpu >= 0 && sched_setaffinity(0, sizeof(one), &one)) {
-		say(err, "--pin: cannot pin rank %d to CPU %d: %s", rank, cpu, strerror(errno));
+		fp_say(err, ERR_LEN, "--pin: cannot pin rank %d to CPU %d: %s", rank, cpu,
+		       strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -92,12 +93,13 @@ int fp_run_resolve_bind(const char *spec, char *out, size_t len, char *err)
 	bits = strtol(slash + 1, NULL, 10);
 	snprintf(net, sizeof(net), "%.*s", (int)(slash - spec), spec);
 	if (bits < 0 || bits > 32 || inet_pton(AF_INET, net, &want) != 1) {
-		say(err, "--bind '%s' is not an IPv4 address or subnet (10.99.0.0/16)", spec);
+		fp_say(err, ERR_LEN, "--bind '%s' is not an IPv4 address or subnet (10.99.0.0/16)",
+		       spec);
 		return -EINVAL;
 	}
 	mask = bits ? htonl(~0u << (32 - bits)) : 0;
 	if (getifaddrs(&ifa)) {
-		say(err, "--bind: cannot list local addresses: %s", strerror(errno));
+		fp_say(err, ERR_LEN, "--bind: cannot list local addresses: %s", strerror(errno));
 		return -errno;
 	}
 	for (i = ifa; i; i = i->ifa_next) {
@@ -111,6 +113,6 @@ int fp_run_resolve_bind(const char *spec, char *out, size_t len, char *err)
 		}
 	}
 	freeifaddrs(ifa);
-	say(err, "--bind %s: this host has no address in that subnet", spec);
+	fp_say(err, ERR_LEN, "--bind %s: this host has no address in that subnet", spec);
 	return -EADDRNOTAVAIL;
 }

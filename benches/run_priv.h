@@ -6,12 +6,12 @@
 #ifndef FP_RUN_PRIV_H
 #define FP_RUN_PRIV_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "../core/clock.h"
+#include "../core/err.h"
 #include "../core/series.h"
 #include "../fabric/runtime/engine.h"
 #include "../fabric/inventory/inventory.h"
@@ -68,15 +68,6 @@ struct rank {
 	struct fp_run_data *data; /* rank 0 only */
 	char err[ERR_LEN];
 };
-
-static inline void say(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, ERR_LEN, fmt, ap);
-	va_end(ap);
-}
 
 /* run_loops.c: the timed loops */
 void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat);

@@ -40,7 +40,7 @@ static int job_loss(struct rank *rk, const char *what, double *loss, double *fps
 
 		if (all.len[r] != sizeof(mine)) {
 			fp_rv_blobs_free(&all);
-			say(rk->err, "%s: rank %d sent malformed counts", what, r);
+			fp_say(rk->err, ERR_LEN, "%s: rank %d sent malformed counts", what, r);
 			return -EBADMSG;
 		}
 		s = fp_get_u64(b);

@@ -81,10 +81,10 @@ int fp_run_meet(struct rank *rk, const char *bind)
 		const uint8_t *b = all.data + all.off[r];
 
 		if (all.len[r] != sizeof(blob) || fp_get_u64(b) != fp_get_u64(blob)) {
-			say(rk->err,
-			    "rank %d was started with different options (pattern, sizes, "
-			    "iterations...) than rank %d",
-			    r, rk->rank);
+			fp_say(rk->err, ERR_LEN,
+			       "rank %d was started with different options (pattern, sizes, "
+			       "iterations...) than rank %d",
+			       r, rk->rank);
 			ret = -EINVAL;
 			break;
 		}
@@ -173,11 +173,11 @@ int fp_run_make_dir(struct rank *rk)
 		mkdir(cfg->results_dir, 0755);
 	for (int i = 1; mkdir(d->dir, 0755); i++) {
 		if (errno != EEXIST || cfg->output || i > 99) {
-			say(rk->err, "cannot create the result folder %s: %s%s", d->dir,
-			    strerror(errno),
-			    errno == EEXIST ? " (an existing run is never "
-					      "overwritten)"
-					    : "");
+			fp_say(rk->err, ERR_LEN, "cannot create the result folder %s: %s%s", d->dir,
+			       strerror(errno),
+			       errno == EEXIST ? " (an existing run is never "
+						 "overwritten)"
+					       : "");
 			return -errno;
 		}
 		snprintf(d->dir, sizeof(d->dir), "%s/%s.%d", cfg->results_dir, d->run_id, i);
@@ -215,8 +215,8 @@ int fp_run_alloc_rank(struct rank *rk)
 	rk->txbuf = malloc(maxsize);
 	rk->rxbuf = malloc(maxsize);
 	if (!rk->conns || !rk->lf || !rk->hist || !rk->recbuf || !rk->txbuf || !rk->rxbuf) {
-		say(rk->err, "rank %d: out of memory for %llu-byte buffers", rk->rank,
-		    (unsigned long long)maxsize);
+		fp_say(rk->err, ERR_LEN, "rank %d: out of memory for %llu-byte buffers", rk->rank,
+		       (unsigned long long)maxsize);
 		return -ENOMEM;
 	}
 	/* touch the buffers now, so no page fault lands in a timed loop */
@@ -297,11 +297,11 @@ int fp_run_check_sizes(struct rank *rk)
 		uint64_t v = rk->cfg->sizes.v[i];
 
 		if (v < lo || v > hi) {
-			say(rk->err,
-			    "size %llu does not fit engine %s: messages are %zu to %zu bytes "
-			    "here%s",
-			    (unsigned long long)v, rk->cfg->engine, lo, hi,
-			    rk->dgram ? " (Ethernet frames with the FCS)" : "");
+			fp_say(rk->err, ERR_LEN,
+			       "size %llu does not fit engine %s: messages are %zu to %zu bytes "
+			       "here%s",
+			       (unsigned long long)v, rk->cfg->engine, lo, hi,
+			       rk->dgram ? " (Ethernet frames with the FCS)" : "");
 			return -EMSGSIZE;
 		}
 	}

@@ -30,8 +30,8 @@ static void blame(struct rank *rk)
 	for (int i = 0; i < n && i < 16 && o < sizeof(dead) - 8; i++)
 		o += (size_t)snprintf(dead + o, sizeof(dead) - o, "%s%d", i ? "," : "", who[i]);
 	snprintf(was, sizeof(was), "%s", rk->err);
-	say(rk->err, "rank%s %s died or was killed (left without a report); %s", n > 1 ? "s" : "",
-	    dead, was);
+	fp_say(rk->err, ERR_LEN, "rank%s %s died or was killed (left without a report); %s",
+	       n > 1 ? "s" : "", dead, was);
 }
 
 /* The engine for this rank, told what it needs to know of the run. */
@@ -65,7 +65,7 @@ static int open_engine(struct rank *rk, const char *bind, const char *token)
 	int ret = rk->ops.open(&ep, &rk->eng);
 
 	if (ret && !rk->err[0])
-		say(rk->err, "engine %s: open failed: %s", cfg->engine, strerror(-ret));
+		fp_say(rk->err, ERR_LEN, "engine %s: open failed: %s", cfg->engine, strerror(-ret));
 	return ret ? ret : fp_run_check_sizes(rk);
 }
 
@@ -176,7 +176,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	if (!ret) {
 		ret = rk.ops.connect(rk.eng, rk.sched.flows, rk.sched.nflows, rk.conns);
 		if (ret && !rk.err[0])
-			say(rk.err, "engine %s: connect failed: %s", cfg->engine, strerror(-ret));
+			fp_say(rk.err, ERR_LEN, "engine %s: connect failed: %s", cfg->engine,
+			       strerror(-ret));
 	}
 	if (!ret)
 		ret = fp_run_gather_idents(&rk);

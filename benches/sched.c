@@ -2,19 +2,11 @@
 #include "sched.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
+#include "../core/err.h"
 
 uint64_t fp_rand_next(uint64_t *state)
 {
@@ -219,28 +211,28 @@ int fp_sched_check(const struct fp_sched *s, char *err, size_t errlen)
 
 		if (f->id != i || f->src < 0 || f->dst < 0 || f->src >= s->n || f->dst >= s->n ||
 		    f->src == f->dst) {
-			say(err, errlen, "schedule: flow %u (%d -> %d) is malformed", i, f->src,
-			    f->dst);
+			fp_say(err, errlen, "schedule: flow %u (%d -> %d) is malformed", i, f->src,
+			       f->dst);
 			goto out;
 		}
 	}
 	/* duplicate pairs: sort-free check with the flows' own order per source */
 	for (uint32_t r = 0; r < s->nrounds; r++) {
 		if (s->rstart[r] > s->rstart[r + 1] || s->rstart[r + 1] > s->nentries) {
-			say(err, errlen, "schedule: round %u bounds are broken", r);
+			fp_say(err, errlen, "schedule: round %u bounds are broken", r);
 			goto out;
 		}
 		for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++) {
 			uint32_t id = s->rflows[e];
 
 			if (id >= s->nflows) {
-				say(err, errlen, "schedule: round %u names flow %u of %u", r, id,
-				    s->nflows);
+				fp_say(err, errlen, "schedule: round %u names flow %u of %u", r, id,
+				       s->nflows);
 				goto out;
 			}
 			if (last[id] == r + 1) {
-				say(err, errlen, "schedule: flow %u appears twice in round %u", id,
-				    r);
+				fp_say(err, errlen, "schedule: flow %u appears twice in round %u",
+				       id, r);
 				goto out;
 			}
 			last[id] = r + 1;
@@ -384,7 +376,8 @@ static int split_groups(int n, const char *labels, int *side, char *err, size_t 
 		size_t l = strcspn(p, ",");
 
 		if (!*p || l == 0 || l >= sizeof(lab)) {
-			say(err, el, "--groups: needs one label per rank (%d), comma-separated", n);
+			fp_say(err, el, "--groups: needs one label per rank (%d), comma-separated",
+			       n);
 			return -EINVAL;
 		}
 		memcpy(lab, p, l);
@@ -397,13 +390,13 @@ static int split_groups(int n, const char *labels, int *side, char *err, size_t 
 			strcpy(second, lab);
 			side[i] = 1;
 		} else {
-			say(err, el, "--groups: a bisection has two groups, found a third ('%s')",
-			    lab);
+			fp_say(err, el,
+			       "--groups: a bisection has two groups, found a third ('%s')", lab);
 			return -EINVAL;
 		}
 	}
 	if (*p) {
-		say(err, el, "--groups: more labels than the %d ranks", n);
+		fp_say(err, el, "--groups: more labels than the %d ranks", n);
 		return -EINVAL;
 	}
 	return 0;
@@ -425,10 +418,10 @@ static int b_bisection(struct fp_sched *s, const struct fp_pattern_opts *o, char
 			a[na++] = i;
 	}
 	if (!ret && (na != nb || !na)) {
-		say(err, el,
-		    "bisection: the groups have %d and %d ranks; they must be equal and "
-		    "non-empty",
-		    na, nb);
+		fp_say(err, el,
+		       "bisection: the groups have %d and %d ranks; they must be equal and "
+		       "non-empty",
+		       na, nb);
 		ret = -EINVAL;
 	}
 	/* round r pairs a[i] with b[(i + r) % m]: a different partner across the cut each round */
@@ -451,7 +444,7 @@ static int b_fan(struct fp_sched *s, const struct fp_pattern_opts *o, bool in, c
 	int first = o->rotate ? 0 : o->root, last = o->rotate ? s->n - 1 : o->root, ret = 0;
 
 	if (o->root < 0 || o->root >= s->n) {
-		say(err, el, "--root %d is not a rank of %d", o->root, s->n);
+		fp_say(err, el, "--root %d is not a rank of %d", o->root, s->n);
 		return -EINVAL;
 	}
 	for (int root = first; !ret && root <= last; root++) {
@@ -479,10 +472,10 @@ static int b_ring(struct fp_sched *s, const struct fp_pattern_opts *o, char *err
 	int k = ((o->shift % s->n) + s->n) % s->n, ret;
 
 	if (!k) {
-		say(err, el,
-		    "--shift %d is a multiple of the %d ranks: every rank would send to "
-		    "itself",
-		    o->shift, s->n);
+		fp_say(err, el,
+		       "--shift %d is a multiple of the %d ranks: every rank would send to "
+		       "itself",
+		       o->shift, s->n);
 		return -EINVAL;
 	}
 	ret = fp_sched_round_begin(s, 0, -1);
@@ -534,19 +527,19 @@ int fp_sched_build(struct fp_sched *s, const struct fp_pattern *p, int n,
 	s->n = n;
 	s->measure = p->measure;
 	if (n < p->min_ranks || (p->even_ranks && n % 2)) {
-		say(err, errlen, "%s needs %s%d or more ranks, got %d", p->name,
-		    p->even_ranks ? "an even number of, " : "", p->min_ranks, n);
+		fp_say(err, errlen, "%s needs %s%d or more ranks, got %d", p->name,
+		       p->even_ranks ? "an even number of, " : "", p->min_ranks, n);
 		return -EINVAL;
 	}
 	if (n > FP_RV_MAX_RANKS) {
-		say(err, errlen, "%d ranks is over the limit of %d", n, FP_RV_MAX_RANKS);
+		fp_say(err, errlen, "%d ranks is over the limit of %d", n, FP_RV_MAX_RANKS);
 		return -EINVAL;
 	}
 	ret = p->build(s, o, err, errlen);
 	if (ret == -ENOMEM)
-		say(err, errlen, "%s: out of memory building the schedule for %d ranks", p->name,
-		    n);
+		fp_say(err, errlen, "%s: out of memory building the schedule for %d ranks", p->name,
+		       n);
 	else if (ret == -EINVAL && !*err)
-		say(err, errlen, "%s: invalid options for %d ranks", p->name, n);
+		fp_say(err, errlen, "%s: invalid options for %d ranks", p->name, n);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/err.h"
 #include "../core/opts.h"
 
 int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const struct fp_sched *s,
@@ -92,23 +93,19 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 	*n = 0;
 	if (!spec || !*spec)
 		return 0;
-	if (strlen(spec) >= sizeof(buf)) {
-		snprintf(err, el, "--faults is too long");
-		return -EINVAL;
-	}
+	if (strlen(spec) >= sizeof(buf))
+		return fp_say(err, el, "--faults is too long");
 	strcpy(buf, spec);
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *kind = item, *what = strchr(item, ':'), *val = NULL;
 		struct fp_fault x = { .link = -1, .host = -1, .value = 0 };
 
 		if (*n >= max) {
-			snprintf(err, el, "--faults: at most %u faults", max);
+			fp_say(err, el, "--faults: at most %u faults", max);
 			return -E2BIG;
 		}
-		if (!what) {
-			snprintf(err, el, "--faults: '%s' is not KIND:LINK[:VALUE]", item);
-			return -EINVAL;
-		}
+		if (!what)
+			return fp_say(err, el, "--faults: '%s' is not KIND:LINK[:VALUE]", item);
 		*what++ = 0;
 		val = strrchr(what, ':');
 		if (val)
@@ -116,10 +113,8 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 		if (!strcmp(kind, "slowhost")) {
 			x.kind = FP_FAULT_SLOWHOST;
 			x.host = fp_topo_find(t, what);
-			if (x.host < 0 || t->nodes[x.host].kind != FP_HOST) {
-				snprintf(err, el, "--faults: no host '%s'", what);
-				return -EINVAL;
-			}
+			if (x.host < 0 || t->nodes[x.host].kind != FP_HOST)
+				return fp_say(err, el, "--faults: no host '%s'", what);
 		} else {
 			if (!strcmp(kind, "degrade"))
 				x.kind = FP_FAULT_DEGRADE;
@@ -127,30 +122,24 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 				x.kind = FP_FAULT_LOSS;
 			else if (!strcmp(kind, "down"))
 				x.kind = FP_FAULT_DOWN;
-			else {
-				snprintf(err, el,
-					 "--faults: '%s' is not degrade, loss, down or slowhost",
-					 kind);
-				return -EINVAL;
-			}
+			else
+				return fp_say(
+					err, el,
+					"--faults: '%s' is not degrade, loss, down or slowhost",
+					kind);
 			x.link = fp_link_lookup(t, what);
-			if (x.link < 0) {
-				snprintf(err, el, "--faults: no link '%s' (a-b or #index)", what);
-				return -EINVAL;
-			}
+			if (x.link < 0)
+				return fp_say(err, el, "--faults: no link '%s' (a-b or #index)",
+					      what);
 		}
 		if (x.kind != FP_FAULT_DOWN) {
-			if (!val) {
-				snprintf(err, el, "--faults: %s needs a value (%s)", kind,
-					 x.kind == FP_FAULT_LOSS ? "loss probability"
-								 : "fraction left");
-				return -EINVAL;
-			}
-			if (fp_parse_num(val, 0, 1, &x.value)) {
-				snprintf(err, el, "--faults: %s value '%s' must be in 0..1", kind,
-					 val);
-				return -EINVAL;
-			}
+			if (!val)
+				return fp_say(err, el, "--faults: %s needs a value (%s)", kind,
+					      x.kind == FP_FAULT_LOSS ? "loss probability"
+								      : "fraction left");
+			if (fp_parse_num(val, 0, 1, &x.value))
+				return fp_say(err, el, "--faults: %s value '%s' must be in 0..1",
+					      kind, val);
 		}
 		f[(*n)++] = x;
 	}

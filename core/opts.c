@@ -3,18 +3,10 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
+#include "err.h"
 
 int fp_parse_num(const char *s, double lo, double hi, double *out)
 {
@@ -98,12 +90,12 @@ static int set_value(const struct fp_opt *o, void *cfg, const char *v, const cha
 
 		ret = fp_parse_sizes(v, s->v, FP_MAX_SIZES, &s->n);
 		if (ret == -E2BIG) {
-			say(err, errlen, "--%s: more than %d sizes in '%s'", o->name, FP_MAX_SIZES,
-			    v);
+			fp_say(err, errlen, "--%s: more than %d sizes in '%s'", o->name,
+			       FP_MAX_SIZES, v);
 			return -EINVAL;
 		}
 		if (ret == -ERANGE) {
-			say(err, errlen, "--%s: sizes must be 1 B to 1G, got '%s'", o->name, v);
+			fp_say(err, errlen, "--%s: sizes must be 1 B to 1G, got '%s'", o->name, v);
 			return -EINVAL;
 		}
 		if (ret)
@@ -116,23 +108,23 @@ static int set_value(const struct fp_opt *o, void *cfg, const char *v, const cha
 	case FP_OPT_CHOICE:
 		ret = choice_index(o->choices, v);
 		if (ret < 0) {
-			say(err, errlen, "--%s%s: '%s' is not one of %s", o->name, from, v,
-			    o->choices);
+			fp_say(err, errlen, "--%s%s: '%s' is not one of %s", o->name, from, v,
+			       o->choices);
 			return -EINVAL;
 		}
 		*(int *)field = ret;
 		return 0;
 	}
 bad:
-	say(err, errlen, "--%s%s: cannot parse '%s'", o->name, from, v);
+	fp_say(err, errlen, "--%s%s: cannot parse '%s'", o->name, from, v);
 	return -EINVAL;
 range:
 	if (o->type == FP_OPT_DURATION)
-		say(err, errlen, "--%s%s: '%s' is outside %gs..%gs", o->name, from, v,
-		    (double)o->min / 1e9, (double)o->max / 1e9);
+		fp_say(err, errlen, "--%s%s: '%s' is outside %gs..%gs", o->name, from, v,
+		       (double)o->min / 1e9, (double)o->max / 1e9);
 	else
-		say(err, errlen, "--%s%s: '%s' is outside %lld..%lld", o->name, from, v,
-		    (long long)o->min, (long long)o->max);
+		fp_say(err, errlen, "--%s%s: '%s' is outside %lld..%lld", o->name, from, v,
+		       (long long)o->min, (long long)o->max);
 	return -ERANGE;
 }
 
@@ -176,7 +168,7 @@ int fp_opts_parse(const struct fp_opt *tab, void *cfg, int argc, char *const *ar
 
 		if (only_pos || arg[0] != '-' || !arg[1]) {
 			if (np >= maxpos) {
-				say(err, errlen, "unexpected argument '%s'", arg);
+				fp_say(err, errlen, "unexpected argument '%s'", arg);
 				return -EINVAL;
 			}
 			pos[np++] = arg;
@@ -187,14 +179,14 @@ int fp_opts_parse(const struct fp_opt *tab, void *cfg, int argc, char *const *ar
 			continue;
 		}
 		if (arg[1] != '-') {
-			say(err, errlen, "unknown option '%s' (options are --long; see --help)",
-			    arg);
+			fp_say(err, errlen, "unknown option '%s' (options are --long; see --help)",
+			       arg);
 			return -EINVAL;
 		}
 		arg += 2;
 		eq = strchr(arg, '=');
 		if ((eq ? (size_t)(eq - arg) : strlen(arg)) >= sizeof(name)) {
-			say(err, errlen, "unknown option '--%.40s...'", arg);
+			fp_say(err, errlen, "unknown option '--%.40s...'", arg);
 			return -EINVAL;
 		}
 		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
@@ -206,20 +198,20 @@ int fp_opts_parse(const struct fp_opt *tab, void *cfg, int argc, char *const *ar
 				idx = -1;
 		}
 		if (idx < 0) {
-			say(err, errlen, "unknown option '--%s' (see --help)", name);
+			fp_say(err, errlen, "unknown option '--%s' (see --help)", name);
 			return -EINVAL;
 		}
 		if (tab[idx].type == FP_OPT_BOOL && !eq) {
 			val = neg ? "0" : "1";
 		} else if (neg) {
-			say(err, errlen, "--no-%s takes no value", name);
+			fp_say(err, errlen, "--no-%s takes no value", name);
 			return -EINVAL;
 		} else if (eq) {
 			val = eq + 1;
 		} else if (a + 1 < argc) {
 			val = argv[++a];
 		} else {
-			say(err, errlen, "--%s needs a value", name);
+			fp_say(err, errlen, "--%s needs a value", name);
 			return -EINVAL;
 		}
 		if ((ret = set_value(&tab[idx], cfg, val, "", err, errlen)))

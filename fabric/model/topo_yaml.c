@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../../core/err.h"
 #include "topo.h"
 #include "topo_format.h"
 #include "yaml.h"
@@ -58,8 +59,7 @@ static int fail_at(struct ctx *c, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s:%d: %s", c->src, line, msg);
-	return -EINVAL;
+	return fp_say(c->err, c->errlen, "%s:%d: %s", c->src, line, msg);
 }
 
 /* the value as a string that fits len, or NULL */

@@ -8,30 +8,27 @@
 
 #include "fp_config.h"
 
-extern const struct fp_engine_ops fp_sockets_ops;
-extern const struct fp_engine_ops fp_null_ops;
-#if HAVE_DPDK
-extern const struct fp_engine_ops fp_dpdk_ops;
-#endif
-#if HAVE_VERBS
-extern const struct fp_engine_ops fp_verbs_ops;
-#endif
+/*
+ * The registry, one line per engine: X(name, built, why not). The line declares the
+ * engine's ops table, fp_<name>_ops from engines/<name>.c, and lists it; built is the
+ * HAVE_* that meson set (1 when the engine needs no outside library), and an engine not
+ * built is listed with the reason and no ops (a constant 0 ? &ops : NULL leaves no
+ * reference to the missing table). Adding an engine: its file, this line, and its file in
+ * engines/meson.build.
+ */
+#define FP_ENGINES(X)                                                                              \
+	X(sockets, 1, NULL)                                                                        \
+	X(verbs, HAVE_VERBS, "not built: libibverbs (rdma-core) not found or -Dverbs=disabled")    \
+	X(dpdk, HAVE_DPDK, "not built: libdpdk not found or -Ddpdk=disabled")                      \
+	X(null, 1, NULL)
 
-/* The registry: explicit, guarded by what meson found. */
-static const struct fp_engine_entry engines[] = {
-	{ &fp_sockets_ops, "sockets", NULL },
-#if HAVE_VERBS
-	{ &fp_verbs_ops, "verbs", NULL },
-#else
-	{ NULL, "verbs", "not built: libibverbs (rdma-core) not found or -Dverbs=disabled" },
-#endif
-#if HAVE_DPDK
-	{ &fp_dpdk_ops, "dpdk", NULL },
-#else
-	{ NULL, "dpdk", "not built: libdpdk not found or -Ddpdk=disabled" },
-#endif
-	{ &fp_null_ops, "null", NULL },
-};
+#define FP_ENGINE_DECLARE(name, built, why) extern const struct fp_engine_ops fp_##name##_ops;
+#define FP_ENGINE_ENTRY(name, built, why)                                                          \
+	{ (built) ? &fp_##name##_ops : NULL, #name, (built) ? NULL : (why) },
+
+FP_ENGINES(FP_ENGINE_DECLARE)
+
+static const struct fp_engine_entry engines[] = { FP_ENGINES(FP_ENGINE_ENTRY) };
 
 const struct fp_engine_entry *fp_engines(unsigned *n)
 {
