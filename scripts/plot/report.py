@@ -298,14 +298,14 @@ def out_folder(out):
         except FileNotFoundError:
             break
         except OSError as e:
-            raise Bad("--out %s: %s" % (out, e))
+            raise Bad("--output %s: %s" % (out, e))
         if stat.S_ISLNK(st.st_mode) and st.st_uid not in (me, 0):
             raise Bad("--out %s: %s is a symlink owned by uid %d, not by us: refusing to follow it"
                       % (out, cur, st.st_uid))
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as e:
-        raise Bad("--out %s: %s" % (out, e))
+        raise Bad("--output %s: %s" % (out, e))
     return path
 
 
@@ -427,6 +427,29 @@ def verdict_parts(a, runs, work, inputs):
                 "Per-flow rate against predicted; flows through a suspect in red")]
 
 
+def acceptance(a, runs):
+    """fabprobe check's verdict on the same folders: one line, then each check."""
+    args = [FABPROBE, "check", a.spec] + [r["dir"] for r in runs] + ["--format", "json"]
+    if a.topology:
+        args += ["--topology", a.topology]
+    r = run_tool(args, "check")
+    if r.returncode not in (0, 1):
+        raise Bad("--spec: " + one_line(r.stderr))
+    try:
+        res = checked(json.loads(r.stdout), dict, "check", "")
+        name, ok = field(res, "spec", str, "check"), field(res, "pass", bool, "check")
+        checks = [checked(c, dict, "check", "checks") for c in field(res, "checks", list, "check")]
+        rows = [("PASS" if field(c, "pass", bool, "check") else "FAIL", field(c, "name", str, "check"),
+                 field(c, "metric", str, "check"), "%.6g" % field(c, "value", float, "check"),
+                 field(c, "limit", str, "check")) for c in checks]
+    except ValueError:
+        raise Bad("check: no JSON result")
+    failed = sum(1 for x in rows if x[0] == "FAIL")
+    return ('<h2>Acceptance: %s</h2><p>%s: %d of %d checks passed.</p>' % (
+        "PASS" if ok else "FAIL", html.escape(name), len(rows) - failed, len(rows)) +
+        table(["result", "check", "metric", "value", "limit"], rows))
+
+
 def run_section(i, r, nodes, work, inputs):
     # named by folder (what the reader typed); the run id is in the table
     sec = ['<section><h2>%s</h2>' % html.escape(folder(r))]
@@ -505,6 +528,8 @@ def report(a, out, work):
     nodes, rate = topo_nodes(a.topology), host_rate(a.topology)
     # the verdict's words first, then the headline figures, then the drawings
     parts.insert(1, headline(runs))
+    if a.spec:
+        parts.insert(1, acceptance(a, runs))
     bw = [r for r in runs if r["bw.csv"]]
     if bw:
         files, titles = [inputs(os.path.join(r["dir"], "bw.csv")) for r in bw], [folder(r) for r in bw]
@@ -528,10 +553,17 @@ def report(a, out, work):
 
 
 def main():
-    ap = argparse.ArgumentParser(prog="fabprobe report")
-    ap.add_argument("results", nargs="+")
-    ap.add_argument("--topology")
-    ap.add_argument("--out", default=None)
+    ap = argparse.ArgumentParser(
+        prog="fabprobe report",
+        description="Plots (gnuplot) and one self-contained HTML page from result folders: the "
+                    "analyzer's verdict and the acceptance verdict first, then the headline "
+                    "figures, then each folder.",
+        epilog="Needs python3 and gnuplot (apt install gnuplot-nox); graphviz for --topology.")
+    ap.add_argument("results", nargs="+", metavar="RESULT_DIR", help="result folders (run or sim output)")
+    ap.add_argument("--topology", metavar="FILE", help="the fabric: adds the analyzer's verdict and the drawing")
+    ap.add_argument("--spec", metavar="FILE", help="acceptance spec: fabprobe check's PASS/FAIL near the top")
+    ap.add_argument("--output", "--out", dest="out", metavar="DIR", default=None,
+                    help="where report.html goes (default: RESULT_DIR/report); --out is an alias")
     a = ap.parse_args()
     work = None
     # killed, the private folder still goes: SIGTERM unwinds through the finally below
@@ -542,11 +574,13 @@ def main():
             need("dot", "graphviz")
             if not os.path.isfile(a.topology):
                 raise Bad("%s: no such topology" % a.topology)
+        if a.spec and not os.path.isfile(a.spec):
+            raise Bad("--spec %s: no such file" % a.spec)
         out = out_folder(a.out or os.path.join(a.results[0], "report"))
         try:
             work = tempfile.mkdtemp(prefix="fpreport.", dir=out)
         except OSError as e:
-            raise Bad("--out %s: %s" % (out, e))
+            raise Bad("--output %s: %s" % (out, e))
         print(report(a, out, work))
     except Bad as e:
         die(str(e))

@@ -23,8 +23,15 @@ for f in ("lat.png", "cdf.png"):
 PY
 ok "gnuplot scripts make valid SVG and PNG from the CSV files"
 
-# the report: self-contained, opens with no network, no broken image
-$FABPROBE report "$TMP/a2a" "$TMP/pairs" "$TMP/pp" --topology "$T" --out "$TMP/rep" >"$TMP/out" || { cat "$TMP/out"; fail "report"; }
+# the report: self-contained, opens with no network, no broken image; with an acceptance spec
+cat >"$TMP/accept.yaml" <<'Y'
+fabprobe_spec: 1
+name: acceptance
+checks:
+  - {name: busbw, pattern: alltoall, metric: busbw_GBps, min: 0.0001, simulated: ok}
+  - {name: every pair fast, pattern: pairs, size: 64K, metric: pair_min_Gbps, min: 1000, simulated: ok}
+Y
+$FABPROBE report "$TMP/a2a" "$TMP/pairs" "$TMP/pp" --topology "$T" --spec "$TMP/accept.yaml" --output "$TMP/rep" >"$TMP/out" || { cat "$TMP/out"; fail "report"; }
 grep -q "$TMP/rep/report.html" "$TMP/out" || fail "report prints its path"
 grep -qE 'src="https?:' "$TMP/rep/report.html" && fail "the report loads something from the network"
 grep -q "LINK leaf1:p2 &lt;-&gt; spine0:p1" "$TMP/rep/report.html" || fail "the verdict is in the report"
@@ -53,8 +60,9 @@ import base64, re, sys
 dom, gp = open(sys.argv[1]).read(), open(sys.argv[2]).read()
 h2 = re.findall(r"<h2>([^<]*)</h2>", dom)
 print("sections:", h2)
-assert h2[0].startswith("Verdict") and h2[1] == "Headline" and h2[2] == "Bandwidth", "verdict, headline, bandwidth first"
-assert h2[3:] == ["a2a", "pairs", "pp"], "sections are named by folder"
+assert h2[0].startswith("Verdict") and h2[1] == "Acceptance: FAIL" and h2[2] == "Headline" and h2[3] == "Bandwidth", "verdict, acceptance, headline, bandwidth first"
+assert "acceptance: 1 of 2 checks passed." in dom and re.search(r"<td>FAIL</td><td>every pair fast</td>", dom), "acceptance checks"
+assert h2[4:] == ["a2a", "pairs", "pp"], "sections are named by folder"
 assert "s3cretTOK" not in dom and "--token ***" in dom, "the job token is shown"
 assert "False" not in dom and "True" not in dom and "<th>simulated</th><td>yes</td>" in dom and "<th>simulated</th><td>no</td>" in dom
 assert "<th></th>" not in dom, "an empty header row"
@@ -75,13 +83,20 @@ heat = [v for k, v in svg.items() if k.startswith("Per-pair")][0]
 assert all(">h%d<" % k in heat for k in range(8)) and "source host" in heat, "heatmap labelled by host"
 assert re.search(r'<h3>Slowest pairs and ranks at \d+ B</h3><div class="side">.*?</table></div><div class="scroll"><table>(<tbody>)?<tr><th>rank</th>', dom), "ranks beside pairs"
 PY
-ok "at 1280 px: verdict, headline, bandwidth; text >= 10 px; no sideways scroll; token hidden; per-flow and aggregate plots against their line rates"
+ok "at 1280 px: verdict, acceptance (report --spec), headline, bandwidth; text >= 10 px; no sideways scroll; token hidden; per-flow and aggregate plots against their line rates"
 
 # a missing tool is named with its package
 mkdir -p "$TMP/bin" && ln -s "$(python3 -c "import sys; print(sys.executable)")" "$TMP/bin/python3"
 PATH="$TMP/bin" $FABPROBE report "$TMP/a2a" --out "$TMP/rep2" 2>"$TMP/err" >/dev/null
 [ $? -eq 2 ] && grep -q "apt install gnuplot-nox" "$TMP/err" || { cat "$TMP/err"; fail "missing gnuplot message"; }
 ok "missing gnuplot: $(cat "$TMP/err")"
+$FABPROBE report "$TMP/a2a" --spec "$TMP/nosuch.yaml" --out "$TMP/rep3" 2>"$TMP/err" >/dev/null
+[ $? -eq 2 ] && grep -q "^fabprobe report: --spec .*nosuch.yaml: no such file$" "$TMP/err" || { cat "$TMP/err"; fail "missing spec"; }
+printf 'checks: []\n' >"$TMP/badspec.yaml"
+$FABPROBE report "$TMP/a2a" --spec "$TMP/badspec.yaml" --out "$TMP/rep3" 2>"$TMP/err" >/dev/null
+[ $? -eq 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "^fabprobe report: --spec: " "$TMP/err" || { cat "$TMP/err"; fail "bad spec"; }
+[ ! -e "$TMP/rep3/report.html" ] || fail "a bad spec left a report"
+ok "a missing or malformed spec: one line, exit 2, no report"
 
 # acceptance: pass, fail, JUnit, relative to a baseline, and malformed specs
 cat >"$TMP/pass.yaml" <<'Y'
