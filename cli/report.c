@@ -69,7 +69,7 @@ int fp_cmd_report(int argc, char **argv)
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = 0;
-		setenv("FABPROBE", exe, 0);
+		setenv("FABPROBE", exe, 1);
 	}
 	snprintf(script, sizeof(script), "%s/report.py", dir);
 	args = calloc((size_t)argc + 3, sizeof(*args));
