@@ -104,18 +104,21 @@ def read_csv(path):
 
 
 def read_matrix(path, n):
-    """An n x n matrix of numbers (nan where there is no flow), one row per source rank."""
-    m = read_csv(path)
+    """An n x n matrix of numbers (nan where there is no flow), one row per source rank, after a
+    header row of host names (a file without it, from before the header, is read too)."""
+    m, head = read_csv(path), 0
+    if len(m) == n + 1 and len(m[0]) == n:
+        m, head = m[1:], 1
     if len(m) != n:
         raise Bad("%s: %d rows, expected %d (one per rank)" % (path, len(m), n))
     for i, row in enumerate(m):
         if len(row) != n:
-            raise Bad("%s: line %d has %d columns, expected %d" % (path, i + 1, len(row), n))
+            raise Bad("%s: line %d has %d columns, expected %d" % (path, i + 1 + head, len(row), n))
         for j, cell in enumerate(row):
             try:
                 float(cell)
             except ValueError:
-                raise Bad("%s: line %d, column %d: '%s' is not a number" % (path, i + 1, j + 1, one_line(cell, 40)))
+                raise Bad("%s: line %d, column %d: '%s' is not a number" % (path, i + 1 + head, j + 1, one_line(cell, 40)))
     return m
 
 

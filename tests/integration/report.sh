@@ -17,6 +17,9 @@ t = sys.argv[1]
 for f in ("bw.svg", "heat.svg"):
     d = xml.dom.minidom.parse(t + "/" + f)
     assert d.documentElement.tagName == "svg" and len(open(t + "/" + f).read()) > 2000, f
+# the matrix file's header row of hosts labels the heatmap drawn from it alone
+heat = open(t + "/heat.svg").read()
+assert all(">h%d<" % k in heat for k in range(8)), "heatmap.gp alone: hosts from the header row"
 for f in ("lat.png", "cdf.png"):
     b = open(t + "/" + f, "rb").read()
     assert b[:8] == b"\x89PNG\r\n\x1a\n" and len(b) > 2000, f
