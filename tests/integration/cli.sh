@@ -35,3 +35,24 @@ for c in run sim topo report; do
 done
 $FABPROBE report --help | grep -q -- "--out is an alias" || fail "report --out alias"
 ok "--output in run, sim, topo and report (report --out kept as an alias)"
+
+# inventory text: ports sorted (eth2 before eth10), unknowns as "-", one line per virtual port,
+# a missing file named once
+for n in eth10 veth3 eth2 ib0 dummy0 eth1 eth0; do
+	mkdir -p "$TMP/sys/sys/class/net/$n/statistics"
+	echo down >"$TMP/sys/sys/class/net/$n/operstate"
+	echo 0 >"$TMP/sys/sys/class/net/$n/statistics/rx_errors"
+done
+$FABPROBE inventory --sysfs-root "$TMP/sys" >"$TMP/inv" || fail "inventory of a fixture"
+[ "$(awk 'NR > 1 && NF == 7 {printf "%s ", $1}' "$TMP/inv")" = "dummy0 eth0 eth1 eth2 eth10 ib0 veth3 " ] ||
+	{ cat "$TMP/inv"; fail "inventory ports are not sorted"; }
+awk 'NR > 1 && NF == 7 && $6 != "-" {bad = 1} END {exit bad}' "$TMP/inv" || { cat "$TMP/inv"; fail "an unknown NUMA node is not '-'"; }
+$FABPROBE inventory --sysfs-root "$TMP/sys" --format json | python3 -c '
+import json, sys
+assert [p["name"] for p in json.load(sys.stdin)["ports"]] == ["dummy0", "eth0", "eth1", "eth2", "eth10", "ib0", "veth3"]' ||
+	fail "inventory JSON ports are not sorted"
+$FABPROBE inventory >"$TMP/live" || fail "live inventory"
+grep -q "not supported" "$TMP/live" && { cat "$TMP/live"; fail "a virtual port repeats 'not supported'"; }
+$FABPROBE inventory --eeprom-file "$TMP/nosuch.bin" 2>"$TMP/err"
+[ $? -eq 2 ] && [ "$(grep -o "$TMP/nosuch.bin" "$TMP/err" | wc -l)" = 1 ] || { cat "$TMP/err"; fail "the missing file is named once"; }
+ok "inventory: sorted, '-' for unknown, virtual ports on one line, a missing file named once"
