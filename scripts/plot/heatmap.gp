@@ -28,9 +28,12 @@ if (exists("labels")) {
 	set xtics rotate by 90 offset 0,-1
 	set xtics ()
 	set ytics ()
+	# an empty label (past 32 hosts only a group's first host has one) draws no tic
 	do for [i=1:|labels|] {
-		set xtics add (labels[i] i-1)
-		set ytics add (labels[i] i-1)
+		if (strlen(labels[i]) > 0) {
+			set xtics add (labels[i] i-1)
+			set ytics add (labels[i] i-1)
+		}
 	}
 }
 unset key

@@ -14,6 +14,10 @@ and is renamed into place, so a symlink planted in --out is replaced, never writ
 """
 import argparse, base64, csv, errno, html, io, json, math, os, re, shutil, signal, stat, subprocess, sys, tempfile
 
+# its sibling module, also when report.py is loaded by path (the fuzz target does)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fabric  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FABPROBE = os.environ.get("FABPROBE", "fabprobe")
 # the files report keeps in --out besides report.html
@@ -267,21 +271,6 @@ class Inputs:
 
 # what fp_topo_write_dot writes outside quoted strings; anything else there came from a name
 # that broke out of its quotes (it does not escape them), and dot would act on it
-DOT_WORDS = set("graph node edge subgraph rank same rankdir BT splines false nodesep fontname fontsize "
-                "shape box ellipse plaintext color penwidth fontcolor tooltip style dashed label red "
-                "cluster_legend gray50 darkorange3 goldenrod olivedrab royalblue purple".split())
-
-
-def check_dot(path, topology):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        rest = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', f.read())
-    odd = re.search(r'[^\w\s{}\[\];,=.\-"]', rest)
-    word = next((w for w in re.findall(r"[A-Za-z_]\w*", rest) if w not in DOT_WORDS), None)
-    if odd or word or rest.count('"') % 2:
-        raise Bad("%s: a name with a double quote or backslash breaks the drawing's DOT quoting (near '%s')"
-                  % (topology, one_line(word or (odd.group(0) if odd else '"'), 40)))
-
-
 def run_tool(args, what, **kw):
     try:
         return subprocess.run(args, capture_output=True, text=True, **kw)
@@ -331,12 +320,6 @@ def table(header, body, row_heads=False):
     b = "".join("<tr>%s</tr>" % "".join(cell("th" if row_heads and not k else "td", x) for k, x in enumerate(r))
                 for r in body)
     return '<div class="scroll"><table>%s%s</table></div>' % (h, b)
-
-
-def host_order(run, nodes):
-    """Ranks ordered by their host's group (leaf, rail) then name, so a bad leaf is a band."""
-    names = [h for h, _ in run["hosts"]]
-    return sorted(range(len(names)), key=lambda r: (nodes.get(names[r], ("",))[0], names[r], r))
 
 
 def folder(run):
@@ -420,12 +403,21 @@ def verdict_parts(a, runs, work, inputs):
     except ValueError:
         raise Bad("analyze: no JSON verdict")
     txt = run_tool([FABPROBE, "analyze", "--topology", a.topology] + bwdirs, "analyze").stdout
-    check_dot(dot, a.topology)
-    r = run_tool(["dot", "-Tsvg", dot, "-o", os.path.join(work, "topology.svg")], "dot")
+    try:
+        fabric.check(dot, a.topology)
+        with open(dot, encoding="utf-8") as f:
+            drawn, folded = fabric.summarise(f.read())
+    except (ValueError, OSError) as e:
+        raise Bad(str(e))
+    with open(os.path.join(work, "fabric.dot"), "w", encoding="utf-8") as f:
+        f.write(drawn)
+    r = run_tool(["dot", "-Tsvg", "fabric.dot", "-o", "topology.svg"], "dot", cwd=work)
     if r.returncode:
         raise Bad("dot failed: " + one_line(r.stderr))
+    caption = "The fabric: suspects in red" + (
+        "; %d nodes away from them drawn as summaries (all of them: verdict.dot)" % folded if folded else "")
     return ['<h2>Verdict: %s</h2><pre class="verdict">%s</pre>' % (html.escape(verdict), html.escape(txt)),
-            img(os.path.join(work, "topology.svg"), "The fabric: suspects in red"),
+            img(os.path.join(work, "topology.svg"), caption),
             img(gnuplot(work, "scatter.gp", "scatter.svg", file=inputs(flows_csv)),
                 "Per-flow rate against predicted; flows through a suspect in red")]
 
@@ -469,18 +461,17 @@ def run_section(i, r, nodes, work, inputs):
             sec.append(img(gnuplot(work, "cdf.gp", "cdf%d.svg" % i, file=inputs(r["hist"])),
                            "Latency CDF at %d B" % sizes[0]))
     if r["matrix"]:
-        order = host_order(r, nodes)
+        names = [h for h, _ in r["hosts"]]
+        order = fabric.host_order(names, nodes)
         m = r["matrix"]
         ordered = "matrix%d.csv" % i
         with open(os.path.join(work, ordered), "w") as f:
             for a_ in order:
                 f.write(",".join(m[a_][b_] for b_ in order) + "\n")
-        names = [h for h, _ in r["hosts"]]
-        # tic labels are gnuplot formats: a % in a host name is doubled to stay a %
-        labels = [(names[k] if names.count(names[k]) == 1 else "%s#%d" % (names[k], k)).replace("%", "%%")
-                  for k in order]
+        labels = fabric.heat_labels(names, order, nodes)
         sec.append(img(gnuplot(work, "heatmap.gp", "heat%d.svg" % i, file=ordered, labels=labels),
-                       "Per-pair bandwidth at %d B, hosts ordered by topology group" % sizes[-1]))
+                       "Per-pair bandwidth at %d B, hosts ordered by topology group%s" % (
+                           sizes[-1], "" if len(order) <= fabric.HEAT_LABELS else ", labelled by group")))
     for name in ("bw.csv", "lat.csv"):
         t = r[name]
         if t:

@@ -88,6 +88,33 @@ assert re.search(r'<h3>Slowest pairs and ranks at \d+ B</h3><div class="side">.*
 PY
 ok "at 1280 px: verdict, acceptance (report --spec), headline, bandwidth; text >= 10 px; no sideways scroll; token hidden; per-flow and aggregate plots against their line rates"
 
+# 256 ranks (a simulated alltoall on a generated 16-leaf fabric, one leaf uplink degraded): the
+# fabric drawing summarises all but the suspect's neighbourhood, the heatmap labels its leaves,
+# and at 1280 px no text is below 10 px and nothing scrolls sideways
+$FABPROBE topo gen leaf-spine --leaves 16 --hosts-per-leaf 16 --spines 4 --output "$TMP/t256.yaml" || fail "topo gen 256"
+$FABPROBE sim "$TMP/t256.yaml" alltoall --faults degrade:leaf3-spine1:0.3 --sizes 64K --quiet --output "$TMP/a256" || fail "sim 256"
+$FABPROBE report "$TMP/a256" --topology "$TMP/t256.yaml" --output "$TMP/rep256" >/dev/null || fail "report of 256 ranks"
+timeout 120 "$CHROME" $flags --window-size=1280,2400 --virtual-time-budget=5000 --dump-dom "file://$TMP/rep256/report.html" 2>/dev/null >"$TMP/dom256.html" || fail "chromium dump-dom, 256 ranks"
+python3 - "$TMP/dom256.html" "$P/bw.gp" <<'PY' || fail "the 256-rank report does not read at a glance"
+import base64, re, sys
+dom, gp = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+assert re.search(r"<title>fabprobe report: images ([4-9]|[1-9][0-9]+), broken 0</title>", dom), "images"
+assert int(re.search(r'data-scroll-width="(\d+)"', dom).group(1)) <= 1280, "the page scrolls sideways"
+font = int(re.search(r'font "Sans,(\d+)"', gp).group(1))
+imgs = re.findall(r'<img alt="([^"]*)" src="data:image/([a-z+]*);base64,([^"]*)" data-scale="([0-9.]+)"', dom)
+for alt, kind, data, scale in imgs:
+    px = float(scale) * (12 if alt.startswith("The fabric") else font)
+    assert px >= 10, "text of %.1f px in %r" % (px, alt[:60])
+fab = [(alt, base64.b64decode(d).decode()) for alt, _, d, _ in imgs if alt.startswith("The fabric")][0]
+assert "drawn as summaries" in fab[0], fab[0]
+assert "leaf3" in fab[1] and "spine1" in fab[1] and "16 hosts on leaf3" in fab[1] and "240 other hosts" in fab[1], "the suspect's neighbourhood, the rest summarised"
+assert ">h100<" not in fab[1], "a host far from the suspect is drawn"
+heat = [base64.b64decode(d).decode() for alt, _, d, _ in imgs if alt.startswith("Per-pair")][0]
+assert all(">leaf%d<" % k in heat for k in range(16)) and ">h100<" not in heat, "heatmap labelled by leaf"
+print("256 ranks: %d images, fabric drawing at scale %s" % (len(imgs), [s for a, _, _, s in imgs if a.startswith("The fabric")][0]))
+PY
+ok "256 ranks at 1280 px: the fabric drawn as the suspect's neighbourhood and summaries, the heatmap by leaf, text >= 10 px"
+
 # a missing tool is named with its package
 mkdir -p "$TMP/bin" && ln -s "$(python3 -c "import sys; print(sys.executable)")" "$TMP/bin/python3"
 PATH="$TMP/bin" $FABPROBE report "$TMP/a2a" --out "$TMP/rep2" 2>"$TMP/err" >/dev/null
