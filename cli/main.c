@@ -84,8 +84,10 @@ static int cmd_engines(int argc, char **argv, char **full, int fullc)
 		return 0;
 	}
 	if (argc) {
-		fprintf(stderr, "fabprobe engines: takes no arguments, got '%s' (usage: fabprobe "
-				"engines)\n", argv[0]);
+		fprintf(stderr,
+			"fabprobe engines: takes no arguments, got '%s' (usage: fabprobe "
+			"engines)\n",
+			argv[0]);
 		return 2;
 	}
 	e = fp_engines(&n);

@@ -62,8 +62,10 @@ int fp_cmd_report(int argc, char **argv)
 	ssize_t n;
 
 	if (plot_dir(dir, sizeof(dir))) {
-		fprintf(stderr, "fabprobe report: cannot find report.py in %s/scripts/plot "
-				"or %s (set FABPROBE_PLOT_DIR)\n", FP_SOURCE_DIR, FP_PLOT_INSTALL_DIR);
+		fprintf(stderr,
+			"fabprobe report: cannot find report.py in %s/scripts/plot "
+			"or %s (set FABPROBE_PLOT_DIR)\n",
+			FP_SOURCE_DIR, FP_PLOT_INSTALL_DIR);
 		return 2;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
