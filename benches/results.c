@@ -636,7 +636,7 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 	fprintf(f,
 		"size,round,flow,src,dst,proto,src_ip,src_port,dst_ip,dst_port,tx_bytes,"
 		"rx_bytes,rx_msgs,avg_Gbps,min_Gbps,peak_Gbps,lat_p50_us,lat_p99_us,tx_msgs,lost,"
-		"reordered,duplicates\n");
+		"reordered,duplicates,src_host,dst_host\n");
 	for (unsigned i = 0; i < d->nres; i++) {
 		const struct fp_size_res *sr = &d->res[i];
 
@@ -652,7 +652,7 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 					continue;
 				fprintf(f,
 					"%llu,%u,%u,%d,%d,%s,%s,%u,%s,%u,%llu,%llu,%llu,%.6f,"
-					"%.6f,%.6f,%.3f,%.3f,%llu,%llu,%llu,%llu\n",
+					"%.6f,%.6f,%.3f,%.3f,%llu,%llu,%llu,%llu,",
 					(unsigned long long)sr->size, r, fl->id, fl->src, fl->dst,
 					id->proto, id->src_ip, id->src_port, id->dst_ip,
 					id->dst_port, (unsigned long long)fr->tx_bytes,
@@ -667,14 +667,20 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 								     : 0),
 					(unsigned long long)fr->reordered,
 					(unsigned long long)fr->duplicates);
+				/* host names last: the columns before keep their places */
+				fp_csv_field(f, d->hosts[fl->src].name);
+				fputc(',', f);
+				fp_csv_field(f, d->hosts[fl->dst].name);
+				fputc('\n', f);
 			}
 		}
 	}
 }
 
 /*
- * n x n matrices for gnuplot's `matrix` heatmaps: row = source rank, column = destination.
- * NaN where a pair was not measured (the diagonal always), which gnuplot leaves blank.
+ * n x n matrices for gnuplot's `matrix columnheaders` heatmaps: a header row of host names in
+ * rank order, then row = source rank, column = destination. NaN where a pair was not measured
+ * (the diagonal always), which gnuplot leaves blank.
  */
 static void matrix_row(FILE *f, const double *row, int n)
 {
@@ -690,6 +696,12 @@ static int write_matrix(const char *path, const struct fp_run_data *d, const dou
 
 	if (ret)
 		return ret;
+	for (int r = 0; r < n; r++) {
+		if (r)
+			fputc(',', a.f);
+		fp_csv_field(a.f, d->hosts[r].name);
+	}
+	fputc('\n', a.f);
 	for (int r = 0; r < n; r++)
 		matrix_row(a.f, m + (size_t)r * n, n);
 	return fp_afile_commit(&a);

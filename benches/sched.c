@@ -527,8 +527,9 @@ int fp_sched_build(struct fp_sched *s, const struct fp_pattern *p, int n,
 	s->n = n;
 	s->measure = p->measure;
 	if (n < p->min_ranks || (p->even_ranks && n % 2)) {
-		fp_say(err, errlen, "%s needs %s%d or more ranks, got %d", p->name,
-		       p->even_ranks ? "an even number of, " : "", p->min_ranks, n);
+		fp_say(err, errlen, "%s needs %d or more ranks%s, got %d (e.g. --np %d)", p->name,
+		       p->min_ranks, p->even_ranks ? ", an even number" : "", n,
+		       n < p->min_ranks ? p->min_ranks : n + 1);
 		return -EINVAL;
 	}
 	if (n > FP_RV_MAX_RANKS) {

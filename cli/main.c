@@ -15,6 +15,11 @@
 
 static const struct fp_opt no_opts[] = { FP_OPT_END };
 
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
 static void run_help(FILE *f)
 {
 	const struct fp_pattern *p;
@@ -70,11 +75,19 @@ static int cmd_engines(int argc, char **argv, char **full, int fullc)
 	unsigned n;
 	int usable = 0;
 
-	(void)argv;
 	(void)full;
 	(void)fullc;
+	if (argc == 1 && is_help(argv[0])) {
+		printf("usage: fabprobe engines\n\nEach engine: built into this binary, usable "
+		       "on this host, and why not.\nExit 0 when at least one engine is usable, 1 "
+		       "when none is.\n");
+		return 0;
+	}
 	if (argc) {
-		fprintf(stderr, "fabprobe engines: takes no arguments\n");
+		fprintf(stderr,
+			"fabprobe engines: takes no arguments, got '%s' (usage: fabprobe "
+			"engines)\n",
+			argv[0]);
 		return 2;
 	}
 	e = fp_engines(&n);
@@ -98,10 +111,16 @@ static int cmd_engines(int argc, char **argv, char **full, int fullc)
 
 static int cmd_version(int argc, char **argv, char **full, int fullc)
 {
-	(void)argc;
-	(void)argv;
 	(void)full;
 	(void)fullc;
+	if (argc == 1 && is_help(argv[0])) {
+		printf("usage: fabprobe version\n\nPrint the version of this binary.\n");
+		return 0;
+	}
+	if (argc) {
+		fprintf(stderr, "fabprobe version: takes no arguments, got '%s'\n", argv[0]);
+		return 2;
+	}
 	printf("fabprobe %s\n", FP_VERSION);
 	return 0;
 }
@@ -183,9 +202,25 @@ static int cmd_help(int argc, char **argv, char **full, int fullc)
 {
 	(void)full;
 	(void)fullc;
-	if (argc == 1 && !strcmp(argv[0], "run")) {
-		run_help(stdout);
+	if (argc == 1 && is_help(argv[0])) {
+		printf("usage: fabprobe help [COMMAND]\n\nThe list of commands, or COMMAND's "
+		       "help (the same as fabprobe COMMAND --help).\n");
 		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "fabprobe help: one command at most (usage: fabprobe help "
+				"[COMMAND])\n");
+		return 2;
+	}
+	if (argc == 1) {
+		char help[] = "--help", *hargv[] = { help, NULL };
+
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (!strcmp(argv[0], cmds[i].name))
+				return cmds[i].fn(1, hargv, hargv, 1);
+		fprintf(stderr, "fabprobe help: unknown command '%s' (see fabprobe help)\n",
+			argv[0]);
+		return 2;
 	}
 	printf("usage: fabprobe COMMAND [options]\n\nfabprobe measures a fabric and names what "
 	       "holds it back.\n\ncommands:\n");

@@ -16,12 +16,19 @@
 #include "../core/json.h"
 #include "../core/opts.h"
 #include "cli.h"
+#include "fp_config.h"
 
-/* scripts/plot next to the binary (build tree), installed, or $FABPROBE_PLOT_DIR */
+/*
+ * The plot scripts, first found of: $FABPROBE_PLOT_DIR; an install around the binary
+ * (BIN/../share/fabprobe/plot, so a DESTDIR or moved install works); the source folder
+ * recorded at configure time (any build folder, wherever it is); the configured install
+ * folder.
+ */
 static int plot_dir(char *out, size_t len)
 {
 	const char *env = getenv("FABPROBE_PLOT_DIR");
 	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	const char *fixed[] = { FP_SOURCE_DIR "/scripts/plot", FP_PLOT_INSTALL_DIR };
 	ssize_t n;
 
 	if (env && *env) {
@@ -32,14 +39,16 @@ static int plot_dir(char *out, size_t len)
 	if (n > 0) {
 		exe[n] = 0;
 		*strrchr(exe, '/') = 0;
-		snprintf(cand, sizeof(cand), "%s/../scripts/plot/report.py", exe);
-		if (!access(cand, R_OK)) {
-			snprintf(out, len, "%s/../scripts/plot", exe);
-			return 0;
-		}
 		snprintf(cand, sizeof(cand), "%s/../share/fabprobe/plot/report.py", exe);
 		if (!access(cand, R_OK)) {
 			snprintf(out, len, "%s/../share/fabprobe/plot", exe);
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		snprintf(cand, sizeof(cand), "%s/report.py", fixed[i]);
+		if (!access(cand, R_OK)) {
+			snprintf(out, len, "%s", fixed[i]);
 			return 0;
 		}
 	}
@@ -53,14 +62,16 @@ int fp_cmd_report(int argc, char **argv)
 	ssize_t n;
 
 	if (plot_dir(dir, sizeof(dir))) {
-		fprintf(stderr, "fabprobe report: cannot find scripts/plot/report.py (set "
-				"FABPROBE_PLOT_DIR)\n");
+		fprintf(stderr,
+			"fabprobe report: cannot find report.py in %s/scripts/plot "
+			"or %s (set FABPROBE_PLOT_DIR)\n",
+			FP_SOURCE_DIR, FP_PLOT_INSTALL_DIR);
 		return 2;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = 0;
-		setenv("FABPROBE", exe, 0);
+		setenv("FABPROBE", exe, 1);
 	}
 	snprintf(script, sizeof(script), "%s/report.py", dir);
 	args = calloc((size_t)argc + 3, sizeof(*args));

@@ -58,6 +58,9 @@ static void topo_help(FILE *f)
 {
 	fprintf(f,
 		"usage: fabprobe topo COMMAND [options]\n\n"
+		"Topology files: generate them, import them from the fabric's own tools, check,\n"
+		"draw and count them. YAML out, or JSON with --format json where it applies.\n\n"
+		"commands:\n"
 		"  gen leaf-spine|fat-tree|rail   generate a topology (YAML)\n"
 		"  import FILE...                 ibnetdiscover output, or lldpctl -f json per "
 		"host\n"

@@ -47,6 +47,32 @@ static int choice_index(const char *choices, const char *v)
 	return -1;
 }
 
+#define SIZES_FORM "a list (64,4K,1M), a range LO:HI:xFACTOR (1:1M:x2) or LO:HI:+STEP (1K:8K:+1K)"
+
+/* Which item of a --sizes value is out of range, and why: the parser only says -ERANGE. */
+static void sizes_range_why(const struct fp_opt *o, const char *v, char *err, size_t errlen)
+{
+	char buf[256], *save = NULL;
+	uint64_t lo, hi;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+		char *b = strchr(it, ':'), *c = b ? strchr(b + 1, ':') : NULL;
+
+		if (!c)
+			continue;
+		*b++ = 0;
+		*c = 0;
+		if (!fp_parse_size(it, &lo) && !fp_parse_size(b, &hi) && lo > hi) {
+			fp_say(err, errlen,
+			       "--%s: the range '%s:%s:...' goes down: LO must not be above HI; %s",
+			       o->name, it, b, SIZES_FORM);
+			return;
+		}
+	}
+	fp_say(err, errlen, "--%s: sizes must be 1 B to 1G, got '%s'", o->name, v);
+}
+
 static int set_value(const struct fp_opt *o, void *cfg, const char *v, const char *from, char *err,
 		     size_t errlen)
 {
@@ -95,11 +121,14 @@ static int set_value(const struct fp_opt *o, void *cfg, const char *v, const cha
 			return -EINVAL;
 		}
 		if (ret == -ERANGE) {
-			fp_say(err, errlen, "--%s: sizes must be 1 B to 1G, got '%s'", o->name, v);
+			sizes_range_why(o, v, err, errlen);
 			return -EINVAL;
 		}
-		if (ret)
-			goto bad;
+		if (ret) {
+			fp_say(err, errlen, "--%s%s: cannot parse '%s'; sizes are %s", o->name, from,
+			       v, SIZES_FORM);
+			return -EINVAL;
+		}
 		return 0;
 	}
 	case FP_OPT_STRING:

@@ -404,63 +404,6 @@ void fp_inventory_check(struct fp_inventory *inv)
 	}
 }
 
-void fp_inventory_print(const struct fp_inventory *inv, FILE *f)
-{
-	fprintf(f, "%-16s %-10s %8s %-8s %-14s %-5s %s\n", "port", "state", "Gb/s", "media", "pcie",
-		"numa", "errors");
-	for (unsigned i = 0; i < inv->n; i++) {
-		const struct fp_port *p = &inv->ports[i];
-		uint64_t errs = 0;
-		char pci[32] = "virtual", sp[16] = "-";
-
-		for (unsigned k = 0; k < p->nc; k++)
-			if (fp_counter_is_error(p->c[k].name))
-				errs += p->c[k].value;
-		if (p->pcie.present)
-			snprintf(pci, sizeof(pci), "x%d/%g GT/s", p->pcie.width, p->pcie.speed_gts);
-		if (p->speed_gbps > 0)
-			snprintf(sp, sizeof(sp), "%g", p->speed_gbps);
-		fprintf(f, "%-16s %-10s %8s %-8s %-14s %-5d %llu\n", p->name, p->state, sp,
-			p->has_module ? fp_media_name(p->module.media) : "-", pci,
-			p->pcie.numa_node, (unsigned long long)errs);
-		if (p->ethnl) {
-			fprintf(f, "  ethtool: ");
-			if (p->nl.linkmodes_err)
-				fprintf(f, "link modes: %s", strerror(-p->nl.linkmodes_err));
-			else
-				fprintf(f, "%u modes supported, fastest %g Gb/s", p->nl.nsupported,
-					p->nl.max_supported_gbps);
-			if (p->nl.fec_err)
-				fprintf(f, "; FEC: %s", strerror(-p->nl.fec_err));
-			else
-				fprintf(f, "; FEC %s, %llu corrected, %llu uncorrectable",
-					p->nl.fec_active, (unsigned long long)p->nl.fec_corrected,
-					(unsigned long long)p->nl.fec_uncorrectable);
-			if (p->nl.module_err)
-				fprintf(f, "; module: %s", strerror(-p->nl.module_err));
-			fputc('\n', f);
-		}
-		if (p->has_module)
-			fp_module_print(&p->module, f);
-	}
-	if (!inv->n)
-		fprintf(f, "(no network ports)\n");
-	{
-		unsigned rdma = 0, mods = 0;
-
-		for (unsigned i = 0; i < inv->n; i++) {
-			rdma += inv->ports[i].rdma;
-			mods += inv->ports[i].has_module;
-		}
-		if (!rdma)
-			fprintf(f, "RDMA: no devices (nothing under sys/class/infiniband)\n");
-		if (!mods)
-			fprintf(f, "modules: none read (give a dump with --eeprom-file)\n");
-	}
-	for (unsigned i = 0; i < inv->nwarn; i++)
-		fprintf(f, "warning: %s\n", inv->warn[i]);
-}
-
 static void json_mon(struct fp_json *j, const char *k, const struct fp_mon *m)
 {
 	if (!m->valid)

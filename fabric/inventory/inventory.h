@@ -64,7 +64,6 @@ int fp_inventory_read(const char *root, struct fp_inventory *inv, char *err, siz
 void fp_inventory_free(struct fp_inventory *inv);
 /* Warnings: trained below capability, PCIe below max, DOM margins, saturated counters. */
 void fp_inventory_check(struct fp_inventory *inv);
-void fp_inventory_print(const struct fp_inventory *inv, FILE *f);
 void fp_inventory_json(const struct fp_inventory *inv, FILE *f);
 /* Counters that count something going wrong, by name, as the summary sums them; a fault
  * also counts link flaps (carrier_changes), for what grew during a run. */

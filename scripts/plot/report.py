@@ -14,6 +14,10 @@ and is renamed into place, so a symlink planted in --out is replaced, never writ
 """
 import argparse, base64, csv, errno, html, io, json, math, os, re, shutil, signal, stat, subprocess, sys, tempfile
 
+# its sibling module, also when report.py is loaded by path (the fuzz target does)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fabric  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FABPROBE = os.environ.get("FABPROBE", "fabprobe")
 # the files report keeps in --out besides report.html
@@ -104,18 +108,21 @@ def read_csv(path):
 
 
 def read_matrix(path, n):
-    """An n x n matrix of numbers (nan where there is no flow), one row per source rank."""
-    m = read_csv(path)
+    """An n x n matrix of numbers (nan where there is no flow), one row per source rank, after a
+    header row of host names (a file without it, from before the header, is read too)."""
+    m, head = read_csv(path), 0
+    if len(m) == n + 1 and len(m[0]) == n:
+        m, head = m[1:], 1
     if len(m) != n:
         raise Bad("%s: %d rows, expected %d (one per rank)" % (path, len(m), n))
     for i, row in enumerate(m):
         if len(row) != n:
-            raise Bad("%s: line %d has %d columns, expected %d" % (path, i + 1, len(row), n))
+            raise Bad("%s: line %d has %d columns, expected %d" % (path, i + 1 + head, len(row), n))
         for j, cell in enumerate(row):
             try:
                 float(cell)
             except ValueError:
-                raise Bad("%s: line %d, column %d: '%s' is not a number" % (path, i + 1, j + 1, one_line(cell, 40)))
+                raise Bad("%s: line %d, column %d: '%s' is not a number" % (path, i + 1 + head, j + 1, one_line(cell, 40)))
     return m
 
 
@@ -264,21 +271,6 @@ class Inputs:
 
 # what fp_topo_write_dot writes outside quoted strings; anything else there came from a name
 # that broke out of its quotes (it does not escape them), and dot would act on it
-DOT_WORDS = set("graph node edge subgraph rank same rankdir BT splines false nodesep fontname fontsize "
-                "shape box ellipse plaintext color penwidth fontcolor tooltip style dashed label red "
-                "cluster_legend gray50 darkorange3 goldenrod olivedrab royalblue purple".split())
-
-
-def check_dot(path, topology):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        rest = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', f.read())
-    odd = re.search(r'[^\w\s{}\[\];,=.\-"]', rest)
-    word = next((w for w in re.findall(r"[A-Za-z_]\w*", rest) if w not in DOT_WORDS), None)
-    if odd or word or rest.count('"') % 2:
-        raise Bad("%s: a name with a double quote or backslash breaks the drawing's DOT quoting (near '%s')"
-                  % (topology, one_line(word or (odd.group(0) if odd else '"'), 40)))
-
-
 def run_tool(args, what, **kw):
     try:
         return subprocess.run(args, capture_output=True, text=True, **kw)
@@ -298,14 +290,14 @@ def out_folder(out):
         except FileNotFoundError:
             break
         except OSError as e:
-            raise Bad("--out %s: %s" % (out, e))
+            raise Bad("--output %s: %s" % (out, e))
         if stat.S_ISLNK(st.st_mode) and st.st_uid not in (me, 0):
             raise Bad("--out %s: %s is a symlink owned by uid %d, not by us: refusing to follow it"
                       % (out, cur, st.st_uid))
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as e:
-        raise Bad("--out %s: %s" % (out, e))
+        raise Bad("--output %s: %s" % (out, e))
     return path
 
 
@@ -328,12 +320,6 @@ def table(header, body, row_heads=False):
     b = "".join("<tr>%s</tr>" % "".join(cell("th" if row_heads and not k else "td", x) for k, x in enumerate(r))
                 for r in body)
     return '<div class="scroll"><table>%s%s</table></div>' % (h, b)
-
-
-def host_order(run, nodes):
-    """Ranks ordered by their host's group (leaf, rail) then name, so a bad leaf is a band."""
-    names = [h for h, _ in run["hosts"]]
-    return sorted(range(len(names)), key=lambda r: (nodes.get(names[r], ("",))[0], names[r], r))
 
 
 def folder(run):
@@ -417,14 +403,46 @@ def verdict_parts(a, runs, work, inputs):
     except ValueError:
         raise Bad("analyze: no JSON verdict")
     txt = run_tool([FABPROBE, "analyze", "--topology", a.topology] + bwdirs, "analyze").stdout
-    check_dot(dot, a.topology)
-    r = run_tool(["dot", "-Tsvg", dot, "-o", os.path.join(work, "topology.svg")], "dot")
+    try:
+        fabric.check(dot, a.topology)
+        with open(dot, encoding="utf-8") as f:
+            drawn, folded = fabric.summarise(f.read())
+    except (ValueError, OSError) as e:
+        raise Bad(str(e))
+    with open(os.path.join(work, "fabric.dot"), "w", encoding="utf-8") as f:
+        f.write(drawn)
+    r = run_tool(["dot", "-Tsvg", "fabric.dot", "-o", "topology.svg"], "dot", cwd=work)
     if r.returncode:
         raise Bad("dot failed: " + one_line(r.stderr))
+    caption = "The fabric: suspects in red" + (
+        "; %d nodes away from them drawn as summaries (all of them: verdict.dot)" % folded if folded else "")
     return ['<h2>Verdict: %s</h2><pre class="verdict">%s</pre>' % (html.escape(verdict), html.escape(txt)),
-            img(os.path.join(work, "topology.svg"), "The fabric: suspects in red"),
+            img(os.path.join(work, "topology.svg"), caption),
             img(gnuplot(work, "scatter.gp", "scatter.svg", file=inputs(flows_csv)),
                 "Per-flow rate against predicted; flows through a suspect in red")]
+
+
+def acceptance(a, runs):
+    """fabprobe check's verdict on the same folders: one line, then each check."""
+    args = [FABPROBE, "check", a.spec] + [r["dir"] for r in runs] + ["--format", "json"]
+    if a.topology:
+        args += ["--topology", a.topology]
+    r = run_tool(args, "check")
+    if r.returncode not in (0, 1):
+        raise Bad("--spec: " + one_line(r.stderr))
+    try:
+        res = checked(json.loads(r.stdout), dict, "check", "")
+        name, ok = field(res, "spec", str, "check"), field(res, "pass", bool, "check")
+        checks = [checked(c, dict, "check", "checks") for c in field(res, "checks", list, "check")]
+        rows = [("PASS" if field(c, "pass", bool, "check") else "FAIL", field(c, "name", str, "check"),
+                 field(c, "metric", str, "check"), "%.6g" % field(c, "value", float, "check"),
+                 field(c, "limit", str, "check")) for c in checks]
+    except ValueError:
+        raise Bad("check: no JSON result")
+    failed = sum(1 for x in rows if x[0] == "FAIL")
+    return ('<h2>Acceptance: %s</h2><p>%s: %d of %d checks passed.</p>' % (
+        "PASS" if ok else "FAIL", html.escape(name), len(rows) - failed, len(rows)) +
+        table(["result", "check", "metric", "value", "limit"], rows))
 
 
 def run_section(i, r, nodes, work, inputs):
@@ -443,18 +461,17 @@ def run_section(i, r, nodes, work, inputs):
             sec.append(img(gnuplot(work, "cdf.gp", "cdf%d.svg" % i, file=inputs(r["hist"])),
                            "Latency CDF at %d B" % sizes[0]))
     if r["matrix"]:
-        order = host_order(r, nodes)
+        names = [h for h, _ in r["hosts"]]
+        order = fabric.host_order(names, nodes)
         m = r["matrix"]
         ordered = "matrix%d.csv" % i
         with open(os.path.join(work, ordered), "w") as f:
             for a_ in order:
                 f.write(",".join(m[a_][b_] for b_ in order) + "\n")
-        names = [h for h, _ in r["hosts"]]
-        # tic labels are gnuplot formats: a % in a host name is doubled to stay a %
-        labels = [(names[k] if names.count(names[k]) == 1 else "%s#%d" % (names[k], k)).replace("%", "%%")
-                  for k in order]
+        labels = fabric.heat_labels(names, order, nodes)
         sec.append(img(gnuplot(work, "heatmap.gp", "heat%d.svg" % i, file=ordered, labels=labels),
-                       "Per-pair bandwidth at %d B, hosts ordered by topology group" % sizes[-1]))
+                       "Per-pair bandwidth at %d B, hosts ordered by topology group%s" % (
+                           sizes[-1], "" if len(order) <= fabric.HEAT_LABELS else ", labelled by group")))
     for name in ("bw.csv", "lat.csv"):
         t = r[name]
         if t:
@@ -505,6 +522,8 @@ def report(a, out, work):
     nodes, rate = topo_nodes(a.topology), host_rate(a.topology)
     # the verdict's words first, then the headline figures, then the drawings
     parts.insert(1, headline(runs))
+    if a.spec:
+        parts.insert(1, acceptance(a, runs))
     bw = [r for r in runs if r["bw.csv"]]
     if bw:
         files, titles = [inputs(os.path.join(r["dir"], "bw.csv")) for r in bw], [folder(r) for r in bw]
@@ -528,10 +547,17 @@ def report(a, out, work):
 
 
 def main():
-    ap = argparse.ArgumentParser(prog="fabprobe report")
-    ap.add_argument("results", nargs="+")
-    ap.add_argument("--topology")
-    ap.add_argument("--out", default=None)
+    ap = argparse.ArgumentParser(
+        prog="fabprobe report",
+        description="Plots (gnuplot) and one self-contained HTML page from result folders: the "
+                    "analyzer's verdict and the acceptance verdict first, then the headline "
+                    "figures, then each folder.",
+        epilog="Needs python3 and gnuplot (apt install gnuplot-nox); graphviz for --topology.")
+    ap.add_argument("results", nargs="+", metavar="RESULT_DIR", help="result folders (run or sim output)")
+    ap.add_argument("--topology", metavar="FILE", help="the fabric: adds the analyzer's verdict and the drawing")
+    ap.add_argument("--spec", metavar="FILE", help="acceptance spec: fabprobe check's PASS/FAIL near the top")
+    ap.add_argument("--output", "--out", dest="out", metavar="DIR", default=None,
+                    help="where report.html goes (default: RESULT_DIR/report); --out is an alias")
     a = ap.parse_args()
     work = None
     # killed, the private folder still goes: SIGTERM unwinds through the finally below
@@ -542,11 +568,13 @@ def main():
             need("dot", "graphviz")
             if not os.path.isfile(a.topology):
                 raise Bad("%s: no such topology" % a.topology)
+        if a.spec and not os.path.isfile(a.spec):
+            raise Bad("--spec %s: no such file" % a.spec)
         out = out_folder(a.out or os.path.join(a.results[0], "report"))
         try:
             work = tempfile.mkdtemp(prefix="fpreport.", dir=out)
         except OSError as e:
-            raise Bad("--out %s: %s" % (out, e))
+            raise Bad("--output %s: %s" % (out, e))
         print(report(a, out, work))
     except Bad as e:
         die(str(e))

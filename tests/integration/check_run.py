@@ -93,12 +93,26 @@ if measures_bw and len(rows("bw.csv")) != done + 1:
     err("bw.csv rows")
 if run["pattern"] in ("pingpong", "pairs") and len(rows("lat.csv")) != done + 1:
     err("lat.csv rows")
-if len(rows("flows.csv")) < 1:
+names = [h["hostname"] for h in run.get("hosts", [])]
+fl = rows("flows.csv")
+if len(fl) < 1:
     err("flows.csv")
+elif fl[0][-2:] != ["src_host", "dst_host"]:
+    err("flows.csv: no src_host,dst_host columns: %s" % fl[0][-2:])
+else:
+    src, dst = fl[0].index("src"), fl[0].index("dst")
+    for r in fl[1:]:
+        if names and r[-2:] != [names[int(r[src])], names[int(r[dst])]]:
+            err("flows.csv: flow %s->%s names hosts %s" % (r[src], r[dst], r[-2:]))
+            break
 if a.matrices:
     n = a.ranks
     for s in run["sizes_done"]:
         m = rows("matrix_bw_%d.csv" % s)
+        if not m or (names and m[0] != names):
+            err("matrix_bw_%d.csv: the header row is not the hosts in rank order: %s" % (s, m[:1]))
+            continue
+        m = m[1:]
         if len(m) != n or any(len(r) != n for r in m):
             err("matrix_bw_%d.csv is not %dx%d" % (s, n, n))
             continue

@@ -55,10 +55,18 @@ $FABPROBE run stream --rank 1 --size 2 --rendezvous 127.0.0.1:$port --token k --
 	--sizes 8,64K,1M --iters 200000 --quiet >/dev/null 2>&1 &
 victim=$!
 PIDS+=($victim)
-( sleep 2.5; kill -9 $victim ) &
 start=$(date +%s)
 $FABPROBE run stream --rank 0 --size 2 --rendezvous 127.0.0.1:$port --token k --timeout 10s \
-	--sizes 8,64K,1M --iters 200000 --output "$TMP/killed" >"$TMP/out" 2>"$TMP/err"
+	--sizes 8,64K,1M --iters 200000 --output "$TMP/killed" >"$TMP/out" 2>"$TMP/err" &
+root=$!
+# kill rank 1 once rank 0 has printed the row of the first size (however slow the machine)
+for _ in $(seq 600); do
+	grep -qE '^ +8 ' "$TMP/out" && break
+	kill -0 $root 2>/dev/null || break
+	sleep 0.1
+done
+kill -9 $victim
+wait $root
 rc=$?
 [ $rc -eq 1 ] || { cat "$TMP/err"; fail "killed peer: exit $rc"; }
 grep -q "rank 1" "$TMP/err" || { cat "$TMP/err"; fail "the error names rank 1"; }

@@ -17,14 +17,24 @@ t = sys.argv[1]
 for f in ("bw.svg", "heat.svg"):
     d = xml.dom.minidom.parse(t + "/" + f)
     assert d.documentElement.tagName == "svg" and len(open(t + "/" + f).read()) > 2000, f
+# the matrix file's header row of hosts labels the heatmap drawn from it alone
+heat = open(t + "/heat.svg").read()
+assert all(">h%d<" % k in heat for k in range(8)), "heatmap.gp alone: hosts from the header row"
 for f in ("lat.png", "cdf.png"):
     b = open(t + "/" + f, "rb").read()
     assert b[:8] == b"\x89PNG\r\n\x1a\n" and len(b) > 2000, f
 PY
 ok "gnuplot scripts make valid SVG and PNG from the CSV files"
 
-# the report: self-contained, opens with no network, no broken image
-$FABPROBE report "$TMP/a2a" "$TMP/pairs" "$TMP/pp" --topology "$T" --out "$TMP/rep" >"$TMP/out" || { cat "$TMP/out"; fail "report"; }
+# the report: self-contained, opens with no network, no broken image; with an acceptance spec
+cat >"$TMP/accept.yaml" <<'Y'
+fabprobe_spec: 1
+name: acceptance
+checks:
+  - {name: busbw, pattern: alltoall, metric: busbw_GBps, min: 0.0001, simulated: ok}
+  - {name: every pair fast, pattern: pairs, size: 64K, metric: pair_min_Gbps, min: 1000, simulated: ok}
+Y
+$FABPROBE report "$TMP/a2a" "$TMP/pairs" "$TMP/pp" --topology "$T" --spec "$TMP/accept.yaml" --output "$TMP/rep" >"$TMP/out" || { cat "$TMP/out"; fail "report"; }
 grep -q "$TMP/rep/report.html" "$TMP/out" || fail "report prints its path"
 grep -qE 'src="https?:' "$TMP/rep/report.html" && fail "the report loads something from the network"
 grep -q "LINK leaf1:p2 &lt;-&gt; spine0:p1" "$TMP/rep/report.html" || fail "the verdict is in the report"
@@ -53,8 +63,9 @@ import base64, re, sys
 dom, gp = open(sys.argv[1]).read(), open(sys.argv[2]).read()
 h2 = re.findall(r"<h2>([^<]*)</h2>", dom)
 print("sections:", h2)
-assert h2[0].startswith("Verdict") and h2[1] == "Headline" and h2[2] == "Bandwidth", "verdict, headline, bandwidth first"
-assert h2[3:] == ["a2a", "pairs", "pp"], "sections are named by folder"
+assert h2[0].startswith("Verdict") and h2[1] == "Acceptance: FAIL" and h2[2] == "Headline" and h2[3] == "Bandwidth", "verdict, acceptance, headline, bandwidth first"
+assert "acceptance: 1 of 2 checks passed." in dom and re.search(r"<td>FAIL</td><td>every pair fast</td>", dom), "acceptance checks"
+assert h2[4:] == ["a2a", "pairs", "pp"], "sections are named by folder"
 assert "s3cretTOK" not in dom and "--token ***" in dom, "the job token is shown"
 assert "False" not in dom and "True" not in dom and "<th>simulated</th><td>yes</td>" in dom and "<th>simulated</th><td>no</td>" in dom
 assert "<th></th>" not in dom, "an empty header row"
@@ -75,13 +86,47 @@ heat = [v for k, v in svg.items() if k.startswith("Per-pair")][0]
 assert all(">h%d<" % k in heat for k in range(8)) and "source host" in heat, "heatmap labelled by host"
 assert re.search(r'<h3>Slowest pairs and ranks at \d+ B</h3><div class="side">.*?</table></div><div class="scroll"><table>(<tbody>)?<tr><th>rank</th>', dom), "ranks beside pairs"
 PY
-ok "at 1280 px: verdict, headline, bandwidth; text >= 10 px; no sideways scroll; token hidden; per-flow and aggregate plots against their line rates"
+ok "at 1280 px: verdict, acceptance (report --spec), headline, bandwidth; text >= 10 px; no sideways scroll; token hidden; per-flow and aggregate plots against their line rates"
+
+# 256 ranks (a simulated alltoall on a generated 16-leaf fabric, one leaf uplink degraded): the
+# fabric drawing summarises all but the suspect's neighbourhood, the heatmap labels its leaves,
+# and at 1280 px no text is below 10 px and nothing scrolls sideways
+$FABPROBE topo gen leaf-spine --leaves 16 --hosts-per-leaf 16 --spines 4 --output "$TMP/t256.yaml" || fail "topo gen 256"
+$FABPROBE sim "$TMP/t256.yaml" alltoall --faults degrade:leaf3-spine1:0.3 --sizes 64K --quiet --output "$TMP/a256" || fail "sim 256"
+$FABPROBE report "$TMP/a256" --topology "$TMP/t256.yaml" --output "$TMP/rep256" >/dev/null || fail "report of 256 ranks"
+timeout 120 "$CHROME" $flags --window-size=1280,2400 --virtual-time-budget=5000 --dump-dom "file://$TMP/rep256/report.html" 2>/dev/null >"$TMP/dom256.html" || fail "chromium dump-dom, 256 ranks"
+python3 - "$TMP/dom256.html" "$P/bw.gp" <<'PY' || fail "the 256-rank report does not read at a glance"
+import base64, re, sys
+dom, gp = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+assert re.search(r"<title>fabprobe report: images ([4-9]|[1-9][0-9]+), broken 0</title>", dom), "images"
+assert int(re.search(r'data-scroll-width="(\d+)"', dom).group(1)) <= 1280, "the page scrolls sideways"
+font = int(re.search(r'font "Sans,(\d+)"', gp).group(1))
+imgs = re.findall(r'<img alt="([^"]*)" src="data:image/([a-z+]*);base64,([^"]*)" data-scale="([0-9.]+)"', dom)
+for alt, kind, data, scale in imgs:
+    px = float(scale) * (12 if alt.startswith("The fabric") else font)
+    assert px >= 10, "text of %.1f px in %r" % (px, alt[:60])
+fab = [(alt, base64.b64decode(d).decode()) for alt, _, d, _ in imgs if alt.startswith("The fabric")][0]
+assert "drawn as summaries" in fab[0], fab[0]
+assert "leaf3" in fab[1] and "spine1" in fab[1] and "16 hosts on leaf3" in fab[1] and "240 other hosts" in fab[1], "the suspect's neighbourhood, the rest summarised"
+assert ">h100<" not in fab[1], "a host far from the suspect is drawn"
+heat = [base64.b64decode(d).decode() for alt, _, d, _ in imgs if alt.startswith("Per-pair")][0]
+assert all(">leaf%d<" % k in heat for k in range(16)) and ">h100<" not in heat, "heatmap labelled by leaf"
+print("256 ranks: %d images, fabric drawing at scale %s" % (len(imgs), [s for a, _, _, s in imgs if a.startswith("The fabric")][0]))
+PY
+ok "256 ranks at 1280 px: the fabric drawn as the suspect's neighbourhood and summaries, the heatmap by leaf, text >= 10 px"
 
 # a missing tool is named with its package
 mkdir -p "$TMP/bin" && ln -s "$(python3 -c "import sys; print(sys.executable)")" "$TMP/bin/python3"
 PATH="$TMP/bin" $FABPROBE report "$TMP/a2a" --out "$TMP/rep2" 2>"$TMP/err" >/dev/null
 [ $? -eq 2 ] && grep -q "apt install gnuplot-nox" "$TMP/err" || { cat "$TMP/err"; fail "missing gnuplot message"; }
 ok "missing gnuplot: $(cat "$TMP/err")"
+$FABPROBE report "$TMP/a2a" --spec "$TMP/nosuch.yaml" --out "$TMP/rep3" 2>"$TMP/err" >/dev/null
+[ $? -eq 2 ] && grep -q "^fabprobe report: --spec .*nosuch.yaml: no such file$" "$TMP/err" || { cat "$TMP/err"; fail "missing spec"; }
+printf 'checks: []\n' >"$TMP/badspec.yaml"
+$FABPROBE report "$TMP/a2a" --spec "$TMP/badspec.yaml" --out "$TMP/rep3" 2>"$TMP/err" >/dev/null
+[ $? -eq 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "^fabprobe report: --spec: " "$TMP/err" || { cat "$TMP/err"; fail "bad spec"; }
+[ ! -e "$TMP/rep3/report.html" ] || fail "a bad spec left a report"
+ok "a missing or malformed spec: one line, exit 2, no report"
 
 # acceptance: pass, fail, JUnit, relative to a baseline, and malformed specs
 cat >"$TMP/pass.yaml" <<'Y'
