@@ -1,0 +1,89 @@
+# fabprobe fleet (issue 25): fixture hosts with planted differences, 256 generated hosts
+# with three planted outliers, and bad input.
+F=$FP_SRCDIR/tests/fixtures/sysfs/fleet
+mkdir -p "$TMP/fx"
+for h in h1 h2 h3 h4; do
+	$FABPROBE inventory --sysfs-root "$F/$h" --hostname "$h" --format json >"$TMP/fx/$h.json" ||
+		fail "inventory of fixture $h"
+done
+$FABPROBE fleet --from "$TMP/fx" --format json --out "$TMP/run" >"$TMP/fx.json"
+[ $? -eq 1 ] || fail "must-match properties differ: exit 1"
+cmp -s "$TMP/fx.json" "$TMP/run/fleet.json" || fail "--out writes what stdout shows"
+python3 - "$TMP/fx.json" <<'PY' || fail "fixture fleet verdict"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {(f["property"], f["value"], f["majority"], f["severity"], tuple(f["hosts"])) for f in d["findings"]}
+want = {
+    ("mlx5_0/1 firmware", "28.39.1002", "28.40.1000", "outlier", ("h2",)),
+    ("mlx5_0/1 roce_tos", "0", "106", "outlier", ("h2",)),
+    ("ens1f0 pcie", "8 GT/s x8 (max 16 GT/s x16)", "16 GT/s x16 (max 16 GT/s x16)", "outlier", ("h3",)),
+    ("mlx5_0/1 gid_types", "IB/RoCE v1", "IB/RoCE v1,RoCE v2", "error", ("h4",)),
+    ("ens1f0 ecn", "np off rp off", "np 3 rp 3", "error", ("h4",)),
+    ("ens1f0 mtu", "1500", "9000", "error", ("h4",)),
+}
+assert got == want, got ^ want
+assert d["hosts"] == 4 and d["fleet_outliers"] == 3 and d["fleet_mismatch"] == 3, d
+assert all(f["known"] == 4 and f["count"] == 1 for f in d["findings"])
+PY
+ok "fixture hosts: firmware, RoCE ToS, PCIe x8 are outliers; GID types, ECN, MTU are errors"
+
+# the same hosts, one reporting no firmware: unknown is never a mismatch
+python3 - "$TMP/fx/h1.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); del d["fleet"]["mlx5_0/1 firmware"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+$FABPROBE fleet --from "$TMP/fx" >"$TMP/fx.txt"
+grep -q "^outlier: 1 of 3 hosts: mlx5_0/1 firmware 28.39.1002, others 28.40.1000 (unknown on 1)$" \
+	"$TMP/fx.txt" || { cat "$TMP/fx.txt"; fail "unknown firmware on h1"; }
+ok "a property one host does not report is unknown there, not a mismatch"
+
+# 256 hosts from one document; three planted outliers, named exactly
+python3 - "$TMP/fx/h1.json" "$TMP/big" <<'PY'
+import json, os, sys
+base = json.load(open(sys.argv[1])); out = sys.argv[2]; os.mkdir(out)
+base["fleet"]["mlx5_0/1 firmware"] = "28.40.1000"
+plant = {"node017": ("mlx5_0/1 firmware", "28.39.1002"), "node128": ("ens1f0 mtu", "1500"),
+         "node255": ("ens1f0 speed", "25 Gb/s")}
+for i in range(256):
+    d = json.loads(json.dumps(base)); d["host"] = "node%03d" % i
+    if d["host"] in plant:
+        k, v = plant[d["host"]]; d["fleet"][k] = v
+    json.dump(d, open("%s/node%03d.json" % (out, i), "w"))
+PY
+$FABPROBE fleet --from "$TMP/big" >"$TMP/big.txt"
+[ $? -eq 1 ] || fail "256 hosts: the MTU is an error, exit 1"
+grep -q "fleet: 256 hosts, .* 3 hosts differ, 1 must-match properties differ" "$TMP/big.txt" ||
+	{ cat "$TMP/big.txt"; fail "256 hosts: summary"; }
+for want in "error: 1 of 256 hosts: ens1f0 mtu 1500, others 9000" "  hosts: node128" \
+	"outlier: 1 of 256 hosts: mlx5_0/1 firmware 28.39.1002, others 28.40.1000" "  hosts: node017" \
+	"outlier: 1 of 256 hosts: ens1f0 speed 25 Gb/s, others 100 Gb/s" "  hosts: node255"; do
+	grep -qxF "$want" "$TMP/big.txt" || { cat "$TMP/big.txt"; fail "256 hosts: '$want'"; }
+done
+[ "$(grep -c '^  hosts:' "$TMP/big.txt")" -eq 3 ] || fail "256 hosts: three findings only"
+ok "256 generated hosts: node017 (firmware), node128 (MTU), node255 (speed), no others"
+
+# bad input: one line on stderr, exit 2, no fleet.json left behind
+bad() {
+	local what=$1
+	shift
+	$FABPROBE fleet "$@" >/dev/null 2>"$TMP/err"
+	[ $? -eq 2 ] || fail "$what: exit 2"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || { cat "$TMP/err"; fail "$what: one line"; }
+}
+mkdir -p "$TMP/bad"
+cp "$TMP/fx/h2.json" "$TMP/bad/a.json"
+cp "$TMP/fx/h2.json" "$TMP/bad/b.json"
+bad "the same host twice" --from "$TMP/bad" --out "$TMP/badrun"
+grep -q "host 'h2' twice" "$TMP/err" || fail "names the host: $(cat "$TMP/err")"
+[ ! -e "$TMP/badrun/fleet.json" ] || fail "no fleet.json from bad input"
+printf '{"host": "x", "fleet": {"eth0 mtu": ' >"$TMP/bad/b.json"
+bad "a truncated document" --from "$TMP/bad"
+printf '{"host": "x", "fleet": {"eth0 mtu": [1]}}' >"$TMP/bad/b.json"
+bad "a list as a value" --from "$TMP/bad"
+rm "$TMP/bad"/*
+bad "an empty folder" --from "$TMP/bad"
+bad "no such folder" --from "$TMP/nonexistent"
+bad "no --from" --format json
+bad "an existing fleet.json" --from "$TMP/fx" --out "$TMP/run"
+ok "bad input: $(cat "$TMP/err")"
