@@ -87,3 +87,22 @@ bad "no such folder" --from "$TMP/nonexistent"
 bad "no --from" --format json
 bad "an existing fleet.json" --from "$TMP/fx" --out "$TMP/run"
 ok "bad input: $(cat "$TMP/err")"
+
+# check: fleet_outliers and fleet_mismatch from the fleet.json written above
+cat >"$TMP/spec.yaml" <<'Y'
+fabprobe_spec: 1
+checks:
+  - {name: same hosts, metric: fleet_outliers, max: 3}
+  - {name: must match, metric: fleet_mismatch, max: 0}
+Y
+$FABPROBE check "$TMP/spec.yaml" "$TMP/run" >"$TMP/out"
+[ $? -eq 1 ] || { cat "$TMP/out"; fail "a must-match mismatch fails the check"; }
+grep -q "^PASS  same hosts" "$TMP/out" && grep -q "^FAIL  must match" "$TMP/out" &&
+	grep -q "3 properties" "$TMP/out" || { cat "$TMP/out"; fail "check lines"; }
+mkdir -p "$TMP/nofleet"
+$FABPROBE check "$TMP/spec.yaml" "$TMP/nofleet" >"$TMP/out"
+[ $? -eq 1 ] && grep -q "no fleet.json" "$TMP/out" || { cat "$TMP/out"; fail "no fleet.json: FAIL"; }
+printf '{"schema_version": 1}' >"$TMP/nofleet/fleet.json"
+$FABPROBE check "$TMP/spec.yaml" "$TMP/nofleet" >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] || fail "a fleet.json without counts: exit 2"
+ok "check: fleet_outliers 3 <= 3 passes, fleet_mismatch 3 > 0 fails; none or a bad fleet.json is not a pass"
