@@ -84,7 +84,8 @@ bad "a list as a value" --from "$TMP/bad"
 rm "$TMP/bad"/*
 bad "an empty folder" --from "$TMP/bad"
 bad "no such folder" --from "$TMP/nonexistent"
-bad "no --from" --format json
+bad "a bad rendezvous address" --rendezvous nonsense
+bad "a bad sysfs root" --sysfs-root "$TMP/nonexistent"
 bad "an existing fleet.json" --from "$TMP/fx" --out "$TMP/run"
 ok "bad input: $(cat "$TMP/err")"
 
@@ -121,4 +122,47 @@ if command -v gnuplot >/dev/null; then
 	ok "report: a fleet section, escaped"
 else
 	echo "note: gnuplot missing, the report's fleet section not tested here (report.sh skips too)"
+fi
+
+# under a launcher: one rank per host, the documents through the rendezvous to rank 0
+rv=127.0.0.1:$(free_port)
+for i in 2 3 4; do
+	$FABPROBE fleet --rank $((i - 1)) --size 4 --rendezvous $rv --token fl33t --timeout 20s \
+		--sysfs-root "$F/h$i" --hostname h$i >"$TMP/rank$i.out" 2>&1 &
+	PIDS+=($!)
+done
+$FABPROBE fleet --rank 0 --size 4 --rendezvous $rv --token fl33t --timeout 20s --sysfs-root "$F/h1" \
+	--hostname h1 --format json >"$TMP/rv.json"
+[ $? -eq 1 ] || fail "rank 0 under the rendezvous: exit 1 for the must-match errors"
+for p in "${PIDS[@]}"; do wait "$p" || fail "a rank failed: $(cat "$TMP"/rank*.out)"; done
+PIDS=()
+python3 - "$TMP/rv.json" <<'PY' || fail "the verdict gathered through the rendezvous"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["hosts"] == 4 and d["fleet_outliers"] == 3 and d["fleet_mismatch"] == 3, d
+assert sorted(h for f in d["findings"] for h in f["hosts"]) == ["h2", "h2", "h3", "h4", "h4", "h4"], d
+PY
+[ ! -s "$TMP/rank2.out" ] || fail "only rank 0 prints: $(cat "$TMP/rank2.out")"
+ok "four ranks on loopback: the same verdict as --from, printed by rank 0 only"
+
+# a host that never comes: named, exit 1, no hang
+rv=127.0.0.1:$(free_port)
+$FABPROBE fleet --rank 1 --size 3 --rendezvous $rv --token fl33t --timeout 2s --sysfs-root "$F/h2" \
+	--hostname h2 >/dev/null 2>&1 &
+PIDS+=($!)
+timeout 30 $FABPROBE fleet --rank 0 --size 3 --rendezvous $rv --token fl33t --timeout 2s \
+	--sysfs-root "$F/h1" --hostname h1 >/dev/null 2>"$TMP/err"
+[ $? -eq 1 ] || fail "a missing rank: exit 1, not a hang ($(cat "$TMP/err"))"
+grep -q "rank 2" "$TMP/err" || fail "the missing rank is named: $(cat "$TMP/err")"
+ok "a missing host: $(cat "$TMP/err")"
+
+if command -v mpirun >/dev/null; then
+	export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+	rv=127.0.0.1:$(free_port)
+	mpirun --allow-run-as-root --oversubscribe -np 4 sh -c \
+		'h=h$((OMPI_COMM_WORLD_RANK + 1)); exec "$0" fleet --rendezvous "$1" --timeout 30s --sysfs-root "$2/$h" --hostname $h' \
+		"$FABPROBE" "$rv" "$F" >"$TMP/mpi.txt" 2>&1
+	grep -q "^fleet: 4 hosts, 17 properties compared: 3 hosts differ, 3 must-match" "$TMP/mpi.txt" ||
+		{ cat "$TMP/mpi.txt"; fail "mpirun -np 4 fleet"; }
+	ok "mpirun -np 4: rank and size from Open MPI, the same verdict"
 fi
