@@ -26,12 +26,25 @@ bool fp_fleet_must_match(const char *key)
 	return false;
 }
 
+static bool is_control(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+/* values come from other hosts' files: no terminal control in the text verdict */
+static void scrub(char *s)
+{
+	for (; *s; s++)
+		if (is_control(*s))
+			*s = '?';
+}
+
 int fp_fleet_add_host(struct fp_fleet *f, const char *name, char *err, size_t el)
 {
 	struct fp_fleet_host *n;
 
 	for (const char *c = name; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+		if (is_control(*c)) {
 			snprintf(err, el, "host %u: a control character in its name", f->nh + 1);
 			return -EINVAL;
 		}
@@ -77,13 +90,8 @@ int fp_fleet_host_set(struct fp_fleet_host *h, const char *key, const char *valu
 		snprintf(p->key, sizeof(p->key), "%s", key);
 	}
 	snprintf(p->value, sizeof(p->value), "%s", value);
-	/* values come from other hosts' files: no terminal control in the text verdict */
-	for (char *c = p->value; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	for (char *c = p->key; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	scrub(p->key);
+	scrub(p->value);
 	return 0;
 }
 
