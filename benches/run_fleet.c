@@ -16,8 +16,7 @@
  * This host's document: host and fleet, as `fabprobe inventory --format json` writes them,
  * without the counters and modules the comparison does not read (a blob is at most 1 MiB).
  */
-static int my_document(const struct fp_fleet_job *j, char **doc, size_t *len, char *err,
-		       size_t el)
+static int my_document(const struct fp_fleet_job *j, char **doc, size_t *len, char *err, size_t el)
 {
 	struct fp_inventory inv;
 	struct fp_json js;

@@ -20,7 +20,7 @@ struct fleet_cfg {
 	struct fp_fleet_job job;
 };
 
-#define SEC 1000000000ll
+#define SEC    1000000000ll
 #define JOB(f) offsetof(struct fleet_cfg, job.f)
 
 static const struct fp_opt fleet_opts[] = {

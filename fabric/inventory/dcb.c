@@ -35,8 +35,7 @@ static bool attr_at(const uint8_t *b, size_t end, size_t *off, unsigned *type, c
 
 static void list8(char *b, size_t len, const uint8_t *v)
 {
-	snprintf(b, len, "%u,%u,%u,%u,%u,%u,%u,%u", v[0], v[1], v[2], v[3], v[4], v[5], v[6],
-		 v[7]);
+	snprintf(b, len, "%u,%u,%u,%u,%u,%u,%u,%u", v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
 }
 
 /* struct ieee_pfc: pfc_en is a bit per priority; requests/indications count PFC frames */
@@ -114,8 +113,9 @@ static int ieee(const uint8_t *p, size_t len, struct fp_dcb *d, char *err, size_
 		else if (type == DCB_ATTR_IEEE_APP_TABLE)
 			r = apps(pl, plen, d);
 		if (r)
-			snprintf(err, el, "DCB IEEE attribute %u: %zu bytes, too short or malformed",
-				 type, plen);
+			snprintf(err, el,
+				 "DCB IEEE attribute %u: %zu bytes, too short or malformed", type,
+				 plen);
 	}
 	if (!r && off < len) {
 		snprintf(err, el, "DCB IEEE nest: an attribute runs past its end at byte %zu", off);

@@ -12,9 +12,9 @@
 #include <stdint.h>
 
 struct fp_dcb {
-	char pfc[24];	/* PFC-enabled priorities "3,4", or "none"; "" unknown */
-	char ets[80];	/* "bw 50,50,0,0,0,0,0,0 prio_tc 0,0,0,1,0,0,0,0"; "" unknown */
-	char trust[8];	/* "dscp" when the APP table maps DSCP, else "pcp"; "" unknown */
+	char pfc[24];  /* PFC-enabled priorities "3,4", or "none"; "" unknown */
+	char ets[80];  /* "bw 50,50,0,0,0,0,0,0 prio_tc 0,0,0,1,0,0,0,0"; "" unknown */
+	char trust[8]; /* "dscp" when the APP table maps DSCP, else "pcp"; "" unknown */
 	bool has_pfc;
 	uint64_t pfc_requests, pfc_indications; /* PFC frames sent and received, all priorities */
 };

@@ -64,8 +64,8 @@ static void gids(const char *pdir, struct fp_port *p)
 		snprintf(p->gid_types, sizeof(p->gid_types), "%s", list);
 }
 
-void fp_inv_rdma_extra(const char *root, const char *dev, const char *devname,
-		       const char *port, struct fp_port *p)
+void fp_inv_rdma_extra(const char *root, const char *dev, const char *devname, const char *port,
+		       struct fp_port *p)
 {
 	char pdir[PATH_MAX + 40], b[PATH_MAX + 80];
 

@@ -32,7 +32,8 @@ static int props(struct fp_fleet_host *h, struct fy_node *m, const char *where, 
 	}
 	while ((pair = fy_node_mapping_iterate(m, &it))) {
 		if (!fp_jstr(fy_node_pair_key(pair), key, sizeof(key)) || !key[0]) {
-			snprintf(err, el, "%s: a fleet property name that is not a string of 1 to %d bytes",
+			snprintf(err, el,
+				 "%s: a fleet property name that is not a string of 1 to %d bytes",
 				 where, FP_FLEET_KEY - 1);
 			return -EINVAL;
 		}

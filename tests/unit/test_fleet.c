@@ -67,16 +67,19 @@ static void test_ten(void)
 	CHECK(f.outliers == 2 && f.mismatch == 1, "outliers %u mismatch %u", f.outliers,
 	      f.mismatch);
 	d = diff(&f, "mlx5_0/1 firmware", "28.39.1002");
-	CHECK(d && d->count == 1 && d->known == 10 && !d->error && !strcmp(f.h[d->hosts[0]].name, "h3"),
+	CHECK(d && d->count == 1 && d->known == 10 && !d->error &&
+		      !strcmp(f.h[d->hosts[0]].name, "h3"),
 	      "firmware outlier h3");
 	CHECK(d && !strcmp(d->majority, "28.40.1000"), "firmware majority");
 	d = diff(&f, "eth0 mtu", "1500");
-	CHECK(d && d->error && d->count == 1 && !strcmp(f.h[d->hosts[0]].name, "h7"), "MTU error h7");
+	CHECK(d && d->error && d->count == 1 && !strcmp(f.h[d->hosts[0]].name, "h7"),
+	      "MTU error h7");
 	CHECK(!diff(&f, "eth0 ecn", "np 3 rp 3"), "unknown ECN on h5 is not a mismatch");
 	text = emit(&f, false, &len);
 	CHECK(strstr(text, "error: 1 of 10 hosts: eth0 mtu 1500, others 9000\n  hosts: h7\n"), "%s",
 	      text);
-	CHECK(strstr(text, "outlier: 1 of 10 hosts: mlx5_0/1 firmware 28.39.1002, others 28.40.1000"),
+	CHECK(strstr(text,
+		     "outlier: 1 of 10 hosts: mlx5_0/1 firmware 28.39.1002, others 28.40.1000"),
 	      "%s", text);
 	CHECK(strstr(text, "action: update the NIC firmware to 28.40.1000"), "%s", text);
 	/* errors come first */
@@ -110,7 +113,8 @@ static void test_groups(void)
 	b = diff(&f, "fw", "B");
 	CHECK(f.nd == 2 && a && b && a->count == 3 && b->count == 1, "groups");
 	CHECK(a && !strcmp(a->majority, "C") && !strcmp(f.h[a->hosts[0]].name, "n00") &&
-		      !strcmp(f.h[a->hosts[1]].name, "n03") && !strcmp(f.h[a->hosts[2]].name, "n06"),
+		      !strcmp(f.h[a->hosts[1]].name, "n03") &&
+		      !strcmp(f.h[a->hosts[2]].name, "n06"),
 	      "group A names n00 n03 n06");
 	CHECK(f.outliers == 4 && f.mismatch == 0, "outliers %u", f.outliers);
 	fp_fleet_free(&f);
@@ -176,8 +180,12 @@ static void test_props(void)
 	ports[0].mtu = 65536;
 	snprintf(ports[1].name, sizeof(ports[1].name), "ens1");
 	ports[1].mtu = 9000;
-	ports[1].pcie = (struct fp_pcie){ .present = true, .speed_gts = 8, .max_speed_gts = 16,
-					  .width = 8, .max_width = 16, .numa_node = 1 };
+	ports[1].pcie = (struct fp_pcie){ .present = true,
+					  .speed_gts = 8,
+					  .max_speed_gts = 16,
+					  .width = 8,
+					  .max_width = 16,
+					  .numa_node = 1 };
 	snprintf(ports[1].dcb.pfc, sizeof(ports[1].dcb.pfc), "3");
 	snprintf(ports[2].name, sizeof(ports[2].name), "mlx5_0/1");
 	ports[2].rdma = true;
@@ -190,7 +198,8 @@ static void test_props(void)
 		bool found = false;
 
 		for (unsigned j = 0; j < h.n; j++)
-			found |= !strcmp(h.p[j].key, want[i][0]) && !strcmp(h.p[j].value, want[i][1]);
+			found |= !strcmp(h.p[j].key, want[i][0]) &&
+				 !strcmp(h.p[j].value, want[i][1]);
 		CHECK(found, "%s = %s", want[i][0], want[i][1]);
 	}
 	for (unsigned j = 0; j < h.n; j++) {
