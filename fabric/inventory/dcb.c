@@ -10,28 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
+
+#include "rtnl.h"
 
 #define NTC IEEE_8021QAZ_MAX_TCS
-
-/* the attribute at off, bounded by end: its type, payload and length; false at the end */
-static bool attr_at(const uint8_t *b, size_t end, size_t *off, unsigned *type, const uint8_t **pl,
-		    size_t *plen)
-{
-	struct nlattr a;
-
-	if (*off + sizeof(a) > end)
-		return false;
-	memcpy(&a, b + *off, sizeof(a));
-	if (a.nla_len < sizeof(a) || *off + a.nla_len > end)
-		return false;
-	*type = a.nla_type & NLA_TYPE_MASK;
-	*pl = b + *off + NLA_HDRLEN;
-	*plen = a.nla_len - NLA_HDRLEN;
-	*off += NLA_ALIGN(a.nla_len);
-	return true;
-}
 
 static void list8(char *b, size_t len, const uint8_t *v)
 {
@@ -82,7 +64,7 @@ static int apps(const uint8_t *p, size_t len, struct fp_dcb *d)
 	unsigned type;
 	bool dscp = false;
 
-	while (attr_at(p, len, &off, &type, &pl, &plen)) {
+	while (fp_nla_next(p, len, &off, &type, &pl, &plen)) {
 		struct dcb_app a;
 
 		if (type != DCB_ATTR_IEEE_APP)
@@ -105,7 +87,7 @@ static int ieee(const uint8_t *p, size_t len, struct fp_dcb *d, char *err, size_
 	unsigned type;
 	int r = 0;
 
-	while (!r && attr_at(p, len, &off, &type, &pl, &plen)) {
+	while (!r && fp_nla_next(p, len, &off, &type, &pl, &plen)) {
 		if (type == DCB_ATTR_IEEE_PFC)
 			r = pfc(pl, plen, d);
 		else if (type == DCB_ATTR_IEEE_ETS)
@@ -150,7 +132,7 @@ int fp_dcb_parse(const uint8_t *msg, size_t len, struct fp_dcb *d, char *err, si
 		return -EINVAL;
 	}
 	memset(&out, 0, sizeof(out));
-	while (!r && attr_at(msg, h.nlmsg_len, &off, &type, &pl, &plen))
+	while (!r && fp_nla_next(msg, h.nlmsg_len, &off, &type, &pl, &plen))
 		if (type == DCB_ATTR_IEEE)
 			r = ieee(pl, plen, &out, err, el);
 	if (r)
@@ -163,6 +145,13 @@ int fp_dcb_parse(const uint8_t *msg, size_t len, struct fp_dcb *d, char *err, si
 	return 0;
 }
 
+static int answer(const uint8_t *msg, size_t len, void *ctx)
+{
+	char err[128];
+
+	return fp_dcb_parse(msg, len, ctx, err, sizeof(err));
+}
+
 int fp_dcb_query(const char *ifname, struct fp_dcb *d)
 {
 	struct {
@@ -171,12 +160,7 @@ int fp_dcb_query(const char *ifname, struct fp_dcb *d)
 		struct nlattr a;
 		char name[IF_NAMESIZE];
 	} req;
-	struct timeval tv = { .tv_sec = 1 };
-	uint8_t buf[8192];
-	char err[128];
 	size_t nlen = strlen(ifname) + 1;
-	ssize_t n;
-	int fd, ret = -EIO;
 
 	if (nlen > sizeof(req.name))
 		return -EINVAL;
@@ -189,29 +173,5 @@ int fp_dcb_query(const char *ifname, struct fp_dcb *d)
 	req.a.nla_type = DCB_ATTR_IFNAME;
 	req.a.nla_len = NLA_HDRLEN + nlen;
 	memcpy(req.name, ifname, nlen);
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
-		ret = -errno;
-		goto close_fd;
-	}
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n < 0) {
-		ret = -errno;
-		goto close_fd;
-	}
-	if ((size_t)n >= NLMSG_HDRLEN + sizeof(struct nlmsgerr) &&
-	    ((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR) {
-		struct nlmsgerr e;
-
-		memcpy(&e, buf + NLMSG_HDRLEN, sizeof(e));
-		ret = e.error ? e.error : -EIO;
-		goto close_fd;
-	}
-	ret = fp_dcb_parse(buf, (size_t)n, d, err, sizeof(err));
-close_fd:
-	close(fd);
-	return ret;
+	return fp_rtnl_ask(&req, req.h.nlmsg_len, answer, d);
 }

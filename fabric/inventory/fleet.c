@@ -156,6 +156,7 @@ static int port_props(const struct fp_port *p, struct fp_fleet_host *h)
 	r |= put(h, p->name, "pfc", p->dcb.pfc);
 	r |= put(h, p->name, "ets", p->dcb.ets);
 	r |= put(h, p->name, "trust", p->dcb.trust);
+	r |= put(h, p->name, "shaping", p->shaping);
 	if (p->pcie.present && p->pcie.width > 0) {
 		snprintf(v, sizeof(v), "%g GT/s x%d (max %g GT/s x%d)", p->pcie.speed_gts,
 			 p->pcie.width, p->pcie.max_speed_gts, p->pcie.max_width);
@@ -369,6 +370,7 @@ static void action(const struct fp_fleet_diff *d, char *b, size_t len)
 		{ "pcie", "reseat the NIC or check the slot and BIOS: the others train at %s" },
 		{ "speed", "check the cable, module and switch port: the others link at %s" },
 		{ "state", "bring the port up: the others are %s" },
+		{ "shaping", "check the port's qdisc (tc qdisc show): the others have %s" },
 		{ "numa_node", "check the slot and pinning: the others' NIC is on NUMA node %s" },
 		{ "gid_types", "configure the GID types as the others (%s): they must match" },
 		{ "pfc", "enable PFC on priorities %s as the others: it must match" },

@@ -13,6 +13,7 @@
 #include "../../core/json.h"
 #include "fleet.h"
 #include "inv_priv.h"
+#include "qdisc.h"
 
 /* Read a small sysfs attribute into buf, trimmed. false when absent or unreadable. */
 bool fp_inv_attr(const char *dir, const char *name, char *buf, size_t len)
@@ -320,6 +321,7 @@ int fp_inventory_read(const char *root, struct fp_inventory *inv, char *err, siz
 		if (p->rdma || !strcmp(p->name, "lo"))
 			continue;
 		fp_dcb_query(p->name, &p->dcb); /* -EOPNOTSUPP without DCB: stays unknown */
+		fp_qdisc_query(p->name, p->shaping, sizeof(p->shaping));
 		if (fp_ethnl_query(p->name, &p->nl, img, sizeof(img)))
 			continue;
 		p->ethnl = true;

@@ -57,6 +57,7 @@ struct fp_port {
 	int roce_tos;	    /* RDMA CM's default ToS (configfs rdma_cm), -1 unknown */
 	char ecn[48];	    /* priorities with ECN enabled: "np 3 rp 3" (mlx5 sysfs) */
 	struct fp_dcb dcb;  /* live only: rtnetlink DCB */
+	char shaping[32];   /* live only: the root qdisc, "tbf 100 Mbit/s" or "none" */
 };
 
 struct fp_inventory {

@@ -1,5 +1,6 @@
 # fabprobe fleet across network namespaces: four hosts on one bridge, one at MTU 1500 among
-# 9000s; each rank reads its own namespace's sysfs, and rank 0 gathers over the bridge.
+# 9000s and one shaped (tbf) to 100 Mbit/s among 1 Gbit/s; each rank reads its own
+# namespace's sysfs and qdiscs, and rank 0 gathers over the bridge.
 [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
 command -v ip >/dev/null || skip "iproute2 missing"
 P=fpfl$$
@@ -20,6 +21,10 @@ for k in 0 1 2 3; do
 	ip -n "$P-h$k" addr add 10.77.0.$((k + 1))/24 dev data0
 	ip -n "$P-h$k" link set data0 up
 	ip -n "$P-h$k" link set lo up
+	rate=1gbit
+	[ $k -eq 3 ] && rate=100mbit
+	ip netns exec "$P-h$k" tc qdisc add dev data0 root tbf rate $rate burst 256kb latency 50ms ||
+		fail "tbf on h$k"
 done
 # every rank in its own namespace, with its sysfs (ip netns exec mounts the namespace's /sys)
 rv=10.77.0.1:$(free_port)
@@ -39,6 +44,10 @@ d = json.load(open(sys.argv[1]))
 mtu = [f for f in d["findings"] if f["property"] == "data0 mtu"]
 assert len(mtu) == 1 and mtu[0]["hosts"] == ["h2"] and mtu[0]["value"] == "1500", mtu
 assert mtu[0]["majority"] == "9000" and mtu[0]["severity"] == "error" and mtu[0]["known"] == 4
-assert d["hosts"] == 4 and d["fleet_mismatch"] >= 1
+assert d["hosts"] == 4 and d["fleet_mismatch"] == 1
+slow = [f for f in d["findings"] if f["property"] == "data0 shaping"]
+assert len(slow) == 1 and slow[0]["hosts"] == ["h3"] and slow[0]["value"] == "tbf 100 Mbit/s", slow
+assert slow[0]["majority"] == "tbf 1000 Mbit/s" and slow[0]["severity"] == "outlier"
+assert d["fleet_outliers"] == 2, d
 PY
-ok "four namespaces over a bridge: h2 at MTU 1500 among 9000s is named, through the rendezvous"
+ok "four namespaces over a bridge: h2 at MTU 1500 (error) and h3 shaped to 100 Mbit/s (outlier) named"

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * The rtnetlink DCB decoder on answers written byte by byte from linux/dcbnl.h and
- * linux/netlink.h, as the kernel's dcbnl_ieee_fill() lays them out (veth has no DCB).
+ * The rtnetlink decoders on answers written byte by byte from the uapi headers: DCB
+ * (linux/dcbnl.h, as dcbnl_ieee_fill() lays it out; veth has no DCB) and the root qdisc
+ * (struct tcmsg, linux/pkt_sched.h's tbf, as tc_fill_qdisc() and tbf_dump() do).
  */
 #include <errno.h>
 #include <linux/dcbnl.h>
+#include <linux/pkt_sched.h>
 #include <string.h>
 
 #include "../../fabric/inventory/dcb.h"
+#include "../../fabric/inventory/qdisc.h"
 #include "t.h"
 
 struct msg {
@@ -47,28 +50,45 @@ static void end_attr(struct msg *m, size_t at)
 	pad4(m);
 }
 
+/* a struct nlmsghdr: length (patched by finish), type, flags, seq 1, pid 0 */
+static void nlhdr(struct msg *m, unsigned type, unsigned flags)
+{
+	memset(m, 0, sizeof(*m));
+	put(m, 0, 4);
+	put(m, type, 2);
+	put(m, flags, 2);
+	put(m, 1, 4);
+	put(m, 0, 4);
+}
+
+static void finish(struct msg *m)
+{
+	m->b[0] = (uint8_t)m->n;
+	m->b[1] = (uint8_t)(m->n >> 8);
+}
+
+/* a string attribute, NUL included */
+static void str_attr(struct msg *m, unsigned type, const char *s)
+{
+	size_t a = attr(m, type);
+
+	for (; *s; s++)
+		put(m, (uint8_t)*s, 1);
+	put(m, 0, 1);
+	end_attr(m, a);
+}
+
 /* an answer to DCB_CMD_IEEE_GET for eth0: ETS 50/50, PFC on pfc_en, and a DSCP app */
 static void answer(struct msg *m, unsigned pfc_en, bool app_table)
 {
 	size_t ieee, a;
 
-	memset(m, 0, sizeof(*m));
-	/* struct nlmsghdr: len (patched), type RTM_GETDCB = 78, flags, seq, pid */
-	put(m, 0, 4);
-	put(m, 78, 2);
-	put(m, 0, 2);
-	put(m, 1, 4);
-	put(m, 0, 4);
+	nlhdr(m, 78, 0); /* RTM_GETDCB */
 	/* struct dcbmsg: dcb_family AF_UNSPEC, cmd DCB_CMD_IEEE_GET = 21, dcb_pad */
 	put(m, 0, 1);
 	put(m, 21, 1);
 	put(m, 0, 2);
-	/* DCB_ATTR_IFNAME = 1: "eth0\0" */
-	a = attr(m, 1);
-	for (const char *s = "eth0"; *s; s++)
-		put(m, (uint8_t)*s, 1);
-	put(m, 0, 1);
-	end_attr(m, a);
+	str_attr(m, 1, "eth0"); /* DCB_ATTR_IFNAME */
 	ieee = attr(m, 13); /* DCB_ATTR_IEEE, nested */
 	/* DCB_ATTR_IEEE_ETS = 1: struct ieee_ets, 59 bytes */
 	a = attr(m, 1);
@@ -110,8 +130,81 @@ static void answer(struct msg *m, unsigned pfc_en, bool app_table)
 		end_attr(m, t);
 	}
 	end_attr(m, ieee);
-	m->b[0] = (uint8_t)m->n;
-	m->b[1] = (uint8_t)(m->n >> 8);
+	finish(m);
+}
+
+/* RTM_NEWQDISC for ifindex 7: a root tbf at rate_Bps (bytes/s), TCA_TBF_RATE64 if rate64 */
+static void tbf_answer(struct msg *m, uint32_t rate_Bps, uint64_t rate64)
+{
+	size_t a, o;
+
+	nlhdr(m, 36, 2); /* RTM_NEWQDISC, NLM_F_MULTI */
+	/* struct tcmsg: family, pad, pad, ifindex, handle 0x80010000, parent TC_H_ROOT, info */
+	put(m, 0, 1);
+	put(m, 0, 1);
+	put(m, 0, 2);
+	put(m, 7, 4);
+	put(m, 0x80010000u, 4);
+	put(m, 0xffffffffu, 4);
+	put(m, 1, 4);
+	str_attr(m, 1, "tbf"); /* TCA_KIND */
+	o = attr(m, 2); /* TCA_OPTIONS, nested */
+	a = attr(m, 1); /* TCA_TBF_PARMS: struct tc_tbf_qopt, 36 bytes */
+	/* rate: cell_log, linklayer, overhead (u16), cell_align (s16), mpu (u16), rate (u32) */
+	put(m, 0, 1);
+	put(m, 1, 1);
+	put(m, 0, 2);
+	put(m, 0, 2);
+	put(m, 0, 2);
+	put(m, rate_Bps, 4);
+	for (int i = 0; i < 12; i++) /* peakrate */
+		put(m, 0, 1);
+	put(m, 1000, 4); /* limit */
+	put(m, 8000, 4); /* buffer */
+	put(m, 0, 4);	 /* mtu */
+	end_attr(m, a);
+	if (rate64) {
+		a = attr(m, 4); /* TCA_TBF_RATE64 */
+		put(m, rate64, 8);
+		end_attr(m, a);
+	}
+	end_attr(m, o);
+	finish(m);
+}
+
+static void test_qdisc(void)
+{
+	struct fp_qdisc q;
+	struct msg m;
+	char err[256], text[32];
+
+	CHECK(sizeof(struct tc_tbf_qopt) == 36, "tc_tbf_qopt is %zu bytes",
+	      sizeof(struct tc_tbf_qopt));
+	tbf_answer(&m, 12500000, 0); /* 100 Mbit/s */
+	CHECK(fp_qdisc_parse(m.b, m.n, &q, err, sizeof(err)) == 0, "tbf: %s", err);
+	CHECK(q.ifindex == 7 && q.parent == 0xffffffffu && !strcmp(q.kind, "tbf"), "header");
+	fp_qdisc_shaping(&q, text, sizeof(text));
+	CHECK(!strcmp(text, "tbf 100 Mbit/s"), "'%s'", text);
+	/* above 4 GB/s the u32 saturates and TCA_TBF_RATE64 carries the rate */
+	tbf_answer(&m, 0xffffffffu, 50000000000ull);
+	CHECK(fp_qdisc_parse(m.b, m.n, &q, err, sizeof(err)) == 0, "rate64: %s", err);
+	fp_qdisc_shaping(&q, text, sizeof(text));
+	CHECK(!strcmp(text, "tbf 400000 Mbit/s"), "'%s'", text);
+	for (size_t n = 0; n < m.n; n++)
+		CHECK(fp_qdisc_parse(m.b, n, &q, err, sizeof(err)) == -EINVAL, "truncated at %zu",
+		      n);
+	/* TCA_TBF_PARMS cut short, the nest's lengths consistent */
+	tbf_answer(&m, 12500000, 0);
+	m.b[16 + 20 + 8 + 4] = 4 + 20;
+	CHECK(fp_qdisc_parse(m.b, m.n, &q, err, sizeof(err)) == -EINVAL, "short tbf parms");
+	/* pfifo_fast shapes nothing */
+	memset(&q, 0, sizeof(q));
+	snprintf(q.kind, sizeof(q.kind), "pfifo_fast");
+	fp_qdisc_shaping(&q, text, sizeof(text));
+	CHECK(!strcmp(text, "none"), "'%s'", text);
+	CHECK(fp_qdisc_query("lo", text, sizeof(text)) == 0 && !strcmp(text, "none"),
+	      "lo is not shaped: '%s'", text);
+	CHECK(fp_qdisc_query("no-such-dev0", text, sizeof(text)) == -ENOENT, "no device");
 }
 
 int main(void)
@@ -167,5 +260,6 @@ int main(void)
 	CHECK(fp_dcb_parse(m.b, m.n, &d, err, sizeof(err)) == -EINVAL, "cmd 7 refused");
 	/* the live kernel: lo has no DCB; an error, not a crash or a hang */
 	CHECK(fp_dcb_query("lo", &d) < 0, "lo has DCB?");
-	return t_done("dcb");
+	test_qdisc();
+	return t_done("rtnl");
 }
