@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* fabprobe fleet under a launcher: inventories through the rendezvous to rank 0. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +19,31 @@
  */
 static int my_document(const struct fp_fleet_job *j, char **doc, size_t *len, char *err, size_t el)
 {
+	struct fp_fleet_host h;
 	struct fp_inventory inv;
 	struct fp_json js;
-	FILE *m;
+	int cpus[CPU_SETSIZE];
+	unsigned n = 0;
+	cpu_set_t allowed;
+	FILE *m = NULL;
 	int ret = fp_inventory_read(j->root, &inv, err, el);
 
 	if (ret)
 		return ret;
 	if (j->hostname)
 		snprintf(inv.host, sizeof(inv.host), "%s", j->hostname);
-	m = open_memstream(doc, len);
+	memset(&h, 0, sizeof(h));
+	if (!sched_getaffinity(0, sizeof(allowed), &allowed))
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &allowed))
+				cpus[n++] = c;
+	ret = fp_fleet_host_props(&inv, &h);
+	if (!ret)
+		ret = fp_fleet_host_affinity(&inv, cpus, n, &h);
+	if (!ret)
+		m = open_memstream(doc, len);
 	if (!m) {
+		fp_fleet_host_free(&h);
 		fp_inventory_free(&inv);
 		snprintf(err, el, "out of memory");
 		return -ENOMEM;
@@ -37,8 +52,9 @@ static int my_document(const struct fp_fleet_job *j, char **doc, size_t *len, ch
 	fp_json_obj(&js, NULL);
 	fp_json_u64(&js, "schema_version", 1);
 	fp_json_str(&js, "host", inv.host);
-	fp_fleet_host_json(&inv, &js);
+	fp_fleet_host_write(&h, &js);
 	fp_json_end(&js);
+	fp_fleet_host_free(&h);
 	fp_inventory_free(&inv);
 	if (fclose(m)) {
 		snprintf(err, el, "out of memory");

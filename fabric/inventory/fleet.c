@@ -179,16 +179,67 @@ int fp_fleet_host_props(const struct fp_inventory *inv, struct fp_fleet_host *h)
 	return r ? -ENOMEM : 0;
 }
 
+/* is cpu in a sysfs cpulist ("0-23,48-71")? */
+static bool in_cpulist(const char *list, int cpu)
+{
+	const char *p = list;
+
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p)
+			return false;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtol(p, &end, 10);
+			if (end == p)
+				return false;
+		}
+		if (cpu >= a && cpu <= b)
+			return true;
+		if (*end != ',')
+			return false;
+		p = end + 1;
+	}
+	return false;
+}
+
+int fp_fleet_host_affinity(const struct fp_inventory *inv, const int *cpus, unsigned n,
+			   struct fp_fleet_host *h)
+{
+	for (unsigned i = 0; i < inv->n; i++) {
+		const struct fp_port *p = &inv->ports[i];
+		unsigned near = 0;
+
+		if (p->rdma || !p->pcie.present || !p->pcie.cpus[0] || !n)
+			continue;
+		for (unsigned k = 0; k < n; k++)
+			near += in_cpulist(p->pcie.cpus, cpus[k]);
+		if (put(h, p->name, "rank_cpus",
+			near == n ? "all near the NIC"
+			: near	  ? "some near the NIC"
+				  : "none near the NIC"))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void fp_fleet_host_write(const struct fp_fleet_host *h, struct fp_json *j)
+{
+	fp_json_obj(j, "fleet");
+	for (unsigned i = 0; i < h->n; i++)
+		fp_json_str(j, h->p[i].key, h->p[i].value);
+	fp_json_end(j);
+}
+
 void fp_fleet_host_json(const struct fp_inventory *inv, struct fp_json *j)
 {
 	struct fp_fleet_host h;
 
 	memset(&h, 0, sizeof(h));
-	fp_json_obj(j, "fleet");
-	if (!fp_fleet_host_props(inv, &h))
-		for (unsigned i = 0; i < h.n; i++)
-			fp_json_str(j, h.p[i].key, h.p[i].value);
-	fp_json_end(j);
+	fp_fleet_host_props(inv, &h); /* out of memory: what was read is written */
+	fp_fleet_host_write(&h, j);
 	fp_fleet_host_free(&h);
 }
 
@@ -372,6 +423,8 @@ static void action(const struct fp_fleet_diff *d, char *b, size_t len)
 		{ "state", "bring the port up: the others are %s" },
 		{ "shaping", "check the port's qdisc (tc qdisc show): the others have %s" },
 		{ "numa_node", "check the slot and pinning: the others' NIC is on NUMA node %s" },
+		{ "rank_cpus", "bind ranks to the NIC's local CPUs (the launcher's binding, "
+			       "numactl): on the others, %s" },
 		{ "gid_types", "configure the GID types as the others (%s): they must match" },
 		{ "pfc", "enable PFC on priorities %s as the others: it must match" },
 		{ "ecn", "enable ECN as the others (%s): it must match" },

@@ -54,6 +54,15 @@ int fp_fleet_add_host(struct fp_fleet *f, const char *name, char *err, size_t el
 int fp_fleet_host_set(struct fp_fleet_host *h, const char *key, const char *value);
 /* This host's properties from its inventory, into h (whose name the caller sets). */
 int fp_fleet_host_props(const struct fp_inventory *inv, struct fp_fleet_host *h);
+/*
+ * Launcher mode: where this rank may run (cpus, n of them) against each NIC's local CPUs,
+ * as "<port> rank_cpus": "all near the NIC", "some near the NIC" or "none near the NIC".
+ * About the rank's placement, not the host: documents from `inventory` do not carry it.
+ */
+int fp_fleet_host_affinity(const struct fp_inventory *inv, const int *cpus, unsigned n,
+			   struct fp_fleet_host *h);
+/* h as the "fleet" object of a document */
+void fp_fleet_host_write(const struct fp_fleet_host *h, struct fp_json *j);
 /* The same, as the "fleet" object of an inventory document: what fabprobe fleet reads. */
 void fp_fleet_host_json(const struct fp_inventory *inv, struct fp_json *j);
 void fp_fleet_host_free(struct fp_fleet_host *h);

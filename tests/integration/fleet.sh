@@ -140,10 +140,12 @@ python3 - "$TMP/rv.json" <<'PY' || fail "the verdict gathered through the rendez
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["hosts"] == 4 and d["fleet_outliers"] == 3 and d["fleet_mismatch"] == 3, d
-assert sorted(h for f in d["findings"] for h in f["hosts"]) == ["h2", "h2", "h3", "h4", "h4", "h4"], d
+assert sorted(h for f in d["findings"] for h in f["hosts"]) == ["h2", "h2", "h3", "h3", "h4", "h4", "h4"], d
+far = [f for f in d["findings"] if f["property"] == "ens1f0 rank_cpus"]
+assert far[0]["value"] == "none near the NIC" and far[0]["majority"] == "all near the NIC", far
 PY
 [ ! -s "$TMP/rank2.out" ] || fail "only rank 0 prints: $(cat "$TMP/rank2.out")"
-ok "four ranks on loopback: the same verdict as --from, printed by rank 0 only"
+ok "four ranks on loopback: the verdict of --from, and h3's rank far from its NIC, printed by rank 0 only"
 
 # a host that never comes: named, exit 1, no hang
 rv=127.0.0.1:$(free_port)
@@ -162,7 +164,7 @@ if command -v mpirun >/dev/null; then
 	mpirun --allow-run-as-root --oversubscribe -np 4 sh -c \
 		'h=h$((OMPI_COMM_WORLD_RANK + 1)); exec "$0" fleet --rendezvous "$1" --timeout 30s --sysfs-root "$2/$h" --hostname $h' \
 		"$FABPROBE" "$rv" "$F" >"$TMP/mpi.txt" 2>&1
-	grep -q "^fleet: 4 hosts, 17 properties compared: 3 hosts differ, 3 must-match" "$TMP/mpi.txt" ||
+	grep -q "^fleet: 4 hosts, 18 properties compared: 3 hosts differ, 3 must-match" "$TMP/mpi.txt" ||
 		{ cat "$TMP/mpi.txt"; fail "mpirun -np 4 fleet"; }
 	ok "mpirun -np 4: rank and size from Open MPI, the same verdict"
 fi

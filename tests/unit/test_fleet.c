@@ -209,6 +209,28 @@ static void test_props(void)
 		      "unknown is absent: %s", h.p[j].key);
 	}
 	fp_fleet_host_free(&h);
+
+	/* where a rank may run against the NIC's local CPUs "0-3,8-11" */
+	{
+		static const int all[] = { 1, 9 }, some[] = { 3, 4 }, none[] = { 4, 12, 100 };
+		const struct {
+			const int *cpus;
+			unsigned n;
+			const char *want;
+		} cases[] = { { all, 2, "all near the NIC" },
+			      { some, 2, "some near the NIC" },
+			      { none, 3, "none near the NIC" } };
+
+		snprintf(ports[1].pcie.cpus, sizeof(ports[1].pcie.cpus), "0-3,8-11");
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			memset(&h, 0, sizeof(h));
+			CHECK(fp_fleet_host_affinity(&inv, cases[i].cpus, cases[i].n, &h) == 0 &&
+				      h.n == 1 && !strcmp(h.p[0].key, "ens1 rank_cpus") &&
+				      !strcmp(h.p[0].value, cases[i].want),
+			      "case %zu: %s", i, h.n ? h.p[0].value : "nothing");
+			fp_fleet_host_free(&h);
+		}
+	}
 }
 
 int main(void)
