@@ -24,6 +24,7 @@ static int props(struct fp_fleet_host *h, struct fy_node *m, const char *where, 
 {
 	char key[FP_FLEET_KEY], val[FP_FLEET_VAL];
 	struct fy_node_pair *pair;
+	struct fy_node *v;
 	void *it = NULL;
 
 	if (!fy_node_is_mapping(m)) {
@@ -37,7 +38,12 @@ static int props(struct fp_fleet_host *h, struct fy_node *m, const char *where, 
 				 where, FP_FLEET_KEY - 1);
 			return -EINVAL;
 		}
-		if (!fp_jstr(fy_node_pair_value(pair), val, sizeof(val))) {
+		v = fy_node_pair_value(pair);
+		/* a plain null says unknown, as an absent key does */
+		if (v && fy_node_is_scalar(v) && fy_node_get_style(v) == FYNS_PLAIN &&
+		    fp_jstr(v, val, sizeof(val)) && !strcmp(val, "null"))
+			continue;
+		if (!fp_jstr(v, val, sizeof(val))) {
 			snprintf(err, el, "%s: fleet property '%s': not a string of up to %d bytes",
 				 where, key, FP_FLEET_VAL - 1);
 			return -EINVAL;
