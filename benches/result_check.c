@@ -15,6 +15,7 @@
 #include "../core/err.h"
 #include "../core/units.h"
 #include "../fabric/inventory/inventory.h"
+#include "../fabric/model/fleet_read.h"
 #include "../fabric/model/jread.h"
 #include "../fabric/model/yaml.h"
 #include "result_obs.h"
@@ -40,6 +41,8 @@ static const struct metric {
 	{ "analyzer_suspects", "suspects", LOWER },
 	{ "error_counter_growth", "errors", LOWER },
 	{ "fec_uncorrectable", "blocks", LOWER },
+	{ "fleet_outliers", "hosts", LOWER },
+	{ "fleet_mismatch", "properties", LOWER },
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
@@ -332,6 +335,29 @@ static int analyzer(struct fp_check *c, const char *topology, const char *const 
 	return 1;
 }
 
+/* fleet_outliers, fleet_mismatch: the first folder's fleet.json (fabprobe fleet --out DIR) */
+static int fleet(struct fp_check *c, const char *const *dirs, int n, char *err, size_t el)
+{
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		double outliers, mismatch;
+		int ret;
+
+		if (snprintf(path, sizeof(path), "%s/fleet.json", dirs[i]) >= (int)sizeof(path))
+			return fp_say(err, el, "%s: path too long", dirs[i]);
+		ret = fp_fleet_summary_load(path, &outliers, &mismatch, err, el);
+		if (ret == -ENOENT)
+			continue;
+		if (ret)
+			return -EINVAL;
+		c->value = strcmp(c->metric, "fleet_outliers") ? mismatch : outliers;
+		return 1;
+	}
+	snprintf(c->why, sizeof(c->why),
+		 "no fleet.json in the result folders (fabprobe fleet --out DIR writes one)");
+	return 0;
+}
+
 static void judge(struct fp_check *c, const struct metric *m, const double *base)
 {
 	c->pass = !(c->has_min && c->value < c->min) && !(c->has_max && c->value > c->max);
@@ -370,6 +396,8 @@ static int evaluate(struct fp_check *c, const char *topology, const char *const 
 	}
 	if (!strcmp(c->metric, "analyzer_suspects"))
 		ret = analyzer(c, topology, dirs, n, err, el);
+	else if (!strncmp(c->metric, "fleet_", 6))
+		ret = fleet(c, dirs, n, err, el);
 	else
 		ret = measure(c, dirs, n, &c->value, c->why, sizeof(c->why), err, el);
 	if (ret == -ENOENT || !ret)

@@ -187,6 +187,7 @@ static const struct cmd cmds[] = {
 	{ "run", cmd_run, fp_run_opts,
 	  "run a traffic pattern over an engine (fabprobe run --help)" },
 	{ "inventory", cmd_inventory, no_opts, "this host: ports, modules, counters, PCIe, NUMA" },
+	{ "fleet", fp_cmd_fleet, no_opts, "every host's inventory compared, the odd ones named" },
 	{ "topo", cmd_topo, no_opts, "generate, import, check, draw and plan topologies" },
 	{ "sim", cmd_sim, no_opts, "predict a pattern's results on a topology, with faults" },
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },

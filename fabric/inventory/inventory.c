@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include "../../core/json.h"
+#include "fleet.h"
+#include "inv_priv.h"
+#include "qdisc.h"
 
 /* Read a small sysfs attribute into buf, trimmed. false when absent or unreadable. */
-static bool attr(const char *dir, const char *name, char *buf, size_t len)
+bool fp_inv_attr(const char *dir, const char *name, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -36,7 +39,7 @@ static bool attr_u64(const char *dir, const char *name, uint64_t *v)
 {
 	char b[64], *e;
 
-	if (!attr(dir, name, b, sizeof(b)) || !b[0])
+	if (!fp_inv_attr(dir, name, b, sizeof(b)) || !b[0])
 		return false;
 	*v = strtoull(b, &e, 0);
 	return *e == 0 || *e == ' ';
@@ -72,17 +75,17 @@ static void pcie(const char *root, const char *devlink, struct fp_pcie *p)
 		return;
 	snprintf(p->addr, sizeof(p->addr), "%s", base);
 	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices/%s", root, base);
-	if (attr(dir, "current_link_speed", b, sizeof(b)))
+	if (fp_inv_attr(dir, "current_link_speed", b, sizeof(b)))
 		p->speed_gts = gts(b);
-	if (attr(dir, "max_link_speed", b, sizeof(b)))
+	if (fp_inv_attr(dir, "max_link_speed", b, sizeof(b)))
 		p->max_speed_gts = gts(b);
-	if (attr(dir, "current_link_width", b, sizeof(b)))
+	if (fp_inv_attr(dir, "current_link_width", b, sizeof(b)))
 		p->width = atoi(b);
-	if (attr(dir, "max_link_width", b, sizeof(b)))
+	if (fp_inv_attr(dir, "max_link_width", b, sizeof(b)))
 		p->max_width = atoi(b);
-	if (attr(dir, "numa_node", b, sizeof(b)))
+	if (fp_inv_attr(dir, "numa_node", b, sizeof(b)))
 		p->numa_node = atoi(b);
-	attr(dir, "local_cpulist", p->cpus, sizeof(p->cpus));
+	fp_inv_attr(dir, "local_cpulist", p->cpus, sizeof(p->cpus));
 	p->present = p->max_width > 0;
 }
 
@@ -156,12 +159,12 @@ static void netdev(const char *root, const char *dir, const char *name, struct f
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->pcie.numa_node = -1;
 	snprintf(nd, sizeof(nd), "%s/%s", dir, name);
-	attr(nd, "operstate", p->state, sizeof(p->state));
+	fp_inv_attr(nd, "operstate", p->state, sizeof(p->state));
 	/* speed reads -1 or fails with the link down */
-	if (attr(nd, "speed", b, sizeof(b)) && atoi(b) > 0)
+	if (fp_inv_attr(nd, "speed", b, sizeof(b)) && atoi(b) > 0)
 		p->speed_gbps = atoi(b) / 1000.0;
-	attr(nd, "duplex", p->duplex, sizeof(p->duplex));
-	if (attr(nd, "mtu", b, sizeof(b)))
+	fp_inv_attr(nd, "duplex", p->duplex, sizeof(p->duplex));
+	if (fp_inv_attr(nd, "mtu", b, sizeof(b)))
 		p->mtu = atoi(b);
 	if (attr_u64(nd, "carrier_changes", &v))
 		p->carrier_changes = v;
@@ -180,6 +183,7 @@ static void netdev(const char *root, const char *dir, const char *name, struct f
 	} else {
 		p->virtual_dev = true;
 	}
+	fp_inv_netdev_extra(root, nd, p);
 	snprintf(b, sizeof(b), "%s/statistics", nd);
 	counters(b, p, false);
 	/* carrier changes count link flaps: a counter like the others */
@@ -267,21 +271,22 @@ static void rdma(const char *root, struct fp_inventory *inv)
 			snprintf(p->name, sizeof(p->name), "%s/%s", e->d_name, pe->d_name);
 			snprintf(pdir, sizeof(pdir), "%s/%s", ports, pe->d_name);
 			/* "4: ACTIVE" -> "ACTIVE"; "5: LinkUp" -> "LinkUp" */
-			if (attr(pdir, "state", b, sizeof(b)))
+			if (fp_inv_attr(pdir, "state", b, sizeof(b)))
 				snprintf(p->state, sizeof(p->state), "%s",
 					 strchr(b, ' ') ? strchr(b, ' ') + 1 : b);
-			if (attr(pdir, "phys_state", b, sizeof(b)))
+			if (fp_inv_attr(pdir, "phys_state", b, sizeof(b)))
 				snprintf(p->phys_state, sizeof(p->phys_state), "%s",
 					 strchr(b, ' ') ? strchr(b, ' ') + 1 : b);
 			/* "200 Gb/sec (4X HDR)" */
-			if (attr(pdir, "rate", rate, sizeof(rate)))
+			if (fp_inv_attr(pdir, "rate", rate, sizeof(rate)))
 				p->speed_gbps = strtod(rate, NULL);
-			attr(pdir, "link_layer", p->link_layer, sizeof(p->link_layer));
-			attr(pdir, "gids/0", p->gid0, sizeof(p->gid0));
+			fp_inv_attr(pdir, "link_layer", p->link_layer, sizeof(p->link_layer));
+			fp_inv_attr(pdir, "gids/0", p->gid0, sizeof(p->gid0));
 			snprintf(b, sizeof(b), "%s/counters", pdir);
 			counters(b, p, true);
 			snprintf(b, sizeof(b), "%s/hw_counters", pdir);
 			counters(b, p, false);
+			fp_inv_rdma_extra(root, dev, e->d_name, pe->d_name, p);
 		}
 		if (pd)
 			closedir(pd);
@@ -304,6 +309,7 @@ int fp_inventory_read(const char *root, struct fp_inventory *inv, char *err, siz
 		gethostname(inv->host, sizeof(inv->host) - 1);
 	else
 		snprintf(inv->host, sizeof(inv->host), "%s", "fixture");
+	fp_inv_host_extra(root, inv);
 	netdevs(root, inv);
 	rdma(root, inv);
 	/* the live system also answers over ethtool netlink; a fixture tree cannot */
@@ -314,6 +320,8 @@ int fp_inventory_read(const char *root, struct fp_inventory *inv, char *err, siz
 
 		if (p->rdma || !strcmp(p->name, "lo"))
 			continue;
+		fp_dcb_query(p->name, &p->dcb); /* -EOPNOTSUPP without DCB: stays unknown */
+		fp_qdisc_query(p->name, p->shaping, sizeof(p->shaping));
 		if (fp_ethnl_query(p->name, &p->nl, img, sizeof(img)))
 			continue;
 		p->ethnl = true;
@@ -524,6 +532,7 @@ void fp_inventory_json(const struct fp_inventory *inv, FILE *f)
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);
+	fp_fleet_host_json(inv, &j);
 	fp_json_arr(&j, "warnings");
 	for (unsigned i = 0; i < inv->nwarn; i++)
 		fp_json_str(&j, NULL, inv->warn[i]);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dcb.h"
 #include "eeprom.h"
 #include "ethnl.h"
 
@@ -49,10 +50,19 @@ struct fp_port {
 	struct fp_module module;
 	bool ethnl; /* queried over ethtool netlink (live system only) */
 	struct fp_ethnl_info nl;
+	/* for fleet comparison; "" or -1 where the driver does not say */
+	char model[48], fw_ver[48], drv_version[48];
+	char gid_types[48]; /* the types of the port's GIDs in use: "RoCE v2", "IB/RoCE v1,RoCE v2" */
+	bool ipv4_gid;	    /* an IPv4-mapped GID (::ffff:a.b.c.d), what RoCE v2 over IPv4 uses */
+	int roce_tos;	    /* RDMA CM's default ToS (configfs rdma_cm), -1 unknown */
+	char ecn[48];	    /* priorities with ECN enabled: "np 3 rp 3" (mlx5 sysfs) */
+	struct fp_dcb dcb;  /* live only: rtnetlink DCB */
+	char shaping[32];   /* live only: the root qdisc, "tbf 100 Mbit/s" or "none" */
 };
 
 struct fp_inventory {
 	char host[64];
+	char kernel[64]; /* proc/sys/kernel/osrelease under the root */
 	struct fp_port *ports;
 	unsigned n;
 	char warn[16][200];

@@ -514,6 +514,24 @@ window.addEventListener("load", function () {
 </script></body></html>"""
 
 
+def fleet_section(d):
+    """A folder's fleet.json (fabprobe fleet --out DIR): the hosts that differ, escaped."""
+    where = os.path.join(d, "fleet.json")
+    try:
+        doc = checked(json.loads(read_input(where)), dict, where, "")
+    except (OSError, ValueError, RecursionError) as e:
+        raise Bad("%s: not a fleet.json (%s)" % (where, one_line(str(e), 120)))
+    body = [[field(f, k, str, where, p) for k in ("severity", "property", "value", "majority")] +
+            [", ".join(h for h, _ in items(f, "hosts", str, where, p)), field(f, "action", str, where, p)]
+            for f, p in items(doc, "findings", dict, where)]
+    head = "%s: %d hosts, %d differ, %d must-match properties differ" % (
+        folder({"dir": d}), field(doc, "hosts", int, where), field(doc, "fleet_outliers", int, where),
+        field(doc, "fleet_mismatch", int, where))
+    return "<h2>Fleet %s</h2>" % html.escape(head) + (table(
+        ["severity", "property", "value", "others", "hosts", "action"], body) if body else
+        "<p>Every host agrees on every property it reports.</p>")
+
+
 def report(a, out, work):
     runs = [load_run(d) for d in a.results]
     inputs = Inputs(work)
@@ -534,6 +552,7 @@ def report(a, out, work):
             gnuplot(work, "bw.gp", "bw.svg", files=files, titles=titles, aggrate=[x for x, _ in limits],
                     aggtitles=[t for _, t in limits]),
             "Aggregate (sum over all concurrent flows) against the run's NICs x line rate"))
+    parts += [fleet_section(r["dir"]) for r in runs if os.path.lexists(os.path.join(r["dir"], "fleet.json"))]
     parts += [run_section(i, r, nodes, work, inputs) for i, r in enumerate(runs)]
     intro = "%d result folder%s%s." % (len(runs), "" if len(runs) == 1 else "s",
                                        (" on " + os.path.basename(a.topology)) if a.topology else "")
