@@ -17,7 +17,7 @@ const struct fp_opt fp_run_opts[] = {
 		   "transport: one of fabprobe engines; each engine's own options are below"),
 	FP_PATTERN_OPTS("8:1M:x4"),
 	FP_RUN_OPT("duration", FP_OPT_DURATION, duration_ns, "0", 0, 3600 * SEC, NULL, NULL, NULL,
-		   "time per size and round instead of --iters, e.g. 2s (sized from the warm-up)"),
+		   "wall-clock time per size and round instead of --iters, e.g. 2s"),
 	FP_RUN_OPT("warmup", FP_OPT_INT, warmup, "100", 0, 1000000000, NULL, NULL, NULL,
 		   "untimed messages per flow before each measurement"),
 	FP_RUN_OPT("window", FP_OPT_INT, window, "64", 1, 65536, NULL, NULL, NULL,

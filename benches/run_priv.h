@@ -26,6 +26,7 @@
 #define DRAIN_NS   20000000ull	/* a receiver waits this long after the end marker */
 #define END_COPIES 5		/* end markers per flow, DRAIN_NS / END_COPIES apart */
 #define QUIET_NS   250000000ull /* a receiver that heard nothing this long has it all */
+#define DURATION_MAX_MSGS (1ull << 48) /* --duration: the clock ends a phase, not this */
 
 /* One flow of the current round, as this rank sees it. */
 struct lflow {
@@ -35,6 +36,7 @@ struct lflow {
 	bool src;
 	bool done, ack_pending;
 	uint64_t target, n, acked, ack_sent;
+	uint64_t cap, chunk; /* --duration latency: at most cap round trips, chunk at a time */
 	uint64_t t_end, end_at, last_rx;
 	unsigned ends;
 	struct fp_dgram_stats dg;
@@ -61,6 +63,12 @@ struct rank {
 	bool dgram, same_clock;	   /* same_clock: every rank on this machine, on its TSC */
 	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
 	double last_ns;		   /* the last datagram loop: until this rank's last frame went */
+	/* --duration (run_timed.c): sources stop at stop_at (ticks; UINT64_MAX: never) */
+	uint64_t stop_at;
+	uint64_t shift; /* ticks taken off the clock while a stopped phase drains */
+	bool stopped;	/* the last bandwidth loop ended at stop_at */
+	bool resume;	/* the bandwidth loop goes on with the counts where they are */
+	double lat_ns;	/* the warm-up's round trip, to size the first latency chunk */
 	int rank, size;
 	/* where the data path failed */
 	int fail_ret;
@@ -80,8 +88,13 @@ static inline void say(char *err, const char *fmt, ...)
 
 /* run_loops.c: the timed loops */
 void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat);
-int fp_run_loops(struct rank *rk, bool lat, size_t size, bool measure, uint64_t *t0);
+int fp_run_loops(struct rank *rk, bool lat, size_t size, uint64_t *t0);
+int fp_run_lat(struct rank *rk, size_t size);
 int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0);
+
+/* run_timed.c: a phase bounded by the wall clock (limit_ns; 0: by the counts) */
+int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, uint64_t *t0,
+		 const char *what);
 
 /* run_phase.c: one phase of one round, its counts and records; every size and round */
 int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what);

@@ -141,6 +141,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	rk.interval_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->interval_ns);
 	rk.drain_ticks = fp_clock_from_ns(&rk.clk, (double)DRAIN_NS);
 	rk.quiet_ticks = fp_clock_from_ns(&rk.clk, (double)QUIET_NS);
+	rk.stop_at = UINT64_MAX;
 	if (rank == 0) {
 		rk.data = &data;
 		if (fp_run_alloc_data(&rk, &data)) {
