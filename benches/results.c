@@ -59,6 +59,7 @@ struct size_agg {
 	/* datagram engines */
 	double offered; /* bytes/s sent, per round as bw, averaged */
 	uint64_t sent, received, reordered, duplicates;
+	uint64_t ival_empty; /* intervals without a completed message, all flows */
 };
 
 static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr, struct size_agg *a)
@@ -118,8 +119,9 @@ static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr, 
 			a->flow_min = fr->bw.avg;
 		if (fr->bw.avg > a->flow_max)
 			a->flow_max = fr->bw.avg;
-		if (fr->bw.min < a->ival_min)
+		if (fr->bw.min < a->ival_min && fr->bw.empty < fr->bw.intervals)
 			a->ival_min = fr->bw.min;
+		a->ival_empty += fr->bw.empty;
 		if (fr->bw.peak > a->peak)
 			a->peak = fr->bw.peak;
 	}
@@ -324,6 +326,7 @@ static void json_flows(struct fp_json *j, const struct fp_run_data *d, const str
 				fp_json_num(j, "min_Gbps", GBPS(fr->bw.min));
 				fp_json_num(j, "peak_Gbps", GBPS(fr->bw.peak));
 				fp_json_u64(j, "intervals", fr->bw.intervals);
+				fp_json_u64(j, "intervals_empty", fr->bw.empty);
 				fp_json_num(j, "interval_ms", fr->bw.interval_s * 1e3);
 				if (d->dgram) {
 					fp_json_u64(j, "lost", fr->tx_msgs - fr->rx_msgs);
@@ -366,6 +369,7 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 		fp_json_num(j, "flow_min_Gbps", GBPS(a.flow_min));
 		fp_json_num(j, "flow_max_Gbps", GBPS(a.flow_max));
 		fp_json_num(j, "interval_min_Gbps", GBPS(a.ival_min));
+		fp_json_u64(j, "intervals_empty", a.ival_empty);
 		fp_json_num(j, "interval_peak_Gbps", GBPS(a.peak));
 		fp_json_num(j, "msg_rate_Mmsgps", sr->size ? a.bw / (double)sr->size / 1e6 : 0);
 		fp_json_num(j, "jain_fairness", a.jain);
@@ -586,7 +590,7 @@ static void csv_bw(const struct fp_run_data *d, FILE *f)
 	fprintf(f,
 		"size,iters,flows,agg_Gbps,agg_GBps,agg_min_round_Gbps,flow_mean_Gbps,"
 		"flow_min_Gbps,flow_max_Gbps,interval_min_Gbps,interval_peak_Gbps,msg_rate_Mmsgps,"
-		"jain,algbw_GBps,busbw_GBps\n");
+		"jain,algbw_GBps,busbw_GBps,intervals_empty\n");
 	for (unsigned i = 0; i < d->nres; i++) {
 		const struct fp_size_res *sr = &d->res[i];
 		struct size_agg a;
@@ -596,13 +600,13 @@ static void csv_bw(const struct fp_run_data *d, FILE *f)
 		size_agg(d, sr, &a);
 		fprintf(f,
 			"%llu,%llu,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%."
-			"6f\n",
+			"6f,%llu\n",
 			(unsigned long long)sr->size, (unsigned long long)a.iters, a.flows,
 			GBPS(a.bw), fp_gbyte_s(a.bw), GBPS(a.bw_min_round), GBPS(a.flow_mean),
 			GBPS(a.flow_min), GBPS(a.flow_max), GBPS(a.ival_min), GBPS(a.peak),
 			a.bw / (double)sr->size / 1e6, a.jain,
 			is_alltoall(d) ? fp_gbyte_s(a.algbw) : 0,
-			is_alltoall(d) ? fp_gbyte_s(a.busbw) : 0);
+			is_alltoall(d) ? fp_gbyte_s(a.busbw) : 0, (unsigned long long)a.ival_empty);
 	}
 }
 
@@ -938,7 +942,6 @@ void fp_results_text_footer(const struct fp_run_data *d, FILE *f)
 	const struct fp_size_res *sr = NULL;
 	struct fp_stragglers st;
 	char sz[16];
-
 	for (unsigned i = 0; i < d->nres; i++)
 		if (d->res[i].done)
 			sr = &d->res[i];

@@ -106,8 +106,8 @@ static void set_counts(struct rank *rk)
  *  0 flow u32  4 entry u32  8 phase u8  9 role u8  10 pad u16  12 msgs u64  20 bytes u64
  * 28 elapsed_ns f64  36 avg f64  44 min f64  52 peak f64  60 interval_s f64
  * 68 intervals u32  72 hist_len u32  76 reordered u64  84 duplicates u64  92 stale u64
- * 100 one-way tick length f64 (a receive record with a one-way histogram), then hist_len
- * bytes of histogram.
+ * 100 one-way tick length f64 (a receive record with a one-way histogram)
+ * 108 empty intervals u32, then hist_len bytes of histogram.
  */
 static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 {
@@ -152,6 +152,7 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 		fp_put_u64(p + 92, f->dg.stale);
 		if (!hl || lat)
 			fp_put_f64(p + 100, 0);
+		fp_put_u32(p + 108, bw.empty);
 		o += REC_HEAD + hl;
 	}
 	return o;
@@ -212,6 +213,9 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 					fr->bw.peak = fp_get_f64(p + 52);
 					fr->bw.interval_s = fp_get_f64(p + 60);
 					fr->bw.intervals = fp_get_u32(p + 68);
+					fr->bw.empty = fp_get_u32(p + 108);
+					if (fr->bw.empty > fr->bw.intervals)
+						goto bad;
 					fr->reordered = fp_get_u64(p + 76);
 					fr->duplicates = fp_get_u64(p + 84);
 					fr->stale = fp_get_u64(p + 92);
