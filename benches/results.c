@@ -453,6 +453,39 @@ const char *fp_redact_arg(char *const *argv, int i, char *buf, size_t len)
 	return argv[i];
 }
 
+/* nccl-tests' closing line: the bus bandwidth averaged over the sizes measured. */
+static bool avg_busbw(const struct fp_run_data *d, double *busbw, unsigned *n)
+{
+	double sum = 0;
+
+	*n = 0;
+	for (unsigned i = 0; is_alltoall(d) && i < d->nres; i++) {
+		struct size_agg a;
+
+		if (!d->res[i].done)
+			continue;
+		size_agg(d, &d->res[i], &a);
+		sum += a.busbw;
+		++*n;
+	}
+	*busbw = *n ? sum / *n : 0;
+	return *n != 0;
+}
+
+/* nccl-tests' summary in run.json: alltoall only. */
+static void json_summary(struct fp_json *j, const struct fp_run_data *d)
+{
+	double busbw;
+	unsigned n;
+
+	if (!avg_busbw(d, &busbw, &n))
+		return;
+	fp_json_obj(j, "summary");
+	fp_json_num(j, "avg_busbw_GBps", fp_gbyte_s(busbw));
+	fp_json_u64(j, "sizes", n);
+	fp_json_end(j);
+}
+
 void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 {
 	const struct fp_run_cfg *c = d->cfg;
@@ -580,6 +613,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		if (d->res[i].done)
 			json_size(&j, d, &d->res[i]);
 	fp_json_end(&j);
+	json_summary(&j, d);
 	fp_json_end(&j);
 }
 
@@ -942,6 +976,12 @@ void fp_results_text_footer(const struct fp_run_data *d, FILE *f)
 	const struct fp_size_res *sr = NULL;
 	struct fp_stragglers st;
 	char sz[16];
+	double busbw;
+	unsigned nbus;
+
+	if (avg_busbw(d, &busbw, &nbus))
+		fprintf(f, "# avg busbw: %.4f GB/s over %u size%s\n", fp_gbyte_s(busbw), nbus,
+			nbus > 1 ? "s" : "");
 	for (unsigned i = 0; i < d->nres; i++)
 		if (d->res[i].done)
 			sr = &d->res[i];

@@ -1,5 +1,6 @@
 # Issue 19: statistics a reader can trust. Interval minimums skip the intervals in which no
-# message completed and count them instead of reading 0 ("the link stopped").
+# message completed and count them instead of reading 0 ("the link stopped"); alltoall ends
+# with nccl-tests' "avg busbw" line, and run.json carries the same figure.
 
 # one 1 MiB message every ~60 ms (30 ms each way, a window of 1): most 10 ms intervals
 # see no completion, yet the link never stopped
@@ -24,3 +25,21 @@ assert int(row["intervals_empty"]) == b["intervals_empty"], row
 PY
 ok "an interval without a completed message is counted as empty, not a minimum of 0"
 
+# nccl-tests habit: the average bus bandwidth over the sizes, after the table
+"$FABPROBE" run alltoall --np 4 --sizes 1K,64K --iters 100 --warmup 10 --output "$TMP/a2a" \
+	>"$TMP/a2a.txt" 2>"$TMP/log" || { cat "$TMP/log"; fail "alltoall"; }
+python3 - "$TMP/a2a" "$TMP/a2a.txt" <<'PY' || fail "avg busbw"
+import csv, json, re, sys
+d = json.load(open(sys.argv[1] + "/run.json"))
+rows = list(csv.DictReader(open(sys.argv[1] + "/bw.csv")))
+mean = sum(float(r["busbw_GBps"]) for r in rows) / len(rows)
+s = d["summary"]
+assert s["sizes"] == 2 and abs(s["avg_busbw_GBps"] - mean) <= 1e-6 + 1e-4 * mean, (s, mean)
+m = re.search(r"^# avg busbw: ([0-9.]+) GB/s over 2 sizes$", open(sys.argv[2]).read(), re.M)
+assert m and abs(float(m.group(1)) - mean) < 1e-4 + 1e-3 * mean, (m, mean)
+print("avg busbw %.4f GB/s" % mean)
+PY
+"$FABPROBE" run stream --np 2 --sizes 1K --iters 100 --output "$TMP/st" >"$TMP/st.txt" 2>&1 ||
+	fail "stream"
+! grep -q busbw "$TMP/st.txt" && ! grep -q '"summary"' "$TMP/st/run.json" || fail "busbw outside alltoall"
+ok "alltoall prints and records the average bus bandwidth; other patterns do not"
