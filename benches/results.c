@@ -533,6 +533,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_str(&j, "poll", c->poll ? "event" : "busy");
 	fp_json_num(&j, "interval_ms", (double)c->interval_ns / 1e6);
 	fp_json_num(&j, "timeout_s", (double)c->timeout_ns / 1e9);
+	fp_run_json_options(&j, c);
 	fp_json_end(&j);
 	fp_json_arr(&j, "hosts");
 	for (int r = 0; r < s->n; r++) {

@@ -43,3 +43,22 @@ PY
 	fail "stream"
 ! grep -q busbw "$TMP/st.txt" && ! grep -q '"summary"' "$TMP/st/run.json" || fail "busbw outside alltoall"
 ok "alltoall prints and records the average bus bandwidth; other patterns do not"
+
+# every option in run.json, the engine's too, by the names the command line uses; the
+# token stays out
+"$FABPROBE" run stream --engine null --np 2 --sizes 1K,4K --iters 50 --delay 1ms \
+	--fault-rank 0 --token "tok-$$-secret" --window 8 --output "$TMP/opts" --quiet >"$TMP/log" 2>&1 ||
+	{ cat "$TMP/log"; fail "options run"; }
+python3 - "$TMP/opts/run.json" "tok-$$-secret" <<'PY' || fail "options in run.json"
+import json, sys
+text = open(sys.argv[1]).read()
+assert sys.argv[2] not in text, "the job token is in run.json"
+o = json.loads(text)["options"]
+run, eng = o["run"], o["engine"]
+assert run["engine"] == "null" and run["sizes"] == [1024, 4096] and run["window"] == 8, run
+assert run["iters"] == 50 and run["token"] == "***" and run["poll"] == "busy", run
+assert run["timeout_s"] == 60 and run["interval_s"] == 0.01, run
+assert eng == {"delay_s": 0.001, "slow_s": 0, "fault-rank": 0, "drop-at": -1, "error-at": -1,
+               "die-at": -1, "interrupt-at": -1}, eng
+PY
+ok "run.json options: every runner and engine option, the token redacted"
