@@ -11,6 +11,7 @@
 #include "straggler.h"
 #include "../core/units.h"
 #include "fp_config.h"
+#include "benches/fp_git.h" /* generated into the build folder */
 
 #define GBPS(x) fp_gbit_s(x)
 
@@ -453,37 +454,13 @@ const char *fp_redact_arg(char *const *argv, int i, char *buf, size_t len)
 	return argv[i];
 }
 
-/* nccl-tests' closing line: the bus bandwidth averaged over the sizes measured. */
-static bool avg_busbw(const struct fp_run_data *d, double *busbw, unsigned *n)
+/* A size's busbw (nccl-tests' definition, alltoall), for the summary in results_sum.c. */
+double fp_results_busbw(const struct fp_run_data *d, const struct fp_size_res *sr)
 {
-	double sum = 0;
+	struct size_agg a;
 
-	*n = 0;
-	for (unsigned i = 0; is_alltoall(d) && i < d->nres; i++) {
-		struct size_agg a;
-
-		if (!d->res[i].done)
-			continue;
-		size_agg(d, &d->res[i], &a);
-		sum += a.busbw;
-		++*n;
-	}
-	*busbw = *n ? sum / *n : 0;
-	return *n != 0;
-}
-
-/* nccl-tests' summary in run.json: alltoall only. */
-static void json_summary(struct fp_json *j, const struct fp_run_data *d)
-{
-	double busbw;
-	unsigned n;
-
-	if (!avg_busbw(d, &busbw, &n))
-		return;
-	fp_json_obj(j, "summary");
-	fp_json_num(j, "avg_busbw_GBps", fp_gbyte_s(busbw));
-	fp_json_u64(j, "sizes", n);
-	fp_json_end(j);
+	size_agg(d, sr, &a);
+	return a.busbw;
 }
 
 void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
@@ -518,6 +495,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_i64(&j, "world_size", s->n);
 	fp_json_obj(&j, "versions");
 	fp_json_str(&j, "fabprobe", FP_VERSION);
+	fp_json_str(&j, "git_commit", FP_GIT_COMMIT);
 	fp_json_str(&j, "kernel", d->kernel);
 	fp_json_end(&j);
 	fp_json_obj(&j, "clock");
@@ -544,6 +522,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);
+	fp_results_json_ranks(&j, d);
 	fp_json_obj(&j, "schedule");
 	fp_json_u64(&j, "rounds", s->nrounds);
 	fp_json_u64(&j, "flows", s->nflows);
@@ -614,7 +593,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		if (d->res[i].done)
 			json_size(&j, d, &d->res[i]);
 	fp_json_end(&j);
-	json_summary(&j, d);
+	fp_results_json_summary(&j, d);
 	fp_json_end(&j);
 }
 
@@ -977,12 +956,8 @@ void fp_results_text_footer(const struct fp_run_data *d, FILE *f)
 	const struct fp_size_res *sr = NULL;
 	struct fp_stragglers st;
 	char sz[16];
-	double busbw;
-	unsigned nbus;
 
-	if (avg_busbw(d, &busbw, &nbus))
-		fprintf(f, "# avg busbw: %.4f GB/s over %u size%s\n", fp_gbyte_s(busbw), nbus,
-			nbus > 1 ? "s" : "");
+	fp_results_text_busbw(d, f);
 	for (unsigned i = 0; i < d->nres; i++)
 		if (d->res[i].done)
 			sr = &d->res[i];

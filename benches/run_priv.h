@@ -119,6 +119,9 @@ int fp_run_resolve_bind(const char *spec, char *out, size_t len, char *err);
 bool fp_run_port_of(const char *ip, char *name, size_t len);
 int fp_run_gather_counters(struct rank *rk, const struct fp_port *before, const char *port);
 
+/* run_context.c: each rank's port and CPU, to rank 0 for run.json */
+int fp_run_gather_context(struct rank *rk, const char *bind);
+
 /* run_setup.c: meeting the others, identities, buffers, the result folder */
 int fp_run_allgather_cb(void *ctx, const char *what, const void *mine, size_t len,
 			struct fp_rv_blobs *out);

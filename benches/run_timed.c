@@ -22,7 +22,7 @@
 #include "run_priv.h"
 
 #define CHUNK_NS 20000000.0 /* longest latency chunk between two count exchanges */
-#define CNT_REC	 13	     /* flow u32, target u64, more u8 */
+#define CNT_REC	 13	    /* flow u32, target u64, more u8 */
 
 /*
  * Every rank publishes its source flows' targets; each destination takes its source's.

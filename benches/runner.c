@@ -181,6 +181,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	}
 	if (!ret)
 		ret = fp_run_gather_idents(&rk);
+	if (!ret)
+		ret = fp_run_gather_context(&rk, bind);
 	if (!ret) {
 		struct fp_port *before = malloc(sizeof(*before));
 		char port[48];

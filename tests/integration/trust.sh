@@ -62,3 +62,26 @@ assert eng == {"delay_s": 0.001, "slow_s": 0, "fault-rank": 0, "drop-at": -1, "e
                "die-at": -1, "interrupt-at": -1}, eng
 PY
 ok "run.json options: every runner and engine option, the token redacted"
+
+# where each rank ran: its data-plane port (here lo) and its CPU; the commit it was built from
+"$FABPROBE" run stream --np 2 --sizes 1K --iters 20 --output "$TMP/ctx" --quiet >"$TMP/log" 2>&1 ||
+	{ cat "$TMP/log"; fail "context run"; }
+"$FABPROBE" run stream --np 2 --pin none --sizes 1K --iters 20 --output "$TMP/ctx2" --quiet \
+	>"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "context run, not pinned"; }
+head=$(git -C "${FP_SRCDIR:-.}" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+python3 - "$TMP/ctx/run.json" "$TMP/ctx2/run.json" "$(cat /sys/class/net/lo/mtu)" "$head" <<'PY' || fail "ranks[] in run.json"
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+r = d["ranks"]
+assert [x["rank"] for x in r] == [0, 1], r
+for x in r:
+    assert x["port"] == "lo" and x["mtu"] == int(sys.argv[3]), x
+    assert x["driver"] is None and x["pcie"] is None and x["numa_node"] is None, x
+    assert x["pinned_cpu"] in os.sched_getaffinity(0), x
+assert len(os.sched_getaffinity(0)) < 2 or r[0]["pinned_cpu"] != r[1]["pinned_cpu"], r
+assert all(x["pinned_cpu"] is None for x in json.load(open(sys.argv[2]))["ranks"])
+g = d["versions"]["git_commit"]
+assert g == "unknown" if sys.argv[4] == "unknown" else g.startswith(sys.argv[4]), (g, sys.argv[4])
+print("ranks on", [(x["port"], x["pinned_cpu"]) for x in r], "built from", g)
+PY
+ok "run.json ranks[]: port, MTU, pinned CPU per rank; versions.git_commit"
