@@ -1,18 +1,20 @@
 # Sourced by the duration tests (duration.sh, dpdk.sh): a run timed from outside.
 # timed DUR_S NSIZES OUT -- ARGS...: run, then check the wall time and run.json's windows.
+# TIMED_CMD (an array) replaces "$FABPROBE run", e.g. (lab run --hosts h0,h7 --).
 # What the process costs without a measurement (start, rendezvous, connect, results) is
 # timed first with one message per size and allowed on top.
 timed() {
 	local dur=$1 nsizes=$2 out=$3
 	shift 4
-	local t0 t1 base
+	local t0 t1 base cmd=("$FABPROBE" run)
+	[ -n "${TIMED_CMD+x}" ] && cmd=("${TIMED_CMD[@]}")
 	t0=$(date +%s.%N)
-	"$FABPROBE" run "$@" --iters 1 --warmup 1 --output "$out.base" --quiet >"$TMP/log" 2>&1 ||
+	"${cmd[@]}" "$@" --iters 1 --warmup 1 --output "$out.base" --quiet >"$TMP/log" 2>&1 ||
 		{ cat "$TMP/log"; fail "run $* --iters 1"; }
 	t1=$(date +%s.%N)
 	base=$(python3 -c "print($t1 - $t0)")
 	t0=$(date +%s.%N)
-	"$FABPROBE" run "$@" --duration "${dur}s" --output "$out" --quiet >"$TMP/log" 2>&1 ||
+	"${cmd[@]}" "$@" --duration "${dur}s" --output "$out" --quiet >"$TMP/log" 2>&1 ||
 		{ cat "$TMP/log"; fail "run $*"; }
 	t1=$(date +%s.%N)
 	python3 - "$dur" "$nsizes" "$t0" "$t1" "$out" "$*" "$base" <<'PY' || fail "duration: $*"
