@@ -268,8 +268,8 @@ static void warm_rate(struct rank *rk, bool lat, uint64_t t0)
 {
 	for (unsigned i = 0; lat && i < rk->nlf; i++)
 		if (rk->lf[i].src && rk->lf[i].n)
-			rk->lat_ns = fp_clock_ns(&rk->clk, rk->lf[i].t_end - t0) /
-				     (double)rk->lf[i].n;
+			rk->lat_ns =
+				fp_clock_ns(&rk->clk, rk->lf[i].t_end - t0) / (double)rk->lf[i].n;
 }
 
 static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
