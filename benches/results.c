@@ -872,6 +872,8 @@ int fp_results_write(const struct fp_run_data *d)
 		ret = write_one(d, "flows.csv", csv_flows);
 	if (!ret && d->sched->measure & FP_MEASURE_BW)
 		ret = write_one(d, "ranks.csv", csv_ranks);
+	if (!ret && d->nivals)
+		ret = write_one(d, "intervals.csv", fp_results_csv_intervals);
 	/* n x n is 64 M cells at n = 8192: past FP_MATRIX_MAX ranks, flows.csv is the record */
 	for (unsigned i = 0; !ret && i < d->nres && d->sched->n <= FP_MATRIX_MAX; i++)
 		if (d->res[i].done)

@@ -67,6 +67,14 @@ struct fp_rank_ctx {
 	int pcie_width, pcie_max_width;
 };
 
+/* One --report-interval line: all flows of a bandwidth phase over one interval. */
+struct fp_ival {
+	uint64_t size, bytes, msgs;
+	double t0, t1;	  /* seconds since the phase began */
+	double slow_rate; /* the slowest flow's, bytes/s */
+	uint32_t slow_flow;
+};
+
 struct fp_run_data {
 	const struct fp_run_cfg *cfg;
 	const struct fp_sched *sched;
@@ -78,14 +86,16 @@ struct fp_run_data {
 	char clock_source[64];
 	char kernel[160];
 	double clock_hz;
-	struct fp_host *hosts;	     /* world size */
-	struct fp_ctr_delta *ctr;    /* world size; valid where a port was read */
-	struct fp_rank_ctx *rctx;    /* world size */
+	struct fp_host *hosts;	  /* world size */
+	struct fp_ctr_delta *ctr; /* world size; valid where a port was read */
+	struct fp_rank_ctx *rctx; /* world size */
+	struct fp_ival *ivals;	  /* --report-interval, in order */
+	unsigned nivals, ival_cap;
 	struct fp_flow_ident *ident; /* per flow */
 	struct fp_size_res *res;     /* per requested size */
 	unsigned nres;
 	const char *status; /* "running", "complete", "interrupted", "failed" */
-	const char *auth;   /* the rendezvous: "token", or "weak" (a guessable job id); NULL: none */
+	const char *auth; /* the rendezvous: "token", or "weak" (a guessable job id); NULL: none */
 	bool simulated;
 	/* simulated runs: each schedule entry's path, FP_SIM_MAXHOPS directed links apart */
 	const unsigned *paths, *hops;
@@ -118,5 +128,6 @@ double fp_results_busbw(const struct fp_run_data *d, const struct fp_size_res *s
 void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d);
 void fp_results_json_summary(struct fp_json *j, const struct fp_run_data *d);
 void fp_results_text_busbw(const struct fp_run_data *d, FILE *f);
+void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f);
 
 #endif

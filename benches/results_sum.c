@@ -90,3 +90,18 @@ void fp_results_text_busbw(const struct fp_run_data *d, FILE *f)
 		fprintf(f, "# avg busbw: %.4f GB/s over %u size%s\n", fp_gbyte_s(busbw), n,
 			n > 1 ? "s" : "");
 }
+
+void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f)
+{
+	fprintf(f, "size,t_start_s,t_end_s,bytes,msgs,agg_Gbps,msg_rate_Mmsgps,slowest_flow,"
+		   "slowest_Gbps\n");
+	for (unsigned i = 0; i < d->nivals; i++) {
+		const struct fp_ival *v = &d->ivals[i];
+		double dt = v->t1 - v->t0 > 0 ? v->t1 - v->t0 : 1e-9;
+
+		fprintf(f, "%llu,%.3f,%.3f,%llu,%llu,%.6f,%.6f,%u,%.6f\n",
+			(unsigned long long)v->size, v->t0, v->t1, (unsigned long long)v->bytes,
+			(unsigned long long)v->msgs, (double)v->bytes * 8 / dt / 1e9,
+			(double)v->msgs / dt / 1e6, v->slow_flow, v->slow_rate * 8 / 1e9);
+	}
+}

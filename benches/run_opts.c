@@ -29,6 +29,10 @@ const struct fp_opt fp_run_opts[] = {
 		   "longest wait for a peer: rendezvous, set-up, or data without progress"),
 	FP_RUN_OPT("interval", FP_OPT_DURATION, interval_ns, "10ms", 1000000, 60 * SEC, NULL, NULL,
 		   NULL, "bandwidth sampling interval for the min and peak rates"),
+	FP_RUN_OPT("report-interval", FP_OPT_DURATION, report_ns, "0", 0, 3600 * SEC, NULL, NULL,
+		   NULL,
+		   "bandwidth phases: rank 0 prints every flow's rate over each interval (as "
+		   "iperf3 -i), also in intervals.csv; 0: off"),
 	FP_RUN_OPT("rank", FP_OPT_INT, rank, "0", 0, 65535, NULL, "FABPROBE_RANK", NULL,
 		   "this process's rank (default: from the launcher's environment)"),
 	FP_RUN_OPT("size", FP_OPT_INT, size, "1", 1, 65536, NULL, "FABPROBE_SIZE", NULL,

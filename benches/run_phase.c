@@ -292,7 +292,7 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 		return ret;
 	/* with --duration the warm-up is bounded by the clock, too */
 	if (warm) {
-		ret = fp_run_timed(rk, lat, size, warm_limit(cfg->duration_ns), &t0, what);
+		ret = fp_run_timed(rk, lat, size, warm_limit(cfg->duration_ns), false, &t0, what);
 		if (ret) {
 			describe_failure(rk, what);
 			return ret;
@@ -307,7 +307,7 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 	ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
 	if (ret)
 		return ret;
-	ret = fp_run_timed(rk, lat, size, cfg->duration_ns, &t0, what);
+	ret = fp_run_timed(rk, lat, size, cfg->duration_ns, true, &t0, what);
 measured:
 	if (ret) {
 		describe_failure(rk, what);

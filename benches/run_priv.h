@@ -69,6 +69,9 @@ struct rank {
 	bool stopped;	/* the last bandwidth loop ended at stop_at */
 	bool resume;	/* the bandwidth loop goes on with the counts where they are */
 	double lat_ns;	/* the warm-up's round trip, to size the first latency chunk */
+	/* --report-interval (run_report.c) */
+	uint64_t report_ticks, rep_t; /* every; the last report */
+	uint64_t *rep_prev;	      /* rank 0: per flow, messages received at the last one */
 	int rank, size;
 	/* where the data path failed */
 	int fail_ret;
@@ -93,8 +96,11 @@ int fp_run_lat(struct rank *rk, size_t size);
 int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0);
 
 /* run_timed.c: a phase bounded by the wall clock (limit_ns; 0: by the counts) */
-int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, uint64_t *t0,
-		 const char *what);
+int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool report,
+		 uint64_t *t0, const char *what);
+
+/* run_report.c: --report-interval, every rank joins; all_done: every rank said done */
+int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint64_t start);
 
 /* run_phase.c: one phase of one round, its counts and records; every size and round */
 int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what);

@@ -286,6 +286,7 @@ void fp_run_free_data(struct fp_run_data *d)
 	free(d->hosts);
 	free(d->ctr);
 	free(d->rctx);
+	free(d->ivals);
 	free(d->ident);
 }
 

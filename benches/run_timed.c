@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../core/hist.h"
 #include "../core/wire.h"
@@ -82,17 +83,50 @@ bad:
 	return -EBADMSG;
 }
 
-static int bw_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what)
+/*
+ * Slices of --report-interval (one slice without it) up to the deadline: every rank stops at
+ * each slice's end, reports, and goes on where it was; the reports' time is taken off.
+ */
+static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadline, bool report)
+{
+	uint64_t every = report ? rk->report_ticks : 0, start = fp_clock_ticks(&rk->clk);
+	uint64_t next = every ? start + every : UINT64_MAX, paused;
+	bool all_done = false;
+	int ret;
+
+	rk->rep_t = start;
+	if (every && rk->rep_prev) /* rank 0: counts restart with the phase */
+		memset(rk->rep_prev, 0, rk->sched.nflows * sizeof(*rk->rep_prev));
+	for (;;) {
+		rk->stop_at = next < deadline ? next : deadline;
+		rk->stopped = false;
+		ret = fp_run_loops(rk, false, size, t0);
+		rk->resume = true;
+		if (ret || !every)
+			return ret;
+		paused = fp_clock_ticks(&rk->clk);
+		ret = fp_run_report(rk, size, !rk->stopped || rk->stop_at == deadline, &all_done,
+				    start);
+		rk->shift += fp_clock_ticks(&rk->clk) - paused;
+		if (ret || all_done)
+			return ret;
+		next += every;
+	}
+}
+
+static int bw_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what, uint64_t deadline,
+		    bool report)
 {
 	uint64_t paused;
 	bool more;
 	int ret;
 
-	rk->stopped = false;
-	ret = fp_run_loops(rk, false, size, t0);
+	rk->resume = false;
+	rk->shift = 0;
+	ret = bw_slices(rk, size, t0, deadline, report && !rk->dgram);
 	rk->stop_at = UINT64_MAX;
-	if (ret || rk->dgram)
-		return ret;
+	if (ret || rk->dgram || deadline == UINT64_MAX)
+		goto out;
 	/* every rank meets, stopped or done: sources publish what they sent */
 	paused = fp_clock_ticks(&rk->clk);
 	for (unsigned i = 0; i < rk->nlf; i++)
@@ -100,10 +134,10 @@ static int bw_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what
 			rk->lf[i].target = rk->lf[i].n;
 	ret = exchange_targets(rk, NULL, &more, what);
 	if (ret)
-		return ret;
-	rk->shift = fp_clock_ticks(&rk->clk) - paused;
-	rk->resume = true;
+		goto out;
+	rk->shift += fp_clock_ticks(&rk->clk) - paused;
 	ret = fp_run_loops(rk, false, size, t0);
+out:
 	rk->resume = false;
 	rk->shift = 0;
 	return ret;
@@ -178,13 +212,21 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 	return ret;
 }
 
-int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, uint64_t *t0,
-		 const char *what)
+int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool report,
+		 uint64_t *t0, const char *what)
 {
-	if (!limit_ns) {
+	uint64_t deadline = UINT64_MAX;
+
+	report = report && rk->report_ticks && !lat;
+	if (!limit_ns && !report) {
 		rk->stop_at = UINT64_MAX;
 		return fp_run_loops(rk, lat, size, t0);
 	}
-	rk->stop_at = fp_clock_ticks(&rk->clk) + fp_clock_from_ns(&rk->clk, (double)limit_ns);
-	return lat ? lat_timed(rk, size, t0, what) : bw_timed(rk, size, t0, what);
+	if (limit_ns)
+		deadline = fp_clock_ticks(&rk->clk) + fp_clock_from_ns(&rk->clk, (double)limit_ns);
+	if (lat) {
+		rk->stop_at = deadline;
+		return lat_timed(rk, size, t0, what);
+	}
+	return bw_timed(rk, size, t0, what, deadline, report);
 }

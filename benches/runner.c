@@ -142,6 +142,12 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	rk.drain_ticks = fp_clock_from_ns(&rk.clk, (double)DRAIN_NS);
 	rk.quiet_ticks = fp_clock_from_ns(&rk.clk, (double)QUIET_NS);
 	rk.stop_at = UINT64_MAX;
+	rk.report_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->report_ns);
+	if (cfg->report_ns && rank == 0 &&
+	    !(rk.rep_prev = calloc(rk.sched.nflows ? rk.sched.nflows : 1, sizeof(uint64_t)))) {
+		fprintf(stderr, "fabprobe: out of memory\n");
+		goto out;
+	}
 	if (rank == 0) {
 		rk.data = &data;
 		if (fp_run_alloc_data(&rk, &data)) {
@@ -215,6 +221,7 @@ out:
 	free(rk.recbuf);
 	free(rk.txbuf);
 	free(rk.rxbuf);
+	free(rk.rep_prev);
 	fp_run_free_data(rk.data);
 	fp_sched_destroy(&rk.sched);
 	return status;

@@ -17,6 +17,7 @@ struct fp_run_cfg {
 	struct fp_sizes sizes;
 	int64_t iters, warmup, window;
 	uint64_t duration_ns, timeout_ns, interval_ns;
+	uint64_t report_ns; /* --report-interval: rank 0 prints bandwidth per interval; 0 off */
 	bool bidir, quiet;
 	const char *output, *results_dir;
 	int format; /* 0 text, 1 json */

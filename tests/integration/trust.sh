@@ -85,3 +85,33 @@ assert g == "unknown" if sys.argv[4] == "unknown" else g.startswith(sys.argv[4])
 print("ranks on", [(x["port"], x["pinned_cpu"]) for x in r], "built from", g)
 PY
 ok "run.json ranks[]: port, MTU, pinned CPU per rank; versions.git_commit"
+
+# live progress (iperf3 -i): one line per interval on rank 0, the same rows in intervals.csv
+"$FABPROBE" run stream --np 2 --sizes 64K --duration 3s --report-interval 1s \
+	--output "$TMP/rep" >"$TMP/rep.txt" 2>"$TMP/log" || { cat "$TMP/log"; fail "report run"; }
+"$FABPROBE" run alltoall --np 3 --sizes 4K --iters 20000 --report-interval 100ms \
+	--output "$TMP/rep2" >"$TMP/rep2.txt" 2>"$TMP/log" || { cat "$TMP/log"; fail "report run, iters"; }
+python3 - "$TMP/rep" "$TMP/rep.txt" "$TMP/rep2" "$TMP/rep2.txt" <<'PY' || fail "report intervals"
+import csv, json, re, sys
+pat = re.compile(r"^\[ *([0-9.]+)- *([0-9.]+) s\] +(\S+) +([0-9.]+) Gb/s +([0-9.]+) Mmsg/s  slowest flow (\d+) \((\d+) -> (\d+)\) ([0-9.]+) Gb/s$", re.M)
+for out, txt in ((sys.argv[1], sys.argv[2]), (sys.argv[3], sys.argv[4])):
+    lines = pat.findall(open(txt).read())
+    rows = list(csv.DictReader(open(out + "/intervals.csv")))
+    d = json.load(open(out + "/run.json"))
+    assert len(lines) == len(rows) >= 3, (len(lines), len(rows))
+    for l, r in zip(lines, rows):
+        assert abs(float(l[1]) - float(r["t_end_s"])) < 0.006 and l[2] in ("64K", "4K"), (l, r)
+    got = sum(int(r["msgs"]) for r in rows)
+    sent = sum(f["rx_msgs"] for f in d["results"][0]["flows"])
+    if out == sys.argv[1]:
+        # 3 s in 1 s intervals: ends at 1, 2, 3 s (the reports' own time is taken off)
+        ends = [float(r["t_end_s"]) for r in rows]
+        assert len(rows) == 3 and all(i + 1 <= e <= i + 1.3 for i, e in enumerate(ends)), ends
+        assert 0.9 * sent <= got <= sent, (got, sent)  # in flight at the end: not reported
+    else:
+        assert got == sent == 6 * 20000, (got, sent)  # counts: every message, once
+print("intervals: %d lines at 1 s, %d at 100 ms" % (len(pat.findall(open(sys.argv[2]).read())), len(pat.findall(open(sys.argv[4]).read()))))
+PY
+"$FABPROBE" run stream --np 2 --sizes 64K --iters 100 --output "$TMP/norep" >/dev/null 2>&1 || fail "no report"
+[ ! -e "$TMP/norep/intervals.csv" ] || fail "intervals.csv without --report-interval"
+ok "--report-interval: a line per interval on rank 0 and in intervals.csv, counts add up"
