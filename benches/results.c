@@ -8,144 +8,13 @@
 
 #include "../core/csv.h"
 #include "../core/json.h"
+#include "results_priv.h"
 #include "straggler.h"
 #include "../core/units.h"
 #include "fp_config.h"
+#include "benches/fp_git.h" /* generated into the build folder */
 
 #define GBPS(x) fp_gbit_s(x)
-
-void fp_round_agg(const struct fp_run_data *d, const struct fp_size_res *sr, uint32_t round,
-		  struct fp_round_agg *out)
-{
-	const struct fp_sched *s = d->sched;
-	double sum = 0, sq = 0;
-
-	memset(out, 0, sizeof(*out));
-	out->min_flow = INFINITY;
-	for (uint32_t e = s->rstart[round]; e < s->rstart[round + 1]; e++) {
-		const struct fp_fres *fr = &sr->fr[e];
-
-		if (!fr->have_rx)
-			continue;
-		out->flows++;
-		out->bytes += fr->rx_bytes;
-		if (fr->rx_ns > out->time_ns)
-			out->time_ns = fr->rx_ns;
-		sum += fr->bw.avg;
-		sq += fr->bw.avg * fr->bw.avg;
-		if (fr->bw.avg < out->min_flow)
-			out->min_flow = fr->bw.avg;
-		if (fr->bw.avg > out->max_flow)
-			out->max_flow = fr->bw.avg;
-	}
-	if (!out->flows) {
-		out->min_flow = 0;
-		return;
-	}
-	out->mean_flow = sum / out->flows;
-	out->bw = out->time_ns > 0 ? (double)out->bytes / (out->time_ns / 1e9) : 0;
-	/* Jain: (sum x)^2 / (n sum x^2); 1 when every flow got the same */
-	out->jain = sq > 0 ? sum * sum / (out->flows * sq) : 0;
-}
-
-/* Size-level figures: rounds averaged, flows pooled. */
-struct size_agg {
-	unsigned rounds, flows;
-	uint64_t iters;
-	double bw, bw_min_round, flow_mean, flow_min, flow_max, ival_min, peak, jain;
-	double algbw, busbw; /* alltoall only, nccl-tests definitions */
-	bool lat;
-	struct fp_lat_stats rtt; /* ns */
-	/* datagram engines */
-	double offered; /* bytes/s sent, per round as bw, averaged */
-	uint64_t sent, received, reordered, duplicates;
-};
-
-static void size_agg(const struct fp_run_data *d, const struct fp_size_res *sr, struct size_agg *a)
-{
-	const struct fp_sched *s = d->sched;
-	double sum = 0, jsum = 0, alg = 0;
-	unsigned nf = 0;
-
-	memset(a, 0, sizeof(*a));
-	a->flow_min = a->ival_min = a->bw_min_round = INFINITY;
-	for (uint32_t r = 0; r < s->nrounds; r++) {
-		struct fp_round_agg ra;
-
-		fp_round_agg(d, sr, r, &ra);
-		if (!ra.flows)
-			continue;
-		a->rounds++;
-		a->bw += ra.bw;
-		jsum += ra.jain;
-		if (ra.bw < a->bw_min_round)
-			a->bw_min_round = ra.bw;
-		/* nccl-tests alltoall: size counts the whole per-rank buffer, n chunks */
-		if (ra.time_ns > 0)
-			alg += (double)sr->size * s->n *
-			       (double)(ra.bytes / sr->size / (uint64_t)ra.flows) /
-			       (ra.time_ns / 1e9);
-	}
-	for (uint32_t r = 0; r < s->nrounds && d->dgram; r++) {
-		uint64_t bytes = 0;
-		double t = 0;
-
-		for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++) {
-			const struct fp_fres *fr = &sr->fr[e];
-
-			if (!fr->have_tx || !fr->have_rx)
-				continue;
-			bytes += fr->tx_bytes;
-			t = fr->tx_ns > t ? fr->tx_ns : t;
-			a->sent += fr->tx_msgs;
-			a->received += fr->rx_msgs;
-			a->reordered += fr->reordered;
-			a->duplicates += fr->duplicates;
-		}
-		if (t > 0)
-			a->offered += (double)bytes / (t / 1e9) / s->nrounds;
-	}
-	for (uint32_t e = 0; e < s->nentries; e++) {
-		const struct fp_fres *fr = &sr->fr[e];
-
-		if (!fr->have_rx)
-			continue;
-		nf++;
-		sum += fr->bw.avg;
-		if (!a->iters)
-			a->iters = d->dgram ? fr->tx_msgs : fr->rx_msgs;
-		if (fr->bw.avg < a->flow_min)
-			a->flow_min = fr->bw.avg;
-		if (fr->bw.avg > a->flow_max)
-			a->flow_max = fr->bw.avg;
-		if (fr->bw.min < a->ival_min)
-			a->ival_min = fr->bw.min;
-		if (fr->bw.peak > a->peak)
-			a->peak = fr->bw.peak;
-	}
-	a->flows = nf;
-	if (a->rounds) {
-		a->bw /= a->rounds;
-		a->jain = jsum / a->rounds;
-		a->algbw = alg / a->rounds;
-		a->busbw = a->algbw * (s->n - 1) / s->n;
-	}
-	if (nf)
-		a->flow_mean = sum / nf;
-	if (!isfinite(a->flow_min))
-		a->flow_min = 0;
-	if (!isfinite(a->ival_min))
-		a->ival_min = 0;
-	if (!isfinite(a->bw_min_round))
-		a->bw_min_round = 0;
-	if (sr->lat && sr->lat->count) {
-		a->lat = true;
-		fp_hist_stats(sr->lat, 1.0, &a->rtt);
-		if (!a->iters)
-			for (uint32_t e = 0; e < s->nentries && !a->iters; e++)
-				a->iters = sr->fr[e].lat_msgs;
-	}
-}
 
 static bool is_alltoall(const struct fp_run_data *d)
 {
@@ -324,6 +193,7 @@ static void json_flows(struct fp_json *j, const struct fp_run_data *d, const str
 				fp_json_num(j, "min_Gbps", GBPS(fr->bw.min));
 				fp_json_num(j, "peak_Gbps", GBPS(fr->bw.peak));
 				fp_json_u64(j, "intervals", fr->bw.intervals);
+				fp_json_u64(j, "intervals_empty", fr->bw.empty);
 				fp_json_num(j, "interval_ms", fr->bw.interval_s * 1e3);
 				if (d->dgram) {
 					fp_json_u64(j, "lost", fr->tx_msgs - fr->rx_msgs);
@@ -352,7 +222,7 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 	const struct fp_sched *s = d->sched;
 	struct size_agg a;
 
-	size_agg(d, sr, &a);
+	fp_results_size_agg(d, sr, &a);
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "size", sr->size);
 	fp_json_u64(j, "iters", a.iters);
@@ -366,6 +236,7 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 		fp_json_num(j, "flow_min_Gbps", GBPS(a.flow_min));
 		fp_json_num(j, "flow_max_Gbps", GBPS(a.flow_max));
 		fp_json_num(j, "interval_min_Gbps", GBPS(a.ival_min));
+		fp_json_u64(j, "intervals_empty", a.ival_empty);
 		fp_json_num(j, "interval_peak_Gbps", GBPS(a.peak));
 		fp_json_num(j, "msg_rate_Mmsgps", sr->size ? a.bw / (double)sr->size / 1e6 : 0);
 		fp_json_num(j, "jain_fairness", a.jain);
@@ -449,6 +320,15 @@ const char *fp_redact_arg(char *const *argv, int i, char *buf, size_t len)
 	return argv[i];
 }
 
+/* A size's busbw (nccl-tests' definition, alltoall), for the summary in results_sum.c. */
+double fp_results_busbw(const struct fp_run_data *d, const struct fp_size_res *sr)
+{
+	struct size_agg a;
+
+	fp_results_size_agg(d, sr, &a);
+	return a.busbw;
+}
+
 void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 {
 	const struct fp_run_cfg *c = d->cfg;
@@ -481,6 +361,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_i64(&j, "world_size", s->n);
 	fp_json_obj(&j, "versions");
 	fp_json_str(&j, "fabprobe", FP_VERSION);
+	fp_json_str(&j, "git_commit", FP_GIT_COMMIT);
 	fp_json_str(&j, "kernel", d->kernel);
 	fp_json_end(&j);
 	fp_json_obj(&j, "clock");
@@ -496,6 +377,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_str(&j, "poll", c->poll ? "event" : "busy");
 	fp_json_num(&j, "interval_ms", (double)c->interval_ns / 1e6);
 	fp_json_num(&j, "timeout_s", (double)c->timeout_ns / 1e9);
+	fp_run_json_options(&j, c);
 	fp_json_end(&j);
 	fp_json_arr(&j, "hosts");
 	for (int r = 0; r < s->n; r++) {
@@ -506,6 +388,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);
+	fp_results_json_ranks(&j, d);
 	fp_json_obj(&j, "schedule");
 	fp_json_u64(&j, "rounds", s->nrounds);
 	fp_json_u64(&j, "flows", s->nflows);
@@ -576,6 +459,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		if (d->res[i].done)
 			json_size(&j, d, &d->res[i]);
 	fp_json_end(&j);
+	fp_results_json_summary(&j, d);
 	fp_json_end(&j);
 }
 
@@ -587,7 +471,7 @@ static const struct fp_size_res *next_done(const struct fp_run_data *d, unsigned
 {
 	for (; *i < d->nres; (*i)++)
 		if (d->res[*i].done) {
-			size_agg(d, &d->res[*i], a);
+			fp_results_size_agg(d, &d->res[*i], a);
 			return &d->res[(*i)++];
 		}
 	return NULL;
@@ -601,17 +485,17 @@ static void csv_bw(const struct fp_run_data *d, FILE *f)
 	fprintf(f,
 		"size,iters,flows,agg_Gbps,agg_GBps,agg_min_round_Gbps,flow_mean_Gbps,"
 		"flow_min_Gbps,flow_max_Gbps,interval_min_Gbps,interval_peak_Gbps,msg_rate_Mmsgps,"
-		"jain,algbw_GBps,busbw_GBps\n");
+		"jain,algbw_GBps,busbw_GBps,intervals_empty\n");
 	for (unsigned i = 0; (sr = next_done(d, &i, &a));)
 		fprintf(f,
 			"%llu,%llu,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%."
-			"6f\n",
+			"6f,%llu\n",
 			(unsigned long long)sr->size, (unsigned long long)a.iters, a.flows,
 			GBPS(a.bw), fp_gbyte_s(a.bw), GBPS(a.bw_min_round), GBPS(a.flow_mean),
 			GBPS(a.flow_min), GBPS(a.flow_max), GBPS(a.ival_min), GBPS(a.peak),
 			a.bw / (double)sr->size / 1e6, a.jain,
 			is_alltoall(d) ? fp_gbyte_s(a.algbw) : 0,
-			is_alltoall(d) ? fp_gbyte_s(a.busbw) : 0);
+			is_alltoall(d) ? fp_gbyte_s(a.busbw) : 0, (unsigned long long)a.ival_empty);
 }
 
 static void csv_lat(const struct fp_run_data *d, FILE *f)
@@ -870,6 +754,8 @@ int fp_results_write(const struct fp_run_data *d)
 		ret = write_one(d, "flows.csv", csv_flows);
 	if (!ret && d->sched->measure & FP_MEASURE_BW)
 		ret = write_one(d, "ranks.csv", csv_ranks);
+	if (!ret && d->nivals)
+		ret = write_one(d, "intervals.csv", fp_results_csv_intervals);
 	/* n x n is 64 M cells at n = 8192: past FP_MATRIX_MAX ranks, flows.csv is the record */
 	for (unsigned i = 0; !ret && i < d->nres && d->sched->n <= FP_MATRIX_MAX; i++)
 		if (d->res[i].done)
@@ -918,7 +804,7 @@ void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *
 	const struct fp_sched *s = d->sched;
 	struct size_agg a;
 
-	size_agg(d, sr, &a);
+	fp_results_size_agg(d, sr, &a);
 	if (s->measure & FP_MEASURE_BW) {
 		fprintf(f, "%10llu %10llu %6u %12.3f %12.4f %12.3f %12.3f %12.3f %12.3f",
 			(unsigned long long)sr->size, (unsigned long long)a.iters, a.flows,
@@ -955,6 +841,7 @@ void fp_results_text_footer(const struct fp_run_data *d, FILE *f)
 	struct fp_stragglers st;
 	char sz[16];
 
+	fp_results_text_busbw(d, f);
 	for (unsigned i = 0; i < d->nres; i++)
 		if (d->res[i].done)
 			sr = &d->res[i];

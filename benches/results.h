@@ -56,6 +56,25 @@ struct fp_ctr_delta {
 	int64_t delta[48];
 };
 
+/* Where a rank ran: its data-plane port as the system describes it, and its CPU. */
+struct fp_rank_ctx {
+	bool valid; /* the rank sent a record */
+	char port[48], driver[32], pcie[16];
+	int mtu, numa_node; /* -1 unknown */
+	int cpu;	    /* the CPU it is pinned to; -1 not pinned to one */
+	double speed_gbps;  /* 0 unknown */
+	double pcie_gts, pcie_max_gts;
+	int pcie_width, pcie_max_width;
+};
+
+/* One --report-interval line: all flows of a bandwidth phase over one interval. */
+struct fp_ival {
+	uint64_t size, bytes, msgs;
+	double t0, t1;	  /* seconds since the phase began */
+	double slow_rate; /* the slowest flow's, bytes/s */
+	uint32_t slow_flow;
+};
+
 struct fp_run_data {
 	const struct fp_run_cfg *cfg;
 	const struct fp_sched *sched;
@@ -67,13 +86,16 @@ struct fp_run_data {
 	char clock_source[64];
 	char kernel[160];
 	double clock_hz;
-	struct fp_host *hosts;	     /* world size */
-	struct fp_ctr_delta *ctr;    /* world size; valid where a port was read */
+	struct fp_host *hosts;	  /* world size */
+	struct fp_ctr_delta *ctr; /* world size; valid where a port was read */
+	struct fp_rank_ctx *rctx; /* world size */
+	struct fp_ival *ivals;	  /* --report-interval, in order */
+	unsigned nivals, ival_cap;
 	struct fp_flow_ident *ident; /* per flow */
 	struct fp_size_res *res;     /* per requested size */
 	unsigned nres;
 	const char *status; /* "running", "complete", "interrupted", "failed" */
-	const char *auth;   /* the rendezvous: "token", or "weak" (a guessable job id); NULL: none */
+	const char *auth; /* the rendezvous: "token", or "weak" (a guessable job id); NULL: none */
 	bool simulated;
 	/* simulated runs: each schedule entry's path, FP_SIM_MAXHOPS directed links apart */
 	const unsigned *paths, *hops;
@@ -100,5 +122,12 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty);
 void fp_results_text_header(const struct fp_run_data *d, FILE *f);
 void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *sr, FILE *f);
 void fp_results_text_footer(const struct fp_run_data *d, FILE *f);
+/* results_sum.c: ranks[] and the alltoall summary in run.json; the "avg busbw" line */
+struct fp_json;
+double fp_results_busbw(const struct fp_run_data *d, const struct fp_size_res *sr);
+void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d);
+void fp_results_json_summary(struct fp_json *j, const struct fp_run_data *d);
+void fp_results_text_busbw(const struct fp_run_data *d, FILE *f);
+void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f);
 
 #endif

@@ -46,13 +46,20 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 {
 	const struct fp_engine_ops *ops = &rk->ops;
 	uint64_t ack_every = window / 2 ? window / 2 : 1;
-	uint64_t now = fp_clock_ticks(&rk->clk), last = now;
+	uint64_t now = fp_clock_ticks(&rk->clk) - rk->shift, last = now;
 	unsigned left = 0;
 	int k;
 
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		struct lflow *f = &rk->lf[i];
 
+		if (rk->resume) { /* after a stop at the deadline: the same counters go on */
+			f->done = f->src ? f->acked == f->target
+					 : f->n == f->target && f->ack_sent == f->target &&
+						   !f->ack_pending;
+			left += !f->done;
+			continue;
+		}
 		f->n = f->acked = f->ack_sent = 0;
 		f->ack_pending = false;
 		f->done = !f->target;
@@ -60,7 +67,8 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 		fp_series_start(&f->series, now, rk->interval_ticks);
 		left += !f->done;
 	}
-	*t0 = now;
+	if (!rk->resume)
+		*t0 = now;
 	while (left) {
 		int progress = 0;
 
@@ -90,7 +98,8 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 					return fail(rk, f, -EPROTO);
 				if (f->acked == f->target) {
 					f->done = true;
-					f->t_end = fp_clock_ticks(&rk->clk);
+					if (!rk->resume) /* else: the moment it stopped */
+						f->t_end = fp_clock_ticks(&rk->clk);
 					left--;
 				}
 				continue;
@@ -103,8 +112,8 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 				f->n += (uint64_t)k;
 				progress |= k;
 				fp_series_tick(&f->series, now, f->n * size);
-				if (f->n == f->target)
-					f->t_end = fp_clock_ticks(&rk->clk);
+				if (k)
+					f->t_end = fp_clock_ticks(&rk->clk) - rk->shift;
 			}
 			if (f->ack_pending) {
 				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
@@ -126,9 +135,16 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 				left--;
 			}
 		}
-		now = fp_clock_ticks(&rk->clk);
+		now = fp_clock_ticks(&rk->clk) - rk->shift;
 		if (fp_stop)
 			return fail(rk, NULL, -EINTR);
+		if (now >= rk->stop_at) { /* wall clock: sources stop where they are */
+			for (unsigned i = 0; i < rk->nlf; i++)
+				if (rk->lf[i].src && !rk->lf[i].done)
+					rk->lf[i].t_end = now;
+			rk->stopped = true;
+			return 0;
+		}
 		if (progress) {
 			last = now;
 		} else {
@@ -138,6 +154,15 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 		}
 	}
 	return 0;
+}
+
+/* The deadline passed: every source flow has sent what it will send. */
+static void stop_sources(struct rank *rk)
+{
+	for (unsigned i = 0; i < rk->nlf; i++)
+		if (rk->lf[i].src && rk->lf[i].target > rk->lf[i].n)
+			rk->lf[i].target = rk->lf[i].n;
+	rk->stop_at = UINT64_MAX;
 }
 
 /*
@@ -246,6 +271,8 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 		now = fp_clock_ticks(&rk->clk);
 		if (fp_stop)
 			return fail(rk, NULL, -EINTR);
+		if (now >= rk->stop_at) /* wall clock: what went is the count; end markers follow */
+			stop_sources(rk);
 		if (progress) {
 			last = now;
 		} else {
@@ -298,7 +325,7 @@ static int lat_init_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn 
 	uint64_t t = fp_clock_ticks(&rk->clk), t2;
 	int ret;
 
-	for (f->n = 0; f->n < f->target; f->n++) {
+	for (; f->n < f->target; f->n++) {
 		if ((ret = whole(rk, f, true, size, idle)) ||
 		    (ret = whole(rk, f, false, size, idle)))
 			return ret;
@@ -314,7 +341,7 @@ static int lat_resp_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn 
 {
 	int ret;
 
-	for (f->n = 0; f->n < f->target; f->n++)
+	for (; f->n < f->target; f->n++)
 		if ((ret = whole(rk, f, false, size, idle)) ||
 		    (ret = whole(rk, f, true, size, idle)))
 			return ret;
@@ -345,22 +372,12 @@ void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat)
 	}
 }
 
-int fp_run_loops(struct rank *rk, bool lat, size_t size, bool measure, uint64_t *t0)
+/* Latency: every flow of this rank in turn, from where its count stands to its target. */
+int fp_run_lat(struct rank *rk, size_t size)
 {
 	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
 	int ret = 0;
 
-	rk->err[0] = 0; /* what an engine writes here from now on explains a failure */
-	rk->ops.begin(rk->eng, lat);
-
-	if (!lat && rk->dgram)
-		return dgram_loop(rk, size, idle, t0);
-	if (!lat)
-		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle, t0);
-	for (unsigned i = 0; i < rk->nlf; i++)
-		rk->ops.reset(rk->lf[i].c);
-	*t0 = fp_clock_ticks(&rk->clk);
-	fp_hist_reset(rk->hist);
 	for (unsigned i = 0; i < rk->nlf && !ret; i++) {
 		struct lflow *f = &rk->lf[i];
 
@@ -369,8 +386,28 @@ int fp_run_loops(struct rank *rk, bool lat, size_t size, bool measure, uint64_t 
 		else
 			ret = lat_resp_loop(rk, f, size, idle);
 	}
-	(void)measure;
 	return ret;
+}
+
+int fp_run_loops(struct rank *rk, bool lat, size_t size, uint64_t *t0)
+{
+	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
+
+	rk->err[0] = 0; /* what an engine writes here from now on explains a failure */
+	if (!rk->resume)
+		rk->ops.begin(rk->eng, lat);
+
+	if (!lat && rk->dgram)
+		return dgram_loop(rk, size, idle, t0);
+	if (!lat)
+		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle, t0);
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		rk->ops.reset(rk->lf[i].c);
+		rk->lf[i].n = 0;
+	}
+	*t0 = fp_clock_ticks(&rk->clk);
+	fp_hist_reset(rk->hist);
+	return fp_run_lat(rk, size);
 }
 
 int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0)

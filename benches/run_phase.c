@@ -90,26 +90,16 @@ static int set_targets(struct rank *rk, uint64_t per_flow, uint64_t max, const c
 }
 
 /*
- * In --duration mode each source sizes its flows from its warm-up rate, and tells the
- * destinations through the rendezvous: both ends must agree on the count.
+ * Counts before a measurement: --iters on both ends; with --duration the clock ends the
+ * phase (run_timed.c) and the count is only a bound.
  */
-static int agree_counts(struct rank *rk, uint64_t warm, uint64_t warm_ticks, const char *what)
+static void set_counts(struct rank *rk)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
-	uint64_t iters = (uint64_t)cfg->iters;
+	uint64_t n = cfg->duration_ns ? DURATION_MAX_MSGS : (uint64_t)cfg->iters;
 
-	if (!cfg->duration_ns) {
-		for (unsigned i = 0; i < rk->nlf; i++)
-			rk->lf[i].target = iters;
-		return 0;
-	}
-	if (warm && warm_ticks) {
-		double per = fp_clock_ns(&rk->clk, warm_ticks) / (double)warm;
-		double want = (double)cfg->duration_ns / (per > 1 ? per : 1);
-
-		iters = want < 1 ? 1 : want > 1e9 ? 1000000000ull : (uint64_t)want;
-	}
-	return set_targets(rk, iters, 1000000000ull, what);
+	for (unsigned i = 0; i < rk->nlf; i++)
+		rk->lf[i].target = n;
 }
 
 /*
@@ -117,8 +107,8 @@ static int agree_counts(struct rank *rk, uint64_t warm, uint64_t warm_ticks, con
  *  0 flow u32  4 entry u32  8 phase u8  9 role u8  10 pad u16  12 msgs u64  20 bytes u64
  * 28 elapsed_ns f64  36 avg f64  44 min f64  52 peak f64  60 interval_s f64
  * 68 intervals u32  72 hist_len u32  76 reordered u64  84 duplicates u64  92 stale u64
- * 100 one-way tick length f64 (a receive record with a one-way histogram), then hist_len
- * bytes of histogram.
+ * 100 one-way tick length f64 (a receive record with a one-way histogram)
+ * 108 empty intervals u32, then hist_len bytes of histogram.
  */
 static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 {
@@ -163,6 +153,7 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 		fp_put_u64(p + 92, f->dg.stale);
 		if (!hl || lat)
 			fp_put_f64(p + 100, 0);
+		fp_put_u32(p + 108, bw.empty);
 		o += REC_HEAD + hl;
 	}
 	return o;
@@ -223,6 +214,9 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 					fr->bw.peak = fp_get_f64(p + 52);
 					fr->bw.interval_s = fp_get_f64(p + 60);
 					fr->bw.intervals = fp_get_u32(p + 68);
+					fr->bw.empty = fp_get_u32(p + 108);
+					if (fr->bw.empty > fr->bw.intervals)
+						goto bad;
 					fr->reordered = fp_get_u64(p + 76);
 					fr->duplicates = fp_get_u64(p + 84);
 					fr->stale = fp_get_u64(p + 92);
@@ -265,6 +259,21 @@ int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what)
 	return set_targets(rk, nsrc ? (per_rank + nsrc - 1) / nsrc : 0, 4000000000ull, what);
 }
 
+/* A timed warm-up takes a twentieth of the duration, at most a second. */
+static uint64_t warm_limit(uint64_t duration_ns)
+{
+	return duration_ns / 20 < 1000000000ull ? duration_ns / 20 : 1000000000ull;
+}
+
+/* The warm-up's round trip time sizes the first chunk of a timed latency phase. */
+static void warm_rate(struct rank *rk, bool lat, uint64_t t0)
+{
+	for (unsigned i = 0; lat && i < rk->nlf; i++)
+		if (rk->lf[i].src && rk->lf[i].n)
+			rk->lat_ns =
+				fp_clock_ns(&rk->clk, rk->lf[i].t_end - t0) / (double)rk->lf[i].n;
+}
+
 static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
@@ -278,35 +287,29 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 	snprintf(what, sizeof(what), "%s %s round %u/%u", lat ? "latency" : "bandwidth", sz, r + 1,
 		 rk->sched.nrounds);
 	fp_run_round_flows(rk, r, lat);
-	if (cfg->duration_ns && !warm)
-		warm = 8; /* the duration needs a rate to be sized from */
 	for (unsigned i = 0; i < rk->nlf; i++)
 		rk->lf[i].target = warm;
 	ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
 	if (ret)
 		return ret;
+	/* with --duration the warm-up is bounded by the clock, too */
 	if (warm) {
-		ret = fp_run_loops(rk, lat, size, false, &t0);
+		ret = fp_run_timed(rk, lat, size, warm_limit(cfg->duration_ns), false, &t0, what);
 		if (ret) {
 			describe_failure(rk, what);
 			return ret;
 		}
+		warm_rate(rk, lat, t0);
 	}
-	uint64_t warm_ticks = 0;
-
-	for (unsigned i = 0; i < rk->nlf; i++)
-		if (rk->lf[i].src && rk->lf[i].t_end - t0 > warm_ticks)
-			warm_ticks = rk->lf[i].t_end - t0;
 	if (!lat && rk->dgram && cfg->rfc2544) {
 		ret = fp_run_rfc2544(rk, sr, size, what, &t0);
 		goto measured;
 	}
-	ret = agree_counts(rk, warm, warm_ticks, what);
-	if (!ret)
-		ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
+	set_counts(rk);
+	ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
 	if (ret)
 		return ret;
-	ret = fp_run_loops(rk, lat, size, true, &t0);
+	ret = fp_run_timed(rk, lat, size, cfg->duration_ns, true, &t0, what);
 measured:
 	if (ret) {
 		describe_failure(rk, what);

@@ -19,13 +19,14 @@
 #include "results.h"
 #include "runner.h"
 #include "sched.h"
-#define BURST	   32
-#define ACK_LEN	   8
-#define ERR_LEN	   512
-#define REC_HEAD   108
-#define DRAIN_NS   20000000ull	/* a receiver waits this long after the end marker */
-#define END_COPIES 5		/* end markers per flow, DRAIN_NS / END_COPIES apart */
-#define QUIET_NS   250000000ull /* a receiver that heard nothing this long has it all */
+#define BURST		  32
+#define ACK_LEN		  8
+#define ERR_LEN		  512
+#define REC_HEAD	  112
+#define DRAIN_NS	  20000000ull  /* a receiver waits this long after the end marker */
+#define END_COPIES	  5	       /* end markers per flow, DRAIN_NS / END_COPIES apart */
+#define QUIET_NS	  250000000ull /* a receiver that heard nothing this long has it all */
+#define DURATION_MAX_MSGS (1ull << 48) /* --duration: the clock ends a phase, not this */
 
 /* One flow of the current round, as this rank sees it. */
 struct lflow {
@@ -35,6 +36,7 @@ struct lflow {
 	bool src;
 	bool done, ack_pending;
 	uint64_t target, n, acked, ack_sent;
+	uint64_t cap, chunk; /* --duration latency: at most cap round trips, chunk at a time */
 	uint64_t t_end, end_at, last_rx;
 	unsigned ends;
 	struct fp_dgram_stats dg;
@@ -61,6 +63,15 @@ struct rank {
 	bool dgram, same_clock;	   /* same_clock: every rank on this machine, on its TSC */
 	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
 	double last_ns;		   /* the last datagram loop: until this rank's last frame went */
+	/* --duration (run_timed.c): sources stop at stop_at (ticks; UINT64_MAX: never) */
+	uint64_t stop_at;
+	uint64_t shift; /* ticks taken off the clock while a stopped phase drains */
+	bool stopped;	/* the last bandwidth loop ended at stop_at */
+	bool resume;	/* the bandwidth loop goes on with the counts where they are */
+	double lat_ns;	/* the warm-up's round trip, to size the first latency chunk */
+	/* --report-interval (run_report.c) */
+	uint64_t report_ticks, rep_t; /* every; the last report */
+	uint64_t *rep_prev;	      /* rank 0: per flow, messages received at the last one */
 	int rank, size;
 	/* where the data path failed */
 	int fail_ret;
@@ -71,8 +82,16 @@ struct rank {
 
 /* run_loops.c: the timed loops */
 void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat);
-int fp_run_loops(struct rank *rk, bool lat, size_t size, bool measure, uint64_t *t0);
+int fp_run_loops(struct rank *rk, bool lat, size_t size, uint64_t *t0);
+int fp_run_lat(struct rank *rk, size_t size);
 int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0);
+
+/* run_timed.c: a phase bounded by the wall clock (limit_ns; 0: by the counts) */
+int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool report,
+		 uint64_t *t0, const char *what);
+
+/* run_report.c: --report-interval, every rank joins; all_done: every rank said done */
+int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint64_t start);
 
 /* run_phase.c: one phase of one round, its counts and records; every size and round */
 int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what);
@@ -96,6 +115,9 @@ int fp_run_resolve_bind(const char *spec, char *out, size_t len, char *err);
 /* run_counters.c: port counters before and after */
 bool fp_run_port_of(const char *ip, char *name, size_t len);
 int fp_run_gather_counters(struct rank *rk, const struct fp_port *before, const char *port);
+
+/* run_context.c: each rank's port and CPU, to rank 0 for run.json */
+int fp_run_gather_context(struct rank *rk, const char *bind);
 
 /* run_setup.c: meeting the others, identities, buffers, the result folder */
 int fp_run_allgather_cb(void *ctx, const char *what, const void *mine, size_t len,

@@ -246,10 +246,11 @@ int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d)
 			 u.machine);
 	d->hosts = calloc((size_t)rk->size, sizeof(*d->hosts));
 	d->ctr = calloc((size_t)rk->size, sizeof(*d->ctr));
+	d->rctx = calloc((size_t)rk->size, sizeof(*d->rctx));
 	d->ident = calloc(s->nflows ? s->nflows : 1, sizeof(*d->ident));
 	d->nres = rk->cfg->sizes.n;
 	d->res = calloc(d->nres, sizeof(*d->res));
-	if (!d->hosts || !d->ctr || !d->ident || !d->res)
+	if (!d->hosts || !d->ctr || !d->rctx || !d->ident || !d->res)
 		return -ENOMEM;
 	for (unsigned i = 0; i < d->nres; i++) {
 		d->res[i].size = rk->cfg->sizes.v[i];
@@ -284,6 +285,8 @@ void fp_run_free_data(struct fp_run_data *d)
 	free(d->res);
 	free(d->hosts);
 	free(d->ctr);
+	free(d->rctx);
+	free(d->ivals);
 	free(d->ident);
 }
 

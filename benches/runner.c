@@ -141,6 +141,13 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	rk.interval_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->interval_ns);
 	rk.drain_ticks = fp_clock_from_ns(&rk.clk, (double)DRAIN_NS);
 	rk.quiet_ticks = fp_clock_from_ns(&rk.clk, (double)QUIET_NS);
+	rk.stop_at = UINT64_MAX;
+	rk.report_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->report_ns);
+	if (cfg->report_ns && rank == 0 &&
+	    !(rk.rep_prev = calloc(rk.sched.nflows ? rk.sched.nflows : 1, sizeof(uint64_t)))) {
+		fprintf(stderr, "fabprobe: out of memory\n");
+		goto out;
+	}
 	if (rank == 0) {
 		rk.data = &data;
 		if (fp_run_alloc_data(&rk, &data)) {
@@ -181,6 +188,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	}
 	if (!ret)
 		ret = fp_run_gather_idents(&rk);
+	if (!ret)
+		ret = fp_run_gather_context(&rk, bind);
 	if (!ret) {
 		struct fp_port *before = malloc(sizeof(*before));
 		char port[48];
@@ -213,6 +222,7 @@ out:
 	free(rk.recbuf);
 	free(rk.txbuf);
 	free(rk.rxbuf);
+	free(rk.rep_prev);
 	fp_run_free_data(rk.data);
 	fp_sched_destroy(&rk.sched);
 	return status;

@@ -17,6 +17,7 @@ struct fp_run_cfg {
 	struct fp_sizes sizes;
 	int64_t iters, warmup, window;
 	uint64_t duration_ns, timeout_ns, interval_ns;
+	uint64_t report_ns; /* --report-interval: rank 0 prints bandwidth per interval; 0 off */
 	bool bidir, quiet;
 	const char *output, *results_dir;
 	int format; /* 0 text, 1 json */
@@ -95,6 +96,9 @@ extern const struct fp_opt fp_run_opts[];
  */
 int fp_run_parse(struct fp_run_cfg *cfg, int argc, char **argv, const char **pos, int maxpos,
 		 int *npos, char *err, size_t errlen);
+/* In run.json's options: "run" and "engine", every option by its name, as parsed. */
+struct fp_json;
+void fp_run_json_options(struct fp_json *j, const struct fp_run_cfg *cfg);
 /* Each built engine's options, under its name. */
 void fp_run_help_engines(FILE *f);
 

@@ -60,7 +60,8 @@ void fp_series_stats(const struct fp_series *s, uint64_t bytes, uint64_t elapsed
 	}
 	/*
 	 * The open slot at the end joins the last closed one, so every moment of the window is
-	 * in exactly one interval, each at least one interval long: min <= avg <= peak holds,
+	 * in exactly one interval, each at least one interval long: avg <= peak holds (and
+	 * min <= avg while no interval is empty),
 	 * and a sliver at the end cannot fake a peak.
 	 */
 	out->min = INFINITY;
@@ -71,9 +72,13 @@ void fp_series_stats(const struct fp_series *s, uint64_t bytes, uint64_t elapsed
 			b += (double)(bytes - s->mark);
 			t += (double)(elapsed - closed) / hz;
 		}
-		if (b / t < out->min)
+		if (b == 0)
+			out->empty++;
+		else if (b / t < out->min)
 			out->min = b / t;
 		if (b / t > out->peak)
 			out->peak = b / t;
 	}
+	if (out->empty == s->n)
+		out->min = 0;
 }

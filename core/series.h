@@ -23,6 +23,7 @@ struct fp_series {
 struct fp_bw_stats {
 	double avg, min, peak; /* bytes per second */
 	unsigned intervals;    /* closed intervals the min and peak come from */
+	unsigned empty;	       /* of those, intervals in which no message completed */
 	double interval_s;
 };
 
@@ -38,7 +39,9 @@ static inline void fp_series_tick(struct fp_series *s, uint64_t now, uint64_t by
 
 /*
  * Summary over a measured window of elapsed ticks that moved bytes in total. Without a closed
- * interval, min and peak equal the average.
+ * interval, min and peak equal the average. The min is over intervals in which a message
+ * completed (a large message or a slow link leaves some empty); empty counts the others, and
+ * min is 0 only when every interval was empty.
  */
 void fp_series_stats(const struct fp_series *s, uint64_t bytes, uint64_t elapsed, double hz,
 		     struct fp_bw_stats *out);

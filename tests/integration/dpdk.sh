@@ -20,6 +20,13 @@ mem() { echo "net_memif0,socket=$TMP/$1.sock"; }
 check "$TMP/stream" --ranks 2 --pattern stream --iters 20000 --sizes 64,512,1518 --max-loss 0
 ok "memif stream: 3 sizes x 20000 frames, all received, checksums and payloads verified"
 
+# --duration is wall-clock on frames too: 64 .. 1518 B, timed from outside (lib_timed.sh)
+. "$HERE/lib_timed.sh"
+timed 1 3 "$TMP/dur" -- stream --engine dpdk --np 2 --port "$(mem d)" --eal "$EAL" --sizes 64,512,1518
+check "$TMP/dur" --ranks 2 --pattern stream --sizes 64,512,1518 --max-loss 0
+timed 1 2 "$TMP/durpp" -- pingpong --engine dpdk --np 2 --port "$(mem dp)" --eal "$EAL" --sizes 64,1518
+ok "memif stream and pingpong with --duration 1s: wall-clock per size, every frame received"
+
 "$FABPROBE" run pingpong --engine dpdk --np 2 --port "$(mem p)" --eal "$EAL" --sizes 64,1518 \
 	--iters 5000 --quiet --output "$TMP/pp" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; fail "memif pingpong"; }
 check "$TMP/pp" --ranks 2 --pattern pingpong --iters 5000 --sizes 64,1518

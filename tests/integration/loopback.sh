@@ -30,7 +30,7 @@ PIDS=()
 check "$TMP/bg" --ranks 4 --pattern stream --iters 200
 ok "4 background processes"
 
-# duration mode: both ends agree on a count sized from the warm-up
+# duration mode: the sources stop on the clock, the destinations take their counts
 $FABPROBE run stream --np 2 --sizes 64K --duration 300ms --output "$TMP/dur" >/dev/null 2>&1 ||
 	fail "duration"
 check "$TMP/dur" --ranks 2 --pattern stream

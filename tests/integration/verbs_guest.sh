@@ -11,6 +11,13 @@ run() { # OUT ARGS...
 		{ cat "$TMP/err"; return 1; }
 }
 
+# --duration is wall-clock on verbs too, timed from outside (lib_timed.sh): one run
+. "$HERE/lib_timed.sh"
+timed 2 3 "$TMP/dur" -- stream --np 2 --engine verbs --port rxe0,rxe1 --timeout 30s --op write \
+	--sizes 8,4K,64K --warmup 10
+check "$TMP/dur" --ranks 2 --pattern stream --sizes 8,4096,65536 >/dev/null
+ok "--duration 2s on verbs write: wall-clock per size"
+
 # every operation: exact byte counts, payloads verified
 for op in write write_imm send read; do
 	run "s-$op" stream --np 2 --op "$op" --sizes 8,4K,64K --iters 300 --warmup 10 --check || fail "stream $op"

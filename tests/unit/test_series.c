@@ -22,6 +22,14 @@ int main(void)
 	CHECK(fabs(st.peak - 10000.0) < 1e-6, "peak %f", st.peak);
 	CHECK(fabs(st.min - 1000.0) < 150.0, "min %f", st.min);
 	CHECK(fabs(st.avg - (double)bytes) < 1e-6, "avg");
+	CHECK(st.empty == 0, "empty %u", st.empty);
+	/* a message every 3 intervals: the empty ones are counted, not a min of 0 */
+	fp_series_start(&s, 0, 100);
+	for (uint64_t t = 1; t <= 900; t++)
+		fp_series_tick(&s, t, (t / 300) * 3000);
+	fp_series_stats(&s, 9000, 900, 1000.0, &st);
+	CHECK(st.intervals == 9 && st.empty == 6, "empty %u of %u", st.empty, st.intervals);
+	CHECK(fabs(st.min - 30000.0) < 1e-6, "min over intervals with data %f", st.min);
 	/* more intervals than slots: they merge and still cover everything */
 	fp_series_start(&s, 0, 1);
 	for (uint64_t t = 1; t <= 10000; t++)

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Parts of run.json and the text table beyond the per-size results: where each rank ran
+ * (ranks[]) and nccl-tests' average bus bandwidth (summary, and its line after the table).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/json.h"
+#include "../core/units.h"
+#include "results.h"
+
+/* ranks[]: where each rank ran (run_context.c), a field null where it is unknown. */
+void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d)
+{
+	fp_json_arr(j, "ranks");
+	for (int r = 0; d->rctx && r < d->sched->n; r++) {
+		const struct fp_rank_ctx *c = &d->rctx[r];
+
+		if (!c->valid)
+			continue;
+		fp_json_obj(j, NULL);
+		fp_json_i64(j, "rank", r);
+		fp_json_str(j, "port", c->port[0] ? c->port : NULL);
+		fp_json_str(j, "driver", c->driver[0] ? c->driver : NULL);
+		if (c->mtu >= 0)
+			fp_json_i64(j, "mtu", c->mtu);
+		else
+			fp_json_null(j, "mtu");
+		if (c->speed_gbps > 0)
+			fp_json_num(j, "link_speed_Gbps", c->speed_gbps);
+		else
+			fp_json_null(j, "link_speed_Gbps");
+		fp_json_str(j, "pcie", c->pcie[0] ? c->pcie : NULL);
+		if (c->pcie[0]) {
+			fp_json_num(j, "pcie_GTps", c->pcie_gts);
+			fp_json_i64(j, "pcie_width", c->pcie_width);
+			fp_json_num(j, "pcie_max_GTps", c->pcie_max_gts);
+			fp_json_i64(j, "pcie_max_width", c->pcie_max_width);
+		}
+		if (c->numa_node >= 0)
+			fp_json_i64(j, "numa_node", c->numa_node);
+		else
+			fp_json_null(j, "numa_node");
+		if (c->cpu >= 0)
+			fp_json_i64(j, "pinned_cpu", c->cpu);
+		else
+			fp_json_null(j, "pinned_cpu");
+		fp_json_end(j);
+	}
+	fp_json_end(j);
+}
+
+/* nccl-tests' closing line: the bus bandwidth averaged over the sizes measured. */
+static bool avg_busbw(const struct fp_run_data *d, double *busbw, unsigned *n)
+{
+	double sum = 0;
+
+	*n = 0;
+	for (unsigned i = 0; !strcmp(d->pattern->name, "alltoall") && i < d->nres; i++) {
+		if (!d->res[i].done)
+			continue;
+		sum += fp_results_busbw(d, &d->res[i]);
+		++*n;
+	}
+	*busbw = *n ? sum / *n : 0;
+	return *n != 0;
+}
+
+/* nccl-tests' summary in run.json: alltoall only. */
+void fp_results_json_summary(struct fp_json *j, const struct fp_run_data *d)
+{
+	double busbw;
+	unsigned n;
+
+	if (!avg_busbw(d, &busbw, &n))
+		return;
+	fp_json_obj(j, "summary");
+	fp_json_num(j, "avg_busbw_GBps", fp_gbyte_s(busbw));
+	fp_json_u64(j, "sizes", n);
+	fp_json_end(j);
+}
+
+void fp_results_text_busbw(const struct fp_run_data *d, FILE *f)
+{
+	double busbw;
+	unsigned n;
+
+	if (avg_busbw(d, &busbw, &n))
+		fprintf(f, "# avg busbw: %.4f GB/s over %u size%s\n", fp_gbyte_s(busbw), n,
+			n > 1 ? "s" : "");
+}
+
+void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f)
+{
+	fprintf(f, "size,t_start_s,t_end_s,bytes,msgs,agg_Gbps,msg_rate_Mmsgps,slowest_flow,"
+		   "slowest_Gbps\n");
+	for (unsigned i = 0; i < d->nivals; i++) {
+		const struct fp_ival *v = &d->ivals[i];
+		double dt = v->t1 - v->t0 > 0 ? v->t1 - v->t0 : 1e-9;
+
+		fprintf(f, "%llu,%.3f,%.3f,%llu,%llu,%.6f,%.6f,%u,%.6f\n",
+			(unsigned long long)v->size, v->t0, v->t1, (unsigned long long)v->bytes,
+			(unsigned long long)v->msgs, (double)v->bytes * 8 / dt / 1e9,
+			(double)v->msgs / dt / 1e6, v->slow_flow, v->slow_rate * 8 / 1e9);
+	}
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --report-interval (iperf3 -i): a bandwidth phase stops at each interval's end, every rank
+ * sends what its flows received so far, and rank 0 prints one line for the interval (the
+ * aggregate rate, the message rate, the slowest flow and its rate) and keeps it for
+ * intervals.csv. Every rank joins every report, done or not, so their number agrees.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../core/units.h"
+#include "../core/wire.h"
+#include "run_priv.h"
+
+#define REP_REC 12 /* flow u32, messages received u64 */
+
+static int keep(struct fp_run_data *d, const struct fp_ival *v)
+{
+	if (d->nivals == d->ival_cap) {
+		unsigned cap = d->ival_cap ? 2 * d->ival_cap : 64;
+		struct fp_ival *n = realloc(d->ivals, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		d->ivals = n;
+		d->ival_cap = cap;
+	}
+	d->ivals[d->nivals++] = *v;
+	return 0;
+}
+
+/* Rank 0: one line from every rank's counts; prev holds each flow's count at the last one. */
+static int fold(struct rank *rk, const struct fp_rv_blobs *all, size_t size, struct fp_ival *v)
+{
+	const struct fp_sched *s = &rk->sched;
+	double dt = v->t1 - v->t0 > 0 ? v->t1 - v->t0 : 1e-9;
+
+	v->slow_rate = -1;
+	for (uint32_t r = 0; r < all->n; r++) {
+		const uint8_t *q = all->data + all->off[r], *end = q + all->len[r];
+
+		if (all->len[r] < 1 || (all->len[r] - 1) % REP_REC)
+			return -EBADMSG;
+		for (q++; q < end; q += REP_REC) {
+			uint32_t flow = fp_get_u32(q);
+			uint64_t n = fp_get_u64(q + 4);
+
+			if (flow >= s->nflows || s->flows[flow].dst != (int)r ||
+			    n < rk->rep_prev[flow])
+				return -EBADMSG;
+			v->msgs += n - rk->rep_prev[flow];
+			if (v->slow_rate < 0 ||
+			    (double)((n - rk->rep_prev[flow]) * size) / dt < v->slow_rate) {
+				v->slow_rate = (double)((n - rk->rep_prev[flow]) * size) / dt;
+				v->slow_flow = flow;
+			}
+			rk->rep_prev[flow] = n;
+		}
+	}
+	v->bytes = v->msgs * size;
+	if (v->slow_rate < 0)
+		v->slow_rate = 0;
+	return 0;
+}
+
+static void print(const struct rank *rk, const struct fp_ival *v)
+{
+	const struct fp_flow *fl = &rk->sched.flows[v->slow_flow];
+	double dt = v->t1 - v->t0 > 0 ? v->t1 - v->t0 : 1e-9;
+	char sz[16];
+
+	if (rk->cfg->format != 0 || rk->cfg->quiet)
+		return;
+	fp_size_label(v->size, sz, sizeof(sz));
+	printf("[%7.2f-%7.2f s] %8s %12.3f Gb/s %10.4f Mmsg/s  slowest flow %u (%d -> %d) "
+	       "%.3f Gb/s\n",
+	       v->t0, v->t1, sz, (double)v->bytes * 8 / dt / 1e9, (double)v->msgs / dt / 1e6,
+	       v->slow_flow, fl->src, fl->dst, v->slow_rate * 8 / 1e9);
+	fflush(stdout);
+}
+
+int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint64_t start)
+{
+	struct fp_rv_blobs all = { 0 };
+	uint8_t *mine = malloc((size_t)rk->nlf * REP_REC + 1), *p = mine;
+	struct fp_ival v = { .size = size };
+	uint64_t now = fp_clock_ticks(&rk->clk);
+	int ret;
+
+	if (!mine)
+		return -ENOMEM;
+	*p++ = done;
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		if (rk->lf[i].src)
+			continue;
+		fp_put_u32(p, rk->lf[i].flow);
+		fp_put_u64(p + 4, rk->lf[i].n);
+		p += REP_REC;
+	}
+	ret = fp_rv_allgather(rk->rv, "report", mine, (size_t)(p - mine), &all, rk->err, ERR_LEN);
+	free(mine);
+	*all_done = true;
+	for (uint32_t r = 0; !ret && r < all.n; r++)
+		*all_done &= all.len[r] >= 1 && all.data[all.off[r]] != 0;
+	if (!ret && rk->rank == 0 && rk->data) {
+		v.t0 = fp_clock_ns(&rk->clk, rk->rep_t - start) / 1e9;
+		v.t1 = fp_clock_ns(&rk->clk, now - start) / 1e9;
+		ret = fold(rk, &all, size, &v);
+		if (ret)
+			fp_say(rk->err, ERR_LEN, "report: a rank sent malformed counts");
+		else if (!(ret = keep(rk->data, &v)))
+			print(rk, &v);
+	}
+	rk->rep_t = now;
+	fp_rv_blobs_free(&all);
+	return ret;
+}

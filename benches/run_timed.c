@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Wall-clock phases (--duration): a phase ends when the clock says so, not after a count
+ * guessed from the warm-up (a warm-up that only fills socket buffers looks far faster than
+ * the steady state, so a guess can be off by orders of magnitude).
+ *
+ * Bandwidth: sources read the clock once per sweep over their flows and stop where they are
+ * at the deadline. Every rank then publishes, per source flow, the count it sent; each
+ * destination takes its source's count as its target and the loop resumes until every
+ * message is received and acknowledged. The time spent meeting is taken off the drain, so
+ * the rates cover the transfer only.
+ * Datagrams: sources stop at the deadline and send their end markers, which carry the
+ * count; destinations need nothing else.
+ * Latency: round trips go in chunks of at most CHUNK_NS, each sized from the measured round
+ * trip time; between chunks the initiators say how many more (0: the deadline passed).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/hist.h"
+#include "../core/wire.h"
+#include "run_priv.h"
+
+#define CHUNK_NS 20000000.0 /* longest latency chunk between two count exchanges */
+#define CNT_REC	 13	    /* flow u32, target u64, more u8 */
+
+/*
+ * Every rank publishes its source flows' targets; each destination takes its source's.
+ * *more: some source said it goes on (the same answer on every rank).
+ */
+static int exchange_targets(struct rank *rk, const bool *go, bool *more, const char *what)
+{
+	struct fp_rv_blobs all = { 0 };
+	uint8_t *mine = malloc((size_t)rk->nlf * CNT_REC + 1), *p = mine;
+	int ret;
+
+	if (!mine)
+		return -ENOMEM;
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		if (!rk->lf[i].src)
+			continue;
+		fp_put_u32(p, rk->lf[i].flow);
+		fp_put_u64(p + 4, rk->lf[i].target);
+		p[12] = go ? go[i] : 0;
+		p += CNT_REC;
+	}
+	ret = fp_rv_allgather(rk->rv, what, mine, (size_t)(p - mine), &all, rk->err, ERR_LEN);
+	free(mine);
+	*more = false;
+	for (uint32_t r = 0; !ret && r < all.n; r++) {
+		const uint8_t *q = all.data + all.off[r], *end = q + all.len[r];
+
+		if (all.len[r] % CNT_REC)
+			goto bad;
+		for (; q < end; q += CNT_REC)
+			*more |= q[12] != 0;
+	}
+	for (unsigned i = 0; !ret && i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+		const uint8_t *q, *end;
+		bool found = false;
+
+		if (f->src)
+			continue;
+		q = all.data + all.off[f->peer];
+		end = q + all.len[f->peer];
+		for (; q < end && !found; q += CNT_REC) {
+			if (fp_get_u32(q) != f->flow)
+				continue;
+			f->target = fp_get_u64(q + 4);
+			found = true;
+		}
+		/* a destination never holds more than its source sent */
+		if (!found || f->n > f->target)
+			goto bad;
+	}
+	fp_rv_blobs_free(&all);
+	return ret;
+bad:
+	fp_rv_blobs_free(&all);
+	fp_say(rk->err, ERR_LEN, "%s: a rank sent malformed or impossible counts", what);
+	return -EBADMSG;
+}
+
+/*
+ * Slices of --report-interval (one slice without it) up to the deadline: every rank stops at
+ * each slice's end, reports, and goes on where it was; the reports' time is taken off.
+ */
+static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadline, bool report)
+{
+	uint64_t every = report ? rk->report_ticks : 0, start = fp_clock_ticks(&rk->clk);
+	uint64_t next = every ? start + every : UINT64_MAX, paused;
+	bool all_done = false;
+	int ret;
+
+	rk->rep_t = start;
+	if (every && rk->rep_prev) /* rank 0: counts restart with the phase */
+		memset(rk->rep_prev, 0, rk->sched.nflows * sizeof(*rk->rep_prev));
+	for (;;) {
+		rk->stop_at = next < deadline ? next : deadline;
+		rk->stopped = false;
+		ret = fp_run_loops(rk, false, size, t0);
+		rk->resume = true;
+		if (ret || !every)
+			return ret;
+		paused = fp_clock_ticks(&rk->clk);
+		ret = fp_run_report(rk, size, !rk->stopped || rk->stop_at == deadline, &all_done,
+				    start);
+		rk->shift += fp_clock_ticks(&rk->clk) - paused;
+		if (ret || all_done)
+			return ret;
+		next += every;
+	}
+}
+
+static int bw_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what, uint64_t deadline,
+		    bool report)
+{
+	uint64_t paused;
+	bool more;
+	int ret;
+
+	rk->resume = false;
+	rk->shift = 0;
+	ret = bw_slices(rk, size, t0, deadline, report && !rk->dgram);
+	rk->stop_at = UINT64_MAX;
+	if (ret || rk->dgram || deadline == UINT64_MAX)
+		goto out;
+	/* every rank meets, stopped or done: sources publish what they sent */
+	paused = fp_clock_ticks(&rk->clk);
+	for (unsigned i = 0; i < rk->nlf; i++)
+		if (rk->lf[i].src)
+			rk->lf[i].target = rk->lf[i].n;
+	ret = exchange_targets(rk, NULL, &more, what);
+	if (ret)
+		goto out;
+	rk->shift += fp_clock_ticks(&rk->clk) - paused;
+	ret = fp_run_loops(rk, false, size, t0);
+out:
+	rk->resume = false;
+	rk->shift = 0;
+	return ret;
+}
+
+/* Round trips per source flow for the next chunk; 0 once the deadline passed or cap reached */
+static void next_chunk(struct rank *rk, double ns_per_rt, bool *go)
+{
+	uint64_t now = fp_clock_ticks(&rk->clk);
+	double left = now < rk->stop_at ? fp_clock_ns(&rk->clk, rk->stop_at - now) : 0;
+	unsigned nsrc = 0;
+
+	for (unsigned i = 0; i < rk->nlf; i++)
+		nsrc += rk->lf[i].src;
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		struct lflow *f = &rk->lf[i];
+		double want;
+		uint64_t k;
+
+		go[i] = false;
+		if (!f->src)
+			continue;
+		want = (left < CHUNK_NS ? left : CHUNK_NS) / (ns_per_rt * nsrc);
+		k = want < 1 ? 1 : want > 1e6 ? 1000000 : (uint64_t)want;
+		if (k > 2 * f->chunk + 1) /* the rate is a guess until a chunk measured it */
+			k = 2 * f->chunk + 1;
+		if (!left || f->n >= f->cap)
+			k = 0;
+		else if (k > f->cap - f->n)
+			k = f->cap - f->n;
+		f->target = f->n + k;
+		f->chunk = k;
+		go[i] = k != 0;
+	}
+}
+
+static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what)
+{
+	bool *go = calloc(rk->nlf ? rk->nlf : 1, sizeof(*go)), more = true;
+	double ns_per_rt = rk->lat_ns > 0 ? rk->lat_ns : 1e9; /* unknown: one round trip */
+	int ret = 0;
+
+	if (!go)
+		return -ENOMEM;
+	rk->err[0] = 0;
+	rk->ops.begin(rk->eng, true);
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		rk->ops.reset(rk->lf[i].c);
+		rk->lf[i].cap = rk->lf[i].target;
+		rk->lf[i].chunk = 0;
+		rk->lf[i].n = rk->lf[i].target = 0;
+	}
+	fp_hist_reset(rk->hist);
+	*t0 = fp_clock_ticks(&rk->clk);
+	while (!ret) {
+		uint64_t before = 0, t;
+
+		next_chunk(rk, ns_per_rt, go);
+		ret = exchange_targets(rk, go, &more, what);
+		if (ret || !more)
+			break;
+		for (unsigned i = 0; i < rk->nlf; i++)
+			before += rk->lf[i].src ? rk->lf[i].target - rk->lf[i].n : 0;
+		t = fp_clock_ticks(&rk->clk);
+		ret = fp_run_lat(rk, size);
+		if (before)
+			ns_per_rt = fp_clock_ns(&rk->clk, fp_clock_ticks(&rk->clk) - t) /
+				    (double)before;
+	}
+	rk->stop_at = UINT64_MAX;
+	free(go);
+	return ret;
+}
+
+int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool report,
+		 uint64_t *t0, const char *what)
+{
+	uint64_t deadline = UINT64_MAX;
+
+	report = report && rk->report_ticks && !lat;
+	if (!limit_ns && !report) {
+		rk->stop_at = UINT64_MAX;
+		return fp_run_loops(rk, lat, size, t0);
+	}
+	if (limit_ns)
+		deadline = fp_clock_ticks(&rk->clk) + fp_clock_from_ns(&rk->clk, (double)limit_ns);
+	if (lat) {
+		rk->stop_at = deadline;
+		return lat_timed(rk, size, t0, what);
+	}
+	return bw_timed(rk, size, t0, what, deadline, report);
+}

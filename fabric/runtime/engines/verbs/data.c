@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verbs engine's data path: posting sends, writes and reads in bursts, polling
+ * completions, verifying payloads, and the engine's ops table.
+ */
+#include "priv.h"
+
+/* ---------- data path ---------- */
+
+static int wc_error(struct fp_engine *e, const struct ibv_wc *wc)
+{
+	struct fp_conn *c = (struct fp_conn *)(uintptr_t)(wc->wr_id & ~(uint64_t)7);
+	int ret = wc->status == IBV_WC_RETRY_EXC_ERR || wc->status == IBV_WC_RNR_RETRY_EXC_ERR
+			  ? -ECONNRESET
+		  : wc->status == IBV_WC_REM_ACCESS_ERR || wc->status == IBV_WC_REM_INV_REQ_ERR
+			  ? -EACCES
+			  : -EIO;
+
+	if (wc->status == IBV_WC_WR_FLUSH_ERR && e->failed)
+		return e->failed; /* the QP is already in error: the first status said why */
+	fp_verbs_say(e, "%s on QP 0x%x (flow %u, %s rank %d, %s): %s%s", c && c->qp ? e->dev : "?",
+		     wc->qp_num, c ? c->flow : 0, c && c->src ? "to" : "from", c ? c->peer : -1,
+		     fp_verbs_op_names[e->op], ibv_wc_status_str(wc->status),
+		     wc->status == IBV_WC_RETRY_EXC_ERR ? " (the peer vanished or its link is down)"
+		     : wc->status == IBV_WC_REM_ACCESS_ERR
+			     ? " (the peer refused the key or address)"
+			     : "");
+	return ret;
+}
+
+static void poll_cq(struct fp_engine *e)
+{
+	struct ibv_wc wc[BURST];
+	int n = ibv_poll_cq(e->cq, BURST, wc);
+
+	for (int i = 0; i < n; i++) {
+		struct fp_conn *c = (struct fp_conn *)(uintptr_t)(wc[i].wr_id & ~(uint64_t)7);
+
+		if (wc[i].status != IBV_WC_SUCCESS) {
+			if (!e->failed)
+				e->failed = wc_error(e, &wc[i]);
+			continue;
+		}
+		if ((wc[i].wr_id & 7) == WR_RECV) {
+			if (e->op == OP_READ && !c->src && (wc[i].wc_flags & IBV_WC_WITH_IMM)) {
+				/* the sender's notice: this many more messages to pull */
+				c->avail += ntohl(wc[i].imm_data);
+				if (fp_verbs_post_recv(c, 0) && !e->failed) {
+					fp_verbs_say(e, "cannot repost a receive on QP 0x%x",
+						     c->qp->qp_num);
+					e->failed = -EIO;
+				}
+			} else {
+				c->ready++;
+			}
+			continue;
+		}
+		/* a signalled send-queue request completes those before it on its QP */
+		uint32_t k = c->cover[c->cov_head] & ~COVER_READ;
+
+		if (c->cover[c->cov_head] & COVER_READ)
+			c->ready += k;
+		c->cov_head = (c->cov_head + 1) % (e->tx_depth + 1);
+		c->cov_n--;
+		c->tx_out -= k;
+	}
+}
+
+static bool payload_ok(struct fp_engine *e, struct fp_conn *c, const uint8_t *p, size_t len,
+		       uint64_t seq)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] != pattern(i)) {
+			fp_verbs_say(
+				e,
+				"payload check: message %llu of flow %u from rank %d differs at "
+				"byte %zu (0x%02x, expected 0x%02x)",
+				(unsigned long long)seq, c->flow, c->peer, i, p[i], pattern(i));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A signalled request went out: its completion will stand for k requests (FIFO per QP). */
+static void cover_push(struct fp_conn *c, uint32_t k)
+{
+	c->cover[(c->cov_head + c->cov_n) % (c->e->tx_depth + 1)] = k;
+	c->cov_n++;
+}
+
+/* Post up to n requests of one kind on c (READs if pull); returns how many, or -errno. */
+int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool pull)
+{
+	struct fp_engine *e = c->e;
+	struct ibv_send_wr wr[BURST], *bad;
+	struct ibv_sge sge[BURST][2];
+	unsigned room = e->tx_depth - c->tx_out;
+	bool small = len <= SMALL;
+
+	if (n > room)
+		n = room;
+	if (n > e->post_list)
+		n = e->post_list;
+	if (!n)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t seq = (pull ? c->rd_seq : c->tx_seq) + i;
+		size_t slot = seq % e->nslots;
+		uint8_t *stage = c->ring + e->nslots * e->stride + slot * STAGE;
+
+		memset(&wr[i], 0, sizeof(wr[i]));
+		wr[i].wr_id = (uintptr_t)c | WR_SEND;
+		wr[i].sg_list = sge[i];
+		wr[i].next = i + 1 < n ? &wr[i + 1] : NULL;
+		if (pull) {
+			/* the peer's slot into ours */
+			sge[i][0] =
+				(struct ibv_sge){ .addr = (uintptr_t)(c->ring + slot * e->stride),
+						  .length = (uint32_t)len,
+						  .lkey = c->mr->lkey };
+			wr[i].num_sge = 1;
+			wr[i].opcode = IBV_WR_RDMA_READ;
+			wr[i].wr.rdma.remote_addr = c->raddr + slot * e->stride;
+			wr[i].wr.rdma.rkey = c->rkey;
+		} else {
+			if (small) {
+				memcpy(stage, buf, len);
+				sge[i][0] = (struct ibv_sge){ .addr = (uintptr_t)stage,
+							      .length = (uint32_t)len,
+							      .lkey = c->mr->lkey };
+			} else {
+				sge[i][0] = (struct ibv_sge){ .addr = (uintptr_t)e->slab,
+							      .length = (uint32_t)len,
+							      .lkey = e->slab_mr->lkey };
+			}
+			wr[i].num_sge = 1;
+			if (e->op == OP_SEND || e->op == OP_READ) {
+				wr[i].opcode = IBV_WR_SEND;
+			} else {
+				wr[i].opcode = e->op == OP_WRITE_IMM ? IBV_WR_RDMA_WRITE_WITH_IMM
+								     : IBV_WR_RDMA_WRITE;
+				wr[i].imm_data = htonl((uint32_t)seq);
+				wr[i].wr.rdma.remote_addr = c->raddr + slot * e->stride;
+				wr[i].wr.rdma.rkey = c->rkey;
+			}
+			if (e->op == OP_WRITE) {
+				/* the trailer after the message names it: length and sequence */
+				uint64_t t = trailer(len, seq);
+
+				memcpy(stage + SMALL, &t, TRAILER);
+				sge[i][1] = (struct ibv_sge){ .addr = (uintptr_t)(stage + SMALL),
+							      .length = TRAILER,
+							      .lkey = c->mr->lkey };
+				wr[i].num_sge = 2;
+			}
+			if (len + (e->op == OP_WRITE ? TRAILER : 0) <= e->max_inline)
+				wr[i].send_flags |= IBV_SEND_INLINE;
+		}
+		/* the last of each post is signalled: a signal never covers two kinds */
+		if (++c->unsig >= e->cq_mod || i + 1 == n) {
+			wr[i].send_flags |= IBV_SEND_SIGNALED;
+			cover_push(c, c->unsig | (pull ? COVER_READ : 0));
+			c->unsig = 0;
+		}
+	}
+	if (ibv_post_send(c->qp, wr, &bad)) {
+		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num,
+			     c->flow, c->peer, strerror(errno));
+		return -EIO;
+	}
+	c->tx_out += n;
+	if (pull)
+		c->rd_seq += n;
+	else
+		c->tx_seq += n;
+	return (int)n;
+}
+
+/* read: tell the receiver n more messages are in place (one request, no payload). */
+static int notify(struct fp_conn *c, unsigned n)
+{
+	struct fp_engine *e = c->e;
+	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
+				  .opcode = IBV_WR_SEND_WITH_IMM,
+				  .imm_data = htonl(n),
+				  .send_flags = IBV_SEND_SIGNALED },
+			   *bad;
+
+	if (c->tx_out >= e->tx_depth)
+		return 0;
+	if (ibv_post_send(c->qp, &wr, &bad)) {
+		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num,
+			     c->flow, c->peer, strerror(errno));
+		return -EIO;
+	}
+	cover_push(c, 1);
+	c->tx_out++;
+	return 1;
+}
+
+static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+{
+	struct fp_engine *e = c->e;
+	int k;
+
+	if (e->failed)
+		return e->failed;
+	if (e->op == OP_READ && (e->lat || c->src)) {
+		/* passive: the peer pulls; a small message's bytes go in its slot first,
+		 * then (bandwidth) the notice that they are there */
+		for (unsigned i = 0; len <= SMALL && i < n; i++)
+			memcpy(c->ring + (c->tx_seq + i) % e->nslots * e->stride, buf, len);
+		if (!e->lat) {
+			k = notify(c, n);
+			if (k == 0) {
+				poll_cq(e);
+				k = e->failed ? e->failed : notify(c, n);
+			}
+			if (k <= 0)
+				return k;
+		}
+		c->tx_seq += n;
+		return (int)n;
+	}
+	if (c->tx_seq + n > e->corrupt_at && c->tx_seq <= e->corrupt_at) {
+		e->slab[e->stride / 2 < len ? e->stride / 2 : len - 1] ^= 0x40; /* test hook */
+		e->corrupt_at = UINT64_MAX;
+	}
+	k = fp_verbs_post(c, buf, len, n, false);
+	if (k == 0) {
+		poll_cq(e);
+		if (e->failed)
+			return e->failed;
+		k = fp_verbs_post(c, buf, len, n, false);
+	}
+	if (c->tx_out > e->tx_depth / 2)
+		poll_cq(e);
+	return e->failed ? e->failed : k;
+}
+
+static int take(struct fp_conn *c, void *buf, size_t len, unsigned n, bool pulled)
+{
+	struct fp_engine *e = c->e;
+	unsigned k = 0;
+
+	for (; k < n && c->ready; k++, c->ready--, c->rx_seq++) {
+		size_t slot = c->rx_seq % e->nslots;
+		/* read mode: what came by SEND sits in the staging slot (the ring is the
+		 * pattern the peer pulls) */
+		const uint8_t *p = e->op == OP_READ && !pulled
+					   ? c->ring + e->nslots * e->stride + slot * STAGE
+					   : c->ring + slot * e->stride;
+
+		if (len <= SMALL)
+			memcpy(buf, p, len);
+		else if (e->check && !payload_ok(e, c, p, len, c->rx_seq))
+			return -EBADMSG;
+		if (e->op != OP_WRITE && !pulled && fp_verbs_post_recv(c, c->rx_seq)) {
+			fp_verbs_say(e, "cannot repost a receive on QP 0x%x: %s", c->qp->qp_num,
+				     strerror(errno));
+			return -EIO;
+		}
+	}
+	return (int)k;
+}
+
+static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n);
+
+/*
+ * A receiver that hears nothing may be waiting on a peer that is gone, and a peer that is
+ * gone sends no error. An empty RDMA WRITE finds out: the transport retries, then says
+ * "retry exceeded", which the completion reports as a vanished peer.
+ */
+static void probe_peer(struct fp_conn *c)
+{
+	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
+				  .opcode = IBV_WR_RDMA_WRITE,
+				  .send_flags = IBV_SEND_SIGNALED,
+				  .wr.rdma = { .remote_addr = c->raddr, .rkey = c->rkey } },
+			   *bad;
+
+	c->idle = 0;
+	if (c->tx_out || ibv_post_send(c->qp, &wr, &bad))
+		return;
+	cover_push(c, 1);
+	c->tx_out++;
+}
+
+static int verbs_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
+{
+	int k = rx_once(c, buf, len, n);
+
+	if (k == 0 && ++c->idle > IDLE_PROBE)
+		probe_peer(c);
+	else if (k > 0)
+		c->idle = 0;
+	return k;
+}
+
+static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
+{
+	struct fp_engine *e = c->e;
+
+	if (e->failed)
+		return e->failed;
+	if (e->op == OP_WRITE) {
+		/* the trailer after each message says it has landed */
+		unsigned k = 0;
+
+		for (; k < n; k++) {
+			size_t slot = c->rx_seq % e->nslots;
+			uint8_t *mark = c->ring + slot * e->stride + len;
+			uint64_t t, want = trailer(len, c->rx_seq);
+
+			__atomic_load((uint64_t *)(void *)mark, &t, __ATOMIC_ACQUIRE);
+			if (t != want)
+				break;
+			if (len <= SMALL)
+				memcpy(buf, c->ring + slot * e->stride, len);
+			else if (e->check &&
+				 !payload_ok(e, c, c->ring + slot * e->stride, len, c->rx_seq))
+				return -EBADMSG;
+			memset(mark, 0, TRAILER);
+			c->rx_seq++;
+		}
+		if (!k)
+			poll_cq(e); /* our own writes' completions */
+		return e->failed ? e->failed : (int)k;
+	}
+	bool pull = e->op == OP_READ && (e->lat || !c->src);
+
+	if (pull) {
+		/* keep reads in flight for what the caller still wants, and (bandwidth)
+		 * only for messages the sender has said are in place */
+		uint64_t inflight = c->rd_seq - c->rx_seq - c->ready;
+		uint64_t want = n > c->ready + inflight ? n - c->ready - inflight : 0;
+		uint64_t can = c->avail > c->rd_seq ? c->avail - c->rd_seq : 0;
+
+		if (!e->lat && want > can)
+			want = can;
+		if (want) {
+			int k = fp_verbs_post(c, NULL, len, (unsigned)want, true);
+
+			if (k < 0)
+				return k;
+		}
+	}
+	if (!c->ready)
+		poll_cq(e);
+	if (e->failed)
+		return e->failed;
+	return take(c, buf, len, n, pull);
+}
+
+static int verbs_wait(struct fp_engine *e, int timeout_ms)
+{
+	struct pollfd pfd;
+	struct ibv_cq *cq;
+	void *ctx;
+
+	if (!e->ch || e->op == OP_WRITE) {
+		usleep(100); /* trailer polling has no completion to wait for */
+		return 0;
+	}
+	pfd.fd = e->ch->fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, timeout_ms) > 0 && !ibv_get_cq_event(e->ch, &cq, &ctx)) {
+		ibv_ack_cq_events(cq, 1);
+		ibv_req_notify_cq(cq, 0);
+	}
+	return 0;
+}
+
+static void verbs_begin(struct fp_engine *e, bool lat)
+{
+	e->lat = lat;
+	/* ping-pong pulls without notices: what it read counts as announced */
+	for (unsigned i = 0; i < e->nconns; i++)
+		e->conns[i].avail = e->conns[i].rd_seq;
+}
+
+static int verbs_ident(const struct fp_conn *c, struct fp_flow_ident *id)
+{
+	*id = c->id;
+	return 0;
+}
+
+const struct fp_engine_ops fp_verbs_ops = {
+	.name = "verbs",
+	.desc = "RDMA verbs (rdma-core): RC QPs, send/write/write_imm/read",
+	.probe = fp_verbs_probe,
+	.open = fp_verbs_open,
+	.close = fp_verbs_close,
+	.connect = fp_verbs_connect,
+	.ident = verbs_ident,
+	.tx = verbs_tx,
+	.rx = verbs_rx,
+	.wait = verbs_wait,
+	.begin = verbs_begin,
+	.opts = fp_verbs_opts,
+	.cfg_size = sizeof(struct verbs_opts),
+};

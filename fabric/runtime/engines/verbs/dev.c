@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verbs engine's devices: probing, choosing the device, port and GID, the engine's
+ * options, opening (PD, CQ, registered rings) and closing.
+ */
+#include "priv.h"
+
+const char *const fp_verbs_op_names[] = { "send", "write_imm", "write", "read" };
+
+void fp_verbs_say(struct fp_engine *e, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(e->err, e->errlen, "verbs: ");
+
+	va_start(ap, fmt);
+	vsnprintf(e->err + n, e->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------- devices ---------- */
+
+static void memlock_text(char *buf, size_t len)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%llu KiB", (unsigned long long)rl.rlim_cur / 1024);
+}
+
+static bool memlock_low(void)
+{
+	struct rlimit rl;
+
+	return !getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	       rl.rlim_cur < (64ull << 20) && geteuid() != 0;
+}
+
+static bool port_active(struct ibv_context *ctx, uint8_t *port)
+{
+	struct ibv_device_attr da;
+
+	if (ibv_query_device(ctx, &da))
+		return false;
+	for (uint8_t p = 1; p <= da.phys_port_cnt; p++) {
+		struct ibv_port_attr pa;
+
+		if (!ibv_query_port(ctx, p, &pa) && pa.state == IBV_PORT_ACTIVE) {
+			*port = p;
+			return true;
+		}
+	}
+	return false;
+}
+
+int fp_verbs_probe(char *why, size_t len)
+{
+	int n = 0, active = 0;
+	struct ibv_device **l = ibv_get_device_list(&n);
+	char ml[32], names[128] = "";
+	size_t o = 0;
+
+	if (!l || !n) {
+		if (l)
+			ibv_free_device_list(l);
+		snprintf(why, len,
+			 "no RDMA devices (no HCA driver loaded; for Soft-RoCE: "
+			 "modprobe rdma_rxe; rdma link add rxe0 type rxe netdev ETH)");
+		return -ENODEV;
+	}
+	for (int i = 0; i < n; i++) {
+		struct ibv_context *c = ibv_open_device(l[i]);
+		uint8_t p;
+
+		if (c && port_active(c, &p)) {
+			active++;
+			o += (size_t)snprintf(names + o, o < sizeof(names) ? sizeof(names) - o : 0,
+					      "%s%s", o ? "," : "", ibv_get_device_name(l[i]));
+		}
+		if (c)
+			ibv_close_device(c);
+	}
+	ibv_free_device_list(l);
+	memlock_text(ml, sizeof(ml));
+	if (!active) {
+		snprintf(why, len,
+			 "%d RDMA device%s, none with an ACTIVE port (cable, subnet "
+			 "manager, or the netdev under rxe down?)",
+			 n, n > 1 ? "s" : "");
+		return -ENETDOWN;
+	}
+	if (memlock_low()) {
+		snprintf(why, len,
+			 "memlock limit %s is too low to register buffers: raise it "
+			 "(ulimit -l unlimited, or memlock in /etc/security/limits.conf)",
+			 ml);
+		return -EPERM;
+	}
+	snprintf(why, len, "%d active: %s; memlock %s", active, names, ml);
+	return 0;
+}
+
+/* The device under a netdev (Soft-RoCE, RoCE), from sysfs. */
+static bool dev_of_netdev(const char *netdev, char *dev, size_t len)
+{
+	int n = 0;
+	struct ibv_device **l = ibv_get_device_list(&n);
+	bool found = false;
+
+	for (int i = 0; l && i < n && !found; i++) {
+		for (int p = 1; p <= 4 && !found; p++) {
+			char path[256], name[64] = "";
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/ports/%d/gid_attrs/ndevs/0",
+				 l[i]->ibdev_path, p);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			if (fgets(name, sizeof(name), f) && !strcmp(strtok(name, "\n"), netdev)) {
+				snprintf(dev, len, "%s", ibv_get_device_name(l[i]));
+				found = true;
+			}
+			fclose(f);
+		}
+	}
+	if (l)
+		ibv_free_device_list(l);
+	return found;
+}
+
+/* RoCE: "RoCE v2" or "IB/RoCE v1" for a GID index, from sysfs; "" when not RoCE. */
+static void gid_type(const char *dev, int port, int idx, char *out, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d", dev,
+		 port, idx);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(out, (int)len, f))
+		out[0] = 0;
+	out[strcspn(out, "\n")] = 0;
+	fclose(f);
+}
+
+bool fp_verbs_gid_v4(const union ibv_gid *g, uint32_t *ip)
+{
+	static const uint8_t pre[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (memcmp(g->raw, pre, 12))
+		return false;
+	memcpy(ip, g->raw + 12, 4);
+	return true;
+}
+
+/*
+ * The GID: --gid-index, else the RoCE v2 IPv4 one holding --bind, else the first RoCE v2
+ * IPv4, then RoCE v2 IPv6, then index 0 (InfiniBand).
+ */
+static int pick_gid(struct fp_engine *e, int want, const char *bind)
+{
+	struct ibv_port_attr pa;
+	struct in_addr b = { 0 };
+	int best = -1, score = 0;
+
+	if (ibv_query_port(e->ctx, e->port, &pa))
+		return -errno;
+	if (want >= 0) {
+		if (want >= pa.gid_tbl_len) {
+			fp_verbs_say(e, "%s port %u has %d GIDs; --gid-index %d is past them",
+				     e->dev, e->port, pa.gid_tbl_len, want);
+			return -EINVAL;
+		}
+		best = want;
+	}
+	if (bind)
+		inet_pton(AF_INET, bind, &b);
+	for (int i = 0; best < 0 || (want < 0 && i < pa.gid_tbl_len); i++) {
+		union ibv_gid g;
+		char type[32];
+		uint32_t ip;
+		int s;
+
+		if (i >= pa.gid_tbl_len)
+			break;
+		if (ibv_query_gid(e->ctx, e->port, i, &g))
+			continue;
+		if (!memcmp(g.raw, (uint8_t[16]){ 0 }, 16))
+			continue;
+		gid_type(e->dev, e->port, i, type, sizeof(type));
+		s = 1;
+		if (!strcmp(type, "RoCE v2"))
+			s = fp_verbs_gid_v4(&g, &ip) ? (ip == b.s_addr ? 5 : 4) : 3;
+		if (s > score) {
+			score = s;
+			best = i;
+		}
+	}
+	if (best < 0)
+		best = 0;
+	e->gid_index = (uint8_t)best;
+	if (ibv_query_gid(e->ctx, e->port, best, &e->gid))
+		return -errno;
+	e->lid = pa.lid;
+	e->mtu = pa.active_mtu;
+	e->roce = pa.link_layer == IBV_LINK_LAYER_ETHERNET;
+	return 0;
+}
+
+#define VERBS_OPT(n, t, f, d, lo, hi, env, mv, h)                                                  \
+	{                                                                                          \
+		n, t, offsetof(struct verbs_opts, f), d, lo, hi, NULL, env, mv, h                  \
+	}
+
+const struct fp_opt fp_verbs_opts[] = {
+	VERBS_OPT("port", FP_OPT_STRING, port, NULL, 0, 0, "FABPROBE_PORT", "SPEC",
+		  "device[:port] or netdev, or a comma list picked by local rank"),
+	VERBS_OPT("op", FP_OPT_STRING, op, "write", 0, 0, NULL, "OP",
+		  "write, write_imm, read or send"),
+	VERBS_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL,
+		  "verify the contents of every buffer received"),
+	VERBS_OPT("gid-index", FP_OPT_INT, gid_index, "-1", -1, 255, NULL, "N",
+		  "GID index (default: RoCE v2 with the --bind IPv4, else the first RoCE v2)"),
+	VERBS_OPT("inline", FP_OPT_INT, inline_size, "64", 0, 4096, NULL, "BYTES",
+		  "send messages up to this size inline (clipped to the device's limit)"),
+	VERBS_OPT("cq-mod", FP_OPT_INT, cq_mod, "16", 1, 4096, NULL, "N",
+		  "signal a completion every N work requests"),
+	VERBS_OPT("post-list", FP_OPT_INT, post_list, "32", 1, 32, NULL, "N",
+		  "work requests chained per post (ibv_post_send list)"),
+	VERBS_OPT("tx-depth", FP_OPT_INT, tx_depth, "128", 1, 65536, NULL, "N",
+		  "send queue depth per QP"),
+	VERBS_OPT("cm", FP_OPT_BOOL, cm, NULL, 0, 0, NULL, NULL,
+		  "connect QPs with rdma_cm instead of the rendezvous (not yet supported)"),
+	VERBS_OPT("test-corrupt-at", FP_OPT_INT, corrupt_at, "-1", -1, INT64_MAX, NULL, "N",
+		  "testing: spoil the payload pattern from message N on (-1: never)"),
+	VERBS_OPT("test-bad-rkey", FP_OPT_BOOL, bad_rkey, NULL, 0, 0, NULL, NULL,
+		  "testing: write with a key the peer never handed out"),
+	FP_OPT_END,
+};
+
+/* --port "rxe0", "rxe0:1", a netdev, or a comma list chosen by local rank. */
+static int pick_device(struct fp_engine *e, const struct fp_engine_params *p)
+{
+	const struct verbs_opts *o = p->cfg;
+	const char *spec = o->port ? o->port : "";
+	int lr = p->x && p->x->local_rank >= 0 ? p->x->local_rank : p->rank, n = 0, items = 1;
+	struct ibv_device **l = ibv_get_device_list(&n);
+	char want[64] = "", *colon;
+	const char *it = spec;
+	int port = 0;
+
+	if (!l || !n) {
+		if (l)
+			ibv_free_device_list(l);
+		fp_verbs_say(e, "no RDMA devices here (see fabprobe engines)");
+		return -ENODEV;
+	}
+	for (const char *c = spec; *c; c++)
+		items += *c == ',';
+	for (int k = lr % items; k > 0; k--)
+		it = strchr(it, ',') + 1;
+	snprintf(want, sizeof(want), "%.*s", (int)strcspn(it, ","), it);
+	colon = strchr(want, ':');
+	if (colon) {
+		port = atoi(colon + 1);
+		*colon = 0;
+	}
+	if (want[0]) {
+		bool is_dev = false;
+
+		for (int i = 0; i < n; i++)
+			is_dev |= !strcmp(ibv_get_device_name(l[i]), want);
+		if (!is_dev && !dev_of_netdev(want, want, sizeof(want))) {
+			fp_verbs_say(
+				e, "no RDMA device or netdev '%s' (ibv_devices lists the devices)",
+				want);
+			ibv_free_device_list(l);
+			return -ENODEV;
+		}
+	}
+	for (int i = 0; i < n && !e->ctx; i++) {
+		uint8_t ap;
+
+		if (want[0] && strcmp(ibv_get_device_name(l[i]), want))
+			continue;
+		e->ctx = ibv_open_device(l[i]);
+		if (!e->ctx)
+			continue;
+		if (port) {
+			struct ibv_port_attr pa;
+
+			if (ibv_query_port(e->ctx, (uint8_t)port, &pa) ||
+			    pa.state != IBV_PORT_ACTIVE) {
+				fp_verbs_say(e, "%s port %d is not ACTIVE", want, port);
+				ibv_close_device(e->ctx);
+				e->ctx = NULL;
+				ibv_free_device_list(l);
+				return -ENETDOWN;
+			}
+			e->port = (uint8_t)port;
+		} else if (port_active(e->ctx, &ap)) {
+			e->port = ap;
+		} else {
+			ibv_close_device(e->ctx);
+			e->ctx = NULL;
+			if (want[0]) {
+				fp_verbs_say(e, "%s has no ACTIVE port", want);
+				ibv_free_device_list(l);
+				return -ENETDOWN;
+			}
+			continue;
+		}
+		snprintf(e->dev, sizeof(e->dev), "%s", ibv_get_device_name(l[i]));
+	}
+	ibv_free_device_list(l);
+	if (!e->ctx) {
+		fp_verbs_say(e, "no RDMA device with an ACTIVE port");
+		return -ENETDOWN;
+	}
+	return 0;
+}
+
+/* ---------- open ---------- */
+
+struct ibv_mr *fp_verbs_reg(struct fp_engine *e, void *buf, size_t len)
+{
+	struct ibv_mr *mr = ibv_reg_mr(e->pd, buf, len,
+				       IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+					       IBV_ACCESS_REMOTE_READ);
+	char ml[32];
+
+	if (!mr) {
+		memlock_text(ml, sizeof(ml));
+		fp_verbs_say(
+			e,
+			"cannot register %zu bytes: %s (memlock limit %s; raise it with ulimit -l "
+			"unlimited, or use a smaller --window or --sizes)",
+			len, strerror(errno), ml);
+	}
+	return mr;
+}
+
+int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
+{
+	struct fp_engine *e = calloc(1, sizeof(*e));
+	const struct fp_engine_xopts *x = p->x;
+	const struct verbs_opts *o = p->cfg;
+	struct ibv_device_attr da;
+	const char *op = o->op ? o->op : "write";
+	int ret;
+
+	if (!e)
+		return -ENOMEM;
+	e->rank = p->rank;
+	e->size = p->size;
+	e->err = p->err;
+	e->errlen = p->errlen;
+	e->xctx = p->xctx;
+	e->allgather = p->allgather;
+	e->event = p->poll == FP_POLL_EVENT;
+	e->check = o->check;
+	e->op = (enum op)4;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(op, fp_verbs_op_names[i]))
+			e->op = (enum op)i;
+	if (e->op == 4) {
+		fp_verbs_say(e, "--op '%s': want send, write, write_imm or read", op);
+		ret = -EINVAL;
+		goto err;
+	}
+	if (o->cm) {
+		fp_verbs_say(e,
+			     "--cm (rdma_cm) is not supported yet: QPs are connected through the "
+			     "rendezvous");
+		ret = -EOPNOTSUPP;
+		goto err;
+	}
+	e->corrupt_at = (uint64_t)o->corrupt_at; /* -1: UINT64_MAX, never */
+	e->bad_rkey = o->bad_rkey;
+	ret = pick_device(e, p);
+	if (ret)
+		goto err;
+	ret = pick_gid(e, (int)o->gid_index, p->bind);
+	if (ret)
+		goto err;
+	if (ibv_query_device(e->ctx, &da)) {
+		ret = -errno;
+		goto err;
+	}
+	e->rd_atom = da.max_qp_rd_atom < 16 ? (unsigned)da.max_qp_rd_atom : 16;
+	e->nslots = x && x->window > 0 ? (unsigned)x->window : 64;
+	e->tx_depth = o->tx_depth > 0 ? (unsigned)o->tx_depth : 128;
+	if (e->tx_depth > (unsigned)da.max_qp_wr)
+		e->tx_depth = (unsigned)da.max_qp_wr;
+	e->cq_mod = o->cq_mod > 0 ? (unsigned)o->cq_mod : 16;
+	e->post_list = o->post_list > 0 && o->post_list < BURST ? (unsigned)o->post_list : BURST;
+	if (e->cq_mod > e->tx_depth / 2)
+		e->cq_mod = e->tx_depth / 2 ? e->tx_depth / 2 : 1;
+	e->max_inline = (unsigned)o->inline_size;
+	e->stride = ((x && x->max_size ? x->max_size : 4096) + TRAILER + 63) / 64 * 64;
+	e->pd = ibv_alloc_pd(e->ctx);
+	if (!e->pd) {
+		fp_verbs_say(e, "%s: cannot allocate a protection domain: %s", e->dev,
+			     strerror(errno));
+		ret = -ENOMEM;
+		goto err;
+	}
+	e->slab = aligned_alloc(64, e->stride);
+	if (!e->slab) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (size_t i = 0; i < e->stride; i++)
+		e->slab[i] = pattern(i);
+	e->slab_mr = fp_verbs_reg(e, e->slab, e->stride);
+	if (!e->slab_mr) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	if (e->event) {
+		e->ch = ibv_create_comp_channel(e->ctx);
+		if (!e->ch) {
+			fp_verbs_say(e, "%s: no completion channel: %s", e->dev, strerror(errno));
+			ret = -errno;
+			goto err;
+		}
+	}
+	*out = e;
+	return 0;
+err:
+	if (!e->err[0])
+		fp_verbs_say(e, "open failed: %s", strerror(-ret));
+	fp_verbs_close(e);
+	return ret;
+}
+
+void fp_verbs_close(struct fp_engine *e)
+{
+	if (!e)
+		return;
+	for (unsigned i = 0; i < e->nconns; i++) {
+		struct fp_conn *c = &e->conns[i];
+
+		if (c->qp)
+			ibv_destroy_qp(c->qp);
+		if (c->mr)
+			ibv_dereg_mr(c->mr);
+		free(c->ring);
+		free(c->cover);
+	}
+	free(e->conns);
+	if (e->cq)
+		ibv_destroy_cq(e->cq);
+	if (e->ch)
+		ibv_destroy_comp_channel(e->ch);
+	if (e->slab_mr)
+		ibv_dereg_mr(e->slab_mr);
+	free(e->slab);
+	if (e->pd)
+		ibv_dealloc_pd(e->pd);
+	if (e->ctx)
+		ibv_close_device(e->ctx);
+	free(e);
+}

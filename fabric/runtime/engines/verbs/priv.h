@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Private to the engine's folder: its state, shared between dev.c, qp.c and data.c.
+ *
+ * The verbs engine: RDMA over libibverbs (rdma-core) on InfiniBand, RoCE or Soft-RoCE, one
+ * Reliable Connected QP per flow. The only folder that includes <infiniband/verbs.h>.
+ *
+ * Each flow's QP has a ring of `window` slots registered on both ends (slot = the largest
+ * message plus a trailer byte). How a message moves depends on --op:
+ *   send       SEND into the peer's posted RECV (the slot of its turn)
+ *   write_imm  RDMA WRITE WITH IMMEDIATE into the peer's slot; the RECV completion says so
+ *   write      RDMA WRITE of the message and a trailer byte into the peer's slot; the
+ *              receiver polls the trailer, as ib_write_lat polls its last byte
+ *   read       the receiver pulls with RDMA READ from the sender's slot; the sender is
+ *              passive, as in ib_read_bw, but says with a SEND WITH IMMEDIATE per burst
+ *              how many messages are in place; acknowledgements go back by SEND. In
+ *              ping-pong both ends just pull, so a round trip is one READ, as in
+ *              ib_read_lat.
+ * The runner's credit window bounds the messages in flight per flow, so a slot is never
+ * reused before it is consumed. Messages up to SMALL bytes (the runner's acknowledgements)
+ * carry the caller's bytes (inline when the device allows); bigger ones come from a
+ * registered buffer holding the payload pattern, which --check verifies on arrival, so no
+ * message is copied on the way.
+ *
+ * Completions: one CQ, busy-polled, or waited on through a completion channel in event
+ * mode. Sends are signalled every --cq-mod work requests and at the end of each post
+ * list; each signal records how many requests it covers. A completion with an error is
+ * reported with the flow, the QP, the peer and the status string, and ends the run.
+ */
+#ifndef FP_VERBS_PRIV_H
+#define FP_VERBS_PRIV_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#include "../../../../core/wire.h"
+#include "../../engine.h"
+#include "../qptab.h"
+
+#define SMALL	   64  /* messages this small carry the caller's bytes */
+#define STAGE	   128 /* per slot: a small message, then a write's trailer */
+#define TRAILER	   8
+#define BURST	   32
+#define MAX_DEVS   16
+#define ROCE_PORT  4791
+#define WR_SEND	   1
+#define WR_RECV	   2
+#define COVER_READ 0x80000000u
+#define IDLE_PROBE 200000
+
+enum op { OP_SEND, OP_WRITE_IMM, OP_WRITE, OP_READ };
+extern const char *const fp_verbs_op_names[]; /* by enum op */
+
+struct fp_conn {
+	struct fp_engine *e;
+	uint32_t flow;
+	int peer;
+	bool src;
+	struct ibv_qp *qp;
+	struct ibv_mr *mr;
+	uint8_t *ring;	/* nslots x stride, nslots x STAGE staging, a SMALL mailbox */
+	uint64_t raddr; /* the peer's ring */
+	uint32_t rkey, psn;
+	uint64_t tx_seq; /* messages posted (read: reads posted) */
+	uint64_t rx_seq; /* messages handed to the caller */
+	uint64_t ready;	 /* messages arrived, not yet handed over */
+	uint64_t rd_seq; /* read: reads posted */
+	uint64_t avail;	 /* read: messages the sender has said are in place */
+	unsigned tx_out; /* send-queue requests not yet completed */
+	unsigned idle;	 /* empty receives in a row: a probe goes out after IDLE_PROBE */
+	unsigned unsig;
+	uint32_t *cover; /* per signalled request, how many it completes; a FIFO */
+	unsigned cov_head, cov_n;
+	struct fp_flow_ident id;
+};
+
+struct fp_engine {
+	int rank, size;
+	enum op op;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_comp_channel *ch;
+	struct ibv_mr *slab_mr;
+	uint8_t *slab; /* the payload pattern, one slot long */
+	uint8_t port, gid_index;
+	union ibv_gid gid;
+	uint16_t lid;
+	enum ibv_mtu mtu;
+	bool roce, check, event, lat;
+	unsigned nslots, tx_depth, cq_mod, max_inline, rd_atom, post_list;
+	size_t stride;
+	char dev[64];
+	struct fp_conn *conns;
+	unsigned nconns;
+	int failed;	     /* the first completion error, as -errno */
+	uint64_t corrupt_at; /* test hook: spoil the pattern from this message on */
+	bool bad_rkey;	     /* test hook: write with a key the peer never handed out */
+	void *xctx;
+	fp_allgather_fn allgather;
+	char *err;
+	size_t errlen;
+};
+
+/* A write's trailer: no stale bytes or earlier message can look like it. */
+static inline uint64_t trailer(size_t len, uint64_t seq)
+{
+	return 0xFB5A000000000000ull ^ ((uint64_t)(len & 0xffffff) << 24) ^ (seq & 0xffffff) ^
+	       0x800000;
+}
+
+static inline uint8_t pattern(size_t i)
+{
+	return fp_payload_byte(i);
+}
+
+/* The engine's own options (`fabprobe run --engine verbs`). */
+struct verbs_opts {
+	const char *port, *op;
+	bool check, cm, bad_rkey;
+	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth, corrupt_at;
+};
+
+_Static_assert(sizeof(struct verbs_opts) <= FP_ENGINE_CFG_MAX, "verbs options fit the runner");
+
+void fp_verbs_close(struct fp_engine *e);
+int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		     struct fp_conn **conns);
+bool fp_verbs_gid_v4(const union ibv_gid *g, uint32_t *ip);
+void fp_verbs_ident(struct fp_engine *e, struct fp_conn *c, const uint8_t *peer_gid);
+int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out);
+extern const struct fp_opt fp_verbs_opts[];
+int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool pull);
+int fp_verbs_post_recv(struct fp_conn *c, uint64_t seq);
+int fp_verbs_probe(char *why, size_t len);
+struct ibv_mr *fp_verbs_reg(struct fp_engine *e, void *buf, size_t len);
+void fp_verbs_say(struct fp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

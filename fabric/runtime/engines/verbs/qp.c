@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verbs engine's connections: one RC QP per flow, brought to RTS with the peer's
+ * record from the rendezvous, and its identity (QPN, GID, flow label, UDP source port).
+ */
+#include "priv.h"
+
+/* ---------- connect ---------- */
+
+static int qp_init(struct fp_engine *e, struct fp_conn *c)
+{
+	struct ibv_qp_init_attr ia = {
+		.send_cq = e->cq,
+		.recv_cq = e->cq,
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = e->tx_depth,
+			 .max_recv_wr = e->nslots + 1,
+			 .max_send_sge = 2,
+			 .max_recv_sge = 1,
+			 .max_inline_data = e->max_inline },
+	};
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT,
+				 .pkey_index = 0,
+				 .port_num = e->port,
+				 .qp_access_flags = IBV_ACCESS_LOCAL_WRITE |
+						    IBV_ACCESS_REMOTE_WRITE |
+						    IBV_ACCESS_REMOTE_READ };
+
+	c->qp = ibv_create_qp(e->pd, &ia);
+	if (!c->qp && e->max_inline) {
+		ia.cap.max_inline_data = 0; /* the device takes no inline data */
+		c->qp = ibv_create_qp(e->pd, &ia);
+	}
+	if (!c->qp) {
+		fp_verbs_say(e, "%s: cannot create a QP for flow %u: %s", e->dev, c->flow,
+			     strerror(errno));
+		return -errno;
+	}
+	if (ia.cap.max_inline_data < e->max_inline)
+		e->max_inline = ia.cap.max_inline_data;
+	if (ibv_modify_qp(c->qp, &a,
+			  IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS)) {
+		fp_verbs_say(e, "QP 0x%x to INIT: %s", c->qp->qp_num, strerror(errno));
+		return -errno;
+	}
+	c->psn = (uint32_t)(rand() & 0xffffff);
+	return 0;
+}
+
+/* A flow label per QP: on RoCE v2 the UDP source port follows it (ECMP spread). */
+static uint32_t flow_label(uint32_t flow)
+{
+	uint32_t fl = (flow * 2654435761u) >> 12;
+
+	return fl ? fl : 1;
+}
+
+/* What Linux derives from a flow label for the RoCE v2 UDP source port. */
+static uint16_t label_port(uint32_t fl)
+{
+	return (uint16_t)(0xC000 | ((fl & 0x3fff) ^ ((fl >> 14) & 0x3fff)));
+}
+
+static int qp_connect(struct fp_engine *e, struct fp_conn *c, const struct fp_qp_rec *rec)
+{
+	struct ibv_qp_attr a;
+	uint32_t rqpn = rec->qpn, rpsn = rec->psn;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = e->mtu;
+	a.dest_qp_num = rqpn;
+	a.rq_psn = rpsn;
+	a.max_dest_rd_atomic = (uint8_t)e->rd_atom;
+	a.min_rnr_timer = 12;
+	a.ah_attr.port_num = e->port;
+	a.ah_attr.dlid = rec->lid;
+	if (e->roce || a.ah_attr.dlid == 0) {
+		a.ah_attr.is_global = 1;
+		memcpy(a.ah_attr.grh.dgid.raw, rec->gid, 16);
+		a.ah_attr.grh.sgid_index = e->gid_index;
+		a.ah_attr.grh.hop_limit = 64;
+		a.ah_attr.grh.flow_label = flow_label(c->flow);
+	}
+	ret = ibv_modify_qp(c->qp, &a,
+			    IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+				    IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+				    IBV_QP_MIN_RNR_TIMER);
+	if (ret) {
+		fp_verbs_say(e, "QP 0x%x to RTR (peer QP 0x%x, rank %d): %s", c->qp->qp_num, rqpn,
+			     c->peer, strerror(ret));
+		return -ret;
+	}
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14; /* 67 ms; 7 retries: a peer gone is known within a second */
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.sq_psn = c->psn;
+	a.max_rd_atomic = (uint8_t)e->rd_atom;
+	ret = ibv_modify_qp(c->qp, &a,
+			    IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+				    IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+	if (ret) {
+		fp_verbs_say(e, "QP 0x%x to RTS: %s", c->qp->qp_num, strerror(ret));
+		return -ret;
+	}
+	c->raddr = rec->addr;
+	c->rkey = rec->rkey;
+	if (e->bad_rkey)
+		c->rkey ^= 0x5a5a00; /* test hook: a key the peer never handed out */
+	if (rec->slots != e->nslots || rec->stride != e->stride) {
+		fp_verbs_say(e,
+			     "rank %d has rings of %u x %u bytes, this rank %u x %zu (different "
+			     "options?)",
+			     c->peer, rec->slots, rec->stride, e->nslots, e->stride);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fp_verbs_post_recv(struct fp_conn *c, uint64_t seq)
+{
+	struct fp_engine *e = c->e;
+	bool stage = e->op == OP_READ; /* acknowledgements only: the ring is the pattern */
+	struct ibv_sge sge = { .addr = (uintptr_t)(stage ? c->ring + e->nslots * e->stride +
+								   (seq % e->nslots) * STAGE
+							 : c->ring + (seq % e->nslots) * e->stride),
+			       .length = (uint32_t)(stage ? STAGE : e->stride),
+			       .lkey = c->mr->lkey };
+	struct ibv_recv_wr wr = { .wr_id = (uintptr_t)c | WR_RECV,
+				  .sg_list = &sge,
+				  .num_sge = e->op == OP_SEND || e->op == OP_READ ? 1 : 0 },
+			   *bad;
+
+	return ibv_post_recv(c->qp, &wr, &bad);
+}
+
+void fp_verbs_ident(struct fp_engine *e, struct fp_conn *c, const uint8_t *peer_gid)
+{
+	const union ibv_gid *sg = &e->gid, *dg = (const union ibv_gid *)peer_gid;
+	const union ibv_gid *a = c->src ? sg : dg, *b = c->src ? dg : sg;
+	uint32_t ip;
+
+	snprintf(c->id.proto, sizeof(c->id.proto), e->roce ? "rocev2" : "ib");
+	if (fp_verbs_gid_v4(a, &ip))
+		inet_ntop(AF_INET, &ip, c->id.src_ip, sizeof(c->id.src_ip));
+	else
+		inet_ntop(AF_INET6, a->raw, c->id.src_ip, sizeof(c->id.src_ip));
+	if (fp_verbs_gid_v4(b, &ip))
+		inet_ntop(AF_INET, &ip, c->id.dst_ip, sizeof(c->id.dst_ip));
+	else
+		inet_ntop(AF_INET6, b->raw, c->id.dst_ip, sizeof(c->id.dst_ip));
+	c->id.src_port = e->roce ? label_port(flow_label(c->flow)) : 0;
+	c->id.dst_port = e->roce ? ROCE_PORT : 0;
+}
+
+int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		     struct fp_conn **conns)
+{
+	struct fp_rv_blobs all = { 0 }, none = { 0 };
+	uint8_t *mine = NULL;
+	unsigned nc = 0, cqe;
+	size_t ringlen;
+	int ret = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		nc += flows[i].src == e->rank || flows[i].dst == e->rank;
+	e->conns = calloc(nc ? nc : 1, sizeof(*e->conns));
+	mine = malloc(4 + (size_t)nc * FP_QP_REC);
+	if (!e->conns || !mine) {
+		free(mine);
+		return -ENOMEM;
+	}
+	cqe = nc * (e->tx_depth + e->nslots + 2) + 16;
+	e->cq = ibv_create_cq(e->ctx, (int)cqe, NULL, e->ch, 0);
+	if (!e->cq) {
+		fp_verbs_say(e, "%s: cannot create a CQ of %u entries: %s", e->dev, cqe,
+			     strerror(errno));
+		free(mine);
+		return -ENOMEM;
+	}
+	ringlen = e->nslots * (e->stride + STAGE) + SMALL;
+	fp_put_u32(mine, nc);
+	for (unsigned i = 0; i < n && !ret; i++) {
+		const struct fp_flow *fl = &flows[i];
+		struct fp_qp_rec rec;
+		struct fp_conn *c;
+
+		conns[i] = NULL;
+		if (fl->src != e->rank && fl->dst != e->rank)
+			continue;
+		c = &e->conns[e->nconns++];
+		c->e = e;
+		c->flow = fl->id;
+		c->src = fl->src == e->rank;
+		c->peer = c->src ? fl->dst : fl->src;
+		c->cover = calloc(e->tx_depth + 1, sizeof(*c->cover));
+		c->ring = aligned_alloc(4096, (ringlen + 4095) / 4096 * 4096);
+		if (!c->cover || !c->ring) {
+			ret = -ENOMEM;
+			break;
+		}
+		/* read: the pattern is what the peer pulls; the others start from zeros,
+		 * where no trailer can be seen by accident */
+		memset(c->ring, 0, ringlen);
+		for (size_t k = 0; e->op == OP_READ && k < e->nslots; k++)
+			memcpy(c->ring + k * e->stride, e->slab, e->stride);
+		c->mr = fp_verbs_reg(e, c->ring, ringlen);
+		if (!c->mr) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = qp_init(e, c);
+		if (ret)
+			break;
+		rec = (struct fp_qp_rec){ .flow = c->flow,
+					  .qpn = c->qp->qp_num,
+					  .psn = c->psn,
+					  .lid = e->lid,
+					  .rkey = c->mr->rkey,
+					  .addr = (uintptr_t)c->ring,
+					  .slots = e->nslots,
+					  .stride = (uint32_t)e->stride };
+		memcpy(rec.gid, e->gid.raw, 16);
+		fp_qp_rec_put(mine + 4 + (size_t)(e->nconns - 1) * FP_QP_REC, &rec);
+		conns[i] = c;
+	}
+	/* after a local failure this rank skips the exchange; the runner then aborts the
+	 * rendezvous, which ends the others' wait in it */
+	if (!ret)
+		ret = e->allgather(e->xctx, "verbs: exchange of QP numbers, GIDs and keys", mine,
+				   4 + (size_t)e->nconns * FP_QP_REC, &all);
+	free(mine);
+	for (unsigned i = 0; i < e->nconns && !ret; i++) {
+		struct fp_conn *c = &e->conns[i];
+		struct fp_qp_rec peer;
+
+		ret = fp_qp_table_find(all.data + all.off[c->peer], all.len[c->peer], c->flow,
+				       &peer);
+		if (ret) {
+			fp_verbs_say(e, "rank %d %s", c->peer,
+				     ret == -ENOENT ? "has no QP for this flow (different options?)"
+						    : "published a malformed QP table");
+			break;
+		}
+		ret = qp_connect(e, c, &peer);
+		fp_verbs_ident(e, c, peer.gid);
+		c->id.qpn = c->qp->qp_num;
+		for (unsigned k = 0; !ret && e->op != OP_WRITE && k < e->nslots; k++)
+			if (fp_verbs_post_recv(c, k)) {
+				fp_verbs_say(e, "cannot post receives on QP 0x%x: %s",
+					     c->qp->qp_num, strerror(errno));
+				ret = -EIO;
+			}
+	}
+	fp_rv_blobs_free(&all);
+	/* nobody sends before every QP is ready to receive */
+	if (!ret)
+		ret = e->allgather(e->xctx, "verbs: every QP ready", "", 1, &none);
+	fp_rv_blobs_free(&none);
+	if (!ret && e->event && ibv_req_notify_cq(e->cq, 0))
+		ret = -errno;
+	return ret;
+}
