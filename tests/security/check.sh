@@ -53,3 +53,25 @@ printf 'fabprobe_spec: 1\nchecks:\n  - {metric: analyzer_suspects, max: 0}\n' >"
 $FABPROBE check "$TMP/spec.yaml" "$TMP/measured" >/dev/null 2>"$TMP/err"
 [ $? -eq 2 ] && grep -q -- "--topology" "$TMP/err" || fail "analyzer_suspects without --topology is not exit 2"
 echo "ok - unknown pattern, analyzer_suspects without --topology: exit 2"
+# every folder is read and every matching run judged (red team 6): a bad or failing folder
+# given after a good one is not hidden by it; the FAIL names the folder that fails
+mkdir "$TMP/garbage" && echo '{{{' >"$TMP/garbage/run.json"
+edit slow 'd["simulated"] = False
+for z in d["results"]:
+    for f in z["flows"]: f["avg_Gbps"] = 0.0001'
+printf 'fabprobe_spec: 1\nchecks:\n  - {name: c, pattern: pairs, metric: pair_min_Gbps, min: 0.001}\n' >"$TMP/spec.yaml"
+for second in garbage nonexistent; do
+	$FABPROBE check "$TMP/spec.yaml" "$TMP/measured" "$TMP/$second" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "$TMP/$second" "$TMP/err" ||
+		fail "an unreadable folder given second: exit $rc, not 2: $(cat "$TMP/out" "$TMP/err")"
+done
+$FABPROBE check "$TMP/spec.yaml" "$TMP/measured" "$TMP/slow" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "^FAIL.*fails on $TMP/slow" "$TMP/out" ||
+	fail "a failing run given second: exit $rc: $(cat "$TMP/out" "$TMP/err")"
+$FABPROBE check "$TMP/spec.yaml" "$TMP/measured" "$TMP/interrupted" >"$TMP/out" 2>&1
+[ $? -eq 1 ] && grep -q "interrupted" "$TMP/out" || fail "an interrupted run given second passes"
+$FABPROBE check "$TMP/spec.yaml" "$TMP/measured" "$TMP/measured" >"$TMP/out" 2>&1 ||
+	fail "two good runs: $(cat "$TMP/out")"
+echo "ok - every folder read (bad second folder: exit 2), every matching run judged (FAIL names it)"
