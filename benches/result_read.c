@@ -256,18 +256,28 @@ static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_r
 	return 0;
 }
 
-/* paths.json of scripts/lab/lab trace: {"flows": {"ID": [node, node, ...]}} */
+/*
+ * paths.json of scripts/lab/lab trace: {"flows": {"ID": [node, node, ...]}}. A trace that
+ * cannot be read is an error naming it, never a flow quietly left without its path.
+ */
 static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char *err, size_t el)
 {
-	struct fy_document *doc = fp_yaml_parse(ptext, plen, "paths.json", err, el);
-	struct fy_node *fl = doc ? fp_jkey(fy_document_root(doc), "flows") : NULL;
+	char where[4300];
+	struct fy_document *doc;
+	struct fy_node *fl;
 	struct fy_node_pair *pp;
 	void *it = NULL;
-	int ret = 0;
+	int ret = -EINVAL;
 
-	/* a trace that cannot be read leaves the flow's path unknown, as with no trace */
-	if (!fl || !fy_node_is_mapping(fl))
+	snprintf(where, sizeof(where), "%.4200s (paths.json)", r->where);
+	doc = fp_yaml_parse(ptext, plen, where, err, el);
+	if (!doc)
+		return -EINVAL;
+	fl = fp_jkey(fy_document_root(doc), "flows");
+	if (!fl || !fy_node_is_mapping(fl)) {
+		fp_say(err, el, "%s: field 'flows' is not a mapping of flow ids to paths", where);
 		goto out;
+	}
 	r->traces = calloc((size_t)fy_node_mapping_item_count(fl) + 1, sizeof(*r->traces));
 	if (!r->traces) {
 		ret = -ENOMEM;
@@ -279,19 +289,33 @@ static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char
 		void *si = NULL;
 		double id;
 
-		if (!jint(fy_node_pair_key(pp), 0, 1e12, &id) || !seq_len(seq) ||
-		    seq_len(seq) > FP_RESULT_MAXHOPS + 1)
-			continue;
+		if (!jint(fy_node_pair_key(pp), 0, UINT32_MAX, &id)) {
+			fp_say(err, el, "%s: flows: key %u is not a flow id", where, r->ntraces);
+			goto out;
+		}
 		tr->flow = (unsigned)id;
-		tr->n = 0;
-		while ((n = fy_node_sequence_iterate(seq, &si)) &&
-		       fp_jstr(n, tr->node[tr->n], FP_NAME_LEN))
-			tr->n++;
-		r->ntraces += tr->n == seq_len(seq);
+		for (unsigned k = 0; k < r->ntraces; k++)
+			if (r->traces[k].flow == tr->flow) {
+				fp_say(err, el, "%s: flow %u is traced twice", where, tr->flow);
+				goto out;
+			}
+		if (!seq_len(seq) || seq_len(seq) > FP_RESULT_MAXHOPS + 1) {
+			fp_say(err, el, "%s: flow %u: not a list of 1 to %d node names", where,
+			       tr->flow, FP_RESULT_MAXHOPS + 1);
+			goto out;
+		}
+		while ((n = fy_node_sequence_iterate(seq, &si)))
+			if (!fp_jstr(n, tr->node[tr->n++], FP_NAME_LEN)) {
+				fp_say(err, el, "%s: flow %u: node %u is not a name of at most %d "
+						"characters",
+				       where, tr->flow, tr->n - 1, FP_NAME_LEN - 1);
+				goto out;
+			}
+		r->ntraces++;
 	}
+	ret = 0;
 out:
-	if (doc)
-		fy_document_destroy(doc);
+	fy_document_destroy(doc);
 	return ret;
 }
 
@@ -352,14 +376,21 @@ int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r
 	memset(r, 0, sizeof(*r));
 	snprintf(path, sizeof(path), "%s/run.json", dir);
 	snprintf(ppath, sizeof(ppath), "%s/paths.json", dir);
-	ret = fp_read_file(path, 1u << 30, &text, &len, err, el);
+	ret = fp_read_file(path, FP_RESULT_MAXBYTES, &text, &len, err, el);
 	if (ret)
 		return ret;
-	if (!access(ppath, R_OK) && fp_read_file(ppath, 1u << 30, &ptext, &plen, err, el)) {
-		free(text);
-		return -EINVAL;
+	/* a paths.json that is there but cannot be read is an error, not "no trace" */
+	if (access(ppath, F_OK) && errno != ENOENT) {
+		ret = fp_say(err, el, "%s: %s", ppath, strerror(errno));
+		goto out;
+	}
+	if (!access(ppath, F_OK) &&
+	    fp_read_file(ppath, FP_RESULT_MAXBYTES, &ptext, &plen, err, el)) {
+		ret = -EINVAL;
+		goto out;
 	}
 	ret = fp_result_parse(path, text, len, ptext, plen, t, r, err, el);
+out:
 	free(text);
 	free(ptext);
 	return ret;
