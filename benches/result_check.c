@@ -91,7 +91,8 @@ static bool check_key(struct fp_check *c, const char *k, struct fy_node *val, bo
 		return fp_jstr(val, c->metric, sizeof(c->metric));
 	if (!strcmp(k, "size"))
 		return fp_jstr(val, c->size_text, sizeof(c->size_text)) &&
-		       (!strcmp(c->size_text, "largest") || !fp_parse_size(c->size_text, &c->size));
+		       (!strcmp(c->size_text, "largest") ||
+			(!fp_parse_size(c->size_text, &c->size) && c->size)); /* 0 is "largest" */
 	if (!strcmp(k, "baseline"))
 		return fp_jstr(val, c->baseline, sizeof(c->baseline));
 	if (!strcmp(k, "min"))
@@ -148,6 +149,27 @@ static int parse_check(struct fy_node *it, unsigned idx, const char *where, stru
 	return 0;
 }
 
+/* a misspelt top-level key would silently drop what it meant: refuse it */
+static int spec_keys(struct fy_node *root, const char *where, char *err, size_t el)
+{
+	static const char *const known[] = { "fabprobe_spec", "name", "checks" };
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	while ((p = fy_node_mapping_iterate(root, &it))) {
+		char k[32];
+		bool ok = fp_jstr(fy_node_pair_key(p), k, sizeof(k));
+		size_t i = 0;
+
+		while (ok && i < sizeof(known) / sizeof(known[0]) && strcmp(k, known[i]))
+			i++;
+		if (!ok || i == sizeof(known) / sizeof(known[0]))
+			return fp_say(err, el, "%s: unknown key '%s' (fabprobe_spec, name, checks)",
+				      where, ok ? k : "?");
+	}
+	return 0;
+}
+
 int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spec *s, char *err,
 		  size_t el)
 {
@@ -167,8 +189,17 @@ int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spe
 		fp_say(err, el, "%s: not a fabprobe spec (no 'fabprobe_spec: 1')", where);
 		goto out;
 	}
-	if (!fp_jstr(fp_jkey(root, "name"), s->name, sizeof(s->name)))
+	ret = spec_keys(root, where, err, el);
+	if (ret)
+		goto out;
+	ret = -EINVAL;
+	if (!fp_jkey(root, "name"))
 		snprintf(s->name, sizeof(s->name), "acceptance");
+	else if (!fp_jstr(fp_jkey(root, "name"), s->name, sizeof(s->name))) {
+		fp_say(err, el, "%s: 'name' is not a name of at most %zu characters", where,
+		       sizeof(s->name) - 1);
+		goto out;
+	}
 	checks = fp_jkey(root, "checks");
 	if (!checks || !fy_node_is_sequence(checks) ||
 	    !(cnt = (unsigned)fy_node_sequence_item_count(checks)) || cnt > FP_SPEC_MAXCHECKS) {

@@ -112,3 +112,14 @@ $FABPROBE check "$TMP/spec.yaml" "$TMP/samehost" >"$TMP/out" 2>&1 || fail "check
 $FABPROBE analyze --topology "$T" "$TMP/samehost" >/dev/null 2>&1
 [ $? -eq 2 ] || fail "analyze joins ranks sharing a host name"
 echo "ok - a huge run.json is exit 2; shared host names: check reads them, analyze refuses them"
+# spec mistakes that used to mean something else (red team 10): size 0 was "largest", and a
+# misspelt top-level key was ignored
+for spec in 'fabprobe_spec: 1\nchecks:\n  - {pattern: pairs, metric: pair_min_Gbps, min: 0.001, size: 0}\n' \
+	'fabprobe_spec: 1\nchek: []\nchecks:\n  - {pattern: pairs, metric: pair_min_Gbps, min: 0.001}\n'; do
+	printf "$spec" >"$TMP/spec.yaml"
+	$FABPROBE check "$TMP/spec.yaml" "$TMP/measured" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -Eq "size|chek" "$TMP/err" ||
+		fail "spec $spec: exit $rc, not 2: $(cat "$TMP/out" "$TMP/err")"
+	echo "ok - $(cat "$TMP/err")"
+done
