@@ -1,14 +1,8 @@
 #!/bin/bash
 # Red team 8: the loaders' name and port tables are keyed per process, so nothing fabprobe
 # prints may depend on the key: two processes (two keys) print the same, on a topology
-# with port mistakes for check to list. Usage: read_hash.sh FABPROBE SRCDIR
-set -u
-FABPROBE=$1
-T=$2/topologies/lab-leafspine.yaml
-TMP=$(mktemp -d /tmp/fabprobe-sec.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
+# with port mistakes for check to list. Run by integration/run.sh (FABPROBE, TMP, fail, ok).
+T=$HERE/../../topologies/lab-leafspine.yaml
 $FABPROBE topo gen fat-tree --k 8 >"$TMP/ft.yaml" 2>/dev/null || fail "topo gen"
 # the same port used by several links, to give check's port index something to report
 python3 - "$TMP/ft.yaml" "$TMP/bad.yaml" <<'PY' || fail "editing"
@@ -29,4 +23,4 @@ for f in "$T" "$TMP/ft.yaml" "$TMP/bad.yaml"; do
 	done
 done
 grep -q "exit 0" "$TMP/check.1" && fail "the broken topology passes check: $(cat "$TMP/check.1")"
-echo "ok - topo check, draw, stats and plan print the same in three processes"
+ok "topo check, draw, stats and plan print the same in three processes"
