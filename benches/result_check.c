@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/err.h"
 #include "../core/units.h"
@@ -90,7 +91,8 @@ static bool check_key(struct fp_check *c, const char *k, struct fy_node *val, bo
 		return fp_jstr(val, c->metric, sizeof(c->metric));
 	if (!strcmp(k, "size"))
 		return fp_jstr(val, c->size_text, sizeof(c->size_text)) &&
-		       (!strcmp(c->size_text, "largest") || !fp_parse_size(c->size_text, &c->size));
+		       (!strcmp(c->size_text, "largest") ||
+			(!fp_parse_size(c->size_text, &c->size) && c->size)); /* 0 is "largest" */
 	if (!strcmp(k, "baseline"))
 		return fp_jstr(val, c->baseline, sizeof(c->baseline));
 	if (!strcmp(k, "min"))
@@ -147,6 +149,27 @@ static int parse_check(struct fy_node *it, unsigned idx, const char *where, stru
 	return 0;
 }
 
+/* a misspelt top-level key would silently drop what it meant: refuse it */
+static int spec_keys(struct fy_node *root, const char *where, char *err, size_t el)
+{
+	static const char *const known[] = { "fabprobe_spec", "name", "checks" };
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	while ((p = fy_node_mapping_iterate(root, &it))) {
+		char k[32];
+		bool ok = fp_jstr(fy_node_pair_key(p), k, sizeof(k));
+		size_t i = 0;
+
+		while (ok && i < sizeof(known) / sizeof(known[0]) && strcmp(k, known[i]))
+			i++;
+		if (!ok || i == sizeof(known) / sizeof(known[0]))
+			return fp_say(err, el, "%s: unknown key '%s' (fabprobe_spec, name, checks)",
+				      where, ok ? k : "?");
+	}
+	return 0;
+}
+
 int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spec *s, char *err,
 		  size_t el)
 {
@@ -166,8 +189,17 @@ int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spe
 		fp_say(err, el, "%s: not a fabprobe spec (no 'fabprobe_spec: 1')", where);
 		goto out;
 	}
-	if (!fp_jstr(fp_jkey(root, "name"), s->name, sizeof(s->name)))
+	ret = spec_keys(root, where, err, el);
+	if (ret)
+		goto out;
+	ret = -EINVAL;
+	if (!fp_jkey(root, "name"))
 		snprintf(s->name, sizeof(s->name), "acceptance");
+	else if (!fp_jstr(fp_jkey(root, "name"), s->name, sizeof(s->name))) {
+		fp_say(err, el, "%s: 'name' is not a name of at most %zu characters", where,
+		       sizeof(s->name) - 1);
+		goto out;
+	}
 	checks = fp_jkey(root, "checks");
 	if (!checks || !fy_node_is_sequence(checks) ||
 	    !(cnt = (unsigned)fy_node_sequence_item_count(checks)) || cnt > FP_SPEC_MAXCHECKS) {
@@ -285,31 +317,97 @@ static bool metric_of(const struct fp_check *c, const struct fp_result *r, const
 	return true;
 }
 
-/*
- * The metric from the first folder whose run has the check's pattern. 1: measured; 0: not
- * measurable (why says so: a FAIL); -ENOENT: no folder with the pattern; -EINVAL: a folder
- * cannot be read (err).
- */
-static int measure(const struct fp_check *c, const char *const *dirs, int n, double *value,
-		   char *why, size_t wl, char *err, size_t el)
+/* the check on one value: its pass and why (the limit) */
+static bool judge(struct fp_check *c, const struct metric *m, const double *base, double value)
 {
-	for (int i = 0; i < n; i++) {
-		struct fp_result r;
-		int ret = fp_result_load(dirs[i], NULL, &r, err, el);
-
-		if (ret) /* not "no such pattern": a folder that cannot be read is bad input */
-			return ret == -ENOMEM ? ret : -EINVAL;
-		if (c->pattern[0] && strcmp(r.pattern, c->pattern)) {
-			fp_result_free(&r);
-			continue;
-		}
-		ret = admissible(c, &r, dirs[i], why, wl) &&
-		      metric_of(c, &r, dirs[i], value, why, wl);
-		fp_result_free(&r);
-		return ret;
+	c->value = value;
+	c->pass = !(c->has_min && c->value < c->min) && !(c->has_max && c->value > c->max);
+	c->limit = c->has_min && c->value < c->min ? c->min : c->max;
+	if (base) {
+		c->limit = m->better == HIGHER ? *base * (1 - c->within / 100)
+					       : *base * (1 + c->within / 100);
+		if (m->better == HIGHER ? c->value < c->limit : c->value > c->limit)
+			c->pass = false;
+		snprintf(c->why, sizeof(c->why), "baseline %.6g %s, %s %.6g", *base, m->unit,
+			 m->better == HIGHER ? ">=" : "<=", c->limit);
+	} else if (c->has_min && c->has_max) {
+		snprintf(c->why, sizeof(c->why), ">= %.6g, <= %.6g", c->min, c->max);
+	} else if (c->has_min) {
+		snprintf(c->why, sizeof(c->why), ">= %.6g", c->min);
+	} else {
+		snprintf(c->why, sizeof(c->why), "<= %.6g", c->max);
 	}
-	snprintf(why, wl, "no result folder with pattern '%s'", c->pattern);
-	return -ENOENT;
+	return c->pass;
+}
+
+/* a folder fabprobe fleet --out wrote: a fleet.json and no run.json, for the fleet_ checks */
+static bool fleet_only(const char *dir)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	if (!access(path, F_OK))
+		return false;
+	snprintf(path, sizeof(path), "%s/fleet.json", dir);
+	return !access(path, F_OK);
+}
+
+/*
+ * The metric on every folder whose run has the check's pattern, each folder read and
+ * validated first: a bad one given after a good one is still bad input. 1: measured on
+ * each, *value the worst of them; 0: one is not measurable (why names it: a FAIL);
+ * -ENOENT: no folder with the pattern; -EINVAL: a folder cannot be read (err). With a
+ * judge, a run that fails the check stops there: 1, *value is its value and why names it.
+ */
+static int measure(struct fp_check *c, const char *const *dirs, int n, const double *base,
+		   bool judged, double *value, char *why, size_t wl, char *err, size_t el)
+{
+	const struct metric *m = find_metric(c->metric);
+	struct fp_result *r = calloc((size_t)n + 1, sizeof(*r));
+	int ret = 0, i, matched = 0;
+	double v = 0;
+
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++)
+		if (!fleet_only(dirs[i]))
+			ret = fp_result_load(dirs[i], NULL, &r[i], err, el);
+	if (ret) { /* not "no such pattern": a folder that cannot be read is bad input */
+		ret = ret == -ENOMEM ? ret : -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!r[i].where[0] || (c->pattern[0] && strcmp(r[i].pattern, c->pattern)))
+			continue;
+		if (!admissible(c, &r[i], dirs[i], why, wl) ||
+		    !metric_of(c, &r[i], dirs[i], &v, why, wl)) {
+			*value = v;
+			c->pass = false;
+			ret = 0;
+			goto out;
+		}
+		if (!matched++ || (m->better == HIGHER ? v < *value : v > *value))
+			*value = v;
+		if (judged && !judge(c, m, base, v)) {
+			char w[sizeof(c->why)];
+
+			*value = v;
+			snprintf(w, sizeof(w), "%s (fails on %s)", c->why, dirs[i]);
+			snprintf(why, wl, "%s", w);
+			ret = 1;
+			goto out;
+		}
+	}
+	ret = matched ? 1 : -ENOENT;
+	if (!matched)
+		snprintf(why, wl, "no result folder with pattern '%s'", c->pattern);
+	else if (judged)
+		judge(c, m, base, *value);
+out:
+	for (i = 0; i < n; i++)
+		fp_result_free(&r[i]);
+	free(r);
+	return ret;
 }
 
 static int analyzer(struct fp_check *c, const char *topology, const char *const *dirs, int n,
@@ -358,33 +456,13 @@ static int fleet(struct fp_check *c, const char *const *dirs, int n, char *err, 
 	return 0;
 }
 
-static void judge(struct fp_check *c, const struct metric *m, const double *base)
-{
-	c->pass = !(c->has_min && c->value < c->min) && !(c->has_max && c->value > c->max);
-	c->limit = c->has_min && c->value < c->min ? c->min : c->max;
-	if (base) {
-		c->limit = m->better == HIGHER ? *base * (1 - c->within / 100)
-					       : *base * (1 + c->within / 100);
-		if (m->better == HIGHER ? c->value < c->limit : c->value > c->limit)
-			c->pass = false;
-		snprintf(c->why, sizeof(c->why), "baseline %.6g %s, %s %.6g", *base, m->unit,
-			 m->better == HIGHER ? ">=" : "<=", c->limit);
-	} else if (c->has_min && c->has_max) {
-		snprintf(c->why, sizeof(c->why), ">= %.6g, <= %.6g", c->min, c->max);
-	} else if (c->has_min) {
-		snprintf(c->why, sizeof(c->why), ">= %.6g", c->min);
-	} else {
-		snprintf(c->why, sizeof(c->why), "<= %.6g", c->max);
-	}
-}
-
 static int evaluate(struct fp_check *c, const char *topology, const char *const *dirs, int n,
 		    char *err, size_t el)
 {
 	const struct metric *m = find_metric(c->metric);
 	char w2[512];
-	double base;
-	int ret;
+	double base = 0;
+	int ret, bret = 1;
 
 	c->pass = false;
 	if (!strcmp(c->metric, "fec_uncorrectable")) {
@@ -394,28 +472,31 @@ static int evaluate(struct fp_check *c, const char *topology, const char *const 
 			 "reads them per host)");
 		return 0;
 	}
+	if (c->baseline[0]) {
+		const char *b = c->baseline;
+
+		bret = measure(c, &b, 1, NULL, false, &base, w2, sizeof(w2), err, el);
+		if (bret == -EINVAL || bret == -ENOMEM)
+			return bret;
+	}
 	if (!strcmp(c->metric, "analyzer_suspects"))
 		ret = analyzer(c, topology, dirs, n, err, el);
 	else if (!strncmp(c->metric, "fleet_", 6))
 		ret = fleet(c, dirs, n, err, el);
 	else
-		ret = measure(c, dirs, n, &c->value, c->why, sizeof(c->why), err, el);
+		ret = measure(c, dirs, n, c->baseline[0] ? &base : NULL, bret == 1, &c->value,
+			      c->why, sizeof(c->why), err, el);
 	if (ret == -ENOENT || !ret)
 		return 0;
 	if (ret < 0)
 		return ret;
-	if (c->baseline[0]) {
-		const char *b = c->baseline;
-
-		ret = measure(c, &b, 1, &base, w2, sizeof(w2), err, el);
-		if (ret == -EINVAL || ret == -ENOMEM)
-			return ret;
-		if (ret != 1) {
-			snprintf(c->why, sizeof(c->why), "baseline %s", w2);
-			return 0;
-		}
+	if (bret != 1) {
+		c->pass = false;
+		snprintf(c->why, sizeof(c->why), "baseline %s", w2);
+		return 0;
 	}
-	judge(c, m, c->baseline[0] ? &base : NULL);
+	if (!strcmp(c->metric, "analyzer_suspects") || !strncmp(c->metric, "fleet_", 6))
+		judge(c, m, c->baseline[0] ? &base : NULL, c->value);
 	return 0;
 }
 

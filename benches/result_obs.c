@@ -139,10 +139,10 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
 		      const struct fp_topo *t, const int *node_of, struct flows *fl, char *err,
 		      size_t el)
 {
-	size_t n = z->nflows;
+	size_t n = z->nflows, npath = 0;
+	bool traced;
 
 	fl->n = z->nflows;
-	fl->known = true;
 	fl->src = malloc(sizeof(int) * n);
 	fl->dst = malloc(sizeof(int) * n);
 	fl->rnd = malloc(sizeof(unsigned) * n);
@@ -167,13 +167,30 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
 		fl->meas[i] = f->avg_gbps;
 		if (f->round > fl->maxr)
 			fl->maxr = f->round;
-		if (f->has_path)
-			fl->known = fl->known &&
-				    recorded_path(f, t, fl->src[i], fl->dst[i], out, &fl->hops[i]);
-		else
-			fl->known = fl->known && traced_path(res, t, f->flow, fl->src[i],
-							     fl->dst[i], out, &fl->hops[i]);
+		traced = false;
+		for (unsigned k = 0; !f->has_path && k < res->ntraces; k++)
+			traced = traced || res->traces[k].flow == f->flow;
+		/* a path that does not join the flow's hosts is bad input, never a guess */
+		if (f->has_path ? !recorded_path(f, t, fl->src[i], fl->dst[i], out, &fl->hops[i])
+				: traced && !traced_path(res, t, f->flow, fl->src[i], fl->dst[i],
+							 out, &fl->hops[i])) {
+			snprintf(err, el,
+				 "%s: size %llu, flow record %zu (flow %u): field 'path'%s is not a "
+				 "route through the topology from rank %d's host to rank %d's",
+				 res->where, (unsigned long long)z->size, i, f->flow,
+				 f->has_path ? "" : " (traced in paths.json)", f->src, f->dst);
+			return -EINVAL;
+		}
+		npath += f->has_path || traced;
+		if (npath && npath != i + 1) {
+			snprintf(err, el,
+				 "%s: size %llu, flow record %zu: %zu flow records have a 'path' "
+				 "and %zu not: all or none must (they would be ECMP-averaged)",
+				 res->where, (unsigned long long)z->size, i, npath, i + 1 - npath);
+			return -EINVAL;
+		}
 	}
+	fl->known = n && npath == n;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../core/err.h"
+#include "results.h"
 #include "../fabric/model/jread.h"
 #include "../fabric/model/yaml.h"
 
@@ -28,11 +29,19 @@ static bool jint(struct fy_node *n, double lo, double hi, double *out)
 	return true;
 }
 
-static bool jtrue(struct fy_node *n)
+/* an optional JSON boolean (absent: false); a string "true" is not one */
+static bool jbool(struct fy_node *n, bool *out)
 {
 	char b[8];
 
-	return fp_jstr(n, b, sizeof(b)) && !strcmp(b, "true");
+	*out = false;
+	if (!n)
+		return true;
+	if (!fy_node_is_scalar(n) || fy_node_get_style(n) != FYNS_PLAIN ||
+	    !fp_jstr(n, b, sizeof(b)) || (strcmp(b, "true") && strcmp(b, "false")))
+		return false;
+	*out = !strcmp(b, "true");
+	return true;
 }
 
 /* an optional name: absent is "", present must fit whole (never cut) */
@@ -164,14 +173,17 @@ static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp
 	if (!jint(fp_jkey(n, "round"), 0, r->rounds ? r->rounds - 1 : 1e7, &rd))
 		return fp_say(err, el, "%s: field 'round' is missing or out of range (%u rounds)",
 			      at, r->rounds);
-	if (fp_jkey(n, "flow") && !jint(fp_jkey(n, "flow"), 0, 1e12, &id))
-		return fp_say(err, el, "%s: field 'flow' is not a flow id", at);
+	if (fp_jkey(n, "flow") &&
+	    !jint(fp_jkey(n, "flow"), 0, r->nflowids ? r->nflowids - 1 : UINT32_MAX - 1, &id))
+		return fp_say(err, el, "%s: field 'flow' is not a flow id (%u in the schedule)", at,
+			      r->nflowids);
 	if (s == d)
 		return fp_say(err, el, "%s: fields 'src' and 'dst' are both rank %.0f", at, s);
 	f->src = (int)s;
 	f->dst = (int)d;
 	f->round = (unsigned)rd;
 	f->flow = (unsigned)id;
+	f->has_id = fp_jkey(n, "flow") != NULL;
 	if (fp_jkey(n, "avg_Gbps")) {
 		if (!fp_jnum(fp_jkey(n, "avg_Gbps"), &f->avg_gbps) || f->avg_gbps < 0)
 			return fp_say(err, el, "%s: field 'avg_Gbps' is not a rate", at);
@@ -186,27 +198,77 @@ static const char *const bw_keys[FP_RBW_N] = { "aggregate_Gbps", "flow_mean_Gbps
 static const char *const lat_keys[FP_RLAT_N] = { "p50_us", "p99_us", "p99_9_us", "max_us",
 						 "mean_us" };
 
+/* the metrics of one size: absent is NaN (not measured), present must be a number >= 0 */
+static int read_metrics(struct fy_node *m, const char *const *keys, int n, double *v,
+			const char **bad)
+{
+	for (int k = 0; k < n; k++) {
+		struct fy_node *x = fp_jkey(m, keys[k]);
+
+		v[k] = NAN;
+		if (x && (!fp_jnum(x, &v[k]) || v[k] < 0)) {
+			*bad = keys[k];
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int cmp_flow(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* a flow id is one record per size: a repeated one would be counted twice */
+static int unique_ids(const struct fp_rsize *z, const char *where, char *err, size_t el)
+{
+	unsigned *id = malloc(sizeof(*id) * (z->nflows + 1)), n = 0, dup = 0;
+	bool found = false;
+
+	if (!id)
+		return -ENOMEM;
+	for (unsigned i = 0; i < z->nflows; i++)
+		if (z->flows[i].has_id)
+			id[n++] = z->flows[i].flow;
+	qsort(id, n, sizeof(*id), cmp_flow);
+	for (unsigned i = 1; i < n && !found; i++)
+		if (id[i] == id[i - 1]) {
+			found = true;
+			dup = id[i];
+		}
+	free(id);
+	if (found)
+		return fp_say(err, el, "%s: size %llu: flow %u has two records (field 'flow')",
+			      where, (unsigned long long)z->size, dup);
+	return 0;
+}
+
 static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 		     const struct fp_result *r, struct fp_rsize *z, char *err, size_t el)
 {
 	struct fy_node *bw = fp_jkey(n, "bandwidth"), *lat = fp_jkey(n, "latency");
 	struct fy_node *fl = fp_jkey(n, "flows"), *f;
 	char at[4400];
+	const char *bad;
 	void *it = NULL;
 	double s;
 	int ret;
 
-	if (!jint(fp_jkey(n, "size"), 0, 1e15, &s))
+	if (!jint(fp_jkey(n, "size"), 1, 1e15, &s))
 		return fp_say(err, el, "%s: results[%u]: field 'size' is missing or not a size",
 			      r->where, idx);
 	z->size = (uint64_t)s;
+	if (fp_result_size(r, z->size)) /* the sizes before this one */
+		return fp_say(err, el, "%s: results[%u]: size %llu is there twice (field 'size')",
+			      r->where, idx, (unsigned long long)z->size);
 	z->has_bw = bw && fy_node_is_mapping(bw);
-	for (int k = 0; k < FP_RBW_N; k++)
-		if (!fp_jnum(fp_jkey(bw, bw_keys[k]), &z->bw[k]))
-			z->bw[k] = NAN;
-	for (int k = 0; k < FP_RLAT_N; k++)
-		if (!fp_jnum(fp_jkey(lat, lat_keys[k]), &z->lat[k]))
-			z->lat[k] = NAN;
+	ret = read_metrics(bw, bw_keys, FP_RBW_N, z->bw, &bad) ||
+	      read_metrics(lat, lat_keys, FP_RLAT_N, z->lat, &bad);
+	if (ret)
+		return fp_say(err, el, "%s: size %llu: field '%s' is not a number >= 0", r->where,
+			      (unsigned long long)z->size, bad);
 	if (fl && !fy_node_is_sequence(fl))
 		return fp_say(err, el, "%s: results[%u]: field 'flows' is not a list", r->where,
 			      idx);
@@ -221,7 +283,7 @@ static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 			return ret;
 		z->nflows++;
 	}
-	return 0;
+	return unique_ids(z, r->where, err, el);
 }
 
 static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_result *r, char *err,
@@ -256,18 +318,28 @@ static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_r
 	return 0;
 }
 
-/* paths.json of scripts/lab/lab trace: {"flows": {"ID": [node, node, ...]}} */
+/*
+ * paths.json of scripts/lab/lab trace: {"flows": {"ID": [node, node, ...]}}. A trace that
+ * cannot be read is an error naming it, never a flow quietly left without its path.
+ */
 static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char *err, size_t el)
 {
-	struct fy_document *doc = fp_yaml_parse(ptext, plen, "paths.json", err, el);
-	struct fy_node *fl = doc ? fp_jkey(fy_document_root(doc), "flows") : NULL;
+	char where[4300];
+	struct fy_document *doc;
+	struct fy_node *fl;
 	struct fy_node_pair *pp;
 	void *it = NULL;
-	int ret = 0;
+	int ret = -EINVAL;
 
-	/* a trace that cannot be read leaves the flow's path unknown, as with no trace */
-	if (!fl || !fy_node_is_mapping(fl))
+	snprintf(where, sizeof(where), "%.4200s (paths.json)", r->where);
+	doc = fp_yaml_parse(ptext, plen, where, err, el);
+	if (!doc)
+		return -EINVAL;
+	fl = fp_jkey(fy_document_root(doc), "flows");
+	if (!fl || !fy_node_is_mapping(fl)) {
+		fp_say(err, el, "%s: field 'flows' is not a mapping of flow ids to paths", where);
 		goto out;
+	}
 	r->traces = calloc((size_t)fy_node_mapping_item_count(fl) + 1, sizeof(*r->traces));
 	if (!r->traces) {
 		ret = -ENOMEM;
@@ -279,19 +351,33 @@ static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char
 		void *si = NULL;
 		double id;
 
-		if (!jint(fy_node_pair_key(pp), 0, 1e12, &id) || !seq_len(seq) ||
-		    seq_len(seq) > FP_RESULT_MAXHOPS + 1)
-			continue;
+		if (!jint(fy_node_pair_key(pp), 0, UINT32_MAX, &id)) {
+			fp_say(err, el, "%s: flows: key %u is not a flow id", where, r->ntraces);
+			goto out;
+		}
 		tr->flow = (unsigned)id;
-		tr->n = 0;
-		while ((n = fy_node_sequence_iterate(seq, &si)) &&
-		       fp_jstr(n, tr->node[tr->n], FP_NAME_LEN))
-			tr->n++;
-		r->ntraces += tr->n == seq_len(seq);
+		for (unsigned k = 0; k < r->ntraces; k++)
+			if (r->traces[k].flow == tr->flow) {
+				fp_say(err, el, "%s: flow %u is traced twice", where, tr->flow);
+				goto out;
+			}
+		if (!seq_len(seq) || seq_len(seq) > FP_RESULT_MAXHOPS + 1) {
+			fp_say(err, el, "%s: flow %u: not a list of 1 to %d node names", where,
+			       tr->flow, FP_RESULT_MAXHOPS + 1);
+			goto out;
+		}
+		while ((n = fy_node_sequence_iterate(seq, &si)))
+			if (!fp_jstr(n, tr->node[tr->n++], FP_NAME_LEN)) {
+				fp_say(err, el, "%s: flow %u: node %u is not a name of at most %d "
+						"characters",
+				       where, tr->flow, tr->n - 1, FP_NAME_LEN - 1);
+				goto out;
+			}
+		r->ntraces++;
 	}
+	ret = 0;
 out:
-	if (doc)
-		fy_document_destroy(doc);
+	fy_document_destroy(doc);
 	return ret;
 }
 
@@ -300,7 +386,7 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 {
 	struct fy_document *doc;
 	struct fy_node *root;
-	double ws, rounds;
+	double ws, rounds, ver, nf;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
@@ -316,6 +402,14 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 		goto out;
 	}
 	r->world_size = (int)ws;
+	if (fp_jkey(root, "schema_version") &&
+	    !jint(fp_jkey(root, "schema_version"), 1, FP_SCHEMA_VERSION, &ver)) {
+		fp_say(err, el, "%s: field 'schema_version' is not one this fabprobe reads (1 to %d)",
+		       where, FP_SCHEMA_VERSION);
+		goto out;
+	}
+	if (jint(fp_jkey(fp_jkey(root, "schedule"), "flows"), 1, UINT32_MAX, &nf))
+		r->nflowids = (unsigned)nf;
 	if (jint(fp_jkey(fp_jkey(root, "schedule"), "rounds"), 1, 1e7, &rounds))
 		r->rounds = (unsigned)rounds;
 	if (!jname(fp_jkey(root, "pattern"), r->pattern, sizeof(r->pattern)) ||
@@ -326,8 +420,11 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 	if (!r->status[0])
 		snprintf(r->status, sizeof(r->status), "unknown");
 	/* an older file without these is taken for what it says least: incomplete */
-	r->complete = jtrue(fp_jkey(root, "complete"));
-	r->simulated = jtrue(fp_jkey(root, "simulated"));
+	if (!jbool(fp_jkey(root, "complete"), &r->complete) ||
+	    !jbool(fp_jkey(root, "simulated"), &r->simulated)) {
+		fp_say(err, el, "%s: field 'complete' or 'simulated' is not true or false", where);
+		goto out;
+	}
 	ret = read_hosts(root, t, r, err, el);
 	if (!ret)
 		ret = read_counters(root, r, err, el);
@@ -352,14 +449,21 @@ int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r
 	memset(r, 0, sizeof(*r));
 	snprintf(path, sizeof(path), "%s/run.json", dir);
 	snprintf(ppath, sizeof(ppath), "%s/paths.json", dir);
-	ret = fp_read_file(path, 1u << 30, &text, &len, err, el);
+	ret = fp_read_file(path, FP_RESULT_MAXBYTES, &text, &len, err, el);
 	if (ret)
 		return ret;
-	if (!access(ppath, R_OK) && fp_read_file(ppath, 1u << 30, &ptext, &plen, err, el)) {
-		free(text);
-		return -EINVAL;
+	/* a paths.json that is there but cannot be read is an error, not "no trace" */
+	if (access(ppath, F_OK) && errno != ENOENT) {
+		ret = fp_say(err, el, "%s: %s", ppath, strerror(errno));
+		goto out;
+	}
+	if (!access(ppath, F_OK) &&
+	    fp_read_file(ppath, FP_RESULT_MAXBYTES, &ptext, &plen, err, el)) {
+		ret = -EINVAL;
+		goto out;
 	}
 	ret = fp_result_parse(path, text, len, ptext, plen, t, r, err, el);
+out:
 	free(text);
 	free(ptext);
 	return ret;

@@ -16,12 +16,14 @@
 
 #define FP_RESULT_MAXHOPS 16
 #define FP_RESULT_MAXRANKS 1000000
+/* run.json and paths.json are read whole into a document tree (several times their size) */
+#define FP_RESULT_MAXBYTES (256u << 20)
 
 /* one flow in one round at one size */
 struct fp_rflow {
 	unsigned round, flow;
 	int src, dst;
-	bool has_bw, has_path;
+	bool has_bw, has_path, has_id;
 	double avg_gbps;
 	unsigned npath;
 	unsigned path[FP_RESULT_MAXHOPS]; /* link indices, in order */
@@ -60,6 +62,7 @@ struct fp_result {
 	bool complete, simulated;
 	int world_size;
 	unsigned rounds; /* 0: the run does not say */
+	unsigned nflowids; /* flows in the schedule, 0: the run does not say */
 	char (*hosts)[FP_NAME_LEN];
 	uint64_t *requested;
 	unsigned nrequested;

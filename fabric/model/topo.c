@@ -6,8 +6,11 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 void fp_topo_init(struct fp_topo *t)
 {
@@ -26,13 +29,56 @@ void fp_topo_destroy(struct fp_topo *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * The tables' key, one per process, drawn once (the only mutable global here, written once):
+ * names come from files, and an unkeyed hash lets a crafted file put every name in one
+ * probe chain, making a load quadratic. Lookups never depend on it for order: every output
+ * walks the node and link arrays, never a table.
+ */
+static _Atomic uint64_t name_key;
+
+static uint64_t hash_key(void)
+{
+	uint64_t k = atomic_load_explicit(&name_key, memory_order_relaxed), r = 0, none = 0;
+	struct timespec ts;
+
+	if (k)
+		return k;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		/* no entropy yet (early boot): weaker, but still not known from the file */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		r = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)&ts ^
+		    (uint64_t)ts.tv_sec << 32;
+	}
+	r |= 1;
+	atomic_compare_exchange_strong(&name_key, &none, r);
+	return atomic_load_explicit(&name_key, memory_order_relaxed);
+}
+
+/* a bijective 64-bit mixer: every output bit depends on every input bit */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ull;
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ull;
+	x ^= x >> 32;
+	return x;
+}
+
 uint64_t fp_name_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t k = hash_key(), h = k, w;
+	size_t n = strlen(s), i;
 
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
+	/* eight bytes at a time through the keyed mixer; the length closes the last word */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = mix64(h ^ w) + k;
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	return mix64(mix64(h ^ w ^ (uint64_t)n << 59) + k);
 }
 
 /* Open addressing over node indices, at most half full; grows with the nodes. */
@@ -264,8 +310,7 @@ struct port_index {
 
 static unsigned port_hash(int node, const char *port, unsigned cap)
 {
-	return (unsigned)((fp_name_hash(port) ^ (uint64_t)(unsigned)node * 0x9e3779b97f4a7c15ull) &
-			  (cap - 1));
+	return (unsigned)(mix64(fp_name_hash(port) ^ (uint64_t)(unsigned)node) & (cap - 1));
 }
 
 static void end_of(const struct fp_topo *t, unsigned e, int *node, const char **port)

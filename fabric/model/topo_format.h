@@ -35,7 +35,7 @@ int fp_topo_load_yaml_events(struct fp_topo *t, const char *text, size_t len, co
 			     char *err, size_t errlen);
 int fp_topo_load_yaml_tree(struct fp_topo *t, const char *text, size_t len, const char *src,
 			   char *err, size_t errlen);
-/* FNV-1a over a NUL-terminated string: the loaders' hash tables */
+/* a keyed (per-process) hash of a NUL-terminated string: the loaders' hash tables */
 uint64_t fp_name_hash(const char *s);
 /* a name fit for the model: letters, digits, '_', '.', '-'; anything else becomes '_' */
 void fp_topo_sanitize(const char *in, char *out, size_t len);

@@ -37,6 +37,32 @@ badsrc|f["src"] = d["world_size"]|src
 negdst|f["dst"] = -1|dst
 self|f["dst"] = f["src"]|dst
 ctrrank|d["counters"] = [{"rank": 99, "port": "eth0", "deltas": {"rx_crc_errors": 5}}]|rank
+notroute|f["path"] = [3, 5]|path
+emptypath|f["path"] = []|path
+nopath|del f["path"]|path
+EOF2
+# a paths.json that cannot be read is not "no trace" (red team 7): the run without recorded
+# paths, and a trace file that is garbage, or names a flow twice
+while IFS='|' read -r name text; do
+	cp -r "$TMP/good" "$TMP/$name"
+	python3 - "$TMP/$name/run.json" <<'PY' || fail "editing $name"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for z in d["results"]:
+    for f in z["flows"]:
+        f.pop("path", None)
+json.dump(d, open(sys.argv[1], "w"))
+PY
+	printf '%s\n' "$text" >"$TMP/$name/paths.json"
+	$FABPROBE analyze --topology "$T" "$TMP/$name" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "$TMP/$name" "$TMP/err" ||
+		fail "$name: analyze exit $rc, not 2 naming the folder: $(cat "$TMP/out" "$TMP/err")"
+	echo "ok - $name: $(cat "$TMP/err")"
+done <<'EOF2'
+tracegarbage|{{{
+tracenotmap|{"flows": [1, 2]}
+tracebadid|{"flows": {"x": ["h1", "leaf1"]}}
 EOF2
 printf 'fabprobe_spec: 1\nchecks:\n  - {metric: analyzer_suspects, max: 0, simulated: ok}\n' >"$TMP/spec.yaml"
 $FABPROBE check "$TMP/spec.yaml" "$TMP/self" --topology "$T" >"$TMP/out" 2>"$TMP/err"

@@ -146,6 +146,21 @@ static void test_refused(void)
 		{ "{\"world_size\": 1, \"hosts\": [{\"hostname\": \"a\"}], \"results\": [],"
 		  " \"counters\": [{\"rank\": 0, \"deltas\": {\"rx_errors\": \"many\"}}]}",
 		  "counters[0]" },
+#define TWO "{\"world_size\": 2, \"schedule\": {\"flows\": 2}, \"hosts\": [{}, {}], "
+#define FLOW(id) "{\"src\": 0, \"dst\": 1, \"round\": 0, \"flow\": " #id "}"
+		/* red team 9: what the reader let through */
+		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(1) ", " FLOW(1) "]}]}",
+		  "flow 1 has two records" },
+		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(2) "]}]}", "'flow'" },
+		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(4294967296) "]}]}",
+		  "'flow'" },
+		{ TWO "\"results\": [{\"size\": 0}]}", "'size'" },
+		{ TWO "\"results\": [{\"size\": 8}, {\"size\": 8}]}", "twice" },
+		{ TWO "\"results\": [{\"size\": 8, \"latency\": {\"p99_us\": -3}}]}", "p99_us" },
+		{ TWO "\"schema_version\": 99, \"results\": []}", "schema_version" },
+		{ TWO "\"complete\": \"true\", \"results\": []}", "'complete'" },
+#undef FLOW
+#undef TWO
 	};
 	struct fp_result r;
 	char err[512];

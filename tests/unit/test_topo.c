@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -377,6 +379,50 @@ static void test_index(void)
 	fp_topo_destroy(&t);
 }
 
+/* FNV-1a as the loaders hashed names before they were keyed: what an attacker could aim at */
+static uint64_t old_fnv(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * Names crafted to share the low 13 bits of the old hash (the table's slot for 2,048
+ * names): unkeyed, they formed one probe chain of 2,048 and each insert walked it. Keyed,
+ * the longest run of occupied slots stays short; counted on the table, not timed.
+ */
+static void test_hash_collisions(void)
+{
+	enum { N = 2048, MASK = 8191 };
+	char(*name)[16] = calloc(N, sizeof(*name));
+	unsigned found = 0, run = 0, longest = 0;
+	bool ok = true;
+	struct fp_topo t;
+
+	fp_topo_init(&t);
+	for (unsigned i = 0; name && found < N; i++) {
+		snprintf(name[found], sizeof(name[0]), "c%u", i);
+		found += (old_fnv(name[found]) & MASK) == 0;
+	}
+	for (unsigned i = 0; i < found && ok; i++)
+		ok = fp_topo_add_node(&t, name[i], FP_HOST, 0) == (int)i;
+	CHECK(found == N && ok && t.hcap == MASK + 1, "%u crafted names added, table of %u", found,
+	      t.hcap);
+	for (unsigned i = 0; i < found && ok; i++)
+		ok = fp_topo_find(&t, name[i]) == (int)i;
+	CHECK(ok, "every crafted name is found");
+	for (unsigned h = 0; h < t.hcap; h++) {
+		run = t.hash[h] == UINT32_MAX ? 0 : run + 1;
+		longest = run > longest ? run : longest;
+	}
+	CHECK(longest < 128, "longest probe run %u of %u names (keyed: short)", longest, found);
+	fp_topo_destroy(&t);
+	free(name);
+}
+
 static void test_check_stats(void)
 {
 	struct fp_topo t;
@@ -439,5 +485,6 @@ int main(void)
 	test_two_readers();
 	test_registry();
 	test_index();
+	test_hash_collisions();
 	return t_done("topo");
 }
