@@ -633,6 +633,43 @@ void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 	}
 }
 
+/*
+ * A name inside a DOT quoted string (Graphviz "lang" page: in a quoted string the only escaped
+ * character is the double quote). A `"` or a `\` that ends a name would close the string early
+ * and the rest of the name would become DOT of its own; a newline would split the line-based
+ * readers of this output. Names come from topology files, which accept any text.
+ */
+static void put_dot_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else
+			fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
+	}
+}
+
+/* "A" -- "B" or "A:pa <-> B:pb": each name escaped */
+static void put_dot_pair(FILE *f, const char *a, const char *pa, const char *sep, const char *b,
+			 const char *pb)
+{
+	put_dot_str(f, a);
+	if (pa) {
+		fputc(':', f);
+		put_dot_str(f, pa);
+	}
+	fputs(sep, f);
+	put_dot_str(f, b);
+	if (pb) {
+		fputc(':', f);
+		put_dot_str(f, pb);
+	}
+}
+
 void fp_topo_write_dot(const struct fp_topo *t, FILE *f, const bool *red_links,
 		       const bool *red_nodes)
 {
@@ -643,11 +680,12 @@ void fp_topo_write_dot(const struct fp_topo *t, FILE *f, const bool *red_links,
 	for (unsigned i = 0; i < t->nnodes; i++)
 		if (t->nodes[i].tier > maxtier)
 			maxtier = t->nodes[i].tier;
-	fprintf(f,
-		"graph \"%s\" {\n  graph [rankdir=BT, splines=false, nodesep=0.15];\n"
-		"  node [fontname=\"Helvetica\", fontsize=10];\n"
-		"  edge [fontname=\"Helvetica\", fontsize=8];\n",
-		t->name[0] ? t->name : "fabric");
+	fputs("graph \"", f);
+	put_dot_str(f, t->name[0] ? t->name : "fabric");
+	fputs("\" {\n  graph [rankdir=BT, splines=false, nodesep=0.15];\n"
+	      "  node [fontname=\"Helvetica\", fontsize=10];\n"
+	      "  edge [fontname=\"Helvetica\", fontsize=8];\n",
+	      f);
 	for (int tier = 0; tier <= maxtier; tier++) {
 		fprintf(f, "  { rank=same;");
 		for (unsigned i = 0; i < t->nnodes; i++) {
@@ -655,8 +693,9 @@ void fp_topo_write_dot(const struct fp_topo *t, FILE *f, const bool *red_links,
 
 			if (n->tier != tier)
 				continue;
-			fprintf(f, " \"%s\" [shape=%s%s];", n->name,
-				n->kind == FP_HOST ? "box" : "ellipse",
+			fputs(" \"", f);
+			put_dot_str(f, n->name);
+			fprintf(f, "\" [shape=%s%s];", n->kind == FP_HOST ? "box" : "ellipse",
 				red_nodes && red_nodes[i] ? ", color=red, penwidth=3, fontcolor=red"
 							  : "");
 		}
@@ -664,13 +703,15 @@ void fp_topo_write_dot(const struct fp_topo *t, FILE *f, const bool *red_links,
 	}
 	for (unsigned i = 0; i < t->nlinks; i++) {
 		const struct fp_link *l = &t->links[i];
+		const char *a = t->nodes[l->a].name, *b = t->nodes[l->b].name;
 		bool red = red_links && red_links[i];
 
-		fprintf(f, "  \"%s\" -- \"%s\" [color=%s%s%s, tooltip=\"%s:%s <-> %s:%s %g Gb/s %s",
-			t->nodes[l->a].name, t->nodes[l->b].name,
-			red ? "red" : colour[l->media % 6], red ? ", penwidth=3" : "",
-			l->up ? "" : ", style=dashed", t->nodes[l->a].name, l->pa,
-			t->nodes[l->b].name, l->pb, l->gbps, fp_media_name(l->media));
+		fputs("  \"", f);
+		put_dot_pair(f, a, NULL, "\" -- \"", b, NULL);
+		fprintf(f, "\" [color=%s%s%s, tooltip=\"", red ? "red" : colour[l->media % 6],
+			red ? ", penwidth=3" : "", l->up ? "" : ", style=dashed");
+		put_dot_pair(f, a, l->pa, " <-> ", b, l->pb);
+		fprintf(f, " %g Gb/s %s", l->gbps, fp_media_name(l->media));
 		if (l->length_m > 0)
 			fprintf(f, " %gm", l->length_m);
 		fprintf(f, "\"];\n");

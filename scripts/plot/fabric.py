@@ -48,19 +48,23 @@ def heat_labels(names, order, nodes):
 DOT_WORDS = set("graph node edge subgraph rank same rankdir BT splines false nodesep fontname fontsize "
                 "shape box ellipse plaintext color penwidth fontcolor tooltip style dashed label red "
                 "cluster_legend gray50 darkorange3 goldenrod olivedrab royalblue purple".split())
-NODE = re.compile(r'"([^"]*)" \[([^\]]*)\];')
-EDGE = re.compile(r'^  "([^"]*)" -- "([^"]*)" \[(.*)\];$')
+# a DOT string as fp_topo_write_dot writes it: a quote or backslash in a name is escaped; the
+# groups keep the escaped text, which is written back between quotes as it is
+QUOTED = r'"((?:[^"\\\n]|\\.)*)"'
+NODE = re.compile(QUOTED + r' \[([^\]]*)\];')
+EDGE = re.compile(r'^  ' + QUOTED + ' -- ' + QUOTED + r' \[(.*)\];$')
 
 
 def check(path, topology):
-    """The DOT only as the analyzer writes it: names quoted, no word of our own. A name that
-    breaks the quoting raises ValueError naming the topology."""
+    """The DOT only as the analyzer writes it: names quoted (fp_topo_write_dot escapes them), no
+    word of our own. A second line of defence: anything else raises ValueError naming the
+    topology."""
     with open(path, encoding="utf-8", errors="replace") as f:
-        rest = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', f.read())
+        rest = re.sub(QUOTED, '""', f.read())
     odd = re.search(r'[^\w\s{}\[\];,=.\-"]', rest)
     word = next((w for w in re.findall(r"[A-Za-z_]\w*", rest) if w not in DOT_WORDS), None)
     if odd or word or rest.count('"') % 2:
-        raise ValueError("%s: a name with a double quote or backslash breaks the drawing's DOT quoting (near '%s')"
+        raise ValueError("%s: the drawing's DOT is not as fabprobe writes it: a name outside its quotes (near '%s')"
                          % (topology, " ".join((word or (odd.group(0) if odd else '"')).split())[:40]))
 
 

@@ -11,6 +11,8 @@ root): each is parsed and type-checked into plain values first and rendered seco
 from them becomes gnuplot code (gp_literal is the one way data reaches gnuplot), DOT or HTML
 (html.escape on every string); and every file goes to a private temporary folder inside --out
 and is renamed into place, so a symlink planted in --out is replaced, never written through.
+--out itself, and every folder above it, must be ours or root's and writable by no one else
+(out_folder): a folder someone else can change could be swapped under the report as it writes.
 """
 import argparse, base64, csv, errno, html, io, json, math, os, re, shutil, signal, stat, subprocess, sys, tempfile
 
@@ -96,10 +98,13 @@ def read_input(path):
         return f.read()
 
 
-def read_csv(path):
-    """Rows of a CSV file; Bad (naming the file) when it is not readable UTF-8 text."""
+def read_csv(path, keep=None):
+    """Rows of a CSV file; Bad (naming the file) when it is not readable UTF-8 text. KEEP (a
+    dict) gets the text read, under PATH: what gnuplot plots is what was checked."""
     try:
         text = read_input(path)
+        if keep is not None:
+            keep[path] = text
         if "\0" in text:
             raise ValueError("a NUL byte")
         return [r for r in csv.reader(io.StringIO(text)) if r]
@@ -165,14 +170,15 @@ def load_run(d):
                 (field(x, "rank", int, where, q), field(x, "mean_Gbps", float, where, q), field(x, "flows", int, where, q),
                  field(x, "z", float, where, q), field(x, "outlier", bool, where, q))
                 for x, q in (items(st, "slowest_ranks", dict, where, sp) if "slowest_ranks" in st else [])])
+    run["text"] = {}
     for name in ("bw.csv", "lat.csv"):
         path = os.path.join(d, name)
-        run[name] = read_csv(path) if os.path.exists(path) else None
+        run[name] = read_csv(path, run["text"]) if os.path.exists(path) else None
     run["hist"] = None
     if run["lat.csv"] and run["sizes"]:
         hist = os.path.join(d, "lat_hist_%d.csv" % run["sizes"][0])
         if os.path.exists(hist):
-            read_csv(hist)
+            read_csv(hist, run["text"])
             run["hist"] = hist
     run["matrix"] = None
     mx = os.path.join(d, "matrix_bw_%d.csv" % run["sizes"][-1]) if run["sizes"] else ""
@@ -256,16 +262,19 @@ def gnuplot(work, script, out, **params):
 
 
 class Inputs:
-    """Input files linked into the private folder under names of ours, so no path from the
-    command line or a folder name is ever spelled in gnuplot."""
+    """Input files copied into the private folder under names of ours, so no path from the
+    command line or a folder name is ever spelled in gnuplot, and gnuplot reads the bytes that
+    were checked (a link to the original could be swapped for one to /etc/shadow after it)."""
 
     def __init__(self, work):
         self.work, self.n = work, 0
 
-    def __call__(self, path):
+    def __call__(self, text):
         self.n += 1
         name = "in%d.csv" % self.n
-        os.symlink(os.path.abspath(path), os.path.join(self.work, name))
+        fd = os.open(os.path.join(self.work, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
         return name
 
 
@@ -278,27 +287,59 @@ def run_tool(args, what, **kw):
         raise Bad("%s: %s" % (what, e))
 
 
+def unsafe(st, me):
+    """Why someone but us and root could rename or replace names in this folder, or ''."""
+    if st.st_uid not in (me, 0):
+        return "is owned by uid %d" % st.st_uid
+    if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
+        return "is writable by others (mode %03o, not sticky)" % stat.S_IMODE(st.st_mode)
+    return ""
+
+
 def out_folder(out):
-    """--out, created if missing. A symlink on the way that is neither ours nor root's is
-    refused: the report runs as root, and a folder others can write to may hold a planted one."""
-    path, cur = os.path.abspath(out), "/"
-    me = os.geteuid()
-    for part in path.split("/")[1:]:
+    """--out as (folder fd, real path), created if missing. The report runs as root, so a
+    symlink on the way that is neither ours nor root's is refused, and so is a folder, --out or
+    any above it, that is someone else's or writable by others but for a sticky one like /tmp:
+    its owner could swap a name in it for a symlink between our checks and our writes. The
+    walk goes from / by folder fds with O_NOFOLLOW, checks each folder before it creates the
+    next one in it (0755 at most), so what is checked is what is used and a refused --out
+    leaves nothing behind."""
+    me, cur = os.geteuid(), "/"
+    for part in os.path.abspath(out).split("/")[1:]:
         cur = os.path.join(cur, part)
         try:
             st = os.lstat(cur)
         except FileNotFoundError:
             break
         except OSError as e:
-            raise Bad("--output %s: %s" % (out, e))
+            raise Bad("--out %s: %s" % (out, e))
         if stat.S_ISLNK(st.st_mode) and st.st_uid not in (me, 0):
             raise Bad("--out %s: %s is a symlink owned by uid %d, not by us: refusing to follow it"
                       % (out, cur, st.st_uid))
+    path, cur = os.path.realpath(out), "/"
+    fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.makedirs(path, exist_ok=True)
+        for part in [""] + [p for p in path.split("/") if p]:
+            if part:
+                cur = os.path.join(cur, part)
+                try:
+                    os.mkdir(part, 0o755, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                fd, old = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd), fd
+                os.close(old)
+            why = unsafe(os.fstat(fd), me)
+            if why:
+                raise Bad("--out %s: %s %s: refusing to write there as uid %d (choose a folder only "
+                          "you or root can change)" % (out, cur, why, me))
     except OSError as e:
-        raise Bad("--output %s: %s" % (out, e))
-    return path
+        os.close(fd)
+        what = "a symlink swapped in" if e.errno == errno.ELOOP else e.strerror
+        raise Bad("--out %s: %s: %s" % (out, cur, what))
+    except Bad:
+        os.close(fd)
+        raise
+    return fd, path
 
 
 # ---------- render ----------
@@ -418,7 +459,7 @@ def verdict_parts(a, runs, work, inputs):
         "; %d nodes away from them drawn as summaries (all of them: verdict.dot)" % folded if folded else "")
     return ['<h2>Verdict: %s</h2><pre class="verdict">%s</pre>' % (html.escape(verdict), html.escape(txt)),
             img(os.path.join(work, "topology.svg"), caption),
-            img(gnuplot(work, "scatter.gp", "scatter.svg", file=inputs(flows_csv)),
+            img(gnuplot(work, "scatter.gp", "scatter.svg", file=os.path.basename(flows_csv)),
                 "Per-flow rate against predicted; flows through a suspect in red")]
 
 
@@ -455,10 +496,10 @@ def run_section(i, r, nodes, work, inputs):
     sec.append(table(None, meta, row_heads=True))
     sizes = r["sizes"]
     if r["lat.csv"] and sizes:
-        lat = inputs(os.path.join(r["dir"], "lat.csv"))
+        lat = inputs(r["text"][os.path.join(r["dir"], "lat.csv")])
         sec.append(img(gnuplot(work, "lat.gp", "lat%d.svg" % i, file=lat), "Latency percentiles (one-way)"))
         if r["hist"]:
-            sec.append(img(gnuplot(work, "cdf.gp", "cdf%d.svg" % i, file=inputs(r["hist"])),
+            sec.append(img(gnuplot(work, "cdf.gp", "cdf%d.svg" % i, file=inputs(r["text"][r["hist"]])),
                            "Latency CDF at %d B" % sizes[0]))
     if r["matrix"]:
         names = [h for h, _ in r["hosts"]]
@@ -533,6 +574,9 @@ def fleet_section(d):
 
 
 def report(a, out, work):
+    """The page and its files, made in WORK, then renamed into OUT (out_folder's fd and path)
+    through its fd: into the very folder that was checked."""
+    outfd, out = out
     runs = [load_run(d) for d in a.results]
     inputs = Inputs(work)
     parts = verdict_parts(a, runs, work, inputs)
@@ -544,7 +588,7 @@ def report(a, out, work):
         parts.insert(1, acceptance(a, runs))
     bw = [r for r in runs if r["bw.csv"]]
     if bw:
-        files, titles = [inputs(os.path.join(r["dir"], "bw.csv")) for r in bw], [folder(r) for r in bw]
+        files, titles = [inputs(r["text"][os.path.join(r["dir"], "bw.csv")]) for r in bw], [folder(r) for r in bw]
         limits = [nic_limit(r, nodes, rate) for r in bw]
         parts.append("<h2>Bandwidth</h2>" + img(
             gnuplot(work, "bw.gp", "bw_flow.svg", files=files, titles=titles, mode="flow", linerate=rate),
@@ -561,7 +605,7 @@ def report(a, out, work):
     # rename into place: a name planted in --out (a symlink) is replaced, not followed
     for name in KEPT + ("report.html",):
         if os.path.exists(os.path.join(work, name)):
-            os.replace(os.path.join(work, name), os.path.join(out, name))
+            os.replace(os.path.join(work, name), name, dst_dir_fd=outfd)
     return os.path.join(out, "report.html")
 
 
@@ -578,7 +622,7 @@ def main():
     ap.add_argument("--output", "--out", dest="out", metavar="DIR", default=None,
                     help="where report.html goes (default: RESULT_DIR/report); --out is an alias")
     a = ap.parse_args()
-    work = None
+    work = out = None
     # killed, the private folder still goes: SIGTERM unwinds through the finally below
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
@@ -591,9 +635,10 @@ def main():
             raise Bad("--spec %s: no such file" % a.spec)
         out = out_folder(a.out or os.path.join(a.results[0], "report"))
         try:
-            work = tempfile.mkdtemp(prefix="fpreport.", dir=out)
+            # 0700 in a folder only we (or a sticky bit) keep others out of: no one can rename it
+            work = tempfile.mkdtemp(prefix="fpreport.", dir=out[1])
         except OSError as e:
-            raise Bad("--output %s: %s" % (out, e))
+            raise Bad("--output %s: %s" % (out[1], e))
         print(report(a, out, work))
     except Bad as e:
         die(str(e))
@@ -607,6 +652,8 @@ def main():
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
         if work:
             shutil.rmtree(work, ignore_errors=True)
+        if out:
+            os.close(out[0])
 
 
 if __name__ == "__main__":

@@ -61,3 +61,85 @@ for f in run.json bw.csv lat.csv; do
 	grep -rqs SECRET-HASH "$TMP/lout" && fail "the secret behind $f reached the report"
 	ok "$f planted as a symlink is refused: $(cat "$TMP/err")"
 done
+
+# Red team 1: an --out someone else could change. Its owner (or anyone, when it is writable by
+# others without the sticky bit) could rename the private folder and put a symlink in its
+# place between the report's checks and its writes, as root. Refused with one line, exit 2,
+# and nothing is created in it or under it.
+refused() { # WHAT DIR [OUT]: report --out OUT (default DIR) is refused, DIR stays empty
+	$FABPROBE report "$TMP/run" --out "${3:-$2}" >/dev/null 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] || { cat "$TMP/err"; fail "$1 as --out: exit $rc"; }
+	[ -z "$(ls -A "$2")" ] || fail "$1 as --out: $(ls -A "$2") created in it"
+	ok "$1 as --out is refused: $(cat "$TMP/err")"
+}
+mkdir -m 0777 "$TMP/ww" "$TMP/ww2"
+chmod 0777 "$TMP/ww" "$TMP/ww2" # whatever the umask
+refused "a world-writable folder" "$TMP/ww"
+refused "a folder under a world-writable one" "$TMP/ww2" "$TMP/ww2/sub/report"
+mkdir "$TMP/gw" && chmod 0775 "$TMP/gw"
+refused "a group-writable folder" "$TMP/gw"
+mkdir "$TMP/sticky" && chmod 1777 "$TMP/sticky"
+$FABPROBE report "$TMP/run" --out "$TMP/sticky/rep" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; fail "--out in a sticky folder"; }
+[ -f "$TMP/sticky/rep/report.html" ] || fail "no report in a folder under a sticky one"
+ok "a folder of ours in a sticky one (as in /tmp) is accepted"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null && [ -x /usr/bin/python3 ]; then
+	mkdir "$TMP/rep1" "$TMP/rep2"
+	chown nobody "$TMP/rep1" "$TMP/rep2"
+	refused "a folder owned by nobody" "$TMP/rep1"
+	refused "a folder under one owned by nobody" "$TMP/rep2" "$TMP/rep2/sub"
+	# the repro: nobody swaps the private folder for a symlink to a folder of root's, in a loop,
+	# while root runs the report into nobody's folder again and again for a few seconds
+	chmod 0711 "$TMP"
+	mkdir "$TMP/victim2"
+	# the system's python: nobody cannot run one installed under root's home
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 - "$TMP/rep1" "$TMP/victim2" 3 \
+		>"$TMP/loops" <<'PY' &
+import os, sys, time
+d, victim, until = sys.argv[1], sys.argv[2], time.time() + float(sys.argv[3])
+won = loops = 0
+while time.time() < until:
+    loops += 1
+    for n in os.listdir(d):
+        if n.startswith("fpreport."):
+            try:
+                os.rename(os.path.join(d, n), os.path.join(d, "stolen%d" % won))
+                os.symlink(victim, os.path.join(d, n))
+                won += 1
+            except OSError:
+                pass
+print(loops)
+PY
+	attacker=$!
+	PIDS+=("$attacker")
+	runs=0
+	while kill -0 "$attacker" 2>/dev/null; do
+		$FABPROBE report "$TMP/run" --topology "$T" --out "$TMP/rep1" >/dev/null 2>"$TMP/err"
+		rc=$?
+		[ $rc -eq 2 ] || { cat "$TMP/err"; fail "report into nobody's folder under attack: exit $rc"; }
+		runs=$((runs + 1))
+	done
+	wait "$attacker" || fail "the attacker's loop failed"
+	chmod 0700 "$TMP"
+	[ "$(cat "$TMP/loops")" -gt 0 ] 2>/dev/null || fail "the attacker's loop did not run"
+	[ -z "$(ls -A "$TMP/victim2")" ] || fail "the attacker redirected the report: $(ls -A "$TMP/victim2")"
+	ok "nobody's rename loop ($(cat "$TMP/loops") passes) wins nothing in $runs reports: the victim folder stays empty"
+else
+	echo "note: not root, no user nobody or no setpriv: the foreign-owner cases are not run"
+fi
+
+# Red team 1, low: gnuplot reads copies of the checked input files, never links to the result
+# folder's (which could be swapped after the check). A gnuplot first on PATH records what it
+# finds in its working folder, then runs the real one.
+mkdir "$TMP/bin"
+cat >"$TMP/bin/gnuplot" <<EOS
+#!/bin/sh
+for f in in*.csv; do [ -L "\$f" ] && echo "\$f" >>"$TMP/links"; [ -f "\$f" ] && echo "\$f" >>"$TMP/copies"; done
+exec $(command -v gnuplot) "\$@"
+EOS
+chmod +x "$TMP/bin/gnuplot"
+PATH="$TMP/bin:$PATH" $FABPROBE report "$TMP/run" --topology "$T" --out "$TMP/copied" >/dev/null 2>"$TMP/err" ||
+	{ cat "$TMP/err"; fail "report with the recording gnuplot"; }
+[ ! -e "$TMP/links" ] || fail "gnuplot read symlinks to the result files: $(sort -u "$TMP/links" | tr '\n' ' ')"
+[ -s "$TMP/copies" ] || fail "the recording gnuplot saw no input file"
+ok "gnuplot reads copies of the checked files ($(sort -u "$TMP/copies" | wc -l) of them), no links"

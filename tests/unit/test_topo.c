@@ -477,6 +477,68 @@ static void test_check_stats(void)
 	fp_topo_destroy(&t);
 }
 
+/* DOT text outside its quoted strings (a backslash escapes the next character inside one);
+ * false when a string runs past the end of its line or of the text */
+static bool dot_unquoted(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	bool in = false;
+
+	for (; *s; s++) {
+		if (in && *s == '\n')
+			return false;
+		if (in && *s == '\\' && s[1]) {
+			s++;
+		} else if (*s == '"') {
+			in = !in;
+		} else if (!in && n + 1 < cap) {
+			out[n++] = *s;
+		}
+	}
+	out[n] = 0;
+	return !in;
+}
+
+/* issue 14, 11: names with a quote, a backslash, brackets or a newline (the YAML loader takes
+ * them) stay inside their DOT strings; before the escaping, "[label=pwned]" was DOT of its own */
+static void test_dot_escape(void)
+{
+	struct fp_topo t;
+	char err[256], rest[4096];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	fp_topo_init(&t);
+	CHECK(!load_text(&t,
+			 "fabprobe_topology: 1\nname: 'g\"{'\nnodes:\n"
+			 " - {name: 'h\"[label=pwned];\"x\\'}\n"
+			 " - {name: \"s\\nw\", kind: switch}\nlinks:\n"
+			 " - {a: 'h\"[label=pwned];\"x\\:p\"0\\', b: \"s\\nw:p1\", gbps: 100, "
+			 "lanes: 4, media: dac}\n",
+			 err),
+	      "load: %s", err);
+	f = open_memstream(&buf, &len);
+	CHECK(f != NULL, "memstream");
+	if (!f)
+		goto out_topo;
+	fp_topo_write_dot(&t, f, NULL, NULL);
+	fclose(f);
+	CHECK(dot_unquoted(buf, rest, sizeof(rest)), "every DOT string ends on its line:\n%s", buf);
+	CHECK(!strstr(rest, "pwned") && !strchr(rest, '<') && !strstr(rest, "{'"),
+	      "nothing of a name outside its quotes: %s", rest);
+	CHECK(strstr(buf, "graph \"g\\\"{\" {") != NULL, "the graph's name escaped");
+	CHECK(strstr(buf, " \"h\\\"[label=pwned];\\\"x\\\\\" [shape=box];") != NULL,
+	      "a host's name escaped:\n%s", buf);
+	CHECK(strstr(buf, " \"s\\nw\" [shape=ellipse];") != NULL, "a newline escaped");
+	CHECK(strstr(buf, "tooltip=\"h\\\"[label=pwned];\\\"x\\\\:p\\\"0\\\\ <-> s\\nw:p1 100 Gb/s") !=
+		      NULL,
+	      "ports escaped in the tooltip:\n%s", buf);
+	free(buf);
+out_topo:
+	fp_topo_destroy(&t);
+}
+
 int main(void)
 {
 	test_yaml();
@@ -486,5 +548,6 @@ int main(void)
 	test_registry();
 	test_index();
 	test_hash_collisions();
+	test_dot_escape();
 	return t_done("topo");
 }
