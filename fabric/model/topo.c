@@ -488,7 +488,7 @@ out:
 /* ---------- output ---------- */
 
 /* a YAML double-quoted string's body: backslash escapes for '"', '\\' and control bytes */
-static void put_escaped(FILE *f, const char *s)
+void fp_topo_put_escaped(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -517,17 +517,17 @@ static void put_str(FILE *f, const char *s)
 		return;
 	}
 	fputc('"', f);
-	put_escaped(f, s);
+	fp_topo_put_escaped(f, s);
 	fputc('"', f);
 }
 
 static void put_quoted(FILE *f, const char *key, const char *node, const char *port)
 {
 	fprintf(f, "%s: \"", key);
-	put_escaped(f, node);
+	fp_topo_put_escaped(f, node);
 	if (port) {
 		fputc(':', f);
-		put_escaped(f, port);
+		fp_topo_put_escaped(f, port);
 	}
 	fputc('"', f);
 }
@@ -550,8 +550,9 @@ void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 			fprintf(f, ", group: ");
 			put_str(f, n->group);
 		}
-		if (n->guid[0])
-			put_quoted(f, ", guid", n->guid, NULL);
+		fp_ident_write_yaml(&n->id, f);
+		if (n->note[0])
+			put_quoted(f, ", note", n->note, NULL);
 		if (n->nic_gbps > 0)
 			fprintf(f, ", nic_gbps: %g", n->nic_gbps);
 		fprintf(f, "}\n");

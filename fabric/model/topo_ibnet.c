@@ -194,7 +194,7 @@ static int node_line(struct ibctx *c, const char *q)
 	t->nodes[n].line = c->lineno;
 	/* "S-0002c903007b8b10" -> guid 0x0002c903007b8b10 */
 	if (strlen(id) > 2 && id[1] == '-')
-		snprintf(t->nodes[n].guid, sizeof(t->nodes[n].guid), "0x%.18s", id + 2);
+		snprintf(t->nodes[n].id.guid, sizeof(t->nodes[n].id.guid), "0x%.18s", id + 2);
 	c->cur = n;
 	return 0;
 }

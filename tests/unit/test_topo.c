@@ -114,7 +114,7 @@ static void test_import(void)
 	int leaf = fp_topo_find(&t, "leaf1"), n3 = fp_topo_find(&t, "node3_mlx5_0");
 
 	CHECK(leaf >= 0 && t.nodes[leaf].kind == FP_SWITCH &&
-		      !strcmp(t.nodes[leaf].guid, "0x0002c903007b8b10"),
+		      !strcmp(t.nodes[leaf].id.guid, "0x0002c903007b8b10"),
 	      "switch named from its description, with its GUID");
 	CHECK(n3 >= 0 && t.nodes[n3].kind == FP_HOST, "CA is a host");
 	for (unsigned i = 0; i < t.nlinks; i++) {
@@ -206,7 +206,7 @@ static bool same_topo(const struct fp_topo *a, const struct fp_topo *b)
 		const struct fp_node *x = &a->nodes[i], *y = &b->nodes[i];
 
 		if (strcmp(x->name, y->name) || x->kind != y->kind || x->tier != y->tier ||
-		    x->rail != y->rail || strcmp(x->group, y->group) || strcmp(x->guid, y->guid) ||
+		    x->rail != y->rail || strcmp(x->group, y->group) || memcmp(&x->id, &y->id, sizeof(x->id)) ||
 		    x->nic_gbps != y->nic_gbps || x->line != y->line ||
 		    fp_topo_find(b, x->name) != (int)i)
 			return false;
@@ -252,7 +252,7 @@ static void test_two_readers(void)
 	fp_topo_init(&ev);
 	fp_topo_init(&tr);
 	CHECK(!fp_gen_rail(&g, &o, err, sizeof(err)), "gen: %s", err);
-	snprintf(g.nodes[0].guid, sizeof(g.nodes[0].guid), "0x0002c9030006b0d0");
+	snprintf(g.nodes[0].id.guid, sizeof(g.nodes[0].id.guid), "0x0002c9030006b0d0");
 	snprintf(g.links[1].xcvr, sizeof(g.links[1].xcvr), "DR4");
 	snprintf(g.links[1].pn_a, sizeof(g.links[1].pn_a), "MMS1V00-WM");
 	snprintf(g.links[1].pn_b, sizeof(g.links[1].pn_b), "pn: with colon");
