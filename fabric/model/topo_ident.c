@@ -63,7 +63,7 @@ enum kind { K_PGUID, K_GUID, K_HOSTDEV, K_HOSTIF, K_MAC, K_IP, K_NAME, K_HOST, K
 
 static const char *const kind_name[K_N] = {
 	"port GUID", "node GUID", "host and RDMA device", "host and netdev",
-	"MAC",	     "IP",	  "endpoint name",	  "hostname"
+	"MAC",	     "IP",	  "hostname (the endpoint's name)", "hostname (its server's)"
 };
 
 /* the key of kind k for an identity (and, for endpoints, the node's name): false if none */
@@ -158,7 +158,7 @@ static int idx_find(const struct idx *x, enum kind k, const char *key, int *node
 
 /* one rank: the strongest key that names exactly one endpoint */
 static int map_one(const struct idx *x, const struct fp_ident *r, unsigned rank, int *node,
-		   char *err, size_t el)
+		   const char **how, char *err, size_t el)
 {
 	char key[FP_NAME_LEN + 32];
 	const char *why = NULL;
@@ -170,7 +170,7 @@ static int map_one(const struct idx *x, const struct fp_ident *r, unsigned rank,
 		if (!key_of(r, r->host, k, key, sizeof(key)))
 			continue;
 		switch (idx_find(x, k, key, &n)) {
-		case 1: *node = n; return 0;
+		case 1: *node = n; *how = kind_name[k]; return 0;
 		case 2: why = why ? why : kind_name[k]; break;
 		default: break;
 		}
@@ -190,8 +190,8 @@ static int map_one(const struct idx *x, const struct fp_ident *r, unsigned rank,
 }
 
 /* two ranks on one endpoint: their flows cannot be told apart */
-static int distinct(const struct fp_topo *t, const int *node_of, unsigned n, const char *src,
-		    char *err, size_t el)
+static int distinct(const struct fp_topo *t, const int *node_of, const char **how, unsigned n,
+		    const char *src, char *err, size_t el)
 {
 	int *who = malloc(sizeof(*who) * (t->nnodes + 1));
 
@@ -201,11 +201,11 @@ static int distinct(const struct fp_topo *t, const int *node_of, unsigned n, con
 	for (unsigned k = 0; k < n; k++) {
 		if (who[node_of[k]] >= 0) {
 			snprintf(err, el,
-				 "%s%sranks %d and %u both map to endpoint '%s': their flows "
-				 "cannot be told apart (record each rank's own netdev or device, "
-				 "or use --map FILE)",
+				 "%s%sranks %d and %u both map to endpoint '%s' (by %s): their "
+				 "flows cannot be told apart (record each rank's own netdev or "
+				 "device, or use --map FILE)",
 				 src ? src : "", src ? ": " : "", who[node_of[k]], k,
-				 t->nodes[node_of[k]].name);
+				 t->nodes[node_of[k]].name, how ? how[k] : "the map's lines");
 			free(who);
 			return -EINVAL;
 		}
@@ -218,15 +218,19 @@ static int distinct(const struct fp_topo *t, const int *node_of, unsigned n, con
 int fp_topo_map(const struct fp_topo *t, const struct fp_ident *ranks, unsigned n, int *node_of,
 		char *err, size_t el)
 {
+	const char **how = malloc(sizeof(*how) * (n + 1));
 	struct idx x = { 0 };
-	int ret = idx_build(&x, t);
+	int ret = how ? idx_build(&x, t) : -ENOMEM;
 
 	for (unsigned k = 0; k < n && !ret; k++)
-		ret = map_one(&x, &ranks[k], k, &node_of[k], err, el);
+		ret = map_one(&x, &ranks[k], k, &node_of[k], &how[k], err, el);
 	free(x.node);
 	if (ret == -ENOMEM)
 		snprintf(err, el, "out of memory mapping %u ranks", n);
-	return ret ? ret : distinct(t, node_of, n, NULL, err, el);
+	if (!ret)
+		ret = distinct(t, node_of, how, n, NULL, err, el);
+	free(how);
+	return ret;
 }
 
 /* one "rank,endpoint" line into node_of; seen[] marks ranks already named */
@@ -301,5 +305,5 @@ int fp_topo_map_csv(const struct fp_topo *t, const char *text, size_t len, const
 	free(seen);
 	if (ret == -ENOMEM)
 		snprintf(err, el, "out of memory");
-	return ret ? ret : distinct(t, node_of, n, src, err, el);
+	return ret ? ret : distinct(t, node_of, NULL, n, src, err, el);
 }
