@@ -412,6 +412,15 @@ int fp_topo_check(const struct fp_topo *t, struct fp_issue **issues, unsigned *n
 		if (!ret && !l->up)
 			ret = add_issue(&v, &cnt, &cap, 1, l->line, "link %s:%s <-> %s:%s is down",
 					na, l->pa, nb, l->pb);
+		/* a leaf to a core, or a spine to a spine: miswired, or tiers set wrong */
+		if (!ret && abs(t->nodes[l->a].tier - t->nodes[l->b].tier) != 1)
+			ret = add_issue(&v, &cnt, &cap, 1, l->line,
+					"link %s:%s <-> %s:%s %s (tiers %d and %d)", na, l->pa, nb,
+					l->pb,
+					t->nodes[l->a].tier == t->nodes[l->b].tier
+						? "stays within a tier"
+						: "skips a tier",
+					t->nodes[l->a].tier, t->nodes[l->b].tier);
 	}
 	/* speed mismatch: a host whose links differ from its NIC, or both ends' NIC rates */
 	for (unsigned i = 0; i < t->nnodes && !ret; i++) {

@@ -551,8 +551,33 @@ static void test_sim_known(void)
 	fp_topo_destroy(&t);
 }
 
+/* topo check: a link that skips a tier or stays within one is a warning */
+static void test_tier_links(void)
+{
+	const char *y = "fabprobe_topology: 1\nnodes:\n  - {name: h, kind: host}\n"
+			"  - {name: l, kind: switch, tier: 1}\n  - {name: s, kind: switch, tier: 2}\n"
+			"  - {name: s2, kind: switch, tier: 2}\nlinks:\n  - {a: h, b: l, gbps: 1}\n"
+			"  - {a: l, b: s, gbps: 1}\n  - {a: s, b: s2, gbps: 1}\n  - {a: h, b: s2, gbps: 1}\n";
+	struct fp_issue *is = NULL;
+	struct fp_topo t;
+	char err[256];
+	unsigned n = 0, skip = 0, within = 0;
+
+	fp_topo_init(&t);
+	CHECK(!fp_topo_load_yaml(&t, y, strlen(y), "t.yaml", err, sizeof(err)), "%s", err);
+	CHECK(!fp_topo_check(&t, &is, &n), "check");
+	for (unsigned i = 0; i < n; i++) {
+		skip += is[i].severity == 1 && !!strstr(is[i].text, "h:l3 <-> s2:l3 skips a tier");
+		within += is[i].severity == 1 && !!strstr(is[i].text, "s:l2 <-> s2:l2 stays within");
+	}
+	CHECK(n == 2 && skip == 1 && within == 1, "%u issues: skip %u, within %u", n, skip, within);
+	free(is);
+	fp_topo_destroy(&t);
+}
+
 int main(void)
 {
+	test_tier_links();
 	test_yaml();
 	test_import();
 	test_check_stats();
