@@ -97,13 +97,34 @@ static bool key_of(const struct fp_ident *id, const char *name, enum kind k, cha
 
 struct idx {
 	const struct fp_topo *t;
-	unsigned *node; /* entries: node << 3 | kind, UINT32_MAX empty */
+	unsigned *node; /* entries (E_NODE...), UINT32_MAX empty */
 	unsigned cap;
 };
 
 static unsigned slot_of(enum kind k, const char *key, unsigned cap)
 {
 	return (unsigned)(fp_name_hash(key) * 31 + (unsigned)k) & (cap - 1);
+}
+
+/* an entry is node << 4 | shared << 3 | kind; shared: more endpoints have its key */
+#define E_NODE(e) ((e) >> 4)
+#define E_SHARED 8u
+#define E_KIND(e) ((e) & 7u)
+
+/* the slot holding key k, or the empty slot where it goes */
+static unsigned idx_slot(const struct idx *x, enum kind k, const char *key)
+{
+	char other[FP_NAME_LEN + 32];
+	unsigned h = slot_of(k, key, x->cap);
+
+	for (; x->node[h] != UINT32_MAX; h = (h + 1) & (x->cap - 1)) {
+		const struct fp_node *n = &x->t->nodes[E_NODE(x->node[h])];
+
+		if (E_KIND(x->node[h]) == (unsigned)k &&
+		    key_of(&n->id, n->name, k, other, sizeof(other)) && !strcmp(other, key))
+			break;
+	}
+	return h;
 }
 
 static int idx_build(struct idx *x, const struct fp_topo *t)
@@ -115,7 +136,7 @@ static int idx_build(struct idx *x, const struct fp_topo *t)
 	for (x->cap = 16; x->cap < want; x->cap *= 2)
 		;
 	x->node = malloc(sizeof(*x->node) * x->cap);
-	if (!x->node || t->nnodes >= (1u << 28))
+	if (!x->node || t->nnodes >= (1u << 27))
 		return -ENOMEM;
 	memset(x->node, 0xff, sizeof(*x->node) * x->cap);
 	for (unsigned i = 0; i < t->nnodes; i++) {
@@ -126,34 +147,26 @@ static int idx_build(struct idx *x, const struct fp_topo *t)
 
 			if (!key_of(&n->id, n->name, k, key, sizeof(key)))
 				continue;
-			h = slot_of(k, key, x->cap);
-			while (x->node[h] != UINT32_MAX)
-				h = (h + 1) & (x->cap - 1);
-			x->node[h] = i << 3 | k;
+			/* a key many endpoints share is one entry, marked shared */
+			h = idx_slot(x, k, key);
+			if (x->node[h] == UINT32_MAX)
+				x->node[h] = i << 4 | k;
+			else
+				x->node[h] |= E_SHARED;
 		}
 	}
 	return 0;
 }
 
-/* how many endpoints carry this key (0, 1, 2 for more); *node is the first */
+/* how many endpoints carry this key (0, 1, 2 for more); *node is the one */
 static int idx_find(const struct idx *x, enum kind k, const char *key, int *node)
 {
-	char other[FP_NAME_LEN + 32];
-	int found = 0;
+	unsigned h = idx_slot(x, k, key);
 
-	for (unsigned h = slot_of(k, key, x->cap); x->node[h] != UINT32_MAX;
-	     h = (h + 1) & (x->cap - 1)) {
-		const struct fp_node *n = &x->t->nodes[x->node[h] >> 3];
-
-		if ((x->node[h] & 7) != (unsigned)k ||
-		    !key_of(&n->id, n->name, k, other, sizeof(other)) || strcmp(other, key))
-			continue;
-		if (!found++)
-			*node = (int)(x->node[h] >> 3);
-		if (found > 1)
-			return 2;
-	}
-	return found;
+	if (x->node[h] == UINT32_MAX)
+		return 0;
+	*node = (int)E_NODE(x->node[h]);
+	return x->node[h] & E_SHARED ? 2 : 1;
 }
 
 /* one rank: the strongest key that names exactly one endpoint */

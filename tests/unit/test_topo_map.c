@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../benches/result_read.h"
@@ -239,8 +240,42 @@ static void test_run_json(void)
 	fp_topo_destroy(&t);
 }
 
+/* past the old cap of 65,536 hosts: 100,000 endpoints, ranks in reverse, each by its IP */
+static void test_many(void)
+{
+	enum { N = 100000 };
+	struct fp_ident *id = calloc(N, sizeof(*id));
+	int *node_of = malloc(sizeof(*node_of) * N);
+	struct fp_topo t;
+	char err[512] = "";
+	unsigned bad = 0;
+
+	fp_topo_init(&t);
+	for (int i = 0; i < N && id && node_of; i++) {
+		char name[32], ip[32];
+		int n;
+
+		snprintf(name, sizeof(name), "n%d", i);
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		n = fp_topo_add_node(&t, name, FP_HOST, 0);
+		fp_ident_set(&t.nodes[n].id, "host", "bigbox");
+		fp_ident_set(&t.nodes[n].id, "ip", ip);
+		snprintf(id[N - 1 - i].host, sizeof(id[0].host), "bigbox");
+		fp_ident_set(&id[N - 1 - i], "ip", ip);
+	}
+	CHECK(id && node_of && !fp_topo_map(&t, id, N, node_of, err, sizeof(err)),
+	      "100,000 ranks: %s", err);
+	for (int k = 0; k < N && id && node_of; k++)
+		bad += node_of[k] != N - 1 - k;
+	CHECK(!bad, "%u of 100,000 ranks on the wrong endpoint", bad);
+	free(id);
+	free(node_of);
+	fp_topo_destroy(&t);
+}
+
 int main(void)
 {
+	test_many();
 	test_run_json();
 	test_identity();
 	test_csv();
