@@ -11,38 +11,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/file.h"
 #include "../fabric/inventory/inventory.h"
 
-/* ranks to nodes: by hostname when every name is a host of the topology, else rank order */
-static int map_ranks(const struct fp_result *res, const struct fp_topo *t, int *node_of,
-		     bool *named, char *err, size_t el)
+/*
+ * Ranks to endpoints: by identity (fp_topo_map), by an explicit "rank,endpoint" CSV file,
+ * or, only when asked (map "order"), rank k to the k-th host in file order.
+ */
+static int map_ranks(const struct fp_result *res, const struct fp_topo *t, const char *map,
+		     int *node_of, bool *named, char *err, size_t el)
 {
-	int nr = res->world_size;
-	unsigned nh;
-	int *hl;
+	unsigned nr = (unsigned)res->world_size, nh;
+	char e2[400], *text;
+	size_t len;
+	int ret;
 
-	*named = true;
-	for (int k = 0; k < nr; k++) {
-		node_of[k] = fp_topo_find(t, res->hosts[k]);
-		if (node_of[k] < 0 || t->nodes[node_of[k]].kind != FP_HOST)
-			*named = false;
+	*named = !map || strcmp(map, "order");
+	if (!map) {
+		ret = fp_topo_map(t, res->ident, nr, node_of, e2, sizeof(e2));
+		if (ret == -EINVAL)
+			snprintf(err, el, "%s: %s", res->where, e2);
+		return ret;
 	}
-	if (*named)
-		return 0;
-	hl = malloc(sizeof(int) * (t->nnodes + 1));
-	if (!hl)
-		return -ENOMEM;
-	nh = fp_topo_hosts(t, hl, t->nnodes);
-	if ((unsigned)nr > nh) {
-		free(hl);
-		snprintf(err, el,
-			 "%s: %d ranks, but the topology has %u hosts and its names do not "
-			 "match the run's hostnames",
+	if (*named) {
+		ret = fp_read_file(map, 64u << 20, &text, &len, err, el);
+		if (ret)
+			return ret == -ENOMEM ? ret : -EINVAL;
+		ret = fp_topo_map_csv(t, text, len, map, nr, node_of, err, el);
+		free(text);
+		return ret;
+	}
+	nh = fp_topo_hosts(t, NULL, 0);
+	if (nr > nh) {
+		snprintf(err, el, "%s: %u ranks, but the topology has %u hosts (--map order)",
 			 res->where, nr, nh);
 		return -EINVAL;
 	}
-	memcpy(node_of, hl, sizeof(int) * (size_t)nr);
-	free(hl);
+	fp_topo_hosts(t, node_of, nr);
 	return 0;
 }
 
@@ -316,7 +321,7 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 
 int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct fp_topo *t,
 		      struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
-		      struct fp_obs_buf *ob, bool *named, char *err, size_t el)
+		      const char *map, struct fp_obs_buf *ob, bool *named, char *err, size_t el)
 {
 	const struct fp_rsize *z = fp_result_largest_bw(res);
 	struct flows fl = { 0 };
@@ -325,7 +330,7 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 
 	if (!node_of)
 		return -ENOMEM;
-	ret = map_ranks(res, t, node_of, named, err, el);
+	ret = map_ranks(res, t, map, node_of, named, err, el);
 	if (ret)
 		goto out;
 	grew_counters(res, node_of, ob);
@@ -396,8 +401,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		ret = fp_result_load(o->dirs[i], &v->t, &res, err, el);
 		if (!ret)
 			ret = fp_result_observe(&res, (unsigned)i, &v->t, &v->r, &v->net,
-						o->samples ? o->samples : 16, &v->ob, &named, err,
-						el);
+						o->samples ? o->samples : 16, o->map, &v->ob,
+						&named, err, el);
 		fp_result_free(&res);
 		v->named = v->named && named;
 		v->nruns++;

@@ -27,12 +27,13 @@ struct fp_obs_buf {
 
 /*
  * Observations from one run (its index runidx). samples: ECMP draws averaged for a flow
- * whose path is unknown. *named: ranks were joined to hosts by name (else by rank order).
+ * whose path is unknown. map: NULL joins ranks to endpoints by identity (fp_topo_map), a
+ * file name by its "rank,endpoint" lines, "order" by file order. *named: not by order.
  * 0, -EINVAL with err, or -ENOMEM.
  */
 int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct fp_topo *t,
 		      struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
-		      struct fp_obs_buf *ob, bool *named, char *err, size_t el);
+		      const char *map, struct fp_obs_buf *ob, bool *named, char *err, size_t el);
 void fp_obs_buf_free(struct fp_obs_buf *ob);
 
 struct fp_verdict_opts {
@@ -41,6 +42,7 @@ struct fp_verdict_opts {
 	int ndirs;
 	const char *inventory; /* comma-separated inventory files, or NULL */
 	unsigned samples;      /* 0: 16 */
+	const char *map;       /* NULL: by identity; "order"; or a rank,endpoint CSV file */
 };
 
 /* What fabprobe analyze says: the analysis of every run, with its evidence. */
@@ -51,7 +53,7 @@ struct fp_verdict {
 	struct fp_obs_buf ob;
 	struct fp_analysis a;
 	struct fp_findings fs;
-	bool named; /* every run joined its ranks to hosts by name */
+	bool named; /* no run joined its ranks to hosts by file order */
 	unsigned nruns;
 };
 

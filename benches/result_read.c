@@ -56,12 +56,44 @@ static unsigned seq_len(struct fy_node *n)
 	return n && fy_node_is_sequence(n) ? (unsigned)fy_node_sequence_item_count(n) : 0;
 }
 
-static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_result *r, char *err,
-		      size_t el)
+/*
+ * A rank's endpoint identity (results/README.md, "endpoint"): the run.json names on the left,
+ * the topology's (struct fp_ident) on the right. Kept apart from the rest of hosts[].
+ */
+static const char *const ident_keys[][2] = {
+	{ "netdev", "ifname" }, { "device", "dev" }, { "node_guid", "guid" },
+	{ "port_guid", "port_guid" }, { "mac", "mac" }, { "ip", "ip" }, { "pci", "pci" },
+};
+
+static int read_ident(struct fy_node *h, struct fp_result *r, int k, char *err, size_t el)
+{
+	struct fp_ident *id = &r->ident[k];
+	struct fy_node *ep = fp_jkey(h, "endpoint");
+	char v[FP_NAME_LEN];
+
+	snprintf(id->host, sizeof(id->host), "%s", r->hosts[k]);
+	/* the data address is an IP identity unless it is a wildcard */
+	if (jname(fp_jkey(h, "address"), v, sizeof(v)) && v[0] && strcmp(v, "-") &&
+	    strcmp(v, "0.0.0.0") && strcmp(v, "::"))
+		fp_ident_set(id, "ip", v);
+	if (ep && !fy_node_is_mapping(ep))
+		return fp_say(err, el, "%s: hosts[%d]: 'endpoint' is not an object",
+				     r->where, k);
+	for (unsigned i = 0; ep && i < sizeof(ident_keys) / sizeof(ident_keys[0]); i++)
+		if (!jname(fp_jkey(ep, ident_keys[i][0]), v, sizeof(v)) ||
+		    (v[0] && fp_ident_set(id, ident_keys[i][1], v)))
+			return fp_say(err, el,
+					     "%s: hosts[%d]: endpoint field '%s' is not a short "
+					     "string",
+					     r->where, k, ident_keys[i][0]);
+	return 0;
+}
+
+static int read_hosts(struct fy_node *root, struct fp_result *r, char *err, size_t el)
 {
 	struct fy_node *hosts = fp_jkey(root, "hosts"), *h;
 	void *it = NULL;
-	int k = 0;
+	int k = 0, ret = 0;
 
 	if (!hosts || !fy_node_is_sequence(hosts))
 		return fp_say(err, el, "%s: not a fabprobe result (no hosts)", r->where);
@@ -69,26 +101,18 @@ static int read_hosts(struct fy_node *root, const struct fp_topo *t, struct fp_r
 		return fp_say(err, el, "%s: hosts: %u entries, but world_size is %d", r->where,
 			      seq_len(hosts), r->world_size);
 	r->hosts = calloc((size_t)r->world_size, sizeof(*r->hosts));
-	if (!r->hosts)
+	r->ident = calloc((size_t)r->world_size, sizeof(*r->ident));
+	if (!r->hosts || !r->ident)
 		return -ENOMEM;
-	while ((h = fy_node_sequence_iterate(hosts, &it))) {
+	while (!ret && (h = fy_node_sequence_iterate(hosts, &it))) {
 		if (!jname(fp_jkey(h, "hostname"), r->hosts[k], sizeof(r->hosts[k])))
 			return fp_say(err, el,
 				      "%s: hosts[%d]: field 'hostname' is not a name of at "
 				      "most %d characters",
 				      r->where, k, FP_NAME_LEN - 1);
-		for (int j = 0; t && r->hosts[k][0] && j < k; j++)
-			if (!strcmp(r->hosts[j], r->hosts[k]))
-				return fp_say(
-					err, el,
-					"%s: hosts: ranks %d and %d are both named '%s' (field "
-					"'hostname'): their flows cannot be told apart (run each "
-					"rank "
-					"with its own --hostname)",
-					r->where, j, k, r->hosts[k]);
-		k++;
+		ret = read_ident(h, r, k++, err, el);
 	}
-	return 0;
+	return ret;
 }
 
 static int read_counters(struct fy_node *root, struct fp_result *r, char *err, size_t el)
@@ -425,7 +449,7 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 		fp_say(err, el, "%s: field 'complete' or 'simulated' is not true or false", where);
 		goto out;
 	}
-	ret = read_hosts(root, t, r, err, el);
+	ret = read_hosts(root, r, err, el);
 	if (!ret)
 		ret = read_counters(root, r, err, el);
 	if (!ret)
@@ -478,6 +502,7 @@ void fp_result_free(struct fp_result *r)
 	free(r->sizes);
 	free(r->requested);
 	free(r->hosts);
+	free(r->ident);
 	free(r->ctr);
 	free(r->traces);
 	memset(r, 0, sizeof(*r));

@@ -64,6 +64,7 @@ struct fp_result {
 	unsigned rounds; /* 0: the run does not say */
 	unsigned nflowids; /* flows in the schedule, 0: the run does not say */
 	char (*hosts)[FP_NAME_LEN];
+	struct fp_ident *ident; /* per rank: hostname, address, and its "endpoint" block */
 	uint64_t *requested;
 	unsigned nrequested;
 	struct fp_rsize *sizes;
@@ -77,7 +78,7 @@ struct fp_result {
 
 /*
  * Parse run.json text (and paths.json text, or NULL). With a topology, the run is also
- * checked against it: host names must be distinct, recorded paths must name its links.
+ * checked against it: recorded paths must name its links.
  * 0, -EINVAL with one line in err (where, which flow, which field), or -ENOMEM.
  */
 int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext,

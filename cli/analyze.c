@@ -42,6 +42,9 @@ static const struct fp_opt an_opts[] = {
 	  "print the host pairs to run next when two suspects cannot be told apart"),
 	A("samples", FP_OPT_INT, samples, "16", 1, 1024, NULL, NULL,
 	  "ECMP draws averaged to predict a flow whose path is unknown"),
+	A("map", FP_OPT_STRING, map, NULL, 0, 0, NULL, "FILE|order",
+	  "ranks to endpoints from rank,endpoint CSV lines, or by file order (default: by "
+	  "identity: GUIDs, device, netdev, MAC, IP, hostname)"),
 	FP_OPT_END,
 };
 
@@ -306,14 +309,15 @@ int fp_cmd_analyze(int argc, char **argv)
 				       .dirs = pos,
 				       .ndirs = np,
 				       .inventory = c.inventory,
-				       .samples = (unsigned)c.samples };
+				       .samples = (unsigned)c.samples,
+				       .map = c.map };
 	if (fp_verdict_build(v, &vo, err, sizeof(err))) {
 		fprintf(stderr, "fabprobe analyze: %s\n", err);
 		goto out;
 	}
 	if (!v->named)
-		fprintf(stderr, "fabprobe analyze: hostnames do not match the topology; rank k is "
-				"taken to be its k-th host\n");
+		fprintf(stderr, "fabprobe analyze: --map order: rank k is taken to be the "
+				"topology's k-th host\n");
 	fp_emit_init(&e, stdout, c.format == 1);
 	if (c.format == 1) {
 		report_json(&e, &v->t, &v->a, v->nruns, &v->fs);

@@ -457,6 +457,15 @@ int fp_topo_check(const struct fp_topo *t, struct fp_issue **issues, unsigned *n
 		if (!ret && !l->up)
 			ret = add_issue(&v, &cnt, &cap, 1, l->line, "link %s:%s <-> %s:%s is down",
 					na, l->pa, nb, l->pb);
+		/* a leaf to a core, or a spine to a spine: miswired, or tiers set wrong */
+		if (!ret && abs(t->nodes[l->a].tier - t->nodes[l->b].tier) != 1)
+			ret = add_issue(&v, &cnt, &cap, 1, l->line,
+					"link %s:%s <-> %s:%s %s (tiers %d and %d)", na, l->pa, nb,
+					l->pb,
+					t->nodes[l->a].tier == t->nodes[l->b].tier
+						? "stays within a tier"
+						: "skips a tier",
+					t->nodes[l->a].tier, t->nodes[l->b].tier);
 	}
 	/* speed mismatch: a host whose links differ from its NIC, or both ends' NIC rates */
 	for (unsigned i = 0; i < t->nnodes && !ret; i++) {
@@ -533,7 +542,7 @@ out:
 /* ---------- output ---------- */
 
 /* a YAML double-quoted string's body: backslash escapes for '"', '\\' and control bytes */
-static void put_escaped(FILE *f, const char *s)
+void fp_topo_put_escaped(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -562,17 +571,17 @@ static void put_str(FILE *f, const char *s)
 		return;
 	}
 	fputc('"', f);
-	put_escaped(f, s);
+	fp_topo_put_escaped(f, s);
 	fputc('"', f);
 }
 
 static void put_quoted(FILE *f, const char *key, const char *node, const char *port)
 {
 	fprintf(f, "%s: \"", key);
-	put_escaped(f, node);
+	fp_topo_put_escaped(f, node);
 	if (port) {
 		fputc(':', f);
-		put_escaped(f, port);
+		fp_topo_put_escaped(f, port);
 	}
 	fputc('"', f);
 }
@@ -595,8 +604,9 @@ void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 			fprintf(f, ", group: ");
 			put_str(f, n->group);
 		}
-		if (n->guid[0])
-			put_quoted(f, ", guid", n->guid, NULL);
+		fp_ident_write_yaml(&n->id, f);
+		if (n->note[0])
+			put_quoted(f, ", note", n->note, NULL);
 		if (n->nic_gbps > 0)
 			fprintf(f, ", nic_gbps: %g", n->nic_gbps);
 		fprintf(f, "}\n");

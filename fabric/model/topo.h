@@ -20,13 +20,30 @@
 
 enum fp_node_kind { FP_HOST, FP_SWITCH };
 
+/*
+ * What identifies an endpoint (a NIC port) or the port a rank ran on: the server it sits
+ * in, and whatever the fabric or the host calls it. Empty strings are unknown. A rank joins
+ * the endpoint these name (fp_topo_map), never a position in a file.
+ */
+struct fp_ident {
+	char host[FP_NAME_LEN]; /* the server (a rank's hostname) */
+	char guid[24];		/* InfiniBand node GUID, "0x..." */
+	char port_guid[24];
+	char dev[24];	 /* RDMA device: mlx5_0 */
+	char ifname[24]; /* netdev: ens1f0np0 */
+	char mac[24];
+	char ip[48];
+	char pci[24]; /* 0000:3b:00.0 */
+};
+
 struct fp_node {
 	char name[FP_NAME_LEN];
 	enum fp_node_kind kind;
 	int tier; /* 0 hosts, 1 leaves, 2 spines, 3 cores */
 	int rail; /* -1 when none */
 	char group[FP_NAME_LEN];
-	char guid[24];	 /* InfiniBand node GUID, "0x..." */
+	struct fp_ident id; /* hosts: the endpoint's identity */
+	char note[FP_NAME_LEN]; /* switches: CAs inside it, e.g. a SHARP aggregation node */
 	double nic_gbps; /* hosts: NIC rate for the simulator; 0 = from its links */
 	int line;	 /* where it was defined, for messages */
 };
@@ -136,6 +153,27 @@ struct fp_gen_opts {
 int fp_gen_leaf_spine(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_t el);
 int fp_gen_fat_tree(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_t el);
 int fp_gen_rail(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_t el);
+
+/*
+ * Identity keys, as named in topology files and run.json (guid, port_guid, dev, ifname,
+ * mac, ip, pci, and host for the server). 0, -ENOENT for another key, -ERANGE when the
+ * value does not fit.
+ */
+int fp_ident_set(struct fp_ident *id, const char *key, const char *val);
+/* ", key: "value"" for every known field, in the native YAML's flow style */
+void fp_ident_write_yaml(const struct fp_ident *id, FILE *f);
+
+/*
+ * Ranks to endpoints by identity: port GUID, node GUID, (host, RDMA device), (host,
+ * netdev), MAC, IP, then the hostname as an endpoint's name or as the host of exactly one
+ * endpoint. node_of[k] is rank k's host node. Unmapped, ambiguous, or two ranks on one
+ * endpoint: -EINVAL with one line naming the rank and why. -ENOMEM.
+ */
+int fp_topo_map(const struct fp_topo *t, const struct fp_ident *ranks, unsigned n, int *node_of,
+		char *err, size_t el);
+/* CSV "rank,endpoint" lines (a header and # comments allowed): every rank named once */
+int fp_topo_map_csv(const struct fp_topo *t, const char *text, size_t len, const char *src,
+		    unsigned n, int *node_of, char *err, size_t el);
 
 /* Hosts in rank order (file order): rank r is host host_of[r]. */
 unsigned fp_topo_hosts(const struct fp_topo *t, int *host_of, unsigned max);

@@ -91,3 +91,39 @@ int fp_topo_load(struct fp_topo *t, const char *path, char *err, size_t errlen)
 	free(text);
 	return ret;
 }
+
+/* tiers: switches by hop distance from the nearest compute endpoint */
+int fp_topo_set_tiers(struct fp_topo *t)
+{
+	int *q = malloc(sizeof(int) * (t->nnodes + 1)), *d = malloc(sizeof(int) * (t->nnodes + 1));
+	int h = 0, tl = 0;
+
+	if (!q || !d) {
+		free(q);
+		free(d);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < t->nnodes; i++) {
+		d[i] = t->nodes[i].kind == FP_HOST ? 0 : -1;
+		if (!d[i])
+			q[tl++] = (int)i;
+	}
+	while (h < tl) {
+		int u = q[h++];
+
+		for (unsigned k = t->adj_off[u]; k < t->adj_off[u + 1]; k++) {
+			int w = fp_link_peer(&t->links[t->adj[k]], u);
+
+			if (d[w] < 0) {
+				d[w] = d[u] + 1;
+				q[tl++] = w;
+			}
+		}
+	}
+	for (unsigned i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].kind == FP_SWITCH)
+			t->nodes[i].tier = d[i] > 0 && d[i] < 8 ? d[i] : 1;
+	free(q);
+	free(d);
+	return 0;
+}

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct fp_topo;
@@ -39,5 +40,12 @@ int fp_topo_load_yaml_tree(struct fp_topo *t, const char *text, size_t len, cons
 uint64_t fp_name_hash(const char *s);
 /* a name fit for the model: letters, digits, '_', '.', '-'; anything else becomes '_' */
 void fp_topo_sanitize(const char *in, char *out, size_t len);
+/*
+ * Importers' tiers: each switch's hop distance from the nearest host (leaf 1, spine 2,
+ * core 3), after fp_topo_index(). 0 or -ENOMEM.
+ */
+int fp_topo_set_tiers(struct fp_topo *t);
+/* s inside a double-quoted YAML scalar: quotes, backslashes and controls escaped */
+void fp_topo_put_escaped(FILE *f, const char *s);
 
 #endif

@@ -242,6 +242,9 @@ int fp_gen_rail(struct fp_topo *t, const struct fp_gen_opts *o, char *err, size_
 					t->nodes[ret].rail = r;
 					snprintf(t->nodes[ret].group, FP_NAME_LEN, "h%d",
 						 g * H + h);
+					/* the server: its ranks join NICs by device or netdev */
+					memcpy(t->nodes[ret].id.host, t->nodes[ret].group,
+					       FP_NAME_LEN);
 					t->nodes[ret].nic_gbps = o->host_gbps;
 				}
 			}

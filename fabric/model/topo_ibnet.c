@@ -7,6 +7,8 @@
  * then one line per connected port:
  *   [1]  "H-0002c9030006b0d0"[1](2c9030006b0d1)   # "node1 mlx5_0" lid 5 4xHDR
  *   [1](2c9030006b0d1)  "S-0002c903007b8b10"[1]   # lid 5 lmc 0 "sw1" lid 3 4xHDR
+ * or, with -p, one line per port:
+ *   CA 5 1 0x0002c90300001112 4x HDR - SW 3 1 0x0002c903007b8b10 ( 'node1 mlx5_0' - 'MF0;sw1' )
  * Each link appears from both ends; it is kept once. The width and speed token (4xHDR)
  * gives lanes and the lane rate: SDR 2.5, DDR 5, QDR 10, FDR10 10, FDR 14, EDR 25,
  * HDR 50, NDR 100, XDR 200 Gb/s per lane (IBTA data rates, rounded as vendors quote them).
@@ -22,36 +24,16 @@
 
 #include "topo.h"
 #include "topo_format.h"
+#include "topo_ibnet.h"
 
 #define MAX_LINE 4096
-#define NSPEEDS	 9
 
-static const struct {
-	const char *n;
-	double g;
-} speeds[NSPEEDS] = { { "SDR", 2.5 }, { "DDR", 5 },  { "QDR", 10 },  { "FDR10", 10 }, { "FDR", 14 },
-		      { "EDR", 25 },  { "HDR", 50 }, { "NDR", 100 }, { "XDR", 200 } };
-
-/* a port line, kept until every node is known */
-struct pend {
-	int a, pa, pb, lanes, speed, line;
-	char rid[40];
+const struct fp_ib_speed fp_ib_speeds[FP_IB_NSPEEDS] = {
+	{ "SDR", 2.5 }, { "DDR", 5 },  { "QDR", 10 },  { "FDR10", 10 }, { "FDR", 14 },
+	{ "EDR", 25 },	{ "HDR", 50 }, { "NDR", 100 }, { "XDR", 200 }
 };
 
-struct ibctx {
-	struct fp_topo *t;
-	const char *src;
-	char *err;
-	size_t errlen;
-	int lineno, cur;
-	/* node ids ("S-0002c9..."), hashed to their node */
-	char (*ids)[40];
-	unsigned *slot, scap;
-	struct pend *pend;
-	unsigned np, pcap;
-};
-
-static int bad(struct ibctx *c, int line, const char *fmt, const char *arg)
+int fp_ib_bad(struct fp_ib_ctx *c, int line, const char *fmt, const char *arg)
 {
 	char msg[200];
 
@@ -60,51 +42,84 @@ static int bad(struct ibctx *c, int line, const char *fmt, const char *arg)
 	return -EINVAL;
 }
 
-/* node index of id, or -1 */
-static int id_find(const struct ibctx *c, const char *id)
+int fp_ib_find(const struct fp_ib_ctx *c, const char *id)
 {
 	if (!c->scap)
 		return -1;
 	for (unsigned h = (unsigned)fp_name_hash(id) & (c->scap - 1); c->slot[h] != UINT32_MAX;
 	     h = (h + 1) & (c->scap - 1))
-		if (!strcmp(c->ids[c->slot[h]], id))
+		if (!strcmp(c->nodes[c->slot[h]].id, id))
 			return (int)c->slot[h];
 	return -1;
 }
 
-/* ids[] is indexed by node: node n was added with id ids[n] */
-static int id_add(struct ibctx *c, int node, const char *id)
+static void slot_put(unsigned *s, unsigned cap, const char *id, unsigned v)
 {
-	if (2 * (unsigned)node + 2 > c->scap) {
-		unsigned cap = c->scap ? c->scap * 2 : 256, *s;
-		void *v = realloc(c->ids, sizeof(*c->ids) * cap / 2);
+	unsigned h = (unsigned)fp_name_hash(id) & (cap - 1);
+
+	while (s[h] != UINT32_MAX)
+		h = (h + 1) & (cap - 1);
+	s[h] = v;
+}
+
+/* a new pending node with this id (refused when the id was seen): its index, or -errno */
+static int node_new(struct fp_ib_ctx *c, const char *id, bool sw)
+{
+	struct fp_ib_node *n;
+
+	if (fp_ib_find(c, id) >= 0)
+		return fp_ib_bad(c, c->lineno, "node %s appears twice", id);
+	if (c->nn == c->ncap) {
+		unsigned cap = c->ncap ? c->ncap * 2 : 128;
+		void *v = realloc(c->nodes, sizeof(*c->nodes) * cap);
 
 		if (!v)
 			return -ENOMEM;
-		c->ids = v;
-		s = malloc(sizeof(*s) * cap);
+		c->nodes = v;
+		c->ncap = cap;
+	}
+	if (2 * c->nn + 2 > c->scap) {
+		unsigned cap = c->scap ? c->scap * 2 : 256, *s = malloc(sizeof(*s) * cap);
+
 		if (!s)
 			return -ENOMEM;
-		for (unsigned i = 0; i < cap; i++)
-			s[i] = UINT32_MAX;
+		memset(s, 0xff, sizeof(*s) * cap);
+		for (unsigned i = 0; i < c->nn; i++)
+			slot_put(s, cap, c->nodes[i].id, i);
 		free(c->slot);
 		c->slot = s;
 		c->scap = cap;
-		for (int i = 0; i < node; i++) {
-			unsigned h = (unsigned)fp_name_hash(c->ids[i]) & (cap - 1);
-
-			while (s[h] != UINT32_MAX)
-				h = (h + 1) & (cap - 1);
-			s[h] = (unsigned)i;
-		}
 	}
-	snprintf(c->ids[node], sizeof(c->ids[node]), "%s", id);
-	unsigned h = (unsigned)fp_name_hash(id) & (c->scap - 1);
+	n = &c->nodes[c->nn];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->id, sizeof(n->id), "%s", id);
+	n->sw = sw;
+	n->line = c->lineno;
+	n->node = -1;
+	slot_put(c->slot, c->scap, id, c->nn);
+	return (int)c->nn++;
+}
 
-	while (c->slot[h] != UINT32_MAX)
-		h = (h + 1) & (c->scap - 1);
-	c->slot[h] = (unsigned)node;
-	return 0;
+/* switch-internal CAs: never hosts, kept as a note on their switch */
+static bool internal_ca(const char *desc)
+{
+	return strstr(desc, "Aggregation Node") != NULL;
+}
+
+static struct fp_ib_port *port_new(struct fp_ib_ctx *c)
+{
+	if (c->np == c->pcap) {
+		unsigned cap = c->pcap ? c->pcap * 2 : 256;
+		void *v = realloc(c->pend, sizeof(*c->pend) * cap);
+
+		if (!v)
+			return NULL;
+		c->pend = v;
+		c->pcap = cap;
+	}
+	memset(&c->pend[c->np], 0, sizeof(c->pend[0]));
+	c->pend[c->np].line = c->lineno;
+	return &c->pend[c->np];
 }
 
 /* "text" at *p: copy into out, advance past the closing quote */
@@ -127,10 +142,10 @@ static int quoted(const char **p, char *out, size_t len)
 
 static int ib_speed(const char *speed)
 {
-	for (int i = 0; i < NSPEEDS; i++) {
-		size_t n = strlen(speeds[i].n);
+	for (int i = 0; i < FP_IB_NSPEEDS; i++) {
+		size_t n = strlen(fp_ib_speeds[i].n);
 
-		if (!strncmp(speed, speeds[i].n, n) && !isalnum((unsigned char)speed[n]))
+		if (!strncmp(speed, fp_ib_speeds[i].n, n) && !isalnum((unsigned char)speed[n]))
 			return i;
 	}
 	return -1;
@@ -155,12 +170,10 @@ static bool ib_width(const char *c, int *lanes, int *speed)
 }
 
 /* "Switch 40 "S-..." # "MF0;sw1:model"" or "Ca 1 "H-..." # "node1 mlx5_0"" */
-static int node_line(struct ibctx *c, const char *q)
+static int node_line(struct fp_ib_ctx *c, const char *q)
 {
-	struct fp_topo *t = c->t;
 	bool sw = *q != 'C';
-	char id[40], desc[128] = "", name[FP_NAME_LEN], tmp[128];
-	const char *d, *semi;
+	char id[40], desc[128] = "";
 	char *e;
 	long ports;
 	int n;
@@ -169,78 +182,135 @@ static int node_line(struct ibctx *c, const char *q)
 	ports = strtol(q, &e, 10);
 	q = e;
 	if (ports < 1 || ports > 65535 || quoted(&q, id, sizeof(id)))
-		return bad(c, c->lineno, "a node line needs a port count and a quoted id%s", "");
+		return fp_ib_bad(c, c->lineno, "a node line needs a port count and a quoted id%s",
+				 "");
 	q = strchr(q, '#');
 	if (q) {
 		q++;
 		quoted(&q, desc, sizeof(desc));
 	}
-	/* a switch description is often "MF0;name:model/U1": keep the name */
-	semi = strchr(desc, ';');
-	d = semi ? semi + 1 : desc;
-	snprintf(tmp, sizeof(tmp), "%s", d);
-	if (semi && strchr(tmp, ':'))
-		*strchr(tmp, ':') = 0;
-	fp_topo_sanitize(tmp, name, sizeof(name));
-	if (!name[0] || fp_topo_find(t, name) >= 0)
-		fp_topo_sanitize(id, name, sizeof(name));
-	if (id_find(c, id) >= 0 || fp_topo_find(t, name) >= 0)
-		return bad(c, c->lineno, "node %s appears twice", id);
-	n = fp_topo_add_node(t, name, sw ? FP_SWITCH : FP_HOST, sw ? 1 : 0);
+	n = node_new(c, id, sw);
 	if (n < 0)
 		return n;
-	if (id_add(c, n, id))
-		return -ENOMEM;
-	t->nodes[n].line = c->lineno;
-	/* "S-0002c903007b8b10" -> guid 0x0002c903007b8b10 */
-	if (strlen(id) > 2 && id[1] == '-')
-		snprintf(t->nodes[n].guid, sizeof(t->nodes[n].guid), "0x%.18s", id + 2);
+	snprintf(c->nodes[n].desc, sizeof(c->nodes[n].desc), "%s", desc);
+	c->nodes[n].agg = !sw && internal_ca(desc);
 	c->cur = n;
 	return 0;
 }
 
 /* "[1](guid) "remote-id"[3](guid) # ... 4xHDR" */
-static int port_line(struct ibctx *c, const char *q)
+static int port_line(struct fp_ib_ctx *c, const char *q)
 {
-	struct pend *pd;
+	struct fp_ib_port *pd;
 	char *e;
 	long pa = strtol(q + 1, &e, 10), pb;
 
 	if (c->cur < 0 || pa < 0 || pa > 65535 || *e != ']')
-		return bad(c, c->lineno, "a port line outside a node, or a bad port number%s", "");
+		return fp_ib_bad(c, c->lineno,
+				 "a port line outside a node, or a bad port number%s", "");
 	q = e + 1;
 	if (*q == '(') {
+		struct fp_ib_node *n = &c->nodes[c->cur];
+		unsigned long long g = strtoull(q + 1, &e, 16);
+
+		/* a CA's own port GUID: its endpoint identity */
+		if (*e == ')' && !n->sw && !n->pguid[0])
+			snprintf(n->pguid, sizeof(n->pguid), "0x%016llx", g);
 		q = strchr(q, ')');
 		if (!q)
-			return bad(c, c->lineno, "unclosed port guid%s", "");
+			return fp_ib_bad(c, c->lineno, "unclosed port guid%s", "");
 		q++;
 	}
-	if (c->np == c->pcap) {
-		void *n2 = realloc(c->pend, sizeof(*c->pend) * (c->pcap ? c->pcap * 2 : 256));
-
-		if (!n2)
-			return -ENOMEM;
-		c->pend = n2;
-		c->pcap = c->pcap ? c->pcap * 2 : 256;
-	}
-	pd = &c->pend[c->np];
+	pd = port_new(c);
+	if (!pd)
+		return -ENOMEM;
 	if (quoted(&q, pd->rid, sizeof(pd->rid)) || *q != '[')
-		return bad(c, c->lineno, "a port line needs \"remote-id\"[port]%s", "");
+		return fp_ib_bad(c, c->lineno, "a port line needs \"remote-id\"[port]%s", "");
 	pb = strtol(q + 1, &e, 10);
 	if (pb < 0 || pb > 65535 || *e != ']')
-		return bad(c, c->lineno, "bad remote port number%s", "");
+		return fp_ib_bad(c, c->lineno, "bad remote port number%s", "");
 	pd->a = c->cur;
 	pd->pa = (int)pa;
 	pd->pb = (int)pb;
-	pd->line = c->lineno;
 	q = strchr(e, '#');
 	if (!q || !ib_width(q, &pd->lanes, &pd->speed))
-		return bad(c, c->lineno, "no width and speed (like 4xHDR) on the port line%s", "");
+		return fp_ib_bad(c, c->lineno,
+				 "no width and speed (like 4xHDR) on the port line%s", "");
 	c->np++;
 	return 0;
 }
 
-static int parse_lines(struct ibctx *c, const char *text, size_t len)
+/* a node of a -p line, made on first sight: CAs by their port GUID, which is all it shows */
+static int plist_node(struct fp_ib_ctx *c, const char *type, unsigned long long guid,
+		      const char *desc)
+{
+	char id[40];
+	bool sw = strcmp(type, "CA");
+	int n;
+
+	snprintf(id, sizeof(id), "%c-%016llx", sw ? 'S' : 'H', guid);
+	n = fp_ib_find(c, id);
+	if (n >= 0)
+		return n;
+	n = node_new(c, id, sw);
+	if (n < 0)
+		return n;
+	snprintf(c->nodes[n].desc, sizeof(c->nodes[n].desc), "%s", desc);
+	c->nodes[n].agg = !sw && internal_ca(desc);
+	c->nodes[n].by_port = !sw;
+	if (!sw)
+		snprintf(c->nodes[n].pguid, sizeof(c->nodes[n].pguid), "0x%016llx", guid);
+	return n;
+}
+
+/*
+ * ibnetdiscover -p, one line per port:
+ *   CA     5  1 0x0002c90300001112 4x HDR - SW     3  1 0x0002c903007b8b10 ( 'node1 mlx5_0' - 'MF0;leaf1:MQM8700/U1' )
+ * an unconnected port has no "- remote" part and is skipped.
+ */
+static int plist_line(struct fp_ib_ctx *c, const char *q)
+{
+	char ta[4], tb[4], w[16], sp[16], da[128], db[128];
+	unsigned long long ga, gb;
+	int lida, lidb, pa, pb, used = 0, a, b;
+	const char *o, *m, *e;
+	struct fp_ib_port *pd;
+
+	if (sscanf(q, "%3s %d %d %llx %15s %15s %n", ta, &lida, &pa, &ga, w, sp, &used) != 6 ||
+	    !used)
+		return fp_ib_bad(c, c->lineno, "not an ibnetdiscover -p line: '%.40s'", q);
+	if (q[used] != '-')
+		return 0;
+	if (sscanf(q + used + 1, "%3s %d %d %llx", tb, &lidb, &pb, &gb) != 4 ||
+	    !(o = strstr(q + used, "( '")) || !(m = strstr(o + 3, "' - '")) ||
+	    !(e = strrchr(m + 5, '\'')) || (size_t)(m - o - 3) >= sizeof(da) ||
+	    (size_t)(e - m - 5) >= sizeof(db) || pa < 0 || pa > 65535 || pb < 0 || pb > 65535)
+		return fp_ib_bad(c, c->lineno,
+				 "a -p line needs '- TYPE LID PORT GUID ( 'desc' - 'desc' )'%s", "");
+	memcpy(da, o + 3, (size_t)(m - o - 3));
+	da[m - o - 3] = 0;
+	memcpy(db, m + 5, (size_t)(e - m - 5));
+	db[e - m - 5] = 0;
+	a = plist_node(c, ta, ga, da);
+	b = a < 0 ? a : plist_node(c, tb, gb, db);
+	if (b < 0)
+		return b;
+	pd = port_new(c);
+	if (!pd)
+		return -ENOMEM;
+	snprintf(pd->rid, sizeof(pd->rid), "%s", c->nodes[b].id);
+	pd->a = a;
+	pd->pa = pa;
+	pd->pb = pb;
+	strncat(w, sp, sizeof(w) - strlen(w) - 1);
+	if (!ib_width(w, &pd->lanes, &pd->speed))
+		return fp_ib_bad(c, c->lineno, "no width and speed (like 4x HDR) on the -p line%s",
+				 "");
+	c->np++;
+	return 0;
+}
+
+static int parse_lines(struct fp_ib_ctx *c, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
 	int ret = 0;
@@ -252,7 +322,7 @@ static int parse_lines(struct ibctx *c, const char *text, size_t len)
 
 		c->lineno++;
 		if (l >= sizeof(line))
-			return bad(c, c->lineno, "line longer than %s bytes", "4096");
+			return fp_ib_bad(c, c->lineno, "line longer than %s bytes", "4096");
 		memcpy(line, p, l);
 		line[l] = 0;
 		p += l + (nl ? 1 : 0);
@@ -263,188 +333,20 @@ static int parse_lines(struct ibctx *c, const char *text, size_t len)
 			continue;
 		if (!strncmp(q, "Switch", 6) || !strncmp(q, "Ca", 2) || !strncmp(q, "Rt", 2))
 			ret = node_line(c, q);
+		else if (!strncmp(q, "CA ", 3) || !strncmp(q, "SW ", 3) || !strncmp(q, "RT ", 3))
+			ret = plist_line(c, q);
 		else if (*q == '[')
 			ret = port_line(c, q);
 		else
-			ret = bad(c, c->lineno, "not an ibnetdiscover line: '%.40s'", q);
+			ret = fp_ib_bad(c, c->lineno, "not an ibnetdiscover line: '%.40s'", q);
 	}
 	return ret;
-}
-
-/* ports hashed by (node, port number) to the links on them, for the both-ends dedupe */
-static uint64_t port_key(int node, int port)
-{
-	return (uint64_t)(unsigned)node << 16 | (unsigned)port;
-}
-
-static unsigned key_slot(uint64_t k, unsigned cap)
-{
-	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
-}
-
-/* is there already a link (a:pa <-> b:pb), from either end? */
-static bool seen_link(const struct fp_topo *t, const uint64_t *key, const unsigned *val,
-		      unsigned cap, int a, const char *pa, int b, const char *pb)
-{
-	uint64_t k = port_key(a, atoi(pa));
-
-	for (unsigned h = key_slot(k, cap); val[h] != UINT32_MAX; h = (h + 1) & (cap - 1)) {
-		const struct fp_link *l = &t->links[val[h]];
-
-		if (key[h] != k)
-			continue;
-		if ((l->a == b && !strcmp(l->pa, pb) && l->b == a && !strcmp(l->pb, pa)) ||
-		    (l->a == a && !strcmp(l->pa, pa) && l->b == b && !strcmp(l->pb, pb)))
-			return true;
-	}
-	return false;
-}
-
-static void key_put(uint64_t *key, unsigned *val, unsigned cap, uint64_t k, unsigned v)
-{
-	unsigned h = key_slot(k, cap);
-
-	while (val[h] != UINT32_MAX)
-		h = (h + 1) & (cap - 1);
-	key[h] = k;
-	val[h] = v;
-}
-
-static int resolve_links(struct ibctx *c)
-{
-	struct fp_topo *t = c->t;
-	unsigned cap = 64;
-	uint64_t *key;
-	unsigned *val;
-	int ret = 0;
-
-	while (cap < 4 * (size_t)c->np + 4)
-		cap *= 2;
-	key = malloc(sizeof(*key) * cap);
-	val = malloc(sizeof(*val) * cap);
-	if (!key || !val) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	memset(val, 0xff, sizeof(*val) * cap);
-	for (unsigned i = 0; i < c->np && !ret; i++) {
-		const struct pend *pd = &c->pend[i];
-		int b = id_find(c, pd->rid), li;
-		char pa[16], pb[16];
-
-		if (b < 0) {
-			ret = bad(c, pd->line, "port links to %s, which is not in the file",
-				  pd->rid);
-			break;
-		}
-		snprintf(pa, sizeof(pa), "%d", pd->pa);
-		snprintf(pb, sizeof(pb), "%d", pd->pb);
-		/* the other end's line describes the same cable */
-		if (seen_link(t, key, val, cap, pd->a, pa, b, pb) ||
-		    seen_link(t, key, val, cap, b, pb, pd->a, pa))
-			continue;
-		li = fp_topo_add_link(t, pd->a, pa, b, pb, pd->lanes * speeds[pd->speed].g,
-				      FP_MEDIA_UNKNOWN);
-		if (li < 0) {
-			ret = li;
-			break;
-		}
-		t->links[li].lanes = pd->lanes;
-		t->links[li].lane_gbps = speeds[pd->speed].g;
-		t->links[li].line = pd->line;
-		key_put(key, val, cap, port_key(pd->a, pd->pa), (unsigned)li);
-		key_put(key, val, cap, port_key(b, pd->pb), (unsigned)li);
-	}
-out:
-	free(key);
-	free(val);
-	return ret;
-}
-
-static int speed_of(double lane)
-{
-	for (int i = 0; i < NSPEEDS; i++)
-		if (speeds[i].g == lane)
-			return i;
-	return 0;
-}
-
-/*
- * ibnetdiscover shows the active width only. A link narrower than the widest link of the
- * same lane rate on either of its nodes most likely trained down (a 2x among 4x is a
- * classic bad cable): record the wide width as its capability and the narrow one as trained.
- */
-static int trained_down(struct fp_topo *t)
-{
-	int *widest = calloc((size_t)t->nnodes * NSPEEDS + 1, sizeof(*widest));
-
-	if (!widest)
-		return -ENOMEM;
-	for (unsigned i = 0; i < t->nlinks; i++) {
-		const struct fp_link *l = &t->links[i];
-		int s = speed_of(l->lane_gbps);
-		int *wa = &widest[l->a * NSPEEDS + s], *wb = &widest[l->b * NSPEEDS + s];
-
-		*wa = l->lanes > *wa ? l->lanes : *wa;
-		*wb = l->lanes > *wb ? l->lanes : *wb;
-	}
-	for (unsigned i = 0; i < t->nlinks; i++) {
-		struct fp_link *l = &t->links[i];
-		int s = speed_of(l->lane_gbps), w = widest[l->a * NSPEEDS + s];
-
-		if (widest[l->b * NSPEEDS + s] > w)
-			w = widest[l->b * NSPEEDS + s];
-		if (w > l->lanes) {
-			l->trained_lanes = l->lanes;
-			l->trained_gbps = l->gbps;
-			l->lanes = w;
-			l->gbps = w * l->lane_gbps;
-		}
-	}
-	free(widest);
-	return 0;
-}
-
-/* tiers: switches by hop distance from the nearest host */
-static int set_tiers(struct fp_topo *t)
-{
-	int *q = malloc(sizeof(int) * (t->nnodes + 1)), *d = malloc(sizeof(int) * (t->nnodes + 1));
-	int h = 0, tl = 0;
-
-	if (!q || !d) {
-		free(q);
-		free(d);
-		return -ENOMEM;
-	}
-	for (unsigned i = 0; i < t->nnodes; i++) {
-		d[i] = t->nodes[i].kind == FP_HOST ? 0 : -1;
-		if (!d[i])
-			q[tl++] = (int)i;
-	}
-	while (h < tl) {
-		int u = q[h++];
-
-		for (unsigned k = t->adj_off[u]; k < t->adj_off[u + 1]; k++) {
-			int w = fp_link_peer(&t->links[t->adj[k]], u);
-
-			if (d[w] < 0) {
-				d[w] = d[u] + 1;
-				q[tl++] = w;
-			}
-		}
-	}
-	for (unsigned i = 0; i < t->nnodes; i++)
-		if (t->nodes[i].kind == FP_SWITCH)
-			t->nodes[i].tier = d[i] > 0 && d[i] < 8 ? d[i] : 1;
-	free(q);
-	free(d);
-	return 0;
 }
 
 int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
 		       size_t errlen)
 {
-	struct ibctx c = { .t = t, .src = src, .err = err, .errlen = errlen, .cur = -1 };
+	struct fp_ib_ctx c = { .src = src, .err = err, .errlen = errlen, .cur = -1 };
 	int ret;
 
 	fp_topo_destroy(t);
@@ -452,25 +354,14 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 	snprintf(t->source, sizeof(t->source), "%s", src);
 	snprintf(t->name, sizeof(t->name), "ibnetdiscover");
 	ret = parse_lines(&c, text, len);
-	if (!ret)
-		ret = resolve_links(&c);
-	if (!ret)
-		ret = trained_down(t);
-	if (!ret && !t->nnodes) {
+	if (!ret && !c.nn) {
 		snprintf(err, errlen, "%s: no Switch or Ca blocks: not ibnetdiscover output", src);
-		ret = -EINVAL;
-	} else if (!ret && !t->nlinks) {
-		snprintf(err, errlen,
-			 "%s: %u nodes but no connected ports: truncated ibnetdiscover output?",
-			 src, t->nnodes);
 		ret = -EINVAL;
 	}
 	if (!ret)
-		ret = fp_topo_index(t);
-	if (!ret)
-		ret = set_tiers(t);
+		ret = fp_ib_build(&c, t);
 	free(c.pend);
-	free(c.ids);
+	free(c.nodes);
 	free(c.slot);
 	if (ret)
 		fp_topo_destroy(t);
@@ -480,7 +371,8 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 static bool ibnet_sniff(const char *text, size_t len)
 {
 	return memmem(text, len, "Switch", 6) || memmem(text, len, "Ca\t", 3) ||
-	       memmem(text, len, "Ca ", 3);
+	       memmem(text, len, "Ca ", 3) || memmem(text, len, " - SW ", 6) ||
+	       memmem(text, len, " - CA ", 6);
 }
 
 const struct fp_topo_format fp_format_ibnet = {

@@ -122,7 +122,8 @@ static int load_node(struct fp_topo *t, struct ctx *c, const struct item *m)
 	char name[FP_NAME_LEN] = "", kind[16] = "host";
 	int tier = -1, rail = -1, idx, ret = 0;
 	double nic = 0;
-	char group[FP_NAME_LEN] = "", guid[24] = "";
+	char group[FP_NAME_LEN] = "", note[FP_NAME_LEN] = "", val[FP_NAME_LEN];
+	struct fp_ident id = { 0 };
 
 	if (!m->mapping)
 		return fail_at(c, m->line, "a node must be a mapping with at least a name");
@@ -142,12 +143,14 @@ static int load_node(struct fp_topo *t, struct ctx *c, const struct item *m)
 			ret = get_int(c, v, -1, 4096, &rail);
 		else if (!strcmp(k, "group"))
 			ret = get_str(c, v, group, sizeof(group));
-		else if (!strcmp(k, "guid"))
-			ret = get_str(c, v, guid, sizeof(guid));
+		else if (!strcmp(k, "note"))
+			ret = get_str(c, v, note, sizeof(note));
 		else if (!strcmp(k, "nic_gbps"))
 			ret = get_num(c, v, 0, 1e6, &nic);
-		else
+		else if (fp_ident_set(&id, k, "") == -ENOENT)
 			return fail_at(c, v->kline, "unknown node key '%s'", k);
+		else if (!(ret = get_str(c, v, val, sizeof(val))) && fp_ident_set(&id, k, val))
+			return fail_at(c, v->vline, "'%s' is too long for an identity", k);
 	}
 	if (ret)
 		return ret;
@@ -170,7 +173,8 @@ static int load_node(struct fp_topo *t, struct ctx *c, const struct item *m)
 	t->nodes[idx].nic_gbps = nic;
 	t->nodes[idx].line = m->line;
 	strcpy(t->nodes[idx].group, group);
-	strcpy(t->nodes[idx].guid, guid);
+	strcpy(t->nodes[idx].note, note);
+	t->nodes[idx].id = id;
 	return 0;
 }
 

@@ -89,3 +89,53 @@ $FABPROBE analyze --topology "$T" "$TMP/grew" >"$TMP/out"
 [ $? -eq 1 ] && grep -q "LINK h5:p0 <-> leaf2:p1: eth1: rx_crc_errors grew by 12 during the run" "$TMP/out" ||
 	{ cat "$TMP/out"; fail "counter growth finding"; }
 ok "counters that grew during the run: $(grep 'grew by' "$TMP/out")"
+
+# ranks join their own endpoint by identity (issue 16): 8 ranks on 2 servers of 4 NICs each,
+# every rank of a server with the same hostname, told apart by its RDMA device. The topology
+# lists the NICs in reverse, so file order would be wrong; the slow NIC must still be named.
+$FABPROBE topo gen rail --groups 1 --hosts-per-leaf 2 --rails 4 --spines 2 --output "$TMP/rail.yaml" || fail "rail"
+$FABPROBE sim "$TMP/rail.yaml" alltoall --faults slowhost:h1.r2:0.3 --output "$TMP/gpu" --quiet >/dev/null || fail "sim rail"
+python3 - "$TMP" <<'PY' || fail "rail fixtures"
+import json, re, sys
+d = sys.argv[1]
+lines = open(d + "/rail.yaml").read().split("\n")
+hosts = [i for i, l in enumerate(lines) if l.startswith("  - {name: h")]
+ident = lambda l: re.sub(r"\{name: (h(\d+)\.r(\d+)), (.*)\}", r'{name: \1, \4, dev: "mlx5_\3"}', l)
+rev = [ident(lines[i]) for i in reversed(hosts)]
+for i, l in zip(hosts, rev):
+    lines[i] = l
+open(d + "/rail-rev.yaml", "w").write("\n".join(lines))
+run = json.load(open(d + "/gpu/run.json"))
+csv = ["rank,endpoint"]
+for h in run["hosts"]:
+    csv.append("%d,%s" % (h["rank"], h["hostname"]))
+    server, rail = h["hostname"].split(".r")
+    h["hostname"] = server
+    h["endpoint"] = {"device": "mlx5_" + rail}
+json.dump(run, open(d + "/gpu/run.json", "w"))
+open(d + "/map.csv", "w").write("\n".join(csv) + "\n")
+for h in run["hosts"]:
+    del h["endpoint"]
+import os; os.makedirs(d + "/gpu-names")
+json.dump(run, open(d + "/gpu-names/run.json", "w"))
+PY
+$FABPROBE analyze --topology "$TMP/rail-rev.yaml" "$TMP/gpu" >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q "1. HOST h1.r2" "$TMP/out" && [ ! -s "$TMP/err" ] ||
+	{ cat "$TMP/out" "$TMP/err"; fail "8 ranks on 2 servers join their own NIC by device"; }
+ok "8 ranks, 2 servers x 4 NICs, one hostname per server: each rank on its own NIC, slow h1.r2 named"
+$FABPROBE analyze --topology "$TMP/rail-rev.yaml" "$TMP/gpu-names" >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 2 ] && grep -q "rank 0 (host 'h0'): its hostname (its server's) matches several endpoints" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "hostnames of 4-NIC servers are ambiguous"; }
+ok "hostname alone on a 4-NIC server: exit 2, $(cut -c1-90 "$TMP/err")"
+$FABPROBE analyze --topology "$TMP/rail-rev.yaml" --map "$TMP/map.csv" "$TMP/gpu-names" >"$TMP/out"
+[ $? -eq 1 ] && grep -q "1. HOST h1.r2" "$TMP/out" || { cat "$TMP/out"; fail "--map FILE"; }
+ok "--map FILE joins ranks as its lines say"
+$FABPROBE analyze --topology "$TMP/rail-rev.yaml" --map order "$TMP/gpu-names" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+grep -q "1. HOST h1.r2" "$TMP/out" && fail "--map order on a reversed file cannot find h1.r2"
+# the simulated run recorded its paths: the wrong join shows as a path that does not fit
+# (exit 2); a run without paths would be analyzed, with the warning
+{ [ $rc -eq 2 ] && grep -q "is not a route through the topology" "$TMP/err"; } ||
+	grep -q "\-\-map order: rank k is taken" "$TMP/err" ||
+	{ cat "$TMP/err" "$TMP/out"; fail "--map order says what it did"; }
+ok "--map order joins by file order, and says so"

@@ -113,7 +113,7 @@ static void test_import(void)
 	int leaf = fp_topo_find(&t, "leaf1"), n3 = fp_topo_find(&t, "node3_mlx5_0");
 
 	CHECK(leaf >= 0 && t.nodes[leaf].kind == FP_SWITCH &&
-		      !strcmp(t.nodes[leaf].guid, "0x0002c903007b8b10"),
+		      !strcmp(t.nodes[leaf].id.guid, "0x0002c903007b8b10"),
 	      "switch named from its description, with its GUID");
 	CHECK(n3 >= 0 && t.nodes[n3].kind == FP_HOST, "CA is a host");
 	for (unsigned i = 0; i < t.nlinks; i++) {
@@ -205,7 +205,7 @@ static bool same_topo(const struct fp_topo *a, const struct fp_topo *b)
 		const struct fp_node *x = &a->nodes[i], *y = &b->nodes[i];
 
 		if (strcmp(x->name, y->name) || x->kind != y->kind || x->tier != y->tier ||
-		    x->rail != y->rail || strcmp(x->group, y->group) || strcmp(x->guid, y->guid) ||
+		    x->rail != y->rail || strcmp(x->group, y->group) || memcmp(&x->id, &y->id, sizeof(x->id)) ||
 		    x->nic_gbps != y->nic_gbps || x->line != y->line ||
 		    fp_topo_find(b, x->name) != (int)i)
 			return false;
@@ -251,7 +251,7 @@ static void test_two_readers(void)
 	fp_topo_init(&ev);
 	fp_topo_init(&tr);
 	CHECK(!fp_gen_rail(&g, &o, err, sizeof(err)), "gen: %s", err);
-	snprintf(g.nodes[0].guid, sizeof(g.nodes[0].guid), "0x0002c9030006b0d0");
+	snprintf(g.nodes[0].id.guid, sizeof(g.nodes[0].id.guid), "0x0002c9030006b0d0");
 	snprintf(g.links[1].xcvr, sizeof(g.links[1].xcvr), "DR4");
 	snprintf(g.links[1].pn_a, sizeof(g.links[1].pn_a), "MMS1V00-WM");
 	snprintf(g.links[1].pn_b, sizeof(g.links[1].pn_b), "pn: with colon");
@@ -539,8 +539,33 @@ out_topo:
 	fp_topo_destroy(&t);
 }
 
+/* topo check: a link that skips a tier or stays within one is a warning */
+static void test_tier_links(void)
+{
+	const char *y = "fabprobe_topology: 1\nnodes:\n  - {name: h, kind: host}\n"
+			"  - {name: l, kind: switch, tier: 1}\n  - {name: s, kind: switch, tier: 2}\n"
+			"  - {name: s2, kind: switch, tier: 2}\nlinks:\n  - {a: h, b: l, gbps: 1}\n"
+			"  - {a: l, b: s, gbps: 1}\n  - {a: s, b: s2, gbps: 1}\n  - {a: h, b: s2, gbps: 1}\n";
+	struct fp_issue *is = NULL;
+	struct fp_topo t;
+	char err[256];
+	unsigned n = 0, skip = 0, within = 0;
+
+	fp_topo_init(&t);
+	CHECK(!fp_topo_load_yaml(&t, y, strlen(y), "t.yaml", err, sizeof(err)), "%s", err);
+	CHECK(!fp_topo_check(&t, &is, &n), "check");
+	for (unsigned i = 0; i < n; i++) {
+		skip += is[i].severity == 1 && !!strstr(is[i].text, "h:l3 <-> s2:l3 skips a tier");
+		within += is[i].severity == 1 && !!strstr(is[i].text, "s:l2 <-> s2:l2 stays within");
+	}
+	CHECK(n == 2 && skip == 1 && within == 1, "%u issues: skip %u, within %u", n, skip, within);
+	free(is);
+	fp_topo_destroy(&t);
+}
+
 int main(void)
 {
+	test_tier_links();
 	test_yaml();
 	test_import();
 	test_check_stats();

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ibnetdiscover dumps as real fabrics give them (issue 16): SHARP aggregation nodes on
+ * every switch, servers of several HCAs ("gpu01 mlx5_2"), HCAs left at their default
+ * description, parallel and trained-down cables, the -p format, and truncated dumps.
+ * The fixtures under tests/fixtures/ibnet are written in the tool's exact formats.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../fabric/model/topo.h"
+#include "t.h"
+
+#ifndef FP_SRCDIR
+#define FP_SRCDIR "."
+#endif
+
+static const char *fixture(const char *name)
+{
+	static char p[512];
+
+	snprintf(p, sizeof(p), "%s/tests/fixtures/ibnet/%s", FP_SRCDIR, name);
+	return p;
+}
+
+static const struct fp_node *node(const struct fp_topo *t, const char *name)
+{
+	int n = fp_topo_find(t, name);
+
+	return n >= 0 ? &t->nodes[n] : NULL;
+}
+
+/* both formats of one fabric: 4 switches, 8 HCAs of 2 servers, 2 default-named HCAs */
+static void check_gpu_fabric(const char *file, bool node_guids)
+{
+	const struct fp_node *n;
+	struct fp_topo t;
+	char err[256];
+	unsigned hosts = 0, trained = 0, parallel = 0;
+
+	fp_topo_init(&t);
+	CHECK(!fp_topo_load(&t, fixture(file), err, sizeof(err)), "%s: %s", file, err);
+	for (unsigned i = 0; i < t.nnodes; i++) {
+		hosts += t.nodes[i].kind == FP_HOST;
+		CHECK(!strstr(t.nodes[i].name, "Aggregation"), "%s: %s is no host", file,
+		      t.nodes[i].name);
+	}
+	CHECK(t.nnodes == 14 && hosts == 10 && t.nlinks == 18,
+	      "%s: %u nodes (%u hosts), %u links: aggregation nodes are not hosts", file, t.nnodes,
+	      hosts, t.nlinks);
+	CHECK(node(&t, "leaf1") && node(&t, "leaf1")->tier == 1 && node(&t, "leaf2")->tier == 1 &&
+		      node(&t, "spine1")->tier == 2 && node(&t, "spine2")->tier == 2,
+	      "%s: tiers from compute endpoints: leaves 1, spines 2", file);
+	CHECK(node(&t, "spine2") && strstr(node(&t, "spine2")->note, "SHARP aggregation node"),
+	      "%s: the aggregation node is a note on its switch", file);
+	n = node(&t, "gpu01_mlx5_2");
+	CHECK(n && !strcmp(n->id.host, "gpu01") && !strcmp(n->id.dev, "mlx5_2") && n->rail == 2 &&
+		      !strcmp(n->id.port_guid, "0x0c42a10300000121") &&
+		      !strcmp(n->id.guid, node_guids ? "0x0c42a10300000120" : ""),
+	      "%s: 'gpu01 mlx5_2' is rail 2 of server gpu01, with its GUIDs", file);
+	n = node(&t, node_guids ? "H-0c42a10300009000" : "H-0c42a10300009001");
+	CHECK(n && n->kind == FP_HOST && !n->id.host[0],
+	      "%s: a default description is named by GUID", file);
+	for (unsigned i = 0; i < t.nlinks; i++) {
+		const struct fp_link *l = &t.links[i];
+		const char *a = t.nodes[l->a].name, *b = t.nodes[l->b].name;
+
+		trained += l->trained_lanes == 2 && l->lanes == 4 && l->gbps == 400;
+		parallel += (!strcmp(a, "leaf1") && !strcmp(b, "spine1")) ||
+			    (!strcmp(b, "leaf1") && !strcmp(a, "spine1"));
+	}
+	CHECK(trained == 1 && parallel == 2, "%s: one 2xNDR trained down (%u), 2 parallel (%u)",
+	      file, trained, parallel);
+	fp_topo_destroy(&t);
+}
+
+static int load_text(struct fp_topo *t, const char *text, char *err, size_t el)
+{
+	return fp_topo_load_ibnet(t, text, strlen(text), "x.ibnet", err, el);
+}
+
+#define SW1 "Switch\t36 \"S-0002c903007b8b10\"\t\t# \"MF0;sw1:MQM8700/U1\" enhanced port 0 lid 3 lmc 0\n"
+#define CA(g, d) "Ca\t1 \"H-00000000000000" g "\"\t\t# \"" d "\"\n"
+#define SWP(p, g, d)                                                                               \
+	"[" p "]\t\"H-00000000000000" g "\"[1](" g "01) \t\t# \"" d "\" lid 5 4xHDR\n"
+#define CAP(g, p) "[1](" g "01) \t\"S-0002c903007b8b10\"[" p "]\t\t# lid 5 lmc 0 \"MF0;sw1\" lid 3 4xHDR\n"
+
+static void test_shapes(void)
+{
+	/* two HCAs share a description: both are named by GUID, neither by file order */
+	const char *dup = SW1 SWP("1", "a0", "node1 mlx5_0") SWP("2", "b0", "node1 mlx5_0")
+		"\n" CA("a0", "node1 mlx5_0") CAP("a0", "1") "\n" CA("b0", "node1 mlx5_0") CAP("b0", "2");
+	/* cut after the last CA's node line: its cable is listed from the switch's end only */
+	const char *cut = SW1 SWP("1", "a0", "node1 mlx5_0") SWP("2", "b0", "node2 mlx5_0")
+		"\n" CA("a0", "node1 mlx5_0") CAP("a0", "1") "\n" CA("b0", "node2 mlx5_0");
+	struct fp_topo t;
+	char err[256] = "";
+
+	fp_topo_init(&t);
+	CHECK(!load_text(&t, dup, err, sizeof(err)) && t.nnodes == 3 &&
+		      fp_topo_find(&t, "H-00000000000000a0") >= 0 &&
+		      fp_topo_find(&t, "H-00000000000000b0") >= 0 &&
+		      fp_topo_find(&t, "node1_mlx5_0") < 0,
+	      "a shared description: both by GUID (%s)", err);
+	CHECK(load_text(&t, cut, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "sw1 port 2 <-> node2_mlx5_0 port 1 is listed from one end "
+				  "only: a truncated dump?"),
+	      "a truncated dump is refused: '%s'", err);
+	fp_topo_destroy(&t);
+}
+
+int main(void)
+{
+	check_gpu_fabric("gpu-ndr.txt", true);
+	check_gpu_fabric("gpu-ndr-p.txt", false);
+	test_shapes();
+	return t_done("topo_ibnet");
+}
