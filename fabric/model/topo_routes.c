@@ -234,8 +234,11 @@ int fp_routes_parse(struct fp_routes *r, const char *text, size_t len, const cha
 		buf[k] = 0;
 		ret = line(&p, buf);
 	}
-	if (!ret && !r->nsw)
-		ret = bad(&p, "no forwarding tables (no \"Unicast lids ... of switch\" line)", NULL);
+	if (!ret && !r->nsw) {
+		snprintf(err, errlen, "%s: no forwarding tables (no \"Unicast lids ... of switch\" line)",
+			 src);
+		ret = -EINVAL;
+	}
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", src);
 	if (ret)
@@ -302,8 +305,11 @@ int fp_routes_join(struct fp_routes *r, const struct fp_topo *t, char *err, size
 			r->lid[w->lid].sw = true;
 		}
 	}
-	for (unsigned l = 0; l < r->nlid; l++)
+	r->nknown = 0;
+	for (unsigned l = 0; l < r->nlid; l++) {
 		r->lid[l].node = r->lid[l].guid ? node_by_guid(t, r->lid[l].guid, r->lid[l].sw) : -1;
+		r->nknown += r->lid[l].guid != 0;
+	}
 	if (!joined) {
 		snprintf(err, errlen, "%s: no switch of its tables is in the topology %s (by GUID)",
 			 r->source, t->source[0] ? t->source : t->name);

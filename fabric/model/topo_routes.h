@@ -41,6 +41,7 @@ struct fp_routes {
 	unsigned nsw, capsw;
 	struct fp_lid *lid; /* [0..nlid) */
 	unsigned nlid;
+	unsigned nknown; /* LIDs some table names (its port GUID) */
 	int *lft_of; /* after join: per topology node, its index in sw or -1 */
 	unsigned nnodes;
 };
