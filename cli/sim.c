@@ -17,6 +17,7 @@
 #include "../benches/simrun.h"
 #include "../core/json.h"
 #include "../core/opts.h"
+#include "../fabric/model/topo_routes.h"
 #include "cli.h"
 #include "fp_config.h"
 
@@ -27,7 +28,7 @@ struct sim_cfg {
 	const char *faults, *random_range;
 	int64_t random_faults, random_hosts, samples;
 	double noise;
-	const char *noise_s, *rtt_s, *nic_s;
+	const char *noise_s, *rtt_s, *nic_s, *routes;
 };
 
 #define S(n, t, f, d, lo, hi, ch, mv, h)                                                           \
@@ -54,6 +55,8 @@ static const struct fp_opt sim_opts[] = {
 	  "round-trip time for the loss model"),
 	S("nic-gbps", FP_OPT_STRING, nic_s, NULL, 0, 0, NULL, "GBPS",
 	  "cap every host NIC at this rate (default: its links)"),
+	S("routes", FP_OPT_STRING, routes, NULL, 0, 0, NULL, "FILE",
+	  "route by the SM's forwarding tables (ibroute, dump_lfts, opensm-lfts.dump), not ECMP"),
 	FP_OPT_END,
 };
 
@@ -156,6 +159,7 @@ int fp_cmd_sim(int argc, char **argv)
 	struct fp_topo t;
 	struct fp_sched s = { 0 };
 	struct fp_router r = { 0 };
+	struct fp_routes lft = { 0 };
 	struct fp_sim_net net = { 0 };
 	struct fp_fault faults[MAXF];
 	unsigned nf = 0, *paths = NULL, *hops = NULL;
@@ -226,6 +230,13 @@ int fp_cmd_sim(int argc, char **argv)
 	}
 	if (fp_router_init(&r, &t) || fp_sim_net_init(&net, &t, faults, nf, rtt))
 		goto oom;
+	if (c.routes) {
+		if (fp_routes_open(&lft, c.routes, &t, err, sizeof(err))) {
+			fprintf(stderr, "fabprobe sim: %s\n", err);
+			goto out;
+		}
+		fp_router_use_lft(&r, &lft);
+	}
 	if (nic > 0)
 		for (unsigned i = 0; i < t.nlinks; i++)
 			for (int dir = 0; dir < 2; dir++) {
@@ -250,8 +261,8 @@ int fp_cmd_sim(int argc, char **argv)
 		if (ret == -EHOSTUNREACH) {
 			fprintf(stderr,
 				"fabprobe sim: round %u has a flow with no path (a link "
-				"down partitions the fabric)\n",
-				rd);
+				"down partitions the fabric%s)\n",
+				rd, c.routes ? ", or the tables route it nowhere" : "");
 			goto out;
 		}
 		if (ret)
@@ -393,6 +404,7 @@ out:
 	free(host_of);
 	fp_sim_net_destroy(&net);
 	fp_router_destroy(&r);
+	fp_routes_destroy(&lft);
 	fp_sched_destroy(&s);
 	fp_topo_destroy(&t);
 	return status;

@@ -187,9 +187,8 @@ static int routes_load(const char *cmd, const char *path, const struct fp_topo *
 	char err[512];
 
 	fp_routes_init(r);
-	if (fp_routes_load(r, path, err, sizeof(err)) || fp_routes_join(r, t, err, sizeof(err))) {
+	if (fp_routes_open(r, path, t, err, sizeof(err))) {
 		fprintf(stderr, "fabprobe topo %s: %s\n", cmd, err);
-		fp_routes_destroy(r);
 		return 2;
 	}
 	return 0;
@@ -207,9 +206,9 @@ static int import_routes(struct topo_cfg *c, struct fp_topo *t)
 		struct fp_link *l = &t->links[i];
 
 		if (!l->lid_a)
-			l->lid_a = (int)fp_routes_lid_of(&r, l->a);
+			l->lid_a = (int)fp_routes_lid_of(&r, l->a, NULL);
 		if (!l->lid_b)
-			l->lid_b = (int)fp_routes_lid_of(&r, l->b);
+			l->lid_b = (int)fp_routes_lid_of(&r, l->b, NULL);
 	}
 	fp_routes_destroy(&r);
 	return 0;

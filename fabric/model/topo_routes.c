@@ -36,6 +36,8 @@ void fp_routes_destroy(struct fp_routes *r)
 	free(r->sw);
 	free(r->lid);
 	free(r->lft_of);
+	free(r->base_of);
+	free(r->nlids_of);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -280,12 +282,16 @@ static int node_by_guid(const struct fp_topo *t, uint64_t g, bool sw)
 
 int fp_routes_join(struct fp_routes *r, const struct fp_topo *t, char *err, size_t errlen)
 {
-	unsigned joined = 0;
+	unsigned joined = 0, nn = t->nnodes ? t->nnodes : 1;
 
 	free(r->lft_of);
+	free(r->base_of);
+	free(r->nlids_of);
 	r->nnodes = t->nnodes;
-	r->lft_of = malloc(sizeof(*r->lft_of) * (t->nnodes ? t->nnodes : 1));
-	if (!r->lft_of) {
+	r->lft_of = malloc(sizeof(*r->lft_of) * nn);
+	r->base_of = calloc(nn, sizeof(*r->base_of));
+	r->nlids_of = calloc(nn, sizeof(*r->nlids_of));
+	if (!r->lft_of || !r->base_of || !r->nlids_of) {
 		snprintf(err, errlen, "%s: out of memory", r->source);
 		return -ENOMEM;
 	}
@@ -307,8 +313,15 @@ int fp_routes_join(struct fp_routes *r, const struct fp_topo *t, char *err, size
 	}
 	r->nknown = 0;
 	for (unsigned l = 0; l < r->nlid; l++) {
-		r->lid[l].node = r->lid[l].guid ? node_by_guid(t, r->lid[l].guid, r->lid[l].sw) : -1;
+		int n = r->lid[l].guid ? node_by_guid(t, r->lid[l].guid, r->lid[l].sw) : -1;
+
+		r->lid[l].node = n;
 		r->nknown += r->lid[l].guid != 0;
+		if (n < 0)
+			continue;
+		if (!r->base_of[n])
+			r->base_of[n] = l;
+		r->nlids_of[n]++;
 	}
 	if (!joined) {
 		snprintf(err, errlen, "%s: no switch of its tables is in the topology %s (by GUID)",
@@ -318,12 +331,25 @@ int fp_routes_join(struct fp_routes *r, const struct fp_topo *t, char *err, size
 	return 0;
 }
 
-unsigned fp_routes_lid_of(const struct fp_routes *r, int node)
+int fp_routes_open(struct fp_routes *r, const char *path, const struct fp_topo *t, char *err,
+		   size_t errlen)
 {
-	for (unsigned l = 1; l < r->nlid; l++)
-		if (r->lid[l].node == node)
-			return l;
-	return 0;
+	int ret = fp_routes_load(r, path, err, errlen);
+
+	if (!ret)
+		ret = fp_routes_join(r, t, err, errlen);
+	if (ret)
+		fp_routes_destroy(r);
+	return ret;
+}
+
+unsigned fp_routes_lid_of(const struct fp_routes *r, int node, unsigned *count)
+{
+	if (node < 0 || (unsigned)node >= r->nnodes)
+		return 0;
+	if (count)
+		*count = r->nlids_of[node];
+	return r->base_of[node];
 }
 
 int fp_routes_port_link(const struct fp_topo *t, int node, int p)

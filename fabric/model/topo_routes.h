@@ -43,6 +43,7 @@ struct fp_routes {
 	unsigned nlid;
 	unsigned nknown; /* LIDs some table names (its port GUID) */
 	int *lft_of; /* after join: per topology node, its index in sw or -1 */
+	unsigned *base_of, *nlids_of; /* after join: per node, its lowest LID and how many (LMC) */
 	unsigned nnodes;
 };
 
@@ -58,8 +59,11 @@ int fp_routes_load(struct fp_routes *r, const char *path, char *err, size_t errl
  * t must be indexed (fp_topo_index).
  */
 int fp_routes_join(struct fp_routes *r, const struct fp_topo *t, char *err, size_t errlen);
-/* The node's lowest LID (its base LID), 0 when none */
-unsigned fp_routes_lid_of(const struct fp_routes *r, int node);
+/* fp_routes_load, then fp_routes_join: the --routes option of topo, sim and analyze */
+int fp_routes_open(struct fp_routes *r, const char *path, const struct fp_topo *t, char *err,
+		   size_t errlen);
+/* The node's lowest LID (its base LID), 0 when none; *count (when not NULL) its LIDs, 2^LMC */
+unsigned fp_routes_lid_of(const struct fp_routes *r, int node, unsigned *count);
 /*
  * The path from node src to dlid as the tables forward it: its links in order; returns the
  * hop count, or -EHOSTUNREACH (no route), -ENOLINK (a route out of a port with no cable),

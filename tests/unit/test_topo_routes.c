@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../../core/file.h"
+#include "../../fabric/model/route.h"
 #include "../../fabric/model/topo.h"
 #include "../../fabric/model/topo_routes.h"
 #include "t.h"
@@ -107,7 +108,7 @@ static void real_tables(const struct fp_topo *t)
 		load(&r[i], t, names[i]);
 		CHECK(r[i].nsw == 2, "%s: %u tables", names[i], r[i].nsw);
 		CHECK(compare_traces(&r[i], t, trace) == 12, "%s: 12 CA pairs traced", names[i]);
-		CHECK(fp_routes_lid_of(&r[i], fp_topo_find(t, "Hca4")) == 6, "%s: Hca4 is LID 6",
+		CHECK(fp_routes_lid_of(&r[i], fp_topo_find(t, "Hca4"), NULL) == 6, "%s: Hca4 is LID 6",
 		      names[i]);
 	}
 	for (unsigned s = 0; s < 2 && r[0].nsw == 2 && r[1].nsw == 2 && r[2].nsw == 2; s++)
@@ -185,6 +186,50 @@ static void broken(struct fp_topo *t)
 	fp_routes_destroy(&r);
 }
 
+/*
+ * The router's hook: with tables, fp_route_path is the tables' path; with LMC 1 Hca4 has
+ * LIDs 6 and 7, routed over Switch1's two parallel links, and the flow hash picks its DLID.
+ */
+static void router(const struct fp_topo *t)
+{
+	static const char lmc[] =
+		"Unicast lids [0-7] of switch Lid 1 guid 0x0000000000200000 ('Switch1'):\n"
+		"0x0001 000 # Switch portguid 0x0000000000200000: 'Switch1'\n"
+		"0x0002 001 # Channel Adapter portguid 0x0000000000100001: 'Hca1'\n"
+		"0x0006 003 # Channel Adapter portguid 0x000000000010000a: 'Hca4'\n"
+		"0x0007 005 # Channel Adapter portguid 0x000000000010000a: 'Hca4'\n"
+		"Unicast lids [0-7] of switch Lid 3 guid 0x0000000000200001 ('Switch2'):\n"
+		"0x0002 003 # Channel Adapter portguid 0x0000000000100001: 'Hca1'\n"
+		"0x0006 002 # Channel Adapter portguid 0x000000000010000a: 'Hca4'\n"
+		"0x0007 002 # Channel Adapter portguid 0x000000000010000a: 'Hca4'\n";
+	int h1 = fp_topo_find(t, "Hca1"), h4 = fp_topo_find(t, "Hca4");
+	unsigned links[16], used3 = 0, used5 = 0, n = 0;
+	struct fp_router rt;
+	struct fp_routes r;
+	char err[256];
+
+	fp_routes_init(&r);
+	CHECK(!fp_routes_parse(&r, lmc, sizeof(lmc) - 1, "lmc", err, sizeof(err)) &&
+		      !fp_routes_join(&r, t, err, sizeof(err)),
+	      "%s", err);
+	CHECK(fp_routes_lid_of(&r, h4, &n) == 6 && n == 2, "Hca4: LIDs 6 and 7 (%u)", n);
+	CHECK(!fp_router_init(&rt, t), "router");
+	fp_router_use_lft(&rt, &r);
+	for (uint64_t hash = 0; hash < 16; hash++) {
+		int k = fp_route_path(&rt, h1, h4, hash, links, 16);
+		int up = k == 3 ? fp_routes_port_link(t, fp_topo_find(t, "Switch1"), 3) : -2;
+
+		CHECK(k == 3, "Hca1 -> Hca4 is 3 hops by the tables: %d", k);
+		used3 += k == 3 && (int)links[1] == up;
+		used5 += k == 3 && (int)links[1] != up;
+	}
+	CHECK(used3 && used5 && used3 + used5 == 16, "flows use both LIDs: port 3 %u, port 5 %u",
+	      used3, used5);
+	CHECK(fp_route_path(&rt, h4, h1, 0, links, 16) == 3, "and back by Switch2's table");
+	fp_router_destroy(&rt);
+	fp_routes_destroy(&r);
+}
+
 static void bad(const char *text, const char *what)
 {
 	struct fp_routes r;
@@ -207,6 +252,7 @@ int main(void)
 	if (t.nnodes == 6) {
 		real_tables(&t);
 		broken(&t);
+		router(&t);
 	}
 	bad("", "no forwarding tables");
 	bad("0x0001 001\n", "before any switch header");
