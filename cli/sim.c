@@ -60,6 +60,21 @@ static const struct fp_opt sim_opts[] = {
 	FP_OPT_END,
 };
 
+/* --routes: the router follows the SM's forwarding tables; 0, or -EINVAL after one line */
+static int use_routes(const char *path, const struct fp_topo *t, struct fp_routes *lft,
+		      struct fp_router *r)
+{
+	char err[512];
+	int ret = fp_routes_open(lft, path, t, err, sizeof(err));
+
+	if (ret) {
+		fprintf(stderr, "fabprobe sim: %s\n", err);
+		return ret;
+	}
+	fp_router_use_lft(r, lft);
+	return 0;
+}
+
 static double gauss(uint64_t *st)
 {
 	double u1 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
@@ -230,13 +245,8 @@ int fp_cmd_sim(int argc, char **argv)
 	}
 	if (fp_router_init(&r, &t) || fp_sim_net_init(&net, &t, faults, nf, rtt))
 		goto oom;
-	if (c.routes) {
-		if (fp_routes_open(&lft, c.routes, &t, err, sizeof(err))) {
-			fprintf(stderr, "fabprobe sim: %s\n", err);
-			goto out;
-		}
-		fp_router_use_lft(&r, &lft);
-	}
+	if (c.routes && use_routes(c.routes, &t, &lft, &r))
+		goto out;
 	if (nic > 0)
 		for (unsigned i = 0; i < t.nlinks; i++)
 			for (int dir = 0; dir < 2; dir++) {
