@@ -9,7 +9,8 @@
  *                        "0x0002 001 # Channel Adapter portguid 0x...: 'Hca1'"
  *
  * Everything else (column heads, "N valid lids dumped", dump_lfts' deprecation warning,
- * ibwarn lines) carries no route and is skipped.
+ * ibwarn lines, and multicast tables from "Multicast mlids" to the next unicast header)
+ * carries no unicast route and is skipped.
  */
 #include "topo_routes.h"
 
@@ -47,6 +48,7 @@ struct rp {
 	char *err;
 	size_t errlen;
 	int line;
+	bool mcast; /* inside a multicast table (ibroute -M): skipped */
 };
 
 static int bad(struct rp *p, const char *what, const char *arg)
@@ -198,9 +200,13 @@ static int line(struct rp *p, const char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
-	if (!strncmp(s, "Unicast lids", 12))
+	if (!strncmp(s, "Multicast mlids", 15))
+		p->mcast = true;
+	if (!strncmp(s, "Unicast lids", 12)) {
+		p->mcast = false;
 		return header(p, s);
-	if (s[0] == '0' && s[1] == 'x')
+	}
+	if (s[0] == '0' && s[1] == 'x' && !p->mcast)
 		return entry(p, s);
 	return 0;
 }
@@ -208,7 +214,7 @@ static int line(struct rp *p, const char *s)
 int fp_routes_parse(struct fp_routes *r, const char *text, size_t len, const char *src, char *err,
 		    size_t errlen)
 {
-	struct rp p = { r, src, err, errlen, 0 };
+	struct rp p = { r, src, err, errlen, 0, false };
 	char buf[512];
 	size_t i = 0;
 	int ret = 0;

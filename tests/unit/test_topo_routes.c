@@ -264,6 +264,20 @@ int main(void)
 	bad("Unicast lids [0-1] of switch Lid 1 guid 0x1 (a):\nUnicast lids [0-1] of switch Lid 1 "
 	    "guid 0x1 (a):\n",
 	    "a second table");
+	{
+		/* ibroute -M output in the same file: its mask lines are no unicast routes */
+		static const char mc[] =
+			"Multicast mlids [0xc000-0xc001] of switch Lid 1 guid 0x1 (a):\n"
+			"0xc000  0 1 0\n"
+			"Unicast lids [0x0-0x2] of switch Lid 1 guid 0x1 (a):\n0x0002 003 : (x)\n";
+		struct fp_routes r;
+
+		fp_routes_init(&r);
+		CHECK(!fp_routes_parse(&r, mc, sizeof(mc) - 1, "mc", err, sizeof(err)) &&
+			      r.nsw == 1 && r.sw[0].port[2] == 3 && !strcmp(r.sw[0].name, "a"),
+		      "multicast tables skipped: %s", err);
+		fp_routes_destroy(&r);
+	}
 	fp_topo_destroy(&t);
 	return t_done("topo_routes");
 }
