@@ -9,6 +9,8 @@ SO=$(ls /usr/lib/*/umad2sim/libumad2sim.so 2>/dev/null | head -1)
 [ -n "$SO" ] || skip "libumad2sim.so (ibsim-utils) is missing"
 cd "$TMP" || fail "no temp folder"
 export IBSIM_SOCKNAME="fabprobe-it-$$"
+# opensm's subnet list and GUID-to-LID cache go to $TMP too, not /var/log, /var/cache
+export OSM_TMP_DIR="$TMP" OSM_CACHE_DIR="$TMP/cache"
 # ibsim's umad2sim makes ./sys-PID in the working folder: $TMP, removed on exit
 ib() { LD_PRELOAD=$SO timeout 60 "$@"; }
 cat >net <<'NET'
