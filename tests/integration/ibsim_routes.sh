@@ -1,6 +1,7 @@
-# Real forwarding tables from the real subnet manager (issue 17): opensm routes an ibsim
-# fabric with parallel uplinks; fabprobe imports ibnetdiscover and the tables as ibroute,
-# dump_lfts and opensm-lfts.dump print them; every flow's routed path must be ibtracert's.
+# Real forwarding tables from the real subnet manager (issue 17; ibsim.sh is issue 16's
+# importer test): opensm routes an ibsim fabric with parallel uplinks; fabprobe imports
+# ibnetdiscover and the tables as ibroute, dump_lfts and opensm-lfts.dump print them; every
+# flow's routed path must be ibtracert's.
 # Then a spine port is unlinked, opensm re-routes, and the new tables give the new paths.
 for p in ibsim opensm ibnetdiscover ibroute dump_lfts ibtracert; do
 	command -v "$p" >/dev/null || skip "$p is missing (scripts/setup installs ibsim-utils, opensm, infiniband-diags)"
