@@ -165,6 +165,12 @@ static int simulate(struct fp_sim_job *j, const struct fp_sim_cfg *c, const stru
 	if (fp_router_init(&j->router, &j->topo) ||
 	    fp_sim_net_init(&j->net, &j->topo, j->faults, j->nfaults, c->rtt_us))
 		return -ENOMEM;
+	if (c->routes) {
+		ret = fp_routes_open(&j->lft, c->routes, &j->topo, err, el);
+		if (ret)
+			return ret;
+		fp_router_use_lft(&j->router, &j->lft);
+	}
 	if (c->nic_gbps > 0)
 		cap_nics(j, c->nic_gbps);
 	ne = s->nentries ? s->nentries : 1;
@@ -181,8 +187,8 @@ static int simulate(struct fp_sim_job *j, const struct fp_sim_cfg *c, const stru
 		if (ret == -EHOSTUNREACH)
 			return fp_say(err, el,
 				      "round %u has a flow with no path (a link down partitions "
-				      "the fabric)",
-				      rd);
+				      "the fabric%s)",
+				      rd, c->routes ? ", or the tables route it nowhere" : "");
 		if (ret)
 			return -ENOMEM;
 	}
@@ -349,6 +355,7 @@ void fp_sim_job_free(struct fp_sim_job *j)
 	free(j->host_of);
 	fp_sim_net_destroy(&j->net);
 	fp_router_destroy(&j->router);
+	fp_routes_destroy(&j->lft);
 	fp_sched_destroy(&j->sched);
 	fp_topo_destroy(&j->topo);
 	memset(j, 0, sizeof(*j));

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../fabric/model/route.h"
+#include "../fabric/model/topo_routes.h"
 #include "results.h"
 #include "runner.h"
 #include "sched.h"
@@ -25,6 +26,7 @@ struct fp_sim_cfg {
 	double noise;			     /* multiplicative, normal, sigma in 0..1 */
 	double rtt_us;			     /* round trip for the loss model */
 	double nic_gbps;		     /* > 0: every host link capped at this */
+	const char *routes; /* the SM's forwarding tables (ibroute, dump_lfts...), not ECMP */
 };
 
 /* What a simulation wrote; d is what the text renderers take. */
@@ -33,6 +35,7 @@ struct fp_sim_job {
 	struct fp_topo topo;
 	struct fp_sched sched;
 	struct fp_router router;
+	struct fp_routes lft; /* with cfg.routes: what the router follows */
 	struct fp_sim_net net;
 	struct fp_fault faults[FP_SIM_MAXFAULTS];
 	unsigned nfaults, *paths, *hops;

@@ -44,6 +44,8 @@ static const struct fp_opt sim_opts[] = {
 	  "round-trip time for the loss model"),
 	S("nic-gbps", FP_OPT_STRING, nic_s, NULL, 0, 0, NULL, "GBPS",
 	  "cap every host NIC at this rate (default: its links)"),
+	S("routes", FP_OPT_STRING, job.routes, NULL, 0, 0, NULL, "FILE",
+	  "route by the SM's forwarding tables (ibroute, dump_lfts, opensm-lfts.dump), not ECMP"),
 	FP_OPT_END,
 };
 

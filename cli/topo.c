@@ -10,13 +10,14 @@
 #include "../core/opts.h"
 #include "../fabric/model/lab_plan.h"
 #include "../fabric/model/topo.h"
+#include "../fabric/model/topo_routes.h"
 #include "cli.h"
 
 struct topo_cfg {
 	int64_t hosts_per_leaf, leaves, spines, uplinks, k, rails, groups, lanes;
 	double oversub_unused;
 	const char *oversub, *host_gbps, *fabric_gbps, *host_media, *fabric_media;
-	const char *host_len, *fabric_len, *output, *name;
+	const char *host_len, *fabric_len, *output, *name, *routes;
 	int format;
 };
 
@@ -50,6 +51,8 @@ static const struct fp_opt topo_opts[] = {
 	T("name", FP_OPT_STRING, name, NULL, 0, 0, NULL, NULL, "topology name"),
 	T("output", FP_OPT_STRING, output, NULL, 0, 0, NULL, "FILE",
 	  "write here (atomically) instead of stdout"),
+	T("routes", FP_OPT_STRING, routes, NULL, 0, 0, NULL, "FILE",
+	  "import, check: the SM's forwarding tables (ibroute, dump_lfts, opensm-lfts.dump)"),
 	T("format", FP_OPT_CHOICE, format, "text", 0, 0, "text|json", NULL, "stats, check output"),
 	FP_OPT_END,
 };
@@ -64,9 +67,13 @@ static void topo_help(FILE *f)
 		"  gen leaf-spine|fat-tree|rail   generate a topology (YAML)\n"
 		"  import FILE...                 ibnetdiscover output, or lldpctl -f json per "
 		"host\n"
-		"                                 (one file per host, named after it), to YAML\n"
+		"                                 (one file per host, named after it), to YAML;\n"
+		"                                 --routes FILE joins the SM's tables and writes\n"
+		"                                 each port's LID\n"
 		"  check FILE                     dangling ports, duplicates, speed mismatches,\n"
-		"                                 copper past reach, a disconnected fabric\n"
+		"                                 copper past reach, a disconnected fabric;\n"
+		"                                 with --routes: LIDs without a route, loops,\n"
+		"                                 down ports, uneven uplinks, credit loops\n"
 		"  draw FILE                      Graphviz DOT: tiers as ranks, links by media\n"
 		"  stats FILE                     counts, bisection bandwidth, oversubscription\n"
 		"  plan FILE                      the virtual lab's build plan (scripts/lab)\n\n"
@@ -163,6 +170,53 @@ static int gen(struct topo_cfg *c, const char *kind, struct fp_topo *t)
 	return 0;
 }
 
+/* findings as "where:line: error|warning: text"; returns how many are errors */
+static unsigned print_issues(const char *where, const struct fp_issue *v, unsigned n)
+{
+	unsigned errors = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		errors += v[i].severity == 2;
+		printf("%s:%d: %s: %s\n", where, v[i].line, v[i].severity == 2 ? "error" : "warning",
+		       v[i].text);
+	}
+	return errors;
+}
+
+/* --routes FILE read and joined to t; 0, or 2 after one line on stderr */
+static int routes_load(const char *cmd, const char *path, const struct fp_topo *t,
+		       struct fp_routes *r)
+{
+	char err[512];
+
+	fp_routes_init(r);
+	if (fp_routes_open(r, path, t, err, sizeof(err))) {
+		fprintf(stderr, "fabprobe topo %s: %s\n", cmd, err);
+		return 2;
+	}
+	return 0;
+}
+
+/* import --routes: every port's LID from the tables, so the YAML keeps them */
+static int import_routes(struct topo_cfg *c, struct fp_topo *t)
+{
+	struct fp_routes r;
+	int ret = routes_load("import", c->routes, t, &r);
+
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < t->nlinks; i++) {
+		struct fp_link *l = &t->links[i];
+
+		if (!l->lid_a)
+			l->lid_a = (int)fp_routes_lid_of(&r, l->a, NULL);
+		if (!l->lid_b)
+			l->lid_b = (int)fp_routes_lid_of(&r, l->b, NULL);
+	}
+	fp_routes_destroy(&r);
+	return 0;
+}
+
 static int check(struct topo_cfg *c, struct fp_topo *t)
 {
 	struct fp_issue *v;
@@ -172,16 +226,29 @@ static int check(struct topo_cfg *c, struct fp_topo *t)
 		fprintf(stderr, "fabprobe topo check: out of memory\n");
 		return 2;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		errors += v[i].severity == 2;
-		printf("%s:%d: %s: %s\n", t->source[0] ? t->source : t->name, v[i].line,
-		       v[i].severity == 2 ? "error" : "warning", v[i].text);
-	}
+	errors = print_issues(t->source[0] ? t->source : t->name, v, n);
 	if (!n)
 		printf("%s: %u nodes, %u links: no problems found\n", t->source, t->nnodes,
 		       t->nlinks);
 	free(v);
-	(void)c;
+	if (c->routes) {
+		struct fp_routes r;
+		int ret = routes_load("check", c->routes, t, &r);
+
+		if (ret)
+			return ret;
+		if (fp_routes_check(&r, t, &v, &n)) {
+			fprintf(stderr, "fabprobe topo check: out of memory\n");
+			fp_routes_destroy(&r);
+			return 2;
+		}
+		errors += print_issues(c->routes, v, n);
+		if (!n)
+			printf("%s: %u switch tables, %u LIDs: no problems found\n", c->routes,
+			       r.nsw, r.nknown);
+		free(v);
+		fp_routes_destroy(&r);
+	}
 	return errors ? 1 : 0;
 }
 
@@ -287,8 +354,11 @@ int fp_cmd_topo(int argc, char **argv)
 	}
 	if (!strcmp(pos[0], "gen"))
 		ret = np == 2 ? gen(&c, pos[1], &t) : 2;
-	else if (!strcmp(pos[0], "import"))
+	else if (!strcmp(pos[0], "import")) {
 		ret = import(&c, np - 1, pos + 1, &t);
+		if (!ret && c.routes)
+			ret = import_routes(&c, &t);
+	}
 	else if (np != 2) {
 		fprintf(stderr, "fabprobe topo %s: one topology file\n", pos[0]);
 		return 2;

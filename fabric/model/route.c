@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "route.h"
 
+#include "topo_routes.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,11 +139,32 @@ static uint64_t mix(uint64_t h)
 	return h ^ (h >> 33);
 }
 
+void fp_router_use_lft(struct fp_router *r, const struct fp_routes *lft)
+{
+	r->lft = lft;
+}
+
+/* the path the switches' tables give to one of dst's LIDs */
+static int lft_path(struct fp_router *r, int src, int dst, uint64_t hash, unsigned *links,
+		    unsigned max)
+{
+	unsigned n = 0, base = fp_routes_lid_of(r->lft, dst, &n);
+	int h;
+
+	if (!base)
+		return -EHOSTUNREACH;
+	h = fp_routes_path(r->lft, r->t, src, base + (unsigned)(hash % n), links, max, NULL);
+	return h == -E2BIG || h >= 0 ? h : -EHOSTUNREACH;
+}
+
 int fp_route_path(struct fp_router *r, int src, int dst, uint64_t hash, unsigned *links,
 		  unsigned max)
 {
 	unsigned nh[256];
 	int node = src, hops = 0;
+
+	if (r->lft)
+		return lft_path(r, src, dst, hash, links, max);
 
 	while (node != dst) {
 		unsigned n = fp_route_nexthops(r, node, dst, nh, 256), pick;

@@ -11,6 +11,8 @@
 
 #include "topo.h"
 
+struct fp_routes;
+
 #define FP_DIST_INF UINT16_MAX
 
 struct fp_router {
@@ -23,6 +25,8 @@ struct fp_router {
 	 * hosts under 256 edge switches cost 256 searches, not 8192.
 	 */
 	int *attach;
+	/* when set, paths are the subnet manager's (fp_router_use_lft), not ECMP's */
+	const struct fp_routes *lft;
 };
 
 int fp_router_init(struct fp_router *r, const struct fp_topo *t);
@@ -31,7 +35,13 @@ void fp_router_destroy(struct fp_router *r);
 const uint16_t *fp_router_dist(struct fp_router *r, int dst);
 /* Links leaving node on a shortest path to dst; returns how many (<= max written). */
 unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *links, unsigned max);
-/* One ECMP path src -> dst chosen by hash: its links in order. Returns the hop count, or
+/*
+ * Route by the fabric's own forwarding tables (joined to r->t) from now on: fp_route_path
+ * then follows the tables to dst's LID (with LMC, the hash picks one of its LIDs, as a
+ * flow's DLID does). NULL returns to ECMP.
+ */
+void fp_router_use_lft(struct fp_router *r, const struct fp_routes *lft);
+/* One ECMP (or LFT) path src -> dst chosen by hash: its links in order. Returns the hop count, or
  * -EHOSTUNREACH, or -E2BIG when longer than max. */
 int fp_route_path(struct fp_router *r, int src, int dst, uint64_t hash, unsigned *links,
 		  unsigned max);

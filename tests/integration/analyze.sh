@@ -138,4 +138,4 @@ grep -q "1. HOST h1.r2" "$TMP/out" && fail "--map order on a reversed file canno
 { [ $rc -eq 2 ] && grep -q "is not a route through the topology" "$TMP/err"; } ||
 	grep -q "\-\-map order: rank k is taken" "$TMP/err" ||
 	{ cat "$TMP/err" "$TMP/out"; fail "--map order says what it did"; }
-ok "--map order joins by file order, and says so"
+ok "--map order joins by file order: a wrong join is refused by the recorded paths, or said"
