@@ -10,4 +10,5 @@ int fp_cmd_report(int argc, char **argv);
 int fp_cmd_check(int argc, char **argv);
 int fp_cmd_inventory(int argc, char **argv);
 int fp_cmd_pkt(int argc, char **argv);
+int fp_cmd_fabric_counters(int argc, char **argv);
 #endif

@@ -150,6 +150,13 @@ static int cmd_pkt(int argc, char **argv, char **full, int fullc)
 	return fp_cmd_pkt(argc, argv);
 }
 
+static int cmd_fabric_counters(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_fabric_counters(argc, argv);
+}
+
 static int cmd_sim(int argc, char **argv, char **full, int fullc)
 {
 	(void)full;
@@ -173,6 +180,8 @@ static const struct cmd cmds[] = {
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },
 	{ "report", cmd_report, no_opts, "plots and an HTML report from result folders" },
 	{ "check", cmd_check, no_opts, "acceptance: a spec of thresholds, PASS/FAIL, JUnit XML" },
+	{ "fabric-counters", cmd_fabric_counters, no_opts,
+	  "the switches' own port counters for every link, over InfiniBand MADs" },
 	{ "pkt", cmd_pkt, no_opts, "dpdk: send or count frames on one port (meet testpmd)" },
 	{ "engines", cmd_engines, no_opts, "which engines are built and usable here, and why not" },
 	{ "version", cmd_version, no_opts, "print the version" },
