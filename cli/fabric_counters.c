@@ -168,7 +168,7 @@ static int run(const struct fc_cfg *c, const struct fp_topo *t, const struct fab
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		fp_emit_obj(&e, NULL);
-		fp_emit_i64(&e, "time", "# snapshot at %lld\n", (long long)ts.tv_sec);
+		fp_emit_num(&e, "time", "# snapshot at %.3f\n", ts.tv_sec + ts.tv_nsec / 1e9);
 		fp_emit_arr(&e, "ends");
 		for (unsigned i = 0; i < 2 * t->nlinks; i++)
 			emit_end(&e, t, &cur[i], s ? &prev[i] : NULL);

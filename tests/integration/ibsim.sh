@@ -82,6 +82,30 @@ assert ok and all(e["delta"]["SymbolErrorCounter"] == 0 for e in ok)
 assert any(e["delta"]["PortXmitPkts"] > 0 for e in ok)   # our own MADs crossed the fabric
 PY
 ok "--watch: a series whose differences count the MADs between snapshots"
+# the analyzer: a series with errors planted between its snapshots, joined with a clean run
+# that the simulator predicts: Switch2:3's symbol errors a cable (BER over 4x SDR for the
+# interval), Switch1:5's XmitWait congestion only, the unlinked port down
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 2s \
+	--count 2 >"$TMP/s.json" 2>/dev/null &
+fc=$!
+sleep 1
+echo 'PerformanceSet "Switch2"[3] PortCounters.SymbolErrorCounter=500' >&7
+echo 'PerformanceSet "Switch1"[5] PortCounters.PortXmitWait=900' >&7
+wait $fc || fail "fabric-counters series"
+$FABPROBE sim "$TMP/fabric.ibnet" pairs --sizes 64K --iters 10 --output "$TMP/simrun" --quiet \
+	>/dev/null || fail "sim run"
+$FABPROBE analyze --topology "$TMP/fabric.ibnet" --inventory "$TMP/s.json" "$TMP/simrun" \
+	>"$TMP/an.txt" 2>&1
+rc=$?
+cat "$TMP/an.txt"
+[ $rc = 1 ] || fail "analyze with switch-side findings exits 1, not $rc"
+grep -q "LINK Switch[12]:3 <-> Switch[12]:3: Switch2:3: 500 symbol errors in 2.0 s, BER 2.5e-08 over x4 at 2.5 Gb/s per lane, above the 1e-12 limit: a bad cable" "$TMP/an.txt" ||
+	fail "symbol errors named as a bad cable on the link with both ends"
+grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable: 0 transmit discards and 900 XmitWait" "$TMP/an.txt" ||
+	fail "XmitWait named as congestion"
+grep "Switch1:5" "$TMP/an.txt" | grep -q "bad cable" && fail "XmitWait is not a cable"
+grep -q "Switch1:2: switch-side counters: the port is down" "$TMP/an.txt" || fail "down port"
+ok "analyze: planted symbol errors a bad cable by BER, XmitWait congestion, a port down"
 # no local InfiniBand port at all (no umad2sim): one line, not a crash
 $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" >/dev/null 2>"$TMP/e"
 rc=$?
