@@ -15,6 +15,7 @@
 #include "../core/opts.h"
 #include "../fabric/inventory/ibpma.h"
 #include "../fabric/model/analyze_evidence.h"
+#include "../fabric/model/fabctr.h"
 #include "../fabric/model/topo.h"
 #include "cli.h"
 
@@ -48,46 +49,6 @@ static const struct fp_opt fc_opts[] = {
 	FP_OPT_END,
 };
 
-/* the trailing number of a port name: "3", "p3", "port3" */
-static int port_num(const char *s)
-{
-	size_t n = strlen(s), i = n;
-
-	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
-		i--;
-	return i < n && n - i <= 3 ? atoi(s + i) : -1;
-}
-
-struct fabric {
-	struct fp_pma_node *nodes;
-	struct fp_pma_link *links;
-};
-
-static int fabric_of(const struct fp_topo *t, struct fabric *f)
-{
-	f->nodes = calloc(t->nnodes + 1, sizeof(*f->nodes));
-	f->links = calloc(t->nlinks + 1, sizeof(*f->links));
-	if (!f->nodes || !f->links)
-		return -ENOMEM;
-	for (unsigned i = 0; i < t->nnodes; i++) {
-		snprintf(f->nodes[i].name, sizeof(f->nodes[i].name), "%s", t->nodes[i].name);
-		f->nodes[i].guid = strtoull(t->nodes[i].guid, NULL, 16);
-		f->nodes[i].sw = t->nodes[i].kind == FP_SWITCH;
-	}
-	for (unsigned l = 0; l < t->nlinks; l++) {
-		const struct fp_link *k = &t->links[l];
-
-		f->links[l] = (struct fp_pma_link){ k->a, k->b, port_num(k->pa), port_num(k->pb),
-						    k->lid_a, k->lid_b };
-	}
-	return 0;
-}
-
-static uint64_t delta(uint64_t now, uint64_t before)
-{
-	return now >= before ? now - before : now; /* a reset reads as its new value */
-}
-
 static void emit_end(struct fp_emit *e, const struct fp_topo *t, const struct fp_pma_end *x,
 		     const struct fp_pma_end *prev)
 {
@@ -114,7 +75,7 @@ static void emit_end(struct fp_emit *e, const struct fp_topo *t, const struct fp
 	if (prev && x->status == FP_PMA_OK && prev->status == FP_PMA_OK) {
 		fp_emit_obj(e, "delta");
 		for (unsigned i = 0; i < FP_PMA_NCTR; i++) {
-			uint64_t d = delta(x->v[i], prev->v[i]);
+			uint64_t d = fp_fabctr_delta(x->v[i], prev->v[i]);
 
 			if (e->json)
 				fp_json_u64(&e->j, fp_pma_ctr_name(i), d);
@@ -129,21 +90,18 @@ static void emit_end(struct fp_emit *e, const struct fp_topo *t, const struct fp
 	fp_emit_end(e);
 }
 
-static int run(const struct fc_cfg *c, const struct fp_topo *t, const struct fabric *f)
+static int run(const struct fc_cfg *c, struct fp_fabctr *f)
 {
 	struct fp_pma_opts o = { c->ca, (int)c->ca_port, (int)c->timeout_ms, (int)c->retries,
 				 (int)c->parallel };
-	struct fp_pma_end *cur = calloc(2 * t->nlinks + 1, sizeof(*cur));
-	struct fp_pma_end *prev = calloc(2 * t->nlinks + 1, sizeof(*prev));
+	const struct fp_topo *t = &f->t;
+	struct fp_pma_end *prev = calloc(2 * t->nlinks + 1, sizeof(*prev)), *cur;
 	int n = c->watch_ns ? (int)c->count : 1, ret = 0;
 	struct fp_emit e;
 	char err[256];
 
-	if (!cur || !prev) {
-		free(cur);
-		free(prev);
+	if (!prev)
 		return -ENOMEM;
-	}
 	fp_emit_init(&e, stdout, c->format == 1);
 	fp_emit_obj(&e, NULL);
 	if (e.json)
@@ -151,24 +109,21 @@ static int run(const struct fc_cfg *c, const struct fp_topo *t, const struct fab
 	fp_emit_str(&e, "topology", NULL, c->topo);
 	fp_emit_arr(&e, "snapshots");
 	for (int s = 0; s < n; s++) {
-		struct timespec ts;
-
 		if (s) {
 			struct timespec d = { (time_t)(c->watch_ns / 1000000000u),
 					      (long)(c->watch_ns % 1000000000u) };
 
-			memcpy(prev, cur, sizeof(*cur) * 2 * t->nlinks);
+			memcpy(prev, f->before, sizeof(*prev) * 2 * t->nlinks);
 			nanosleep(&d, NULL);
 		}
-		ret = fp_pma_read(&o, f->nodes, t->nnodes, f->links, t->nlinks, cur, err,
-				  sizeof(err));
+		ret = fp_fabctr_snap(f, &o, false, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "fabprobe fabric-counters: %s\n", err);
 			break;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
+		cur = f->before;
 		fp_emit_obj(&e, NULL);
-		fp_emit_num(&e, "time", "# snapshot at %.3f\n", ts.tv_sec + ts.tv_nsec / 1e9);
+		fp_emit_num(&e, "time", "# snapshot at %.3f\n", f->t_before);
 		fp_emit_arr(&e, "ends");
 		for (unsigned i = 0; i < 2 * t->nlinks; i++)
 			emit_end(&e, t, &cur[i], s ? &prev[i] : NULL);
@@ -180,7 +135,6 @@ static int run(const struct fc_cfg *c, const struct fp_topo *t, const struct fab
 	fp_emit_end(&e);
 	if (e.json)
 		fputc('\n', stdout);
-	free(cur);
 	free(prev);
 	return ret;
 }
@@ -188,8 +142,7 @@ static int run(const struct fc_cfg *c, const struct fp_topo *t, const struct fab
 int fp_cmd_fabric_counters(int argc, char **argv)
 {
 	struct fc_cfg c;
-	struct fp_topo t;
-	struct fabric f = { 0 };
+	struct fp_fabctr *f;
 	char err[512];
 	const char *pos[1];
 	int np = 0, ret;
@@ -212,17 +165,12 @@ int fp_cmd_fabric_counters(int argc, char **argv)
 		fprintf(stderr, "fabprobe fabric-counters: which fabric? --topology FILE\n");
 		return 2;
 	}
-	fp_topo_init(&t);
-	if (fp_topo_load(&t, c.topo, err, sizeof(err))) {
+	ret = fp_fabctr_open(&f, c.topo, err, sizeof(err));
+	if (ret) {
 		fprintf(stderr, "fabprobe fabric-counters: %s\n", err);
-		fp_topo_destroy(&t);
-		return 2;
+		return ret == -ENOMEM ? 1 : 2;
 	}
-	ret = fabric_of(&t, &f);
-	if (!ret)
-		ret = run(&c, &t, &f);
-	free(f.nodes);
-	free(f.links);
-	fp_topo_destroy(&t);
+	ret = run(&c, f);
+	fp_fabctr_close(f);
 	return ret == -ENOMEM ? 1 : ret ? 3 : 0;
 }
