@@ -106,6 +106,30 @@ grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable:
 grep "Switch1:5" "$TMP/an.txt" | grep -q "bad cable" && fail "XmitWait is not a cable"
 grep -q "Switch1:2: switch-side counters: the port is down" "$TMP/an.txt" || fail "down port"
 ok "analyze: planted symbol errors a bad cable by BER, XmitWait congestion, a port down"
+# a run with --fabric-counters: rank 0 reads the fabric before and after, run.json holds the
+# differences per link end (on ibsim only the MADs move: the sockets run is on loopback)
+port=$(free_port)
+sim $FABPROBE run pairs --np 2 --sizes 1K --iters 20 --rendezvous 127.0.0.1:$port --quiet \
+	--fabric-counters "$TMP/fabric.ibnet" --output "$TMP/run" >/dev/null 2>"$TMP/run.err" ||
+	{ cat "$TMP/run.err"; fail "run --fabric-counters"; }
+python3 - "$TMP/run/run.json" <<'PY' || fail "run.json fabric_counters"
+import json, sys
+f = json.load(open(sys.argv[1]))["fabric_counters"]
+assert f["topology"].endswith("fabric.ibnet") and f["seconds"] > 0, f
+ends = {(e["node"], e["port"]): e for e in f["ends"]}
+assert len(ends) == 12
+ok = [e for e in ends.values() if e["status"] == "ok"]
+assert len(ok) == 10, len(ok)
+# the after-snapshot's own MADs crossed Switch1's ports after the before-snapshot read them
+assert all(e["deltas"]["SymbolErrorCounter"] == 0 for e in ok)
+assert sum(e["deltas"]["PortXmitPkts"] for e in ok) > 0
+assert ends[("Switch1", "2")]["status"] == "down" and "deltas" not in ends[("Switch1", "2")]
+PY
+ok "run --fabric-counters: run.json holds each link end's differences, the down port named"
+$FABPROBE run pairs --np 2 --sizes 1K --iters 5 --rendezvous 127.0.0.1:$(free_port) --quiet \
+	--fabric-counters /nonexistent --output "$TMP/run2" >/dev/null 2>"$TMP/e"
+[ $? != 0 ] && grep -q -- "--fabric-counters: .*nonexistent" "$TMP/e" || fail "a bad --fabric-counters topology is named: $(cat "$TMP/e")"
+ok "run --fabric-counters with a missing topology: named, not a crash"
 # no local InfiniBand port at all (no umad2sim): one line, not a crash
 $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" >/dev/null 2>"$TMP/e"
 rc=$?
