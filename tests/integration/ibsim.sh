@@ -6,6 +6,8 @@ for c in ibsim opensm ibnetdiscover perfquery; do
 	command -v $c >/dev/null || skip "$c not installed (scripts/setup: ibsim-utils opensm infiniband-diags)"
 done
 [ -f $SIM ] || skip "no $SIM (ibsim-utils)"
+$FABPROBE fabric-counters --topology "$FP_SRCDIR/tests/fixtures/ibnetdiscover.txt" 2>&1 |
+	grep -q "built without libibmad" && skip "fabprobe built without libibmad (-Dibmad)"
 $FABPROBE fabric-counters --help | grep -q -- --topology || fail "fabric-counters --help"
 $FABPROBE fabric-counters --topology /nonexistent 2>"$TMP/e" && fail "a missing topology is an error"
 [ "$(wc -l <"$TMP/e")" = 1 ] || fail "one line for a missing topology: $(cat "$TMP/e")"
