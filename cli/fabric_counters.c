@@ -13,14 +13,16 @@
 
 #include "../core/json.h"
 #include "../core/opts.h"
+#include "../core/file.h"
 #include "../fabric/inventory/ibpma.h"
+#include "../fabric/inventory/snmp.h"
 #include "../fabric/model/analyze_evidence.h"
 #include "../fabric/model/fabctr.h"
 #include "../fabric/model/topo.h"
 #include "cli.h"
 
 struct fc_cfg {
-	const char *topo, *ca;
+	const char *topo, *ca, *switches;
 	int64_t ca_port, timeout_ms, retries, parallel, count;
 	uint64_t watch_ns;
 	int format;
@@ -29,6 +31,10 @@ struct fc_cfg {
 static const struct fp_opt fc_opts[] = {
 	{ "topology", FP_OPT_STRING, offsetof(struct fc_cfg, topo), NULL, 0, 0, NULL, NULL, "FILE",
 	  "the fabric: its links are the ports read (ibnetdiscover output, YAML with lid_a/lid_b)" },
+	{ "switches", FP_OPT_STRING, offsetof(struct fc_cfg, switches), NULL, 0, 0, NULL, NULL,
+	  "FILE",
+	  "Ethernet: read these switches over SNMP instead (NAME ADDRESS v2c community=STR | "
+	  "v3 user=U auth=SHA:PASS priv=AES:PASS)" },
 	{ "ca", FP_OPT_STRING, offsetof(struct fc_cfg, ca), NULL, 0, 0, NULL, NULL, "NAME",
 	  "the local HCA the MADs leave from (default: the first)" },
 	{ "ca-port", FP_OPT_INT, offsetof(struct fc_cfg, ca_port), "0", 0, 255, NULL, NULL, "N",
@@ -90,6 +96,191 @@ static void emit_end(struct fp_emit *e, const struct fp_topo *t, const struct fp
 	fp_emit_end(e);
 }
 
+/* when a snapshot was taken: epoch milliseconds, exact in JSON (a double loses them) */
+static void stamp(struct fp_emit *e, double t)
+{
+	fp_emit_num(e, NULL, "# snapshot at %.3f\n", t);
+	if (e->json)
+		fp_json_u64(&e->j, "time_ms", (uint64_t)(t * 1000 + 0.5));
+}
+
+#define MAX_IFS 1024
+
+/* one switch's answer in one snapshot */
+struct sw_snap {
+	struct fp_snmp_port *ports;
+	unsigned n;
+	int ret;
+	char err[256];
+};
+
+static int snmp_snapshot(const struct fc_cfg *c, const struct fp_snmp_switch *sw, unsigned nsw,
+			 struct sw_snap *snap)
+{
+	for (unsigned i = 0; i < nsw; i++) {
+		if (!snap[i].ports && !(snap[i].ports = calloc(MAX_IFS, sizeof(*snap[i].ports))))
+			return -ENOMEM;
+		snap[i].ret = fp_snmp_read(&sw[i], (int)c->timeout_ms, (int)c->retries,
+					   snap[i].ports, &snap[i].n, MAX_IFS, snap[i].err,
+					   sizeof(snap[i].err));
+		if (snap[i].ret == -ENOTSUP) {
+			fprintf(stderr, "fabprobe fabric-counters: %s\n", snap[i].err);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+/* the switch port that a link end names: by ifName, else ifDescr */
+static const struct fp_snmp_port *port_of(const struct sw_snap *s, const char *name)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (!strcmp(s->ports[i].name, name))
+			return &s->ports[i];
+	for (unsigned i = 0; i < s->n; i++)
+		if (!strcmp(s->ports[i].descr, name))
+			return &s->ports[i];
+	return NULL;
+}
+
+static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l, int side,
+			  const struct sw_snap *s, const struct sw_snap *prev)
+{
+	const struct fp_link *k = &t->links[l];
+	const char *port = side ? k->pb : k->pa;
+	bool answered = s->ret == 0 || s->ret == -EPROTO; /* -EPROTO: one column was bad */
+	const struct fp_snmp_port *p = answered ? port_of(s, port) : NULL;
+	const struct fp_snmp_port *q = prev && prev->ret == 0 ? port_of(prev, port) : NULL;
+	bool down = p && (p->have >> FP_SNMP_OPER_STATUS & 1) && p->v[FP_SNMP_OPER_STATUS] != 1;
+	const char *st = !answered ? "no answer"
+			 : !p	   ? (s->ret ? "bad answer" : "no such port")
+			 : down	   ? "down"
+			 : s->ret  ? "bad answer"
+				   : "ok";
+	char ln[200];
+
+	fp_link_name(t, (int)l, ln, sizeof(ln));
+	fp_emit_obj(e, NULL);
+	fp_emit_str(e, "link", NULL, ln);
+	fp_emit_str(e, "node", "%s", t->nodes[side ? k->b : k->a].name);
+	fp_emit_str(e, "port", ":%-8s", port);
+	fp_emit_i64(e, "ifindex", " if %-4lld", p ? p->ifindex : 0);
+	fp_emit_str(e, "status", " %-12s", st);
+	if (p) {
+		fp_emit_obj(e, "counters");
+		for (unsigned i = 0; i < FP_SNMP_NCTR; i++)
+			if (!(p->have >> i & 1))
+				continue;
+			else if (e->json)
+				fp_json_u64(&e->j, fp_snmp_ctr_name(i), p->v[i]);
+			else
+				fp_emit_text(e, " %s=%" PRIu64, fp_snmp_ctr_name(i), p->v[i]);
+		fp_emit_end(e);
+	}
+	if (p && q) {
+		fp_emit_obj(e, "delta");
+		for (unsigned i = 0; i < FP_SNMP_NCTR; i++) {
+			uint64_t d = fp_snmp_delta(i, p->v[i], q->v[i]);
+
+			if (!((p->have & q->have) >> i & 1) || i == FP_SNMP_OPER_STATUS ||
+			    i == FP_SNMP_LAST_CHANGE)
+				continue;
+			if (e->json)
+				fp_json_u64(&e->j, fp_snmp_ctr_name(i), d);
+			else if (d)
+				fp_emit_text(e, " +%s=%" PRIu64, fp_snmp_ctr_name(i), d);
+		}
+		fp_emit_end(e);
+	}
+	if (s->ret < 0 || !p)
+		fp_emit_str(e, "why", " (%s)", s->ret < 0 ? s->err : "no ifName or ifDescr matches");
+	fp_emit_text(e, "\n");
+	fp_emit_end(e);
+}
+
+static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
+{
+	struct fp_snmp_switch *sw = NULL;
+	struct sw_snap *cur = NULL, *prev = NULL;
+	int n = c->watch_ns ? (int)c->count : 1, ret, *swof = NULL;
+	unsigned nsw = 0;
+	struct fp_emit e;
+	char err[512], *text;
+	size_t len;
+
+	ret = fp_read_file(c->switches, 1 << 20, &text, &len, err, sizeof(err));
+	if (!ret) {
+		ret = fp_snmp_switches_parse(text, len, c->switches, &sw, &nsw, err, sizeof(err));
+		free(text);
+	}
+	if (ret) {
+		fprintf(stderr, "fabprobe fabric-counters: %s\n", err);
+		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	cur = calloc(nsw, sizeof(*cur));
+	prev = calloc(nsw, sizeof(*prev));
+	swof = calloc(t->nnodes + 1, sizeof(*swof));
+	ret = -ENOMEM;
+	if (!cur || !prev || !swof)
+		goto out;
+	for (unsigned i = 0; i < t->nnodes; i++) {
+		swof[i] = -1;
+		for (unsigned k = 0; k < nsw; k++)
+			if (!strcmp(sw[k].name, t->nodes[i].name))
+				swof[i] = (int)k;
+	}
+	fp_emit_init(&e, stdout, c->format == 1);
+	fp_emit_obj(&e, NULL);
+	if (e.json)
+		fp_json_u64(&e.j, "schema_version", 1);
+	fp_emit_str(&e, "topology", NULL, c->topo);
+	fp_emit_str(&e, "source", NULL, "snmp");
+	fp_emit_arr(&e, "snapshots");
+	for (int s = 0; s < n; s++) {
+		struct timespec ts;
+
+		if (s) {
+			struct timespec d = { (time_t)(c->watch_ns / 1000000000u),
+					      (long)(c->watch_ns % 1000000000u) };
+			struct sw_snap *x = prev;
+
+			prev = cur, cur = x;
+			nanosleep(&d, NULL);
+		}
+		ret = snmp_snapshot(c, sw, nsw, cur);
+		if (ret)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fp_emit_obj(&e, NULL);
+		stamp(&e, ts.tv_sec + ts.tv_nsec / 1e9);
+		fp_emit_arr(&e, "ends");
+		for (unsigned l = 0; l < t->nlinks; l++)
+			for (int side = 0; side < 2; side++) {
+				int k = swof[side ? t->links[l].b : t->links[l].a];
+
+				if (k >= 0)
+					emit_snmp_end(&e, t, l, side, &cur[k], s ? &prev[k] : NULL);
+			}
+		fp_emit_end(&e);
+		fp_emit_end(&e);
+		fflush(stdout);
+	}
+	fp_emit_end(&e);
+	fp_emit_end(&e);
+	if (e.json)
+		fputc('\n', stdout);
+out:
+	for (unsigned i = 0; cur && prev && i < nsw; i++) {
+		free(cur[i].ports);
+		free(prev[i].ports);
+	}
+	free(cur);
+	free(prev);
+	free(swof);
+	free(sw);
+	return ret;
+}
+
 static int run(const struct fc_cfg *c, struct fp_fabctr *f)
 {
 	struct fp_pma_opts o = { c->ca, (int)c->ca_port, (int)c->timeout_ms, (int)c->retries,
@@ -123,7 +314,7 @@ static int run(const struct fc_cfg *c, struct fp_fabctr *f)
 		}
 		cur = f->before;
 		fp_emit_obj(&e, NULL);
-		fp_emit_num(&e, "time", "# snapshot at %.3f\n", f->t_before);
+		stamp(&e, f->t_before);
 		fp_emit_arr(&e, "ends");
 		for (unsigned i = 0; i < 2 * t->nlinks; i++)
 			emit_end(&e, t, &cur[i], s ? &prev[i] : NULL);
@@ -170,7 +361,7 @@ int fp_cmd_fabric_counters(int argc, char **argv)
 		fprintf(stderr, "fabprobe fabric-counters: %s\n", err);
 		return ret == -ENOMEM ? 1 : 2;
 	}
-	ret = run(&c, f);
+	ret = c.switches ? run_snmp(&c, &f->t) : run(&c, f);
 	fp_fabctr_close(f);
-	return ret == -ENOMEM ? 1 : ret ? 3 : 0;
+	return ret == -ENOMEM ? 1 : ret == -EINVAL ? 2 : ret ? 3 : 0;
 }

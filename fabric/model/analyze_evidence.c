@@ -176,8 +176,11 @@ static void fabric_counter_rules(const struct fp_topo *t, struct fy_node *snaps,
 	double t0 = 0, t1 = 0, dt;
 	void *it = NULL;
 
-	fp_jnum(fp_jkey(first, "time"), &t0);
-	fp_jnum(fp_jkey(last, "time"), &t1);
+	/* time_ms as fabric-counters writes it; time in seconds from other tools */
+	if (fp_jnum(fp_jkey(first, "time_ms"), &t0) && fp_jnum(fp_jkey(last, "time_ms"), &t1))
+		t0 /= 1000, t1 /= 1000;
+	else
+		fp_jnum(fp_jkey(first, "time"), &t0), fp_jnum(fp_jkey(last, "time"), &t1);
 	dt = n > 1 ? t1 - t0 : 0;
 	struct fy_node *ends = fp_jkey(last, "ends");
 
