@@ -10,6 +10,7 @@
 #include "../core/json.h"
 #include "results_priv.h"
 #include "straggler.h"
+#include "../fabric/model/fabctr.h"
 #include "../core/units.h"
 #include "fp_config.h"
 #include "benches/fp_git.h" /* generated into the build folder */
@@ -445,6 +446,8 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);
+	if (d->fabric)
+		fp_fabctr_json(&j, d->fabric);
 	fp_json_arr(&j, "sizes_requested");
 	for (unsigned i = 0; i < d->nres; i++)
 		fp_json_u64(&j, NULL, d->res[i].size);

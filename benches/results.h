@@ -100,6 +100,7 @@ struct fp_run_data {
 	/* simulated runs: each schedule entry's path, FP_SIM_MAXHOPS directed links apart */
 	const unsigned *paths, *hops;
 	char error[512];
+	struct fp_fabctr *fabric; /* --fabric-counters: both snapshots, or NULL */
 };
 
 /* Aggregates of one round at one size, for tables and JSON. */

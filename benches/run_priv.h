@@ -115,6 +115,8 @@ int fp_run_resolve_bind(const char *spec, char *out, size_t len, char *err);
 /* run_counters.c: port counters before and after */
 bool fp_run_port_of(const char *ip, char *name, size_t len);
 int fp_run_gather_counters(struct rank *rk, const struct fp_port *before, const char *port);
+/* --fabric-counters on rank 0: the fabric's port counters before or after (run_fabric.c) */
+int fp_run_fabric_snap(struct rank *rk, bool after);
 
 /* run_context.c: each rank's port and CPU, to rank 0 for run.json */
 int fp_run_gather_context(struct rank *rk, const char *bind);

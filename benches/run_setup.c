@@ -13,6 +13,7 @@
 
 #include "../core/hist.h"
 #include "../core/wire.h"
+#include "../fabric/model/fabctr.h"
 #include "run_priv.h"
 
 int fp_run_allgather_cb(void *ctx, const char *what, const void *mine, size_t len,
@@ -288,6 +289,7 @@ void fp_run_free_data(struct fp_run_data *d)
 	free(d->rctx);
 	free(d->ivals);
 	free(d->ident);
+	fp_fabctr_close(d->fabric);
 }
 
 /* Every size must fit the engine: a frame engine has a smallest and a largest frame. */

@@ -196,10 +196,14 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		bool have = before && fp_run_port_of(bind, port, sizeof(port)) &&
 			    !fp_netdev_read("", port, before);
 
-		ret = fp_run_sizes(&rk);
+		ret = fp_run_fabric_snap(&rk, false);
+		if (!ret)
+			ret = fp_run_sizes(&rk);
 		/* the counters go to rank 0 on success; a failed run has no common point to meet */
 		if (!ret)
 			ret = fp_run_gather_counters(&rk, have ? before : NULL, port);
+		if (!ret)
+			ret = fp_run_fabric_snap(&rk, true);
 		free(before);
 	}
 	if (ret && rank == 0 && rk.rv &&

@@ -34,6 +34,7 @@ struct fp_run_cfg {
 	const char *rate, *rfc2544;
 	uint64_t trial_ns;
 	const char *resolution;
+	const char *fabric_counters; /* topology: rank 0 reads its switches' counters */
 	/* the command line, recorded in run.json */
 	int argc;
 	char **argv;

@@ -11,4 +11,5 @@ int fp_cmd_check(int argc, char **argv);
 int fp_cmd_inventory(int argc, char **argv);
 int fp_cmd_pkt(int argc, char **argv);
 int fp_cmd_fleet(int argc, char **argv, char **full, int fullc);
+int fp_cmd_fabric_counters(int argc, char **argv);
 #endif

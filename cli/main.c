@@ -169,6 +169,13 @@ static int cmd_pkt(int argc, char **argv, char **full, int fullc)
 	return fp_cmd_pkt(argc, argv);
 }
 
+static int cmd_fabric_counters(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_fabric_counters(argc, argv);
+}
+
 static int cmd_sim(int argc, char **argv, char **full, int fullc)
 {
 	(void)full;
@@ -193,6 +200,8 @@ static const struct cmd cmds[] = {
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },
 	{ "report", cmd_report, no_opts, "plots and an HTML report from result folders" },
 	{ "check", cmd_check, no_opts, "acceptance: a spec of thresholds, PASS/FAIL, JUnit XML" },
+	{ "fabric-counters", cmd_fabric_counters, no_opts,
+	  "the switches' own port counters for every link, over InfiniBand MADs" },
 	{ "pkt", cmd_pkt, no_opts, "dpdk: send or count frames on one port (meet testpmd)" },
 	{ "engines", cmd_engines, no_opts, "which engines are built and usable here, and why not" },
 	{ "version", cmd_version, no_opts, "print the version" },
@@ -226,7 +235,7 @@ static int cmd_help(int argc, char **argv, char **full, int fullc)
 	printf("usage: fabprobe COMMAND [options]\n\nfabprobe measures a fabric and names what "
 	       "holds it back.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		printf("  %-10s %s\n", cmds[i].name, cmds[i].help);
+		printf("  %-16s %s\n", cmds[i].name, cmds[i].help);
 	return 0;
 }
 

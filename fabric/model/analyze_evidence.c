@@ -116,6 +116,132 @@ int fp_host_link(const struct fp_topo *t, int h, const char *port)
 	return n == 1 ? only : -1;
 }
 
+/* the topology link that ends in node:port */
+static int end_link(const struct fp_topo *t, const char *node, const char *port)
+{
+	int n = fp_topo_find(t, node);
+
+	for (unsigned k = 0; n >= 0 && k < t->nlinks; k++) {
+		const struct fp_link *l = &t->links[k];
+
+		if ((l->a == n && !strcmp(l->pa, port)) || (l->b == n && !strcmp(l->pb, port)))
+			return (int)k;
+	}
+	return -1;
+}
+
+/* counter k of a fabric-counters end, 0 when absent */
+static double ctr(struct fy_node *end, const char *k)
+{
+	double v = 0;
+
+	fp_jnum(fp_jkey(fp_jkey(end, "counters"), k), &v);
+	return v;
+}
+
+/* the same link end in an earlier snapshot, when it answered there */
+static struct fy_node *end_in(struct fy_node *snap, const char *node, const char *port)
+{
+	struct fy_node *ends = fp_jkey(snap, "ends"), *e;
+	char n[64], p[32], st[16];
+	void *it = NULL;
+
+	while (ends && (e = fy_node_sequence_iterate(ends, &it)))
+		if (fp_jstr(fp_jkey(e, "node"), n, sizeof(n)) && !strcmp(n, node) &&
+		    fp_jstr(fp_jkey(e, "port"), p, sizeof(p)) && !strcmp(p, port) &&
+		    fp_jstr(fp_jkey(e, "status"), st, sizeof(st)) && !strcmp(st, "ok"))
+			return e;
+	return NULL;
+}
+
+/* growth from a to b; a counter that went backwards was reset and reads as its new value */
+static double grew(struct fy_node *a, struct fy_node *b, const char *k)
+{
+	return ctr(b, k) >= ctr(a, k) ? ctr(b, k) - ctr(a, k) : ctr(b, k);
+}
+
+/*
+ * The switches' own counters (fabprobe fabric-counters --format json), first snapshot
+ * against last. Symbol errors are judged as a bit error ratio against what the link could
+ * carry in the interval, lanes x lane rate x time, as ibdiagnet computes BER (never against
+ * traffic: PMA data counters also count MADs), limit 1e-12 (IBTA vol 2); link downs and
+ * error recoveries point at the cable; discards and XmitWait are congestion, never a cable.
+ */
+static void fabric_counter_rules(const struct fp_topo *t, struct fy_node *snaps,
+				 struct fp_findings *fs)
+{
+	int n = fy_node_sequence_item_count(snaps);
+	struct fy_node *first = fy_node_sequence_get_by_index(snaps, 0);
+	struct fy_node *last = fy_node_sequence_get_by_index(snaps, n - 1), *e;
+	double t0 = 0, t1 = 0, dt;
+	void *it = NULL;
+
+	/* time_ms as fabric-counters writes it; time in seconds from other tools */
+	if (fp_jnum(fp_jkey(first, "time_ms"), &t0) && fp_jnum(fp_jkey(last, "time_ms"), &t1))
+		t0 /= 1000, t1 /= 1000;
+	else
+		fp_jnum(fp_jkey(first, "time"), &t0), fp_jnum(fp_jkey(last, "time"), &t1);
+	dt = n > 1 ? t1 - t0 : 0;
+	struct fy_node *ends = fp_jkey(last, "ends");
+
+	while (ends && fy_node_is_sequence(ends) && (e = fy_node_sequence_iterate(ends, &it))) {
+		char node[64], port[32], st[16], why[128];
+		struct fy_node *a;
+		int link;
+
+		if (!fp_jstr(fp_jkey(e, "node"), node, sizeof(node)) ||
+		    !fp_jstr(fp_jkey(e, "port"), port, sizeof(port)) ||
+		    !fp_jstr(fp_jkey(e, "status"), st, sizeof(st)) ||
+		    (link = end_link(t, node, port)) < 0)
+			continue;
+		const struct fp_link *l = &t->links[link];
+		/* the bits it could carry as trained: a link down to x1 still counts its errors */
+		int lanes = l->trained_lanes > 0 ? l->trained_lanes : l->lanes > 0 ? l->lanes : 1;
+		int h = fp_topo_find(t, node);
+		double lane = l->lane_gbps > 0 ? l->lane_gbps : l->gbps / lanes;
+
+		if (strcmp(st, "ok")) {
+			bool w = fp_jstr(fp_jkey(e, "why"), why, sizeof(why)) && why[0];
+
+			fp_findings_add(fs, h, link, "%s:%s: switch-side counters: %s%s%s%s", node,
+					port,
+					!strcmp(st, "down") ? "the port is down" : "did not answer",
+					w ? " (" : "", w ? why : "", w ? ")" : "");
+			continue;
+		}
+
+		a = dt > 0 ? end_in(first, node, port) : NULL;
+		if (!a) {
+			if (ctr(e, "SymbolErrorCounter") > 0)
+				fp_findings_add(fs, h, link,
+						"%s:%s: %g symbol errors since the counters were "
+						"cleared (one snapshot: no interval to judge a rate; "
+						"fabric-counters --watch)",
+						node, port, ctr(e, "SymbolErrorCounter"));
+			continue;
+		}
+		double sym = grew(a, e, "SymbolErrorCounter"), ber = sym / (lanes * lane * 1e9 * dt);
+		double flap = grew(a, e, "LinkDownedCounter") + grew(a, e, "LinkErrorRecoveryCounter");
+		double disc = grew(a, e, "PortXmitDiscards"), wait = grew(a, e, "PortXmitWait");
+
+		if (ber > 1e-12)
+			fp_findings_add(fs, h, link,
+					"%s:%s: %g symbol errors in %.1f s, BER %.1e over x%d at %g "
+					"Gb/s per lane, above the 1e-12 limit: a bad cable or optic",
+					node, port, sym, dt, ber, lanes, lane);
+		if (flap > 0)
+			fp_findings_add(fs, h, link,
+					"%s:%s: the link went down or retrained %g times in %.1f s: "
+					"a flapping cable",
+					node, port, flap, dt);
+		if (disc > 0 || wait > 0)
+			fp_findings_add(fs, h, link,
+					"%s:%s: congestion, not a cable: %g transmit discards and %g "
+					"XmitWait ticks in %.1f s",
+					node, port, disc, wait, dt);
+	}
+}
+
 /*
  * Rules on one inventory (fabprobe inventory --format json). Thresholds: PCIe against the
  * device's own maximum; RX power within 3 dB of the module's own low alarm; lanes more
@@ -135,6 +261,12 @@ int fp_inventory_rules_text(const struct fp_topo *t, const char *path, const cha
 	if (!doc)
 		return -EINVAL;
 	ret = -EINVAL;
+	ports = fp_jkey(fy_document_root(doc), "snapshots");
+	if (ports && fy_node_is_sequence(ports) && fy_node_sequence_item_count(ports) > 0) {
+		fabric_counter_rules(t, ports, fs); /* fabprobe fabric-counters */
+		ret = 0;
+		goto out;
+	}
 	if (!fp_jstr(fp_jkey(fy_document_root(doc), "host"), host, sizeof(host)) ||
 	    !(ports = fp_jkey(fy_document_root(doc), "ports")) || !fy_node_is_sequence(ports)) {
 		snprintf(err, el, "%s: not a fabprobe inventory (no host or ports)", path);

@@ -45,7 +45,8 @@ void fp_findings_add(struct fp_findings *fs, int node, int link, const char *fmt
 int fp_host_link(const struct fp_topo *t, int h, const char *port);
 /*
  * Rules on one inventory (fabprobe inventory --format json; outside input, fuzzed): its
- * host must be a host of the topology. 0, or -EINVAL with err.
+ * host must be a host of the topology. A fabprobe fabric-counters document (its
+ * "snapshots") gets the switch-side rules instead. 0, or -EINVAL with err.
  */
 int fp_inventory_rules_text(const struct fp_topo *t, const char *path, const char *text,
 			    size_t len, struct fp_findings *fs, char *err, size_t el);

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --fabric-counters: rank 0 reads the switches' and HCAs' own port counters (over MADs)
+ * before and after the run; run.json gets the differences per link end.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../fabric/model/fabctr.h"
+#include "run_priv.h"
+
+int fp_run_fabric_snap(struct rank *rk, bool after)
+{
+	/* one MAD at a time, 500 ms each, 2 resends: fabprobe fabric-counters' defaults */
+	struct fp_pma_opts o = { NULL, 0, 500, 2, 1 };
+	char err[256];
+	int ret;
+
+	if (!rk->data || !rk->cfg->fabric_counters)
+		return 0;
+	if (!after) {
+		ret = fp_fabctr_open(&rk->data->fabric, rk->cfg->fabric_counters, err,
+				     sizeof(err));
+		if (ret) {
+			fp_say(rk->err, ERR_LEN, "--fabric-counters: %s", err);
+			return ret;
+		}
+	}
+	ret = fp_fabctr_snap(rk->data->fabric, &o, after, err, sizeof(err));
+	if (ret)
+		fp_say(rk->err, ERR_LEN, "--fabric-counters: %s", err);
+	return ret;
+}

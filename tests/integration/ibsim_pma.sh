@@ -1,0 +1,146 @@
+# fabprobe fabric-counters on ibsim (issue 23): the real opensm routes a simulated fabric and
+# fabprobe reads every link end's PMA counters under libumad2sim.so. They must equal what
+# perfquery reads; planted counters and an unlinked port must show.
+SIM=/usr/lib/x86_64-linux-gnu/umad2sim/libumad2sim.so
+for c in ibsim opensm ibnetdiscover perfquery; do
+	command -v $c >/dev/null || skip "$c not installed (scripts/setup: ibsim-utils opensm infiniband-diags)"
+done
+[ -f $SIM ] || skip "no $SIM (ibsim-utils)"
+$FABPROBE fabric-counters --topology "$FP_SRCDIR/tests/fixtures/ibnetdiscover.txt" 2>&1 |
+	grep -q "built without libibmad" && skip "fabprobe built without libibmad (-Dibmad)"
+$FABPROBE fabric-counters --help | grep -q -- --topology || fail "fabric-counters --help"
+$FABPROBE fabric-counters --topology /nonexistent 2>"$TMP/e" && fail "a missing topology is an error"
+[ "$(wc -l <"$TMP/e")" = 1 ] || fail "one line for a missing topology: $(cat "$TMP/e")"
+# our own socket names, so other ibsims on the machine are not ours
+export IBSIM_SOCKNAME=fpsim$$
+mkfifo "$TMP/ctl"
+sleep 600 >"$TMP/ctl" &
+PIDS+=($!)
+ibsim -s "$FP_SRCDIR/tests/fixtures/ibsim/net" <"$TMP/ctl" >"$TMP/ibsim.log" 2>&1 &
+PIDS+=($!)
+exec 7>"$TMP/ctl"
+sleep 1
+# Under ASan: the preload comes after the runtime (verify_asan_link_order=0), and umad2sim's
+# own read() copies a 320-byte MAD out of a 288-byte buffer it allocated (ibsim 0.10, not
+# fabprobe), which ASan's memcpy interceptor would stop on (replace_intrin=0).
+sim() {
+	LD_PRELOAD=$SIM ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:replace_intrin=0 \
+		"$@"
+}
+sim timeout 60 opensm -o -f "$TMP/osm.log" >/dev/null 2>&1 || fail "opensm sweep"
+sim ibnetdiscover >"$TMP/fabric.ibnet" 2>/dev/null || fail "ibnetdiscover"
+# plant: symbol errors on one inter-switch port, XmitWait on another; down a host port
+echo 'PerformanceSet "Switch1"[3] PortCounters.SymbolErrorCounter=77' >&7
+echo 'PerformanceSet "Switch2"[5] PortCounters.PortXmitWait=5000' >&7
+echo 'Unlink "Switch1"[2]' >&7
+sleep 0.5
+grep -q "SymbolErrorCounter has been set to 77" "$TMP/ibsim.log" || fail "ibsim did not plant"
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --timeout-ms 200 \
+	>"$TMP/fc.json" 2>"$TMP/fc.err" || { cat "$TMP/fc.err"; fail "fabric-counters"; }
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" >"$TMP/fc.txt" 2>/dev/null ||
+	fail "fabric-counters text"
+grep -q "Switch1:3 .*SymbolErrorCounter=77" "$TMP/fc.txt" || { cat "$TMP/fc.txt"; fail "text"; }
+# perfquery after fabprobe: error counters equal, traffic counters (the MADs themselves) no less
+python3 - "$TMP/fc.json" "$SIM" <<'PY' || fail "fabric-counters against perfquery"
+import json, os, subprocess, sys
+d = json.load(open(sys.argv[1]))
+env = dict(os.environ, LD_PRELOAD=sys.argv[2])
+def perfquery(lid, port, ext):
+    out = subprocess.run(["perfquery"] + (["-x"] if ext else []) + [str(lid), str(port)],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    return {k: int(v.strip(".")) for k, _, v in (l.partition(":") for l in out.splitlines())
+            if v.strip(".").isdigit()}
+ends = d["snapshots"][0]["ends"]
+assert len(ends) == 12, len(ends)
+by = {(e["node"], e["port"]): e for e in ends}
+traffic = {"PortXmitData", "PortRcvData", "PortXmitPkts", "PortRcvPkts"}
+checked = 0
+for e in ends:
+    if e["status"] != "ok":
+        continue
+    pq = perfquery(e["lid"], e["port"], False)
+    if e["ext"]:
+        pq.update({k: v for k, v in perfquery(e["lid"], e["port"], True).items() if k in traffic})
+    for k, v in e["counters"].items():
+        if k in traffic:
+            assert 0 <= pq[k] - v < 100000, (e["node"], e["port"], k, v, pq[k])
+        else:
+            assert pq[k] == v, (e["node"], e["port"], k, v, pq[k])
+    checked += 1
+assert checked == 10, checked
+assert by[("Switch1", "3")]["counters"]["SymbolErrorCounter"] == 77
+assert by[("Switch2", "5")]["counters"]["PortXmitWait"] == 5000
+assert by[("Switch1", "3")]["ext"] and by[("Switch1", "3")]["lid"] > 0
+sw = by[("Switch1", "2")]
+assert sw["status"] == "down" and "Down" in sw["why"], sw
+hca = by[("Hca3", "1")]
+assert hca["status"] in ("no answer", "no route") and hca["why"], hca
+PY
+ok "every answering port's counters equal perfquery's; planted symbol errors and XmitWait read"
+ok "an unlinked port is named down, the host behind it as not answering"
+# a series: two snapshots, the second with differences
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 100ms \
+	--count 2 >"$TMP/w.json" 2>/dev/null || fail "--watch"
+python3 - "$TMP/w.json" <<'PY' || fail "--watch series"
+import json, sys
+s = json.load(open(sys.argv[1]))["snapshots"]
+assert len(s) == 2 and "delta" not in s[0]["ends"][0]
+ok = [e for e in s[1]["ends"] if e["status"] == "ok"]
+assert ok and all(e["delta"]["SymbolErrorCounter"] == 0 for e in ok)
+assert any(e["delta"]["PortXmitPkts"] > 0 for e in ok)   # our own MADs crossed the fabric
+PY
+ok "--watch: a series whose differences count the MADs between snapshots"
+# the analyzer: a series with errors planted between its snapshots, joined with a clean run
+# that the simulator predicts: Switch2:3's symbol errors a cable (BER over 4x SDR for the
+# interval), Switch1:5's XmitWait congestion only, the unlinked port down
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 2s \
+	--count 2 >"$TMP/s.json" 2>/dev/null &
+fc=$!
+sleep 1
+echo 'PerformanceSet "Switch2"[3] PortCounters.SymbolErrorCounter=500' >&7
+echo 'PerformanceSet "Switch1"[5] PortCounters.PortXmitWait=900' >&7
+wait $fc || fail "fabric-counters series"
+$FABPROBE sim "$TMP/fabric.ibnet" pairs --sizes 64K --iters 10 --output "$TMP/simrun" --quiet \
+	>/dev/null || fail "sim run"
+$FABPROBE analyze --topology "$TMP/fabric.ibnet" --inventory "$TMP/s.json" "$TMP/simrun" \
+	>"$TMP/an.txt" 2>&1
+rc=$?
+cat "$TMP/an.txt"
+[ $rc = 1 ] || fail "analyze with switch-side findings exits 1, not $rc"
+grep -q "LINK Switch[12]:3 <-> Switch[12]:3: Switch2:3: 500 symbol errors in 2.[0-9] s, BER 2.[0-9]e-08 over x4 at 2.5 Gb/s per lane, above the 1e-12 limit: a bad cable" "$TMP/an.txt" ||
+	fail "symbol errors named as a bad cable on the link with both ends"
+grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable: 0 transmit discards and 900 XmitWait" "$TMP/an.txt" ||
+	fail "XmitWait named as congestion"
+grep "Switch1:5" "$TMP/an.txt" | grep -q "bad cable" && fail "XmitWait is not a cable"
+grep -q "Switch1:2: switch-side counters: the port is down" "$TMP/an.txt" || fail "down port"
+ok "analyze: planted symbol errors a bad cable by BER, XmitWait congestion, a port down"
+# a run with --fabric-counters: rank 0 reads the fabric before and after, run.json holds the
+# differences per link end (on ibsim only the MADs move: the sockets run is on loopback)
+port=$(free_port)
+sim $FABPROBE run pairs --np 2 --sizes 1K --iters 20 --rendezvous 127.0.0.1:$port --quiet \
+	--fabric-counters "$TMP/fabric.ibnet" --output "$TMP/run" >/dev/null 2>"$TMP/run.err" ||
+	{ cat "$TMP/run.err"; fail "run --fabric-counters"; }
+python3 - "$TMP/run/run.json" <<'PY' || fail "run.json fabric_counters"
+import json, sys
+f = json.load(open(sys.argv[1]))["fabric_counters"]
+assert f["topology"].endswith("fabric.ibnet") and f["seconds"] > 0, f
+ends = {(e["node"], e["port"]): e for e in f["ends"]}
+assert len(ends) == 12
+ok = [e for e in ends.values() if e["status"] == "ok"]
+assert len(ok) == 10, len(ok)
+# the after-snapshot's own MADs crossed Switch1's ports after the before-snapshot read them
+assert all(e["deltas"]["SymbolErrorCounter"] == 0 for e in ok)
+assert sum(e["deltas"]["PortXmitPkts"] for e in ok) > 0
+assert ends[("Switch1", "2")]["status"] == "down" and "deltas" not in ends[("Switch1", "2")]
+PY
+ok "run --fabric-counters: run.json holds each link end's differences, the down port named"
+$FABPROBE run pairs --np 2 --sizes 1K --iters 5 --rendezvous 127.0.0.1:$(free_port) --quiet \
+	--fabric-counters /nonexistent --output "$TMP/run2" >/dev/null 2>"$TMP/e"
+[ $? != 0 ] && grep -q -- "--fabric-counters: .*nonexistent" "$TMP/e" || fail "a bad --fabric-counters topology is named: $(cat "$TMP/e")"
+ok "run --fabric-counters with a missing topology: named, not a crash"
+# no local InfiniBand port at all (no umad2sim): one line, not a crash
+$FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" >/dev/null 2>"$TMP/e"
+rc=$?
+[ $rc = 3 ] && [ "$(wc -l <"$TMP/e")" = 1 ] || fail "no IB port: rc $rc, $(cat "$TMP/e")"
+ok "no InfiniBand port here: one line and exit 3"
+exec 7>&-

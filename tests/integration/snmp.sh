@@ -1,0 +1,126 @@
+# fabprobe fabric-counters --switches (issue 23): two switch namespaces joined by a veth,
+# snmpd in each on a unix socket; counters planted through snmpd's pass directive. Read
+# values equal snmpwalk's; a Counter32 wrap is a small growth; a wrong type is named and
+# the rest kept; an unreachable switch and a wrong community are named.
+for c in snmpd snmpwalk ip; do
+	command -v $c >/dev/null || skip "$c not installed (scripts/setup: snmpd snmp)"
+done
+[ "$(id -u)" = 0 ] || skip "network namespaces need root"
+$FABPROBE fabric-counters --topology "$FP_SRCDIR/tests/fixtures/ibnetdiscover.txt" \
+	--switches /dev/null 2>&1 | grep -q "built without net-snmp" && skip "built without net-snmp"
+export MIBS="" MIBDIRS=""
+NS1=fpsnmp1-$$ NS2=fpsnmp2-$$
+snmp_cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	ip netns del $NS1 2>/dev/null
+	ip netns del $NS2 2>/dev/null
+	cleanup
+}
+trap snmp_cleanup EXIT
+ip netns add $NS1 && ip netns add $NS2 || fail "netns"
+for n in $NS1 $NS2; do
+	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n $n link set lo up
+done
+ip link add eth1 netns $NS1 type veth peer name eth1 netns $NS2 || fail "veth"
+ip -n $NS1 link add eth2 type veth peer name eth3 || fail "veth eth2" # left down
+ip -n $NS1 link set eth1 up && ip -n $NS2 link set eth1 up || fail "links up"
+# pass PROG: one column from a file of "IFINDEX VALUE [TYPE]" lines, GET and GETNEXT
+cat >"$TMP/pass.sh" <<'SH'
+col=$1 file=$2 req=$4
+case "$3" in
+-g) [ "${req%.*}" = "$col" ] || exit 0; idx=${req##*.} ;;
+-n) case "$req" in "$col".*) idx=${req##*.} ;; *) idx=0 ;; esac ;;
+esac
+while read -r i v t; do
+	if { [ "$3" = -g ] && [ "$i" = "$idx" ]; } || { [ "$3" = -n ] && [ "$i" -gt "$idx" ]; }; then
+		printf '%s.%s\n%s\n%s\n' "$col" "$i" "${t:-counter}" "$v"; exit 0
+	fi
+done <"$file"
+SH
+IFERR=.1.3.6.1.2.1.2.2.1.14 IFDISC=.1.3.6.1.2.1.2.2.1.13
+agent() { # NS NAME EXTRA-CONFIG
+	cat >"$TMP/$2.conf" <<CONF
+agentAddress unix:$TMP/$2.sock
+com2secunix local $TMP/$2.sock public
+group g v2c local
+view all included .1
+access g "" any noauth exact all none none
+$3
+CONF
+	ip netns exec $1 snmpd -f -Lf "$TMP/$2.log" -C -c "$TMP/$2.conf" &
+	PIDS+=($!)
+}
+idx1=$(ip netns exec $NS1 cat /sys/class/net/eth1/ifindex)
+idx2=$(ip netns exec $NS1 cat /sys/class/net/eth2/ifindex)
+printf '%s 4294967290\n%s 3\n' $idx1 $idx2 >"$TMP/sw1.errors"
+printf '1 0 string\n' >"$TMP/sw2.disc"
+agent $NS1 sw1 "pass $IFERR /bin/sh $TMP/pass.sh $IFERR $TMP/sw1.errors"
+agent $NS2 sw2 "pass $IFDISC /bin/sh $TMP/pass.sh $IFDISC $TMP/sw2.disc"
+for i in $(seq 50); do [ -S "$TMP/sw1.sock" ] && [ -S "$TMP/sw2.sock" ] && break; sleep 0.1; done
+sleep 1 # the veth's carrier, before snmpd caches its interface table
+cat >"$TMP/t.yaml" <<YAML
+fabprobe_topology: 1
+name: snmp-lab
+nodes:
+  - {name: sw1, kind: switch, tier: 1}
+  - {name: sw2, kind: switch, tier: 1}
+  - {name: sw3, kind: switch, tier: 1}
+  - {name: h1, kind: host, tier: 0}
+links:
+  - {a: "sw1:eth1", b: "sw2:eth1", gbps: 10, lanes: 1, media: dac}
+  - {a: "h1:p0", b: "sw1:eth2", gbps: 10, lanes: 1, media: dac}
+  - {a: "h1:p1", b: "sw1:eth9", gbps: 10, lanes: 1, media: dac}
+  - {a: "sw3:eth1", b: "sw2:eth5", gbps: 10, lanes: 1, media: dac}
+YAML
+cat >"$TMP/sw.txt" <<SW
+# the lab's switches
+sw1 unix:$TMP/sw1.sock v2c community=public
+sw2 unix:$TMP/sw2.sock v2c community=public
+sw3 unix:$TMP/gone.sock v2c community=public
+SW
+# each pass answer forks a shell: a generous timeout, so a loaded machine is not "no answer"
+$FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$TMP/sw.txt" --timeout-ms 3000 \
+	--retries 0 --format json --watch 2s --count 2 >"$TMP/a.json" 2>"$TMP/a.err" &
+fc=$!
+# the first snapshot is flushed whole before the wait: plant after it
+for i in $(seq 200); do grep -q time_ms "$TMP/a.json" && break; sleep 0.05; done
+printf '%s 5\n%s 3\n' $idx1 $idx2 >"$TMP/sw1.errors.new"
+mv "$TMP/sw1.errors.new" "$TMP/sw1.errors" # the 32-bit counter wraps
+wait $fc || { cat "$TMP/a.err"; fail "fabric-counters --switches"; }
+[ -s "$TMP/a.err" ] && { cat "$TMP/a.err"; fail "stderr is quiet when the switches answer"; }
+python3 - "$TMP/a.json" "$TMP/sw1.sock" $idx1 <<'PY' || { cat "$TMP/a.json" "$TMP/sw2.log" >&2; fail "SNMP counters"; }
+import json, subprocess, sys
+d = json.load(open(sys.argv[1]))
+s0, s1 = d["snapshots"]
+e = {(x["node"], x["port"]): x for x in s1["ends"]}
+a = e[("sw1", "eth1")]
+assert a["status"] == "ok" and a["ifindex"] == int(sys.argv[3]), a
+assert a["counters"]["ifInErrors"] == 5 and a["delta"]["ifInErrors"] == 11, a  # wrapped
+walk = subprocess.run(["snmpwalk", "-v2c", "-c", "public", "-On", "-Oq", "unix:" + sys.argv[2],
+                       ".1.3.6.1.2.1.31.1.1.1.6"], capture_output=True, text=True).stdout
+got = {l.split()[0].rsplit(".", 1)[1]: int(l.split()[1]) for l in walk.splitlines()}
+assert got[sys.argv[3]] == a["counters"]["ifHCInOctets"], (got, a)
+assert e[("sw1", "eth2")]["counters"]["ifInErrors"] == 3
+assert e[("sw1", "eth2")]["status"] == "down", e[("sw1", "eth2")]          # left down
+assert e[("sw1", "eth9")]["status"] == "no such port"
+b = {(x["node"], x["port"]): x for x in s0["ends"]}[("sw2", "eth1")]
+assert b["status"] in ("bad answer", "down") and "ifInDiscards.1 is OCTET STRING, expected Counter32" in b["why"], b
+assert "ifHCOutOctets" in b["counters"] and "ifInDiscards" not in b["counters"], b
+c = e[("sw3", "eth1")]
+assert c["status"] == "no answer" and "sw3" in c["why"], c
+PY
+ok "SNMP: counters equal snmpwalk's, a Counter32 wrap grows by 11, down and missing ports named"
+ok "SNMP: a wrong type named with the rest of the switch kept; an unreachable switch named"
+sed -i 's/^sw1 \(.*\)community=public/sw1 \1community=wrong/' "$TMP/sw.txt"
+$FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$TMP/sw.txt" --timeout-ms 1500 \
+	--retries 0 >"$TMP/b.txt" 2>&1 || fail "a wrong community is not fatal"
+grep -q "^sw1:eth1 .*no answer .*wrong community" "$TMP/b.txt" || { cat "$TMP/b.txt"; fail "wrong community"; }
+grep -q "^sw2:eth1 .*ifHCInOctets=" "$TMP/b.txt" || fail "the other switch is still read"
+ok "SNMP: a wrong community is named, the other switches still read"
+printf 'sw1 unix:/x v2c\n' >"$TMP/bad.txt"
+$FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$TMP/bad.txt" 2>"$TMP/e" >"$TMP/o"
+rc=$?
+[ $rc = 2 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && grep -q "bad.txt:1:" "$TMP/e" && [ ! -s "$TMP/o" ] ||
+	fail "a bad switches file: rc $rc, $(cat "$TMP/e")"
+ok "a bad --switches line: one line naming it, exit 2, no output"
