@@ -36,6 +36,7 @@ struct fp_rv {
 	struct fp_rv_conn *conns; /* rank 0: conns[r], r >= 1 */
 	char addr[256];
 	char local_ip[INET6_ADDRSTRLEN];
+	uint64_t refused, refused_told_at; /* rank 0: strangers sent away, and when last said */
 };
 
 /* rv_io.c */

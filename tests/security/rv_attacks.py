@@ -332,6 +332,54 @@ def case_idle(fp):
         job.close()
 
 
+def flood_client(port, seconds):
+    """Non-blocking connects in a loop, the last 1,500 kept open (red-team finding 2)."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    socks, end = [], time.time() + seconds
+    while time.time() < end:
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        socks.append(c)
+        if len(socks) > 1500:
+            socks.pop(0).close()
+
+
+def flooded_rank0(fp, timeout, sigint_at=None):
+    """Rank 0 alone under two floods: how long it lived and what it said."""
+    job, port = Job(fp), free_port()
+    floods = []
+    try:
+        r0 = job.rank(0, 2, "127.0.0.1:%d" % port, "t", timeout=timeout)
+        connect(port).close()
+        t = time.time()
+        for _ in range(2):
+            floods.append(subprocess.Popen([sys.executable, __file__, fp, "flood_client",
+                                            str(port), "20"]))
+        if sigint_at:
+            time.sleep(sigint_at)
+            r0.send_signal(signal.SIGINT)
+        rc0, e0 = finish(r0)
+        return time.time() - t, rc0, e0
+    finally:
+        for f in floods:
+            f.kill()
+            f.wait()
+        job.close()
+
+
+def case_flood(fp):
+    """A connection flood neither holds rank 0 past --timeout nor past SIGINT, and its
+    refusals do not flood stderr (findings 2 and 13)."""
+    took, rc0, e0 = flooded_rank0(fp, "3s")
+    check(rc0 != 0 and "missing rank 1" in e0, "flooded rank 0: %d %s" % (rc0, e0[-300:]))
+    check(took < 6, "flooded rank 0 took %.1f s with --timeout 3s" % took)
+    check(e0.count("\n") < 30, "a 3 s flood wrote %d lines to stderr" % e0.count("\n"))
+    took, rc0, e0 = flooded_rank0(fp, "60s", sigint_at=2)
+    check(rc0 != 0, "rank 0 exited 0 after SIGINT")
+    check(took < 4, "flooded rank 0 took %.1f s to end after SIGINT at 2 s" % (took))
+
+
 def limit_fds(n):
     return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
 
@@ -428,6 +476,9 @@ def case_garbage_addr(fp):
 
 def main():
     fp, case = sys.argv[1], sys.argv[2]
+    if case == "flood_client":
+        flood_client(int(sys.argv[3]), float(sys.argv[4]))
+        return 0
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
         globals()["case_" + case](fp)
