@@ -20,6 +20,7 @@
 struct fp_rv_conn {
 	int fd;
 	bool keyed;
+	bool broken; /* half a message went out: nothing more can be sent on it */
 	uint8_t key[FP_SHA256_LEN];
 	uint8_t root_proof[FP_SHA256_LEN]; /* rank 0: what WELCOME carries */
 	uint64_t tx, rx;		   /* messages sent and received under the key */
