@@ -37,6 +37,8 @@ struct fp_rv {
 	struct fp_rv_conn *conns; /* rank 0: conns[r], r >= 1 */
 	char addr[256];
 	char local_ip[INET6_ADDRSTRLEN];
+	uint8_t job_nonce[FP_RV_NONCE_LEN]; /* rank 0's, sent in WELCOME */
+	uint8_t data_key[FP_SHA256_LEN];    /* from the token and the job nonce */
 	uint64_t refused, refused_told_at; /* rank 0: strangers sent away, and when last said */
 };
 

@@ -323,9 +323,11 @@ int fp_rv_serve_hellos(struct fp_rv *rv, int lfd, uint64_t deadline, char *err, 
 	}
 	for (int r = 1; r < rv->size; r++) {
 		struct fp_rv_conn *c = &rv->conns[r];
+		uint8_t welcome[FP_RV_WELCOME_LEN];
 
-		ret = fp_rv_send_msg(rv, c, FP_RV_WELCOME, c->root_proof, sizeof(c->root_proof),
-				     deadline);
+		memcpy(welcome, c->root_proof, sizeof(c->root_proof));
+		memcpy(welcome + sizeof(c->root_proof), rv->job_nonce, sizeof(rv->job_nonce));
+		ret = fp_rv_send_msg(rv, c, FP_RV_WELCOME, welcome, sizeof(welcome), deadline);
 		if (ret) {
 			fp_say(err, errlen, "rendezvous: rank %d: %s", r, fp_rv_why(ret));
 			goto out;

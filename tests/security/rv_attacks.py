@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 
-MAGIC, VERSION, HDR = 0x56525046, 2, 56
+MAGIC, VERSION, HDR = 0x56525046, 3, 56
 HELLO, CHALLENGE, AUTH, WELCOME, CONTRIB, RESULT, ERROR = range(1, 8)
 FROM_ROOT, FROM_PEER = 0, 1
 RUN = ["run", "stream", "--sizes", "4K", "--iters", "50"]
@@ -380,6 +380,52 @@ def case_flood(fp):
     check(took < 4, "flooded rank 0 took %.1f s to end after SIGINT at 2 s" % (took))
 
 
+class Skip(Exception):
+    pass
+
+
+def data_hellos(fp, token):
+    """The tags of the sockets engine's data-plane hellos of one job, seen on loopback."""
+    try:
+        cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        cap.bind(("lo", 0))
+    except (PermissionError, OSError) as e:
+        raise Skip("cannot capture on lo: %s" % e)
+    job, port = Job(fp), free_port()
+    tags = set()
+    try:
+        cap.settimeout(0.2)
+        procs = [job.rank(r, 2, "127.0.0.1:%d" % port, token, extra=["--bidir"])
+                 for r in (0, 1)]
+        end = time.time() + 20
+        while any(p.poll() is None for p in procs) and time.time() < end:
+            try:
+                frame = cap.recv(65536)
+            except socket.timeout:
+                continue
+            i = frame.find(b"FPDC")  # the hello: magic, flow, source rank, tag
+            if i >= 0 and len(frame) >= i + 20:
+                tags.add(frame[i + 12:i + 20])
+        for p in procs:
+            rc, err = finish(p)
+            check(rc == 0, "the job failed: %s" % err)
+    finally:
+        cap.close()
+        job.close()
+    check(tags, "no data-plane hello seen on lo")
+    return tags
+
+
+def case_data_tag(fp):
+    """The data plane's hellos carry nothing computed from the token alone: not the token's
+    digest, and another job with the same token tags its flows anew (finding 5)."""
+    digest = hashlib.sha256(b"fabprobe-job-token:same").digest()[:8]
+    first, second = data_hellos(fp, "same"), data_hellos(fp, "same")
+    check(digest not in first | second, "a data hello carries the token's digest")
+    check(not first & second, "two jobs with one token sent the same data tags")
+    check(len(first) == 2, "the two flows of a --bidir job share a tag: %r" % first)
+
+
 def limit_fds(n):
     return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
 
@@ -485,6 +531,9 @@ def main():
     except Fail as e:
         print("FAIL: %s: %s" % (case, e))
         return 1
+    except Skip as e:
+        print("SKIP: %s: %s" % (case, e))
+        return 77
     print("ok - %s" % case)
     return 0
 

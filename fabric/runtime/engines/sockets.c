@@ -6,7 +6,8 @@
  *
  * Set-up: every rank listens on an ephemeral port of its data address and publishes
  * "IP PORT" through the rendezvous. For each flow the source connects to the destination
- * and says which flow it is (magic, flow id, source rank, job token digest); all connects
+ * and says which flow it is (magic, flow id, source rank, the flow's tag under the job's
+ * data-plane key: fp_rv_flow_tag); all connects
  * come before any accept, so the listen backlog carries them and no order can deadlock.
  */
 #include <arpa/inet.h>
@@ -54,7 +55,8 @@ static const struct fp_opt sockets_opts[] = {
 
 struct fp_engine {
 	int rank, size, lfd, epfd;
-	uint64_t token, timeout_ns;
+	uint8_t key[FP_SHA256_LEN]; /* the job's data-plane key */
+	uint64_t timeout_ns;
 	enum fp_poll_mode poll;
 	int busy_poll_us;
 	struct sockaddr_storage *peer; /* listen address of every rank */
@@ -179,7 +181,8 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 		return -ENOMEM;
 	e->rank = p->rank;
 	e->size = p->size;
-	e->token = p->token;
+	if (p->job_key)
+		memcpy(e->key, p->job_key, sizeof(e->key));
 	e->timeout_ns = p->timeout_ns;
 	e->poll = p->poll;
 	e->busy_poll_us = (int)((const struct sockets_opts *)p->cfg)->busy_poll_us;
@@ -279,7 +282,7 @@ static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
 	fp_put_u32(hello, HELLO_MAGIC);
 	fp_put_u32(hello + 4, f->id);
 	fp_put_u32(hello + 8, (uint32_t)f->src);
-	fp_put_u64(hello + 12, e->token);
+	fp_put_u64(hello + 12, fp_rv_flow_tag(e->key, f->id, (uint32_t)f->src, (uint32_t)f->dst));
 	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello)) {
 		snprintf(e->err, e->errlen, "sockets: flow %u: hello to rank %d failed", f->id,
 			 f->dst);
@@ -342,9 +345,10 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 		id = fp_get_u32(hello + 4);
 		src = fp_get_u32(hello + 8);
 		/* a stranger, another job, or a confused peer: refuse it, keep waiting */
-		if (fp_get_u32(hello) != HELLO_MAGIC || fp_get_u64(hello + 12) != e->token ||
-		    id >= n || flows[id].dst != e->rank || (uint32_t)flows[id].src != src ||
-		    !conns[id] || conns[id]->fd >= 0) {
+		if (fp_get_u32(hello) != HELLO_MAGIC || id >= n || flows[id].dst != e->rank ||
+		    (uint32_t)flows[id].src != src || !conns[id] || conns[id]->fd >= 0 ||
+		    fp_get_u64(hello + 12) !=
+			    fp_rv_flow_tag(e->key, id, src, (uint32_t)e->rank)) {
 			fprintf(stderr,
 				"fabprobe: rank %d: refused a data connection that is not "
 				"an expected flow of this job\n",
