@@ -57,6 +57,7 @@ static int open_engine(struct rank *rk, const char *bind)
 		.job_key = fp_rv_data_key(rk->rv),
 		.poll = cfg->poll ? FP_POLL_EVENT : FP_POLL_BUSY,
 		.timeout_ns = cfg->timeout_ns,
+		.stop = &fp_stop,
 		.xctx = rk,
 		.allgather = fp_run_allgather_cb,
 		.err = rk->err,

@@ -14,6 +14,7 @@
 #ifndef FP_ENGINE_H
 #define FP_ENGINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -119,6 +120,7 @@ struct fp_engine_params {
 	const uint8_t *job_key;
 	enum fp_poll_mode poll;
 	uint64_t timeout_ns; /* set-up waits */
+	const volatile sig_atomic_t *stop; /* when set (a signal handler), set-up waits end */
 	const struct fp_engine_xopts *x;
 	const void *cfg;   /* the engine's options, parsed from its ops->opts */
 	char *const *rest; /* arguments after "--", for the engine (dpdk: EAL) */

@@ -10,6 +10,7 @@ killed and every folder removed, pass or fail.
 import hashlib
 import hmac
 import os
+import re
 import resource
 import select
 import shutil
@@ -424,6 +425,62 @@ def case_data_tag(fp):
     check(digest not in first | second, "a data hello carries the token's digest")
     check(not first & second, "two jobs with one token sent the same data tags")
     check(len(first) == 2, "the two flows of a --bidir job share a tag: %r" % first)
+
+
+def stalled_data_port(fp, job, timeout, extra=()):
+    """Rank 1's data port with three idle strangers queued before rank 0's connection: a man
+    in the middle holds rank 1's data address back from rank 0 for 1 s (rank 1 listens
+    already), and the strangers use that second. Returns rank 0, rank 1, the strangers."""
+    port, idle = free_port(), []
+
+    def hold(n, m, h, pl):
+        found = re.search(rb"127\.0\.0\.1 (\d+)\0", pl)
+        if found and not idle:
+            idle.extend(connect(int(found.group(1))) for _ in range(3))
+            time.sleep(1)
+        return h + pl
+    mitm = Mitm(port, hold)
+    job.mitms.append(mitm)
+    r0 = job.rank(0, 2, "127.0.0.1:%d" % port, "d", timeout=timeout, extra=extra)
+    r1 = job.rank(1, 2, "127.0.0.1:%d" % mitm.port, "d", timeout=timeout, extra=extra)
+    return r0, r1, idle
+
+
+def case_data_port(fp):
+    """Idle strangers on a rank's data port neither hold the job up nor keep the rank past
+    SIGINT (finding 3: each one used to get 5 s, one after the other)."""
+    job, idle = Job(fp), []
+    job.mitms = []
+    try:
+        t = time.time()
+        r0, r1, idle = stalled_data_port(fp, job, "30s")
+        rc1, e1 = finish(r1)
+        rc0, e0 = finish(r0)
+        check(len(idle) == 3, "the data address never went by")
+        check(rc0 == 0 and rc1 == 0, "the job behind idle data connections: %d %s / %d %s"
+              % (rc0, e0, rc1, e1))
+        check(time.time() - t < 8, "3 idle data connections delayed the job %.1f s"
+              % (time.time() - t))
+        for s in idle:
+            s.close()
+        # and SIGINT once rank 1 has the strangers and rank 0's connection queued
+        r0, r1, idle = stalled_data_port(fp, job, "60s", ["--duration", "30s"])
+        end = time.time() + 10
+        while len(idle) < 3 and time.time() < end:
+            time.sleep(0.05)
+        time.sleep(1.5)
+        check(r1.poll() is None, "rank 1 ended before the signal: %s" % r1.communicate()[1])
+        r1.send_signal(signal.SIGINT)
+        try:
+            r1.wait(timeout=1.5)
+        except subprocess.TimeoutExpired:
+            raise Fail("rank 1 still waits on its data port 1.5 s after SIGINT")
+    finally:
+        for s in idle:
+            s.close()
+        for m in job.mitms:
+            m.close()
+        job.close()
 
 
 def limit_fds(n):
