@@ -7,7 +7,8 @@
  *  16 seq u32       20 length u32   24 mac[32]
  *
  * No message carries the job token or anything computed from it alone. A peer joins in
- * three messages: HELLO (its 32-byte nonce), rank 0's CHALLENGE (rank 0's nonce), AUTH
+ * three messages: HELLO (its 32-byte nonce), rank 0's CHALLENGE (rank 0's nonce; its header
+ * repeats the size the peer claimed, so a stranger learns nothing of the job), AUTH
  * (proof = HMAC-SHA256(token, "peer" || nonce0 || noncep || rank || size)). Rank 0 checks
  * the proof in constant time and, once every rank has joined, sends WELCOME carrying its own
  * proof (label "root") and the job nonce, 32 random bytes of rank 0's. Every rank derives

@@ -70,7 +70,8 @@ static int pending_cap(int size)
 }
 
 /*
- * An unkeyed handshake message, on a socket whose send buffer is empty: it fits or fails.
+ * An unkeyed handshake message, on a socket whose send buffer is empty: it fits or fails. Its
+ * header repeats the size the peer claimed: a stranger learns nothing of the job from it.
  */
 static bool send_plain(int fd, uint16_t type, uint32_t size, const void *p, size_t len)
 {
@@ -150,7 +151,7 @@ static int hello_step(struct fp_rv *rv, struct pend *p, char *err, size_t errlen
 		p->h = h;
 		memcpy(p->noncep, p->msg + FP_RV_HDR_LEN, FP_RV_NONCE_LEN);
 		if (getrandom(p->nonce0, sizeof(p->nonce0), 0) != sizeof(p->nonce0) ||
-		    !send_plain(p->fd, FP_RV_CHALLENGE, (uint32_t)rv->size, p->nonce0, sizeof(p->nonce0))) {
+		    !send_plain(p->fd, FP_RV_CHALLENGE, h.size, p->nonce0, sizeof(p->nonce0))) {
 			refuse(rv, p, "could not send the challenge");
 			return 0;
 		}
@@ -160,7 +161,7 @@ static int hello_step(struct fp_rv *rv, struct pend *p, char *err, size_t errlen
 	fp_rv_proof(rv->token, "peer", p->nonce0, p->noncep, h.rank, h.size, proof);
 	if (!fp_ct_equal(proof, p->msg + FP_RV_HDR_LEN, sizeof(proof))) {
 		/* the refusal says this and nothing else: nothing in it helps a second try */
-		send_plain(p->fd, FP_RV_ERROR, (uint32_t)rv->size, "wrong token", 11);
+		send_plain(p->fd, FP_RV_ERROR, h.size, "wrong token", 11);
 		refuse(rv, p, "wrong token");
 		return 0;
 	}

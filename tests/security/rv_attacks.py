@@ -483,6 +483,24 @@ def case_data_port(fp):
         job.close()
 
 
+def case_size_leak(fp):
+    """Unauthenticated answers do not tell a stranger the job's size (finding 12)."""
+    job, port = Job(fp), free_port()
+    try:
+        r0 = job.rank(0, 4, "127.0.0.1:%d" % port, "z", timeout="3s")
+        s = connect(port)
+        s.sendall(hdr(HELLO, 1, 7, 32) + os.urandom(32))
+        m, _, n0 = recv_msg(s)
+        check(m["type"] == CHALLENGE and m["size"] == 7, "the challenge says size %d" % m["size"])
+        s.sendall(hdr(AUTH, 1, 7, 32) + os.urandom(32))
+        m, _, pl = recv_msg(s)
+        s.close()
+        check(m["type"] == ERROR and m["size"] == 7, "the refusal says size %d" % m["size"])
+        finish(r0)
+    finally:
+        job.close()
+
+
 def limit_fds(n):
     return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
 
