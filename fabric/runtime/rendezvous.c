@@ -125,14 +125,15 @@ int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size
 	}
 	if (p->rank) {
 		/*
-		 * A rank 0 with more strangers waiting than it can hold closes the oldest, maybe
-		 * us before its challenge: that is worth another try, within the deadline.
+		 * A rank 0 with more strangers waiting than it can hold closes one, maybe us
+		 * before or after its challenge: that is worth another try, within the deadline.
 		 */
 		do {
 			if (rv->up.fd >= 0) {
 				struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 				close(rv->up.fd);
+				memset(&rv->up, 0, sizeof(rv->up)); /* no key, no counters */
 				rv->up.fd = -1;
 				nanosleep(&ts, NULL);
 			}

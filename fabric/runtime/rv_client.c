@@ -157,6 +157,8 @@ int fp_rv_client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t er
 	fp_rv_proof(rv->token, "session", n0, np, r, s, rv->up.key);
 	rv->up.keyed = true;
 	ret = client_expect(rv, FP_RV_WELCOME, theirs, sizeof(theirs), deadline, err, errlen);
+	if (ret == -ECONNRESET)
+		return -EAGAIN; /* a rank 0 under a flood may close us after its challenge */
 	if (ret)
 		return ret;
 	fp_rv_proof(rv->token, "root", n0, np, r, s, mine);

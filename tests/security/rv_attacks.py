@@ -501,6 +501,35 @@ def case_size_leak(fp):
         job.close()
 
 
+def case_evicted_retry(fp):
+    """A rank that rank 0 closes after the challenge (evicted under a flood) tries again
+    within its deadline instead of giving up (finding 16)."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(4)
+    ls.settimeout(5)
+    port, hellos = ls.getsockname()[1], 0
+    p = subprocess.Popen([fp] + RUN + ["--rank", "1", "--size", "2", "--rendezvous",
+                         "127.0.0.1:%d" % port, "--token", "e", "--timeout", "4s", "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(2):
+            try:
+                a, _ = ls.accept()
+            except socket.timeout:
+                break
+            m, _, np = recv_msg(a)
+            hellos += m["type"] == HELLO
+            a.sendall(hdr(CHALLENGE, 0, m["size"], 32) + os.urandom(32))
+            recv_msg(a)  # its AUTH; then the connection goes, as an evicted one does
+            a.close()
+        check(hellos == 2, "rank 1 said HELLO %d time(s): it did not try again" % hellos)
+    finally:
+        p.kill()
+        p.communicate()
+        ls.close()
+
+
 def limit_fds(n):
     return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
 
