@@ -35,7 +35,7 @@ static void blame(struct rank *rk)
 }
 
 /* The engine for this rank, told what it needs to know of the run. */
-static int open_engine(struct rank *rk, const char *bind, const char *token)
+static int open_engine(struct rank *rk, const char *bind)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
 	struct fp_engine_xopts xo = {
@@ -54,9 +54,10 @@ static int open_engine(struct rank *rk, const char *bind, const char *token)
 		.rank = rk->rank,
 		.size = rk->size,
 		.bind = bind,
-		.token = fp_rv_token_digest(token),
+		.job_key = fp_rv_data_key(rk->rv),
 		.poll = cfg->poll ? FP_POLL_EVENT : FP_POLL_BUSY,
 		.timeout_ns = cfg->timeout_ns,
+		.stop = &fp_stop,
 		.xctx = rk,
 		.allgather = fp_run_allgather_cb,
 		.err = rk->err,
@@ -179,7 +180,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	if (!ret)
 		ret = fp_run_meet(&rk, bind);
 	if (!ret)
-		ret = open_engine(&rk, bind, token);
+		ret = open_engine(&rk, bind);
 	if (!ret) {
 		ret = rk.ops.connect(rk.eng, rk.sched.flows, rk.sched.nflows, rk.conns);
 		if (ret && !rk.err[0])

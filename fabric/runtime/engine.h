@@ -14,6 +14,7 @@
 #ifndef FP_ENGINE_H
 #define FP_ENGINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -114,9 +115,12 @@ static inline uint8_t fp_payload_byte(size_t i)
 struct fp_engine_params {
 	int rank, size;
 	const char *bind; /* local data-plane address; NULL: the rendezvous-facing one */
-	uint64_t token;	  /* job token digest: data connections carry it too */
+	/* the job's data-plane key (fp_rv_data_key, FP_SHA256_LEN bytes; NULL outside a job):
+	 * data connections carry fp_rv_flow_tag() of it */
+	const uint8_t *job_key;
 	enum fp_poll_mode poll;
 	uint64_t timeout_ns; /* set-up waits */
+	const volatile sig_atomic_t *stop; /* when set (a signal handler), set-up waits end */
 	const struct fp_engine_xopts *x;
 	const void *cfg;   /* the engine's options, parsed from its ops->opts */
 	char *const *rest; /* arguments after "--", for the engine (dpdk: EAL) */

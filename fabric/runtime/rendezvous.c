@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,6 +96,11 @@ int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size
 		ret = -ENOMEM;
 		goto err_free;
 	}
+	/* rank 0's job nonce (a rank > 0 takes it from WELCOME) */
+	if (getrandom(rv->job_nonce, sizeof(rv->job_nonce), 0) != sizeof(rv->job_nonce)) {
+		ret = -EIO;
+		goto err_free;
+	}
 	if (p->size == 1)
 		goto done;
 	ret = fp_rv_preflight(rv->addr, p->rank, p->size, err, errlen);
@@ -119,14 +125,15 @@ int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size
 	}
 	if (p->rank) {
 		/*
-		 * A rank 0 with more strangers waiting than it can hold closes the oldest, maybe
-		 * us before its challenge: that is worth another try, within the deadline.
+		 * A rank 0 with more strangers waiting than it can hold closes one, maybe us
+		 * before or after its challenge: that is worth another try, within the deadline.
 		 */
 		do {
 			if (rv->up.fd >= 0) {
 				struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 				close(rv->up.fd);
+				memset(&rv->up, 0, sizeof(rv->up)); /* no key, no counters */
 				rv->up.fd = -1;
 				nanosleep(&ts, NULL);
 			}
@@ -168,6 +175,8 @@ int fp_rv_open(const struct fp_rv_params *p, struct fp_rv **out, char *err, size
 		goto err_free;
 	}
 done:
+	fp_rv_proof(rv->token, "data", rv->job_nonce, rv->job_nonce, 0, (uint32_t)rv->size,
+		    rv->data_key);
 	*out = rv;
 	return 0;
 err_free:
@@ -196,6 +205,11 @@ void fp_rv_close(struct fp_rv *rv)
 bool fp_rv_auth_weak(const struct fp_rv *rv)
 {
 	return rv->weak;
+}
+
+const uint8_t *fp_rv_data_key(const struct fp_rv *rv)
+{
+	return rv->data_key;
 }
 
 const char *fp_rv_local_ip(const struct fp_rv *rv)

@@ -58,6 +58,11 @@ int fp_rv_postmortem(struct fp_rv *rv, uint64_t wait_ns, int *dead, int maxdead,
 		     size_t len);
 /* The token is guessable and the rendezvous is off loopback: run.json says "auth": "weak". */
 bool fp_rv_auth_weak(const struct fp_rv *rv);
+/*
+ * The job's data-plane key (FP_SHA256_LEN bytes, the same on every rank, new for each job):
+ * what the engines tag their data connections with (fp_rv_flow_tag). Valid until close.
+ */
+const uint8_t *fp_rv_data_key(const struct fp_rv *rv);
 /* The local address this rank used to reach the rendezvous ("127.0.0.1"). */
 const char *fp_rv_local_ip(const struct fp_rv *rv);
 

@@ -90,9 +90,9 @@ int fp_rv_client_connect(struct fp_rv *rv, uint64_t deadline, char *err, size_t 
 	return 0;
 }
 
-/* One handshake message from rank 0, of this type and with a nonce-sized payload. */
-static int client_expect(struct fp_rv *rv, uint16_t type, uint8_t *out, uint64_t deadline,
-			 char *err, size_t errlen)
+/* One handshake message from rank 0, of this type and with a payload of len bytes. */
+static int client_expect(struct fp_rv *rv, uint16_t type, uint8_t *out, uint32_t len,
+			 uint64_t deadline, char *err, size_t errlen)
 {
 	struct fp_rv_hdr h;
 	uint8_t *pl = NULL;
@@ -101,10 +101,10 @@ static int client_expect(struct fp_rv *rv, uint16_t type, uint8_t *out, uint64_t
 
 	if (!ret && h.type == FP_RV_ERROR)
 		ret = rv->up.keyed ? -ECANCELED : -EACCES;
-	if (!ret && (h.type != type || h.len != FP_RV_NONCE_LEN))
+	if (!ret && (h.type != type || h.len != len))
 		ret = -EPROTO;
 	if (!ret)
-		memcpy(out, pl, FP_RV_NONCE_LEN);
+		memcpy(out, pl, len);
 	if (ret == -EACCES)
 		fp_say(err, errlen, "rank %d: rendezvous %s refused us: wrong job token", rv->rank,
 		       rv->addr);
@@ -131,7 +131,7 @@ static int client_expect(struct fp_rv *rv, uint16_t type, uint8_t *out, uint64_t
 int fp_rv_client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t errlen)
 {
 	uint8_t np[FP_RV_NONCE_LEN], n0[FP_RV_NONCE_LEN], mine[FP_SHA256_LEN];
-	uint8_t theirs[FP_SHA256_LEN];
+	uint8_t theirs[FP_RV_WELCOME_LEN];
 	uint32_t r = (uint32_t)rv->rank, s = (uint32_t)rv->size;
 	int ret;
 
@@ -139,7 +139,7 @@ int fp_rv_client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t er
 		return -EIO;
 	ret = fp_rv_send_msg(rv, &rv->up, FP_RV_HELLO, np, sizeof(np), deadline);
 	if (!ret)
-		ret = client_expect(rv, FP_RV_CHALLENGE, n0, deadline, err, errlen);
+		ret = client_expect(rv, FP_RV_CHALLENGE, n0, sizeof(n0), deadline, err, errlen);
 	else
 		fp_say(err, errlen, "rank %d: rendezvous %s hello: %s", rv->rank, rv->addr,
 		       fp_rv_why(ret));
@@ -156,7 +156,9 @@ int fp_rv_client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t er
 	}
 	fp_rv_proof(rv->token, "session", n0, np, r, s, rv->up.key);
 	rv->up.keyed = true;
-	ret = client_expect(rv, FP_RV_WELCOME, theirs, deadline, err, errlen);
+	ret = client_expect(rv, FP_RV_WELCOME, theirs, sizeof(theirs), deadline, err, errlen);
+	if (ret == -ECONNRESET)
+		return -EAGAIN; /* a rank 0 under a flood may close us after its challenge */
 	if (ret)
 		return ret;
 	fp_rv_proof(rv->token, "root", n0, np, r, s, mine);
@@ -167,5 +169,6 @@ int fp_rv_client_hello(struct fp_rv *rv, uint64_t deadline, char *err, size_t er
 		       rv->rank, rv->addr);
 		return -EKEYREJECTED;
 	}
+	memcpy(rv->job_nonce, theirs + sizeof(mine), sizeof(rv->job_nonce));
 	return 0;
 }

@@ -7,17 +7,19 @@
 
 #include "../../core/wire.h"
 
-uint64_t fp_rv_token_digest(const char *token)
+uint64_t fp_rv_flow_tag(const uint8_t key[FP_SHA256_LEN], uint32_t flow, uint32_t src,
+			uint32_t dst)
 {
-	static const char salt[] = "fabprobe-job-token:";
-	struct fp_sha256 s;
-	uint8_t d[FP_SHA256_LEN];
+	struct fp_hmac m;
+	uint8_t ids[12], d[FP_SHA256_LEN];
 
-	fp_sha256_init(&s);
-	fp_sha256_update(&s, salt, sizeof(salt) - 1);
-	if (token)
-		fp_sha256_update(&s, token, strlen(token));
-	fp_sha256_final(&s, d);
+	fp_put_u32(ids, flow);
+	fp_put_u32(ids + 4, src);
+	fp_put_u32(ids + 8, dst);
+	fp_hmac_init(&m, key, FP_SHA256_LEN);
+	fp_hmac_update(&m, "flow", 5); /* with its NUL, as the proofs' labels */
+	fp_hmac_update(&m, ids, sizeof(ids));
+	fp_hmac_final(&m, d);
 	return fp_get_u64(d);
 }
 

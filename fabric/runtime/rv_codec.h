@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The rendezvous wire format (version 2). Every message is a 56-byte little-endian header
+ * The rendezvous wire format (version 3). Every message is a 56-byte little-endian header
  * and a payload of at most FP_RV_MAX_PAYLOAD bytes:
  *
  *   0 magic "FPRV"   4 version u16   6 type u16   8 rank u32   12 size u32
  *  16 seq u32       20 length u32   24 mac[32]
  *
  * No message carries the job token or anything computed from it alone. A peer joins in
- * three messages: HELLO (its 32-byte nonce), rank 0's CHALLENGE (rank 0's nonce), AUTH
+ * three messages: HELLO (its 32-byte nonce), rank 0's CHALLENGE (rank 0's nonce; its header
+ * repeats the size the peer claimed, so a stranger learns nothing of the job), AUTH
  * (proof = HMAC-SHA256(token, "peer" || nonce0 || noncep || rank || size)). Rank 0 checks
  * the proof in constant time and, once every rank has joined, sends WELCOME carrying its own
- * proof (label "root"). From WELCOME on, both ends key every message with
+ * proof (label "root") and the job nonce, 32 random bytes of rank 0's. Every rank derives
+ * the job's data-plane key = HMAC-SHA256(token, "data" || jobnonce || jobnonce || 0 || size);
+ * the engines tag each data connection with fp_rv_flow_tag() of it, so a tag seen on the
+ * wire is good for that one flow of that one job, and the token never salts it twice. From WELCOME on, both ends key every message with
  * key = HMAC-SHA256(token, "session" || nonce0 || noncep || rank || size), and mac =
  * HMAC-SHA256(key, direction || counter || header[0..24) || payload), where counter counts
  * the messages sent so far in that direction on that connection. Nothing can be injected,
@@ -26,10 +30,11 @@
 #include "../../core/sha256.h"
 
 #define FP_RV_MAGIC	  0x56525046u /* "FPRV" */
-#define FP_RV_VERSION	  2
+#define FP_RV_VERSION	  3
 #define FP_RV_HDR_LEN	  56
 #define FP_RV_MAC_AT	  24 /* the mac covers the header up to here */
 #define FP_RV_NONCE_LEN	  32
+#define FP_RV_WELCOME_LEN (FP_SHA256_LEN + FP_RV_NONCE_LEN) /* root proof, job nonce */
 #define FP_RV_MAX_PAYLOAD (16u << 20)
 #define FP_RV_MAX_BLOB	  (1u << 20) /* one rank's contribution to a collective */
 #define FP_RV_MAX_RANKS	  65536
@@ -38,7 +43,7 @@ enum fp_rv_type {
 	FP_RV_HELLO = 1, /* peer: its nonce */
 	FP_RV_CHALLENGE, /* rank 0: its nonce */
 	FP_RV_AUTH,	 /* peer: its proof of the token */
-	FP_RV_WELCOME,	 /* rank 0: its proof of the token; the session starts */
+	FP_RV_WELCOME,	 /* rank 0: its proof of the token, the job nonce; the session starts */
 	FP_RV_CONTRIB,	 /* a rank's blob for collective seq */
 	FP_RV_RESULT,	 /* rank 0's answer: all blobs (allgather) or none (gather, barrier) */
 	FP_RV_ERROR,	 /* payload: text; the job ends (or, unkeyed: "wrong token") */
@@ -54,8 +59,12 @@ struct fp_rv_hdr {
 	uint8_t mac[FP_SHA256_LEN];
 };
 
-/* A public 64-bit tag of the token for the engines' data plane: SHA-256, not reversible. */
-uint64_t fp_rv_token_digest(const char *token);
+/*
+ * The tag a data connection of one flow carries: the first 8 bytes of
+ * HMAC-SHA256(key, "flow" || flow || src || dst), key being the job's data-plane key.
+ */
+uint64_t fp_rv_flow_tag(const uint8_t key[FP_SHA256_LEN], uint32_t flow, uint32_t src,
+			uint32_t dst);
 void fp_rv_hdr_encode(const struct fp_rv_hdr *h, uint8_t *buf);
 /*
  * Check a received header. max_len bounds the payload. -EPROTO for a bad magic, version or

@@ -79,8 +79,9 @@ int fp_rv_split_addr(const char *addr, char *host, size_t hostlen, char *port, s
 	return 0;
 }
 
+/* Write it all within the deadline; *sent says how much went out, whatever the outcome. */
 static int write_full(const struct fp_rv *rv, int fd, const void *buf, size_t len,
-		      uint64_t deadline)
+		      uint64_t deadline, size_t *sent)
 {
 	const uint8_t *p = buf;
 
@@ -98,6 +99,7 @@ static int write_full(const struct fp_rv *rv, int fd, const void *buf, size_t le
 			return -errno;
 		p += n;
 		len -= (size_t)n;
+		*sent += (size_t)n;
 	}
 	return 0;
 }
@@ -136,7 +138,10 @@ static enum fp_rv_dir rx_dir(const struct fp_rv *rv)
 	return rv->rank ? FP_RV_FROM_ROOT : FP_RV_FROM_PEER;
 }
 
-/* A header for c, with its mac when c is keyed (and the send counter moved on). */
+/*
+ * A header for c, with its mac when c is keyed, under the next send counter; the counter moves
+ * on only once the message is out (fp_rv_send_msg).
+ */
 void fp_rv_seal(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, uint32_t rank,
 		const void *payload, size_t len, uint8_t *hdr)
 {
@@ -148,7 +153,7 @@ void fp_rv_seal(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, uint32_t 
 
 	fp_rv_hdr_encode(&h, hdr);
 	if (c->keyed) {
-		fp_rv_mac(c->key, tx_dir(rv), c->tx++, hdr, payload, len, h.mac);
+		fp_rv_mac(c->key, tx_dir(rv), c->tx, hdr, payload, len, h.mac);
 		memcpy(hdr + FP_RV_MAC_AT, h.mac, FP_SHA256_LEN);
 	}
 }
@@ -168,16 +173,37 @@ bool fp_rv_opened(const struct fp_rv *rv, struct fp_rv_conn *c, const uint8_t *h
 	return true;
 }
 
+/*
+ * Nothing is sealed once the stop flag or the deadline has come, and a message counts (its
+ * counter is used up) only once it is written whole: a message that never left cannot make
+ * the next one fail authentication. Half a message leaves the stream unreadable: the
+ * connection is shut down, so the far end sees it closed rather than garbage.
+ */
 int fp_rv_send_msg(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, const void *payload,
 		   size_t len, uint64_t deadline)
 {
 	uint8_t hdr[FP_RV_HDR_LEN];
+	size_t sent = 0;
 	int ret;
 
+	if (c->fd < 0 || c->broken)
+		return -ECONNRESET;
+	if (fp_rv_stopped(rv))
+		return -EINTR;
+	if (fp_mono_ns() >= deadline)
+		return -ETIMEDOUT;
 	fp_rv_seal(rv, c, type, (uint32_t)rv->rank, payload, len, hdr);
-	ret = write_full(rv, c->fd, hdr, sizeof(hdr), deadline);
+	ret = write_full(rv, c->fd, hdr, sizeof(hdr), deadline, &sent);
 	if (!ret && len)
-		ret = write_full(rv, c->fd, payload, len, deadline);
+		ret = write_full(rv, c->fd, payload, len, deadline, &sent);
+	if (!ret) {
+		c->tx += c->keyed;
+		return 0;
+	}
+	if (sent) {
+		c->broken = true;
+		shutdown(c->fd, SHUT_RDWR);
+	}
 	return ret;
 }
 

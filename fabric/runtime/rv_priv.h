@@ -20,6 +20,7 @@
 struct fp_rv_conn {
 	int fd;
 	bool keyed;
+	bool broken; /* half a message went out: nothing more can be sent on it */
 	uint8_t key[FP_SHA256_LEN];
 	uint8_t root_proof[FP_SHA256_LEN]; /* rank 0: what WELCOME carries */
 	uint64_t tx, rx;		   /* messages sent and received under the key */
@@ -36,6 +37,9 @@ struct fp_rv {
 	struct fp_rv_conn *conns; /* rank 0: conns[r], r >= 1 */
 	char addr[256];
 	char local_ip[INET6_ADDRSTRLEN];
+	uint8_t job_nonce[FP_RV_NONCE_LEN]; /* rank 0's, sent in WELCOME */
+	uint8_t data_key[FP_SHA256_LEN];    /* from the token and the job nonce */
+	uint64_t refused, refused_told_at; /* rank 0: strangers sent away, and when last said */
 };
 
 /* rv_io.c */

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../core/clock.h"
 #include "../../core/err.h"
 #include "../../core/sha256.h"
 
@@ -68,25 +69,44 @@ static int pending_cap(int size)
 	return room > 1024 ? 1024 : room < 8 ? 8 : (int)room;
 }
 
-/* An unkeyed handshake message, on a socket whose send buffer is empty: it fits or fails. */
-static bool send_plain(struct fp_rv *rv, int fd, uint16_t type, uint32_t rank, const void *p,
-		       size_t len)
+/*
+ * An unkeyed handshake message, on a socket whose send buffer is empty: it fits or fails. Its
+ * header repeats the size the peer claimed: a stranger learns nothing of the job from it.
+ */
+static bool send_plain(int fd, uint16_t type, uint32_t size, const void *p, size_t len)
 {
-	struct fp_rv_conn c = { .fd = fd };
+	struct fp_rv_hdr h = { .type = type, .size = size, .len = (uint32_t)len };
 	uint8_t buf[FP_RV_HDR_LEN + 64];
 
 	if (len > 64)
 		return false;
-	fp_rv_seal(rv, &c, type, rank, p, len, buf);
+	fp_rv_hdr_encode(&h, buf);
 	memcpy(buf + FP_RV_HDR_LEN, p, len);
 	return send(fd, buf, FP_RV_HDR_LEN + len, MSG_NOSIGNAL | MSG_DONTWAIT) ==
 	       (ssize_t)(FP_RV_HDR_LEN + len);
 }
 
-static void refuse(struct pend *p, const char *reason)
+/*
+ * Refusals are told, but a flood must not fill stderr (nor block rank 0 on a pipe nobody
+ * reads): the first few one by one, then a count at most once a second.
+ */
+#define REFUSALS_TOLD 10
+
+static void refuse(struct fp_rv *rv, struct pend *p, const char *reason)
 {
-	fprintf(stderr, "fabprobe: rendezvous: refused a connection from %s: %s\n", p->peer,
-		reason);
+	uint64_t now = fp_mono_ns();
+
+	rv->refused++;
+	if (rv->refused <= REFUSALS_TOLD)
+		fprintf(stderr, "fabprobe: rendezvous: refused a connection from %s: %s\n",
+			p->peer, reason);
+	else if (now >= rv->refused_told_at + 1000000000ull) {
+		fprintf(stderr,
+			"fabprobe: rendezvous: refused %llu connections so far (the last from %s: "
+			"%s)\n",
+			(unsigned long long)rv->refused, p->peer, reason);
+		rv->refused_told_at = now;
+	}
 	close(p->fd);
 	p->fd = -1;
 }
@@ -109,7 +129,7 @@ static int hello_step(struct fp_rv *rv, struct pend *p, char *err, size_t errlen
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0) {
-		refuse(p, n ? strerror(errno) : "it closed the connection before joining");
+		refuse(rv, p, n ? strerror(errno) : "it closed the connection before joining");
 		return 0;
 	}
 	p->got += (size_t)n;
@@ -121,7 +141,7 @@ static int hello_step(struct fp_rv *rv, struct pend *p, char *err, size_t errlen
 	if (!ret && p->challenged && (h.rank != p->h.rank || h.size != p->h.size))
 		ret = -ERANGE;
 	if (ret) {
-		refuse(p, fp_rv_why(ret));
+		refuse(rv, p, fp_rv_why(ret));
 		return 0;
 	}
 	if (p->got < sizeof(p->msg))
@@ -131,8 +151,8 @@ static int hello_step(struct fp_rv *rv, struct pend *p, char *err, size_t errlen
 		p->h = h;
 		memcpy(p->noncep, p->msg + FP_RV_HDR_LEN, FP_RV_NONCE_LEN);
 		if (getrandom(p->nonce0, sizeof(p->nonce0), 0) != sizeof(p->nonce0) ||
-		    !send_plain(rv, p->fd, FP_RV_CHALLENGE, 0, p->nonce0, sizeof(p->nonce0))) {
-			refuse(p, "could not send the challenge");
+		    !send_plain(p->fd, FP_RV_CHALLENGE, h.size, p->nonce0, sizeof(p->nonce0))) {
+			refuse(rv, p, "could not send the challenge");
 			return 0;
 		}
 		p->challenged = true;
@@ -141,8 +161,8 @@ static int hello_step(struct fp_rv *rv, struct pend *p, char *err, size_t errlen
 	fp_rv_proof(rv->token, "peer", p->nonce0, p->noncep, h.rank, h.size, proof);
 	if (!fp_ct_equal(proof, p->msg + FP_RV_HDR_LEN, sizeof(proof))) {
 		/* the refusal says this and nothing else: nothing in it helps a second try */
-		send_plain(rv, p->fd, FP_RV_ERROR, 0, "wrong token", 11);
-		refuse(p, "wrong token");
+		send_plain(p->fd, FP_RV_ERROR, h.size, "wrong token", 11);
+		refuse(rv, p, "wrong token");
 		return 0;
 	}
 	/* it holds the token: what it says about the job is now worth an error */
@@ -182,19 +202,41 @@ static void peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
 }
 
 /*
- * Take every waiting connection, and read its HELLO if it is already there: a real rank
- * sends it at once. When there is no room, the oldest connection that has not said HELLO
- * goes (else the oldest), so a flood of idle connections does not push out real ranks.
+ * The slot for a new connection when every one is taken: the next one from the cursor that
+ * has not said HELLO (else the one at the cursor), so a flood of idle connections does not
+ * push out real ranks. The cursor moves on: no slot is copied, each choice is bounded.
  */
-static int accept_all(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, int cap, char *err,
-		      size_t errlen)
+static int victim(const struct pend *pend, int cap, int *cursor)
 {
-	for (;;) {
+	int v = *cursor % cap;
+
+	for (int i = 0; i < cap; i++) {
+		int k = (*cursor + i) % cap;
+
+		if (pend[k].fd < 0 || !pend[k].challenged) {
+			v = k;
+			break;
+		}
+	}
+	*cursor = v + 1;
+	return v;
+}
+
+/* Connections taken per wake-up: a flood cannot keep rank 0 from its deadline and signals. */
+#define ACCEPT_BURST 64
+
+/*
+ * Take the waiting connections, a burst at most, and read each one's HELLO if it is already
+ * there: a real rank sends it at once.
+ */
+static int accept_some(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, int cap,
+		       int *cursor, char *err, size_t errlen)
+{
+	for (int burst = 0; burst < ACCEPT_BURST && !fp_rv_stopped(rv); burst++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		struct pend *p;
-		int v = 0;
 
 		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
@@ -208,23 +250,18 @@ static int accept_all(struct fp_rv *rv, int lfd, struct pend *pend, int *npend, 
 		if (fd < 0)
 			return 0; /* EAGAIN, or a connection that went away: nothing to take */
 		if (*npend == cap) {
-			while (v < cap - 1 && pend[v].challenged)
-				v++;
-			if (pend[v].challenged)
-				v = 0;
-			refuse(&pend[v], "too many connections waiting; an idle one goes");
-			memmove(pend + v, pend + v + 1, sizeof(*pend) * (size_t)(cap - 1 - v));
-			(*npend)--;
+			p = &pend[victim(pend, cap, cursor)];
+			if (p->fd >= 0)
+				refuse(rv, p, "too many connections waiting; an idle one goes");
+		} else {
+			p = &pend[(*npend)++];
 		}
-		p = &pend[*npend];
 		memset(p, 0, sizeof(*p));
 		p->fd = fd;
 		peer_name(&ss, p->peer, sizeof(p->peer));
-		(*npend)++;
 		hello_step(rv, p, err, errlen); /* a HELLO at most: it cannot end the job */
-		if (p->fd < 0)
-			(*npend)--;
 	}
+	return 0;
 }
 
 static void say_missing(struct fp_rv *rv, int joined, int ret, char *err, size_t errlen)
@@ -244,7 +281,7 @@ static void say_missing(struct fp_rv *rv, int joined, int ret, char *err, size_t
 /* Every pending connection is served at once, under one deadline for the whole job. */
 int fp_rv_serve_hellos(struct fp_rv *rv, int lfd, uint64_t deadline, char *err, size_t errlen)
 {
-	int cap = pending_cap(rv->size), npend = 0, joined = 1, ret = 0;
+	int cap = pending_cap(rv->size), npend = 0, joined = 1, cursor = 0, ret = 0;
 	struct pend *pend = calloc((size_t)cap, sizeof(*pend));
 	struct pollfd *pfd = calloc((size_t)cap + 1, sizeof(*pfd));
 
@@ -280,16 +317,18 @@ int fp_rv_serve_hellos(struct fp_rv *rv, int lfd, uint64_t deadline, char *err, 
 				pend[k++] = pend[i];
 		npend = k;
 		if (pfd[0].revents) {
-			ret = accept_all(rv, lfd, pend, &npend, cap, err, errlen);
+			ret = accept_some(rv, lfd, pend, &npend, cap, &cursor, err, errlen);
 			if (ret)
 				goto out;
 		}
 	}
 	for (int r = 1; r < rv->size; r++) {
 		struct fp_rv_conn *c = &rv->conns[r];
+		uint8_t welcome[FP_RV_WELCOME_LEN];
 
-		ret = fp_rv_send_msg(rv, c, FP_RV_WELCOME, c->root_proof, sizeof(c->root_proof),
-				     deadline);
+		memcpy(welcome, c->root_proof, sizeof(c->root_proof));
+		memcpy(welcome + sizeof(c->root_proof), rv->job_nonce, sizeof(rv->job_nonce));
+		ret = fp_rv_send_msg(rv, c, FP_RV_WELCOME, welcome, sizeof(welcome), deadline);
 		if (ret) {
 			fp_say(err, errlen, "rendezvous: rank %d: %s", r, fp_rv_why(ret));
 			goto out;

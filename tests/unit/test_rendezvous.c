@@ -195,6 +195,41 @@ static void test_dead_peer(void)
 	wait_child(k);
 }
 
+/*
+ * A rank stopped by a signal before a send, then saying why: rank 0 reads its words, not an
+ * authentication failure (red-team finding 4: the unsent message used up a counter).
+ */
+static void test_stopped_farewell(void)
+{
+	static volatile sig_atomic_t stop;
+	struct fp_rv_params p = {
+		.rank = 1, .size = 2, .addr = addr, .token = "job", .timeout_ns = 3000 * MS
+	};
+	struct fp_rv *rv;
+	char err[256];
+	pid_t k;
+	int ret;
+
+	new_port();
+	k = fork();
+	if (!k) {
+		p.stop = &stop;
+		if (fp_rv_open(&p, &rv, err, sizeof(err)))
+			_exit(1);
+		stop = 1;
+		ret = fp_rv_barrier(rv, "barrier", err, sizeof(err));
+		fp_rv_abort(rv, "rank 1: interrupted by a signal");
+		fp_rv_close(rv);
+		_exit(ret == -EINTR ? 0 : 2);
+	}
+	ret = open_rank(0, 2, "job", 3000 * MS, &rv, err);
+	ret = ret ? ret : fp_rv_barrier(rv, "barrier", err, sizeof(err));
+	CHECK(ret == -ECANCELED && strstr(err, "interrupted by a signal"),
+	      "the stopped rank's farewell: %s", err);
+	fp_rv_close(rv);
+	CHECK(wait_child(k) == 0, "the stopped rank's barrier ends with -EINTR");
+}
+
 /* A stranger sends garbage, a truncated header, an oversized one: rank 0 carries on. */
 static void test_garbage(void)
 {
@@ -347,6 +382,7 @@ int main(void)
 	test_duplicate();
 	test_unreachable();
 	test_dead_peer();
+	test_stopped_farewell();
 	test_garbage();
 	test_weak_token();
 	test_fd_budget();

@@ -29,7 +29,16 @@ int main(void)
 	      "roundtrip");
 	CHECK(fp_rv_hdr_decode(buf, FP_RV_HDR_LEN - 1, 1000, &o) == -EBADMSG, "truncated");
 	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), 99, &o) == -EMSGSIZE, "oversized");
-	CHECK(fp_rv_token_digest("a") != fp_rv_token_digest("b"), "digests differ");
+	{
+		uint8_t k1[FP_SHA256_LEN] = { 1 }, k2[FP_SHA256_LEN] = { 2 };
+		uint64_t t = fp_rv_flow_tag(k1, 3, 0, 1);
+
+		CHECK(t == fp_rv_flow_tag(k1, 3, 0, 1), "a flow's tag is the same on both ends");
+		CHECK(t != fp_rv_flow_tag(k2, 3, 0, 1), "another job's key, another tag");
+		CHECK(t != fp_rv_flow_tag(k1, 4, 0, 1) && t != fp_rv_flow_tag(k1, 3, 1, 1) &&
+			      t != fp_rv_flow_tag(k1, 3, 0, 2),
+		      "another flow, source or destination, another tag");
+	}
 	buf[0] ^= 1;
 	CHECK(fp_rv_hdr_decode(buf, sizeof(buf), 1000, &o) == -EPROTO, "magic");
 	buf[0] ^= 1;

@@ -81,7 +81,7 @@ struct fp_conn {
 
 struct fp_engine {
 	int rank, size;
-	uint64_t token;
+	uint64_t tag; /* names this job's shared memory */
 	struct null_opts o;
 	bool faulty;
 	uint64_t tx_delay; /* --delay, and --slow on the fault rank */
@@ -117,7 +117,8 @@ static int null_open(const struct fp_engine_params *p, struct fp_engine **out)
 		return -ENOMEM;
 	e->rank = p->rank;
 	e->size = p->size;
-	e->token = p->token;
+	if (p->job_key)
+		e->tag = fp_rv_flow_tag(p->job_key, 0, 0, 0);
 	if (p->cfg)
 		memcpy(&e->o, p->cfg, sizeof(e->o));
 	else
@@ -135,7 +136,7 @@ static int null_open(const struct fp_engine_params *p, struct fp_engine **out)
 
 static void shm_name(const struct fp_engine *e, uint32_t flow, char *buf, size_t len)
 {
-	snprintf(buf, len, "/fabprobe-null-%016llx-%u", (unsigned long long)e->token, flow);
+	snprintf(buf, len, "/fabprobe-null-%016llx-%u", (unsigned long long)e->tag, flow);
 }
 
 static void null_close(struct fp_engine *e)

@@ -6,7 +6,8 @@
  *
  * Set-up: every rank listens on an ephemeral port of its data address and publishes
  * "IP PORT" through the rendezvous. For each flow the source connects to the destination
- * and says which flow it is (magic, flow id, source rank, job token digest); all connects
+ * and says which flow it is (magic, flow id, source rank, the flow's tag under the job's
+ * data-plane key: fp_rv_flow_tag); all connects
  * come before any accept, so the listen backlog carries them and no order can deadlock.
  */
 #include <arpa/inet.h>
@@ -54,7 +55,9 @@ static const struct fp_opt sockets_opts[] = {
 
 struct fp_engine {
 	int rank, size, lfd, epfd;
-	uint64_t token, timeout_ns;
+	uint8_t key[FP_SHA256_LEN]; /* the job's data-plane key */
+	uint64_t timeout_ns;
+	const volatile sig_atomic_t *stop; /* set by a signal: set-up waits end */
 	enum fp_poll_mode poll;
 	int busy_poll_us;
 	struct sockaddr_storage *peer; /* listen address of every rank */
@@ -179,8 +182,10 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 		return -ENOMEM;
 	e->rank = p->rank;
 	e->size = p->size;
-	e->token = p->token;
+	if (p->job_key)
+		memcpy(e->key, p->job_key, sizeof(e->key));
 	e->timeout_ns = p->timeout_ns;
+	e->stop = p->stop;
 	e->poll = p->poll;
 	e->busy_poll_us = (int)((const struct sockets_opts *)p->cfg)->busy_poll_us;
 	e->err = p->err;
@@ -279,7 +284,7 @@ static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
 	fp_put_u32(hello, HELLO_MAGIC);
 	fp_put_u32(hello + 4, f->id);
 	fp_put_u32(hello + 8, (uint32_t)f->src);
-	fp_put_u64(hello + 12, e->token);
+	fp_put_u64(hello + 12, fp_rv_flow_tag(e->key, f->id, (uint32_t)f->src, (uint32_t)f->dst));
 	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello)) {
 		snprintf(e->err, e->errlen, "sockets: flow %u: hello to rank %d failed", f->id,
 			 f->dst);
@@ -288,74 +293,145 @@ static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
 	return 0;
 }
 
-/* Read a hello within the deadline; the caller validates it against the schedule. */
-static int read_hello(int fd, uint8_t *hello, uint64_t deadline)
+/* A data connection that has not yet said which flow it is. */
+struct pending {
+	int fd;
+	size_t got;
+	uint8_t hello[HELLO_LEN];
+};
+
+/* Data connections served at once; when more come, the longest waiting goes. */
+#define PENDING_MAX 64
+/* Refusals told one by one; the rest are counted. */
+#define REFUSALS_TOLD 3
+
+/* The hello names a flow this rank still expects, with that flow's tag under the job key. */
+static bool hello_ok(const struct fp_engine *e, const uint8_t *hello, const struct fp_flow *flows,
+		     unsigned n, struct fp_conn **conns)
 {
-	size_t got = 0;
+	uint32_t id = fp_get_u32(hello + 4), src = fp_get_u32(hello + 8);
 
-	while (got < HELLO_LEN) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		uint64_t now = fp_mono_ns();
-		ssize_t n;
-
-		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1)) <= 0)
-			return -ETIMEDOUT;
-		n = recv(fd, hello + got, HELLO_LEN - got, MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			return -ECONNRESET;
-		got += (size_t)n;
-	}
-	return 0;
+	return fp_get_u32(hello) == HELLO_MAGIC && id < n && flows[id].dst == e->rank &&
+	       (uint32_t)flows[id].src == src && conns[id] && conns[id]->fd < 0 &&
+	       fp_get_u64(hello + 12) == fp_rv_flow_tag(e->key, id, src, (uint32_t)e->rank);
 }
 
-static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
-			struct fp_conn **conns, unsigned expect)
+static void drop(struct pending *p)
 {
-	uint64_t deadline = fp_mono_ns() + e->timeout_ns;
+	close(p->fd);
+	p->fd = -1;
+}
 
-	while (expect) {
-		struct pollfd pfd = { .fd = e->lfd, .events = POLLIN };
-		uint8_t hello[HELLO_LEN];
-		uint64_t now = fp_mono_ns();
-		uint32_t id, src;
-		int fd, r;
+/* Read what a pending connection sent: 1 when it became its flow's connection, else 0. */
+static int hello_step(struct fp_engine *e, struct pending *p, const struct fp_flow *flows,
+		      unsigned n, struct fp_conn **conns, unsigned *refused)
+{
+	ssize_t r = recv(p->fd, p->hello + p->got, HELLO_LEN - p->got, MSG_DONTWAIT);
 
-		r = now < deadline ? poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1)) : 0;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			snprintf(e->err, e->errlen,
-				 "sockets: rank %d still waits for %u incoming "
-				 "flow%s after the timeout",
-				 e->rank, expect, expect > 1 ? "s" : "");
-			return -ETIMEDOUT;
-		}
-		fd = accept4(e->lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (read_hello(fd, hello, fp_mono_ns() + 5000000000ull)) {
-			close(fd);
-			continue;
-		}
-		id = fp_get_u32(hello + 4);
-		src = fp_get_u32(hello + 8);
-		/* a stranger, another job, or a confused peer: refuse it, keep waiting */
-		if (fp_get_u32(hello) != HELLO_MAGIC || fp_get_u64(hello + 12) != e->token ||
-		    id >= n || flows[id].dst != e->rank || (uint32_t)flows[id].src != src ||
-		    !conns[id] || conns[id]->fd >= 0) {
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (r <= 0) {
+		drop(p);
+		return 0;
+	}
+	p->got += (size_t)r;
+	if (p->got < HELLO_LEN)
+		return 0;
+	/* a stranger, another job, or a confused peer: refuse it, keep waiting */
+	if (!hello_ok(e, p->hello, flows, n, conns)) {
+		if (++*refused <= REFUSALS_TOLD)
 			fprintf(stderr,
 				"fabprobe: rank %d: refused a data connection that is not "
 				"an expected flow of this job\n",
 				e->rank);
-			close(fd);
-			continue;
-		}
-		conns[id]->fd = fd;
-		expect--;
+		drop(p);
+		return 0;
 	}
-	return 0;
+	conns[fp_get_u32(p->hello + 4)]->fd = p->fd;
+	p->fd = -1;
+	return 1;
+}
+
+/* Take the waiting connections into free slots; with none free, the next in turn goes. */
+static void accept_some(struct fp_engine *e, struct pending *pend, unsigned *cursor)
+{
+	for (int k = 0; k < PENDING_MAX; k++) {
+		int fd = accept4(e->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct pending *p = NULL;
+
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0)
+			return;
+		for (int i = 0; i < PENDING_MAX && !p; i++)
+			if (pend[i].fd < 0)
+				p = &pend[i];
+		if (!p) {
+			p = &pend[(*cursor)++ % PENDING_MAX];
+			drop(p);
+		}
+		*p = (struct pending){ .fd = fd };
+	}
+}
+
+/*
+ * Every pending data connection is served at once (poll), under one deadline and the stop
+ * flag: idle or slow strangers on the data port cannot hold a rank past either.
+ */
+static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+			struct fp_conn **conns, unsigned expect)
+{
+	uint64_t deadline = fp_mono_ns() + e->timeout_ns;
+	struct pending pend[PENDING_MAX];
+	struct pollfd pfd[PENDING_MAX + 1];
+	unsigned cursor = 0, refused = 0;
+	int ret = 0;
+
+	int fl = fcntl(e->lfd, F_GETFL);
+
+	/* a connection that goes away between poll() and accept() must not block the wait */
+	if (fl < 0 || fcntl(e->lfd, F_SETFL, fl | O_NONBLOCK))
+		return -errno;
+	for (int i = 0; i < PENDING_MAX; i++)
+		pend[i].fd = -1;
+	while (expect) {
+		uint64_t now = fp_mono_ns(), ms = (deadline - now) / 1000000 + 1;
+
+		if (e->stop && *e->stop) {
+			snprintf(e->err, e->errlen,
+				 "sockets: rank %d was interrupted while waiting for %u incoming "
+				 "flow%s",
+				 e->rank, expect, expect > 1 ? "s" : "");
+			ret = -EINTR;
+			break;
+		}
+		if (now >= deadline) {
+			snprintf(e->err, e->errlen,
+				 "sockets: rank %d still waits for %u incoming "
+				 "flow%s after the timeout",
+				 e->rank, expect, expect > 1 ? "s" : "");
+			ret = -ETIMEDOUT;
+			break;
+		}
+		pfd[0] = (struct pollfd){ .fd = e->lfd, .events = POLLIN };
+		for (int i = 0; i < PENDING_MAX; i++)
+			pfd[i + 1] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN };
+		if (poll(pfd, PENDING_MAX + 1, ms > 100 ? 100 : (int)ms) <= 0)
+			continue;
+		for (int i = 0; i < PENDING_MAX && expect; i++)
+			if (pfd[i + 1].revents && pend[i].fd >= 0)
+				expect -= (unsigned)hello_step(e, &pend[i], flows, n, conns,
+							       &refused);
+		if (pfd[0].revents)
+			accept_some(e, pend, &cursor);
+	}
+	for (int i = 0; i < PENDING_MAX; i++)
+		if (pend[i].fd >= 0)
+			close(pend[i].fd);
+	if (refused > REFUSALS_TOLD)
+		fprintf(stderr, "fabprobe: rank %d: refused %u data connections in all\n", e->rank,
+			refused);
+	return ret;
 }
 
 static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
