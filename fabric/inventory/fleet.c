@@ -335,9 +335,12 @@ static unsigned majority(const struct group *g, unsigned n)
 	return m;
 }
 
+/* the groups that are findings: those off the majority, or for pause_idle every group storming
+ * at idle, whatever the majority says */
 static int add_diffs(struct fp_fleet *f, const char *key, const struct group *g, unsigned n,
 		     bool *differs)
 {
+	bool storm = !strcmp(prop_name(key), "pause_idle");
 	unsigned m = majority(g, n), known = 0;
 	struct fp_fleet_diff *d;
 
@@ -348,7 +351,7 @@ static int add_diffs(struct fp_fleet *f, const char *key, const struct group *g,
 		return -ENOMEM;
 	f->d = d;
 	for (unsigned j = 0; j < n; j++) {
-		if (j == m)
+		if (storm ? !fp_pause_is_storm(key, g[j].value) : j == m)
 			continue;
 		d = &f->d[f->nd];
 		memset(d, 0, sizeof(*d));
@@ -358,46 +361,11 @@ static int add_diffs(struct fp_fleet *f, const char *key, const struct group *g,
 		memcpy(d->hosts, g[j].hosts, sizeof(unsigned) * g[j].n);
 		snprintf(d->key, sizeof(d->key), "%s", key);
 		snprintf(d->value, sizeof(d->value), "%s", g[j].value);
-		snprintf(d->majority, sizeof(d->majority), "%s", g[m].value);
+		snprintf(d->majority, sizeof(d->majority), "%s", storm ? "0 frames/s" : g[m].value);
 		d->count = g[j].n;
 		d->known = known;
-		d->error = fp_fleet_must_match(key);
-		for (unsigned i = 0; i < g[j].n; i++)
-			differs[g[j].hosts[i]] = true;
-		f->nd++;
-	}
-	return 0;
-}
-
-/* every group storming at idle is a finding, whatever the majority says */
-static int add_storms(struct fp_fleet *f, const char *key, const struct group *g, unsigned n,
-		      bool *differs)
-{
-	unsigned known = 0;
-
-	for (unsigned j = 0; j < n; j++)
-		known += g[j].n;
-	for (unsigned j = 0; j < n; j++) {
-		struct fp_fleet_diff *d;
-
-		if (!fp_pause_is_storm(key, g[j].value))
-			continue;
-		d = realloc(f->d, sizeof(*d) * (f->nd + 1));
-		if (!d)
-			return -ENOMEM;
-		f->d = d;
-		d = &f->d[f->nd];
-		memset(d, 0, sizeof(*d));
-		d->hosts = malloc(sizeof(unsigned) * g[j].n);
-		if (!d->hosts)
-			return -ENOMEM;
-		memcpy(d->hosts, g[j].hosts, sizeof(unsigned) * g[j].n);
-		snprintf(d->key, sizeof(d->key), "%s", key);
-		snprintf(d->value, sizeof(d->value), "%s", g[j].value);
-		snprintf(d->majority, sizeof(d->majority), "0 frames/s");
-		d->count = g[j].n;
-		d->known = known;
-		d->storm = true;
+		d->error = !storm && fp_fleet_must_match(key);
+		d->storm = storm;
 		for (unsigned i = 0; i < g[j].n; i++)
 			differs[g[j].hosts[i]] = true;
 		f->nd++;
@@ -429,12 +397,8 @@ int fp_fleet_compare(struct fp_fleet *f)
 		unsigned ng, before = f->nd;
 
 		group_key(f, keys[k], g, &ng, hosts);
-		if (!strcmp(prop_name(keys[k]), "pause_idle")) {
-			if (add_storms(f, keys[k], g, ng, differs))
-				goto out;
-			continue;
-		}
-		if (ng > 1 && add_diffs(f, keys[k], g, ng, differs))
+		if ((ng > 1 || !strcmp(prop_name(keys[k]), "pause_idle")) &&
+		    add_diffs(f, keys[k], g, ng, differs))
 			goto out;
 		if (f->nd > before && f->d[before].error)
 			f->mismatch++;
