@@ -18,6 +18,7 @@ struct fp_fleet_job {
 	struct fp_run_cfg run;
 	const char *root;     /* sysfs root, "/" live */
 	const char *hostname; /* NULL: the host's own */
+	uint64_t settle_ns;   /* pause counters sampled this far apart at idle; 0 off */
 };
 
 /*

@@ -37,7 +37,9 @@ static int my_document(const struct fp_fleet_job *j, char **doc, size_t *len, ch
 		for (int c = 0; c < CPU_SETSIZE; c++)
 			if (CPU_ISSET(c, &allowed))
 				cpus[n++] = c;
-	ret = fp_fleet_host_props(&inv, &h);
+	ret = fp_pause_sample_root(&inv, j->root, j->settle_ns);
+	if (!ret)
+		ret = fp_fleet_host_props(&inv, &h);
 	if (!ret)
 		ret = fp_fleet_host_affinity(&inv, cpus, n, &h);
 	if (!ret)

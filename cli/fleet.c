@@ -45,6 +45,8 @@ static const struct fp_opt fleet_opts[] = {
 	  "job token (default: the launcher's job id)" },
 	{ "require-token", FP_OPT_BOOL, JOB(run.require_token), NULL, 0, 0, NULL, NULL, NULL,
 	  "refuse to run off loopback with a token guessed from the launcher's job id" },
+	{ "settle", FP_OPT_DURATION, JOB(settle_ns), "1s", 0, 3600 * SEC, NULL, NULL, NULL,
+	  "count each port's pause/PFC frames twice this far apart at idle (0: off)" },
 	{ "timeout", FP_OPT_DURATION, JOB(run.timeout_ns), "60s", SEC / 10, 24 * 3600 * SEC, NULL,
 	  "FABPROBE_TIMEOUT", NULL, "longest wait for a peer" },
 	FP_OPT_END,
@@ -57,9 +59,11 @@ static void help(void)
 	       "Every host's properties (NIC model, firmware, driver, kernel, MTU, link speed,\n"
 	       "PCIe, NUMA, GID types, RoCE ToS, ECN, PFC/ETS/trust) compared: per property the\n"
 	       "majority and each group of hosts that differs. MTU, PFC, GID types and ECN must\n"
-	       "match (errors); the rest are outliers. A property a host does not report is\n"
-	       "unknown there, never a mismatch. Without --from, one rank per host reads its\n"
-	       "inventory and rank 0 gathers them through the rendezvous and prints the verdict.\n"
+	       "match (errors); the rest are outliers. Pause frames growing at idle (pause_idle,\n"
+	       "sampled --settle apart) are a storm on every host that has them. A property a\n"
+	       "host does not report is unknown there, never a mismatch. Without --from, one rank\n"
+	       "per host reads its inventory and rank 0 gathers them through the rendezvous and\n"
+	       "prints the verdict.\n"
 	       "Exit 0: no errors; 1: a must-match property differs; 2: bad input.\n\n"
 	       "options:\n");
 	fp_opts_help(stdout, fleet_opts);

@@ -9,12 +9,14 @@
 #include "../core/file.h"
 #include "../core/opts.h"
 #include "../fabric/inventory/eeprom.h"
+#include "../fabric/inventory/fleet.h"
 #include "../fabric/inventory/inventory.h"
 #include "cli.h"
 
 struct inv_cfg {
 	const char *root, *eeprom, *port, *host;
 	int format;
+	uint64_t settle_ns;
 };
 
 static const struct fp_opt inv_opts[] = {
@@ -29,6 +31,9 @@ static const struct fp_opt inv_opts[] = {
 	  "the host name to record (the analyzer matches it with the topology)" },
 	{ "format", FP_OPT_CHOICE, offsetof(struct inv_cfg, format), "text", 0, 0, "text|json",
 	  NULL, NULL, "output" },
+	{ "settle", FP_OPT_DURATION, offsetof(struct inv_cfg, settle_ns), "0", 0,
+	  3600 * 1000000000ll, NULL, NULL, NULL,
+	  "count pause/PFC frames twice this far apart at idle: fleet's pause_idle (0: off)" },
 	FP_OPT_END,
 };
 
@@ -151,6 +156,11 @@ int fp_cmd_inventory(int argc, char **argv)
 	}
 	if (c.host)
 		snprintf(inv.host, sizeof(inv.host), "%s", c.host);
+	if (fp_pause_sample_root(&inv, c.root, c.settle_ns)) {
+		fprintf(stderr, "fabprobe inventory: out of memory sampling pause counters\n");
+		fp_inventory_free(&inv);
+		return 1;
+	}
 	if (c.eeprom) {
 		uint8_t img[MAX_IMG];
 		struct fp_port *p = NULL;

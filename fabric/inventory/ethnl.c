@@ -215,6 +215,12 @@ static void stat_of(const struct nlattr *st, uint32_t grp, struct fp_ethnl_info 
 		else if (grp == ETHTOOL_STATS_ETH_MAC &&
 			 mnl_attr_get_type(v) == ETHTOOL_A_STATS_ETH_MAC_7_ALIGN_ERR)
 			info->alignment_errors = val;
+		else if (grp == ETHTOOL_STATS_ETH_CTRL &&
+			 mnl_attr_get_type(v) == ETHTOOL_A_STATS_ETH_CTRL_3_TX)
+			info->mac_ctrl_tx = val, info->ctrl_stats = true;
+		else if (grp == ETHTOOL_STATS_ETH_CTRL &&
+			 mnl_attr_get_type(v) == ETHTOOL_A_STATS_ETH_CTRL_4_RX)
+			info->mac_ctrl_rx = val, info->ctrl_stats = true;
 	}
 }
 
@@ -236,6 +242,32 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 		{
 			stat_of(g, grp, info);
 			info->std_stats = true;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+/* ETHTOOL_A_PAUSE_STATS: the pause frames sent and received (ethtool -I -a) */
+static int pause_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fp_ethnl_info *info = data;
+	struct nlattr *a, *v;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	{
+		if (mnl_attr_get_type(a) != ETHTOOL_A_PAUSE_STATS)
+			continue;
+		mnl_attr_for_each_nested(v, a)
+		{
+			uint64_t val;
+
+			if (mnl_attr_get_payload_len(v) != sizeof(val))
+				continue;
+			memcpy(&val, mnl_attr_get_payload(v), sizeof(val));
+			if (mnl_attr_get_type(v) == ETHTOOL_A_PAUSE_STAT_TX_FRAMES)
+				info->pause_tx = val, info->pause_stats = true;
+			else if (mnl_attr_get_type(v) == ETHTOOL_A_PAUSE_STAT_RX_FRAMES)
+				info->pause_rx = val, info->pause_stats = true;
 		}
 	}
 	return MNL_CB_OK;
@@ -329,7 +361,7 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 
 	memset(info, 0, sizeof(*info));
 	info->linkmodes_err = info->fec_err = info->module_err = -ENOTSUP;
-	info->linkstate_err = info->stats_err = -ENOTSUP;
+	info->linkstate_err = info->stats_err = info->pause_err = -ENOTSUP;
 	if (!np)
 		return -ENOMEM;
 	np->s = mnl_socket_open(NETLINK_GENERIC);
@@ -360,7 +392,11 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 	nlh = request(np, buf, np->family, ETHTOOL_MSG_LINKSTATE_GET);
 	header(nlh, ETHTOOL_A_LINKSTATE_HEADER, ifname, 0);
 	info->linkstate_err = transact(np, nlh, linkstate_cb, info);
-	/* the standard IEEE 802.3 groups: PHY symbol errors, MAC FCS and alignment errors */
+	nlh = request(np, buf, np->family, ETHTOOL_MSG_PAUSE_GET);
+	header(nlh, ETHTOOL_A_PAUSE_HEADER, ifname, ETHTOOL_FLAG_STATS);
+	info->pause_err = transact(np, nlh, pause_cb, info);
+	/* the standard IEEE 802.3 groups: PHY symbol errors, MAC FCS and alignment errors, MAC
+	 * control frames */
 	{
 		struct nlattr *set, *bits, *bit;
 
@@ -369,7 +405,7 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 		set = mnl_attr_nest_start(nlh, ETHTOOL_A_STATS_GROUPS);
 		mnl_attr_put(nlh, ETHTOOL_A_BITSET_NOMASK, 0, NULL);
 		bits = mnl_attr_nest_start(nlh, ETHTOOL_A_BITSET_BITS);
-		for (uint32_t grp = ETHTOOL_STATS_ETH_PHY; grp <= ETHTOOL_STATS_ETH_MAC; grp++) {
+		for (uint32_t grp = ETHTOOL_STATS_ETH_PHY; grp <= ETHTOOL_STATS_ETH_CTRL; grp++) {
 			bit = mnl_attr_nest_start(nlh, ETHTOOL_A_BITSET_BITS_BIT);
 			mnl_attr_put_u32(nlh, ETHTOOL_A_BITSET_BIT_INDEX, grp);
 			mnl_attr_put(nlh, ETHTOOL_A_BITSET_BIT_VALUE, 0, NULL);
@@ -394,7 +430,7 @@ int fp_ethnl_query(const char *ifname, struct fp_ethnl_info *info, uint8_t *img,
 	(void)max;
 	memset(info, 0, sizeof(*info));
 	info->linkmodes_err = info->fec_err = info->module_err = -ENOTSUP;
-	info->linkstate_err = info->stats_err = -ENOTSUP;
+	info->linkstate_err = info->stats_err = info->pause_err = -ENOTSUP;
 	return -ENOTSUP;
 }
 #endif

@@ -25,6 +25,11 @@ struct fp_ethnl_info {
 	char ext_state[32]; /* why the link is down, when the driver says */
 	bool std_stats;	    /* IEEE 802.3 counters (ethtool -S --groups) */
 	uint64_t symbol_errors, fcs_errors, alignment_errors;
+	bool ctrl_stats; /* IEEE 802.3 MAC control frames (pause among them) */
+	uint64_t mac_ctrl_tx, mac_ctrl_rx;
+	int pause_err;	  /* ethtool -I -a: 0, or -errno */
+	bool pause_stats; /* the driver counts pause frames */
+	uint64_t pause_tx, pause_rx;
 };
 
 /* Query ifname; img (at least 768 bytes) receives the module image, laid out as

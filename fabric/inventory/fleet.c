@@ -165,6 +165,10 @@ static int port_props(const struct fp_port *p, struct fp_fleet_host *h)
 	r |= put(h, p->name, "ets", p->dcb.ets);
 	r |= put(h, p->name, "trust", p->dcb.trust);
 	r |= put(h, p->name, "shaping", p->shaping);
+	if (p->pause_known) {
+		snprintf(v, sizeof(v), "%.6g frames/s", p->pause_idle);
+		r |= put(h, p->name, "pause_idle", v);
+	}
 	if (p->pcie.present && p->pcie.width > 0) {
 		snprintf(v, sizeof(v), "%g GT/s x%d (max %g GT/s x%d)", p->pcie.speed_gts,
 			 p->pcie.width, p->pcie.max_speed_gts, p->pcie.max_width);
@@ -331,9 +335,12 @@ static unsigned majority(const struct group *g, unsigned n)
 	return m;
 }
 
+/* the groups that are findings: those off the majority, or for pause_idle every group storming
+ * at idle, whatever the majority says */
 static int add_diffs(struct fp_fleet *f, const char *key, const struct group *g, unsigned n,
 		     bool *differs)
 {
+	bool storm = !strcmp(prop_name(key), "pause_idle");
 	unsigned m = majority(g, n), known = 0;
 	struct fp_fleet_diff *d;
 
@@ -344,7 +351,7 @@ static int add_diffs(struct fp_fleet *f, const char *key, const struct group *g,
 		return -ENOMEM;
 	f->d = d;
 	for (unsigned j = 0; j < n; j++) {
-		if (j == m)
+		if (storm ? !fp_pause_is_storm(key, g[j].value) : j == m)
 			continue;
 		d = &f->d[f->nd];
 		memset(d, 0, sizeof(*d));
@@ -354,10 +361,11 @@ static int add_diffs(struct fp_fleet *f, const char *key, const struct group *g,
 		memcpy(d->hosts, g[j].hosts, sizeof(unsigned) * g[j].n);
 		snprintf(d->key, sizeof(d->key), "%s", key);
 		snprintf(d->value, sizeof(d->value), "%s", g[j].value);
-		snprintf(d->majority, sizeof(d->majority), "%s", g[m].value);
+		snprintf(d->majority, sizeof(d->majority), "%s", storm ? "0 frames/s" : g[m].value);
 		d->count = g[j].n;
 		d->known = known;
-		d->error = fp_fleet_must_match(key);
+		d->error = !storm && fp_fleet_must_match(key);
+		d->storm = storm;
 		for (unsigned i = 0; i < g[j].n; i++)
 			differs[g[j].hosts[i]] = true;
 		f->nd++;
@@ -389,7 +397,8 @@ int fp_fleet_compare(struct fp_fleet *f)
 		unsigned ng, before = f->nd;
 
 		group_key(f, keys[k], g, &ng, hosts);
-		if (ng > 1 && add_diffs(f, keys[k], g, ng, differs))
+		if ((ng > 1 || !strcmp(prop_name(keys[k]), "pause_idle")) &&
+		    add_diffs(f, keys[k], g, ng, differs))
 			goto out;
 		if (f->nd > before && f->d[before].error)
 			f->mismatch++;
@@ -440,6 +449,9 @@ static void action(const struct fp_fleet_diff *d, char *b, size_t len)
 		{ "gid_types", "configure the GID types as the others (%s): they must match" },
 		{ "pfc", "enable PFC on priorities %s as the others: it must match" },
 		{ "ecn", "enable ECN as the others (%s): it must match" },
+		/* whatever the majority: no %s */
+		{ "pause_idle", "pause storm: frames at idle; check the peer switch port's PFC "
+				"watchdog and the host's flow control" },
 	};
 	const char *fmt = "configure it as the other hosts (%s)";
 
@@ -457,12 +469,12 @@ static void emit_diff(const struct fp_fleet *f, const struct fp_fleet_diff *d, s
 
 	action(d, act, sizeof(act));
 	fp_emit_obj(e, NULL);
-	fp_emit_str(e, "severity", "%s: ", d->error ? "error" : "outlier");
+	fp_emit_str(e, "severity", "%s: ", d->storm ? "storm" : d->error ? "error" : "outlier");
 	fp_emit_i64(e, "count", "%lld", d->count);
 	fp_emit_i64(e, "known", " of %lld hosts: ", d->known);
 	fp_emit_str(e, "property", "%s ", d->key);
 	fp_emit_str(e, "value", "%s, ", d->value);
-	fp_emit_str(e, "majority", "others %s", d->majority);
+	fp_emit_str(e, "majority", d->storm ? "expected %s at idle" : "others %s", d->majority);
 	if (d->known < f->nh)
 		fp_emit_text(e, " (unknown on %u)", f->nh - d->known);
 	fp_emit_text(e, "\n  hosts:");

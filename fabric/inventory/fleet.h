@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../../core/json.h"
 #include "inventory.h"
@@ -34,6 +35,7 @@ struct fp_fleet_diff {
 	char key[FP_FLEET_KEY], value[FP_FLEET_VAL], majority[FP_FLEET_VAL];
 	unsigned count, known; /* hosts with this value, hosts where the property is known */
 	bool error;	       /* a property that must match across the fabric */
+	bool storm;	       /* pause frames at idle: a finding whatever the majority says */
 	unsigned *hosts;       /* indices into the fleet's hosts, count of them */
 };
 
@@ -72,5 +74,37 @@ int fp_fleet_compare(struct fp_fleet *f);
 /* The verdict in text or JSON (schema_version 1), from one call. */
 void fp_fleet_emit(const struct fp_fleet *f, struct fp_emit *e);
 void fp_fleet_free(struct fp_fleet *f);
+
+/*
+ * A pause storm: each data port's pause frames (ethtool pause statistics, else the IEEE
+ * 802.3 MAC control frames, plus the PFC frames DCB counts; sent and received) counted twice,
+ * settle apart, with no traffic from fabprobe. Growth is "<port> pause_idle" in frames/s.
+ */
+struct fp_pause_count {
+	bool known; /* the driver gave a counter */
+	uint64_t frames;
+};
+
+struct fp_pause_src {
+	/* the port's pause frames so far: 0, or -errno (-ENODATA: no counter) */
+	int (*read)(void *ctx, const struct fp_port *p, uint64_t *frames);
+	void (*wait)(void *ctx, uint64_t ns);
+	void *ctx;
+};
+
+/* The live system: ethtool netlink and rtnetlink DCB, and a real sleep. */
+const struct fp_pause_src *fp_pause_live(void);
+/* Frames/s from two counts settle_ns apart: false (unknown) when a count is missing, the
+ * counter went backwards (a reset, not a storm) or settle_ns is 0. */
+bool fp_pause_rate(const struct fp_pause_count *a, const struct fp_pause_count *b,
+		   uint64_t settle_ns, double *rate);
+/* Sample every data port of inv twice, settle_ns apart (0: nothing), into pause_known and
+ * pause_idle: 0 or -ENOMEM. */
+int fp_pause_sample(struct fp_inventory *inv, const struct fp_pause_src *src,
+		    uint64_t settle_ns);
+/* The same on the live system when root is "/" (a fixture tree has no counters to watch). */
+int fp_pause_sample_root(struct fp_inventory *inv, const char *root, uint64_t settle_ns);
+/* is a "pause_idle" value a storm (more than 0 frames/s)? */
+bool fp_pause_is_storm(const char *key, const char *value);
 
 #endif

@@ -58,6 +58,8 @@ struct fp_port {
 	char ecn[48];	    /* priorities with ECN enabled: "np 3 rp 3" (mlx5 sysfs) */
 	struct fp_dcb dcb;  /* live only: rtnetlink DCB */
 	char shaping[32];   /* live only: the root qdisc, "tbf 100 Mbit/s" or "none" */
+	bool pause_known;   /* sampled twice at idle (fp_pause_sample) with counters both times */
+	double pause_idle;  /* pause and PFC frames per second at idle: > 0 is a pause storm */
 };
 
 struct fp_inventory {

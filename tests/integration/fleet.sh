@@ -63,6 +63,43 @@ done
 [ "$(grep -c '^  hosts:' "$TMP/big.txt")" -eq 3 ] || fail "256 hosts: three findings only"
 ok "256 generated hosts: node017 (firmware), node128 (MTU), node255 (speed), no others"
 
+# pause storms from documents that carry what each host measured (inventory --settle)
+python3 - "$TMP/fx/h1.json" "$TMP/storm" <<'PY'
+import json, os, sys
+base = json.load(open(sys.argv[1])); out = sys.argv[2]; os.mkdir(out)
+rates = {"s1": "12 frames/s", "s2": "0 frames/s", "s3": "0 frames/s", "s4": None, "s5": "0 frames/s"}
+for h, r in rates.items():
+    d = json.loads(json.dumps(base)); d["host"] = h
+    if r is not None:
+        d["fleet"]["ens1f0 pause_idle"] = r
+    json.dump(d, open("%s/%s.json" % (out, h), "w"))
+PY
+$FABPROBE fleet --from "$TMP/storm" --format json >"$TMP/storm.json" ||
+	fail "a storm is no must-match error: exit 0"
+python3 - "$TMP/storm.json" <<'PY' || fail "the storm on s1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [x for x in d["findings"] if x["property"] == "ens1f0 pause_idle"]
+assert len(f) == 1 and f[0]["hosts"] == ["s1"] and f[0]["severity"] == "storm", f
+assert f[0]["value"] == "12 frames/s" and f[0]["known"] == 4, f
+assert "PFC watchdog" in f[0]["action"] and d["fleet_outliers"] == 1, d
+PY
+# every host storming: still a storm on each, though it is the majority
+for h in s2 s3 s5; do
+	sed -i 's|"ens1f0 pause_idle": "0 frames/s"|"ens1f0 pause_idle": "12 frames/s"|' "$TMP/storm/$h.json"
+done
+$FABPROBE fleet --from "$TMP/storm" >"$TMP/storm.txt"
+grep -qxF "storm: 4 of 4 hosts: ens1f0 pause_idle 12 frames/s, expected 0 frames/s at idle (unknown on 1)" \
+	"$TMP/storm.txt" && grep -qxF "  hosts: s1 s2 s3 s5" "$TMP/storm.txt" &&
+	grep -q "^fleet: 5 hosts, .* 4 hosts differ" "$TMP/storm.txt" ||
+	{ cat "$TMP/storm.txt"; fail "a storm on every host"; }
+# a fixture tree has no counters to watch: --settle leaves pause_idle unknown
+$FABPROBE inventory --sysfs-root "$F/h1" --settle 0.2s --format json | grep -q pause_idle &&
+	fail "no pause_idle from a fixture tree"
+$FABPROBE inventory --settle 2h >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "inventory --settle past an hour: exit 2"
+ok "pause storms: s1 alone, then every host that reports one; unknown on s4; fixtures unknown"
+
 # bad input: one line on stderr, exit 2, no fleet.json left behind
 bad() {
 	local what=$1
@@ -86,6 +123,7 @@ bad "an empty folder" --from "$TMP/bad"
 bad "no such folder" --from "$TMP/nonexistent"
 bad "a bad rendezvous address" --rendezvous nonsense
 bad "a bad sysfs root" --sysfs-root "$TMP/nonexistent"
+bad "a bad --settle" --settle soon
 bad "an existing fleet.json" --from "$TMP/fx" --out "$TMP/run"
 ok "bad input: $(cat "$TMP/err")"
 

@@ -233,11 +233,171 @@ static void test_props(void)
 	}
 }
 
+
+static const char *value_of(const struct fp_fleet_host *h, const char *key)
+{
+	for (unsigned i = 0; i < h->n; i++)
+		if (!strcmp(h->p[i].key, key))
+			return h->p[i].value;
+	return NULL;
+}
+
+/* the rule on two counts 0.5 s apart: growth, none, a counter missing, a counter reset */
+static void test_pause_rate(void)
+{
+	const struct fp_pause_count c100 = { true, 100 }, c150 = { true, 150 },
+				    none = { false, 0 }, c7 = { true, 7 };
+	double r = -1;
+
+	CHECK(fp_pause_rate(&c100, &c150, 500000000u, &r) && r == 100, "growth: %g", r);
+	CHECK(fp_pause_rate(&c150, &c150, 500000000u, &r) && r == 0, "no growth: %g", r);
+	r = -1;
+	CHECK(!fp_pause_rate(&none, &c150, 500000000u, &r) && r == -1, "first missing");
+	CHECK(!fp_pause_rate(&c100, &none, 500000000u, &r) && r == -1, "second missing");
+	CHECK(!fp_pause_rate(&c150, &c7, 500000000u, &r) && r == -1, "went back: a reset");
+	CHECK(!fp_pause_rate(&c100, &c150, 0, &r) && r == -1, "settle 0: off");
+	CHECK(fp_pause_is_storm("eth0 pause_idle", "0.5 frames/s") &&
+		      !fp_pause_is_storm("eth0 pause_idle", "0 frames/s") &&
+		      !fp_pause_is_storm("eth0 pause_idle", "nan frames/s") &&
+		      !fp_pause_is_storm("eth0 pause_idle", "junk") &&
+		      !fp_pause_is_storm("eth0 mtu", "9000"),
+	      "storm values");
+}
+
+/* a fake NIC: counters per port that the wait between samples moves */
+struct fake_nic {
+	const char *name[4];
+	uint64_t frames[4];
+	int64_t step[4]; /* added by the wait */
+	bool missing[4];
+	unsigned reads, waits;
+	uint64_t waited;
+};
+
+static int fake_read(void *ctx, const struct fp_port *p, uint64_t *frames)
+{
+	struct fake_nic *n = ctx;
+
+	n->reads++;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(n->name[i], p->name)) {
+			if (n->missing[i])
+				return -ENODATA;
+			*frames = n->frames[i];
+			return 0;
+		}
+	abort(); /* a port the sampler should not have read */
+}
+
+static void fake_wait(void *ctx, uint64_t ns)
+{
+	struct fake_nic *n = ctx;
+
+	n->waits++;
+	n->waited += ns;
+	for (int i = 0; i < 4; i++)
+		n->frames[i] += (uint64_t)n->step[i];
+}
+
+static void test_pause_sample(void)
+{
+	struct fake_nic nic = { .name = { "storm", "quiet", "nostats", "reset" },
+				.frames = { 1000, 5, 0, 900000 },
+				.step = { 250, 0, 0, -899990 },
+				.missing = { false, false, true, false } };
+	const struct fp_pause_src src = { fake_read, fake_wait, &nic };
+	const char *names[] = { "lo", "storm", "quiet", "nostats", "reset", "mlx5_0/1" };
+	struct fp_port ports[6];
+	struct fp_inventory inv;
+	struct fp_fleet_host h;
+	const char *v;
+
+	memset(&inv, 0, sizeof(inv));
+	memset(ports, 0, sizeof(ports));
+	memset(&h, 0, sizeof(h));
+	for (int i = 0; i < 6; i++)
+		snprintf(ports[i].name, sizeof(ports[i].name), "%s", names[i]);
+	ports[5].rdma = true;
+	inv.ports = ports;
+	inv.n = 6;
+	CHECK(fp_pause_sample(&inv, &src, 0) == 0 && nic.reads == 0 && nic.waits == 0,
+	      "settle 0 reads nothing");
+	CHECK(fp_pause_sample(&inv, &src, 500000000u) == 0, "sample");
+	CHECK(nic.waits == 1 && nic.waited == 500000000u && nic.reads == 8,
+	      "two reads of four data ports around one wait: %u reads", nic.reads);
+	CHECK(ports[1].pause_known && ports[1].pause_idle == 500, "storm %g", ports[1].pause_idle);
+	CHECK(ports[2].pause_known && ports[2].pause_idle == 0, "quiet %g", ports[2].pause_idle);
+	CHECK(!ports[3].pause_known, "no counter: unknown");
+	CHECK(!ports[4].pause_known, "a counter reset: unknown, not a storm");
+	CHECK(!ports[0].pause_known && !ports[5].pause_known, "lo and RDMA ports not sampled");
+	CHECK(fp_fleet_host_props(&inv, &h) == 0, "props");
+	v = value_of(&h, "storm pause_idle");
+	CHECK(v && !strcmp(v, "500 frames/s"), "storm: %s", v ? v : "absent");
+	v = value_of(&h, "quiet pause_idle");
+	CHECK(v && !strcmp(v, "0 frames/s"), "quiet: %s", v ? v : "absent");
+	CHECK(!value_of(&h, "nostats pause_idle") && !value_of(&h, "reset pause_idle"),
+	      "unknown is absent");
+	fp_fleet_host_free(&h);
+}
+
+/* four hosts: a and b storm at different rates, c is quiet, d has no counter */
+static void test_storm(void)
+{
+	static const char *const rate[] = { "40 frames/s", "3 frames/s", "0 frames/s", NULL };
+	struct fp_fleet f;
+	const struct fp_fleet_diff *a, *b;
+	size_t len;
+	char *text;
+
+	memset(&f, 0, sizeof(f));
+	for (int i = 0; i < 4; i++) {
+		char name[2] = { (char)('a' + i), 0 };
+		struct fp_fleet_host *h = host(&f, name);
+
+		fp_fleet_host_set(h, "eth0 mtu", "9000");
+		if (rate[i])
+			fp_fleet_host_set(h, "eth0 pause_idle", rate[i]);
+	}
+	CHECK(fp_fleet_compare(&f) == 0, "compare");
+	a = diff(&f, "eth0 pause_idle", "40 frames/s");
+	b = diff(&f, "eth0 pause_idle", "3 frames/s");
+	CHECK(f.nd == 2 && a && b, "one finding per storming group: %u", f.nd);
+	CHECK(a && a->storm && !a->error && a->count == 1 && a->known == 3 && a->hosts[0] == 0,
+	      "a storms");
+	CHECK(b && b->storm && b->hosts[0] == 1 && !strcmp(b->majority, "0 frames/s"), "b storms");
+	CHECK(!diff(&f, "eth0 pause_idle", "0 frames/s"), "quiet is no finding");
+	CHECK(f.outliers == 2 && f.mismatch == 0, "outliers %u mismatch %u", f.outliers,
+	      f.mismatch);
+	text = emit(&f, false, &len);
+	CHECK(strstr(text, "storm: 1 of 3 hosts: eth0 pause_idle 40 frames/s, expected 0 frames/s "
+			   "at idle (unknown on 1)\n  hosts: a\n  action: pause storm: frames at "
+			   "idle; check the peer switch port's PFC watchdog and the host's flow "
+			   "control\n"),
+	      "text: %s", text);
+	free(text);
+	fp_fleet_free(&f);
+
+	/* every host storming is still a storm on every host */
+	memset(&f, 0, sizeof(f));
+	for (int i = 0; i < 3; i++) {
+		char name[2] = { (char)('a' + i), 0 };
+
+		fp_fleet_host_set(host(&f, name), "eth0 pause_idle", "7 frames/s");
+	}
+	CHECK(fp_fleet_compare(&f) == 0 && f.nd == 1 && f.d[0].storm && f.d[0].count == 3 &&
+		      f.outliers == 3,
+	      "a storm on every host: %u findings", f.nd);
+	fp_fleet_free(&f);
+}
+
 int main(void)
 {
 	test_ten();
 	test_groups();
 	test_input();
 	test_props();
+	test_pause_rate();
+	test_pause_sample();
+	test_storm();
 	return t_done("fleet");
 }
