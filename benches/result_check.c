@@ -224,19 +224,16 @@ out:
 	return ret;
 }
 
+static int spec_parse(void *s, const char *text, size_t len, const char *path, char *err,
+		      size_t el)
+{
+	return fp_spec_parse(path, text, len, s, err, el);
+}
+
 int fp_spec_load(const char *path, struct fp_spec *s, char *err, size_t el)
 {
-	char *text;
-	size_t len;
-	int ret;
-
 	memset(s, 0, sizeof(*s));
-	ret = fp_read_file(path, 1u << 20, &text, &len, err, el);
-	if (ret)
-		return ret;
-	ret = fp_spec_parse(path, text, len, s, err, el);
-	free(text);
-	return ret;
+	return fp_parse_file(path, 1u << 20, spec_parse, s, err, el);
 }
 
 void fp_spec_free(struct fp_spec *s)

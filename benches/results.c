@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,20 +86,41 @@ static int stragglers(const struct fp_run_data *d, const struct fp_size_res *sr,
 
 /* ---------- JSON ---------- */
 
+/* The statistics a latency object carries, in the order they are written; the one-way
+ * object leaves out those marked rtt_only. */
+static const struct lat_key {
+	const char *key;
+	size_t off;
+	bool rtt_only;
+} lat_keys[] = {
+	{ "min_us", offsetof(struct fp_lat_stats, min), false },
+	{ "mean_us", offsetof(struct fp_lat_stats, mean), false },
+	{ "stddev_us", offsetof(struct fp_lat_stats, stddev), true },
+	{ "p50_us", offsetof(struct fp_lat_stats, p50), false },
+	{ "p90_us", offsetof(struct fp_lat_stats, p90), false },
+	{ "p99_us", offsetof(struct fp_lat_stats, p99), false },
+	{ "p99_9_us", offsetof(struct fp_lat_stats, p999), false },
+	{ "p99_99_us", offsetof(struct fp_lat_stats, p9999), true },
+	{ "max_us", offsetof(struct fp_lat_stats, max), false },
+};
+
+/* st in ns (or RTT ns), divided by div to the microseconds written */
+static void json_lat_keys(struct fp_json *j, const struct fp_lat_stats *st, double div, bool rtt)
+{
+	for (size_t i = 0; i < sizeof(lat_keys) / sizeof(lat_keys[0]); i++) {
+		const double *v = (const double *)((const char *)st + lat_keys[i].off);
+
+		if (rtt || !lat_keys[i].rtt_only)
+			fp_json_num(j, lat_keys[i].key, *v / div);
+	}
+}
+
 static void json_lat(struct fp_json *j, const char *key, const struct fp_lat_stats *rtt)
 {
 	/* one-way = RTT/2, as perftest reports; the RTT is kept too */
 	fp_json_obj(j, key);
 	fp_json_u64(j, "samples", rtt->count);
-	fp_json_num(j, "min_us", rtt->min / 2e3);
-	fp_json_num(j, "mean_us", rtt->mean / 2e3);
-	fp_json_num(j, "stddev_us", rtt->stddev / 2e3);
-	fp_json_num(j, "p50_us", rtt->p50 / 2e3);
-	fp_json_num(j, "p90_us", rtt->p90 / 2e3);
-	fp_json_num(j, "p99_us", rtt->p99 / 2e3);
-	fp_json_num(j, "p99_9_us", rtt->p999 / 2e3);
-	fp_json_num(j, "p99_99_us", rtt->p9999 / 2e3);
-	fp_json_num(j, "max_us", rtt->max / 2e3);
+	json_lat_keys(j, rtt, 2e3, true);
 	fp_json_num(j, "rtt_p50_us", rtt->p50 / 1e3);
 	fp_json_num(j, "rtt_p99_us", rtt->p99 / 1e3);
 	fp_json_num(j, "rtt_mean_us", rtt->mean / 1e3);
@@ -113,13 +135,7 @@ static void json_oneway(struct fp_json *j, const struct fp_hist *h)
 	fp_hist_stats(h, 1.0, &st);
 	fp_json_obj(j, "one_way_latency");
 	fp_json_u64(j, "samples", st.count);
-	fp_json_num(j, "min_us", st.min / 1e3);
-	fp_json_num(j, "mean_us", st.mean / 1e3);
-	fp_json_num(j, "p50_us", st.p50 / 1e3);
-	fp_json_num(j, "p90_us", st.p90 / 1e3);
-	fp_json_num(j, "p99_us", st.p99 / 1e3);
-	fp_json_num(j, "p99_9_us", st.p999 / 1e3);
-	fp_json_num(j, "max_us", st.max / 1e3);
+	json_lat_keys(j, &st, 1e3, false);
 	fp_json_end(j);
 }
 

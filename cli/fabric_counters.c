@@ -198,6 +198,40 @@ static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l
 	fp_emit_end(e);
 }
 
+/* The document both sources write: one object, its snapshots one after another, each
+ * flushed as it is taken so that --watch can be followed. */
+static void doc_open(struct fp_emit *e, const struct fc_cfg *c)
+{
+	fp_emit_init(e, stdout, c->format == 1);
+	fp_emit_obj(e, NULL);
+	if (e->json)
+		fp_json_u64(&e->j, "schema_version", 1);
+	fp_emit_str(e, "topology", NULL, c->topo);
+}
+
+static void snap_close(struct fp_emit *e)
+{
+	fp_emit_end(e); /* "ends" */
+	fp_emit_end(e); /* the snapshot */
+	fflush(stdout);
+}
+
+static void doc_close(struct fp_emit *e)
+{
+	fp_emit_end(e); /* "snapshots" */
+	fp_emit_end(e); /* the document */
+	if (e->json)
+		fputc('\n', stdout);
+}
+
+static void watch_sleep(const struct fc_cfg *c)
+{
+	struct timespec d = { (time_t)(c->watch_ns / 1000000000u),
+			      (long)(c->watch_ns % 1000000000u) };
+
+	nanosleep(&d, NULL);
+}
+
 static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
 {
 	struct fp_snmp_switch *sw = NULL;
@@ -229,23 +263,17 @@ static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
 			if (!strcmp(sw[k].name, t->nodes[i].name))
 				swof[i] = (int)k;
 	}
-	fp_emit_init(&e, stdout, c->format == 1);
-	fp_emit_obj(&e, NULL);
-	if (e.json)
-		fp_json_u64(&e.j, "schema_version", 1);
-	fp_emit_str(&e, "topology", NULL, c->topo);
+	doc_open(&e, c);
 	fp_emit_str(&e, "source", NULL, "snmp");
 	fp_emit_arr(&e, "snapshots");
 	for (int s = 0; s < n; s++) {
 		struct timespec ts;
 
 		if (s) {
-			struct timespec d = { (time_t)(c->watch_ns / 1000000000u),
-					      (long)(c->watch_ns % 1000000000u) };
 			struct sw_snap *x = prev;
 
 			prev = cur, cur = x;
-			nanosleep(&d, NULL);
+			watch_sleep(c);
 		}
 		ret = snmp_snapshot(c, sw, nsw, cur);
 		if (ret)
@@ -261,14 +289,9 @@ static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
 				if (k >= 0)
 					emit_snmp_end(&e, t, l, side, &cur[k], s ? &prev[k] : NULL);
 			}
-		fp_emit_end(&e);
-		fp_emit_end(&e);
-		fflush(stdout);
+		snap_close(&e);
 	}
-	fp_emit_end(&e);
-	fp_emit_end(&e);
-	if (e.json)
-		fputc('\n', stdout);
+	doc_close(&e);
 out:
 	for (unsigned i = 0; cur && prev && i < nsw; i++) {
 		free(cur[i].ports);
@@ -293,19 +316,12 @@ static int run(const struct fc_cfg *c, struct fp_fabctr *f)
 
 	if (!prev)
 		return -ENOMEM;
-	fp_emit_init(&e, stdout, c->format == 1);
-	fp_emit_obj(&e, NULL);
-	if (e.json)
-		fp_json_u64(&e.j, "schema_version", 1);
-	fp_emit_str(&e, "topology", NULL, c->topo);
+	doc_open(&e, c);
 	fp_emit_arr(&e, "snapshots");
 	for (int s = 0; s < n; s++) {
 		if (s) {
-			struct timespec d = { (time_t)(c->watch_ns / 1000000000u),
-					      (long)(c->watch_ns % 1000000000u) };
-
 			memcpy(prev, f->before, sizeof(*prev) * 2 * t->nlinks);
-			nanosleep(&d, NULL);
+			watch_sleep(c);
 		}
 		ret = fp_fabctr_snap(f, &o, false, err, sizeof(err));
 		if (ret) {
@@ -318,14 +334,9 @@ static int run(const struct fc_cfg *c, struct fp_fabctr *f)
 		fp_emit_arr(&e, "ends");
 		for (unsigned i = 0; i < 2 * t->nlinks; i++)
 			emit_end(&e, t, &cur[i], s ? &prev[i] : NULL);
-		fp_emit_end(&e);
-		fp_emit_end(&e);
-		fflush(stdout);
+		snap_close(&e);
 	}
-	fp_emit_end(&e);
-	fp_emit_end(&e);
-	if (e.json)
-		fputc('\n', stdout);
+	doc_close(&e);
 	free(prev);
 	return ret;
 }

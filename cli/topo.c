@@ -252,6 +252,17 @@ static int check(struct topo_cfg *c, struct fp_topo *t)
 	return errors ? 1 : 0;
 }
 
+/* One value per tier: node counts (an unsigned prints the same under %.10g as under %llu)
+ * or oversubscription ratios. */
+static void json_tiers(struct fp_json *j, const char *key, const struct fp_topo_stats *s,
+		       bool oversub)
+{
+	fp_json_arr(j, key);
+	for (unsigned i = 0; i < s->tiers; i++)
+		fp_json_num(j, NULL, oversub ? s->oversub[i] : s->per_tier[i]);
+	fp_json_end(j);
+}
+
 static int stats(struct topo_cfg *c, struct fp_topo *t)
 {
 	struct fp_topo_stats s;
@@ -266,16 +277,10 @@ static int stats(struct topo_cfg *c, struct fp_topo *t)
 		fp_json_u64(&j, "hosts", s.hosts);
 		fp_json_u64(&j, "switches", s.switches);
 		fp_json_u64(&j, "links", s.links);
-		fp_json_arr(&j, "nodes_per_tier");
-		for (unsigned i = 0; i < s.tiers; i++)
-			fp_json_u64(&j, NULL, s.per_tier[i]);
-		fp_json_end(&j);
+		json_tiers(&j, "nodes_per_tier", &s, false);
 		fp_json_num(&j, "host_gbps", s.host_gbps);
 		fp_json_num(&j, "bisection_gbps", s.bisection_gbps);
-		fp_json_arr(&j, "oversubscription_per_tier");
-		for (unsigned i = 0; i < s.tiers; i++)
-			fp_json_num(&j, NULL, s.oversub[i]);
-		fp_json_end(&j);
+		json_tiers(&j, "oversubscription_per_tier", &s, true);
 		fp_json_end(&j);
 		return 0;
 	}

@@ -73,3 +73,17 @@ int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *er
 	*len = n;
 	return 0;
 }
+
+int fp_parse_file(const char *path, size_t max, fp_text_parse_fn parse, void *arg, char *err,
+		  size_t errlen)
+{
+	char *text;
+	size_t len;
+	int ret = fp_read_file(path, max, &text, &len, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = parse(arg, text, len, path, err, errlen);
+	free(text);
+	return ret;
+}

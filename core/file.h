@@ -14,4 +14,13 @@ int fp_read_file(const char *path, size_t max, char **out, size_t *len, char *er
 int fp_read_file_bin(const char *path, size_t max, char **out, size_t *len, char *err,
 		     size_t errlen);
 
+/* A parser of a whole text: 0 or -errno, with "path: what" in err. */
+typedef int (*fp_text_parse_fn)(void *arg, const char *text, size_t len, const char *path,
+				char *err, size_t errlen);
+
+/* fp_read_file() at most max bytes, then parse(arg, text, ...) with the text freed after:
+ * 0 or the first -errno of the two. */
+int fp_parse_file(const char *path, size_t max, fp_text_parse_fn parse, void *arg, char *err,
+		  size_t errlen);
+
 #endif

@@ -130,6 +130,30 @@ static const char *id_name(uint8_t id)
 	}
 }
 
+/* Where each spec keeps the module's identity: vendor name (16 ASCII), OUI (3 bytes),
+ * part number (16), revision (rev_len), serial (16), date code (8), as byte offsets into
+ * the page that holds them. */
+struct id_layout {
+	uint8_t vendor, oui, pn, rev, rev_len, sn, date;
+};
+
+/* SFF-8472, address A0h bytes 20-91 */
+static const struct id_layout sff8472_id = { 20, 37, 40, 56, 4, 68, 84 };
+/* SFF-8636, upper page 00h bytes 148-219 (offsets from byte 128) */
+static const struct id_layout sff8636_id = { 20, 37, 40, 56, 2, 68, 84 };
+/* CMIS, upper page 00h bytes 129-189 (offsets from byte 128) */
+static const struct id_layout cmis_id = { 1, 17, 20, 36, 2, 38, 54 };
+
+static void identity(const uint8_t *b, const struct id_layout *l, struct fp_module *m)
+{
+	ascii(b + l->vendor, 16, m->vendor);
+	memcpy(m->oui, b + l->oui, 3);
+	ascii(b + l->pn, 16, m->pn);
+	ascii(b + l->rev, l->rev_len, m->rev);
+	ascii(b + l->sn, 16, m->sn);
+	ascii(b + l->date, 8, m->date);
+}
+
 /* ---------- SFF-8472 ---------- */
 
 static int sff8472(const uint8_t *a0, size_t len, struct fp_module *m, char *err, size_t el)
@@ -138,12 +162,7 @@ static int sff8472(const uint8_t *a0, size_t len, struct fp_module *m, char *err
 
 	m->spec = FP_MOD_SFF8472;
 	m->lanes = 1;
-	ascii(a0 + 20, 16, m->vendor);
-	memcpy(m->oui, a0 + 37, 3);
-	ascii(a0 + 40, 16, m->pn);
-	ascii(a0 + 56, 4, m->rev);
-	ascii(a0 + 68, 16, m->sn);
-	ascii(a0 + 84, 8, m->date);
+	identity(a0, &sff8472_id, m);
 	/* Table 5-3, byte 8: SFP+ cable technology, bit 2 passive, bit 3 active */
 	if (a0[8] & 0x04) {
 		m->media = FP_MEDIA_DAC;
@@ -239,12 +258,7 @@ static int sff8636(const uint8_t *p, size_t len, struct fp_module *m, char *err,
 	(void)el;
 	m->spec = FP_MOD_SFF8636;
 	m->lanes = 4;
-	ascii(u0 + 20, 16, m->vendor);
-	memcpy(m->oui, u0 + 37, 3);
-	ascii(u0 + 40, 16, m->pn);
-	ascii(u0 + 56, 2, m->rev);
-	ascii(u0 + 68, 16, m->sn);
-	ascii(u0 + 84, 8, m->date);
+	identity(u0, &sff8636_id, m);
 	/* byte 131 bit 7: extended compliance in byte 192 */
 	if (u0[3] & 0x80)
 		ext_compliance(u0[192 - 128], m);
@@ -311,12 +325,7 @@ static int cmis(const uint8_t *p, size_t len, struct fp_module *m, char *err, si
 	(void)err;
 	(void)el;
 	m->spec = FP_MOD_CMIS;
-	ascii(u0 + 1, 16, m->vendor);
-	memcpy(m->oui, u0 + 17, 3);
-	ascii(u0 + 20, 16, m->pn);
-	ascii(u0 + 36, 2, m->rev);
-	ascii(u0 + 38, 16, m->sn);
-	ascii(u0 + 54, 8, m->date);
+	identity(u0, &cmis_id, m);
 	/* byte 85: module media type (Table 8-12): 1 MMF, 2 SMF, 3 passive copper, 4 active */
 	m->media = mt == 3 ? FP_MEDIA_DAC : mt == 4 ? FP_MEDIA_AOC : FP_MEDIA_OPTIC;
 	/* byte 86.. the first application descriptor: media interface id, lane counts; for

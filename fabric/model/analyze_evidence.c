@@ -346,18 +346,25 @@ out:
 	return ret;
 }
 
+struct rules_arg {
+	const struct fp_topo *t;
+	struct fp_findings *fs;
+};
+
+static int rules_parse(void *arg, const char *text, size_t len, const char *path, char *err,
+		       size_t el)
+{
+	const struct rules_arg *a = arg;
+
+	return fp_inventory_rules_text(a->t, path, text, len, a->fs, err, el);
+}
+
 int fp_inventory_rules(const struct fp_topo *t, const char *path, struct fp_findings *fs, char *err,
 		       size_t el)
 {
-	char *text;
-	size_t len;
-	int ret = fp_read_file(path, 16u << 20, &text, &len, err, el);
+	struct rules_arg a = { t, fs };
 
-	if (ret)
-		return ret;
-	ret = fp_inventory_rules_text(t, path, text, len, fs, err, el);
-	free(text);
-	return ret;
+	return fp_parse_file(path, 16u << 20, rules_parse, &a, err, el);
 }
 
 unsigned fp_physical_count(const struct fp_topo *t, const struct fp_analysis *a)

@@ -79,17 +79,15 @@ int fp_topo_load_text(struct fp_topo *t, const char *text, size_t len, const cha
 	return f->load(t, text, len, src, err, errlen);
 }
 
+static int topo_parse(void *t, const char *text, size_t len, const char *path, char *err,
+		      size_t errlen)
+{
+	return fp_topo_load_text(t, text, len, path, err, errlen);
+}
+
 int fp_topo_load(struct fp_topo *t, const char *path, char *err, size_t errlen)
 {
-	char *text;
-	size_t len;
-	int ret = fp_read_file(path, MAX_TOPO_FILE, &text, &len, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = fp_topo_load_text(t, text, len, path, err, errlen);
-	free(text);
-	return ret;
+	return fp_parse_file(path, MAX_TOPO_FILE, topo_parse, t, err, errlen);
 }
 
 /* tiers: switches by hop distance from the nearest compute endpoint */

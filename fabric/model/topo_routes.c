@@ -254,17 +254,15 @@ int fp_routes_parse(struct fp_routes *r, const char *text, size_t len, const cha
 	return ret;
 }
 
+static int routes_parse(void *r, const char *text, size_t len, const char *path, char *err,
+			size_t errlen)
+{
+	return fp_routes_parse(r, text, len, path, err, errlen);
+}
+
 int fp_routes_load(struct fp_routes *r, const char *path, char *err, size_t errlen)
 {
-	char *text;
-	size_t len;
-	int ret = fp_read_file(path, 256u << 20, &text, &len, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = fp_routes_parse(r, text, len, path, err, errlen);
-	free(text);
-	return ret;
+	return fp_parse_file(path, 256u << 20, routes_parse, r, err, errlen);
 }
 
 static uint64_t guid_of(const char *s)

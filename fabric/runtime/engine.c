@@ -179,3 +179,22 @@ int fp_engine_find(const char *name, struct fp_engine_ops *out)
 	}
 	return -ENOENT;
 }
+
+void fp_engine_base_init(struct fp_engine_base *b, const struct fp_engine_params *p)
+{
+	b->rank = p->rank;
+	b->size = p->size;
+	b->timeout_ns = p->timeout_ns;
+	b->xctx = p->xctx;
+	b->allgather = p->allgather;
+	b->err = p->err;
+	b->errlen = p->errlen;
+}
+
+void fp_engine_vsay(const struct fp_engine_base *b, const char *prefix, const char *fmt,
+		    va_list ap)
+{
+	int n = snprintf(b->err, b->errlen, "%s: ", prefix);
+
+	vsnprintf(b->err + n, b->errlen - (size_t)n, fmt, ap);
+}

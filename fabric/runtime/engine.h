@@ -15,6 +15,7 @@
 #define FP_ENGINE_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -175,5 +176,21 @@ const struct fp_engine_entry *fp_engines(unsigned *n);
 /* A complete ops table for name (defaults filled in); -ENOENT unknown, -ENOSYS not built. */
 int fp_engine_find(const char *name, struct fp_engine_ops *out);
 void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *src);
+
+/* What an engine keeps of its open parameters: who it is among how many, how it meets its
+ * peers, how long set-up may wait, and where its one line of error goes. */
+struct fp_engine_base {
+	int rank, size;
+	uint64_t timeout_ns;
+	void *xctx;
+	fp_allgather_fn allgather;
+	char *err;
+	size_t errlen;
+};
+
+void fp_engine_base_init(struct fp_engine_base *b, const struct fp_engine_params *p);
+/* "prefix: " then the message, into b->err */
+void fp_engine_vsay(const struct fp_engine_base *b, const char *prefix, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif

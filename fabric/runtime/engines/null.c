@@ -80,8 +80,8 @@ struct fp_conn {
 };
 
 struct fp_engine {
-	int rank, size;
-	uint64_t tag; /* names this job's shared memory */
+	struct fp_engine_base b; /* rank, size, rendezvous, error line */
+	uint64_t tag;		 /* names this job's shared memory */
 	struct null_opts o;
 	bool faulty;
 	uint64_t tx_delay; /* --delay, and --slow on the fault rank */
@@ -89,10 +89,6 @@ struct fp_engine {
 	uint64_t max_size;
 	struct fp_conn *conns;
 	unsigned nconns;
-	void *xctx;
-	fp_allgather_fn allgather;
-	char *err;
-	size_t errlen;
 };
 
 static uint64_t now_ns(void)
@@ -115,8 +111,7 @@ static int null_open(const struct fp_engine_params *p, struct fp_engine **out)
 
 	if (!e)
 		return -ENOMEM;
-	e->rank = p->rank;
-	e->size = p->size;
+	fp_engine_base_init(&e->b, p);
 	if (p->job_key)
 		e->tag = fp_rv_flow_tag(p->job_key, 0, 0, 0);
 	if (p->cfg)
@@ -126,10 +121,6 @@ static int null_open(const struct fp_engine_params *p, struct fp_engine **out)
 	e->faulty = e->o.fault_rank == p->rank;
 	e->tx_delay = e->o.delay_ns + (e->faulty ? e->o.slow_ns : 0);
 	e->max_size = p->x && p->x->max_size ? p->x->max_size : 4096;
-	e->xctx = p->xctx;
-	e->allgather = p->allgather;
-	e->err = p->err;
-	e->errlen = p->errlen;
 	*out = e;
 	return 0;
 }
@@ -186,7 +177,7 @@ fail_fd:
 fail:
 	ret = -errno;
 out:
-	snprintf(e->err, e->errlen, "null: shared memory %s: %s", name, strerror(-ret));
+	snprintf(e->b.err, e->b.errlen, "null: shared memory %s: %s", name, strerror(-ret));
 	return ret;
 }
 
@@ -201,7 +192,7 @@ static int null_connect(struct fp_engine *e, const struct fp_flow *flows, unsign
 	while (cap < 4 * (e->max_size + HDR))
 		cap *= 2;
 	for (unsigned i = 0; i < n; i++)
-		k += flows[i].src == e->rank || flows[i].dst == e->rank;
+		k += flows[i].src == e->b.rank || flows[i].dst == e->b.rank;
 	e->conns = calloc(k ? k : 1, sizeof(*e->conns));
 	if (!e->conns)
 		return -ENOMEM;
@@ -209,17 +200,17 @@ static int null_connect(struct fp_engine *e, const struct fp_flow *flows, unsign
 		struct fp_conn *c = &e->conns[e->nconns];
 
 		conns[i] = NULL;
-		if (flows[i].src != e->rank && flows[i].dst != e->rank)
+		if (flows[i].src != e->b.rank && flows[i].dst != e->b.rank)
 			continue;
 		if (flows[i].src == flows[i].dst) {
-			snprintf(e->err, e->errlen, "null: flow %u goes from rank %d to itself",
-				 flows[i].id, e->rank);
+			snprintf(e->b.err, e->b.errlen, "null: flow %u goes from rank %d to itself",
+				 flows[i].id, e->b.rank);
 			return -EINVAL;
 		}
 		c->e = e;
 		c->cap = cap;
 		c->flow = flows[i].id;
-		c->src = flows[i].src == e->rank;
+		c->src = flows[i].src == e->b.rank;
 		c->peer = c->src ? flows[i].dst : flows[i].src;
 		conns[i] = c;
 		e->nconns++;
@@ -229,13 +220,13 @@ static int null_connect(struct fp_engine *e, const struct fp_flow *flows, unsign
 		if (e->conns[i].src)
 			ret = map_flow(e, &e->conns[i], true);
 	if (!ret)
-		ret = e->allgather(e->xctx, "null: rings made", "", 1, &none);
+		ret = e->b.allgather(e->b.xctx, "null: rings made", "", 1, &none);
 	fp_rv_blobs_free(&none);
 	for (unsigned i = 0; i < e->nconns && !ret; i++)
 		if (!e->conns[i].src)
 			ret = map_flow(e, &e->conns[i], false);
 	if (!ret)
-		ret = e->allgather(e->xctx, "null: rings open", "", 1, &none);
+		ret = e->b.allgather(e->b.xctx, "null: rings open", "", 1, &none);
 	fp_rv_blobs_free(&none);
 	for (unsigned i = 0; i < e->nconns; i++) {
 		char name[64];
@@ -249,7 +240,7 @@ static int null_connect(struct fp_engine *e, const struct fp_flow *flows, unsign
 
 static int null_ident(const struct fp_conn *c, struct fp_flow_ident *id)
 {
-	int me = c->e->rank;
+	int me = c->e->b.rank;
 
 	memset(id, 0, sizeof(*id));
 	snprintf(id->proto, sizeof(id->proto), "null");
@@ -285,7 +276,7 @@ static int fault(struct fp_engine *e)
 	if (o->interrupt_at >= 0 && n == (uint64_t)o->interrupt_at)
 		raise(SIGINT);
 	if (o->error_at >= 0 && n == (uint64_t)o->error_at) {
-		snprintf(e->err, e->errlen, "null: planted error at message %llu",
+		snprintf(e->b.err, e->b.errlen, "null: planted error at message %llu",
 			 (unsigned long long)n);
 		return -EIO;
 	}
@@ -330,7 +321,7 @@ static int null_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 		if (hdr[0] && hdr[0] > (now ? now : (now = now_ns())))
 			break; /* not delivered yet */
 		if (hdr[1] != len) {
-			snprintf(c->e->err, c->e->errlen,
+			snprintf(c->e->b.err, c->e->b.errlen,
 				 "null: a %llu-byte message where %zu bytes were expected",
 				 (unsigned long long)hdr[1], len);
 			return -EPROTO;

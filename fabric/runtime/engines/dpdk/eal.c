@@ -8,10 +8,9 @@
 void fp_dpdk_say(struct fp_engine *e, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(e->err, e->errlen, "dpdk: ");
 
 	va_start(ap, fmt);
-	vsnprintf(e->err + n, e->errlen - (size_t)n, fmt, ap);
+	fp_engine_vsay(&e->b, "dpdk", fmt, ap);
 	va_end(ap);
 }
 

@@ -21,7 +21,7 @@ void fp_dpdk_send_raw(struct fp_engine *e, const uint8_t *f, size_t len)
 
 static void learn(struct fp_engine *e, uint32_t ip, const uint8_t *mac)
 {
-	for (int r = 0; e->hops && r < e->size; r++) {
+	for (int r = 0; e->hops && r < e->b.size; r++) {
 		if (e->hops[r].ip == ip && !e->hops[r].known) {
 			memcpy(e->hops[r].mac, mac, 6);
 			e->hops[r].known = true;

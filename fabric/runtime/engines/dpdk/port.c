@@ -112,7 +112,7 @@ static int port_up(struct fp_engine *e, const char *portname)
 
 static int link_wait(struct fp_engine *e)
 {
-	uint64_t start = fp_dpdk_now_ns(), end = start + e->timeout_ns, kick = start;
+	uint64_t start = fp_dpdk_now_ns(), end = start + e->b.timeout_ns, kick = start;
 	struct rte_eth_link link;
 
 	for (;;) {
@@ -160,11 +160,11 @@ static int exchange(struct fp_engine *e)
 
 	memcpy(mine, &e->ip, 4);
 	memcpy(mine + 4, e->mac, 6);
-	ret = e->allgather(e->xctx, "dpdk: exchange of IPv4 and MAC addresses", mine, sizeof(mine),
+	ret = e->b.allgather(e->b.xctx, "dpdk: exchange of IPv4 and MAC addresses", mine, sizeof(mine),
 			   &all);
 	if (ret)
 		return ret;
-	for (int r = 0; r < e->size; r++) {
+	for (int r = 0; r < e->b.size; r++) {
 		if (all.len[r] != sizeof(mine)) {
 			fp_rv_blobs_free(&all);
 			fp_dpdk_say(e, "rank %d published a malformed address", r);
@@ -189,13 +189,7 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 
 	if (!e || !a)
 		goto err;
-	e->rank = p->rank;
-	e->size = p->size;
-	e->err = p->err;
-	e->errlen = p->errlen;
-	e->xctx = p->xctx;
-	e->allgather = p->allgather;
-	e->timeout_ns = p->timeout_ns;
+	fp_engine_base_init(&e->b, p);
 	e->check = o->check;
 	if (p->x && p->x->same_clock) {
 		e->oneway = malloc(sizeof(*e->oneway));
@@ -229,7 +223,7 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 	if (ret)
 		goto err;
 	/* rank 0 first: a memif server must listen before its client starts */
-	if (p->rank && (ret = e->allgather(e->xctx, "dpdk: rank 0's port is up", "", 1, &none)))
+	if (p->rank && (ret = e->b.allgather(e->b.xctx, "dpdk: rank 0's port is up", "", 1, &none)))
 		goto err;
 	if (rte_eal_init(a->n, a->v) < 0) {
 		fp_dpdk_say(e, "EAL start failed: %s (--port '%s', --eal '%s')",
@@ -242,7 +236,7 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 	ret = port_up(e, portname);
 	if (ret)
 		goto err;
-	if (!p->rank && (ret = e->allgather(e->xctx, "dpdk: rank 0's port is up", "", 1, &none)))
+	if (!p->rank && (ret = e->b.allgather(e->b.xctx, "dpdk: rank 0's port is up", "", 1, &none)))
 		goto err;
 	fp_rv_blobs_free(&none);
 	ret = link_wait(e);
@@ -256,7 +250,7 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 err:
 	fp_rv_blobs_free(&none);
 	free(a);
-	if (e && !e->err[0] && ret)
+	if (e && !e->b.err[0] && ret)
 		fp_dpdk_say(e, "open failed: %s", strerror(-ret));
 	if (e)
 		fp_dpdk_close(e);
@@ -302,14 +296,14 @@ static int resolve(struct fp_engine *e, const bool *need)
 		bool all = true;
 		uint64_t t = fp_dpdk_now_ns();
 
-		for (int r = 0; r < e->size; r++)
+		for (int r = 0; r < e->b.size; r++)
 			all &= !need[r] || e->hops[r].known;
 		if (all && !done_at)
 			done_at = t;
 		if (done_at && t - done_at > grace)
 			return 0;
-		if (t - start > e->timeout_ns) {
-			for (int r = 0; r < e->size; r++) {
+		if (t - start > e->b.timeout_ns) {
+			for (int r = 0; r < e->b.size; r++) {
 				struct in_addr ia = { htonl(e->hops[r].ip) };
 
 				if (need[r] && !e->hops[r].known) {
@@ -322,7 +316,7 @@ static int resolve(struct fp_engine *e, const bool *need)
 			}
 		}
 		if (!all && t - last > 100000000ull) {
-			for (int r = 0; r < e->size; r++)
+			for (int r = 0; r < e->b.size; r++)
 				if (need[r] && !e->hops[r].known)
 					fp_dpdk_send_raw(e, f,
 							 fp_udpf_arp(f, false, e->mac, e->ip,
@@ -337,20 +331,20 @@ static int resolve(struct fp_engine *e, const bool *need)
 int fp_dpdk_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
 		    struct fp_conn **conns)
 {
-	bool *need = calloc((size_t)e->size, sizeof(*need));
+	bool *need = calloc((size_t)e->b.size, sizeof(*need));
 	unsigned nc = 0;
 	int ret;
 
 	e->nflows = n;
 	e->byflow = calloc(n ? n : 1, sizeof(*e->byflow));
 	for (unsigned i = 0; i < n; i++)
-		nc += flows[i].src == e->rank || flows[i].dst == e->rank;
+		nc += flows[i].src == e->b.rank || flows[i].dst == e->b.rank;
 	e->conns = calloc(nc ? nc : 1, sizeof(*e->conns));
 	if (!need || !e->byflow || !e->conns) {
 		free(need);
 		return -ENOMEM;
 	}
-	for (int r = 0; r < e->size; r++) {
+	for (int r = 0; r < e->b.size; r++) {
 		uint32_t gw = e->kernel_if ? kernel_gateway(e->ifname, e->peer_ip[r]) : 0;
 
 		e->hops[r].ip = gw ? gw : e->peer_ip[r];
@@ -369,12 +363,12 @@ int fp_dpdk_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n
 		struct in_addr ia;
 
 		conns[i] = NULL;
-		if (fl->src != e->rank && fl->dst != e->rank)
+		if (fl->src != e->b.rank && fl->dst != e->b.rank)
 			continue;
 		c = &e->conns[nc++];
 		c->e = e;
 		c->flow = fl->id;
-		c->src = fl->src == e->rank;
+		c->src = fl->src == e->b.rank;
 		c->peer = c->src ? fl->dst : fl->src;
 		need[c->peer] = true;
 		/* the source port names the flow, so an ECMP fabric spreads flows */
@@ -409,7 +403,7 @@ void fp_dpdk_close(struct fp_engine *e)
 		struct fp_rv_blobs none = { 0 };
 
 		/* nobody stops polling while a peer may still be sending, or the reverse */
-		e->allgather(e->xctx, "dpdk: traffic stopped", "", 1, &none);
+		e->b.allgather(e->b.xctx, "dpdk: traffic stopped", "", 1, &none);
 		fp_rv_blobs_free(&none);
 		rte_eth_dev_stop(e->port);
 		rte_eth_dev_close(e->port);

@@ -81,7 +81,7 @@ struct hop {
 };
 
 struct fp_engine {
-	int rank, size;
+	struct fp_engine_base b; /* rank, size, rendezvous, timeout, error line */
 	uint16_t port;
 	bool eal_up, port_up, kernel_if, check, offload, own_prefix;
 	char rundir[256];  /* the EAL's runtime folder, ours to remove when we named it */
@@ -102,11 +102,6 @@ struct fp_engine {
 	size_t max_frame; /* without FCS */
 	uint64_t frames, foreign, bad, stale, arp_replies;
 	uint64_t first_tsc, last_tsc; /* first and last frame but ARP */
-	uint64_t timeout_ns;
-	void *xctx;
-	fp_allgather_fn allgather;
-	char *err;
-	size_t errlen;
 };
 
 struct args {

@@ -10,10 +10,9 @@ const char *const fp_verbs_op_names[] = { "send", "write_imm", "write", "read" }
 void fp_verbs_say(struct fp_engine *e, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(e->err, e->errlen, "verbs: ");
 
 	va_start(ap, fmt);
-	vsnprintf(e->err + n, e->errlen - (size_t)n, fmt, ap);
+	fp_engine_vsay(&e->b, "verbs", fmt, ap);
 	va_end(ap);
 }
 
@@ -356,12 +355,7 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 
 	if (!e)
 		return -ENOMEM;
-	e->rank = p->rank;
-	e->size = p->size;
-	e->err = p->err;
-	e->errlen = p->errlen;
-	e->xctx = p->xctx;
-	e->allgather = p->allgather;
+	fp_engine_base_init(&e->b, p);
 	e->event = p->poll == FP_POLL_EVENT;
 	e->check = o->check;
 	e->op = (enum op)4;
@@ -433,7 +427,7 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	*out = e;
 	return 0;
 err:
-	if (!e->err[0])
+	if (!e->b.err[0])
 		fp_verbs_say(e, "open failed: %s", strerror(-ret));
 	fp_verbs_close(e);
 	return ret;

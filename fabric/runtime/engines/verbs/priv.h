@@ -85,7 +85,7 @@ struct fp_conn {
 };
 
 struct fp_engine {
-	int rank, size;
+	struct fp_engine_base b; /* rank, size, rendezvous, timeout, error line */
 	enum op op;
 	struct ibv_context *ctx;
 	struct ibv_pd *pd;
@@ -106,10 +106,6 @@ struct fp_engine {
 	int failed;	     /* the first completion error, as -errno */
 	uint64_t corrupt_at; /* test hook: spoil the pattern from this message on */
 	bool bad_rkey;	     /* test hook: write with a key the peer never handed out */
-	void *xctx;
-	fp_allgather_fn allgather;
-	char *err;
-	size_t errlen;
 };
 
 /* A write's trailer: no stale bytes or earlier message can look like it. */

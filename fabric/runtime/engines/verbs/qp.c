@@ -166,7 +166,7 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 	int ret = 0;
 
 	for (unsigned i = 0; i < n; i++)
-		nc += flows[i].src == e->rank || flows[i].dst == e->rank;
+		nc += flows[i].src == e->b.rank || flows[i].dst == e->b.rank;
 	e->conns = calloc(nc ? nc : 1, sizeof(*e->conns));
 	mine = malloc(4 + (size_t)nc * FP_QP_REC);
 	if (!e->conns || !mine) {
@@ -189,12 +189,12 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 		struct fp_conn *c;
 
 		conns[i] = NULL;
-		if (fl->src != e->rank && fl->dst != e->rank)
+		if (fl->src != e->b.rank && fl->dst != e->b.rank)
 			continue;
 		c = &e->conns[e->nconns++];
 		c->e = e;
 		c->flow = fl->id;
-		c->src = fl->src == e->rank;
+		c->src = fl->src == e->b.rank;
 		c->peer = c->src ? fl->dst : fl->src;
 		c->cover = calloc(e->tx_depth + 1, sizeof(*c->cover));
 		c->ring = aligned_alloc(4096, (ringlen + 4095) / 4096 * 4096);
@@ -230,7 +230,7 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 	/* after a local failure this rank skips the exchange; the runner then aborts the
 	 * rendezvous, which ends the others' wait in it */
 	if (!ret)
-		ret = e->allgather(e->xctx, "verbs: exchange of QP numbers, GIDs and keys", mine,
+		ret = e->b.allgather(e->b.xctx, "verbs: exchange of QP numbers, GIDs and keys", mine,
 				   4 + (size_t)e->nconns * FP_QP_REC, &all);
 	free(mine);
 	for (unsigned i = 0; i < e->nconns && !ret; i++) {
@@ -258,7 +258,7 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 	fp_rv_blobs_free(&all);
 	/* nobody sends before every QP is ready to receive */
 	if (!ret)
-		ret = e->allgather(e->xctx, "verbs: every QP ready", "", 1, &none);
+		ret = e->b.allgather(e->b.xctx, "verbs: every QP ready", "", 1, &none);
 	fp_rv_blobs_free(&none);
 	if (!ret && e->event && ibv_req_notify_cq(e->cq, 0))
 		ret = -errno;
