@@ -98,8 +98,9 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 					return fail(rk, f, -EPROTO);
 				if (f->acked == f->target) {
 					f->done = true;
-					if (!rk->resume) /* else: the moment it stopped */
-						f->t_end = fp_clock_ticks(&rk->clk);
+					/* in the drain after the deadline: the moment it stopped */
+					if (!rk->draining)
+						f->t_end = fp_clock_ticks(&rk->clk) - rk->shift;
 					left--;
 				}
 				continue;

@@ -68,6 +68,7 @@ struct rank {
 	uint64_t shift; /* ticks taken off the clock while a stopped phase drains */
 	bool stopped;	/* the last bandwidth loop ended at stop_at */
 	bool resume;	/* the bandwidth loop goes on with the counts where they are */
+	bool draining;	/* after the deadline: sources keep the time they stopped at */
 	double lat_ns;	/* the warm-up's round trip, to size the first latency chunk */
 	/* --report-interval (run_report.c) */
 	uint64_t report_ticks, rep_t; /* every; the last report */

@@ -136,8 +136,10 @@ static int bw_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what
 	if (ret)
 		goto out;
 	rk->shift += fp_clock_ticks(&rk->clk) - paused;
+	rk->draining = true;
 	ret = fp_run_loops(rk, false, size, t0);
 out:
+	rk->draining = false;
 	rk->resume = false;
 	rk->shift = 0;
 	return ret;

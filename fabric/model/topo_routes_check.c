@@ -331,7 +331,8 @@ static void chan_name(const struct fp_topo *t, unsigned c, char *buf, size_t len
 static void cdg_cycle(const struct fp_topo *t, struct cdg *g, unsigned nch, unsigned *off,
 		      unsigned char *color, unsigned *stack, unsigned *pos, struct ilist *l)
 {
-	qsort(g->e, g->n, sizeof(*g->e), cmp_u64);
+	if (g->n) /* qsort takes no NULL, even for nothing */
+		qsort(g->e, g->n, sizeof(*g->e), cmp_u64);
 	memset(off, 0, sizeof(*off) * (nch + 1));
 	for (size_t i = 0; i < g->n; i++)
 		off[(g->e[i] >> 32) + 1]++;

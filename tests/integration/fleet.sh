@@ -94,8 +94,9 @@ grep -qxF "storm: 4 of 4 hosts: ens1f0 pause_idle 12 frames/s, expected 0 frames
 	grep -q "^fleet: 5 hosts, .* 4 hosts differ" "$TMP/storm.txt" ||
 	{ cat "$TMP/storm.txt"; fail "a storm on every host"; }
 # a fixture tree has no counters to watch: --settle leaves pause_idle unknown
-$FABPROBE inventory --sysfs-root "$F/h1" --settle 0.2s --format json | grep -q pause_idle &&
-	fail "no pause_idle from a fixture tree"
+$FABPROBE inventory --sysfs-root "$F/h1" --settle 0.2s --format json >"$TMP/inv.json" ||
+	fail "inventory --settle on a fixture tree"
+grep -q pause_idle "$TMP/inv.json" && fail "no pause_idle from a fixture tree"
 $FABPROBE inventory --settle 2h >/dev/null 2>"$TMP/err"
 [ $? -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "inventory --settle past an hour: exit 2"
 ok "pause storms: s1 alone, then every host that reports one; unknown on s4; fixtures unknown"

@@ -6,6 +6,8 @@
 for c in ibsim ibsim-run ibnetdiscover; do
 	command -v $c >/dev/null || skip "$c is not installed (scripts/setup ibsim-utils infiniband-diags)"
 done
+# umad2sim makes ./sys-PID folders where it runs: here, not in the build folder
+cd "$TMP" || fail "no temp folder"
 # the net file and what it says, written from one description
 python3 - "$TMP/net" "$TMP/want.json" <<'PY' || fail "net file"
 import json, sys

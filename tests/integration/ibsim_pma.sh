@@ -9,6 +9,10 @@ done
 $FABPROBE fabric-counters --topology "$FP_SRCDIR/tests/fixtures/ibnetdiscover.txt" 2>&1 |
 	grep -q "built without libibmad" && skip "fabprobe built without libibmad (-Dibmad)"
 $FABPROBE fabric-counters --help | grep -q -- --topology || fail "fabric-counters --help"
+# umad2sim makes ./sys-PID folders where it runs, and opensm keeps its LID cache and subnet
+# list: all of it in this test's folder, not the build folder or /var
+cd "$TMP" || fail "no temp folder"
+export OSM_TMP_DIR="$TMP" OSM_CACHE_DIR="$TMP/cache"
 $FABPROBE fabric-counters --topology /nonexistent 2>"$TMP/e" && fail "a missing topology is an error"
 [ "$(wc -l <"$TMP/e")" = 1 ] || fail "one line for a missing topology: $(cat "$TMP/e")"
 # our own socket names, so other ibsims on the machine are not ours

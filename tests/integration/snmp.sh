@@ -48,7 +48,10 @@ view all included .1
 access g "" any noauth exact all none none
 $3
 CONF
-	ip netns exec $1 snmpd -f -Lf "$TMP/$2.log" -C -c "$TMP/$2.conf" &
+	# its persistent state (written at exit) in this test's folder, not /var/lib/snmp
+	mkdir -p "$TMP/$2.persist"
+	ip netns exec $1 env SNMP_PERSISTENT_DIR="$TMP/$2.persist" \
+		snmpd -f -Lf "$TMP/$2.log" -C -c "$TMP/$2.conf" &
 	PIDS+=($!)
 }
 idx1=$(ip netns exec $NS1 cat /sys/class/net/eth1/ifindex)

@@ -68,7 +68,7 @@ ok "run.json options: every runner and engine option, the token redacted"
 	{ cat "$TMP/log"; fail "context run"; }
 "$FABPROBE" run stream --np 2 --pin none --sizes 1K --iters 20 --output "$TMP/ctx2" --quiet \
 	>"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "context run, not pinned"; }
-head=$(git -C "${FP_SRCDIR:-.}" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+head=$(git -C "${FP_SRCDIR:-.}" describe --always --abbrev=12 2>/dev/null || echo unknown)
 python3 - "$TMP/ctx/run.json" "$TMP/ctx2/run.json" "$(cat /sys/class/net/lo/mtu)" "$head" <<'PY' || fail "ranks[] in run.json"
 import json, os, sys
 d = json.load(open(sys.argv[1]))

@@ -429,6 +429,8 @@ def case_garbage_addr(fp):
 def main():
     fp, case = sys.argv[1], sys.argv[2]
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    # meson's timeout sends SIGTERM: unwind through the finally blocks that stop the ranks
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         globals()["case_" + case](fp)
     except Fail as e:

@@ -240,6 +240,8 @@ def case_evicted_retry(fp):
 def main():
     fp, case = sys.argv[1], sys.argv[2]
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    # meson's timeout sends SIGTERM: unwind through the finally blocks that stop the ranks
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if case == "flood_client":
         flood_client(int(sys.argv[3]), float(sys.argv[4]))
         return 0
