@@ -132,11 +132,12 @@ static int add_node(struct fp_ib_ctx *c, struct fp_topo *t, unsigned i, bool uni
 		snprintf(n->id.guid, sizeof(n->id.guid), "0x%.18s", p->id + 2);
 	if (p->sw)
 		return 0;
-	snprintf(n->id.port_guid, sizeof(n->id.port_guid), "%s", p->pguid);
+	/* what the dump says goes through the same sanitizer as names: a written file loads */
+	fp_topo_sanitize(p->pguid, n->id.port_guid, sizeof(n->id.port_guid));
 	if (unique && host_dev(p->desc, host, sizeof(host), dev, sizeof(dev), &rail)) {
-		snprintf(n->id.host, sizeof(n->id.host), "%s", host);
-		snprintf(n->id.dev, sizeof(n->id.dev), "%s", dev);
-		snprintf(n->group, sizeof(n->group), "%s", host);
+		fp_topo_sanitize(host, n->id.host, sizeof(n->id.host));
+		fp_topo_sanitize(dev, n->id.dev, sizeof(n->id.dev));
+		snprintf(n->group, sizeof(n->group), "%s", n->id.host);
 		n->rail = rail;
 	}
 	return 0;
