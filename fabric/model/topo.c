@@ -541,18 +541,37 @@ out:
 
 /* ---------- output ---------- */
 
-/* a YAML double-quoted string's body: backslash escapes for '"', '\\' and control bytes */
+/* bytes in the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0 */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/*
+ * A YAML double-quoted string's body: backslash escapes for '"', '\\', control bytes and
+ * bytes that are not UTF-8 (what an importer read from a tool), so the file stays UTF-8.
+ */
 void fp_topo_put_escaped(FILE *f, const char *s)
 {
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = (unsigned char)*s;
+		size_t n = c >= 0x80 ? utf8_len((const unsigned char *)s) : 1;
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+		else if (c < 0x20 || c == 0x7f || !n)
 			fprintf(f, "\\x%02x", c);
 		else
-			fputc(c, f);
+			fwrite(s, 1, n, f);
+		s += n ? n : 1;
 	}
 }
 

@@ -128,8 +128,12 @@ static int add_node(struct fp_ib_ctx *c, struct fp_topo *t, unsigned i, bool uni
 	n = &t->nodes[idx];
 	n->line = p->line;
 	/* "S-0002c903007b8b10" -> guid 0x0002c903007b8b10 */
-	if (strlen(p->id) > 2 && p->id[1] == '-' && !p->by_port)
-		snprintf(n->id.guid, sizeof(n->id.guid), "0x%.18s", p->id + 2);
+	if (strlen(p->id) > 2 && p->id[1] == '-' && !p->by_port) {
+		char g[24];
+
+		snprintf(g, sizeof(g), "0x%.18s", p->id + 2);
+		fp_topo_sanitize(g, n->id.guid, sizeof(n->id.guid));
+	}
 	if (p->sw)
 		return 0;
 	/* what the dump says goes through the same sanitizer as names: a written file loads */
@@ -196,10 +200,12 @@ static void key_put(uint64_t *key, unsigned *val, unsigned cap, uint64_t k, unsi
 static void note_internal(struct fp_ib_ctx *c, struct fp_topo *t, int a, int b)
 {
 	int sw = c->nodes[a].agg ? c->nodes[b].node : c->nodes[a].node;
+	char id[32];
 
+	fp_topo_sanitize(c->nodes[c->nodes[a].agg ? a : b].id, id, sizeof(id));
 	if (sw >= 0 && !t->nodes[sw].note[0])
-		snprintf(t->nodes[sw].note, sizeof(t->nodes[sw].note),
-			 "SHARP aggregation node %.30s", c->nodes[c->nodes[a].agg ? a : b].id);
+		snprintf(t->nodes[sw].note, sizeof(t->nodes[sw].note), "SHARP aggregation node %s",
+			 id);
 }
 
 static int one_link(struct fp_ib_ctx *c, struct fp_topo *t, const struct fp_ib_port *pd,
