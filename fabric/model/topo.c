@@ -630,7 +630,7 @@ void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 			fprintf(f, ", nic_gbps: %g", n->nic_gbps);
 		fprintf(f, "}\n");
 	}
-	fprintf(f, "links:\n");
+	fprintf(f, t->nlinks ? "links:\n" : "links: []\n"); /* a bare key would be null */
 	for (unsigned i = 0; i < t->nlinks; i++) {
 		const struct fp_link *l = &t->links[i];
 
