@@ -610,7 +610,7 @@ void fp_topo_write_yaml(const struct fp_topo *t, FILE *f)
 	fprintf(f, "# fabprobe topology (schema: topologies/README.md)\n");
 	fprintf(f, "fabprobe_topology: 1\nname: ");
 	put_str(f, t->name[0] ? t->name : "fabric");
-	fprintf(f, "\nnodes:\n");
+	fprintf(f, t->nnodes ? "\nnodes:\n" : "\nnodes: []\n");
 	for (unsigned i = 0; i < t->nnodes; i++) {
 		const struct fp_node *n = &t->nodes[i];
 
