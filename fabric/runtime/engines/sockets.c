@@ -173,6 +173,8 @@ static int publish(struct fp_engine *e, const struct fp_engine_params *p)
 	return 0;
 }
 
+static void sockets_close(struct fp_engine *e);
+
 static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out)
 {
 	struct fp_engine *e = calloc(1, sizeof(*e));
@@ -208,13 +210,7 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 	*out = e;
 	return 0;
 err_free:
-	free(e->peer);
-	free(e->peerlen);
-	if (e->lfd >= 0)
-		close(e->lfd);
-	if (e->epfd >= 0)
-		close(e->epfd);
-	free(e);
+	sockets_close(e); /* calloc'd: closes and frees only what was opened */
 	return ret;
 }
 
