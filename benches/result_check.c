@@ -224,8 +224,7 @@ out:
 	return ret;
 }
 
-static int spec_parse(void *s, const char *text, size_t len, const char *path, char *err,
-		      size_t el)
+static int spec_parse(void *s, const char *text, size_t len, const char *path, char *err, size_t el)
 {
 	return fp_spec_parse(path, text, len, s, err, el);
 }

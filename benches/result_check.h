@@ -32,8 +32,8 @@ struct fp_spec {
 };
 
 /* A spec {fabprobe_spec: 1, name:, checks: [...]}: 0, or -EINVAL with err (exit 2). */
-int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spec *s,
-		  char *err, size_t el);
+int fp_spec_parse(const char *where, const char *text, size_t len, struct fp_spec *s, char *err,
+		  size_t el);
 int fp_spec_load(const char *path, struct fp_spec *s, char *err, size_t el);
 void fp_spec_free(struct fp_spec *s);
 

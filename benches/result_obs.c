@@ -179,11 +179,12 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
 		if (f->has_path ? !recorded_path(f, t, fl->src[i], fl->dst[i], out, &fl->hops[i])
 				: traced && !traced_path(res, t, f->flow, fl->src[i], fl->dst[i],
 							 out, &fl->hops[i])) {
-			snprintf(err, el,
-				 "%s: size %llu, flow record %zu (flow %u): field 'path'%s is not a "
-				 "route through the topology from rank %d's host to rank %d's",
-				 res->where, (unsigned long long)z->size, i, f->flow,
-				 f->has_path ? "" : " (traced in paths.json)", f->src, f->dst);
+			snprintf(
+				err, el,
+				"%s: size %llu, flow record %zu (flow %u): field 'path'%s is not a "
+				"route through the topology from rank %d's host to rank %d's",
+				res->where, (unsigned long long)z->size, i, f->flow,
+				f->has_path ? "" : " (traced in paths.json)", f->src, f->dst);
 			return -EINVAL;
 		}
 		npath += f->has_path || traced;

@@ -62,8 +62,7 @@ struct fp_verdict {
  * 0, -EINVAL with err (bad input), -ENOMEM. v is destroyed with fp_verdict_destroy either
  * way.
  */
-int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char *err,
-		     size_t el);
+int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char *err, size_t el);
 void fp_verdict_destroy(struct fp_verdict *v);
 
 /* The analyzer on result folders, for checks: how many suspects. 0 or -errno with err. */

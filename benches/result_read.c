@@ -61,8 +61,10 @@ static unsigned seq_len(struct fy_node *n)
  * the topology's (struct fp_ident) on the right. Kept apart from the rest of hosts[].
  */
 static const char *const ident_keys[][2] = {
-	{ "netdev", "ifname" }, { "device", "dev" }, { "node_guid", "guid" },
-	{ "port_guid", "port_guid" }, { "mac", "mac" }, { "ip", "ip" }, { "pci", "pci" },
+	{ "netdev", "ifname" },	 { "device", "dev" },
+	{ "node_guid", "guid" }, { "port_guid", "port_guid" },
+	{ "mac", "mac" },	 { "ip", "ip" },
+	{ "pci", "pci" },
 };
 
 static int read_ident(struct fy_node *h, struct fp_result *r, int k, char *err, size_t el)
@@ -77,15 +79,14 @@ static int read_ident(struct fy_node *h, struct fp_result *r, int k, char *err, 
 	    strcmp(v, "0.0.0.0") && strcmp(v, "::"))
 		fp_ident_set(id, "ip", v);
 	if (ep && !fy_node_is_mapping(ep))
-		return fp_say(err, el, "%s: hosts[%d]: 'endpoint' is not an object",
-				     r->where, k);
+		return fp_say(err, el, "%s: hosts[%d]: 'endpoint' is not an object", r->where, k);
 	for (unsigned i = 0; ep && i < sizeof(ident_keys) / sizeof(ident_keys[0]); i++)
 		if (!jname(fp_jkey(ep, ident_keys[i][0]), v, sizeof(v)) ||
 		    (v[0] && fp_ident_set(id, ident_keys[i][1], v)))
 			return fp_say(err, el,
-					     "%s: hosts[%d]: endpoint field '%s' is not a short "
-					     "string",
-					     r->where, k, ident_keys[i][0]);
+				      "%s: hosts[%d]: endpoint field '%s' is not a short "
+				      "string",
+				      r->where, k, ident_keys[i][0]);
 	return 0;
 }
 
@@ -392,8 +393,9 @@ static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char
 		}
 		while ((n = fy_node_sequence_iterate(seq, &si)))
 			if (!fp_jstr(n, tr->node[tr->n++], FP_NAME_LEN)) {
-				fp_say(err, el, "%s: flow %u: node %u is not a name of at most %d "
-						"characters",
+				fp_say(err, el,
+				       "%s: flow %u: node %u is not a name of at most %d "
+				       "characters",
 				       where, tr->flow, tr->n - 1, FP_NAME_LEN - 1);
 				goto out;
 			}
@@ -428,8 +430,9 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 	r->world_size = (int)ws;
 	if (fp_jkey(root, "schema_version") &&
 	    !jint(fp_jkey(root, "schema_version"), 1, FP_SCHEMA_VERSION, &ver)) {
-		fp_say(err, el, "%s: field 'schema_version' is not one this fabprobe reads (1 to %d)",
-		       where, FP_SCHEMA_VERSION);
+		fp_say(err, el,
+		       "%s: field 'schema_version' is not one this fabprobe reads (1 to %d)", where,
+		       FP_SCHEMA_VERSION);
 		goto out;
 	}
 	if (jint(fp_jkey(fp_jkey(root, "schedule"), "flows"), 1, UINT32_MAX, &nf))
