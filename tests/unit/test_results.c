@@ -117,6 +117,27 @@ static void test_round_trip(void)
 	rm_dir(dir);
 }
 
+/* a permutation may draw the same pair in two rounds: one flow id, two rounds, both kept */
+static void test_same_flow_two_rounds(void)
+{
+	static const char text[] =
+		"{\"world_size\": 2, \"schedule\": {\"flows\": 2, \"rounds\": 2}, \"hosts\": "
+		"[{}, {}], \"results\": [{\"size\": 8, \"flows\": ["
+		"{\"src\": 0, \"dst\": 1, \"round\": 0, \"flow\": 1},"
+		"{\"src\": 0, \"dst\": 1, \"round\": 1, \"flow\": 1}]}]}";
+	struct fp_result r;
+	char err[512] = "";
+	int ret = fp_result_parse("x/run.json", text, strlen(text), NULL, 0, NULL, &r, err,
+				  sizeof(err));
+
+	CHECK(ret == 0, "refused: %d '%s'", ret, err);
+	if (!ret) {
+		CHECK(r.nsizes == 1 && r.sizes[0].nflows == 2, "flows kept: %u",
+		      r.nsizes ? r.sizes[0].nflows : 0);
+		fp_result_free(&r);
+	}
+}
+
 /* what the reader refuses, with the field named */
 static void test_refused(void)
 {
@@ -150,7 +171,7 @@ static void test_refused(void)
 #define FLOW(id) "{\"src\": 0, \"dst\": 1, \"round\": 0, \"flow\": " #id "}"
 		/* red team 9: what the reader let through */
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(1) ", " FLOW(1) "]}]}",
-		  "flow 1 has two records" },
+		  "flow 1 of round 0 has two records" },
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(2) "]}]}", "'flow'" },
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(4294967296) "]}]}",
 		  "'flow'" },
@@ -203,6 +224,7 @@ int main(void)
 {
 	test_round_trip();
 	test_refused();
+	test_same_flow_two_rounds();
 	test_redact_csv();
 	return t_done("results");
 }
