@@ -11,8 +11,8 @@
  * hexdump and od squeeze repeated lines into a '*' and end with the dump's length on a
  * line of its own; xxd -a does the same for nul lines but prints no length. Lines must
  * follow each other (each starts where the one before ended), only the last may be
- * short, and hexdump's and od's ASCII columns must hold one character a byte: that is
- * how a truncated paste is told from a whole one.
+ * short, and the ASCII columns must show the same bytes (hexdump's and od's one character
+ * a byte): that is how a truncated or reordered paste is told from a whole one.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -36,6 +36,7 @@ struct dump {
 	size_t next;  /* where the next line must start */
 	size_t width; /* bytes on the first data line */
 	size_t last;  /* bytes on the line before */
+	size_t col;   /* xxd: where the ASCII column starts in a line; 0 unknown */
 	bool started, squeeze, ended, short_line;
 	int ascii; /* od: -1 unknown, 0 lines have no >ASCII<, 1 they have */
 	int lineno;
@@ -166,6 +167,11 @@ static int bytes_spaced(struct dump *d, const char **qp, const char *le, uint8_t
 		if (q >= le || *q == open)
 			break;
 		t = hexrun(q, le);
+		if (t == 4 && (q + t >= le || q[t] == ' '))
+			return say(d, -EINVAL,
+				   "'%.4s' is a 16-bit word: dump bytes (hexdump -C, "
+				   "od -A x -t x1)",
+				   q);
 		if (t != 2 || (q + t < le && q[t] != ' '))
 			return say(d, -EINVAL, "'%.*s' is not a byte",
 				   (int)(le - q < 8 ? le - q : 8), q);
@@ -205,12 +211,40 @@ static int bytes_grouped(struct dump *d, const char **qp, const char *le, uint8_
 	return 0;
 }
 
-/* hexdump's |...| and od's >...<: one character a byte, closed at the line's end */
-static int ascii_column(struct dump *d, const char *q, const char *le, size_t n)
+/* The ASCII column shows the same bytes: each printable one as itself, others as '.'.
+ * Catches xxd -e (little-endian groups) and damage; spaces a paste stripped off the end
+ * of a line are taken as spaces. */
+static int ascii_same(struct dump *d, const char *a, size_t alen, const uint8_t *b, size_t n)
+{
+	if (alen > n)
+		return say(d, -EINVAL, "%zu ASCII characters for %zu bytes", alen, n);
+	for (size_t i = 0; i < n; i++) {
+		char want = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '.';
+
+		if ((i < alen ? a[i] : ' ') != want)
+			return say(d, -EINVAL,
+				   "byte %zu is 0x%02x but the ASCII column shows '%c' (xxd -e?)",
+				   i + 1, b[i], i < alen ? a[i] : ' ');
+	}
+	return 0;
+}
+
+/* hexdump's |...| and od's >...<, closed at the line's end; xxd's at a fixed column */
+static int ascii_column(struct dump *d, const char *line, const char *q, const char *le,
+			const uint8_t *b, size_t n)
 {
 	char open = d->form == F_HEXDUMP ? '|' : '>', close = d->form == F_HEXDUMP ? '|' : '<';
 	int has = q < le && *q == open;
 
+	if (d->form == F_XXD) {
+		/* q is on the two spaces before it; later lines pad their bytes to the column */
+		if (!d->started && q < le)
+			d->col = (size_t)(q + 2 - line);
+		if (!d->col)
+			return 0;
+		q = line + d->col;
+		return ascii_same(d, q, q < le ? (size_t)(le - q) : 0, b, n);
+	}
 	if (d->form == F_OD) {
 		if (d->ascii < 0)
 			d->ascii = has;
@@ -220,13 +254,14 @@ static int ascii_column(struct dump *d, const char *q, const char *le, size_t n)
 	if (!has || le - q < 2 || le[-1] != close || (size_t)(le - q - 2) != n)
 		return say(d, -EINVAL, "truncated line (no %c...%c column of %zu characters)", open,
 			   close, n);
-	return 0;
+	return ascii_same(d, q + 1, n, b, n);
 }
 
 static int tool_line(struct dump *d, const char *q, const char *le)
 {
 	uint8_t b[LINE_MAX_BYTES];
 	size_t off = 0, n = 0, t = hexrun(q, le);
+	const char *line = q;
 	int ret;
 
 	if (le - q == 1 && *q == '*') {
@@ -265,8 +300,6 @@ static int tool_line(struct dump *d, const char *q, const char *le)
 		return ret;
 	if (!n)
 		return say(d, -EINVAL, "an offset without bytes");
-	if (d->form != F_XXD && (ret = ascii_column(d, q, le, n)))
-		return ret;
 	if (!d->started)
 		d->width = n;
 	if (n > d->width)
@@ -275,6 +308,8 @@ static int tool_line(struct dump *d, const char *q, const char *le)
 	/* xxd prints its ASCII column on every line: a short line without it was cut */
 	if (d->form == F_XXD && n < d->width && q >= le)
 		return say(d, -EINVAL, "truncated line (%zu bytes and no ASCII column)", n);
+	if ((ret = ascii_column(d, line, q, le, b, n)))
+		return ret;
 	if (d->next + n > d->max)
 		return say(d, -E2BIG, "the dump is over %zu bytes", d->max);
 	memcpy(d->img + d->next, b, n);

@@ -55,7 +55,7 @@ static void dumps(void)
 		  "|.\"3DUfw.........|\n"
 		  "00000010  01 02 03                                          |...|\n"
 		  "00000013\n" },
-		{ "xxd", "00000000: 1122 3344 5566 7788 99aa bbcc ddee ff00  .\"3DUfw........\n"
+		{ "xxd", "00000000: 1122 3344 5566 7788 99aa bbcc ddee ff00  .\"3DUfw.........\n"
 			 "00000010: 0102 03                                  ...\n" },
 		{ "xxd -g1 -c 8", "00000000: 11 22 33 44 55 66 77 88  .\"3DUfw.\n"
 				  "00000008: 99 aa bb cc dd ee ff 00  ........\n"
@@ -95,6 +95,9 @@ static void dumps(void)
 		  -E2BIG },
 		{ "too large xxd", "00000000: 0102 0304  ....\n*\n", "'*' at the end", -EINVAL },
 		{ "garbage", "hello\nworld\n", "no module dump lines", -EINVAL },
+		{ "xxd -e", "00000000: 00005019 402d0000  .P..-@..\n", "ASCII column shows 'P'",
+		  -EINVAL },
+		{ "hexdump words", "0000000 5019 0000\n0000004\n", "16-bit word", -EINVAL },
 	};
 	static uint8_t out[4096];
 	char err[256];
