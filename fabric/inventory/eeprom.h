@@ -53,9 +53,11 @@ struct fp_module {
 /* Decode a flat image of len bytes. 0, or -EINVAL with what is wrong in err. */
 int fp_module_decode(const uint8_t *img, size_t len, struct fp_module *m, char *err, size_t errlen);
 /*
- * Read an image from a file: raw bytes, or the hex text `ethtool -m DEV hex on` prints
- * ("0x0000:  03 04 07 ..." lines, optionally under "Offset Values" headers). The image
- * is at most max bytes; *len is its size. 0 or -errno with err.
+ * Read an image from a file's bytes: raw, or a text dump told by its content: ethtool -m
+ * DEV hex on ("0x0000:  03 04 ..." lines, optionally under "Offset Values" headers),
+ * hexdump -C, xxd (any -g and -c, -a) or od -A x -t x1 (with or without z); see
+ * eeprom_dump.c. The image is at most max bytes (-E2BIG past it); *len is its size.
+ * 0 or -errno with one line in err naming the form and the line.
  */
 int fp_module_read_hex(const char *text, size_t len, uint8_t *img, size_t max, size_t *outlen,
 		       char *err, size_t errlen);

@@ -10,7 +10,8 @@
  *   the files is that (local-chassis), paired by the part of the file name before the
  *   first dot (h1.json with h1.chassis.json); else from the file name.
  * - One cable seen from both ends (both nodes run lldpd) is one link.
- * - A chassis with Bridge or Router enabled is a switch; one with neither, a host.
+ * - A chassis with Bridge or Router enabled is a switch, as a neighbour or in its own show
+ *   chassis; one with neither, a host. -f json writes a lone capability as an object.
  * The MAU type ("100GbaseCR4") gives speed and media where present.
  */
 #include <ctype.h>
@@ -87,7 +88,8 @@ static int port_link(const struct lctx *c, int node, const char *port)
 	     c->scap && c->slot[h] != UINT32_MAX; h = (h + 1) & (c->scap - 1)) {
 		const struct fp_link *l = &c->t->links[c->slot[h]];
 
-		if ((l->a == node && !strcmp(l->pa, port)) || (l->b == node && !strcmp(l->pb, port)))
+		if ((l->a == node && !strcmp(l->pa, port)) ||
+		    (l->b == node && !strcmp(l->pb, port)))
 			return (int)c->slot[h];
 	}
 	return -1;
@@ -167,23 +169,30 @@ static struct fy_node *chassis(struct fy_node *ch, char *name, size_t len)
 	return fy_node_pair_value(p);
 }
 
-/* capabilities: Bridge or Router enabled is a switch (2), seen but neither a host (1) */
+/* one capability: Bridge or Router enabled is a switch's (2), any other a host's (1) */
+static int cap_evidence(struct fy_node *cap)
+{
+	char ty[16], en[8];
+
+	if (jv(jk(cap, "type"), ty, sizeof(ty)) && jv(jk(cap, "enabled"), en, sizeof(en)) &&
+	    !strcmp(en, "true") && (!strcmp(ty, "Bridge") || !strcmp(ty, "Router")))
+		return 2;
+	return 1;
+}
+
+/* what a chassis's capabilities say it is; the strongest evidence seen so far stays */
 static void evidence(struct lctx *c, int node, struct fy_node *body)
 {
 	struct fy_node *caps = fp_jkey(un(body), "capability"), *cap;
 	void *it = NULL;
-	int ev = 0;
+	int ev = 0, e;
 
+	/* several capabilities are a list; -f json writes a lone one as the object itself */
 	if (caps && fy_node_is_mapping(caps))
-		caps = NULL; /* one capability: an object, not a list */
-	while (caps && fy_node_is_sequence(caps) && (cap = fy_node_sequence_iterate(caps, &it))) {
-		char ty[16], en[8];
-
-		ev = ev ? ev : 1;
-		if (jv(jk(cap, "type"), ty, sizeof(ty)) && jv(jk(cap, "enabled"), en, sizeof(en)) &&
-		    !strcmp(en, "true") && (!strcmp(ty, "Bridge") || !strcmp(ty, "Router")))
-			ev = 2;
-	}
+		ev = cap_evidence(caps);
+	while (caps && fy_node_is_sequence(caps) && (cap = fy_node_sequence_iterate(caps, &it)))
+		if ((e = cap_evidence(cap)) > ev)
+			ev = e;
 	if (ev > c->ev[node])
 		c->ev[node] = (unsigned char)ev;
 }
@@ -294,22 +303,28 @@ static void stem(const char *src, char *out, size_t len)
 	fp_topo_sanitize(tmp, out, len);
 }
 
-/* the local chassis of a `show chassis` document with the same stem as src, if any */
-static void own_name(struct fy_document *const *docs, const char *const *srcs, unsigned n,
-		     const char *src, char *name, size_t len)
+/* The local chassis of a `show chassis` document with the same stem as src: its name
+ * (else the stem) and its body, whose capabilities say what the node itself is. */
+static struct fy_node *own_chassis(struct fy_document *const *docs, const char *const *srcs,
+				   unsigned n, const char *src, char *name, size_t len)
 {
 	char s[FP_NAME_LEN], o[FP_NAME_LEN], nm[FP_NAME_LEN];
+	struct fy_node *body = NULL, *b;
 
 	stem(src, s, sizeof(s));
 	snprintf(name, len, "%s", s);
 	for (unsigned i = 0; i < n; i++) {
-		struct fy_node *lc = docs[i] ? jk(fy_document_root(docs[i]), "local-chassis") : NULL;
+		struct fy_node *lc =
+			docs[i] ? jk(fy_document_root(docs[i]), "local-chassis") : NULL;
 
 		stem(srcs[i], o, sizeof(o));
-		if (lc && !strcmp(o, s) && chassis(fp_jkey(un(lc), "chassis"), nm, sizeof(nm)) &&
-		    nm[0])
+		if (lc && !strcmp(o, s) &&
+		    (b = chassis(fp_jkey(un(lc), "chassis"), nm, sizeof(nm))) && nm[0]) {
 			snprintf(name, len, "%s", nm);
+			body = b;
+		}
 	}
+	return body;
 }
 
 static int load_files(struct lctx *c, struct fy_document *const *docs, const char *const *srcs,
@@ -318,7 +333,7 @@ static int load_files(struct lctx *c, struct fy_document *const *docs, const cha
 	int ret = 0, nfiles = 0;
 
 	for (unsigned f = 0; f < n && !ret; f++) {
-		struct fy_node *root = fy_document_root(docs[f]), *ifs;
+		struct fy_node *root = fy_document_root(docs[f]), *ifs, *body;
 		char host[FP_NAME_LEN];
 		int h;
 
@@ -331,12 +346,16 @@ static int load_files(struct lctx *c, struct fy_document *const *docs, const cha
 				 "%s: no lldp.interface: not lldpcli -f json output", srcs[f]);
 			return -EINVAL;
 		}
-		own_name(docs, srcs, n, srcs[f], host, sizeof(host));
+		body = own_chassis(docs, srcs, n, srcs[f], host, sizeof(host));
 		if (!host[0])
 			snprintf(host, sizeof(host), "host%u", f);
 		h = node_of(c, host);
 		if (h < 0)
 			return h;
+		/* a node with its own file is a host unless its chassis (or a neighbour's view
+		 * of it) has Bridge or Router enabled */
+		if (body)
+			evidence(c, h, body);
 		c->ev[h] = c->ev[h] ? c->ev[h] : 1;
 		ret = interfaces(c, h, ifs, srcs[f]);
 	}

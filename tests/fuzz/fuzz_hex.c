@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The module dump reader (ethtool hex text or raw bytes), then the decoders on its image. */
+/* The module dump reader (raw bytes, ethtool hex text, hexdump -C, xxd, od), then the decoders. */
 #include <stdint.h>
 
 #include "../../fabric/inventory/eeprom.h"

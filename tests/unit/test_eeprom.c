@@ -37,6 +37,100 @@ static void check_lanes(const char *f, const char *what, struct fy_node *arr,
 	}
 }
 
+/* Text dumps as hexdump -C, xxd and od print them (the integration test module_dumps runs
+ * the real tools on a whole image); here the edges: short last lines, '*', and each way a
+ * paste goes wrong, which must be refused with the line named. */
+static int rd(const char *text, uint8_t *out, size_t max, size_t *n, char *err, size_t el)
+{
+	return fp_module_read_hex(text, strlen(text), out, max, n, err, el);
+}
+
+static void dumps(void)
+{
+	static const struct {
+		const char *name, *text;
+	} good[] = {
+		{ "hexdump -C",
+		  "00000000  11 22 33 44 55 66 77 88  99 aa bb cc dd ee ff 00  "
+		  "|.\"3DUfw.........|\n"
+		  "00000010  01 02 03                                          |...|\n"
+		  "00000013\n" },
+		{ "xxd", "00000000: 1122 3344 5566 7788 99aa bbcc ddee ff00  .\"3DUfw.........\n"
+			 "00000010: 0102 03                                  ...\n" },
+		{ "xxd -g1 -c 8", "00000000: 11 22 33 44 55 66 77 88  .\"3DUfw.\n"
+				  "00000008: 99 aa bb cc dd ee ff 00  ........\n"
+				  "00000010: 01 02 03                 ...\n" },
+		{ "od -A x -t x1z",
+		  "000000 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 00  >.\"3DUfw.........<\n"
+		  "000010 01 02 03                                         >...<\n"
+		  "000013\n" },
+		{ "od -A x -t x1", "000000 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 00\n"
+				   "000010 01 02 03\n000013\n" },
+	};
+	static const uint8_t want[19] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+					  0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+					  0xff, 0x00, 1,    2,	  3 };
+	static const struct {
+		const char *name, *text, *says;
+		int ret;
+	} bad[] = {
+		{ "odd digits", "00000000  11 2 33  |.\"3|\n00000003\n", "is not a byte", -EINVAL },
+		{ "xxd odd digits", "00000000: 1122 334  .\"3\n", "whole bytes", -EINVAL },
+		{ "out of order", "000000 01 02\n000004 03 04\n000006\n", "out of order", -EINVAL },
+		{ "backwards", "00000000: 0102  ..\n00000000: 0304  ..\n", "out of order",
+		  -EINVAL },
+		{ "not from 0", "00000010: 0102  ..\n", "not 0", -EINVAL },
+		{ "short mid-dump", "000000 01 02 03 04\n000004 05\n000005 06\n000006\n", "short",
+		  -EINVAL },
+		{ "cut ASCII",
+		  "00000000  01 02 03 04  |....|\n00000004  05 06 07 08  |..\n00000008\n",
+		  "truncated", -EINVAL },
+		{ "cut xxd", "00000000: 0102 0304  ....\n00000004: 0506\n", "truncated", -EINVAL },
+		{ "no end offset", "000000 01 02  >..<\n", "final offset", -EINVAL },
+		{ "'*' at the end", "000000 00 00\n*\n", "'*' at the end", -EINVAL },
+		{ "'*' odd gap", "000000 00 00\n*\n000005 01 02\n000007\n", "whole lines",
+		  -EINVAL },
+		{ "data after end", "000000 01 02\n000002\n000002 03\n", "final offset", -EINVAL },
+		{ "too large", "000000 00 00 00 00\n*\n001000 01 02 03 04\n001004\n", "4096 bytes",
+		  -E2BIG },
+		{ "xxd '*' at the end", "00000000: 0102 0304  ....\n*\n", "'*' at the end",
+		  -EINVAL },
+		{ "garbage", "hello\nworld\n", "no module dump lines", -EINVAL },
+		{ "xxd -e", "00000000: 00005019 402d0000  .P..-@..\n", "ASCII column shows 'P'",
+		  -EINVAL },
+		{ "hexdump words", "0000000 5019 0000\n0000004\n", "16-bit word", -EINVAL },
+	};
+	static uint8_t out[4096];
+	char err[256];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int ret = rd(good[i].text, out, sizeof(out), &n, err, sizeof(err));
+
+		CHECK(!ret && n == sizeof(want) && !memcmp(out, want, n), "%s: %d %zu bytes: %s",
+		      good[i].name, ret, n, ret ? err : "");
+	}
+	/* '*' repeats the line before it up to the next offset; xxd -a squeezes nul lines */
+	CHECK(!rd("00000000  0a 0b  |..|\n*\n00000006  0c  |.|\n00000007\n", out, sizeof(out), &n,
+		  err, sizeof(err)) &&
+		      n == 7 && !memcmp(out, "\x0a\x0b\x0a\x0b\x0a\x0b\x0c", 7),
+	      "hexdump '*': %s", err);
+	CHECK(!rd("00000000: 0000  ..\n*\n00000006: 0102  ..\n", out, sizeof(out), &n, err,
+		  sizeof(err)) &&
+		      n == 8 && out[5] == 0 && out[6] == 1,
+	      "xxd -a '*': %s", err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int ret = rd(bad[i].text, out, bad[i].ret == -E2BIG ? 4096 : sizeof(out), &n, err,
+			     sizeof(err));
+
+		CHECK(ret == bad[i].ret && strstr(err, bad[i].says) && !strchr(err, '\n'),
+		      "%s: %d '%s'", bad[i].name, ret, err);
+	}
+	/* a dump one byte over the buffer */
+	CHECK(rd("00000000: 0102 0304 05  .....\n", out, 4, &n, err, sizeof(err)) == -E2BIG,
+	      "5 bytes into 4: %s", err);
+}
+
 int main(void)
 {
 	char path[512], err[256], *text, buf[256];
@@ -157,5 +251,6 @@ int main(void)
 			      n == 2 && out[1] == 4,
 		      "ethtool hex form: %s", err);
 	}
+	dumps();
 	return t_done("eeprom");
 }

@@ -1,0 +1,119 @@
+# LLDP as lldpd really writes it (issue 16): the lab's fabric with its netdevs named after
+# their ports in the topology (as a switch names its ports), one real lldpd in every host,
+# leaf and spine namespace, `lldpcli -f json show neighbors details` and `show chassis`
+# collected from each, imported with `fabprobe topo import`, and the result must be the
+# lab's own topology: the same nodes (name, kind, tier) and the same links between the same
+# ports, exactly. The files are named n0..n13, so every name comes from lldpd itself. Then
+# the same from -f json0.
+[ "$(id -u)" = 0 ] || skip "the lab needs root for network namespaces"
+command -v lldpd >/dev/null && command -v lldpcli >/dev/null ||
+	skip "lldpd is not installed (Debian package lldpd)"
+ip netns add fpl-probe 2>/dev/null || skip "network namespaces are not available here"
+ip netns del fpl-probe
+LAB="$FP_SRCDIR/scripts/lab/lab"
+T=$FP_SRCDIR/topologies/lab-leafspine.yaml
+export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
+LLDPD=()
+stop_lldpd() { # every lldpd this test started, by PID; SIGKILL after 5 s
+	local p i
+	for p in "${LLDPD[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${LLDPD[@]}"; do
+		for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	LLDPD=()
+}
+trap 'stop_lldpd; "$LAB" down >/dev/null 2>&1; cleanup' EXIT
+cd "$TMP"
+"$LAB" up "$T" || fail "lab up"
+plan=$FP_LAB_STATE/plan
+
+# every fabric netdev takes its topology port's name; a node's lldpd listens on those only
+# (not on the hosts' management veth, which shares one bridge)
+declare -A ports
+while read -r kind i a ifa ipa b ifb ipb kbit media pa pb state; do
+	[ "$kind" = link ] || continue
+	for end in "$a $ifa $pa" "$b $ifb $pb"; do
+		set -- $end
+		ip -n "fpl-$1" link set dev "$2" down &&
+			ip -n "fpl-$1" link set dev "$2" name "$3" &&
+			ip -n "fpl-$1" link set dev "$3" up || fail "rename $1:$2 to $3"
+		ports[$1]=${ports[$1]:+${ports[$1]},}$3
+	done
+done <"$plan"
+mapfile -t nodes < <(awk '$1=="node" {print $2}' "$plan")
+
+# one lldpd a node: its own host name (UTS namespace), its own /run (a folder of ours bound
+# there, for its pid file and privilege-separation chroot) and its own control socket
+# lldpcli is set-user-id _lldpd: the folders up to the sockets must let it through
+mkdir -p "$TMP/lldp" "$TMP/json" "$TMP/json0"
+chmod 711 "$TMP" "$TMP/lldp"
+for n in "${nodes[@]}"; do
+	d=$TMP/lldp/$n
+	mkdir -p "$d/run"
+	chmod 711 "$d"
+	ip netns exec "fpl-$n" unshare -m -u sh -c \
+		'mount --bind "$1" /run && mkdir -p /run/lldpd && hostname "$2" &&
+		 exec lldpd -d -u "$3" -I "$4"' sh "$d/run" "$n" "$d/ctl" "${ports[$n]}" >"$d/log" 2>&1 &
+	LLDPD+=($!)
+	echo $! >"$d/lldpd.pid"
+done
+for n in "${nodes[@]}"; do
+	s=$TMP/lldp/$n/ctl
+	for i in $(seq 100); do [ -S "$s" ] && break; sleep 0.1; done
+	[ -S "$s" ] || { cat "$TMP/lldp/$n/log"; fail "$n: lldpd made no control socket in 10 s"; }
+	lldpcli -u "$s" configure lldp tx-interval 1 >/dev/null || fail "$n: lldpcli configure"
+done
+
+# bounded wait: every node sees one neighbour on each of its ports
+t0=$(date +%s)
+for try in $(seq 60); do
+	missing=0
+	for n in "${nodes[@]}"; do
+		want=$(tr , '\n' <<<"${ports[$n]}" | wc -l)
+		got=$(lldpcli -u "$TMP/lldp/$n/ctl" -f keyvalue show neighbors | grep -c '^lldp\.[^.]*\.via=')
+		[ "$got" -ge "$want" ] || missing=$((missing + want - got))
+	done
+	[ $missing = 0 ] && break
+	sleep 0.5
+done
+[ $missing = 0 ] || fail "after 30 s, $missing ports still see no LLDP neighbour"
+ok "${#nodes[@]} lldpd see every neighbour ($(($(date +%s) - t0)) s)"
+
+k=0
+for n in "${nodes[@]}"; do
+	s=$TMP/lldp/$n/ctl
+	for f in json json0; do
+		lldpcli -u "$s" -f $f show neighbors details >"$TMP/$f/n$k.json" &&
+			lldpcli -u "$s" -f $f show chassis >"$TMP/$f/n$k.chassis.json" || fail "$n: lldpcli -f $f"
+	done
+	k=$((k + 1))
+done
+stop_lldpd
+# FP_KEEP=DIR keeps what lldpcli wrote (the unit test's leaf0 fixtures came from here)
+[ -n "${FP_KEEP:-}" ] && cp -r "$TMP/json" "$TMP/json0" "$FP_KEEP"/
+for n in "${nodes[@]}"; do
+	[ -z "$(ip netns pids "fpl-$n")" ] || fail "$n: processes left after lldpd was stopped"
+done
+ok "collected show neighbors details and show chassis (json, json0); every lldpd stopped"
+
+for f in json json0; do
+	$FABPROBE topo import "$TMP/$f"/n*.json --output "$TMP/$f.yaml" || fail "import -f $f"
+	python3 - "$T" "$TMP/$f.yaml" <<'PY' || fail "-f $f: the import is not the lab's topology"
+import sys, yaml
+want, got = (yaml.safe_load(open(p)) for p in sys.argv[1:3])
+def nodes(t):
+    return sorted((n["name"], n["kind"], n.get("tier")) for n in t["nodes"])
+def links(t):
+    return sorted(tuple(sorted((l["a"], l["b"]))) for l in t["links"])
+for what, f in (("nodes", nodes), ("links", links)):
+    w, g = f(want), f(got)
+    if w != g:
+        print("%s differ:\n  only in the lab: %s\n  only imported: %s" % (
+            what, sorted(set(w) - set(g)), sorted(set(g) - set(w))))
+        sys.exit(1)
+print("%d nodes, %d links, every port as the lab names it" % (len(nodes(got)), len(links(got))))
+PY
+	ok "lldpcli -f $f: the import equals the lab's topology"
+done
