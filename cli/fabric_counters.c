@@ -30,7 +30,8 @@ struct fc_cfg {
 
 static const struct fp_opt fc_opts[] = {
 	{ "topology", FP_OPT_STRING, offsetof(struct fc_cfg, topo), NULL, 0, 0, NULL, NULL, "FILE",
-	  "the fabric: its links are the ports read (ibnetdiscover output, YAML with lid_a/lid_b)" },
+	  "the fabric: its links are the ports read (ibnetdiscover output, YAML with "
+	  "lid_a/lid_b)" },
 	{ "switches", FP_OPT_STRING, offsetof(struct fc_cfg, switches), NULL, 0, 0, NULL, NULL,
 	  "FILE",
 	  "Ethernet: read these switches over SNMP instead (NAME ADDRESS v2c community=STR | "
@@ -43,15 +44,15 @@ static const struct fp_opt fc_opts[] = {
 	  NULL, "MS", "wait for each MAD's reply" },
 	{ "retries", FP_OPT_INT, offsetof(struct fc_cfg, retries), "2", 0, 10, NULL, NULL, "N",
 	  "resend a MAD that got no reply" },
-	{ "parallel", FP_OPT_INT, offsetof(struct fc_cfg, parallel), "1", 1, 16, NULL, NULL, "N",
-	  "ports read at once, each worker on its own MAD port (not under ibsim's "
-	  "umad2sim, which shares one client per process)" },
+	{ "parallel", FP_OPT_INT, offsetof(struct fc_cfg, parallel), "0", 0, 64, NULL, NULL, "N",
+	  "reads at once (0: 8 switches over SNMP, 1 port over MADs); MAD workers each open "
+	  "their own MAD port, which ibsim's umad2sim does not allow" },
 	{ "watch", FP_OPT_DURATION, offsetof(struct fc_cfg, watch_ns), "0", 0, 86400000000000LL,
 	  NULL, NULL, "DURATION", "a series: a snapshot every DURATION, with differences" },
 	{ "count", FP_OPT_INT, offsetof(struct fc_cfg, count), "3", 1, 100000, NULL, NULL, "N",
 	  "with --watch: snapshots in the series" },
-	{ "format", FP_OPT_CHOICE, offsetof(struct fc_cfg, format), "text", 0, 0, "text|json",
-	  NULL, NULL, "output" },
+	{ "format", FP_OPT_CHOICE, offsetof(struct fc_cfg, format), "text", 0, 0, "text|json", NULL,
+	  NULL, "output" },
 	FP_OPT_END,
 };
 
@@ -106,33 +107,26 @@ static void stamp(struct fp_emit *e, double t)
 
 #define MAX_IFS 1024
 
-/* one switch's answer in one snapshot */
-struct sw_snap {
-	struct fp_snmp_port *ports;
-	unsigned n;
-	int ret;
-	char err[256];
-};
-
 static int snmp_snapshot(const struct fc_cfg *c, const struct fp_snmp_switch *sw, unsigned nsw,
-			 struct sw_snap *snap)
+			 struct fp_snmp_answer *snap)
 {
+	struct fp_snmp_opts o = { (int)c->timeout_ms, (int)c->retries,
+				  c->parallel ? (int)c->parallel : 8 };
+	int ret;
+
 	for (unsigned i = 0; i < nsw; i++) {
+		snap[i].max = MAX_IFS;
 		if (!snap[i].ports && !(snap[i].ports = calloc(MAX_IFS, sizeof(*snap[i].ports))))
 			return -ENOMEM;
-		snap[i].ret = fp_snmp_read(&sw[i], (int)c->timeout_ms, (int)c->retries,
-					   snap[i].ports, &snap[i].n, MAX_IFS, snap[i].err,
-					   sizeof(snap[i].err));
-		if (snap[i].ret == -ENOTSUP) {
-			fprintf(stderr, "fabprobe fabric-counters: %s\n", snap[i].err);
-			return -ENOTSUP;
-		}
 	}
-	return 0;
+	ret = fp_snmp_read_all(sw, nsw, &o, snap);
+	if (ret == -ENOTSUP)
+		fprintf(stderr, "fabprobe fabric-counters: %s\n", snap[0].err);
+	return ret;
 }
 
 /* the switch port that a link end names: by ifName, else ifDescr */
-static const struct fp_snmp_port *port_of(const struct sw_snap *s, const char *name)
+static const struct fp_snmp_port *port_of(const struct fp_snmp_answer *s, const char *name)
 {
 	for (unsigned i = 0; i < s->n; i++)
 		if (!strcmp(s->ports[i].name, name))
@@ -144,7 +138,7 @@ static const struct fp_snmp_port *port_of(const struct sw_snap *s, const char *n
 }
 
 static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l, int side,
-			  const struct sw_snap *s, const struct sw_snap *prev)
+			  const struct fp_snmp_answer *s, const struct fp_snmp_answer *prev)
 {
 	const struct fp_link *k = &t->links[l];
 	const char *port = side ? k->pb : k->pa;
@@ -152,11 +146,12 @@ static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l
 	const struct fp_snmp_port *p = answered ? port_of(s, port) : NULL;
 	const struct fp_snmp_port *q = prev && prev->ret == 0 ? port_of(prev, port) : NULL;
 	bool down = p && (p->have >> FP_SNMP_OPER_STATUS & 1) && p->v[FP_SNMP_OPER_STATUS] != 1;
-	const char *st = !answered ? "no answer"
-			 : !p	   ? (s->ret ? "bad answer" : "no such port")
-			 : down	   ? "down"
-			 : s->ret  ? "bad answer"
-				   : "ok";
+	const char *st = s->ret == -EACCES ? "refused"
+			 : !answered	   ? "no answer"
+			 : !p		   ? (s->ret ? "bad answer" : "no such port")
+			 : down		   ? "down"
+			 : s->ret	   ? "bad answer"
+					   : "ok";
 	char ln[200];
 
 	fp_link_name(t, (int)l, ln, sizeof(ln));
@@ -193,7 +188,8 @@ static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l
 		fp_emit_end(e);
 	}
 	if (s->ret < 0 || !p)
-		fp_emit_str(e, "why", " (%s)", s->ret < 0 ? s->err : "no ifName or ifDescr matches");
+		fp_emit_str(e, "why", " (%s)",
+			    s->ret < 0 ? s->err : "no ifName or ifDescr matches");
 	fp_emit_text(e, "\n");
 	fp_emit_end(e);
 }
@@ -235,7 +231,7 @@ static void watch_sleep(const struct fc_cfg *c)
 static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
 {
 	struct fp_snmp_switch *sw = NULL;
-	struct sw_snap *cur = NULL, *prev = NULL;
+	struct fp_snmp_answer *cur = NULL, *prev = NULL;
 	int n = c->watch_ns ? (int)c->count : 1, ret, *swof = NULL;
 	unsigned nsw = 0;
 	struct fp_emit e;
@@ -270,7 +266,7 @@ static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
 		struct timespec ts;
 
 		if (s) {
-			struct sw_snap *x = prev;
+			struct fp_snmp_answer *x = prev;
 
 			prev = cur, cur = x;
 			watch_sleep(c);
@@ -354,7 +350,9 @@ int fp_cmd_fabric_counters(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: fabprobe fabric-counters --topology FILE [options]\n\n"
 			       "Every link end's port counters (PortCounters, PortCountersExtended)"
-			       "\nread from the switches and HCAs over InfiniBand MADs.\n\n"
+			       "\nread from the switches and HCAs over InfiniBand MADs, or "
+			       "(--switches) from\n"
+			       "Ethernet switches over SNMP v2c or v3.\n\n"
 			       "options:\n");
 			fp_opts_help(stdout, fc_opts);
 			return 0;

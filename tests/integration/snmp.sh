@@ -1,7 +1,9 @@
 # fabprobe fabric-counters --switches (issue 23): two switch namespaces joined by a veth,
 # snmpd in each on a unix socket; counters planted through snmpd's pass directive. Read
 # values equal snmpwalk's; a Counter32 wrap is a small growth; a wrong type is named and
-# the rest kept; an unreachable switch and a wrong community are named.
+# the rest kept; an unreachable switch and a wrong community are named. SNMPv3 (a user made
+# with createUser in sw1's own persistent folder) reads the same counters, and a wrong
+# password is named; silent switches are waited for together, --parallel at a time.
 for c in snmpd snmpwalk ip; do
 	command -v $c >/dev/null || skip "$c not installed (scripts/setup: snmpd snmp)"
 done
@@ -48,7 +50,8 @@ view all included .1
 access g "" any noauth exact all none none
 $3
 CONF
-	# its persistent state (written at exit) in this test's folder, not /var/lib/snmp
+	# its persistent state (written at exit, SNMPv3 users among it) in this test's folder,
+	# not /var/lib/snmp
 	mkdir -p "$TMP/$2.persist"
 	ip netns exec $1 env SNMP_PERSISTENT_DIR="$TMP/$2.persist" \
 		snmpd -f -Lf "$TMP/$2.log" -C -c "$TMP/$2.conf" &
@@ -58,7 +61,9 @@ idx1=$(ip netns exec $NS1 cat /sys/class/net/eth1/ifindex)
 idx2=$(ip netns exec $NS1 cat /sys/class/net/eth2/ifindex)
 printf '%s 4294967290\n%s 3\n' $idx1 $idx2 >"$TMP/sw1.errors"
 printf '1 0 string\n' >"$TMP/sw2.disc"
-agent $NS1 sw1 "pass $IFERR /bin/sh $TMP/pass.sh $IFERR $TMP/sw1.errors"
+agent $NS1 sw1 "pass $IFERR /bin/sh $TMP/pass.sh $IFERR $TMP/sw1.errors
+createUser fpv3 SHA fp-auth-pass AES fp-priv-pass
+rouser fpv3 priv .1"
 agent $NS2 sw2 "pass $IFDISC /bin/sh $TMP/pass.sh $IFDISC $TMP/sw2.disc"
 for i in $(seq 50); do [ -S "$TMP/sw1.sock" ] && [ -S "$TMP/sw2.sock" ] && break; sleep 0.1; done
 sleep 1 # the veth's carrier, before snmpd caches its interface table
@@ -127,3 +132,75 @@ rc=$?
 [ $rc = 2 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && grep -q "bad.txt:1:" "$TMP/e" && [ ! -s "$TMP/o" ] ||
 	fail "a bad switches file: rc $rc, $(cat "$TMP/e")"
 ok "a bad --switches line: one line naming it, exit 2, no output"
+V3="sw1 unix:$TMP/sw1.sock v3 user=fpv3 auth=SHA:fp-auth-pass priv=AES:fp-priv-pass"
+printf '%s\nsw2 unix:%s v2c community=public\n' "$V3" "$TMP/sw2.sock" >"$TMP/v3.txt"
+$FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$TMP/v3.txt" --timeout-ms 3000 \
+	--retries 0 --format json >"$TMP/v3.json" 2>"$TMP/v3.err" || { cat "$TMP/v3.err"; fail "SNMPv3"; }
+python3 - "$TMP/v3.json" "$TMP/sw1.sock" $idx1 <<'PY' || { cat "$TMP/v3.json" "$TMP/sw1.log" >&2; fail "SNMPv3 counters"; }
+import json, subprocess, sys
+e = {(x["node"], x["port"]): x for x in json.load(open(sys.argv[1]))["snapshots"][0]["ends"]}
+a = e[("sw1", "eth1")]
+assert a["status"] == "ok" and a["counters"]["ifInErrors"] == 5, a
+walk = subprocess.run(["snmpwalk", "-v3", "-l", "authPriv", "-u", "fpv3", "-a", "SHA", "-A",
+                       "fp-auth-pass", "-x", "AES", "-X", "fp-priv-pass", "-On", "-Oq",
+                       "unix:" + sys.argv[2], ".1.3.6.1.2.1.2.2.1.10"],
+                      capture_output=True, text=True).stdout
+got = {l.split()[0].rsplit(".", 1)[1]: int(l.split()[1]) for l in walk.splitlines()}
+assert got and int(sys.argv[3]) == a["ifindex"] and str(a["ifindex"]) in got, (walk, a)
+PY
+ok "SNMPv3 authPriv: a createUser user reads sw1's counters, as snmpwalk -v3 does"
+sed -i 's/fp-auth-pass/wrong-password/' "$TMP/v3.txt"
+$FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$TMP/v3.txt" --timeout-ms 3000 \
+	--retries 0 >"$TMP/v3b.txt" 2>&1 || fail "a wrong SNMPv3 password is not fatal"
+grep -q "^sw1:eth1 .*refused .*sw1.*Authentication failure.*password" "$TMP/v3b.txt" || { cat "$TMP/v3b.txt"; fail "wrong v3 password"; }
+grep -q "^sw2:eth1 .*ifHCInOctets=" "$TMP/v3b.txt" || fail "the other switch is still read (v3)"
+ok "SNMPv3: a wrong password is named, the other switches still read"
+# silent switches: unix sockets (net-snmp's are streams) that log each request, never answer
+python3 - "$TMP" <<'PY' &
+import select, socket, sys, time
+ls = []
+for i in range(3):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind("%s/silent%d.sock" % (sys.argv[1], i))
+    s.listen(8)
+    ls.append(s)
+conn = {}
+log = open(sys.argv[1] + "/silent.log", "a", buffering=1)
+while True:
+    for s in select.select(ls + list(conn), [], [])[0]:
+        if s in ls:
+            conn[s.accept()[0]] = ls.index(s)
+        elif s.recv(65536):
+            log.write("%d %.3f\n" % (conn[s], time.monotonic()))
+        else:
+            del conn[s]
+PY
+PIDS+=($!)
+for i in $(seq 50); do [ -S "$TMP/silent2.sock" ] && break; sleep 0.1; done
+for i in 0 1 2; do
+	printf 'q%s unix:%s/silent%s.sock v2c community=public\n' $i "$TMP" $i
+done >"$TMP/q.txt"
+printf 'sw2 unix:%s v2c community=public\n' "$TMP/sw2.sock" >>"$TMP/q.txt"
+sed 's/sw3:eth1/q0:e1/' "$TMP/t.yaml" >"$TMP/q.yaml"
+printf '  - {a: "q1:e1", b: "q2:e1", gbps: 10}\n' >>"$TMP/q.yaml"
+sed -i 's/  - {name: sw3, kind: switch, tier: 1}/  - {name: q0, kind: switch, tier: 1}\n  - {name: q1, kind: switch, tier: 1}\n  - {name: q2, kind: switch, tier: 1}/' "$TMP/q.yaml"
+silent() { # PARALLEL: first requests to the three silent switches, earliest to latest (s)
+	: >"$TMP/silent.log"
+	$FABPROBE fabric-counters --topology "$TMP/q.yaml" --switches "$TMP/q.txt" --parallel $1 \
+		--timeout-ms 1000 --retries 0 >"$TMP/q.out" 2>&1 || fail "silent switches are not fatal"
+	for q in q0 q1 q2; do
+		grep -q "^$q:e1 .*no answer .*$q" "$TMP/q.out" || { cat "$TMP/q.out"; fail "$q named"; }
+	done
+	grep -q "^sw2:eth1 .*ifHCInOctets=" "$TMP/q.out" || fail "sw2 read beside silent switches"
+	python3 -c "
+t = {}
+for l in open('$TMP/silent.log'):
+    i, s = l.split(); t.setdefault(i, float(s))
+assert len(t) == 3, t
+print(max(t.values()) - min(t.values()))"
+}
+spread=$(silent 4) || fail "silent switches, --parallel 4"
+python3 -c "assert $spread < 0.9, $spread" || fail "--parallel 4: the silent switches were not asked together ($spread s apart)"
+spread=$(silent 1) || fail "silent switches, --parallel 1"
+python3 -c "assert $spread >= 1.9, $spread" || fail "--parallel 1: a silent switch was asked before the last one timed out ($spread s)"
+ok "--parallel 4 asks silent switches together, --parallel 1 one after another; each named, sw2 read"
