@@ -43,6 +43,9 @@ enum fp_snmp_ctr {
 	FP_SNMP_LAST_CHANGE,
 	FP_SNMP_FCS_ERRORS,
 	FP_SNMP_SYMBOL_ERRORS,
+	FP_SNMP_HC_IN_UCAST, /* frames received: FCS errors are judged per frame */
+	FP_SNMP_HC_IN_MCAST,
+	FP_SNMP_HC_IN_BCAST,
 	FP_SNMP_NCTR
 };
 

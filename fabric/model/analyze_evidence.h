@@ -31,8 +31,7 @@ void fp_link_rules(const struct fp_link *l, char *buf, size_t len);
 /* "a:pa <-> b:pb" */
 void fp_link_name(const struct fp_topo *t, int l, char *buf, size_t len);
 /* what to do about a suspect: "reseat, then replace the AOC ..." */
-void fp_suspect_action(const struct fp_topo *t, const struct fp_suspect *s, char *buf,
-		       size_t len);
+void fp_suspect_action(const struct fp_topo *t, const struct fp_suspect *s, char *buf, size_t len);
 /* the analysis names link l as a suspect */
 bool fp_analysis_names_link(const struct fp_analysis *a, unsigned l);
 /* links with a physical finding that no suspect names */
@@ -48,9 +47,21 @@ int fp_host_link(const struct fp_topo *t, int h, const char *port);
  * host must be a host of the topology. A fabprobe fabric-counters document (its
  * "snapshots") gets the switch-side rules instead. 0, or -EINVAL with err.
  */
-int fp_inventory_rules_text(const struct fp_topo *t, const char *path, const char *text,
-			    size_t len, struct fp_findings *fs, char *err, size_t el);
-int fp_inventory_rules(const struct fp_topo *t, const char *path, struct fp_findings *fs,
-		       char *err, size_t el);
+int fp_inventory_rules_text(const struct fp_topo *t, const char *path, const char *text, size_t len,
+			    struct fp_findings *fs, char *err, size_t el);
+int fp_inventory_rules(const struct fp_topo *t, const char *path, struct fp_findings *fs, char *err,
+		       size_t el);
+
+/* the frame error ratio IEEE 802.3's 1e-12 BER allows for frames of octets/frames (>= 64) */
+double fp_frame_error_limit(double octets, double frames);
+/*
+ * A host counter that grew by delta during a run, judged with the frames and octets its
+ * port moved the same way (frames < 0: none known). True with a physical finding in buf:
+ * a flap (carrier changes, link downs), or errors per frame above fp_frame_error_limit().
+ * False for drops, discards, missed frames and overruns (congestion, never a cable by
+ * itself) and for errors within the limit.
+ */
+bool fp_host_counter_judge(const char *name, double delta, double frames, double octets, char *buf,
+			   size_t len);
 
 #endif
