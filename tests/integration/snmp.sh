@@ -27,19 +27,6 @@ done
 ip link add eth1 netns $NS1 type veth peer name eth1 netns $NS2 || fail "veth"
 ip -n $NS1 link add eth2 type veth peer name eth3 || fail "veth eth2" # left down
 ip -n $NS1 link set eth1 up && ip -n $NS2 link set eth1 up || fail "links up"
-# pass PROG: one column from a file of "IFINDEX VALUE [TYPE]" lines, GET and GETNEXT
-cat >"$TMP/pass.sh" <<'SH'
-col=$1 file=$2 req=$4
-case "$3" in
--g) [ "${req%.*}" = "$col" ] || exit 0; idx=${req##*.} ;;
--n) case "$req" in "$col".*) idx=${req##*.} ;; *) idx=0 ;; esac ;;
-esac
-while read -r i v t; do
-	if { [ "$3" = -g ] && [ "$i" = "$idx" ]; } || { [ "$3" = -n ] && [ "$i" -gt "$idx" ]; }; then
-		printf '%s.%s\n%s\n%s\n' "$col" "$i" "${t:-counter}" "$v"; exit 0
-	fi
-done <"$file"
-SH
 IFERR=.1.3.6.1.2.1.2.2.1.14 IFDISC=.1.3.6.1.2.1.2.2.1.13
 agent() { # NS NAME EXTRA-CONFIG
 	cat >"$TMP/$2.conf" <<CONF
@@ -61,10 +48,10 @@ idx1=$(ip netns exec $NS1 cat /sys/class/net/eth1/ifindex)
 idx2=$(ip netns exec $NS1 cat /sys/class/net/eth2/ifindex)
 printf '%s 4294967290\n%s 3\n' $idx1 $idx2 >"$TMP/sw1.errors"
 printf '1 0 string\n' >"$TMP/sw2.disc"
-agent $NS1 sw1 "pass $IFERR /bin/sh $TMP/pass.sh $IFERR $TMP/sw1.errors
+agent $NS1 sw1 "pass $IFERR /bin/sh $HERE/snmp_pass.sh $IFERR $TMP/sw1.errors
 createUser fpv3 SHA fp-auth-pass AES fp-priv-pass
 rouser fpv3 priv .1"
-agent $NS2 sw2 "pass $IFDISC /bin/sh $TMP/pass.sh $IFDISC $TMP/sw2.disc"
+agent $NS2 sw2 "pass $IFDISC /bin/sh $HERE/snmp_pass.sh $IFDISC $TMP/sw2.disc"
 for i in $(seq 50); do [ -S "$TMP/sw1.sock" ] && [ -S "$TMP/sw2.sock" ] && break; sleep 0.1; done
 sleep 1 # the veth's carrier, before snmpd caches its interface table
 cat >"$TMP/t.yaml" <<YAML
