@@ -428,6 +428,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		ret = fp_analyze(&v->t, v->ob.o, v->ob.n, &v->a);
 	if (!ret && o->inventory)
 		ret = add_inventories(v, o->inventory, err, el);
+	if (!ret) /* switch octets against the simulator's loads for the flows */
+		fp_link_load_rules(&v->t, v->ob.o, v->ob.n, &v->fs);
 	for (unsigned i = 0; !ret && i < v->ob.ngrew; i++)
 		fp_findings_add(&v->fs, v->ob.grew[i].node,
 				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",

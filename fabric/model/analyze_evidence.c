@@ -339,6 +339,13 @@ static void fabric_counter_rules(const struct fp_topo *t, struct fy_node *snaps,
 		}
 		if (has(e, FP_SNMP_HC_IN_OCTETS) || has(e, FP_SNMP_IN_ERRORS)) {
 			snmp_end_rules(fs, a, e, dt, h, link, lanes * lane * 1e9, node, port);
+			if (link < FP_MAX_LOAD_LINKS && !fs->measured[link] &&
+			    has(e, FP_SNMP_HC_IN_OCTETS) && has(e, FP_SNMP_HC_OUT_OCTETS) &&
+			    has(a, FP_SNMP_HC_IN_OCTETS) && has(a, FP_SNMP_HC_OUT_OCTETS)) {
+				fs->octets[link] = sgrew(a, e, FP_SNMP_HC_IN_OCTETS) +
+						   sgrew(a, e, FP_SNMP_HC_OUT_OCTETS);
+				fs->measured[link] = true;
+			}
 			continue;
 		}
 		double sym = grew(a, e, "SymbolErrorCounter"),
@@ -366,6 +373,41 @@ static void fabric_counter_rules(const struct fp_topo *t, struct fy_node *snaps,
 				"XmitWait ticks in %.1f s",
 				node, port, disc, wait, dt);
 	}
+}
+
+void fp_link_load_rules(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
+			struct fp_findings *fs)
+{
+	unsigned nl = t->nlinks < FP_MAX_LOAD_LINKS ? t->nlinks : FP_MAX_LOAD_LINKS;
+	double *pred = calloc(nl + 1, sizeof(*pred)), sp = 0, sm = 0;
+	char ln[200];
+
+	if (!pred)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < o[i].np; k++)
+			if (o[i].link[k] < nl)
+				pred[o[i].link[k]] += o[i].prob[k];
+	for (unsigned l = 0; l < nl; l++)
+		if (fs->measured[l]) {
+			sp += pred[l];
+			sm += fs->octets[l];
+		}
+	for (unsigned l = 0; sp > 0 && sm > 0 && l < nl; l++) {
+		double p = pred[l] / sp, m = fs->octets[l] / sm;
+
+		if (!fs->measured[l] || (m >= 0.75 * p && m <= 1.33 * p))
+			continue;
+		fp_link_name(t, (int)l, ln, sizeof(ln));
+		fp_findings_add(fs, t->links[l].a, (int)l,
+				"%s: carried %.1f%% of the measured links' octets, where the "
+				"simulator puts %.1f%% of the run's flows: %s",
+				ln, 100 * m, 100 * p,
+				m < p ? "less than its share, routing or ECMP hashing sends them "
+					"elsewhere"
+				      : "a hot spot, more than the run's flows put on it");
+	}
+	free(pred);
 }
 
 /*

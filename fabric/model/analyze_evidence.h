@@ -21,9 +21,16 @@ struct fp_finding {
 	char text[320];
 };
 
+/* links whose measured load a fabric-counters document can carry (more are not judged) */
+#define FP_MAX_LOAD_LINKS 1024
+
 struct fp_findings {
 	struct fp_finding f[FP_MAX_FINDINGS];
 	unsigned n;
+	/* SNMP octets (in + out at one end) per link between a document's first and last
+	 * snapshot, where measured[l]; for fp_link_load_rules() */
+	double octets[FP_MAX_LOAD_LINKS];
+	bool measured[FP_MAX_LOAD_LINKS];
 };
 
 /* what the link's own fields show to be wrong, "; "-separated; "" when nothing */
@@ -52,6 +59,15 @@ int fp_inventory_rules_text(const struct fp_topo *t, const char *path, const cha
 int fp_inventory_rules(const struct fp_topo *t, const char *path, struct fp_findings *fs, char *err,
 		       size_t el);
 
+/*
+ * Each measured link's share of the octets against its share of the load the simulator
+ * predicts for the observed flows on their paths (traced, recorded, or ECMP-split by
+ * fp_sim_path_probs), every flow observation weighing the same. Below 0.75 of its share:
+ * routing or hashing sends the flows elsewhere; above 1.33: a hot spot. Nothing without
+ * measured links or observations.
+ */
+void fp_link_load_rules(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
+			struct fp_findings *fs);
 /* the frame error ratio IEEE 802.3's 1e-12 BER allows for frames of octets/frames (>= 64) */
 double fp_frame_error_limit(double octets, double frames);
 /*

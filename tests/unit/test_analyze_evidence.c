@@ -194,6 +194,37 @@ static void test_host_counters(void)
 	CHECK(fp_frame_error_limit(0, 0) == 1e-12 * 512, "64-octet floor");
 }
 
+/* measured octets against the simulator's ECMP split: a hot spot and its starved twin */
+static void test_link_loads(struct fp_topo *t)
+{
+	struct fp_findings *fs = calloc(1, sizeof(*fs));
+	unsigned l1 = (unsigned)fp_link_lookup(t, "leaf0-spine0");
+	unsigned l2 = (unsigned)fp_link_lookup(t, "leaf0-spine1"), links[2] = { l1, l2 };
+	double prob[2] = { 0.5, 0.5 };
+	struct fp_obs o[10];
+
+	for (int i = 0; i < 10; i++)
+		o[i] = (struct fp_obs){ .np = 2, .link = links, .prob = prob };
+	fs->measured[l1] = fs->measured[l2] = true;
+	fs->octets[l1] = 520e6, fs->octets[l2] = 480e6;
+	fp_link_load_rules(t, o, 10, fs);
+	CHECK(fs->n == 0, "52/48 against an even split is within the noise: %u", fs->n);
+	fs->octets[l1] = 900e6, fs->octets[l2] = 100e6;
+	fp_link_load_rules(t, o, 10, fs);
+	CHECK(fs->n == 2 && fs->f[0].link == (int)l1 && fs->f[1].link == (int)l2, "%u findings",
+	      fs->n);
+	CHECK(found(fs,
+		    "carried 90.0% of the measured links' octets, where the simulator puts "
+		    "50.0%",
+		    "hot spot"),
+	      "hot spot");
+	CHECK(found(fs, "carried 10.0%", "routing or ECMP hashing"), "less than its share");
+	fs->n = 0;
+	fp_link_load_rules(t, o, 0, fs);
+	CHECK(fs->n == 0, "no flows, no judgement");
+	free(fs);
+}
+
 int main(void)
 {
 	struct fp_gen_opts g = { .hosts_per_leaf = 2,
@@ -211,6 +242,7 @@ int main(void)
 	test_inventory(&t);
 	test_snmp_rules(&t);
 	test_host_counters();
+	test_link_loads(&t);
 	CHECK(fp_host_link(&t, fp_topo_find(&t, "h0"), "nosuch") == fp_link_lookup(&t, "h0-leaf0"),
 	      "a host with one link: that link");
 	fp_topo_destroy(&t);
