@@ -13,7 +13,6 @@
 
 #include "../core/json.h"
 #include "../core/opts.h"
-#include "../core/file.h"
 #include "../fabric/inventory/ibpma.h"
 #include "../fabric/inventory/snmp.h"
 #include "../fabric/model/analyze_evidence.h"
@@ -105,7 +104,7 @@ static void stamp(struct fp_emit *e, double t)
 		fp_json_u64(&e->j, "time_ms", (uint64_t)(t * 1000 + 0.5));
 }
 
-#define MAX_IFS 1024
+#define MAX_IFS FP_FABCTR_MAX_IFS
 
 static int snmp_snapshot(const struct fc_cfg *c, const struct fp_snmp_switch *sw, unsigned nsw,
 			 struct fp_snmp_answer *snap)
@@ -125,33 +124,13 @@ static int snmp_snapshot(const struct fc_cfg *c, const struct fp_snmp_switch *sw
 	return ret;
 }
 
-/* the switch port that a link end names: by ifName, else ifDescr */
-static const struct fp_snmp_port *port_of(const struct fp_snmp_answer *s, const char *name)
-{
-	for (unsigned i = 0; i < s->n; i++)
-		if (!strcmp(s->ports[i].name, name))
-			return &s->ports[i];
-	for (unsigned i = 0; i < s->n; i++)
-		if (!strcmp(s->ports[i].descr, name))
-			return &s->ports[i];
-	return NULL;
-}
-
 static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l, int side,
 			  const struct fp_snmp_answer *s, const struct fp_snmp_answer *prev)
 {
 	const struct fp_link *k = &t->links[l];
 	const char *port = side ? k->pb : k->pa;
-	bool answered = s->ret == 0 || s->ret == -EPROTO; /* -EPROTO: one column was bad */
-	const struct fp_snmp_port *p = answered ? port_of(s, port) : NULL;
-	const struct fp_snmp_port *q = prev && prev->ret == 0 ? port_of(prev, port) : NULL;
-	bool down = p && (p->have >> FP_SNMP_OPER_STATUS & 1) && p->v[FP_SNMP_OPER_STATUS] != 1;
-	const char *st = s->ret == -EACCES ? "refused"
-			 : !answered	   ? "no answer"
-			 : !p		   ? (s->ret ? "bad answer" : "no such port")
-			 : down		   ? "down"
-			 : s->ret	   ? "bad answer"
-					   : "ok";
+	const struct fp_snmp_port *p, *q = NULL;
+	const char *st = fp_fabctr_snmp_status(s, port, &p);
 	char ln[200];
 
 	fp_link_name(t, (int)l, ln, sizeof(ln));
@@ -172,6 +151,8 @@ static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l
 				fp_emit_text(e, " %s=%" PRIu64, fp_snmp_ctr_name(i), p->v[i]);
 		fp_emit_end(e);
 	}
+	if (prev && !prev->ret)
+		fp_fabctr_snmp_status(prev, port, &q);
 	if (p && q) {
 		fp_emit_obj(e, "delta");
 		for (unsigned i = 0; i < FP_SNMP_NCTR; i++) {
@@ -228,25 +209,23 @@ static void watch_sleep(const struct fc_cfg *c)
 	nanosleep(&d, NULL);
 }
 
-static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
+static int run_snmp(const struct fc_cfg *c, struct fp_fabctr *f)
 {
-	struct fp_snmp_switch *sw = NULL;
+	const struct fp_topo *t = &f->t;
+	const struct fp_snmp_switch *sw;
 	struct fp_snmp_answer *cur = NULL, *prev = NULL;
 	int n = c->watch_ns ? (int)c->count : 1, ret, *swof = NULL;
-	unsigned nsw = 0;
+	unsigned nsw;
 	struct fp_emit e;
-	char err[512], *text;
-	size_t len;
+	char err[512];
 
-	ret = fp_read_file(c->switches, 1 << 20, &text, &len, err, sizeof(err));
-	if (!ret) {
-		ret = fp_snmp_switches_parse(text, len, c->switches, &sw, &nsw, err, sizeof(err));
-		free(text);
-	}
+	ret = fp_fabctr_switches(f, c->switches, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "fabprobe fabric-counters: %s\n", err);
 		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
+	sw = f->sw;
+	nsw = f->nsw;
 	cur = calloc(nsw, sizeof(*cur));
 	prev = calloc(nsw, sizeof(*prev));
 	swof = calloc(t->nnodes + 1, sizeof(*swof));
@@ -296,7 +275,6 @@ out:
 	free(cur);
 	free(prev);
 	free(swof);
-	free(sw);
 	return ret;
 }
 
@@ -370,7 +348,7 @@ int fp_cmd_fabric_counters(int argc, char **argv)
 		fprintf(stderr, "fabprobe fabric-counters: %s\n", err);
 		return ret == -ENOMEM ? 1 : 2;
 	}
-	ret = c.switches ? run_snmp(&c, &f->t) : run(&c, f);
+	ret = c.switches ? run_snmp(&c, f) : run(&c, f);
 	fp_fabctr_close(f);
 	return ret == -ENOMEM ? 1 : ret == -EINVAL ? 2 : ret ? 3 : 0;
 }

@@ -144,6 +144,23 @@ sed -i 's/fp-auth-pass/wrong-password/' "$TMP/v3.txt"
 bad_credential "$TMP/v3.txt" "refused .*sw1.*Authentication failure.*password" \
 	"a wrong SNMPv3 password"
 ok "SNMPv3: a wrong password is named, the other switches still read"
+# around a run: rank 0 reads the switches before and after, run.json holds the differences
+printf 'sw1 unix:%s v2c community=public\nsw2 unix:%s v2c community=public\n' \
+	"$TMP/sw1.sock" "$TMP/sw2.sock" >"$TMP/run.txt"
+$FABPROBE run pairs --np 2 --sizes 1K --iters 5 --rendezvous 127.0.0.1:$(free_port) --quiet \
+	--fabric-counters "$TMP/t.yaml,$TMP/run.txt" --output "$TMP/run" >/dev/null 2>"$TMP/run.err" ||
+	{ cat "$TMP/run.err"; fail "run --fabric-counters TOPOLOGY,SWITCHES"; }
+python3 - "$TMP/run/run.json" <<'PY' || fail "run.json fabric_counters over SNMP"
+import json, sys
+f = json.load(open(sys.argv[1]))["fabric_counters"]
+assert f["source"] == "snmp" and f["seconds"] > 0, f
+e = {(x["node"], x["port"]): x for x in f["ends"]}
+a = e[("sw1", "eth1")]
+assert a["status"] == "ok" and a["deltas"]["ifInErrors"] == 0 and "ifHCOutOctets" in a["deltas"], a
+assert e[("sw1", "eth2")]["status"] == "down" and e[("sw1", "eth9")]["status"] == "no such port"
+assert ("sw3", "eth1") not in e and len(e) == 5, sorted(e)  # sw3 is not in the file
+PY
+ok "run --fabric-counters TOPOLOGY,SWITCHES: run.json holds each switch port's SNMP differences"
 # silent switches: unix sockets (net-snmp's are streams) that log each request, never answer
 python3 - "$TMP" <<'PY' &
 import select, socket, sys, time
