@@ -40,9 +40,9 @@ static const struct fp_opt fc_opts[] = {
 	{ "ca-port", FP_OPT_INT, offsetof(struct fc_cfg, ca_port), "0", 0, 255, NULL, NULL, "N",
 	  "its port (0: the first active)" },
 	{ "timeout-ms", FP_OPT_INT, offsetof(struct fc_cfg, timeout_ms), "500", 1, 60000, NULL,
-	  NULL, "MS", "wait for each MAD's reply" },
+	  NULL, "MS", "wait for each MAD's or SNMP request's reply" },
 	{ "retries", FP_OPT_INT, offsetof(struct fc_cfg, retries), "2", 0, 10, NULL, NULL, "N",
-	  "resend a MAD that got no reply" },
+	  "resend a MAD or SNMP request that got no reply" },
 	{ "parallel", FP_OPT_INT, offsetof(struct fc_cfg, parallel), "0", 0, 64, NULL, NULL, "N",
 	  "reads at once (0: 8 switches over SNMP, 1 port over MADs); MAD workers each open "
 	  "their own MAD port, which ibsim's umad2sim does not allow" },
