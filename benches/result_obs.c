@@ -51,18 +51,34 @@ static int map_ranks(const struct fp_result *res, const struct fp_topo *t, const
 	return 0;
 }
 
-/* error counters that grew while the run ran point at that host's link */
+/* the growth of counter name on c's rank and port, -1 when the run has none */
+static double same_port(const struct fp_result *res, const struct fp_rctr *c, const char *name)
+{
+	for (unsigned i = 0; i < res->nctr; i++)
+		if (res->ctr[i].rank == c->rank && !strcmp(res->ctr[i].port, c->port) &&
+		    !strcmp(res->ctr[i].name, name))
+			return res->ctr[i].delta;
+	return -1;
+}
+
+/* error counters that grew while the run ran, judged per frame (fp_host_counter_judge):
+ * the physical ones point at that host's link; drops are congestion, not listed */
 static void grew_counters(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob)
 {
 	for (unsigned i = 0; i < res->nctr && ob->ngrew < FP_OBS_MAXGREW; i++) {
 		const struct fp_rctr *c = &res->ctr[i];
+		bool tx = !strncmp(c->name, "tx_", 3);
+		char why[200];
 
-		if (c->delta <= 0 || !fp_counter_is_fault(c->name))
+		if (c->delta <= 0 || !fp_counter_is_fault(c->name) ||
+		    !fp_host_counter_judge(c->name, c->delta,
+					   same_port(res, c, tx ? "tx_packets" : "rx_packets"),
+					   same_port(res, c, tx ? "tx_bytes" : "rx_bytes"), why,
+					   sizeof(why)))
 			continue;
 		ob->grew[ob->ngrew].node = node_of[c->rank];
-		snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
-			 "%s: %s grew by %.0f during the run", c->port[0] ? c->port : "?", c->name,
-			 c->delta);
+		snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text), "%s: %s",
+			 c->port[0] ? c->port : "?", why);
 	}
 }
 
@@ -412,6 +428,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		ret = fp_analyze(&v->t, v->ob.o, v->ob.n, &v->a);
 	if (!ret && o->inventory)
 		ret = add_inventories(v, o->inventory, err, el);
+	if (!ret) /* switch octets against the simulator's loads for the flows */
+		fp_link_load_rules(&v->t, v->ob.o, v->ob.n, &v->fs);
 	for (unsigned i = 0; !ret && i < v->ob.ngrew; i++)
 		fp_findings_add(&v->fs, v->ob.grew[i].node,
 				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * --fabric-counters: rank 0 reads the switches' and HCAs' own port counters (over MADs)
- * before and after the run; run.json gets the differences per link end.
+ * --fabric-counters TOPOLOGY[,SWITCHES]: rank 0 reads the switches' and HCAs' own port
+ * counters (over MADs; with a --switches file over SNMP) before and after the run;
+ * run.json gets the differences per link end.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +21,15 @@ int fp_run_fabric_snap(struct rank *rk, bool after)
 	if (!rk->data || !rk->cfg->fabric_counters)
 		return 0;
 	if (!after) {
-		ret = fp_fabctr_open(&rk->data->fabric, rk->cfg->fabric_counters, err,
-				     sizeof(err));
+		char topo[4096];
+		const char *comma = strrchr(rk->cfg->fabric_counters, ',');
+
+		snprintf(topo, sizeof(topo), "%.*s",
+			 comma ? (int)(comma - rk->cfg->fabric_counters) : 4095,
+			 rk->cfg->fabric_counters);
+		ret = fp_fabctr_open(&rk->data->fabric, topo, err, sizeof(err));
+		if (!ret && comma)
+			ret = fp_fabctr_switches(rk->data->fabric, comma + 1, err, sizeof(err));
 		if (ret) {
 			fp_say(rk->err, ERR_LEN, "--fabric-counters: %s", err);
 			return ret;

@@ -53,7 +53,8 @@ const struct fp_opt fp_run_opts[] = {
 		   "this rank's host name in the results (default: gethostname); the analyzer "
 		   "matches it with the topology"),
 	FP_RUN_OPT("fabric-counters", FP_OPT_STRING, fabric_counters, NULL, 0, 0, NULL, NULL,
-		   "TOPOLOGY", "rank 0 reads the fabric's port counters over MADs before and after"),
+		   "TOPOLOGY[,SWITCHES]", "rank 0 reads the fabric's port counters before and after: "
+		   "over MADs, or over SNMP from a --switches file"),
 	FP_RUN_OPT("poll", FP_OPT_CHOICE, poll, "busy", 0, 0, "busy|event", "FABPROBE_POLL", NULL,
 		   "busy-poll, or sleep on events so many ranks can share few cores"),
 	FP_RUN_OPT("pin", FP_OPT_STRING, pin, NULL, 0, 0, NULL, "FABPROBE_PIN", "auto|none|CPUS",

@@ -13,7 +13,6 @@
 
 #include "../core/json.h"
 #include "../core/opts.h"
-#include "../core/file.h"
 #include "../fabric/inventory/ibpma.h"
 #include "../fabric/inventory/snmp.h"
 #include "../fabric/model/analyze_evidence.h"
@@ -30,7 +29,8 @@ struct fc_cfg {
 
 static const struct fp_opt fc_opts[] = {
 	{ "topology", FP_OPT_STRING, offsetof(struct fc_cfg, topo), NULL, 0, 0, NULL, NULL, "FILE",
-	  "the fabric: its links are the ports read (ibnetdiscover output, YAML with lid_a/lid_b)" },
+	  "the fabric: its links are the ports read (ibnetdiscover output, YAML with "
+	  "lid_a/lid_b)" },
 	{ "switches", FP_OPT_STRING, offsetof(struct fc_cfg, switches), NULL, 0, 0, NULL, NULL,
 	  "FILE",
 	  "Ethernet: read these switches over SNMP instead (NAME ADDRESS v2c community=STR | "
@@ -40,18 +40,18 @@ static const struct fp_opt fc_opts[] = {
 	{ "ca-port", FP_OPT_INT, offsetof(struct fc_cfg, ca_port), "0", 0, 255, NULL, NULL, "N",
 	  "its port (0: the first active)" },
 	{ "timeout-ms", FP_OPT_INT, offsetof(struct fc_cfg, timeout_ms), "500", 1, 60000, NULL,
-	  NULL, "MS", "wait for each MAD's reply" },
+	  NULL, "MS", "wait for each MAD's or SNMP request's reply" },
 	{ "retries", FP_OPT_INT, offsetof(struct fc_cfg, retries), "2", 0, 10, NULL, NULL, "N",
-	  "resend a MAD that got no reply" },
-	{ "parallel", FP_OPT_INT, offsetof(struct fc_cfg, parallel), "1", 1, 16, NULL, NULL, "N",
-	  "ports read at once, each worker on its own MAD port (not under ibsim's "
-	  "umad2sim, which shares one client per process)" },
+	  "resend a MAD or SNMP request that got no reply" },
+	{ "parallel", FP_OPT_INT, offsetof(struct fc_cfg, parallel), "0", 0, 64, NULL, NULL, "N",
+	  "reads at once (0: 8 switches over SNMP, 1 port over MADs); MAD workers each open "
+	  "their own MAD port, which ibsim's umad2sim does not allow" },
 	{ "watch", FP_OPT_DURATION, offsetof(struct fc_cfg, watch_ns), "0", 0, 86400000000000LL,
 	  NULL, NULL, "DURATION", "a series: a snapshot every DURATION, with differences" },
 	{ "count", FP_OPT_INT, offsetof(struct fc_cfg, count), "3", 1, 100000, NULL, NULL, "N",
 	  "with --watch: snapshots in the series" },
-	{ "format", FP_OPT_CHOICE, offsetof(struct fc_cfg, format), "text", 0, 0, "text|json",
-	  NULL, NULL, "output" },
+	{ "format", FP_OPT_CHOICE, offsetof(struct fc_cfg, format), "text", 0, 0, "text|json", NULL,
+	  NULL, "output" },
 	FP_OPT_END,
 };
 
@@ -104,59 +104,33 @@ static void stamp(struct fp_emit *e, double t)
 		fp_json_u64(&e->j, "time_ms", (uint64_t)(t * 1000 + 0.5));
 }
 
-#define MAX_IFS 1024
-
-/* one switch's answer in one snapshot */
-struct sw_snap {
-	struct fp_snmp_port *ports;
-	unsigned n;
-	int ret;
-	char err[256];
-};
+#define MAX_IFS FP_FABCTR_MAX_IFS
 
 static int snmp_snapshot(const struct fc_cfg *c, const struct fp_snmp_switch *sw, unsigned nsw,
-			 struct sw_snap *snap)
+			 struct fp_snmp_answer *snap)
 {
+	struct fp_snmp_opts o = { (int)c->timeout_ms, (int)c->retries,
+				  c->parallel ? (int)c->parallel : 8 };
+	int ret;
+
 	for (unsigned i = 0; i < nsw; i++) {
+		snap[i].max = MAX_IFS;
 		if (!snap[i].ports && !(snap[i].ports = calloc(MAX_IFS, sizeof(*snap[i].ports))))
 			return -ENOMEM;
-		snap[i].ret = fp_snmp_read(&sw[i], (int)c->timeout_ms, (int)c->retries,
-					   snap[i].ports, &snap[i].n, MAX_IFS, snap[i].err,
-					   sizeof(snap[i].err));
-		if (snap[i].ret == -ENOTSUP) {
-			fprintf(stderr, "fabprobe fabric-counters: %s\n", snap[i].err);
-			return -ENOTSUP;
-		}
 	}
-	return 0;
-}
-
-/* the switch port that a link end names: by ifName, else ifDescr */
-static const struct fp_snmp_port *port_of(const struct sw_snap *s, const char *name)
-{
-	for (unsigned i = 0; i < s->n; i++)
-		if (!strcmp(s->ports[i].name, name))
-			return &s->ports[i];
-	for (unsigned i = 0; i < s->n; i++)
-		if (!strcmp(s->ports[i].descr, name))
-			return &s->ports[i];
-	return NULL;
+	ret = fp_snmp_read_all(sw, nsw, &o, snap);
+	if (ret == -ENOTSUP)
+		fprintf(stderr, "fabprobe fabric-counters: %s\n", snap[0].err);
+	return ret;
 }
 
 static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l, int side,
-			  const struct sw_snap *s, const struct sw_snap *prev)
+			  const struct fp_snmp_answer *s, const struct fp_snmp_answer *prev)
 {
 	const struct fp_link *k = &t->links[l];
 	const char *port = side ? k->pb : k->pa;
-	bool answered = s->ret == 0 || s->ret == -EPROTO; /* -EPROTO: one column was bad */
-	const struct fp_snmp_port *p = answered ? port_of(s, port) : NULL;
-	const struct fp_snmp_port *q = prev && prev->ret == 0 ? port_of(prev, port) : NULL;
-	bool down = p && (p->have >> FP_SNMP_OPER_STATUS & 1) && p->v[FP_SNMP_OPER_STATUS] != 1;
-	const char *st = !answered ? "no answer"
-			 : !p	   ? (s->ret ? "bad answer" : "no such port")
-			 : down	   ? "down"
-			 : s->ret  ? "bad answer"
-				   : "ok";
+	const struct fp_snmp_port *p, *q = NULL;
+	const char *st = fp_fabctr_snmp_status(s, port, &p);
 	char ln[200];
 
 	fp_link_name(t, (int)l, ln, sizeof(ln));
@@ -177,6 +151,8 @@ static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l
 				fp_emit_text(e, " %s=%" PRIu64, fp_snmp_ctr_name(i), p->v[i]);
 		fp_emit_end(e);
 	}
+	if (prev && !prev->ret)
+		fp_fabctr_snmp_status(prev, port, &q);
 	if (p && q) {
 		fp_emit_obj(e, "delta");
 		for (unsigned i = 0; i < FP_SNMP_NCTR; i++) {
@@ -193,7 +169,8 @@ static void emit_snmp_end(struct fp_emit *e, const struct fp_topo *t, unsigned l
 		fp_emit_end(e);
 	}
 	if (s->ret < 0 || !p)
-		fp_emit_str(e, "why", " (%s)", s->ret < 0 ? s->err : "no ifName or ifDescr matches");
+		fp_emit_str(e, "why", " (%s)",
+			    s->ret < 0 ? s->err : "no ifName or ifDescr matches");
 	fp_emit_text(e, "\n");
 	fp_emit_end(e);
 }
@@ -232,25 +209,23 @@ static void watch_sleep(const struct fc_cfg *c)
 	nanosleep(&d, NULL);
 }
 
-static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
+static int run_snmp(const struct fc_cfg *c, struct fp_fabctr *f)
 {
-	struct fp_snmp_switch *sw = NULL;
-	struct sw_snap *cur = NULL, *prev = NULL;
+	const struct fp_topo *t = &f->t;
+	const struct fp_snmp_switch *sw;
+	struct fp_snmp_answer *cur = NULL, *prev = NULL;
 	int n = c->watch_ns ? (int)c->count : 1, ret, *swof = NULL;
-	unsigned nsw = 0;
+	unsigned nsw;
 	struct fp_emit e;
-	char err[512], *text;
-	size_t len;
+	char err[512];
 
-	ret = fp_read_file(c->switches, 1 << 20, &text, &len, err, sizeof(err));
-	if (!ret) {
-		ret = fp_snmp_switches_parse(text, len, c->switches, &sw, &nsw, err, sizeof(err));
-		free(text);
-	}
+	ret = fp_fabctr_switches(f, c->switches, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "fabprobe fabric-counters: %s\n", err);
 		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
+	sw = f->sw;
+	nsw = f->nsw;
 	cur = calloc(nsw, sizeof(*cur));
 	prev = calloc(nsw, sizeof(*prev));
 	swof = calloc(t->nnodes + 1, sizeof(*swof));
@@ -270,7 +245,7 @@ static int run_snmp(const struct fc_cfg *c, const struct fp_topo *t)
 		struct timespec ts;
 
 		if (s) {
-			struct sw_snap *x = prev;
+			struct fp_snmp_answer *x = prev;
 
 			prev = cur, cur = x;
 			watch_sleep(c);
@@ -300,7 +275,6 @@ out:
 	free(cur);
 	free(prev);
 	free(swof);
-	free(sw);
 	return ret;
 }
 
@@ -354,7 +328,9 @@ int fp_cmd_fabric_counters(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: fabprobe fabric-counters --topology FILE [options]\n\n"
 			       "Every link end's port counters (PortCounters, PortCountersExtended)"
-			       "\nread from the switches and HCAs over InfiniBand MADs.\n\n"
+			       "\nread from the switches and HCAs over InfiniBand MADs, or "
+			       "(--switches) from\n"
+			       "Ethernet switches over SNMP v2c or v3.\n\n"
 			       "options:\n");
 			fp_opts_help(stdout, fc_opts);
 			return 0;
@@ -372,7 +348,7 @@ int fp_cmd_fabric_counters(int argc, char **argv)
 		fprintf(stderr, "fabprobe fabric-counters: %s\n", err);
 		return ret == -ENOMEM ? 1 : 2;
 	}
-	ret = c.switches ? run_snmp(&c, &f->t) : run(&c, f);
+	ret = c.switches ? run_snmp(&c, f) : run(&c, f);
 	fp_fabctr_close(f);
 	return ret == -ENOMEM ? 1 : ret == -EINVAL ? 2 : ret ? 3 : 0;
 }

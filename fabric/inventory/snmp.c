@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 
 #include "fp_config.h"
 
@@ -52,13 +53,13 @@ static int v3_keys(struct snmp_session *s, const struct fp_snmp_switch *sw)
 		return -EINVAL;
 	if (!sw->priv_proto[0])
 		return 0;
-	s->securityPrivProto = (oid *)(!strcmp(sw->priv_proto, "DES") ? usmDESPrivProtocol
-								      : usmAESPrivProtocol);
+	s->securityPrivProto =
+		(oid *)(!strcmp(sw->priv_proto, "DES") ? usmDESPrivProtocol : usmAESPrivProtocol);
 	s->securityPrivProtoLen = USM_PRIV_PROTO_DES_LEN;
 	s->securityPrivKeyLen = USM_PRIV_KU_LEN;
 	return generate_Ku(s->securityAuthProto, (u_int)s->securityAuthProtoLen,
-			   (const u_char *)sw->priv_pass, strlen(sw->priv_pass),
-			   s->securityPrivKey, &s->securityPrivKeyLen) == SNMPERR_SUCCESS
+			   (const u_char *)sw->priv_pass, strlen(sw->priv_pass), s->securityPrivKey,
+			   &s->securityPrivKeyLen) == SNMPERR_SUCCESS
 		       ? 0
 		       : -EINVAL;
 }
@@ -84,119 +85,221 @@ static bool normalise(const struct variable_list *v, uint32_t *o, struct fp_snmp
 	return true;
 }
 
-/* walk column c: 0, 1 bad answer (named in err), or -ETIMEDOUT/-EIO */
-static int walk(void *ss, const struct fp_snmp_switch *sw, unsigned c, struct fp_snmp_port *ports,
-		unsigned *n, unsigned max, char *err, size_t el)
-{
-	const uint32_t *col;
-	size_t len = fp_snmp_column(c, &col);
+/*
+ * One switch's walk as a state machine on net-snmp's asynchronous single-session API, so
+ * that one thread keeps up to `parallel` switches in flight: column c from its OID prefix,
+ * one GETNEXT at a time. Names first (the last columns), so ports exist in ifIndex order.
+ */
+struct job {
+	const struct fp_snmp_switch *sw;
+	struct fp_snmp_answer *a;
+	void *ss;
+	unsigned c, step;
 	oid cur[MAX_OID_LEN];
+	size_t len;
+	bool done;
+	char bad[200];
+};
 
-	for (size_t i = 0; i < len; i++)
-		cur[i] = col[i];
-	for (unsigned step = 0; step <= max; step++) {
-		struct snmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GETNEXT), *resp = NULL;
-		struct fp_snmp_vb vb;
-		uint32_t o[64];
-		int st, r;
-
-		snmp_add_null_var(pdu, cur, len);
-		st = snmp_sess_synch_response(ss, pdu, &resp);
-		if (st != STAT_SUCCESS || !resp) {
-			snprintf(err, el, "%s (%s): %s", sw->name, sw->addr,
-				 st == STAT_TIMEOUT ? "no answer (down, unreachable, or a wrong "
-						      "community or user)"
-						    : "SNMP error");
-			if (resp)
-				snmp_free_pdu(resp);
-			return st == STAT_TIMEOUT ? -ETIMEDOUT : -EIO;
-		}
-		if (resp->errstat != SNMP_ERR_NOERROR || !resp->variables ||
-		    resp->variables->type == SNMP_ENDOFMIBVIEW ||
-		    resp->variables->type == SNMP_NOSUCHOBJECT ||
-		    resp->variables->type == SNMP_NOSUCHINSTANCE ||
-		    !normalise(resp->variables, o, &vb)) {
-			snmp_free_pdu(resp);
-			return 0;
-		}
-		r = fp_snmp_apply(c, &vb, ports, n, max, err, el);
-		len = resp->variables->name_length;
-		memcpy(cur, resp->variables->name, len * sizeof(oid));
-		snmp_free_pdu(resp);
-		if (r == 1 || r == -ENOSPC)
-			return 0;
-		if (r < 0)
-			return 1;
-	}
-	return 0;
+static void finish(struct job *j, int ret, const char *what)
+{
+	j->done = true;
+	j->a->ret = ret;
+	if (ret == -EPROTO)
+		snprintf(j->a->err, sizeof(j->a->err), "%s: bad answer: %s", j->sw->name, j->bad);
+	else if (ret)
+		snprintf(j->a->err, sizeof(j->a->err), "%s (%s): %s", j->sw->name, j->sw->addr,
+			 what);
 }
 
-int fp_snmp_read(const struct fp_snmp_switch *sw, int timeout_ms, int retries,
-		 struct fp_snmp_port *ports, unsigned *n, unsigned max, char *err, size_t el)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct snmp_session s;
-	char bad[256] = "";
-	void *ss;
-	int ret = 0;
+static int on_reply(int op, struct snmp_session *s, int reqid, struct snmp_pdu *pdu, void *magic);
 
-	pthread_once(&once, lib_init);
-	*n = 0;
+static void ask(struct job *j)
+{
+	struct snmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
+
+	snmp_add_null_var(pdu, j->cur, j->len);
+	if (!snmp_sess_async_send(j->ss, pdu, on_reply, j)) {
+		snmp_free_pdu(pdu);
+		finish(j, -EIO, "cannot send (SNMP error)");
+	}
+}
+
+/* the next column's walk, or the end: 0, or -EPROTO when a column was bad */
+static void next_column(struct job *j)
+{
+	const uint32_t *col;
+
+	if (j->c == 0) {
+		finish(j, j->bad[0] ? -EPROTO : 0, NULL);
+		return;
+	}
+	j->c--;
+	j->step = 0;
+	j->len = fp_snmp_column(j->c, &col);
+	for (size_t i = 0; i < j->len; i++)
+		j->cur[i] = col[i];
+	ask(j);
+}
+
+static void take(struct job *j, const struct snmp_pdu *resp)
+{
+	const struct variable_list *v = resp->variables;
+	struct fp_snmp_vb vb;
+	char e[200];
+	uint32_t o[64];
+	int r;
+
+	if (resp->errstat != SNMP_ERR_NOERROR || !v || v->type == SNMP_ENDOFMIBVIEW ||
+	    v->type == SNMP_NOSUCHOBJECT || v->type == SNMP_NOSUCHINSTANCE ||
+	    !normalise(v, o, &vb) || j->step++ >= j->a->max) {
+		next_column(j);
+		return;
+	}
+	r = fp_snmp_apply(j->c, &vb, j->a->ports, &j->a->n, j->a->max, e, sizeof(e));
+	if (r < 0 && r != -ENOSPC && !j->bad[0]) /* named; the other columns still count */
+		snprintf(j->bad, sizeof(j->bad), "%s", e);
+	if (r) {
+		next_column(j);
+		return;
+	}
+	j->len = v->name_length;
+	memcpy(j->cur, v->name, j->len * sizeof(oid));
+	ask(j);
+}
+
+static int on_reply(int op, struct snmp_session *s, int reqid, struct snmp_pdu *pdu, void *magic)
+{
+	struct job *j = magic;
+
+	(void)s;
+	(void)reqid;
+	if (j->done)
+		return 1;
+	if (op == NETSNMP_CALLBACK_OP_TIMED_OUT)
+		finish(j, -ETIMEDOUT,
+		       j->sw->version == 3 ? "no answer (down, unreachable, or a wrong user)"
+					   : "no answer (down, unreachable, or a wrong community)");
+	else if (op == NETSNMP_CALLBACK_OP_SEC_ERROR ||
+		 (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu &&
+		  pdu->command == SNMP_MSG_REPORT)) {
+		char why[200];
+
+		/* SNMPv3 reports (RFC 3414, 3.2): a wrong password is usmStatsWrongDigests */
+		snprintf(why, sizeof(why), "refused: %s (a wrong SNMPv3 user or password?)",
+			 pdu ? snmp_api_errstring(snmpv3_get_report_type(pdu)) : "security error");
+		finish(j, -EACCES, why);
+	} else if (op == NETSNMP_CALLBACK_OP_SEND_FAILED)
+		finish(j, -EIO, "cannot send (SNMP error)");
+	else if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu)
+		take(j, pdu);
+	return 1;
+}
+
+static bool start(struct job *j, int timeout_ms, int retries)
+{
+	struct snmp_session s;
+
+	j->a->n = 0;
+	j->a->ret = 0;
+	j->a->err[0] = 0;
 	snmp_sess_init(&s);
-	s.peername = (char *)sw->addr;
+	s.peername = (char *)j->sw->addr;
 	s.timeout = (long)timeout_ms * 1000;
 	s.retries = retries;
-	if (sw->version == 2) {
+	if (j->sw->version == 2) {
 		s.version = SNMP_VERSION_2c;
-		s.community = (u_char *)sw->community;
-		s.community_len = strlen(sw->community);
+		s.community = (u_char *)j->sw->community;
+		s.community_len = strlen(j->sw->community);
 	} else {
 		s.version = SNMP_VERSION_3;
-		if (v3_keys(&s, sw)) {
-			snprintf(err, el, "%s: cannot derive the SNMPv3 keys", sw->name);
-			return -EINVAL;
+		if (v3_keys(&s, j->sw)) {
+			finish(j, -EINVAL, "cannot derive the SNMPv3 keys");
+			return false;
 		}
 	}
-	ss = snmp_sess_open(&s);
-	if (!ss) {
-		snprintf(err, el, "%s: no answer: cannot reach %s", sw->name, sw->addr);
-		return -EHOSTUNREACH;
+	/* SNMPv3 discovers the agent's engine ID here, one request within the timeout */
+	j->ss = snmp_sess_open(&s);
+	if (!j->ss) {
+		finish(j, -EHOSTUNREACH, "no answer: cannot reach it");
+		return false;
 	}
-	/* names first, so that ports exist in ifIndex order, then the counters */
-	for (unsigned c = FP_SNMP_NCOLUMNS; c-- > 0;) {
-		char e[256];
-		int r = walk(ss, sw, c, ports, n, max, e, sizeof(e));
+	j->c = FP_SNMP_NCOLUMNS;
+	next_column(j);
+	return true;
+}
 
-		if (r < 0) {
-			snprintf(err, el, "%s", e);
-			ret = r;
-			break;
-		}
-		if (r == 1 && !bad[0]) /* named; the other columns still count */
-			snprintf(bad, sizeof(bad), "%s", e);
+/* wait for the jobs in flight: one select over their sockets, or their timeouts */
+static void pump(struct job *jobs, unsigned nj)
+{
+	struct timeval tv = { 1, 0 };
+	int maxfd = 0, block = 1;
+	fd_set fds;
+
+	FD_ZERO(&fds);
+	for (unsigned i = 0; i < nj; i++)
+		if (jobs[i].ss && !jobs[i].done)
+			snmp_sess_select_info(jobs[i].ss, &maxfd, &fds, &tv, &block);
+	if (block) /* nothing outstanding has a timeout: never wait for ever */
+		tv = (struct timeval){ 1, 0 };
+	if (select(maxfd, &fds, NULL, NULL, &tv) > 0) {
+		for (unsigned i = 0; i < nj; i++)
+			if (jobs[i].ss && !jobs[i].done)
+				snmp_sess_read(jobs[i].ss, &fds);
+	} else {
+		for (unsigned i = 0; i < nj; i++)
+			if (jobs[i].ss && !jobs[i].done)
+				snmp_sess_timeout(jobs[i].ss);
 	}
-	snmp_sess_close(ss);
-	if (ret < 0)
-		return ret;
-	if (bad[0]) {
-		snprintf(err, el, "%s: bad answer: %s", sw->name, bad);
-		return -EPROTO;
+}
+
+int fp_snmp_read_all(const struct fp_snmp_switch *sw, unsigned nsw, const struct fp_snmp_opts *o,
+		     struct fp_snmp_answer *a)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	unsigned par = o->parallel < 1		      ? 1
+		       : o->parallel > FD_SETSIZE / 4 ? FD_SETSIZE / 4
+						      : o->parallel;
+	unsigned next = 0, live = 0;
+	struct job *jobs = calloc(nsw + 1, sizeof(*jobs));
+
+	if (!jobs)
+		return -ENOMEM;
+	pthread_once(&once, lib_init);
+	for (unsigned i = 0; i < nsw; i++)
+		jobs[i] = (struct job){ .sw = &sw[i], .a = &a[i] };
+	while (next < nsw || live) {
+		unsigned busy = 0;
+
+		for (; next < nsw && live < par; next++)
+			live += start(&jobs[next], o->timeout_ms, o->retries);
+		for (unsigned i = 0; i < next; i++)
+			if (jobs[i].ss && jobs[i].done) {
+				snmp_sess_close(jobs[i].ss);
+				jobs[i].ss = NULL;
+				live--;
+			} else
+				busy += jobs[i].ss != NULL;
+		if (busy)
+			pump(jobs, next);
 	}
+	free(jobs);
 	return 0;
 }
 
 #else
 
-int fp_snmp_read(const struct fp_snmp_switch *sw, int timeout_ms, int retries,
-		 struct fp_snmp_port *ports, unsigned *n, unsigned max, char *err, size_t el)
+int fp_snmp_read_all(const struct fp_snmp_switch *sw, unsigned nsw, const struct fp_snmp_opts *o,
+		     struct fp_snmp_answer *a)
 {
 	(void)sw;
-	(void)timeout_ms;
-	(void)retries;
-	(void)ports;
-	(void)max;
-	*n = 0;
-	snprintf(err, el, "built without net-snmp (meson -Dsnmp=enabled, libsnmp-dev)");
+	(void)o;
+	for (unsigned i = 0; i < nsw; i++) {
+		a[i].n = 0;
+		a[i].ret = -ENOTSUP;
+		snprintf(a[i].err, sizeof(a[i].err),
+			 "built without net-snmp (meson -Dsnmp=enabled, libsnmp-dev)");
+	}
 	return -ENOTSUP;
 }
 #endif

@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 /* BER tags of the SMI types (RFC 2578, 7.1; X.690) */
-#define FP_ASN_INTEGER 0x02
+#define FP_ASN_INTEGER	 0x02
 #define FP_ASN_OCTET_STR 0x04
 #define FP_ASN_COUNTER32 0x41
-#define FP_ASN_GAUGE32 0x42
+#define FP_ASN_GAUGE32	 0x42
 #define FP_ASN_TIMETICKS 0x43
 #define FP_ASN_COUNTER64 0x46
 
@@ -43,6 +43,9 @@ enum fp_snmp_ctr {
 	FP_SNMP_LAST_CHANGE,
 	FP_SNMP_FCS_ERRORS,
 	FP_SNMP_SYMBOL_ERRORS,
+	FP_SNMP_HC_IN_UCAST, /* frames received: FCS errors are judged per frame */
+	FP_SNMP_HC_IN_MCAST,
+	FP_SNMP_HC_IN_BCAST,
 	FP_SNMP_NCTR
 };
 
@@ -78,12 +81,31 @@ size_t fp_snmp_column(unsigned c, const uint32_t **oid);
  * than max). 0 stored, 1 outside column c (its walk ends), -EPROTO a bad answer named
  * in err (a wrong type for the column), -ENOSPC too many ports.
  */
-int fp_snmp_apply(unsigned c, const struct fp_snmp_vb *vb, struct fp_snmp_port *ports,
-		  unsigned *n, unsigned max, char *err, size_t el);
+int fp_snmp_apply(unsigned c, const struct fp_snmp_vb *vb, struct fp_snmp_port *ports, unsigned *n,
+		  unsigned max, char *err, size_t el);
 
-/* one switch's ports: 0; -ETIMEDOUT no answer (down, or a wrong community), -EPROTO a bad
- * answer, -ENOTSUP built without net-snmp; err names which */
-int fp_snmp_read(const struct fp_snmp_switch *sw, int timeout_ms, int retries,
-		 struct fp_snmp_port *ports, unsigned *n, unsigned max, char *err, size_t el);
+struct fp_snmp_opts {
+	int timeout_ms, retries; /* per request */
+	int parallel;		 /* switches read at once */
+};
+
+/* what one switch answered: its ports (ports[], max: the caller's), and how it went */
+struct fp_snmp_answer {
+	struct fp_snmp_port *ports;
+	unsigned n, max;
+	/* 0; -ETIMEDOUT no answer (down, or a wrong v2c community: dropped silently);
+	 * -EACCES an SNMPv3 report (a wrong user or password); -EPROTO a bad answer in one
+	 * column, the others kept; -EHOSTUNREACH, -EIO, -EINVAL; err names the switch */
+	int ret;
+	char err[256];
+};
+
+/*
+ * Read every switch, up to o->parallel at once in one thread (net-snmp's asynchronous
+ * sessions), each request with its own timeout. One switch's failure is in its answer,
+ * never the others'. 0; -ENOMEM; -ENOTSUP built without net-snmp.
+ */
+int fp_snmp_read_all(const struct fp_snmp_switch *sw, unsigned nsw, const struct fp_snmp_opts *o,
+		     struct fp_snmp_answer *a);
 
 #endif

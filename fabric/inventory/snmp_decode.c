@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IFT 1, 3, 6, 1, 2, 1, 2, 2, 1
-#define IFX 1, 3, 6, 1, 2, 1, 31, 1, 1, 1
+#define IFT  1, 3, 6, 1, 2, 1, 2, 2, 1
+#define IFX  1, 3, 6, 1, 2, 1, 31, 1, 1, 1
 #define DOT3 1, 3, 6, 1, 2, 1, 10, 7, 2, 1
 
 static const struct {
@@ -30,6 +30,9 @@ static const struct {
 	[FP_SNMP_LAST_CHANGE] = { "ifLastChange", { IFT, 9 }, 10, FP_ASN_TIMETICKS },
 	[FP_SNMP_FCS_ERRORS] = { "dot3StatsFCSErrors", { DOT3, 3 }, 11, FP_ASN_COUNTER32 },
 	[FP_SNMP_SYMBOL_ERRORS] = { "dot3StatsSymbolErrors", { DOT3, 18 }, 11, FP_ASN_COUNTER32 },
+	[FP_SNMP_HC_IN_UCAST] = { "ifHCInUcastPkts", { IFX, 7 }, 11, FP_ASN_COUNTER64 },
+	[FP_SNMP_HC_IN_MCAST] = { "ifHCInMulticastPkts", { IFX, 8 }, 11, FP_ASN_COUNTER64 },
+	[FP_SNMP_HC_IN_BCAST] = { "ifHCInBroadcastPkts", { IFX, 9 }, 11, FP_ASN_COUNTER64 },
 	[FP_SNMP_NCTR] = { "ifName", { IFX, 1 }, 11, FP_ASN_OCTET_STR },
 	[FP_SNMP_NCTR + 1] = { "ifDescr", { IFT, 2 }, 10, FP_ASN_OCTET_STR },
 };
@@ -61,18 +64,24 @@ size_t fp_snmp_column(unsigned c, const uint32_t **oid)
 static const char *type_name(int t)
 {
 	switch (t) {
-	case FP_ASN_INTEGER: return "INTEGER";
-	case FP_ASN_OCTET_STR: return "OCTET STRING";
-	case FP_ASN_COUNTER32: return "Counter32";
-	case FP_ASN_GAUGE32: return "Gauge32";
-	case FP_ASN_TIMETICKS: return "TimeTicks";
-	case FP_ASN_COUNTER64: return "Counter64";
+	case FP_ASN_INTEGER:
+		return "INTEGER";
+	case FP_ASN_OCTET_STR:
+		return "OCTET STRING";
+	case FP_ASN_COUNTER32:
+		return "Counter32";
+	case FP_ASN_GAUGE32:
+		return "Gauge32";
+	case FP_ASN_TIMETICKS:
+		return "TimeTicks";
+	case FP_ASN_COUNTER64:
+		return "Counter64";
 	}
 	return "another type";
 }
 
-int fp_snmp_apply(unsigned c, const struct fp_snmp_vb *vb, struct fp_snmp_port *ports,
-		  unsigned *n, unsigned max, char *err, size_t el)
+int fp_snmp_apply(unsigned c, const struct fp_snmp_vb *vb, struct fp_snmp_port *ports, unsigned *n,
+		  unsigned max, char *err, size_t el)
 {
 	struct fp_snmp_port *p = NULL;
 	uint32_t idx;
@@ -82,8 +91,8 @@ int fp_snmp_apply(unsigned c, const struct fp_snmp_vb *vb, struct fp_snmp_port *
 		return 1;
 	idx = vb->oid[col[c].len];
 	if (vb->type != col[c].type) {
-		snprintf(err, el, "%s.%u is %s, expected %s", col[c].name, idx,
-			 type_name(vb->type), type_name(col[c].type));
+		snprintf(err, el, "%s.%u is %s, expected %s", col[c].name, idx, type_name(vb->type),
+			 type_name(col[c].type));
 		return -EPROTO;
 	}
 	if (idx < 1 || idx > 0x7fffffff) {
@@ -150,7 +159,7 @@ static int parse_line(char *line, int ln, const char *src, struct fp_snmp_switch
 		      size_t el)
 {
 	static const char *const auths[] = { "MD5", "SHA", NULL }, *const privs[] = { "DES", "AES",
-										     NULL };
+										      NULL };
 	char *w[8], *sv = NULL, val[128];
 	int nw = 0;
 
@@ -165,8 +174,8 @@ static int parse_line(char *line, int ln, const char *src, struct fp_snmp_switch
 		goto bad;
 	snprintf(s->name, sizeof(s->name), "%s", w[0]);
 	snprintf(s->addr, sizeof(s->addr), "%s", w[1]);
-	if (!strcmp(w[2], "v2c") && nw == 4 && kv(w[3], "community", s->community,
-						  sizeof(s->community)) && s->community[0]) {
+	if (!strcmp(w[2], "v2c") && nw == 4 &&
+	    kv(w[3], "community", s->community, sizeof(s->community)) && s->community[0]) {
 		s->version = 2;
 		return 0;
 	}

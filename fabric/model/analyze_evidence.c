@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../inventory/inventory.h"
+#include "../inventory/snmp.h"
 #include "jread.h"
 #include "yaml.h"
 
@@ -161,6 +162,121 @@ static double grew(struct fy_node *a, struct fy_node *b, const char *k)
 }
 
 /*
+ * The bit error ratio objective of IEEE 802.3 for 10 Gb/s and faster PHYs (and 1000BASE-X):
+ * 1e-12. A frame with one bad bit fails its FCS, so a frame error ratio is judged against
+ * 1e-12 x the bits of a mean frame (octets / frames, at least 64 octets).
+ */
+#define FP_ETH_BER 1e-12
+
+double fp_frame_error_limit(double octets, double frames)
+{
+	double mean = frames > 0 ? octets / frames : 0;
+
+	return FP_ETH_BER * 8 * (mean > 64 ? mean : 64);
+}
+
+/* drops, discards, missed frames, ring and FIFO overruns: a queue that was full */
+static bool is_congestion(const char *name)
+{
+	static const char *const words[] = { "drop", "discard",	  "missed", "over",
+					     "fifo", "nohandler", NULL };
+
+	for (unsigned i = 0; words[i]; i++)
+		if (strstr(name, words[i]))
+			return true;
+	return false;
+}
+
+bool fp_host_counter_judge(const char *name, double delta, double frames, double octets, char *buf,
+			   size_t len)
+{
+	double lim, fer;
+
+	buf[0] = 0;
+	if (delta <= 0 || is_congestion(name))
+		return false;
+	if (!strcmp(name, "carrier_changes") || strstr(name, "link_down") ||
+	    strstr(name, "recovery")) {
+		snprintf(buf, len, "%s grew by %.0f during the run: a flapping link", name, delta);
+		return true;
+	}
+	if (frames < 0) { /* no frame counter beside it: a count, said to be one */
+		snprintf(buf, len,
+			 "%s grew by %.0f during the run (no frame count to judge a rate)", name,
+			 delta);
+		return true;
+	}
+	lim = fp_frame_error_limit(octets, frames);
+	fer = delta / (frames + delta);
+	if (fer <= lim)
+		return false;
+	snprintf(buf, len,
+		 "%s grew by %.0f in %.0f frames during the run, %.1e per frame, above the %.1e "
+		 "that IEEE 802.3's 1e-12 BER allows",
+		 name, delta, frames, fer, lim);
+	return true;
+}
+
+/* growth of SNMP counter i from a to b: a Counter32 that went backwards wrapped */
+static double sgrew(struct fy_node *a, struct fy_node *b, unsigned i)
+{
+	double x = ctr(a, fp_snmp_ctr_name(i)), y = ctr(b, fp_snmp_ctr_name(i));
+
+	if (x < 0 || y < 0 || x > 1.8e19 || y > 1.8e19)
+		return 0;
+	return (double)fp_snmp_delta(i, (uint64_t)y, (uint64_t)x);
+}
+
+static bool has(struct fy_node *end, unsigned i)
+{
+	return fp_jkey(fp_jkey(end, "counters"), fp_snmp_ctr_name(i)) != NULL;
+}
+
+/*
+ * An Ethernet switch port over SNMP, first snapshot a against last e: FCS errors per frame
+ * received (ifHCIn{Ucast,Multicast,Broadcast}Pkts; ifInErrors when the switch has no
+ * EtherLike-MIB), symbol errors as a BER against lanes x lane rate x time, a state change
+ * (ifLastChange) a flapping link; discards are congestion, never a cable.
+ */
+static void snmp_end_rules(struct fp_findings *fs, struct fy_node *a, struct fy_node *e, double dt,
+			   int h, int link, double bits_s, const char *node, const char *port)
+{
+	unsigned ec = has(e, FP_SNMP_FCS_ERRORS) ? FP_SNMP_FCS_ERRORS : FP_SNMP_IN_ERRORS;
+	double bad = sgrew(a, e, ec), frames = 0, octets = sgrew(a, e, FP_SNMP_HC_IN_OCTETS);
+	double sym = sgrew(a, e, FP_SNMP_SYMBOL_ERRORS);
+	double disc = sgrew(a, e, FP_SNMP_IN_DISCARDS) + sgrew(a, e, FP_SNMP_OUT_DISCARDS);
+
+	for (unsigned i = FP_SNMP_HC_IN_UCAST; i <= FP_SNMP_HC_IN_BCAST; i++)
+		frames += sgrew(a, e, i);
+	if (bad > 0) {
+		double lim = fp_frame_error_limit(octets, frames), fer = bad / (frames + bad);
+
+		if (fer > lim)
+			fp_findings_add(fs, h, link,
+					"%s:%s: %g %s in %g frames received in %.1f s, %.1e per "
+					"frame, above the %.1e that IEEE 802.3's 1e-12 BER allows: "
+					"a bad cable or optic",
+					node, port, bad, fp_snmp_ctr_name(ec), frames, dt, fer,
+					lim);
+	}
+	if (sym / (bits_s * dt) > FP_ETH_BER)
+		fp_findings_add(fs, h, link,
+				"%s:%s: %g symbol errors in %.1f s, BER %.1e, above IEEE 802.3's "
+				"1e-12: a bad cable or optic",
+				node, port, sym, dt, sym / (bits_s * dt));
+	if (has(a, FP_SNMP_LAST_CHANGE) && has(e, FP_SNMP_LAST_CHANGE) &&
+	    ctr(a, "ifLastChange") != ctr(e, "ifLastChange"))
+		fp_findings_add(fs, h, link,
+				"%s:%s: the link changed state in the %.1f s (ifLastChange): a "
+				"flapping cable",
+				node, port, dt);
+	if (disc > 0)
+		fp_findings_add(fs, h, link,
+				"%s:%s: congestion, not a cable: %g discards in %.1f s", node, port,
+				disc, dt);
+}
+
+/*
  * The switches' own counters (fabprobe fabric-counters --format json), first snapshot
  * against last. Symbol errors are judged as a bit error ratio against what the link could
  * carry in the interval, lanes x lane rate x time, as ibdiagnet computes BER (never against
@@ -213,33 +329,85 @@ static void fabric_counter_rules(const struct fp_topo *t, struct fy_node *snaps,
 		a = dt > 0 ? end_in(first, node, port) : NULL;
 		if (!a) {
 			if (ctr(e, "SymbolErrorCounter") > 0)
-				fp_findings_add(fs, h, link,
-						"%s:%s: %g symbol errors since the counters were "
-						"cleared (one snapshot: no interval to judge a rate; "
-						"fabric-counters --watch)",
-						node, port, ctr(e, "SymbolErrorCounter"));
+				fp_findings_add(
+					fs, h, link,
+					"%s:%s: %g symbol errors since the counters were "
+					"cleared (one snapshot: no interval to judge a rate; "
+					"fabric-counters --watch)",
+					node, port, ctr(e, "SymbolErrorCounter"));
 			continue;
 		}
-		double sym = grew(a, e, "SymbolErrorCounter"), ber = sym / (lanes * lane * 1e9 * dt);
-		double flap = grew(a, e, "LinkDownedCounter") + grew(a, e, "LinkErrorRecoveryCounter");
+		if (has(e, FP_SNMP_HC_IN_OCTETS) || has(e, FP_SNMP_IN_ERRORS)) {
+			snmp_end_rules(fs, a, e, dt, h, link, lanes * lane * 1e9, node, port);
+			if (link < FP_MAX_LOAD_LINKS && !fs->measured[link] &&
+			    has(e, FP_SNMP_HC_IN_OCTETS) && has(e, FP_SNMP_HC_OUT_OCTETS) &&
+			    has(a, FP_SNMP_HC_IN_OCTETS) && has(a, FP_SNMP_HC_OUT_OCTETS)) {
+				fs->octets[link] = sgrew(a, e, FP_SNMP_HC_IN_OCTETS) +
+						   sgrew(a, e, FP_SNMP_HC_OUT_OCTETS);
+				fs->measured[link] = true;
+			}
+			continue;
+		}
+		double sym = grew(a, e, "SymbolErrorCounter"),
+		       ber = sym / (lanes * lane * 1e9 * dt);
+		double flap =
+			grew(a, e, "LinkDownedCounter") + grew(a, e, "LinkErrorRecoveryCounter");
 		double disc = grew(a, e, "PortXmitDiscards"), wait = grew(a, e, "PortXmitWait");
 
 		if (ber > 1e-12)
-			fp_findings_add(fs, h, link,
-					"%s:%s: %g symbol errors in %.1f s, BER %.1e over x%d at %g "
-					"Gb/s per lane, above the 1e-12 limit: a bad cable or optic",
-					node, port, sym, dt, ber, lanes, lane);
+			fp_findings_add(
+				fs, h, link,
+				"%s:%s: %g symbol errors in %.1f s, BER %.1e over x%d at %g "
+				"Gb/s per lane, above the 1e-12 limit: a bad cable or optic",
+				node, port, sym, dt, ber, lanes, lane);
 		if (flap > 0)
-			fp_findings_add(fs, h, link,
-					"%s:%s: the link went down or retrained %g times in %.1f s: "
-					"a flapping cable",
-					node, port, flap, dt);
+			fp_findings_add(
+				fs, h, link,
+				"%s:%s: the link went down or retrained %g times in %.1f s: "
+				"a flapping cable",
+				node, port, flap, dt);
 		if (disc > 0 || wait > 0)
-			fp_findings_add(fs, h, link,
-					"%s:%s: congestion, not a cable: %g transmit discards and %g "
-					"XmitWait ticks in %.1f s",
-					node, port, disc, wait, dt);
+			fp_findings_add(
+				fs, h, link,
+				"%s:%s: congestion, not a cable: %g transmit discards and %g "
+				"XmitWait ticks in %.1f s",
+				node, port, disc, wait, dt);
 	}
+}
+
+void fp_link_load_rules(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
+			struct fp_findings *fs)
+{
+	unsigned nl = t->nlinks < FP_MAX_LOAD_LINKS ? t->nlinks : FP_MAX_LOAD_LINKS;
+	double *pred = calloc(nl + 1, sizeof(*pred)), sp = 0, sm = 0;
+	char ln[200];
+
+	if (!pred)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < o[i].np; k++)
+			if (o[i].link[k] < nl)
+				pred[o[i].link[k]] += o[i].prob[k];
+	for (unsigned l = 0; l < nl; l++)
+		if (fs->measured[l]) {
+			sp += pred[l];
+			sm += fs->octets[l];
+		}
+	for (unsigned l = 0; sp > 0 && sm > 0 && l < nl; l++) {
+		double p = pred[l] / sp, m = fs->octets[l] / sm;
+
+		if (!fs->measured[l] || (m >= 0.75 * p && m <= 1.33 * p))
+			continue;
+		fp_link_name(t, (int)l, ln, sizeof(ln));
+		fp_findings_add(fs, t->links[l].a, (int)l,
+				"%s: carried %.1f%% of the measured links' octets, where the "
+				"simulator puts %.1f%% of the run's flows: %s",
+				ln, 100 * m, 100 * p,
+				m < p ? "less than its share, routing or ECMP hashing sends them "
+					"elsewhere"
+				      : "a hot spot, more than the run's flows put on it");
+	}
+	free(pred);
 }
 
 /*

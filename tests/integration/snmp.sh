@@ -1,7 +1,9 @@
 # fabprobe fabric-counters --switches (issue 23): two switch namespaces joined by a veth,
 # snmpd in each on a unix socket; counters planted through snmpd's pass directive. Read
 # values equal snmpwalk's; a Counter32 wrap is a small growth; a wrong type is named and
-# the rest kept; an unreachable switch and a wrong community are named.
+# the rest kept; an unreachable switch and a wrong community are named. SNMPv3 (a user made
+# with createUser in sw1's own persistent folder) reads the same counters, and a wrong
+# password is named; silent switches are waited for together, --parallel at a time.
 for c in snmpd snmpwalk ip; do
 	command -v $c >/dev/null || skip "$c not installed (scripts/setup: snmpd snmp)"
 done
@@ -25,19 +27,6 @@ done
 ip link add eth1 netns $NS1 type veth peer name eth1 netns $NS2 || fail "veth"
 ip -n $NS1 link add eth2 type veth peer name eth3 || fail "veth eth2" # left down
 ip -n $NS1 link set eth1 up && ip -n $NS2 link set eth1 up || fail "links up"
-# pass PROG: one column from a file of "IFINDEX VALUE [TYPE]" lines, GET and GETNEXT
-cat >"$TMP/pass.sh" <<'SH'
-col=$1 file=$2 req=$4
-case "$3" in
--g) [ "${req%.*}" = "$col" ] || exit 0; idx=${req##*.} ;;
--n) case "$req" in "$col".*) idx=${req##*.} ;; *) idx=0 ;; esac ;;
-esac
-while read -r i v t; do
-	if { [ "$3" = -g ] && [ "$i" = "$idx" ]; } || { [ "$3" = -n ] && [ "$i" -gt "$idx" ]; }; then
-		printf '%s.%s\n%s\n%s\n' "$col" "$i" "${t:-counter}" "$v"; exit 0
-	fi
-done <"$file"
-SH
 IFERR=.1.3.6.1.2.1.2.2.1.14 IFDISC=.1.3.6.1.2.1.2.2.1.13
 agent() { # NS NAME EXTRA-CONFIG
 	cat >"$TMP/$2.conf" <<CONF
@@ -48,7 +37,8 @@ view all included .1
 access g "" any noauth exact all none none
 $3
 CONF
-	# its persistent state (written at exit) in this test's folder, not /var/lib/snmp
+	# its persistent state (written at exit, SNMPv3 users among it) in this test's folder,
+	# not /var/lib/snmp
 	mkdir -p "$TMP/$2.persist"
 	ip netns exec $1 env SNMP_PERSISTENT_DIR="$TMP/$2.persist" \
 		snmpd -f -Lf "$TMP/$2.log" -C -c "$TMP/$2.conf" &
@@ -58,8 +48,10 @@ idx1=$(ip netns exec $NS1 cat /sys/class/net/eth1/ifindex)
 idx2=$(ip netns exec $NS1 cat /sys/class/net/eth2/ifindex)
 printf '%s 4294967290\n%s 3\n' $idx1 $idx2 >"$TMP/sw1.errors"
 printf '1 0 string\n' >"$TMP/sw2.disc"
-agent $NS1 sw1 "pass $IFERR /bin/sh $TMP/pass.sh $IFERR $TMP/sw1.errors"
-agent $NS2 sw2 "pass $IFDISC /bin/sh $TMP/pass.sh $IFDISC $TMP/sw2.disc"
+agent $NS1 sw1 "pass $IFERR /bin/sh $HERE/snmp_pass.sh $IFERR $TMP/sw1.errors
+createUser fpv3 SHA fp-auth-pass AES fp-priv-pass
+rouser fpv3 priv .1"
+agent $NS2 sw2 "pass $IFDISC /bin/sh $HERE/snmp_pass.sh $IFDISC $TMP/sw2.disc"
 for i in $(seq 50); do [ -S "$TMP/sw1.sock" ] && [ -S "$TMP/sw2.sock" ] && break; sleep 0.1; done
 sleep 1 # the veth's carrier, before snmpd caches its interface table
 cat >"$TMP/t.yaml" <<YAML
@@ -115,11 +107,15 @@ assert c["status"] == "no answer" and "sw3" in c["why"], c
 PY
 ok "SNMP: counters equal snmpwalk's, a Counter32 wrap grows by 11, down and missing ports named"
 ok "SNMP: a wrong type named with the rest of the switch kept; an unreachable switch named"
+# a bad credential for sw1: named as PATTERN, not fatal, and sw2 still read
+bad_credential() { # SWITCHES PATTERN WHAT
+	$FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$1" --timeout-ms 1500 \
+		--retries 0 >"$TMP/cred.txt" 2>&1 || fail "$3 is not fatal"
+	grep -q "^sw1:eth1 .*$2" "$TMP/cred.txt" || { cat "$TMP/cred.txt"; fail "$3"; }
+	grep -q "^sw2:eth1 .*ifHCInOctets=" "$TMP/cred.txt" || fail "the other switch is still read ($3)"
+}
 sed -i 's/^sw1 \(.*\)community=public/sw1 \1community=wrong/' "$TMP/sw.txt"
-$FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$TMP/sw.txt" --timeout-ms 1500 \
-	--retries 0 >"$TMP/b.txt" 2>&1 || fail "a wrong community is not fatal"
-grep -q "^sw1:eth1 .*no answer .*wrong community" "$TMP/b.txt" || { cat "$TMP/b.txt"; fail "wrong community"; }
-grep -q "^sw2:eth1 .*ifHCInOctets=" "$TMP/b.txt" || fail "the other switch is still read"
+bad_credential "$TMP/sw.txt" "no answer .*wrong community" "a wrong community"
 ok "SNMP: a wrong community is named, the other switches still read"
 printf 'sw1 unix:/x v2c\n' >"$TMP/bad.txt"
 $FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$TMP/bad.txt" 2>"$TMP/e" >"$TMP/o"
@@ -127,3 +123,90 @@ rc=$?
 [ $rc = 2 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && grep -q "bad.txt:1:" "$TMP/e" && [ ! -s "$TMP/o" ] ||
 	fail "a bad switches file: rc $rc, $(cat "$TMP/e")"
 ok "a bad --switches line: one line naming it, exit 2, no output"
+V3="sw1 unix:$TMP/sw1.sock v3 user=fpv3 auth=SHA:fp-auth-pass priv=AES:fp-priv-pass"
+printf '%s\nsw2 unix:%s v2c community=public\n' "$V3" "$TMP/sw2.sock" >"$TMP/v3.txt"
+$FABPROBE fabric-counters --topology "$TMP/t.yaml" --switches "$TMP/v3.txt" --timeout-ms 3000 \
+	--retries 0 --format json >"$TMP/v3.json" 2>"$TMP/v3.err" || { cat "$TMP/v3.err"; fail "SNMPv3"; }
+python3 - "$TMP/v3.json" "$TMP/sw1.sock" $idx1 <<'PY' || { cat "$TMP/v3.json" "$TMP/sw1.log" >&2; fail "SNMPv3 counters"; }
+import json, subprocess, sys
+e = {(x["node"], x["port"]): x for x in json.load(open(sys.argv[1]))["snapshots"][0]["ends"]}
+a = e[("sw1", "eth1")]
+assert a["status"] == "ok" and a["counters"]["ifInErrors"] == 5, a
+walk = subprocess.run(["snmpwalk", "-v3", "-l", "authPriv", "-u", "fpv3", "-a", "SHA", "-A",
+                       "fp-auth-pass", "-x", "AES", "-X", "fp-priv-pass", "-On", "-Oq",
+                       "unix:" + sys.argv[2], ".1.3.6.1.2.1.2.2.1.10"],
+                      capture_output=True, text=True).stdout
+got = {l.split()[0].rsplit(".", 1)[1]: int(l.split()[1]) for l in walk.splitlines()}
+assert got and int(sys.argv[3]) == a["ifindex"] and str(a["ifindex"]) in got, (walk, a)
+PY
+ok "SNMPv3 authPriv: a createUser user reads sw1's counters, as snmpwalk -v3 does"
+sed -i 's/fp-auth-pass/wrong-password/' "$TMP/v3.txt"
+bad_credential "$TMP/v3.txt" "refused .*sw1.*Authentication failure.*password" \
+	"a wrong SNMPv3 password"
+ok "SNMPv3: a wrong password is named, the other switches still read"
+# around a run: rank 0 reads the switches before and after, run.json holds the differences
+printf 'sw1 unix:%s v2c community=public\nsw2 unix:%s v2c community=public\n' \
+	"$TMP/sw1.sock" "$TMP/sw2.sock" >"$TMP/run.txt"
+$FABPROBE run pairs --np 2 --sizes 1K --iters 5 --rendezvous 127.0.0.1:$(free_port) --quiet \
+	--fabric-counters "$TMP/t.yaml,$TMP/run.txt" --output "$TMP/run" >/dev/null 2>"$TMP/run.err" ||
+	{ cat "$TMP/run.err"; fail "run --fabric-counters TOPOLOGY,SWITCHES"; }
+python3 - "$TMP/run/run.json" <<'PY' || fail "run.json fabric_counters over SNMP"
+import json, sys
+f = json.load(open(sys.argv[1]))["fabric_counters"]
+assert f["source"] == "snmp" and f["seconds"] > 0, f
+e = {(x["node"], x["port"]): x for x in f["ends"]}
+a = e[("sw1", "eth1")]
+assert a["status"] == "ok" and a["deltas"]["ifInErrors"] == 0 and "ifHCOutOctets" in a["deltas"], a
+assert e[("sw1", "eth2")]["status"] == "down" and e[("sw1", "eth9")]["status"] == "no such port"
+assert ("sw3", "eth1") not in e and len(e) == 5, sorted(e)  # sw3 is not in the file
+PY
+ok "run --fabric-counters TOPOLOGY,SWITCHES: run.json holds each switch port's SNMP differences"
+# silent switches: unix sockets (net-snmp's are streams) that log each request, never answer
+python3 - "$TMP" <<'PY' &
+import select, socket, sys, time
+ls = []
+for i in range(3):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind("%s/silent%d.sock" % (sys.argv[1], i))
+    s.listen(8)
+    ls.append(s)
+conn = {}
+log = open(sys.argv[1] + "/silent.log", "a", buffering=1)
+while True:
+    for s in select.select(ls + list(conn), [], [])[0]:
+        if s in ls:
+            conn[s.accept()[0]] = ls.index(s)
+        elif s.recv(65536):
+            log.write("%d %.3f\n" % (conn[s], time.monotonic()))
+        else:
+            del conn[s]
+PY
+PIDS+=($!)
+for i in $(seq 50); do [ -S "$TMP/silent2.sock" ] && break; sleep 0.1; done
+for i in 0 1 2; do
+	printf 'q%s unix:%s/silent%s.sock v2c community=public\n' $i "$TMP" $i
+done >"$TMP/q.txt"
+printf 'sw2 unix:%s v2c community=public\n' "$TMP/sw2.sock" >>"$TMP/q.txt"
+sed 's/sw3:eth1/q0:e1/' "$TMP/t.yaml" >"$TMP/q.yaml"
+printf '  - {a: "q1:e1", b: "q2:e1", gbps: 10}\n' >>"$TMP/q.yaml"
+sed -i 's/  - {name: sw3, kind: switch, tier: 1}/  - {name: q0, kind: switch, tier: 1}\n  - {name: q1, kind: switch, tier: 1}\n  - {name: q2, kind: switch, tier: 1}/' "$TMP/q.yaml"
+silent() { # PARALLEL: first requests to the three silent switches, earliest to latest (s)
+	: >"$TMP/silent.log"
+	$FABPROBE fabric-counters --topology "$TMP/q.yaml" --switches "$TMP/q.txt" --parallel $1 \
+		--timeout-ms 1000 --retries 0 >"$TMP/q.out" 2>&1 || fail "silent switches are not fatal"
+	for q in q0 q1 q2; do
+		grep -q "^$q:e1 .*no answer .*$q" "$TMP/q.out" || { cat "$TMP/q.out"; fail "$q named"; }
+	done
+	grep -q "^sw2:eth1 .*ifHCInOctets=" "$TMP/q.out" || fail "sw2 read beside silent switches"
+	python3 -c "
+t = {}
+for l in open('$TMP/silent.log'):
+    i, s = l.split(); t.setdefault(i, float(s))
+assert len(t) == 3, t
+print(max(t.values()) - min(t.values()))"
+}
+spread=$(silent 4) || fail "silent switches, --parallel 4"
+python3 -c "assert $spread < 0.9, $spread" || fail "--parallel 4: the silent switches were not asked together ($spread s apart)"
+spread=$(silent 1) || fail "silent switches, --parallel 1"
+python3 -c "assert $spread >= 1.9, $spread" || fail "--parallel 1: a silent switch was asked before the last one timed out ($spread s)"
+ok "--parallel 4 asks silent switches together, --parallel 1 one after another; each named, sw2 read"

@@ -96,6 +96,135 @@ static void test_inventory(struct fp_topo *t)
 	free(fs);
 }
 
+/* one SNMP link end: node, port, its counters */
+static int snmp_end(char *b, size_t n, const struct fp_topo *t, const char *lk, int side,
+		    const char *ctrs)
+{
+	const struct fp_link *k = &t->links[fp_link_lookup(t, lk)];
+
+	return snprintf(b, n,
+			"{\"node\":\"%s\",\"port\":\"%s\",\"status\":\"ok\",\"counters\":{%s}}",
+			t->nodes[side ? k->b : k->a].name, side ? k->pb : k->pa, ctrs);
+}
+
+static bool found(const struct fp_findings *fs, const char *a, const char *b)
+{
+	for (unsigned i = 0; i < fs->n; i++)
+		if (strstr(fs->f[i].text, a) && (!b || strstr(fs->f[i].text, b)))
+			return true;
+	return false;
+}
+
+/* Ethernet switch ports over SNMP, 10 s apart: FCS errors per frame, discards congestion */
+static void test_snmp_rules(struct fp_topo *t)
+{
+	struct fp_findings *fs = calloc(1, sizeof(*fs));
+	static const char *const before[] = {
+		"\"ifHCInOctets\":0,\"ifHCInUcastPkts\":0,\"dot3StatsFCSErrors\":0",
+		"\"ifHCInOctets\":0,\"ifHCInUcastPkts\":0,\"dot3StatsFCSErrors\":0",
+		"\"ifHCInOctets\":0,\"ifInDiscards\":100,\"ifOutDiscards\":4294967290",
+		"\"ifHCInOctets\":0,\"ifInErrors\":0,\"ifLastChange\":5",
+	};
+	static const char *const after[] = {
+		/* 12 bad frames in a million of 1000 octets: 1.2e-5, limit 8e-9 */
+		"\"ifHCInOctets\":1000000000,\"ifHCInUcastPkts\":999000,\"ifHCInMulticastPkts\":"
+		"1000,\"dot3StatsFCSErrors\":12",
+		/* one in 1e12 frames: within the limit */
+		"\"ifHCInOctets\":64000000000000,\"ifHCInUcastPkts\":1000000000000,"
+		"\"dot3StatsFCSErrors\":1",
+		/* discards, one a Counter32 that wrapped: 500 + 11 */
+		"\"ifHCInOctets\":5,\"ifInDiscards\":600,\"ifOutDiscards\":5",
+		/* no EtherLike-MIB: ifInErrors, no frames at all; and the link changed state */
+		"\"ifHCInOctets\":0,\"ifInErrors\":3,\"ifLastChange\":900",
+	};
+	static const char *const lk[] = { "leaf0-spine0", "leaf0-spine0", "leaf1-spine1",
+					  "leaf1-spine1" };
+	char doc[4096], err[256];
+	size_t o;
+
+	o = (size_t)snprintf(doc, sizeof(doc), "{\"source\":\"snmp\",\"snapshots\":[");
+	for (int s = 0; s < 2; s++) {
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%s{\"time_ms\":%d,\"ends\":[",
+				      s ? "," : "", s * 10000);
+		for (int i = 0; i < 4; i++) {
+			o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%s", i ? "," : "");
+			o += (size_t)snmp_end(doc + o, sizeof(doc) - o, t, lk[i], i % 2,
+					      s ? after[i] : before[i]);
+		}
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "]}");
+	}
+	snprintf(doc + o, sizeof(doc) - o, "]}");
+	CHECK(!fp_inventory_rules_text(t, "fc.json", doc, strlen(doc), fs, err, sizeof(err)),
+	      "SNMP document: %s", err);
+	for (unsigned i = 0; i < fs->n; i++)
+		printf("  %s\n", fs->f[i].text);
+	CHECK(found(fs, "leaf0:", "12 dot3StatsFCSErrors in 1e+06 frames") &&
+		      found(fs, "1.2e-05 per frame, above the 8.0e-09", "bad cable"),
+	      "FCS errors judged per frame");
+	CHECK(!found(fs, "spine0:", NULL), "one FCS error in 1e12 frames is within the limit");
+	CHECK(found(fs, "leaf1:", "congestion, not a cable: 511 discards"),
+	      "discards are congestion, a Counter32 wrap counted");
+	CHECK(!found(fs, "leaf1:", "bad cable"), "discards are never a cable");
+	CHECK(found(fs, "spine1:", "3 ifInErrors in 0 frames") && found(fs, "spine1:", "flapping"),
+	      "ifInErrors without EtherLike; ifLastChange moved");
+	CHECK(fs->n == 4, "%u SNMP findings", fs->n);
+	free(fs);
+}
+
+/* host counters that grew in a run: errors per frame, drops are congestion */
+static void test_host_counters(void)
+{
+	char b[200];
+
+	CHECK(!fp_host_counter_judge("rx_dropped", 500, 1000, 1e6, b, sizeof(b)) && !b[0],
+	      "rx_dropped is congestion, never by itself a physical finding");
+	CHECK(!fp_host_counter_judge("rx_missed_errors", 5, 1000, 1e6, b, sizeof(b)),
+	      "missed frames are congestion");
+	CHECK(fp_host_counter_judge("rx_crc_errors", 12, 1e6, 1e9, b, sizeof(b)) &&
+		      strstr(b, "1.2e-05 per frame, above the 8.0e-09"),
+	      "CRC errors above the limit: '%s'", b);
+	CHECK(!fp_host_counter_judge("rx_crc_errors", 1, 1e12, 1e15, b, sizeof(b)),
+	      "one CRC error in 1e12 frames is within the limit");
+	CHECK(fp_host_counter_judge("carrier_changes", 2, 1e6, 1e9, b, sizeof(b)) &&
+		      strstr(b, "flapping"),
+	      "carrier changes: '%s'", b);
+	CHECK(fp_host_counter_judge("rx_crc_errors", 3, -1, -1, b, sizeof(b)) &&
+		      strstr(b, "no frame count"),
+	      "no frames known: '%s'", b);
+	CHECK(fp_frame_error_limit(0, 0) == 1e-12 * 512, "64-octet floor");
+}
+
+/* measured octets against the simulator's ECMP split: a hot spot and its starved twin */
+static void test_link_loads(struct fp_topo *t)
+{
+	struct fp_findings *fs = calloc(1, sizeof(*fs));
+	unsigned l1 = (unsigned)fp_link_lookup(t, "leaf0-spine0");
+	unsigned l2 = (unsigned)fp_link_lookup(t, "leaf0-spine1"), links[2] = { l1, l2 };
+	double prob[2] = { 0.5, 0.5 };
+	struct fp_obs o[10];
+
+	for (int i = 0; i < 10; i++)
+		o[i] = (struct fp_obs){ .np = 2, .link = links, .prob = prob };
+	fs->measured[l1] = fs->measured[l2] = true;
+	fs->octets[l1] = 520e6, fs->octets[l2] = 480e6;
+	fp_link_load_rules(t, o, 10, fs);
+	CHECK(fs->n == 0, "52/48 against an even split is within the noise: %u", fs->n);
+	fs->octets[l1] = 900e6, fs->octets[l2] = 100e6;
+	fp_link_load_rules(t, o, 10, fs);
+	CHECK(fs->n == 2 && fs->f[0].link == (int)l1 && fs->f[1].link == (int)l2, "%u findings",
+	      fs->n);
+	CHECK(found(fs,
+		    "carried 90.0% of the measured links' octets, where the simulator puts "
+		    "50.0%",
+		    "hot spot"),
+	      "hot spot");
+	CHECK(found(fs, "carried 10.0%", "routing or ECMP hashing"), "less than its share");
+	fs->n = 0;
+	fp_link_load_rules(t, o, 0, fs);
+	CHECK(fs->n == 0, "no flows, no judgement");
+	free(fs);
+}
+
 int main(void)
 {
 	struct fp_gen_opts g = { .hosts_per_leaf = 2,
@@ -111,6 +240,9 @@ int main(void)
 	test_rules(&t);
 	test_action(&t);
 	test_inventory(&t);
+	test_snmp_rules(&t);
+	test_host_counters();
+	test_link_loads(&t);
 	CHECK(fp_host_link(&t, fp_topo_find(&t, "h0"), "nosuch") == fp_link_lookup(&t, "h0-leaf0"),
 	      "a host with one link: that link");
 	fp_topo_destroy(&t);
