@@ -7,8 +7,7 @@
 
 #include "../../core/wire.h"
 
-uint64_t fp_rv_flow_tag(const uint8_t key[FP_SHA256_LEN], uint32_t flow, uint32_t src,
-			uint32_t dst)
+uint64_t fp_rv_flow_tag(const uint8_t key[FP_SHA256_LEN], uint32_t flow, uint32_t src, uint32_t dst)
 {
 	struct fp_hmac m;
 	uint8_t ids[12], d[FP_SHA256_LEN];

@@ -201,8 +201,8 @@ static int distribute(struct fp_rv *rv, const uint8_t *payload, size_t len, uint
 			if (!pfd[i].revents)
 				continue;
 			if (sent[k] < FP_RV_HDR_LEN)
-				iov[mh.msg_iovlen++] = (struct iovec){ hdr[k] + sent[k],
-								       FP_RV_HDR_LEN - sent[k] };
+				iov[mh.msg_iovlen++] =
+					(struct iovec){ hdr[k] + sent[k], FP_RV_HDR_LEN - sent[k] };
 			if (len) {
 				size_t at = sent[k] > FP_RV_HDR_LEN ? sent[k] - FP_RV_HDR_LEN : 0;
 
