@@ -128,6 +128,11 @@ static int preflight(struct fp_run_cfg *cfg)
 		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
 		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
 	}
+	if (cfg->check && (ops.flags & FP_ENG_DGRAM)) {
+		fprintf(stderr, "fabprobe: --check needs a byte-stream engine (not %s)\n",
+			cfg->engine);
+		return 2;
+	}
 	if (cfg->rfc2544 && !(ops.flags & FP_ENG_DGRAM)) {
 		fprintf(stderr, "fabprobe: --rfc2544 needs a frame engine (--engine dpdk)\n");
 		return 2;

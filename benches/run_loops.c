@@ -37,14 +37,32 @@ static void idle_event(struct rank *rk)
 
 typedef void (*idle_fn)(struct rank *rk);
 
+/* --check: 1 when the message just received is not what every sender sends */
+static unsigned verify_none(const struct rank *rk, size_t size)
+{
+	(void)rk;
+	(void)size;
+	return 0;
+}
+
+static unsigned verify_bytes(const struct rank *rk, size_t size)
+{
+	return memcmp(rk->rxbuf, rk->txbuf, size) != 0;
+}
+
+typedef unsigned (*verify_fn)(const struct rank *rk, size_t size);
+
 /*
  * Bandwidth: sources keep up to `window` messages un-acknowledged; destinations count
  * whole messages and return a cumulative count every window/2 messages and at the end.
  * A flow is done when its source has seen the last ack, or its destination has sent it.
  */
-static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, uint64_t *t0)
+static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, verify_fn verify,
+		   uint64_t *t0)
 {
 	const struct fp_engine_ops *ops = &rk->ops;
+	/* --check looks at each message: one per receive call */
+	uint64_t rx_burst = verify == verify_none ? BURST : 1;
 	uint64_t ack_every = window / 2 ? window / 2 : 1;
 	uint64_t now = fp_clock_ticks(&rk->clk) - rk->shift, last = now;
 	unsigned left = 0;
@@ -67,8 +85,10 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 		fp_series_start(&f->series, now, rk->interval_ticks);
 		left += !f->done;
 	}
-	if (!rk->resume)
+	if (!rk->resume) {
 		*t0 = now;
+		rk->wrong = 0; /* what the warm-up saw is not counted */
+	}
 	while (left) {
 		int progress = 0;
 
@@ -107,14 +127,16 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 			}
 			if (f->n < f->target) {
 				k = ops->rx(f->c, rk->rxbuf, size,
-					    (unsigned)min3(f->target - f->n, BURST, BURST));
+					    (unsigned)min3(f->target - f->n, rx_burst, BURST));
 				if (k < 0)
 					return fail(rk, f, k);
 				f->n += (uint64_t)k;
 				progress |= k;
 				fp_series_tick(&f->series, now, f->n * size);
-				if (k)
+				if (k) {
 					f->t_end = fp_clock_ticks(&rk->clk) - rk->shift;
+					rk->wrong += verify(rk, size);
+				}
 			}
 			if (f->ack_pending) {
 				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
@@ -401,7 +423,8 @@ int fp_run_loops(struct rank *rk, bool lat, size_t size, uint64_t *t0)
 	if (!lat && rk->dgram)
 		return dgram_loop(rk, size, idle, t0);
 	if (!lat)
-		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle, t0);
+		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle,
+			       rk->cfg->check ? verify_bytes : verify_none, t0);
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		rk->ops.reset(rk->lf[i].c);
 		rk->lf[i].n = 0;

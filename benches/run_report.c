@@ -4,12 +4,18 @@
  * sends what its flows received so far, and rank 0 prints one line for the interval (the
  * aggregate rate, the message rate, the slowest flow and its rate) and keeps it for
  * intervals.csv. Every rank joins every report, done or not, so their number agrees.
+ *
+ * On a terminal (stdout a TTY, the text table) rank 0 also keeps one progress line under
+ * the table: size k of N, round, elapsed and an estimate of what is left, redrawn in place
+ * at every phase and every interval report, and wiped before anything else is printed.
+ * Not on a pipe or a file: nothing extra there.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../core/clock.h"
 #include "../core/units.h"
 #include "../core/wire.h"
 #include "run_priv.h"
@@ -65,15 +71,58 @@ static int fold(struct rank *rk, const struct fp_rv_blobs *all, size_t size, str
 	return 0;
 }
 
+void fp_run_progress_start(struct rank *rk)
+{
+	rk->prog_tty = rk->rank == 0 && rk->cfg->format == 0 && !rk->cfg->quiet && isatty(1);
+	rk->prog_t0 = fp_mono_ns();
+}
+
+void fp_run_progress_clear(const struct rank *rk)
+{
+	if (rk->prog_tty) {
+		fputs("\r\033[K", stdout);
+		fflush(stdout);
+	}
+}
+
+/* Elapsed and what is left, from the steps (size x round) done so far. */
+void fp_run_progress(struct rank *rk, unsigned si, uint32_t r)
+{
+	uint32_t nr = rk->sched.nrounds ? rk->sched.nrounds : 1;
+	double el = (double)(fp_mono_ns() - rk->prog_t0) / 1e9, eta = -1;
+	uint64_t done = (uint64_t)si * nr + r, all = (uint64_t)rk->cfg->sizes.n * nr;
+	char sz[16], left[32] = "?";
+
+	rk->prog_si = si;
+	rk->prog_r = r;
+	if (!rk->prog_tty)
+		return;
+	if (done)
+		eta = el / (double)done * (double)(all - done);
+	else if (rk->cfg->duration_ns)
+		eta = (double)all * (double)rk->cfg->duration_ns * 1.05 / 1e9;
+	if (eta >= 0)
+		snprintf(left, sizeof(left), "%.0f s", eta);
+	fp_size_label(rk->cfg->sizes.v[si], sz, sizeof(sz));
+	printf("\r\033[K[size %u/%u: %s, round %u/%u] elapsed %.1f s, ETA %s", si + 1,
+	       rk->cfg->sizes.n, sz, r + 1, nr, el, left);
+	fflush(stdout);
+}
+
 static void print(const struct rank *rk, const struct fp_ival *v)
 {
 	const struct fp_flow *fl = &rk->sched.flows[v->slow_flow];
 	double dt = v->t1 - v->t0 > 0 ? v->t1 - v->t0 : 1e-9;
 	char sz[16];
 
-	if (rk->cfg->format != 0 || rk->cfg->quiet)
+	if (rk->cfg->format == 2) {
+		fp_run_jsonl_ival(rk, v);
+		return;
+	}
+	if (rk->cfg->quiet || rk->cfg->format == 1)
 		return;
 	fp_size_label(v->size, sz, sizeof(sz));
+	fp_run_progress_clear(rk);
 	printf("[%7.2f-%7.2f s] %8s %12.3f Gb/s %10.4f Mmsg/s  slowest flow %u (%d -> %d) "
 	       "%.3f Gb/s\n",
 	       v->t0, v->t1, sz, (double)v->bytes * 8 / dt / 1e9, (double)v->msgs / dt / 1e6,
@@ -110,8 +159,10 @@ int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint6
 		ret = fold(rk, &all, size, &v);
 		if (ret)
 			fp_say(rk->err, ERR_LEN, "report: a rank sent malformed counts");
-		else if (!(ret = keep(rk->data, &v)))
+		else if (!(ret = keep(rk->data, &v))) {
 			print(rk, &v);
+			fp_run_progress(rk, rk->prog_si, rk->prog_r);
+		}
 	}
 	rk->rep_t = now;
 	fp_rv_blobs_free(&all);

@@ -20,7 +20,8 @@ struct fp_run_cfg {
 	uint64_t report_ns; /* --report-interval: rank 0 prints bandwidth per interval; 0 off */
 	bool bidir, quiet;
 	const char *output, *results_dir;
-	int format; /* 0 text, 1 json */
+	int format; /* 0 text, 1 json, 2 jsonl (run_stream.c) */
+	bool check; /* --check: receivers verify every message's bytes (#wrong) */
 	int64_t rank, size, np;
 	const char *rendezvous, *token, *bind, *pin, *hostname;
 	bool require_token; /* a token guessed from the launcher's job id is an error off loopback */
