@@ -243,7 +243,7 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "size", sr->size);
 	fp_json_u64(j, "iters", a.iters);
-	if (d->cfg->check)
+	if (d->cfg->count_wrong)
 		fp_json_u64(j, "wrong", sr->wrong);
 	if (s->measure & FP_MEASURE_BW) {
 		fp_json_obj(j, "bandwidth");
@@ -809,7 +809,7 @@ void fp_results_text_header(const struct fp_run_data *d, FILE *f)
 		if (is_alltoall(d))
 			fprintf(f, " %12s %12s", "algbw[GB/s]", "busbw[GB/s]");
 		fprintf(f, " %10s", "Mmsg/s");
-		if (d->cfg->check)
+		if (d->cfg->count_wrong)
 			fprintf(f, " %8s", "#wrong");
 		if (d->dgram)
 			fprintf(f, " %12s %10s", "offered", "loss[%]");
@@ -837,7 +837,7 @@ void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *
 		if (is_alltoall(d))
 			fprintf(f, " %12.4f %12.4f", fp_gbyte_s(a.algbw), fp_gbyte_s(a.busbw));
 		fprintf(f, " %10.4f", a.bw / (double)sr->size / 1e6);
-		if (d->cfg->check)
+		if (d->cfg->count_wrong)
 			fprintf(f, " %8llu", (unsigned long long)sr->wrong);
 		if (d->dgram)
 			fprintf(f, " %12.3f %10.4f", GBPS(a.offered),

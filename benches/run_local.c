@@ -128,11 +128,8 @@ static int preflight(struct fp_run_cfg *cfg)
 		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
 		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
 	}
-	if (cfg->check && (ops.flags & FP_ENG_DGRAM)) {
-		fprintf(stderr, "fabprobe: --check needs a byte-stream engine (not %s)\n",
-			cfg->engine);
-		return 2;
-	}
+	/* engines with a --check of their own (verbs, dpdk) verify payloads where they land */
+	cfg->count_wrong = cfg->check && !(ops.opts && fp_opts_index(ops.opts, "check") >= 0);
 	if (cfg->rfc2544 && !(ops.flags & FP_ENG_DGRAM)) {
 		fprintf(stderr, "fabprobe: --rfc2544 needs a frame engine (--engine dpdk)\n");
 		return 2;

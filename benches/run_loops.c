@@ -192,22 +192,27 @@ static void stop_sources(struct rank *rk)
  * Datagram bandwidth: sources send `target` frames, paced from the clock when there is a
  * rate, then an end marker; destinations count what arrives and stop at `target`, or a
  * drain time after the end marker. What was lost is sent minus received.
+ * --report-interval: every rank stops at rep_next (stopped) and goes on (resume) where it
+ * was after the report; the clock runs shifted by the time that took.
  */
 static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 {
 	const struct fp_engine_ops *ops = &rk->ops;
-	uint64_t now = fp_clock_ticks(&rk->clk), last = now;
+	uint64_t now = fp_clock_ticks(&rk->clk) - rk->shift, last = now;
 	double fps = rk->rate_pps ? rk->rate_pps : rk->rate_bps / ((double)(size + 20) * 8);
 	double gap = 0; /* ticks between two frames of one flow */
 	unsigned left = 0, nsrc = 0;
 	int k;
 
-	ops->begin(rk->eng, false);
 	for (unsigned i = 0; i < rk->nlf; i++)
 		nsrc += rk->lf[i].src;
 	if (fps > 0 && nsrc)
 		gap = (double)rk->clk.hz * nsrc / fps;
-	for (unsigned i = 0; i < rk->nlf; i++) {
+	for (unsigned i = 0; i < rk->nlf && rk->resume; i++)
+		left += !rk->lf[i].done;
+	if (!rk->resume)
+		ops->begin(rk->eng, false);
+	for (unsigned i = 0; i < rk->nlf && !rk->resume; i++) {
 		struct lflow *f = &rk->lf[i];
 
 		ops->reset(f->c);
@@ -220,7 +225,8 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 		fp_series_start(&f->series, now, rk->interval_ticks);
 		left += !f->done;
 	}
-	*t0 = now;
+	if (!rk->resume)
+		*t0 = now;
 	while (left) {
 		int progress = 0;
 
@@ -246,7 +252,7 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 					progress |= k;
 				}
 				if (f->n == f->target && !f->ends)
-					f->t_end = fp_clock_ticks(&rk->clk);
+					f->t_end = fp_clock_ticks(&rk->clk) - rk->shift;
 				/* end markers, spread out: one copy may meet a full queue */
 				if (f->n == f->target &&
 				    (!f->ends || now - f->end_at > rk->drain_ticks / END_COPIES)) {
@@ -291,11 +297,15 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 				left--;
 			}
 		}
-		now = fp_clock_ticks(&rk->clk);
+		now = fp_clock_ticks(&rk->clk) - rk->shift;
 		if (fp_stop)
 			return fail(rk, NULL, -EINTR);
 		if (now >= rk->stop_at) /* wall clock: what went is the count; end markers follow */
 			stop_sources(rk);
+		if (rk->rep_next && now >= rk->rep_next) { /* an interval report, then on */
+			rk->stopped = true;
+			return 0;
+		}
 		if (progress) {
 			last = now;
 		} else {
@@ -424,7 +434,7 @@ int fp_run_loops(struct rank *rk, bool lat, size_t size, uint64_t *t0)
 		return dgram_loop(rk, size, idle, t0);
 	if (!lat)
 		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle,
-			       rk->cfg->check ? verify_bytes : verify_none, t0);
+			       rk->cfg->count_wrong ? verify_bytes : verify_none, t0);
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		rk->ops.reset(rk->lf[i].c);
 		rk->lf[i].n = 0;

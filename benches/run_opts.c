@@ -76,8 +76,8 @@ const struct fp_opt fp_run_opts[] = {
 		   "--rfc2544: stop when the rate is known within this fraction of the top rate"),
 	/* live progress and trust (issue 19) */
 	FP_RUN_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL, NULL,
-		   "receivers verify every message's bytes; corrupted ones are counted per size "
-		   "(#wrong, as nccl-tests) and make the exit status 1"),
+		   "receivers verify every message's bytes: sockets and null count corrupted ones "
+		   "per size (#wrong, as nccl-tests) and exit 1; verbs and dpdk check in the engine"),
 	FP_OPT_END,
 };
 

@@ -314,7 +314,7 @@ measured:
 		describe_failure(rk, what);
 		return ret;
 	}
-	if (cfg->check && !lat && !rk->dgram && (ret = fp_run_check_gather(rk, sr, what)))
+	if (cfg->count_wrong && !lat && (ret = fp_run_check_gather(rk, sr, what)))
 		return ret;
 	len = pack(rk, lat, size, t0);
 	ret = fp_rv_gather(rk->rv, what, rk->recbuf, len, &all, rk->err, ERR_LEN);

@@ -72,6 +72,7 @@ struct rank {
 	double lat_ns;	/* the warm-up's round trip, to size the first latency chunk */
 	/* --report-interval (run_report.c) */
 	uint64_t report_ticks, rep_t; /* every; the last report */
+	uint64_t rep_next;	      /* frame engines: the next report is due (ticks); 0: none */
 	uint64_t *rep_prev;	      /* rank 0: per flow, messages received at the last one */
 	uint64_t wrong;		      /* --check: corrupted messages in this measurement */
 	/* the progress line on a terminal (run_report.c) */
@@ -99,6 +100,10 @@ int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool
 
 /* run_report.c: --report-interval, every rank joins; all_done: every rank said done */
 int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint64_t start);
+/* --report-interval in a latency phase: the round trips since the last report (prev: the
+ * initiator's histogram then; scratch: working space), every rank joins */
+int fp_run_lat_report(struct rank *rk, size_t size, uint64_t start, struct fp_hist *prev,
+		      struct fp_hist *scratch);
 /* the progress line on a terminal (rank 0, text, stdout a TTY): start, draw, wipe */
 void fp_run_progress_start(struct rank *rk);
 void fp_run_progress(struct rank *rk, unsigned si, uint32_t r);

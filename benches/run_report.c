@@ -13,9 +13,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../core/clock.h"
+#include "../core/hist.h"
 #include "../core/units.h"
 #include "../core/wire.h"
 #include "run_priv.h"
@@ -123,11 +125,121 @@ static void print(const struct rank *rk, const struct fp_ival *v)
 		return;
 	fp_size_label(v->size, sz, sizeof(sz));
 	fp_run_progress_clear(rk);
+	if (v->lat) {
+		printf("[%7.2f-%7.2f s] %8s %10.4f Mmsg/s round trips  one-way p50 %.2f us  p99 "
+		       "%.2f us\n",
+		       v->t0, v->t1, sz, (double)v->msgs / dt / 1e6, v->p50_ns / 2e3,
+		       v->p99_ns / 2e3);
+		fflush(stdout);
+		return;
+	}
 	printf("[%7.2f-%7.2f s] %8s %12.3f Gb/s %10.4f Mmsg/s  slowest flow %u (%d -> %d) "
 	       "%.3f Gb/s\n",
 	       v->t0, v->t1, sz, (double)v->bytes * 8 / dt / 1e9, (double)v->msgs / dt / 1e6,
 	       v->slow_flow, fl->src, fl->dst, v->slow_rate * 8 / 1e9);
 	fflush(stdout);
+}
+
+/* The initiators' round trips since the last report: the difference of two histograms. */
+static void since(const struct fp_hist *now, const struct fp_hist *prev, struct fp_hist *d)
+{
+	double sum = 0;
+
+	fp_hist_reset(d);
+	for (unsigned i = 0; i < FP_HIST_BUCKETS; i++) {
+		uint64_t n = now->bucket[i] - prev->bucket[i];
+		double v = fp_hist_bucket_value(i);
+
+		if (!n)
+			continue;
+		d->bucket[i] = n;
+		d->count += n;
+		sum += v * (double)n;
+		if (d->min == UINT64_MAX)
+			d->min = (uint64_t)v;
+		d->max = (uint64_t)v;
+	}
+	d->mean = d->count ? sum / (double)d->count : 0;
+}
+
+/* Rank 0: every initiator's interval histogram, in nanoseconds, merged into acc. */
+static int fold_lat(struct rank *rk, const struct fp_rv_blobs *all, struct fp_hist *scratch,
+		    struct fp_hist *acc)
+{
+	for (uint32_t r = 0; r < all->n; r++) {
+		const uint8_t *q = all->data + all->off[r];
+		size_t used;
+		double tick;
+
+		if (all->len[r] < 1)
+			return -EBADMSG;
+		if (!q[0])
+			continue;
+		if (all->len[r] < 9)
+			return -EBADMSG;
+		tick = fp_get_f64(q + 1);
+		if (!(tick > 0 && tick < 1e6) ||
+		    fp_hist_decode(scratch, q + 9, all->len[r] - 9, &used) ||
+		    used != all->len[r] - 9)
+			return -EBADMSG;
+		fp_hist_merge_scaled(acc, scratch, tick);
+	}
+	(void)rk;
+	return 0;
+}
+
+int fp_run_lat_report(struct rank *rk, size_t size, uint64_t start, struct fp_hist *prev,
+		      struct fp_hist *scratch)
+{
+	size_t cap = 9 + fp_hist_encoded_max(), len = 1;
+	uint8_t *mine = malloc(cap);
+	struct fp_rv_blobs all = { 0 };
+	struct fp_ival v = { .size = size, .lat = true };
+	uint64_t now = fp_clock_ticks(&rk->clk);
+	bool init = false;
+	int ret;
+
+	if (!mine)
+		return -ENOMEM;
+	for (unsigned i = 0; i < rk->nlf; i++)
+		init |= rk->lf[i].src;
+	mine[0] = init;
+	if (init) {
+		since(rk->hist, prev, scratch);
+		memcpy(prev, rk->hist, sizeof(*prev));
+		fp_put_f64(mine + 1, rk->clk.ns_per_tick);
+		len = 9 + fp_hist_encode(scratch, mine + 9, cap - 9);
+	}
+	ret = fp_rv_gather(rk->rv, "latency report", mine, len, &all, rk->err, ERR_LEN);
+	free(mine);
+	if (!ret && rk->rank == 0 && rk->data) {
+		struct fp_hist *acc = malloc(sizeof(*acc));
+
+		if (!acc) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		fp_hist_reset(acc);
+		ret = fold_lat(rk, &all, scratch, acc);
+		if (ret) {
+			fp_say(rk->err, ERR_LEN, "report: a rank sent a malformed histogram");
+		} else {
+			v.t0 = fp_clock_ns(&rk->clk, rk->rep_t - start) / 1e9;
+			v.t1 = fp_clock_ns(&rk->clk, now - start) / 1e9;
+			v.msgs = acc->count;
+			v.p50_ns = fp_hist_percentile(acc, 50);
+			v.p99_ns = fp_hist_percentile(acc, 99);
+			if (!(ret = keep(rk->data, &v))) {
+				print(rk, &v);
+				fp_run_progress(rk, rk->prog_si, rk->prog_r);
+			}
+		}
+		free(acc);
+	}
+out:
+	rk->rep_t = now;
+	fp_rv_blobs_free(&all);
+	return ret;
 }
 
 int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint64_t start)

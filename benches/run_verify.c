@@ -3,6 +3,8 @@
  * --check (nccl-tests' #wrong): in bandwidth phases every received message is compared with
  * what every sender sends (the payload pattern of the send buffer); the messages that differ
  * are counted per size, on rank 0 from every rank, and a run with any ends with status 1.
+ * Engines with a --check of their own (verbs, dpdk: the payload is not always copied to the
+ * receive buffer) verify where the bytes land instead, and no count is kept.
  * Receivers then take one message per receive call, so each can be looked at: a checked
  * run measures a little less than an unchecked one, as in nccl-tests.
  */
@@ -49,7 +51,7 @@ bool fp_run_check_failed(const struct rank *rk)
 	uint64_t wrong = 0;
 	char sz[16];
 
-	if (!d || !rk->cfg->check)
+	if (!d || !rk->cfg->count_wrong)
 		return false;
 	for (unsigned i = 0; i < d->nres; i++) {
 		if (!d->res[i].wrong)
