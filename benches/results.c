@@ -243,7 +243,7 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "size", sr->size);
 	fp_json_u64(j, "iters", a.iters);
-	if (d->cfg->count_wrong)
+	if (d->cfg->count_wrong && (s->measure & FP_MEASURE_BW)) /* latency is not checked */
 		fp_json_u64(j, "wrong", sr->wrong);
 	if (s->measure & FP_MEASURE_BW) {
 		fp_json_obj(j, "bandwidth");

@@ -81,7 +81,7 @@ void fp_run_jsonl_size(const struct fp_run_data *d, const struct fp_size_res *sr
 		fp_json_num(&j, "lat_p50_us", a.rtt.p50 / 2e3);
 		fp_json_num(&j, "lat_p99_us", a.rtt.p99 / 2e3);
 	}
-	if (d->cfg->count_wrong)
+	if (d->cfg->count_wrong && (d->sched->measure & FP_MEASURE_BW))
 		fp_json_u64(&j, "wrong", sr->wrong);
 	finish(&j);
 }
@@ -105,7 +105,7 @@ void fp_run_jsonl_summary(const struct fp_run_data *d)
 	fp_json_u64(&j, "sizes", d->nres);
 	fp_json_u64(&j, "sizes_done", done);
 	fp_json_u64(&j, "intervals", d->nivals);
-	if (d->cfg->count_wrong)
+	if (d->cfg->count_wrong && (d->sched->measure & FP_MEASURE_BW))
 		fp_json_u64(&j, "wrong", wrong);
 	finish(&j);
 }
