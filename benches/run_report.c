@@ -163,8 +163,7 @@ static void since(const struct fp_hist *now, const struct fp_hist *prev, struct 
 }
 
 /* Rank 0: every initiator's interval histogram, in nanoseconds, merged into acc. */
-static int fold_lat(struct rank *rk, const struct fp_rv_blobs *all, struct fp_hist *scratch,
-		    struct fp_hist *acc)
+static int fold_lat(const struct fp_rv_blobs *all, struct fp_hist *scratch, struct fp_hist *acc)
 {
 	for (uint32_t r = 0; r < all->n; r++) {
 		const uint8_t *q = all->data + all->off[r];
@@ -184,7 +183,6 @@ static int fold_lat(struct rank *rk, const struct fp_rv_blobs *all, struct fp_hi
 			return -EBADMSG;
 		fp_hist_merge_scaled(acc, scratch, tick);
 	}
-	(void)rk;
 	return 0;
 }
 
@@ -220,7 +218,7 @@ int fp_run_lat_report(struct rank *rk, size_t size, uint64_t start, struct fp_hi
 			goto out;
 		}
 		fp_hist_reset(acc);
-		ret = fold_lat(rk, &all, scratch, acc);
+		ret = fold_lat(&all, scratch, acc);
 		if (ret) {
 			fp_say(rk->err, ERR_LEN, "report: a rank sent a malformed histogram");
 		} else {
