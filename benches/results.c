@@ -243,6 +243,8 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "size", sr->size);
 	fp_json_u64(j, "iters", a.iters);
+	if (d->cfg->count_wrong && (s->measure & FP_MEASURE_BW)) /* latency is not checked */
+		fp_json_u64(j, "wrong", sr->wrong);
 	if (s->measure & FP_MEASURE_BW) {
 		fp_json_obj(j, "bandwidth");
 		fp_json_u64(j, "flows", a.flows);
@@ -504,17 +506,18 @@ static void csv_bw(const struct fp_run_data *d, FILE *f)
 	fprintf(f,
 		"size,iters,flows,agg_Gbps,agg_GBps,agg_min_round_Gbps,flow_mean_Gbps,"
 		"flow_min_Gbps,flow_max_Gbps,interval_min_Gbps,interval_peak_Gbps,msg_rate_Mmsgps,"
-		"jain,algbw_GBps,busbw_GBps,intervals_empty\n");
+		"jain,algbw_GBps,busbw_GBps,intervals_empty,wrong\n");
 	for (unsigned i = 0; (sr = next_done(d, &i, &a));)
 		fprintf(f,
 			"%llu,%llu,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%."
-			"6f,%llu\n",
+			"6f,%llu,%llu\n",
 			(unsigned long long)sr->size, (unsigned long long)a.iters, a.flows,
 			GBPS(a.bw), fp_gbyte_s(a.bw), GBPS(a.bw_min_round), GBPS(a.flow_mean),
 			GBPS(a.flow_min), GBPS(a.flow_max), GBPS(a.ival_min), GBPS(a.peak),
 			a.bw / (double)sr->size / 1e6, a.jain,
 			is_alltoall(d) ? fp_gbyte_s(a.algbw) : 0,
-			is_alltoall(d) ? fp_gbyte_s(a.busbw) : 0, (unsigned long long)a.ival_empty);
+			is_alltoall(d) ? fp_gbyte_s(a.busbw) : 0, (unsigned long long)a.ival_empty,
+			(unsigned long long)sr->wrong);
 }
 
 static void csv_lat(const struct fp_run_data *d, FILE *f)
@@ -806,6 +809,8 @@ void fp_results_text_header(const struct fp_run_data *d, FILE *f)
 		if (is_alltoall(d))
 			fprintf(f, " %12s %12s", "algbw[GB/s]", "busbw[GB/s]");
 		fprintf(f, " %10s", "Mmsg/s");
+		if (d->cfg->count_wrong)
+			fprintf(f, " %8s", "#wrong");
 		if (d->dgram)
 			fprintf(f, " %12s %10s", "offered", "loss[%]");
 	}
@@ -832,6 +837,8 @@ void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *
 		if (is_alltoall(d))
 			fprintf(f, " %12.4f %12.4f", fp_gbyte_s(a.algbw), fp_gbyte_s(a.busbw));
 		fprintf(f, " %10.4f", a.bw / (double)sr->size / 1e6);
+		if (d->cfg->count_wrong)
+			fprintf(f, " %8llu", (unsigned long long)sr->wrong);
 		if (d->dgram)
 			fprintf(f, " %12.3f %10.4f", GBPS(a.offered),
 				a.sent ? 100.0 * (double)(a.sent - a.received) / (double)a.sent

@@ -37,6 +37,7 @@ struct fp_size_res {
 	struct fp_fres *fr;	/* one per schedule entry (round, flow) */
 	struct fp_hist *lat;	/* all round trips at this size, merged; NULL without latency */
 	struct fp_hist *oneway; /* frame engines on one machine: one-way delays, ns */
+	uint64_t wrong;		/* --check: messages whose bytes were not what was sent */
 	/* RFC 2544 throughput search (datagram engines): per sending rank, frames/s */
 	unsigned rfc_trials;
 	double rfc_fps, rfc_rate[FP_RFC_TRIALS], rfc_loss[FP_RFC_TRIALS];
@@ -67,12 +68,14 @@ struct fp_rank_ctx {
 	int pcie_width, pcie_max_width;
 };
 
-/* One --report-interval line: all flows of a bandwidth phase over one interval. */
+/* One --report-interval line: all flows of a phase over one interval. */
 struct fp_ival {
 	uint64_t size, bytes, msgs;
 	double t0, t1;	  /* seconds since the phase began */
 	double slow_rate; /* the slowest flow's, bytes/s */
 	uint32_t slow_flow;
+	bool lat;	       /* a latency phase: msgs are round trips, with percentiles */
+	double p50_ns, p99_ns; /* round trip, all initiators */
 };
 
 struct fp_run_data {

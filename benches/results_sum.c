@@ -94,12 +94,20 @@ void fp_results_text_busbw(const struct fp_run_data *d, FILE *f)
 void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f)
 {
 	fprintf(f, "size,t_start_s,t_end_s,bytes,msgs,agg_Gbps,msg_rate_Mmsgps,slowest_flow,"
-		   "slowest_Gbps\n");
+		   "slowest_Gbps,phase,lat_p50_us,lat_p99_us\n");
 	for (unsigned i = 0; i < d->nivals; i++) {
 		const struct fp_ival *v = &d->ivals[i];
 		double dt = v->t1 - v->t0 > 0 ? v->t1 - v->t0 : 1e-9;
 
-		fprintf(f, "%llu,%.3f,%.3f,%llu,%llu,%.6f,%.6f,%u,%.6f\n",
+		/* a latency interval: round trips and one-way percentiles, no byte rates */
+		if (v->lat) {
+			fprintf(f, "%llu,%.3f,%.3f,,%llu,,%.6f,,,lat,%.3f,%.3f\n",
+				(unsigned long long)v->size, v->t0, v->t1,
+				(unsigned long long)v->msgs, (double)v->msgs / dt / 1e6,
+				v->p50_ns / 2e3, v->p99_ns / 2e3);
+			continue;
+		}
+		fprintf(f, "%llu,%.3f,%.3f,%llu,%llu,%.6f,%.6f,%u,%.6f,bw,,\n",
 			(unsigned long long)v->size, v->t0, v->t1, (unsigned long long)v->bytes,
 			(unsigned long long)v->msgs, (double)v->bytes * 8 / dt / 1e9,
 			(double)v->msgs / dt / 1e6, v->slow_flow, v->slow_rate * 8 / 1e9);

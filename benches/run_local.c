@@ -128,6 +128,8 @@ static int preflight(struct fp_run_cfg *cfg)
 		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
 		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
 	}
+	/* engines with a --check of their own (verbs, dpdk) verify payloads where they land */
+	cfg->count_wrong = cfg->check && !(ops.opts && fp_opts_index(ops.opts, "check") >= 0);
 	if (cfg->rfc2544 && !(ops.flags & FP_ENG_DGRAM)) {
 		fprintf(stderr, "fabprobe: --rfc2544 needs a frame engine (--engine dpdk)\n");
 		return 2;

@@ -37,14 +37,32 @@ static void idle_event(struct rank *rk)
 
 typedef void (*idle_fn)(struct rank *rk);
 
+/* --check: 1 when the message just received is not what every sender sends */
+static unsigned verify_none(const struct rank *rk, size_t size)
+{
+	(void)rk;
+	(void)size;
+	return 0;
+}
+
+static unsigned verify_bytes(const struct rank *rk, size_t size)
+{
+	return memcmp(rk->rxbuf, rk->txbuf, size) != 0;
+}
+
+typedef unsigned (*verify_fn)(const struct rank *rk, size_t size);
+
 /*
  * Bandwidth: sources keep up to `window` messages un-acknowledged; destinations count
  * whole messages and return a cumulative count every window/2 messages and at the end.
  * A flow is done when its source has seen the last ack, or its destination has sent it.
  */
-static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, uint64_t *t0)
+static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, verify_fn verify,
+		   uint64_t *t0)
 {
 	const struct fp_engine_ops *ops = &rk->ops;
+	/* --check looks at each message: one per receive call */
+	uint64_t rx_burst = verify == verify_none ? BURST : 1;
 	uint64_t ack_every = window / 2 ? window / 2 : 1;
 	uint64_t now = fp_clock_ticks(&rk->clk) - rk->shift, last = now;
 	unsigned left = 0;
@@ -67,8 +85,10 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 		fp_series_start(&f->series, now, rk->interval_ticks);
 		left += !f->done;
 	}
-	if (!rk->resume)
+	if (!rk->resume) {
 		*t0 = now;
+		rk->wrong = 0; /* what the warm-up saw is not counted */
+	}
 	while (left) {
 		int progress = 0;
 
@@ -107,14 +127,16 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 			}
 			if (f->n < f->target) {
 				k = ops->rx(f->c, rk->rxbuf, size,
-					    (unsigned)min3(f->target - f->n, BURST, BURST));
+					    (unsigned)min3(f->target - f->n, rx_burst, BURST));
 				if (k < 0)
 					return fail(rk, f, k);
 				f->n += (uint64_t)k;
 				progress |= k;
 				fp_series_tick(&f->series, now, f->n * size);
-				if (k)
+				if (k) {
 					f->t_end = fp_clock_ticks(&rk->clk) - rk->shift;
+					rk->wrong += verify(rk, size);
+				}
 			}
 			if (f->ack_pending) {
 				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
@@ -170,22 +192,27 @@ static void stop_sources(struct rank *rk)
  * Datagram bandwidth: sources send `target` frames, paced from the clock when there is a
  * rate, then an end marker; destinations count what arrives and stop at `target`, or a
  * drain time after the end marker. What was lost is sent minus received.
+ * --report-interval: every rank stops at rep_next (stopped) and goes on (resume) where it
+ * was after the report; the clock runs shifted by the time that took.
  */
 static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 {
 	const struct fp_engine_ops *ops = &rk->ops;
-	uint64_t now = fp_clock_ticks(&rk->clk), last = now;
+	uint64_t now = fp_clock_ticks(&rk->clk) - rk->shift, last = now;
 	double fps = rk->rate_pps ? rk->rate_pps : rk->rate_bps / ((double)(size + 20) * 8);
 	double gap = 0; /* ticks between two frames of one flow */
 	unsigned left = 0, nsrc = 0;
 	int k;
 
-	ops->begin(rk->eng, false);
 	for (unsigned i = 0; i < rk->nlf; i++)
 		nsrc += rk->lf[i].src;
 	if (fps > 0 && nsrc)
 		gap = (double)rk->clk.hz * nsrc / fps;
-	for (unsigned i = 0; i < rk->nlf; i++) {
+	for (unsigned i = 0; i < rk->nlf && rk->resume; i++)
+		left += !rk->lf[i].done;
+	if (!rk->resume)
+		ops->begin(rk->eng, false);
+	for (unsigned i = 0; i < rk->nlf && !rk->resume; i++) {
 		struct lflow *f = &rk->lf[i];
 
 		ops->reset(f->c);
@@ -198,7 +225,8 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 		fp_series_start(&f->series, now, rk->interval_ticks);
 		left += !f->done;
 	}
-	*t0 = now;
+	if (!rk->resume)
+		*t0 = now;
 	while (left) {
 		int progress = 0;
 
@@ -224,7 +252,7 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 					progress |= k;
 				}
 				if (f->n == f->target && !f->ends)
-					f->t_end = fp_clock_ticks(&rk->clk);
+					f->t_end = fp_clock_ticks(&rk->clk) - rk->shift;
 				/* end markers, spread out: one copy may meet a full queue */
 				if (f->n == f->target &&
 				    (!f->ends || now - f->end_at > rk->drain_ticks / END_COPIES)) {
@@ -269,11 +297,15 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 				left--;
 			}
 		}
-		now = fp_clock_ticks(&rk->clk);
+		now = fp_clock_ticks(&rk->clk) - rk->shift;
 		if (fp_stop)
 			return fail(rk, NULL, -EINTR);
 		if (now >= rk->stop_at) /* wall clock: what went is the count; end markers follow */
 			stop_sources(rk);
+		if (rk->rep_next && now >= rk->rep_next) { /* an interval report, then on */
+			rk->stopped = true;
+			return 0;
+		}
 		if (progress) {
 			last = now;
 		} else {
@@ -401,7 +433,8 @@ int fp_run_loops(struct rank *rk, bool lat, size_t size, uint64_t *t0)
 	if (!lat && rk->dgram)
 		return dgram_loop(rk, size, idle, t0);
 	if (!lat)
-		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle, t0);
+		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle,
+			       rk->cfg->count_wrong ? verify_bytes : verify_none, t0);
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		rk->ops.reset(rk->lf[i].c);
 		rk->lf[i].n = 0;

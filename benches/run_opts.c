@@ -22,8 +22,9 @@ const struct fp_opt fp_run_opts[] = {
 		   "untimed messages per flow before each measurement"),
 	FP_RUN_OPT("window", FP_OPT_INT, window, "64", 1, 65536, NULL, NULL, NULL,
 		   "messages in flight per flow (bandwidth)"),
-	FP_RUN_OPT("format", FP_OPT_CHOICE, format, "text", 0, 0, "text|json", NULL, NULL,
-		   "what rank 0 prints on stdout"),
+	FP_RUN_OPT("format", FP_OPT_CHOICE, format, "text", 0, 0, "text|json|jsonl", NULL, NULL,
+		   "what rank 0 prints on stdout; jsonl: one JSON object per line as the run "
+		   "goes (intervals, sizes, a summary)"),
 	FP_RUN_OPT("timeout", FP_OPT_DURATION, timeout_ns, "60s", SEC / 10, 24 * 3600 * SEC, NULL,
 		   "FABPROBE_TIMEOUT", NULL,
 		   "longest wait for a peer: rendezvous, set-up, or data without progress"),
@@ -74,6 +75,10 @@ const struct fp_opt fp_run_opts[] = {
 		   "--rfc2544: length of each trial"),
 	FP_RUN_OPT("resolution", FP_OPT_STRING, resolution, "1%", 0, 0, NULL, NULL, "FRAC",
 		   "--rfc2544: stop when the rate is known within this fraction of the top rate"),
+	/* live progress and trust (issue 19) */
+	FP_RUN_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL, NULL,
+		   "receivers verify every message's bytes: sockets and null count corrupted ones "
+		   "per size (#wrong, as nccl-tests) and exit 1; verbs and dpdk check in the engine"),
 	FP_OPT_END,
 };
 

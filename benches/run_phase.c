@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../core/hist.h"
 #include "../core/wire.h"
@@ -315,6 +314,8 @@ measured:
 		describe_failure(rk, what);
 		return ret;
 	}
+	if (cfg->count_wrong && !lat && (ret = fp_run_check_gather(rk, sr, what)))
+		return ret;
 	len = pack(rk, lat, size, t0);
 	ret = fp_rv_gather(rk->rv, what, rk->recbuf, len, &all, rk->err, ERR_LEN);
 	if (ret)
@@ -325,18 +326,6 @@ measured:
 	return ret;
 }
 
-static void progress(struct rank *rk, unsigned si, uint32_t r)
-{
-	char sz[16];
-
-	if (rk->rank || rk->cfg->quiet || !isatty(2))
-		return;
-	fp_size_label(rk->cfg->sizes.v[si], sz, sizeof(sz));
-	fprintf(stderr, "\r\033[K[%u/%u] %s round %u/%u", si + 1, rk->cfg->sizes.n, sz, r + 1,
-		rk->sched.nrounds);
-	fflush(stderr);
-}
-
 int fp_run_sizes(struct rank *rk)
 {
 	const struct fp_sched *s = &rk->sched;
@@ -345,6 +334,7 @@ int fp_run_sizes(struct rank *rk)
 
 	if (text)
 		fp_results_text_header(rk->data, stdout);
+	fp_run_progress_start(rk);
 	for (unsigned si = 0; si < rk->cfg->sizes.n && !ret; si++) {
 		struct fp_size_res *sr = rk->data ? &rk->data->res[si] : NULL;
 		struct fp_size_res scratch = { .size = rk->cfg->sizes.v[si] };
@@ -352,7 +342,7 @@ int fp_run_sizes(struct rank *rk)
 		if (!sr)
 			sr = &scratch;
 		for (uint32_t r = 0; r < s->nrounds && !ret; r++) {
-			progress(rk, si, r);
+			fp_run_progress(rk, si, r);
 			if (s->measure & FP_MEASURE_BW)
 				ret = phase(rk, sr, r, false);
 			if (!ret && s->measure & FP_MEASURE_LAT)
@@ -361,11 +351,12 @@ int fp_run_sizes(struct rank *rk)
 		if (ret || !rk->data)
 			continue;
 		sr->done = true;
-		if (!rk->cfg->quiet && isatty(2))
-			fprintf(stderr, "\r\033[K");
+		fp_run_progress_clear(rk);
 		if (text) {
 			fp_results_text_row(rk->data, sr, stdout);
 			fflush(stdout);
+		} else if (rk->cfg->format == 2) {
+			fp_run_jsonl_size(rk->data, sr);
 		}
 		/* nothing measured is lost: the folder is rewritten after every size */
 		if (fp_results_write(rk->data))

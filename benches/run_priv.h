@@ -72,7 +72,14 @@ struct rank {
 	double lat_ns;	/* the warm-up's round trip, to size the first latency chunk */
 	/* --report-interval (run_report.c) */
 	uint64_t report_ticks, rep_t; /* every; the last report */
+	uint64_t rep_next;	      /* frame engines: the next report is due (ticks); 0: none */
 	uint64_t *rep_prev;	      /* rank 0: per flow, messages received at the last one */
+	uint64_t wrong;		      /* --check: corrupted messages in this measurement */
+	/* the progress line on a terminal (run_report.c) */
+	bool prog_tty;
+	uint64_t prog_t0; /* fp_mono_ns() at the first size */
+	unsigned prog_si; /* the size and round it shows */
+	uint32_t prog_r;
 	int rank, size;
 	/* where the data path failed */
 	int fail_ret;
@@ -93,6 +100,23 @@ int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool
 
 /* run_report.c: --report-interval, every rank joins; all_done: every rank said done */
 int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint64_t start);
+/* --report-interval in a latency phase: the round trips since the last report (prev: the
+ * initiator's histogram then; scratch: working space), every rank joins */
+int fp_run_lat_report(struct rank *rk, size_t size, uint64_t start, struct fp_hist *prev,
+		      struct fp_hist *scratch);
+/* the progress line on a terminal (rank 0, text, stdout a TTY): start, draw, wipe */
+void fp_run_progress_start(struct rank *rk);
+void fp_run_progress(struct rank *rk, unsigned si, uint32_t r);
+void fp_run_progress_clear(const struct rank *rk);
+
+/* run_stream.c: --format jsonl, one JSON object per line on stdout (rank 0) */
+void fp_run_jsonl_ival(const struct rank *rk, const struct fp_ival *v);
+void fp_run_jsonl_size(const struct fp_run_data *d, const struct fp_size_res *sr);
+void fp_run_jsonl_summary(const struct fp_run_data *d);
+
+/* run_verify.c: --check; rank 0 adds every rank's count to sr->wrong; any: says so, true */
+int fp_run_check_gather(struct rank *rk, struct fp_size_res *sr, const char *what);
+bool fp_run_check_failed(const struct rank *rk);
 
 /* run_phase.c: one phase of one round, its counts and records; every size and round */
 int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what);

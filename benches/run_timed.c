@@ -13,6 +13,8 @@
  * count; destinations need nothing else.
  * Latency: round trips go in chunks of at most CHUNK_NS, each sized from the measured round
  * trip time; between chunks the initiators say how many more (0: the deadline passed).
+ * With --report-interval, rank 0 says in the same exchange when an interval is over, and
+ * every rank then joins its report (run_report.c), and once more at the end.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,9 +29,11 @@
 
 /*
  * Every rank publishes its source flows' targets; each destination takes its source's.
- * *more: some source said it goes on (the same answer on every rank).
+ * *more: some source said it goes on (the same answer on every rank). due: rank 0 says an
+ * interval report is due; *report: rank 0 said so (every rank hears it, or NULL).
  */
-static int exchange_targets(struct rank *rk, const bool *go, bool *more, const char *what)
+static int exchange_targets(struct rank *rk, const bool *go, bool *more, bool due, bool *report,
+			    const char *what)
 {
 	struct fp_rv_blobs all = { 0 };
 	uint8_t *mine = malloc((size_t)rk->nlf * CNT_REC + 1), *p = mine;
@@ -37,6 +41,7 @@ static int exchange_targets(struct rank *rk, const bool *go, bool *more, const c
 
 	if (!mine)
 		return -ENOMEM;
+	*p++ = rk->rank == 0 && due;
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		if (!rk->lf[i].src)
 			continue;
@@ -51,9 +56,11 @@ static int exchange_targets(struct rank *rk, const bool *go, bool *more, const c
 	for (uint32_t r = 0; !ret && r < all.n; r++) {
 		const uint8_t *q = all.data + all.off[r], *end = q + all.len[r];
 
-		if (all.len[r] % CNT_REC)
+		if (all.len[r] < 1 || (all.len[r] - 1) % CNT_REC)
 			goto bad;
-		for (; q < end; q += CNT_REC)
+		if (r == 0 && report)
+			*report = q[0] != 0;
+		for (q++; q < end; q += CNT_REC)
 			*more |= q[12] != 0;
 	}
 	for (unsigned i = 0; !ret && i < rk->nlf; i++) {
@@ -63,8 +70,8 @@ static int exchange_targets(struct rank *rk, const bool *go, bool *more, const c
 
 		if (f->src)
 			continue;
-		q = all.data + all.off[f->peer];
-		end = q + all.len[f->peer];
+		q = all.data + all.off[f->peer] + 1;
+		end = all.data + all.off[f->peer] + all.len[f->peer];
 		for (; q < end && !found; q += CNT_REC) {
 			if (fp_get_u32(q) != f->flow)
 				continue;
@@ -86,6 +93,8 @@ bad:
 /*
  * Slices of --report-interval (one slice without it) up to the deadline: every rank stops at
  * each slice's end, reports, and goes on where it was; the reports' time is taken off.
+ * Frame engines stop for reports at rep_next, while stop_at stays their deadline (the loop
+ * then sends its end markers and drains by itself).
  */
 static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadline, bool report)
 {
@@ -98,15 +107,18 @@ static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadli
 	if (every && rk->rep_prev) /* rank 0: counts restart with the phase */
 		memset(rk->rep_prev, 0, rk->sched.nflows * sizeof(*rk->rep_prev));
 	for (;;) {
-		rk->stop_at = next < deadline ? next : deadline;
+		rk->stop_at = next < deadline && !rk->dgram ? next : deadline;
+		rk->rep_next = rk->dgram && every ? next : 0;
 		rk->stopped = false;
 		ret = fp_run_loops(rk, false, size, t0);
 		rk->resume = true;
+		rk->rep_next = 0;
 		if (ret || !every)
 			return ret;
 		paused = fp_clock_ticks(&rk->clk);
-		ret = fp_run_report(rk, size, !rk->stopped || rk->stop_at == deadline, &all_done,
-				    start);
+		ret = fp_run_report(rk, size,
+				    !rk->stopped || (!rk->dgram && rk->stop_at == deadline),
+				    &all_done, start);
 		rk->shift += fp_clock_ticks(&rk->clk) - paused;
 		if (ret || all_done)
 			return ret;
@@ -123,7 +135,7 @@ static int bw_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what
 
 	rk->resume = false;
 	rk->shift = 0;
-	ret = bw_slices(rk, size, t0, deadline, report && !rk->dgram);
+	ret = bw_slices(rk, size, t0, deadline, report);
 	rk->stop_at = UINT64_MAX;
 	if (ret || rk->dgram || deadline == UINT64_MAX)
 		goto out;
@@ -132,7 +144,7 @@ static int bw_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what
 	for (unsigned i = 0; i < rk->nlf; i++)
 		if (rk->lf[i].src)
 			rk->lf[i].target = rk->lf[i].n;
-	ret = exchange_targets(rk, NULL, &more, what);
+	ret = exchange_targets(rk, NULL, &more, false, NULL, what);
 	if (ret)
 		goto out;
 	rk->shift += fp_clock_ticks(&rk->clk) - paused;
@@ -176,14 +188,19 @@ static void next_chunk(struct rank *rk, double ns_per_rt, bool *go)
 	}
 }
 
-static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what)
+static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what, bool report)
 {
-	bool *go = calloc(rk->nlf ? rk->nlf : 1, sizeof(*go)), more = true;
+	bool *go = calloc(rk->nlf ? rk->nlf : 1, sizeof(*go)), more = true, now_rep = false;
 	double ns_per_rt = rk->lat_ns > 0 ? rk->lat_ns : 1e9; /* unknown: one round trip */
+	/* --report-interval: the histogram at the last report, and room to work */
+	struct fp_hist *prev = report ? malloc(2 * sizeof(*prev)) : NULL;
 	int ret = 0;
 
-	if (!go)
+	if (!go || (report && !prev)) {
+		free(go);
+		free(prev);
 		return -ENOMEM;
+	}
 	rk->err[0] = 0;
 	rk->ops.begin(rk->eng, true);
 	for (unsigned i = 0; i < rk->nlf; i++) {
@@ -193,12 +210,18 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 		rk->lf[i].n = rk->lf[i].target = 0;
 	}
 	fp_hist_reset(rk->hist);
-	*t0 = fp_clock_ticks(&rk->clk);
+	if (prev)
+		fp_hist_reset(prev);
+	*t0 = rk->rep_t = fp_clock_ticks(&rk->clk);
 	while (!ret) {
 		uint64_t before = 0, t;
+		bool due = report && fp_clock_ticks(&rk->clk) - rk->rep_t >= rk->report_ticks;
 
 		next_chunk(rk, ns_per_rt, go);
-		ret = exchange_targets(rk, go, &more, what);
+		ret = exchange_targets(rk, go, &more, due, &now_rep, what);
+		/* the last interval is reported when the phase ends, below */
+		if (!ret && now_rep && more)
+			ret = fp_run_lat_report(rk, size, *t0, prev, prev + 1);
 		if (ret || !more)
 			break;
 		for (unsigned i = 0; i < rk->nlf; i++)
@@ -209,8 +232,11 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 			ns_per_rt = fp_clock_ns(&rk->clk, fp_clock_ticks(&rk->clk) - t) /
 				    (double)before;
 	}
+	if (!ret && report)
+		ret = fp_run_lat_report(rk, size, *t0, prev, prev + 1);
 	rk->stop_at = UINT64_MAX;
 	free(go);
+	free(prev);
 	return ret;
 }
 
@@ -219,7 +245,7 @@ int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool
 {
 	uint64_t deadline = UINT64_MAX;
 
-	report = report && rk->report_ticks && !lat;
+	report = report && rk->report_ticks;
 	if (!limit_ns && !report) {
 		rk->stop_at = UINT64_MAX;
 		return fp_run_loops(rk, lat, size, t0);
@@ -228,7 +254,7 @@ int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool
 		deadline = fp_clock_ticks(&rk->clk) + fp_clock_from_ns(&rk->clk, (double)limit_ns);
 	if (lat) {
 		rk->stop_at = deadline;
-		return lat_timed(rk, size, t0, what);
+		return lat_timed(rk, size, t0, what, report);
 	}
 	return bw_timed(rk, size, t0, what, deadline, report);
 }

@@ -86,6 +86,8 @@ static int write_results(struct rank *rk, int ret)
 	}
 	if (cfg->format == 1)
 		fp_results_json(data, stdout, true);
+	else if (cfg->format == 2)
+		fp_run_jsonl_summary(data);
 	if (!cfg->quiet)
 		fprintf(stderr, "fabprobe: results in %s%s\n", data->dir,
 			ret ? " (incomplete)" : "");
@@ -215,7 +217,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		fprintf(stderr, "%sfabprobe: %s\n", rank == 0 && isatty(2) ? "\r\033[K" : "",
 			rk.err);
 	}
-	status = ret ? 1 : 0;
+	status = ret || (rank == 0 && fp_run_check_failed(&rk)) ? 1 : 0;
 	if (rank == 0 && write_results(&rk, ret))
 		status = 1;
 out:

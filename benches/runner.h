@@ -20,11 +20,13 @@ struct fp_run_cfg {
 	uint64_t report_ns; /* --report-interval: rank 0 prints bandwidth per interval; 0 off */
 	bool bidir, quiet;
 	const char *output, *results_dir;
-	int format; /* 0 text, 1 json */
+	int format;	  /* 0 text, 1 json, 2 jsonl (run_stream.c) */
+	bool check;	  /* --check: receivers verify every message's bytes */
+	bool count_wrong; /* --check, by the runner: #wrong per size (engines without their own) */
 	int64_t rank, size, np;
 	const char *rendezvous, *token, *bind, *pin, *hostname;
 	bool require_token; /* a token guessed from the launcher's job id is an error off loopback */
-	int local_rank; /* set by --np for its children; -1: from the launcher's environment */
+	int local_rank;	    /* set by --np for its children; -1: from the launcher's environment */
 	int poll;
 	/* pattern options */
 	int64_t rounds, shift, root, seed, pairs_sample;

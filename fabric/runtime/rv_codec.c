@@ -7,8 +7,7 @@
 
 #include "../../core/wire.h"
 
-uint64_t fp_rv_flow_tag(const uint8_t key[FP_SHA256_LEN], uint32_t flow, uint32_t src,
-			uint32_t dst)
+uint64_t fp_rv_flow_tag(const uint8_t key[FP_SHA256_LEN], uint32_t flow, uint32_t src, uint32_t dst)
 {
 	struct fp_hmac m;
 	uint8_t ids[12], d[FP_SHA256_LEN];
@@ -76,8 +75,13 @@ void fp_rv_proof(const char *token, const char *label, const uint8_t *nonce0, co
 	fp_hmac_final(&m, out);
 }
 
+void fp_rv_digest(const void *payload, size_t len, uint8_t out[FP_SHA256_LEN])
+{
+	fp_sha256(len ? payload : "", len, out);
+}
+
 void fp_rv_mac(const uint8_t key[FP_SHA256_LEN], enum fp_rv_dir dir, uint64_t counter,
-	       const uint8_t *hdr, const void *payload, size_t len, uint8_t out[FP_SHA256_LEN])
+	       const uint8_t *hdr, const uint8_t digest[FP_SHA256_LEN], uint8_t out[FP_SHA256_LEN])
 {
 	struct fp_hmac m;
 	uint8_t pre[9];
@@ -87,8 +91,7 @@ void fp_rv_mac(const uint8_t key[FP_SHA256_LEN], enum fp_rv_dir dir, uint64_t co
 	fp_hmac_init(&m, key, FP_SHA256_LEN);
 	fp_hmac_update(&m, pre, sizeof(pre));
 	fp_hmac_update(&m, hdr, FP_RV_MAC_AT);
-	if (len)
-		fp_hmac_update(&m, payload, len);
+	fp_hmac_update(&m, digest, FP_SHA256_LEN);
 	fp_hmac_final(&m, out);
 }
 

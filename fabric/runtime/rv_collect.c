@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "../../core/clock.h"
@@ -139,6 +140,101 @@ out:
 	return ret;
 }
 
+/* A half-sent message leaves its stream unreadable: the far end had better see it closed. */
+static void cut(struct fp_rv_conn *c)
+{
+	c->broken = true;
+	shutdown(c->fd, SHUT_RDWR);
+}
+
+/*
+ * Rank 0: one RESULT to every other rank, written to whichever connection has room, so that
+ * no rank waits while rank 0 blocks on a slow reader (1,024 local ranks share two cores; in
+ * turn, each would cost a scheduling round). The payload is hashed once for all. *bad: the
+ * rank an error is about.
+ */
+static int distribute(struct fp_rv *rv, const uint8_t *payload, size_t len, uint64_t deadline,
+		      int *bad)
+{
+	struct pollfd *pfd = calloc((size_t)rv->size, sizeof(*pfd));
+	uint8_t(*hdr)[FP_RV_HDR_LEN] = calloc((size_t)rv->size, sizeof(*hdr));
+	size_t *sent = calloc((size_t)rv->size, sizeof(*sent));
+	int *who = calloc((size_t)rv->size, sizeof(*who));
+	uint8_t digest[FP_SHA256_LEN];
+	int left = 0, ret = 0;
+
+	if (!pfd || !hdr || !sent || !who) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	fp_rv_digest(payload, len, digest);
+	for (int k = 1; k < rv->size && !ret; k++) {
+		*bad = k;
+		if (rv->conns[k].fd < 0 || rv->conns[k].broken)
+			ret = -ECONNRESET;
+		else
+			fp_rv_seal(rv, &rv->conns[k], FP_RV_RESULT, 0, payload, len, digest,
+				   hdr[k]);
+		left++;
+	}
+	while (!ret && left) {
+		int n = 0, r;
+
+		for (int k = 1; k < rv->size; k++) {
+			if (sent[k] == FP_RV_HDR_LEN + len)
+				continue;
+			pfd[n] = (struct pollfd){ .fd = rv->conns[k].fd, .events = POLLOUT };
+			who[n++] = k;
+		}
+		r = fp_rv_wait_fds(rv, pfd, (nfds_t)n, deadline);
+		if (r < 0) {
+			*bad = who[0];
+			ret = r;
+			break;
+		}
+		for (int i = 0; i < n && !ret; i++) {
+			int k = who[i];
+			struct iovec iov[2];
+			struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 0 };
+			ssize_t w;
+
+			if (!pfd[i].revents)
+				continue;
+			if (sent[k] < FP_RV_HDR_LEN)
+				iov[mh.msg_iovlen++] =
+					(struct iovec){ hdr[k] + sent[k], FP_RV_HDR_LEN - sent[k] };
+			if (len) {
+				size_t at = sent[k] > FP_RV_HDR_LEN ? sent[k] - FP_RV_HDR_LEN : 0;
+
+				iov[mh.msg_iovlen++] =
+					(struct iovec){ (void *)(payload + at), len - at };
+			}
+			w = sendmsg(rv->conns[k].fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (w < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (w < 0) {
+				*bad = k;
+				ret = -errno;
+				break;
+			}
+			sent[k] += (size_t)w;
+			if (sent[k] == FP_RV_HDR_LEN + len) {
+				rv->conns[k].tx += rv->conns[k].keyed;
+				left--;
+			}
+		}
+	}
+	for (int k = 1; ret && sent && k < rv->size; k++)
+		if (sent[k] && sent[k] < FP_RV_HDR_LEN + len)
+			cut(&rv->conns[k]);
+out:
+	free(pfd);
+	free(hdr);
+	free(sent);
+	free(who);
+	return ret;
+}
+
 static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t len, bool to_all,
 		    struct fp_rv_blobs *out, char *err, size_t errlen)
 {
@@ -146,7 +242,7 @@ static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t
 	struct slot *s = NULL;
 	uint8_t *res = NULL, *pl = NULL;
 	size_t total = 0;
-	int ret = 0;
+	int ret = 0, bad = 0;
 
 	rv->seq++;
 	if (len > FP_RV_MAX_BLOB) {
@@ -218,14 +314,11 @@ static int exchange(struct fp_rv *rv, const char *what, const void *mine, size_t
 			o += 4 + l;
 		}
 	}
-	for (int k = 1; k < rv->size; k++) {
-		ret = fp_rv_send_msg(rv, &rv->conns[k], FP_RV_RESULT, to_all ? res : NULL,
-				     to_all ? total : 0, deadline);
-		if (ret) {
-			fp_say(err, errlen, "%s: sending to rank %d: %s", what, k, fp_rv_why(ret));
-			fp_rv_broadcast_error(rv, err);
-			goto out;
-		}
+	ret = distribute(rv, to_all ? res : NULL, to_all ? total : 0, deadline, &bad);
+	if (ret) {
+		fp_say(err, errlen, "%s: sending to rank %d: %s", what, bad, fp_rv_why(ret));
+		fp_rv_broadcast_error(rv, err);
+		goto out;
 	}
 	if (out)
 		ret = fp_rv_blobs_parse(res, total, (uint32_t)rv->size, out);

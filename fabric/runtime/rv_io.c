@@ -143,8 +143,9 @@ static enum fp_rv_dir rx_dir(const struct fp_rv *rv)
  * on only once the message is out (fp_rv_send_msg).
  */
 void fp_rv_seal(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, uint32_t rank,
-		const void *payload, size_t len, uint8_t *hdr)
+		const void *payload, size_t len, const uint8_t *digest, uint8_t *hdr)
 {
+	uint8_t d[FP_SHA256_LEN];
 	struct fp_rv_hdr h = { .type = type,
 			       .rank = rank,
 			       .size = (uint32_t)rv->size,
@@ -153,7 +154,9 @@ void fp_rv_seal(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, uint32_t 
 
 	fp_rv_hdr_encode(&h, hdr);
 	if (c->keyed) {
-		fp_rv_mac(c->key, tx_dir(rv), c->tx, hdr, payload, len, h.mac);
+		if (!digest)
+			fp_rv_digest(payload, len, d);
+		fp_rv_mac(c->key, tx_dir(rv), c->tx, hdr, digest ? digest : d, h.mac);
 		memcpy(hdr + FP_RV_MAC_AT, h.mac, FP_SHA256_LEN);
 	}
 }
@@ -162,11 +165,12 @@ void fp_rv_seal(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, uint32_t 
 bool fp_rv_opened(const struct fp_rv *rv, struct fp_rv_conn *c, const uint8_t *hdr,
 		  const void *payload, size_t len)
 {
-	uint8_t mac[FP_SHA256_LEN];
+	uint8_t mac[FP_SHA256_LEN], d[FP_SHA256_LEN];
 
 	if (!c->keyed)
 		return true;
-	fp_rv_mac(c->key, rx_dir(rv), c->rx, hdr, payload, len, mac);
+	fp_rv_digest(payload, len, d);
+	fp_rv_mac(c->key, rx_dir(rv), c->rx, hdr, d, mac);
 	if (!fp_ct_equal(mac, hdr + FP_RV_MAC_AT, FP_SHA256_LEN))
 		return false;
 	c->rx++;
@@ -192,7 +196,7 @@ int fp_rv_send_msg(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, const 
 		return -EINTR;
 	if (fp_mono_ns() >= deadline)
 		return -ETIMEDOUT;
-	fp_rv_seal(rv, c, type, (uint32_t)rv->rank, payload, len, hdr);
+	fp_rv_seal(rv, c, type, (uint32_t)rv->rank, payload, len, NULL, hdr);
 	ret = write_full(rv, c->fd, hdr, sizeof(hdr), deadline, &sent);
 	if (!ret && len)
 		ret = write_full(rv, c->fd, payload, len, deadline, &sent);

@@ -55,9 +55,10 @@ int fp_rv_recv_msg(struct fp_rv *rv, struct fp_rv_conn *c, uint32_t max_len, str
 		   uint8_t **payload, uint64_t deadline);
 /* getaddrinfo() on HOST:PORT, with "address: why" in err */
 int fp_rv_resolve(const char *addr, bool passive, struct addrinfo **res, char *err, size_t errlen);
-/* the header for a message, with its mac when the connection is keyed */
+/* the header for a message, with its mac when the connection is keyed; digest: the
+ * payload's, when the caller has it (NULL: computed here) */
 void fp_rv_seal(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, uint32_t rank,
-		const void *payload, size_t len, uint8_t *hdr);
+		const void *payload, size_t len, const uint8_t *digest, uint8_t *hdr);
 /* one sealed message, written whole within the deadline: 0 or -errno */
 int fp_rv_send_msg(struct fp_rv *rv, struct fp_rv_conn *c, uint16_t type, const void *payload,
 		   size_t len, uint64_t deadline);

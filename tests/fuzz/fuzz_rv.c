@@ -22,11 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = (uint32_t)data[0] % 9;
 	/* after that byte, a message: a header, and its mac over whatever payload follows */
 	if (!fp_rv_hdr_decode(data + 1, size - 1, FP_RV_MAX_PAYLOAD, &h)) {
-		uint8_t key[FP_SHA256_LEN] = { 0 }, mac[FP_SHA256_LEN];
+		uint8_t key[FP_SHA256_LEN] = { 0 }, mac[FP_SHA256_LEN], d[FP_SHA256_LEN];
 		size_t have = size - 1 - FP_RV_HDR_LEN;
 
-		fp_rv_mac(key, FP_RV_FROM_PEER, h.seq, data + 1, data + 1 + FP_RV_HDR_LEN,
-			  h.len < have ? h.len : have, mac);
+		fp_rv_digest(data + 1 + FP_RV_HDR_LEN, h.len < have ? h.len : have, d);
+		fp_rv_mac(key, FP_RV_FROM_PEER, h.seq, data + 1, d, mac);
 		if (h.rank >= h.size || h.len > FP_RV_MAX_PAYLOAD || h.type >= FP_RV_TYPE_MAX)
 			abort();
 	}

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 
-MAGIC, VERSION, HDR = 0x56525046, 3, 56
+MAGIC, VERSION, HDR = 0x56525046, 4, 56
 HELLO, CHALLENGE, AUTH, WELCOME, CONTRIB, RESULT, ERROR = range(1, 8)
 FROM_ROOT, FROM_PEER = 0, 1
 RUN = ["run", "stream", "--sizes", "4K", "--iters", "50"]

@@ -58,6 +58,10 @@ int main(void)
 	{
 		uint8_t n0[FP_RV_NONCE_LEN] = { 1 }, np[FP_RV_NONCE_LEN] = { 2 };
 		uint8_t a[FP_SHA256_LEN], b2[FP_SHA256_LEN], k[FP_SHA256_LEN] = { 3 };
+		uint8_t dx[FP_SHA256_LEN], dy[FP_SHA256_LEN];
+
+		fp_rv_digest("x", 1, dx);
+		fp_rv_digest("y", 1, dy);
 
 		fp_rv_proof("tok", "peer", n0, np, 1, 2, a);
 		fp_rv_proof("tok", "peer", n0, np, 1, 2, b2);
@@ -70,18 +74,18 @@ int main(void)
 		CHECK(memcmp(a, b2, sizeof(a)), "rank counts");
 		fp_rv_proof("tok2", "peer", n0, np, 1, 2, b2);
 		CHECK(memcmp(a, b2, sizeof(a)), "token counts");
-		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, "x", 1, a);
-		fp_rv_mac(k, FP_RV_FROM_PEER, 1, buf, "x", 1, b2);
+		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, dx, a);
+		fp_rv_mac(k, FP_RV_FROM_PEER, 1, buf, dx, b2);
 		CHECK(memcmp(a, b2, sizeof(a)), "counter counts");
-		fp_rv_mac(k, FP_RV_FROM_ROOT, 0, buf, "x", 1, b2);
+		fp_rv_mac(k, FP_RV_FROM_ROOT, 0, buf, dx, b2);
 		CHECK(memcmp(a, b2, sizeof(a)), "direction counts");
-		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, "y", 1, b2);
+		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, dy, b2);
 		CHECK(memcmp(a, b2, sizeof(a)), "payload counts");
 		buf[FP_RV_MAC_AT] ^= 1; /* the mac field itself is not covered */
-		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, "x", 1, b2);
+		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, dx, b2);
 		CHECK(!memcmp(a, b2, sizeof(a)), "mac field outside the mac");
 		buf[16] ^= 1;
-		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, "x", 1, b2);
+		fp_rv_mac(k, FP_RV_FROM_PEER, 0, buf, dx, b2);
 		CHECK(memcmp(a, b2, sizeof(a)), "header seq counts");
 	}
 

@@ -32,7 +32,7 @@
 
 struct null_opts {
 	uint64_t delay_ns, slow_ns;
-	int64_t fault_rank, drop_at, error_at, die_at, interrupt_at;
+	int64_t fault_rank, drop_at, error_at, die_at, interrupt_at, corrupt_at;
 };
 
 _Static_assert(sizeof(struct null_opts) <= FP_ENGINE_CFG_MAX, "null options fit the runner");
@@ -58,6 +58,9 @@ static const struct fp_opt null_opts[] = {
 		"testing: the fault rank exits, without a word, at its N-th send"),
 	NULL_AT("interrupt-at", interrupt_at,
 		"testing: the fault rank gets SIGINT at its N-th send, as from Ctrl-C"),
+	NULL_AT("corrupt-at", corrupt_at,
+		"testing: one byte of the fault rank's N-th message is flipped on the way "
+		"(run --check counts it)"),
 	FP_OPT_END,
 };
 
@@ -117,7 +120,7 @@ static int null_open(const struct fp_engine_params *p, struct fp_engine **out)
 	if (p->cfg)
 		memcpy(&e->o, p->cfg, sizeof(e->o));
 	else
-		e->o = (struct null_opts){ 0, 0, 1, -1, -1, -1, -1 };
+		e->o = (struct null_opts){ 0, 0, 1, -1, -1, -1, -1, -1 };
 	e->faulty = e->o.fault_rank == p->rank;
 	e->tx_delay = e->o.delay_ns + (e->faulty ? e->o.slow_ns : 0);
 	e->max_size = p->x && p->x->max_size ? p->x->max_size : 4096;
@@ -265,7 +268,10 @@ static void get(const struct ring *r, size_t cap, uint64_t at, void *dst, size_t
 	memcpy((uint8_t *)dst + first, r->data, len - first);
 }
 
-/* The planted faults, at this rank's n-th message: 0 to send it, 1 to drop it, or -errno. */
+/*
+ * The planted faults, at this rank's n-th message: 0 to send it, 1 to drop it, 2 to send it
+ * with a byte flipped, or -errno.
+ */
 static int fault(struct fp_engine *e)
 {
 	uint64_t n = e->sent++;
@@ -280,7 +286,9 @@ static int fault(struct fp_engine *e)
 			 (unsigned long long)n);
 		return -EIO;
 	}
-	return o->drop_at >= 0 && n >= (uint64_t)o->drop_at;
+	if (o->drop_at >= 0 && n >= (uint64_t)o->drop_at)
+		return 1;
+	return o->corrupt_at >= 0 && n == (uint64_t)o->corrupt_at ? 2 : 0;
 }
 
 static int null_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
@@ -298,11 +306,13 @@ static int null_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 			atomic_store_explicit(&c->out->head, head, memory_order_release);
 			return f;
 		}
-		if (f)
+		if (f == 1)
 			continue;
 		put(c->out, c->cap, head, hdr, HDR);
 		if (buf)
 			put(c->out, c->cap, head + HDR, buf, len);
+		if (f == 2 && buf && len) /* the middle byte, as a bad link would */
+			c->out->data[(head + HDR + len / 2) % c->cap] ^= 0x5a;
 		head += HDR + len;
 	}
 	atomic_store_explicit(&c->out->head, head, memory_order_release);
