@@ -20,6 +20,7 @@
 #include "../fabric/model/jread.h"
 #include "../fabric/model/yaml.h"
 #include "result_read.h"
+#include "run_priv.h"
 
 /* a whole number in [lo, hi] */
 static bool jwhole(struct fy_node *n, double lo, double hi, unsigned *out)
@@ -141,8 +142,8 @@ static void map_hop(struct fp_trace_item *t, const struct fp_hopmap *m, const ch
 	t->n++;
 }
 
-static void trace_one(struct fp_prober *p, const struct fp_trace_cfg *c, const struct fp_hopmap *m,
-		      struct fp_trace_item *t)
+static void trace_one(struct fp_prober *p, const struct fp_trace_cfg *c, int rank,
+		      const struct fp_hopmap *m, struct fp_trace_item *t)
 {
 	struct fp_probe_flow pf;
 	struct fp_probe_path path;
@@ -151,7 +152,7 @@ static void trace_one(struct fp_prober *p, const struct fp_trace_cfg *c, const s
 		t->st = FP_TRACE_SKIPPED;
 		return;
 	}
-	if ((c->rank >= 0 && t->f.src != c->rank) || !fp_probe_is_local(pf.src)) {
+	if ((rank >= 0 && t->f.src != rank) || !fp_probe_is_local(pf.src)) {
 		t->st = FP_TRACE_ELSEWHERE;
 		return;
 	}
@@ -270,17 +271,48 @@ static int read_run(const struct fp_trace_cfg *c, struct fp_trace *tr, char *err
 	return 0;
 }
 
+/*
+ * Under a launcher each rank traces the flows it sourced; rank 0 does not gather the parts
+ * yet, so each writes its own (--out), never all of them over one RUN/paths.json.
+ */
+static int launched(const struct fp_trace_cfg *c, int *rank, char *err, size_t el)
+{
+	struct fp_run_cfg rc;
+	char why[ERR_LEN];
+	int size;
+
+	memset(&rc, 0, sizeof(rc));
+	*rank = c->rank;
+	if (fp_run_who_am_i(&rc, rank, &size, why))
+		return fp_say(err, el, "%s", why);
+	if (size == 1) {
+		*rank = c->rank;
+		return 0;
+	}
+	if (!c->out)
+		return fp_say(err, el,
+			      "rank %d of %d under a launcher: give each rank its own --out FILE "
+			      "and merge the parts (rank 0 does not gather them yet)",
+			      *rank, size);
+	if (c->rank >= 0)
+		*rank = c->rank;
+	return 0;
+}
+
 int fp_trace_run(const struct fp_trace_cfg *c, struct fp_trace *tr, char *err, size_t el)
 {
 	struct fp_prober *p = NULL;
 	struct fp_hopmap m;
 	struct fp_topo t;
 	char out[4200];
-	int ret;
+	int ret, rank;
 
 	memset(tr, 0, sizeof(*tr));
 	fp_topo_init(&t);
 	fp_hopmap_init(&m);
+	ret = launched(c, &rank, err, el);
+	if (ret)
+		return ret;
 	if (snprintf(out, sizeof(out), "%s", c->out ? c->out : c->run) >= (int)sizeof(out) - 12)
 		return fp_say(err, el, "%.64s...: path too long", out);
 	if (!c->out)
@@ -293,7 +325,7 @@ int fp_trace_run(const struct fp_trace_cfg *c, struct fp_trace *tr, char *err, s
 	for (unsigned i = 0; !ret && i < tr->n; i++) {
 		struct fp_trace_item *it = &tr->it[i];
 
-		trace_one(p, c, &m, it);
+		trace_one(p, c, rank, &m, it);
 		tr->ok += it->st == FP_TRACE_OK;
 		tr->failed += it->st == FP_TRACE_FAILED;
 		tr->skipped += it->st == FP_TRACE_SKIPPED;

@@ -39,6 +39,17 @@ grep -q "^flow 1 rocev2 127.0.0.1:49999 > 127.0.0.1:4791: 127.0.0.1 127.0.0.1$" 
 [ ! -e "$TMP/u/paths.json" ] || fail "--out still wrote RUN/paths.json"
 ok "UDP and RoCE v2 probes end at the port unreachable; --rank picks rank 1's flow"
 
+# under a launcher: each rank its own flows, into its own --out; never all into one file
+OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 $FABPROBE trace "$TMP/r" >"$TMP/out" 2>"$TMP/err"
+[ $? = 2 ] && grep -q "rank 1 of 2 under a launcher: give each rank its own --out" "$TMP/err" ||
+	fail "launcher without --out: $(cat "$TMP/err")"
+OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 $FABPROBE trace "$TMP/r" --out "$TMP/r1.json" \
+	>"$TMP/out" 2>"$TMP/err" || fail "rank 1: $(cat "$TMP/err")"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); p=json.load(open(sys.argv[2]))
+assert list(p["flows"]) == [str(f["id"]) for f in r["flows"] if f["src"] == 1], p' \
+	"$TMP/r/run.json" "$TMP/r1.json" || fail "rank 1's part: $(cat "$TMP/r1.json")"
+ok "under a launcher: rank 1 traces the flow it sourced into its --out"
+
 # without CAP_NET_RAW: one line that says so, exit 2, nothing written
 if command -v setpriv >/dev/null; then
 	setpriv --inh-caps=-all --bounding-set=-net_raw $FABPROBE trace "$TMP/u" --out "$TMP/nocap.json" \
