@@ -172,46 +172,16 @@ static void trace_one(struct fp_prober *p, const struct fp_trace_cfg *c, int ran
 	t->st = FP_TRACE_OK;
 }
 
-/* the paths of the traced flows: {"flows": {ID: [node, ...]}} (result_read.c), and more */
+/* paths.json, atomically */
 static int write_paths(const struct fp_trace *tr, const char *path, char *err, size_t el)
 {
-	static const char *const maps[] = { "flows", "sources", "hops" };
 	struct fp_afile a;
-	struct fp_json j;
 	int ret = fp_afile_open(&a, path);
 
-	if (ret) {
-		fp_say(err, el, "%s: %s", path, strerror(-ret));
-		return ret;
+	if (!ret) {
+		fp_trace_emit(tr, a.f, true);
+		ret = fp_afile_commit(&a);
 	}
-	fp_json_init(&j, a.f, true);
-	fp_json_obj(&j, NULL);
-	fp_json_u64(&j, "schema_version", 1);
-	fp_json_str(&j, "tool", "fabprobe trace");
-	fp_json_str(&j, "source", "traced");
-	for (unsigned m = 0; m < 3; m++) {
-		fp_json_obj(&j, maps[m]);
-		for (unsigned i = 0; i < tr->n; i++) {
-			const struct fp_trace_item *t = &tr->it[i];
-			char id[16];
-
-			if (t->st != FP_TRACE_OK)
-				continue;
-			snprintf(id, sizeof(id), "%u", t->f.id);
-			if (m == 1) {
-				fp_json_str(&j, id, "traced");
-				continue;
-			}
-			fp_json_arr(&j, id);
-			for (unsigned h = 0; h < t->n; h++)
-				fp_json_str(&j, NULL, m ? t->addr[h] : t->node[h]);
-			fp_json_end(&j);
-		}
-		fp_json_end(&j);
-	}
-	fp_json_end(&j);
-	fputc('\n', a.f);
-	ret = fp_afile_commit(&a);
 	if (ret)
 		fp_say(err, el, "%s: %s", path, strerror(-ret));
 	return ret;
@@ -264,83 +234,171 @@ static int read_run(const struct fp_trace_cfg *c, struct fp_trace *tr, char *err
 		free(fl);
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		tr->it[i].f = fl[i];
+		tr->it[i].st = FP_TRACE_ELSEWHERE; /* until traced here or read from a part */
+	}
 	tr->n = n;
 	free(fl);
 	return 0;
 }
 
 /*
- * Under a launcher each rank traces the flows it sourced; rank 0 does not gather the parts
- * yet, so each writes its own (--out), never all of them over one RUN/paths.json.
+ * Under a launcher each rank traces the flows it sourced. *size > 1 then; with --out each
+ * rank writes its own part, else rank 0 gathers them through the rendezvous.
  */
-static int launched(const struct fp_trace_cfg *c, int *rank, char *err, size_t el)
+static int launched(const struct fp_trace_cfg *c, int *rank, int *size, char *err, size_t el)
 {
 	struct fp_run_cfg rc;
 	char why[ERR_LEN];
-	int size;
 
 	memset(&rc, 0, sizeof(rc));
-	*rank = c->rank;
-	if (fp_run_who_am_i(&rc, rank, &size, why))
+	if (fp_run_who_am_i(&rc, rank, size, why))
 		return fp_say(err, el, "%s", why);
-	if (size == 1) {
+	if (*size == 1 || c->rank >= 0)
 		*rank = c->rank;
-		return 0;
-	}
-	if (!c->out)
+	if (*size > 1 && !c->out && !c->rendezvous)
 		return fp_say(err, el,
-			      "rank %d of %d under a launcher: give each rank its own --out FILE "
-			      "and merge the parts (rank 0 does not gather them yet)",
-			      *rank, size);
-	if (c->rank >= 0)
-		*rank = c->rank;
+			      "rank %d of %d under a launcher: give --rendezvous HOST:PORT (rank 0 "
+			      "gathers every rank's traces) or each rank its own --out FILE",
+			      *rank, *size);
+	if (*size > 1 && !c->out)
+		return fp_rv_preflight(c->rendezvous, *rank, *size, err, el);
 	return 0;
 }
 
-int fp_trace_run(const struct fp_trace_cfg *c, struct fp_trace *tr, char *err, size_t el)
+/*
+ * This rank's traces to rank 0, which reads them into its own tr; a silent peer is named.
+ * A rank that failed before (failed, with err) still meets the others, to tell them.
+ */
+static int gather(const struct fp_trace_cfg *c, struct fp_trace *tr, int rank, int size, int failed,
+		  char *err, size_t el)
+{
+	struct fp_run_cfg rc = { .token = c->token };
+	struct fp_rv_params rp = { .rank = rank,
+				   .size = size,
+				   .addr = c->rendezvous,
+				   .timeout_ns = 600 * 1000000000ull,
+				   .stop = &fp_stop };
+	struct fp_rv_blobs b;
+	struct fp_rv *rv = NULL;
+	char token[256], why[ERR_LEN], *doc = NULL;
+	size_t len = 0;
+	FILE *m;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	rp.weak_token = fp_run_job_token(&rc, token, sizeof(token));
+	rp.token = token;
+	m = open_memstream(&doc, &len);
+	if (!m)
+		return -ENOMEM;
+	fp_trace_emit(tr, m, false);
+	if (fclose(m)) {
+		free(doc);
+		return -ENOMEM;
+	}
+	ret = failed ? failed : fp_rv_open(&rp, &rv, err, el);
+	if (failed && !fp_rv_open(&rp, &rv, why, sizeof(why)))
+		fp_rv_abort(rv, err);
+	if (!ret && len > FP_RV_MAX_BLOB)
+		ret = fp_say(err, el, "rank %d: %zu bytes of traces, more than a part may hold",
+			     rank, len);
+	if (!ret)
+		ret = fp_rv_gather(rv, "traces", doc, len, &b, err, el);
+	for (uint32_t i = 1; !ret && rank == 0 && i < b.n; i++) {
+		char where[32];
+
+		snprintf(where, sizeof(where), "rank %u's traces", i);
+		ret = fp_trace_part_read(tr, (const char *)b.data + b.off[i], b.len[i], where,
+					 (int)i, err, el);
+	}
+	if (ret && rv && !failed)
+		fp_rv_abort(rv, err);
+	fp_rv_blobs_free(&b);
+	fp_rv_close(rv);
+	free(doc);
+	tr->sent = !ret && rank > 0;
+	return ret;
+}
+
+/* --merge: every part into tr, no probes */
+static int merge(const struct fp_trace_cfg *c, struct fp_trace *tr, char *err, size_t el)
+{
+	for (unsigned i = 0; i < c->nmerge; i++) {
+		char *text = NULL;
+		size_t len = 0;
+		int ret = fp_read_file(c->merge[i], FP_RESULT_MAXBYTES, &text, &len, err, el);
+
+		if (!ret)
+			ret = fp_trace_part_read(tr, text, len, c->merge[i], -1, err, el);
+		free(text);
+		if (ret)
+			return ret == -ENOENT ? -EINVAL : ret;
+	}
+	return 0;
+}
+
+/* probe every flow that starts here (and at rank, when rank >= 0) */
+static int trace_here(const struct fp_trace_cfg *c, int rank, struct fp_trace *tr, char *err,
+		      size_t el)
 {
 	struct fp_prober *p = NULL;
 	struct fp_hopmap m;
 	struct fp_topo t;
-	char out[4200];
-	int ret, rank;
+	int ret;
 
-	memset(tr, 0, sizeof(*tr));
 	fp_topo_init(&t);
 	fp_hopmap_init(&m);
-	ret = launched(c, &rank, err, el);
-	if (ret)
-		return ret;
+	ret = load_map(c, &t, &m, err, el);
+	if (!ret)
+		ret = fp_probe_open(&p, err, el);
+	for (unsigned i = 0; !ret && i < tr->n; i++) {
+		trace_one(p, c, rank, &m, &tr->it[i]);
+		tr->failed += tr->it[i].st == FP_TRACE_FAILED;
+	}
+	fp_probe_close(p);
+	fp_hopmap_free(&m);
+	fp_topo_destroy(&t);
+	return ret;
+}
+
+int fp_trace_run(const struct fp_trace_cfg *c, struct fp_trace *tr, char *err, size_t el)
+{
+	char out[4200];
+	int ret, rank = -1, size = 1;
+	bool meet;
+
+	memset(tr, 0, sizeof(*tr));
 	if (snprintf(out, sizeof(out), "%s", c->out ? c->out : c->run) >= (int)sizeof(out) - 12)
 		return fp_say(err, el, "%.64s...: path too long", out);
 	if (!c->out)
 		strcat(out, "/paths.json");
-	ret = read_run(c, tr, err, el);
+	ret = c->nmerge ? 0 : launched(c, &rank, &size, err, el);
+	meet = !ret && size > 1 && !c->out;
 	if (!ret)
-		ret = load_map(c, &t, &m, err, el);
+		ret = read_run(c, tr, err, el);
 	if (!ret)
-		ret = fp_probe_open(&p, err, el);
-	for (unsigned i = 0; !ret && i < tr->n; i++) {
-		struct fp_trace_item *it = &tr->it[i];
+		ret = c->nmerge ? merge(c, tr, err, el) : trace_here(c, rank, tr, err, el);
+	tr->rank = rank;
+	if (meet)
+		ret = gather(c, tr, rank, size, ret, err, el);
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < tr->n; i++) {
+		const struct fp_trace_item *it = &tr->it[i];
 
-		trace_one(p, c, rank, &m, it);
 		tr->ok += it->st == FP_TRACE_OK;
-		tr->failed += it->st == FP_TRACE_FAILED;
 		tr->skipped += it->st == FP_TRACE_SKIPPED;
 		tr->elsewhere += it->st == FP_TRACE_ELSEWHERE;
 		tr->unmapped += it->unmapped;
 	}
 	/* every flow that starts here, or none: the analyzer refuses a partial trace */
-	if (!ret && !tr->failed && (tr->ok || c->out)) {
+	if (!tr->sent && !tr->failed && (tr->ok || c->out)) {
 		ret = write_paths(tr, out, err, el);
 		if (!ret)
 			snprintf(tr->out, sizeof(tr->out), "%s", out);
 	}
-	fp_probe_close(p);
-	fp_hopmap_free(&m);
-	fp_topo_destroy(&t);
 	return ret;
 }
 

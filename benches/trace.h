@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../fabric/model/topo.h"
 #include "../fabric/runtime/probe.h"
@@ -54,12 +55,19 @@ struct fp_trace_cfg {
 	const char *out;      /* NULL: RUN/paths.json */
 	int max_ttl, timeout_ms, tries;
 	int rank; /* -1: every flow whose source address is here */
+	/* --merge: no probes; these parts (paths.json files of fabprobe trace) into one */
+	const char *const *merge;
+	unsigned nmerge;
+	/* under a launcher: where rank 0 gathers the ranks' parts, and the job token */
+	const char *rendezvous, *token;
 };
 
 struct fp_trace {
 	struct fp_trace_item *it;
 	unsigned n, ok, failed, skipped, elsewhere, unmapped;
 	char out[4200]; /* where paths.json went, "" when nothing was written */
+	int rank;	/* under a launcher: this rank; rank 0 writes every rank's traces */
+	bool sent;	/* this rank's traces went to rank 0 */
 };
 
 /*
@@ -70,5 +78,15 @@ struct fp_trace {
  */
 int fp_trace_run(const struct fp_trace_cfg *c, struct fp_trace *tr, char *err, size_t el);
 void fp_trace_free(struct fp_trace *tr);
+
+/* paths.json (results/README.md) of the traced flows in tr, and "failed", their count */
+void fp_trace_emit(const struct fp_trace *tr, FILE *f, bool pretty);
+/*
+ * A part that fp_trace_emit wrote (another host's or rank's) into tr, whose items are the
+ * run's flows: each flow once, one of the run's (and of rank's, when rank >= 0), with its
+ * path and hops. 0, or -EINVAL with "where: what" in err.
+ */
+int fp_trace_part_read(struct fp_trace *tr, const char *text, size_t len, const char *where,
+		       int rank, char *err, size_t el);
 
 #endif

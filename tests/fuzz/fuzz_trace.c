@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fabprobe trace's two text inputs: a --hops file ("ADDRESS NODE" lines) and run.json's
- * flows[] (the identities it probes). The same bytes go to both.
+ * fabprobe trace's text inputs: a --hops file ("ADDRESS NODE" lines), run.json's flows[]
+ * (the identities it probes), and a part of another host or rank (--merge, the rendezvous)
+ * read into a run of flows 0..3. The same bytes go to all three.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fp_trace_flow *f = NULL;
+	struct fp_trace tr = { 0 };
 	struct fp_hopmap m;
 	unsigned n = 0;
 	char err[256];
@@ -25,5 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fp_hopmap_free(&m);
 	if (!fp_trace_flows_parse((const char *)data, size, "fuzz", &f, &n, err, sizeof(err)))
 		free(f);
+	tr.it = calloc(4, sizeof(*tr.it));
+	if (!tr.it)
+		return 0;
+	tr.n = 4;
+	for (unsigned i = 0; i < tr.n; i++) {
+		tr.it[i].f.id = i;
+		tr.it[i].f.src = (int)(i % 2);
+		tr.it[i].st = FP_TRACE_ELSEWHERE;
+	}
+	fp_trace_part_read(&tr, (const char *)data, size, "fuzz", (int)(size % 3) - 1, err,
+			   sizeof(err));
+	fp_trace_free(&tr);
 	return 0;
 }

@@ -39,16 +39,41 @@ grep -q "^flow 1 rocev2 127.0.0.1:49999 > 127.0.0.1:4791: 127.0.0.1 127.0.0.1$" 
 [ ! -e "$TMP/u/paths.json" ] || fail "--out still wrote RUN/paths.json"
 ok "UDP and RoCE v2 probes end at the port unreachable; --rank picks rank 1's flow"
 
-# under a launcher: each rank its own flows, into its own --out; never all into one file
+# under a launcher: without --rendezvous or --out, one line; each rank its own flows
 OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 $FABPROBE trace "$TMP/r" >"$TMP/out" 2>"$TMP/err"
-[ $? = 2 ] && grep -q "rank 1 of 2 under a launcher: give each rank its own --out" "$TMP/err" ||
-	fail "launcher without --out: $(cat "$TMP/err")"
-OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 $FABPROBE trace "$TMP/r" --out "$TMP/r1.json" \
-	>"$TMP/out" 2>"$TMP/err" || fail "rank 1: $(cat "$TMP/err")"
+[ $? = 2 ] && grep -q "rank 1 of 2 under a launcher: give --rendezvous HOST:PORT" "$TMP/err" ||
+	fail "launcher without --rendezvous: $(cat "$TMP/err")"
+for k in 0 1; do
+	OMPI_COMM_WORLD_RANK=$k OMPI_COMM_WORLD_SIZE=2 $FABPROBE trace "$TMP/r" --out "$TMP/p$k.json" \
+		>"$TMP/out" 2>"$TMP/err" || fail "rank $k: $(cat "$TMP/err")"
+done
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); p=json.load(open(sys.argv[2]))
 assert list(p["flows"]) == [str(f["id"]) for f in r["flows"] if f["src"] == 1], p' \
-	"$TMP/r/run.json" "$TMP/r1.json" || fail "rank 1's part: $(cat "$TMP/r1.json")"
-ok "under a launcher: rank 1 traces the flow it sourced into its --out"
+	"$TMP/r/run.json" "$TMP/p1.json" || fail "rank 1's part: $(cat "$TMP/p1.json")"
+ok "under a launcher: each rank traces the flows it sourced into its --out"
+rm "$TMP/r/paths.json"
+$FABPROBE trace --merge "$TMP/r" "$TMP/p0.json" "$TMP/p1.json" >"$TMP/out" 2>"$TMP/err" ||
+	fail "merge: $(cat "$TMP/err")"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); assert sorted(p["flows"]) == ["0", "1"], p' \
+	"$TMP/r/paths.json" || fail "merged: $(cat "$TMP/r/paths.json")"
+$FABPROBE trace --merge "$TMP/r" "$TMP/p1.json" "$TMP/p1.json" --out "$TMP/m.json" 2>"$TMP/err"
+[ $? = 2 ] && grep -q "p1.json: flow 1 is traced twice" "$TMP/err" && [ ! -e "$TMP/m.json" ] ||
+	fail "a flow in two parts: $(cat "$TMP/err")"
+ok "--merge joins the parts, and refuses a flow traced twice"
+if command -v mpirun >/dev/null; then
+	rm "$TMP/r/paths.json"
+	timeout 120 mpirun --allow-run-as-root --oversubscribe -np 2 $FABPROBE trace "$TMP/r" \
+		--rendezvous 127.0.0.1:$(free_port) --token t >"$TMP/out" 2>"$TMP/err" ||
+		fail "mpirun trace: $(cat "$TMP/err")"
+	grep -q "1 flows traced, 0 failed, 1 start elsewhere; sent to rank 0" "$TMP/err" &&
+		grep -q "2 flows traced, 0 failed, 0 start elsewhere; written to" "$TMP/err" ||
+		fail "mpirun trace: $(cat "$TMP/err")"
+	python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); assert sorted(p["flows"]) == ["0", "1"], p' \
+		"$TMP/r/paths.json" || fail "gathered: $(cat "$TMP/r/paths.json")"
+	ok "under mpirun: each rank traces its flow, rank 0 gathers both into paths.json"
+else
+	echo "# mpirun is not installed: the gather through the rendezvous is not checked"
+fi
 
 # without CAP_NET_RAW: one line that says so, exit 2, nothing written
 if command -v setpriv >/dev/null; then
@@ -59,6 +84,21 @@ if command -v setpriv >/dev/null; then
 	[ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "CAP_NET_RAW" "$TMP/err" || fail "$(cat "$TMP/err")"
 	[ ! -e "$TMP/nocap.json" ] || fail "a file without CAP_NET_RAW"
 	ok "without CAP_NET_RAW: $(cat "$TMP/err")"
+	# a rank without it still meets rank 0 at the rendezvous, to say so: no hang, no file
+	port=$(free_port)
+	OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 timeout 60 $FABPROBE trace "$TMP/u" \
+		--rendezvous 127.0.0.1:$port --token t >/dev/null 2>"$TMP/err0" &
+	r0=$!
+	OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 timeout 60 setpriv --inh-caps=-all \
+		--bounding-set=-net_raw $FABPROBE trace "$TMP/u" --rendezvous 127.0.0.1:$port \
+		--token t >/dev/null 2>"$TMP/err1"
+	rc1=$?
+	wait $r0
+	rc0=$?
+	[ $rc0 = 1 ] && [ $rc1 = 2 ] && grep -q "rank 1 failed: raw sockets need CAP_NET_RAW" "$TMP/err0" ||
+		fail "a rank without CAP_NET_RAW: $rc0 $rc1 $(cat "$TMP/err0" "$TMP/err1")"
+	[ ! -e "$TMP/u/paths.json" ] || fail "paths.json written though rank 1 failed"
+	ok "under a launcher, rank 0 says which rank lacks CAP_NET_RAW"
 else
 	echo "# setpriv is not installed: the CAP_NET_RAW case is not checked"
 fi

@@ -2,13 +2,12 @@
 /*
  * Hop addresses to nodes: a hops file with comments, CRLF and both families read; every bad
  * line refused with its line number; one address for two nodes refused; the topology's
- * hosts mapped by their endpoint ip; and run.json's flow identities as trace reads them.
+ * hosts mapped by their endpoint ip.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../benches/trace.h"
 #include "../../fabric/model/hopmap.h"
 #include "t.h"
 
@@ -95,48 +94,9 @@ static void topology(void)
 	fp_topo_destroy(&t);
 }
 
-static void flows(void)
-{
-	static const char ok[] =
-		"{\"flows\": [{\"id\": 1, \"src\": 1, \"dst\": 0, \"proto\": \"rocev2\", "
-		"\"src_ip\": \"10.0.0.2\", \"src_port\": 49152, \"dst_ip\": \"10.0.0.1\", "
-		"\"dst_port\": 4791, \"qpn\": 17}, {\"id\": 0, \"src\": 0, \"dst\": 1}]}";
-	static const char *const bad[] = {
-		"{\"flows\": {}}",
-		"{\"flows\": [{\"id\": -1, \"src\": 0}]}",
-		"{\"flows\": [{\"id\": 1.5, \"src\": 0}]}",
-		"{\"flows\": [{\"id\": 1, \"src\": 0}, {\"id\": 1, \"src\": 1}]}",
-		"{\"flows\": [{\"id\": 1, \"src\": 0, \"proto\": \"tcp\", \"src_ip\": \"a\", "
-		"\"dst_ip\": \"b\", \"src_port\": 65536, \"dst_port\": 1}]}",
-		"{\"flows\": [{\"id\": 1, \"src\": 0, \"proto\": \"tcp\", \"src_ip\": [], "
-		"\"dst_ip\": \"b\", \"src_port\": 1, \"dst_port\": 1}]}",
-		"[1, 2",
-	};
-	struct fp_trace_flow *f = NULL;
-	unsigned n = 0;
-	char err[256];
-
-	CHECK(!fp_trace_flows_parse(ok, sizeof(ok) - 1, "run.json", &f, &n, err, sizeof(err)), "%s",
-	      err);
-	CHECK(n == 2 && f[0].id == 0 && !f[0].proto[0] && f[1].id == 1, "2 flows, by id");
-	CHECK(n == 2 && !strcmp(f[1].proto, "rocev2") && f[1].sport == 49152 &&
-		      f[1].dport == 4791 && !strcmp(f[1].dst_ip, "10.0.0.1") && f[1].src == 1,
-	      "flow 1's identity");
-	free(f);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		f = NULL;
-		CHECK(fp_trace_flows_parse(bad[i], strlen(bad[i]), "run.json", &f, &n, err,
-					   sizeof(err)) == -EINVAL &&
-			      !f && !strncmp(err, "run.json", 8),
-		      "bad %zu: '%s'", i, err);
-		free(f);
-	}
-}
-
 int main(void)
 {
 	files();
 	topology();
-	flows();
 	return t_done("hopmap");
 }
