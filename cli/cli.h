@@ -12,4 +12,5 @@ int fp_cmd_inventory(int argc, char **argv);
 int fp_cmd_pkt(int argc, char **argv);
 int fp_cmd_fleet(int argc, char **argv, char **full, int fullc);
 int fp_cmd_fabric_counters(int argc, char **argv);
+int fp_cmd_trace(int argc, char **argv, char **full, int fullc);
 #endif

@@ -198,6 +198,7 @@ static const struct cmd cmds[] = {
 	{ "topo", cmd_topo, no_opts, "generate, import, check, draw and plan topologies" },
 	{ "sim", cmd_sim, no_opts, "predict a pattern's results on a topology, with faults" },
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },
+	{ "trace", fp_cmd_trace, no_opts, "each flow's path, probed with its own 5-tuple" },
 	{ "report", cmd_report, no_opts, "plots and an HTML report from result folders" },
 	{ "check", cmd_check, no_opts, "acceptance: a spec of thresholds, PASS/FAIL, JUnit XML" },
 	{ "fabric-counters", cmd_fabric_counters, no_opts,
