@@ -16,8 +16,10 @@ const struct fp_opt fp_run_opts[] = {
 		   "NAME",
 		   "transport: one of fabprobe engines; each engine's own options are below"),
 	FP_PATTERN_OPTS("8:1M:x4"),
-	FP_RUN_OPT("duration", FP_OPT_DURATION, duration_ns, "0", 0, 3600 * SEC, NULL, NULL, NULL,
-		   "wall-clock time per size and round instead of --iters, e.g. 2s"),
+	FP_RUN_OPT("duration", FP_OPT_DURATION, duration_ns, "0", 0, 30 * 24 * 3600 * SEC, NULL,
+		   NULL, NULL,
+		   "wall-clock time per size and round instead of --iters, e.g. 2s (at most 1h); "
+		   "with --soak the whole run's, e.g. 8h"),
 	FP_RUN_OPT("warmup", FP_OPT_INT, warmup, "100", 0, 1000000000, NULL, NULL, NULL,
 		   "untimed messages per flow before each measurement"),
 	FP_RUN_OPT("window", FP_OPT_INT, window, "64", 1, 65536, NULL, NULL, NULL,
@@ -73,6 +75,17 @@ const struct fp_opt fp_run_opts[] = {
 		   "--rfc2544: length of each trial"),
 	FP_RUN_OPT("resolution", FP_OPT_STRING, resolution, "1%", 0, 0, NULL, NULL, "FRAC",
 		   "--rfc2544: stop when the rate is known within this fraction of the top rate"),
+	/* soak and burn-in (run_soak.c) */
+	FP_RUN_OPT("soak", FP_OPT_BOOL, soak, NULL, 0, 0, NULL, NULL, NULL,
+		   "repeat the pattern until --duration is spent, each phase one "
+		   "--counter-interval long"),
+	FP_RUN_OPT("forever", FP_OPT_BOOL, forever, NULL, 0, 0, NULL, NULL, NULL,
+		   "as --soak until Ctrl-C or SIGTERM, which end it at the next counter interval "
+		   "with complete results"),
+	FP_RUN_OPT("counter-interval", FP_OPT_DURATION, counter_ns, "0", 0, 24 * 3600 * SEC, NULL,
+		   NULL, NULL,
+		   "snapshot every rank's port counters this often into counters.csv (between "
+		   "phases; --soak: default 10s)"),
 	FP_OPT_END,
 };
 

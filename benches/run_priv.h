@@ -6,6 +6,7 @@
 #ifndef FP_RUN_PRIV_H
 #define FP_RUN_PRIV_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,6 +74,12 @@ struct rank {
 	/* --report-interval (run_report.c) */
 	uint64_t report_ticks, rep_t; /* every; the last report */
 	uint64_t *rep_prev;	      /* rank 0: per flow, messages received at the last one */
+	/* soak and counter series (run_soak.c) */
+	uint64_t soak_t0, soak_last; /* ticks: the first snapshot; rank 0: the last one kept */
+	uint64_t phase_ns;	     /* the next phase's length (--soak), else --duration */
+	char snap_port[48];	     /* the netdev this rank snapshots; "": none */
+	bool masked;		     /* SIGINT/SIGTERM blocked for the soak; old_mask to restore */
+	sigset_t old_mask;
 	int rank, size;
 	/* where the data path failed */
 	int fail_ret;
@@ -118,6 +125,17 @@ bool fp_run_port_of(const char *ip, char *name, size_t len);
 int fp_run_gather_counters(struct rank *rk, const struct fp_port *before, const char *port);
 /* --fabric-counters on rank 0: the fabric's port counters before or after (run_fabric.c) */
 int fp_run_fabric_snap(struct rank *rk, bool after);
+
+/* run_soak.c: --soak, --forever, --counter-interval */
+int fp_run_soak_check(struct fp_run_cfg *cfg);
+bool fp_run_soaking(const struct fp_run_cfg *cfg);
+int fp_run_soak_alloc(struct rank *rk);
+int fp_run_soak_start(struct rank *rk, const char *bind);
+int fp_run_soak_tick(struct rank *rk, bool *go);
+void fp_run_soak_rates(struct rank *rk, const struct fp_size_res *sr, unsigned si, uint32_t r,
+		       uint64_t t0);
+void fp_run_soak_end(struct rank *rk, bool all_done);
+void fp_run_soak_finish(struct rank *rk);
 
 /* run_context.c: each rank's port and CPU, to rank 0 for run.json */
 int fp_run_gather_context(struct rank *rk, const char *bind);

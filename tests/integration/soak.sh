@@ -1,0 +1,64 @@
+# Issue 19: soak runs. --soak repeats the pattern for --duration, --forever until a signal;
+# counters every --counter-interval into counters.csv, each phase's flow rates into soak.csv.
+# A SIGINT ends a soak between phases with complete results; before every size ran once it
+# is an interrupted run. Timed from outside; asserts on counts and agreement, never speed.
+
+SC="$HERE/soak_check.py"
+usage() { # ARGS...: exit 2 with one line
+	local rc
+	"$FABPROBE" run stream --np 2 --output "$TMP/bad" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && [ ! -e "$TMP/bad" ] ||
+		{ cat "$TMP/err"; fail "$* gave $rc, not 2 with one line"; }
+}
+usage --soak
+usage --forever --duration 5s
+usage --soak --forever --duration 5s
+usage --duration 2h
+usage --soak --duration 2s --counter-interval 10ms
+ok "soak options refused when they contradict each other"
+
+# the null engine: a fast whole soak ended by its duration, two sizes per pass
+t0=$(date +%s.%N)
+"$FABPROBE" run stream --engine null --np 2 --sizes 4K,64K --soak --duration 3s \
+	--counter-interval 400ms --report-interval 200ms --output "$TMP/null" --quiet ||
+	fail "null soak"
+t1=$(date +%s.%N)
+python3 -c "import sys; w=$t1-$t0; sys.exit(0 if 3 <= w <= 3*1.1+2 else 'took %.2f s' % w)" ||
+	fail "a 3 s soak took too long or too short"
+python3 "$SC" "$TMP/null" duration --min-passes 2 || fail "null soak folder"
+check "$TMP/null" --ranks 2 --pattern stream --sizes 4096,65536
+ok "null engine: --soak --duration 3s, series agree"
+
+# sockets, --forever, SIGINT after a few intervals: every rank stops at the interval's end
+"$FABPROBE" run stream --np 2 --sizes 64K --forever --counter-interval 400ms \
+	--report-interval 200ms --output "$TMP/sock" --quiet &
+pid=$!
+sleep 2.2
+kill -INT $pid
+t0=$(date +%s.%N)
+wait $pid || fail "a soak ended by SIGINT exits $?, not 0"
+t1=$(date +%s.%N)
+python3 -c "import sys; sys.exit(0 if $t1-$t0 < 2 else 'stopping took %.2f s' % ($t1-$t0))" ||
+	fail "SIGINT: the soak did not stop within an interval"
+python3 "$SC" "$TMP/sock" signal --min-passes 2 || fail "sockets soak folder"
+check "$TMP/sock" --ranks 2 --pattern stream --sizes 65536
+ok "sockets --forever: SIGINT leaves complete results, every interval kept"
+
+# a signal before every size ran once: an interrupted run, marked so, still readable
+"$FABPROBE" run stream --np 2 --sizes 4K,64K,1M --forever --counter-interval 1s \
+	--output "$TMP/early" --quiet 2>"$TMP/err" &
+pid=$!
+sleep 0.8
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc -eq 1 ] || fail "early SIGTERM: exit $rc, not 1"
+python3 - "$TMP/early/run.json" <<'PY' || fail "early SIGTERM: run.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "interrupted" and d["complete"] is False, (d["status"], d["complete"])
+assert d["soak"]["ended_by"] == "signal" and d["soak"]["passes"] == 0, d["soak"]
+assert len(d["sizes_done"]) < 3 and "signal" in d["error"], d["error"]
+PY
+ok "a signal in the first pass: interrupted, what was measured kept"
