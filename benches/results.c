@@ -450,6 +450,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_arr(&j, "counters");
 	for (int r = 0; d->ctr && r < s->n; r++) {
 		const struct fp_ctr_delta *cd = &d->ctr[r];
+		bool fec = false;
 
 		if (!cd->valid)
 			continue;
@@ -457,9 +458,13 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		fp_json_i64(&j, "rank", r);
 		fp_json_str(&j, "port", cd->port);
 		fp_json_obj(&j, "deltas");
-		for (unsigned k = 0; k < cd->n; k++)
+		for (unsigned k = 0; k < cd->n; k++) {
 			fp_json_i64(&j, cd->name[k], cd->delta[k]);
+			fec |= !strcmp(cd->name[k], "fec_uncorrectable");
+		}
 		fp_json_end(&j);
+		/* the port's FEC blocks are among the deltas, or it reports none (veth, lo) */
+		fp_json_str(&j, "fec", fec ? "in deltas" : "not available");
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);

@@ -15,6 +15,7 @@
 #include "../core/err.h"
 #include "../core/series.h"
 #include "../fabric/runtime/engine.h"
+#include "../fabric/inventory/fec.h"
 #include "../fabric/inventory/inventory.h"
 #include "../fabric/runtime/rendezvous.h"
 #include "results.h"
@@ -78,6 +79,8 @@ struct rank {
 	uint64_t soak_t0, soak_last; /* ticks: the first snapshot; rank 0: the last one kept */
 	uint64_t phase_ns;	     /* the next phase's length (--soak), else --duration */
 	char snap_port[48];	     /* the netdev this rank snapshots; "": none */
+	bool fec0_ok;		     /* fec0: the port's FEC statistics before the run */
+	struct fp_fec fec0;
 	bool masked;		     /* SIGINT/SIGTERM blocked for the soak; old_mask to restore */
 	sigset_t old_mask;
 	int rank, size;

@@ -179,12 +179,18 @@ int fp_run_soak_tick(struct rank *rk, bool *go)
 }
 
 /*
- * The first snapshot: the series' zero. From here a soak takes SIGINT/SIGTERM between
- * phases, not mid-phase.
+ * Before the first phase: the port's FEC statistics (for counters[]' deltas), and the first
+ * snapshot, the series' zero. From here a soak takes SIGINT/SIGTERM between phases, not
+ * mid-phase.
  */
 int fp_run_soak_start(struct rank *rk, const char *bind)
 {
 	bool go;
+
+	if (!fp_run_port_of(bind, rk->snap_port, sizeof(rk->snap_port)))
+		rk->snap_port[0] = 0;
+	rk->fec0_ok = rk->snap_port[0] && !fp_fec_read("", rk->snap_port, &rk->fec0) &&
+		      rk->fec0.stats;
 
 	if (fp_run_soaking(rk->cfg)) {
 		sigset_t set;
@@ -196,8 +202,6 @@ int fp_run_soak_start(struct rank *rk, const char *bind)
 	}
 	if (!fp_run_soaking(rk->cfg) && !rk->cfg->counter_ns)
 		return 0;
-	if (!fp_run_port_of(bind, rk->snap_port, sizeof(rk->snap_port)))
-		rk->snap_port[0] = 0;
 	rk->soak_t0 = fp_clock_ticks(&rk->clk);
 	return fp_run_soak_tick(rk, &go);
 }

@@ -51,5 +51,9 @@ assert len(deg) == 1 and deg[0]["src"] == 0 and deg[0]["dst"] == 1 and deg[0]["r
 assert run["soak"]["ended_by"] == "duration"
 assert all(f["fec"] == "not available" for f in run["soak"]["fec"]), run["soak"]["fec"]
 PY
-ok "a link degraded mid-soak shows in intervals.csv and counters, and the flow is flagged"
+printf 'fabprobe_spec: 1\nchecks:\n  - {name: steady, metric: soak_degraded, max: 0}\n' >"$TMP/spec.yaml"
+"$FABPROBE" check "$TMP/spec.yaml" "$out" >"$TMP/out"
+[ $? -eq 1 ] && grep -q "^FAIL  steady .* 1 flows/ports" "$TMP/out" ||
+	{ cat "$TMP/out"; fail "check does not fail the degraded soak"; }
+ok "a link degraded mid-soak shows in intervals.csv and counters, the flow is flagged, check fails it"
 "$LAB" down || fail "down"

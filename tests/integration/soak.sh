@@ -62,3 +62,33 @@ assert d["soak"]["ended_by"] == "signal" and d["soak"]["passes"] == 0, d["soak"]
 assert len(d["sizes_done"]) < 3 and "signal" in d["error"], d["error"]
 PY
 ok "a signal in the first pass: interrupted, what was measured kept"
+
+# check: soak_degraded reads run.json's degraded list; fec_uncorrectable the ports' FEC
+# deltas, and fails as not measured where no port reports FEC (lo here)
+cat >"$TMP/spec.yaml" <<'Y'
+fabprobe_spec: 1
+checks:
+  - {name: fec, metric: fec_uncorrectable, max: 0}
+  - {name: degraded, metric: soak_degraded, max: 1000}
+Y
+"$FABPROBE" check "$TMP/spec.yaml" "$TMP/sock" >"$TMP/out"
+[ $? -eq 1 ] && grep -q "^FAIL  fec .*not measured.*not available" "$TMP/out" &&
+	grep -q "^PASS  degraded" "$TMP/out" || { cat "$TMP/out"; fail "check on a soak on lo"; }
+# the same run as if its NIC had counted FEC blocks: 0 passes, 5 fails with its value
+for n in 0 5; do
+	mkdir -p "$TMP/fec$n"
+	python3 - "$TMP/sock/run.json" "$TMP/fec$n/run.json" $n <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["counters"]:
+    c["deltas"]["fec_uncorrectable"] = int(sys.argv[3])
+    c["fec"] = "in deltas"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	"$FABPROBE" check "$TMP/spec.yaml" "$TMP/fec$n" >"$TMP/out"
+	rc=$?
+	want=$([ $n = 0 ] && echo "0 PASS" || echo "1 FAIL")
+	[ "$rc ${want#* }" = "$want" ] && grep -q "^${want#* }  fec .* $((2 * n)) blocks" "$TMP/out" ||
+		{ cat "$TMP/out"; fail "fec_uncorrectable with $n blocks per rank"; }
+done
+ok "check: fec_uncorrectable measured where ports report FEC, not measured where not; soak_degraded"
