@@ -92,3 +92,31 @@ PY
 		{ cat "$TMP/out"; fail "fec_uncorrectable with $n blocks per rank"; }
 done
 ok "check: fec_uncorrectable measured where ports report FEC, not measured where not; soak_degraded"
+
+# the report plots a soak's rate and error counters against time and lists what degraded;
+# what a result folder says reaches gnuplot as numbers only and the page escaped
+cp -r "$TMP/null" "$TMP/hostile"
+python3 - "$TMP/hostile" <<'PY'
+import json, sys
+d = sys.argv[1]
+run = json.load(open(d + "/run.json"))
+run["degraded"] = [{"kind": "port", "rank": 0, "port": "<script>alert(1)</script>", "counter": "rx_errors'; system('touch /tmp/fp-soak-pwned') #",
+                    "samples": 9, "first_third_per_snapshot": 0, "last_third_per_snapshot": 4, "rule": "<b>bold</b>"}]
+json.dump(run, open(d + "/run.json", "w"))
+with open(d + "/counters.csv", "a") as f:
+    f.write('99.000,0,lo,"rx_errors\'; system(""touch /tmp/fp-soak-pwned"") #",5,5\n')
+PY
+"$FABPROBE" report "$TMP/null" "$TMP/hostile" --out "$TMP/rep" >/dev/null 2>"$TMP/err" ||
+	{ cat "$TMP/err"; fail "report on soak folders"; }
+[ ! -e /tmp/fp-soak-pwned ] || { rm -f /tmp/fp-soak-pwned; fail "a counter name reached gnuplot"; }
+python3 - "$TMP/rep/report.html" <<'PY' || fail "the report's soak section"
+import sys
+h = open(sys.argv[1]).read()
+assert h.count('alt="Rate and error counters against time"') == 2, "two soak plots"
+assert "<script>alert" not in h and "<b>bold" not in h and "&lt;script&gt;alert(1)&lt;/script&gt;" in h
+PY
+printf 't_start_s,t_end_s,pass,size,flow,src,dst,Gbps\n0,1,0,4096,0,0,1,nan\n' >"$TMP/hostile/soak.csv"
+"$FABPROBE" report "$TMP/hostile" --out "$TMP/rep2" >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "soak.csv" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "a soak.csv with nan: exit 2 naming it"; }
+ok "report: rate and error counters against time, degraded listed, hostile fields escaped"
