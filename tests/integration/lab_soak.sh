@@ -55,5 +55,8 @@ printf 'fabprobe_spec: 1\nchecks:\n  - {name: steady, metric: soak_degraded, max
 "$FABPROBE" check "$TMP/spec.yaml" "$out" >"$TMP/out"
 [ $? -eq 1 ] && grep -q "^FAIL  steady .* 1 flows/ports" "$TMP/out" ||
 	{ cat "$TMP/out"; fail "check does not fail the degraded soak"; }
-ok "a link degraded mid-soak shows in intervals.csv and counters, the flow is flagged, check fails it"
+"$FABPROBE" analyze --topology "$FP_SRCDIR/topologies/lab-leafspine.yaml" "$out" >"$TMP/out" 2>&1
+[ $? -eq 1 ] && grep -q "^soak: 1 flow(s) or port(s) degraded" "$TMP/out" ||
+	{ cat "$TMP/out"; fail "analyze does not show the degraded soak"; }
+ok "a link degraded mid-soak shows in intervals.csv and counters, the flow is flagged, check and analyze show it"
 "$LAB" down || fail "down"
