@@ -56,17 +56,26 @@ static int name_index(struct fp_soak *s, const char *name)
 	return (int)s->nnames++;
 }
 
+/* Room for one more element in an array that doubles: 0 or -ENOMEM. */
+static int grow(void **v, size_t n, size_t *cap, size_t elem)
+{
+	size_t c = *cap ? 2 * *cap : 256;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, c * elem);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
 static int add_row(struct fp_soak *s, const struct fp_soak_row *r)
 {
-	if (s->nrow == s->rowcap) {
-		size_t cap = s->rowcap ? 2 * s->rowcap : 256;
-		struct fp_soak_row *n = realloc(s->row, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->row = n;
-		s->rowcap = cap;
-	}
+	if (grow((void **)&s->row, s->nrow, &s->rowcap, sizeof(*s->row)))
+		return -ENOMEM;
 	s->row[s->nrow++] = *r;
 	return 0;
 }
@@ -124,7 +133,7 @@ int fp_soak_add_snap(struct fp_soak *s, double t, int rank, const char *blob, si
 				size_t at = (size_t)rank * FP_SOAK_NAMES + (size_t)k;
 
 				r.ctr = (uint16_t)k;
-				r.delta = !s->seen[at]		 ? 0
+				r.delta = !s->seen[at]		   ? 0
 					  : r.value >= s->prev[at] ? r.value - s->prev[at]
 								   : r.value;
 				s->prev[at] = r.value;
@@ -142,15 +151,8 @@ int fp_soak_add_snap(struct fp_soak *s, double t, int rank, const char *blob, si
 
 int fp_soak_add_rate(struct fp_soak *s, const struct fp_soak_rate *r)
 {
-	if (s->nrate == s->ratecap) {
-		size_t cap = s->ratecap ? 2 * s->ratecap : 256;
-		struct fp_soak_rate *n = realloc(s->rate, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->rate = n;
-		s->ratecap = cap;
-	}
+	if (grow((void **)&s->rate, s->nrate, &s->ratecap, sizeof(*s->rate)))
+		return -ENOMEM;
 	s->rate[s->nrate++] = *r;
 	return 0;
 }

@@ -38,14 +38,14 @@ static size_t fec_deltas(const struct rank *rk, const char *port, char *out, siz
 
 	if (!rk->fec0_ok || len < 100 || fp_fec_read("", port, &now) || !now.stats)
 		return 0;
-	return (size_t)snprintf(out, len, "fec_corrected=%llu\nfec_uncorrectable=%llu\n",
-				(unsigned long long)(now.corrected >= rk->fec0.corrected
-							     ? now.corrected - rk->fec0.corrected
-							     : now.corrected),
-				(unsigned long long)(now.uncorrectable >= rk->fec0.uncorrectable
-							     ? now.uncorrectable -
-								       rk->fec0.uncorrectable
-							     : now.uncorrectable));
+	return (size_t)snprintf(
+		out, len, "fec_corrected=%llu\nfec_uncorrectable=%llu\n",
+		(unsigned long long)(now.corrected >= rk->fec0.corrected
+					     ? now.corrected - rk->fec0.corrected
+					     : now.corrected),
+		(unsigned long long)(now.uncorrectable >= rk->fec0.uncorrectable
+					     ? now.uncorrectable - rk->fec0.uncorrectable
+					     : now.uncorrectable));
 }
 
 /*

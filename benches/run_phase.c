@@ -348,8 +348,8 @@ static void restart_size(struct fp_size_res *sr)
 }
 
 /* One size's rounds: each phase, then its rates and the counters between phases. */
-static int one_size(struct rank *rk, struct fp_size_res *sr, unsigned si, unsigned pass,
-		    bool *go, bool *finished)
+static int one_size(struct rank *rk, struct fp_size_res *sr, unsigned si, unsigned pass, bool *go,
+		    bool *finished)
 {
 	const struct fp_sched *s = &rk->sched;
 	uint32_t r;

@@ -189,8 +189,8 @@ int fp_run_soak_start(struct rank *rk, const char *bind)
 
 	if (!fp_run_port_of(bind, rk->snap_port, sizeof(rk->snap_port)))
 		rk->snap_port[0] = 0;
-	rk->fec0_ok = rk->snap_port[0] && !fp_fec_read("", rk->snap_port, &rk->fec0) &&
-		      rk->fec0.stats;
+	rk->fec0_ok =
+		rk->snap_port[0] && !fp_fec_read("", rk->snap_port, &rk->fec0) && rk->fec0.stats;
 
 	if (fp_run_soaking(rk->cfg)) {
 		sigset_t set;

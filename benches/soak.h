@@ -42,11 +42,11 @@ struct fp_soak {
 	int nranks;
 	unsigned nnames;
 	char names[FP_SOAK_NAMES][48];
-	char (*port)[48];	      /* per rank: the netdev its snapshots read */
-	int8_t *fec;		      /* per rank: -1 never read, 0 not available, 1 reported */
-	uint64_t *prev;		      /* per rank x name: the last value */
-	uint8_t *seen;		      /* per rank x name: a value was read */
-	struct fp_soak_row *row;      /* in time order */
+	char (*port)[48];	 /* per rank: the netdev its snapshots read */
+	int8_t *fec;		 /* per rank: -1 never read, 0 not available, 1 reported */
+	uint64_t *prev;		 /* per rank x name: the last value */
+	uint8_t *seen;		 /* per rank x name: a value was read */
+	struct fp_soak_row *row; /* in time order */
 	size_t nrow, rowcap;
 	struct fp_soak_rate *rate; /* in time order */
 	size_t nrate, ratecap;

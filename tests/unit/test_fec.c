@@ -46,8 +46,8 @@ static void parse_cases(void)
 	CHECK(fp_fec_parse(msg, len, &f) == 0, "a well-formed reply");
 	CHECK(f.stats && f.corrected == 1234 && f.uncorrectable == 7, "totals %llu %llu",
 	      (unsigned long long)f.corrected, (unsigned long long)f.uncorrectable);
-	CHECK(f.lanes == 2 && f.lane_corrected[0] == 1000 && f.lane_corrected[1] == 234,
-	      "lanes %u", f.lanes);
+	CHECK(f.lanes == 2 && f.lane_corrected[0] == 1000 && f.lane_corrected[1] == 234, "lanes %u",
+	      f.lanes);
 	CHECK(!strcmp(f.active, "RS"), "active %s", f.active);
 	/* malformed: truncated, a statistic not a whole u64, a length past the end */
 	CHECK(fp_fec_parse(msg, len - 3, &f) == -EBADMSG, "truncated");

@@ -19,8 +19,13 @@ static void snap(struct fp_soak *s, double t, int rank, unsigned long long err,
 static void rates(struct fp_soak *s, uint32_t flow, const double *g, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct fp_soak_rate r = { .t0 = i, .t1 = i + 1, .pass = i, .flow = flow,
-					  .src = 0, .dst = 1, .gbps = g[i] };
+		struct fp_soak_rate r = { .t0 = i,
+					  .t1 = i + 1,
+					  .pass = i,
+					  .flow = flow,
+					  .src = 0,
+					  .dst = 1,
+					  .gbps = g[i] };
 
 		CHECK(fp_soak_add_rate(s, &r) == 0, "rate");
 	}
