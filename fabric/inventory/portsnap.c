@@ -45,6 +45,34 @@ static void numbers(struct fp_snap *s, const char *dir, const char *prefix)
 		free(ents);
 }
 
+/*
+ * A software RDMA device (rxe, siw) has no PCI function: the port whose first GID's netdev
+ * (ports/N/gid_attrs/ndevs/0) is ifname.
+ */
+static void soft_rdma(struct fp_snap *s, const char *root, const char *ifname)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 300], nd[64];
+	struct dirent **ents;
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/sys/class/infiniband", root);
+	n = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		for (int port = 1; port <= 2 && ents[i]->d_name[0] != '.'; port++) {
+			snprintf(p, sizeof(p), "%s/%.64s/ports/%d/gid_attrs/ndevs", dir,
+				 ents[i]->d_name, port);
+			if (!fp_inv_attr(p, "0", nd, sizeof(nd)) || strcmp(nd, ifname))
+				continue;
+			snprintf(p, sizeof(p), "%s/%.64s/ports/%d/hw_counters", dir,
+				 ents[i]->d_name, port);
+			numbers(s, p, "rdma_");
+		}
+		free(ents[i]);
+	}
+	if (n > 0)
+		free(ents);
+}
+
 /* The RDMA device on the netdev's PCI function: device/infiniband/DEV/ports/N/hw_counters. */
 static void rdma_counters(struct fp_snap *s, const char *nd)
 {
@@ -77,6 +105,7 @@ int fp_snap_read(const char *root, const char *ifname, struct fp_snap *s)
 {
 	char nd[PATH_MAX], b[PATH_MAX + 32];
 	struct fp_fec fec;
+	unsigned n;
 
 	memset(s, 0, sizeof(*s));
 	if (strchr(ifname, '/') || !ifname[0] || strlen(ifname) > 32)
@@ -88,7 +117,10 @@ int fp_snap_read(const char *root, const char *ifname, struct fp_snap *s)
 		return -ENOENT;
 	if (fp_inv_attr(nd, "carrier_changes", b, sizeof(b)))
 		add(s, "", "carrier_changes", strtoull(b, NULL, 10));
+	n = s->n;
 	rdma_counters(s, nd);
+	if (s->n == n)
+		soft_rdma(s, root, ifname);
 	if (!fp_fec_read(root, ifname, &fec) && fec.stats) {
 		add(s, "", "fec_corrected", fec.corrected);
 		add(s, "", "fec_uncorrectable", fec.uncorrectable);

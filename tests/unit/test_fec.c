@@ -83,10 +83,14 @@ static void snap_cases(void)
 	CHECK(fp_snap_get(&s, "rdma_out_of_sequence", &v) && v == 11, "hw_counters");
 	CHECK(fp_snap_get(&s, "rdma_np_cnp_sent", &v) && v == 4, "CNPs sent");
 	CHECK(!fp_snap_get(&s, "rdma_lifespan_bad", &v), "a file that is not a number");
-	/* veth: no FEC, said so */
+	/* veth: no FEC, said so; its rxe device's counters */
 	CHECK(fp_snap_read(FIXTURES "/portsnap", "veth0", &s) == 0 && !s.fec &&
 		      !fp_snap_get(&s, "fec_corrected", &v),
 	      "veth has no FEC");
+	/* Soft-RoCE on veth0: found by its GID's netdev, not a PCI function */
+	CHECK(fp_snap_get(&s, "rdma_rcvd_seq_err", &v) && v == 2 &&
+		      fp_snap_get(&s, "rdma_retry_exceeded_err", &v) && v == 17,
+	      "rxe hw_counters");
 	CHECK(fp_snap_read(FIXTURES "/portsnap", "nope0", &s) == -ENOENT, "missing port");
 	CHECK(fp_snap_read(FIXTURES "/portsnap", "../x", &s) == -EINVAL, "a path");
 }
