@@ -31,7 +31,7 @@ BANDWIDTH = {
     "?offered_Gbps": "num", "?offered_Mpps": "num", "?frames_sent": "int",
     "?frames_received": "int", "?frames_lost": "int", "?loss_ratio": "num",
     "?frames_reordered": "int", "?frames_duplicated": "int", "?one_way_latency": ONEWAY,
-    "?rfc2544": {"loss_limit": "num", "throughput_fps_per_sender": "num",
+    "?rfc2544": {"loss_limit": "str", "throughput_fps_per_sender": "num",
                  "throughput_Gbps_per_sender": "num", "trial_s": "num",
                  "trials": [{"rate_fps": "num", "loss_ratio": "num"}]},
 }
