@@ -420,6 +420,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 			ret = fp_result_observe(&res, (unsigned)i, &v->t, &v->r, &v->net,
 						o->samples ? o->samples : 16, o->map, &v->ob,
 						&named, err, el);
+		if (!ret && res.ndegraded > 0)
+			v->soak_degraded += (unsigned)res.ndegraded;
 		fp_result_free(&res);
 		v->named = v->named && named;
 		v->nruns++;

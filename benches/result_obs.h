@@ -55,6 +55,7 @@ struct fp_verdict {
 	struct fp_findings fs;
 	bool named; /* no run joined its ranks to hosts by file order */
 	unsigned nruns;
+	unsigned soak_degraded; /* flows and ports the runs' soaks flagged (run.json degraded) */
 };
 
 /*

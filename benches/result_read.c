@@ -461,6 +461,10 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 	ret = read_hosts(root, r, err, el);
 	if (!ret)
 		ret = read_counters(root, r, err, el);
+	/* a soak's degraded flows and ports (results/README.md, "Soak runs") */
+	r->ndegraded = fy_node_is_sequence(fp_jkey(root, "degraded"))
+			       ? fy_node_sequence_item_count(fp_jkey(root, "degraded"))
+			       : -1;
 	if (!ret)
 		ret = read_sizes(root, t, r, err, el);
 	if (!ret && ptext)

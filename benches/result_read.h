@@ -72,6 +72,7 @@ struct fp_result {
 	struct fp_rctr *ctr;
 	unsigned nctr;
 	bool has_counters;
+	int ndegraded; /* entries of a soak's "degraded" list; -1: the run has none */
 	struct fp_rtrace *traces;
 	unsigned ntraces;
 };

@@ -10,6 +10,7 @@
 #include "../core/csv.h"
 #include "../core/json.h"
 #include "results_priv.h"
+#include "soak.h"
 #include "straggler.h"
 #include "../fabric/model/fabctr.h"
 #include "../core/units.h"
@@ -451,6 +452,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_arr(&j, "counters");
 	for (int r = 0; d->ctr && r < s->n; r++) {
 		const struct fp_ctr_delta *cd = &d->ctr[r];
+		bool fec = false;
 
 		if (!cd->valid)
 			continue;
@@ -458,9 +460,13 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		fp_json_i64(&j, "rank", r);
 		fp_json_str(&j, "port", cd->port);
 		fp_json_obj(&j, "deltas");
-		for (unsigned k = 0; k < cd->n; k++)
+		for (unsigned k = 0; k < cd->n; k++) {
 			fp_json_i64(&j, cd->name[k], cd->delta[k]);
+			fec |= !strcmp(cd->name[k], "fec_uncorrectable");
+		}
 		fp_json_end(&j);
+		/* the port's FEC blocks are among the deltas, or it reports none (veth, lo) */
+		fp_json_str(&j, "fec", fec ? "in deltas" : "not available");
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);
@@ -481,6 +487,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 			json_size(&j, d, &d->res[i]);
 	fp_json_end(&j);
 	fp_results_json_summary(&j, d);
+	fp_soak_json(&j, d);
 	fp_json_end(&j);
 }
 
@@ -778,6 +785,10 @@ int fp_results_write(const struct fp_run_data *d)
 		ret = write_one(d, "ranks.csv", csv_ranks);
 	if (!ret && d->nivals)
 		ret = write_one(d, "intervals.csv", fp_results_csv_intervals);
+	if (!ret && d->soak && d->soak->counter_s > 0)
+		ret = write_one(d, "counters.csv", fp_soak_csv_counters);
+	if (!ret && d->soak && d->soak->on)
+		ret = write_one(d, "soak.csv", fp_soak_csv_rates);
 	/* n x n is 64 M cells at n = 8192: past FP_MATRIX_MAX ranks, flows.csv is the record */
 	for (unsigned i = 0; !ret && i < d->nres && d->sched->n <= FP_MATRIX_MAX; i++)
 		if (d->res[i].done)

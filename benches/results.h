@@ -104,6 +104,7 @@ struct fp_run_data {
 	const unsigned *paths, *hops;
 	char error[512];
 	struct fp_fabctr *fabric; /* --fabric-counters: both snapshots, or NULL */
+	struct fp_soak *soak;	  /* --soak, --forever, --counter-interval: series, or NULL */
 };
 
 /* Aggregates of one round at one size, for tables and JSON. */

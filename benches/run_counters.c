@@ -31,6 +31,23 @@ bool fp_run_port_of(const char *ip, char *name, size_t len)
 	return found;
 }
 
+/* FEC blocks corrected and uncorrectable during the run, where the port reports them. */
+static size_t fec_deltas(const struct rank *rk, const char *port, char *out, size_t len)
+{
+	struct fp_fec now;
+
+	if (!rk->fec0_ok || len < 100 || fp_fec_read("", port, &now) || !now.stats)
+		return 0;
+	return (size_t)snprintf(
+		out, len, "fec_corrected=%llu\nfec_uncorrectable=%llu\n",
+		(unsigned long long)(now.corrected >= rk->fec0.corrected
+					     ? now.corrected - rk->fec0.corrected
+					     : now.corrected),
+		(unsigned long long)(now.uncorrectable >= rk->fec0.uncorrectable
+					     ? now.uncorrectable - rk->fec0.uncorrectable
+					     : now.uncorrectable));
+}
+
 /*
  * Counters before and after: each rank reads its data-plane port, and rank 0 gathers the
  * differences for run.json. A counter that went backwards (a driver reset) reads as its
@@ -61,6 +78,8 @@ int fp_run_gather_counters(struct rank *rk, const struct fp_port *before, const 
 			}
 	}
 	free(after);
+	if (o)
+		o += fec_deltas(rk, port, blob + o, sizeof(blob) - o);
 	ret = fp_rv_gather(rk->rv, "counters", blob, o, &all, rk->err, ERR_LEN);
 	if (ret || !rk->data)
 		return ret;

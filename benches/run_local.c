@@ -161,7 +161,7 @@ int fp_run(struct fp_run_cfg *cfg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (preflight(cfg))
+	if (preflight(cfg) || fp_run_soak_check(cfg))
 		return 2;
 	if (cfg->np > 0) {
 		if (cfg->given >> fp_opts_index(fp_run_opts, "rank") & 1) {

@@ -16,8 +16,10 @@ const struct fp_opt fp_run_opts[] = {
 		   "NAME",
 		   "transport: one of fabprobe engines; each engine's own options are below"),
 	FP_PATTERN_OPTS("8:1M:x4"),
-	FP_RUN_OPT("duration", FP_OPT_DURATION, duration_ns, "0", 0, 3600 * SEC, NULL, NULL, NULL,
-		   "wall-clock time per size and round instead of --iters, e.g. 2s"),
+	FP_RUN_OPT("duration", FP_OPT_DURATION, duration_ns, "0", 0, 30 * 24 * 3600 * SEC, NULL,
+		   NULL, NULL,
+		   "wall-clock time per size and round instead of --iters, e.g. 2s (at most 1h); "
+		   "with --soak the whole run's, e.g. 8h"),
 	FP_RUN_OPT("warmup", FP_OPT_INT, warmup, "100", 0, 1000000000, NULL, NULL, NULL,
 		   "untimed messages per flow before each measurement"),
 	FP_RUN_OPT("window", FP_OPT_INT, window, "64", 1, 65536, NULL, NULL, NULL,
@@ -79,6 +81,17 @@ const struct fp_opt fp_run_opts[] = {
 	FP_RUN_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL, NULL,
 		   "receivers verify every message's bytes: sockets and null count corrupted ones "
 		   "per size (#wrong, as nccl-tests) and exit 1; verbs and dpdk check in the engine"),
+	/* soak and burn-in (run_soak.c) */
+	FP_RUN_OPT("soak", FP_OPT_BOOL, soak, NULL, 0, 0, NULL, NULL, NULL,
+		   "repeat the pattern until --duration is spent, each phase one "
+		   "--counter-interval long"),
+	FP_RUN_OPT("forever", FP_OPT_BOOL, forever, NULL, 0, 0, NULL, NULL, NULL,
+		   "as --soak until Ctrl-C or SIGTERM, which end it at the next counter interval "
+		   "with complete results"),
+	FP_RUN_OPT("counter-interval", FP_OPT_DURATION, counter_ns, "0", 0, 24 * 3600 * SEC, NULL,
+		   NULL, NULL,
+		   "snapshot every rank's port counters this often into counters.csv (between "
+		   "phases; --soak: default 10s)"),
 	FP_OPT_END,
 };
 

@@ -11,6 +11,7 @@
 #include "../core/hist.h"
 #include "../core/wire.h"
 #include "run_priv.h"
+#include "soak.h"
 
 static void describe_failure(struct rank *rk, const char *phase)
 {
@@ -89,13 +90,12 @@ static int set_targets(struct rank *rk, uint64_t per_flow, uint64_t max, const c
 }
 
 /*
- * Counts before a measurement: --iters on both ends; with --duration the clock ends the
- * phase (run_timed.c) and the count is only a bound.
+ * Counts before a measurement: --iters on both ends; with a time limit (--duration, or a
+ * soak's phase) the clock ends the phase (run_timed.c) and the count is only a bound.
  */
-static void set_counts(struct rank *rk)
+static void set_counts(struct rank *rk, uint64_t limit_ns)
 {
-	const struct fp_run_cfg *cfg = rk->cfg;
-	uint64_t n = cfg->duration_ns ? DURATION_MAX_MSGS : (uint64_t)cfg->iters;
+	uint64_t n = limit_ns ? DURATION_MAX_MSGS : (uint64_t)rk->cfg->iters;
 
 	for (unsigned i = 0; i < rk->nlf; i++)
 		rk->lf[i].target = n;
@@ -273,12 +273,13 @@ static void warm_rate(struct rank *rk, bool lat, uint64_t t0)
 				fp_clock_ns(&rk->clk, rk->lf[i].t_end - t0) / (double)rk->lf[i].n;
 }
 
-static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
+/* A soak warms up in its first pass only; its phases last what rank 0 said (phase_ns). */
+static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat, bool again)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
 	size_t size = sr ? sr->size : 0, len;
 	struct fp_rv_blobs all = { 0 };
-	uint64_t t0, warm = (uint64_t)cfg->warmup;
+	uint64_t t0, warm = again ? 0 : (uint64_t)cfg->warmup;
 	char what[128], sz[16];
 	int ret;
 
@@ -293,7 +294,7 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 		return ret;
 	/* with --duration the warm-up is bounded by the clock, too */
 	if (warm) {
-		ret = fp_run_timed(rk, lat, size, warm_limit(cfg->duration_ns), false, &t0, what);
+		ret = fp_run_timed(rk, lat, size, warm_limit(rk->phase_ns), false, &t0, what);
 		if (ret) {
 			describe_failure(rk, what);
 			return ret;
@@ -304,11 +305,11 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat)
 		ret = fp_run_rfc2544(rk, sr, size, what, &t0);
 		goto measured;
 	}
-	set_counts(rk);
+	set_counts(rk, rk->phase_ns);
 	ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
 	if (ret)
 		return ret;
-	ret = fp_run_timed(rk, lat, size, cfg->duration_ns, true, &t0, what);
+	ret = fp_run_timed(rk, lat, size, rk->phase_ns, true, &t0, what);
 measured:
 	if (ret) {
 		describe_failure(rk, what);
@@ -326,42 +327,88 @@ measured:
 	return ret;
 }
 
-int fp_run_sizes(struct rank *rk)
+/* A soak's later passes measure afresh: the merged histograms restart with the size. */
+static void restart_size(struct fp_size_res *sr)
+{
+	if (sr->lat)
+		fp_hist_reset(sr->lat);
+	if (sr->oneway)
+		fp_hist_reset(sr->oneway);
+}
+
+/* One size's rounds: each phase, then its rates and the counters between phases. */
+static int one_size(struct rank *rk, struct fp_size_res *sr, unsigned si, unsigned pass, bool *go,
+		    bool *finished)
 {
 	const struct fp_sched *s = &rk->sched;
-	bool text = rk->rank == 0 && rk->cfg->format == 0 && !rk->cfg->quiet;
+	uint32_t r;
+	int ret = 0;
+
+	if (pass)
+		restart_size(sr);
+	for (r = 0; r < s->nrounds && !ret && *go; r++) {
+		uint64_t t0 = fp_clock_ticks(&rk->clk);
+
+		fp_run_progress(rk, si, r);
+		if (s->measure & FP_MEASURE_BW)
+			ret = phase(rk, sr, r, false, pass);
+		if (!ret && s->measure & FP_MEASURE_LAT)
+			ret = phase(rk, sr, r, true, pass);
+		if (!ret && rk->data)
+			fp_run_soak_rates(rk, sr, si, r, t0);
+		if (!ret && (rk->cfg->counter_ns || fp_run_soaking(rk->cfg)))
+			ret = fp_run_soak_tick(rk, go);
+	}
+	*finished = !ret && r == s->nrounds;
+	return ret;
+}
+
+int fp_run_sizes(struct rank *rk)
+{
+	bool text = rk->rank == 0 && rk->cfg->format == 0 && !rk->cfg->quiet, go = true;
+	bool soak = fp_run_soaking(rk->cfg), finished = false;
+	unsigned once = 0; /* sizes that ran every round in the first pass */
 	int ret = 0;
 
 	if (text)
 		fp_results_text_header(rk->data, stdout);
 	fp_run_progress_start(rk);
-	for (unsigned si = 0; si < rk->cfg->sizes.n && !ret; si++) {
-		struct fp_size_res *sr = rk->data ? &rk->data->res[si] : NULL;
-		struct fp_size_res scratch = { .size = rk->cfg->sizes.v[si] };
+	for (unsigned pass = 0; !ret && go && (pass == 0 || soak); pass++) {
+		unsigned si;
 
-		if (!sr)
-			sr = &scratch;
-		for (uint32_t r = 0; r < s->nrounds && !ret; r++) {
-			fp_run_progress(rk, si, r);
-			if (s->measure & FP_MEASURE_BW)
-				ret = phase(rk, sr, r, false);
-			if (!ret && s->measure & FP_MEASURE_LAT)
-				ret = phase(rk, sr, r, true);
+		for (si = 0; si < rk->cfg->sizes.n && !ret && go; si++) {
+			struct fp_size_res *sr = rk->data ? &rk->data->res[si] : NULL;
+			struct fp_size_res scratch = { .size = rk->cfg->sizes.v[si] };
+
+			if (!sr)
+				sr = &scratch;
+			ret = one_size(rk, sr, si, pass, &go, &finished);
+			once += !pass && finished;
+			if (!finished || !rk->data)
+				continue;
+			sr->done = true;
+			fp_run_progress_clear(rk);
+			if (text) {
+				fp_results_text_row(rk->data, sr, stdout);
+				fflush(stdout);
+			} else if (rk->cfg->format == 2) {
+				fp_run_jsonl_size(rk->data, sr);
+			}
+			/* nothing measured is lost: the folder is rewritten after every size */
+			if (fp_results_write(rk->data))
+				fprintf(stderr, "fabprobe: warning: cannot write results to %s\n",
+					rk->data->dir);
 		}
-		if (ret || !rk->data)
-			continue;
-		sr->done = true;
-		fp_run_progress_clear(rk);
-		if (text) {
-			fp_results_text_row(rk->data, sr, stdout);
-			fflush(stdout);
-		} else if (rk->cfg->format == 2) {
-			fp_run_jsonl_size(rk->data, sr);
-		}
-		/* nothing measured is lost: the folder is rewritten after every size */
-		if (fp_results_write(rk->data))
-			fprintf(stderr, "fabprobe: warning: cannot write results to %s\n",
-				rk->data->dir);
+		fp_run_soak_end(rk, !ret && finished && si == rk->cfg->sizes.n);
+	}
+	if (!ret && once < rk->cfg->sizes.n) {
+		const struct fp_soak *sk = rk->data ? rk->data->soak : NULL;
+		bool sig = sk && sk->ended_by && !strcmp(sk->ended_by, "signal");
+
+		if (sig)
+			fp_stop = 1; /* rank 0 records the run as interrupted */
+		ret = fp_say(rk->err, ERR_LEN, "soak: %s before every size ran once (%u of %u)",
+			     sig ? "a signal came" : "--duration ended", once, rk->cfg->sizes.n);
 	}
 	if (text && !ret)
 		fp_results_text_footer(rk->data, stdout);

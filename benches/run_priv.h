@@ -6,6 +6,7 @@
 #ifndef FP_RUN_PRIV_H
 #define FP_RUN_PRIV_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "../core/err.h"
 #include "../core/series.h"
 #include "../fabric/runtime/engine.h"
+#include "../fabric/inventory/fec.h"
 #include "../fabric/inventory/inventory.h"
 #include "../fabric/runtime/rendezvous.h"
 #include "results.h"
@@ -80,6 +82,14 @@ struct rank {
 	uint64_t prog_t0; /* fp_mono_ns() at the first size */
 	unsigned prog_si; /* the size and round it shows */
 	uint32_t prog_r;
+	/* soak and counter series (run_soak.c) */
+	uint64_t soak_t0, soak_last; /* ticks: the first snapshot; rank 0: the last one kept */
+	uint64_t phase_ns;	     /* the next phase's length (--soak), else --duration */
+	char snap_port[48];	     /* the netdev this rank snapshots; "": none */
+	bool fec0_ok;		     /* fec0: the port's FEC statistics before the run */
+	struct fp_fec fec0;
+	bool masked;		     /* SIGINT/SIGTERM blocked for the soak; old_mask to restore */
+	sigset_t old_mask;
 	int rank, size;
 	/* where the data path failed */
 	int fail_ret;
@@ -142,6 +152,17 @@ bool fp_run_port_of(const char *ip, char *name, size_t len);
 int fp_run_gather_counters(struct rank *rk, const struct fp_port *before, const char *port);
 /* --fabric-counters on rank 0: the fabric's port counters before or after (run_fabric.c) */
 int fp_run_fabric_snap(struct rank *rk, bool after);
+
+/* run_soak.c: --soak, --forever, --counter-interval */
+int fp_run_soak_check(struct fp_run_cfg *cfg);
+bool fp_run_soaking(const struct fp_run_cfg *cfg);
+int fp_run_soak_alloc(struct rank *rk);
+int fp_run_soak_start(struct rank *rk, const char *bind);
+int fp_run_soak_tick(struct rank *rk, bool *go);
+void fp_run_soak_rates(struct rank *rk, const struct fp_size_res *sr, unsigned si, uint32_t r,
+		       uint64_t t0);
+void fp_run_soak_end(struct rank *rk, bool all_done);
+void fp_run_soak_finish(struct rank *rk);
 
 /* run_context.c: each rank's port and CPU, to rank 0 for run.json */
 int fp_run_gather_context(struct rank *rk, const char *bind);

@@ -159,6 +159,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		}
 	}
 	ret = fp_run_alloc_rank(&rk);
+	if (!ret && (ret = fp_run_soak_alloc(&rk)))
+		snprintf(rk.err, ERR_LEN, "out of memory");
 	if (ret) {
 		fprintf(stderr, "fabprobe: %s\n", rk.err);
 		goto out;
@@ -201,6 +203,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 
 		ret = fp_run_fabric_snap(&rk, false);
 		if (!ret)
+			ret = fp_run_soak_start(&rk, bind);
+		if (!ret)
 			ret = fp_run_sizes(&rk);
 		/* the counters go to rank 0 on success; a failed run has no common point to meet */
 		if (!ret)
@@ -230,6 +234,7 @@ out:
 	free(rk.txbuf);
 	free(rk.rxbuf);
 	free(rk.rep_prev);
+	fp_run_soak_finish(&rk);
 	fp_run_free_data(rk.data);
 	fp_sched_destroy(&rk.sched);
 	return status;

@@ -37,6 +37,9 @@ struct fp_run_cfg {
 	uint64_t trial_ns;
 	const char *resolution;
 	const char *fabric_counters; /* topology: rank 0 reads its switches' counters */
+	/* soak (run_soak.c): repeat the pattern for --duration or until a signal */
+	bool soak, forever;
+	uint64_t counter_ns; /* --counter-interval: port counter snapshots; 0 off */
 	/* the command line, recorded in run.json */
 	int argc;
 	char **argv;

@@ -167,7 +167,7 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 }
 
 static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
-			unsigned nruns, const struct fp_findings *fs)
+			unsigned nruns, const struct fp_findings *fs, unsigned soak_degraded)
 {
 	struct fp_json *j = &e->j;
 	char ln[160], act[300], rl[400];
@@ -181,6 +181,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_num(j, "noise", a->sigma);
 	fp_json_num(j, "baseline", a->calib);
 	fp_json_num(j, "threshold", a->threshold);
+	fp_json_u64(j, "soak_degraded", soak_degraded);
 	emit_findings(t, fs, e);
 	emit_physical(t, a, e);
 	fp_json_arr(j, "suspects");
@@ -320,10 +321,14 @@ int fp_cmd_analyze(int argc, char **argv)
 				"topology's k-th host\n");
 	fp_emit_init(&e, stdout, c.format == 1);
 	if (c.format == 1) {
-		report_json(&e, &v->t, &v->a, v->nruns, &v->fs);
+		report_json(&e, &v->t, &v->a, v->nruns, &v->fs, v->soak_degraded);
 	} else {
 		report_text(&e, &v->t, &v->a, v->nruns, c.plan, &v->r);
 		emit_findings(&v->t, &v->fs, &e);
+		if (v->soak_degraded)
+			printf("soak: %u flow(s) or port(s) degraded over time (run.json "
+			       "\"degraded\", with the evidence)\n",
+			       v->soak_degraded);
 	}
 	if (c.dot)
 		write_dot(v, c.dot);
@@ -331,7 +336,7 @@ int fp_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);
 		goto out;
 	}
-	status = v->a.n || v->fs.n || fp_physical_count(&v->t, &v->a) ? 1 : 0;
+	status = v->a.n || v->fs.n || v->soak_degraded || fp_physical_count(&v->t, &v->a) ? 1 : 0;
 out:
 	fp_verdict_destroy(v);
 	free(v);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ethnl.h"
+#include "fec.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -120,46 +121,18 @@ static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static uint64_t first_u64(const struct nlattr *a)
-{
-	uint64_t v = 0;
-
-	if (mnl_attr_get_payload_len(a) >= sizeof(v))
-		memcpy(&v, mnl_attr_get_payload(a), sizeof(v));
-	return v;
-}
-
+/* The reply's own decoder (fec.c), which fixtures and the fuzzer drive too. */
 static int fec_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct fp_ethnl_info *info = data;
-	struct nlattr *a, *s;
+	struct fp_fec f;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
-	{
-		if (mnl_attr_get_type(a) == ETHTOOL_A_FEC_ACTIVE &&
-		    !mnl_attr_validate(a, MNL_TYPE_U32)) {
-			uint32_t bit = mnl_attr_get_u32(a);
-
-			snprintf(info->fec_active, sizeof(info->fec_active), "%s",
-				 bit == ETHTOOL_LINK_MODE_FEC_RS_BIT	  ? "RS"
-				 : bit == ETHTOOL_LINK_MODE_FEC_BASER_BIT ? "BaseR"
-				 : bit == ETHTOOL_LINK_MODE_FEC_LLRS_BIT  ? "LLRS"
-									  : "off");
-		}
-		if (mnl_attr_get_type(a) != ETHTOOL_A_FEC_STATS)
-			continue;
-		/* each statistic: the total, then one per lane (u64 array) */
-		mnl_attr_for_each_nested(s, a)
-		{
-			if (mnl_attr_get_type(s) == ETHTOOL_A_FEC_STAT_CORRECTED) {
-				info->fec_corrected = first_u64(s);
-				info->fec_stats = true;
-			} else if (mnl_attr_get_type(s) == ETHTOOL_A_FEC_STAT_UNCORR) {
-				info->fec_uncorrectable = first_u64(s);
-				info->fec_stats = true;
-			}
-		}
-	}
+	if (fp_fec_parse(nlh, nlh->nlmsg_len, &f))
+		return MNL_CB_ERROR;
+	snprintf(info->fec_active, sizeof(info->fec_active), "%s", f.active);
+	info->fec_stats = f.stats;
+	info->fec_corrected = f.corrected;
+	info->fec_uncorrectable = f.uncorrectable;
 	return MNL_CB_OK;
 }
 

@@ -180,11 +180,91 @@ def load_run(d):
         if os.path.exists(hist):
             read_csv(hist, run["text"])
             run["hist"] = hist
+    run["soak"] = load_soak(d, doc, where)
     run["matrix"] = None
     mx = os.path.join(d, "matrix_bw_%d.csv" % run["sizes"][-1]) if run["sizes"] else ""
     if mx and os.path.exists(mx):
         run["matrix"] = read_matrix(mx, len(run["hosts"]))
     return run
+
+
+# counters whose growth means trouble (as the runner's soak rules count them)
+FAULT = re.compile(r"err|drop|discard|carrier|link_downed|fec_uncorrectable|retrans|out_of_sequence|timeout")
+
+
+def num(cell, path, line):
+    try:
+        v = float(cell)
+    except ValueError:
+        v = float("nan")
+    if not math.isfinite(v) or v < 0:
+        raise Bad("%s: line %d: '%s' is not a number >= 0" % (path, line, one_line(cell, 40)))
+    return v
+
+
+def load_soak(d, doc, where):
+    """A soak's series as numbers only: per phase (its middle) the aggregate and slowest flow's
+    rate from soak.csv, per snapshot the fault counters' growth from counters.csv; and run.json's
+    degraded list. None for a run that is no soak."""
+    path = os.path.join(d, "soak.csv")
+    if not os.path.exists(path):
+        return None
+    rows, phases = read_csv(path), {}
+    if not rows or rows[0][:8] != ["t_start_s", "t_end_s", "pass", "size", "flow", "src", "dst", "Gbps"]:
+        raise Bad("%s: not a soak.csv (header)" % path)
+    for n, r in enumerate(rows[1:], 2):
+        if len(r) != 8:
+            raise Bad("%s: line %d has %d columns, expected 8" % (path, n, len(r)))
+        t0, t1, g = num(r[0], path, n), num(r[1], path, n), num(r[7], path, n)
+        agg, low = phases.get(t0, (0.0, None, t1))[:2]
+        phases[t0] = (agg + g, g if low is None else min(low, g), t1)
+    errs, cpath = {}, os.path.join(d, "counters.csv")
+    if os.path.exists(cpath):
+        crows = read_csv(cpath)
+        if not crows or crows[0][:6] != ["t_s", "rank", "port", "counter", "value", "delta"]:
+            raise Bad("%s: not a counters.csv (header)" % cpath)
+        first = {}
+        for n, r in enumerate(crows[1:], 2):
+            if len(r) != 6:
+                raise Bad("%s: line %d has %d columns, expected 6" % (cpath, n, len(r)))
+            t, delta = num(r[0], cpath, n), num(r[5], cpath, n)
+            first.setdefault(r[1], t)
+            if t > first[r[1]]:
+                errs[t] = errs.get(t, 0.0) + (delta if FAULT.search(r[3]) else 0.0)
+    deg = []
+    for g, p in items(doc, "degraded", dict, where) if "degraded" in doc else []:
+        kind = field(g, "kind", str, where, p)
+        if kind == "flow":
+            deg.append(("flow %d (%d -> %d) at %d B" % (field(g, "flow", int, where, p), field(g, "src", int, where, p),
+                                                       field(g, "dst", int, where, p), field(g, "size", int, where, p)),
+                        "%.4g Gb/s" % field(g, "first_third_Gbps", float, where, p),
+                        "%.4g Gb/s" % field(g, "last_third_Gbps", float, where, p), field(g, "rule", str, where, p)))
+        else:
+            deg.append(("rank %d %s %s" % (field(g, "rank", int, where, p), field(g, "port", str, where, p),
+                                           field(g, "counter", str, where, p)),
+                        "%.4g" % field(g, "first_third_per_snapshot", float, where, p),
+                        "%.4g" % field(g, "last_third_per_snapshot", float, where, p), field(g, "rule", str, where, p)))
+    return {"rates": sorted(((t0 + t1) / 2, a, m) for t0, (a, m, t1) in phases.items()),
+            "errs": sorted(errs.items()), "degraded": deg}
+
+
+def soak_section(i, r, work):
+    """Rate and error counters against time, and what the soak flagged; numbers only reach gnuplot."""
+    s = r["soak"]
+    if not s or not s["rates"]:
+        return ""
+    rates, errs = "soak_rates%d.csv" % i, "soak_errs%d.csv" % i
+    with open(os.path.join(work, rates), "w") as f:
+        f.write("".join("%.6f,%.9g,%.9g\n" % x for x in s["rates"]))
+    with open(os.path.join(work, errs), "w") as f:
+        f.write("".join("%.6f,%.9g\n" % x for x in s["errs"]))
+    out = ["<h3>Soak: %d phases</h3>" % len(s["rates"]),
+           img(gnuplot(work, "soak.gp", "soak%d.svg" % i, rates=rates, errs=errs, errn=len(s["errs"]),
+                       xmax=max([x[0] for x in s["rates"]] + [t for t, _ in s["errs"]]) * 1.02 + 0.001),
+               "Rate and error counters against time")]
+    out.append(table(["degraded", "first third", "last third", "rule"], s["degraded"]) if s["degraded"]
+               else "<p>Nothing degraded over the soak.</p>")
+    return "".join(out)
 
 
 def topo_lines(path):
@@ -513,6 +593,7 @@ def run_section(i, r, nodes, work, inputs):
         sec.append(img(gnuplot(work, "heatmap.gp", "heat%d.svg" % i, file=ordered, labels=labels),
                        "Per-pair bandwidth at %d B, hosts ordered by topology group%s" % (
                            sizes[-1], "" if len(order) <= fabric.HEAT_LABELS else ", labelled by group")))
+    sec.append(soak_section(i, r, work))
     for name in ("bw.csv", "lat.csv"):
         t = r[name]
         if t:

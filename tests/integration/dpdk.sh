@@ -31,6 +31,8 @@ ok "memif stream and pingpong with --duration 1s: wall-clock per size, every fra
 	--iters 5000 --quiet --output "$TMP/pp" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; fail "memif pingpong"; }
 check "$TMP/pp" --ranks 2 --pattern pingpong --iters 5000 --sizes 64,1518
 ok "memif pingpong: 5000 round trips per size"
+python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$TMP/stream" "$TMP/dur" "$TMP/pp" ||
+	fail "a dpdk run.json does not match results/README.md"
 
 # paced: 200 kpps per sender, both directions at once, no loss
 "$FABPROBE" run stream --engine dpdk --np 2 --bidir --port "$(mem r)" \
