@@ -346,6 +346,12 @@ static int parse_lines(struct fp_ib_ctx *c, const char *text, size_t len)
 int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
 		       size_t errlen)
 {
+	return fp_topo_load_ibnet_map(t, text, len, src, NULL, err, errlen);
+}
+
+int fp_topo_load_ibnet_map(struct fp_topo *t, const char *text, size_t len, const char *src,
+			   const struct fp_ib_namemap *map, char *err, size_t errlen)
+{
 	struct fp_ib_ctx c = { .src = src, .err = err, .errlen = errlen, .cur = -1 };
 	int ret;
 
@@ -358,8 +364,10 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 		snprintf(err, errlen, "%s: no Switch or Ca blocks: not ibnetdiscover output", src);
 		ret = -EINVAL;
 	}
-	if (!ret)
+	if (!ret) {
+		fp_ib_apply_map(&c, map);
 		ret = fp_ib_build(&c, t);
+	}
 	free(c.pend);
 	free(c.nodes);
 	free(c.slot);
