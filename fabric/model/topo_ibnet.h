@@ -33,6 +33,7 @@ struct fp_ib_node {
 struct fp_ib_port {
 	int a, pa, pb, lanes, speed, line;
 	char rid[40];
+	char rdesc[128]; /* the remote's description as this line shows it, "" when none */
 };
 
 struct fp_ib_ctx {

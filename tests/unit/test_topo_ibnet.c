@@ -96,10 +96,17 @@ static void test_shapes(void)
 	/* cut after the last CA's node line: its cable is listed from the switch's end only */
 	const char *cut = SW1 SWP("1", "a0", "node1 mlx5_0") SWP("2", "b0", "node2 mlx5_0")
 		"\n" CA("a0", "node1 mlx5_0") CAP("a0", "1") "\n" CA("b0", "node2 mlx5_0");
+	/* ibnetdiscover --node-name-map: the switch's port line shows the mapped name only */
+	const char *mapped = SW1 SWP("1", "a0", "node7 mlx5_1") SWP("2", "b0", "node2 mlx5_0")
+		"\n" CA("a0", "MT4129 ConnectX7 Mellanox Technologies") CAP("a0", "1") "\n"
+		CA("b0", "node2 mlx5_0") CAP("b0", "2");
 	struct fp_topo t;
 	char err[256] = "";
 
 	fp_topo_init(&t);
+	CHECK(!load_text(&t, mapped, err, sizeof(err)) && node(&t, "node7_mlx5_1") &&
+		      node(&t, "node7_mlx5_1")->rail == 1 && node(&t, "node2_mlx5_0"),
+	      "the port line's (mapped) description wins over the CA's own line: %s", err);
 	CHECK(!load_text(&t, dup, err, sizeof(err)) && t.nnodes == 3 &&
 		      fp_topo_find(&t, "H-00000000000000a0") >= 0 &&
 		      fp_topo_find(&t, "H-00000000000000b0") >= 0 &&
