@@ -334,13 +334,40 @@ static int link(const struct fp_topo *t, const char *spec)
 	return fflush(stdout) ? 1 : 0;
 }
 
+/* "S-"/"H-" and 16 hex digits: the importer's name for a node with no usable description */
+static bool guid_named(const char *n)
+{
+	return (n[0] == 'S' || n[0] == 'H') && n[1] == '-' && strlen(n + 2) == 16 &&
+	       strspn(n + 2, "0123456789abcdef") == 16;
+}
+
+/* one summary line on stderr for an ibnetdiscover import, so GUID-named nodes are noticed */
+static void import_summary(const struct fp_topo *t)
+{
+	struct fp_topo_stats s;
+	unsigned by_guid = 0;
+
+	if (strcmp(t->name, "ibnetdiscover") || fp_topo_stats(t, &s))
+		return;
+	for (unsigned i = 0; i < t->nnodes; i++)
+		by_guid += guid_named(t->nodes[i].name);
+	fprintf(stderr,
+		"fabprobe topo import: %u switches, %u endpoints of %u servers, %u links; %u "
+		"named by GUID (no usable description: --node-name-map names them)\n",
+		s.switches, s.endpoints, s.servers, s.links, by_guid);
+}
+
 static int import(struct topo_cfg *c, int nfiles, const char **files, struct fp_topo *t)
 {
 	char err[512];
 	int ret;
 
-	if (nfiles == 1)
-		return load(c, files[0], t);
+	if (nfiles == 1) {
+		ret = load(c, files[0], t);
+		if (!ret)
+			import_summary(t);
+		return ret;
+	}
 	if (c->node_name_map) {
 		fprintf(stderr, "fabprobe topo import: --node-name-map is for one ibnetdiscover "
 				"dump, not lldpctl files\n");

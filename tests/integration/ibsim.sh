@@ -61,6 +61,8 @@ timeout 20 ibsim-run ibnetdiscover -p >"$TMP/p.txt" 2>"$TMP/p.err" || fail "ibne
 ok "ibnetdiscover and ibnetdiscover -p ran against ibsim ($(grep -c '^Switch' "$TMP/d.txt") switches)"
 for f in d p; do
 	$FABPROBE topo import "$TMP/$f.txt" --output "$TMP/$f.yaml" 2>"$TMP/err" || { cat "$TMP/err"; fail "import $f"; }
+	grep -q "4 switches, 9 endpoints of 3 servers, 15 links; 1 named by GUID" "$TMP/err" ||
+		{ cat "$TMP/err"; fail "import $f: the summary line"; }
 	python3 - "$TMP/$f.yaml" "$TMP/want.json" <<'PY' || fail "the $f import is not the net file's fabric"
 import json, re, sys
 want = json.load(open(sys.argv[2]))
