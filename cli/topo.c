@@ -430,8 +430,7 @@ int fp_cmd_topo(int argc, char **argv)
 		ret = import(&c, np - 1, pos + 1, &t);
 		if (!ret && c.routes)
 			ret = import_routes(&c, &t);
-	}
-	else if (!strcmp(pos[0], "link")) {
+	} else if (!strcmp(pos[0], "link")) {
 		ret = np == 3 ? load(&c, pos[1], &t) : 2;
 		if (np != 3)
 			fprintf(stderr, "fabprobe topo link: a topology file and a link\n");

@@ -23,7 +23,7 @@
 #include "topo_format.h"
 #include "topo_ibnet.h"
 
-#define MAX_LINE 4096
+#define MAX_LINE     4096
 #define MAX_MAP_FILE (64u << 20)
 
 struct fp_ib_mapname {

@@ -33,12 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n && !*n)
 			abort();
 		/* whatever a map names: an error line, or a consistent model that writes back */
-		if (!fp_topo_load_ibnet_map(&t, dump, strlen(dump), "dump", &m, err,
-					    sizeof(err))) {
-			for (unsigned i = 0; i < t.nlinks; i++)
-				if (t.links[i].a < 0 || (unsigned)t.links[i].a >= t.nnodes ||
-				    t.links[i].b < 0 || (unsigned)t.links[i].b >= t.nnodes)
-					abort();
+		if (!fp_topo_load_ibnet_map(&t, dump, strlen(dump), "dump", &m, err, sizeof(err))) {
+			links_in_range(&t);
 			round_trip(&t);
 		}
 	}

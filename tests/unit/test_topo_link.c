@@ -24,11 +24,11 @@ static void fabric(struct fp_topo *t)
 	fp_topo_init(t);
 	for (int i = 0; i < 7; i++)
 		n[i] = fp_topo_add_node(t, names[i], i ? FP_SWITCH : FP_HOST, i == 2 ? 2 : 1);
-	fp_topo_add_link(t, n[0], "1", n[1], "1", 100, FP_MEDIA_DAC);	  /* #0 */
+	fp_topo_add_link(t, n[0], "1", n[1], "1", 100, FP_MEDIA_DAC);	/* #0 */
 	fp_topo_add_link(t, n[1], "p1", n[2], "p1", 100, FP_MEDIA_AOC); /* #1 */
 	fp_topo_add_link(t, n[1], "p2", n[2], "p2", 100, FP_MEDIA_AOC); /* #2 */
-	fp_topo_add_link(t, n[3], "1", n[4], "2", 100, FP_MEDIA_AOC);	  /* #3 */
-	fp_topo_add_link(t, n[5], "1", n[6], "2", 100, FP_MEDIA_AOC);	  /* #4 */
+	fp_topo_add_link(t, n[3], "1", n[4], "2", 100, FP_MEDIA_AOC);	/* #3 */
+	fp_topo_add_link(t, n[5], "1", n[6], "2", 100, FP_MEDIA_AOC);	/* #4 */
 	fp_topo_index(t);
 }
 
@@ -39,8 +39,7 @@ static void test_forms(void)
 
 	fabric(&t);
 	CHECK(fp_topo_link_find(&t, "#2", err, sizeof(err)) == 2, "#2: %s", err);
-	CHECK(fp_topo_link_find(&t, "#5", err, sizeof(err)) == -ENOENT &&
-		      strstr(err, "#0 to #4"),
+	CHECK(fp_topo_link_find(&t, "#5", err, sizeof(err)) == -ENOENT && strstr(err, "#0 to #4"),
 	      "#5 is past the end: '%s'", err);
 	CHECK(fp_topo_link_find(&t, "#1x", err, sizeof(err)) == -ENOENT, "#1x is no index");
 	CHECK(fp_topo_link_find(&t, "h0-leaf0", err, sizeof(err)) == 0 &&
@@ -70,8 +69,13 @@ static void test_forms(void)
 /* what analyze and topo link print is what --faults and the lab take back */
 static void test_round_trip(void)
 {
-	struct fp_gen_opts o = { .leaves = 3, .spines = 2, .uplinks = 2, .hosts_per_leaf = 2,
-				 .host_gbps = 100, .fabric_gbps = 100, .lanes = 4 };
+	struct fp_gen_opts o = { .leaves = 3,
+				 .spines = 2,
+				 .uplinks = 2,
+				 .hosts_per_leaf = 2,
+				 .host_gbps = 100,
+				 .fabric_gbps = 100,
+				 .lanes = 4 };
 	struct fp_topo t;
 	char err[512] = "", spec[256];
 	unsigned ok = 0;
@@ -94,8 +98,9 @@ static void test_faults(void)
 	unsigned n = 0;
 
 	fabric(&t);
-	CHECK(!fp_faults_parse(&t, "down:leaf0:p2-spine0:p2,degrade:spine0:p1-leaf0:p1:0.25,"
-				   "loss:h0-leaf0:0.01",
+	CHECK(!fp_faults_parse(&t,
+			       "down:leaf0:p2-spine0:p2,degrade:spine0:p1-leaf0:p1:0.25,"
+			       "loss:h0-leaf0:0.01",
 			       f, 4, &n, err, sizeof(err)) &&
 		      n == 3 && f[0].link == 2 && f[0].kind == FP_FAULT_DOWN && f[1].link == 1 &&
 		      f[1].value == 0.25 && f[2].link == 0,
