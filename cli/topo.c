@@ -362,12 +362,8 @@ static int import(struct topo_cfg *c, int nfiles, const char **files, struct fp_
 	char err[512];
 	int ret;
 
-	if (nfiles == 1) {
-		ret = load(c, files[0], t);
-		if (!ret)
-			import_summary(t);
-		return ret;
-	}
+	if (nfiles == 1)
+		return load(c, files[0], t);
 	if (c->node_name_map) {
 		fprintf(stderr, "fabprobe topo import: --node-name-map is for one ibnetdiscover "
 				"dump, not lldpctl files\n");
@@ -477,6 +473,9 @@ int fp_cmd_topo(int argc, char **argv)
 		fp_topo_write_yaml(&t, f);
 	}
 	ret = out_close(&c, &a);
+	/* after the file is written: a refused import says one line, not a summary too */
+	if (!ret && !strcmp(pos[0], "import"))
+		import_summary(&t);
 out:
 	fp_topo_destroy(&t);
 	return ret;
