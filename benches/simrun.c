@@ -57,38 +57,15 @@ out:
 
 int fp_link_lookup(const struct fp_topo *t, const char *spec)
 {
-	char a[FP_NAME_LEN];
+	int l = fp_topo_link_find(t, spec, NULL, 0);
 
-	if (spec[0] == '#') {
-		char *end;
-		long i = strtol(spec + 1, &end, 10);
-
-		return !*end && end != spec + 1 && i >= 0 && (unsigned long)i < t->nlinks ? (int)i
-											  : -1;
-	}
-	/* node names may hold '-': try every split */
-	for (const char *d = strchr(spec, '-'); d; d = strchr(d + 1, '-')) {
-		int na, nb;
-
-		if ((size_t)(d - spec) >= sizeof(a))
-			break;
-		memcpy(a, spec, (size_t)(d - spec));
-		a[d - spec] = 0;
-		na = fp_topo_find(t, a);
-		nb = fp_topo_find(t, d + 1);
-		if (na < 0 || nb < 0)
-			continue;
-		for (unsigned k = t->adj_off[na]; k < t->adj_off[na + 1]; k++)
-			if (fp_link_peer(&t->links[t->adj[k]], na) == nb)
-				return (int)t->adj[k];
-	}
-	return -1;
+	return l < 0 ? -1 : l;
 }
 
 int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *f, unsigned max,
 		    unsigned *n, char *err, size_t el)
 {
-	char buf[4096], *save = NULL, *item;
+	char buf[4096], lerr[512], *save = NULL, *item;
 
 	*n = 0;
 	if (!spec || !*spec)
@@ -127,10 +104,18 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 					err, el,
 					"--faults: '%s' is not degrade, loss, down or slowhost",
 					kind);
-			x.link = fp_link_lookup(t, what);
+			/* down takes no value: a last ':' is the port of a:pa-b:pb */
+			if (x.kind == FP_FAULT_DOWN && val)
+				val[-1] = ':';
+			x.link = fp_topo_link_find(t, what, lerr, sizeof(lerr));
+			if (x.kind == FP_FAULT_DOWN && val && x.link == -ENOENT) {
+				val[-1] = 0;
+				x.link = fp_topo_link_find(t, what, lerr, sizeof(lerr));
+			}
 			if (x.link < 0)
-				return fp_say(err, el, "--faults: no link '%s' (a-b or #index)",
-					      what);
+				return fp_say(err, el, "--faults: %s", lerr);
+			if (x.kind == FP_FAULT_DOWN)
+				val = NULL;
 		}
 		if (x.kind != FP_FAULT_DOWN) {
 			if (!val)

@@ -17,9 +17,12 @@ int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const s
 		      uint32_t round, const int *host_of, uint64_t seed, unsigned samples,
 		      double *rate, unsigned *paths, unsigned *hops);
 
-/* Resolve "a-b" (first link between two nodes) or "#index" to a link index, or -1. */
+/* fp_topo_link_find() without the message: a link index, or -1 */
 int fp_link_lookup(const struct fp_topo *t, const char *spec);
-/* Parse "degrade:LINK:FRAC,loss:LINK:P,down:LINK,slowhost:HOST:FRAC". */
+/*
+ * Parse "degrade:LINK:FRAC,loss:LINK:P,down:LINK,slowhost:HOST:FRAC"; LINK as
+ * fp_topo_link_find() reads it (#i, a-b, a:port-b:port), parallel links refused.
+ */
 int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *f, unsigned max,
 		    unsigned *n, char *err, size_t el);
 

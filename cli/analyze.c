@@ -99,7 +99,7 @@ static void emit_findings(const struct fp_topo *t, const struct fp_findings *fs,
 static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
 			unsigned nruns, bool plan, struct fp_router *r)
 {
-	char ln[160], act[300], rl[400];
+	char ln[200], act[300], rl[400];
 
 	if (!a->n) {
 		unsigned np = fp_physical_count(t, a);
@@ -134,6 +134,8 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 			if (l->length_m > 0)
 				printf(", %g m", l->length_m);
 			printf(", %g Gb/s)   confidence %.2f\n", l->gbps, s->confidence);
+			fp_topo_link_spec(t, (unsigned)s->link, ln, sizeof(ln));
+			printf("   name: %s (as sim --faults and lab fault take it)\n", ln);
 			printf("   carries %u of the bad flows (%u of its %u flows are bad, %.0f%% "
 			       "of its "
 			       "expected traffic); fitted health %.0f%% of capacity\n",
@@ -170,7 +172,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 			unsigned nruns, const struct fp_findings *fs, unsigned soak_degraded)
 {
 	struct fp_json *j = &e->j;
-	char ln[160], act[300], rl[400];
+	char ln[200], act[300], rl[400];
 
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "schema_version", 1);
@@ -195,6 +197,8 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		if (s->host)
 			fp_json_str(j, "host", t->nodes[s->node].name);
 		fp_json_i64(j, "link", s->link);
+		fp_topo_link_spec(t, (unsigned)s->link, ln, sizeof(ln));
+		fp_json_str(j, "link_name", ln);
 		fp_json_str(j, "a", t->nodes[l->a].name);
 		fp_json_str(j, "a_port", l->pa);
 		fp_json_str(j, "b", t->nodes[l->b].name);

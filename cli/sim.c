@@ -31,7 +31,8 @@ _Static_assert(offsetof(struct sim_opts, job.run) == 0, "sim_opts starts with it
 static const struct fp_opt sim_opts[] = {
 	FP_PATTERN_OPTS("64K"),
 	S("faults", FP_OPT_STRING, job.faults, NULL, 0, 0, NULL, "LIST",
-	  "degrade:LINK:FRAC, loss:LINK:P, down:LINK, slowhost:HOST:FRAC (LINK: a-b or #i)"),
+	  "degrade:LINK:FRAC, loss:LINK:P, down:LINK, slowhost:HOST:FRAC (LINK: #i, a-b when "
+	  "only one link joins them, or a:port-b:port)"),
 	S("random-faults", FP_OPT_INT, job.random_faults, "0", 0, 256, NULL, "N",
 	  "plant N degraded links at random (seeded)"),
 	S("random-hosts", FP_OPT_INT, job.random_hosts, "0", 0, 256, NULL, "N",

@@ -17,7 +17,7 @@ struct topo_cfg {
 	int64_t hosts_per_leaf, leaves, spines, uplinks, k, rails, groups, lanes;
 	double oversub_unused;
 	const char *oversub, *host_gbps, *fabric_gbps, *host_media, *fabric_media;
-	const char *host_len, *fabric_len, *output, *name, *routes;
+	const char *host_len, *fabric_len, *output, *name, *routes, *node_name_map;
 	int format;
 };
 
@@ -53,6 +53,8 @@ static const struct fp_opt topo_opts[] = {
 	  "write here (atomically) instead of stdout"),
 	T("routes", FP_OPT_STRING, routes, NULL, 0, 0, NULL, "FILE",
 	  "import, check: the SM's forwarding tables (ibroute, dump_lfts, opensm-lfts.dump)"),
+	T("node-name-map", FP_OPT_STRING, node_name_map, NULL, 0, 0, NULL, "FILE",
+	  "ibnetdiscover input: names by GUID (the node-name-map of ibnetdiscover, opensm)"),
 	T("format", FP_OPT_CHOICE, format, "text", 0, 0, "text|json", NULL, "stats, check output"),
 	FP_OPT_END,
 };
@@ -75,7 +77,10 @@ static void topo_help(FILE *f)
 		"                                 with --routes: LIDs without a route, loops,\n"
 		"                                 down ports, uneven uplinks, credit loops\n"
 		"  draw FILE                      Graphviz DOT: tiers as ranks, links by media\n"
-		"  stats FILE                     counts, bisection bandwidth, oversubscription\n"
+		"  stats FILE                     servers, endpoints, rails, leaves, spines,\n"
+		"                                 cores; bisection, oversubscription\n"
+		"  link FILE LINK                 which link LINK names (#i, a-b or\n"
+		"                                 a:port-b:port): '#i a:port-b:port'\n"
 		"  plan FILE                      the virtual lab's build plan (scripts/lab)\n\n"
 		"options:\n");
 	fp_opts_help(f, topo_opts);
@@ -114,11 +119,11 @@ static int out_close(const struct topo_cfg *c, struct fp_afile *a)
 	return 0;
 }
 
-static int load(const char *path, struct fp_topo *t)
+static int load(const struct topo_cfg *c, const char *path, struct fp_topo *t)
 {
 	char err[512];
 
-	if (fp_topo_load(t, path, err, sizeof(err))) {
+	if (fp_topo_load_named(t, path, c->node_name_map, err, sizeof(err))) {
 		fprintf(stderr, "fabprobe topo: %s\n", err);
 		return 2;
 	}
@@ -263,11 +268,24 @@ static void json_tiers(struct fp_json *j, const char *key, const struct fp_topo_
 	fp_json_end(j);
 }
 
+static void stats_roles_json(struct fp_json *j, const struct fp_topo_stats *s)
+{
+	fp_json_u64(j, "servers", s->servers);
+	fp_json_u64(j, "endpoints", s->endpoints);
+	fp_json_u64(j, "rails", s->rails);
+	fp_json_u64(j, "leaves", s->leaves);
+	fp_json_u64(j, "spines", s->spines);
+	fp_json_u64(j, "cores", s->cores);
+}
+
 static int stats(struct topo_cfg *c, struct fp_topo *t)
 {
 	struct fp_topo_stats s;
 
-	fp_topo_stats(t, &s);
+	if (fp_topo_stats(t, &s)) {
+		fprintf(stderr, "fabprobe topo stats: out of memory\n");
+		return 1;
+	}
 	if (c->format == 1) {
 		struct fp_json j;
 
@@ -277,6 +295,7 @@ static int stats(struct topo_cfg *c, struct fp_topo *t)
 		fp_json_u64(&j, "hosts", s.hosts);
 		fp_json_u64(&j, "switches", s.switches);
 		fp_json_u64(&j, "links", s.links);
+		stats_roles_json(&j, &s);
 		json_tiers(&j, "nodes_per_tier", &s, false);
 		fp_json_num(&j, "host_gbps", s.host_gbps);
 		fp_json_num(&j, "bisection_gbps", s.bisection_gbps);
@@ -286,6 +305,8 @@ static int stats(struct topo_cfg *c, struct fp_topo *t)
 	}
 	printf("%s: %u hosts, %u switches, %u links, %u tiers\n", t->name, s.hosts, s.switches,
 	       s.links, s.tiers);
+	printf("  %u servers, %u endpoints, %u rails; %u leaves, %u spines, %u cores\n",
+	       s.servers, s.endpoints, s.rails, s.leaves, s.spines, s.cores);
 	for (unsigned i = 0; i < s.tiers; i++) {
 		printf("  tier %u: %u nodes", i, s.per_tier[i]);
 		if (i > 0 && s.oversub[i] > 0)
@@ -298,13 +319,56 @@ static int stats(struct topo_cfg *c, struct fp_topo *t)
 	return 0;
 }
 
+/* the link a name means, as "#i a:pa-b:pb": what scripts (the lab) resolve names with */
+static int link(const struct fp_topo *t, const char *spec)
+{
+	char err[1024], name[2 * FP_NAME_LEN + 2 * FP_PORT_LEN + 4];
+	int i = fp_topo_link_find(t, spec, err, sizeof(err));
+
+	if (i < 0) {
+		fprintf(stderr, "fabprobe topo link: %s\n", err);
+		return 2;
+	}
+	fp_topo_link_spec(t, (unsigned)i, name, sizeof(name));
+	printf("#%d %s\n", i, name);
+	return fflush(stdout) ? 1 : 0;
+}
+
+/* "S-"/"H-" and 16 hex digits: the importer's name for a node with no usable description */
+static bool guid_named(const char *n)
+{
+	return (n[0] == 'S' || n[0] == 'H') && n[1] == '-' && strlen(n + 2) == 16 &&
+	       strspn(n + 2, "0123456789abcdef") == 16;
+}
+
+/* one summary line on stderr for an ibnetdiscover import, so GUID-named nodes are noticed */
+static void import_summary(const struct fp_topo *t)
+{
+	struct fp_topo_stats s;
+	unsigned by_guid = 0;
+
+	if (strcmp(t->name, "ibnetdiscover") || fp_topo_stats(t, &s))
+		return;
+	for (unsigned i = 0; i < t->nnodes; i++)
+		by_guid += guid_named(t->nodes[i].name);
+	fprintf(stderr,
+		"fabprobe topo import: %u switches, %u endpoints of %u servers, %u links; %u "
+		"named by GUID (no usable description: --node-name-map names them)\n",
+		s.switches, s.endpoints, s.servers, s.links, by_guid);
+}
+
 static int import(struct topo_cfg *c, int nfiles, const char **files, struct fp_topo *t)
 {
 	char err[512];
 	int ret;
 
 	if (nfiles == 1)
-		return load(files[0], t);
+		return load(c, files[0], t);
+	if (c->node_name_map) {
+		fprintf(stderr, "fabprobe topo import: --node-name-map is for one ibnetdiscover "
+				"dump, not lldpctl files\n");
+		return 2;
+	}
 	/* several files: lldpctl, one per host */
 	char **texts = calloc((size_t)nfiles, sizeof(*texts));
 	size_t *lens = calloc((size_t)nfiles, sizeof(*lens));
@@ -319,7 +383,6 @@ static int import(struct topo_cfg *c, int nfiles, const char **files, struct fp_
 		free(texts[i]);
 	free(texts);
 	free(lens);
-	(void)c;
 	if (ret) {
 		fprintf(stderr, "fabprobe topo import: %s\n", err);
 		return 2;
@@ -363,13 +426,19 @@ int fp_cmd_topo(int argc, char **argv)
 		ret = import(&c, np - 1, pos + 1, &t);
 		if (!ret && c.routes)
 			ret = import_routes(&c, &t);
-	}
-	else if (np != 2) {
+	} else if (!strcmp(pos[0], "link")) {
+		ret = np == 3 ? load(&c, pos[1], &t) : 2;
+		if (np != 3)
+			fprintf(stderr, "fabprobe topo link: a topology file and a link\n");
+		if (!ret)
+			ret = link(&t, pos[2]);
+		goto out;
+	} else if (np != 2) {
 		fprintf(stderr, "fabprobe topo %s: one topology file\n", pos[0]);
 		return 2;
 	} else if (!strcmp(pos[0], "check") || !strcmp(pos[0], "draw") ||
 		   !strcmp(pos[0], "stats") || !strcmp(pos[0], "plan"))
-		ret = load(pos[1], &t);
+		ret = load(&c, pos[1], &t);
 	else {
 		fprintf(stderr, "fabprobe topo: unknown command '%s' (see fabprobe topo --help)\n",
 			pos[0]);
@@ -404,6 +473,9 @@ int fp_cmd_topo(int argc, char **argv)
 		fp_topo_write_yaml(&t, f);
 	}
 	ret = out_close(&c, &a);
+	/* after the file is written: a refused import says one line, not a summary too */
+	if (!ret && !strcmp(pos[0], "import"))
+		import_summary(&t);
 out:
 	fp_topo_destroy(&t);
 	return ret;

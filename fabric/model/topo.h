@@ -93,6 +93,15 @@ static inline int fp_link_peer(const struct fp_link *l, int n)
 /* The usable rate of a link: trained if known, else capability; 0 when down. */
 double fp_link_rate(const struct fp_link *l);
 
+/*
+ * A link as users name it: "#i", "a-b" (the one link between two nodes) or "a:pa-b:pb",
+ * either end first (topo_link.c). Its index, or -ENOENT (no such link) or -EEXIST
+ * (parallel links: err lists them) with one line in err.
+ */
+int fp_topo_link_find(const struct fp_topo *t, const char *text, char *err, size_t el);
+/* "a:pa-b:pb": the name fp_topo_link_find() takes back, for output users paste */
+void fp_topo_link_spec(const struct fp_topo *t, unsigned i, char *buf, size_t len);
+
 
 /*
  * Loaders. Each returns 0 or -errno with a one-line message "file:line: what" in err.
@@ -107,6 +116,29 @@ int fp_topo_load_yaml(struct fp_topo *t, const char *text, size_t len, const cha
 		      size_t errlen);
 int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
 		       size_t errlen);
+/*
+ * ibnetdiscover's node-name-map (topo_ibnet_map.c): "0xGUID "name"" lines, # comments.
+ * Names from it win over node descriptions and are read as descriptions are.
+ */
+#define FP_IB_MAPNAME_LEN 128
+struct fp_ib_mapname;
+struct fp_ib_namemap {
+	struct fp_ib_mapname *v; /* sorted by GUID */
+	unsigned n, cap;
+};
+void fp_ib_namemap_init(struct fp_ib_namemap *m);
+void fp_ib_namemap_destroy(struct fp_ib_namemap *m);
+/* 0, -ENOMEM, or -EINVAL with "src:line: what" */
+int fp_ib_namemap_parse(struct fp_ib_namemap *m, const char *text, size_t len, const char *src,
+			char *err, size_t el);
+/* the name given to this GUID, or NULL */
+const char *fp_ib_namemap_get(const struct fp_ib_namemap *m, uint64_t guid);
+/* fp_topo_load_ibnet() with names from map (NULL: none) */
+int fp_topo_load_ibnet_map(struct fp_topo *t, const char *text, size_t len, const char *src,
+			   const struct fp_ib_namemap *map, char *err, size_t errlen);
+/* fp_topo_load(), or with map_path an ibnetdiscover dump named through that map */
+int fp_topo_load_named(struct fp_topo *t, const char *path, const char *map_path, char *err,
+		       size_t el);
 /* one lldpctl -f json document per host; each host is named after its file (h1.json: h1) */
 int fp_topo_load_lldp(struct fp_topo *t, const char *const *texts, const size_t *lens, unsigned n,
 		      const char *const *srcs, char *err, size_t errlen);
@@ -130,6 +162,10 @@ double fp_copper_reach_m(enum fp_media m, double lane_gbps);
 
 struct fp_topo_stats {
 	unsigned hosts, switches, links, tiers;
+	/* by role: servers (distinct hosts of endpoints; an endpoint without one is its own),
+	 * endpoints (host nodes), rails (distinct rail numbers), leaves, spines, cores (tier 3
+	 * and up) */
+	unsigned servers, endpoints, rails, leaves, spines, cores;
 	unsigned per_tier[8];
 	double host_gbps;      /* sum of host NIC rates */
 	double bisection_gbps; /* min cut between the two host halves, by max-flow */

@@ -233,6 +233,11 @@ static int port_line(struct fp_ib_ctx *c, const char *q)
 	pd->pa = (int)pa;
 	pd->pb = (int)pb;
 	q = strchr(e, '#');
+	if (q) {
+		const char *d = q + 1;
+
+		quoted(&d, pd->rdesc, sizeof(pd->rdesc));
+	}
 	if (!q || !ib_width(q, &pd->lanes, &pd->speed))
 		return fp_ib_bad(c, c->lineno,
 				 "no width and speed (like 4xHDR) on the port line%s", "");
@@ -310,6 +315,22 @@ static int plist_line(struct fp_ib_ctx *c, const char *q)
 	return 0;
 }
 
+/*
+ * ibnetdiscover --node-name-map renames a CA on the switch's port line but prints the CA's
+ * own node line with its description (infiniband-diags 44): where the two differ, the port
+ * line's is the one the user asked for.
+ */
+static void port_line_descs(struct fp_ib_ctx *c)
+{
+	for (unsigned i = 0; i < c->np; i++) {
+		const struct fp_ib_port *pd = &c->pend[i];
+		int b = pd->rdesc[0] ? fp_ib_find(c, pd->rid) : -1;
+
+		if (b >= 0 && !c->nodes[b].sw && strcmp(c->nodes[b].desc, pd->rdesc))
+			snprintf(c->nodes[b].desc, sizeof(c->nodes[b].desc), "%s", pd->rdesc);
+	}
+}
+
 static int parse_lines(struct fp_ib_ctx *c, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
@@ -346,6 +367,12 @@ static int parse_lines(struct fp_ib_ctx *c, const char *text, size_t len)
 int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const char *src, char *err,
 		       size_t errlen)
 {
+	return fp_topo_load_ibnet_map(t, text, len, src, NULL, err, errlen);
+}
+
+int fp_topo_load_ibnet_map(struct fp_topo *t, const char *text, size_t len, const char *src,
+			   const struct fp_ib_namemap *map, char *err, size_t errlen)
+{
 	struct fp_ib_ctx c = { .src = src, .err = err, .errlen = errlen, .cur = -1 };
 	int ret;
 
@@ -358,8 +385,11 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
 		snprintf(err, errlen, "%s: no Switch or Ca blocks: not ibnetdiscover output", src);
 		ret = -EINVAL;
 	}
-	if (!ret)
+	if (!ret) {
+		port_line_descs(&c);
+		fp_ib_apply_map(&c, map);
 		ret = fp_ib_build(&c, t);
+	}
 	free(c.pend);
 	free(c.nodes);
 	free(c.slot);

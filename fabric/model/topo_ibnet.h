@@ -33,6 +33,7 @@ struct fp_ib_node {
 struct fp_ib_port {
 	int a, pa, pb, lanes, speed, line;
 	char rid[40];
+	char rdesc[128]; /* the remote's description as this line shows it, "" when none */
 };
 
 struct fp_ib_ctx {
@@ -51,6 +52,8 @@ struct fp_ib_ctx {
 int fp_ib_bad(struct fp_ib_ctx *c, int line, const char *fmt, const char *arg);
 /* index in c->nodes of the node with this id, or -1 */
 int fp_ib_find(const struct fp_ib_ctx *c, const char *id);
+/* node descriptions replaced by the names map gives their GUIDs (topo_ibnet_map.c) */
+void fp_ib_apply_map(struct fp_ib_ctx *c, const struct fp_ib_namemap *m);
 /* The model from what was read: 0, -EINVAL with err, -ENOMEM. */
 int fp_ib_build(struct fp_ib_ctx *c, struct fp_topo *t);
 

@@ -10,6 +10,9 @@
 
 #include "topo.h"
 
+/* rail numbers counted (an ibnetdiscover "mlx5_N" has at most 4 digits) */
+#define FP_MAX_RAILS 10000
+
 struct edge {
 	int to;
 	double cap;
@@ -141,6 +144,55 @@ out:
 	return total;
 }
 
+static int by_name(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static unsigned distinct(const char **v, unsigned n)
+{
+	unsigned d = 0;
+
+	qsort(v, n, sizeof(*v), by_name);
+	for (unsigned i = 0; i < n; i++)
+		d += !i || strcmp(v[i], v[i - 1]);
+	return d;
+}
+
+/* servers, endpoints, rails and the switches by role */
+static int roles(const struct fp_topo *t, struct fp_topo_stats *s)
+{
+	const char **srv = malloc(sizeof(*srv) * (t->nnodes + 1));
+	bool *rail = calloc(FP_MAX_RAILS, sizeof(*rail));
+	unsigned n = 0;
+
+	if (!srv || !rail) {
+		free(srv);
+		free(rail);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < t->nnodes; i++) {
+		const struct fp_node *nd = &t->nodes[i];
+
+		if (nd->kind == FP_SWITCH) {
+			s->leaves += nd->tier == 1;
+			s->spines += nd->tier == 2;
+			s->cores += nd->tier >= 3;
+			continue;
+		}
+		s->endpoints++;
+		srv[n++] = nd->id.host[0] ? nd->id.host : nd->name;
+		if (nd->rail >= 0 && nd->rail < FP_MAX_RAILS && !rail[nd->rail]) {
+			rail[nd->rail] = true;
+			s->rails++;
+		}
+	}
+	s->servers = distinct(srv, n);
+	free(srv);
+	free(rail);
+	return 0;
+}
+
 int fp_topo_stats(const struct fp_topo *t, struct fp_topo_stats *s)
 {
 	double down[8] = { 0 }, up[8] = { 0 };
@@ -179,5 +231,5 @@ int fp_topo_stats(const struct fp_topo *t, struct fp_topo_stats *s)
 		s->oversub[tr] = up[tr] > 0 ? down[tr] / up[tr] : 0;
 	if (s->hosts >= 2)
 		s->bisection_gbps = bisection(t, s->hosts);
-	return 0;
+	return roles(t, s);
 }

@@ -16,10 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fp_topo_init(&t);
 	if (!fp_topo_load_ibnet(&t, (const char *)data, size, "fuzz", err, sizeof(err))) {
 		/* whatever loads must be a consistent model */
-		for (unsigned i = 0; i < t.nlinks; i++)
-			if (t.links[i].a < 0 || (unsigned)t.links[i].a >= t.nnodes ||
-			    t.links[i].b < 0 || (unsigned)t.links[i].b >= t.nnodes)
-				abort();
+		links_in_range(&t);
 		round_trip(&t);
 	}
 	fp_topo_destroy(&t);

@@ -8,6 +8,15 @@
 
 #include "../../fabric/model/topo.h"
 
+/* a loaded model's links join nodes that exist */
+static inline void links_in_range(const struct fp_topo *t)
+{
+	for (unsigned i = 0; i < t->nlinks; i++)
+		if (t->links[i].a < 0 || (unsigned)t->links[i].a >= t->nnodes ||
+		    t->links[i].b < 0 || (unsigned)t->links[i].b >= t->nnodes)
+			abort();
+}
+
 /* every file fabprobe writes loads in fabprobe, to the same counts */
 static inline void round_trip(const struct fp_topo *t)
 {

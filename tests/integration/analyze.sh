@@ -22,6 +22,13 @@ assert "replace" in s["action"] and s["a"] == "leaf2" and s["b"] == "spine1"
 PY
 grep -q "color=red" "$TMP/v.dot" || fail "DOT marks the suspect in red"
 ok "degraded link named first, exit 1, JSON and DOT"
+# the name analyze gives a link pastes back: topo link and sim --faults take it (issue 16)
+read -r li name < <(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["suspects"][0]
+print(s["link"], s["link_name"])' "$TMP/v.json")
+[ "$($FABPROBE topo link "$T" "$name")" = "#$li $name" ] || fail "topo link '$name' is not #$li"
+sim alltoall --faults "degrade:$name:0.4" --output "$TMP/pasted"
+grep -q "\"link\": $li," "$TMP/pasted/ground_truth.json" || fail "--faults degrade:$name"
+ok "analyze's link_name '$name' pastes back into topo link and sim --faults"
 
 sim alltoall --faults slowhost:h3:0.3 --output "$TMP/host"
 $FABPROBE analyze --topology "$T" "$TMP/host" >"$TMP/out"

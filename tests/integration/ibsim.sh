@@ -61,6 +61,8 @@ timeout 20 ibsim-run ibnetdiscover -p >"$TMP/p.txt" 2>"$TMP/p.err" || fail "ibne
 ok "ibnetdiscover and ibnetdiscover -p ran against ibsim ($(grep -c '^Switch' "$TMP/d.txt") switches)"
 for f in d p; do
 	$FABPROBE topo import "$TMP/$f.txt" --output "$TMP/$f.yaml" 2>"$TMP/err" || { cat "$TMP/err"; fail "import $f"; }
+	grep -q "4 switches, 9 endpoints of 3 servers, 15 links; 1 named by GUID" "$TMP/err" ||
+		{ cat "$TMP/err"; fail "import $f: the summary line"; }
 	python3 - "$TMP/$f.yaml" "$TMP/want.json" <<'PY' || fail "the $f import is not the net file's fabric"
 import json, re, sys
 want = json.load(open(sys.argv[2]))
@@ -86,6 +88,50 @@ assert [l for l in links if "leaf2:34" in (l["a"], l["b"])][0]["lanes"] == "4", 
 PY
 	ok "ibnetdiscover $([ $f = p ] && echo '-p ')import: servers, rails, tiers and links as the net file says"
 done
+# topo stats on the import: per-role counts, text and JSON
+$FABPROBE topo stats "$TMP/d.yaml" --format json >"$TMP/stats.json" || fail "stats json"
+python3 - "$TMP/stats.json" <<'PY' || fail "topo stats counts"
+import json, sys
+s = json.load(open(sys.argv[1]))
+want = {"servers": 3, "endpoints": 9, "rails": 4, "leaves": 2, "spines": 2, "cores": 0}
+assert {k: s[k] for k in want} == want, s
+PY
+$FABPROBE topo stats "$TMP/d.yaml" | grep -qx "  3 servers, 9 endpoints, 4 rails; 2 leaves, 2 spines, 0 cores" ||
+	fail "topo stats text: $($FABPROBE topo stats "$TMP/d.yaml")"
+ok "topo stats: 3 servers (2 of 4 rails, 1 by GUID), 9 endpoints, 2 leaves, 2 spines"
+# a node-name-map naming leaf1 and the default-named HCA: given to ibnetdiscover itself, or
+# to the import of the plain dump, the names are the map's
+awk '/^Switch/ && /"MF0;leaf1:/ {g = $3} /^Ca/ && /MT4129/ {c = $3}
+	END {gsub(/"|[SH]-/, "", g); gsub(/"|[SH]-/, "", c);
+	     printf "# fabprobe test map\n\n0x%s \"L1\"\n  0x%s\t\"stor01 mlx5_0\" # storage\n", g, c}' \
+	"$TMP/d.txt" >"$TMP/map"
+grep -q '^0x[0-9a-f]\{16\} "L1"' "$TMP/map" || { cat "$TMP/map"; fail "GUIDs for the map"; }
+timeout 20 ibsim-run ibnetdiscover --node-name-map "$TMP/map" >"$TMP/dm.txt" 2>"$TMP/dm.err" ||
+	{ cat "$TMP/dm.err"; fail "ibnetdiscover --node-name-map"; }
+timeout 20 ibsim-run ibnetdiscover -p --node-name-map "$TMP/map" >"$TMP/pm.txt" 2>"$TMP/pm.err" ||
+	{ cat "$TMP/pm.err"; fail "ibnetdiscover -p --node-name-map"; }
+names() { # names YAML: the node names, sorted, one line
+	grep -o '^  - {name: [^,]*' "$1" | cut -d' ' -f5 | sort | tr '\n' ' '
+}
+for f in dm pm d; do
+	extra=; [ $f = d ] && extra="--node-name-map $TMP/map"
+	$FABPROBE topo import "$TMP/$f.txt" $extra --output "$TMP/$f-named.yaml" 2>"$TMP/err" ||
+		{ cat "$TMP/err"; fail "import $f with names"; }
+	n=$(names "$TMP/$f-named.yaml")
+	[[ " $n" == *" L1 "* && " $n" == *" stor01_mlx5_0 "* && " $n" != *" leaf1 "* ]] ||
+		fail "$f: names are not the map's: $n"
+	grep -q 'name: stor01_mlx5_0, .*rail: 0, group: stor01, host: "stor01"' "$TMP/$f-named.yaml" ||
+		fail "$f: the mapped 'stor01 mlx5_0' is rail 0 of server stor01"
+done
+[ "$(names "$TMP/dm-named.yaml")" = "$(names "$TMP/d-named.yaml")" ] ||
+	fail "ibnetdiscover's own mapping and fabprobe's differ"
+ok "node-name-map: ibnetdiscover --node-name-map (default, -p) and topo import --node-name-map give the map's names"
+printf '0x%s "A"\n0x%s "B"\n' 1 1 >"$TMP/badmap"
+$FABPROBE topo import "$TMP/d.txt" --node-name-map "$TMP/badmap" --output "$TMP/bad.yaml" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 2 ] && grep -qx "fabprobe topo: $TMP/badmap:2: GUID 0x0000000000000001 is named twice (also line 1)" "$TMP/err" &&
+	[ ! -e "$TMP/bad.yaml" ] || { cat "$TMP/err"; fail "a bad map: exit $rc"; }
+ok "a bad map line is one error line with file:line, exit 2, nothing written"
 # cut short: the dump's last node without its port line is refused, exit 2
 last=$(grep -n '^\[' "$TMP/d.txt" | tail -1 | cut -d: -f1)
 awk -v n="$last" 'NR < n' "$TMP/d.txt" >"$TMP/cut.txt"

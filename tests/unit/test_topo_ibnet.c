@@ -7,8 +7,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../../core/file.h"
 #include "../../fabric/model/topo.h"
 #include "t.h"
 
@@ -94,10 +96,17 @@ static void test_shapes(void)
 	/* cut after the last CA's node line: its cable is listed from the switch's end only */
 	const char *cut = SW1 SWP("1", "a0", "node1 mlx5_0") SWP("2", "b0", "node2 mlx5_0")
 		"\n" CA("a0", "node1 mlx5_0") CAP("a0", "1") "\n" CA("b0", "node2 mlx5_0");
+	/* ibnetdiscover --node-name-map: the switch's port line shows the mapped name only */
+	const char *mapped = SW1 SWP("1", "a0", "node7 mlx5_1") SWP("2", "b0", "node2 mlx5_0")
+		"\n" CA("a0", "MT4129 ConnectX7 Mellanox Technologies") CAP("a0", "1") "\n"
+		CA("b0", "node2 mlx5_0") CAP("b0", "2");
 	struct fp_topo t;
 	char err[256] = "";
 
 	fp_topo_init(&t);
+	CHECK(!load_text(&t, mapped, err, sizeof(err)) && node(&t, "node7_mlx5_1") &&
+		      node(&t, "node7_mlx5_1")->rail == 1 && node(&t, "node2_mlx5_0"),
+	      "the port line's (mapped) description wins over the CA's own line: %s", err);
 	CHECK(!load_text(&t, dup, err, sizeof(err)) && t.nnodes == 3 &&
 		      fp_topo_find(&t, "H-00000000000000a0") >= 0 &&
 		      fp_topo_find(&t, "H-00000000000000b0") >= 0 &&
@@ -110,10 +119,65 @@ static void test_shapes(void)
 	fp_topo_destroy(&t);
 }
 
+/* the node-name-map: its rules, its refusals with file:line, and names winning on import */
+static void test_name_map(void)
+{
+	const char *good = "# IB1\n\n  0xb8599f0300a10010 \"MF0;L1:MQM9700/U1\"\r\n"
+			   "0x0c42a10300009000\tstor01 mlx5_0  \n"
+			   "883445511175049233 \"stor02 mlx5_0\" # the -p dump's port GUID\n"
+			   "0x0c42a10300000100 \"gpu01 mlx5_0\"\n0xc42a10300000100 \"gpu01 mlx5_0\"\n";
+	static const char *const bad[][2] = {
+		{ "0x10 \"a\"\n# c\n0x10 \"b\"\n", "m:3: GUID 0x0000000000000010 is named twice "
+						     "(also line 1)" },
+		{ "\n0x10 \"open\n", "m:2: the name's quote is not closed" },
+		{ "0x10 \"a\" b\n", "m:1: text after the quoted name" },
+		{ "0x10\n", "m:1: not 'GUID \"name\"'" },
+		{ "0x10 \"\"\n", "m:1: no name after the GUID" },
+		{ "0x10000000000000000 \"a\"\n", "m:1: not 'GUID \"name\"'" },
+		{ "guid \"a\"\n", "m:1: not 'GUID \"name\"'" },
+	};
+	struct fp_ib_namemap m;
+	struct fp_topo t;
+	char err[256] = "", *text = NULL;
+	size_t len;
+
+	fp_ib_namemap_init(&m);
+	fp_topo_init(&t);
+	CHECK(!fp_ib_namemap_parse(&m, good, strlen(good), "m", err, sizeof(err)) && m.n == 5,
+	      "comments, blanks, CRLF, tabs, unquoted and decimal GUIDs, a repeat: %s", err);
+	CHECK(m.n && !strcmp(fp_ib_namemap_get(&m, 0x0c42a10300009000ull), "stor01 mlx5_0") &&
+		      !strcmp(fp_ib_namemap_get(&m, 0x0c42a10300009011ull), "stor02 mlx5_0") &&
+		      !fp_ib_namemap_get(&m, 0x11),
+	      "lookups by GUID");
+	CHECK(!fp_read_file(fixture("gpu-ndr.txt"), 1 << 20, &text, &len, err, sizeof(err)) &&
+		      !fp_topo_load_ibnet_map(&t, text, len, "d", &m, err, sizeof(err)),
+	      "a dump named through the map: %s", err);
+	CHECK(node(&t, "L1") && !node(&t, "leaf1") && node(&t, "L1")->tier == 1 &&
+		      node(&t, "stor01_mlx5_0") &&
+		      !strcmp(node(&t, "stor01_mlx5_0")->id.host, "stor01") &&
+		      node(&t, "stor02_mlx5_0") && !node(&t, "H-0c42a10300009000"),
+	      "names from the map win over descriptions, and are read as descriptions");
+	free(text);
+	text = NULL;
+	CHECK(!fp_read_file(fixture("gpu-ndr-p.txt"), 1 << 20, &text, &len, err, sizeof(err)) &&
+		      !fp_topo_load_ibnet_map(&t, text, len, "p", &m, err, sizeof(err)) &&
+		      node(&t, "L1") && node(&t, "stor02_mlx5_0") && !node(&t, "stor01_mlx5_0"),
+	      "-p: switches by GUID, CAs by the port GUID it shows: %s", err);
+	free(text);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = fp_ib_namemap_parse(&m, bad[i][0], strlen(bad[i][0]), "m", err, sizeof(err));
+
+		CHECK(r == -EINVAL && strstr(err, bad[i][1]) && !m.n, "bad map %zu: '%s'", i, err);
+	}
+	fp_topo_destroy(&t);
+	fp_ib_namemap_destroy(&m);
+}
+
 int main(void)
 {
 	check_gpu_fabric("gpu-ndr.txt", true);
 	check_gpu_fabric("gpu-ndr-p.txt", false);
 	test_shapes();
+	test_name_map();
 	return t_done("topo_ibnet");
 }
