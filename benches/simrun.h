@@ -18,6 +18,12 @@ int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const s
 		      double *rate, unsigned *paths, unsigned *hops);
 
 /* Resolve "a-b" (first link between two nodes) or "#index" to a link index, or -1. */
+/*
+ * hosts[].endpoint of a simulated run: rank k's lines (results_ep.c) from the identity
+ * fields of topology node host_of[k], in a world-size array the caller frees with
+ * fp_endpoints_free. 0 or -ENOMEM.
+ */
+int fp_sim_endpoints(const struct fp_topo *t, const int *host_of, int n, char ***out);
 int fp_link_lookup(const struct fp_topo *t, const char *spec);
 /* Parse "degrade:LINK:FRAC,loss:LINK:P,down:LINK,slowhost:HOST:FRAC". */
 int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *f, unsigned max,
