@@ -130,6 +130,16 @@ static void test_identity(void)
 			      strstr(err, "ranks 0 and 1 both map to endpoint 'gpu1.r2'"),
 		      "two ranks on one endpoint refused: %s", err);
 	}
+	/* GUIDs and MACs match as numbers, however they are printed */
+	{
+		struct fp_ident s[2] = { { .host = "gpu0", .port_guid = "0x2C90300000102" },
+					 { .host = "gpu1", .mac = "02-00-00-00-00-06" } };
+
+		CHECK(!fp_topo_map(&t, s, 2, node_of, err, sizeof(err)) &&
+			      !strcmp(t.nodes[node_of[0]].name, "gpu0.r2") &&
+			      !strcmp(t.nodes[node_of[1]].name, "gpu1.r2"),
+		      "GUID and MAC in other spellings: %s", err);
+	}
 	/* a stronger key wins over a weaker one that is ambiguous or wrong */
 	{
 		struct fp_ident s[1] = { { .host = "gpu0", .ip = "10.0.3.2", .mac = "" } };
