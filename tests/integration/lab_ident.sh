@@ -13,28 +13,26 @@ export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
 trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
 cd "$TMP"
 
+# NIC k of server s is node sk, netdev ens(k+1), on leaf k/2; both leaves under one spine
 T=$TMP/ident.yaml
-{
-	echo "fabprobe_topology: 1"
-	echo "name: ident-2x4"
-	echo "nodes:"
-	for s in a b; do
-		for k in 0 1 2 3; do
-			echo "  - {name: $s$k, kind: host, tier: 0, host: \"srv$s\", ifname: \"ens$((k + 1))\", nic_gbps: 0.5}"
-		done
+nodes="" links=""
+for s in a b; do
+	for k in 0 1 2 3; do
+		nodes+="  - {name: $s$k, kind: host, tier: 0, host: \"srv$s\", ifname: \"ens$((k + 1))\", nic_gbps: 0.5}"$'\n'
+		links+="  - {a: \"$s$k:p0\", b: \"leaf$((k / 2)):$s$k\", gbps: 0.5, lanes: 1, media: dac, length_m: 2}"$'\n'
 	done
-	echo "  - {name: leaf0, kind: switch, tier: 1}"
-	echo "  - {name: leaf1, kind: switch, tier: 1}"
-	echo "  - {name: spine0, kind: switch, tier: 2}"
-	echo "links:"
-	for s in a b; do
-		for k in 0 1 2 3; do
-			echo "  - {a: \"$s$k:p0\", b: \"leaf$((k / 2)):$s$k\", gbps: 0.5, lanes: 1, media: dac, length_m: 2}"
-		done
-	done
-	echo "  - {a: \"leaf0:up\", b: \"spine0:l0\", gbps: 2, lanes: 1, media: aoc, length_m: 20}"
-	echo "  - {a: \"leaf1:up\", b: \"spine0:l1\", gbps: 2, lanes: 1, media: aoc, length_m: 20}"
-} >"$T"
+done
+cat >"$T" <<EOF
+fabprobe_topology: 1
+name: ident-2x4
+nodes:
+$nodes  - {name: leaf0, kind: switch, tier: 1}
+  - {name: leaf1, kind: switch, tier: 1}
+  - {name: spine0, kind: switch, tier: 2}
+links:
+$links  - {a: "leaf0:up", b: "spine0:l0", gbps: 2, lanes: 1, media: aoc, length_m: 20}
+  - {a: "leaf1:up", b: "spine0:l1", gbps: 2, lanes: 1, media: aoc, length_m: 20}
+EOF
 $FABPROBE topo check "$T" >/dev/null || fail "topology"
 "$LAB" up "$T" || fail "lab up"
 [ "$("$LAB" exec a2 cat /sys/class/net/ens3/operstate)" = up ] || fail "a2's NIC is not ens3"
