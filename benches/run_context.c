@@ -3,7 +3,8 @@
  * Where each rank ran, for run.json's ranks[]: its data-plane port as sysfs describes it
  * (driver, MTU, link speed, PCIe link, NUMA node), the NIC's model and firmware, and the
  * CPU it is pinned to; and, for hosts[].endpoint, the identity of that port as its engine
- * names it (the engine's identity op). Every rank reads its own and sends it as
+ * names it (the engine's identity op). The port is the netdev the engine names (the one
+ * under a RoCE GID, an af_xdp interface), else the one holding the bound address. Every rank reads its own and sends it as
  * "key=value" lines, the engine's prefixed "ep."; rank 0 parses them as outside input.
  */
 #include <errno.h>
@@ -32,13 +33,17 @@ static int pinned_cpu(void)
 }
 
 /* The port's context lines at blob + o; the new length. */
-static size_t describe_port(const char *bind, char *blob, size_t len, size_t o)
+static size_t describe_port(const char *netdev, const char *bind, char *blob, size_t len,
+			    size_t o)
 {
 	struct fp_port *p = calloc(1, sizeof(*p));
 	struct fp_nicinfo ni;
 	char port[48];
 
-	if (p && fp_run_port_of(bind, port, sizeof(port)) && !fp_netdev_read("", port, p)) {
+	if (netdev)
+		snprintf(port, sizeof(port), "%s", netdev);
+	if (p && (netdev || fp_run_port_of(bind, port, sizeof(port))) &&
+	    !fp_netdev_read("", port, p)) {
 		fp_nicinfo_read("", port, &ni);
 		o += (size_t)snprintf(
 			blob + o, len - o,
@@ -55,12 +60,10 @@ static size_t describe_port(const char *bind, char *blob, size_t len, size_t o)
 }
 
 /* The engine's identity lines, each prefixed "ep.", at blob + o. */
-static size_t describe_endpoint(struct rank *rk, char *blob, size_t len, size_t o)
+static size_t describe_endpoint(char *id, char *blob, size_t len, size_t o)
 {
-	char id[1024], *sv = NULL;
+	char *sv = NULL;
 
-	if (rk->ops.identity(rk->eng, id, sizeof(id)))
-		return o;
 	for (char *l = strtok_r(id, "\n", &sv); l && o < len; l = strtok_r(NULL, "\n", &sv)) {
 		int n = snprintf(blob + o, len - o, "ep.%s\n", l);
 
@@ -139,10 +142,18 @@ int fp_run_gather_context(struct rank *rk, const char *bind)
 	char blob[BLOB_LEN];
 	size_t len = (size_t)snprintf(blob, sizeof(blob), "cpu=%d\n", pinned_cpu());
 	struct fp_run_data *d = rk->data;
+	char id[1024], nd[48] = "";
+	const char *l = id;
 	int ret;
 
-	len = describe_port(bind, blob, sizeof(blob), len);
-	len = describe_endpoint(rk, blob, sizeof(blob), len);
+	if (rk->ops.identity(rk->eng, id, sizeof(id)))
+		id[0] = 0;
+	/* the engine's netdev, when it names one: "netdev=NAME\n" at a line's start */
+	for (; l && *l && !nd[0]; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, "netdev=", 7))
+			snprintf(nd, sizeof(nd), "%.*s", (int)strcspn(l + 7, "\n"), l + 7);
+	len = describe_port(nd[0] ? nd : NULL, bind, blob, sizeof(blob), len);
+	len = describe_endpoint(id, blob, sizeof(blob), len);
 	ret = fp_rv_gather(rk->rv, "where the ranks run", blob, len, &all, rk->err, ERR_LEN);
 	if (ret || !d)
 		return ret;
