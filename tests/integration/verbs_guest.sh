@@ -39,7 +39,7 @@ for h in run["hosts"]:
     assert ep["netdev"] == ("rxeA0", "rxeB0")[h["rank"]] and ep["ipv4"] == "10.77.0.%d" % (h["rank"] + 1), ep
     assert "mac" in ep and "lid" not in ep and "port_guid" not in ep, ep
 for c in run["ranks"]:
-    assert c["nic_model"] and c["firmware"], c
+    assert c["nic_model"] and c["firmware"] and c["port"] == ("rxeA0", "rxeB0")[c["rank"]], c
 print(json.dumps(run["hosts"][0]["endpoint"]), json.dumps(run["ranks"][0]))
 PY
 ok "verbs: every rank's endpoint names its device, port, GID and netdev"
