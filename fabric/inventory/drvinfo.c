@@ -40,11 +40,9 @@ static void drvinfo(const char *ifname, struct fp_nicinfo *n)
 		return;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&di;
-	if (!ioctl(fd, SIOCETHTOOL, &ifr)) {
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
 		snprintf(n->firmware, sizeof(n->firmware), "%.*s", (int)sizeof(di.fw_version),
 			 di.fw_version);
-		snprintf(n->bus, sizeof(n->bus), "%.*s", (int)sizeof(di.bus_info), di.bus_info);
-	}
 	close(fd);
 	/* drivers without firmware say "N/A" or nothing */
 	if (!strcmp(n->firmware, "N/A"))

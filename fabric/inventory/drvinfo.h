@@ -11,7 +11,6 @@
 struct fp_nicinfo {
 	char model[48];	   /* "15b3:1017" (PCI vendor:device), "" without a PCI device */
 	char firmware[48]; /* ethtool's firmware-version, "" when the driver gives none */
-	char bus[48];	   /* ethtool's bus-info */
 };
 
 /* ifname's model (sysfs under root, "" live) and firmware (the live ioctl, root ""). */
