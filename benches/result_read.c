@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <libfyaml.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,9 +429,10 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 		return -EINVAL;
 	root = fy_document_root(doc);
 	ret = -EINVAL;
-	if (!jint(fp_jkey(root, "world_size"), 1, FP_RESULT_MAXRANKS, &ws)) {
-		fp_say(err, el, "%s: not a fabprobe result (no world_size of 1 to %d ranks)", where,
-		       FP_RESULT_MAXRANKS);
+	/* no cap on ranks: hosts[] must hold world_size entries, and the file is bounded */
+	if (!jint(fp_jkey(root, "world_size"), 1, INT_MAX, &ws)) {
+		fp_say(err, el, "%s: not a fabprobe result (no world_size of 1 or more ranks)",
+		       where);
 		goto out;
 	}
 	r->world_size = (int)ws;

@@ -15,7 +15,6 @@
 #include "../fabric/model/topo.h"
 
 #define FP_RESULT_MAXHOPS 16
-#define FP_RESULT_MAXRANKS 1000000
 /* run.json and paths.json are read whole into a document tree (several times their size) */
 #define FP_RESULT_MAXBYTES (256u << 20)
 

@@ -405,6 +405,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 		fp_json_i64(&j, "rank", r);
 		fp_json_str(&j, "hostname", d->hosts[r].name);
 		fp_json_str(&j, "address", d->hosts[r].addr);
+		fp_results_json_endpoint(&j, d, r);
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);

@@ -66,6 +66,7 @@ struct fp_rank_ctx {
 	double speed_gbps;  /* 0 unknown */
 	double pcie_gts, pcie_max_gts;
 	int pcie_width, pcie_max_width;
+	char nic_model[48], firmware[48]; /* "" unknown: "-" in run.json */
 };
 
 /* One --report-interval line: all flows of a phase over one interval. */
@@ -92,6 +93,7 @@ struct fp_run_data {
 	struct fp_host *hosts;	  /* world size */
 	struct fp_ctr_delta *ctr; /* world size; valid where a port was read */
 	struct fp_rank_ctx *rctx; /* world size */
+	char **endpoint; /* world size or NULL: each rank's hosts[].endpoint lines (results_ep.c) */
 	struct fp_ival *ivals;	  /* --report-interval, in order */
 	unsigned nivals, ival_cap;
 	struct fp_flow_ident *ident; /* per flow */
@@ -134,5 +136,16 @@ void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d);
 void fp_results_json_summary(struct fp_json *j, const struct fp_run_data *d);
 void fp_results_text_busbw(const struct fp_run_data *d, FILE *f);
 void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f);
+/*
+ * results_ep.c: hosts[].endpoint. Each rank's identity is held as "key=value\n" lines of
+ * the known keys only (fp_endpoint_add keeps a line when its key is one and its value short
+ * and printable, else ignores it); the JSON writes them in that order.
+ */
+int fp_endpoint_add(char **ep, const char *key, const char *val);
+void fp_results_json_endpoint(struct fp_json *j, const struct fp_run_data *d, int rank);
+void fp_endpoints_free(char **ep, size_t n);
+/* run_context.c: one rank's "key=value" record (outside input) into c and, for its "ep."
+ * lines, *ep. 0 or -ENOMEM. */
+int fp_run_context_parse(struct fp_rank_ctx *c, char **ep, const uint8_t *data, size_t len);
 
 #endif

@@ -23,6 +23,8 @@ void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d)
 		fp_json_i64(j, "rank", r);
 		fp_json_str(j, "port", c->port[0] ? c->port : NULL);
 		fp_json_str(j, "driver", c->driver[0] ? c->driver : NULL);
+		fp_json_str(j, "nic_model", c->nic_model[0] ? c->nic_model : "-");
+		fp_json_str(j, "firmware", c->firmware[0] ? c->firmware : "-");
 		if (c->mtu >= 0)
 			fp_json_i64(j, "mtu", c->mtu);
 		else

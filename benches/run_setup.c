@@ -302,6 +302,7 @@ void fp_run_free_data(struct fp_run_data *d)
 	free(d->hosts);
 	free(d->ctr);
 	free(d->rctx);
+	fp_endpoints_free(d->endpoint, (size_t)d->sched->n);
 	free(d->ivals);
 	free(d->ident);
 	fp_fabctr_close(d->fabric);

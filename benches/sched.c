@@ -532,12 +532,12 @@ int fp_sched_build(struct fp_sched *s, const struct fp_pattern *p, int n,
 		       n < p->min_ranks ? p->min_ranks : n + 1);
 		return -EINVAL;
 	}
-	if (n > FP_RV_MAX_RANKS) {
-		fp_say(err, errlen, "%d ranks is over the limit of %d", n, FP_RV_MAX_RANKS);
-		return -EINVAL;
-	}
+	/* no cap on ranks here (a live run's is the rendezvous's, run_launch.c); a schedule
+	 * holds at most 2^32 - 1 flows */
 	ret = p->build(s, o, err, errlen);
-	if (ret == -ENOMEM)
+	if (ret == -E2BIG)
+		fp_say(err, errlen, "%s: %d ranks make more than 2^32 - 1 flows", p->name, n);
+	else if (ret == -ENOMEM)
 		fp_say(err, errlen, "%s: out of memory building the schedule for %d ranks", p->name,
 		       n);
 	else if (ret == -EINVAL && !*err)

@@ -287,6 +287,8 @@ static int fill_run(struct fp_sim_job *j, struct fp_sim_cfg *c, const struct fp_
 			 t->nodes[j->host_of[k]].name);
 		snprintf(d->hosts[k].addr, sizeof(d->hosts[k].addr), "-");
 	}
+	if (fp_sim_endpoints(t, j->host_of, j->nhosts, &d->endpoint))
+		return -ENOMEM;
 	for (unsigned i = 0; i < d->nres; i++)
 		if (fill_size(j, &c->run, &d->res[i], c->run.sizes.v[i]))
 			return -ENOMEM;
@@ -348,6 +350,7 @@ void fp_sim_job_free(struct fp_sim_job *j)
 	}
 	free(j->d.res);
 	free(j->d.hosts);
+	fp_endpoints_free(j->d.endpoint, (size_t)j->nhosts);
 	free(j->d.ident);
 	free(j->rate);
 	free(j->paths);

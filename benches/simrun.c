@@ -8,6 +8,7 @@
 
 #include "../core/err.h"
 #include "../core/opts.h"
+#include "results.h"
 
 int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const struct fp_sched *s,
 		      uint32_t round, const int *host_of, uint64_t seed, unsigned samples,
@@ -53,6 +54,30 @@ out:
 		free(hp);
 	free(tmp);
 	return ret;
+}
+
+int fp_sim_endpoints(const struct fp_topo *t, const int *host_of, int n, char ***out)
+{
+	char **ep = calloc(n > 0 ? (size_t)n : 1, sizeof(*ep));
+
+	if (!ep)
+		return -ENOMEM;
+	for (int k = 0; k < n; k++) {
+		const struct fp_ident *id = &t->nodes[host_of[k]].id;
+		const char *const f[][2] = { { "netdev", id->ifname }, { "device", id->dev },
+					     { "node_guid", id->guid }, { "port_guid", id->port_guid },
+					     { "mac", id->mac },	{ "ip", id->ip },
+					     { "pci", id->pci } };
+
+		/* a value the run.json reader would not take back is left out */
+		for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			if (f[i][1][0] && fp_endpoint_add(&ep[k], f[i][0], f[i][1]) == -ENOMEM) {
+				fp_endpoints_free(ep, (size_t)n);
+				return -ENOMEM;
+			}
+	}
+	*out = ep;
+	return 0;
 }
 
 int fp_link_lookup(const struct fp_topo *t, const char *spec)

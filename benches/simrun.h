@@ -17,6 +17,13 @@ int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const s
 		      uint32_t round, const int *host_of, uint64_t seed, unsigned samples,
 		      double *rate, unsigned *paths, unsigned *hops);
 
+/*
+ * hosts[].endpoint of a simulated run: rank k's lines (results_ep.c) from the identity
+ * fields of topology node host_of[k], in a world-size array the caller frees with
+ * fp_endpoints_free. 0 or -ENOMEM.
+ */
+int fp_sim_endpoints(const struct fp_topo *t, const int *host_of, int n, char ***out);
+
 /* fp_topo_link_find() without the message: a link index, or -1 */
 int fp_link_lookup(const struct fp_topo *t, const char *spec);
 /*

@@ -87,3 +87,19 @@ int fp_parse_file(const char *path, size_t max, fp_text_parse_fn parse, void *ar
 	free(text);
 	return ret;
 }
+
+bool fp_read_line(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	out[0] = 0;
+	if (!f)
+		return false;
+	ok = fgets(out, (int)len, f) != NULL;
+	if (!ok)
+		out[0] = 0;
+	out[strcspn(out, "\n")] = 0;
+	fclose(f);
+	return ok;
+}

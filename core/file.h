@@ -3,7 +3,12 @@
 #ifndef FP_FILE_H
 #define FP_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* The first line of a small file (a sysfs attribute) without its newline into out; false,
+ * with out "", when it cannot be read. */
+bool fp_read_line(const char *path, char *out, size_t len);
 
 /*
  * Read the regular file at path, at most max bytes, into a buffer the caller frees,

@@ -7,6 +7,8 @@
  * Address plan (documented in scripts/lab/README.md): link i is the /30 10.99.(i/64).(4*(i%64))
  * with .1 on end a and .2 on end b; a host's address is its address on its link; host k's
  * management address is 10.98.0.(k+1)/24; the control namespace is 10.98.0.254.
+ * Interfaces are fpl<link index>, but a host's own is its endpoint's `ifname` when it has a
+ * lab-safe one; a host's node line ends with its endpoint's server (`host`), "-" if none.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,6 +32,17 @@ static bool name_ok(const char *s)
 		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.')
 			return false;
 	return true;
+}
+
+/* an interface name for end (0 a, 1 b) of link i: a host's ifname, else fpl<i> */
+static void if_name(const struct fp_topo *t, unsigned i, int end, char *buf, size_t len)
+{
+	const struct fp_node *n = &t->nodes[end ? t->links[i].b : t->links[i].a];
+
+	if (n->kind == FP_HOST && name_ok(n->id.ifname))
+		snprintf(buf, len, "%s", n->id.ifname);
+	else
+		snprintf(buf, len, "fpl%u", i);
 }
 
 int fp_lab_plan(const struct fp_topo *t, FILE *f, char *err, size_t el)
@@ -88,7 +101,8 @@ int fp_lab_plan(const struct fp_topo *t, FILE *f, char *err, size_t el)
 			const struct fp_link *l = &t->links[t->adj[t->adj_off[i]]];
 
 			link_ip(t->adj[t->adj_off[i]], l->a == (int)i ? 0 : 1, ip, sizeof(ip));
-			fprintf(f, "node %s host %u 10.98.0.%u %s\n", n->name, k, k + 1, ip);
+			fprintf(f, "node %s host %u 10.98.0.%u %s %s\n", n->name, k, k + 1, ip,
+				name_ok(n->id.host) ? n->id.host : "-");
 			k++;
 		} else {
 			fprintf(f, "node %s switch - - -\n", n->name);
@@ -96,13 +110,15 @@ int fp_lab_plan(const struct fp_topo *t, FILE *f, char *err, size_t el)
 	}
 	for (unsigned i = 0; i < t->nlinks; i++) {
 		const struct fp_link *l = &t->links[i];
-		char a[32], b[32];
+		char a[32], b[32], ia[32], ib[32];
 
 		link_ip(i, 0, a, sizeof(a));
 		link_ip(i, 1, b, sizeof(b));
+		if_name(t, i, 0, ia, sizeof(ia));
+		if_name(t, i, 1, ib, sizeof(ib));
 		/* tbf takes integer kbit: keep the rate exact to 1 kbit/s */
-		fprintf(f, "link %u %s fpl%u %s/30 %s fpl%u %s/30 %.0f %s %s %s %s\n", i,
-			t->nodes[l->a].name, i, a, t->nodes[l->b].name, i, b, l->gbps * 1e6,
+		fprintf(f, "link %u %s %s %s/30 %s %s %s/30 %.0f %s %s %s %s\n", i,
+			t->nodes[l->a].name, ia, a, t->nodes[l->b].name, ib, b, l->gbps * 1e6,
 			fp_media_name(l->media), l->pa, l->pb, l->up ? "up" : "down");
 	}
 	for (int k = 0; k < nh && !ret; k++) {

@@ -55,7 +55,7 @@ static int uplinks(struct fp_topo *t, int l0, int leaves, int s0, int spines, in
 	return ret;
 }
 
-#define MAX_GEN_NODES 1000000
+#define MAX_GEN_NODES 16000000 /* a typo guard, 16 x the 1 M endpoints a topology must load */
 #define MAX_GEN_LINKS 10000000
 
 /*

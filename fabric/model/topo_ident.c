@@ -5,6 +5,7 @@
  * one port anywhere; a hostname names an endpoint only where its server has exactly one.
  * Every key is hashed, so a million endpoints map in time linear in their number.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -66,6 +67,38 @@ static const char *const kind_name[K_N] = {
 	"MAC",	     "IP",	  "hostname (the endpoint's name)", "hostname (its server's)"
 };
 
+/*
+ * GUIDs and MACs are numbers, however a tool prints them (0x0002c903..., 0x2C903...,
+ * B8-CE-F6-..., b8ce.f6..): the canonical text of the number, or false when v is not one.
+ */
+static bool canon_hex(const char *v, bool guid, char *buf, size_t len)
+{
+	unsigned long long x = 0;
+	unsigned nd = 0;
+
+	if (guid && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+		v += 2;
+	for (; *v; v++) {
+		if (isxdigit((unsigned char)*v)) {
+			if (nd++ == 16)
+				return false;
+			x = x << 4 | (unsigned long long)(isdigit((unsigned char)*v)
+								  ? *v - '0'
+								  : tolower((unsigned char)*v) - 'a' + 10);
+		} else if (*v != ':' && *v != '-' && *v != '.') {
+			return false;
+		}
+	}
+	if (!nd || (!guid && nd != 12))
+		return false;
+	if (guid)
+		snprintf(buf, len, "0x%016llx", x);
+	else
+		snprintf(buf, len, "%02llx:%02llx:%02llx:%02llx:%02llx:%02llx", x >> 40 & 255,
+			 x >> 32 & 255, x >> 24 & 255, x >> 16 & 255, x >> 8 & 255, x & 255);
+	return true;
+}
+
 /* the key of kind k for an identity (and, for endpoints, the node's name): false if none */
 static bool key_of(const struct fp_ident *id, const char *name, enum kind k, char *buf,
 		   size_t len)
@@ -91,6 +124,8 @@ static bool key_of(const struct fp_ident *id, const char *name, enum kind k, cha
 	}
 	if (!v || !*v)
 		return false;
+	if ((k == K_PGUID || k == K_GUID || k == K_MAC) && canon_hex(v, k != K_MAC, buf, len))
+		return true;
 	snprintf(buf, len, "%s", v);
 	return true;
 }

@@ -122,6 +122,14 @@ static void no_begin(struct fp_engine *e, bool lat)
 	(void)lat;
 }
 
+static int no_identity(struct fp_engine *e, char *buf, size_t len)
+{
+	(void)e;
+	if (len)
+		buf[0] = 0;
+	return -EOPNOTSUPP;
+}
+
 static int no_pkt(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err, size_t errlen)
 {
 	(void)c;
@@ -161,6 +169,8 @@ void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *s
 		dst->dgram_stats = no_dgram_stats;
 	if (!dst->begin)
 		dst->begin = no_begin;
+	if (!dst->identity)
+		dst->identity = no_identity;
 	if (!dst->pkt)
 		dst->pkt = no_pkt;
 	if (!dst->opts)

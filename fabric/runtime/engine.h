@@ -161,6 +161,13 @@ struct fp_engine_ops {
 	 * (<= FP_ENGINE_CFG_MAX), parsed from `fabprobe run`'s command line; NULL: none */
 	const struct fp_opt *opts;
 	size_t cfg_size;
+	/*
+	 * The endpoint this rank runs on, as "key=value" lines into buf (results/README.md,
+	 * hosts[].endpoint: netdev, mac, ip, ipv4, ipv6, pci, numa_node; verbs device, port,
+	 * node_guid, port_guid, lid, gid, link_layer; dpdk_device; and the NIC's model and
+	 * firmware when the engine knows them better than the netdev does). After open.
+	 */
+	int (*identity)(struct fp_engine *e, char *buf, size_t len);
 	/* `fabprobe pkt`: one port, no peers, no rendezvous */
 	int (*pkt)(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err, size_t errlen);
 };

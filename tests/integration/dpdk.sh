@@ -19,6 +19,14 @@ mem() { echo "net_memif0,socket=$TMP/$1.sock"; }
 	--iters 20000 --check --quiet --output "$TMP/stream" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; fail "memif stream"; }
 check "$TMP/stream" --ranks 2 --pattern stream --iters 20000 --sizes 64,512,1518 --max-loss 0
 ok "memif stream: 3 sizes x 20000 frames, all received, checksums and payloads verified"
+python3 - "$TMP/stream/run.json" <<'PY' || fail "dpdk endpoint identity"
+import json, re, sys
+for h in json.load(open(sys.argv[1]))["hosts"]:
+    ep = h["endpoint"]
+    assert ep["dpdk_device"] == "net_memif0" and "pci" not in ep, ep
+    assert re.fullmatch("([0-9a-f]{2}:){5}[0-9a-f]{2}", ep["mac"]) and ep["ip"] == h["address"], ep
+PY
+ok "memif: every rank's endpoint is its port's MAC, address and vdev"
 
 # --duration is wall-clock on frames too: 64 .. 1518 B, timed from outside (lib_timed.sh)
 . "$HERE/lib_timed.sh"

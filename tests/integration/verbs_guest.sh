@@ -28,6 +28,21 @@ for op in write write_imm send read; do
 	check "$TMP/p-$op" --ranks 2 --pattern pingpong --iters 300 >/dev/null
 	ok "$op: stream (uni and bidirectional) and pingpong, exact counts, payloads checked"
 done
+# each rank's endpoint in run.json: its RDMA device, port, GID, link layer and the netdev under it
+python3 - "$TMP/s-write/run.json" <<'PY' || fail "verbs endpoint identity"
+import json, sys
+run = json.load(open(sys.argv[1]))
+for h in run["hosts"]:
+    ep, dev = h["endpoint"], "rxe%d" % h["rank"]
+    assert ep["device"] == dev and ep["port"] == 1 and ep["link_layer"] == "Ethernet", ep
+    assert ep["node_guid"].startswith("0x") and len(ep["node_guid"]) == 18 and ep["gid"], ep
+    assert ep["netdev"] == ("rxeA0", "rxeB0")[h["rank"]] and ep["ipv4"] == "10.77.0.%d" % (h["rank"] + 1), ep
+    assert "mac" in ep and "lid" not in ep and "port_guid" not in ep, ep
+for c in run["ranks"]:
+    assert c["nic_model"] and c["firmware"] and c["port"] == ("rxeA0", "rxeB0")[c["rank"]], c
+print(json.dumps(run["hosts"][0]["endpoint"]), json.dumps(run["ranks"][0]))
+PY
+ok "verbs: every rank's endpoint names its device, port, GID and netdev"
 python3 - "$TMP/s-write/run.json" <<'PY' || fail "flow identity"
 import json, sys
 f = json.load(open(sys.argv[1]))["flows"][0]

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../benches/result_read.h"
+#include "../../benches/simjob.h"
 #include "../../fabric/model/topo.h"
 #include "t.h"
 
@@ -127,6 +129,16 @@ static void test_identity(void)
 		CHECK(fp_topo_map(&t, two, 2, node_of, err, sizeof(err)) == -EINVAL &&
 			      strstr(err, "ranks 0 and 1 both map to endpoint 'gpu1.r2'"),
 		      "two ranks on one endpoint refused: %s", err);
+	}
+	/* GUIDs and MACs match as numbers, however they are printed */
+	{
+		struct fp_ident s[2] = { { .host = "gpu0", .port_guid = "0x2C90300000102" },
+					 { .host = "gpu1", .mac = "02-00-00-00-00-06" } };
+
+		CHECK(!fp_topo_map(&t, s, 2, node_of, err, sizeof(err)) &&
+			      !strcmp(t.nodes[node_of[0]].name, "gpu0.r2") &&
+			      !strcmp(t.nodes[node_of[1]].name, "gpu1.r2"),
+		      "GUID and MAC in other spellings: %s", err);
 	}
 	/* a stronger key wins over a weaker one that is ambiguous or wrong */
 	{
@@ -273,8 +285,83 @@ static void test_many(void)
 	fp_topo_destroy(&t);
 }
 
+/*
+ * `fabprobe sim` writes each rank's endpoint identity (hosts[].endpoint) from the topology;
+ * read back, with the hostnames taken away, the ranks still join the nodes the sim used.
+ */
+static void test_sim_identity(void)
+{
+	char dir[] = "/tmp/fp-topomap.XXXXXX", path[64], out[64], err[512] = "", cmd[96];
+	struct fp_sim_cfg c = { .fault_range = "0.3:0.7", .rtt_us = 10 };
+	struct fp_sim_job j;
+	struct fp_result r;
+	struct fp_topo t;
+	int node_of[S * R + 1], wrong = 0;
+	FILE *f;
+
+	build(&t);
+	fp_ident_set(&t.nodes[1].id, "pci", "0000:3b:00.0");
+	CHECK(mkdtemp(dir), "mkdtemp");
+	snprintf(path, sizeof(path), "%s/t.yaml", dir);
+	snprintf(out, sizeof(out), "%s/run", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fp_topo_write_yaml(&t, f);
+		fclose(f);
+	}
+	c.run.sizes.n = 1;
+	c.run.sizes.v[0] = 65536;
+	c.run.iters = 10;
+	c.run.rounds = 1;
+	c.run.seed = 1;
+	c.run.output = out;
+	c.run.results_dir = dir;
+	CHECK(!fp_sim_job_run(&j, &c, path, "alltoall", err, sizeof(err)), "sim: %s", err);
+	CHECK(!fp_result_load(out, &t, &r, err, sizeof(err)), "read back: %s", err);
+	for (int k = 0; k < r.world_size && k <= S * R; k++) {
+		const struct fp_ident *want = &j.topo.nodes[j.host_of[k]].id, *got = &r.ident[k];
+
+		wrong += strcmp(got->port_guid, want->port_guid) || strcmp(got->dev, want->dev) ||
+			 strcmp(got->ifname, want->ifname) || strcmp(got->mac, want->mac) ||
+			 strcmp(got->pci, want->pci) || strcmp(got->ip, want->ip);
+		r.ident[k].host[0] = 0; /* only the endpoint fields are left to join by */
+	}
+	CHECK(r.world_size == S * R + 1 && !wrong, "%d of %d identities differ", wrong,
+	      r.world_size);
+	/* "solo" has no identity but its name: the join by endpoint fields covers the others */
+	CHECK(!fp_topo_map(&t, r.ident, S * R, node_of, err, sizeof(err)), "join: %s", err);
+	for (int k = 0; k < S * R && k < r.world_size; k++)
+		wrong += strcmp(t.nodes[node_of[k]].name, j.topo.nodes[j.host_of[k]].name) != 0;
+	CHECK(!wrong, "%d ranks joined another endpoint than the sim's", wrong);
+	fp_result_free(&r);
+	fp_sim_job_free(&j);
+	fp_topo_destroy(&t);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(!system(cmd), "cleanup");
+}
+
+/* no cap on ranks in a schedule: only its 2^32 - 1 flows bound it, with a message */
+static void test_no_rank_cap(void)
+{
+	struct fp_pattern_opts o = { .rounds = 1, .shift = 1, .seed = 1 };
+	struct fp_sched s;
+	char err[256] = "";
+
+	CHECK(!fp_sched_build(&s, fp_pattern_find("permutation"), 100000, &o, err, sizeof(err)) &&
+		      s.nflows == 100000,
+	      "100,000 ranks: %s", err);
+	fp_sched_destroy(&s);
+	CHECK(fp_sched_build(&s, fp_pattern_find("alltoall"), 100000, &o, err, sizeof(err)) ==
+			      -E2BIG &&
+		      strstr(err, "more than 2^32 - 1 flows"),
+	      "alltoall of 100,000 ranks: %s", err);
+	fp_sched_destroy(&s);
+}
+
 int main(void)
 {
+	test_sim_identity();
+	test_no_rank_cap();
 	test_many();
 	test_run_json();
 	test_identity();

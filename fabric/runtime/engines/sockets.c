@@ -28,6 +28,7 @@
 #include "../../../core/clock.h"
 #include "../../../core/wire.h"
 #include "../engine.h"
+#include "../netid.h"
 
 #define HELLO_MAGIC 0x43445046u /* "FPDC" */
 #define HELLO_LEN   20
@@ -60,6 +61,7 @@ struct fp_engine {
 	const volatile sig_atomic_t *stop; /* set by a signal: set-up waits end */
 	enum fp_poll_mode poll;
 	int busy_poll_us;
+	char ip[48];			/* the bound (listening) address */
 	struct sockaddr_storage *peer; /* listen address of every rank */
 	socklen_t *peerlen;
 	struct fp_conn *conns;
@@ -147,6 +149,7 @@ static int publish(struct fp_engine *e, const struct fp_engine_params *p)
 	sl = sizeof(ss);
 	getsockname(e->lfd, (struct sockaddr *)&ss, &sl);
 	addr_text(&ss, ip, sizeof(ip), &port);
+	snprintf(e->ip, sizeof(e->ip), "%s", ip);
 	snprintf(blob, sizeof(blob), "%s %u", ip, port);
 	ret = p->allgather(p->xctx, "sockets: exchange of data addresses", blob, strlen(blob) + 1,
 			   &all);
@@ -481,6 +484,19 @@ static int sockets_ident(const struct fp_conn *c, struct fp_flow_ident *id)
 	return 0;
 }
 
+/* The endpoint: the bound address and the netdev that holds it. */
+static int sockets_identity(struct fp_engine *e, char *buf, size_t len)
+{
+	char nd[48];
+	size_t o = 0;
+
+	buf[0] = 0;
+	fp_netid_put(buf, len, &o, "ip", e->ip);
+	if (fp_netid_of_ip(e->ip, nd, sizeof(nd)))
+		fp_netid_netdev("", nd, buf, len, &o);
+	return 0;
+}
+
 /*
  * Data path. n messages of len bytes go out of (or into) the same buffer, as many as the
  * socket takes in one call; the offset into the current message carries over.
@@ -559,6 +575,7 @@ const struct fp_engine_ops fp_sockets_ops = {
 	.close = sockets_close,
 	.connect = sockets_connect,
 	.ident = sockets_ident,
+	.identity = sockets_identity,
 	.tx = sockets_tx,
 	.rx = sockets_rx,
 	.wait = sockets_wait,

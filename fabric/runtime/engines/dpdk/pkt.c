@@ -159,6 +159,7 @@ const struct fp_engine_ops fp_dpdk_ops = {
 	.close = fp_dpdk_close,
 	.connect = fp_dpdk_connect,
 	.ident = fp_dpdk_ident,
+	.identity = fp_dpdk_identity,
 	.tx = fp_dpdk_tx,
 	.rx = fp_dpdk_rx,
 	.wait = fp_dpdk_wait,

@@ -5,6 +5,8 @@
  */
 #include "priv.h"
 
+#include "../../netid.h"
+
 /* ---------- port ---------- */
 
 static void fill_pattern(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
@@ -421,4 +423,37 @@ void fp_dpdk_close(struct fp_engine *e)
 	free(e->byflow);
 	free(e->oneway);
 	free(e);
+}
+
+/*
+ * The endpoint: the port's MAC and address, its device (a PCI address for a NIC, the vdev
+ * name otherwise) and NUMA node, and the kernel interface under af_xdp or af_packet.
+ */
+int fp_dpdk_identity(struct fp_engine *e, char *buf, size_t len)
+{
+	char v[RTE_ETH_NAME_MAX_LEN], x;
+	struct in_addr ia = { htonl(e->ip) };
+	unsigned dom, bus, dev, fn;
+	size_t o = 0;
+	int sock;
+
+	buf[0] = 0;
+	if (!e->port_up)
+		return -ENODEV;
+	snprintf(v, sizeof(v), "%02x:%02x:%02x:%02x:%02x:%02x", e->mac[0], e->mac[1], e->mac[2],
+		 e->mac[3], e->mac[4], e->mac[5]);
+	fp_netid_put(buf, len, &o, "mac", v);
+	fp_netid_put(buf, len, &o, "ip", inet_ntoa(ia));
+	if (!rte_eth_dev_get_name_by_port(e->port, v)) {
+		bool pci = sscanf(v, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &x) == 4;
+
+		fp_netid_put(buf, len, &o, pci ? "pci" : "dpdk_device", v);
+	}
+	sock = rte_eth_dev_socket_id(e->port);
+	snprintf(v, sizeof(v), "%d", sock);
+	if (sock >= 0)
+		fp_netid_put(buf, len, &o, "numa_node", v);
+	if (e->kernel_if)
+		fp_netid_netdev("", e->ifname, buf, len, &o);
+	return 0;
 }

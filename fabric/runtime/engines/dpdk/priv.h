@@ -127,6 +127,7 @@ int fp_dpdk_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n
 		    struct fp_conn **conns);
 int fp_dpdk_finish(struct fp_conn *c);
 int fp_dpdk_ident(const struct fp_conn *c, struct fp_flow_ident *id);
+int fp_dpdk_identity(struct fp_engine *e, char *buf, size_t len);
 void fp_dpdk_limits(const struct fp_engine *e, size_t *min, size_t *max);
 uint64_t fp_dpdk_now_ns(void);
 int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out);

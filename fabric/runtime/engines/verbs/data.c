@@ -394,6 +394,7 @@ const struct fp_engine_ops fp_verbs_ops = {
 	.close = fp_verbs_close,
 	.connect = fp_verbs_connect,
 	.ident = verbs_ident,
+	.identity = fp_verbs_identity,
 	.tx = verbs_tx,
 	.rx = verbs_rx,
 	.wait = verbs_wait,

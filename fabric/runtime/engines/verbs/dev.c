@@ -5,6 +5,12 @@
  */
 #include "priv.h"
 
+#include <endian.h>
+#include <limits.h>
+
+#include "../../../../core/file.h"
+#include "../../netid.h"
+
 const char *const fp_verbs_op_names[] = { "send", "write_imm", "write", "read" };
 
 void fp_verbs_say(struct fp_engine *e, const char *fmt, ...)
@@ -133,18 +139,10 @@ static bool dev_of_netdev(const char *netdev, char *dev, size_t len)
 static void gid_type(const char *dev, int port, int idx, char *out, size_t len)
 {
 	char path[256];
-	FILE *f;
 
-	out[0] = 0;
 	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d", dev,
 		 port, idx);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (!fgets(out, (int)len, f))
-		out[0] = 0;
-	out[strcspn(out, "\n")] = 0;
-	fclose(f);
+	fp_read_line(path, out, len);
 }
 
 bool fp_verbs_gid_v4(const union ibv_gid *g, uint32_t *ip)
@@ -460,4 +458,61 @@ void fp_verbs_close(struct fp_engine *e)
 	if (e->ctx)
 		ibv_close_device(e->ctx);
 	free(e);
+}
+
+/* "0x0002c90300a1b2c3", as ibnetdiscover and the topology write GUIDs */
+static void guid_text(__be64 g, char *buf, size_t len)
+{
+	snprintf(buf, len, "0x%016llx", (unsigned long long)be64toh(g));
+}
+
+/*
+ * The endpoint: device, port, GUIDs, LID (InfiniBand), the GID in use and the link layer;
+ * the netdev under a RoCE GID (its MAC, addresses, PCI); the model and firmware.
+ */
+int fp_verbs_identity(struct fp_engine *e, char *buf, size_t len)
+{
+	const char *dir = e->ctx->device->ibdev_path;
+	struct ibv_device_attr da;
+	struct ibv_port_attr pa;
+	union ibv_gid g0;
+	char v[PATH_MAX], nd[64] = "";
+	size_t o = 0;
+	bool ib = !e->roce;
+
+	buf[0] = 0;
+	fp_netid_put(buf, len, &o, "device", e->dev);
+	snprintf(v, sizeof(v), "%u", e->port);
+	fp_netid_put(buf, len, &o, "port", v);
+	if (!ibv_query_port(e->ctx, e->port, &pa)) {
+		ib = pa.link_layer != IBV_LINK_LAYER_ETHERNET;
+		fp_netid_put(buf, len, &o, "link_layer", ib ? "InfiniBand" : "Ethernet");
+		snprintf(v, sizeof(v), "%u", pa.lid);
+		if (ib)
+			fp_netid_put(buf, len, &o, "lid", v);
+	}
+	if (!ibv_query_device(e->ctx, &da)) {
+		guid_text(da.node_guid, v, sizeof(v));
+		fp_netid_put(buf, len, &o, "node_guid", v);
+		fp_netid_put(buf, len, &o, "firmware", da.fw_ver);
+	}
+	/* an InfiniBand port's GUID is its GID 0's interface id; RoCE ports have none */
+	if (ib && !ibv_query_gid(e->ctx, e->port, 0, &g0)) {
+		guid_text(g0.global.interface_id, v, sizeof(v));
+		fp_netid_put(buf, len, &o, "port_guid", v);
+	}
+	inet_ntop(AF_INET6, e->gid.raw, v, sizeof(v));
+	fp_netid_put(buf, len, &o, "gid", v);
+	snprintf(v, sizeof(v), "%s/hca_type", dir);
+	if (!fp_read_line(v, nd, sizeof(nd)) || !nd[0]) {
+		snprintf(v, sizeof(v), "%s/board_id", dir);
+		fp_read_line(v, nd, sizeof(nd));
+	}
+	fp_netid_put(buf, len, &o, "model", nd);
+	snprintf(v, sizeof(v), "%s/ports/%u/gid_attrs/ndevs/%u", dir, e->port, e->gid_index);
+	if (!ib && fp_read_line(v, nd, sizeof(nd)))
+		fp_netid_netdev("", nd, buf, len, &o); /* its MAC, addresses, PCI */
+	snprintf(v, sizeof(v), "%s/device", dir);
+	fp_netid_pci(v, buf, len, &o); /* InfiniBand, or a RoCE netdev without one */
+	return 0;
 }

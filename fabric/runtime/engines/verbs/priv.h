@@ -135,6 +135,7 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 bool fp_verbs_gid_v4(const union ibv_gid *g, uint32_t *ip);
 void fp_verbs_ident(struct fp_engine *e, struct fp_conn *c, const uint8_t *peer_gid);
 int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out);
+int fp_verbs_identity(struct fp_engine *e, char *buf, size_t len);
 extern const struct fp_opt fp_verbs_opts[];
 int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool pull);
 int fp_verbs_post_recv(struct fp_conn *c, uint64_t seq);
