@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libfyaml.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ static int read_flow(struct fy_node *n, unsigned i, const char *where, struct fp
 	memset(f, 0, sizeof(*f));
 	if (!jwhole(fp_jkey(n, "id"), 0, UINT32_MAX - 1, &f->id))
 		return fp_say(err, el, "%s: flows[%u]: 'id' is not a flow id", where, i);
-	if (!jwhole(fp_jkey(n, "src"), 0, FP_RESULT_MAXRANKS, &src))
+	if (!jwhole(fp_jkey(n, "src"), 0, INT_MAX, &src))
 		return fp_say(err, el, "%s: flow %u: 'src' is not a rank", where, f->id);
 	f->src = (int)src;
 	if (!p)
