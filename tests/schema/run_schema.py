@@ -56,8 +56,11 @@ RFLOW = {
 RESULT = {"size": "int", "iters": "int", "?bandwidth": BANDWIDTH, "?rounds": [ROUND],
           "?stragglers": STRAGGLERS, "?latency": LAT, "flows": [RFLOW]}
 ENDPOINT = {"?" + k: "str" for k in ("netdev", "device", "node_guid", "port_guid", "mac",
-                                     "ip", "pci")}
-RANK = {"rank": "int", "port": "str|null", "driver": "str|null", "mtu": "int|null",
+                                     "ip", "ipv4", "ipv6", "pci", "link_layer", "gid",
+                                     "dpdk_device")}
+ENDPOINT.update({"?port": "int", "?lid": "int", "?numa_node": "int"})
+RANK = {"rank": "int", "port": "str|null", "driver": "str|null", "nic_model": "str",
+        "firmware": "str", "mtu": "int|null",
         "link_speed_Gbps": "num|null", "pcie": "str|null", "?pcie_GTps": "num",
         "?pcie_width": "int", "?pcie_max_GTps": "num", "?pcie_max_width": "int",
         "numa_node": "int|null", "pinned_cpu": "int|null"}
