@@ -38,6 +38,7 @@ struct fp_probe_reply {
 	uint16_t ipid;		   /* ICMP: the quoted IP header's identification */
 	uint32_t tcp_seq;	   /* ICMP quoting TCP: the probe's sequence number */
 	uint32_t tcp_ack;	   /* TCP_END: the acknowledgement number */
+	bool tcp_tw;		   /* TCP_END: a bare ACK, a TIME-WAIT socket's answer */
 };
 
 /* the largest probe fp_probe_build writes: IPv4 header, TCP header or UDP + 12 B payload */

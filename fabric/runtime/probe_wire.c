@@ -100,7 +100,12 @@ static int parse_icmp(const uint8_t *p, size_t len, struct fp_probe_reply *out)
 	return 0;
 }
 
-/* TCP (RFC 9293 3.1): a reset or a SYN-ACK is the destination's answer to a SYN */
+/*
+ * TCP (RFC 9293 3.1): a reset or a SYN-ACK is the destination's answer to a SYN. A bare ACK
+ * is too: the probe carries the flow's own 4-tuple, and where the flow's connection still
+ * sits in TIME-WAIT at the destination (it closed first), the SYN is answered with an ACK of
+ * that old connection (RFC 9293 3.10.7.4), whose number says nothing of the probe.
+ */
 static int parse_tcp(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
 		     struct fp_probe_reply *out)
 {
@@ -113,9 +118,10 @@ static int parse_tcp(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
 	if (off < TCP_MIN || off > len)
 		return -EINVAL;
 	fl = p[13];
-	if (!(fl & TH_RST) && (fl & (TH_SYN | TH_ACK)) != (TH_SYN | TH_ACK))
+	if (!(fl & (TH_RST | TH_ACK)))
 		return 0;
 	out->kind = FP_PROBE_TCP_END;
+	out->tcp_tw = !(fl & (TH_RST | TH_SYN));
 	out->flow.proto = FP_PROBE_TCP;
 	out->flow.src = dst; /* reversed: the probe went the other way */
 	out->flow.dst = src;
@@ -158,7 +164,7 @@ bool fp_probe_matches(const struct fp_probe_reply *r, const struct fp_probe_flow
 	    r->flow.dst != f->dst || r->flow.sport != f->sport || r->flow.dport != f->dport)
 		return false;
 	if (r->kind == FP_PROBE_TCP_END)
-		return r->from == f->dst && r->tcp_ack == probe_seq(id) + 1;
+		return r->from == f->dst && (r->tcp_tw || r->tcp_ack == probe_seq(id) + 1);
 	/* some routers rewrite the quoted identification; the TCP sequence still names it */
 	return r->ipid == id || (f->proto == FP_PROBE_TCP && r->tcp_seq == probe_seq(id));
 }

@@ -144,8 +144,15 @@ static void tcp_end(const struct fp_probe_flow *tcp)
 	CHECK(!fp_probe_matches(&r, tcp, 0x1233), "not probe 0x1233");
 	pkt[20 + 13] = 0x12; /* SYN ACK */
 	CHECK(!fp_probe_parse(pkt, n, &r) && fp_probe_matches(&r, tcp, 0x1234), "a SYN-ACK");
-	pkt[20 + 13] = 0x10; /* a bare ACK: not an answer */
-	CHECK(!fp_probe_parse(pkt, n, &r) && r.kind == FP_PROBE_OTHER, "a bare ACK ignored");
+	pkt[20 + 13] = 0x02; /* a SYN alone: not an answer */
+	CHECK(!fp_probe_parse(pkt, n, &r) && r.kind == FP_PROBE_OTHER, "a bare SYN ignored");
+	/* a bare ACK of the flow's TIME-WAIT socket, its number not the probe's: the end */
+	pkt[20 + 13] = 0x10;
+	pkt[20 + 8] ^= 0xff;
+	CHECK(!fp_probe_parse(pkt, n, &r) && r.kind == FP_PROBE_TCP_END && r.tcp_tw &&
+		      fp_probe_matches(&r, tcp, 0x1234),
+	      "a TIME-WAIT ACK ends the trace");
+	pkt[20 + 8] ^= 0xff;
 	pkt[20 + 13] = 0x04;
 	memcpy(pkt + 12, &tcp->src, 4); /* a reset from elsewhere */
 	CHECK(!fp_probe_parse(pkt, n, &r) && !fp_probe_matches(&r, tcp, 0x1234), "elsewhere");
