@@ -17,7 +17,7 @@
 #include "cli.h"
 
 struct an_cfg {
-	const char *topology, *dot, *map, *flows, *inventory;
+	const char *topology, *dot, *map, *flows, *inventory, *routes;
 	int format;
 	bool plan;
 	int64_t samples;
@@ -42,6 +42,9 @@ static const struct fp_opt an_opts[] = {
 	  "print the host pairs to run next when two suspects cannot be told apart"),
 	A("samples", FP_OPT_INT, samples, "16", 1, 1024, NULL, NULL,
 	  "ECMP draws averaged to predict a flow whose path is unknown"),
+	A("routes", FP_OPT_STRING, routes, NULL, 0, 0, NULL, "FILE",
+	  "route flows without a recorded or traced path by the SM's forwarding tables "
+	  "(ibroute, dump_lfts, opensm-lfts.dump), not the ECMP expectation"),
 	A("map", FP_OPT_STRING, map, NULL, 0, 0, NULL, "FILE|order",
 	  "ranks to endpoints from rank,endpoint CSV lines, or by file order (default: by "
 	  "identity: GUIDs, device, netdev, MAC, IP, hostname)"),
@@ -96,6 +99,18 @@ static void emit_findings(const struct fp_topo *t, const struct fp_findings *fs,
 	fp_emit_end(e);
 }
 
+/* where the flows' paths came from: "paths: 0 recorded, 96 traced, 0 routed, 16 expected" */
+static void paths_text(const struct fp_analysis *a)
+{
+	static const enum fp_path_src order[] = { FP_PATH_RECORDED, FP_PATH_TRACED, FP_PATH_ROUTED,
+						  FP_PATH_EXPECTED };
+
+	printf("paths:");
+	for (unsigned k = 0; k < 4; k++)
+		printf("%s %u %s", k ? "," : "", a->paths[order[k]], fp_path_src_name(order[k]));
+	printf("\n");
+}
+
 static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
 			unsigned nruns, bool plan, struct fp_router *r)
 {
@@ -108,13 +123,16 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 		       "(%.1f%%) of what the topology predicts\n",
 		       np ? "no measured suspect, but physical findings" : "clean", a->nobs, nruns,
 		       nruns > 1 ? "s" : "", 100 * a->sigma);
+		paths_text(a);
 		emit_physical(t, a, e);
 		return;
 	}
 	printf("fabprobe analyze: %u suspect%s, from %u flows in %u run%s: %u below %.0f%% of "
-	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n\n",
+	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n",
 	       a->n, a->n > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "", a->nbad,
 	       100 * a->threshold, 100 * a->sigma, 100 * a->calib);
+	paths_text(a);
+	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
 		const struct fp_link *l = &t->links[s->link];
@@ -181,6 +199,10 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_num(j, "noise", a->sigma);
 	fp_json_num(j, "baseline", a->calib);
 	fp_json_num(j, "threshold", a->threshold);
+	fp_json_obj(j, "paths");
+	for (unsigned k = 0; k < FP_PATH_NSRC; k++)
+		fp_json_u64(j, fp_path_src_name((enum fp_path_src)k), a->paths[k]);
+	fp_json_end(j);
 	emit_findings(t, fs, e);
 	emit_physical(t, a, e);
 	fp_json_arr(j, "suspects");
@@ -310,7 +332,8 @@ int fp_cmd_analyze(int argc, char **argv)
 				       .ndirs = np,
 				       .inventory = c.inventory,
 				       .samples = (unsigned)c.samples,
-				       .map = c.map };
+				       .map = c.map,
+				       .routes = c.routes };
 	if (fp_verdict_build(v, &vo, err, sizeof(err))) {
 		fprintf(stderr, "fabprobe analyze: %s\n", err);
 		goto out;

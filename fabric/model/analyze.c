@@ -8,6 +8,14 @@
 
 #include "sim.h"
 
+const char *fp_path_src_name(enum fp_path_src s)
+{
+	static const char *const names[FP_PATH_NSRC] = { "expected", "routed", "traced",
+							  "recorded" };
+
+	return (unsigned)s < FP_PATH_NSRC ? names[s] : "?";
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -125,6 +133,20 @@ static double cosine(const struct colidx *c, int l1, int l2)
 	return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0;
 }
 
+/* of the bad flows' probability mass on link l, the share from flows with a known path */
+static double known_share(const struct colidx *c, const struct fp_obs *o, int l)
+{
+	double all = 0, known = 0;
+
+	for (unsigned e = c->off[l]; e < c->off[l + 1]; e++) {
+		if (!o[c->obs[e]].bad)
+			continue;
+		all += c->p[e];
+		known += o[c->obs[e]].path_src != FP_PATH_EXPECTED ? c->p[e] : 0;
+	}
+	return all > 0 ? known / all : 0;
+}
+
 static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
 	unsigned L = t->nlinks;
@@ -134,22 +156,24 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 	double *resid = malloc(sizeof(double) * (n ? n : 1)),
 	       *y = malloc(sizeof(double) * (n ? n : 1));
 	unsigned char *covered = calloc(n ? n : 1, 1), *picked = calloc(L, 1);
-	double lambda = 0.02;
+	double lambda = 0.02, *w = malloc(sizeof(double) * (n ? n : 1));
+	bool mixed = a->paths[FP_PATH_EXPECTED] && a->paths[FP_PATH_EXPECTED] < n;
 
-	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked ||
+	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked || !w ||
 	    build_index(L, o, n, &c))
 		goto out;
-	/* votes, and the fit's column norms */
+	/* votes, and the fit's column norms; a flow whose path is only expected weighs less */
 	for (unsigned i = 0; i < n; i++) {
 		if (o[i].explained)
 			continue;
+		w[i] = mixed && o[i].path_src == FP_PATH_EXPECTED ? FP_EXPECTED_WEIGHT : 1;
 		y[i] = o[i].q < 1 ? log(o[i].q > 0.01 ? o[i].q : 0.01) : 0;
 		resid[i] = y[i];
 		for (unsigned k = 0; k < o[i].np; k++) {
-			va[o[i].link[k]] += o[i].prob[k];
+			va[o[i].link[k]] += w[i] * o[i].prob[k];
 			if (o[i].bad)
-				vb[o[i].link[k]] += o[i].prob[k];
-			pp[o[i].link[k]] += o[i].prob[k] * o[i].prob[k];
+				vb[o[i].link[k]] += w[i] * o[i].prob[k];
+			pp[o[i].link[k]] += w[i] * o[i].prob[k] * o[i].prob[k];
 		}
 	}
 	/* projected coordinate descent: x_l <= 0, min |y - P x|^2 + lambda * sum(-x) */
@@ -162,7 +186,7 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 			if (pp[l] <= 0 || vb[l] <= 0)
 				continue; /* a link no bad flow may cross stays healthy */
 			for (unsigned e = c.off[l]; e < c.off[l + 1]; e++)
-				g += c.p[e] * (resid[c.obs[e]] + c.p[e] * x[l]);
+				g += w[c.obs[e]] * c.p[e] * (resid[c.obs[e]] + c.p[e] * x[l]);
 			nx = (g + lambda) / pp[l];
 			if (nx > 0)
 				nx = 0;
@@ -182,16 +206,16 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		int bl = -1;
 
 		for (unsigned l = 0; l < L; l++) {
-			double w = 0;
+			double cw = 0;
 
 			if (picked[l] || va[l] <= 0 || exp(x[l]) >= 0.9)
 				continue;
 			for (unsigned e = c.off[l]; e < c.off[l + 1]; e++)
 				if (o[c.obs[e]].bad && !covered[c.obs[e]])
-					w += c.p[e];
-			w *= vb[l] / va[l];
-			if (w > best) {
-				best = w;
+					cw += c.p[e];
+			cw *= vb[l] / va[l];
+			if (cw > best) {
+				best = cw;
 				bl = (int)l;
 			}
 		}
@@ -226,8 +250,10 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		for (unsigned l = 0; l < L && s->ntwins < 4; l++)
 			if ((int)l != s->link && vb[l] > 0 && cosine(&c, s->link, (int)l) >= 0.999)
 				s->twins[s->ntwins++] = (int)l;
-		/* confidence: how much of its traffic is bad, how clear the fit, shared by twins */
-		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) / (1 + s->ntwins);
+		/* confidence: how much of its traffic is bad, how clear the fit, shared by twins,
+		 * and how much of the evidence comes from flows whose path is known */
+		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) / (1 + s->ntwins) *
+				(1 + known_share(&c, o, s->link)) / 2;
 	}
 out:
 	free(c.off);
@@ -241,6 +267,7 @@ out:
 	free(y);
 	free(covered);
 	free(picked);
+	free(w);
 }
 
 static int cmp_suspect(const void *a, const void *b)
@@ -262,6 +289,8 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 		if (obs[i].pred > 0 && obs[i].meas >= 0)
 			r[k++] = obs[i].meas / obs[i].pred;
 	a->nobs = n;
+	for (unsigned i = 0; i < n; i++)
+		a->paths[obs[i].path_src < FP_PATH_NSRC ? obs[i].path_src : FP_PATH_EXPECTED]++;
 	/*
 	 * The baseline is the 75th percentile of measured/predicted, not the median: a fault
 	 * can slow half the flows of a run, never three quarters of them without being a host.

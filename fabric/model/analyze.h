@@ -15,6 +15,10 @@
  *      coordinate descent with a small L1 penalty; link health = exp(x_l);
  *    - greedy set cover of the bad flows by links, each pick weighted by its vote.
  *    A link is a suspect when the cover picks it and its fitted health is below 0.9.
+ *    Paths known (recorded, traced, routed) weigh 1 in the votes and the fit, expected
+ *    (ECMP-averaged) ones FP_EXPECTED_WEIGHT when the data has both; a link suspect's
+ *    confidence is scaled by (1 + k) / 2, k the share of its bad flows' evidence that
+ *    comes from known paths: named from expected paths alone, it has half the confidence.
  * 4. Ambiguity: suspects whose P-vectors over the observed flows are the same (cosine >=
  *    0.999) cannot be told apart by this data; the analysis says so and plans host pairs
  *    whose paths cross one and not the other.
@@ -28,6 +32,19 @@
 #include "route.h"
 #include "topo.h"
 
+/*
+ * Where a flow's path came from (issue 17): the simulator's own (recorded in run.json),
+ * traced with the flow's 5-tuple (paths.json), routed by the subnet manager's tables
+ * (--routes), or expected: the ECMP average over every shortest path.
+ */
+enum fp_path_src { FP_PATH_EXPECTED, FP_PATH_ROUTED, FP_PATH_TRACED, FP_PATH_RECORDED, FP_PATH_NSRC };
+
+/* "expected", "routed", "traced", "recorded" */
+const char *fp_path_src_name(enum fp_path_src s);
+
+/* an expected-path flow weighs this much in localisation; one with its path known, 1 */
+#define FP_EXPECTED_WEIGHT 0.5
+
 struct fp_obs {
 	int src, dst;	   /* topology nodes */
 	double meas, pred; /* Gb/s */
@@ -37,6 +54,7 @@ struct fp_obs {
 	double *prob;	/* np probabilities */
 	double q;	/* normalised ratio, filled by fp_analyze */
 	bool bad, explained;
+	unsigned char path_src; /* enum fp_path_src */
 };
 
 #define FP_MAX_SUSPECTS 32
@@ -55,6 +73,7 @@ struct fp_suspect {
 
 struct fp_analysis {
 	unsigned nobs, nbad;
+	unsigned paths[FP_PATH_NSRC]; /* flows by where their path came from */
 	double calib, sigma, threshold;
 	struct fp_suspect s[FP_MAX_SUSPECTS];
 	unsigned n;
