@@ -241,32 +241,38 @@ static int read_metrics(struct fy_node *m, const char *const *keys, int n, doubl
 
 static int cmp_flow(const void *a, const void *b)
 {
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
 }
 
-/* a flow id is one record per size: a repeated one would be counted twice */
+/*
+ * A flow id is one record per round at a size: a repeated one would be counted twice. The
+ * same id in two rounds is the same pair measured again (a permutation can draw it twice).
+ */
 static int unique_ids(const struct fp_rsize *z, const char *where, char *err, size_t el)
 {
-	unsigned *id = malloc(sizeof(*id) * (z->nflows + 1)), n = 0, dup = 0;
+	uint64_t *id = malloc(sizeof(*id) * (z->nflows + 1));
+	unsigned n = 0, dup = 0, dround = 0;
 	bool found = false;
 
 	if (!id)
 		return -ENOMEM;
 	for (unsigned i = 0; i < z->nflows; i++)
 		if (z->flows[i].has_id)
-			id[n++] = z->flows[i].flow;
+			id[n++] = (uint64_t)z->flows[i].round << 32 | z->flows[i].flow;
 	qsort(id, n, sizeof(*id), cmp_flow);
 	for (unsigned i = 1; i < n && !found; i++)
 		if (id[i] == id[i - 1]) {
 			found = true;
-			dup = id[i];
+			dup = (unsigned)id[i];
+			dround = (unsigned)(id[i] >> 32);
 		}
 	free(id);
 	if (found)
-		return fp_say(err, el, "%s: size %llu: flow %u has two records (field 'flow')",
-			      where, (unsigned long long)z->size, dup);
+		return fp_say(err, el,
+			      "%s: size %llu: flow %u has two records in round %u (field 'flow')",
+			      where, (unsigned long long)z->size, dup, dround);
 	return 0;
 }
 

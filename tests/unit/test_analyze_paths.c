@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../benches/result_obs.h"
@@ -194,8 +195,35 @@ static void test_weight(void)
 	fp_topo_destroy(&f.t);
 }
 
+/* permutation rounds can draw one pair twice: the same flow id in two rounds is read */
+static void test_repeated_pair(void)
+{
+	const char *run = "{\"world_size\": 2, \"schedule\": {\"flows\": 1, \"rounds\": 2}, "
+			  "\"hosts\": [{}, {}], \"results\": [{\"size\": 8, \"flows\": ["
+			  "{\"src\": 0, \"dst\": 1, \"round\": 0, \"flow\": 0}, "
+			  "{\"src\": 0, \"dst\": 1, \"round\": 1, \"flow\": 0}, "
+			  "{\"src\": 0, \"dst\": 1, \"round\": 1, \"flow\": 0}]}]}";
+	struct fp_result res;
+	char err[512] = "";
+	int ret = fp_result_parse("t", run, strlen(run), NULL, 0, NULL, &res, err, sizeof(err));
+
+	CHECK(ret == -EINVAL && strstr(err, "flow 0 has two records in round 1"), "%d %s", ret,
+	      err);
+	/* without the third record: one pair in two rounds */
+	char *two = strdup(run), *cut = strstr(two, ", {\"src\": 0, \"dst\": 1, \"round\": 1");
+
+	cut = strstr(cut + 1, ", {\"src\"");
+	memmove(cut, "]}]}", 5);
+	ret = fp_result_parse("t", two, strlen(two), NULL, 0, NULL, &res, err, sizeof(err));
+	CHECK(!ret && res.sizes[0].nflows == 2, "one pair in two rounds: %d %s", ret, err);
+	if (!ret)
+		fp_result_free(&res);
+	free(two);
+}
+
 int main(void)
 {
+	test_repeated_pair();
 	test_sources();
 	test_weight();
 	return t_done("analyze_paths");
