@@ -129,8 +129,8 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 	}
 	printf("fabprobe analyze: %u suspect%s, from %u flows in %u run%s: %u below %.0f%% of "
 	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n",
-	       a->n, a->n > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "", a->nbad,
-	       100 * a->threshold, 100 * a->sigma, 100 * a->calib);
+	       a->n + a->more, a->n + a->more > 1 ? "s" : "", a->nobs, nruns,
+	       nruns > 1 ? "s" : "", a->nbad, 100 * a->threshold, 100 * a->sigma, 100 * a->calib);
 	paths_text(a);
 	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {
@@ -181,6 +181,9 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 				printf("\n\n");
 			}
 	}
+	if (a->more)
+		printf("... and %u more suspect%s, not listed: the list holds the first %u found\n\n",
+		       a->more, a->more > 1 ? "s" : "", a->n);
 	emit_physical(t, a, e);
 }
 
@@ -196,6 +199,8 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_u64(j, "runs", nruns);
 	fp_json_u64(j, "flows", a->nobs);
 	fp_json_u64(j, "bad_flows", a->nbad);
+	fp_json_u64(j, "suspects_total", a->n + a->more);
+	fp_json_u64(j, "suspects_not_listed", a->more);
 	fp_json_num(j, "noise", a->sigma);
 	fp_json_num(j, "baseline", a->calib);
 	fp_json_num(j, "threshold", a->threshold);

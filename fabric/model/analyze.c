@@ -45,7 +45,7 @@ static void find_hosts(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		bad[o[i].src] += o[i].bad;
 		bad[o[i].dst] += o[i].bad;
 	}
-	for (unsigned h = 0; h < t->nnodes && a->n < FP_MAX_SUSPECTS; h++) {
+	for (unsigned h = 0; h < t->nnodes; h++) {
 		unsigned k = 0;
 
 		if (t->nodes[h].kind != FP_HOST || tot[h] < 3 || bad[h] < 0.7 * tot[h])
@@ -55,6 +55,10 @@ static void find_hosts(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 				qs[k++] = o[i].q;
 				o[i].explained = true;
 			}
+		if (a->n >= FP_MAX_SUSPECTS) {
+			a->more++; /* found, explains its flows, not listed: counted */
+			continue;
+		}
 		struct fp_suspect *s = &a->s[a->n++];
 
 		memset(s, 0, sizeof(*s));
@@ -219,12 +223,16 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 				bl = (int)l;
 			}
 		}
-		if (bl < 0 || best < 0.5 || a->n >= FP_MAX_SUSPECTS)
+		if (bl < 0 || best < 0.5)
 			break;
 		picked[bl] = 1;
 		for (unsigned e = c.off[bl]; e < c.off[bl + 1]; e++)
 			if (o[c.obs[e]].bad && c.p[e] >= 0.5)
 				covered[c.obs[e]] = 1;
+		if (a->n >= FP_MAX_SUSPECTS) {
+			a->more++; /* the list is full: counted, never dropped silently */
+			continue;
+		}
 		struct fp_suspect *s = &a->s[a->n++];
 
 		memset(s, 0, sizeof(*s));

@@ -77,6 +77,7 @@ struct fp_analysis {
 	double calib, sigma, threshold;
 	struct fp_suspect s[FP_MAX_SUSPECTS];
 	unsigned n;
+	unsigned more; /* suspects found beyond the FP_MAX_SUSPECTS listed */
 };
 
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
