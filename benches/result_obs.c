@@ -496,6 +496,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 	}
 	if (!ret)
 		ret = fp_analyze(&v->t, v->ob.o, v->ob.n, &v->a);
+	if (!ret)
+		ret = fp_analyze_down(&v->r, v->ob.o, v->ob.n, &v->a);
 	if (!ret && o->inventory)
 		ret = add_inventories(v, o->inventory, err, el);
 	for (unsigned i = 0; !ret && i < v->ob.ngrew; i++)
@@ -529,7 +531,7 @@ int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsign
 		return -ENOMEM;
 	ret = fp_verdict_build(v, &o, err, el);
 	if (!ret)
-		*suspects = v->a.n;
+		*suspects = v->a.n + v->a.more;
 	fp_verdict_destroy(v);
 	free(v);
 	return ret;

@@ -99,6 +99,55 @@ static void emit_findings(const struct fp_topo *t, const struct fp_findings *fs,
 	fp_emit_end(e);
 }
 
+/* a down link's action is about its state; the others' are evidence's (fp_suspect_action) */
+static void suspect_action(const struct fp_topo *t, const struct fp_suspect *s, char *act,
+			   size_t len)
+{
+	char ln[160];
+
+	if (!s->down) {
+		fp_suspect_action(t, s, act, len);
+		return;
+	}
+	fp_link_name(t, s->link, ln, sizeof(ln));
+	snprintf(act, len,
+		 "check the port state at both ends of %s (admin down, no carrier, optics), "
+		 "bring it up or replace the cable",
+		 ln);
+}
+
+/* one link suspect, in text: the link, its evidence, its twins */
+static void text_link(const struct fp_topo *t, const struct fp_suspect *s, unsigned i)
+{
+	const struct fp_link *l = &t->links[s->link];
+	char ln[160], rl[400];
+
+	fp_link_name(t, s->link, ln, sizeof(ln));
+	printf("%u. LINK %s (%s%s%s", i + 1, ln, fp_media_name(l->media), l->xcvr[0] ? " " : "",
+	       l->xcvr);
+	if (l->length_m > 0)
+		printf(", %g m", l->length_m);
+	printf(", %g Gb/s)%s   confidence %.2f\n", l->gbps, s->down ? " DOWN" : "",
+	       s->confidence);
+	if (s->down)
+		printf("   carries none of the flows whose paths are known, where their ECMP "
+		       "expectation puts %.1f: their share went to its siblings\n",
+		       s->expected);
+	else
+		printf("   carries %u of the bad flows (%u of its %u flows are bad, %.0f%% of its "
+		       "expected traffic); fitted health %.0f%% of capacity\n",
+		       s->bad, s->bad, s->total, 100 * s->votes, 100 * s->health);
+	fp_link_rules(l, rl, sizeof(rl));
+	if (rl[0])
+		printf("   physical: %s\n", rl);
+	for (unsigned k = 0; k < s->ntwins; k++) {
+		fp_link_name(t, s->twins[k], ln, sizeof(ln));
+		printf("   AMBIGUOUS: these flows cannot tell it from %s; run the pairs of --plan "
+		       "to separate them\n",
+		       ln);
+	}
+}
+
 /* where the flows' paths came from: "paths: 0 recorded, 96 traced, 0 routed, 16 expected" */
 static void paths_text(const struct fp_analysis *a)
 {
@@ -114,7 +163,7 @@ static void paths_text(const struct fp_analysis *a)
 static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
 			unsigned nruns, bool plan, struct fp_router *r)
 {
-	char ln[160], act[300], rl[400];
+	char act[300];
 
 	if (!a->n) {
 		unsigned np = fp_physical_count(t, a);
@@ -135,10 +184,8 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
-		const struct fp_link *l = &t->links[s->link];
 
-		fp_link_name(t, s->link, ln, sizeof(ln));
-		fp_suspect_action(t, s, act, sizeof(act));
+		suspect_action(t, s, act, sizeof(act));
 		if (s->host) {
 			printf("%u. HOST %s   confidence %.2f\n", i + 1, t->nodes[s->node].name,
 			       s->confidence);
@@ -147,25 +194,7 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 			       "predicted (median)\n",
 			       s->bad, s->total, 100 * s->health);
 		} else {
-			printf("%u. LINK %s (%s%s%s", i + 1, ln, fp_media_name(l->media),
-			       l->xcvr[0] ? " " : "", l->xcvr);
-			if (l->length_m > 0)
-				printf(", %g m", l->length_m);
-			printf(", %g Gb/s)   confidence %.2f\n", l->gbps, s->confidence);
-			printf("   carries %u of the bad flows (%u of its %u flows are bad, %.0f%% "
-			       "of its "
-			       "expected traffic); fitted health %.0f%% of capacity\n",
-			       s->bad, s->bad, s->total, 100 * s->votes, 100 * s->health);
-			fp_link_rules(l, rl, sizeof(rl));
-			if (rl[0])
-				printf("   physical: %s\n", rl);
-			for (unsigned k = 0; k < s->ntwins; k++) {
-				fp_link_name(t, s->twins[k], ln, sizeof(ln));
-				printf("   AMBIGUOUS: these flows cannot tell it from %s; run the "
-				       "pairs "
-				       "of --plan to separate them\n",
-				       ln);
-			}
+			text_link(t, s, i);
 		}
 		printf("   action: %s\n\n", act);
 		if (plan && !s->host)
@@ -218,6 +247,9 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		fp_json_obj(j, NULL);
 		fp_json_u64(j, "rank", i + 1);
 		fp_json_str(j, "kind", s->host ? "host" : "link");
+		fp_json_str(j, "state", s->down ? "down" : "up");
+		if (s->down)
+			fp_json_num(j, "expected_flows", s->expected);
 		if (s->host)
 			fp_json_str(j, "host", t->nodes[s->node].name);
 		fp_json_i64(j, "link", s->link);
@@ -241,7 +273,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 			fp_json_str(j, NULL, ln);
 		}
 		fp_json_end(j);
-		fp_suspect_action(t, s, act, sizeof(act));
+		suspect_action(t, s, act, sizeof(act));
 		fp_json_str(j, "action", act);
 		fp_json_end(j);
 	}

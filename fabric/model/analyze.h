@@ -61,6 +61,8 @@ struct fp_obs {
 
 struct fp_suspect {
 	bool host; /* a host (NIC or its cable), else a link */
+	bool down; /* a link that carried none of the flows hashed over it (fp_analyze_down) */
+	double expected; /* down: the flows the ECMP expectation sends over it */
 	int node, link;
 	double health;	     /* fitted fraction of capacity left (links) or median q (hosts) */
 	double votes;	     /* share of its expected flows that are bad */
@@ -81,6 +83,15 @@ struct fp_analysis {
 };
 
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
+/*
+ * Links down (analyze_down.c): up in the topology, crossed by none of the flows whose paths
+ * were hashed by the fabric (recorded, traced), although their ECMP expectation crosses it;
+ * reported when the chance of that, times the links tested, is below FP_DOWN_ALPHA.
+ * Added to a by confidence (1 - that adjusted chance). 0 or -ENOMEM.
+ */
+#define FP_DOWN_ALPHA 0.01
+int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
+		    struct fp_analysis *a);
 /* Up to max host pairs (a, b) whose flows would cross link l1 and not l2, or the reverse. */
 unsigned fp_analyze_plan(struct fp_router *r, int l1, int l2, int *pa, int *pb, unsigned max);
 
