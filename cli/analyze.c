@@ -172,6 +172,12 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 		       "(%.1f%%) of what the topology predicts\n",
 		       np ? "no measured suspect, but physical findings" : "clean", a->nobs, nruns,
 		       nruns > 1 ? "s" : "", 100 * a->sigma);
+		if (a->nbad)
+			printf("%u below %.0f%% of predicted, but no link or host holds more of "
+			       "them than noise would (%u links, %u hosts tested; noise slows "
+			       "%.2f%% of flows)\n",
+			       a->nbad, 100 * a->threshold, a->links_tested, a->hosts_tested,
+			       100 * a->p0);
 		paths_text(a);
 		emit_physical(t, a, e);
 		return;
@@ -233,6 +239,9 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_num(j, "noise", a->sigma);
 	fp_json_num(j, "baseline", a->calib);
 	fp_json_num(j, "threshold", a->threshold);
+	fp_json_num(j, "noise_bad_share", a->p0);
+	fp_json_u64(j, "links_tested", a->links_tested);
+	fp_json_u64(j, "hosts_tested", a->hosts_tested);
 	fp_json_obj(j, "paths");
 	for (unsigned k = 0; k < FP_PATH_NSRC; k++)
 		fp_json_u64(j, fp_path_src_name((enum fp_path_src)k), a->paths[k]);

@@ -14,7 +14,8 @@
  *    - a non-negative fit (as NetBouncer): log q_f = sum_l P(f,l) x_l, x_l <= 0, by projected
  *      coordinate descent with a small L1 penalty; link health = exp(x_l);
  *    - greedy set cover of the bad flows by links, each pick weighted by its vote.
- *    A link is a suspect when the cover picks it and its fitted health is below 0.9.
+ *    A link is a suspect when the cover picks it, its fitted health is below 0.9, and its
+ *    count of bad flows passes the multiple-testing bound (FP_FAMILY_ALPHA below).
  *    Paths known (recorded, traced, routed) weigh 1 in the votes and the fit, expected
  *    (ECMP-averaged) ones FP_EXPECTED_WEIGHT when the data has both; a link suspect's
  *    confidence is scaled by (1 + k) / 2, k the share of its bad flows' evidence that
@@ -80,7 +81,20 @@ struct fp_analysis {
 	struct fp_suspect s[FP_MAX_SUSPECTS];
 	unsigned n;
 	unsigned more; /* suspects found beyond the FP_MAX_SUSPECTS listed */
+	/* the multiple-testing bound: the run's rate of bad flows, links and hosts tested */
+	double p0;
+	unsigned links_tested, hosts_tested;
 };
+
+/*
+ * A link's (host's) bad flows count only when P(Binomial(flows, p0) >= bad) is below
+ * FP_FAMILY_ALPHA / (links or hosts tested): a Bonferroni bound, so that the chance of any
+ * false suspect in a run stays near FP_FAMILY_ALPHA however many links there are. p0 is the
+ * run's own share of bad flows (those no host explains), at least FP_P0_MIN.
+ */
+#define FP_FAMILY_ALPHA 0.01
+#define FP_P0_MIN 0.001
+double fp_binom_tail(double n, double k, double p);
 
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
 /*
