@@ -105,6 +105,13 @@ static void suspect_action(const struct fp_topo *t, const struct fp_suspect *s, 
 {
 	char ln[160];
 
+	if (s->server) {
+		snprintf(act, len,
+			 "check server %s as a whole (PCIe root, CPU and memory bandwidth, "
+			 "firmware, power, thermal) before its %u NICs or their cables",
+			 t->nodes[s->node].id.host, s->nnics);
+		return;
+	}
 	if (!s->down) {
 		fp_suspect_action(t, s, act, len);
 		return;
@@ -114,6 +121,35 @@ static void suspect_action(const struct fp_topo *t, const struct fp_suspect *s, 
 		 "check the port state at both ends of %s (admin down, no carrier, optics), "
 		 "bring it up or replace the cable",
 		 ln);
+}
+
+/* one host suspect, in text: an endpoint, or a server whose NICs are all slow */
+static void text_host(const struct fp_topo *t, const struct fp_suspect *s, unsigned i)
+{
+	char ln[160];
+
+	if (s->server) {
+		printf("%u. HOST %s (server: all %u of its NICs are slow)   confidence %.2f\n", i + 1,
+		       t->nodes[s->node].id.host, s->nnics, s->confidence);
+		printf("   NICs:");
+		for (unsigned k = 0; k < t->nnodes; k++)
+			if (t->nodes[k].kind == FP_HOST &&
+			    !strcmp(t->nodes[k].id.host, t->nodes[s->node].id.host))
+				printf(" %s", t->nodes[k].name);
+		printf("\n");
+	} else {
+		printf("%u. HOST %s   confidence %.2f\n", i + 1, t->nodes[s->node].name,
+		       s->confidence);
+	}
+	printf("   %u of its %u flows are slow, toward every peer; they measure %.0f%% of "
+	       "predicted (median)\n",
+	       s->bad, s->total, 100 * s->health);
+	if (s->cable >= 0) {
+		fp_link_name(t, s->cable, ln, sizeof(ln));
+		printf("   AMBIGUOUS: the host (its NIC) or its one cable %s: every flow crosses "
+		       "both; --plan gives the probe that separates them\n",
+		       ln);
+	}
 }
 
 /* one link suspect, in text: the link, its evidence, its twins */
@@ -192,17 +228,17 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 		const struct fp_suspect *s = &a->s[i];
 
 		suspect_action(t, s, act, sizeof(act));
-		if (s->host) {
-			printf("%u. HOST %s   confidence %.2f\n", i + 1, t->nodes[s->node].name,
-			       s->confidence);
-			printf("   %u of its %u flows are slow, toward every peer; they measure "
-			       "%.0f%% of "
-			       "predicted (median)\n",
-			       s->bad, s->total, 100 * s->health);
-		} else {
+		if (s->host)
+			text_host(t, s, i);
+		else
 			text_link(t, s, i);
-		}
 		printf("   action: %s\n\n", act);
+		if (plan && s->cable >= 0)
+			printf("   plan: fabprobe run pairs --np 2 on %s over its own port (a loopback "
+			       "through its NIC, not its cable): slow there is the host, else the "
+			       "cable; --fabric-counters on the cable's switch port shows its "
+			       "errors\n\n",
+			       t->nodes[s->node].name);
 		if (plan && !s->host)
 			for (unsigned k = 0; k < s->ntwins; k++) {
 				int pa[10], pb[10];
@@ -260,7 +296,16 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		if (s->down)
 			fp_json_num(j, "expected_flows", s->expected);
 		if (s->host)
-			fp_json_str(j, "host", t->nodes[s->node].name);
+			fp_json_str(j, "host", s->server ? t->nodes[s->node].id.host
+							 : t->nodes[s->node].name);
+		if (s->server) {
+			fp_json_arr(j, "nics");
+			for (unsigned k = 0; k < t->nnodes; k++)
+				if (t->nodes[k].kind == FP_HOST &&
+				    !strcmp(t->nodes[k].id.host, t->nodes[s->node].id.host))
+					fp_json_str(j, NULL, t->nodes[k].name);
+			fp_json_end(j);
+		}
 		fp_json_i64(j, "link", s->link);
 		fp_json_str(j, "a", t->nodes[l->a].name);
 		fp_json_str(j, "a_port", l->pa);
@@ -281,7 +326,13 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 			fp_link_name(t, s->twins[k], ln, sizeof(ln));
 			fp_json_str(j, NULL, ln);
 		}
+		if (s->cable >= 0) {
+			fp_link_name(t, s->cable, ln, sizeof(ln));
+			fp_json_str(j, NULL, ln);
+		}
 		fp_json_end(j);
+		if (s->cable >= 0)
+			fp_json_i64(j, "ambiguous_link", s->cable);
 		suspect_action(t, s, act, sizeof(act));
 		fp_json_str(j, "action", act);
 		fp_json_end(j);

@@ -405,6 +405,7 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 	a->p0 = false_rate(obs, n, a->threshold);
 	find_hosts(t, obs, n, a);
 	find_links(t, obs, n, a);
+	fp_analyze_servers(t, a);
 	qsort(a->s, a->n, sizeof(a->s[0]), cmp_suspect);
 	return 0;
 }

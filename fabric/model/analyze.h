@@ -72,6 +72,9 @@ struct fp_suspect {
 	double confidence;   /* 0..1 */
 	int twins[4];	     /* links it cannot be told apart from */
 	unsigned ntwins;
+	bool server;	/* host: every NIC of the server (node: its first) is slow */
+	unsigned nnics; /* server: its NICs */
+	int cable;	/* host: its one cable, which its flows cannot tell from it; -1 */
 };
 
 struct fp_analysis {
@@ -97,6 +100,12 @@ struct fp_analysis {
 double fp_binom_tail(double n, double k, double p);
 
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
+/*
+ * Hosts (analyze_host.c): the suspects of every NIC of one server (the topology's "host")
+ * become one server suspect; a host suspect with one cable gets it in .cable (ambiguous:
+ * the flows cross both). fp_analyze calls it.
+ */
+void fp_analyze_servers(const struct fp_topo *t, struct fp_analysis *a);
 /*
  * Links down (analyze_down.c): up in the topology, crossed by none of the flows whose paths
  * were hashed by the fabric (recorded, traced), although their ECMP expectation crosses it;

@@ -111,7 +111,7 @@ int fp_analyze_down(struct fp_router *r, const struct fp_obs *o, unsigned n, str
 		tested += !seen[l] && t->links[l].up && d.expect[l] > 0;
 	for (unsigned l = 0; l < L && !ret; l++) {
 		double padj = exp(d.logp0[l]) * tested;
-		struct fp_suspect s = { .node = -1, .link = (int)l, .down = true };
+		struct fp_suspect s = { .node = -1, .link = (int)l, .down = true, .cable = -1 };
 
 		if (seen[l] || !t->links[l].up || d.expect[l] <= 0 || padj >= FP_DOWN_ALPHA)
 			continue;

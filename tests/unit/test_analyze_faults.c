@@ -234,8 +234,62 @@ static void test_noise(void)
 	free(pr);
 }
 
+static struct fp_suspect host_suspect(const struct fp_topo *t, const char *name, double conf)
+{
+	int h = fp_topo_find(t, name);
+
+	return (struct fp_suspect){ .host = true, .node = h, .link = (int)t->adj[t->adj_off[h]],
+				    .health = 0.4, .bad = 10, .total = 12, .confidence = conf };
+}
+
+/*
+ * Slow hosts: all 4 NICs of server h1 slow is one server suspect (three are three, each
+ * its NIC or its cable); a host with one cable is ambiguous with that cable; a degraded
+ * cable named as a link stays a link.
+ */
+static void test_hosts(void)
+{
+	struct fp_gen_opts g = { .hosts_per_leaf = 4, .rails = 4, .groups = 2, .spines = 2,
+				 .host_gbps = 100, .fabric_gbps = 100, .lanes = 4 };
+	struct fp_topo t;
+	struct fp_analysis a;
+	char err[256], nic[16];
+
+	fp_topo_init(&t);
+	CHECK(!fp_gen_rail(&t, &g, err, sizeof(err)), "rail: %s", err);
+	for (unsigned nics = 3; nics <= 4; nics++) {
+		memset(&a, 0, sizeof(a));
+		for (unsigned k = 0; k < nics; k++) {
+			snprintf(nic, sizeof(nic), "h1.r%u", k);
+			a.s[a.n++] = host_suspect(&t, nic, 0.5 + 0.1 * k);
+		}
+		a.s[a.n++] = host_suspect(&t, "h5.r2", 0.3);
+		a.s[a.n] = (struct fp_suspect){ .node = -1, .confidence = 0.2,
+						.link = link_of(&t, "h6.r%d-leaf1.r%d", 1, 1) };
+		a.n++;
+		fp_analyze_servers(&t, &a);
+		if (nics == 4) {
+			CHECK(a.n == 3 && a.s[0].host && a.s[0].server && a.s[0].nnics == 4 &&
+				      !strcmp(t.nodes[a.s[0].node].id.host, "h1") &&
+				      a.s[0].bad == 40 && a.s[0].total == 48 &&
+				      fabs(a.s[0].confidence - 0.8) < 1e-9 && a.s[0].cable < 0,
+			      "4 slow NICs: one server suspect (%u suspects)", a.n);
+		} else {
+			CHECK(a.n == 5 && !a.s[0].server && a.s[0].cable == a.s[0].link,
+			      "3 of 4 NICs: each its own (%u), ambiguous with its cable", a.n);
+		}
+		CHECK(a.s[a.n - 2].host && a.s[a.n - 2].cable == a.s[a.n - 2].link &&
+			      !a.s[a.n - 2].server,
+		      "one slow NIC: ambiguous with its one cable");
+		CHECK(!a.s[a.n - 1].host && a.s[a.n - 1].cable < 0 && a.s[a.n - 1].link >= 0,
+		      "a link stays a link");
+	}
+	fp_topo_destroy(&t);
+}
+
 int main(void)
 {
+	test_hosts();
 	test_more();
 	test_down();
 	test_noise();
