@@ -226,8 +226,9 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, str
 				 "through the topology from rank %d's host to rank %d's",
 				 res->where, (unsigned long long)z->size, i, f->flow,
 				 f->source == FP_PATH_RECORDED ? "field 'path'"
-				 : f->source == FP_PATH_TRACED ? "field 'path' (traced in paths.json)"
-							       : "the path the --routes tables give",
+				 : f->source == FP_PATH_TRACED
+					 ? "field 'path' (traced in paths.json)"
+					 : "the path the --routes tables give",
 				 f->src, f->dst);
 			return -EINVAL;
 		}
@@ -341,8 +342,8 @@ static void lmc_probs(struct fp_router *r, int src, int dst, struct acc *a)
 	unsigned nl = 0, base = fp_routes_lid_of(r->lft, dst, &nl), links[FP_SIM_MAXHOPS];
 
 	for (unsigned k = 0; base && k < nl; k++) {
-		int node = src, h = fp_routes_path(r->lft, r->t, src, base + k, links,
-						   FP_SIM_MAXHOPS, NULL);
+		int node = src,
+		    h = fp_routes_path(r->lft, r->t, src, base + k, links, FP_SIM_MAXHOPS, NULL);
 
 		for (int j = 0; j < h; j++) {
 			const struct fp_link *l = &r->t->links[links[j]];

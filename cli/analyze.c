@@ -129,8 +129,8 @@ static void text_host(const struct fp_topo *t, const struct fp_suspect *s, unsig
 	char ln[160];
 
 	if (s->server) {
-		printf("%u. HOST %s (server: all %u of its NICs are slow)   confidence %.2f\n", i + 1,
-		       t->nodes[s->node].id.host, s->nnics, s->confidence);
+		printf("%u. HOST %s (server: all %u of its NICs are slow)   confidence %.2f\n",
+		       i + 1, t->nodes[s->node].id.host, s->nnics, s->confidence);
 		printf("   NICs:");
 		for (unsigned k = 0; k < t->nnodes; k++)
 			if (t->nodes[k].kind == FP_HOST &&
@@ -163,8 +163,7 @@ static void text_link(const struct fp_topo *t, const struct fp_suspect *s, unsig
 	       l->xcvr);
 	if (l->length_m > 0)
 		printf(", %g m", l->length_m);
-	printf(", %g Gb/s)%s   confidence %.2f\n", l->gbps, s->down ? " DOWN" : "",
-	       s->confidence);
+	printf(", %g Gb/s)%s   confidence %.2f\n", l->gbps, s->down ? " DOWN" : "", s->confidence);
 	if (s->down)
 		printf("   carries none of the flows whose paths are known, where their ECMP "
 		       "expectation puts %.1f: their share went to its siblings\n",
@@ -220,8 +219,8 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 	}
 	printf("fabprobe analyze: %u suspect%s, from %u flows in %u run%s: %u below %.0f%% of "
 	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n",
-	       a->n + a->more, a->n + a->more > 1 ? "s" : "", a->nobs, nruns,
-	       nruns > 1 ? "s" : "", a->nbad, 100 * a->threshold, 100 * a->sigma, 100 * a->calib);
+	       a->n + a->more, a->n + a->more > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "",
+	       a->nbad, 100 * a->threshold, 100 * a->sigma, 100 * a->calib);
 	paths_text(a);
 	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {
@@ -234,7 +233,8 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 			text_link(t, s, i);
 		printf("   action: %s\n\n", act);
 		if (plan && s->cable >= 0)
-			printf("   plan: fabprobe run pairs --np 2 on %s over its own port (a loopback "
+			printf("   plan: fabprobe run pairs --np 2 on %s over its own port (a "
+			       "loopback "
 			       "through its NIC, not its cable): slow there is the host, else the "
 			       "cable; --fabric-counters on the cable's switch port shows its "
 			       "errors\n\n",
@@ -253,7 +253,8 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 			}
 	}
 	if (a->more)
-		printf("... and %u more suspect%s, not listed: the list holds the first %u found\n\n",
+		printf("... and %u more suspect%s, not listed: the list holds the first %u "
+		       "found\n\n",
 		       a->more, a->more > 1 ? "s" : "", a->n);
 	emit_physical(t, a, e);
 }
@@ -296,8 +297,8 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		if (s->down)
 			fp_json_num(j, "expected_flows", s->expected);
 		if (s->host)
-			fp_json_str(j, "host", s->server ? t->nodes[s->node].id.host
-							 : t->nodes[s->node].name);
+			fp_json_str(j, "host",
+				    s->server ? t->nodes[s->node].id.host : t->nodes[s->node].name);
 		if (s->server) {
 			fp_json_arr(j, "nics");
 			for (unsigned k = 0; k < t->nnodes; k++)

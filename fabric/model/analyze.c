@@ -11,7 +11,7 @@
 const char *fp_path_src_name(enum fp_path_src s)
 {
 	static const char *const names[FP_PATH_NSRC] = { "expected", "routed", "traced",
-							  "recorded" };
+							 "recorded" };
 
 	return (unsigned)s < FP_PATH_NSRC ? names[s] : "?";
 }
@@ -65,7 +65,8 @@ double fp_binom_tail(double n, double k, double p)
  */
 static bool significant(double total, double bad, double p0, unsigned tested)
 {
-	return fp_binom_tail(round(total), round(bad), p0) < FP_FAMILY_ALPHA / (tested ? tested : 1);
+	return fp_binom_tail(round(total), round(bad), p0) <
+	       FP_FAMILY_ALPHA / (tested ? tested : 1);
 }
 
 /* Hosts whose flows are mostly bad. */

@@ -38,7 +38,13 @@
  * traced with the flow's 5-tuple (paths.json), routed by the subnet manager's tables
  * (--routes), or expected: the ECMP average over every shortest path.
  */
-enum fp_path_src { FP_PATH_EXPECTED, FP_PATH_ROUTED, FP_PATH_TRACED, FP_PATH_RECORDED, FP_PATH_NSRC };
+enum fp_path_src {
+	FP_PATH_EXPECTED,
+	FP_PATH_ROUTED,
+	FP_PATH_TRACED,
+	FP_PATH_RECORDED,
+	FP_PATH_NSRC
+};
 
 /* "expected", "routed", "traced", "recorded" */
 const char *fp_path_src_name(enum fp_path_src s);
@@ -93,10 +99,11 @@ struct fp_analysis {
  * A link's (host's) bad flows count only when P(Binomial(flows, p0) >= bad) is below
  * FP_FAMILY_ALPHA / (links or hosts tested): a Bonferroni bound, so that the chance of any
  * false suspect in a run stays near FP_FAMILY_ALPHA however many links there are. p0 is the
- * run's own share of bad flows (those no host explains), at least FP_P0_MIN.
+ * run's own share of flows noise makes bad, counted on the fast side faults cannot reach
+ * (flows as far above the healthy median as the threshold is below it), at least FP_P0_MIN.
  */
 #define FP_FAMILY_ALPHA 0.01
-#define FP_P0_MIN 0.001
+#define FP_P0_MIN	0.001
 double fp_binom_tail(double n, double k, double p);
 
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);

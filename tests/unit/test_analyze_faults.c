@@ -17,8 +17,12 @@
 /* leaf-spine: 2 hosts per leaf, `leaves` leaves, 2 spines, all at 100 Mb/s */
 static void fabric(struct fp_topo *t, int leaves)
 {
-	struct fp_gen_opts g = { .hosts_per_leaf = 2, .leaves = leaves, .spines = 2,
-				 .host_gbps = 0.1, .fabric_gbps = 0.1, .lanes = 1 };
+	struct fp_gen_opts g = { .hosts_per_leaf = 2,
+				 .leaves = leaves,
+				 .spines = 2,
+				 .host_gbps = 0.1,
+				 .fabric_gbps = 0.1,
+				 .lanes = 1 };
 	char err[256];
 
 	fp_topo_init(t);
@@ -104,8 +108,13 @@ static void obs_via(const struct fp_topo *t, struct fp_obs *o, unsigned *lk, dou
 	for (int k = 0; k < 4; k++)
 		pr[k] = 1;
 	snprintf(h, sizeof(h), "h%d", i);
-	*o = (struct fp_obs){ .src = fp_topo_find(t, h), .meas = 1, .pred = 1, .np = 4,
-			      .link = lk, .prob = pr, .path_src = FP_PATH_RECORDED };
+	*o = (struct fp_obs){ .src = fp_topo_find(t, h),
+			      .meas = 1,
+			      .pred = 1,
+			      .np = 4,
+			      .link = lk,
+			      .prob = pr,
+			      .path_src = FP_PATH_RECORDED };
 	snprintf(h, sizeof(h), "h%d", j);
 	o->dst = fp_topo_find(t, h);
 }
@@ -160,8 +169,7 @@ static void test_down(void)
 				n++;
 			}
 	fp_analyze(&t, o, n, &a);
-	CHECK(!fp_analyze_down(&r, o, n, &a) && a.n == 0, "all links used: nothing down (%u)",
-	      a.n);
+	CHECK(!fp_analyze_down(&r, o, n, &a) && a.n == 0, "all links used: nothing down (%u)", a.n);
 	fp_router_destroy(&r);
 	fp_topo_destroy(&t);
 }
@@ -210,7 +218,8 @@ static void test_noise(void)
 
 					obs_via(&t, &o[n], lk[n], pr[n], i, j, (i + r) % 2);
 					o[n].meas = 1 + 0.05 * gauss(&st);
-					if (fault && ((int)lk[n][1] == slow || (int)lk[n][2] == slow))
+					if (fault &&
+					    ((int)lk[n][1] == slow || (int)lk[n][2] == slow))
 						o[n].meas *= 0.5;
 				}
 			CHECK(!fp_analyze(&t, o, n, &a), "analyze");
@@ -238,8 +247,13 @@ static struct fp_suspect host_suspect(const struct fp_topo *t, const char *name,
 {
 	int h = fp_topo_find(t, name);
 
-	return (struct fp_suspect){ .host = true, .node = h, .link = (int)t->adj[t->adj_off[h]],
-				    .health = 0.4, .bad = 10, .total = 12, .confidence = conf };
+	return (struct fp_suspect){ .host = true,
+				    .node = h,
+				    .link = (int)t->adj[t->adj_off[h]],
+				    .health = 0.4,
+				    .bad = 10,
+				    .total = 12,
+				    .confidence = conf };
 }
 
 /*
@@ -249,8 +263,13 @@ static struct fp_suspect host_suspect(const struct fp_topo *t, const char *name,
  */
 static void test_hosts(void)
 {
-	struct fp_gen_opts g = { .hosts_per_leaf = 4, .rails = 4, .groups = 2, .spines = 2,
-				 .host_gbps = 100, .fabric_gbps = 100, .lanes = 4 };
+	struct fp_gen_opts g = { .hosts_per_leaf = 4,
+				 .rails = 4,
+				 .groups = 2,
+				 .spines = 2,
+				 .host_gbps = 100,
+				 .fabric_gbps = 100,
+				 .lanes = 4 };
 	struct fp_topo t;
 	struct fp_analysis a;
 	char err[256], nic[16];
@@ -264,7 +283,8 @@ static void test_hosts(void)
 			a.s[a.n++] = host_suspect(&t, nic, 0.5 + 0.1 * k);
 		}
 		a.s[a.n++] = host_suspect(&t, "h5.r2", 0.3);
-		a.s[a.n] = (struct fp_suspect){ .node = -1, .confidence = 0.2,
+		a.s[a.n] = (struct fp_suspect){ .node = -1,
+						.confidence = 0.2,
 						.link = link_of(&t, "h6.r%d-leaf1.r%d", 1, 1) };
 		a.n++;
 		fp_analyze_servers(&t, &a);

@@ -41,8 +41,12 @@ struct fab {
 
 static void fab_init(struct fab *f)
 {
-	struct fp_gen_opts g = { .hosts_per_leaf = 2, .leaves = 2, .spines = 2, .host_gbps = 0.1,
-				 .fabric_gbps = 0.1, .lanes = 1 };
+	struct fp_gen_opts g = { .hosts_per_leaf = 2,
+				 .leaves = 2,
+				 .spines = 2,
+				 .host_gbps = 0.1,
+				 .fabric_gbps = 0.1,
+				 .lanes = 1 };
 	char err[256];
 
 	fp_topo_init(&f->t);
@@ -118,8 +122,8 @@ static void test_sources(void)
 		      "\"spine1\", \"leaf1\", \"h2\"]}}",
 		      by, &s0, err, sizeof(err));
 	CHECK(ret == -EINVAL && strstr(err, "'source' is not \"traced\""), "top: %d %s", ret, err);
-	ret = observe(&f, run, "{\"flows\": {\"0\": {\"source\": 7, \"path\": [\"h0\"]}}}", by,
-		      &s0, err, sizeof(err));
+	ret = observe(&f, run, "{\"flows\": {\"0\": {\"source\": 7, \"path\": [\"h0\"]}}}", by, &s0,
+		      err, sizeof(err));
 	CHECK(ret == -EINVAL && strstr(err, "flow 0: field 'source'"), "flow: %d %s", ret, err);
 	ret = observe(&f, run, "{\"flows\": {\"0\": {\"source\": \"traced\"}}}", by, &s0, err,
 		      sizeof(err));
@@ -170,8 +174,7 @@ static void test_weight(void)
 							.np = 2,
 							.link = lk[n],
 							.prob = pr[n] };
-				o[n].meas = (int)lk[n][0] == bad || (int)lk[n][1] == bad ? 0.4
-											 : 1;
+				o[n].meas = (int)lk[n][0] == bad || (int)lk[n][1] == bad ? 0.4 : 1;
 				n++;
 			}
 		}
