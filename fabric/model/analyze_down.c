@@ -108,7 +108,7 @@ int fp_analyze_down(struct fp_router *r, const struct fp_obs *o, unsigned n, str
 			seen[o[i].link[k]] = 1;
 	ret = expect(r, o, n, &d);
 	for (unsigned l = 0; l < L && !ret; l++)
-		tested += !seen[l] && t->links[l].up && d.expect[l] > 0;
+		tested += t->links[l].up && d.expect[l] > 0; /* any of them could be empty */
 	for (unsigned l = 0; l < L && !ret; l++) {
 		double padj = exp(d.logp0[l]) * tested;
 		struct fp_suspect s = { .node = -1, .link = (int)l, .down = true, .cable = -1 };
