@@ -92,48 +92,42 @@ static int dlink(const struct fp_topo *t, int a, int b)
 }
 
 /* a traced path (node names) as directed links; false when it does not join src to dst */
-static bool traced_path(const struct fp_result *res, const struct fp_topo *t, unsigned id, int src,
-			int dst, unsigned *out, unsigned *hops)
+static bool traced_path(const struct fp_rtrace *tr, const struct fp_topo *t, int src, int dst,
+			unsigned *out, unsigned *hops)
 {
-	for (unsigned i = 0; i < res->ntraces; i++) {
-		const struct fp_rtrace *tr = &res->traces[i];
-		int prev = src;
+	int prev = src;
 
-		if (tr->flow != id)
-			continue;
-		if (fp_topo_find(t, tr->node[0]) != src || tr->n > FP_SIM_MAXHOPS + 1)
+	if (fp_topo_find(t, tr->node[0]) != src || tr->n > FP_SIM_MAXHOPS + 1)
+		return false;
+	*hops = 0;
+	for (unsigned k = 1; k < tr->n; k++) {
+		int n = fp_topo_find(t, tr->node[k]), l = n < 0 ? -1 : dlink(t, prev, n);
+
+		if (l < 0)
 			return false;
-		*hops = 0;
-		for (unsigned k = 1; k < tr->n; k++) {
-			int n = fp_topo_find(t, tr->node[k]), l = n < 0 ? -1 : dlink(t, prev, n);
-
-			if (l < 0)
-				return false;
-			out[(*hops)++] = (unsigned)l;
-			prev = n;
-		}
-		return prev == dst;
+		out[(*hops)++] = (unsigned)l;
+		prev = n;
 	}
-	return false;
+	return prev == dst;
 }
 
-/* a recorded path (link indices, checked by the reader) as directed links */
-static bool recorded_path(const struct fp_rflow *f, const struct fp_topo *t, int src, int dst,
-			  unsigned *out, unsigned *hops)
+/* links in order (checked by the reader, or the tables') as directed links from src */
+static bool link_path(const unsigned *path, unsigned npath, const struct fp_topo *t, int src,
+		      int dst, unsigned *out, unsigned *hops)
 {
 	int node = src;
 
-	if (f->npath > FP_SIM_MAXHOPS)
+	if (npath > FP_SIM_MAXHOPS)
 		return false;
-	for (unsigned k = 0; k < f->npath; k++) {
-		const struct fp_link *lk = &t->links[f->path[k]];
+	for (unsigned k = 0; k < npath; k++) {
+		const struct fp_link *lk = &t->links[path[k]];
 
 		if (lk->a != node && lk->b != node)
 			return false;
-		out[k] = 2 * f->path[k] + (lk->a == node ? 0 : 1);
+		out[k] = 2 * path[k] + (lk->a == node ? 0 : 1);
 		node = fp_link_peer(lk, node);
 	}
-	*hops = f->npath;
+	*hops = npath;
 	return node == dst;
 }
 
@@ -142,7 +136,9 @@ struct flows {
 	int *src, *dst;
 	unsigned *rnd, *pth, *hops;
 	double *meas, *pred;
-	bool known; /* every flow's path: else all are ECMP-averaged */
+	unsigned char *psrc;  /* enum fp_path_src */
+	unsigned char *fixed; /* one path, known: else ECMP (or LMC) draws */
+	bool known;	      /* every flow's path is fixed: no draws */
 };
 
 static void flows_free(struct flows *f)
@@ -154,16 +150,32 @@ static void flows_free(struct flows *f)
 	free(f->hops);
 	free(f->meas);
 	free(f->pred);
+	free(f->psrc);
+	free(f->fixed);
 }
 
-static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
-		      const struct fp_topo *t, const int *node_of, struct flows *fl, char *err,
-		      size_t el)
+/*
+ * A flow the run has no path for, routed by the subnet manager's tables to its
+ * destination's LID: fixed when the port has one LID; with LMC, the run did not record
+ * which DLID the flow used, so its path is drawn over them (*fixed false).
+ */
+static int routed_path(struct fp_router *r, int src, int dst, unsigned *out, unsigned *hops,
+		       bool *fixed)
 {
-	size_t n = z->nflows, npath = 0;
-	bool traced;
+	unsigned nl = 0, base = fp_routes_lid_of(r->lft, dst, &nl), links[FP_SIM_MAXHOPS];
+	int h = 0;
 
-	fl->n = z->nflows;
+	for (unsigned k = 0; base && k < nl && h >= 0; k++)
+		h = fp_routes_path(r->lft, r->t, src, base + k, links, FP_SIM_MAXHOPS, NULL);
+	if (!base || h < 0 || !link_path(links, (unsigned)h, r->t, src, dst, out, hops))
+		return -EHOSTUNREACH;
+	*fixed = nl == 1;
+	return 0;
+}
+
+static int flows_alloc(struct flows *fl, size_t n)
+{
+	fl->n = (unsigned)n;
 	fl->src = malloc(sizeof(int) * n);
 	fl->dst = malloc(sizeof(int) * n);
 	fl->rnd = malloc(sizeof(unsigned) * n);
@@ -171,11 +183,46 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
 	fl->hops = calloc(n, sizeof(unsigned));
 	fl->meas = malloc(sizeof(double) * n);
 	fl->pred = calloc(n, sizeof(double));
-	if (!fl->src || !fl->dst || !fl->rnd || !fl->pth || !fl->hops || !fl->meas || !fl->pred)
+	fl->psrc = calloc(n, 1);
+	fl->fixed = calloc(n, 1);
+	if (!fl->src || !fl->dst || !fl->rnd || !fl->pth || !fl->hops || !fl->meas || !fl->pred ||
+	    !fl->psrc || !fl->fixed)
+		return -ENOMEM;
+	return 0;
+}
+
+/* flow i's path: recorded, traced, routed by the tables, or none (expected); false: bad */
+static bool flow_path(const struct fp_result *res, const struct fp_rflow *f, struct fp_router *r,
+		      struct flows *fl, size_t i)
+{
+	unsigned *out = fl->pth + i * FP_SIM_MAXHOPS;
+	bool fixed = true;
+
+	fl->psrc[i] = f->source;
+	if (f->source == FP_PATH_RECORDED)
+		return (fl->fixed[i] = link_path(f->path, f->npath, r->t, fl->src[i], fl->dst[i],
+						 out, &fl->hops[i]));
+	if (f->source == FP_PATH_TRACED)
+		return (fl->fixed[i] = traced_path(&res->traces[f->trace], r->t, fl->src[i],
+						   fl->dst[i], out, &fl->hops[i]));
+	if (!r->lft)
+		return true;
+	if (routed_path(r, fl->src[i], fl->dst[i], out, &fl->hops[i], &fixed))
+		return false;
+	fl->psrc[i] = FP_PATH_ROUTED;
+	fl->fixed[i] = fixed;
+	return true;
+}
+
+static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, struct fp_router *r,
+		      const int *node_of, struct flows *fl, char *err, size_t el)
+{
+	size_t n = z->nflows, npath = 0, nfixed = 0;
+
+	if (flows_alloc(fl, n))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct fp_rflow *f = &z->flows[i];
-		unsigned *out = fl->pth + i * FP_SIM_MAXHOPS;
 
 		if (!f->has_bw) {
 			snprintf(err, el, "%s: size %llu, flow record %zu: no field 'avg_Gbps'",
@@ -188,23 +235,23 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
 		fl->meas[i] = f->avg_gbps;
 		if (f->round > fl->maxr)
 			fl->maxr = f->round;
-		traced = false;
-		for (unsigned k = 0; !f->has_path && k < res->ntraces; k++)
-			traced = traced || res->traces[k].flow == f->flow;
 		/* a path that does not join the flow's hosts is bad input, never a guess */
-		if (f->has_path ? !recorded_path(f, t, fl->src[i], fl->dst[i], out, &fl->hops[i])
-				: traced && !traced_path(res, t, f->flow, fl->src[i], fl->dst[i],
-							 out, &fl->hops[i])) {
-			snprintf(
-				err, el,
-				"%s: size %llu, flow record %zu (flow %u): field 'path'%s is not a "
-				"route through the topology from rank %d's host to rank %d's",
-				res->where, (unsigned long long)z->size, i, f->flow,
-				f->has_path ? "" : " (traced in paths.json)", f->src, f->dst);
+		if (!flow_path(res, f, r, fl, i)) {
+			snprintf(err, el,
+				 "%s: size %llu, flow record %zu (flow %u): %s is not a route "
+				 "through the topology from rank %d's host to rank %d's",
+				 res->where, (unsigned long long)z->size, i, f->flow,
+				 f->source == FP_PATH_RECORDED ? "field 'path'"
+				 : f->source == FP_PATH_TRACED
+					 ? "field 'path' (traced in paths.json)"
+					 : "the path the --routes tables give",
+				 f->src, f->dst);
 			return -EINVAL;
 		}
-		npath += f->has_path || traced;
-		if (npath && npath != i + 1) {
+		npath += f->source != FP_PATH_EXPECTED;
+		nfixed += fl->fixed[i];
+		/* with the SM's tables, the flows without a path are routed, not averaged */
+		if (!r->lft && npath && npath != i + 1) {
 			snprintf(err, el,
 				 "%s: size %llu, flow record %zu: %zu flow records have a 'path' "
 				 "and %zu not: all or none must (they would be ECMP-averaged)",
@@ -212,7 +259,7 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z,
 			return -EINVAL;
 		}
 	}
-	fl->known = n && npath == n;
+	fl->known = n && nfixed == n;
 	return 0;
 }
 
@@ -254,6 +301,18 @@ static int predict_round(const struct fp_result *res, struct flows *fl, unsigned
 			ret = -EINVAL;
 			break;
 		}
+		/* the draw re-routes every flow: those with a fixed path keep it */
+		for (unsigned i = 0, q = 0; i < fl->n && !fl->known; i++) {
+			if (fl->rnd[i] != rd)
+				continue;
+			if (fl->fixed[i]) {
+				memcpy(p2 + (size_t)q * FP_SIM_MAXHOPS,
+				       fl->pth + (size_t)i * FP_SIM_MAXHOPS,
+				       sizeof(unsigned) * FP_SIM_MAXHOPS);
+				h2[q] = fl->hops[i];
+			}
+			q++;
+		}
 		ret = fp_sim_maxmin(net, &sf, rt);
 		for (unsigned q = 0; q < cnt && !ret; q++)
 			sum[q] += rt[q] / draws;
@@ -293,6 +352,24 @@ static void acc_add(void *ctx, unsigned dl, double p)
 	}
 }
 
+/* a routed flow whose DLID is one of 2^LMC: each LID's path, equally likely */
+static void lmc_probs(struct fp_router *r, int src, int dst, struct acc *a)
+{
+	unsigned nl = 0, base = fp_routes_lid_of(r->lft, dst, &nl), links[FP_SIM_MAXHOPS];
+
+	for (unsigned k = 0; base && k < nl; k++) {
+		int node = src,
+		    h = fp_routes_path(r->lft, r->t, src, base + k, links, FP_SIM_MAXHOPS, NULL);
+
+		for (int j = 0; j < h; j++) {
+			const struct fp_link *l = &r->t->links[links[j]];
+
+			acc_add(a, 2 * links[j] + (l->a == node ? 0 : 1), 1.0 / nl);
+			node = fp_link_peer(l, node);
+		}
+	}
+}
+
 static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, unsigned runidx,
 		   struct fp_router *r)
 {
@@ -310,9 +387,11 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 		ob->o = q;
 		ob->cap = c;
 	}
-	if (fl->known)
+	if (fl->fixed[i])
 		for (unsigned k = 0; k < fl->hops[i]; k++)
 			acc_add(&a, fl->pth[(size_t)i * FP_SIM_MAXHOPS + k], 1);
+	else if (fl->psrc[i] == FP_PATH_ROUTED)
+		lmc_probs(r, fl->src[i], fl->dst[i], &a);
 	else
 		fp_sim_path_probs(r, fl->src[i], fl->dst[i], acc_add, &a);
 	o = &ob->o[ob->n];
@@ -322,7 +401,8 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 			      .pred = fl->pred[i],
 			      .run = runidx,
 			      .round = fl->rnd[i],
-			      .np = a.n };
+			      .np = a.n,
+			      .path_src = fl->psrc[i] };
 	o->link = malloc(sizeof(*o->link) * (a.n ? a.n : 1));
 	o->prob = malloc(sizeof(*o->prob) * (a.n ? a.n : 1));
 	if (!o->link || !o->prob) {
@@ -361,7 +441,7 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		snprintf(err, el, "%s: results without flows", res->where);
 		goto out;
 	}
-	ret = flows_fill(res, z, t, node_of, &fl, err, el);
+	ret = flows_fill(res, z, r, node_of, &fl, err, el);
 	for (unsigned rd = 0; rd <= fl.maxr && !ret; rd++)
 		ret = predict_round(res, &fl, rd, r, net, samples, err, el);
 	for (unsigned i = 0; i < fl.n && !ret; i++)
@@ -407,10 +487,17 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 
 	memset(v, 0, sizeof(*v));
 	fp_topo_init(&v->t);
+	fp_routes_init(&v->lft);
 	v->named = true;
 	ret = fp_topo_load(&v->t, o->topology, err, el);
 	if (!ret && (fp_router_init(&v->r, &v->t) || fp_sim_net_init(&v->net, &v->t, NULL, 0, 10)))
 		ret = -ENOMEM;
+	/* the SM's tables, joined to the topology as topo and sim join them */
+	if (!ret && o->routes) {
+		ret = fp_routes_open(&v->lft, o->routes, &v->t, err, el);
+		if (!ret)
+			fp_router_use_lft(&v->r, &v->lft);
+	}
 	for (int i = 0; i < o->ndirs && !ret; i++) {
 		struct fp_result res;
 		bool named;
@@ -428,6 +515,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 	}
 	if (!ret)
 		ret = fp_analyze(&v->t, v->ob.o, v->ob.n, &v->a);
+	if (!ret)
+		ret = fp_analyze_down(&v->r, v->ob.o, v->ob.n, &v->a);
 	if (!ret && o->inventory)
 		ret = add_inventories(v, o->inventory, err, el);
 	if (!ret) /* switch octets against the simulator's loads for the flows */
@@ -448,6 +537,7 @@ void fp_verdict_destroy(struct fp_verdict *v)
 	fp_obs_buf_free(&v->ob);
 	fp_sim_net_destroy(&v->net);
 	fp_router_destroy(&v->r);
+	fp_routes_destroy(&v->lft);
 	fp_topo_destroy(&v->t);
 }
 
@@ -462,7 +552,7 @@ int fp_analyze_dirs(const char *topology, const char *const *dirs, int n, unsign
 		return -ENOMEM;
 	ret = fp_verdict_build(v, &o, err, el);
 	if (!ret)
-		*suspects = v->a.n;
+		*suspects = v->a.n + v->a.more;
 	fp_verdict_destroy(v);
 	free(v);
 	return ret;

@@ -10,6 +10,7 @@
 #include "../fabric/model/analyze_evidence.h"
 #include "../fabric/model/route.h"
 #include "../fabric/model/sim.h"
+#include "../fabric/model/topo_routes.h"
 #include "result_read.h"
 
 #define FP_OBS_MAXGREW 32
@@ -43,6 +44,7 @@ struct fp_verdict_opts {
 	const char *inventory; /* comma-separated inventory files, or NULL */
 	unsigned samples;      /* 0: 16 */
 	const char *map;       /* NULL: by identity; "order"; or a rank,endpoint CSV file */
+	const char *routes;    /* the SM's forwarding tables: flows without a path are routed */
 };
 
 /* What fabprobe analyze says: the analysis of every run, with its evidence. */
@@ -50,6 +52,7 @@ struct fp_verdict {
 	struct fp_topo t;
 	struct fp_router r;
 	struct fp_sim_net net;
+	struct fp_routes lft; /* with fp_verdict_opts.routes */
 	struct fp_obs_buf ob;
 	struct fp_analysis a;
 	struct fp_findings fs;

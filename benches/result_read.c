@@ -248,13 +248,13 @@ static int cmp_flow(const void *a, const void *b)
 }
 
 /*
- * A flow id is one record per round and size: a repeated one would be counted twice. The
- * same id in two rounds is two records (a permutation may draw the same pair again).
+ * A flow id is one record per round at a size: a repeated one would be counted twice. The
+ * same id in two rounds is the same pair measured again (a permutation can draw it twice).
  */
 static int unique_ids(const struct fp_rsize *z, const char *where, char *err, size_t el)
 {
-	uint64_t *id = malloc(sizeof(*id) * (z->nflows + 1)), dup = 0;
-	unsigned n = 0;
+	uint64_t *id = malloc(sizeof(*id) * (z->nflows + 1));
+	unsigned n = 0, dup = 0, dround = 0;
 	bool found = false;
 
 	if (!id)
@@ -266,14 +266,14 @@ static int unique_ids(const struct fp_rsize *z, const char *where, char *err, si
 	for (unsigned i = 1; i < n && !found; i++)
 		if (id[i] == id[i - 1]) {
 			found = true;
-			dup = id[i];
+			dup = (unsigned)id[i];
+			dround = (unsigned)(id[i] >> 32);
 		}
 	free(id);
 	if (found)
 		return fp_say(err, el,
-			      "%s: size %llu: flow %u of round %u has two records (field 'flow')",
-			      where, (unsigned long long)z->size, (unsigned)(dup & 0xffffffffu),
-			      (unsigned)(dup >> 32));
+			      "%s: size %llu: flow %u has two records in round %u (field 'flow')",
+			      where, (unsigned long long)z->size, dup, dround);
 	return 0;
 }
 
@@ -350,15 +350,54 @@ static int read_sizes(struct fy_node *root, const struct fp_topo *t, struct fp_r
 	return 0;
 }
 
+/* a paths.json "source": absent, or "traced" (what a trace is); anything else is refused */
+static bool trace_source(struct fy_node *n)
+{
+	char v[16];
+
+	return !n || (fp_jstr(n, v, sizeof(v)) && !strcmp(v, "traced"));
+}
+
+/* one flow's trace: a list of node names, or {"path": [...], "source": "traced"} */
+static int read_trace(struct fy_node *v, struct fp_rtrace *tr, const char *where, char *err,
+		      size_t el)
+{
+	struct fy_node *seq = v, *n;
+	void *si = NULL;
+
+	if (fy_node_is_mapping(v)) {
+		seq = fp_jkey(v, "path");
+		if (!trace_source(fp_jkey(v, "source")))
+			return fp_say(err, el, "%s: flow %u: field 'source' is not \"traced\"",
+				      where, tr->flow);
+	}
+	if (!seq_len(seq) || seq_len(seq) > FP_RESULT_MAXHOPS + 1)
+		return fp_say(err, el, "%s: flow %u: not a list of 1 to %d node names", where,
+			      tr->flow, FP_RESULT_MAXHOPS + 1);
+	while ((n = fy_node_sequence_iterate(seq, &si)))
+		if (!fp_jstr(n, tr->node[tr->n++], FP_NAME_LEN))
+			return fp_say(err, el,
+				      "%s: flow %u: node %u is not a name of at most %d characters",
+				      where, tr->flow, tr->n - 1, FP_NAME_LEN - 1);
+	return 0;
+}
+
+static int cmp_trace(const void *a, const void *b)
+{
+	const struct fp_rtrace *x = a, *y = b;
+
+	return (x->flow > y->flow) - (x->flow < y->flow);
+}
+
 /*
- * paths.json of scripts/lab/lab trace: {"flows": {"ID": [node, node, ...]}}. A trace that
+ * paths.json of `fabprobe trace` and scripts/lab/lab trace (result_read.h). A trace that
  * cannot be read is an error naming it, never a flow quietly left without its path.
  */
 static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char *err, size_t el)
 {
 	char where[4300];
 	struct fy_document *doc;
-	struct fy_node *fl;
+	struct fy_node *fl, *root;
 	struct fy_node_pair *pp;
 	void *it = NULL;
 	int ret = -EINVAL;
@@ -367,9 +406,14 @@ static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char
 	doc = fp_yaml_parse(ptext, plen, where, err, el);
 	if (!doc)
 		return -EINVAL;
-	fl = fp_jkey(fy_document_root(doc), "flows");
+	root = fy_document_root(doc);
+	fl = fp_jkey(root, "flows");
 	if (!fl || !fy_node_is_mapping(fl)) {
 		fp_say(err, el, "%s: field 'flows' is not a mapping of flow ids to paths", where);
+		goto out;
+	}
+	if (!trace_source(fp_jkey(root, "source"))) {
+		fp_say(err, el, "%s: field 'source' is not \"traced\"", where);
 		goto out;
 	}
 	r->traces = calloc((size_t)fy_node_mapping_item_count(fl) + 1, sizeof(*r->traces));
@@ -379,8 +423,6 @@ static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char
 	}
 	while ((pp = fy_node_mapping_iterate(fl, &it))) {
 		struct fp_rtrace *tr = &r->traces[r->ntraces];
-		struct fy_node *seq = fy_node_pair_value(pp), *n;
-		void *si = NULL;
 		double id;
 
 		if (!jint(fy_node_pair_key(pp), 0, UINT32_MAX, &id)) {
@@ -388,30 +430,37 @@ static int read_traces(const char *ptext, size_t plen, struct fp_result *r, char
 			goto out;
 		}
 		tr->flow = (unsigned)id;
-		for (unsigned k = 0; k < r->ntraces; k++)
-			if (r->traces[k].flow == tr->flow) {
-				fp_say(err, el, "%s: flow %u is traced twice", where, tr->flow);
-				goto out;
-			}
-		if (!seq_len(seq) || seq_len(seq) > FP_RESULT_MAXHOPS + 1) {
-			fp_say(err, el, "%s: flow %u: not a list of 1 to %d node names", where,
-			       tr->flow, FP_RESULT_MAXHOPS + 1);
+		if (read_trace(fy_node_pair_value(pp), tr, where, err, el))
 			goto out;
-		}
-		while ((n = fy_node_sequence_iterate(seq, &si)))
-			if (!fp_jstr(n, tr->node[tr->n++], FP_NAME_LEN)) {
-				fp_say(err, el,
-				       "%s: flow %u: node %u is not a name of at most %d "
-				       "characters",
-				       where, tr->flow, tr->n - 1, FP_NAME_LEN - 1);
-				goto out;
-			}
 		r->ntraces++;
 	}
+	qsort(r->traces, r->ntraces, sizeof(*r->traces), cmp_trace);
+	for (unsigned k = 1; k < r->ntraces; k++)
+		if (r->traces[k].flow == r->traces[k - 1].flow) {
+			fp_say(err, el, "%s: flow %u is traced twice", where, r->traces[k].flow);
+			goto out;
+		}
 	ret = 0;
 out:
 	fy_document_destroy(doc);
 	return ret;
+}
+
+/* each flow's path source: recorded in run.json, traced in paths.json, else expected */
+static void mark_sources(struct fp_result *r)
+{
+	for (unsigned i = 0; i < r->nsizes; i++)
+		for (unsigned j = 0; j < r->sizes[i].nflows; j++) {
+			struct fp_rflow *f = &r->sizes[i].flows[j];
+			struct fp_rtrace key = { .flow = f->flow }, *tr = NULL;
+
+			if (!f->has_path && r->ntraces)
+				tr = bsearch(&key, r->traces, r->ntraces, sizeof(key), cmp_trace);
+			f->trace = tr ? (int)(tr - r->traces) : -1;
+			f->source = f->has_path ? FP_PATH_RECORDED
+				    : tr	? FP_PATH_TRACED
+						: FP_PATH_EXPECTED;
+		}
 }
 
 int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext, size_t plen,
@@ -471,6 +520,8 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 		ret = read_sizes(root, t, r, err, el);
 	if (!ret && ptext)
 		ret = read_traces(ptext, plen, r, err, el);
+	if (!ret)
+		mark_sources(r);
 out:
 	fy_document_destroy(doc);
 	if (ret)

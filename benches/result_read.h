@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../fabric/model/analyze.h"
 #include "../fabric/model/topo.h"
 
 #define FP_RESULT_MAXHOPS 16
@@ -23,6 +24,10 @@ struct fp_rflow {
 	unsigned round, flow;
 	int src, dst;
 	bool has_bw, has_path, has_id;
+	/* recorded (has_path), traced (trace: its index in traces), else expected; the
+	 * analyzer makes an expected flow routed when it has the SM's tables */
+	unsigned char source; /* enum fp_path_src */
+	int trace;	      /* -1: not traced */
 	double avg_gbps;
 	unsigned npath;
 	unsigned path[FP_RESULT_MAXHOPS]; /* link indices, in order */
@@ -49,7 +54,11 @@ struct fp_rctr {
 	double delta;
 };
 
-/* a flow's path as traced in the lab: node names from its source to its destination */
+/*
+ * A flow's path as traced (scripts/lab/lab trace, fabprobe trace): node names from its
+ * source to its destination. paths.json is {"flows": {"ID": [node, ...]}}, or with
+ * "source": "traced" at the top or per flow ({"ID": {"path": [...], "source": "traced"}}).
+ */
 struct fp_rtrace {
 	unsigned flow, n;
 	char node[FP_RESULT_MAXHOPS + 1][FP_NAME_LEN];
@@ -72,7 +81,7 @@ struct fp_result {
 	unsigned nctr;
 	bool has_counters;
 	int ndegraded; /* entries of a soak's "degraded" list; -1: the run has none */
-	struct fp_rtrace *traces;
+	struct fp_rtrace *traces; /* sorted by flow id */
 	unsigned ntraces;
 };
 

@@ -17,7 +17,7 @@
 #include "cli.h"
 
 struct an_cfg {
-	const char *topology, *dot, *map, *flows, *inventory;
+	const char *topology, *dot, *map, *flows, *inventory, *routes;
 	int format;
 	bool plan;
 	int64_t samples;
@@ -42,6 +42,9 @@ static const struct fp_opt an_opts[] = {
 	  "print the host pairs to run next when two suspects cannot be told apart"),
 	A("samples", FP_OPT_INT, samples, "16", 1, 1024, NULL, NULL,
 	  "ECMP draws averaged to predict a flow whose path is unknown"),
+	A("routes", FP_OPT_STRING, routes, NULL, 0, 0, NULL, "FILE",
+	  "route flows without a recorded or traced path by the SM's forwarding tables "
+	  "(ibroute, dump_lfts, opensm-lfts.dump), not the ECMP expectation"),
 	A("map", FP_OPT_STRING, map, NULL, 0, 0, NULL, "FILE|order",
 	  "ranks to endpoints from rank,endpoint CSV lines, or by file order (default: by "
 	  "identity: GUIDs, device, netdev, MAC, IP, hostname)"),
@@ -96,10 +99,108 @@ static void emit_findings(const struct fp_topo *t, const struct fp_findings *fs,
 	fp_emit_end(e);
 }
 
+/* a down link's action is about its state; the others' are evidence's (fp_suspect_action) */
+static void suspect_action(const struct fp_topo *t, const struct fp_suspect *s, char *act,
+			   size_t len)
+{
+	char ln[160];
+
+	if (s->server) {
+		snprintf(act, len,
+			 "check server %s as a whole (PCIe root, CPU and memory bandwidth, "
+			 "firmware, power, thermal) before its %u NICs or their cables",
+			 t->nodes[s->node].id.host, s->nnics);
+		return;
+	}
+	if (!s->down) {
+		fp_suspect_action(t, s, act, len);
+		return;
+	}
+	fp_link_name(t, s->link, ln, sizeof(ln));
+	snprintf(act, len,
+		 "check the port state at both ends of %s (admin down, no carrier, optics), "
+		 "bring it up or replace the cable",
+		 ln);
+}
+
+/* one host suspect, in text: an endpoint, or a server whose NICs are all slow */
+static void text_host(const struct fp_topo *t, const struct fp_suspect *s, unsigned i)
+{
+	char ln[160];
+
+	if (s->server) {
+		printf("%u. HOST %s (server: all %u of its NICs are slow)   confidence %.2f\n",
+		       i + 1, t->nodes[s->node].id.host, s->nnics, s->confidence);
+		printf("   NICs:");
+		for (unsigned k = 0; k < t->nnodes; k++)
+			if (t->nodes[k].kind == FP_HOST &&
+			    !strcmp(t->nodes[k].id.host, t->nodes[s->node].id.host))
+				printf(" %s", t->nodes[k].name);
+		printf("\n");
+	} else {
+		printf("%u. HOST %s   confidence %.2f\n", i + 1, t->nodes[s->node].name,
+		       s->confidence);
+	}
+	printf("   %u of its %u flows are slow, toward every peer; they measure %.0f%% of "
+	       "predicted (median)\n",
+	       s->bad, s->total, 100 * s->health);
+	if (s->cable >= 0) {
+		fp_link_name(t, s->cable, ln, sizeof(ln));
+		printf("   AMBIGUOUS: the host (its NIC) or its one cable %s: every flow crosses "
+		       "both; --plan gives the probe that separates them\n",
+		       ln);
+	}
+}
+
+/* one link suspect, in text: the link, its evidence, its twins */
+static void text_link(const struct fp_topo *t, const struct fp_suspect *s, unsigned i)
+{
+	const struct fp_link *l = &t->links[s->link];
+	char ln[200], rl[400];
+
+	fp_link_name(t, s->link, ln, sizeof(ln));
+	printf("%u. LINK %s (%s%s%s", i + 1, ln, fp_media_name(l->media), l->xcvr[0] ? " " : "",
+	       l->xcvr);
+	if (l->length_m > 0)
+		printf(", %g m", l->length_m);
+	printf(", %g Gb/s)%s   confidence %.2f\n", l->gbps, s->down ? " DOWN" : "", s->confidence);
+	fp_topo_link_spec(t, (unsigned)s->link, ln, sizeof(ln));
+	printf("   name: %s (as sim --faults and lab fault take it)\n", ln);
+	if (s->down)
+		printf("   carries none of the flows whose paths are known, where their ECMP "
+		       "expectation puts %.1f: their share went to its siblings\n",
+		       s->expected);
+	else
+		printf("   carries %u of the bad flows (%u of its %u flows are bad, %.0f%% of its "
+		       "expected traffic); fitted health %.0f%% of capacity\n",
+		       s->bad, s->bad, s->total, 100 * s->votes, 100 * s->health);
+	fp_link_rules(l, rl, sizeof(rl));
+	if (rl[0])
+		printf("   physical: %s\n", rl);
+	for (unsigned k = 0; k < s->ntwins; k++) {
+		fp_link_name(t, s->twins[k], ln, sizeof(ln));
+		printf("   AMBIGUOUS: these flows cannot tell it from %s; run the pairs of --plan "
+		       "to separate them\n",
+		       ln);
+	}
+}
+
+/* where the flows' paths came from: "paths: 0 recorded, 96 traced, 0 routed, 16 expected" */
+static void paths_text(const struct fp_analysis *a)
+{
+	static const enum fp_path_src order[] = { FP_PATH_RECORDED, FP_PATH_TRACED, FP_PATH_ROUTED,
+						  FP_PATH_EXPECTED };
+
+	printf("paths:");
+	for (unsigned k = 0; k < 4; k++)
+		printf("%s %u %s", k ? "," : "", a->paths[order[k]], fp_path_src_name(order[k]));
+	printf("\n");
+}
+
 static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
 			unsigned nruns, bool plan, struct fp_router *r)
 {
-	char ln[200], act[300], rl[400];
+	char act[300];
 
 	if (!a->n) {
 		unsigned np = fp_physical_count(t, a);
@@ -108,50 +209,38 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 		       "(%.1f%%) of what the topology predicts\n",
 		       np ? "no measured suspect, but physical findings" : "clean", a->nobs, nruns,
 		       nruns > 1 ? "s" : "", 100 * a->sigma);
+		if (a->nbad)
+			printf("%u below %.0f%% of predicted, but no link or host holds more of "
+			       "them than noise would (%u links, %u hosts tested; noise slows "
+			       "%.2f%% of flows)\n",
+			       a->nbad, 100 * a->threshold, a->links_tested, a->hosts_tested,
+			       100 * a->p0);
+		paths_text(a);
 		emit_physical(t, a, e);
 		return;
 	}
 	printf("fabprobe analyze: %u suspect%s, from %u flows in %u run%s: %u below %.0f%% of "
-	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n\n",
-	       a->n, a->n > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "", a->nbad,
-	       100 * a->threshold, 100 * a->sigma, 100 * a->calib);
+	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n",
+	       a->n + a->more, a->n + a->more > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "",
+	       a->nbad, 100 * a->threshold, 100 * a->sigma, 100 * a->calib);
+	paths_text(a);
+	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
-		const struct fp_link *l = &t->links[s->link];
 
-		fp_link_name(t, s->link, ln, sizeof(ln));
-		fp_suspect_action(t, s, act, sizeof(act));
-		if (s->host) {
-			printf("%u. HOST %s   confidence %.2f\n", i + 1, t->nodes[s->node].name,
-			       s->confidence);
-			printf("   %u of its %u flows are slow, toward every peer; they measure "
-			       "%.0f%% of "
-			       "predicted (median)\n",
-			       s->bad, s->total, 100 * s->health);
-		} else {
-			printf("%u. LINK %s (%s%s%s", i + 1, ln, fp_media_name(l->media),
-			       l->xcvr[0] ? " " : "", l->xcvr);
-			if (l->length_m > 0)
-				printf(", %g m", l->length_m);
-			printf(", %g Gb/s)   confidence %.2f\n", l->gbps, s->confidence);
-			fp_topo_link_spec(t, (unsigned)s->link, ln, sizeof(ln));
-			printf("   name: %s (as sim --faults and lab fault take it)\n", ln);
-			printf("   carries %u of the bad flows (%u of its %u flows are bad, %.0f%% "
-			       "of its "
-			       "expected traffic); fitted health %.0f%% of capacity\n",
-			       s->bad, s->bad, s->total, 100 * s->votes, 100 * s->health);
-			fp_link_rules(l, rl, sizeof(rl));
-			if (rl[0])
-				printf("   physical: %s\n", rl);
-			for (unsigned k = 0; k < s->ntwins; k++) {
-				fp_link_name(t, s->twins[k], ln, sizeof(ln));
-				printf("   AMBIGUOUS: these flows cannot tell it from %s; run the "
-				       "pairs "
-				       "of --plan to separate them\n",
-				       ln);
-			}
-		}
+		suspect_action(t, s, act, sizeof(act));
+		if (s->host)
+			text_host(t, s, i);
+		else
+			text_link(t, s, i);
 		printf("   action: %s\n\n", act);
+		if (plan && s->cable >= 0)
+			printf("   plan: fabprobe run pairs --np 2 on %s over its own port (a "
+			       "loopback "
+			       "through its NIC, not its cable): slow there is the host, else the "
+			       "cable; --fabric-counters on the cable's switch port shows its "
+			       "errors\n\n",
+			       t->nodes[s->node].name);
 		if (plan && !s->host)
 			for (unsigned k = 0; k < s->ntwins; k++) {
 				int pa[10], pb[10];
@@ -165,6 +254,10 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 				printf("\n\n");
 			}
 	}
+	if (a->more)
+		printf("... and %u more suspect%s, not listed: the list holds the first %u "
+		       "found\n\n",
+		       a->more, a->more > 1 ? "s" : "", a->n);
 	emit_physical(t, a, e);
 }
 
@@ -180,10 +273,19 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_u64(j, "runs", nruns);
 	fp_json_u64(j, "flows", a->nobs);
 	fp_json_u64(j, "bad_flows", a->nbad);
+	fp_json_u64(j, "suspects_total", a->n + a->more);
+	fp_json_u64(j, "suspects_not_listed", a->more);
 	fp_json_num(j, "noise", a->sigma);
 	fp_json_num(j, "baseline", a->calib);
 	fp_json_num(j, "threshold", a->threshold);
 	fp_json_u64(j, "soak_degraded", soak_degraded);
+	fp_json_num(j, "noise_bad_share", a->p0);
+	fp_json_u64(j, "links_tested", a->links_tested);
+	fp_json_u64(j, "hosts_tested", a->hosts_tested);
+	fp_json_obj(j, "paths");
+	for (unsigned k = 0; k < FP_PATH_NSRC; k++)
+		fp_json_u64(j, fp_path_src_name((enum fp_path_src)k), a->paths[k]);
+	fp_json_end(j);
 	emit_findings(t, fs, e);
 	emit_physical(t, a, e);
 	fp_json_arr(j, "suspects");
@@ -194,8 +296,20 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		fp_json_obj(j, NULL);
 		fp_json_u64(j, "rank", i + 1);
 		fp_json_str(j, "kind", s->host ? "host" : "link");
+		fp_json_str(j, "state", s->down ? "down" : "up");
+		if (s->down)
+			fp_json_num(j, "expected_flows", s->expected);
 		if (s->host)
-			fp_json_str(j, "host", t->nodes[s->node].name);
+			fp_json_str(j, "host",
+				    s->server ? t->nodes[s->node].id.host : t->nodes[s->node].name);
+		if (s->server) {
+			fp_json_arr(j, "nics");
+			for (unsigned k = 0; k < t->nnodes; k++)
+				if (t->nodes[k].kind == FP_HOST &&
+				    !strcmp(t->nodes[k].id.host, t->nodes[s->node].id.host))
+					fp_json_str(j, NULL, t->nodes[k].name);
+			fp_json_end(j);
+		}
 		fp_json_i64(j, "link", s->link);
 		fp_topo_link_spec(t, (unsigned)s->link, ln, sizeof(ln));
 		fp_json_str(j, "link_name", ln);
@@ -218,8 +332,14 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 			fp_link_name(t, s->twins[k], ln, sizeof(ln));
 			fp_json_str(j, NULL, ln);
 		}
+		if (s->cable >= 0) {
+			fp_link_name(t, s->cable, ln, sizeof(ln));
+			fp_json_str(j, NULL, ln);
+		}
 		fp_json_end(j);
-		fp_suspect_action(t, s, act, sizeof(act));
+		if (s->cable >= 0)
+			fp_json_i64(j, "ambiguous_link", s->cable);
+		suspect_action(t, s, act, sizeof(act));
 		fp_json_str(j, "action", act);
 		fp_json_end(j);
 	}
@@ -315,7 +435,8 @@ int fp_cmd_analyze(int argc, char **argv)
 				       .ndirs = np,
 				       .inventory = c.inventory,
 				       .samples = (unsigned)c.samples,
-				       .map = c.map };
+				       .map = c.map,
+				       .routes = c.routes };
 	if (fp_verdict_build(v, &vo, err, sizeof(err))) {
 		fprintf(stderr, "fabprobe analyze: %s\n", err);
 		goto out;

@@ -8,6 +8,14 @@
 
 #include "sim.h"
 
+const char *fp_path_src_name(enum fp_path_src s)
+{
+	static const char *const names[FP_PATH_NSRC] = { "expected", "routed", "traced",
+							 "recorded" };
+
+	return (unsigned)s < FP_PATH_NSRC ? names[s] : "?";
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -21,6 +29,44 @@ static double median(double *v, size_t n)
 		return 0;
 	qsort(v, n, sizeof(*v), cmp_d);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * P(X >= k) for X ~ Binomial(n, p): the chance that noise alone makes k of a link's (or a
+ * host's) n flows bad. Summed in logs from k up, until the terms stop mattering (past the
+ * mode they fall geometrically). 1 when k is not above the mean.
+ */
+double fp_binom_tail(double n, double k, double p)
+{
+	double sum = 0, lp, lq;
+
+	if (k <= 0 || k <= n * p || p <= 0)
+		return k <= 0 || p > 0 ? 1 : 0;
+	if (p >= 1 || k > n)
+		return p >= 1 ? 1 : 0;
+	lp = log(p);
+	lq = log1p(-p);
+	for (double i = ceil(k); i <= n; i++) {
+		double term = exp(lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1) + i * lp +
+				  (n - i) * lq);
+
+		sum += term;
+		if (term < sum * 1e-12)
+			break;
+	}
+	return fmin(sum, 1);
+}
+
+/*
+ * The multiple-testing bound (issue 18): with many links, noise alone leaves a few links
+ * with a bad flow or two (65 k endpoints, 5% noise: 4,600 bad flows, 41 suspects, all
+ * false). A link (or host) is a candidate only when its count of bad flows is unlikely for
+ * the run's own rate of bad flows p0: binomial tail below FP_FAMILY_ALPHA / (links tested).
+ */
+static bool significant(double total, double bad, double p0, unsigned tested)
+{
+	return fp_binom_tail(round(total), round(bad), p0) <
+	       FP_FAMILY_ALPHA / (tested ? tested : 1);
 }
 
 /* Hosts whose flows are mostly bad. */
@@ -37,16 +83,23 @@ static void find_hosts(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		bad[o[i].src] += o[i].bad;
 		bad[o[i].dst] += o[i].bad;
 	}
-	for (unsigned h = 0; h < t->nnodes && a->n < FP_MAX_SUSPECTS; h++) {
+	for (unsigned h = 0; h < t->nnodes; h++)
+		a->hosts_tested += t->nodes[h].kind == FP_HOST && tot[h] > 0;
+	for (unsigned h = 0; h < t->nnodes; h++) {
 		unsigned k = 0;
 
-		if (t->nodes[h].kind != FP_HOST || tot[h] < 3 || bad[h] < 0.7 * tot[h])
+		if (t->nodes[h].kind != FP_HOST || tot[h] < 3 || bad[h] < 0.7 * tot[h] ||
+		    !significant(tot[h], bad[h], a->p0, a->hosts_tested))
 			continue;
 		for (unsigned i = 0; i < n; i++)
 			if (o[i].src == (int)h || o[i].dst == (int)h) {
 				qs[k++] = o[i].q;
 				o[i].explained = true;
 			}
+		if (a->n >= FP_MAX_SUSPECTS) {
+			a->more++; /* found, explains its flows, not listed: counted */
+			continue;
+		}
 		struct fp_suspect *s = &a->s[a->n++];
 
 		memset(s, 0, sizeof(*s));
@@ -125,6 +178,20 @@ static double cosine(const struct colidx *c, int l1, int l2)
 	return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0;
 }
 
+/* of the bad flows' probability mass on link l, the share from flows with a known path */
+static double known_share(const struct colidx *c, const struct fp_obs *o, int l)
+{
+	double all = 0, known = 0;
+
+	for (unsigned e = c->off[l]; e < c->off[l + 1]; e++) {
+		if (!o[c->obs[e]].bad)
+			continue;
+		all += c->p[e];
+		known += o[c->obs[e]].path_src != FP_PATH_EXPECTED ? c->p[e] : 0;
+	}
+	return all > 0 ? known / all : 0;
+}
+
 static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
 	unsigned L = t->nlinks;
@@ -133,24 +200,38 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 	double *x = calloc(L, sizeof(double)), *pp = calloc(L, sizeof(double));
 	double *resid = malloc(sizeof(double) * (n ? n : 1)),
 	       *y = malloc(sizeof(double) * (n ? n : 1));
-	unsigned char *covered = calloc(n ? n : 1, 1), *picked = calloc(L, 1);
-	double lambda = 0.02;
+	unsigned char *covered = calloc(n ? n : 1, 1), *picked = calloc(L, 1), *sig = calloc(L, 1);
+	double lambda = 0.02, *w = malloc(sizeof(double) * (n ? n : 1));
+	bool mixed = a->paths[FP_PATH_EXPECTED] && a->paths[FP_PATH_EXPECTED] < n;
 
-	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked ||
+	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked || !w || !sig ||
 	    build_index(L, o, n, &c))
 		goto out;
-	/* votes, and the fit's column norms */
+	/* votes, and the fit's column norms; a flow whose path is only expected weighs less */
 	for (unsigned i = 0; i < n; i++) {
 		if (o[i].explained)
 			continue;
+		w[i] = mixed && o[i].path_src == FP_PATH_EXPECTED ? FP_EXPECTED_WEIGHT : 1;
 		y[i] = o[i].q < 1 ? log(o[i].q > 0.01 ? o[i].q : 0.01) : 0;
 		resid[i] = y[i];
 		for (unsigned k = 0; k < o[i].np; k++) {
-			va[o[i].link[k]] += o[i].prob[k];
+			va[o[i].link[k]] += w[i] * o[i].prob[k];
 			if (o[i].bad)
-				vb[o[i].link[k]] += o[i].prob[k];
-			pp[o[i].link[k]] += o[i].prob[k] * o[i].prob[k];
+				vb[o[i].link[k]] += w[i] * o[i].prob[k];
+			pp[o[i].link[k]] += w[i] * o[i].prob[k] * o[i].prob[k];
 		}
+	}
+	for (unsigned l = 0; l < L; l++)
+		a->links_tested += va[l] > 0;
+	/* flows (unweighted) and bad flows per link: the counts the bound tests */
+	for (unsigned l = 0; l < L; l++) {
+		double fa = 0, fb = 0;
+
+		for (unsigned e = c.off[l]; e < c.off[l + 1] && vb[l] > 0; e++) {
+			fa += c.p[e];
+			fb += o[c.obs[e]].bad ? c.p[e] : 0;
+		}
+		sig[l] = vb[l] > 0 && significant(fa, fb, a->p0, a->links_tested);
 	}
 	/* projected coordinate descent: x_l <= 0, min |y - P x|^2 + lambda * sum(-x) */
 	for (int sweep = 0; sweep < 60; sweep++) {
@@ -162,7 +243,7 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 			if (pp[l] <= 0 || vb[l] <= 0)
 				continue; /* a link no bad flow may cross stays healthy */
 			for (unsigned e = c.off[l]; e < c.off[l + 1]; e++)
-				g += c.p[e] * (resid[c.obs[e]] + c.p[e] * x[l]);
+				g += w[c.obs[e]] * c.p[e] * (resid[c.obs[e]] + c.p[e] * x[l]);
 			nx = (g + lambda) / pp[l];
 			if (nx > 0)
 				nx = 0;
@@ -182,25 +263,29 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		int bl = -1;
 
 		for (unsigned l = 0; l < L; l++) {
-			double w = 0;
+			double cw = 0;
 
-			if (picked[l] || va[l] <= 0 || exp(x[l]) >= 0.9)
+			if (picked[l] || va[l] <= 0 || exp(x[l]) >= 0.9 || !sig[l])
 				continue;
 			for (unsigned e = c.off[l]; e < c.off[l + 1]; e++)
 				if (o[c.obs[e]].bad && !covered[c.obs[e]])
-					w += c.p[e];
-			w *= vb[l] / va[l];
-			if (w > best) {
-				best = w;
+					cw += c.p[e];
+			cw *= vb[l] / va[l];
+			if (cw > best) {
+				best = cw;
 				bl = (int)l;
 			}
 		}
-		if (bl < 0 || best < 0.5 || a->n >= FP_MAX_SUSPECTS)
+		if (bl < 0 || best < 0.5)
 			break;
 		picked[bl] = 1;
 		for (unsigned e = c.off[bl]; e < c.off[bl + 1]; e++)
 			if (o[c.obs[e]].bad && c.p[e] >= 0.5)
 				covered[c.obs[e]] = 1;
+		if (a->n >= FP_MAX_SUSPECTS) {
+			a->more++; /* the list is full: counted, never dropped silently */
+			continue;
+		}
 		struct fp_suspect *s = &a->s[a->n++];
 
 		memset(s, 0, sizeof(*s));
@@ -226,8 +311,10 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		for (unsigned l = 0; l < L && s->ntwins < 4; l++)
 			if ((int)l != s->link && vb[l] > 0 && cosine(&c, s->link, (int)l) >= 0.999)
 				s->twins[s->ntwins++] = (int)l;
-		/* confidence: how much of its traffic is bad, how clear the fit, shared by twins */
-		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) / (1 + s->ntwins);
+		/* confidence: how much of its traffic is bad, how clear the fit, shared by twins,
+		 * and how much of the evidence comes from flows whose path is known */
+		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) / (1 + s->ntwins) *
+				(1 + known_share(&c, o, s->link)) / 2;
 	}
 out:
 	free(c.off);
@@ -241,6 +328,31 @@ out:
 	free(y);
 	free(covered);
 	free(picked);
+	free(w);
+	free(sig);
+}
+
+/*
+ * The run's own rate of flows that noise alone makes bad, read where faults cannot reach:
+ * a fault only slows flows, so the flows as far above the healthy ones' median as the
+ * threshold is below it count the noise's tail (the 65 k-endpoint rail without a fault:
+ * 7% of its flows are below the threshold, 4% as far above it).
+ */
+static double false_rate(const struct fp_obs *o, unsigned n, double thr)
+{
+	double *q = malloc(sizeof(double) * (n ? n : 1)), m;
+	unsigned k = 0, up = 0;
+
+	if (!q)
+		return FP_P0_MIN;
+	for (unsigned i = 0; i < n; i++)
+		if (!o[i].bad)
+			q[k++] = o[i].q;
+	m = median(q, k);
+	for (unsigned i = 0; i < n; i++)
+		up += o[i].q >= 2 * m - thr;
+	free(q);
+	return fmax(n ? (double)up / n : 0, FP_P0_MIN);
 }
 
 static int cmp_suspect(const void *a, const void *b)
@@ -262,6 +374,8 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 		if (obs[i].pred > 0 && obs[i].meas >= 0)
 			r[k++] = obs[i].meas / obs[i].pred;
 	a->nobs = n;
+	for (unsigned i = 0; i < n; i++)
+		a->paths[obs[i].path_src < FP_PATH_NSRC ? obs[i].path_src : FP_PATH_EXPECTED]++;
 	/*
 	 * The baseline is the 75th percentile of measured/predicted, not the median: a fault
 	 * can slow half the flows of a run, never three quarters of them without being a host.
@@ -289,8 +403,10 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 	free(r);
 	if (!a->nbad)
 		return 0;
+	a->p0 = false_rate(obs, n, a->threshold);
 	find_hosts(t, obs, n, a);
 	find_links(t, obs, n, a);
+	fp_analyze_servers(t, a);
 	qsort(a->s, a->n, sizeof(a->s[0]), cmp_suspect);
 	return 0;
 }

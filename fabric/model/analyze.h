@@ -14,7 +14,12 @@
  *    - a non-negative fit (as NetBouncer): log q_f = sum_l P(f,l) x_l, x_l <= 0, by projected
  *      coordinate descent with a small L1 penalty; link health = exp(x_l);
  *    - greedy set cover of the bad flows by links, each pick weighted by its vote.
- *    A link is a suspect when the cover picks it and its fitted health is below 0.9.
+ *    A link is a suspect when the cover picks it, its fitted health is below 0.9, and its
+ *    count of bad flows passes the multiple-testing bound (FP_FAMILY_ALPHA below).
+ *    Paths known (recorded, traced, routed) weigh 1 in the votes and the fit, expected
+ *    (ECMP-averaged) ones FP_EXPECTED_WEIGHT when the data has both; a link suspect's
+ *    confidence is scaled by (1 + k) / 2, k the share of its bad flows' evidence that
+ *    comes from known paths: named from expected paths alone, it has half the confidence.
  * 4. Ambiguity: suspects whose P-vectors over the observed flows are the same (cosine >=
  *    0.999) cannot be told apart by this data; the analysis says so and plans host pairs
  *    whose paths cross one and not the other.
@@ -28,6 +33,25 @@
 #include "route.h"
 #include "topo.h"
 
+/*
+ * Where a flow's path came from (issue 17): the simulator's own (recorded in run.json),
+ * traced with the flow's 5-tuple (paths.json), routed by the subnet manager's tables
+ * (--routes), or expected: the ECMP average over every shortest path.
+ */
+enum fp_path_src {
+	FP_PATH_EXPECTED,
+	FP_PATH_ROUTED,
+	FP_PATH_TRACED,
+	FP_PATH_RECORDED,
+	FP_PATH_NSRC
+};
+
+/* "expected", "routed", "traced", "recorded" */
+const char *fp_path_src_name(enum fp_path_src s);
+
+/* an expected-path flow weighs this much in localisation; one with its path known, 1 */
+#define FP_EXPECTED_WEIGHT 0.5
+
 struct fp_obs {
 	int src, dst;	   /* topology nodes */
 	double meas, pred; /* Gb/s */
@@ -37,12 +61,15 @@ struct fp_obs {
 	double *prob;	/* np probabilities */
 	double q;	/* normalised ratio, filled by fp_analyze */
 	bool bad, explained;
+	unsigned char path_src; /* enum fp_path_src */
 };
 
 #define FP_MAX_SUSPECTS 32
 
 struct fp_suspect {
 	bool host; /* a host (NIC or its cable), else a link */
+	bool down; /* a link that carried none of the flows hashed over it (fp_analyze_down) */
+	double expected; /* down: the flows the ECMP expectation sends over it */
 	int node, link;
 	double health;	     /* fitted fraction of capacity left (links) or median q (hosts) */
 	double votes;	     /* share of its expected flows that are bad */
@@ -51,16 +78,50 @@ struct fp_suspect {
 	double confidence;   /* 0..1 */
 	int twins[4];	     /* links it cannot be told apart from */
 	unsigned ntwins;
+	bool server;	/* host: every NIC of the server (node: its first) is slow */
+	unsigned nnics; /* server: its NICs */
+	int cable;	/* host: its one cable, which its flows cannot tell from it; -1 */
 };
 
 struct fp_analysis {
 	unsigned nobs, nbad;
+	unsigned paths[FP_PATH_NSRC]; /* flows by where their path came from */
 	double calib, sigma, threshold;
 	struct fp_suspect s[FP_MAX_SUSPECTS];
 	unsigned n;
+	unsigned more; /* suspects found beyond the FP_MAX_SUSPECTS listed */
+	/* the multiple-testing bound: the run's rate of bad flows, links and hosts tested */
+	double p0;
+	unsigned links_tested, hosts_tested;
 };
 
+/*
+ * A link's (host's) bad flows count only when P(Binomial(flows, p0) >= bad) is below
+ * FP_FAMILY_ALPHA / (links or hosts tested): a Bonferroni bound, so that the chance of any
+ * false suspect in a run stays near FP_FAMILY_ALPHA however many links there are. p0 is the
+ * run's own share of flows noise makes bad, counted on the fast side faults cannot reach
+ * (flows as far above the healthy median as the threshold is below it), at least FP_P0_MIN.
+ */
+#define FP_FAMILY_ALPHA 0.01
+#define FP_P0_MIN	0.001
+double fp_binom_tail(double n, double k, double p);
+
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
+/*
+ * Hosts (analyze_host.c): the suspects of every NIC of one server (the topology's "host")
+ * become one server suspect; a host suspect with one cable gets it in .cable (ambiguous:
+ * the flows cross both). fp_analyze calls it.
+ */
+void fp_analyze_servers(const struct fp_topo *t, struct fp_analysis *a);
+/*
+ * Links down (analyze_down.c): up in the topology, crossed by none of the flows whose paths
+ * were hashed by the fabric (recorded, traced), although their ECMP expectation crosses it;
+ * reported when the chance of that, times the links tested, is below FP_DOWN_ALPHA.
+ * Added to a by confidence (1 - that adjusted chance). 0 or -ENOMEM.
+ */
+#define FP_DOWN_ALPHA 0.01
+int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
+		    struct fp_analysis *a);
 /* Up to max host pairs (a, b) whose flows would cross link l1 and not l2, or the reverse. */
 unsigned fp_analyze_plan(struct fp_router *r, int l1, int l2, int *pa, int *pb, unsigned max);
 

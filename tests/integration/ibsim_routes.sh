@@ -97,6 +97,42 @@ compare before
 # opensm spreads the leaf's LIDs over its two parallel links to Spine1 (and Spine2)
 grep -q "Leaf1\[6\]\|Leaf1/6\|\"Leaf1\", \"6\"" before/paths-ibroute.json ||
 	fail "no flow uses Leaf1's second link to Spine1: $(cat before/paths-ibroute.json)"
+# analyze --routes on the real tables: Leaf1 has two parallel links to Spine1; one at 40%,
+# a run that recorded no paths; opensm's tables route each flow as the switches do and name
+# that link, where the ECMP expectation cannot tell the two apart
+idx=$(python3 - before/topo.yaml <<'PY'
+import re, sys
+links = [l for l in open(sys.argv[1]) if l.startswith("  - {a:")]
+for i, l in enumerate(links):
+    ends = set(re.findall(r'"([^"]+)"', l)[:2])
+    if ends == {"Leaf1:5", "Spine1:1"}:
+        print(i)
+PY
+)
+[ -n "$idx" ] || fail "no link Leaf1:5 <-> Spine1:1 in before/topo.yaml"
+"$FABPROBE" sim before/topo.yaml alltoall --routes before/opensm-lfts --faults "degrade:#$idx:0.4" \
+	--output deg --quiet || fail "sim --routes --faults"
+python3 - deg/run.json <<'PY' || fail "cannot strip the recorded paths"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["results"]:
+    for f in r["flows"]:
+        del f["path"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+"$FABPROBE" analyze --topology before/topo.yaml --format json deg >v-expected.json
+"$FABPROBE" analyze --topology before/topo.yaml --routes before/ibroute --format json deg \
+	>v-routed.json
+python3 - v-expected.json v-routed.json "$idx" <<'PY' || fail "analyze --routes on opensm's tables"
+import json, sys
+exp, rt = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+link = int(sys.argv[3])
+assert exp["paths"]["expected"] == 12 and rt["paths"]["routed"] == 12, (exp["paths"], rt["paths"])
+assert not exp["suspects"] or exp["suspects"][0]["link"] != link, exp["suspects"]
+s = rt["suspects"]
+assert s and s[0]["link"] == link and not s[0]["ambiguous_with"], s
+PY
+ok "analyze --routes on opensm's tables names the degraded Leaf1:5 <-> Spine1:1; ECMP alone did not"
 echo 'Unlink "Spine1"[3]' >&3
 sleep 1
 take after

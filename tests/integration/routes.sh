@@ -52,6 +52,49 @@ rc=$?
 [ $rc != 0 ] && grep -q "the tables route it nowhere" err && [ ! -e run2 ] ||
 	fail "sim on looping tables: exit $rc, $(cat err)"
 ok "sim --routes: flows go the tables' way; a loop is an error"
+# analyze --routes (issue 17): a run that recorded no paths, with Switch1:5 <-> Switch2:5 at
+# 40%; the ECMP expectation cannot tell the two parallel inter-switch links apart (it names
+# host cables), the SM's tables route each flow as the switches do and name that link
+grep -n '' topo.yaml | grep -q '^[0-9]*:  - {a: "Switch2:5", b: "Switch1:5"' || fail "no link Switch2:5"
+"$FABPROBE" sim topo.yaml alltoall --routes "$F/2sw.ibroute" --faults 'degrade:#3:0.4' \
+	--output deg --quiet || fail "sim --routes --faults"
+python3 - deg/run.json <<'PY' || fail "cannot strip the recorded paths"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["results"]:
+    for f in r["flows"]:
+        del f["path"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+for how in expected routed; do
+	args=()
+	[ $how = routed ] && args=(--routes "$F/2sw.ibroute")
+	"$FABPROBE" analyze --topology topo.yaml "${args[@]}" --format json deg >"v-$how.json"
+	rc=$?
+	# the expectation spreads the slow flows over both links: a clean verdict or others
+	[ $rc = 1 ] || { [ $how = expected ] && [ $rc = 0 ]; } ||
+		fail "analyze ($how paths): exit $rc"
+done
+python3 - v-expected.json v-routed.json deg/ground_truth.json <<'PY' || fail "analyze --routes"
+import json, sys
+exp, rt, g = (json.load(open(p)) for p in sys.argv[1:])
+link = g["faults"][0]["link"]
+assert exp["paths"] == {"expected": 12, "routed": 0, "traced": 0, "recorded": 0}, exp["paths"]
+assert rt["paths"] == {"expected": 0, "routed": 12, "traced": 0, "recorded": 0}, rt["paths"]
+assert link not in [s["link"] for s in exp["suspects"]], ("ECMP alone found it", exp["suspects"])
+s = rt["suspects"]
+assert len(s) == 1 and s[0]["link"] == link and s[0]["a_port"] == "5", s
+assert s[0]["bad_flows"] == 4 and s[0]["flows"] == 4 and not s[0]["ambiguous_with"], s[0]
+PY
+"$FABPROBE" analyze --topology topo.yaml --routes "$F/2sw.ibroute" deg >out
+grep -q "^paths: 0 recorded, 0 traced, 12 routed, 0 expected" out || fail "paths line: $(cat out)"
+ok "analyze --routes names the degraded Switch1:5 <-> Switch2:5 link; the ECMP expectation could not"
+"$FABPROBE" analyze --topology topo.yaml --routes "$F/loop.lfts" deg >out 2>err
+rc=$?
+[ $rc = 2 ] && [ "$(wc -l <err)" = 1 ] && grep -q "is not a route" err ||
+	fail "analyze on looping tables: exit $rc, $(cat err)"
+ok "analyze --routes on tables that loop: one line, exit 2"
+
 # bad input: one line on stderr, exit 2, no output file
 printf 'garbage\n' >bad.lfts
 printf 'Unicast lids [0-1] of switch Lid 1 guid 0x1 (x):\n0x0002 001\n' >other.lfts
@@ -59,7 +102,9 @@ for args in "topo import $F/2sw.ibnet --routes bad.lfts --output o.yaml" \
 	"topo import $F/2sw.ibnet --routes other.lfts --output o.yaml" \
 	"topo check topo.yaml --routes /nonexistent" \
 	"topo check topo.yaml --routes $F/2sw.ibnet" \
-	"sim topo.yaml alltoall --routes bad.lfts --output run3 --quiet"; do
+	"sim topo.yaml alltoall --routes bad.lfts --output run3 --quiet" \
+	"analyze --topology topo.yaml --routes bad.lfts run" \
+	"analyze --topology topo.yaml --routes other.lfts run"; do
 	# shellcheck disable=SC2086
 	"$FABPROBE" $args >/dev/null 2>err
 	rc=$?

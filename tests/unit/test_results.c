@@ -171,7 +171,7 @@ static void test_refused(void)
 #define FLOW(id) "{\"src\": 0, \"dst\": 1, \"round\": 0, \"flow\": " #id "}"
 		/* red team 9: what the reader let through */
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(1) ", " FLOW(1) "]}]}",
-		  "flow 1 of round 0 has two records" },
+		  "flow 1 has two records in round 0" },
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(2) "]}]}", "'flow'" },
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(4294967296) "]}]}",
 		  "'flow'" },

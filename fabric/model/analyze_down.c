@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A link that is down carries no flow, and the flows hashed onto its siblings instead run
+ * at the rates their paths predict: the rate analysis sees nothing wrong. What shows is the
+ * absence. With the paths the flows really took (recorded by the simulator, or traced: both
+ * hashed by the fabric, unlike routed paths, which the SM may legitimately leave off a
+ * link), a link up in the topology that none of them crossed, although the ECMP
+ * expectation of the same flows sends P_f of each over it, had probability
+ * prod_f (1 - P_f) of staying empty by chance. Below FP_DOWN_ALPHA / (links tested), a
+ * Bonferroni bound over every link that could have been empty, it is reported as down.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "sim.h"
+
+struct down_acc {
+	double *logp0, *expect;
+	double mult;
+};
+
+static void down_add(void *ctx, unsigned dl, double p)
+{
+	struct down_acc *d = ctx;
+
+	d->expect[dl / 2] += d->mult * p;
+	d->logp0[dl / 2] += p >= 1 ? -INFINITY : d->mult * log1p(-p);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool hashed(const struct fp_obs *o)
+{
+	return o->path_src == FP_PATH_RECORDED || o->path_src == FP_PATH_TRACED;
+}
+
+/*
+ * The expectation per pair of attachment switches (hosts under one leaf share it), each
+ * distinct pair routed once and weighted by its flows: 0 or -ENOMEM.
+ */
+static int expect(struct fp_router *r, const struct fp_obs *o, unsigned n, struct down_acc *d)
+{
+	uint64_t *key = malloc(sizeof(*key) * (n ? n : 1));
+	unsigned k = 0;
+	int ret = 0;
+
+	if (!key)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		if (hashed(&o[i]))
+			key[k++] = (uint64_t)(uint32_t)r->attach[o[i].src] << 32 |
+				   (uint32_t)r->attach[o[i].dst];
+	qsort(key, k, sizeof(*key), cmp_u64);
+	for (unsigned i = 0; i < k && !ret;) {
+		unsigned j = i;
+
+		while (j < k && key[j] == key[i])
+			j++;
+		d->mult = j - i;
+		if ((key[i] >> 32) != (uint32_t)key[i])
+			ret = fp_sim_path_probs(r, (int)(key[i] >> 32), (int)(uint32_t)key[i],
+						down_add, d);
+		if (ret == -EHOSTUNREACH)
+			ret = 0; /* the expectation knows no path: nothing is missing */
+		i = j;
+	}
+	free(key);
+	return ret;
+}
+
+/* insert s by confidence, or count it when the list is full */
+static void add_suspect(struct fp_analysis *a, const struct fp_suspect *s)
+{
+	unsigned at = 0;
+
+	if (a->n >= FP_MAX_SUSPECTS) {
+		a->more++;
+		return;
+	}
+	while (at < a->n && a->s[at].confidence >= s->confidence)
+		at++;
+	memmove(&a->s[at + 1], &a->s[at], sizeof(a->s[0]) * (a->n - at));
+	a->s[at] = *s;
+	a->n++;
+}
+
+int fp_analyze_down(struct fp_router *r, const struct fp_obs *o, unsigned n, struct fp_analysis *a)
+{
+	const struct fp_topo *t = r->t;
+	unsigned L = t->nlinks, tested = 0;
+	struct down_acc d = { calloc(L + 1, sizeof(double)), calloc(L + 1, sizeof(double)), 1 };
+	unsigned char *seen = calloc(L + 1, 1);
+	int ret = -ENOMEM;
+
+	if (!d.logp0 || !d.expect || !seen)
+		goto out;
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < o[i].np && hashed(&o[i]); k++)
+			seen[o[i].link[k]] = 1;
+	ret = expect(r, o, n, &d);
+	for (unsigned l = 0; l < L && !ret; l++)
+		tested += t->links[l].up && d.expect[l] > 0; /* any of them could be empty */
+	for (unsigned l = 0; l < L && !ret; l++) {
+		double padj = exp(d.logp0[l]) * tested;
+		struct fp_suspect s = { .node = -1, .link = (int)l, .down = true, .cable = -1 };
+
+		if (seen[l] || !t->links[l].up || d.expect[l] <= 0 || padj >= FP_DOWN_ALPHA)
+			continue;
+		s.expected = d.expect[l];
+		s.confidence = 1 - padj;
+		add_suspect(a, &s);
+	}
+out:
+	free(d.logp0);
+	free(d.expect);
+	free(seen);
+	return ret;
+}
