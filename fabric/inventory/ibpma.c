@@ -294,10 +294,12 @@ static int run_window(struct walk *w, struct ibmad_port *mp, const struct jobs *
 				first > t ? (int)(first - t) : 0);
 		if (got >= 0 && len > 0 && (size_t)len <= cap - umad_size())
 			s = match(sl, width, umad_get_mad(rbuf), (size_t)len, &good);
-		/* the kernel hands back a send that timed out: a retry, at once */
-		if (s && umad_status(rbuf))
-			s->deadline = 0;
-		else if (s) {
+		/*
+		 * A send handed back as timed out (umad_status) waits out its own deadline, so
+		 * a silent port costs one timeout per try on the kernel's umad, which hands it
+		 * back then, and on ibsim's, which does at once.
+		 */
+		if (s && !umad_status(rbuf)) {
 			const ib_rpc_t *r = &s->m.rpc;
 
 			j->reply(w, s->job, s->step++,
