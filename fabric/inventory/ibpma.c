@@ -50,7 +50,7 @@ static struct ibmad_port *open_port(const struct fp_pma_opts *o)
 }
 
 /*
- * The first open, before any thread: libibumad prints its own lines when there is no
+ * The one open: libibumad prints its own lines when there is no
  * umad device; without one, the caller's single line says so.
  */
 static struct ibmad_port *open_quiet(const struct fp_pma_opts *o)

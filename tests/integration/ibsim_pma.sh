@@ -48,7 +48,7 @@ for p in 4 1; do
 done
 sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --timeout-ms 10 \
 	--retries 10 --parallel 4 >"$TMP/fcdup.json" 2>"$TMP/fc.err" || fail "--timeout-ms 10: $(cat "$TMP/fc.err")"
-sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" >"$TMP/fc.txt" 2>/dev/null ||
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --timeout-ms 100 >"$TMP/fc.txt" 2>/dev/null ||
 	fail "fabric-counters text"
 grep -q "Switch1:3 .*SymbolErrorCounter=77" "$TMP/fc.txt" || { cat "$TMP/fc.txt"; fail "text"; }
 # perfquery after fabprobe: error counters equal, traffic counters (the MADs themselves) no less
@@ -107,7 +107,7 @@ ok "--parallel 4, --parallel 1 and resends with late duplicates read the same, e
 ok "every answering port's counters equal perfquery's; planted symbol errors and XmitWait read"
 ok "an unlinked port is named down, the host behind it as not answering"
 # a series: two snapshots, the second with differences
-sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 100ms \
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 100ms --timeout-ms 100 \
 	--count 2 >"$TMP/w.json" 2>/dev/null || fail "--watch"
 python3 - "$TMP/w.json" <<'PY' || fail "--watch series"
 import json, sys
