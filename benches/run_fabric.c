@@ -13,8 +13,8 @@
 
 int fp_run_fabric_snap(struct rank *rk, bool after)
 {
-	/* one MAD at a time, 500 ms each, 2 resends: fabprobe fabric-counters' defaults */
-	struct fp_pma_opts o = { NULL, 0, 500, 2, 1 };
+	/* 8 link ends in flight, 500 ms each MAD, 2 resends: fabprobe fabric-counters' defaults */
+	struct fp_pma_opts o = { NULL, 0, 500, 2, 0 };
 	char err[256];
 	int ret;
 

@@ -44,8 +44,8 @@ static const struct fp_opt fc_opts[] = {
 	{ "retries", FP_OPT_INT, offsetof(struct fc_cfg, retries), "2", 0, 10, NULL, NULL, "N",
 	  "resend a MAD or SNMP request that got no reply" },
 	{ "parallel", FP_OPT_INT, offsetof(struct fc_cfg, parallel), "0", 0, 64, NULL, NULL, "N",
-	  "reads at once (0: 8 switches over SNMP, 1 port over MADs); MAD workers each open "
-	  "their own MAD port, which ibsim's umad2sim does not allow" },
+	  "reads at once (0: 8): switches over SNMP, or link ends over MADs, each MAD with "
+	  "its own transaction ID on one MAD port" },
 	{ "watch", FP_OPT_DURATION, offsetof(struct fc_cfg, watch_ns), "0", 0, 86400000000000LL,
 	  NULL, NULL, "DURATION", "a series: a snapshot every DURATION, with differences" },
 	{ "count", FP_OPT_INT, offsetof(struct fc_cfg, count), "3", 1, 100000, NULL, NULL, "N",

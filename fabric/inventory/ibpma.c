@@ -2,24 +2,24 @@
 /*
  * Reading the fabric's port counters over MADs (libibmad), as perfquery and ibqueryerrors
  * do: each node's LID comes from the topology or, by directed route from our own port,
- * from its PortInfo; then PortCounters and PortCountersExtended by LID. A few worker
- * threads, each on its own MAD port, bound the MADs in flight; each MAD has a timeout.
+ * from its PortInfo; then PortCounters and PortCountersExtended by LID. One MAD port, a
+ * window of MADs in flight matched by TID, and a timeout and retries per MAD.
  */
 #include "ibpma.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fp_config.h"
 
 #if HAVE_IBMAD
 #include <infiniband/mad.h>
+#include <infiniband/umad.h>
 
 bool fp_pma_built(void)
 {
@@ -35,7 +35,6 @@ struct walk {
 	int *lid;	 /* per node: the LID PMA MADs go to (switch: port 0's) */
 	int *hops;	 /* per node: directed route length, -1 unreached */
 	uint8_t (*path)[IB_SUBNET_PATH_HOPS_MAX];
-	atomic_uint next;
 };
 
 static struct ibmad_port *open_port(const struct fp_pma_opts *o)
@@ -51,7 +50,7 @@ static struct ibmad_port *open_port(const struct fp_pma_opts *o)
 }
 
 /*
- * The first open, before any thread: libibumad prints its own lines when there is no
+ * The one open: libibumad prints its own lines when there is no
  * umad device; without one, the caller's single line says so.
  */
 static struct ibmad_port *open_quiet(const struct fp_pma_opts *o)
@@ -139,100 +138,291 @@ static int walk_routes(struct walk *w, struct ibmad_port *mp, char *err, size_t 
 	return 0;
 }
 
-/* the LID of node n's PMA for port: the topology's, else PortInfo by directed route */
-static int resolve_lid(struct walk *w, struct ibmad_port *mp, int n, int port, int given,
-		       bool cache)
-{
-	uint8_t buf[IB_SMP_DATA_SIZE] = { 0 };
-	struct fp_smp_port pi;
+/*
+ * The window: up to `width` jobs at once over the one MAD port, each with one MAD in flight
+ * under its own TransactionID, as ibdiagnet and ibqueryerrors do (ibsim's umad2sim allows a
+ * single umad port per process, so concurrency cannot come from more ports). A job is a chain
+ * of MADs: next() prepares the following one or says the job is done, reply() takes its
+ * answer (data, or NULL when none came after all the retries). Replies are matched by the
+ * low 32 bits of the TID; a stray or duplicate reply matches nothing and is dropped.
+ */
+struct mad {
+	ib_rpc_t rpc;
 	ib_portid_t id;
+	uint8_t payload[IB_MAD_SIZE];
+};
 
-	if (given > 0)
-		return given;
-	if (w->nodes[n].sw && w->lid[n] > 0)
-		return w->lid[n];
-	if (w->hops[n] < 0)
-		return 0;
-	dr_portid(&id, w->path[n], w->hops[n]);
-	if (!smp_query_via(buf, &id, IB_ATTR_PORT_INFO, w->nodes[n].sw ? 0 : (unsigned)port, 0,
-			   mp) ||
-	    fp_smp_decode_port(buf, sizeof(buf), &pi) || pi.lid <= 0)
-		return -1;
-	if (cache)
-		w->lid[n] = pi.lid; /* before the workers start: they only read it */
-	return pi.lid;
+struct slot {
+	unsigned job;
+	int step, tries;
+	bool busy;
+	uint32_t tid;
+	uint64_t deadline;
+	struct mad m;
+};
+
+struct jobs {
+	unsigned n;
+	bool (*next)(struct walk *w, unsigned job, int *step, struct mad *m);
+	void (*reply)(struct walk *w, unsigned job, int step, const uint8_t *data, size_t len);
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void read_end(struct walk *w, struct ibmad_port *mp, struct fp_pma_end *e, int given)
+static void mad_get(struct mad *m, int cls, unsigned attr, unsigned mod, size_t offs, size_t sz)
 {
-	uint8_t buf[1024], smp[IB_SMP_DATA_SIZE];
-	struct fp_smp_port pi;
-	ib_portid_t id;
-	int sel, lid = resolve_lid(w, mp, e->node, e->port, given, false);
+	m->rpc.mgtclass = cls;
+	m->rpc.method = IB_MAD_METHOD_GET;
+	m->rpc.attr.id = attr;
+	m->rpc.attr.mod = mod;
+	m->rpc.dataoffs = (int)offs;
+	m->rpc.datasz = (int)sz;
+}
 
-	if (lid <= 0) {
-		e->status = lid ? FP_PMA_NO_ANSWER : FP_PMA_NO_ROUTE;
-		snprintf(e->why, sizeof(e->why), "%s",
-			 lid ? "no PortInfo reply by directed route"
-			     : "no LID and no directed route to the node");
-		return;
-	}
-	e->lid = lid;
-	memset(&id, 0, sizeof(id));
-	ib_portid_set(&id, lid, 1, IB_DEFAULT_QP1_QKEY);
-	memset(buf, 0, sizeof(buf));
-	if (!pma_query_via(buf, &id, e->port, 0, IB_GSI_PORT_COUNTERS, mp)) {
-		e->status = FP_PMA_NO_ANSWER;
-		snprintf(e->why, sizeof(e->why), "no PortCounters reply from LID %d port %d",
-			 lid, e->port);
-		return;
-	}
-	if (fp_pma_decode(buf, FP_PMA_DATA_LEN, e->v, &sel) || sel != e->port) {
-		e->status = FP_PMA_BAD_REPLY;
-		snprintf(e->why, sizeof(e->why), "PortCounters reply for port %d, asked %d", sel,
-			 e->port);
-		return;
-	}
-	memset(buf, 0, sizeof(buf));
-	if (pma_query_via(buf, &id, e->port, 0, IB_GSI_PORT_COUNTERS_EXT, mp) &&
-	    !fp_pma_decode_ext(buf, FP_PMA_DATA_LEN, e->v, &sel) && sel == e->port)
-		e->ext = true;
-	/* the port's own state: a switch port answers even when its link is down */
-	memset(smp, 0, sizeof(smp));
-	ib_portid_set(&id, lid, 0, 0);
-	if (smp_query_via(smp, &id, IB_ATTR_PORT_INFO, (unsigned)e->port, 0, mp) &&
-	    !fp_smp_decode_port(smp, sizeof(smp), &pi)) {
-		e->state = pi.state;
-		if (pi.state == 1) {
-			e->status = FP_PMA_DOWN;
-			snprintf(e->why, sizeof(e->why), "port state Down (physical state %d)",
-				 pi.phys);
-			return;
+static void smp_dr(struct walk *w, struct mad *m, int n, unsigned attr, unsigned mod)
+{
+	dr_portid(&m->id, w->path[n], w->hops[n]);
+	mad_get(m, IB_SMI_DIRECT_CLASS, attr, mod, IB_SMP_DATA_OFFS, IB_SMP_DATA_SIZE);
+}
+
+static void smp_lid(struct mad *m, int lid, unsigned attr, unsigned mod)
+{
+	memset(&m->id, 0, sizeof(m->id));
+	ib_portid_set(&m->id, lid, 0, 0);
+	mad_get(m, IB_SMI_CLASS, attr, mod, IB_SMP_DATA_OFFS, IB_SMP_DATA_SIZE);
+}
+
+static void pma_lid(struct mad *m, int lid, int port, unsigned attr)
+{
+	memset(&m->id, 0, sizeof(m->id));
+	ib_portid_set(&m->id, lid, 1, IB_DEFAULT_QP1_QKEY);
+	mad_get(m, IB_PERFORMANCE_CLASS, attr, 0, IB_PC_DATA_OFFS, IB_PC_DATA_SZ);
+	mad_set_field(m->payload, 0, IB_PC_PORT_SELECT_F, (uint32_t)port);
+}
+
+/* (re)send slot s's MAD under its TID; false when it cannot even be sent */
+static bool send_slot(struct walk *w, struct ibmad_port *mp, struct slot *s, uint8_t *buf)
+{
+	int len, agent = mad_rpc_class_agent(mp, s->m.rpc.mgtclass & 0xff);
+
+	memset(buf, 0, umad_size() + IB_MAD_SIZE);
+	s->m.rpc.trid = s->tid;
+	len = mad_build_pkt(buf, &s->m.rpc, &s->m.id, NULL, s->m.payload);
+	s->deadline = now_ms() + (uint64_t)w->o->timeout_ms;
+	s->tries++;
+	return len > 0 && agent >= 0 &&
+	       umad_send(mad_rpc_portid(mp), agent, buf, len, w->o->timeout_ms, 0) >= 0;
+}
+
+/* give slot s the next MAD of its job, or of the jobs still waiting; false: none left */
+static bool fill_slot(struct walk *w, struct ibmad_port *mp, const struct jobs *j, struct slot *s,
+		      unsigned *queued, uint32_t *tid, uint8_t *buf)
+{
+	for (;;) {
+		if (!s->busy) {
+			if (*queued >= j->n)
+				return false;
+			s->job = (*queued)++;
+			s->step = 0;
+			s->busy = true;
 		}
-	}
-	e->status = FP_PMA_OK;
-}
-
-static void *worker(void *arg)
-{
-	struct walk *w = arg;
-	struct ibmad_port *mp = open_port(w->o);
-	unsigned i;
-
-	while ((i = atomic_fetch_add(&w->next, 1)) < 2 * w->nlinks) {
-		struct fp_pma_end *e = &w->ends[i];
-		const struct fp_pma_link *k = &w->links[i / 2];
-
-		if (!mp) {
-			e->status = FP_PMA_NO_ANSWER;
-			snprintf(e->why, sizeof(e->why), "could not open a MAD port");
+		memset(&s->m, 0, sizeof(s->m));
+		if (!j->next(w, s->job, &s->step, &s->m)) {
+			s->busy = false;
 			continue;
 		}
-		read_end(w, mp, e, i % 2 ? k->lid_b : k->lid_a);
+		s->tries = 0;
+		s->tid = ++*tid ? *tid : ++*tid; /* never 0: libibmad would pick its own */
+		if (send_slot(w, mp, s, buf))
+			return true;
+		j->reply(w, s->job, s->step++, NULL, 0);
 	}
-	if (mp)
-		mad_rpc_close_port(mp);
+}
+
+/* a reply: matched by TID to its slot, checked against what that slot asked */
+static struct slot *match(struct slot *sl, int width, const uint8_t *mad, size_t len,
+			  bool *good)
+{
+	struct fp_mad_hdr h;
+
+	if (fp_mad_decode_hdr(mad, len, &h))
+		return NULL;
+	for (int i = 0; i < width; i++) {
+		const ib_rpc_t *r = &sl[i].m.rpc;
+
+		if (!sl[i].busy || sl[i].tid != h.tid)
+			continue;
+		*good = h.method == (IB_MAD_METHOD_GET | IB_MAD_RESPONSE) && h.status == 0 &&
+			h.mgmt_class == (r->mgtclass & 0xff) && (unsigned)h.attr_id == r->attr.id &&
+			len >= (size_t)(r->dataoffs + r->datasz);
+		return &sl[i];
+	}
 	return NULL;
+}
+
+static int run_window(struct walk *w, struct ibmad_port *mp, const struct jobs *j)
+{
+	int width = w->o->parallel > 0 ? w->o->parallel : 8, busy = 0, ret = 0;
+	size_t cap = umad_size() + IB_MAD_SIZE * 2; /* a reply bigger than one MAD is refused */
+	uint8_t *sbuf = malloc(cap), *rbuf = malloc(cap);
+	struct slot *sl = calloc((size_t)width, sizeof(*sl));
+	uint32_t tid = (uint32_t)mad_trid();
+	unsigned queued = 0;
+
+	if (!sbuf || !rbuf || !sl) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < width; i++)
+		busy += fill_slot(w, mp, j, &sl[i], &queued, &tid, sbuf);
+	while (busy) {
+		uint64_t t = now_ms(), first = UINT64_MAX;
+		int len = (int)(cap - umad_size()), got;
+		bool good = false;
+		struct slot *s = NULL;
+
+		for (int i = 0; i < width; i++)
+			if (sl[i].busy && sl[i].deadline < first)
+				first = sl[i].deadline;
+		got = umad_recv(mad_rpc_portid(mp), rbuf, &len,
+				first > t ? (int)(first - t) : 0);
+		if (got >= 0 && len > 0 && (size_t)len <= cap - umad_size())
+			s = match(sl, width, umad_get_mad(rbuf), (size_t)len, &good);
+		/*
+		 * A send handed back as timed out (umad_status) waits out its own deadline, so
+		 * a silent port costs one timeout per try on the kernel's umad, which hands it
+		 * back then, and on ibsim's, which does at once.
+		 */
+		if (s && !umad_status(rbuf)) {
+			const ib_rpc_t *r = &s->m.rpc;
+
+			j->reply(w, s->job, s->step++,
+				 good ? (uint8_t *)umad_get_mad(rbuf) + r->dataoffs : NULL,
+				 good ? (size_t)r->datasz : 0);
+			busy -= !fill_slot(w, mp, j, s, &queued, &tid, sbuf);
+		}
+		t = now_ms();
+		for (int i = 0; i < width; i++) {
+			s = &sl[i];
+			if (!s->busy || s->deadline > t)
+				continue;
+			if (s->tries <= w->o->retries && send_slot(w, mp, s, sbuf))
+				continue;
+			j->reply(w, s->job, s->step++, NULL, 0);
+			busy -= !fill_slot(w, mp, j, s, &queued, &tid, sbuf);
+		}
+	}
+out:
+	free(sl);
+	free(rbuf);
+	free(sbuf);
+	return ret;
+}
+
+/* job n: a switch's LID, from its PortInfo on port 0 by directed route, before the ends */
+static bool lid_next(struct walk *w, unsigned n, int *step, struct mad *m)
+{
+	if (*step || !w->nodes[n].sw || w->hops[n] < 0 || w->lid[n] > 0)
+		return false;
+	smp_dr(w, m, (int)n, IB_ATTR_PORT_INFO, 0);
+	return true;
+}
+
+static void lid_reply(struct walk *w, unsigned n, int step, const uint8_t *d, size_t len)
+{
+	struct fp_smp_port pi;
+
+	(void)step;
+	if (d && !fp_smp_decode_port(d, len, &pi) && pi.lid > 0)
+		w->lid[n] = pi.lid;
+}
+
+/*
+ * job i: link end i in four MADs: its LID by directed route when neither the topology nor
+ * the switch walk gave one, PortCounters, PortCountersExtended, and its PortInfo by LID
+ * (a switch port answers even when its link is down).
+ */
+enum { END_LID, END_PC, END_PCX, END_STATE, END_DONE };
+
+static bool end_next(struct walk *w, unsigned i, int *step, struct mad *m)
+{
+	struct fp_pma_end *e = &w->ends[i];
+	const struct fp_pma_link *k = &w->links[i / 2];
+	int given = i % 2 ? k->lid_b : k->lid_a, n = e->node;
+
+	switch (*step) {
+	case END_LID:
+		e->lid = given > 0 ? given : w->nodes[n].sw ? w->lid[n] : 0;
+		if (e->lid > 0) {
+			*step = END_PC; /* nothing to look up */
+			return end_next(w, i, step, m);
+		}
+		if (w->hops[n] < 0) {
+			e->status = FP_PMA_NO_ROUTE;
+			snprintf(e->why, sizeof(e->why), "no LID and no directed route to the node");
+			return false;
+		}
+		smp_dr(w, m, n, IB_ATTR_PORT_INFO, w->nodes[n].sw ? 0 : (unsigned)e->port);
+		return true;
+	case END_PC:
+		pma_lid(m, e->lid, e->port, IB_GSI_PORT_COUNTERS);
+		return e->status == FP_PMA_OK;
+	case END_PCX:
+		pma_lid(m, e->lid, e->port, IB_GSI_PORT_COUNTERS_EXT);
+		return e->status == FP_PMA_OK;
+	case END_STATE:
+		smp_lid(m, e->lid, IB_ATTR_PORT_INFO, (unsigned)e->port);
+		return e->status == FP_PMA_OK;
+	}
+	return false;
+}
+
+static void end_reply(struct walk *w, unsigned i, int step, const uint8_t *d, size_t len)
+{
+	struct fp_pma_end *e = &w->ends[i];
+	struct fp_smp_port pi;
+	int sel = -1;
+
+	switch (step) {
+	case END_LID:
+		if (d && !fp_smp_decode_port(d, len, &pi) && pi.lid > 0) {
+			e->lid = pi.lid;
+			return;
+		}
+		e->status = FP_PMA_NO_ANSWER;
+		snprintf(e->why, sizeof(e->why), "no PortInfo reply by directed route");
+		return;
+	case END_PC:
+		if (!d) {
+			e->status = FP_PMA_NO_ANSWER;
+			snprintf(e->why, sizeof(e->why), "no PortCounters reply from LID %d port %d",
+				 e->lid, e->port);
+		} else if (fp_pma_decode(d, len, e->v, &sel) || sel != e->port) {
+			e->status = FP_PMA_BAD_REPLY;
+			snprintf(e->why, sizeof(e->why), "PortCounters reply for port %d, asked %d",
+				 sel, e->port);
+		}
+		return;
+	case END_PCX:
+		e->ext = d && !fp_pma_decode_ext(d, len, e->v, &sel) && sel == e->port;
+		return;
+	case END_STATE:
+		if (d && !fp_smp_decode_port(d, len, &pi)) {
+			e->state = pi.state;
+			if (pi.state == 1) {
+				e->status = FP_PMA_DOWN;
+				snprintf(e->why, sizeof(e->why),
+					 "port state Down (physical state %d)", pi.phys);
+			}
+		}
+		return;
+	}
 }
 
 int fp_pma_read(const struct fp_pma_opts *o, const struct fp_pma_node *nodes, unsigned nnodes,
@@ -241,9 +431,10 @@ int fp_pma_read(const struct fp_pma_opts *o, const struct fp_pma_node *nodes, un
 {
 	struct walk w = { .o = o, .nodes = nodes, .links = links, .nnodes = nnodes,
 			  .nlinks = nlinks, .ends = ends };
+	const struct jobs lids = { nnodes, lid_next, lid_reply };
+	const struct jobs reads = { 2 * nlinks, end_next, end_reply };
 	struct ibmad_port *mp;
-	pthread_t th[16];
-	int nth = o->parallel < 1 ? 1 : o->parallel > 16 ? 16 : o->parallel, ret, started = 0;
+	int ret;
 
 	madrpc_show_errors(0); /* a port that does not answer is ours to name, once */
 	mp = open_quiet(o);
@@ -271,19 +462,13 @@ int fp_pma_read(const struct fp_pma_opts *o, const struct fp_pma_node *nodes, un
 			e->port = s ? links[l].pb : links[l].pa;
 		}
 	ret = walk_routes(&w, mp, err, el);
-	if (ret)
-		goto out_free;
-	/* switch LIDs once, before the workers share them */
-	for (unsigned n = 0; n < nnodes; n++)
-		if (nodes[n].sw)
-			resolve_lid(&w, mp, (int)n, 0, 0, true);
-	for (int t = 0; t < nth && t < (int)(2 * nlinks); t++)
-		started += !pthread_create(&th[started], NULL, worker, &w);
-	if (!started)
-		worker(&w);
-	for (int t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	ret = 0;
+	/* switch LIDs first, so the ends on a switch share them */
+	if (!ret)
+		ret = run_window(&w, mp, &lids);
+	if (!ret)
+		ret = run_window(&w, mp, &reads);
+	if (ret == -ENOMEM)
+		snprintf(err, el, "out of memory for the MAD window");
 out_free:
 	free(w.path);
 	free(w.hops);

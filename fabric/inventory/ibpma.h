@@ -59,6 +59,20 @@ struct fp_smp_port {
 };
 int fp_smp_decode_port(const uint8_t *d, size_t len, struct fp_smp_port *p);
 
+/*
+ * A MAD's common header (IBTA vol 1, 13.4.3 table 112), as the reader matches a reply to
+ * its request: the low 32 bits of the TransactionID (the kernel owns the high half), the
+ * class, method and attribute. For a directed-route SMP the D bit is not part of status.
+ * 0, or -EINVAL when the MAD is shorter than its header.
+ */
+#define FP_MAD_HDR_LEN 24
+#define FP_MAD_DATA_OFFS 64 /* SMP and PMA data areas both start here */
+struct fp_mad_hdr {
+	int mgmt_class, method, status, attr_id;
+	uint32_t tid, attr_mod;
+};
+int fp_mad_decode_hdr(const uint8_t *m, size_t len, struct fp_mad_hdr *h);
+
 /* The fabric as the query sees it: nodes with their GUIDs, links by port number. */
 struct fp_pma_node {
 	char name[64];
@@ -94,7 +108,7 @@ struct fp_pma_opts {
 	const char *ca; /* NULL: the first */
 	int ca_port;	/* 0: the first active */
 	int timeout_ms, retries;
-	int parallel; /* MADs in flight at once, each on its own MAD port */
+	int parallel; /* link ends read at once over one MAD port (0: 8), each its own TID */
 };
 
 /*

@@ -102,6 +102,21 @@ int fp_smp_decode_port(const uint8_t *d, size_t len, struct fp_smp_port *p)
 	return 0;
 }
 
+int fp_mad_decode_hdr(const uint8_t *m, size_t len, struct fp_mad_hdr *h)
+{
+	if (len < FP_MAD_HDR_LEN)
+		return -EINVAL;
+	h->mgmt_class = m[1];
+	h->method = m[3]; /* with the R bit: a GetResp is 0x81 */
+	h->status = (int)bits(m, 32, 16);
+	if (h->mgmt_class == 0x81) /* directed route: the D bit tops the status word */
+		h->status &= 0x7fff;
+	h->tid = (uint32_t)bits(m, 96, 32);
+	h->attr_id = (int)bits(m, 128, 16);
+	h->attr_mod = (uint32_t)bits(m, 160, 32);
+	return 0;
+}
+
 const char *fp_pma_status_name(enum fp_pma_status s)
 {
 	static const char *const n[] = { "ok", "down", "no answer", "bad reply", "no route" };

@@ -39,13 +39,21 @@ echo 'PerformanceSet "Switch2"[5] PortCounters.PortXmitWait=5000' >&7
 echo 'Unlink "Switch1"[2]' >&7
 sleep 0.5
 grep -q "SymbolErrorCounter has been set to 77" "$TMP/ibsim.log" || fail "ibsim did not plant"
-sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --timeout-ms 200 \
-	>"$TMP/fc.json" 2>"$TMP/fc.err" || { cat "$TMP/fc.err"; fail "fabric-counters"; }
-sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" >"$TMP/fc.txt" 2>/dev/null ||
+# --parallel 4: link ends in flight together on the one MAD port; --parallel 1: one MAD at a
+# time; --timeout-ms 10 with 10 retries: resends under the same TID, whose late replies
+# arrive as duplicates after the end has moved on. All three must read the same counters.
+for p in 4 1; do
+	sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --timeout-ms 200 \
+		--parallel $p >"$TMP/fc$p.json" 2>"$TMP/fc.err" || { cat "$TMP/fc.err"; fail "--parallel $p"; }
+done
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --timeout-ms 10 \
+	--retries 10 --parallel 4 >"$TMP/fcdup.json" 2>"$TMP/fc.err" || fail "--timeout-ms 10: $(cat "$TMP/fc.err")"
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --timeout-ms 100 >"$TMP/fc.txt" 2>/dev/null ||
 	fail "fabric-counters text"
 grep -q "Switch1:3 .*SymbolErrorCounter=77" "$TMP/fc.txt" || { cat "$TMP/fc.txt"; fail "text"; }
 # perfquery after fabprobe: error counters equal, traffic counters (the MADs themselves) no less
-python3 - "$TMP/fc.json" "$SIM" <<'PY' || fail "fabric-counters against perfquery"
+for f in fc4 fc1 fcdup; do
+python3 - "$TMP/$f.json" "$SIM" <<'PY' || fail "fabric-counters ($f) against perfquery"
 import json, os, subprocess, sys
 d = json.load(open(sys.argv[1]))
 env = dict(os.environ, LD_PRELOAD=sys.argv[2])
@@ -80,10 +88,26 @@ assert sw["status"] == "down" and "Down" in sw["why"], sw
 hca = by[("Hca3", "1")]
 assert hca["status"] in ("no answer", "no route") and hca["why"], hca
 PY
+done
+python3 - "$TMP/fc4.json" "$TMP/fc1.json" "$TMP/fcdup.json" <<'PY' || fail "--parallel 4 and 1 differ"
+import json, sys
+traffic = {"PortXmitData", "PortRcvData", "PortXmitPkts", "PortRcvPkts"}
+# a down port's counters move between reads (SMPs dropped at it): its status is compared
+def key(path):
+    return [(e["node"], e["port"], e["lid"], e["status"], e["ext"],
+             {k: v for k, v in e.get("counters", {}).items()
+              if k not in traffic and e["status"] == "ok"})
+            for e in json.load(open(path))["snapshots"][0]["ends"]]
+a = key(sys.argv[1])
+for f in sys.argv[2:]:
+    b = key(f)
+    assert a == b, (f, [(x, y) for x, y in zip(a, b) if x != y])
+PY
+ok "--parallel 4, --parallel 1 and resends with late duplicates read the same, equal to perfquery"
 ok "every answering port's counters equal perfquery's; planted symbol errors and XmitWait read"
 ok "an unlinked port is named down, the host behind it as not answering"
 # a series: two snapshots, the second with differences
-sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 100ms \
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 100ms --timeout-ms 100 \
 	--count 2 >"$TMP/w.json" 2>/dev/null || fail "--watch"
 python3 - "$TMP/w.json" <<'PY' || fail "--watch series"
 import json, sys
@@ -96,8 +120,9 @@ PY
 ok "--watch: a series whose differences count the MADs between snapshots"
 # the analyzer: a series with errors planted between its snapshots, joined with a clean run
 # that the simulator predicts: Switch2:3's symbol errors a cable (BER over 4x SDR for the
-# interval), Switch1:5's XmitWait congestion only, the unlinked port down
-sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 2s \
+# interval), Switch1:5's XmitWait congestion only, the unlinked port down. A short timeout: the
+# first snapshot must end before the plant at 1 s, and the unlinked host costs a timeout per try
+sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 2s --timeout-ms 100 \
 	--count 2 >"$TMP/s.json" 2>/dev/null &
 fc=$!
 sleep 1
@@ -142,6 +167,55 @@ $FABPROBE run pairs --np 2 --sizes 1K --iters 5 --rendezvous 127.0.0.1:$(free_po
 	--fabric-counters /nonexistent --output "$TMP/run2" >/dev/null 2>"$TMP/e"
 [ $? != 0 ] && grep -q -- "--fabric-counters: .*nonexistent" "$TMP/e" || fail "a bad --fabric-counters topology is named: $(cat "$TMP/e")"
 ok "run --fabric-counters with a missing topology: named, not a crash"
+# Ports that do not answer named while the others are read: hosts whose MADs ibsim drops
+# (Error rate 100) and a LID that does not exist. Each waits out its timeout (ibsim hands a
+# lost MAD back at once; the reader waits as the kernel would). The window is used: the four
+# dead ends cost about one timeout x (1 + retries) at --parallel 4, four of them at 1.
+python3 - "$TMP/fc4.json" "$TMP/dead.yaml" <<'PY' || fail "dead-LID topology"
+import json, sys
+ends = {(e["node"], e["port"]): e["lid"] for e in json.load(open(sys.argv[1]))["snapshots"][0]["ends"]}
+lid = lambda n, p: ends[(n, p)]
+with open(sys.argv[2], "w") as f:
+    f.write("fabprobe_topology: 1\nname: dead\nnodes:\n")
+    for n in ("Switch1", "Switch2", "Hca1", "Hca2", "Hca4", "Ghost0"):
+        f.write("  - {name: %s, kind: %s}\n" % (n, "switch" if n.startswith("S") else "host"))
+    f.write("links:\n")
+    for p in ("3", "5"):
+        f.write('  - {a: "Switch1:%s", b: "Switch2:%s", gbps: 10, lid_a: %d, lid_b: %d}\n'
+                % (p, p, lid("Switch1", p), lid("Switch2", p)))
+    f.write('  - {a: "Hca1:1", b: "Hca2:1", gbps: 10, lid_a: %d, lid_b: %d}\n'
+            % (lid("Hca1", "1"), lid("Hca2", "1")))
+    f.write('  - {a: "Hca4:1", b: "Ghost0:1", gbps: 10, lid_a: %d, lid_b: 700}\n' % lid("Hca4", "1"))
+PY
+for h in Hca1 Hca2 Hca4; do echo "Error \"$h\" 100" >&7; done
+sleep 0.5
+for p in 4 1; do
+	t0=$(date +%s%N)
+	sim $FABPROBE fabric-counters --topology "$TMP/dead.yaml" --format json --timeout-ms 300 \
+		--retries 1 --parallel $p >"$TMP/dead$p.json" 2>"$TMP/e" || fail "dead LIDs: $(cat "$TMP/e")"
+	echo $((($(date +%s%N) - t0) / 1000000)) >"$TMP/dead$p.ms"
+done
+python3 - "$TMP" <<'PY' || fail "dead LIDs named, the window used"
+import json, sys
+t = sys.argv[1]
+ms = {p: int(open("%s/dead%d.ms" % (t, p)).read()) for p in (4, 1)}
+print("dead LIDs: --parallel 4 %d ms, --parallel 1 %d ms" % (ms[4], ms[1]))
+for p in (4, 1):
+    ends = json.load(open("%s/dead%d.json" % (t, p)))["snapshots"][0]["ends"]
+    live = [e for e in ends if e["node"].startswith("Switch")]
+    dead = [e for e in ends if not e["node"].startswith("Switch")]
+    assert len(live) == 4 and all(e["status"] == "ok" for e in live), live
+    assert all(e["counters"]["SymbolErrorCounter"] == 77 for e in live
+               if (e["node"], e["port"]) == ("Switch1", "3"))
+    assert len(dead) == 4 and all(e["status"] == "no answer" and
+                                  "no PortCounters reply from LID %d port 1" % e["lid"] in e["why"]
+                                  for e in dead), dead
+# serial: 4 dead ends x 2 sends x 300 ms at least; the window: about one end's 600 ms
+assert ms[1] >= 4 * 2 * 300, ms
+assert ms[4] < 3 * 600 and 2 * ms[4] < ms[1], ms
+PY
+ok "ports that do not answer are named, the rest read; 4 cost ~1 timeout at --parallel 4, 4 at 1"
+for h in Hca1 Hca2 Hca4; do echo "Error \"$h\" 0" >&7; done
 # no local InfiniBand port at all (no umad2sim): one line, not a crash
 $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" >/dev/null 2>"$TMP/e"
 rc=$?

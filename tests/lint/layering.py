@@ -16,6 +16,7 @@ ROOMS = [  # (folder, folders its #include "..." may reach), first match wins
 ]
 ONLY = {  # system headers only one place may include; the first prefix that matches decides
     "infiniband/mad.h": "fabric/inventory/ibpma.c",  # management datagrams, not verbs
+    "infiniband/umad.h": "fabric/inventory/ibpma.c",  # its MAD window sends on the umad port
     "infiniband/": "fabric/runtime/engines/verbs/",
     "rte_": "fabric/runtime/engines/dpdk/",
 }

@@ -69,6 +69,27 @@ static void smp(void)
 	CHECK(fp_smp_decode_port(d, 33, &p) == -EINVAL, "short PortInfo refused");
 }
 
+/* a reply's header: TID's low half, class, GetResp, status without a DR SMP's D bit */
+static void hdr(void)
+{
+	uint8_t m[256] = { 0 };
+	struct fp_mad_hdr h;
+
+	m[0] = 1, m[1] = 0x81, m[2] = 1, m[3] = 0x81;
+	m[4] = 0x80, m[5] = 0x04;			  /* D bit, status 4: invalid field */
+	m[8] = 0xde, m[12] = 0x12, m[13] = 0x34, m[15] = 0x78; /* TID 0xde...12340078 */
+	m[16] = 0x00, m[17] = 0x15;			  /* PortInfo */
+	m[23] = 3;					  /* AttributeModifier: port 3 */
+	CHECK(!fp_mad_decode_hdr(m, sizeof(m), &h), "header decodes");
+	CHECK(h.mgmt_class == 0x81 && h.method == 0x81 && h.attr_id == 0x15 && h.attr_mod == 3,
+	      "header %x %x %x %u", h.mgmt_class, h.method, h.attr_id, h.attr_mod);
+	CHECK(h.tid == 0x12340078u, "tid %x", h.tid);
+	CHECK(h.status == 4, "DR status without D: %x", h.status);
+	m[1] = 0x04; /* PMA: bit 15 is class-specific, kept */
+	CHECK(!fp_mad_decode_hdr(m, sizeof(m), &h) && h.status == 0x8004, "%x", h.status);
+	CHECK(fp_mad_decode_hdr(m, FP_MAD_HDR_LEN - 1, &h) == -EINVAL, "short header refused");
+}
+
 #if HAVE_IBMAD
 /* our table against libibmad's, field by field, on random areas */
 static void against_libibmad(void)
@@ -92,6 +113,7 @@ static void against_libibmad(void)
 		uint8_t d[FP_PMA_DATA_LEN];
 		uint64_t v[FP_PMA_NCTR];
 		struct fp_smp_port p;
+		struct fp_mad_hdr h;
 		int sel;
 
 		for (unsigned i = 0; i < sizeof(d); i++) {
@@ -113,6 +135,13 @@ static void against_libibmad(void)
 		bad += (uint32_t)p.lid != mad_get_field(d, 0, IB_PORT_LID_F);
 		bad += (uint32_t)p.state != mad_get_field(d, 0, IB_PORT_STATE_F);
 		bad += (uint32_t)p.phys != mad_get_field(d, 0, IB_PORT_PHYS_STATE_F);
+		/* the header against libibmad's fields, on the same random bytes */
+		fp_mad_decode_hdr(d, sizeof(d), &h);
+		bad += h.tid != (uint32_t)mad_get_field64(d, 0, IB_MAD_TRID_F);
+		bad += (uint32_t)h.mgmt_class != mad_get_field(d, 0, IB_MAD_MGMTCLASS_F);
+		bad += (uint32_t)h.attr_id != mad_get_field(d, 0, IB_MAD_ATTRID_F);
+		bad += h.attr_mod != mad_get_field(d, 0, IB_MAD_ATTRMOD_F);
+		bad += (uint32_t)(h.method & 0x7f) != mad_get_field(d, 0, IB_MAD_METHOD_F);
 	}
 	CHECK(bad == 0, "%d fields differ from libibmad's", bad);
 }
@@ -122,6 +151,7 @@ int main(void)
 {
 	known();
 	smp();
+	hdr();
 #if HAVE_IBMAD
 	against_libibmad();
 #endif
