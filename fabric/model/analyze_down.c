@@ -93,6 +93,25 @@ static void add_suspect(struct fp_analysis *a, const struct fp_suspect *s)
 	a->n++;
 }
 
+/*
+ * A traced path names nodes, not cables: a hop between two switches joined by parallel
+ * links says one of them carried the flow, not which. Every up link between the two counts
+ * as seen, so the ones the trace could not name are never taken for down.
+ */
+static void siblings_seen(const struct fp_topo *t, unsigned l, unsigned char *seen)
+{
+	int a = t->links[l].a, b = t->links[l].b;
+
+	if (!t->adj_off)
+		return;
+	for (unsigned j = t->adj_off[a]; j < t->adj_off[a + 1]; j++) {
+		const struct fp_link *s = &t->links[t->adj[j]];
+
+		if (s->up && ((s->a == a && s->b == b) || (s->a == b && s->b == a)))
+			seen[t->adj[j]] = 1;
+	}
+}
+
 int fp_analyze_down(struct fp_router *r, const struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
 	const struct fp_topo *t = r->t;
@@ -104,8 +123,11 @@ int fp_analyze_down(struct fp_router *r, const struct fp_obs *o, unsigned n, str
 	if (!d.logp0 || !d.expect || !seen)
 		goto out;
 	for (unsigned i = 0; i < n; i++)
-		for (unsigned k = 0; k < o[i].np && hashed(&o[i]); k++)
+		for (unsigned k = 0; k < o[i].np && hashed(&o[i]); k++) {
 			seen[o[i].link[k]] = 1;
+			if (o[i].path_src == FP_PATH_TRACED)
+				siblings_seen(t, (unsigned)o[i].link[k], seen);
+		}
 	ret = expect(r, o, n, &d);
 	for (unsigned l = 0; l < L && !ret; l++)
 		tested += t->links[l].up && d.expect[l] > 0; /* any of them could be empty */

@@ -190,6 +190,56 @@ static void test_down(void)
 	fp_topo_destroy(&t);
 }
 
+/*
+ * Red team: every leaf-spine pair doubled by a parallel cable. A trace names the two
+ * switches, not the cable, and the reader takes the first link between them: the parallel
+ * ones, never named, are not down. Recorded (exact) paths over the first links only, eight
+ * rounds of them, do name the parallel ones down: an exact path is what shows a missing cable.
+ */
+static void test_down_parallel(void)
+{
+	struct fp_topo t;
+	struct fp_router r;
+	enum { ROUNDS = 8 };
+	static struct fp_obs o[24 * ROUNDS];
+	static unsigned lk[24 * ROUNDS][4];
+	static double pr[24 * ROUNDS][4];
+	unsigned n = 0;
+	struct fp_analysis a;
+
+	fabric(&t, 3);
+	for (int rd = 0; rd < ROUNDS; rd++)
+		for (int i = 0; i < 6; i++)
+			for (int j = 0; j < 6; j++)
+				if (i / 2 != j / 2) {
+					obs_via(&t, &o[n], lk[n], pr[n], i, j, (i + j + rd) % 2);
+					n++;
+				}
+	for (int l = 0; l < 3; l++)
+		for (int sp = 0; sp < 2; sp++) {
+			char a_[16], b_[16];
+
+			snprintf(a_, sizeof(a_), "leaf%d", l);
+			snprintf(b_, sizeof(b_), "spine%d", sp);
+			CHECK(fp_topo_add_link(&t, fp_topo_find(&t, a_), "p9", fp_topo_find(&t, b_),
+					       "p9", 0.1, FP_MEDIA_UNKNOWN) >= 0,
+			      "parallel link");
+		}
+	CHECK(!fp_topo_index(&t) && !fp_router_init(&r, &t), "router");
+	for (unsigned i = 0; i < n; i++)
+		o[i].path_src = FP_PATH_TRACED;
+	fp_analyze(&t, o, n, &a);
+	CHECK(!fp_analyze_down(&r, o, n, &a) && a.n == 0,
+	      "traced over parallel cables: nothing down (%u)", a.n);
+	for (unsigned i = 0; i < n; i++)
+		o[i].path_src = FP_PATH_RECORDED;
+	fp_analyze(&t, o, n, &a);
+	CHECK(!fp_analyze_down(&r, o, n, &a) && a.n > 0 && a.s[0].down,
+	      "recorded over the first cables only: the parallel ones down (%u)", a.n);
+	fp_router_destroy(&r);
+	fp_topo_destroy(&t);
+}
+
 /* a normal draw from a seeded LCG (Box-Muller) */
 static double gauss(uint64_t *st)
 {
@@ -328,6 +378,7 @@ int main(void)
 	test_hosts();
 	test_more();
 	test_down();
+	test_down_parallel();
 	test_noise();
 	return t_done("analyze_faults");
 }
