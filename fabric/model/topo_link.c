@@ -5,8 +5,10 @@
  * nodes) or "a:pa-b:pb" (a cable by both of its ports). Either end may come first.
  *
  * Node and port names may themselves hold '-' (and, from some importers, ':'), so the text
- * is never split: each link is compared with the text in each of its spellings. A lookup
- * is one pass over the links, which is nothing next to loading the file.
+ * is never split on a guess: every prefix of it that ends before a '-' or ':' and names a
+ * node is a candidate first end, and that node's links are compared with the text in the
+ * spelling that puts it first. A lookup costs the text's separators times a hash lookup and
+ * a node's degree, not a pass over the links (callers look up thousands).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -105,18 +107,34 @@ int fp_topo_link_find(const struct fp_topo *t, const char *text, char *err, size
 		       (int)t->nlinks - 1);
 		return -ENOENT;
 	}
-	for (unsigned i = 0; i < t->nlinks; i++) {
-		const struct fp_link *l = &t->links[i];
-		const char *a = t->nodes[l->a].name, *b = t->nodes[l->b].name;
+	for (size_t k = 1; t->adj_off && text[k] && k < FP_NAME_LEN; k++) {
+		char first[FP_NAME_LEN];
+		int c;
 
-		if (ports_are(text, a, l->pa, b, l->pb) || ports_are(text, b, l->pb, a, l->pa)) {
-			nport++;
-			port_hit = i;
-		}
-		if (pair_is(text, a, b) || pair_is(text, b, a)) {
-			if (npair <= LIST_MAX)
-				hit[npair] = i;
-			npair++;
+		if (text[k] != '-' && text[k] != ':')
+			continue;
+		memcpy(first, text, k);
+		first[k] = 0;
+		if ((c = fp_topo_find(t, first)) < 0)
+			continue;
+		for (unsigned j = t->adj_off[c]; j < t->adj_off[c + 1]; j++) {
+			unsigned i = t->adj[j];
+			const struct fp_link *l = &t->links[i];
+			bool fwd = l->a == c;
+			/* the other end, and the ports in the order that puts c first */
+			const char *o = t->nodes[fwd ? l->b : l->a].name;
+			const char *pc = fwd ? l->pa : l->pb, *po = fwd ? l->pb : l->pa;
+
+			if (ports_are(text, first, pc, o, po) ||
+			    (l->a == l->b && ports_are(text, first, l->pb, o, l->pa))) {
+				nport++;
+				port_hit = i;
+			}
+			if (pair_is(text, first, o)) {
+				if (npair <= LIST_MAX)
+					hit[npair] = i;
+				npair++;
+			}
 		}
 	}
 	/* a cable named by its ports is that cable; two cables on one port pair are a bad file */
