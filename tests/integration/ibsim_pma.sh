@@ -167,6 +167,31 @@ $FABPROBE run pairs --np 2 --sizes 1K --iters 5 --rendezvous 127.0.0.1:$(free_po
 	--fabric-counters /nonexistent --output "$TMP/run2" >/dev/null 2>"$TMP/e"
 [ $? != 0 ] && grep -q -- "--fabric-counters: .*nonexistent" "$TMP/e" || fail "a bad --fabric-counters topology is named: $(cat "$TMP/e")"
 ok "run --fabric-counters with a missing topology: named, not a crash"
+# analyze reads the run's own fabric_counters, no --inventory: symbol errors and XmitWait that
+# grow during the run (planted every 0.3 s, so whenever rank 0's snapshots fall, they bracket
+# some) name Switch2:3's link a bad cable by BER and Switch1:5's congestion, the down port too
+port=$(free_port)
+sim $FABPROBE run pairs --np 2 --sizes 1K --duration 3s --rendezvous 127.0.0.1:$port --quiet \
+	--fabric-counters "$TMP/fabric.ibnet" --output "$TMP/run3" >/dev/null 2>"$TMP/run3.err" &
+runpid=$!
+for i in $(seq 1 100); do
+	kill -0 $runpid 2>/dev/null || break
+	echo "PerformanceSet \"Switch2\"[3] PortCounters.SymbolErrorCounter=$((1000 + 100 * i))" >&7
+	echo "PerformanceSet \"Switch1\"[5] PortCounters.PortXmitWait=$((2000 + 100 * i))" >&7
+	sleep 0.3
+done
+wait $runpid || { cat "$TMP/run3.err"; fail "run --fabric-counters with planted counters"; }
+$FABPROBE analyze --topology "$TMP/fabric.ibnet" --map order "$TMP/run3" >"$TMP/an3.txt" 2>&1
+rc=$?
+cat "$TMP/an3.txt"
+[ $rc = 1 ] || fail "analyze of a run with switch-side findings exits 1, not $rc"
+grep -q "LINK Switch[12]:3 <-> Switch[12]:3: Switch2:3: [1-9][0-9]* symbol errors in [3-9].[0-9] s, BER [0-9.]*e-0[6-9] over x4 at 2.5 Gb/s per lane, above the 1e-12 limit: a bad cable" "$TMP/an3.txt" ||
+	fail "the run's own symbol errors named a bad cable on the link with both ends"
+grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable: 0 transmit discards and [1-9][0-9]* XmitWait" "$TMP/an3.txt" ||
+	fail "the run's own XmitWait named congestion"
+grep "Switch1:5" "$TMP/an3.txt" | grep -q "bad cable" && fail "XmitWait is not a cable"
+grep -q "Switch1:2: switch-side counters: the port is down" "$TMP/an3.txt" || fail "down port"
+ok "analyze RUN: the run's own fabric_counters name the planted link and congestion, no --inventory"
 # Ports that do not answer named while the others are read: hosts whose MADs ibsim drops
 # (Error rate 100) and a LID that does not exist. Each waits out its timeout (ibsim hands a
 # lost MAD back at once; the reader waits as the kernel would). The window is used: the four
