@@ -463,6 +463,14 @@ static void mark_sources(struct fp_result *r)
 		}
 }
 
+/* control characters to spaces: outside text that reaches a one-line message */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 /* one end's "deltas": counter names and their growth, whole numbers of 0 or more */
 static int read_fc_deltas(struct fy_node *dl, struct fp_rfcend *e, const char *where, unsigned idx,
 			  char *err, size_t el)
@@ -487,6 +495,7 @@ static int read_fc_deltas(struct fy_node *dl, struct fp_rfcend *e, const char *w
 				      "%s: fabric_counters.ends[%u].deltas: a counter "
 				      "name is empty or too long",
 				      where, idx);
+		one_line(d->name);
 		if (!jint(fy_node_pair_value(pp), 0, 1.8e19, &v))
 			return fp_say(err, el,
 				      "%s: fabric_counters.ends[%u].deltas.%s: not a "
@@ -540,6 +549,7 @@ static int read_fabric(struct fy_node *root, struct fp_result *r, char *err, siz
 					      "%s: fabric_counters.ends[%u].%s: missing, "
 					      "empty or too long",
 					      r->where, r->nfabric, fc_keys[k]);
+		one_line(e->why);
 		if (fp_jkey(n, "deltas") &&
 		    read_fc_deltas(fp_jkey(n, "deltas"), e, r->where, r->nfabric, err, el))
 			return -EINVAL;

@@ -104,6 +104,8 @@ int main(void)
 	/* malformed: refused, the field named */
 	refused(&t, RUN(FC("10", END("leaf1", "39", "ok", ",\"deltas\":{\"SymbolErrorCounter\":-3}"))),
 		"fabric_counters.ends[0].deltas.SymbolErrorCounter");
+	refused(&t, RUN(FC("10", END("leaf1", "39", "ok", ",\"deltas\":{\"a\\nb\":\"x\"}"))),
+		"fabric_counters.ends[0].deltas.a b: not a whole number");
 	refused(&t, RUN(FC("10", END("leaf1", "39", "ok", ",\"deltas\":[1]"))),
 		"fabric_counters.ends[0].deltas");
 	refused(&t, RUN(FC("10", END("leaf1", "39", "ok", "") "," END("", "39", "ok", ""))),
