@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../core/file.h"
+#include "../core/json.h"
 #include "../fabric/inventory/inventory.h"
 
 /*
@@ -464,6 +465,65 @@ void fp_obs_buf_free(struct fp_obs_buf *ob)
 	ob->ngrew = 0;
 }
 
+/* the run's link ends as a fabric-counters document's first and last snapshot */
+static void fabric_doc(struct fp_json *j, const struct fp_result *res)
+{
+	fp_json_obj(j, NULL);
+	fp_json_arr(j, "snapshots");
+	for (int last = 0; last < 2; last++) {
+		fp_json_obj(j, NULL);
+		fp_json_num(j, "time", last ? res->fabric_seconds : 0);
+		fp_json_arr(j, "ends");
+		for (unsigned i = 0; i < res->nfabric; i++) {
+			const struct fp_rfcend *e = &res->fabric[i];
+
+			/* not read both times, or no time between the reads: no interval */
+			if (!last && (!e->has_deltas || res->fabric_seconds <= 0))
+				continue;
+			fp_json_obj(j, NULL);
+			fp_json_str(j, "node", e->node);
+			fp_json_str(j, "port", e->port);
+			fp_json_str(j, "status", last ? e->status : "ok");
+			if (last && e->why[0])
+				fp_json_str(j, "why", e->why);
+			fp_json_obj(j, "counters");
+			for (unsigned k = 0; res->fabric_seconds > 0 && k < e->nd; k++)
+				fp_json_u64(j, e->d[k].name, last ? e->d[k].v : 0);
+			fp_json_end(j);
+			fp_json_end(j);
+		}
+		fp_json_end(j);
+		fp_json_end(j);
+	}
+	fp_json_end(j);
+	fp_json_end(j);
+}
+
+int fp_result_fabric_rules(const struct fp_result *res, const struct fp_topo *t,
+			   struct fp_findings *fs, char *err, size_t el)
+{
+	struct fp_json j;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (!res->has_fabric || !res->nfabric)
+		return 0;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	fp_json_init(&j, f, false);
+	fabric_doc(&j, res);
+	if (fclose(f)) {
+		free(text);
+		return -ENOMEM;
+	}
+	ret = fp_inventory_rules_text(t, res->where, text, len, fs, err, el);
+	free(text);
+	return ret;
+}
+
 static int add_inventories(struct fp_verdict *v, const char *files, char *err, size_t el)
 {
 	char list[4096], *save = NULL, *file;
@@ -507,6 +567,9 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 			ret = fp_result_observe(&res, (unsigned)i, &v->t, &v->r, &v->net,
 						o->samples ? o->samples : 16, o->map, &v->ob,
 						&named, err, el);
+		/* the switches' own counters around the run: the --inventory rules */
+		if (!ret)
+			ret = fp_result_fabric_rules(&res, &v->t, &v->fs, err, el);
 		if (!ret && res.ndegraded > 0)
 			v->soak_degraded += (unsigned)res.ndegraded;
 		fp_result_free(&res);

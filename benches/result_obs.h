@@ -37,6 +37,15 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		      const char *map, struct fp_obs_buf *ob, bool *named, char *err, size_t el);
 void fp_obs_buf_free(struct fp_obs_buf *ob);
 
+/*
+ * A run's own "fabric_counters" (run --fabric-counters) judged by the rules of a fabprobe
+ * fabric-counters document (fp_inventory_rules_text): symbol errors as a BER over the
+ * seconds between the snapshots, XmitWait and discards as congestion, SNMP octets as link
+ * loads. Findings go to fs. 0 (nothing to judge too), -EINVAL with err, -ENOMEM.
+ */
+int fp_result_fabric_rules(const struct fp_result *res, const struct fp_topo *t,
+			   struct fp_findings *fs, char *err, size_t el);
+
 struct fp_verdict_opts {
 	const char *topology;
 	const char *const *dirs;

@@ -463,6 +463,102 @@ static void mark_sources(struct fp_result *r)
 		}
 }
 
+/* control characters to spaces: outside text that reaches a one-line message */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+/* one end's "deltas": counter names and their growth, whole numbers of 0 or more */
+static int read_fc_deltas(struct fy_node *dl, struct fp_rfcend *e, const char *where, unsigned idx,
+			  char *err, size_t el)
+{
+	struct fy_node_pair *pp;
+	void *pi = NULL;
+
+	if (!fy_node_is_mapping(dl))
+		return fp_say(err, el, "%s: fabric_counters.ends[%u].deltas: not an object", where,
+			      idx);
+	while ((pp = fy_node_mapping_iterate(dl, &pi))) {
+		struct fp_rfcdelta *d = &e->d[e->nd];
+		double v;
+
+		if (e->nd == FP_RESULT_MAXFC_DELTAS)
+			return fp_say(err, el,
+				      "%s: fabric_counters.ends[%u].deltas: more than %d "
+				      "counters",
+				      where, idx, FP_RESULT_MAXFC_DELTAS);
+		if (!fp_jstr(fy_node_pair_key(pp), d->name, sizeof(d->name)) || !d->name[0])
+			return fp_say(err, el,
+				      "%s: fabric_counters.ends[%u].deltas: a counter "
+				      "name is empty or too long",
+				      where, idx);
+		one_line(d->name);
+		if (!jint(fy_node_pair_value(pp), 0, 1.8e19, &v))
+			return fp_say(err, el,
+				      "%s: fabric_counters.ends[%u].deltas.%s: not a "
+				      "whole number of 0 or more",
+				      where, idx, d->name);
+		d->v = (uint64_t)v;
+		e->nd++;
+	}
+	e->has_deltas = true;
+	return 0;
+}
+
+static const char *const fc_keys[] = { "link", "node", "port", "status", "why" };
+
+/* "fabric_counters" (run --fabric-counters): outside input, every field checked */
+static int read_fabric(struct fy_node *root, struct fp_result *r, char *err, size_t el)
+{
+	struct fy_node *fc = fp_jkey(root, "fabric_counters"), *ends, *n;
+	char src[16];
+	void *it = NULL;
+
+	if (!fc)
+		return 0;
+	ends = fp_jkey(fc, "ends");
+	/* a run that failed before its second snapshot has no interval: not above 0 */
+	if (!fy_node_is_mapping(fc) || !fp_jnum(fp_jkey(fc, "seconds"), &r->fabric_seconds))
+		return fp_say(err, el, "%s: fabric_counters.seconds: missing or not a number",
+			      r->where);
+	if (!jname(fp_jkey(fc, "source"), src, sizeof(src)) || (src[0] && strcmp(src, "snmp")))
+		return fp_say(err, el, "%s: fabric_counters.source: not \"snmp\"", r->where);
+	if (!ends || !fy_node_is_sequence(ends) || seq_len(ends) > FP_RESULT_MAXFC_ENDS)
+		return fp_say(err, el,
+			      "%s: fabric_counters.ends: missing, not a list or more "
+			      "than %d",
+			      r->where, FP_RESULT_MAXFC_ENDS);
+	r->fabric_snmp = src[0] != 0;
+	r->fabric = calloc(seq_len(ends) + 1, sizeof(*r->fabric));
+	if (!r->fabric)
+		return -ENOMEM;
+	while ((n = fy_node_sequence_iterate(ends, &it))) {
+		struct fp_rfcend *e = &r->fabric[r->nfabric];
+		char *dst[] = { e->link, e->node, e->port, e->status, e->why };
+		size_t len[] = { sizeof(e->link), sizeof(e->node), sizeof(e->port),
+				 sizeof(e->status), sizeof(e->why) };
+
+		for (unsigned k = 0; k < 5; k++)
+			if (!fy_node_is_mapping(n) ||
+			    !jname(fp_jkey(n, fc_keys[k]), dst[k], len[k]) ||
+			    (k >= 1 && k <= 3 && !dst[k][0]))
+				return fp_say(err, el,
+					      "%s: fabric_counters.ends[%u].%s: missing, "
+					      "empty or too long",
+					      r->where, r->nfabric, fc_keys[k]);
+		one_line(e->why);
+		if (fp_jkey(n, "deltas") &&
+		    read_fc_deltas(fp_jkey(n, "deltas"), e, r->where, r->nfabric, err, el))
+			return -EINVAL;
+		r->nfabric++;
+	}
+	r->has_fabric = true;
+	return 0;
+}
+
 int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext, size_t plen,
 		    const struct fp_topo *t, struct fp_result *r, char *err, size_t el)
 {
@@ -512,6 +608,8 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 	ret = read_hosts(root, r, err, el);
 	if (!ret)
 		ret = read_counters(root, r, err, el);
+	if (!ret)
+		ret = read_fabric(root, r, err, el);
 	/* a soak's degraded flows and ports (results/README.md, "Soak runs") */
 	r->ndegraded = fy_node_is_sequence(fp_jkey(root, "degraded"))
 			       ? fy_node_sequence_item_count(fp_jkey(root, "degraded"))
@@ -571,6 +669,7 @@ void fp_result_free(struct fp_result *r)
 	free(r->ident);
 	free(r->ctr);
 	free(r->traces);
+	free(r->fabric);
 	memset(r, 0, sizeof(*r));
 }
 

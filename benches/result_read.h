@@ -64,6 +64,23 @@ struct fp_rtrace {
 	char node[FP_RESULT_MAXHOPS + 1][FP_NAME_LEN];
 };
 
+/*
+ * One link end of run.json's "fabric_counters" (results/README.md): the switch or HCA
+ * port's own counters, rank 0's after-snapshot minus its before-snapshot.
+ */
+#define FP_RESULT_MAXFC_ENDS 4096
+#define FP_RESULT_MAXFC_DELTAS 48
+struct fp_rfcdelta {
+	char name[48];
+	uint64_t v;
+};
+struct fp_rfcend {
+	char link[200], node[FP_NAME_LEN], port[FP_NAME_LEN], status[24], why[256];
+	bool has_deltas;
+	unsigned nd;
+	struct fp_rfcdelta d[FP_RESULT_MAXFC_DELTAS];
+};
+
 struct fp_result {
 	char where[4200]; /* the run.json it came from, for messages */
 	char pattern[32], status[32];
@@ -83,6 +100,11 @@ struct fp_result {
 	int ndegraded; /* entries of a soak's "degraded" list; -1: the run has none */
 	struct fp_rtrace *traces; /* sorted by flow id */
 	unsigned ntraces;
+	/* "fabric_counters" (run --fabric-counters): seconds between the snapshots, ends */
+	bool has_fabric, fabric_snmp;
+	double fabric_seconds;
+	struct fp_rfcend *fabric;
+	unsigned nfabric;
 };
 
 /*

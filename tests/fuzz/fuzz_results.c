@@ -2,7 +2,8 @@
 /*
  * The one reader of result folders (run.json, and paths.json after a NUL-free separator
  * line "----PATHS----"), checked against the lab's leaf-spine, then the join with the
- * topology and the analysis itself.
+ * topology and the analysis itself, and the run's fabric_counters judged by the switch-side
+ * rules.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fp_topo t;
 	static struct fp_router r;
 	static struct fp_sim_net net;
+	static struct fp_findings fs; /* 20 KB: not on the stack */
 	static bool ready;
 	struct fp_obs_buf ob = { 0 };
 	struct fp_result res;
@@ -46,6 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		plen = size - len - 13;
 	}
 	if (!fp_result_parse("fuzz", text, len, ptext, plen, &t, &res, err, sizeof(err))) {
+		memset(&fs, 0, sizeof(fs));
+		fp_result_fabric_rules(&res, &t, &fs, err, sizeof(err));
 		if (!fp_result_observe(&res, 0, &t, &r, &net, 2, NULL, &ob, &named, err, sizeof(err)))
 			fp_analyze(&t, ob.o, ob.n, &a);
 		fp_result_free(&res);

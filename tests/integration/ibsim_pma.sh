@@ -131,17 +131,22 @@ echo 'PerformanceSet "Switch1"[5] PortCounters.PortXmitWait=900' >&7
 wait $fc || fail "fabric-counters series"
 $FABPROBE sim "$TMP/fabric.ibnet" pairs --sizes 64K --iters 10 --output "$TMP/simrun" --quiet \
 	>/dev/null || fail "sim run"
+# analyze's switch-side findings in file $1 (exit $2): Switch2:3's symbol errors ($3 in $4 s,
+# BER $5) a bad cable on the link with both ends, Switch1:5's XmitWait ($6) congestion only,
+# Switch1:2 down
+switch_findings() {
+	cat "$1"
+	[ "$2" = 1 ] || fail "analyze with switch-side findings exits 1, not $2"
+	grep -q "LINK Switch[12]:3 <-> Switch[12]:3: Switch2:3: $3 symbol errors in $4 s, BER $5 over x4 at 2.5 Gb/s per lane, above the 1e-12 limit: a bad cable" "$1" ||
+		fail "symbol errors named as a bad cable on the link with both ends"
+	grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable: 0 transmit discards and $6 XmitWait" "$1" ||
+		fail "XmitWait named as congestion"
+	grep "Switch1:5" "$1" | grep -q "bad cable" && fail "XmitWait is not a cable"
+	grep -q "Switch1:2: switch-side counters: the port is down" "$1" || fail "down port"
+}
 $FABPROBE analyze --topology "$TMP/fabric.ibnet" --inventory "$TMP/s.json" "$TMP/simrun" \
 	>"$TMP/an.txt" 2>&1
-rc=$?
-cat "$TMP/an.txt"
-[ $rc = 1 ] || fail "analyze with switch-side findings exits 1, not $rc"
-grep -q "LINK Switch[12]:3 <-> Switch[12]:3: Switch2:3: 500 symbol errors in 2.[0-9] s, BER 2.[0-9]e-08 over x4 at 2.5 Gb/s per lane, above the 1e-12 limit: a bad cable" "$TMP/an.txt" ||
-	fail "symbol errors named as a bad cable on the link with both ends"
-grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable: 0 transmit discards and 900 XmitWait" "$TMP/an.txt" ||
-	fail "XmitWait named as congestion"
-grep "Switch1:5" "$TMP/an.txt" | grep -q "bad cable" && fail "XmitWait is not a cable"
-grep -q "Switch1:2: switch-side counters: the port is down" "$TMP/an.txt" || fail "down port"
+switch_findings "$TMP/an.txt" $? 500 "2.[0-9]" "2.[0-9]e-08" 900
 ok "analyze: planted symbol errors a bad cable by BER, XmitWait congestion, a port down"
 # a run with --fabric-counters: rank 0 reads the fabric before and after, run.json holds the
 # differences per link end (on ibsim only the MADs move: the sockets run is on loopback)
@@ -167,6 +172,23 @@ $FABPROBE run pairs --np 2 --sizes 1K --iters 5 --rendezvous 127.0.0.1:$(free_po
 	--fabric-counters /nonexistent --output "$TMP/run2" >/dev/null 2>"$TMP/e"
 [ $? != 0 ] && grep -q -- "--fabric-counters: .*nonexistent" "$TMP/e" || fail "a bad --fabric-counters topology is named: $(cat "$TMP/e")"
 ok "run --fabric-counters with a missing topology: named, not a crash"
+# analyze reads the run's own fabric_counters, no --inventory: symbol errors and XmitWait that
+# grow during the run (planted every 0.3 s, so whenever rank 0's snapshots fall, they bracket
+# some) name Switch2:3's link a bad cable by BER and Switch1:5's congestion, the down port too
+port=$(free_port)
+sim $FABPROBE run pairs --np 2 --sizes 1K --duration 3s --rendezvous 127.0.0.1:$port --quiet \
+	--fabric-counters "$TMP/fabric.ibnet" --output "$TMP/run3" >/dev/null 2>"$TMP/run3.err" &
+runpid=$!
+for i in $(seq 1 100); do
+	kill -0 $runpid 2>/dev/null || break
+	echo "PerformanceSet \"Switch2\"[3] PortCounters.SymbolErrorCounter=$((1000 + 100 * i))" >&7
+	echo "PerformanceSet \"Switch1\"[5] PortCounters.PortXmitWait=$((2000 + 100 * i))" >&7
+	sleep 0.3
+done
+wait $runpid || { cat "$TMP/run3.err"; fail "run --fabric-counters with planted counters"; }
+$FABPROBE analyze --topology "$TMP/fabric.ibnet" --map order "$TMP/run3" >"$TMP/an3.txt" 2>&1
+switch_findings "$TMP/an3.txt" $? "[1-9][0-9]*" "[3-9].[0-9]" "[0-9.]*e-0[6-9]" "[1-9][0-9]*"
+ok "analyze RUN: the run's own fabric_counters name the planted link and congestion, no --inventory"
 # Ports that do not answer named while the others are read: hosts whose MADs ibsim drops
 # (Error rate 100) and a LID that does not exist. Each waits out its timeout (ibsim hands a
 # lost MAD back at once; the reader waits as the kernel would). The window is used: the four
