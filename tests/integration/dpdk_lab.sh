@@ -2,14 +2,8 @@
 # spines, each rank on net_af_xdp on its host's fabric interface. The engine resolves its
 # leaf router by ARP and answers the router's ARP for its own address; frames are paced
 # under the 100 Mbit/s links. Every pattern runs; every flow is accounted for.
-[ "$(id -u)" = 0 ] || skip "the lab needs root for network namespaces"
+lab_begin
 "$FABPROBE" engines | grep -q '^dpdk *yes *yes' || skip "dpdk engine not built or not usable"
-ip netns add fpl-probe 2>/dev/null || skip "network namespaces are not available here"
-ip netns del fpl-probe
-LAB="$FP_SRCDIR/scripts/lab/lab"
-export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
-trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
-cd "$TMP"
 "$LAB" up "$FP_SRCDIR/topologies/lab-leafspine.yaml" || fail "lab up"
 DPDK=(--engine dpdk --port af_xdp --eal "--no-huge -m 256" --rate 20M --poll event --quiet)
 

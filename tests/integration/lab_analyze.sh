@@ -1,13 +1,7 @@
 # End to end on the lab: plant a degraded leaf-spine link at random, run alltoall and pairs,
 # trace the flows, and the analyzer must name that link first. Three placements.
-[ "$(id -u)" = 0 ] || skip "the lab needs root for network namespaces"
-ip netns add fpl-probe 2>/dev/null || skip "network namespaces are not available here"
-ip netns del fpl-probe
-LAB="$FP_SRCDIR/scripts/lab/lab"
+lab_begin
 T=$FP_SRCDIR/topologies/lab-leafspine.yaml
-export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
-trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
-cd "$TMP"
 "$LAB" up "$T" || fail "lab up"
 mapfile -t uplinks < <("$LAB" links | awk '$2 ~ /^leaf/ && $3 ~ /^spine/ {print $2 "-" $3}')
 for trial in 1 2 3; do

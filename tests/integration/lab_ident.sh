@@ -5,13 +5,7 @@
 # by (host, netdev): file order or the hostname alone would give other answers. Then the
 # mapping refusals on copies of that run: two ranks on one NIC, a rank that names no NIC,
 # a rank with only its hostname on a 4-NIC server -> exit 2 naming the ranks.
-[ "$(id -u)" = 0 ] || skip "the lab needs root for network namespaces"
-ip netns add fpl-probe 2>/dev/null || skip "network namespaces are not available here"
-ip netns del fpl-probe
-LAB="$FP_SRCDIR/scripts/lab/lab"
-export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
-trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
-cd "$TMP"
+lab_begin
 
 # NIC k of server s is node sk, netdev ens(k+1), on leaf k/2; both leaves under one spine
 T=$TMP/ident.yaml

@@ -2,13 +2,7 @@
 # uplinks are cut to 20 Mbit/s (lab fault; both, so the flow crosses one whichever spine its
 # hash picked) while the soak runs. The drop shows in intervals.csv,
 # in the port counters' series, and run.json's "degraded" names the flow with its evidence.
-[ "$(id -u)" = 0 ] || skip "the lab needs root for network namespaces"
-ip netns add fpl-probe 2>/dev/null || skip "network namespaces are not available here"
-ip netns del fpl-probe
-LAB="$FP_SRCDIR/scripts/lab/lab"
-export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
-trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
-cd "$TMP"
+lab_begin
 
 "$LAB" up "$FP_SRCDIR/topologies/lab-leafspine.yaml" || fail "lab up"
 out=$TMP/soak

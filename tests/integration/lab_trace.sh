@@ -2,14 +2,8 @@
 # each host's namespace), and every flow's path equal to the one the lab's own routing gives
 # that 5-tuple, asked hop by hop (ip route get ... iif ... sport ... dport ...). Then the same
 # flows as RoCE v2 (UDP to 4791 from a QP's source port) and as UDP (dpdk) flows.
-[ "$(id -u)" = 0 ] || skip "the lab needs root for network namespaces"
-ip netns add fpl-probe 2>/dev/null || skip "network namespaces are not available here"
-ip netns del fpl-probe
-LAB="$FP_SRCDIR/scripts/lab/lab"
+lab_begin
 T=$FP_SRCDIR/topologies/lab-leafspine.yaml
-export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
-trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
-cd "$TMP"
 "$LAB" up "$T" || fail "lab up"
 
 # routed RUN: each traced flow's path against the kernel's route for its 5-tuple, node by

@@ -20,4 +20,15 @@ ok() { echo "ok - $*"; }
 # check DIR [check_run.py options]: the result folder is valid and its numbers are sane
 check() { python3 "$HERE/check_run.py" "$@" || fail "result check: $*"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# lab_begin: where a lab test starts: as root with network namespaces (else skip), $LAB, its
+# state under $TMP, the lab taken down on exit, and the test running in $TMP
+lab_begin() {
+	[ "$(id -u)" = 0 ] || skip "the lab needs root for network namespaces"
+	ip netns add fpl-probe 2>/dev/null || skip "network namespaces are not available here"
+	ip netns del fpl-probe
+	LAB="$FP_SRCDIR/scripts/lab/lab"
+	export FABPROBE FP_LAB_QUIET=1 FP_LAB_STATE=$TMP/labstate
+	trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
+	cd "$TMP" || fail "cd $TMP"
+}
 . "$HERE/$name.sh"
