@@ -323,11 +323,32 @@ static void test_hosts(void)
 	fp_topo_destroy(&t);
 }
 
+/* edges of the binomial tail: no input makes it loop to n or leave [0, 1] */
+static void test_binom_edges(void)
+{
+	double t;
+
+	CHECK(fp_binom_tail(1e9, 10, NAN) == 1, "NaN p");
+	CHECK(fp_binom_tail(NAN, 10, 0.1) == 1 && fp_binom_tail(10, NAN, 0.1) == 1, "NaN n, k");
+	CHECK(fp_binom_tail(1e9, 10, 0) == 0 && fp_binom_tail(1e9, 0, 0) == 1, "p = 0");
+	CHECK(fp_binom_tail(1e9, 10, 1) == 1, "p = 1");
+	CHECK(fp_binom_tail(1e9, 0, 0.5) == 1, "k = 0");
+	CHECK(fp_binom_tail(10, 11, 0.5) == 0, "k > n");
+	/* the first term underflows: the sum is 0 and stops at once */
+	CHECK(fp_binom_tail(1e9, 9e8, 1e-6) == 0, "an underflowing tail is 0");
+	/* k just above the mean of a huge n: millions of terms, bounded by Chernoff */
+	t = fp_binom_tail(1e15, 5e14 + 1e8, 0.5);
+	CHECK(t > 0 && t <= 1, "huge n, k near the mean: %g", t);
+	t = fp_binom_tail(1e15, 5e14 + 1e7, 0.5);
+	CHECK(t > 0.7 && t <= 1, "huge n, k 0.6 sd above the mean: %g (true tail 0.27)", t);
+}
+
 int main(void)
 {
 	test_hosts();
 	test_more();
 	test_down();
 	test_noise();
+	test_binom_edges();
 	return t_done("analyze_faults");
 }
