@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/icmp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ void fp_probe_close(struct fp_prober *p)
 int fp_probe_open(struct fp_prober **out, char *err, size_t el)
 {
 	struct fp_prober *p = calloc(1, sizeof(*p));
+	struct icmp_filter only = { ~((1u << ICMP_TIME_EXCEEDED) | (1u << ICMP_DEST_UNREACH)) };
 	int ret;
 
 	if (!p)
@@ -66,6 +68,8 @@ int fp_probe_open(struct fp_prober **out, char *err, size_t el)
 		fp_probe_close(p);
 		return ret;
 	}
+	/* only time exceeded and unreachable can answer a probe: a ping flood is not queued */
+	(void)setsockopt(p->icmp, SOL_RAW, ICMP_FILTER, &only, sizeof(only));
 	/* the identification names a probe; start where another tracer here is unlikely to */
 	p->next_id = (uint16_t)((unsigned)getpid() * 40503u);
 	*out = p;
