@@ -95,7 +95,8 @@ static bool good_name(const char *n, size_t len)
 int fp_soak_add_snap(struct fp_soak *s, double t, int rank, const char *blob, size_t len)
 {
 	const char *p = blob, *end = blob + len;
-	bool first = true, fec = false;
+	bool first = true, got[FP_SOAK_NAMES] = { false };
+	int fc = -1, fu = -1;
 
 	if (rank < 0 || rank >= s->nranks)
 		return -EBADMSG;
@@ -124,14 +125,19 @@ int fp_soak_add_snap(struct fp_soak *s, double t, int rank, const char *blob, si
 			num[vl] = 0;
 			if (num[0] < '0' || num[0] > '9')
 				return -EBADMSG;
+			errno = 0;
 			r.value = strtoull(num, &e, 10);
-			if (*e)
+			if (*e || errno == ERANGE)
 				return -EBADMSG;
-			fec |= !strcmp(name, "fec_uncorrectable");
 			k = name_index(s, name);
 			if (k >= 0) {
 				size_t at = (size_t)rank * FP_SOAK_NAMES + (size_t)k;
 
+				if (got[k]) /* one value per counter and snapshot */
+					return -EBADMSG;
+				got[k] = true;
+				fc = strcmp(name, "fec_corrected") ? fc : k;
+				fu = strcmp(name, "fec_uncorrectable") ? fu : k;
 				r.ctr = (uint16_t)k;
 				r.delta = !s->seen[at]		   ? 0
 					  : r.value >= s->prev[at] ? r.value - s->prev[at]
@@ -144,8 +150,8 @@ int fp_soak_add_snap(struct fp_soak *s, double t, int rank, const char *blob, si
 		}
 		p += ll + 1;
 	}
-	if (!first)
-		s->fec[rank] = fec;
+	if (!first) /* FEC is known only when both of its counters were kept */
+		s->fec[rank] = fc >= 0 && fu >= 0;
 	return 0;
 }
 

@@ -64,7 +64,10 @@ struct fp_soak_deg {
 
 int fp_soak_init(struct fp_soak *s, int nranks);
 void fp_soak_free(struct fp_soak *s);
-/* A rank's snapshot: "name=value" lines. 0, -ENOMEM, or -EBADMSG for a malformed blob. */
+/*
+ * A rank's snapshot: the port, then "name=value" lines. 0, -ENOMEM, or -EBADMSG for a
+ * malformed blob: a bad name, a value that is not a number below 2^64, a name twice.
+ */
 int fp_soak_add_snap(struct fp_soak *s, double t, int rank, const char *blob, size_t len);
 int fp_soak_add_rate(struct fp_soak *s, const struct fp_soak_rate *r);
 /* The degradations, at most max into out; how many there are. */

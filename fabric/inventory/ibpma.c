@@ -247,7 +247,7 @@ static bool fill_slot(struct walk *w, struct ibmad_port *mp, const struct jobs *
 
 /* a reply: matched by TID to its slot, checked against what that slot asked */
 static struct slot *match(struct slot *sl, int width, const uint8_t *mad, size_t len,
-			  bool *good)
+			  bool *good, bool *busy)
 {
 	struct fp_mad_hdr h;
 
@@ -261,6 +261,7 @@ static struct slot *match(struct slot *sl, int width, const uint8_t *mad, size_t
 		*good = h.method == (IB_MAD_METHOD_GET | IB_MAD_RESPONSE) && h.status == 0 &&
 			h.mgmt_class == (r->mgtclass & 0xff) && (unsigned)h.attr_id == r->attr.id &&
 			len >= (size_t)(r->dataoffs + r->datasz);
+		*busy = fp_mad_busy(&h);
 		return &sl[i];
 	}
 	return NULL;
@@ -284,7 +285,7 @@ static int run_window(struct walk *w, struct ibmad_port *mp, const struct jobs *
 	while (busy) {
 		uint64_t t = now_ms(), first = UINT64_MAX;
 		int len = (int)(cap - umad_size()), got;
-		bool good = false;
+		bool good = false, agent_busy = false;
 		struct slot *s = NULL;
 
 		for (int i = 0; i < width; i++)
@@ -293,13 +294,14 @@ static int run_window(struct walk *w, struct ibmad_port *mp, const struct jobs *
 		got = umad_recv(mad_rpc_portid(mp), rbuf, &len,
 				first > t ? (int)(first - t) : 0);
 		if (got >= 0 && len > 0 && (size_t)len <= cap - umad_size())
-			s = match(sl, width, umad_get_mad(rbuf), (size_t)len, &good);
+			s = match(sl, width, umad_get_mad(rbuf), (size_t)len, &good, &agent_busy);
 		/*
 		 * A send handed back as timed out (umad_status) waits out its own deadline, so
 		 * a silent port costs one timeout per try on the kernel's umad, which hands it
-		 * back then, and on ibsim's, which does at once.
+		 * back then, and on ibsim's, which does at once. A BUSY answer waits too, and
+		 * is asked again.
 		 */
-		if (s && !umad_status(rbuf)) {
+		if (s && !umad_status(rbuf) && !agent_busy) {
 			const ib_rpc_t *r = &s->m.rpc;
 
 			j->reply(w, s->job, s->step++,

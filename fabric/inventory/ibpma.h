@@ -72,6 +72,11 @@ struct fp_mad_hdr {
 	uint32_t tid, attr_mod;
 };
 int fp_mad_decode_hdr(const uint8_t *m, size_t len, struct fp_mad_hdr *h);
+/*
+ * A GetResp whose status says BUSY (13.4.7 table 113, bit 0): the agent could not answer
+ * now, so the request is retried as if unanswered rather than taken as final.
+ */
+bool fp_mad_busy(const struct fp_mad_hdr *h);
 
 /* The fabric as the query sees it: nodes with their GUIDs, links by port number. */
 struct fp_pma_node {

@@ -117,6 +117,11 @@ int fp_mad_decode_hdr(const uint8_t *m, size_t len, struct fp_mad_hdr *h)
 	return 0;
 }
 
+bool fp_mad_busy(const struct fp_mad_hdr *h)
+{
+	return h->method == 0x81 && (h->status & 1); /* GetResp, status bit 0: busy */
+}
+
 const char *fp_pma_status_name(enum fp_pma_status s)
 {
 	static const char *const n[] = { "ok", "down", "no answer", "bad reply", "no route" };

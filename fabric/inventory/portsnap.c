@@ -73,13 +73,20 @@ static void soft_rdma(struct fp_snap *s, const char *root, const char *ifname)
 		free(ents);
 }
 
-/* The RDMA device on the netdev's PCI function: device/infiniband/DEV/ports/N/hw_counters. */
-static void rdma_counters(struct fp_snap *s, const char *nd)
+/*
+ * The RDMA device on the netdev's PCI function: device/infiniband/DEV/ports/N/hw_counters of
+ * the one port whose first GID's netdev is ifname, else port dev_port + 1 (IPoIB, no GID
+ * netdev). A dual-port device has two ports with the same counter names: one is ours.
+ */
+static void rdma_counters(struct fp_snap *s, const char *nd, const char *ifname)
 {
-	char dir[PATH_MAX], ports[PATH_MAX + 300], hw[PATH_MAX + 600];
+	char dir[PATH_MAX], ports[PATH_MAX + 300], p[PATH_MAX + 600], b[64];
 	struct dirent *e, *pe;
 	DIR *d, *pd;
+	long port = 1;
 
+	if (fp_inv_attr(nd, "dev_port", b, sizeof(b)))
+		port = strtol(b, NULL, 10) + 1;
 	snprintf(dir, sizeof(dir), "%s/device/infiniband", nd);
 	d = opendir(dir);
 	while (d && (e = readdir(d))) {
@@ -90,11 +97,16 @@ static void rdma_counters(struct fp_snap *s, const char *nd)
 		while (pd && (pe = readdir(pd))) {
 			if (pe->d_name[0] == '.' || strlen(pe->d_name) > 8)
 				continue;
-			snprintf(hw, sizeof(hw), "%s/%s/hw_counters", ports, pe->d_name);
-			numbers(s, hw, "rdma_");
+			snprintf(p, sizeof(p), "%s/%s/gid_attrs/ndevs", ports, pe->d_name);
+			if (fp_inv_attr(p, "0", b, sizeof(b)) && !strcmp(b, ifname)) {
+				port = strtol(pe->d_name, NULL, 10);
+				break;
+			}
 		}
 		if (pd)
 			closedir(pd);
+		snprintf(p, sizeof(p), "%s/%ld/hw_counters", ports, port);
+		numbers(s, p, "rdma_");
 		break; /* one RDMA device per netdev */
 	}
 	if (d)
@@ -118,10 +130,11 @@ int fp_snap_read(const char *root, const char *ifname, struct fp_snap *s)
 	if (fp_inv_attr(nd, "carrier_changes", b, sizeof(b)))
 		add(s, "", "carrier_changes", strtoull(b, NULL, 10));
 	n = s->n;
-	rdma_counters(s, nd);
+	rdma_counters(s, nd, ifname);
 	if (s->n == n)
 		soft_rdma(s, root, ifname);
-	if (!fp_fec_read(root, ifname, &fec) && fec.stats) {
+	/* both or neither: a flag without both counters would read as 0 corrected, 0 lost */
+	if (s->n + 2 <= FP_SNAP_MAX && !fp_fec_read(root, ifname, &fec) && fec.stats) {
 		add(s, "", "fec_corrected", fec.corrected);
 		add(s, "", "fec_uncorrectable", fec.uncorrectable);
 		s->fec = true;

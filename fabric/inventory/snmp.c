@@ -242,15 +242,17 @@ static void pump(struct job *jobs, unsigned nj)
 			snmp_sess_select_info(jobs[i].ss, &maxfd, &fds, &tv, &block);
 	if (block) /* nothing outstanding has a timeout: never wait for ever */
 		tv = (struct timeval){ 1, 0 };
-	if (select(maxfd, &fds, NULL, NULL, &tv) > 0) {
+	if (select(maxfd, &fds, NULL, NULL, &tv) > 0)
 		for (unsigned i = 0; i < nj; i++)
 			if (jobs[i].ss && !jobs[i].done)
 				snmp_sess_read(jobs[i].ss, &fds);
-	} else {
-		for (unsigned i = 0; i < nj; i++)
-			if (jobs[i].ss && !jobs[i].done)
-				snmp_sess_timeout(jobs[i].ss);
-	}
+	/*
+	 * Always, not only when select timed out: while other switches answer, select keeps
+	 * returning early and a silent switch's retries and timeout would never run.
+	 */
+	for (unsigned i = 0; i < nj; i++)
+		if (jobs[i].ss && !jobs[i].done)
+			snmp_sess_timeout(jobs[i].ss);
 }
 
 int fp_snmp_read_all(const struct fp_snmp_switch *sw, unsigned nsw, const struct fp_snmp_opts *o,

@@ -202,6 +202,16 @@ bad:
 	return -EINVAL;
 }
 
+/* a comment starts with # at the line's start or after blank space: pa#ss is a password */
+static void cut_comment(char *line)
+{
+	for (char *h = strchr(line, '#'); h; h = strchr(h + 1, '#'))
+		if (h == line || h[-1] == ' ' || h[-1] == '\t') {
+			*h = 0;
+			return;
+		}
+}
+
 int fp_snmp_switches_parse(const char *text, size_t len, const char *src,
 			   struct fp_snmp_switch **out, unsigned *n, char *err, size_t el)
 {
@@ -224,8 +234,7 @@ int fp_snmp_switches_parse(const char *text, size_t len, const char *src,
 		memcpy(line, text + o, l);
 		line[l] = 0;
 		o += l + 1;
-		if (strchr(line, '#'))
-			*strchr(line, '#') = 0;
+		cut_comment(line);
 		if (!line[strspn(line, " \t\r")])
 			continue;
 		if (cnt == cap) {

@@ -34,12 +34,19 @@ static double median(double *v, size_t n)
 /*
  * P(X >= k) for X ~ Binomial(n, p): the chance that noise alone makes k of a link's (or a
  * host's) n flows bad. Summed in logs from k up, until the terms stop mattering (past the
- * mode they fall geometrically). 1 when k is not above the mean.
+ * mode they fall geometrically). 1 when k is not above the mean or an input is not a number.
+ * When the sum has not settled after FP_BINOM_TERMS terms (huge n, k near the mean), the
+ * Chernoff bound exp(-n D(k/n || p)) stands in: never below the tail, so never more
+ * significant than the truth.
  */
+#define FP_BINOM_TERMS 100000
 double fp_binom_tail(double n, double k, double p)
 {
-	double sum = 0, lp, lq;
+	double sum = 0, lp, lq, a;
+	unsigned terms = 0;
 
+	if (!isfinite(n) || !isfinite(k) || !isfinite(p))
+		return 1;
 	if (k <= 0 || k <= n * p || p <= 0)
 		return k <= 0 || p > 0 ? 1 : 0;
 	if (p >= 1 || k > n)
@@ -51,10 +58,15 @@ double fp_binom_tail(double n, double k, double p)
 				  (n - i) * lq);
 
 		sum += term;
-		if (term < sum * 1e-12)
+		if (term == 0 || term < sum * 1e-12) /* i >= k > mean: the rest are smaller */
+			return fmin(sum, 1);
+		if (++terms == FP_BINOM_TERMS)
 			break;
 	}
-	return fmin(sum, 1);
+	if (terms < FP_BINOM_TERMS)
+		return fmin(sum, 1);
+	a = k / n;
+	return fmin(exp(-n * (a * log(a / p) + (a < 1 ? (1 - a) * log((1 - a) / (1 - p)) : 0))), 1);
 }
 
 /*

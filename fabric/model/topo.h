@@ -121,6 +121,7 @@ int fp_topo_load_ibnet(struct fp_topo *t, const char *text, size_t len, const ch
  * Names from it win over node descriptions and are read as descriptions are.
  */
 #define FP_IB_MAPNAME_LEN 128
+#define FP_IB_MAP_MAX	  (1u << 17) /* nodes in a map: above the largest fabrics built */
 struct fp_ib_mapname;
 struct fp_ib_namemap {
 	struct fp_ib_mapname *v; /* sorted by GUID */
@@ -128,7 +129,7 @@ struct fp_ib_namemap {
 };
 void fp_ib_namemap_init(struct fp_ib_namemap *m);
 void fp_ib_namemap_destroy(struct fp_ib_namemap *m);
-/* 0, -ENOMEM, or -EINVAL with "src:line: what" */
+/* 0, -ENOMEM, or -EINVAL with "src:line: what" (also past FP_IB_MAP_MAX nodes) */
 int fp_ib_namemap_parse(struct fp_ib_namemap *m, const char *text, size_t len, const char *src,
 			char *err, size_t el);
 /* the name given to this GUID, or NULL */

@@ -142,6 +142,10 @@ static int map_line(struct fp_ib_namemap *m, const char *q, const char *src, int
 	why = map_name(q, name, sizeof(name));
 	if (why)
 		return fp_say(err, el, "%s:%d: %s", src, line, why);
+	/* 64 MB of short lines would be 16 M entries of 140 B: refuse before that */
+	if (m->n == FP_IB_MAP_MAX)
+		return fp_say(err, el, "%s:%d: more than %u nodes in the map", src, line,
+			      FP_IB_MAP_MAX);
 	return map_add(m, g, name, line);
 }
 

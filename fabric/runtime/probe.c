@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/icmp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -47,6 +49,7 @@ void fp_probe_close(struct fp_prober *p)
 int fp_probe_open(struct fp_prober **out, char *err, size_t el)
 {
 	struct fp_prober *p = calloc(1, sizeof(*p));
+	struct icmp_filter only = { ~((1u << ICMP_TIME_EXCEEDED) | (1u << ICMP_DEST_UNREACH)) };
 	int ret;
 
 	if (!p)
@@ -65,6 +68,8 @@ int fp_probe_open(struct fp_prober **out, char *err, size_t el)
 		fp_probe_close(p);
 		return ret;
 	}
+	/* only time exceeded and unreachable can answer a probe: a ping flood is not queued */
+	(void)setsockopt(p->icmp, SOL_RAW, ICMP_FILTER, &only, sizeof(only));
 	/* the identification names a probe; start where another tracer here is unlikely to */
 	p->next_id = (uint16_t)((unsigned)getpid() * 40503u);
 	*out = p;
@@ -84,16 +89,38 @@ bool fp_probe_is_local(uint32_t ip)
 	return local;
 }
 
-/* read what is queued on fd: 1 with the answer to probe id in *r, 0 when there is none */
-static int drain(int fd, const struct fp_probe_flow *f, uint16_t id, struct fp_probe_reply *r)
+int fp_probe_drain(int fd, const struct fp_probe_flow *f, uint16_t id, struct fp_probe_reply *r)
 {
 	uint8_t buf[1500];
 	ssize_t n;
 
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+	/* bounded: the raw TCP socket sees every segment of the host, a busy one never empties */
+	for (unsigned i = 0; i < FP_PROBE_DRAIN_MAX; i++) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			break;
 		if (!fp_probe_parse(buf, (size_t)n, r) && fp_probe_matches(r, f, id))
 			return 1;
+	}
 	return 0;
+}
+
+/*
+ * Let the raw TCP socket queue only segments from dst (classic BPF on the IPv4 header's
+ * source address, offset 12), so other traffic of the host costs nothing. Best effort: the
+ * bounded drain keeps the deadline without it.
+ */
+static void tcp_filter(int fd, uint32_t dst)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(dst), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
 /* send one probe and wait for its answer: 0, -ETIMEDOUT, or -errno of the send */
@@ -123,7 +150,7 @@ static int probe_once(struct fp_prober *p, const struct fp_probe_flow *f, uint8_
 		if (poll(pf, 2, (int)left) < 0 && errno != EINTR)
 			return -errno;
 		for (int k = 0; k < 2; k++)
-			if (pf[k].revents & POLLIN && drain(pf[k].fd, f, id, r))
+			if (pf[k].revents & POLLIN && fp_probe_drain(pf[k].fd, f, id, r))
 				return 0;
 	}
 }
@@ -142,6 +169,7 @@ int fp_probe_trace(struct fp_prober *p, const struct fp_probe_flow *f, unsigned 
 	char at[INET_ADDRSTRLEN];
 
 	memset(path, 0, sizeof(*path));
+	tcp_filter(p->tcp, f->dst);
 	if (max_ttl > FP_PROBE_MAXTTL)
 		max_ttl = FP_PROBE_MAXTTL;
 	for (unsigned ttl = 1; ttl <= max_ttl; ttl++) {

@@ -81,6 +81,13 @@ void fp_probe_close(struct fp_prober *p);
 int fp_probe_trace(struct fp_prober *p, const struct fp_probe_flow *f, unsigned max_ttl,
 		   unsigned tries, int timeout_ms, struct fp_probe_path *path, char *err,
 		   size_t el);
+/*
+ * Read what is queued on fd (a non-blocking raw socket), at most FP_PROBE_DRAIN_MAX
+ * packets so the caller gets back to its deadline: 1 with the answer to probe id in *r,
+ * 0 when none was among them.
+ */
+#define FP_PROBE_DRAIN_MAX 64
+int fp_probe_drain(int fd, const struct fp_probe_flow *f, uint16_t id, struct fp_probe_reply *r);
 /* whether ip (IPv4 text) is an address of this host (network namespace); no privilege */
 bool fp_probe_is_local(uint32_t ip);
 

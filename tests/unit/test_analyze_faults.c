@@ -263,7 +263,7 @@ static void test_noise(void)
 {
 	enum { H = 2048, R = 8, N = H * R };
 	struct fp_topo t;
-	struct fp_obs *o = calloc(N, sizeof(*o));
+	struct fp_obs *o = calloc(N, sizeof(*o)), *paths = calloc(N, sizeof(*paths));
 	unsigned(*lk)[4] = calloc(N, sizeof(*lk));
 	double(*pr)[4] = calloc(N, sizeof(*pr));
 	struct fp_analysis a;
@@ -272,6 +272,10 @@ static void test_noise(void)
 
 	fabric(&t, H / 2);
 	slow = link_of(&t, "leaf%d-spine%d", 5, 1);
+	/* the paths once (a link lookup by name is linear); each seed draws new rates */
+	for (int r = 1, n = 0; r <= R; r++)
+		for (int i = 0; i < H; n++, i++)
+			obs_via(&t, &paths[n], lk[n], pr[n], i, (i + 2 * r + 1) % H, (i + r) % 2);
 	for (uint64_t seed = 1; seed <= 10; seed++) {
 		uint64_t st = seed;
 
@@ -280,9 +284,7 @@ static void test_noise(void)
 
 			for (int r = 1; r <= (fault ? R : 2); r++)
 				for (int i = 0; i < H; n++, i++) {
-					int j = (i + 2 * r + 1) % H;
-
-					obs_via(&t, &o[n], lk[n], pr[n], i, j, (i + r) % 2);
+					o[n] = paths[n];
 					o[n].meas = 1 + 0.05 * gauss(&st);
 					if (fault &&
 					    ((int)lk[n][1] == slow || (int)lk[n][2] == slow))
@@ -305,6 +307,7 @@ static void test_noise(void)
 	      "binomial tails");
 	fp_topo_destroy(&t);
 	free(o);
+	free(paths);
 	free(lk);
 	free(pr);
 }
@@ -373,6 +376,26 @@ static void test_hosts(void)
 	fp_topo_destroy(&t);
 }
 
+/* edges of the binomial tail: no input makes it loop to n or leave [0, 1] */
+static void test_binom_edges(void)
+{
+	double t;
+
+	CHECK(fp_binom_tail(1e9, 10, NAN) == 1, "NaN p");
+	CHECK(fp_binom_tail(NAN, 10, 0.1) == 1 && fp_binom_tail(10, NAN, 0.1) == 1, "NaN n, k");
+	CHECK(fp_binom_tail(1e9, 10, 0) == 0 && fp_binom_tail(1e9, 0, 0) == 1, "p = 0");
+	CHECK(fp_binom_tail(1e9, 10, 1) == 1, "p = 1");
+	CHECK(fp_binom_tail(1e9, 0, 0.5) == 1, "k = 0");
+	CHECK(fp_binom_tail(10, 11, 0.5) == 0, "k > n");
+	/* the first term underflows: the sum is 0 and stops at once */
+	CHECK(fp_binom_tail(1e9, 9e8, 1e-6) == 0, "an underflowing tail is 0");
+	/* k just above the mean of a huge n: millions of terms, bounded by Chernoff */
+	t = fp_binom_tail(1e15, 5e14 + 1e8, 0.5);
+	CHECK(t > 0 && t <= 1, "huge n, k near the mean: %g", t);
+	t = fp_binom_tail(1e15, 5e14 + 1e7, 0.5);
+	CHECK(t > 0.7 && t <= 1, "huge n, k 0.6 sd above the mean: %g (true tail 0.27)", t);
+}
+
 int main(void)
 {
 	test_hosts();
@@ -380,5 +403,6 @@ int main(void)
 	test_down();
 	test_down_parallel();
 	test_noise();
+	test_binom_edges();
 	return t_done("analyze_faults");
 }

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* FEC statistics from ETHTOOL_MSG_FEC_GET replies, and port snapshots from a fixture tree. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../fabric/inventory/fec.h"
 #include "t.h"
@@ -83,6 +89,9 @@ static void snap_cases(void)
 	CHECK(fp_snap_get(&s, "rdma_out_of_sequence", &v) && v == 11, "hw_counters");
 	CHECK(fp_snap_get(&s, "rdma_np_cnp_sent", &v) && v == 4, "CNPs sent");
 	CHECK(!fp_snap_get(&s, "rdma_lifespan_bad", &v), "a file that is not a number");
+	/* a dual-port device: port 2's GID netdev is eth8, so its counters are not eth9's */
+	for (unsigned i = 0, k = 0; i < s.n; i++)
+		CHECK(strcmp(s.name[i], "rdma_out_of_sequence") || !k++, "rdma name once");
 	/* veth: no FEC, said so; its rxe device's counters */
 	CHECK(fp_snap_read(FIXTURES "/portsnap", "veth0", &s) == 0 && !s.fec &&
 		      !fp_snap_get(&s, "fec_corrected", &v),
@@ -95,9 +104,56 @@ static void snap_cases(void)
 	CHECK(fp_snap_read(FIXTURES "/portsnap", "../x", &s) == -EINVAL, "a path");
 }
 
+/*
+ * A port with FP_SNAP_MAX - 1 statistics: no room for both fec_* counters, so neither is
+ * stored and FEC is unknown (not "0 corrected, 0 uncorrectable").
+ */
+static void snap_full(void)
+{
+	char root[] = "/tmp/fp-fec-XXXXXX", d[PATH_MAX], f[PATH_MAX + 16];
+	const char *sub[] = { "/sys", "/sys/class", "/sys/class/net", "/sys/class/net/eth9",
+			      "/sys/class/net/eth9/statistics" };
+	struct fp_snap s;
+	struct fp_fec fec;
+	uint64_t v;
+
+	if (!mkdtemp(root)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	for (unsigned i = 0; i < 5; i++) {
+		snprintf(d, sizeof(d), "%s%s", root, sub[i]);
+		CHECK(!mkdir(d, 0755), "mkdir %s", d);
+	}
+	snprintf(f, sizeof(f), "%s/ethtool", root);
+	CHECK(!symlink(FIXTURES "/portsnap/ethtool", f), "ethtool link");
+	for (unsigned i = 0; i < FP_SNAP_MAX - 1; i++) {
+		FILE *fp;
+
+		snprintf(f, sizeof(f), "%s/c%03u", d, i);
+		fp = fopen(f, "w");
+		CHECK(fp && fputs("1\n", fp) >= 0 && !fclose(fp), "write %s", f);
+	}
+	CHECK(!fp_fec_read(root, "eth9", &fec) && fec.stats, "the FEC reply is there");
+	CHECK(fp_snap_read(root, "eth9", &s) == 0 && s.n == FP_SNAP_MAX - 1, "full, %u", s.n);
+	CHECK(!s.fec && !fp_snap_get(&s, "fec_corrected", &v), "no room: FEC unknown");
+	for (unsigned i = 0; i < FP_SNAP_MAX - 1; i++) {
+		snprintf(f, sizeof(f), "%s/c%03u", d, i);
+		unlink(f);
+	}
+	for (unsigned i = 5; i-- > 0;) {
+		snprintf(d, sizeof(d), "%s%s", root, sub[i]);
+		rmdir(d);
+	}
+	snprintf(f, sizeof(f), "%s/ethtool", root);
+	unlink(f);
+	CHECK(!rmdir(root), "clean up %s", root);
+}
+
 int main(void)
 {
 	parse_cases();
 	snap_cases();
+	snap_full();
 	return t_done("fec");
 }

@@ -88,6 +88,13 @@ static void hdr(void)
 	m[1] = 0x04; /* PMA: bit 15 is class-specific, kept */
 	CHECK(!fp_mad_decode_hdr(m, sizeof(m), &h) && h.status == 0x8004, "%x", h.status);
 	CHECK(fp_mad_decode_hdr(m, FP_MAD_HDR_LEN - 1, &h) == -EINVAL, "short header refused");
+	/* BUSY (status bit 0) on a GetResp is retried; other statuses, or a Get, are not */
+	m[5] = 0x01;
+	CHECK(!fp_mad_decode_hdr(m, sizeof(m), &h) && fp_mad_busy(&h), "busy");
+	m[5] = 0x04;
+	CHECK(!fp_mad_decode_hdr(m, sizeof(m), &h) && !fp_mad_busy(&h), "invalid field, not busy");
+	m[5] = 0x01, m[3] = 0x01;
+	CHECK(!fp_mad_decode_hdr(m, sizeof(m), &h) && !fp_mad_busy(&h), "a Get is no answer");
 }
 
 #if HAVE_IBMAD

@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../../fabric/runtime/probe.h"
 #include "t.h"
@@ -192,6 +194,29 @@ static void truncated(const struct fp_probe_flow *tcp)
 	CHECK(fp_probe_parse(pkt, n, &r) == -EINVAL, "total length below the header");
 }
 
+/* a queue that never holds the answer: drain returns after FP_PROBE_DRAIN_MAX packets */
+static void bounded_drain(const struct fp_probe_flow *tcp)
+{
+	uint8_t junk[20] = { 0x45 };
+	struct fp_probe_reply r;
+	unsigned left = 0;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv)) {
+		CHECK(0, "socketpair");
+		return;
+	}
+	for (unsigned i = 0; i < FP_PROBE_DRAIN_MAX + 36; i++)
+		CHECK(send(sv[1], junk, sizeof(junk), 0) == sizeof(junk), "queue packet %u", i);
+	CHECK(fp_probe_drain(sv[0], tcp, 7, &r) == 0, "no answer among the junk");
+	while (recv(sv[0], junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		left++;
+	CHECK(left == 36, "drain stops after %d packets (%u left, want 36)", FP_PROBE_DRAIN_MAX,
+	      left);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	struct fp_probe_flow tcp = { FP_PROBE_TCP, a4("10.99.0.1"), a4("10.99.0.9"), 0xc001, 5201 };
@@ -201,5 +226,6 @@ int main(void)
 	hops(&tcp, &udp);
 	tcp_end(&tcp);
 	truncated(&tcp);
+	bounded_drain(&tcp);
 	return t_done("probe");
 }

@@ -32,6 +32,13 @@ static void switches(void)
 		      !strcmp(sw[1].priv_proto, "AES") && sw[1].line == 4,
 	      "v3");
 	free(sw);
+	CHECK(!parse("#c\nleaf1 10.0.0.1 v3 user=u#1 auth=SHA:pa#ssword1 priv=AES:#secret456\t#x\n",
+		     &sw, &n, err),
+	      "%s", err);
+	CHECK(n == 1 && !strcmp(sw[0].user, "u#1") && !strcmp(sw[0].auth_pass, "pa#ssword1") &&
+		      !strcmp(sw[0].priv_pass, "#secret456"),
+	      "# inside a word is not a comment");
+	free(sw);
 	static const char *const bad[] = {
 		"leaf1 10.0.0.1 v2c\n",				   /* no community */
 		"leaf1 10.0.0.1 v1 community=x\n",		   /* no v1 */

@@ -31,6 +31,35 @@ static void rates(struct fp_soak *s, uint32_t flow, const double *g, unsigned n)
 	}
 }
 
+/* FEC is known only when both fec_* counters fit in FP_SOAK_NAMES (they come last) */
+static void fec_full(void)
+{
+	char b[FP_SOAK_NAMES * 16 + 64];
+	struct fp_soak s;
+	int n = snprintf(b, sizeof(b), "eth0\n");
+
+	CHECK(fp_soak_init(&s, 1) == 0, "init");
+	CHECK(fp_soak_add_snap(&s, 0, 0, "eth0\nfec_corrected=1\nfec_uncorrectable=0\n", 41) == 0 &&
+		      s.fec[0],
+	      "both fec counters");
+	for (unsigned i = 0; i < FP_SOAK_NAMES - 3; i++)
+		n += snprintf(b + n, sizeof(b) - (size_t)n, "c%u=1\n", i);
+	n += snprintf(b + n, sizeof(b) - (size_t)n, "fec_corrected=1\nfec_uncorrectable=0\nx=1\n");
+	CHECK(fp_soak_add_snap(&s, 1, 0, b, (size_t)n) == 0 && s.fec[0] && s.nnames == FP_SOAK_NAMES,
+	      "fec kept in a full table (%u names)", s.nnames);
+	CHECK(fp_soak_add_snap(&s, 2, 0, "eth0\nfec_corrected=1\n", 21) == 0 && !s.fec[0],
+	      "one fec counter is not FEC");
+	fp_soak_free(&s);
+	CHECK(fp_soak_init(&s, 1) == 0, "init");
+	n = snprintf(b, sizeof(b), "eth0\n");
+	for (unsigned i = 0; i < FP_SOAK_NAMES - 1; i++)
+		n += snprintf(b + n, sizeof(b) - (size_t)n, "c%u=1\n", i);
+	n += snprintf(b + n, sizeof(b) - (size_t)n, "fec_corrected=1\nfec_uncorrectable=0\n");
+	CHECK(fp_soak_add_snap(&s, 0, 0, b, (size_t)n) == 0 && !s.fec[0],
+	      "fec_uncorrectable dropped: FEC unknown, not 0");
+	fp_soak_free(&s);
+}
+
 int main(void)
 {
 	struct fp_soak s;
@@ -55,6 +84,9 @@ int main(void)
 	CHECK(fp_soak_add_snap(&s, 9, 0, "eth0\nrx=-1\n", 11) == -EBADMSG, "negative");
 	CHECK(fp_soak_add_snap(&s, 9, 0, "eth0\nrx=1x\n", 11) == -EBADMSG, "junk");
 	CHECK(fp_soak_add_snap(&s, 9, 5, "eth0\n", 5) == -EBADMSG, "rank");
+	CHECK(fp_soak_add_snap(&s, 9, 0, "eth0\nrx=1\nrx=2\n", 15) == -EBADMSG, "a name twice");
+	CHECK(fp_soak_add_snap(&s, 9, 0, "eth0\nrx=18446744073709551616\n", 29) == -EBADMSG,
+	      "2^64 overflows");
 	rates(&s, 0, steady, 9);
 	rates(&s, 1, drop, 9);
 	n = fp_soak_degraded(&s, 1, 2, d, 8);
@@ -69,5 +101,6 @@ int main(void)
 	CHECK(s.row[s.nrow - 1].delta == 3 && s.row[s.nrow - 2].delta == 0, "reset");
 	fp_soak_free(&s);
 	fp_soak_free(NULL);
+	fec_full();
 	return t_done("soak");
 }

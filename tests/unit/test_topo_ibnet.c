@@ -173,11 +173,35 @@ static void test_name_map(void)
 	fp_ib_namemap_destroy(&m);
 }
 
+/* one line more than FP_IB_MAP_MAX nodes: refused with the limit named, nothing kept */
+static void test_map_cap(void)
+{
+	size_t len = (size_t)(FP_IB_MAP_MAX + 1) * 4;
+	char *text = malloc(len), err[256] = "";
+	struct fp_ib_namemap m;
+	int r;
+
+	fp_ib_namemap_init(&m);
+	if (!text) {
+		CHECK(0, "malloc");
+		return;
+	}
+	for (size_t i = 0; i < len; i += 4)
+		memcpy(text + i, "1 a\n", 4);
+	r = fp_ib_namemap_parse(&m, text, len - 4, "m", err, sizeof(err));
+	CHECK(!r && m.n == FP_IB_MAP_MAX, "at the limit: %s", err);
+	r = fp_ib_namemap_parse(&m, text, len, "m", err, sizeof(err));
+	CHECK(r == -EINVAL && strstr(err, "m:131073: more than 131072 nodes") && !m.n, "%s", err);
+	fp_ib_namemap_destroy(&m);
+	free(text);
+}
+
 int main(void)
 {
 	check_gpu_fabric("gpu-ndr.txt", true);
 	check_gpu_fabric("gpu-ndr-p.txt", false);
 	test_shapes();
 	test_name_map();
+	test_map_cap();
 	return t_done("topo_ibnet");
 }
