@@ -107,7 +107,7 @@ int fp_topo_link_find(const struct fp_topo *t, const char *text, char *err, size
 		       (int)t->nlinks - 1);
 		return -ENOENT;
 	}
-	for (size_t k = 1; t->adj_off && text[k] && k < FP_NAME_LEN; k++) {
+	for (size_t k = 1; t->adj_off && text[0] && text[k] && k < FP_NAME_LEN; k++) {
 		char first[FP_NAME_LEN];
 		int c;
 
