@@ -72,10 +72,9 @@ static void grew_counters(const struct fp_result *res, const int *node_of, struc
 		char why[200];
 
 		if (c->delta <= 0 || !fp_counter_is_fault(c->name) ||
-		    !fp_host_counter_judge(c->name, c->delta,
-					   same_port(res, c, tx ? "tx_packets" : "rx_packets"),
-					   same_port(res, c, tx ? "tx_bytes" : "rx_bytes"), why,
-					   sizeof(why)))
+		    !fp_host_counter_judge(
+			    c->name, c->delta, same_port(res, c, tx ? "tx_packets" : "rx_packets"),
+			    same_port(res, c, tx ? "tx_bytes" : "rx_bytes"), why, sizeof(why)))
 			continue;
 		ob->grew[ob->ngrew].node = node_of[c->rank];
 		snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text), "%s: %s",

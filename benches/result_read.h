@@ -68,7 +68,7 @@ struct fp_rtrace {
  * One link end of run.json's "fabric_counters" (results/README.md): the switch or HCA
  * port's own counters, rank 0's after-snapshot minus its before-snapshot.
  */
-#define FP_RESULT_MAXFC_ENDS 4096
+#define FP_RESULT_MAXFC_ENDS   4096
 #define FP_RESULT_MAXFC_DELTAS 48
 struct fp_rfcdelta {
 	char name[48];
@@ -86,7 +86,7 @@ struct fp_result {
 	char pattern[32], status[32];
 	bool complete, simulated;
 	int world_size;
-	unsigned rounds; /* 0: the run does not say */
+	unsigned rounds;   /* 0: the run does not say */
 	unsigned nflowids; /* flows in the schedule, 0: the run does not say */
 	char (*hosts)[FP_NAME_LEN];
 	struct fp_ident *ident; /* per rank: hostname, address, and its "endpoint" block */
@@ -97,7 +97,7 @@ struct fp_result {
 	struct fp_rctr *ctr;
 	unsigned nctr;
 	bool has_counters;
-	int ndegraded; /* entries of a soak's "degraded" list; -1: the run has none */
+	int ndegraded;		  /* entries of a soak's "degraded" list; -1: the run has none */
 	struct fp_rtrace *traces; /* sorted by flow id */
 	unsigned ntraces;
 	/* "fabric_counters" (run --fabric-counters): seconds between the snapshots, ends */
@@ -112,9 +112,8 @@ struct fp_result {
  * checked against it: recorded paths must name its links.
  * 0, -EINVAL with one line in err (where, which flow, which field), or -ENOMEM.
  */
-int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext,
-		    size_t plen, const struct fp_topo *t, struct fp_result *r, char *err,
-		    size_t el);
+int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext, size_t plen,
+		    const struct fp_topo *t, struct fp_result *r, char *err, size_t el);
 /* the same, from a run folder */
 int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
 		   size_t el);

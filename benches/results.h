@@ -94,7 +94,7 @@ struct fp_run_data {
 	struct fp_ctr_delta *ctr; /* world size; valid where a port was read */
 	struct fp_rank_ctx *rctx; /* world size */
 	char **endpoint; /* world size or NULL: each rank's hosts[].endpoint lines (results_ep.c) */
-	struct fp_ival *ivals;	  /* --report-interval, in order */
+	struct fp_ival *ivals; /* --report-interval, in order */
 	unsigned nivals, ival_cap;
 	struct fp_flow_ident *ident; /* per flow */
 	struct fp_size_res *res;     /* per requested size */

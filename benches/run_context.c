@@ -33,8 +33,7 @@ static int pinned_cpu(void)
 }
 
 /* The port's context lines at blob + o; the new length. */
-static size_t describe_port(const char *netdev, const char *bind, char *blob, size_t len,
-			    size_t o)
+static size_t describe_port(const char *netdev, const char *bind, char *blob, size_t len, size_t o)
 {
 	struct fp_port *p = calloc(1, sizeof(*p));
 	struct fp_nicinfo ni;

@@ -56,7 +56,8 @@ const struct fp_opt fp_run_opts[] = {
 		   "this rank's host name in the results (default: gethostname); the analyzer "
 		   "matches it with the topology"),
 	FP_RUN_OPT("fabric-counters", FP_OPT_STRING, fabric_counters, NULL, 0, 0, NULL, NULL,
-		   "TOPOLOGY[,SWITCHES]", "rank 0 reads the fabric's port counters before and after: "
+		   "TOPOLOGY[,SWITCHES]",
+		   "rank 0 reads the fabric's port counters before and after: "
 		   "over MADs, or over SNMP from a --switches file"),
 	FP_RUN_OPT("poll", FP_OPT_CHOICE, poll, "busy", 0, 0, "busy|event", "FABPROBE_POLL", NULL,
 		   "busy-poll, or sleep on events so many ranks can share few cores"),
@@ -78,9 +79,10 @@ const struct fp_opt fp_run_opts[] = {
 	FP_RUN_OPT("resolution", FP_OPT_STRING, resolution, "1%", 0, 0, NULL, NULL, "FRAC",
 		   "--rfc2544: stop when the rate is known within this fraction of the top rate"),
 	/* live progress and trust (issue 19) */
-	FP_RUN_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL, NULL,
-		   "receivers verify every message's bytes: sockets and null count corrupted ones "
-		   "per size (#wrong, as nccl-tests) and exit 1; verbs and dpdk check in the engine"),
+	FP_RUN_OPT(
+		"check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL, NULL,
+		"receivers verify every message's bytes: sockets and null count corrupted ones "
+		"per size (#wrong, as nccl-tests) and exit 1; verbs and dpdk check in the engine"),
 	/* soak and burn-in (run_soak.c) */
 	FP_RUN_OPT("soak", FP_OPT_BOOL, soak, NULL, 0, 0, NULL, NULL, NULL,
 		   "repeat the pattern until --duration is spent, each phase one "
