@@ -14,17 +14,6 @@
 #include "../../fabric/runtime/probe.h"
 #include "t.h"
 
-static unsigned slow_sum(const uint8_t *p, size_t len)
-{
-	unsigned long s = 0;
-
-	for (size_t i = 0; i < len; i++)
-		s += i % 2 ? p[i] : (unsigned)p[i] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (unsigned)s;
-}
-
 /* the L4 checksum over the pseudo-header and the segment: 0xffff when right */
 static unsigned l4_sum(const uint8_t *ip, size_t len)
 {
@@ -36,7 +25,7 @@ static unsigned l4_sum(const uint8_t *ip, size_t len)
 	ph[10] = 0;
 	ph[11] = (uint8_t)(len - 20);
 	memcpy(ph + 12, ip + 20, len - 20);
-	return slow_sum(ph, 12 + len - 20);
+	return t_ones_sum(ph, 12 + len - 20);
 }
 
 static uint32_t a4(const char *s)
@@ -83,7 +72,7 @@ static void probes(const struct fp_probe_flow *tcp, const struct fp_probe_flow *
 	CHECK(p[0] == 0x45 && p[8] == 3 && p[9] == 6, "ip header %x ttl %u proto %u", p[0], p[8],
 	      p[9]);
 	CHECK(p[4] == 0x12 && p[5] == 0x34, "identification");
-	CHECK(slow_sum(p, 20) == 0xffff, "ip checksum %x", slow_sum(p, 20));
+	CHECK(t_ones_sum(p, 20) == 0xffff, "ip checksum %x", t_ones_sum(p, 20));
 	CHECK(p[20] == 0xc0 && p[21] == 0x01 && p[22] == 0x14 && p[23] == 0x51, "tcp ports");
 	CHECK(p[33] == 0x02, "a SYN, flags %x", p[33]);
 	CHECK(l4_sum(p, n) == 0xffff, "tcp checksum %x", l4_sum(p, n));
