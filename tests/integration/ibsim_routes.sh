@@ -112,14 +112,7 @@ PY
 [ -n "$idx" ] || fail "no link Leaf1:5 <-> Spine1:1 in before/topo.yaml"
 "$FABPROBE" sim before/topo.yaml alltoall --routes before/opensm-lfts --faults "degrade:#$idx:0.4" \
 	--output deg --quiet || fail "sim --routes --faults"
-python3 - deg/run.json <<'PY' || fail "cannot strip the recorded paths"
-import json, sys
-d = json.load(open(sys.argv[1]))
-for r in d["results"]:
-    for f in r["flows"]:
-        del f["path"]
-json.dump(d, open(sys.argv[1], "w"))
-PY
+strip_paths deg/run.json
 "$FABPROBE" analyze --topology before/topo.yaml --format json deg >v-expected.json
 "$FABPROBE" analyze --topology before/topo.yaml --routes before/ibroute --format json deg \
 	>v-routed.json

@@ -58,14 +58,7 @@ ok "sim --routes: flows go the tables' way; a loop is an error"
 grep -n '' topo.yaml | grep -q '^[0-9]*:  - {a: "Switch2:5", b: "Switch1:5"' || fail "no link Switch2:5"
 "$FABPROBE" sim topo.yaml alltoall --routes "$F/2sw.ibroute" --faults 'degrade:#3:0.4' \
 	--output deg --quiet || fail "sim --routes --faults"
-python3 - deg/run.json <<'PY' || fail "cannot strip the recorded paths"
-import json, sys
-d = json.load(open(sys.argv[1]))
-for r in d["results"]:
-    for f in r["flows"]:
-        del f["path"]
-json.dump(d, open(sys.argv[1], "w"))
-PY
+strip_paths deg/run.json
 for how in expected routed; do
 	args=()
 	[ $how = routed ] && args=(--routes "$F/2sw.ibroute")

@@ -31,4 +31,15 @@ lab_begin() {
 	trap '"$LAB" down >/dev/null 2>&1; cleanup' EXIT
 	cd "$TMP" || fail "cd $TMP"
 }
+# strip_paths RUN_JSON: a simulated run as if it had recorded no paths (each flow's "path" gone)
+strip_paths() {
+	python3 - "$1" <<'PY' || fail "cannot strip the recorded paths of $1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["results"]:
+    for f in r["flows"]:
+        del f["path"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+}
 . "$HERE/$name.sh"
