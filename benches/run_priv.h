@@ -88,7 +88,7 @@ struct rank {
 	char snap_port[48];	     /* the netdev this rank snapshots; "": none */
 	bool fec0_ok;		     /* fec0: the port's FEC statistics before the run */
 	struct fp_fec fec0;
-	bool masked;		     /* SIGINT/SIGTERM blocked for the soak; old_mask to restore */
+	bool masked; /* SIGINT/SIGTERM blocked for the soak; old_mask to restore */
 	sigset_t old_mask;
 	int rank, size;
 	/* where the data path failed */

@@ -64,10 +64,12 @@ int fp_sim_endpoints(const struct fp_topo *t, const int *host_of, int n, char **
 		return -ENOMEM;
 	for (int k = 0; k < n; k++) {
 		const struct fp_ident *id = &t->nodes[host_of[k]].id;
-		const char *const f[][2] = { { "netdev", id->ifname }, { "device", id->dev },
-					     { "node_guid", id->guid }, { "port_guid", id->port_guid },
-					     { "mac", id->mac },	{ "ip", id->ip },
-					     { "pci", id->pci } };
+		const char *const f[][2] = {
+			{ "netdev", id->ifname },  { "device", id->dev },
+			{ "node_guid", id->guid }, { "port_guid", id->port_guid },
+			{ "mac", id->mac },	   { "ip", id->ip },
+			{ "pci", id->pci }
+		};
 
 		/* a value the run.json reader would not take back is left out */
 		for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++)

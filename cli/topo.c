@@ -182,8 +182,8 @@ static unsigned print_issues(const char *where, const struct fp_issue *v, unsign
 
 	for (unsigned i = 0; i < n; i++) {
 		errors += v[i].severity == 2;
-		printf("%s:%d: %s: %s\n", where, v[i].line, v[i].severity == 2 ? "error" : "warning",
-		       v[i].text);
+		printf("%s:%d: %s: %s\n", where, v[i].line,
+		       v[i].severity == 2 ? "error" : "warning", v[i].text);
 	}
 	return errors;
 }
@@ -305,8 +305,8 @@ static int stats(struct topo_cfg *c, struct fp_topo *t)
 	}
 	printf("%s: %u hosts, %u switches, %u links, %u tiers\n", t->name, s.hosts, s.switches,
 	       s.links, s.tiers);
-	printf("  %u servers, %u endpoints, %u rails; %u leaves, %u spines, %u cores\n",
-	       s.servers, s.endpoints, s.rails, s.leaves, s.spines, s.cores);
+	printf("  %u servers, %u endpoints, %u rails; %u leaves, %u spines, %u cores\n", s.servers,
+	       s.endpoints, s.rails, s.leaves, s.spines, s.cores);
 	for (unsigned i = 0; i < s.tiers; i++) {
 		printf("  tier %u: %u nodes", i, s.per_tier[i]);
 		if (i > 0 && s.oversub[i] > 0)

@@ -32,8 +32,8 @@ struct walk {
 	const struct fp_pma_link *links;
 	unsigned nnodes, nlinks;
 	struct fp_pma_end *ends;
-	int *lid;	 /* per node: the LID PMA MADs go to (switch: port 0's) */
-	int *hops;	 /* per node: directed route length, -1 unreached */
+	int *lid;  /* per node: the LID PMA MADs go to (switch: port 0's) */
+	int *hops; /* per node: directed route length, -1 unreached */
 	uint8_t (*path)[IB_SUBNET_PATH_HOPS_MAX];
 };
 
@@ -125,7 +125,8 @@ static int walk_routes(struct walk *w, struct ibmad_port *mp, char *err, size_t 
 			int peer = k->a == n ? k->b : k->b == n ? k->a : -1;
 			int out = k->a == n ? k->pa : k->pb;
 
-			if (peer < 0 || w->hops[peer] >= 0 || w->hops[n] + 1 >= IB_SUBNET_PATH_HOPS_MAX)
+			if (peer < 0 || w->hops[peer] >= 0 ||
+			    w->hops[n] + 1 >= IB_SUBNET_PATH_HOPS_MAX)
 				continue;
 			/* from a CA the route starts at its own port: it is the first hop */
 			memcpy(w->path[peer], w->path[n], (size_t)w->hops[n]);
@@ -246,8 +247,8 @@ static bool fill_slot(struct walk *w, struct ibmad_port *mp, const struct jobs *
 }
 
 /* a reply: matched by TID to its slot, checked against what that slot asked */
-static struct slot *match(struct slot *sl, int width, const uint8_t *mad, size_t len,
-			  bool *good, bool *busy)
+static struct slot *match(struct slot *sl, int width, const uint8_t *mad, size_t len, bool *good,
+			  bool *busy)
 {
 	struct fp_mad_hdr h;
 
@@ -291,8 +292,7 @@ static int run_window(struct walk *w, struct ibmad_port *mp, const struct jobs *
 		for (int i = 0; i < width; i++)
 			if (sl[i].busy && sl[i].deadline < first)
 				first = sl[i].deadline;
-		got = umad_recv(mad_rpc_portid(mp), rbuf, &len,
-				first > t ? (int)(first - t) : 0);
+		got = umad_recv(mad_rpc_portid(mp), rbuf, &len, first > t ? (int)(first - t) : 0);
 		if (got >= 0 && len > 0 && (size_t)len <= cap - umad_size())
 			s = match(sl, width, umad_get_mad(rbuf), (size_t)len, &good, &agent_busy);
 		/*
@@ -367,7 +367,8 @@ static bool end_next(struct walk *w, unsigned i, int *step, struct mad *m)
 		}
 		if (w->hops[n] < 0) {
 			e->status = FP_PMA_NO_ROUTE;
-			snprintf(e->why, sizeof(e->why), "no LID and no directed route to the node");
+			snprintf(e->why, sizeof(e->why),
+				 "no LID and no directed route to the node");
 			return false;
 		}
 		smp_dr(w, m, n, IB_ATTR_PORT_INFO, w->nodes[n].sw ? 0 : (unsigned)e->port);
@@ -403,8 +404,8 @@ static void end_reply(struct walk *w, unsigned i, int step, const uint8_t *d, si
 	case END_PC:
 		if (!d) {
 			e->status = FP_PMA_NO_ANSWER;
-			snprintf(e->why, sizeof(e->why), "no PortCounters reply from LID %d port %d",
-				 e->lid, e->port);
+			snprintf(e->why, sizeof(e->why),
+				 "no PortCounters reply from LID %d port %d", e->lid, e->port);
 		} else if (fp_pma_decode(d, len, e->v, &sel) || sel != e->port) {
 			e->status = FP_PMA_BAD_REPLY;
 			snprintf(e->why, sizeof(e->why), "PortCounters reply for port %d, asked %d",
@@ -431,8 +432,12 @@ int fp_pma_read(const struct fp_pma_opts *o, const struct fp_pma_node *nodes, un
 		const struct fp_pma_link *links, unsigned nlinks, struct fp_pma_end *ends,
 		char *err, size_t el)
 {
-	struct walk w = { .o = o, .nodes = nodes, .links = links, .nnodes = nnodes,
-			  .nlinks = nlinks, .ends = ends };
+	struct walk w = { .o = o,
+			  .nodes = nodes,
+			  .links = links,
+			  .nnodes = nnodes,
+			  .nlinks = nlinks,
+			  .ends = ends };
 	const struct jobs lids = { nnodes, lid_next, lid_reply };
 	const struct jobs reads = { 2 * nlinks, end_next, end_reply };
 	struct ibmad_port *mp;

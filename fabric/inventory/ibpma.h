@@ -65,7 +65,7 @@ int fp_smp_decode_port(const uint8_t *d, size_t len, struct fp_smp_port *p);
  * class, method and attribute. For a directed-route SMP the D bit is not part of status.
  * 0, or -EINVAL when the MAD is shorter than its header.
  */
-#define FP_MAD_HDR_LEN 24
+#define FP_MAD_HDR_LEN	 24
 #define FP_MAD_DATA_OFFS 64 /* SMP and PMA data areas both start here */
 struct fp_mad_hdr {
 	int mgmt_class, method, status, attr_id;
@@ -86,14 +86,14 @@ struct fp_pma_node {
 };
 
 struct fp_pma_link {
-	int a, b;	     /* node indices */
-	int pa, pb;	     /* port numbers */
+	int a, b;	  /* node indices */
+	int pa, pb;	  /* port numbers */
 	int lid_a, lid_b; /* 0: resolve by directed route */
 };
 
 enum fp_pma_status {
 	FP_PMA_OK,
-	FP_PMA_DOWN,	 /* the port answers but its link is not up */
+	FP_PMA_DOWN,	  /* the port answers but its link is not up */
 	FP_PMA_NO_ANSWER, /* no reply within timeout x retries */
 	FP_PMA_BAD_REPLY, /* a reply that does not decode, or for another port */
 	FP_PMA_NO_ROUTE,  /* no LID known and no directed route reaches the node */

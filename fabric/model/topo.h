@@ -42,10 +42,10 @@ struct fp_node {
 	int tier; /* 0 hosts, 1 leaves, 2 spines, 3 cores */
 	int rail; /* -1 when none */
 	char group[FP_NAME_LEN];
-	struct fp_ident id; /* hosts: the endpoint's identity */
+	struct fp_ident id;	/* hosts: the endpoint's identity */
 	char note[FP_NAME_LEN]; /* switches: CAs inside it, e.g. a SHARP aggregation node */
-	double nic_gbps; /* hosts: NIC rate for the simulator; 0 = from its links */
-	int line;	 /* where it was defined, for messages */
+	double nic_gbps;	/* hosts: NIC rate for the simulator; 0 = from its links */
+	int line;		/* where it was defined, for messages */
 };
 
 struct fp_link {
@@ -101,7 +101,6 @@ double fp_link_rate(const struct fp_link *l);
 int fp_topo_link_find(const struct fp_topo *t, const char *text, char *err, size_t el);
 /* "a:pa-b:pb": the name fp_topo_link_find() takes back, for output users paste */
 void fp_topo_link_spec(const struct fp_topo *t, unsigned i, char *buf, size_t len);
-
 
 /*
  * Loaders. Each returns 0 or -errno with a one-line message "file:line: what" in err.

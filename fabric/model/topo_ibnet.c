@@ -206,8 +206,8 @@ static int port_line(struct fp_ib_ctx *c, const char *q)
 	long pa = strtol(q + 1, &e, 10), pb;
 
 	if (c->cur < 0 || pa < 0 || pa > 65535 || *e != ']')
-		return fp_ib_bad(c, c->lineno,
-				 "a port line outside a node, or a bad port number%s", "");
+		return fp_ib_bad(c, c->lineno, "a port line outside a node, or a bad port number%s",
+				 "");
 	q = e + 1;
 	if (*q == '(') {
 		struct fp_ib_node *n = &c->nodes[c->cur];
@@ -239,8 +239,8 @@ static int port_line(struct fp_ib_ctx *c, const char *q)
 		quoted(&d, pd->rdesc, sizeof(pd->rdesc));
 	}
 	if (!q || !ib_width(q, &pd->lanes, &pd->speed))
-		return fp_ib_bad(c, c->lineno,
-				 "no width and speed (like 4xHDR) on the port line%s", "");
+		return fp_ib_bad(c, c->lineno, "no width and speed (like 4xHDR) on the port line%s",
+				 "");
 	c->np++;
 	return 0;
 }
@@ -291,7 +291,8 @@ static int plist_line(struct fp_ib_ctx *c, const char *q)
 	    !(e = strrchr(m + 5, '\'')) || (size_t)(m - o - 3) >= sizeof(da) ||
 	    (size_t)(e - m - 5) >= sizeof(db) || pa < 0 || pa > 65535 || pb < 0 || pb > 65535)
 		return fp_ib_bad(c, c->lineno,
-				 "a -p line needs '- TYPE LID PORT GUID ( 'desc' - 'desc' )'%s", "");
+				 "a -p line needs '- TYPE LID PORT GUID ( 'desc' - 'desc' )'%s",
+				 "");
 	memcpy(da, o + 3, (size_t)(m - o - 3));
 	da[m - o - 3] = 0;
 	memcpy(db, m + 5, (size_t)(e - m - 5));

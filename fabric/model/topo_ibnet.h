@@ -21,12 +21,12 @@ extern const struct fp_ib_speed {
 
 /* a node as the dump shows it */
 struct fp_ib_node {
-	char id[40];	 /* "S-0002c903007b8b10", "H-..." */
-	char desc[128];	 /* its node description, "" when none */
-	char pguid[24];	 /* CAs: the port GUID of its (first) port, "0x..." */
-	bool sw, agg;	 /* agg: a switch-internal CA (SHARP aggregation node) */
-	bool by_port;	 /* -p format: a CA known by its port GUID only */
-	int line, node;	 /* node: its index in the model, -1 when it is none */
+	char id[40];	/* "S-0002c903007b8b10", "H-..." */
+	char desc[128]; /* its node description, "" when none */
+	char pguid[24]; /* CAs: the port GUID of its (first) port, "0x..." */
+	bool sw, agg;	/* agg: a switch-internal CA (SHARP aggregation node) */
+	bool by_port;	/* -p format: a CA known by its port GUID only */
+	int line, node; /* node: its index in the model, -1 when it is none */
 };
 
 /* one port line: the cable from node a's port pa to the node named rid, its port pb */

@@ -15,7 +15,10 @@
 #include "topo.h"
 #include "topo_format.h"
 
-#define F(k) { #k, offsetof(struct fp_ident, k), sizeof(((struct fp_ident *)0)->k) }
+#define F(k)                                                                                       \
+	{                                                                                          \
+#k, offsetof(struct fp_ident, k), sizeof(((struct fp_ident *)0)->k)                \
+	}
 
 static const struct {
 	const char *key;
@@ -63,7 +66,7 @@ void fp_ident_write_yaml(const struct fp_ident *id, FILE *f)
 enum kind { K_PGUID, K_GUID, K_HOSTDEV, K_HOSTIF, K_MAC, K_IP, K_NAME, K_HOST, K_N };
 
 static const char *const kind_name[K_N] = {
-	"port GUID", "node GUID", "host and RDMA device", "host and netdev",
+	"port GUID", "node GUID", "host and RDMA device",	    "host and netdev",
 	"MAC",	     "IP",	  "hostname (the endpoint's name)", "hostname (its server's)"
 };
 
@@ -82,9 +85,10 @@ static bool canon_hex(const char *v, bool guid, char *buf, size_t len)
 		if (isxdigit((unsigned char)*v)) {
 			if (nd++ == 16)
 				return false;
-			x = x << 4 | (unsigned long long)(isdigit((unsigned char)*v)
-								  ? *v - '0'
-								  : tolower((unsigned char)*v) - 'a' + 10);
+			x = x << 4 |
+			    (unsigned long long)(isdigit((unsigned char)*v)
+							 ? *v - '0'
+							 : tolower((unsigned char)*v) - 'a' + 10);
 		} else if (*v != ':' && *v != '-' && *v != '.') {
 			return false;
 		}
@@ -100,19 +104,30 @@ static bool canon_hex(const char *v, bool guid, char *buf, size_t len)
 }
 
 /* the key of kind k for an identity (and, for endpoints, the node's name): false if none */
-static bool key_of(const struct fp_ident *id, const char *name, enum kind k, char *buf,
-		   size_t len)
+static bool key_of(const struct fp_ident *id, const char *name, enum kind k, char *buf, size_t len)
 {
 	const char *h = id->host[0] ? id->host : name;
 	const char *v = NULL;
 
 	switch (k) {
-	case K_PGUID: v = id->port_guid; break;
-	case K_GUID: v = id->guid; break;
-	case K_MAC: v = id->mac; break;
-	case K_IP: v = id->ip; break;
-	case K_NAME: v = name; break;
-	case K_HOST: v = h; break;
+	case K_PGUID:
+		v = id->port_guid;
+		break;
+	case K_GUID:
+		v = id->guid;
+		break;
+	case K_MAC:
+		v = id->mac;
+		break;
+	case K_IP:
+		v = id->ip;
+		break;
+	case K_NAME:
+		v = name;
+		break;
+	case K_HOST:
+		v = h;
+		break;
 	case K_HOSTDEV:
 	case K_HOSTIF:
 		v = k == K_HOSTDEV ? id->dev : id->ifname;
@@ -120,7 +135,8 @@ static bool key_of(const struct fp_ident *id, const char *name, enum kind k, cha
 			return false;
 		snprintf(buf, len, "%s\x1f%s", h, v);
 		return true;
-	case K_N: break;
+	case K_N:
+		break;
 	}
 	if (!v || !*v)
 		return false;
@@ -143,8 +159,8 @@ static unsigned slot_of(enum kind k, const char *key, unsigned cap)
 
 /* an entry is node << 4 | shared << 3 | kind; shared: more endpoints have its key */
 #define E_NODE(e) ((e) >> 4)
-#define E_SHARED 8u
-#define E_KIND(e) ((e) & 7u)
+#define E_SHARED  8u
+#define E_KIND(e) ((e)&7u)
 
 /* the slot holding key k, or the empty slot where it goes */
 static unsigned idx_slot(const struct idx *x, enum kind k, const char *key)
@@ -218,9 +234,15 @@ static int map_one(const struct idx *x, const struct fp_ident *r, unsigned rank,
 		if (!key_of(r, r->host, k, key, sizeof(key)))
 			continue;
 		switch (idx_find(x, k, key, &n)) {
-		case 1: *node = n; *how = kind_name[k]; return 0;
-		case 2: why = why ? why : kind_name[k]; break;
-		default: break;
+		case 1:
+			*node = n;
+			*how = kind_name[k];
+			return 0;
+		case 2:
+			why = why ? why : kind_name[k];
+			break;
+		default:
+			break;
 		}
 	}
 	if (why)

@@ -201,8 +201,7 @@ void fp_engine_base_init(struct fp_engine_base *b, const struct fp_engine_params
 	b->errlen = p->errlen;
 }
 
-void fp_engine_vsay(const struct fp_engine_base *b, const char *prefix, const char *fmt,
-		    va_list ap)
+void fp_engine_vsay(const struct fp_engine_base *b, const char *prefix, const char *fmt, va_list ap)
 {
 	int n = snprintf(b->err, b->errlen, "%s: ", prefix);
 

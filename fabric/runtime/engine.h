@@ -120,7 +120,7 @@ struct fp_engine_params {
 	 * data connections carry fp_rv_flow_tag() of it */
 	const uint8_t *job_key;
 	enum fp_poll_mode poll;
-	uint64_t timeout_ns; /* set-up waits */
+	uint64_t timeout_ns;		   /* set-up waits */
 	const volatile sig_atomic_t *stop; /* when set (a signal handler), set-up waits end */
 	const struct fp_engine_xopts *x;
 	const void *cfg;   /* the engine's options, parsed from its ops->opts */
@@ -197,7 +197,7 @@ struct fp_engine_base {
 
 void fp_engine_base_init(struct fp_engine_base *b, const struct fp_engine_params *p);
 /* "prefix: " then the message, into b->err */
-void fp_engine_vsay(const struct fp_engine_base *b, const char *prefix, const char *fmt,
-		    va_list ap) __attribute__((format(printf, 3, 0)));
+void fp_engine_vsay(const struct fp_engine_base *b, const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 #endif

@@ -34,7 +34,7 @@ bool fp_netid_of_ip(const char *ip, char *name, size_t len)
 		found = v6 ? !memcmp(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 				     &a6, sizeof(a6))
 			   : ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr ==
-				     a4.s_addr;
+					a4.s_addr;
 		if (found)
 			snprintf(name, len, "%s", i->ifa_name);
 	}
@@ -125,8 +125,7 @@ void fp_netid_pci(const char *devdir, char *buf, size_t len, size_t *o)
 
 void fp_netid_netdev(const char *root, const char *ifname, char *buf, size_t len, size_t *o)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 8], v[64], v4[INET6_ADDRSTRLEN],
-		v6[INET6_ADDRSTRLEN];
+	char dir[PATH_MAX], path[PATH_MAX + 8], v[64], v4[INET6_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
 
 	/* a name from outside (a GID's ndev file) never walks out of sysfs */
 	if (!*ifname || strchr(ifname, '/') || strlen(ifname) >= IF_NAMESIZE)

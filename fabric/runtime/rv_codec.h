@@ -30,7 +30,7 @@
 #include "../../core/sha256.h"
 
 #define FP_RV_MAGIC	  0x56525046u /* "FPRV" */
-#define FP_RV_VERSION	  4 /* 4: the mac covers the payload's digest */
+#define FP_RV_VERSION	  4	      /* 4: the mac covers the payload's digest */
 #define FP_RV_HDR_LEN	  56
 #define FP_RV_MAC_AT	  24 /* the mac covers the header up to here */
 #define FP_RV_NONCE_LEN	  32

@@ -39,7 +39,7 @@ struct fp_rv {
 	char local_ip[INET6_ADDRSTRLEN];
 	uint8_t job_nonce[FP_RV_NONCE_LEN]; /* rank 0's, sent in WELCOME */
 	uint8_t data_key[FP_SHA256_LEN];    /* from the token and the job nonce */
-	uint64_t refused, refused_told_at; /* rank 0: strangers sent away, and when last said */
+	uint64_t refused, refused_told_at;  /* rank 0: strangers sent away, and when last said */
 };
 
 /* rv_io.c */

@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!fp_result_parse("fuzz", text, len, ptext, plen, &t, &res, err, sizeof(err))) {
 		memset(&fs, 0, sizeof(fs));
 		fp_result_fabric_rules(&res, &t, &fs, err, sizeof(err));
-		if (!fp_result_observe(&res, 0, &t, &r, &net, 2, NULL, &ob, &named, err, sizeof(err)))
+		if (!fp_result_observe(&res, 0, &t, &r, &net, 2, NULL, &ob, &named, err,
+				       sizeof(err)))
 			fp_analyze(&t, ob.o, ob.n, &a);
 		fp_result_free(&res);
 	}

@@ -70,12 +70,23 @@ int main(void)
 	}
 	/* 10 s: 100 symbol errors on 4x HDR is BER 5e-11 (limit 1e-12); 1 error is 5e-13 */
 	n = judge(&t,
-		  RUN(FC("10", END("leaf1", "39", "ok", ",\"deltas\":{\"SymbolErrorCounter\":100,"
-							"\"PortXmitWait\":0}") ","
-			       END("spine1", "39", "ok", ",\"deltas\":{\"SymbolErrorCounter\":1}") ","
-			       END("spine1", "40", "ok", ",\"deltas\":{\"PortXmitWait\":5000,"
-							 "\"PortXmitDiscards\":0}") ","
-			       END("leaf1", "1", "down", ",\"why\":\"port down\""))),
+		  RUN(FC(
+			  "10",
+			  END("leaf1", "39", "ok",
+			      ",\"deltas\":{\"SymbolErrorCounter\":100,"
+			      "\"PortXmitWait\":0}") "," END("spine1", "39", "ok",
+							     ",\"deltas\":{\"SymbolErrorCounter\":"
+							     "1}") "," END("spine1", "40", "ok",
+									   ",\"deltas\":{"
+									   "\"PortXmitWait\":5000,"
+									   "\"PortXmitDiscards\":"
+									   "0}") "," END("leaf1",
+											 "1",
+											 "down",
+											 ",\"why\":"
+											 "\"port "
+											 "down"
+											 "\""))),
 		  &fs, err, sizeof(err));
 	for (unsigned i = 0; i < fs.n; i++)
 		printf("  %s\n", fs.f[i].text);
@@ -102,7 +113,8 @@ int main(void)
 	/* without fabric_counters: nothing, and not an error */
 	CHECK(judge(&t, RUN("\"pattern\":\"pairs\""), &fs, err, sizeof(err)) == 0, "%s", err);
 	/* malformed: refused, the field named */
-	refused(&t, RUN(FC("10", END("leaf1", "39", "ok", ",\"deltas\":{\"SymbolErrorCounter\":-3}"))),
+	refused(&t,
+		RUN(FC("10", END("leaf1", "39", "ok", ",\"deltas\":{\"SymbolErrorCounter\":-3}"))),
 		"fabric_counters.ends[0].deltas.SymbolErrorCounter");
 	refused(&t, RUN(FC("10", END("leaf1", "39", "ok", ",\"deltas\":{\"a\\nb\":\"x\"}"))),
 		"fabric_counters.ends[0].deltas.a b: not a whole number");

@@ -22,12 +22,12 @@ static void known(void)
 	uint64_t v[FP_PMA_NCTR];
 	int sel;
 
-	d[1] = 3;		   /* PortSelect */
-	d[4] = 0x01, d[5] = 0x02;  /* SymbolErrorCounter 258 */
-	d[7] = 9;		   /* LinkDownedCounter */
-	d[15] = 4;		   /* PortXmitDiscards */
-	d[19] = 0xa5;		   /* LocalLinkIntegrity 10, ExcessiveBufferOverrun 5 */
-	d[40] = 0x80, d[43] = 1;   /* PortXmitWait 0x80000001 */
+	d[1] = 3;		  /* PortSelect */
+	d[4] = 0x01, d[5] = 0x02; /* SymbolErrorCounter 258 */
+	d[7] = 9;		  /* LinkDownedCounter */
+	d[15] = 4;		  /* PortXmitDiscards */
+	d[19] = 0xa5;		  /* LocalLinkIntegrity 10, ExcessiveBufferOverrun 5 */
+	d[40] = 0x80, d[43] = 1;  /* PortXmitWait 0x80000001 */
 	CHECK(!fp_pma_decode(d, sizeof(d), v, &sel), "decodes");
 	CHECK(sel == 3, "%d", sel);
 	CHECK(v[FP_PMA_SYMBOL_ERRORS] == 258, "%llu", (unsigned long long)v[0]);
@@ -64,8 +64,7 @@ static void smp(void)
 	memset(d, 0, sizeof(d));
 	d[16] = 0x01, d[17] = 0x02, d[32] = 0x31, d[33] = 0x52;
 	CHECK(!fp_smp_decode_port(d, sizeof(d), &p), "port decodes");
-	CHECK(p.lid == 258 && p.state == 1 && p.phys == 5, "port %d %d %d", p.lid, p.state,
-	      p.phys);
+	CHECK(p.lid == 258 && p.state == 1 && p.phys == 5, "port %d %d %d", p.lid, p.state, p.phys);
 	CHECK(fp_smp_decode_port(d, 33, &p) == -EINVAL, "short PortInfo refused");
 }
 
@@ -76,10 +75,10 @@ static void hdr(void)
 	struct fp_mad_hdr h;
 
 	m[0] = 1, m[1] = 0x81, m[2] = 1, m[3] = 0x81;
-	m[4] = 0x80, m[5] = 0x04;			  /* D bit, status 4: invalid field */
+	m[4] = 0x80, m[5] = 0x04;			       /* D bit, status 4: invalid field */
 	m[8] = 0xde, m[12] = 0x12, m[13] = 0x34, m[15] = 0x78; /* TID 0xde...12340078 */
-	m[16] = 0x00, m[17] = 0x15;			  /* PortInfo */
-	m[23] = 3;					  /* AttributeModifier: port 3 */
+	m[16] = 0x00, m[17] = 0x15;			       /* PortInfo */
+	m[23] = 3;					       /* AttributeModifier: port 3 */
 	CHECK(!fp_mad_decode_hdr(m, sizeof(m), &h), "header decodes");
 	CHECK(h.mgmt_class == 0x81 && h.method == 0x81 && h.attr_id == 0x15 && h.attr_mod == 3,
 	      "header %x %x %x %u", h.mgmt_class, h.method, h.attr_id, h.attr_mod);
@@ -102,11 +101,11 @@ static void hdr(void)
 static void against_libibmad(void)
 {
 	static const enum MAD_FIELDS f[FP_PMA_NCTR] = {
-		IB_PC_ERR_SYM_F,	IB_PC_LINK_RECOVERS_F, IB_PC_LINK_DOWNED_F,
-		IB_PC_ERR_RCV_F,	IB_PC_ERR_PHYSRCV_F,   IB_PC_ERR_SWITCH_REL_F,
-		IB_PC_XMT_DISCARDS_F,	IB_PC_ERR_XMTCONSTR_F, IB_PC_ERR_RCVCONSTR_F,
+		IB_PC_ERR_SYM_F,	IB_PC_LINK_RECOVERS_F,	IB_PC_LINK_DOWNED_F,
+		IB_PC_ERR_RCV_F,	IB_PC_ERR_PHYSRCV_F,	IB_PC_ERR_SWITCH_REL_F,
+		IB_PC_XMT_DISCARDS_F,	IB_PC_ERR_XMTCONSTR_F,	IB_PC_ERR_RCVCONSTR_F,
 		IB_PC_ERR_LOCALINTEG_F, IB_PC_ERR_EXCESS_OVR_F, IB_PC_VL15_DROPPED_F,
-		IB_PC_XMT_BYTES_F,	IB_PC_RCV_BYTES_F,     IB_PC_XMT_PKTS_F,
+		IB_PC_XMT_BYTES_F,	IB_PC_RCV_BYTES_F,	IB_PC_XMT_PKTS_F,
 		IB_PC_RCV_PKTS_F,	IB_PC_XMT_WAIT_F,
 	};
 	static const enum MAD_FIELDS fx[4] = { IB_PC_EXT_XMT_BYTES_F, IB_PC_EXT_RCV_BYTES_F,

@@ -167,7 +167,7 @@ static void test_refused(void)
 		{ "{\"world_size\": 1, \"hosts\": [{\"hostname\": \"a\"}], \"results\": [],"
 		  " \"counters\": [{\"rank\": 0, \"deltas\": {\"rx_errors\": \"many\"}}]}",
 		  "counters[0]" },
-#define TWO "{\"world_size\": 2, \"schedule\": {\"flows\": 2}, \"hosts\": [{}, {}], "
+#define TWO	 "{\"world_size\": 2, \"schedule\": {\"flows\": 2}, \"hosts\": [{}, {}], "
 #define FLOW(id) "{\"src\": 0, \"dst\": 1, \"round\": 0, \"flow\": " #id "}"
 		/* red team 9: what the reader let through */
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(1) ", " FLOW(1) "]}]}",

@@ -47,8 +47,8 @@ static void test_record(void)
 
 	CHECK(c.valid && c.cpu == 3 && c.mtu == 9000 && !strcmp(c.port, "ens1"), "context");
 	/* the engine's model and firmware win over the netdev's */
-	CHECK(!strcmp(c.nic_model, "MT4129") && !strcmp(c.firmware, "28.40"), "%s %s",
-	      c.nic_model, c.firmware);
+	CHECK(!strcmp(c.nic_model, "MT4129") && !strcmp(c.firmware, "28.40"), "%s %s", c.nic_model,
+	      c.firmware);
 	/* known keys once (the first), numbers as numbers, nothing unprintable or empty */
 	CHECK(js && !strcmp(js, "{\"endpoint\":{\"device\":\"mlx5_0\",\"port\":1,\"lid\":17,"
 				"\"node_guid\":\"0x0002c90300a1b2c3\",\"mac\":\"aa\"}}"),
@@ -75,13 +75,10 @@ static void put(const char *root, const char *rel, const char *text)
 /* a sysfs tree: ens1 on PCI function 0000:3b:00.0 (NUMA node 1), veth0 with no device */
 static void fixture(const char *root)
 {
-	static const char *const dirs[] = { "sys",
-					    "sys/devices",
-					    "sys/devices/0000:3b:00.0",
-					    "sys/class",
-					    "sys/class/net",
-					    "sys/class/net/ens1",
-					    "sys/class/net/veth0" };
+	static const char *const dirs[] = {
+		"sys",		 "sys/devices",	       "sys/devices/0000:3b:00.0", "sys/class",
+		"sys/class/net", "sys/class/net/ens1", "sys/class/net/veth0"
+	};
 	char path[512];
 
 	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {

@@ -23,7 +23,8 @@ static void switches(void)
 	char err[256];
 
 	CHECK(!parse("# lab switches\nleaf1 10.0.0.1 v2c community=public\n\n"
-		     "spine1 udp:10.0.0.2:161 v3 user=mon auth=SHA:secret123 priv=AES:secret456 # x\n",
+		     "spine1 udp:10.0.0.2:161 v3 user=mon auth=SHA:secret123 priv=AES:secret456 # "
+		     "x\n",
 		     &sw, &n, err),
 	      "%s", err);
 	CHECK(n == 2 && sw[0].version == 2 && !strcmp(sw[0].community, "public"), "v2c");
@@ -40,18 +41,18 @@ static void switches(void)
 	      "# inside a word is not a comment");
 	free(sw);
 	static const char *const bad[] = {
-		"leaf1 10.0.0.1 v2c\n",				   /* no community */
-		"leaf1 10.0.0.1 v1 community=x\n",		   /* no v1 */
-		"leaf1 10.0.0.1 v3 user=u auth=SHA:short\n",	   /* password under 8 */
-		"leaf1 10.0.0.1 v3 user=u priv=AES:secret456\n",   /* priv without auth */
-		"leaf1 10.0.0.1 v3 user=u auth=XYZ:secret123\n",   /* unknown protocol */
-		"a 1 v2c community=x\na 2 v2c community=y\n",	   /* twice */
-		"# nothing\n",					   /* no switches */
+		"leaf1 10.0.0.1 v2c\n",				 /* no community */
+		"leaf1 10.0.0.1 v1 community=x\n",		 /* no v1 */
+		"leaf1 10.0.0.1 v3 user=u auth=SHA:short\n",	 /* password under 8 */
+		"leaf1 10.0.0.1 v3 user=u priv=AES:secret456\n", /* priv without auth */
+		"leaf1 10.0.0.1 v3 user=u auth=XYZ:secret123\n", /* unknown protocol */
+		"a 1 v2c community=x\na 2 v2c community=y\n",	 /* twice */
+		"# nothing\n",					 /* no switches */
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
-		CHECK(parse(bad[i], &sw, &n, err) == -EINVAL && strstr(err, "sw.txt"),
-		      "bad %u: %s", i, err);
+		CHECK(parse(bad[i], &sw, &n, err) == -EINVAL && strstr(err, "sw.txt"), "bad %u: %s",
+		      i, err);
 		CHECK(!strstr(err, "short") && !strstr(err, "secret"), "no password in %s", err);
 	}
 }
@@ -77,8 +78,7 @@ static void varbinds(void)
 	CHECK(n == 1 && !strcmp(ports[0].name, "swp?7"), "ifName kept printable: %s",
 	      ports[0].name);
 	vb = (struct fp_snmp_vb){ hc, 12, FP_ASN_COUNTER32, 5, NULL, 0 };
-	CHECK(fp_snmp_apply(FP_SNMP_HC_IN_OCTETS, &vb, ports, &n, 4, err, sizeof(err)) ==
-			      -EPROTO &&
+	CHECK(fp_snmp_apply(FP_SNMP_HC_IN_OCTETS, &vb, ports, &n, 4, err, sizeof(err)) == -EPROTO &&
 		      !strcmp(err, "ifHCInOctets.7 is Counter32, expected Counter64"),
 	      "wrong type named: %s", err);
 	vb = (struct fp_snmp_vb){ next, 11, FP_ASN_COUNTER32, 1, NULL, 0 };

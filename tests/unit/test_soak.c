@@ -45,7 +45,8 @@ static void fec_full(void)
 	for (unsigned i = 0; i < FP_SOAK_NAMES - 3; i++)
 		n += snprintf(b + n, sizeof(b) - (size_t)n, "c%u=1\n", i);
 	n += snprintf(b + n, sizeof(b) - (size_t)n, "fec_corrected=1\nfec_uncorrectable=0\nx=1\n");
-	CHECK(fp_soak_add_snap(&s, 1, 0, b, (size_t)n) == 0 && s.fec[0] && s.nnames == FP_SOAK_NAMES,
+	CHECK(fp_soak_add_snap(&s, 1, 0, b, (size_t)n) == 0 && s.fec[0] &&
+		      s.nnames == FP_SOAK_NAMES,
 	      "fec kept in a full table (%u names)", s.nnames);
 	CHECK(fp_soak_add_snap(&s, 2, 0, "eth0\nfec_corrected=1\n", 21) == 0 && !s.fec[0],
 	      "one fec counter is not FEC");

@@ -82,24 +82,28 @@ static int load_text(struct fp_topo *t, const char *text, char *err, size_t el)
 	return fp_topo_load_ibnet(t, text, strlen(text), "x.ibnet", err, el);
 }
 
-#define SW1 "Switch\t36 \"S-0002c903007b8b10\"\t\t# \"MF0;sw1:MQM8700/U1\" enhanced port 0 lid 3 lmc 0\n"
-#define CA(g, d) "Ca\t1 \"H-00000000000000" g "\"\t\t# \"" d "\"\n"
-#define SWP(p, g, d)                                                                               \
-	"[" p "]\t\"H-00000000000000" g "\"[1](" g "01) \t\t# \"" d "\" lid 5 4xHDR\n"
-#define CAP(g, p) "[1](" g "01) \t\"S-0002c903007b8b10\"[" p "]\t\t# lid 5 lmc 0 \"MF0;sw1\" lid 3 4xHDR\n"
+#define SW1                                                                                        \
+	"Switch\t36 \"S-0002c903007b8b10\"\t\t# \"MF0;sw1:MQM8700/U1\" enhanced port 0 lid 3 lmc " \
+	"0\n"
+#define CA(g, d)     "Ca\t1 \"H-00000000000000" g "\"\t\t# \"" d "\"\n"
+#define SWP(p, g, d) "[" p "]\t\"H-00000000000000" g "\"[1](" g "01) \t\t# \"" d "\" lid 5 4xHDR\n"
+#define CAP(g, p)                                                                                  \
+	"[1](" g "01) \t\"S-0002c903007b8b10\"[" p "]\t\t# lid 5 lmc 0 \"MF0;sw1\" lid 3 4xHDR\n"
 
 static void test_shapes(void)
 {
 	/* two HCAs share a description: both are named by GUID, neither by file order */
-	const char *dup = SW1 SWP("1", "a0", "node1 mlx5_0") SWP("2", "b0", "node1 mlx5_0")
-		"\n" CA("a0", "node1 mlx5_0") CAP("a0", "1") "\n" CA("b0", "node1 mlx5_0") CAP("b0", "2");
+	const char *dup = SW1 SWP("1", "a0", "node1 mlx5_0")
+		SWP("2", "b0", "node1 mlx5_0") "\n" CA("a0", "node1 mlx5_0")
+			CAP("a0", "1") "\n" CA("b0", "node1 mlx5_0") CAP("b0", "2");
 	/* cut after the last CA's node line: its cable is listed from the switch's end only */
-	const char *cut = SW1 SWP("1", "a0", "node1 mlx5_0") SWP("2", "b0", "node2 mlx5_0")
-		"\n" CA("a0", "node1 mlx5_0") CAP("a0", "1") "\n" CA("b0", "node2 mlx5_0");
+	const char *cut = SW1 SWP("1", "a0", "node1 mlx5_0")
+		SWP("2", "b0", "node2 mlx5_0") "\n" CA("a0", "node1 mlx5_0")
+			CAP("a0", "1") "\n" CA("b0", "node2 mlx5_0");
 	/* ibnetdiscover --node-name-map: the switch's port line shows the mapped name only */
-	const char *mapped = SW1 SWP("1", "a0", "node7 mlx5_1") SWP("2", "b0", "node2 mlx5_0")
-		"\n" CA("a0", "MT4129 ConnectX7 Mellanox Technologies") CAP("a0", "1") "\n"
-		CA("b0", "node2 mlx5_0") CAP("b0", "2");
+	const char *mapped = SW1 SWP("1", "a0", "node7 mlx5_1") SWP(
+		"2", "b0", "node2 mlx5_0") "\n" CA("a0", "MT4129 ConnectX7 Mellanox Technologies")
+		CAP("a0", "1") "\n" CA("b0", "node2 mlx5_0") CAP("b0", "2");
 	struct fp_topo t;
 	char err[256] = "";
 
@@ -122,13 +126,14 @@ static void test_shapes(void)
 /* the node-name-map: its rules, its refusals with file:line, and names winning on import */
 static void test_name_map(void)
 {
-	const char *good = "# IB1\n\n  0xb8599f0300a10010 \"MF0;L1:MQM9700/U1\"\r\n"
-			   "0x0c42a10300009000\tstor01 mlx5_0  \n"
-			   "883445511175049233 \"stor02 mlx5_0\" # the -p dump's port GUID\n"
-			   "0x0c42a10300000100 \"gpu01 mlx5_0\"\n0xc42a10300000100 \"gpu01 mlx5_0\"\n";
+	const char *good =
+		"# IB1\n\n  0xb8599f0300a10010 \"MF0;L1:MQM9700/U1\"\r\n"
+		"0x0c42a10300009000\tstor01 mlx5_0  \n"
+		"883445511175049233 \"stor02 mlx5_0\" # the -p dump's port GUID\n"
+		"0x0c42a10300000100 \"gpu01 mlx5_0\"\n0xc42a10300000100 \"gpu01 mlx5_0\"\n";
 	static const char *const bad[][2] = {
 		{ "0x10 \"a\"\n# c\n0x10 \"b\"\n", "m:3: GUID 0x0000000000000010 is named twice "
-						     "(also line 1)" },
+						   "(also line 1)" },
 		{ "\n0x10 \"open\n", "m:2: the name's quote is not closed" },
 		{ "0x10 \"a\" b\n", "m:1: text after the quoted name" },
 		{ "0x10\n", "m:1: not 'GUID \"name\"'" },
@@ -165,7 +170,8 @@ static void test_name_map(void)
 	      "-p: switches by GUID, CAs by the port GUID it shows: %s", err);
 	free(text);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int r = fp_ib_namemap_parse(&m, bad[i][0], strlen(bad[i][0]), "m", err, sizeof(err));
+		int r = fp_ib_namemap_parse(&m, bad[i][0], strlen(bad[i][0]), "m", err,
+					    sizeof(err));
 
 		CHECK(r == -EINVAL && strstr(err, bad[i][1]) && !m.n, "bad map %zu: '%s'", i, err);
 	}

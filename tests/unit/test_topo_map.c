@@ -204,8 +204,7 @@ static void test_round_trip(void)
 			      !strcmp(t.nodes[i].note, u.nodes[i].note),
 		      "node %u identity round trip", i);
 	CHECK(fp_ident_set(&u.nodes[1].id, "colour", "red") == -ENOENT &&
-		      fp_ident_set(&u.nodes[1].id, "mac", "02:00:00:00:00:00:00:00:00") ==
-			      -ERANGE,
+		      fp_ident_set(&u.nodes[1].id, "mac", "02:00:00:00:00:00:00:00:00") == -ERANGE,
 	      "unknown key and overlong value refused");
 	free(buf);
 	fp_topo_destroy(&u);
@@ -215,14 +214,13 @@ static void test_round_trip(void)
 /* run.json's per-rank identity, read by the one reader and joined by the one mapping */
 static void test_run_json(void)
 {
-	const char *run =
-		"{\"world_size\": 3, \"hosts\": ["
-		"{\"rank\": 0, \"hostname\": \"gpu1\", \"address\": \"0.0.0.0\", "
-		"\"endpoint\": {\"netdev\": \"ibp2s0\", \"device\": \"mlx5_2\"}},"
-		"{\"rank\": 1, \"hostname\": \"gpu0\", \"address\": \"10.0.1.1\"},"
-		"{\"rank\": 2, \"hostname\": \"x\", \"endpoint\": {\"port_guid\": "
-		"\"0x0002c90300000103\", \"mac\": \"02:00:00:00:00:03\", \"pci\": "
-		"\"0000:3b:00.0\"}}], \"results\": []}";
+	const char *run = "{\"world_size\": 3, \"hosts\": ["
+			  "{\"rank\": 0, \"hostname\": \"gpu1\", \"address\": \"0.0.0.0\", "
+			  "\"endpoint\": {\"netdev\": \"ibp2s0\", \"device\": \"mlx5_2\"}},"
+			  "{\"rank\": 1, \"hostname\": \"gpu0\", \"address\": \"10.0.1.1\"},"
+			  "{\"rank\": 2, \"hostname\": \"x\", \"endpoint\": {\"port_guid\": "
+			  "\"0x0002c90300000103\", \"mac\": \"02:00:00:00:00:03\", \"pci\": "
+			  "\"0000:3b:00.0\"}}], \"results\": []}";
 	const char *bad = "{\"world_size\": 1, \"hosts\": [{\"hostname\": \"a\", "
 			  "\"endpoint\": {\"mac\": \"02:00:00:00:00:00:00:00:00\"}}], "
 			  "\"results\": []}";
@@ -232,8 +230,7 @@ static void test_run_json(void)
 	char err[512];
 
 	build(&t);
-	CHECK(!fp_result_parse("x/run.json", run, strlen(run), NULL, 0, &t, &r, err,
-			       sizeof(err)),
+	CHECK(!fp_result_parse("x/run.json", run, strlen(run), NULL, 0, &t, &r, err, sizeof(err)),
 	      "read: %s", err);
 	CHECK(!strcmp(r.ident[0].ifname, "ibp2s0") && !strcmp(r.ident[0].dev, "mlx5_2") &&
 		      !r.ident[0].ip[0] && !strcmp(r.ident[1].ip, "10.0.1.1") &&

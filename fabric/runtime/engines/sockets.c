@@ -61,7 +61,7 @@ struct fp_engine {
 	const volatile sig_atomic_t *stop; /* set by a signal: set-up waits end */
 	enum fp_poll_mode poll;
 	int busy_poll_us;
-	char ip[48];			/* the bound (listening) address */
+	char ip[48];		       /* the bound (listening) address */
 	struct sockaddr_storage *peer; /* listen address of every rank */
 	socklen_t *peerlen;
 	struct fp_conn *conns;

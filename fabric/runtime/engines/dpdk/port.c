@@ -162,8 +162,8 @@ static int exchange(struct fp_engine *e)
 
 	memcpy(mine, &e->ip, 4);
 	memcpy(mine + 4, e->mac, 6);
-	ret = e->b.allgather(e->b.xctx, "dpdk: exchange of IPv4 and MAC addresses", mine, sizeof(mine),
-			   &all);
+	ret = e->b.allgather(e->b.xctx, "dpdk: exchange of IPv4 and MAC addresses", mine,
+			     sizeof(mine), &all);
 	if (ret)
 		return ret;
 	for (int r = 0; r < e->b.size; r++) {
@@ -238,7 +238,8 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 	ret = port_up(e, portname);
 	if (ret)
 		goto err;
-	if (!p->rank && (ret = e->b.allgather(e->b.xctx, "dpdk: rank 0's port is up", "", 1, &none)))
+	if (!p->rank &&
+	    (ret = e->b.allgather(e->b.xctx, "dpdk: rank 0's port is up", "", 1, &none)))
 		goto err;
 	fp_rv_blobs_free(&none);
 	ret = link_wait(e);

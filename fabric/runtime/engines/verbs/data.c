@@ -165,8 +165,8 @@ int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bo
 		}
 	}
 	if (ibv_post_send(c->qp, wr, &bad)) {
-		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num,
-			     c->flow, c->peer, strerror(errno));
+		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
+			     c->peer, strerror(errno));
 		return -EIO;
 	}
 	c->tx_out += n;
@@ -190,8 +190,8 @@ static int notify(struct fp_conn *c, unsigned n)
 	if (c->tx_out >= e->tx_depth)
 		return 0;
 	if (ibv_post_send(c->qp, &wr, &bad)) {
-		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num,
-			     c->flow, c->peer, strerror(errno));
+		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
+			     c->peer, strerror(errno));
 		return -EIO;
 	}
 	cover_push(c, 1);
