@@ -7,6 +7,7 @@
 #include "result_obs.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +417,36 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 	return 0;
 }
 
+/*
+ * A run whose flows could not all connect: its connect phase, every flow with the path it
+ * has (traced when the trace got through, else expected), rate 0 when it failed (failed),
+ * NaN when it connected (fp_analyze_blackhole).
+ */
+static int connect_obs(const struct fp_result *res, unsigned runidx, struct fp_router *r,
+		       const int *node_of, struct fp_obs_buf *ob)
+{
+	const struct fp_rsize *z = &res->sizes[res->connect];
+	struct flows fl = { 0 };
+	int ret = flows_alloc(&fl, z->nflows);
+
+	for (unsigned i = 0; i < z->nflows && !ret; i++) {
+		fl.src[i] = node_of[z->flows[i].src];
+		fl.dst[i] = node_of[z->flows[i].dst];
+		fl.meas[i] = z->flows[i].avg_gbps;
+		fl.rnd[i] = 0;
+		if (!flow_path(res, &z->flows[i], r, &fl, i)) { /* a trace cut short: expected */
+			fl.fixed[i] = 0;
+			fl.hops[i] = 0;
+			fl.psrc[i] = FP_PATH_EXPECTED;
+		}
+		ret = obs_add(ob, &fl, i, runidx, r);
+		if (!ret)
+			ob->o[ob->n - 1].failed = fl.meas[i] == 0;
+	}
+	flows_free(&fl);
+	return ret;
+}
+
 int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct fp_topo *t,
 		      struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
 		      const char *map, struct fp_obs_buf *ob, bool *named, char *err, size_t el)
@@ -432,6 +463,10 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		goto out;
 	grew_counters(res, node_of, ob);
 	ret = -EINVAL;
+	if (!z && res->connect >= 0 && res->nfailed) {
+		ret = connect_obs(res, runidx, r, node_of, ob);
+		goto out;
+	}
 	if (!z) {
 		snprintf(err, el, "%s: no bandwidth results (an empty run, or latency only)",
 			 res->where);
@@ -450,6 +485,20 @@ out:
 	flows_free(&fl);
 	free(node_of);
 	return ret;
+}
+
+unsigned fp_obs_measured_first(struct fp_obs_buf *ob)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < ob->n; i++)
+		if (!ob->o[i].failed && !isnan(ob->o[i].meas)) {
+			struct fp_obs t = ob->o[k];
+
+			ob->o[k++] = ob->o[i];
+			ob->o[i] = t;
+		}
+	return k;
 }
 
 void fp_obs_buf_free(struct fp_obs_buf *ob)
@@ -575,10 +624,15 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		v->named = v->named && named;
 		v->nruns++;
 	}
+	/* measured flows first; after them the connect phases of runs that failed (NaN, 0) */
+	unsigned nm = fp_obs_measured_first(&v->ob);
+
 	if (!ret)
-		ret = fp_analyze(&v->t, v->ob.o, v->ob.n, &v->a);
+		ret = fp_analyze(&v->t, v->ob.o, nm, &v->a);
 	if (!ret)
 		ret = fp_analyze_down(&v->r, v->ob.o, v->ob.n, &v->a);
+	if (!ret && nm < v->ob.n)
+		ret = fp_analyze_blackhole(&v->r, v->ob.o + nm, v->ob.n - nm, &v->a);
 	if (!ret && o->inventory)
 		ret = add_inventories(v, o->inventory, err, el);
 	if (!ret) /* switch octets against the simulator's loads for the flows */

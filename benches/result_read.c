@@ -616,6 +616,9 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 			       : -1;
 	if (!ret)
 		ret = read_sizes(root, t, r, err, el);
+	r->connect = -1;
+	if (!ret)
+		ret = fp_result_read_failed(root, r, err, el);
 	if (!ret && ptext)
 		ret = read_traces(ptext, plen, r, err, el);
 	if (!ret)

@@ -105,6 +105,10 @@ struct fp_result {
 	double fabric_seconds;
 	struct fp_rfcend *fabric;
 	unsigned nfabric;
+	/* flows that could not connect (failed_flows): sizes[connect] holds every scheduled
+	 * flow, rate 0 when it failed, NaN when it connected but was never measured */
+	unsigned nfailed;
+	int connect; /* -1: none */
 };
 
 /*
@@ -118,6 +122,9 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
 		   size_t el);
 void fp_result_free(struct fp_result *r);
+/* result_failed.c: run.json's failed_flows into the connect phase; 0 or -errno with err */
+struct fy_node;
+int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, size_t el);
 
 /* the largest size with bandwidth results, NULL when there is none */
 const struct fp_rsize *fp_result_largest_bw(const struct fp_result *r);

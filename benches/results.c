@@ -410,6 +410,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	}
 	fp_json_end(&j);
 	fp_results_json_ranks(&j, d);
+	fp_results_json_failed(&j, d);
 	fp_json_obj(&j, "schedule");
 	fp_json_u64(&j, "rounds", s->nrounds);
 	fp_json_u64(&j, "flows", s->nflows);

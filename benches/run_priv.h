@@ -173,6 +173,13 @@ int fp_run_allgather_cb(void *ctx, const char *what, const void *mine, size_t le
 void fp_run_iso_now(char *buf, size_t len);
 int fp_run_meet(struct rank *rk, const char *bind);
 int fp_run_gather_idents(struct rank *rk);
+/*
+ * run_failed.c: after connect (ret its result), for engines with FP_ENG_FLOW_FAIL, every
+ * rank learns which flows could not connect; rank 0 keeps them for run.json. Every rank
+ * returns an error when any flow or rank failed (with the identities of the flows that did
+ * connect gathered, for tracing), else 0.
+ */
+int fp_run_connect_report(struct rank *rk, int ret);
 int fp_run_make_dir(struct rank *rk);
 int fp_run_alloc_rank(struct rank *rk);
 int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);

@@ -190,6 +190,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		if (ret && !rk.err[0])
 			fp_say(rk.err, ERR_LEN, "engine %s: connect failed: %s", cfg->engine,
 			       strerror(-ret));
+		ret = fp_run_connect_report(&rk, ret);
 	}
 	if (!ret)
 		ret = fp_run_gather_idents(&rk);

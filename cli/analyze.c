@@ -112,11 +112,19 @@ static void suspect_action(const struct fp_topo *t, const struct fp_suspect *s, 
 			 t->nodes[s->node].id.host, s->nnics);
 		return;
 	}
-	if (!s->down) {
+	if (!s->down && !s->blackhole) {
 		fp_suspect_action(t, s, act, len);
 		return;
 	}
 	fp_link_name(t, s->link, ln, sizeof(ln));
+	if (s->blackhole) {
+		snprintf(act, len,
+			 "the link %s is up and routed over but passes nothing: check its "
+			 "optics, its port's error and discard counters and its ACLs, or take it "
+			 "out of routing",
+			 ln);
+		return;
+	}
 	snprintf(act, len,
 		 "check the port state at both ends of %s (admin down, no carrier, optics), "
 		 "bring it up or replace the cable",
@@ -163,13 +171,21 @@ static void text_link(const struct fp_topo *t, const struct fp_suspect *s, unsig
 	       l->xcvr);
 	if (l->length_m > 0)
 		printf(", %g m", l->length_m);
-	printf(", %g Gb/s)%s   confidence %.2f\n", l->gbps, s->down ? " DOWN" : "", s->confidence);
+	printf(", %g Gb/s)%s   confidence %.2f\n", l->gbps,
+	       s->down	      ? " DOWN"
+	       : s->blackhole ? " BLACKHOLE"
+			      : "",
+	       s->confidence);
 	fp_topo_link_spec(t, (unsigned)s->link, ln, sizeof(ln));
 	printf("   name: %s (as sim --faults and lab fault take it)\n", ln);
 	if (s->down)
 		printf("   carries none of the flows whose paths are known, where their ECMP "
 		       "expectation puts %.1f: their share went to its siblings\n",
 		       s->expected);
+	else if (s->blackhole)
+		printf("   %u of the %u flows that could not connect may cross it (mean "
+		       "probability %.2f), and no flow that connected is known to\n",
+		       s->bad, s->total, s->votes);
 	else
 		printf("   carries %u of the bad flows (%u of its %u flows are bad, %.0f%% of its "
 		       "expected traffic); fitted health %.0f%% of capacity\n",
@@ -224,6 +240,9 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 	       a->n + a->more, a->n + a->more > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "",
 	       a->nbad, 100 * a->threshold, 100 * a->sigma, 100 * a->calib);
 	paths_text(a);
+	if (a->nfailed)
+		printf("%u flows could not connect (failed_flows of the runs that failed)\n",
+		       a->nfailed);
 	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
@@ -273,6 +292,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_u64(j, "runs", nruns);
 	fp_json_u64(j, "flows", a->nobs);
 	fp_json_u64(j, "bad_flows", a->nbad);
+	fp_json_u64(j, "failed_flows", a->nfailed);
 	fp_json_u64(j, "suspects_total", a->n + a->more);
 	fp_json_u64(j, "suspects_not_listed", a->more);
 	fp_json_num(j, "noise", a->sigma);
@@ -296,7 +316,9 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		fp_json_obj(j, NULL);
 		fp_json_u64(j, "rank", i + 1);
 		fp_json_str(j, "kind", s->host ? "host" : "link");
-		fp_json_str(j, "state", s->down ? "down" : "up");
+		fp_json_str(j, "state", s->down ? "down" : s->blackhole ? "blackhole" : "up");
+		if (s->blackhole)
+			fp_json_u64(j, "failed_flows", s->bad);
 		if (s->down)
 			fp_json_num(j, "expected_flows", s->expected);
 		if (s->host)

@@ -62,6 +62,7 @@ struct fp_obs {
 	double q;	/* normalised ratio, filled by fp_analyze */
 	bool bad, explained;
 	unsigned char path_src; /* enum fp_path_src */
+	bool failed;		/* could not connect: rate 0 (fp_analyze_blackhole) */
 };
 
 #define FP_MAX_SUSPECTS 32
@@ -70,6 +71,7 @@ struct fp_suspect {
 	bool host; /* a host (NIC or its cable), else a link */
 	bool down; /* a link that carried none of the flows hashed over it (fp_analyze_down) */
 	double expected; /* down: the flows the ECMP expectation sends over it */
+	bool blackhole;	 /* up and routed over, where the flows that failed meet */
 	int node, link;
 	double health;	     /* fitted fraction of capacity left (links) or median q (hosts) */
 	double votes;	     /* share of its expected flows that are bad */
@@ -93,6 +95,7 @@ struct fp_analysis {
 	/* the multiple-testing bound: the run's rate of bad flows, links and hosts tested */
 	double p0;
 	unsigned links_tested, hosts_tested;
+	unsigned nfailed; /* flows that could not connect (fp_analyze_blackhole) */
 };
 
 /*
@@ -122,6 +125,14 @@ void fp_analyze_servers(const struct fp_topo *t, struct fp_analysis *a);
 #define FP_DOWN_ALPHA 0.01
 int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
 		    struct fp_analysis *a);
+/*
+ * Blackholes (analyze_blackhole.c): from flows that could not connect (failed) and those
+ * that did (with their known paths), the links that explain the failed ones; each named
+ * with the links it cannot be told from. Replaces a down suspect on the same link. 0 or
+ * -ENOMEM.
+ */
+int fp_analyze_blackhole(struct fp_router *r, const struct fp_obs *obs, unsigned n,
+			 struct fp_analysis *a);
 /* Up to max host pairs (a, b) whose flows would cross link l1 and not l2, or the reverse. */
 unsigned fp_analyze_plan(struct fp_router *r, int l1, int l2, int *pa, int *pb, unsigned max);
 

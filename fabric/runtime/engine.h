@@ -112,6 +112,8 @@ static inline uint8_t fp_payload_byte(size_t i)
 
 /* Engine flags. */
 #define FP_ENG_DGRAM 1u /* frames may be lost: no credit window, pace and count instead */
+/* a failed connect fails only the flows it names (conn_error); the others connect */
+#define FP_ENG_FLOW_FAIL 2u
 
 struct fp_engine_params {
 	int rank, size;
@@ -143,6 +145,9 @@ struct fp_engine_ops {
 	int (*connect)(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
 		       struct fp_conn **conns);
 	int (*ident)(const struct fp_conn *c, struct fp_flow_ident *id);
+	/* after a failed connect: this flow's own failure (-errno, text in buf) or 0 when it
+	 * connected; -EOPNOTSUPP by default (the engine fails a run as a whole) */
+	int (*conn_error)(const struct fp_conn *c, char *buf, size_t len);
 	int (*tx)(struct fp_conn *c, const void *buf, size_t len, unsigned n);
 	int (*rx)(struct fp_conn *c, void *buf, size_t len, unsigned n);
 	int (*wait)(struct fp_engine *e, int timeout_ms);

@@ -39,6 +39,8 @@ struct fp_conn {
 	uint32_t flow;
 	size_t tx_off, rx_off; /* bytes of the current message already moved */
 	struct fp_flow_ident id;
+	int err;      /* set-up: 0, or why this flow could not connect (-errno) */
+	char why[96]; /* its text */
 };
 
 /* The engine's own options (`fabprobe run --engine sockets`). */
@@ -262,34 +264,101 @@ static int tune(struct fp_engine *e, struct fp_conn *c)
 	return 0;
 }
 
-static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
+/* a flow that could not connect: said once per flow, the others go on (issue 18) */
+static void flow_failed(struct fp_conn *c, int err, const char *fmt, int peer)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->err = err;
+	snprintf(c->why, sizeof(c->why), fmt, peer, strerror(-err));
+}
+
+/* Start a non-blocking connect: the handshakes of every flow run at once. */
+static void dial_start(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
+{
+	c->fd = socket(e->peer[f->dst].ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		flow_failed(c, -errno, "rank %d: cannot open a socket: %s", f->dst);
+	else if (connect(c->fd, (struct sockaddr *)&e->peer[f->dst], e->peerlen[f->dst]) &&
+		 errno != EINPROGRESS)
+		flow_failed(c, -errno, "cannot connect to rank %d: %s", f->dst);
+}
+
+/* The connect finished (or not by the deadline): blocking again, the hello goes out. */
+static void dial_finish(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c, bool done)
 {
 	struct timeval tv = { .tv_sec = (time_t)(e->timeout_ns / 1000000000ull) };
 	uint8_t hello[HELLO_LEN];
-	int ret;
+	int soerr = 0, fl;
+	socklen_t sl = sizeof(soerr);
 
-	c->fd = socket(e->peer[f->dst].ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
-		return -errno;
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(c->fd, (struct sockaddr *)&e->peer[f->dst], e->peerlen[f->dst])) {
-		ret = -errno;
-		snprintf(e->err, e->errlen,
-			 "sockets: flow %u: rank %d cannot connect to rank %d: "
-			 "%s",
-			 f->id, f->src, f->dst, strerror(errno));
-		return ret;
+		return;
+	if (!done) {
+		flow_failed(c, -ETIMEDOUT, "no answer from rank %d: %s", f->dst);
+		return;
 	}
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
+		flow_failed(c, soerr ? -soerr : -errno, "cannot connect to rank %d: %s", f->dst);
+		return;
+	}
+	fl = fcntl(c->fd, F_GETFL);
+	if (fl < 0 || fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		flow_failed(c, -errno, "rank %d: %s", f->dst);
+		return;
+	}
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	fp_put_u32(hello, HELLO_MAGIC);
 	fp_put_u32(hello + 4, f->id);
 	fp_put_u32(hello + 8, (uint32_t)f->src);
 	fp_put_u64(hello + 12, fp_rv_flow_tag(e->key, f->id, (uint32_t)f->src, (uint32_t)f->dst));
-	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello)) {
-		snprintf(e->err, e->errlen, "sockets: flow %u: hello to rank %d failed", f->id,
-			 f->dst);
-		return -EIO;
+	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+		flow_failed(c, -EIO, "hello to rank %d failed: %s", f->dst);
+}
+
+/* Every outgoing connect, under one deadline: 0 when all of them got through, else -errno. */
+static int dial_all(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		    struct fp_conn **conns, uint64_t deadline)
+{
+	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
+	unsigned *who = calloc(n ? n : 1, sizeof(*who)), k = 0, left;
+	int ret = 0;
+
+	if (!pfd || !who) {
+		free(pfd);
+		free(who);
+		return -ENOMEM;
 	}
-	return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (flows[i].src == e->rank) {
+			dial_start(e, &flows[i], conns[i]);
+			pfd[k] = (struct pollfd){ .fd = conns[i]->fd, .events = POLLOUT };
+			who[k++] = i;
+		}
+	for (left = k; left && !(e->stop && *e->stop);) {
+		uint64_t now = fp_mono_ns(), ms = (deadline - now) / 1000000 + 1;
+
+		if (now >= deadline || poll(pfd, k, ms > 100 ? 100 : (int)ms) < 0)
+			break;
+		left = 0;
+		for (unsigned j = 0; j < k; j++)
+			if (pfd[j].fd >= 0 && pfd[j].revents) {
+				dial_finish(e, &flows[who[j]], conns[who[j]], true);
+				pfd[j].fd = -1; /* poll skips it from now on */
+			} else if (pfd[j].fd >= 0) {
+				left++;
+			}
+	}
+	for (unsigned j = 0; j < k; j++) {
+		if (pfd[j].fd >= 0)
+			dial_finish(e, &flows[who[j]], conns[who[j]], false);
+		if (conns[who[j]]->err && !ret)
+			ret = conns[who[j]]->err;
+	}
+	free(pfd);
+	free(who);
+	return ret;
 }
 
 /* A data connection that has not yet said which flow it is. */
@@ -378,9 +447,8 @@ static void accept_some(struct fp_engine *e, struct pending *pend, unsigned *cur
  * flag: idle or slow strangers on the data port cannot hold a rank past either.
  */
 static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
-			struct fp_conn **conns, unsigned expect)
+			struct fp_conn **conns, unsigned expect, uint64_t deadline)
 {
-	uint64_t deadline = fp_mono_ns() + e->timeout_ns;
 	struct pending pend[PENDING_MAX];
 	struct pollfd pfd[PENDING_MAX + 1];
 	unsigned cursor = 0, refused = 0;
@@ -430,14 +498,19 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 	if (refused > REFUSALS_TOLD)
 		fprintf(stderr, "fabprobe: rank %d: refused %u data connections in all\n", e->rank,
 			refused);
+	for (unsigned i = 0; i < n && ret; i++) /* the flows that never came, each by name */
+		if (flows[i].dst == e->rank && conns[i] && conns[i]->fd < 0 && !conns[i]->err)
+			flow_failed(conns[i], ret, "nothing arrived from rank %d: %s",
+				    flows[i].src);
 	return ret;
 }
 
 static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
 			   struct fp_conn **conns)
 {
-	unsigned mine = 0, incoming = 0, k = 0;
-	int ret;
+	unsigned mine = 0, incoming = 0, k = 0, failed = 0;
+	uint64_t start;
+	int ret, dial;
 
 	for (unsigned i = 0; i < n; i++)
 		mine += flows[i].src == e->rank || flows[i].dst == e->rank;
@@ -456,26 +529,48 @@ static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, uns
 		conns[i]->flow = i;
 		incoming += flows[i].dst == e->rank;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		if (flows[i].src != e->rank)
-			continue;
-		ret = dial(e, &flows[i], conns[i]);
-		if (ret)
-			return ret;
-	}
-	ret = accept_flows(e, flows, n, conns, incoming);
-	if (ret)
+	/*
+	 * A flow that cannot connect (a blackhole, a dead route) is that flow's failure, told
+	 * per flow (sockets_conn_error); the others still connect, so the run can say which
+	 * pairs failed. Dials get half the timeout, the accepts until three quarters of it: a
+	 * rank with nothing to wait for is already in the connect report (run_failed.c), which
+	 * waits one timeout for the others.
+	 */
+	start = fp_mono_ns();
+	dial = dial_all(e, flows, n, conns, start + e->timeout_ns / 2);
+	if (dial == -ENOMEM)
+		return dial;
+	ret = accept_flows(e, flows, n, conns, incoming, start + e->timeout_ns / 4 * 3);
+	if (ret == -EINTR || (ret && !dial && ret != -ETIMEDOUT))
 		return ret;
 	for (unsigned i = 0; i < n; i++) {
-		if (!conns[i])
+		if (!conns[i] || conns[i]->fd < 0)
 			continue;
-		ret = tune(e, conns[i]);
-		if (ret) {
-			snprintf(e->err, e->errlen, "sockets: flow %u: %s", i, strerror(-ret));
-			return ret;
+		int t = tune(e, conns[i]);
+
+		if (t) {
+			snprintf(e->err, e->errlen, "sockets: flow %u: %s", i, strerror(-t));
+			return t;
 		}
 	}
-	return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (conns[i] && conns[i]->err) {
+			failed++;
+			if (failed == 1)
+				snprintf(e->err, e->errlen, "sockets: flow %u (rank %d to %d): %s",
+					 i, flows[i].src, flows[i].dst, conns[i]->why);
+		}
+	if (failed > 1 && strlen(e->err) + 40 < e->errlen)
+		snprintf(e->err + strlen(e->err), e->errlen - strlen(e->err),
+			 " (and %u more flows of rank %d)", failed - 1, e->rank);
+	return failed ? (dial ? dial : ret ? ret : -EHOSTUNREACH) : 0;
+}
+
+static int sockets_conn_error(const struct fp_conn *c, char *buf, size_t len)
+{
+	if (len)
+		snprintf(buf, len, "%s", c->err ? c->why : "");
+	return c->err;
 }
 
 static int sockets_ident(const struct fp_conn *c, struct fp_flow_ident *id)
@@ -575,6 +670,8 @@ const struct fp_engine_ops fp_sockets_ops = {
 	.close = sockets_close,
 	.connect = sockets_connect,
 	.ident = sockets_ident,
+	.conn_error = sockets_conn_error,
+	.flags = FP_ENG_FLOW_FAIL,
 	.identity = sockets_identity,
 	.tx = sockets_tx,
 	.rx = sockets_rx,
