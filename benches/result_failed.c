@@ -4,12 +4,14 @@
  * dst, error) and the schedule's flows (id, src, dst). They become the run's connect
  * phase, a size result of size 0 without bandwidth: every scheduled flow, at rate 0 when it
  * failed, NaN (connected, never measured) when not. Its paths are traced like any flow's.
+ * Also the run's length, the interval its counters grew in (fabric/model/ber.c).
  */
 #include <errno.h>
 #include <libfyaml.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/err.h"
 #include "../fabric/model/jread.h"
@@ -21,6 +23,23 @@ static bool whole(struct fy_node *n, double lo, double hi, double *out)
 	return fp_jnum(n, out) && *out >= lo && *out <= hi && *out == floor(*out);
 }
 
+/* started to finished, ISO 8601 UTC to the second: at least 1 s, 0 when not known */
+static double run_seconds(struct fy_node *root)
+{
+	char a[32], b[32];
+	struct tm ta = { 0 }, tb = { 0 };
+	const char *ea, *eb;
+
+	if (!fp_jstr(fp_jkey(root, "started"), a, sizeof(a)) ||
+	    !fp_jstr(fp_jkey(root, "finished"), b, sizeof(b)))
+		return 0;
+	ea = strptime(a, "%Y-%m-%dT%H:%M:%SZ", &ta);
+	eb = strptime(b, "%Y-%m-%dT%H:%M:%SZ", &tb);
+	if (!ea || !eb || *ea || *eb || timegm(&tb) < timegm(&ta))
+		return 0;
+	return fmax(1, (double)(timegm(&tb) - timegm(&ta)));
+}
+
 int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, size_t el)
 {
 	struct fy_node *ff = fp_jkey(root, "failed_flows"), *fl = fp_jkey(root, "flows"), *x;
@@ -28,6 +47,7 @@ int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, 
 	void *it = NULL;
 	unsigned n;
 
+	r->seconds = run_seconds(root);
 	if (!ff)
 		return 0;
 	if (!fy_node_is_sequence(ff) || !fl || !fy_node_is_sequence(fl))

@@ -15,6 +15,7 @@
 #include "../core/file.h"
 #include "../core/json.h"
 #include "../fabric/inventory/inventory.h"
+#include "../fabric/model/ber.h"
 
 /*
  * Ranks to endpoints: by identity (fp_topo_map), by an explicit "rank,endpoint" CSV file,
@@ -65,12 +66,24 @@ static double same_port(const struct fp_result *res, const struct fp_rctr *c, co
 
 /* error counters that grew while the run ran, judged per frame (fp_host_counter_judge):
  * the physical ones point at that host's link; drops are congestion, not listed */
-static void grew_counters(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob)
+static void grew_counters(const struct fp_result *res, const struct fp_topo *t, const int *node_of,
+			  struct fp_obs_buf *ob)
 {
 	for (unsigned i = 0; i < res->nctr && ob->ngrew < FP_OBS_MAXGREW; i++) {
 		const struct fp_rctr *c = &res->ctr[i];
 		bool tx = !strncmp(c->name, "tx_", 3);
 		char why[200];
+
+		/* FEC blocks: a BER against the host's link over the run (fabric/model/ber.c) */
+		if (fp_fec_judge(t, node_of[c->rank], c->name, c->delta, res->seconds, why,
+				 sizeof(why))) {
+			if (why[0]) {
+				ob->grew[ob->ngrew].node = node_of[c->rank];
+				snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
+					 "%s: %s", c->port[0] ? c->port : "?", why);
+			}
+			continue;
+		}
 
 		if (c->delta <= 0 || !fp_counter_is_fault(c->name) ||
 		    !fp_host_counter_judge(
@@ -461,7 +474,7 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 	ret = map_ranks(res, t, map, node_of, named, err, el);
 	if (ret)
 		goto out;
-	grew_counters(res, node_of, ob);
+	grew_counters(res, t, node_of, ob);
 	ret = -EINVAL;
 	if (!z && res->connect >= 0 && res->nfailed) {
 		ret = connect_obs(res, runidx, r, node_of, ob);

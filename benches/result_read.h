@@ -108,7 +108,8 @@ struct fp_result {
 	/* flows that could not connect (failed_flows): sizes[connect] holds every scheduled
 	 * flow, rate 0 when it failed, NaN when it connected but was never measured */
 	unsigned nfailed;
-	int connect; /* -1: none */
+	int connect;	/* -1: none */
+	double seconds; /* finished - started (whole seconds, at least 1); 0: not known */
 };
 
 /*
@@ -122,7 +123,7 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
 		   size_t el);
 void fp_result_free(struct fp_result *r);
-/* result_failed.c: run.json's failed_flows into the connect phase; 0 or -errno with err */
+/* result_failed.c: failed_flows into the connect phase, and seconds; 0 or -errno with err */
 struct fy_node;
 int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, size_t el);
 

@@ -8,17 +8,15 @@
 #include "ber.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "topo.h"
 
 static const struct fp_ber_limit rows[] = {
-	{ 10.3125, 1e-12,
-	  "IEEE 802.3 cl. 49/82 (10GBASE-R, 40GBASE-R4 lanes) and IBTA SDR-QDR: 1e-12, no FEC" },
-	{ 14.0625, 1e-12, "IBTA FDR lanes: 1e-12, no FEC" },
-	{ 28.125, 5e-5,
-	  "IEEE 802.3 cl. 91/95/108 (25G NRZ lanes, RS(528,514) FEC; IBTA EDR): 5e-5 before "
-	  "FEC" },
-	{ 1e9, 2.4e-4,
-	  "IEEE 802.3bs/cd/ck (50G and 100G PAM4 lanes, RS(544,514) FEC; IBTA HDR/NDR): "
-	  "2.4e-4 before FEC" },
+	{ 10.3125, 1e-12, "IEEE 802.3 cl. 49/82, no FEC; IBTA SDR-QDR" },
+	{ 14.0625, 1e-12, "IBTA FDR, no FEC" },
+	{ 28.125, 5e-5, "IEEE 802.3 cl. 91/95/108, RS(528,514); IBTA EDR" },
+	{ 1e9, 2.4e-4, "IEEE 802.3bs/cd/ck, RS(544,514); IBTA HDR/NDR" },
 };
 
 const struct fp_ber_limit *fp_ber_limit(double lane_gbps)
@@ -47,5 +45,28 @@ bool fp_ber_judge(const char *what, double errors, int lanes, double lane_gbps, 
 		 "%g %s in %.1f s, BER %.1e over x%d at %g Gb/s per lane, above the %g limit%s%s%s",
 		 errors, what, seconds, *ber, lanes > 0 ? lanes : 1, lane_gbps, lim,
 		 pre_fec ? " before FEC (" : "", pre_fec ? l->source : "", pre_fec ? ")" : "");
+	return true;
+}
+
+bool fp_fec_judge(const struct fp_topo *t, int host, const char *name, double delta, double seconds,
+		  char *buf, size_t len)
+{
+	bool pre = !strcmp(name, "fec_corrected");
+	const struct fp_link *l;
+	double ber, lane;
+	int lanes;
+
+	if (len)
+		buf[0] = 0;
+	if ((!pre && strcmp(name, "fec_uncorrectable")) || seconds <= 0 || host < 0 ||
+	    (unsigned)host >= t->nnodes || !t->adj_off || t->adj_off[host] == t->adj_off[host + 1])
+		return false;
+	l = &t->links[t->adj[t->adj_off[host]]];
+	lanes = l->trained_lanes > 0 ? l->trained_lanes : l->lanes > 0 ? l->lanes : 1;
+	lane = l->lane_gbps > 0 ? l->lane_gbps : l->gbps / lanes;
+	if (lane <= 0)
+		return false;
+	fp_ber_judge(pre ? "FEC blocks corrected" : "uncorrectable FEC blocks", delta, lanes, lane,
+		     seconds, pre, &ber, buf, len);
 	return true;
 }

@@ -32,4 +32,14 @@ const struct fp_ber_limit *fp_ber_limit(double lane_gbps);
 bool fp_ber_judge(const char *what, double errors, int lanes, double lane_gbps, double seconds,
 		  bool pre_fec, double *ber, char *buf, size_t len);
 
+/*
+ * A host's FEC counter over a run (fec_corrected: before FEC; fec_uncorrectable: after),
+ * judged as a BER against the host's link in the topology (its lanes and lane rate) over
+ * seconds. False when it is not a FEC counter or nothing says the link or the interval: the
+ * caller judges it otherwise. True when judged, with buf "" or the finding.
+ */
+struct fp_topo;
+bool fp_fec_judge(const struct fp_topo *t, int host, const char *name, double delta, double seconds,
+		  char *buf, size_t len);
+
 #endif

@@ -97,6 +97,8 @@ RUN = {
               "ended_by": ("enum", "duration", "signal", None), "snapshots_rows": "int",
               "rate_rows": "int", "fec": [{"rank": "int", "port": "str", "fec": FEC}]},
     "?degraded": [DEGRADED],
+    "?failed_flows": [{"flow": "int", "src": "int", "dst": "int", "avg_Gbps": "num",
+                       "error": "str"}],
 }
 
 

@@ -10,6 +10,7 @@
 
 #include "../../fabric/model/analyze_evidence.h"
 #include "../../fabric/model/ber.h"
+#include "../../fabric/model/topo.h"
 #include "t.h"
 
 static void test_limits(void)
@@ -54,6 +55,38 @@ static void test_judge(void)
 	      "no rate: not judged");
 }
 
+/* a host's FEC counters over a run, against its own link: 4 x 25 Gb/s, 10 s = 1e12 bits */
+static void test_fec(void)
+{
+	struct fp_gen_opts g = { .hosts_per_leaf = 2,
+				 .leaves = 2,
+				 .spines = 1,
+				 .host_gbps = 100,
+				 .fabric_gbps = 100,
+				 .lanes = 4 };
+	struct fp_topo t;
+	char err[200], b[400];
+	int h;
+
+	fp_topo_init(&t);
+	CHECK(!fp_gen_leaf_spine(&t, &g, err, sizeof(err)), "topology: %s", err);
+	h = fp_topo_find(&t, "h0");
+	CHECK(fp_fec_judge(&t, h, "fec_corrected", 1e8, 10, b, sizeof(b)) && strstr(b, "5e-05"),
+	      "1e8 corrected blocks in 1e12 bits: above 25G lanes' 5e-5 (%s)", b);
+	CHECK(fp_fec_judge(&t, h, "fec_corrected", 1e6, 10, b, sizeof(b)) && !b[0],
+	      "1e6 corrected: FEC doing its job, no finding");
+	CHECK(fp_fec_judge(&t, h, "fec_uncorrectable", 3, 10, b, sizeof(b)) &&
+		      strstr(b, "above the 1e-12 limit"),
+	      "3 uncorrectable blocks in 1e12 bits: above 1e-12 (%s)", b);
+	CHECK(fp_fec_judge(&t, h, "fec_uncorrectable", 3, 3600, b, sizeof(b)) && !b[0],
+	      "3 in an hour (an idle link accrues bits too): under 1e-12");
+	CHECK(!fp_fec_judge(&t, h, "rx_crc_errors", 3, 10, b, sizeof(b)) &&
+		      !fp_fec_judge(&t, h, "fec_uncorrectable", 3, 0, b, sizeof(b)) &&
+		      !fp_fec_judge(&t, -1, "fec_uncorrectable", 3, 10, b, sizeof(b)),
+	      "not FEC, no interval, no host: left to the per-frame rules");
+	fp_topo_destroy(&t);
+}
+
 /* drops and discards are congestion, never a physical finding; FCS errors per frame */
 static void test_congestion(void)
 {
@@ -72,6 +105,7 @@ int main(void)
 {
 	test_limits();
 	test_judge();
+	test_fec();
 	test_congestion();
 	return t_done("ber");
 }
