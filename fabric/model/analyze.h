@@ -123,6 +123,8 @@ void fp_analyze_servers(const struct fp_topo *t, struct fp_analysis *a);
  * Added to a by confidence (1 - that adjusted chance). 0 or -ENOMEM.
  */
 #define FP_DOWN_ALPHA 0.01
+/* insert s into a by confidence, or count it in a->more when the list is full */
+void fp_analysis_add(struct fp_analysis *a, const struct fp_suspect *s);
 int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
 		    struct fp_analysis *a);
 /*

@@ -71,21 +71,6 @@ static void drop_down(struct fp_analysis *a, int link)
 		}
 }
 
-static void add_suspect(struct fp_analysis *a, const struct fp_suspect *s)
-{
-	unsigned at = 0;
-
-	if (a->n >= FP_MAX_SUSPECTS) {
-		a->more++;
-		return;
-	}
-	while (at < a->n && a->s[at].confidence >= s->confidence)
-		at++;
-	memmove(&a->s[at + 1], &a->s[at], sizeof(a->s[0]) * (a->n - at));
-	a->s[at] = *s;
-	a->n++;
-}
-
 /* the uncleared link most unexplained failed flows may cross; -1 when none */
 static int pick(const struct bh *b, unsigned nf, const unsigned char *cleared,
 		const unsigned char *done, unsigned *hits, double *mass)
@@ -138,7 +123,7 @@ static void name_one(struct fp_analysis *a, struct bh *b, unsigned nf, unsigned 
 		if (b->p[(size_t)f * b->nl + (unsigned)best] > 0)
 			done[f] = 1;
 	drop_down(a, best);
-	add_suspect(a, &s);
+	fp_analysis_add(a, &s);
 }
 
 int fp_analyze_blackhole(struct fp_router *r, const struct fp_obs *o, unsigned n,
