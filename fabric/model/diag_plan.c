@@ -75,6 +75,46 @@ unsigned fp_diag_raise(const struct fp_topo *t, const struct fp_analysis *a,
 	return opened;
 }
 
+static bool crosses(const struct fp_obs *o, int link);
+
+/* obs crosses an open or confirmed hypothesis */
+static bool explained(const struct fp_diag_hyps *hs, const struct fp_obs *o)
+{
+	for (unsigned i = 0; i < hs->n; i++)
+		if (hs->h[i].state != FP_HYP_CLEARED && crosses(o, hs->h[i].link))
+			return true;
+	return false;
+}
+
+unsigned fp_diag_residual(const struct fp_topo *t, const struct fp_obs *obs, unsigned n,
+			  struct fp_diag_hyps *hs, unsigned step, unsigned max)
+{
+	unsigned *cnt = calloc(t->nlinks ? t->nlinks : 1, sizeof(*cnt)), opened = 0;
+
+	if (!cnt)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (obs[i].bad && !explained(hs, &obs[i]))
+			for (unsigned k = 0; k < obs[i].np; k++)
+				cnt[obs[i].link[k]] += obs[i].prob[k] >= 0.5;
+	while (opened < max) {
+		unsigned best = 1;
+		int bl = -1;
+
+		for (unsigned l = 0; l < t->nlinks; l++)
+			if (cnt[l] > best) {
+				best = cnt[l];
+				bl = (int)l;
+			}
+		if (bl < 0)
+			break;
+		cnt[bl] = 0;
+		opened += add(t, hs, -1, bl, step, -1);
+	}
+	free(cnt);
+	return opened;
+}
+
 /* the hosts nearest to node (itself when it is one): where a flow over its link starts */
 static unsigned nearest(struct fp_router *r, const int *hosts, unsigned nh, int node, int *out)
 {
@@ -374,7 +414,7 @@ static int cmp_q(const void *a, const void *b)
 }
 
 unsigned fp_diag_judge(struct fp_diag_hyps *hs, const struct fp_obs *obs,
-		       const struct fp_diag_flow *fl, unsigned n, unsigned step)
+		       const struct fp_diag_flow *fl, unsigned n, unsigned step, double thr)
 {
 	double *q = malloc(sizeof(double) * (n ? n : 1));
 	unsigned open = 0;
@@ -397,7 +437,8 @@ unsigned fp_diag_judge(struct fp_diag_hyps *hs, const struct fp_obs *obs,
 			qsort(q, k, sizeof(*q), cmp_q);
 			x->q_median = k % 2 ? q[k / 2] : (q[k / 2 - 1] + q[k / 2]) / 2;
 		}
-		if (x->probes >= FP_DIAG_PROBES && 3 * x->bad >= 2 * x->probes)
+		if (x->probes >= FP_DIAG_PROBES && 3 * x->bad >= 2 * x->probes &&
+		    x->q_median < 1 - 2 * (1 - thr))
 			x->state = FP_HYP_CONFIRMED;
 		else if (x->probes >= FP_DIAG_PROBES && 3 * x->bad <= x->probes)
 			x->state = FP_HYP_CLEARED;

@@ -59,6 +59,14 @@ unsigned fp_diag_raise(const struct fp_topo *t, const struct fp_analysis *a,
 		       struct fp_diag_hyps *hs, unsigned step);
 
 /*
+ * Bad flows that cross no open or confirmed hypothesis are not explained yet: open a
+ * hypothesis for each link (never one held before) that at least two of them cross, the
+ * most crossed first, at most max. Returns how many were opened.
+ */
+unsigned fp_diag_residual(const struct fp_topo *t, const struct fp_obs *obs, unsigned n,
+			  struct fp_diag_hyps *hs, unsigned step, unsigned max);
+
+/*
  * One flow between hosts whose path crosses link `want` and none of the links marked in
  * avoid (NULL: none): up to `tries` host pairs drawn from seed (near the link's lower end
  * first), each with up to 64 hashes. 0 with *f filled, -ENOENT when none was found.
@@ -98,11 +106,13 @@ int fp_diag_rounds(struct fp_router *r, struct fp_diag_flow *f, unsigned n);
 
 /*
  * Judge the open hypotheses on the targeted flows: obs[i] is flow fl[i] (bad as the last
- * joint analysis set it). A hypothesis with at least FP_DIAG_PROBES probes that crossed it
- * is confirmed when two thirds are bad, cleared when at most one third is. Returns how
- * many hypotheses are still open.
+ * joint analysis set it, below thr). A hypothesis with at least FP_DIAG_PROBES probes that
+ * crossed it is cleared when at most one third are bad; confirmed when two thirds are and
+ * their median is below the threshold by twice its margin, 1 - 2 (1 - thr): a median
+ * nearer the threshold is noise as likely as a fault, and stays open for a longer step.
+ * Returns how many hypotheses are still open.
  */
 unsigned fp_diag_judge(struct fp_diag_hyps *hs, const struct fp_obs *obs,
-		       const struct fp_diag_flow *fl, unsigned n, unsigned step);
+		       const struct fp_diag_flow *fl, unsigned n, unsigned step, double thr);
 
 #endif
