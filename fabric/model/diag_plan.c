@@ -249,13 +249,15 @@ unsigned fp_diag_plan_target(struct fp_router *r, const struct fp_diag_hyps *hs,
 
 		if (x->state != FP_HYP_OPEN)
 			continue;
+		int peer = x->host ? leaf_peer(t, x->node, &seed) : -1;
+
 		mark(hs, i, avoid);
 		for (unsigned k = 0; k < per && n < max; k++) {
-			int peer = x->host && k < 2 ? leaf_peer(t, x->node, &seed) : -1;
-			int ok = peer >= 0 ? hash_for(r, k ? peer : x->node, k ? x->node : peer,
-						      x->link, avoid, &seed, &f[n])
-					   : fp_diag_steer(r, hosts, nh, x->link, avoid, &seed, 256,
-							   &f[n]);
+			int ok = peer >= 0 && k < 2
+					 ? hash_for(r, k ? peer : x->node, k ? x->node : peer,
+						    x->link, avoid, &seed, &f[n])
+					 : fp_diag_steer(r, hosts, nh, x->link, avoid, &seed, 256,
+							 &f[n]);
 
 			if (!ok)
 				f[n++].hyp = (int)i;
