@@ -1,0 +1,73 @@
+# fabprobe diagnose with the simulator as executor (issue 22): planted faults are ruled in
+# after targeted steps, a clean fabric stops after the screen, diagnosis.json is whole, and
+# bad input is one line and exit 2.
+$FABPROBE topo gen fat-tree --k 4 --output "$TMP/k4.yaml" || fail "topo gen"
+T=$TMP/k4.yaml
+# a degraded aggregation-core link and a slow host, found and nothing else
+link=$(python3 - "$T" <<'PY'
+import re, sys
+hosts, n = set(), 0
+for line in open(sys.argv[1]):
+    m = re.match(r'\s*- \{name: "?([^",]+)"?, kind: host', line)
+    if m:
+        hosts.add(m.group(1))
+    m = re.match(r'\s*- \{a: "([^":]+)[^"]*", b: "([^":]+)', line)
+    if m:
+        if m.group(1).startswith("a") and m.group(2).startswith("c"):
+            print(n)
+            break
+        n += 1
+PY
+)
+$FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4,slowhost:h5:0.5" --seed 2 --rounds 2 \
+	--output "$TMP/d" >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err"; fail "diagnose: exit $?"; }
+python3 - "$TMP/d/diagnosis.json" "$link" <<'PY' || { cat "$TMP/out"; fail "diagnosis.json"; }
+import json, sys
+d = json.load(open(sys.argv[1])); link = int(sys.argv[2])
+assert d["schema_version"] == 1 and not d["clean"], d["stop"]
+got = {("host", h["host"]) if h["kind"] == "host" else ("link", h["link"])
+       for h in d["hypotheses"] if h["state"] == "confirmed"}
+assert got == {("link", link), ("host", "h5")}, got
+assert not [h for h in d["hypotheses"] if h["state"] == "open"]
+assert d["steps"][0]["kind"] in ("screen", "pairs") and len(d["steps"]) >= 2
+target = [s for s in d["steps"] if s["kind"] == "target"]
+assert target and any(target[0]["ruled_in"]), target
+assert 0 < d["bytes"] < d["full_pairs_bytes"] / 4, (d["bytes"], d["full_pairs_bytes"])
+for h in d["hypotheses"]:
+    if h["state"] == "confirmed":
+        assert h["probes"] >= 3 and h["bad"] * 3 >= h["probes"] * 2 and h["q_median"] < 0.8, h
+PY
+grep -q "^verdict: faulty host h5" "$TMP/out" || fail "text verdict names h5"
+grep -q "ruled in  link" "$TMP/out" || fail "text timeline rules the link in"
+ok "a degraded link and a slow host ruled in by targeted steps, nothing else"
+
+# clean: no fault, no noise: screened, no suspect, clean
+$FABPROBE diagnose --topology "$T" --noise 0 --format json >"$TMP/c.json" || fail "clean: exit $?"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+assert d["clean"] and not d["hypotheses"] and d["stop"].startswith("clean"), d' "$TMP/c.json" ||
+	fail "clean fabric"
+ok "a clean fabric: clean after the screen"
+
+# the same seed, the same diagnosis
+$FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4" --seed 9 --format json >"$TMP/a1"
+$FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4" --seed 9 --format json >"$TMP/a2"
+cmp -s "$TMP/a1" "$TMP/a2" || fail "not reproducible from its seed"
+ok "reproducible from --seed"
+
+# bad input: one line, exit 2, nothing written
+bad() {
+	local want=$1
+	shift
+	$FABPROBE diagnose "$@" >"$TMP/o" 2>"$TMP/e"
+	local rc=$?
+	[ $rc -eq 2 ] || fail "diagnose $*: exit $rc, not 2"
+	[ "$(wc -l <"$TMP/e")" -eq 1 ] || fail "diagnose $*: not one line: $(cat "$TMP/e")"
+	grep -q -- "$want" "$TMP/e" || fail "diagnose $*: $(cat "$TMP/e")"
+}
+bad "--topology FILE is required"
+bad "No such file" --topology "$TMP/none.yaml"
+bad "only the simulator" --topology "$T" --engine verbs
+bad "down" --topology "$T" --faults "down:#$link"
+bad "noise" --topology "$T" --noise 2
+bad "exists" --topology "$T" --output "$TMP/d"
+ok "bad input: one line, exit 2; an existing diagnosis is not overwritten"
