@@ -71,3 +71,22 @@ bad "down" --topology "$T" --faults "down:#$link"
 bad "noise" --topology "$T" --noise 2
 bad "exists" --topology "$T" --output "$TMP/d"
 ok "bad input: one line, exit 2; an existing diagnosis is not overwritten"
+
+# report renders the timeline, escaped (the names come from a topology: outside input)
+if command -v gnuplot >/dev/null; then
+	mkdir "$TMP/evil"
+	python3 - "$TMP/d/diagnosis.json" "$TMP/evil/diagnosis.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["hypotheses"][0]["name"] = "<script>alert(1)</script>"
+d["steps"][-1]["ruled_in"] = ["<img src=x onerror=alert(2)>"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	$FABPROBE report "$TMP/d" "$TMP/evil" --out "$TMP/rep" >/dev/null 2>"$TMP/err" ||
+		{ cat "$TMP/err"; fail "report of a diagnosis"; }
+	grep -q "<h2>Diagnosis d: faulty: " "$TMP/rep/report.html" || fail "the diagnosis heading"
+	grep -q "target" "$TMP/rep/report.html" || fail "the timeline's target step"
+	grep -q "<script>alert\|<img src=x" "$TMP/rep/report.html" && fail "a name reached the HTML unescaped"
+	grep -q "&lt;script&gt;" "$TMP/rep/report.html" || fail "the escaped name"
+	ok "report: the diagnosis as a timeline, names escaped"
+fi
