@@ -143,7 +143,7 @@ static int step(struct fp_diagnosis *d, struct fp_router *r, const struct fp_sim
 	s->raised = fp_diag_raise(d->t, &d->a, &d->hs, d->nsteps);
 	fp_diag_judge(&d->hs, d->obs, d->fl, d->n, d->nsteps, d->a.threshold);
 	/* bad flows no hypothesis explains: their most crossed links become suspects too */
-	s->raised += fp_diag_residual(d->t, d->obs, d->n, &d->hs, d->nsteps, 8);
+	s->raised += fp_diag_residual(d->t, d->obs, d->fl, d->n, &d->hs, d->nsteps, 8);
 	d->nsteps++;
 out:
 	free(m);

@@ -86,23 +86,28 @@ static bool explained(const struct fp_diag_hyps *hs, const struct fp_obs *o)
 	return false;
 }
 
-unsigned fp_diag_residual(const struct fp_topo *t, const struct fp_obs *obs, unsigned n,
-			  struct fp_diag_hyps *hs, unsigned step, unsigned max)
+unsigned fp_diag_residual(const struct fp_topo *t, const struct fp_obs *obs,
+			  const struct fp_diag_flow *fl, unsigned n, struct fp_diag_hyps *hs,
+			  unsigned step, unsigned max)
 {
-	unsigned *cnt = calloc(t->nlinks ? t->nlinks : 1, sizeof(*cnt)), opened = 0;
+	unsigned *cnt = calloc(2 * (size_t)(t->nlinks ? t->nlinks : 1), sizeof(*cnt)), opened = 0;
+	unsigned *all = cnt + t->nlinks;
 
 	if (!cnt)
 		return 0;
 	for (unsigned i = 0; i < n; i++)
-		if (obs[i].bad && !explained(hs, &obs[i]))
+		if (fl[i].hyp < 0 && !explained(hs, &obs[i]))
 			for (unsigned k = 0; k < obs[i].np; k++)
-				cnt[obs[i].link[k]] += obs[i].prob[k] >= 0.5;
+				if (obs[i].prob[k] >= 0.5) {
+					cnt[obs[i].link[k]] += obs[i].bad;
+					all[obs[i].link[k]]++;
+				}
 	while (opened < max) {
 		unsigned best = 1;
 		int bl = -1;
 
 		for (unsigned l = 0; l < t->nlinks; l++)
-			if (cnt[l] > best) {
+			if (cnt[l] > best && 2 * cnt[l] >= all[l]) {
 				best = cnt[l];
 				bl = (int)l;
 			}

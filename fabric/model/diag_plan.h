@@ -59,12 +59,15 @@ unsigned fp_diag_raise(const struct fp_topo *t, const struct fp_analysis *a,
 		       struct fp_diag_hyps *hs, unsigned step);
 
 /*
- * Bad flows that cross no open or confirmed hypothesis are not explained yet: open a
- * hypothesis for each link (never one held before) that at least two of them cross, the
- * most crossed first, at most max. Returns how many were opened.
+ * Screening and cover flows (fl[i].hyp < 0) that cross no open or confirmed hypothesis are
+ * not explained yet: open a hypothesis for each link (never one held before) that at least
+ * two of the bad ones cross, and that at least half of the unexplained flows over it are
+ * bad (noise makes one in many bad, a fault most), the most crossed first, at most max.
+ * Returns how many were opened.
  */
-unsigned fp_diag_residual(const struct fp_topo *t, const struct fp_obs *obs, unsigned n,
-			  struct fp_diag_hyps *hs, unsigned step, unsigned max);
+unsigned fp_diag_residual(const struct fp_topo *t, const struct fp_obs *obs,
+			  const struct fp_diag_flow *fl, unsigned n, struct fp_diag_hyps *hs,
+			  unsigned step, unsigned max);
 
 /*
  * One flow between hosts whose path crosses link `want` and none of the links marked in

@@ -140,10 +140,18 @@ static void judging(const struct fp_topo *t)
 	obs_on(&o[0], &links[0], &p[0], 40, true, 0.4);
 	obs_on(&o[1], &links[1], &p[1], 40, true, 0.4);
 	obs_on(&o[2], &links[2], &p[2], 41, true, 0.4);
-	CHECK(fp_diag_residual(t, o, 3, &hs, 5, 8) == 1 && hs.n == 4 && hs.h[3].link == 40 &&
+	/* link 42: two bad of five, noise */
+	for (unsigned i = 3; i < 8; i++)
+		obs_on(&o[i], &links[i], &p[i], 42, i < 5, i < 5 ? 0.4 : 1);
+	for (unsigned i = 0; i < 8; i++)
+		f[i].hyp = -1;
+	CHECK(fp_diag_residual(t, o, f, 8, &hs, 5, 8) == 1 && hs.n == 4 && hs.h[3].link == 40 &&
 		      hs.h[3].opened == 5,
-	      "link 40, crossed by two unexplained bad flows, raised");
-	CHECK(fp_diag_residual(t, o, 3, &hs, 6, 8) == 0, "never raised twice");
+	      "link 40, crossed by two unexplained bad flows, raised; 42 not");
+	CHECK(fp_diag_residual(t, o, f, 8, &hs, 6, 8) == 0, "never raised twice");
+	f[0].hyp = f[1].hyp = 0;
+	hs.n = 3;
+	CHECK(fp_diag_residual(t, o, f, 8, &hs, 6, 8) == 0, "probes do not raise");
 }
 
 static void raising(const struct fp_topo *t)
