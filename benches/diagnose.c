@@ -174,11 +174,11 @@ static unsigned plan_screen(struct fp_diagnosis *d, struct fp_router *r, const i
 		snprintf(s->why, sizeof(s->why),
 			 "screen: %u permutations over %u hosts, paths spread", c->screen_rounds,
 			 nh);
-		for (unsigned r = 0; r < c->screen_rounds; r++) {
-			fp_derangement(perm, nh, c->seed + r);
+		for (unsigned k = 0; k < c->screen_rounds; k++) {
+			fp_derangement(perm, nh, c->seed + k);
 			for (unsigned a = 0; a < nh; a++)
 				d->fl[n++] = (struct fp_diag_flow){ hosts[a], hosts[perm[a]],
-								    fp_rand_next(seed), -1, r };
+								    fp_rand_next(seed), -1, k };
 		}
 		/* ECMP collisions would hide a slow part behind a shared one: spread the paths */
 		fp_diag_spread(r, d->fl + d->n, n, fp_rand_next(seed));
