@@ -253,6 +253,7 @@ int fp_diagnose(struct fp_diagnosis *d, const struct fp_topo *t, struct fp_route
 	int *hosts = malloc(sizeof(int) * (t->nnodes ? t->nnodes : 1)), ret = -ENOMEM;
 	uint64_t seed = cfg->seed * 0x2545f4914f6cdd1dull + 1;
 	unsigned covers = 0, n;
+	int nr;
 
 	memset(d, 0, sizeof(*d));
 	d->t = t;
@@ -284,9 +285,14 @@ int fp_diagnose(struct fp_diagnosis *d, const struct fp_topo *t, struct fp_route
 			      : plan_screen(d, r, hosts, &c, s, &seed);
 		if (!n)
 			break;
-		if (d->nsteps >= c.max_steps || d->spent_s >= c.budget_s) {
-			snprintf(d->stop, sizeof(d->stop), "budget spent (%u steps, %.0f s)",
-				 d->nsteps, d->spent_s);
+		/* the screen always runs; a later step only when its rounds fit the budget */
+		nr = d->nsteps ? fp_diag_rounds(r, d->fl + d->n, n) : 0;
+		if (d->nsteps >= c.max_steps ||
+		    d->spent_s + (nr > 0 ? nr : 0) * c.round_s * s->duration > c.budget_s) {
+			snprintf(d->stop, sizeof(d->stop),
+				 "budget spent (%u steps, %.0f s; the next would take %.0f s more)",
+				 d->nsteps, d->spent_s,
+				 (nr > 0 ? nr : 0) * c.round_s * s->duration);
 			break;
 		}
 		s->flows = n;

@@ -48,6 +48,15 @@ assert d["clean"] and not d["hypotheses"] and d["stop"].startswith("clean"), d' 
 	fail "clean fabric"
 ok "a clean fabric: clean after the screen"
 
+# a budget the targeted step does not fit: stopped after the screen, the suspect still open
+$FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4" --rounds 2 --round 1s --budget 2s \
+	--format json >"$TMP/b.json" || fail "budget: exit $?"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+assert len(d["steps"]) == 1 and d["stop"].startswith("budget spent") and not d["clean"], d["stop"]
+assert [h for h in d["hypotheses"] if h["state"] == "open"], d["hypotheses"]' "$TMP/b.json" ||
+	fail "a step past the budget ran"
+ok "--budget: a step that would pass it does not run; its suspects stay open"
+
 # the same seed, the same diagnosis
 $FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4" --seed 9 --format json >"$TMP/a1"
 $FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4" --seed 9 --format json >"$TMP/a2"
