@@ -7,15 +7,7 @@
 
 #include "../core/err.h"
 #include "diagnose.h"
-#include "sched.h"
-
-static double gauss(uint64_t *st)
-{
-	double u1 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
-	double u2 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
-
-	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-}
+#include "simrun.h"
 
 int fp_diag_sim_exec(void *ctx, unsigned step, const struct fp_diag_flow *f, unsigned n,
 		     unsigned nrounds, double duration, struct fp_diag_meas *m, char *err,
@@ -43,7 +35,7 @@ int fp_diag_sim_exec(void *ctx, unsigned step, const struct fp_diag_flow *f, uns
 	}
 	ret = fp_diag_rates(&x->net, m, f, n, nrounds, rate);
 	for (unsigned i = 0; i < n && !ret; i++) {
-		double g = sigma > 0 ? 1 + sigma * gauss(&st) : 1;
+		double g = sigma > 0 ? 1 + sigma * fp_sim_gauss(&st) : 1;
 
 		m[i].gbps = rate[i] * (g > 0.01 ? g : 0.01);
 	}
