@@ -22,7 +22,6 @@ static double uniform(uint64_t *st)
 	return (double)(fp_rand_next(st) >> 11) / 9007199254740992.0;
 }
 
-
 static int write_truth(const char *dir, const struct fp_topo *t, const struct fp_fault *f,
 		       unsigned n, double noise)
 {
