@@ -22,14 +22,6 @@ static double uniform(uint64_t *st)
 	return (double)(fp_rand_next(st) >> 11) / 9007199254740992.0;
 }
 
-static double gauss(uint64_t *st)
-{
-	double u1 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
-	double u2 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
-
-	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-}
-
 static int write_truth(const char *dir, const struct fp_topo *t, const struct fp_fault *f,
 		       unsigned n, double noise)
 {
@@ -194,7 +186,7 @@ static int simulate(struct fp_sim_job *j, const struct fp_sim_cfg *c, const stru
 	}
 	/* measurement noise, per flow and round, the same at every size */
 	for (uint32_t e = 0; e < s->nentries && c->noise > 0; e++) {
-		double g = 1 + c->noise * gauss(&st);
+		double g = 1 + c->noise * fp_sim_gauss(&st);
 
 		j->rate[e] *= g > 0.01 ? g : 0.01;
 	}

@@ -183,6 +183,13 @@ static int cmd_sim(int argc, char **argv, char **full, int fullc)
 	return fp_cmd_sim(argc, argv);
 }
 
+static int cmd_diagnose(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_diagnose(argc, argv);
+}
+
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv, char **full, int fullc);
@@ -198,6 +205,7 @@ static const struct cmd cmds[] = {
 	{ "topo", cmd_topo, no_opts, "generate, import, check, draw and plan topologies" },
 	{ "sim", cmd_sim, no_opts, "predict a pattern's results on a topology, with faults" },
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },
+	{ "diagnose", cmd_diagnose, no_opts, "screen, then probe each suspect until it is ruled in or out" },
 	{ "trace", fp_cmd_trace, no_opts, "each flow's path, probed with its own 5-tuple" },
 	{ "report", cmd_report, no_opts, "plots and an HTML report from result folders" },
 	{ "check", cmd_check, no_opts, "acceptance: a spec of thresholds, PASS/FAIL, JUnit XML" },
