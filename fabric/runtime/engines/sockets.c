@@ -44,6 +44,7 @@ struct fp_conn {
 /* The engine's own options (`fabprobe run --engine sockets`). */
 struct sockets_opts {
 	int64_t busy_poll_us;
+	int64_t tos;
 };
 
 _Static_assert(sizeof(struct sockets_opts) <= FP_ENGINE_CFG_MAX, "sockets options fit");
@@ -51,6 +52,8 @@ _Static_assert(sizeof(struct sockets_opts) <= FP_ENGINE_CFG_MAX, "sockets option
 static const struct fp_opt sockets_opts[] = {
 	{ "busy-poll-us", FP_OPT_INT, offsetof(struct sockets_opts, busy_poll_us), "0", 0, 1000000,
 	  NULL, NULL, "US", "SO_BUSY_POLL microseconds" },
+	{ "tos", FP_OPT_INT, offsetof(struct sockets_opts, tos), "0", 0, 255, NULL, NULL, "BYTE",
+	  "IP_TOS / IPV6_TCLASS of every data connection (DSCP << 2; run --class tclass= sets it)" },
 	FP_OPT_END,
 };
 
@@ -61,6 +64,7 @@ struct fp_engine {
 	const volatile sig_atomic_t *stop; /* set by a signal: set-up waits end */
 	enum fp_poll_mode poll;
 	int busy_poll_us;
+	int tos;
 	char ip[48];		       /* the bound (listening) address */
 	struct sockaddr_storage *peer; /* listen address of every rank */
 	socklen_t *peerlen;
@@ -193,6 +197,7 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 	e->stop = p->stop;
 	e->poll = p->poll;
 	e->busy_poll_us = (int)((const struct sockets_opts *)p->cfg)->busy_poll_us;
+	e->tos = (int)((const struct sockets_opts *)p->cfg)->tos;
 	e->err = p->err;
 	e->errlen = p->errlen;
 	e->lfd = e->epfd = -1;
@@ -244,6 +249,10 @@ static int tune(struct fp_engine *e, struct fp_conn *c)
 	if (e->busy_poll_us > 0)
 		setsockopt(c->fd, SOL_SOCKET, SO_BUSY_POLL, &e->busy_poll_us,
 			   sizeof(e->busy_poll_us));
+	/* both ends mark: a ping-pong's replies queue in the same class as its requests */
+	if (e->tos && (setsockopt(c->fd, IPPROTO_IP, IP_TOS, &e->tos, sizeof(e->tos)) &&
+		       setsockopt(c->fd, IPPROTO_IPV6, IPV6_TCLASS, &e->tos, sizeof(e->tos))))
+		return -errno;
 	fl = fcntl(c->fd, F_GETFL);
 	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
