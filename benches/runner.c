@@ -205,6 +205,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		if (!ret)
 			ret = fp_run_soak_start(&rk, bind);
 		if (!ret)
+			ret = fp_run_class_gate(cfg, rk.err, ERR_LEN);
+		if (!ret)
 			ret = fp_run_sizes(&rk);
 		/* the counters go to rank 0 on success; a failed run has no common point to meet */
 		if (!ret)

@@ -57,6 +57,11 @@ static int cmd_run(int argc, char **argv, char **full, int fullc)
 		fprintf(stderr, "fabprobe run: %s\n", err);
 		return 2;
 	}
+	if (npos == 0 && cfg.nclass) {
+		cfg.argc = fullc;
+		cfg.argv = full;
+		return fp_run(&cfg); /* --class: each class names its pattern */
+	}
 	if (npos != 1) {
 		fprintf(stderr, "fabprobe run: %s (see fabprobe run --help)\n",
 			npos ? "one pattern only"
