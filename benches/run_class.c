@@ -260,6 +260,13 @@ static int prepare(struct fp_run_cfg *cfg, struct fp_class *cls, struct fp_run_c
 		fprintf(stderr, "fabprobe: %s\n", err);
 		return 2;
 	}
+	if (cfg->pattern) {
+		fprintf(stderr,
+			"fabprobe: --class: give no PATTERN ('%s'): each class names its "
+			"own\n",
+			cfg->pattern);
+		return 2;
+	}
 	if (!cfg->duration_ns || cfg->format || cfg->soak || cfg->forever || cfg->rfc2544) {
 		fprintf(stderr, "fabprobe: --class needs --duration (the whole phase), and takes "
 				"no --format json, --soak, --forever or --rfc2544\n");
