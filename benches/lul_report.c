@@ -87,8 +87,14 @@ static int bloat(struct fp_json *j, const char *top, const struct fp_class *c,
 	fputc('\n', a.f);
 	for (int s = 0; s < world; s++) {
 		fprintf(a.f, "%d", s);
-		for (int d = 0; d < world; d++)
-			fprintf(a.f, ",%.3f", m[(size_t)s * (size_t)world + (size_t)d]);
+		for (int d = 0; d < world; d++) {
+			double v = m[(size_t)s * (size_t)world + (size_t)d];
+
+			if (isnan(v))
+				fprintf(a.f, ",nan");
+			else
+				fprintf(a.f, ",%.3f", v);
+		}
 		fputc('\n', a.f);
 	}
 	return fp_afile_commit(&a);

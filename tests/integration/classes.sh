@@ -60,3 +60,15 @@ mkdir "$TMP/bad2"
 "$FABPROBE" run --np 2 --duration 1s --class a:pingpong:64 --output "$TMP/bad2" 2>"$TMP/e"
 [ $? = 2 ] && grep -q "never overwritten" "$TMP/e" || fail "an existing folder: $(cat "$TMP/e")"
 ok "bad class specs and options refused with one line, exit 2"
+# the report: a CDF idle/loaded and a time plot per latency class; a hostile class name refused
+if command -v gnuplot >/dev/null; then
+	"$FABPROBE" report "$TMP/c" --out "$TMP/rep" >/dev/null 2>"$TMP/e" || fail "report: $(cat "$TMP/e")"
+	for alt in "lat: one-way latency CDF, idle and loaded" "lat: p50 and p99 per interval"; do
+		grep -q "alt=\"$alt" "$TMP/rep/report.html" || fail "report: no '$alt'"
+	done
+	cp -r "$TMP/c" "$TMP/h"
+	sed -i 's|"name": "lat"|"name": "../../x<b>"|' "$TMP/h/classes.json"
+	"$FABPROBE" report "$TMP/h" --out "$TMP/rep2" >/dev/null 2>"$TMP/e"
+	[ $? = 2 ] && grep -q "is not a class name" "$TMP/e" || fail "hostile class name: $(cat "$TMP/e")"
+	ok "report: latency CDF idle/loaded and latency against bulk rate over time; bad names refused"
+fi
