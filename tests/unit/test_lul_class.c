@@ -7,6 +7,7 @@
 
 #include "../../benches/lul_class.h"
 #include "../../benches/result_read.h"
+#include "../../fabric/runtime/engines/udpframe.h"
 #include "t.h"
 
 static void test_parse(void)
@@ -117,10 +118,30 @@ static void test_bloat(void)
 	      "%s", err);
 }
 
+/* dpdk --dscp: the DSCP in every frame's IPv4 header, its checksum still right, read back */
+static void test_frame_dscp(void)
+{
+	struct fp_udpf_ends e = { .smac = { 2, 0, 0, 0, 0, 1 },
+				  .dmac = { 2, 0, 0, 0, 0, 2 },
+				  .sip = 0x0a000001,
+				  .dip = 0x0a000002,
+				  .sport = 50000,
+				  .dport = FP_UDPF_DPORT,
+				  .tos = 46 << 2 };
+	struct fp_udpf_info in;
+	uint8_t f[128];
+
+	CHECK(!fp_udpf_build(f, 128, &e, FP_UDPF_DATA, 1, 3, 9, 0), "build");
+	CHECK(f[15] == 0xb8 && t_ones_sum(f + 14, 20) == 0xffff, "tos %#x", f[15]);
+	CHECK(fp_udpf_parse(f, 128, true, &in) == FP_UDPF_DATA && in.e.tos == 0xb8, "tos %#x",
+	      in.e.tos);
+}
+
 int main(void)
 {
 	test_parse();
 	test_mark();
 	test_bloat();
+	test_frame_dscp();
 	return t_done("lul_class");
 }
