@@ -127,14 +127,7 @@ static int class_cfg(const struct fp_run_cfg *cfg, const struct fp_class *c, int
 	/* --duration is the whole phase: each round of the class gets its share */
 	{
 		struct fp_sched s;
-		struct fp_pattern_opts po = { .bidir = cc->bidir,
-					      .alone = cc->alone,
-					      .rotate = cc->rotate,
-					      .rounds = (int)cc->rounds,
-					      .shift = (int)cc->shift,
-					      .root = (int)cc->root,
-					      .seed = (uint64_t)cc->seed,
-					      .groups = cc->groups };
+		struct fp_pattern_opts po = fp_run_pattern_opts(cc);
 
 		memset(&s, 0, sizeof(s));
 		ret = fp_sched_build(&s, fp_pattern_find(c->pattern), world, &po, err, el);
