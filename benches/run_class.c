@@ -282,56 +282,65 @@ bad:
 	return 2;
 }
 
+/* the classes, their runs' options, and where each phase's run goes and meets */
+struct classes {
+	struct fp_class cls[FP_CLASS_MAX];
+	struct fp_run_cfg cc[FP_CLASS_MAX];
+	char out[2][FP_CLASS_MAX][4200], rv[2][FP_CLASS_MAX][300];
+	int codes[2][FP_CLASS_MAX];
+};
+
+/* phase ph (0 idle, 1 loaded) of every class in use[] */
+static void phase(const struct fp_run_cfg *cfg, struct classes *k, unsigned ph, const bool *use,
+		  const char *top, int rank)
+{
+	for (unsigned i = 0; i < cfg->nclass; i++) {
+		snprintf(k->out[ph][i], sizeof(k->out[0][0]), "%s/%s%s", rank == 0 ? top : ".",
+			 ph ? "" : "idle-", k->cls[i].name);
+		k->cc[i].output = k->out[ph][i];
+		/* --np without --rendezvous: each class's run picks a fresh port itself */
+		if (cfg->np <= 0 || cfg->given >> fp_opts_index(fp_run_opts, "rendezvous") & 1)
+			k->cc[i].rendezvous = shift_port(cfg->rendezvous, 1 + ph * cfg->nclass + i,
+							 k->rv[ph][i], sizeof(k->rv[0][0]));
+	}
+	if (!cfg->quiet && rank == 0)
+		fprintf(stderr, "fabprobe: --class: %s phase\n", ph ? "loaded" : "idle");
+	run_phase(k->cc, use, cfg->nclass, cfg->np > 0 ? (unsigned)cfg->np : 1, cfg->timeout_ns,
+		  k->codes[ph]);
+}
+
 int fp_run_classes(struct fp_run_cfg *cfg)
 {
-	static struct fp_class cls[FP_CLASS_MAX];
-	static struct fp_run_cfg cc[FP_CLASS_MAX];
-	static char out[2][FP_CLASS_MAX][4200], rv[2][FP_CLASS_MAX][300];
+	struct classes *k = calloc(1, sizeof(*k));
 	char top[4096];
 	bool idle[FP_CLASS_MAX] = { false }, all[FP_CLASS_MAX], any_idle = false;
-	int codes[2][FP_CLASS_MAX] = { { 0 } }, rank, world, ret;
-	unsigned local;
+	int rank, world, ret;
 
-	ret = prepare(cfg, cls, cc, &rank, &world);
+	if (!k) {
+		fprintf(stderr, "fabprobe: out of memory\n");
+		return 1;
+	}
+	ret = prepare(cfg, k->cls, k->cc, &rank, &world);
+	if (!ret && rank == 0 && make_top(cfg, k->cc[0].engine, world, top, sizeof(top)))
+		ret = 2;
 	if (ret)
-		return ret;
-	if (rank == 0 && make_top(cfg, cc[0].engine, world, top, sizeof(top)))
-		return 2;
-	local = cfg->np > 0 ? (unsigned)cfg->np : 1;
-	for (unsigned ph = 0; ph < 2; ph++)
-		for (unsigned i = 0; i < cfg->nclass; i++) {
-			snprintf(out[ph][i], sizeof(out[0][0]), "%s/%s%s", rank == 0 ? top : ".",
-				 ph ? "" : "idle-", cls[i].name);
-			/* --np without --rendezvous: each class's run picks a fresh port */
-			if (cfg->np <= 0 ||
-			    cfg->given >> fp_opts_index(fp_run_opts, "rendezvous") & 1)
-				cc[i].rendezvous =
-					shift_port(cfg->rendezvous, 1 + ph * cfg->nclass + i,
-						   rv[ph][i], sizeof(rv[0][0]));
-		}
+		goto out;
 	for (unsigned i = 0; i < cfg->nclass; i++) {
 		all[i] = true;
-		idle[i] = fp_class_is_latency(&cls[i]);
+		idle[i] = fp_class_is_latency(&k->cls[i]);
 		any_idle |= idle[i];
 	}
-	for (unsigned ph = 0; ph < 2; ph++) {
-		if (ph == 0 && !any_idle)
-			continue;
-		for (unsigned i = 0; i < cfg->nclass; i++)
-			cc[i].output = out[ph][i];
-		if (!cfg->quiet && rank == 0)
-			fprintf(stderr, "fabprobe: --class: %s phase\n", ph ? "loaded" : "idle");
-		run_phase(cc, ph ? all : idle, cfg->nclass, local, cfg->timeout_ns, codes[ph]);
-		if (fp_stop)
-			break;
-	}
-	ret = 0;
+	if (any_idle)
+		phase(cfg, k, 0, idle, top, rank);
+	if (!fp_stop)
+		phase(cfg, k, 1, all, top, rank);
 	for (unsigned ph = 0; ph < 2; ph++)
 		for (unsigned i = 0; i < cfg->nclass; i++)
-			ret = codes[ph][i] > ret ? codes[ph][i] : ret;
-	if (rank != 0)
-		return ret;
-	return fp_lul_report(top, cls, cfg->nclass, codes, world, cfg->quiet) || ret
-		       ? (ret ? ret : 1)
-		       : 0;
+			ret = k->codes[ph][i] > ret ? k->codes[ph][i] : ret;
+	if (rank == 0 && fp_lul_report(top, k->cls, cfg->nclass, k->codes, world, cfg->quiet) &&
+	    !ret)
+		ret = 1;
+out:
+	free(k);
+	return ret;
 }
