@@ -41,10 +41,12 @@ bool fp_lul_is_classes(const char *dir)
 	return !stat(p, &st) && S_ISREG(st.st_mode);
 }
 
-/* a class folder's name, as run --class makes them; anything else in the folder is ignored */
-static bool class_dir(const char *name)
+/* a class run's folder: a name run --class makes, with a run.json (not report/, say) */
+static bool class_dir(const char *dir, const char *name)
 {
 	size_t n = strlen(name);
+	char p[4200];
+	struct stat st;
 
 	if (!n || n >= FP_CLASS_NAME_LEN || !strncmp(name, "idle-", 5))
 		return false;
@@ -52,7 +54,8 @@ static bool class_dir(const char *name)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
 			    name[i]))
 			return false;
-	return true;
+	snprintf(p, sizeof(p), "%s/%s/run.json", dir, name);
+	return !stat(p, &st) && S_ISREG(st.st_mode);
 }
 
 /* the link that joins nodes u and v (the first, when parallel links do), or -1 */
@@ -217,7 +220,7 @@ static void report(const struct lul *L, const struct fp_queue *q, int nq, bool j
 		fp_emit_num(&e, "rise_us", ": p99 %+.0f us against the pairs that avoid it",
 			    q[i].rise_us);
 		fp_emit_i64(&e, "latency_flows", " (%lld latency flows", q[i].lat_flows);
-		fp_emit_num(&e, "bulk_deficit", "; bulk flows %.0f%% slower than average)\n",
+		fp_emit_num(&e, "bulk_slower_pct", "; bulk flows %.0f%% slower than average)\n",
 			    100 * q[i].deficit);
 		if (i == 0)
 			counters(&e, L, spec);
@@ -248,7 +251,7 @@ int fp_lul_analyze(const char *topology, const char *dir, bool json, FILE *out, 
 	d = opendir(dir);
 	ret = !L.o ? -ENOMEM : !d ? fp_say(err, el, "%s: %s", dir, strerror(errno)) : 0;
 	for (unsigned seen = 0; !ret && d && (de = readdir(d)) && seen < 4 * FP_CLASS_MAX;)
-		if (class_dir(de->d_name)) {
+		if (class_dir(dir, de->d_name)) {
 			seen++;
 			ret = add_class(&L, dir, de->d_name, err, el);
 		}

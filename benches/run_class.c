@@ -295,8 +295,11 @@ static void phase(const struct fp_run_cfg *cfg, struct classes *k, unsigned ph, 
 		  const char *top, int rank)
 {
 	for (unsigned i = 0; i < cfg->nclass; i++) {
+		char name[FP_CLASS_NAME_LEN]; /* a copy: gcc cannot tell it from the output */
+
+		memcpy(name, k->cls[i].name, sizeof(name));
 		snprintf(k->out[ph][i], sizeof(k->out[0][0]), "%s/%s%s", rank == 0 ? top : ".",
-			 ph ? "" : "idle-", k->cls[i].name);
+			 ph ? "" : "idle-", name);
 		k->cc[i].output = k->out[ph][i];
 		/* --np without --rendezvous: each class's run picks a fresh port itself */
 		if (cfg->np <= 0 || cfg->given >> fp_opts_index(fp_run_opts, "rendezvous") & 1)
