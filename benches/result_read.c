@@ -215,6 +215,12 @@ static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp
 			return fp_say(err, el, "%s: field 'avg_Gbps' is not a rate", at);
 		f->has_bw = true;
 	}
+	if (fp_jkey(n, "latency")) {
+		if (!fp_jnum(fp_jkey(fp_jkey(n, "latency"), "p99_us"), &f->lat_p99_us) ||
+		    !(f->lat_p99_us >= 0))
+			return fp_say(err, el, "%s: field 'latency.p99_us' is not a time", at);
+		f->has_lat = true;
+	}
 	p = fp_jkey(n, "path");
 	return p ? read_path(p, t, f, at, err, el) : 0;
 }

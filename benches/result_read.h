@@ -23,12 +23,13 @@
 struct fp_rflow {
 	unsigned round, flow;
 	int src, dst;
-	bool has_bw, has_path, has_id;
+	bool has_bw, has_path, has_id, has_lat;
 	/* recorded (has_path), traced (trace: its index in traces), else expected; the
 	 * analyzer makes an expected flow routed when it has the SM's tables */
 	unsigned char source; /* enum fp_path_src */
 	int trace;	      /* -1: not traced */
 	double avg_gbps;
+	double lat_p99_us; /* one-way p99 of the flow's round trips (has_lat) */
 	unsigned npath;
 	unsigned path[FP_RESULT_MAXHOPS]; /* link indices, in order */
 };

@@ -161,6 +161,8 @@ int fp_run(struct fp_run_cfg *cfg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg->nclass)
+		return fp_run_classes(cfg);
 	if (preflight(cfg) || fp_run_soak_check(cfg))
 		return 2;
 	if (cfg->np > 0) {

@@ -94,6 +94,12 @@ const struct fp_opt fp_run_opts[] = {
 		   NULL, NULL,
 		   "snapshot every rank's port counters this often into counters.csv (between "
 		   "phases; --soak: default 10s)"),
+	/* latency under load (run_class.c) */
+	FP_RUN_OPT("class", FP_OPT_STRING, classes[0], NULL, 0, 0, NULL, NULL,
+		   "NAME:PATTERN:SIZE[:opt=val]",
+		   "repeatable: run these classes at once over the same ranks (no PATTERN); "
+		   "latency classes also run alone first; opt: tclass=DSCP, rate=, window=, "
+		   "engine options"),
 	FP_OPT_END,
 };
 
@@ -193,7 +199,7 @@ int fp_run_parse(struct fp_run_cfg *cfg, int argc, char **argv, const char **pos
 			memcpy(cfg->engine_cfg, scratch, sizeof(scratch));
 	}
 	free(v);
-	return ret;
+	return ret ? ret : fp_run_take_classes(cfg, nopt, argv, err, errlen);
 }
 void fp_run_help_engines(FILE *f)
 {

@@ -94,11 +94,9 @@ static int write_results(struct rank *rk, int ret)
 	return 0;
 }
 
-int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak)
+struct fp_pattern_opts fp_run_pattern_opts(const struct fp_run_cfg *cfg)
 {
-	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
-	struct fp_run_data data;
-	struct fp_pattern_opts po = {
+	return (struct fp_pattern_opts){
 		.bidir = cfg->bidir,
 		.alone = cfg->alone,
 		.rotate = cfg->rotate,
@@ -108,6 +106,13 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		.seed = (uint64_t)cfg->seed,
 		.groups = cfg->groups,
 	};
+}
+
+int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak)
+{
+	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
+	struct fp_run_data data;
+	struct fp_pattern_opts po = fp_run_pattern_opts(cfg);
 	struct fp_rv_params rp = { .rank = rank,
 				   .size = size,
 				   .addr = cfg->rendezvous,
@@ -205,6 +210,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		ret = fp_run_fabric_snap(&rk, false);
 		if (!ret)
 			ret = fp_run_soak_start(&rk, bind);
+		if (!ret)
+			ret = fp_run_class_gate(cfg, rk.err, ERR_LEN);
 		if (!ret)
 			ret = fp_run_sizes(&rk);
 		/* the counters go to rank 0 on success; a failed run has no common point to meet */

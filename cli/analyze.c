@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../benches/lul_analyze.h"
 #include "../benches/result_obs.h"
 #include "../core/csv.h"
 #include "../core/json.h"
@@ -446,6 +447,12 @@ int fp_cmd_analyze(int argc, char **argv)
 		fprintf(stderr,
 			"fabprobe analyze: --topology FILE and at least one result folder\n");
 		return 2;
+	}
+	if (np == 1 && fp_lul_is_classes(pos[0])) {
+		status = fp_lul_analyze(c.topology, pos[0], c.format == 1, stdout, err, sizeof(err));
+		if (status == 2)
+			fprintf(stderr, "fabprobe analyze: %s\n", err);
+		return status;
 	}
 	v = malloc(sizeof(*v));
 	if (!v) {

@@ -57,13 +57,13 @@ static int cmd_run(int argc, char **argv, char **full, int fullc)
 		fprintf(stderr, "fabprobe run: %s\n", err);
 		return 2;
 	}
-	if (npos != 1) {
+	if (npos != 1 && !(npos == 0 && cfg.nclass)) { /* --class: each class names its pattern */
 		fprintf(stderr, "fabprobe run: %s (see fabprobe run --help)\n",
 			npos ? "one pattern only"
 			     : "which pattern? e.g. fabprobe run stream --np 2");
 		return 2;
 	}
-	cfg.pattern = pos[0];
+	cfg.pattern = npos ? pos[0] : NULL;
 	cfg.argc = fullc;
 	cfg.argv = full;
 	return fp_run(&cfg);

@@ -20,6 +20,7 @@ import argparse, base64, csv, errno, html, io, json, math, os, re, shutil, signa
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fabric  # noqa: E402
 import diagnosis  # noqa: E402
+import classes  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FABPROBE = os.environ.get("FABPROBE", "fabprobe")
@@ -667,7 +668,10 @@ def report(a, out, work):
     outfd, out = out
     # fabprobe diagnose --output folders: their timeline first (diagnosis.py)
     diags = [d for d in a.results if diagnosis.only(d)]
-    runs = [load_run(d) for d in a.results if d not in diags]
+    rp = argparse.Namespace(**globals())  # report's helpers, for the classes module
+    cls = [classes.load(d, rp) for d in a.results if d not in diags and classes.is_classes(d)]
+    runs = [load_run(d) for d in a.results if d not in diags and not classes.is_classes(d)]
+    runs += [load_run(d) for cl in cls for d in classes.runs_of(cl)]
     inputs = Inputs(work)
     parts = verdict_parts(a, runs, work, inputs) if runs else []
     # bandwidth, all runs side by side
@@ -688,6 +692,7 @@ def report(a, out, work):
                     aggtitles=[t for _, t in limits]),
             "Aggregate (sum over all concurrent flows) against the run's NICs x line rate"))
     parts += [fleet_section(r["dir"]) for r in runs if os.path.lexists(os.path.join(r["dir"], "fleet.json"))]
+    parts += [classes.section(i, cl, work, inputs, rp) for i, cl in enumerate(cls)]
     parts += [run_section(i, r, nodes, work, inputs) for i, r in enumerate(runs)]
     intro = "%d result folder%s%s." % (len(runs), "" if len(runs) == 1 else "s",
                                        (" on " + os.path.basename(a.topology)) if a.topology else "")

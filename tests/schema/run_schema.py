@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validate run.json against the schema results/README.md documents (stdlib only).
 
-    run_schema.py RUN_DIR|run.json ...
+    run_schema.py RUN_DIR|run.json|CLASSES_DIR ...
 
 The schema below is data, one entry per key of the README's tables: a key the writer adds
 that the README does not document, a documented key that is missing, or a value of the
@@ -178,12 +178,48 @@ def validate(run):
     return errs
 
 
+# run --class (issue 24): classes.json at the top of the folder, a run folder per class
+# and phase under it (results/README.md, "Latency under load")
+PHASE = {"dir": "str", "status": "str", "exit": "int", "?p50_us": "num", "?p99_us": "num",
+         "?p99_9_us": "num", "?max_us": "num", "?mean_us": "num", "?aggregate_Gbps": "num"}
+CLASSES = {"schema_version": "int", "kind": ("enum", "classes"),
+           "status": ("enum", "complete", "failed"), "world_size": "int",
+           "classes": [{"name": "str", "pattern": "str", "size": "int", "dscp": "int|null",
+                        "kind": ("enum", "latency", "bulk"), "?idle": PHASE, "loaded": PHASE,
+                        "?p99_ratio": "num",
+                        "?bloat": [{"src": "int", "dst": "int", "bloat_p99_us": "num"}]}]}
+
+
+def classes_paths(d):
+    """A run --class folder: classes.json's errors, and its class runs to validate."""
+    with open(os.path.join(d, "classes.json")) as f:
+        top = json.load(f)
+    errs = []
+    check(CLASSES, top, "classes", errs)
+    runs = []
+    for c in top.get("classes", []) if not errs else []:
+        for ph in ("idle", "loaded"):
+            if ph in c:
+                runs.append(os.path.join(d, c[ph]["dir"], "run.json"))
+    return errs, runs
+
+
 def main(argv):
     if len(argv) < 2:
         print("usage: run_schema.py RUN_DIR|run.json ...", file=sys.stderr)
         return 2
     bad = 0
+    paths = []
     for p in argv[1:]:
+        if os.path.isdir(p) and os.path.exists(os.path.join(p, "classes.json")):
+            errs, runs = classes_paths(p)
+            for e in errs[:20]:
+                print("%s/classes.json: %s" % (p, e))
+            bad += len(errs)
+            paths += runs
+        else:
+            paths.append(p)
+    for p in paths:
         path = os.path.join(p, "run.json") if os.path.isdir(p) else p
         try:
             with open(path) as f:

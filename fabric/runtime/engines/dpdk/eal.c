@@ -171,6 +171,8 @@ const struct fp_opt fp_dpdk_opts[] = {
 		 "verify every payload received: UDP checksum and pattern"),
 	DPDK_OPT("test-skip-seq", FP_OPT_INT, skip_seq, "-1", -1, UINT32_MAX - 1, NULL, "SEQ",
 		 "testing: frame SEQ of each phase \"leaves\" but is never sent (-1: off)"),
+	DPDK_OPT("dscp", FP_OPT_INT, dscp, "0", 0, 63, NULL, "DSCP",
+		 "the DSCP of every frame's IPv4 header (run --class tclass= sets it)"),
 	FP_OPT_END,
 };
 

@@ -200,6 +200,7 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 		fp_hist_reset(e->oneway);
 	}
 	e->skip_seq = (uint32_t)o->skip_seq; /* -1: UINT32_MAX, never */
+	e->tos = (uint8_t)(o->dscp << 2);
 	e->peer_ip = calloc((size_t)p->size, sizeof(*e->peer_ip));
 	e->peer_mac = calloc((size_t)p->size, sizeof(*e->peer_mac));
 	e->hops = calloc((size_t)p->size, sizeof(*e->hops));
@@ -377,6 +378,7 @@ int fp_dpdk_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n
 		/* the source port names the flow, so an ECMP fabric spreads flows */
 		c->ends.sport = (uint16_t)(49152 + (fl->id * 2654435761u >> 18) % 16384);
 		c->ends.dport = FP_UDPF_DPORT;
+		c->ends.tos = e->tos;
 		c->ends.sip = e->ip;
 		c->ends.dip = e->peer_ip[c->peer];
 		memcpy(c->ends.smac, e->mac, 6);

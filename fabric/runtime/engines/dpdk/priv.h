@@ -85,6 +85,7 @@ struct fp_engine {
 	uint16_t port;
 	bool eal_up, port_up, kernel_if, check, offload, own_prefix;
 	char rundir[256];  /* the EAL's runtime folder, ours to remove when we named it */
+	uint8_t tos;	   /* every frame's IPv4 TOS byte (--dscp << 2) */
 	uint32_t skip_seq; /* fault injection for tests: this frame "leaves" but is never sent */
 	struct fp_hist *oneway; /* TX timestamp to arrival, when the clock is shared */
 	struct rte_mempool *rxpool, *txpool;
@@ -115,6 +116,7 @@ struct dpdk_opts {
 	const char *port, *eal, *dst_mac;
 	bool check;
 	int64_t skip_seq;
+	int64_t dscp;
 };
 
 _Static_assert(sizeof(struct dpdk_opts) <= FP_ENGINE_CFG_MAX, "dpdk options fit the runner");
