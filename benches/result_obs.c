@@ -545,6 +545,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 	int ret;
 
 	memset(v, 0, sizeof(*v));
+	if (el)
+		err[0] = 0;
 	fp_topo_init(&v->t);
 	fp_routes_init(&v->lft);
 	v->named = true;
@@ -566,6 +568,9 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 			ret = fp_result_observe(&res, (unsigned)i, &v->t, &v->r, &v->net,
 						o->samples ? o->samples : 16, o->map, &v->ob,
 						&named, err, el);
+		if (ret == -ENOMEM && !strstr(err, "out of memory")) /* the join's, not the read's */
+			snprintf(err, el, "out of memory reading %s (%u flows)", o->dirs[i],
+				 fp_result_largest_bw(&res) ? fp_result_largest_bw(&res)->nflows : 0);
 		/* the switches' own counters around the run: the --inventory rules */
 		if (!ret)
 			ret = fp_result_fabric_rules(&res, &v->t, &v->fs, err, el);
@@ -587,7 +592,7 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		fp_findings_add(&v->fs, v->ob.grew[i].node,
 				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",
 				v->ob.grew[i].text);
-	if (ret == -ENOMEM)
+	if (ret == -ENOMEM && !strstr(err, "out of memory"))
 		snprintf(err, el, "out of memory");
 	return ret;
 }
