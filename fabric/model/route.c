@@ -14,10 +14,15 @@ int fp_router_init(struct fp_router *r, const struct fp_topo *t)
 	r->dist = calloc(t->nnodes ? t->nnodes : 1, sizeof(*r->dist));
 	r->queue = malloc(sizeof(*r->queue) * (t->nnodes ? t->nnodes : 1));
 	r->attach = malloc(sizeof(*r->attach) * (t->nnodes ? t->nnodes : 1));
-	if (!r->dist || !r->queue || !r->attach) {
+	r->peer = malloc(sizeof(*r->peer) *
+			 (t->adj_off && t->nnodes ? t->adj_off[t->nnodes] + 1 : 1));
+	if (!r->dist || !r->queue || !r->attach || !r->peer) {
 		fp_router_destroy(r);
 		return -ENOMEM;
 	}
+	for (unsigned i = 0; t->adj_off && i < t->nnodes; i++)
+		for (unsigned k = t->adj_off[i]; k < t->adj_off[i + 1]; k++)
+			r->peer[k] = fp_link_peer(&t->links[t->adj[k]], (int)i);
 	for (unsigned i = 0; i < t->nnodes; i++) {
 		int sw = -1;
 
@@ -51,6 +56,9 @@ void fp_router_destroy(struct fp_router *r)
 	free(r->dist);
 	free(r->queue);
 	free(r->attach);
+	free(r->peer);
+	free(r->mass);
+	free(r->order);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -115,10 +123,10 @@ unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *lin
 	if (!d || d[node] == FP_DIST_INF)
 		return 0;
 	for (unsigned k = t->adj_off[node]; k < t->adj_off[node + 1]; k++) {
-		const struct fp_link *l = &t->links[t->adj[k]];
-		int w = fp_link_peer(l, node);
+		int w = r->peer[k];
 
-		if (!l->up || d[w] != d[node] - 1)
+		/* the distance first: most neighbours fail it, without reading the link */
+		if (d[w] != d[node] - 1 || !t->links[t->adj[k]].up)
 			continue;
 		/* the next hop must forward, unless it is the destination */
 		if (w != dst && w != a && t->nodes[w].kind == FP_HOST)

@@ -25,6 +25,12 @@ struct fp_router {
 	 * hosts under 256 edge switches cost 256 searches, not 8192.
 	 */
 	int *attach;
+	/* per adjacency slot (fp_topo adj), the node at the other end: routing reads it
+	 * instead of the link record, which is hundreds of bytes (a cache miss a neighbour) */
+	int *peer;
+	/* fp_sim_path_probs's scratch, per node: zero between calls (NULL until first use) */
+	double *mass;
+	int *order;
 	/* when set, paths are the subnet manager's (fp_router_use_lft), not ECMP's */
 	const struct fp_routes *lft;
 };

@@ -192,19 +192,21 @@ int fp_sim_path_probs(struct fp_router *r, int src, int dst,
 	const struct fp_topo *t = r->t;
 	const uint16_t *d = fp_router_dist(r, r->attach[dst]);
 	unsigned nh[256];
-	/* probability mass per node, visited by decreasing distance to dst */
+	/* probability mass per node, visited by decreasing distance to dst; the router keeps
+	 * the arrays, zeroed again where this call wrote, so a call costs its path, not nnodes */
 	double *mass;
 	int *order, n = 0;
 
 	if (!d || d[src] == FP_DIST_INF)
 		return -EHOSTUNREACH;
-	mass = calloc(t->nnodes, sizeof(*mass));
-	order = malloc(sizeof(*order) * t->nnodes);
-	if (!mass || !order) {
-		free(mass);
-		free(order);
+	if (!r->mass)
+		r->mass = calloc(t->nnodes, sizeof(*r->mass));
+	if (!r->order)
+		r->order = malloc(sizeof(*r->order) * t->nnodes);
+	if (!r->mass || !r->order)
 		return -ENOMEM;
-	}
+	mass = r->mass;
+	order = r->order;
 	mass[src] = 1;
 	order[n++] = src;
 	for (int i = 0; i < n; i++) {
@@ -227,7 +229,8 @@ int fp_sim_path_probs(struct fp_router *r, int src, int dst,
 			mass[w] += p;
 		}
 	}
-	free(mass);
-	free(order);
+	for (int i = 0; i < n; i++)
+		mass[order[i]] = 0;
+	mass[dst] = 0;
 	return 0;
 }
