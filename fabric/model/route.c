@@ -16,10 +16,14 @@ int fp_router_init(struct fp_router *r, const struct fp_topo *t)
 	r->attach = malloc(sizeof(*r->attach) * (t->nnodes ? t->nnodes : 1));
 	r->peer = malloc(sizeof(*r->peer) *
 			 (t->adj_off && t->nnodes ? t->adj_off[t->nnodes] + 1 : 1));
-	if (!r->dist || !r->queue || !r->attach || !r->peer) {
+	r->is_host = malloc(t->nnodes ? t->nnodes : 1);
+	r->up = malloc(t->nlinks ? t->nlinks : 1);
+	if (!r->dist || !r->queue || !r->attach || !r->peer || !r->is_host || !r->up) {
 		fp_router_destroy(r);
 		return -ENOMEM;
 	}
+	for (unsigned i = 0; i < t->nlinks; i++)
+		r->up[i] = t->links[i].up;
 	for (unsigned i = 0; t->adj_off && i < t->nnodes; i++)
 		for (unsigned k = t->adj_off[i]; k < t->adj_off[i + 1]; k++)
 			r->peer[k] = fp_link_peer(&t->links[t->adj[k]], (int)i);
@@ -27,6 +31,7 @@ int fp_router_init(struct fp_router *r, const struct fp_topo *t)
 		int sw = -1;
 
 		r->attach[i] = (int)i;
+		r->is_host[i] = t->nodes[i].kind == FP_HOST;
 		if (t->nodes[i].kind != FP_HOST)
 			continue;
 		/* every up link of the host leads to the same switch: attach to it */
@@ -57,6 +62,8 @@ void fp_router_destroy(struct fp_router *r)
 	free(r->queue);
 	free(r->attach);
 	free(r->peer);
+	free(r->is_host);
+	free(r->up);
 	free(r->mass);
 	free(r->order);
 	memset(r, 0, sizeof(*r));
@@ -81,13 +88,13 @@ const uint16_t *fp_router_dist(struct fp_router *r, int dst)
 		int u = r->queue[head++];
 
 		/* a host is a destination, never a transit */
-		if (u != dst && t->nodes[u].kind == FP_HOST)
+		if (u != dst && r->is_host[u])
 			continue;
 		for (unsigned k = t->adj_off[u]; k < t->adj_off[u + 1]; k++) {
-			const struct fp_link *l = &t->links[t->adj[k]];
-			int w = fp_link_peer(l, u);
+			int w = r->peer[k];
 
-			if (!l->up || d[w] != FP_DIST_INF)
+			/* from the router's compact arrays: no link or node record is read */
+			if (d[w] != FP_DIST_INF || !r->up[t->adj[k]])
 				continue;
 			d[w] = (uint16_t)(d[u] + 1);
 			r->queue[tail++] = w;
@@ -109,9 +116,7 @@ unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *lin
 	if (node == a) {
 		/* the host's own switch: its links to the host */
 		for (unsigned k = t->adj_off[node]; k < t->adj_off[node + 1]; k++) {
-			const struct fp_link *l = &t->links[t->adj[k]];
-
-			if (!l->up || fp_link_peer(l, node) != dst)
+			if (r->peer[k] != dst || !r->up[t->adj[k]])
 				continue;
 			if (n < max)
 				links[n] = t->adj[k];
@@ -125,11 +130,10 @@ unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *lin
 	for (unsigned k = t->adj_off[node]; k < t->adj_off[node + 1]; k++) {
 		int w = r->peer[k];
 
-		/* the distance first: most neighbours fail it, without reading the link */
-		if (d[w] != d[node] - 1 || !t->links[t->adj[k]].up)
+		if (d[w] != d[node] - 1 || !r->up[t->adj[k]])
 			continue;
 		/* the next hop must forward, unless it is the destination */
-		if (w != dst && w != a && t->nodes[w].kind == FP_HOST)
+		if (w != dst && w != a && r->is_host[w])
 			continue;
 		if (n < max)
 			links[n] = t->adj[k];

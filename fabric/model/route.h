@@ -28,6 +28,9 @@ struct fp_router {
 	/* per adjacency slot (fp_topo adj), the node at the other end: routing reads it
 	 * instead of the link record, which is hundreds of bytes (a cache miss a neighbour) */
 	int *peer;
+	unsigned char *is_host; /* per node: a host (never a transit), without reading the node */
+	/* per link: up when the router was made (its distances are cached from then on too) */
+	unsigned char *up;
 	/* fp_sim_path_probs's scratch, per node: zero between calls (NULL until first use) */
 	double *mass;
 	int *order;
