@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sim.h"
+#include "sim_fill.h"
 
 #include <errno.h>
 #include <math.h>
@@ -134,40 +135,8 @@ int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, dou
 		}
 		left++;
 	}
-	while (left) {
-		double delta = INFINITY;
-
-		for (unsigned d = 0; d < nd; d++)
-			if (cnt[d] && rem[d] / cnt[d] < delta)
-				delta = rem[d] / cnt[d];
-		for (unsigned f = 0; f < fl->n; f++)
-			if (!frozen[f] && ceil_[f] - rate[f] < delta)
-				delta = ceil_[f] - rate[f];
-		if (!isfinite(delta) || delta < 0)
-			delta = 0;
-		for (unsigned f = 0; f < fl->n; f++)
-			if (!frozen[f])
-				rate[f] += delta;
-		for (unsigned d = 0; d < nd; d++)
-			if (cnt[d])
-				rem[d] -= delta * cnt[d];
-		/* freeze the flows at a saturated link or at their own ceiling */
-		for (unsigned f = 0; f < fl->n; f++) {
-			const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
-			bool stop = rate[f] >= ceil_[f] * (1 - 1e-12);
-
-			if (frozen[f])
-				continue;
-			for (unsigned k = 0; k < fl->hops[f] && !stop; k++)
-				stop = rem[p[k]] <= 1e-9 * (n->cap[p[k]] + 1e-9);
-			if (!stop)
-				continue;
-			frozen[f] = 1;
-			left--;
-			for (unsigned k = 0; k < fl->hops[f]; k++)
-				cnt[p[k]]--;
-		}
-	}
+	if (fp_sim_fill(fl, nd, rem, cnt, ceil_, frozen, left, rate))
+		goto out;
 	/* losses cost goodput on top of the fair share */
 	for (unsigned f = 0; f < fl->n; f++) {
 		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
