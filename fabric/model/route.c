@@ -7,6 +7,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* each node's slots by peer: a spine of 3,000 leaves finds its links to one in log time */
+static int sort_by_peer(struct fp_router *r)
+{
+	const struct fp_topo *t = r->t;
+	unsigned ns = t->adj_off && t->nnodes ? t->adj_off[t->nnodes] : 0;
+	uint64_t *key = malloc(sizeof(*key) * (ns ? ns : 1));
+
+	r->byp = malloc(sizeof(*r->byp) * (ns ? ns : 1));
+	if (!key || !r->byp) {
+		free(key);
+		return -ENOMEM;
+	}
+	for (unsigned k = 0; k < ns; k++)
+		key[k] = (uint64_t)(uint32_t)r->peer[k] << 32 | k;
+	for (unsigned i = 0; i < t->nnodes && ns; i++)
+		qsort(key + t->adj_off[i], t->adj_off[i + 1] - t->adj_off[i], sizeof(*key),
+		      cmp_u64);
+	for (unsigned k = 0; k < ns; k++)
+		r->byp[k] = (unsigned)key[k];
+	free(key);
+	return 0;
+}
+
+/* node's up links to w, in adjacency order, found by binary search of its sorted slots */
+static unsigned links_to(const struct fp_router *r, int node, int w, unsigned *links, unsigned max)
+{
+	const struct fp_topo *t = r->t;
+	unsigned lo = t->adj_off[node], hi = t->adj_off[node + 1], end = hi, n = 0;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (r->peer[r->byp[mid]] < w)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < end && r->peer[r->byp[lo]] == w; lo++) {
+		unsigned k = r->byp[lo];
+
+		if (!r->up[t->adj[k]])
+			continue;
+		if (n < max)
+			links[n] = t->adj[k];
+		n++;
+	}
+	return n;
+}
+
 int fp_router_init(struct fp_router *r, const struct fp_topo *t)
 {
 	memset(r, 0, sizeof(*r));
@@ -27,6 +83,10 @@ int fp_router_init(struct fp_router *r, const struct fp_topo *t)
 	for (unsigned i = 0; t->adj_off && i < t->nnodes; i++)
 		for (unsigned k = t->adj_off[i]; k < t->adj_off[i + 1]; k++)
 			r->peer[k] = fp_link_peer(&t->links[t->adj[k]], (int)i);
+	if (sort_by_peer(r)) {
+		fp_router_destroy(r);
+		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < t->nnodes; i++) {
 		int sw = -1;
 
@@ -63,6 +123,7 @@ void fp_router_destroy(struct fp_router *r)
 	free(r->attach);
 	free(r->peer);
 	free(r->is_host);
+	free(r->byp);
 	free(r->up);
 	free(r->mass);
 	free(r->order);
@@ -113,20 +174,13 @@ unsigned fp_route_nexthops(struct fp_router *r, int node, int dst, unsigned *lin
 
 	if (node == dst)
 		return 0;
-	if (node == a) {
-		/* the host's own switch: its links to the host */
-		for (unsigned k = t->adj_off[node]; k < t->adj_off[node + 1]; k++) {
-			if (r->peer[k] != dst || !r->up[t->adj[k]])
-				continue;
-			if (n < max)
-				links[n] = t->adj[k];
-			n++;
-		}
-		return n;
-	}
+	if (node == a) /* the host's own switch: its links to the host */
+		return links_to(r, node, dst, links, max);
 	d = fp_router_dist(r, a);
 	if (!d || d[node] == FP_DIST_INF)
 		return 0;
+	if (d[node] == 1) /* a is the only node at 0: its links, without a scan */
+		return links_to(r, node, a, links, max);
 	for (unsigned k = t->adj_off[node]; k < t->adj_off[node + 1]; k++) {
 		int w = r->peer[k];
 

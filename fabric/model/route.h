@@ -28,6 +28,7 @@ struct fp_router {
 	/* per adjacency slot (fp_topo adj), the node at the other end: routing reads it
 	 * instead of the link record, which is hundreds of bytes (a cache miss a neighbour) */
 	int *peer;
+	unsigned *byp;		/* per node, its adjacency slots sorted by peer (then slot) */
 	unsigned char *is_host; /* per node: a host (never a transit), without reading the node */
 	/* per link: up when the router was made (its distances are cached from then on too) */
 	unsigned char *up;
