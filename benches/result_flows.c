@@ -313,6 +313,14 @@ int fp_result_read_flows(FILE *f, const char *where, const struct fp_topo *t, st
 	}
 	if (!ret && ferror(f))
 		ret = fp_say(err, el, "%s: %s", where, strerror(errno ? errno : EIO));
+	for (unsigned i = 0; !ret && i < r->nsizes; i++) { /* the doubling's slack back */
+		struct fp_rsize *z = &r->sizes[i];
+		void *q = z->sidecar && z->nflows ? realloc(z->flows, sizeof(*z->flows) * z->nflows)
+						  : NULL;
+
+		if (q)
+			z->flows = q;
+	}
 out:
 	if (ret == -ENOMEM)
 		snprintf(err, el, "out of memory reading %s (%llu flows)", where, nrec);
