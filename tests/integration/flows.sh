@@ -85,4 +85,19 @@ else
 		grep -Eq "out of memory reading .*/huge/flows.ndjson \([0-9]+ flows\)" "$TMP/err" ||
 		{ cat "$TMP/err"; fail "out of memory: exit $rc"; }
 	ok "out of memory under ulimit -v: '$(cut -d: -f2- "$TMP/err")'"
+	# an older folder, 20,000 flows inline: its document tree is what runs out
+	python3 - "$TMP/big/run.json" "$TMP/oldbig" <<'PY' || fail "cannot write the inline run"
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+d["results"][0]["flows"] = [{"round": i % 40, "flow": i % 128, "src": 0, "dst": 1,
+                             "avg_Gbps": 1.0} for i in range(20000)]
+del d["flows_file"], d["flows_inline"]
+os.mkdir(sys.argv[2])
+json.dump(d, open(sys.argv[2] + "/run.json", "w"))
+PY
+	(ulimit -v 100000; $FABPROBE analyze --topology "$TMP/k8.yaml" "$TMP/oldbig" >/dev/null 2>"$TMP/err")
+	rc=$?
+	[ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q "oldbig/run.json: out of memory reading it" "$TMP/err" ||
+		{ cat "$TMP/err"; fail "inline run out of memory: exit $rc"; }
+	ok "an inline run.json out of memory says so, not 'not valid YAML or JSON'"
 fi
