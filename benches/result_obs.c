@@ -277,16 +277,15 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, str
 	return 0;
 }
 
-/* one round's flows share the fabric: max-min rates, averaged over ECMP draws */
+/* one round's flows (idx[0..cnt), fl's indices) share the fabric: max-min rates, averaged
+ * over ECMP draws */
 static int predict_round(const struct fp_result *res, struct flows *fl, unsigned rd,
-			 struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
-			 char *err, size_t el)
+			 const unsigned *idx, unsigned cnt, struct fp_router *r,
+			 const struct fp_sim_net *net, unsigned samples, char *err, size_t el)
 {
-	unsigned cnt = 0, j = 0, draws = fl->known ? 1 : samples;
+	unsigned draws = fl->known ? 1 : samples;
 	int ret = 0;
 
-	for (unsigned i = 0; i < fl->n; i++)
-		cnt += fl->rnd[i] == rd;
 	if (!cnt)
 		return 0;
 	int *s2 = malloc(sizeof(int) * cnt), *d2 = malloc(sizeof(int) * cnt);
@@ -299,14 +298,14 @@ static int predict_round(const struct fp_result *res, struct flows *fl, unsigned
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (unsigned i = 0; i < fl->n; i++) {
-		if (fl->rnd[i] != rd)
-			continue;
+	for (unsigned j = 0; j < cnt; j++) {
+		unsigned i = idx[j];
+
 		s2[j] = fl->src[i];
 		d2[j] = fl->dst[i];
 		memcpy(p2 + (size_t)j * FP_SIM_MAXHOPS, fl->pth + (size_t)i * FP_SIM_MAXHOPS,
 		       sizeof(unsigned) * FP_SIM_MAXHOPS);
-		h2[j++] = fl->hops[i];
+		h2[j] = fl->hops[i];
 	}
 	for (unsigned sm = 0; sm < draws && !ret; sm++) {
 		if (!fl->known && fp_sim_paths(r, &sf, 1000003ull * sm + 17 + rd, NULL)) {
@@ -316,25 +315,22 @@ static int predict_round(const struct fp_result *res, struct flows *fl, unsigned
 			break;
 		}
 		/* the draw re-routes every flow: those with a fixed path keep it */
-		for (unsigned i = 0, q = 0; i < fl->n && !fl->known; i++) {
-			if (fl->rnd[i] != rd)
-				continue;
+		for (unsigned q = 0; q < cnt && !fl->known; q++) {
+			unsigned i = idx[q];
+
 			if (fl->fixed[i]) {
 				memcpy(p2 + (size_t)q * FP_SIM_MAXHOPS,
 				       fl->pth + (size_t)i * FP_SIM_MAXHOPS,
 				       sizeof(unsigned) * FP_SIM_MAXHOPS);
 				h2[q] = fl->hops[i];
 			}
-			q++;
 		}
 		ret = fp_sim_maxmin(net, &sf, rt);
 		for (unsigned q = 0; q < cnt && !ret; q++)
 			sum[q] += rt[q] / draws;
 	}
-	j = 0;
-	for (unsigned i = 0; i < fl->n && !ret; i++)
-		if (fl->rnd[i] == rd)
-			fl->pred[i] = sum[j++];
+	for (unsigned j = 0; j < cnt && !ret; j++)
+		fl->pred[idx[j]] = sum[j];
 out:
 	free(s2);
 	free(d2);
@@ -342,6 +338,37 @@ out:
 	free(h2);
 	free(rt);
 	free(sum);
+	return ret;
+}
+
+/* every round's flows, one pass: a million flows in a thousand rounds are not scanned a
+ * thousand times */
+static int predict_rounds(const struct fp_result *res, struct flows *fl, struct fp_router *r,
+			  const struct fp_sim_net *net, unsigned samples, char *err, size_t el)
+{
+	unsigned *start = calloc((size_t)fl->maxr + 2, sizeof(*start));
+	unsigned *idx = malloc(sizeof(*idx) * (fl->n ? fl->n : 1));
+	int ret = 0;
+
+	if (!start || !idx) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < fl->n; i++)
+		start[fl->rnd[i] + 1]++;
+	for (unsigned rd = 0; rd <= fl->maxr; rd++)
+		start[rd + 1] += start[rd];
+	for (unsigned i = 0; i < fl->n; i++) /* counting sort: file order within a round */
+		idx[start[fl->rnd[i]]++] = i;
+	for (unsigned rd = fl->maxr + 1; rd > 0; rd--) /* back to each round's first */
+		start[rd] = start[rd - 1];
+	start[0] = 0;
+	for (unsigned rd = 0; rd <= fl->maxr && !ret; rd++)
+		ret = predict_round(res, fl, rd, idx + start[rd], start[rd + 1] - start[rd], r, net,
+				    samples, err, el);
+out:
+	free(start);
+	free(idx);
 	return ret;
 }
 
@@ -490,8 +517,8 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		goto out;
 	}
 	ret = flows_fill(res, z, r, node_of, &fl, err, el);
-	for (unsigned rd = 0; rd <= fl.maxr && !ret; rd++)
-		ret = predict_round(res, &fl, rd, r, net, samples, err, el);
+	if (!ret)
+		ret = predict_rounds(res, &fl, r, net, samples, err, el);
 	for (unsigned i = 0; i < fl.n && !ret; i++)
 		ret = obs_add(ob, &fl, i, runidx, r);
 out:
@@ -607,6 +634,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 	int ret;
 
 	memset(v, 0, sizeof(*v));
+	if (el)
+		err[0] = 0;
 	fp_topo_init(&v->t);
 	fp_routes_init(&v->lft);
 	v->named = true;
@@ -628,6 +657,11 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 			ret = fp_result_observe(&res, (unsigned)i, &v->t, &v->r, &v->net,
 						o->samples ? o->samples : 16, o->map, &v->ob,
 						&named, err, el);
+		if (ret == -ENOMEM &&
+		    !strstr(err, "out of memory")) /* the join's, not the read's */
+			snprintf(err, el, "out of memory reading %s (%u flows)", o->dirs[i],
+				 fp_result_largest_bw(&res) ? fp_result_largest_bw(&res)->nflows
+							    : 0);
 		/* the switches' own counters around the run: the --inventory rules */
 		if (!ret)
 			ret = fp_result_fabric_rules(&res, &v->t, &v->fs, err, el);
@@ -654,7 +688,7 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		fp_findings_add(&v->fs, v->ob.grew[i].node,
 				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",
 				v->ob.grew[i].text);
-	if (ret == -ENOMEM)
+	if (ret == -ENOMEM && !strstr(err, "out of memory"))
 		snprintf(err, el, "out of memory");
 	return ret;
 }

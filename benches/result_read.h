@@ -45,6 +45,7 @@ struct fp_rsize {
 	double lat[FP_RLAT_N];
 	struct fp_rflow *flows;
 	unsigned nflows;
+	bool sidecar; /* run.json names flows.ndjson and holds none of this size's flows */
 };
 
 /* one counter of one rank's port that moved during the run */
@@ -86,6 +87,7 @@ struct fp_result {
 	char where[4200]; /* the run.json it came from, for messages */
 	char pattern[32], status[32];
 	bool complete, simulated;
+	bool flows_file; /* run.json says "flows_file": "flows.ndjson" */
 	int world_size;
 	unsigned rounds;   /* 0: the run does not say */
 	unsigned nflowids; /* flows in the schedule, 0: the run does not say */
@@ -120,6 +122,13 @@ struct fp_result {
  */
 int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext, size_t plen,
 		    const struct fp_topo *t, struct fp_result *r, char *err, size_t el);
+/*
+ * The same, with the flow records of the sizes run.json does not hold inline read from
+ * fpath (flows.ndjson) when run.json names it; fpath NULL: only what run.json holds.
+ */
+int fp_result_parse_flows(const char *where, const char *text, size_t len, const char *ptext,
+			  size_t plen, const char *fpath, const struct fp_topo *t,
+			  struct fp_result *r, char *err, size_t el);
 /* the same, from a run folder */
 int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
 		   size_t el);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sim.h"
+#include "sim_fill.h"
 
 #include <errno.h>
 #include <math.h>
@@ -134,40 +135,8 @@ int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, dou
 		}
 		left++;
 	}
-	while (left) {
-		double delta = INFINITY;
-
-		for (unsigned d = 0; d < nd; d++)
-			if (cnt[d] && rem[d] / cnt[d] < delta)
-				delta = rem[d] / cnt[d];
-		for (unsigned f = 0; f < fl->n; f++)
-			if (!frozen[f] && ceil_[f] - rate[f] < delta)
-				delta = ceil_[f] - rate[f];
-		if (!isfinite(delta) || delta < 0)
-			delta = 0;
-		for (unsigned f = 0; f < fl->n; f++)
-			if (!frozen[f])
-				rate[f] += delta;
-		for (unsigned d = 0; d < nd; d++)
-			if (cnt[d])
-				rem[d] -= delta * cnt[d];
-		/* freeze the flows at a saturated link or at their own ceiling */
-		for (unsigned f = 0; f < fl->n; f++) {
-			const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
-			bool stop = rate[f] >= ceil_[f] * (1 - 1e-12);
-
-			if (frozen[f])
-				continue;
-			for (unsigned k = 0; k < fl->hops[f] && !stop; k++)
-				stop = rem[p[k]] <= 1e-9 * (n->cap[p[k]] + 1e-9);
-			if (!stop)
-				continue;
-			frozen[f] = 1;
-			left--;
-			for (unsigned k = 0; k < fl->hops[f]; k++)
-				cnt[p[k]]--;
-		}
-	}
+	if (fp_sim_fill(fl, nd, rem, cnt, ceil_, frozen, left, rate))
+		goto out;
 	/* losses cost goodput on top of the fair share */
 	for (unsigned f = 0; f < fl->n; f++) {
 		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
@@ -192,19 +161,21 @@ int fp_sim_path_probs(struct fp_router *r, int src, int dst,
 	const struct fp_topo *t = r->t;
 	const uint16_t *d = fp_router_dist(r, r->attach[dst]);
 	unsigned nh[256];
-	/* probability mass per node, visited by decreasing distance to dst */
+	/* probability mass per node, visited by decreasing distance to dst; the router keeps
+	 * the arrays, zeroed again where this call wrote, so a call costs its path, not nnodes */
 	double *mass;
 	int *order, n = 0;
 
 	if (!d || d[src] == FP_DIST_INF)
 		return -EHOSTUNREACH;
-	mass = calloc(t->nnodes, sizeof(*mass));
-	order = malloc(sizeof(*order) * t->nnodes);
-	if (!mass || !order) {
-		free(mass);
-		free(order);
+	if (!r->mass)
+		r->mass = calloc(t->nnodes, sizeof(*r->mass));
+	if (!r->order)
+		r->order = malloc(sizeof(*r->order) * t->nnodes);
+	if (!r->mass || !r->order)
 		return -ENOMEM;
-	}
+	mass = r->mass;
+	order = r->order;
 	mass[src] = 1;
 	order[n++] = src;
 	for (int i = 0; i < n; i++) {
@@ -227,7 +198,8 @@ int fp_sim_path_probs(struct fp_router *r, int src, int dst,
 			mass[w] += p;
 		}
 	}
-	free(mass);
-	free(order);
+	for (int i = 0; i < n; i++)
+		mass[order[i]] = 0;
+	mass[dst] = 0;
 	return 0;
 }

@@ -54,7 +54,7 @@ RFLOW = {
     "?path": ["int"],
 }
 RESULT = {"size": "int", "iters": "int", "?bandwidth": BANDWIDTH, "?rounds": [ROUND],
-          "?stragglers": STRAGGLERS, "?latency": LAT, "flows": [RFLOW]}
+          "?stragglers": STRAGGLERS, "?latency": LAT, "?flows": [RFLOW]}
 ENDPOINT = {"?" + k: "str" for k in ("netdev", "device", "node_guid", "port_guid", "mac",
                                      "ip", "ipv4", "ipv6", "pci", "link_layer", "gid",
                                      "dpdk_device")}
@@ -73,7 +73,8 @@ DEGRADED = {"kind": ("enum", "flow", "port"), "samples": "int", "rule": "str",
 RUN = {
     "schema_version": ("enum", 1), "tool": ("enum", "fabprobe"), "run_id": "str",
     "status": ("enum", "running", "complete", "failed", "interrupted"),
-    "complete": "bool", "simulated": "bool", "?auth": ("enum", "token", "weak"),
+    "complete": "bool", "simulated": "bool", "flows_file": ("enum", "flows.ndjson"),
+    "flows_inline": "bool", "?auth": ("enum", "token", "weak"),
     "?error": "str", "command_line": ["str"], "started": "str", "finished": "str|null",
     "pattern": "str", "engine": "str", "world_size": "int",
     "versions": {"fabprobe": "str", "git_commit": "str", "kernel": "str"},
@@ -84,7 +85,7 @@ RUN = {
     "hosts": [{"rank": "int", "hostname": "str", "address": "str", "?endpoint": ENDPOINT}],
     "ranks": [RANK],
     "schedule": {"rounds": "int", "flows": "int",
-                 "round_list": [{"round": "int", "flows": ["int"], "?seed": "int",
+                 "round_list": [{"round": "int", "?flows": ["int"], "?seed": "int",
                                  "?root": "int"}]},
     "flows": [{"id": "int", "src": "int", "dst": "int", "?proto": "str", "?src_ip": "str",
                "?src_port": "int", "?dst_ip": "str", "?dst_port": "int", "?qpn": "int"}],
@@ -170,7 +171,9 @@ def validate(run):
     if any(f["src"] == f["dst"] or not (0 <= f["src"] < n and 0 <= f["dst"] < n)
            for f in run["flows"]):
         errs.append("run.flows: a source or destination out of range")
-    if run["schedule"]["flows"] != len(run["flows"]):
+    if run["flows_inline"] != all("flows" in r for r in run["results"]):
+        errs.append("run: flows_inline %r, but results[].flows say otherwise" % run["flows_inline"])
+    if run["flows_inline"] and run["schedule"]["flows"] != len(run["flows"]):
         errs.append("run.schedule.flows %d, flows[] %d" % (run["schedule"]["flows"], len(run["flows"])))
     done = [r["size"] for r in run["results"]]
     if done != run["sizes_done"] or not set(done) <= set(run["sizes_requested"]):
