@@ -20,7 +20,7 @@
 
 /* one line's fields; NaN: absent */
 struct rec {
-	double size, round, flow, src, dst, avg;
+	double size, round, flow, src, dst, avg, lat99;
 	bool has_path, path_long;
 	unsigned npath;
 	double path[FP_RESULT_MAXHOPS];
@@ -135,6 +135,32 @@ static const char *path(const char *p, struct rec *x)
 	}
 }
 
+/* "latency": {"p99_us": X, ...}: the p99 a latency class's bloat needs, the rest skipped */
+static const char *latency(const char *p, struct rec *x)
+{
+	char key[16];
+
+	if (*p != '{')
+		return skip(p, 1);
+	p = ws(p + 1);
+	if (*p == '}')
+		return p + 1;
+	for (;;) {
+		if (!(p = str(p, key, sizeof(key))) || *(p = ws(p)) != ':')
+			return NULL;
+		p = ws(p + 1);
+		p = !strcmp(key, "p99_us") ? num(p, &x->lat99) : skip(p, 2);
+		if (!p)
+			return NULL;
+		p = ws(p);
+		if (*p == '}')
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+		p = ws(p);
+	}
+}
+
 /* one value of the record: the fields read, the others skipped */
 static const char *field(const char *p, const char *key, struct rec *x)
 {
@@ -143,6 +169,8 @@ static const char *field(const char *p, const char *key, struct rec *x)
 
 	if (!strcmp(key, "path"))
 		return path(p, x);
+	if (!strcmp(key, "latency"))
+		return latency(p, x);
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		if (!strcmp(key, keys[k]))
 			return num(p, dst[k]);
@@ -155,7 +183,8 @@ static bool parse(const char *p, struct rec *x)
 	char key[32];
 
 	*x = (struct rec){
-		.size = NAN, .round = NAN, .flow = NAN, .src = NAN, .dst = NAN, .avg = NAN
+		.size = NAN, .round = NAN, .flow = NAN, .src = NAN, .dst = NAN, .avg = NAN,
+		.lat99 = NAN
 	};
 	p = ws(p);
 	if (*p++ != '{')
@@ -199,6 +228,8 @@ static int check(const struct rec *x, const struct fp_topo *t, const struct fp_r
 		return fp_say(err, el, "%s: fields 'src' and 'dst' are both rank %.0f", at, x->src);
 	if (!isnan(x->avg) && x->avg < 0)
 		return fp_say(err, el, "%s: field 'avg_Gbps' is not a rate", at);
+	if (!isnan(x->lat99) && x->lat99 < 0)
+		return fp_say(err, el, "%s: field 'latency.p99_us' is negative", at);
 	if (x->path_long)
 		return fp_say(err, el, "%s: field 'path' is not a list of at most %d links", at,
 			      FP_RESULT_MAXHOPS);
@@ -209,6 +240,8 @@ static int check(const struct rec *x, const struct fp_topo *t, const struct fp_r
 				.has_id = !isnan(x->flow),
 				.has_bw = !isnan(x->avg),
 				.avg_gbps = isnan(x->avg) ? 0 : x->avg,
+				.has_lat = !isnan(x->lat99),
+				.lat_p99_us = isnan(x->lat99) ? 0 : x->lat99,
 				.has_path = x->has_path,
 				.npath = x->npath,
 				.trace = -1 };

@@ -53,7 +53,8 @@ static const char good[] =
 	"\"latency\":{\"p50_us\":1,\"x\":[1,{\"y\":null}]},\"proto\":\"tcp\",\"avg_Gbps\":"
 	"12.5,\"path\":[3,1,2]}\n"
 	"\n"
-	"{\"size\":64,\"round\":1,\"flow\":1,\"src\":2,\"dst\":3,\"avg_Gbps\":1}\n"
+	"{\"size\":64,\"round\":1,\"flow\":1,\"src\":2,\"dst\":3,\"avg_Gbps\":1,"
+	"\"latency\":{\"p50_us\":2,\"p99_us\":7.5}}\n"
 	"  { \"size\" : 4096 , \"round\" : 1 , \"flow\" : 2 , \"src\" : 3 , \"dst\" : 2 , "
 	"\"ok\" : true }";
 
@@ -82,7 +83,8 @@ int main(void)
 	if (!ret) {
 		const struct fp_rsize *a = fp_result_size(&r, 64), *b = fp_result_size(&r, 4096);
 
-		CHECK(a && a->nflows == 1 && a->flows[0].src == 2 && a->flows[0].round == 1,
+		CHECK(a && a->nflows == 1 && a->flows[0].src == 2 && a->flows[0].round == 1 &&
+			      a->flows[0].has_lat && a->flows[0].lat_p99_us == 7.5,
 		      "size 64: %u flows", a ? a->nflows : 0);
 		CHECK(b && b->nflows == 2 && b->flows[0].avg_gbps == 12.5 &&
 			      b->flows[0].npath == 3 && b->flows[0].path[0] == 3 &&
@@ -105,6 +107,8 @@ int main(void)
 	bad(dir, "{\"size\":64,\"round\":0,\"src\":1,\"dst\":1}", "both rank 1");
 	bad(dir, "{\"size\":64,\"round\":0,\"flow\":4,\"src\":0,\"dst\":1}", "flow id");
 	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"avg_Gbps\":-1}", "not a rate");
+	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"latency\":{\"p99_us\":-1}}",
+	    "'latency.p99_us'");
 	bad(dir,
 	    "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"path\":[0,1,2,3,4,5,6,7,8,9,"
 	    "10,11,12,13,14,15,16]}",
