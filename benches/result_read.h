@@ -29,6 +29,7 @@ struct fp_rflow {
 	unsigned char source; /* enum fp_path_src */
 	int trace;	      /* -1: not traced */
 	double avg_gbps;
+	double loss; /* datagrams: lost / tx_msgs ("lost" in the record), else 0 */
 	unsigned npath;
 	unsigned path[FP_RESULT_MAXHOPS]; /* link indices, in order */
 };

@@ -225,6 +225,8 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 			continue;
 		w[i] = mixed && o[i].path_src == FP_PATH_EXPECTED ? FP_EXPECTED_WEIGHT : 1;
 		y[i] = o[i].q < 1 ? log(o[i].q > 0.01 ? o[i].q : 0.01) : 0;
+		if (o[i].loss > a->loss_threshold)
+			y[i] = fmin(y[i], log(FP_LOSS_Q));
 		resid[i] = y[i];
 		for (unsigned k = 0; k < o[i].np; k++) {
 			va[o[i].link[k]] += w[i] * o[i].prob[k];
@@ -407,10 +409,18 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 	if (a->sigma < 0.01)
 		a->sigma = 0.01;
 	a->threshold = 1 - fmin(fmax(3 * a->sigma, 0.08), 0.3);
+	/* loss: the run's median share of frames lost is its own congestion baseline */
+	k = 0;
+	for (unsigned i = 0; i < n; i++)
+		r[k++] = obs[i].loss;
+	a->loss_threshold = 3 * median(r, k);
 	for (unsigned i = 0; i < n; i++) {
-		obs[i].bad = obs[i].q < a->threshold;
+		bool lossy = obs[i].loss > a->loss_threshold;
+
+		obs[i].bad = obs[i].q < a->threshold || lossy;
 		obs[i].explained = false;
 		a->nbad += obs[i].bad;
+		a->nlossy += lossy;
 	}
 	free(r);
 	if (!a->nbad)

@@ -20,6 +20,9 @@
  *    (ECMP-averaged) ones FP_EXPECTED_WEIGHT when the data has both; a link suspect's
  *    confidence is scaled by (1 + k) / 2, k the share of its bad flows' evidence that
  *    comes from known paths: named from expected paths alone, it has half the confidence.
+ * Loss: in a datagram run (DPDK, UDP) a flow that lost frames is evidence however fast it
+ *    was: one losing more than three times the run's median loss is bad, and weighs in the
+ *    fit as a flow at FP_LOSS_Q of its rate (a lost frame is the clearer signal).
  * 4. Ambiguity: suspects whose P-vectors over the observed flows are the same (cosine >=
  *    0.999) cannot be told apart by this data; the analysis says so and plans host pairs
  *    whose paths cross one and not the other.
@@ -51,6 +54,8 @@ const char *fp_path_src_name(enum fp_path_src s);
 
 /* an expected-path flow weighs this much in localisation; one with its path known, 1 */
 #define FP_EXPECTED_WEIGHT 0.5
+/* a flow that lost frames weighs in the fit as one at this share of its rate */
+#define FP_LOSS_Q 0.5
 
 struct fp_obs {
 	int src, dst;	   /* topology nodes */
@@ -59,6 +64,7 @@ struct fp_obs {
 	unsigned np;	/* links this flow may cross */
 	unsigned *link; /* np link indices (undirected) */
 	double *prob;	/* np probabilities */
+	double loss;	/* share of its frames lost (datagram runs), 0: none or not counted */
 	double q;	/* normalised ratio, filled by fp_analyze */
 	bool bad, explained;
 	unsigned char path_src; /* enum fp_path_src */
@@ -87,6 +93,9 @@ struct fp_analysis {
 	unsigned nobs, nbad;
 	unsigned paths[FP_PATH_NSRC]; /* flows by where their path came from */
 	double calib, sigma, threshold;
+	/* loss evidence (datagram runs): flows losing more than loss_threshold count as bad */
+	unsigned nlossy;
+	double loss_threshold;
 	struct fp_suspect s[FP_MAX_SUSPECTS];
 	unsigned n;
 	unsigned more; /* suspects found beyond the FP_MAX_SUSPECTS listed */
