@@ -4,8 +4,10 @@
  * the links each flow may cross with their probabilities) to ranked suspects.
  *
  * 1. Normalise: q = (measured / predicted) / median(measured / predicted): the run's own
- *    efficiency is the baseline. The noise is estimated from the run: sigma = 1.4826 MAD(q).
- *    A flow is bad when q < 1 - max(3 sigma, 0.08).
+ *    efficiency is the baseline. The noise is estimated from the run's fast side: sigma =
+ *    median(q - 1 over q >= 1) / 0.4758 (the 87.5th less the 75th percentile of a normal).
+ *    A flow is bad when q < 1 - 0.6745 sigma - max(3 sigma, 0.08): 3 sigma below the
+ *    healthy flows' centre.
  * 2. Hosts: a host whose flows are mostly bad (>= 70%, at least 3 flows) toward many peers
  *    is a host, NIC or host-cable problem, and explains those flows.
  * 3. Links, by three methods over the rest:
