@@ -204,6 +204,28 @@ static double known_share(const struct colidx *c, const struct fp_obs *o, int l)
 	return all > 0 ? known / all : 0;
 }
 
+/*
+ * No suspect: the links whose bad flows are unlikely for noise, though too few for the
+ * bound (tail below FP_COVER_ALPHA / links tested, at least two bad flows), most unlikely
+ * first. The verdict abstains on them rather than guess or call the fabric clean.
+ */
+static void thin_links(struct fp_analysis *a, double *tl, unsigned L)
+{
+	double lim = FP_COVER_ALPHA / (a->links_tested ? a->links_tested : 1);
+
+	while (a->nthin < FP_MAX_THIN) {
+		int best = -1;
+
+		for (unsigned l = 0; l < L; l++)
+			if (tl[l] < lim && (best < 0 || tl[l] < tl[best]))
+				best = (int)l;
+		if (best < 0)
+			break;
+		a->thin[a->nthin++] = best;
+		tl[best] = 1;
+	}
+}
+
 static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
 	unsigned L = t->nlinks;
@@ -213,10 +235,12 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 	double *resid = malloc(sizeof(double) * (n ? n : 1)),
 	       *y = malloc(sizeof(double) * (n ? n : 1));
 	unsigned char *covered = calloc(n ? n : 1, 1), *picked = calloc(L, 1), *sig = calloc(L, 1);
+	double *tl = malloc(sizeof(double) * (L ? L : 1));
+	unsigned found = a->n;
 	double lambda = 0.02, *w = malloc(sizeof(double) * (n ? n : 1));
 	bool mixed = a->paths[FP_PATH_EXPECTED] && a->paths[FP_PATH_EXPECTED] < n;
 
-	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked || !w || !sig ||
+	if (!vb || !va || !x || !pp || !resid || !y || !covered || !picked || !w || !sig || !tl ||
 	    build_index(L, o, n, &c))
 		goto out;
 	/* votes, and the fit's column norms; a flow whose path is only expected weighs less */
@@ -245,7 +269,10 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 			fa += c.p[e];
 			fb += o[c.obs[e]].bad ? c.p[e] : 0;
 		}
-		sig[l] = vb[l] > 0 && significant(fa, fb, a->p0, a->links_tested);
+		tl[l] = vb[l] > 0 ? fp_binom_tail(round(fa), round(fb), a->p0) : 1;
+		sig[l] = tl[l] < FP_FAMILY_ALPHA / (a->links_tested ? a->links_tested : 1);
+		if (round(fb) < 2)
+			tl[l] = 1; /* one bad flow localises nothing: never a thin link */
 	}
 	/* projected coordinate descent: x_l <= 0, min |y - P x|^2 + lambda * sum(-x) */
 	for (int sweep = 0; sweep < 60; sweep++) {
@@ -315,6 +342,8 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		}
 		s->q_median = s->health;
 	}
+	if (a->n == found && !found)
+		thin_links(a, tl, L);
 	/* twins: links no observation tells apart from a suspect; only links sharing a bad
 	 * flow can be twins, and those are few */
 	for (unsigned k = 0; k < a->n; k++) {
@@ -344,6 +373,7 @@ out:
 	free(picked);
 	free(w);
 	free(sig);
+	free(tl);
 }
 
 /*
@@ -435,6 +465,8 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 	find_hosts(t, obs, n, a);
 	find_links(t, obs, n, a);
 	fp_analyze_servers(t, a);
+	if (!a->n && !a->nthin)
+		fp_analyze_deep(t, obs, n, a);
 	qsort(a->s, a->n, sizeof(a->s[0]), cmp_suspect);
 	return 0;
 }

@@ -73,6 +73,7 @@ struct fp_obs {
 };
 
 #define FP_MAX_SUSPECTS 32
+#define FP_MAX_THIN	8
 
 struct fp_suspect {
 	bool host; /* a host (NIC or its cable), else a link */
@@ -104,6 +105,14 @@ struct fp_analysis {
 	/* the multiple-testing bound: the run's rate of bad flows, links and hosts tested */
 	double p0;
 	unsigned links_tested, hosts_tested;
+	/*
+	 * Coverage (issue 18): no suspect, yet links whose bad flows are too few to pass the
+	 * bound although unlikely for noise (P below FP_COVER_ALPHA / links tested): the
+	 * schedule crossed them with too few flows to tell. The verdict abstains and names
+	 * them, most unlikely first; fp_analyze_cover_plan gives pairs that would cover them.
+	 */
+	int thin[FP_MAX_THIN];
+	unsigned nthin;
 };
 
 /*
@@ -114,6 +123,7 @@ struct fp_analysis {
  * (flows as far above the healthy median as the threshold is below it), at least FP_P0_MIN.
  */
 #define FP_FAMILY_ALPHA 0.01
+#define FP_COVER_ALPHA	0.1
 #define FP_P0_MIN	0.001
 double fp_binom_tail(double n, double k, double p);
 
@@ -133,6 +143,20 @@ void fp_analyze_servers(const struct fp_topo *t, struct fp_analysis *a);
 #define FP_DOWN_ALPHA 0.01
 int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
 		    struct fp_analysis *a);
+/*
+ * Up to max host pairs (a, b) whose flows cross link l, those most likely to first
+ * (analyze_cover.c): the pairs that would cover a thin link, with the chance that each
+ * pair's flow crosses it under ECMP in prob (or NULL). How many, or -ENOMEM.
+ */
+int fp_analyze_cover_plan(struct fp_router *r, int l, int *pa, int *pb, double *prob, unsigned max);
+/*
+ * No suspect and no thin link, yet one flow so far below the healthy centre that noise
+ * would not do it (n x the normal tail at its depth below FP_COVER_ALPHA, and no flow as
+ * far above the centre, so heavy-tailed noise does not count): a fault its few flows
+ * cannot localise. Its links become the thin ones (analyze_cover.c); fp_analyze calls it.
+ */
+void fp_analyze_deep(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
+		     struct fp_analysis *a);
 /* Up to max host pairs (a, b) whose flows would cross link l1 and not l2, or the reverse. */
 unsigned fp_analyze_plan(struct fp_router *r, int l1, int l2, int *pa, int *pb, unsigned max);
 
