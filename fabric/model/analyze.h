@@ -16,8 +16,9 @@
  *    - a non-negative fit (as NetBouncer): log q_f = sum_l P(f,l) x_l, x_l <= 0, by projected
  *      coordinate descent with a small L1 penalty; link health = exp(x_l);
  *    - greedy set cover of the bad flows by links, each pick weighted by its vote.
- *    A link is a suspect when the cover picks it, its fitted health is below 0.9, and its
- *    count of bad flows passes the multiple-testing bound (FP_FAMILY_ALPHA below).
+ *    A link is a suspect when the cover picks it, its fitted health is below
+ *    1 - (1 - threshold) / 2 (within 0.9..0.95), and its count of bad flows passes the
+ *    multiple-testing bound (FP_FAMILY_ALPHA below).
  *    Paths known (recorded, traced, routed) weigh 1 in the votes and the fit, expected
  *    (ECMP-averaged) ones FP_EXPECTED_WEIGHT when the data has both; a link suspect's
  *    confidence is scaled by (1 + k) / 2, k the share of its bad flows' evidence that
@@ -123,7 +124,8 @@ struct fp_analysis {
  * (flows as far above the healthy median as the threshold is below it), at least FP_P0_MIN.
  */
 #define FP_FAMILY_ALPHA 0.01
-#define FP_COVER_ALPHA	0.1
+#define FP_COVER_ALPHA	0.05
+#define FP_DEEP_ALPHA	0.001
 #define FP_P0_MIN	0.001
 double fp_binom_tail(double n, double k, double p);
 
@@ -151,7 +153,7 @@ int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
 int fp_analyze_cover_plan(struct fp_router *r, int l, int *pa, int *pb, double *prob, unsigned max);
 /*
  * No suspect and no thin link, yet one flow so far below the healthy centre that noise
- * would not do it (n x the normal tail at its depth below FP_COVER_ALPHA, and no flow as
+ * would not do it (n x the normal tail at its depth below FP_DEEP_ALPHA, and no flow as
  * far above the centre, so heavy-tailed noise does not count): a fault its few flows
  * cannot localise. Its links become the thin ones (analyze_cover.c); fp_analyze calls it.
  */

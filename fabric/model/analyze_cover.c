@@ -102,10 +102,9 @@ void fp_analyze_deep(const struct fp_topo *t, const struct fp_obs *o, unsigned n
 	for (unsigned i = 0; i < n; i++) {
 		double z = (centre - o[i].q) / a->sigma;
 
-		/* as deep as noise would go once in n / FP_COVER_ALPHA runs, and no mirror */
+		/* as deep as normal noise goes once in 1 / FP_DEEP_ALPHA runs, and no mirror */
 		if (o[i].bad && o[i].q < 2 * centre - top &&
-		    n * 0.5 * erfc(z / sqrt(2)) < FP_COVER_ALPHA &&
-		    (deep < 0 || o[i].q < o[deep].q))
+		    n * 0.5 * erfc(z / sqrt(2)) < FP_DEEP_ALPHA && (deep < 0 || o[i].q < o[deep].q))
 			deep = (int)i;
 	}
 	for (unsigned k = 0; deep >= 0 && k < o[deep].np && a->nthin < FP_MAX_THIN; k++)
