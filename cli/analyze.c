@@ -258,6 +258,11 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n",
 	       a->n + a->more, a->n + a->more > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "",
 	       a->nbad, 100 * a->threshold, 100 * a->sigma, 100 * a->calib);
+	if (a->nlossy)
+		printf("%u of the bad flows lost frames (more than %.3g%% of those sent, 3x the "
+		       "run's "
+		       "median); a lossy link's fitted health is not its capacity\n",
+		       a->nlossy, 100 * a->loss_threshold);
 	paths_text(a);
 	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {
@@ -308,6 +313,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_u64(j, "runs", nruns);
 	fp_json_u64(j, "flows", a->nobs);
 	fp_json_u64(j, "bad_flows", a->nbad);
+	fp_json_u64(j, "lossy_flows", a->nlossy);
 	fp_json_u64(j, "suspects_total", a->n + a->more);
 	fp_json_u64(j, "suspects_not_listed", a->more);
 	fp_json_num(j, "noise", a->sigma);
