@@ -149,7 +149,7 @@ struct flows {
 	unsigned n, maxr;
 	int *src, *dst;
 	unsigned *rnd, *pth, *hops;
-	double *meas, *pred;
+	double *meas, *pred, *loss;
 	unsigned char *psrc;  /* enum fp_path_src */
 	unsigned char *fixed; /* one path, known: else ECMP (or LMC) draws */
 	bool known;	      /* every flow's path is fixed: no draws */
@@ -164,6 +164,7 @@ static void flows_free(struct flows *f)
 	free(f->hops);
 	free(f->meas);
 	free(f->pred);
+	free(f->loss);
 	free(f->psrc);
 	free(f->fixed);
 }
@@ -197,10 +198,11 @@ static int flows_alloc(struct flows *fl, size_t n)
 	fl->hops = calloc(n, sizeof(unsigned));
 	fl->meas = malloc(sizeof(double) * n);
 	fl->pred = calloc(n, sizeof(double));
+	fl->loss = calloc(n, sizeof(double));
 	fl->psrc = calloc(n, 1);
 	fl->fixed = calloc(n, 1);
 	if (!fl->src || !fl->dst || !fl->rnd || !fl->pth || !fl->hops || !fl->meas || !fl->pred ||
-	    !fl->psrc || !fl->fixed)
+	    !fl->loss || !fl->psrc || !fl->fixed)
 		return -ENOMEM;
 	return 0;
 }
@@ -247,6 +249,7 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, str
 		fl->dst[i] = node_of[f->dst];
 		fl->rnd[i] = f->round;
 		fl->meas[i] = f->avg_gbps;
+		fl->loss[i] = f->loss;
 		if (f->round > fl->maxr)
 			fl->maxr = f->round;
 		/* a path that does not join the flow's hosts is bad input, never a guess */
@@ -440,6 +443,7 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 			      .dst = fl->dst[i],
 			      .meas = fl->meas[i],
 			      .pred = fl->pred[i],
+			      .loss = fl->loss[i],
 			      .run = runidx,
 			      .round = fl->rnd[i],
 			      .np = a.n,

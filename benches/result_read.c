@@ -185,6 +185,18 @@ static int read_path(struct fy_node *p, const struct fp_topo *t, struct fp_rflow
 	return 0;
 }
 
+/* datagram runs: the frames a flow lost, as a share of those it sent */
+static int read_loss(struct fy_node *n, struct fp_rflow *f)
+{
+	double lost, sent;
+
+	if (!fp_jnum(fp_jkey(n, "lost"), &lost) || !fp_jnum(fp_jkey(n, "tx_msgs"), &sent) ||
+	    !(lost >= 0 && lost <= sent))
+		return -EINVAL;
+	f->loss = sent > 0 ? lost / sent : 0;
+	return 0;
+}
+
 static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp_result *r,
 		     struct fp_rflow *f, const char *at, char *err, size_t el)
 {
@@ -222,6 +234,8 @@ static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp
 			return fp_say(err, el, "%s: field 'latency.p99_us' is not a time", at);
 		f->has_lat = true;
 	}
+	if (fp_jkey(n, "lost") && read_loss(n, f))
+		return fp_say(err, el, "%s: field 'lost' is not a count up to 'tx_msgs'", at);
 	p = fp_jkey(n, "path");
 	return p ? read_path(p, t, f, at, err, el) : 0;
 }

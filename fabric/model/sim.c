@@ -65,6 +65,41 @@ void fp_sim_net_destroy(struct fp_sim_net *n)
 	n->cap = n->loss = NULL;
 }
 
+double fp_sim_mathis_gbps(double p, double rtt_us)
+{
+	if (!(p > 0))
+		return INFINITY;
+	return FP_SIM_MSS * 8 / (rtt_us * 1e-6) * sqrt(1.5) / sqrt(p) / 1e9;
+}
+
+double fp_sim_gbn_goodput(double share_gbps, double p, double rtt_us)
+{
+	/* the window in flight: the share times the RTT, in whole packets, at least 1 */
+	double w = ceil(share_gbps * 1e9 / 8 * rtt_us * 1e-6 / FP_SIM_RC_MTU);
+
+	if (!(p > 0))
+		return 1;
+	if (p >= 1)
+		return 0;
+	return (1 - p) / (1 + (fmax(w, 1) - 1) * p);
+}
+
+double fp_sim_path_loss(const struct fp_sim_net *n, const unsigned *dlinks, unsigned hops)
+{
+	double keep = 1;
+
+	for (unsigned k = 0; k < hops; k++)
+		keep *= 1 - n->loss[dlinks[k]];
+	return 1 - keep;
+}
+
+const char *fp_sim_transport_name(enum fp_sim_transport t)
+{
+	static const char *const names[] = { "tcp", "rc", "udp" };
+
+	return (unsigned)t <= FP_SIM_UDP ? names[t] : "?";
+}
+
 int fp_sim_apply_down(struct fp_topo *t, const struct fp_fault *f, unsigned nf)
 {
 	for (unsigned i = 0; i < nf; i++)
@@ -114,21 +149,15 @@ int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, dou
 	memcpy(rem, n->cap, sizeof(*rem) * nd);
 	for (unsigned f = 0; f < fl->n; f++) {
 		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
-		double keep = 1;
 
 		rate[f] = 0;
-		for (unsigned k = 0; k < fl->hops[f]; k++) {
+		for (unsigned k = 0; k < fl->hops[f]; k++)
 			cnt[p[k]]++;
-			keep *= 1 - n->loss[p[k]];
-		}
-		ceil_[f] = INFINITY;
-		if (keep < 1) {
-			/* Mathis: MSS * 1.22 / (RTT * sqrt(p)), in Gb/s */
-			double loss = 1 - keep,
-			       mathis = 1448 * 8 * 1.22 / (n->rtt_us * 1e-6 * sqrt(loss)) / 1e9;
-
-			ceil_[f] = mathis;
-		}
+		/* only TCP backs off below its share; RC and UDP keep the wire busy */
+		ceil_[f] =
+			n->transport == FP_SIM_TCP
+				? fp_sim_mathis_gbps(fp_sim_path_loss(n, p, fl->hops[f]), n->rtt_us)
+				: INFINITY;
 		if (!fl->hops[f]) {
 			frozen[f] = 1; /* a flow to itself takes no network */
 			continue;
@@ -137,14 +166,13 @@ int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, dou
 	}
 	if (fp_sim_fill(fl, nd, rem, cnt, ceil_, frozen, left, rate))
 		goto out;
-	/* losses cost goodput on top of the fair share */
+	/* losses cost goodput on top of the share on the wire */
 	for (unsigned f = 0; f < fl->n; f++) {
-		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
-		double keep = 1;
+		double loss =
+			fp_sim_path_loss(n, fl->path + (size_t)f * FP_SIM_MAXHOPS, fl->hops[f]);
 
-		for (unsigned k = 0; k < fl->hops[f]; k++)
-			keep *= 1 - n->loss[p[k]];
-		rate[f] *= keep;
+		rate[f] *= n->transport == FP_SIM_RC ? fp_sim_gbn_goodput(rate[f], loss, n->rtt_us)
+						     : 1 - loss;
 	}
 	ret = 0;
 out:

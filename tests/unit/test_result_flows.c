@@ -49,7 +49,7 @@ static int load(const char *dir, const char *ndjson, bool inl, struct fp_result 
 }
 
 static const char good[] =
-	"{\"size\":4096,\"round\":0,\"flow\":0,\"src\":0,\"dst\":1,\"tx_msgs\":3,"
+	"{\"size\":4096,\"round\":0,\"flow\":0,\"src\":0,\"dst\":1,\"tx_msgs\":4,\"lost\":1,"
 	"\"latency\":{\"p50_us\":1,\"x\":[1,{\"y\":null}]},\"proto\":\"tcp\",\"avg_Gbps\":"
 	"12.5,\"path\":[3,1,2]}\n"
 	"\n"
@@ -87,6 +87,7 @@ int main(void)
 			      a->flows[0].has_lat && a->flows[0].lat_p99_us == 7.5,
 		      "size 64: %u flows", a ? a->nflows : 0);
 		CHECK(b && b->nflows == 2 && b->flows[0].avg_gbps == 12.5 &&
+			      b->flows[0].loss == 0.25 && b->flows[1].loss == 0 &&
 			      b->flows[0].npath == 3 && b->flows[0].path[0] == 3 &&
 			      b->flows[0].has_path && b->flows[0].has_bw && b->flows[1].flow == 2 &&
 			      !b->flows[1].has_bw && !b->flows[1].has_path,
@@ -109,6 +110,9 @@ int main(void)
 	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"avg_Gbps\":-1}", "not a rate");
 	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"latency\":{\"p99_us\":-1}}",
 	    "'latency.p99_us'");
+	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"lost\":2,\"tx_msgs\":1}",
+	    "'lost'");
+	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"lost\":2}", "'lost'");
 	bad(dir,
 	    "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"path\":[0,1,2,3,4,5,6,7,8,9,"
 	    "10,11,12,13,14,15,16]}",
