@@ -158,6 +158,7 @@ int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
  */
 int fp_analyze_blackhole(struct fp_router *r, const struct fp_obs *obs, unsigned n,
 			 struct fp_analysis *a);
+/*
  * Up to max host pairs (a, b) whose flows cross link l, those most likely to first
  * (analyze_cover.c): the pairs that would cover a thin link, with the chance that each
  * pair's flow crosses it under ECMP in prob (or NULL). How many, or -ENOMEM.
