@@ -10,6 +10,7 @@
 
 #include "../../../../core/file.h"
 #include "../../netid.h"
+#include "../../numa.h"
 
 const char *const fp_verbs_op_names[] = { "send", "write_imm", "write", "read" };
 
@@ -402,18 +403,6 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 		ret = -ENOMEM;
 		goto err;
 	}
-	e->slab = aligned_alloc(64, e->stride);
-	if (!e->slab) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	for (size_t i = 0; i < e->stride; i++)
-		e->slab[i] = pattern(i);
-	e->slab_mr = fp_verbs_reg(e, e->slab, e->stride);
-	if (!e->slab_mr) {
-		ret = -ENOMEM;
-		goto err;
-	}
 	if (e->event) {
 		e->ch = ibv_create_comp_channel(e->ctx);
 		if (!e->ch) {
@@ -442,7 +431,7 @@ void fp_verbs_close(struct fp_engine *e)
 			ibv_destroy_qp(c->qp);
 		if (c->mr)
 			ibv_dereg_mr(c->mr);
-		free(c->ring);
+		fp_numa_free(c->ring, e->ringlen);
 		free(c->cover);
 	}
 	free(e->conns);
@@ -452,7 +441,7 @@ void fp_verbs_close(struct fp_engine *e)
 		ibv_destroy_comp_channel(e->ch);
 	if (e->slab_mr)
 		ibv_dereg_mr(e->slab_mr);
-	free(e->slab);
+	fp_numa_free(e->slab, e->stride);
 	if (e->pd)
 		ibv_dealloc_pd(e->pd);
 	if (e->ctx)
@@ -464,6 +453,17 @@ void fp_verbs_close(struct fp_engine *e)
 static void guid_text(__be64 g, char *buf, size_t len)
 {
 	snprintf(buf, len, "0x%016llx", (unsigned long long)be64toh(g));
+}
+
+/* The NUMA node of every registered buffer (numa.h); -1 mixed or unknown. */
+static int buf_node(const struct fp_engine *e)
+{
+	int node = e->slab ? fp_numa_mem_node(e->slab, e->stride) : -1;
+
+	for (unsigned i = 0; i < e->nconns && node >= 0; i++)
+		if (fp_numa_mem_node(e->conns[i].ring, e->ringlen) != node)
+			node = -1;
+	return node;
 }
 
 /*
@@ -514,5 +514,7 @@ int fp_verbs_identity(struct fp_engine *e, char *buf, size_t len)
 		fp_netid_netdev("", nd, buf, len, &o); /* its MAC, addresses, PCI */
 	snprintf(v, sizeof(v), "%s/device", dir);
 	fp_netid_pci(v, buf, len, &o); /* InfiniBand, or a RoCE netdev without one */
+	snprintf(v, sizeof(v), "%d", buf_node(e));
+	fp_netid_put(buf, len, &o, "numa_buf", v);
 	return 0;
 }

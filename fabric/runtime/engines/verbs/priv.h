@@ -99,7 +99,7 @@ struct fp_engine {
 	enum ibv_mtu mtu;
 	bool roce, check, event, lat;
 	unsigned nslots, tx_depth, cq_mod, max_inline, rd_atom, post_list;
-	size_t stride;
+	size_t stride, ringlen; /* ringlen: each connection's ring, whole pages */
 	char dev[64];
 	struct fp_conn *conns;
 	unsigned nconns;

@@ -5,6 +5,8 @@
  */
 #include "priv.h"
 
+#include "../../numa.h"
+
 /* ---------- connect ---------- */
 
 static int qp_init(struct fp_engine *e, struct fp_conn *c)
@@ -173,6 +175,16 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 		free(mine);
 		return -ENOMEM;
 	}
+	/* data buffers from here on: the runner has placed this rank (--numa) by now, and
+	 * fresh pages follow its memory policy */
+	e->slab = fp_numa_alloc(e->stride);
+	for (size_t i = 0; e->slab && i < e->stride; i++)
+		e->slab[i] = pattern(i);
+	e->slab_mr = e->slab ? fp_verbs_reg(e, e->slab, e->stride) : NULL;
+	if (!e->slab_mr) {
+		free(mine);
+		return -ENOMEM;
+	}
 	cqe = nc * (e->tx_depth + e->nslots + 2) + 16;
 	e->cq = ibv_create_cq(e->ctx, (int)cqe, NULL, e->ch, 0);
 	if (!e->cq) {
@@ -182,6 +194,7 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 		return -ENOMEM;
 	}
 	ringlen = e->nslots * (e->stride + STAGE) + SMALL;
+	e->ringlen = (ringlen + 4095) / 4096 * 4096;
 	fp_put_u32(mine, nc);
 	for (unsigned i = 0; i < n && !ret; i++) {
 		const struct fp_flow *fl = &flows[i];
@@ -197,7 +210,7 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 		c->src = fl->src == e->b.rank;
 		c->peer = c->src ? fl->dst : fl->src;
 		c->cover = calloc(e->tx_depth + 1, sizeof(*c->cover));
-		c->ring = aligned_alloc(4096, (ringlen + 4095) / 4096 * 4096);
+		c->ring = fp_numa_alloc(e->ringlen);
 		if (!c->cover || !c->ring) {
 			ret = -ENOMEM;
 			break;
