@@ -232,6 +232,14 @@ const struct fp_opt fp_verbs_opts[] = {
 		  "work requests chained per post (ibv_post_send list)"),
 	VERBS_OPT("tx-depth", FP_OPT_INT, tx_depth, "128", 1, 65536, NULL, "N",
 		  "send queue depth per QP"),
+	VERBS_OPT("qps", FP_OPT_INT, qps, "1", 1, 64, NULL, "N",
+		  "RC QPs per flow, messages spread round-robin (perftest -q)"),
+	VERBS_OPT("tclass", FP_OPT_INT, tclass, "0", 0, 255, NULL, "N",
+		  "traffic class in the GRH (RoCE: DSCP << 2 | ECN)"),
+	VERBS_OPT("sl", FP_OPT_INT, sl, "0", 0, 15, NULL, "N", "service level (InfiniBand)"),
+	VERBS_OPT("mtu", FP_OPT_INT, mtu, "0", 0, 4096, NULL, "BYTES",
+		  "path MTU: 256, 512, 1024, 2048 or 4096, at most the port's (0: the port's "
+		  "active MTU)"),
 	VERBS_OPT("cm", FP_OPT_BOOL, cm, NULL, 0, 0, NULL, NULL,
 		  "connect QPs with rdma_cm instead of the rendezvous (not yet supported)"),
 	VERBS_OPT("test-corrupt-at", FP_OPT_INT, corrupt_at, "-1", -1, INT64_MAX, NULL, "N",
@@ -325,6 +333,29 @@ static int pick_device(struct fp_engine *e, const struct fp_engine_params *p)
 
 /* ---------- open ---------- */
 
+/* --qps, --tclass, --sl, --mtu (after pick_gid: the port's active MTU is known). */
+int fp_verbs_settings(struct fp_engine *e, const struct verbs_opts *o)
+{
+	static const int mtus[] = { 256, 512, 1024, 2048, 4096 };
+	int active = 128 << e->mtu, want = (int)o->mtu;
+
+	e->nqps = o->qps > 0 ? (unsigned)o->qps : 1;
+	e->tclass = (uint8_t)o->tclass;
+	e->sl = (uint8_t)o->sl;
+	if (!want)
+		return 0;
+	for (unsigned i = 0; i < sizeof(mtus) / sizeof(mtus[0]); i++)
+		if (mtus[i] == want && want <= active) {
+			e->mtu = (enum ibv_mtu)(IBV_MTU_256 + i);
+			return 0;
+		}
+	fp_verbs_say(e,
+		     "--mtu %d: want 256, 512, 1024, 2048 or 4096, at most %s port %u's "
+		     "active MTU %d",
+		     want, e->dev, e->port, active);
+	return -EINVAL;
+}
+
 struct ibv_mr *fp_verbs_reg(struct fp_engine *e, void *buf, size_t len)
 {
 	struct ibv_mr *mr = ibv_reg_mr(e->pd, buf, len,
@@ -379,6 +410,8 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	if (ret)
 		goto err;
 	ret = pick_gid(e, (int)o->gid_index, p->bind);
+	if (!ret)
+		ret = fp_verbs_settings(e, o);
 	if (ret)
 		goto err;
 	if (ibv_query_device(e->ctx, &da)) {
