@@ -63,6 +63,8 @@ struct fp_rank_ctx {
 	char port[48], driver[32], pcie[16];
 	int mtu, numa_node; /* -1 unknown */
 	int cpu;	    /* the CPU it is pinned to; -1 not pinned to one */
+	int numa_nic, numa_cpu, numa_buf; /* --numa placement (run_numa.c); -1 unknown */
+	bool numa_off;			  /* off the NIC's node */
 	double speed_gbps;  /* 0 unknown */
 	double pcie_gts, pcie_max_gts;
 	int pcie_width, pcie_max_width;

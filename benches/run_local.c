@@ -142,6 +142,10 @@ static int preflight(struct fp_run_cfg *cfg)
 			cfg->rfc2544, cfg->resolution);
 		return 2;
 	}
+	if (fp_run_numa_check(cfg, why)) {
+		fprintf(stderr, "fabprobe: %s\n", why);
+		return 2;
+	}
 	if (cfg->rate && fp_parse_rate(cfg->rate, &v, &v)) {
 		fprintf(stderr,
 			"fabprobe: --rate '%s': want a rate such as 10G, 2.5Gbps or 1Mpps\n",

@@ -64,6 +64,8 @@ const struct fp_opt fp_run_opts[] = {
 	FP_RUN_OPT("pin", FP_OPT_STRING, pin, NULL, 0, 0, NULL, "FABPROBE_PIN", "auto|none|CPUS",
 		   "pin each rank to a CPU: auto = local rank's CPU of the allowed set, or a list "
 		   "indexed by local rank (default: auto with --np, none under a launcher)"),
+	FP_RUN_OPT("numa", FP_OPT_STRING, numa, "auto", 0, 0, NULL, "FABPROBE_NUMA", "auto|none|N",
+		   "CPU and data buffers on the NIC's NUMA node (auto), on node N, or left alone"),
 	FP_RUN_OPT("pairs-sample", FP_OPT_INT, pairs_sample, "0", 0, INT64_MAX, NULL, NULL, "K",
 		   "keep per-flow records for about K sampled flows (0: all); matrices stay whole"),
 	FP_RUN_OPT("rate", FP_OPT_STRING, rate, NULL, 0, 0, NULL, NULL, "RATE",

@@ -15,6 +15,7 @@
 #include "../core/err.h"
 #include "../core/series.h"
 #include "../fabric/runtime/engine.h"
+#include "../fabric/runtime/numa.h"
 #include "../fabric/inventory/fec.h"
 #include "../fabric/inventory/inventory.h"
 #include "../fabric/runtime/rendezvous.h"
@@ -95,6 +96,7 @@ struct rank {
 	int fail_ret;
 	uint32_t fail_flow;
 	struct fp_run_data *data; /* rank 0 only */
+	struct fp_numa_plan numa; /* --numa (run_numa.c) */
 	char err[ERR_LEN];
 };
 
@@ -146,6 +148,11 @@ int64_t fp_run_local_rank(const struct fp_run_cfg *cfg, int rank);
 /* run_place.c: where this rank runs and sends from */
 int fp_run_pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err);
 int fp_run_resolve_bind(const char *spec, char *out, size_t len, char *err);
+
+/* run_numa.c: --numa placement, and its lines for ranks[] */
+int fp_run_numa_check(const struct fp_run_cfg *cfg, char *err);
+int fp_run_numa(struct rank *rk);
+size_t fp_run_numa_lines(const struct rank *rk, const char *id, char *blob, size_t len, size_t o);
 
 /* run_counters.c: port counters before and after */
 bool fp_run_port_of(const char *ip, char *name, size_t len);

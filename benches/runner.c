@@ -190,6 +190,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		ret = fp_run_meet(&rk, bind);
 	if (!ret)
 		ret = open_engine(&rk, bind);
+	if (!ret)
+		ret = fp_run_numa(&rk);
 	if (!ret) {
 		ret = rk.ops.connect(rk.eng, rk.sched.flows, rk.sched.nflows, rk.conns);
 		if (ret && !rk.err[0])

@@ -25,6 +25,7 @@ struct fp_run_cfg {
 	bool count_wrong; /* --check, by the runner: #wrong per size (engines without their own) */
 	int64_t rank, size, np;
 	const char *rendezvous, *token, *bind, *pin, *hostname;
+	const char *numa; /* --numa: auto, none or a node (run_numa.c) */
 	bool require_token; /* a token guessed from the launcher's job id is an error off loopback */
 	int local_rank;	    /* set by --np for its children; -1: from the launcher's environment */
 	int poll;

@@ -63,7 +63,9 @@ RANK = {"rank": "int", "port": "str|null", "driver": "str|null", "nic_model": "s
         "firmware": "str", "mtu": "int|null",
         "link_speed_Gbps": "num|null", "pcie": "str|null", "?pcie_GTps": "num",
         "?pcie_width": "int", "?pcie_max_GTps": "num", "?pcie_max_width": "int",
-        "numa_node": "int|null", "pinned_cpu": "int|null"}
+        "numa_node": "int|null", "pinned_cpu": "int|null",
+        "numa_nic": "int|null", "numa_cpu": "int|null", "numa_buf": "int|null",
+        "numa_off_node": "bool"}
 FEC = "fec"  # a {corrected, uncorrectable} object or the string "not available"
 DEGRADED = {"kind": ("enum", "flow", "port"), "samples": "int", "rule": "str",
             "?size": "int", "?flow": "int", "?src": "int", "?dst": "int",
