@@ -66,8 +66,8 @@ int fp_imix_parse(const char *s, uint32_t lo, uint32_t hi, struct fp_imix *m, ch
 			return fp_say(err, errlen, "more than %d sizes in the mix '%.64s'",
 				      FP_IMIX_MAX, s);
 		if (!number(&p, &size))
-			return fp_say(err, errlen, "'%.64s': want SIZE:WEIGHT,... (e.g. 64:7,1518:1)",
-				      s);
+			return fp_say(err, errlen,
+				      "'%.64s': want SIZE:WEIGHT,... (e.g. 64:7,1518:1)", s);
 		if (*p == ':') {
 			p++;
 			if (!number(&p, &w) || !w)
@@ -75,8 +75,8 @@ int fp_imix_parse(const char *s, uint32_t lo, uint32_t hi, struct fp_imix *m, ch
 					      "'%.64s': a weight is a whole number from 1", s);
 		}
 		if (*p && *p != ',')
-			return fp_say(err, errlen, "'%.64s': want SIZE:WEIGHT,... (e.g. 64:7,1518:1)",
-				      s);
+			return fp_say(err, errlen,
+				      "'%.64s': want SIZE:WEIGHT,... (e.g. 64:7,1518:1)", s);
 		if (*p == ',' && !*++p)
 			return fp_say(err, errlen, "'%.64s': ends with a comma", s);
 		if (size < lo || size > hi)

@@ -19,8 +19,8 @@ struct fp_imix {
 	unsigned n;
 	uint32_t size[FP_IMIX_MAX];
 	uint32_t weight[FP_IMIX_MAX];
-	uint32_t total;			      /* sum of weights: the cycle's length */
-	uint8_t cycle[FP_IMIX_MAX_WSUM];      /* index into size[] of each frame of the cycle */
+	uint32_t total;			 /* sum of weights: the cycle's length */
+	uint8_t cycle[FP_IMIX_MAX_WSUM]; /* index into size[] of each frame of the cycle */
 };
 
 /*

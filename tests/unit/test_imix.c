@@ -28,8 +28,7 @@ int main(void)
 	}
 	for (unsigned k = 0; k < 3; k++)
 		CHECK(fp_imix_count(&m, k, 1000) == seen[k], "size %u: %llu vs %llu", k,
-		      (unsigned long long)fp_imix_count(&m, k, 1000),
-		      (unsigned long long)seen[k]);
+		      (unsigned long long)fp_imix_count(&m, k, 1000), (unsigned long long)seen[k]);
 	CHECK(fp_imix_count(&m, 0, 1200) == 700 && fp_imix_count(&m, 1, 1200) == 400 &&
 		      fp_imix_count(&m, 2, 1200) == 100,
 	      "whole cycles");
@@ -44,9 +43,19 @@ int main(void)
 	CHECK(fp_imix_is_mix("imix") && fp_imix_is_mix("64:1") && !fp_imix_is_mix("64,128"),
 	      "is_mix");
 
-	static const char *const bad[] = { "",	    "64:",    ":3",	"64:0",	   "64,,128",
-					   "64,",   "64x",    "63:1",	"9221:1",  "64:1,64:2",
-					   "64:4097", "64:4000,128:97", "1234567890:1",
+	static const char *const bad[] = { "",
+					   "64:",
+					   ":3",
+					   "64:0",
+					   "64,,128",
+					   "64,",
+					   "64x",
+					   "63:1",
+					   "9221:1",
+					   "64:1,64:2",
+					   "64:4097",
+					   "64:4000,128:97",
+					   "1234567890:1",
 					   "64:1,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;

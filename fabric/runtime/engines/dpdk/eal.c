@@ -169,10 +169,42 @@ const struct fp_opt fp_dpdk_opts[] = {
 		 "send every frame to this MAC instead of the resolved next hop"),
 	DPDK_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL,
 		 "verify every payload received: UDP checksum and pattern"),
+	DPDK_OPT("queues", FP_OPT_INT, queues, "1", 1, FP_PKT_MAXQ, NULL, "N",
+		 "queue pairs on the port; each flow sends on queue (UDP source port mod N) and "
+		 "receive spreads by RSS where the port has it"),
 	DPDK_OPT("test-skip-seq", FP_OPT_INT, skip_seq, "-1", -1, UINT32_MAX - 1, NULL, "SEQ",
 		 "testing: frame SEQ of each phase \"leaves\" but is never sent (-1: off)"),
 	FP_OPT_END,
 };
+
+/*
+ * One lcore: the CPU this rank was pinned to (or the first it may use). Several (one per
+ * queue): lcores 0..n-1 floating over every CPU the rank may use, so more queues than
+ * CPUs still run (EAL's --lcores '(0-3)@(0,1)').
+ */
+static int add_lcores(struct args *a, int n)
+{
+	char cpus[256];
+	size_t o = 0;
+	cpu_set_t set;
+	int cpu = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+	}
+	if (n == 1) {
+		for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
+			;
+		return add_arg(a, "-l%d", cpu < CPU_SETSIZE ? cpu : 0);
+	}
+	cpus[0] = 0;
+	for (cpu = 0; cpu < CPU_SETSIZE && o + 8 < sizeof(cpus); cpu++)
+		if (CPU_ISSET(cpu, &set))
+			o += (size_t)snprintf(cpus + o, sizeof(cpus) - o, "%s%d", o ? "," : "",
+					      cpu);
+	return add_arg(a, "--lcores=(0-%d)@(%s)", n - 1, cpus[0] ? cpus : "0");
+}
 
 int fp_dpdk_build_args(struct fp_engine *e, const struct fp_engine_params *p, struct args *a,
 		       char *portname, size_t plen)
@@ -220,16 +252,8 @@ int fp_dpdk_build_args(struct fp_engine *e, const struct fp_engine_params *p, st
 				    : "/tmp",
 			 (int)getpid(), p->rank);
 	}
-	if (!ret && !has_arg(a, cores)) {
-		cpu_set_t set;
-		int cpu = 0;
-
-		/* the CPU this rank was pinned to (or the first it may use) */
-		if (!sched_getaffinity(0, sizeof(set), &set))
-			for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
-				;
-		ret = add_arg(a, "-l%d", cpu < CPU_SETSIZE ? cpu : 0);
-	}
+	if (!ret && !has_arg(a, cores))
+		ret = add_lcores(a, o->queues > 1 ? (int)o->queues : 1);
 	if (!ret && !has_arg(a, logs))
 		ret = add_arg(a, "--log-level=*:warning");
 	if (!ret)

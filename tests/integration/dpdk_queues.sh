@@ -1,0 +1,81 @@
+# The DPDK engine with several queues and a frame-size mix (issue 20), on real PMDs in
+# processes on this host. memif has no RSS: the sender's queue q arrives on the receiver's
+# queue q, so per-queue counts must match exactly. More queues than this machine's CPUs
+# run as lcores floating over them (EAL --lcores '(0-3)@(0,1)').
+"$FABPROBE" engines | grep -q '^dpdk *yes *yes' || skip "dpdk engine not built or not usable: $("$FABPROBE" engines | grep '^dpdk')"
+EAL="--no-huge -m 256"
+cd "$TMP"
+trap 'ls /var/run/dpdk 2>/dev/null | grep "^fabprobe-" && echo "EAL runtime folders left behind"; cleanup' EXIT
+
+# pair NAME TXARGS -- RXARGS: pkt rx serves a memif, pkt tx connects; JSON in NAME.tx/.rx
+pair() {
+	local name=$1 tx=() rx=()
+	shift
+	while [ "$1" != -- ]; do tx+=("$1"); shift; done
+	shift
+	rx=("$@")
+	rm -f "$TMP/$name.sock"
+	"$FABPROBE" pkt rx --port "net_memif0,socket=$TMP/$name.sock,role=server" --idle 1s \
+		--duration 60s --format json "${rx[@]}" --eal "$EAL" >"$TMP/$name.rx" 2>"$TMP/$name.rxerr" &
+	local r=$!
+	PIDS+=($r)
+	for _ in $(seq 100); do [ -S "$TMP/$name.sock" ] && break; sleep 0.1; done
+	"$FABPROBE" pkt tx --port "net_memif0,socket=$TMP/$name.sock,role=client" --format json \
+		"${tx[@]}" --eal "$EAL" >"$TMP/$name.tx" 2>"$TMP/$name.txerr" || { cat "$TMP/$name.txerr"; fail "$name: pkt tx"; }
+	wait $r || { cat "$TMP/$name.rxerr"; fail "$name: pkt rx"; }
+	echo "$name: tx $(cat "$TMP/$name.tx")"
+	echo "$name: rx $(cat "$TMP/$name.rx")"
+}
+
+# 4 queue pairs, 4 lcores per process on this 2-CPU machine: exact per-queue counts
+pair q4 --queues 4 --count 40002 --rate 400kpps -- --queues 4 --check
+python3 - "$TMP/q4.tx" "$TMP/q4.rx" <<'PY' || fail "4 queues over memif: counts differ"
+import json, sys
+tx, rx = (json.load(open(f)) for f in sys.argv[1:3])
+# 40002 frames over 4 queues: 10001, 10001, 10000, 10000
+assert tx["queues"] == [10001, 10001, 10000, 10000] and tx["frames"] == 40002, tx
+assert rx["queues"] == tx["queues"], (rx["queues"], tx["queues"])
+assert rx["probe"] == 40002 and rx["lost"] == 0 and rx["bad"] == 0 and rx["duplicates"] == 0, rx
+assert rx["reordered"] == 0 and rx["stale"] == 0, rx
+PY
+ok "memif, 4 queue pairs on 4 floating lcores: per-queue counts equal the sender's, checksums verified"
+
+# IMIX: the simple mix in whole cycles, then a custom one that ends mid-cycle on 2 queues
+pair imix --sizes imix --count 1200 --rate 200kpps -- --sizes imix --check
+pair mix2 --sizes 128:3,1024:1 --queues 2 --count 1001 --rate 200kpps -- --sizes 128:3,1024:1 --queues 2
+python3 - "$TMP" <<'PY' || fail "IMIX: per-size counts differ"
+import json, sys
+d = sys.argv[1]
+tx, rx = (json.load(open(d + "/imix." + s)) for s in ("tx", "rx"))
+want = {"64": 700, "594": 400, "1518": 100}  # 100 cycles of 7:4:1
+assert tx["mix"] == rx["mix"] == "64:7,594:4,1518:1", (tx["mix"], rx["mix"])
+assert tx["sizes"] == want and rx["sizes"] == want, (tx["sizes"], rx["sizes"])
+assert tx["bytes"] == rx["bytes"] == 64 * 700 + 594 * 400 + 1518 * 100, (tx["bytes"], rx["bytes"])
+assert rx["lost"] == 0 and rx["bad"] == 0, rx
+# bits/s counts 20 B of preamble and gap per frame
+assert abs(tx["Gbps"] * tx["seconds"] * 1e9 - (tx["bytes"] + 20 * 1200) * 8) < 1e3, tx
+tx, rx = (json.load(open(d + "/mix2." + s)) for s in ("tx", "rx"))
+# queue 0 sends 501 frames (125 cycles of 128,128,128,1024 and one 128), queue 1 500
+assert tx["queues"] == rx["queues"] == [501, 500], (tx["queues"], rx["queues"])
+assert tx["sizes"] == rx["sizes"] == {"128": 751, "1024": 250}, (tx["sizes"], rx["sizes"])
+PY
+ok "IMIX over memif: exact per-size counts (700/400/100; 751/250 over 2 queues), bytes and wire bits"
+
+# the runner: flows spread over 2 queues by source port, every frame received
+"$FABPROBE" run stream --engine dpdk --np 2 --bidir --queues 2 --port "net_memif0,socket=$TMP/run.sock" \
+	--eal "$EAL" --sizes 64,1518 --iters 5000 --rate 200kpps --quiet --output "$TMP/run" >/dev/null 2>"$TMP/err" ||
+	{ cat "$TMP/err"; fail "run stream --queues 2"; }
+check "$TMP/run" --ranks 2 --pattern stream --iters 5000 --sizes 64,1518 --max-loss 0
+ok "run stream --queues 2 over memif, both directions: every frame received"
+
+# bad input: one line, exit 2
+for a in "--sizes 64:0" "--sizes 64,,1518" "--sizes 32:1" "--queues 17" "--queues 0"; do
+	rc=0
+	# shellcheck disable=SC2086
+	timeout 30 "$FABPROBE" pkt tx --port net_null0 --count 10 $a --eal "$EAL" >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] || { cat "$TMP/err"; fail "pkt tx $a: exit $rc"; }
+done
+rc=0
+timeout 30 "$FABPROBE" pkt tx --port net_null0 --count 10 --sizes 64:1,9000:1 --eal "$EAL" >/dev/null 2>"$TMP/err" || rc=$?
+[ $rc = 1 ] && grep -q "size 9000 of the mix" "$TMP/err" || { cat "$TMP/err"; fail "a mix size over the MTU: exit $rc"; }
+ok "bad mixes and queue counts: one line each"
