@@ -66,7 +66,8 @@ int fp_dpdk_probe(char *why, size_t len)
 			 "to /dev/hugepages and the device)");
 		return -EPERM;
 	}
-	snprintf(why, len, "%s; %s; %s", rte_version(),
+	snprintf(why, len, "%s; %s; %s; supports --queues N, --sizes imix|SIZE:WEIGHT (pkt)",
+		 rte_version(),
 		 huge > 0 ? "hugepages free"
 			  : "no free hugepages: runs only with --eal '--no-huge -m 256'",
 		 bound_ports() ? "a PCI driver for DPDK is loaded"
