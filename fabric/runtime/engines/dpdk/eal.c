@@ -254,7 +254,7 @@ int fp_dpdk_build_args(struct fp_engine *e, const struct fp_engine_params *p, st
 			 (int)getpid(), p->rank);
 	}
 	if (!ret && !has_arg(a, cores))
-		ret = add_lcores(a, o->queues > 1 ? (int)o->queues : 1);
+		ret = add_lcores(a, o->lcore_per_queue && o->queues > 1 ? (int)o->queues : 1);
 	if (!ret && !has_arg(a, logs))
 		ret = add_arg(a, "--log-level=*:warning");
 	if (!ret)

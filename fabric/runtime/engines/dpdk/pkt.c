@@ -264,6 +264,7 @@ static int dpdk_pkt(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *e
 			       .check = c->check,
 			       .skip_seq = -1,
 			       .queues = nq,
+			       .lcore_per_queue = true,
 			       .mix = c->mix };
 	struct fp_engine_xopts xo = { .local_rank = 0 };
 	struct fp_engine_params p = { .rank = 0,

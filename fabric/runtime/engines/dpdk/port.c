@@ -100,8 +100,10 @@ static int port_up(struct fp_engine *e, const char *portname)
 	if (sock < 0)
 		sock = (int)rte_socket_id();
 	/* sized from the rings: what the NIC can hold, plus bursts in our hands */
-	/* af_xdp fills its own fill ring (up to 2048 frames) from this pool before the rx ring */
-	n = e->nq * (2 * nrx + 2048 + 4 * BURST) + 256 * (e->nq + 1);
+	/* af_xdp fills its own fill ring (up to 2048 frames per queue) from this pool before
+	 * the rx ring */
+	n = e->nq * (2 * nrx + (strcmp(info.driver_name, "net_af_xdp") ? 0 : 2048) + 4 * BURST) +
+	    256 * (e->nq + 1);
 	e->rxpool = rte_pktmbuf_pool_create("fp_rx", n, 256, 0, (uint16_t)room, sock);
 	/* a looped-back port holds tx mbufs on its rx ring */
 	n = e->nq * (2 * ntx + 4 * BURST) + 256 * (e->nq + 1);

@@ -133,6 +133,7 @@ struct dpdk_opts {
 	int64_t skip_seq;
 	int64_t queues;
 	const struct fp_imix *mix; /* `fabprobe pkt --sizes` only */
+	bool lcore_per_queue;	   /* `fabprobe pkt`: an lcore for each queue */
 };
 
 _Static_assert(sizeof(struct dpdk_opts) <= FP_ENGINE_CFG_MAX, "dpdk options fit the runner");
