@@ -298,7 +298,8 @@ int fp_dpdk_build_args(struct fp_engine *e, const struct fp_engine_params *p, st
 				return -EINVAL;
 			}
 			/* a stale socket file makes the client see nothing */
-			if ((val[0] ? !strcmp(val, "server") : p->rank == 0) && sock[0]) {
+			e->memif_server = val[0] ? !strcmp(val, "server") : p->rank == 0;
+			if (e->memif_server && sock[0]) {
 				struct stat st;
 
 				if (!stat(sock, &st) && S_ISSOCK(st.st_mode))

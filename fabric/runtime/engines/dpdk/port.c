@@ -141,7 +141,7 @@ static int link_wait(struct fp_engine *e)
 	for (;;) {
 		/* a memif client that knocked before its server was ready never knocks
 		 * again: restarting the port makes it connect anew */
-		if (fp_dpdk_now_ns() - kick > 2000000000ull) {
+		if (!e->memif_server && fp_dpdk_now_ns() - kick > 2000000000ull) {
 			rte_eth_dev_stop(e->port);
 			rte_eth_dev_start(e->port);
 			kick = fp_dpdk_now_ns();
@@ -506,8 +506,10 @@ int fp_dpdk_identity(struct fp_engine *e, char *buf, size_t len)
 		snprintf(v, sizeof(v), "%d", e->rxpool->socket_id);
 		fp_netid_put(buf, len, &o, "numa_buf", v);
 	}
-	snprintf(v, sizeof(v), "%u", rte_socket_id());
-	fp_netid_put(buf, len, &o, "numa_cpu", v);
+	if ((int)rte_socket_id() >= 0) { /* not for an lcore floating over several nodes */
+		snprintf(v, sizeof(v), "%d", (int)rte_socket_id());
+		fp_netid_put(buf, len, &o, "numa_cpu", v);
+	}
 	if (e->kernel_if)
 		fp_netid_netdev("", e->ifname, buf, len, &o);
 	return 0;

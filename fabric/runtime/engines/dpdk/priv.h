@@ -98,6 +98,7 @@ struct fp_engine {
 	struct fp_engine_base b; /* rank, size, rendezvous, timeout, error line */
 	uint16_t port;
 	bool eal_up, port_up, kernel_if, check, offload, own_prefix;
+	bool memif_server; /* never restarted while waiting for the link: its listener would go */
 	char rundir[256];  /* the EAL's runtime folder, ours to remove when we named it */
 	uint32_t skip_seq; /* fault injection for tests: this frame "leaves" but is never sent */
 	struct fp_hist *oneway; /* TX timestamp to arrival, when the clock is shared */
