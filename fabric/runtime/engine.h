@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../core/imix.h"
 #include "../../core/opts.h"
 #include "rv_codec.h"
 
@@ -80,6 +81,8 @@ struct fp_hist;
  */
 struct fp_pkt_result;
 
+#define FP_PKT_MAXQ 16 /* queues per port */
+
 struct fp_pkt_cfg {
 	bool tx;
 	const char *port, *eal, *dst_mac, *ip, *peer_ip;
@@ -90,6 +93,8 @@ struct fp_pkt_cfg {
 	uint64_t idle_ns;     /* rx: stop after this long without a frame, once one came */
 	uint64_t linger_ns;   /* keep the port up this long after the result is out */
 	bool check;
+	unsigned queues;	   /* queue pairs, one lcore each (0 or 1: one) */
+	const struct fp_imix *mix; /* tx: sizes of the stream (NULL: size); rx: sizes to count */
 	/* called with the result before lingering */
 	void (*report)(const struct fp_pkt_result *r, void *arg);
 	void *arg;
@@ -99,6 +104,12 @@ struct fp_pkt_result {
 	uint64_t frames, bytes; /* tx: sent; rx: every frame but ARP */
 	uint64_t probe, foreign, bad, stale, lost, reordered, duplicates;
 	double seconds; /* first to last frame */
+	/* per queue (tx: sent; rx: unique fabprobe frames) and per size of the mix (tx: sent;
+	 * rx: unique fabprobe frames) */
+	unsigned nq;
+	uint64_t q_frames[FP_PKT_MAXQ];
+	uint64_t size_frames[FP_IMIX_MAX];
+	double wire_bits; /* frames x (size + 20 B of preamble and gap) x 8 */
 };
 
 /*

@@ -58,7 +58,8 @@ RESULT = {"size": "int", "iters": "int", "?bandwidth": BANDWIDTH, "?rounds": [RO
 ENDPOINT = {"?" + k: "str" for k in ("netdev", "device", "node_guid", "port_guid", "mac",
                                      "ip", "ipv4", "ipv6", "pci", "link_layer", "gid",
                                      "dpdk_device")}
-ENDPOINT.update({"?port": "int", "?lid": "int", "?numa_node": "int"})
+ENDPOINT.update({"?port": "int", "?lid": "int", "?numa_node": "int",
+                 "?numa_buf": "int", "?numa_cpu": "int"})
 RANK = {"rank": "int", "port": "str|null", "driver": "str|null", "nic_model": "str",
         "firmware": "str", "mtu": "int|null",
         "link_speed_Gbps": "num|null", "pcie": "str|null", "?pcie_GTps": "num",
