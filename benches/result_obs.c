@@ -654,7 +654,7 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 	}
 	for (int i = 0; i < o->ndirs && !ret; i++) {
 		struct fp_result res;
-		bool named;
+		bool named = true; /* a folder that did not load names nothing wrong */
 
 		ret = fp_result_load(o->dirs[i], &v->t, &res, err, el);
 		if (!ret)
