@@ -136,7 +136,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		return 2;
 	}
 	fp_engine_find(cfg->engine, &rk.ops);
-	rk.dgram = rk.ops.flags & FP_ENG_DGRAM;
+	rk.dgram = fp_engine_flags(&rk.ops, cfg->engine_cfg) & FP_ENG_DGRAM;
 	if (cfg->rate)
 		fp_parse_rate(cfg->rate, &rk.rate_bps, &rk.rate_pps);
 	fp_clock_init(&rk.clk);

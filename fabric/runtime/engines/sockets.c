@@ -2,12 +2,13 @@
 /*
  * The kernel sockets engine: one TCP connection per directed flow, TCP_NODELAY, optional
  * SO_BUSY_POLL. It is the baseline every kernel-bypass engine is compared with, and the
- * engine that runs anywhere.
+ * engine that runs anywhere. --parallel N gives a flow N connections (iperf3 -P), messages
+ * spread over them in turn; --proto udp makes it a datagram engine (sock_udp.c).
  *
  * Set-up: every rank listens on an ephemeral port of its data address and publishes
  * "IP PORT" through the rendezvous. For each flow the source connects to the destination
  * and says which flow it is (magic, flow id, source rank, the flow's tag under the job's
- * data-plane key: fp_rv_flow_tag); all connects
+ * data-plane key: fp_rv_flow_tag, then the stream's index); all connects
  * come before any accept, so the listen backlog carries them and no order can deadlock.
  */
 #include <arpa/inet.h>
@@ -29,21 +30,17 @@
 #include "../../../core/wire.h"
 #include "../engine.h"
 #include "../netid.h"
+#include "sock_priv.h"
 
 #define HELLO_MAGIC 0x43445046u /* "FPDC" */
-#define HELLO_LEN   20
+#define HELLO_LEN   24
 #define MAX_IOV	    64
-
-struct fp_conn {
-	int fd;
-	uint32_t flow;
-	size_t tx_off, rx_off; /* bytes of the current message already moved */
-	struct fp_flow_ident id;
-};
 
 /* The engine's own options (`fabprobe run --engine sockets`). */
 struct sockets_opts {
 	int64_t busy_poll_us;
+	int proto; /* 0 tcp, 1 udp */
+	int64_t parallel;
 };
 
 _Static_assert(sizeof(struct sockets_opts) <= FP_ENGINE_CFG_MAX, "sockets options fit");
@@ -51,6 +48,10 @@ _Static_assert(sizeof(struct sockets_opts) <= FP_ENGINE_CFG_MAX, "sockets option
 static const struct fp_opt sockets_opts[] = {
 	{ "busy-poll-us", FP_OPT_INT, offsetof(struct sockets_opts, busy_poll_us), "0", 0, 1000000,
 	  NULL, NULL, "US", "SO_BUSY_POLL microseconds" },
+	{ "proto", FP_OPT_CHOICE, offsetof(struct sockets_opts, proto), "tcp", 0, 0, "tcp|udp",
+	  NULL, NULL, "udp: datagrams with sequence numbers, loss and reordering counted" },
+	{ "parallel", FP_OPT_INT, offsetof(struct sockets_opts, parallel), "1", 1, FP_SOCK_PAR_MAX,
+	  NULL, NULL, "N", "streams per flow (iperf3 -P)" },
 	FP_OPT_END,
 };
 
@@ -61,6 +62,8 @@ struct fp_engine {
 	const volatile sig_atomic_t *stop; /* set by a signal: set-up waits end */
 	enum fp_poll_mode poll;
 	int busy_poll_us;
+	bool udp;
+	unsigned par;		       /* streams per flow */
 	char ip[48];		       /* the bound (listening) address */
 	struct sockaddr_storage *peer; /* listen address of every rank */
 	socklen_t *peerlen;
@@ -193,6 +196,8 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 	e->stop = p->stop;
 	e->poll = p->poll;
 	e->busy_poll_us = (int)((const struct sockets_opts *)p->cfg)->busy_poll_us;
+	e->udp = ((const struct sockets_opts *)p->cfg)->proto == 1;
+	e->par = (unsigned)((const struct sockets_opts *)p->cfg)->parallel;
 	e->err = p->err;
 	e->errlen = p->errlen;
 	e->lfd = e->epfd = -1;
@@ -221,9 +226,15 @@ static void sockets_close(struct fp_engine *e)
 {
 	if (!e)
 		return;
-	for (unsigned i = 0; i < e->nconns; i++)
-		if (e->conns[i].fd >= 0)
-			close(e->conns[i].fd);
+	for (unsigned i = 0; i < e->nconns; i++) {
+		for (unsigned k = 0; e->conns[i].s && k < e->conns[i].ns; k++) {
+			if (e->conns[i].s[k].fd >= 0)
+				close(e->conns[i].s[k].fd);
+			if (e->conns[i].s[k].ufd >= 0)
+				close(e->conns[i].s[k].ufd);
+		}
+		free(e->conns[i].s);
+	}
 	free(e->conns);
 	free(e->peer);
 	free(e->peerlen);
@@ -234,35 +245,39 @@ static void sockets_close(struct fp_engine *e)
 	free(e);
 }
 
-static int tune(struct fp_engine *e, struct fp_conn *c)
+/* One stream ready for the data path; stream 0 (TCP or UDP) gives the flow's identity. */
+static int tune(struct fp_engine *e, struct fp_conn *c, struct fp_sock_stream *st)
 {
-	int one = 1, fl;
+	int one = 1, fl, fd = e->udp ? st->ufd : st->fd;
 	struct sockaddr_storage a, b;
 	socklen_t al = sizeof(a), bl = sizeof(b);
 
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(st->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (e->busy_poll_us > 0)
-		setsockopt(c->fd, SOL_SOCKET, SO_BUSY_POLL, &e->busy_poll_us,
-			   sizeof(e->busy_poll_us));
-	fl = fcntl(c->fd, F_GETFL);
-	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK))
+		setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &e->busy_poll_us, sizeof(e->busy_poll_us));
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
-	if (getsockname(c->fd, (struct sockaddr *)&a, &al) ||
-	    getpeername(c->fd, (struct sockaddr *)&b, &bl))
+	if (getsockname(fd, (struct sockaddr *)&a, &al) ||
+	    getpeername(fd, (struct sockaddr *)&b, &bl))
 		return -errno;
-	strcpy(c->id.proto, "tcp");
-	addr_text(&a, c->id.src_ip, sizeof(c->id.src_ip), &c->id.src_port);
-	addr_text(&b, c->id.dst_ip, sizeof(c->id.dst_ip), &c->id.dst_port);
+	if (st == c->s) {
+		strcpy(c->id.proto, e->udp ? "udp" : "tcp");
+		addr_text(&a, c->id.src_ip, sizeof(c->id.src_ip), &c->id.src_port);
+		addr_text(&b, c->id.dst_ip, sizeof(c->id.dst_ip), &c->id.dst_port);
+		c->ovh = a.ss_family == AF_INET6 ? FP_SOCK_OVH6 : FP_SOCK_OVH4;
+	}
 	if (e->epfd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c };
 
-		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, c->fd, &ev))
+		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev))
 			return -errno;
 	}
 	return 0;
 }
 
-static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
+static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_sock_stream *c,
+		unsigned stream)
 {
 	struct timeval tv = { .tv_sec = (time_t)(e->timeout_ns / 1000000000ull) };
 	uint8_t hello[HELLO_LEN];
@@ -284,6 +299,7 @@ static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
 	fp_put_u32(hello + 4, f->id);
 	fp_put_u32(hello + 8, (uint32_t)f->src);
 	fp_put_u64(hello + 12, fp_rv_flow_tag(e->key, f->id, (uint32_t)f->src, (uint32_t)f->dst));
+	fp_put_u32(hello + 20, stream);
 	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello)) {
 		snprintf(e->err, e->errlen, "sockets: flow %u: hello to rank %d failed", f->id,
 			 f->dst);
@@ -309,9 +325,11 @@ static bool hello_ok(const struct fp_engine *e, const uint8_t *hello, const stru
 		     unsigned n, struct fp_conn **conns)
 {
 	uint32_t id = fp_get_u32(hello + 4), src = fp_get_u32(hello + 8);
+	uint32_t k = fp_get_u32(hello + 20);
 
 	return fp_get_u32(hello) == HELLO_MAGIC && id < n && flows[id].dst == e->rank &&
-	       (uint32_t)flows[id].src == src && conns[id] && conns[id]->fd < 0 &&
+	       (uint32_t)flows[id].src == src && conns[id] && k < conns[id]->ns &&
+	       conns[id]->s[k].fd < 0 &&
 	       fp_get_u64(hello + 12) == fp_rv_flow_tag(e->key, id, src, (uint32_t)e->rank);
 }
 
@@ -346,7 +364,7 @@ static int hello_step(struct fp_engine *e, struct pending *p, const struct fp_fl
 		drop(p);
 		return 0;
 	}
-	conns[fp_get_u32(p->hello + 4)]->fd = p->fd;
+	conns[fp_get_u32(p->hello + 4)]->s[fp_get_u32(p->hello + 20)].fd = p->fd;
 	p->fd = -1;
 	return 1;
 }
@@ -433,6 +451,23 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 	return ret;
 }
 
+/* With --proto udp: every stream's datagram socket, its port traded over the stream. */
+static int udp_streams(struct fp_engine *e, struct fp_conn **conns, unsigned n)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < n && !ret; i++)
+		for (unsigned k = 0; conns[i] && k < conns[i]->ns && !ret; k++)
+			ret = fp_sock_udp_open(&conns[i]->s[k], e->ip);
+	for (unsigned i = 0; i < n && !ret; i++)
+		for (unsigned k = 0; conns[i] && k < conns[i]->ns && !ret; k++)
+			ret = fp_sock_udp_join(&conns[i]->s[k], e->timeout_ns);
+	if (ret)
+		snprintf(e->err, e->errlen, "sockets: rank %d: UDP set-up failed: %s", e->rank,
+			 strerror(-ret));
+	return ret;
+}
+
 static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
 			   struct fp_conn **conns)
 {
@@ -452,27 +487,36 @@ static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, uns
 		if (flows[i].src != e->rank && flows[i].dst != e->rank)
 			continue;
 		conns[i] = &e->conns[k++];
-		conns[i]->fd = -1;
+		conns[i]->s = calloc(e->par, sizeof(*conns[i]->s));
+		if (!conns[i]->s)
+			return -ENOMEM;
+		conns[i]->ns = e->par;
+		for (unsigned j = 0; j < e->par; j++)
+			conns[i]->s[j].fd = conns[i]->s[j].ufd = -1;
 		conns[i]->flow = i;
-		incoming += flows[i].dst == e->rank;
+		conns[i]->udp = e->udp;
+		incoming += flows[i].dst == e->rank ? e->par : 0;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (flows[i].src != e->rank)
-			continue;
-		ret = dial(e, &flows[i], conns[i]);
-		if (ret)
-			return ret;
+		for (unsigned j = 0; flows[i].src == e->rank && j < e->par; j++) {
+			ret = dial(e, &flows[i], &conns[i]->s[j], j);
+			if (ret)
+				return ret;
+		}
 	}
 	ret = accept_flows(e, flows, n, conns, incoming);
+	if (!ret && e->udp)
+		ret = udp_streams(e, conns, n);
 	if (ret)
 		return ret;
 	for (unsigned i = 0; i < n; i++) {
-		if (!conns[i])
-			continue;
-		ret = tune(e, conns[i]);
-		if (ret) {
-			snprintf(e->err, e->errlen, "sockets: flow %u: %s", i, strerror(-ret));
-			return ret;
+		for (unsigned j = 0; conns[i] && j < conns[i]->ns; j++) {
+			ret = tune(e, conns[i], &conns[i]->s[j]);
+			if (ret) {
+				snprintf(e->err, e->errlen, "sockets: flow %u: %s", i,
+					 strerror(-ret));
+				return ret;
+			}
 		}
 	}
 	return 0;
@@ -498,60 +542,109 @@ static int sockets_identity(struct fp_engine *e, char *buf, size_t len)
 }
 
 /*
- * Data path. n messages of len bytes go out of (or into) the same buffer, as many as the
- * socket takes in one call; the offset into the current message carries over.
+ * Data path. n messages of len bytes go out of (or into) the same buffer, as many as a
+ * stream takes in one call; each stream's offset into its current message carries over.
+ * Of n, the messages some stream has begun are already spoken for: a call starts at most
+ * n - begun new ones, shared out over the streams in turn, so no more than n complete.
  */
-static int sockets_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+static int stream_io(struct fp_sock_stream *st, bool tx, void *buf, size_t len, unsigned fresh,
+		     unsigned *started)
 {
+	size_t *off = tx ? &st->tx_off : &st->rx_off, total;
 	struct iovec iov[MAX_IOV];
 	struct msghdr mh = { .msg_iov = iov };
-	size_t total;
-	ssize_t sent;
-	unsigned k;
+	unsigned k = 0;
+	ssize_t r;
+
+	if (*off) /* the rest of the message this stream has begun */
+		iov[k++] = (struct iovec){ (char *)buf + *off, len - *off };
+	for (; k < MAX_IOV && fresh; fresh--)
+		iov[k++] = (struct iovec){ buf, len };
+	if (!k)
+		return 0;
+	mh.msg_iovlen = k;
+	r = tx ? sendmsg(st->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT)
+	       : recvmsg(st->fd, &mh, MSG_DONTWAIT);
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (!r && !tx)
+		return -ECONNRESET; /* the peer closed: it ended or died */
+	total = *off + (size_t)r;
+	*started = (unsigned)((total + len - 1) / len) - (*off ? 1 : 0);
+	*off = total % len;
+	return (int)(total / len);
+}
+
+static int streams_io(struct fp_conn *c, bool tx, void *buf, size_t len, unsigned n)
+{
+	unsigned begun = 0, fresh, done = 0;
 
 	if (n > MAX_IOV)
 		n = MAX_IOV;
-	iov[0].iov_base = (char *)buf + c->tx_off;
-	iov[0].iov_len = len - c->tx_off;
-	total = iov[0].iov_len;
-	for (k = 1; k < n; k++) {
-		iov[k].iov_base = (void *)buf;
-		iov[k].iov_len = len;
-		total += len;
+	for (unsigned k = 0; k < c->ns; k++)
+		begun += tx ? c->s[k].tx_off != 0 : c->s[k].rx_off != 0;
+	fresh = n > begun ? n - begun : 0;
+	if (c->ns == 1) /* the common case, without the sharing out */
+		return stream_io(c->s, tx, buf, len, fresh, &begun);
+	for (unsigned k = 0; k < c->ns; k++) {
+		struct fp_sock_stream *st = &c->s[c->cur];
+		unsigned share = (fresh + (c->ns - k) - 1) / (c->ns - k), started = 0;
+		int r = stream_io(st, tx, buf, len, share, &started);
+
+		if (r < 0)
+			return r;
+		done += (unsigned)r;
+		fresh -= started < fresh ? started : fresh;
+		c->cur = (c->cur + 1) % c->ns;
 	}
-	mh.msg_iovlen = n;
-	sent = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (sent < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	(void)total;
-	sent += (ssize_t)c->tx_off;
-	c->tx_off = (size_t)sent % len;
-	return (int)((size_t)sent / len);
+	return (int)done;
+}
+
+static int sockets_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+{
+	if (c->udp)
+		return fp_sock_udp_tx(c, buf, len, n);
+	return streams_io(c, true, (void *)buf, len, n);
 }
 
 static int sockets_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 {
-	struct iovec iov[MAX_IOV];
-	struct msghdr mh = { .msg_iov = iov };
-	ssize_t got;
+	if (c->udp)
+		return fp_sock_udp_rx(c, buf, len, n);
+	return streams_io(c, false, buf, len, n);
+}
 
-	if (n > MAX_IOV)
-		n = MAX_IOV;
-	iov[0].iov_base = (char *)buf + c->rx_off;
-	iov[0].iov_len = len - c->rx_off;
-	for (unsigned k = 1; k < n; k++) {
-		iov[k].iov_base = buf;
-		iov[k].iov_len = len;
-	}
-	mh.msg_iovlen = n;
-	got = recvmsg(c->fd, &mh, MSG_DONTWAIT);
-	if (got < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	if (!got)
-		return -ECONNRESET; /* the peer closed: it ended or died */
-	got += (ssize_t)c->rx_off;
-	c->rx_off = (size_t)got % len;
-	return (int)((size_t)got / len);
+static void sockets_reset(struct fp_conn *c)
+{
+	if (c->udp)
+		fp_sock_udp_reset(c);
+}
+
+static int sockets_finish(struct fp_conn *c)
+{
+	return c->udp ? fp_sock_udp_finish(c) : 0;
+}
+
+static void sockets_dgram_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
+{
+	if (c->udp)
+		fp_sock_udp_stats(c, st);
+	else
+		memset(st, 0, sizeof(*st));
+}
+
+/* UDP: a message is a frame, Ethernet header and FCS counted; a datagram at most 65507 B. */
+static void sockets_limits(const struct fp_engine *e, size_t *min, size_t *max)
+{
+	size_t ovh = e->peer && e->peer[0].ss_family == AF_INET6 ? FP_SOCK_OVH6 : FP_SOCK_OVH4;
+
+	*min = e->udp ? ovh + FP_SOCK_UHDR : 0;
+	*max = e->udp ? ovh + 65507 : SIZE_MAX;
+}
+
+static unsigned sockets_cfg_flags(const void *cfg)
+{
+	return ((const struct sockets_opts *)cfg)->proto == 1 ? FP_ENG_DGRAM : 0;
 }
 
 static int sockets_wait(struct fp_engine *e, int timeout_ms)
@@ -569,7 +662,7 @@ static int sockets_wait(struct fp_engine *e, int timeout_ms)
 
 const struct fp_engine_ops fp_sockets_ops = {
 	.name = "sockets",
-	.desc = "kernel TCP, one connection per flow",
+	.desc = "kernel TCP (or UDP), one connection (or --parallel N) per flow",
 	.probe = sockets_probe,
 	.open = sockets_open,
 	.close = sockets_close,
@@ -579,6 +672,11 @@ const struct fp_engine_ops fp_sockets_ops = {
 	.tx = sockets_tx,
 	.rx = sockets_rx,
 	.wait = sockets_wait,
+	.reset = sockets_reset,
+	.finish = sockets_finish,
+	.dgram_stats = sockets_dgram_stats,
+	.limits = sockets_limits,
+	.cfg_flags = sockets_cfg_flags,
 	.opts = sockets_opts,
 	.cfg_size = sizeof(struct sockets_opts),
 };
