@@ -42,6 +42,7 @@ static int open_engine(struct rank *rk, const char *bind)
 		.local_rank = (int)fp_run_local_rank(cfg, rk->rank),
 		.window = cfg->window,
 		.same_clock = rk->same_clock,
+		.reverse = cfg->reverse,
 	};
 	for (unsigned i = 0; i < cfg->sizes.n; i++)
 		if (cfg->sizes.v[i] > xo.max_size)
@@ -107,6 +108,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		.root = (int)cfg->root,
 		.seed = (uint64_t)cfg->seed,
 		.groups = cfg->groups,
+		.reverse = cfg->reverse,
 	};
 	struct fp_rv_params rp = { .rank = rank,
 				   .size = size,

@@ -535,6 +535,12 @@ int fp_sched_build(struct fp_sched *s, const struct fp_pattern *p, int n,
 	/* no cap on ranks here (a live run's is the rendezvous's, run_launch.c); a schedule
 	 * holds at most 2^32 - 1 flows */
 	ret = p->build(s, o, err, errlen);
+	for (uint32_t i = 0; !ret && o->reverse && i < s->nflows; i++) {
+		int src = s->flows[i].src;
+
+		s->flows[i].src = s->flows[i].dst;
+		s->flows[i].dst = src;
+	}
 	if (ret == -E2BIG)
 		fp_say(err, errlen, "%s: %d ranks make more than 2^32 - 1 flows", p->name, n);
 	else if (ret == -ENOMEM)

@@ -46,6 +46,7 @@ struct fp_pattern_opts {
 	int root;	    /* incast, broadcast */
 	uint64_t seed;	    /* permutation: round r uses seed + r */
 	const char *groups; /* bisection: a group label per rank, "a,a,b,b"; NULL: by rank */
+	bool reverse;	    /* every flow turned round: the pattern's receivers send (iperf3 -R) */
 };
 
 struct fp_pattern {

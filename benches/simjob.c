@@ -155,7 +155,8 @@ static int simulate(struct fp_sim_job *j, const struct fp_sim_cfg *c, const stru
 				      .shift = (int)rc->shift,
 				      .root = (int)rc->root,
 				      .seed = (uint64_t)rc->seed,
-				      .groups = rc->groups };
+				      .groups = rc->groups,
+				      .reverse = rc->reverse };
 
 	ret = fp_sched_build(s, p, j->nhosts, &po, err, el);
 	if (!ret)

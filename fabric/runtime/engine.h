@@ -52,6 +52,9 @@ struct fp_engine_xopts {
 	bool same_clock;   /* every rank reads the same TSC (one machine): one-way delays */
 	int64_t window;	   /* messages in flight per flow */
 	int local_rank;	   /* -1: unknown */
+	/* --reverse: the flows are the pattern's turned round; an engine with connections opens
+	 * each from its receiver (the pattern's sender), as iperf3 -R's client receives */
+	bool reverse;
 };
 
 /*

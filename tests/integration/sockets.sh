@@ -70,3 +70,18 @@ $FABPROBE run pingpong --np 2 --engine sockets --parallel 3 --sizes 8,64K --iter
 	--output "$TMP/parlat" --timeout 20s >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "parallel pingpong"; }
 check "$TMP/parlat" --ranks 2 --pattern pingpong --iters 200 --sizes 8,65536
 ok "--parallel 3 pingpong"
+
+# --reverse (iperf3 -R): rank 1 sends to rank 0 over a connection rank 0 opened. On lo the
+# kernel gives the opener 127.0.0.1 as source, the listener keeps --bind's 127.0.0.7
+$FABPROBE run stream --np 2 --reverse --bind 127.0.0.7 --sizes 4K --iters 500 \
+	--output "$TMP/rev" --timeout 20s >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "--reverse"; }
+check "$TMP/rev" --ranks 2 --pattern stream --iters 500
+got=$(jget "$TMP/rev" "[(f['src'], f['dst'], f['tx_msgs'], f['rx_msgs']) for f in
+	d['results'][0]['flows']], d['flows'][0]['src_ip'], d['options']['run']['reverse']")
+[ "$got" = "[(1, 0, 500, 500)] 127.0.0.7 True" ] || fail "--reverse: $got"
+$FABPROBE run stream --np 2 --reverse --engine sockets --proto udp --sizes 512 --iters 1000 \
+	--output "$TMP/revu" --timeout 20s >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "--reverse udp"; }
+got=$(jget "$TMP/revu" "[(f['src'], f['dst']) for f in d['results'][0]['flows']],
+	d['results'][0]['bandwidth']['frames_received']")
+[ "$got" = "[(1, 0)] 1000" ] || fail "--reverse udp: $got"
+ok "--reverse: the receiver sends, on a connection the receiver opened (tcp and udp)"

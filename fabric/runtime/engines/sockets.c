@@ -63,6 +63,7 @@ struct fp_engine {
 	enum fp_poll_mode poll;
 	int busy_poll_us;
 	bool udp;
+	bool reverse;		       /* --reverse: a flow's receiver opens its connections */
 	unsigned par;		       /* streams per flow */
 	char ip[48];		       /* the bound (listening) address */
 	struct sockaddr_storage *peer; /* listen address of every rank */
@@ -198,6 +199,7 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 	e->busy_poll_us = (int)((const struct sockets_opts *)p->cfg)->busy_poll_us;
 	e->udp = ((const struct sockets_opts *)p->cfg)->proto == 1;
 	e->par = (unsigned)((const struct sockets_opts *)p->cfg)->parallel;
+	e->reverse = p->x && p->x->reverse;
 	e->err = p->err;
 	e->errlen = p->errlen;
 	e->lfd = e->epfd = -1;
@@ -276,33 +278,45 @@ static int tune(struct fp_engine *e, struct fp_conn *c, struct fp_sock_stream *s
 	return 0;
 }
 
+/* Who opens a flow's connections: its source, or with --reverse its destination. */
+static int dialer(const struct fp_engine *e, const struct fp_flow *f)
+{
+	return e->reverse ? f->dst : f->src;
+}
+
+static int acceptor(const struct fp_engine *e, const struct fp_flow *f)
+{
+	return e->reverse ? f->src : f->dst;
+}
+
 static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_sock_stream *c,
 		unsigned stream)
 {
+	int to = acceptor(e, f);
+
 	struct timeval tv = { .tv_sec = (time_t)(e->timeout_ns / 1000000000ull) };
 	uint8_t hello[HELLO_LEN];
 	int ret;
 
-	c->fd = socket(e->peer[f->dst].ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c->fd = socket(e->peer[to].ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(c->fd, (struct sockaddr *)&e->peer[f->dst], e->peerlen[f->dst])) {
+	if (connect(c->fd, (struct sockaddr *)&e->peer[to], e->peerlen[to])) {
 		ret = -errno;
 		snprintf(e->err, e->errlen,
 			 "sockets: flow %u: rank %d cannot connect to rank %d: "
 			 "%s",
-			 f->id, f->src, f->dst, strerror(errno));
+			 f->id, e->rank, to, strerror(errno));
 		return ret;
 	}
 	fp_put_u32(hello, HELLO_MAGIC);
 	fp_put_u32(hello + 4, f->id);
-	fp_put_u32(hello + 8, (uint32_t)f->src);
+	fp_put_u32(hello + 8, (uint32_t)e->rank);
 	fp_put_u64(hello + 12, fp_rv_flow_tag(e->key, f->id, (uint32_t)f->src, (uint32_t)f->dst));
 	fp_put_u32(hello + 20, stream);
 	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello)) {
-		snprintf(e->err, e->errlen, "sockets: flow %u: hello to rank %d failed", f->id,
-			 f->dst);
+		snprintf(e->err, e->errlen, "sockets: flow %u: hello to rank %d failed", f->id, to);
 		return -EIO;
 	}
 	return 0;
@@ -327,10 +341,11 @@ static bool hello_ok(const struct fp_engine *e, const uint8_t *hello, const stru
 	uint32_t id = fp_get_u32(hello + 4), src = fp_get_u32(hello + 8);
 	uint32_t k = fp_get_u32(hello + 20);
 
-	return fp_get_u32(hello) == HELLO_MAGIC && id < n && flows[id].dst == e->rank &&
-	       (uint32_t)flows[id].src == src && conns[id] && k < conns[id]->ns &&
+	return fp_get_u32(hello) == HELLO_MAGIC && id < n && acceptor(e, &flows[id]) == e->rank &&
+	       (uint32_t)dialer(e, &flows[id]) == src && conns[id] && k < conns[id]->ns &&
 	       conns[id]->s[k].fd < 0 &&
-	       fp_get_u64(hello + 12) == fp_rv_flow_tag(e->key, id, src, (uint32_t)e->rank);
+	       fp_get_u64(hello + 12) ==
+		       fp_rv_flow_tag(e->key, id, (uint32_t)flows[id].src, (uint32_t)flows[id].dst);
 }
 
 static void drop(struct pending *p)
@@ -495,10 +510,10 @@ static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, uns
 			conns[i]->s[j].fd = conns[i]->s[j].ufd = -1;
 		conns[i]->flow = i;
 		conns[i]->udp = e->udp;
-		incoming += flows[i].dst == e->rank ? e->par : 0;
+		incoming += acceptor(e, &flows[i]) == e->rank ? e->par : 0;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		for (unsigned j = 0; flows[i].src == e->rank && j < e->par; j++) {
+		for (unsigned j = 0; dialer(e, &flows[i]) == e->rank && j < e->par; j++) {
 			ret = dial(e, &flows[i], &conns[i]->s[j], j);
 			if (ret)
 				return ret;
