@@ -128,6 +128,9 @@ static int preflight(struct fp_run_cfg *cfg)
 		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
 		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
 	}
+	if (fp_pattern_find(cfg->pattern)->measure & FP_MEASURE_COLL &&
+	    fp_coll_preflight(cfg, fp_engine_flags(&ops, cfg->engine_cfg)))
+		return 2;
 	/* engines with a --check of their own (verbs, dpdk) verify payloads where they land */
 	cfg->count_wrong = cfg->check && !(ops.opts && fp_opts_index(ops.opts, "check") >= 0);
 	if (cfg->rfc2544 && !(fp_engine_flags(&ops, cfg->engine_cfg) & FP_ENG_DGRAM)) {

@@ -109,6 +109,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		.seed = (uint64_t)cfg->seed,
 		.groups = cfg->groups,
 		.reverse = cfg->reverse,
+		.algo = cfg->algo,
 	};
 	struct fp_rv_params rp = { .rank = rank,
 				   .size = size,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sched.h"
+#include "coll.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -502,6 +503,12 @@ static const struct fp_pattern patterns[] = {
 	{ "broadcast", "one root to n-1 ranks (--rotate: every root in turn)", FP_MEASURE_BW, 2,
 	  false, b_broadcast },
 	{ "ring", "rank i to rank i+K (--shift K)", FP_MEASURE_BW, 2, false, b_ring },
+	{ "allreduce", "sum of floats on every rank (--algo ring|tree; nccl-tests busbw)",
+	  FP_MEASURE_COLL, 2, false, fp_coll_build_allreduce },
+	{ "allgather", "every rank's chunk to every rank (ring; nccl-tests busbw)", FP_MEASURE_COLL,
+	  2, false, fp_coll_build_allgather },
+	{ "reducescatter", "chunk r of the sum to rank r (ring; nccl-tests busbw)", FP_MEASURE_COLL,
+	  2, false, fp_coll_build_reducescatter },
 };
 
 const struct fp_pattern *fp_patterns(unsigned *n)

@@ -1,0 +1,41 @@
+# Collectives on loopback (issue 20): each with --check, every size right (#wrong 0), and
+# nccl-tests' busbw = algbw x 2(n-1)/n (allreduce) or x (n-1)/n (allgather, reducescatter).
+# That a wrong reduction is counted is shown in tests/unit/test_coll.c.
+coll() { # NAME RANKS [options]: run it, then check run.json
+	local name=$1 n=$2 out=$TMP/$1-$2-$RANDOM
+	shift 2
+	$FABPROBE run "$name" --np "$n" --poll event --sizes 4,4K,256K --iters 5 --warmup 2 \
+		--check --output "$out" --timeout 20s "$@" >"$TMP/log" 2>&1 ||
+		{ cat "$TMP/log"; fail "$name on $n ranks $*"; }
+	python3 - "$out/run.json" "$name" "$n" <<'PY' || fail "$name on $n ranks $*: run.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+name, n = sys.argv[2], int(sys.argv[3])
+f = 2 * (n - 1) / n if name == "allreduce" else (n - 1) / n
+assert d["complete"] and d["world_size"] == n, "incomplete"
+assert [r["size"] for r in d["results"]] == [4, 4096, 262144], "sizes"
+for r in d["results"]:
+    c = r["collective"]
+    assert r["wrong"] == 0, f"size {r['size']}: {r['wrong']} wrong"
+    assert c["op"] == name and c["iters"] == 5 and c["count"] == r["size"] // 4, c
+    assert c["time_us"] > 0 and abs(c["busbw_GBps"] - c["algbw_GBps"] * f) < 1e-9 * (1 + c["busbw_GBps"]), c
+    assert abs(c["algbw_GBps"] - r["size"] / (c["time_us"] * 1e3)) < 1e-6 * (1 + c["algbw_GBps"]), c
+PY
+	ok "$name on $n ranks $*: every float right, busbw = algbw x $( [ "$name" = allreduce ] && echo '2(n-1)/n' || echo '(n-1)/n')"
+}
+coll allreduce 2
+coll allreduce 3
+coll allreduce 4 --algo tree
+coll allgather 3
+coll reducescatter 3
+
+# what a collective cannot do is refused in one line, exit 2, before any rank starts
+for bad in "allreduce --sizes 6" "allgather --algo tree" "allreduce --engine sockets --proto udp" \
+	"reducescatter --duration 1s"; do
+	# shellcheck disable=SC2086
+	$FABPROBE run $bad --np 2 --output "$TMP/bad" >"$TMP/log" 2>&1
+	rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <"$TMP/log")" = 1 ] || { cat "$TMP/log"; fail "'$bad': exit $rc"; }
+	[ ! -e "$TMP/bad" ] || fail "'$bad' left a result folder"
+done
+ok "collectives: bad sizes, --algo tree off allreduce, udp and --duration refused"
