@@ -105,6 +105,8 @@ static int cmd_engines(int argc, char **argv, char **full, int fullc)
 		}
 		printf("%-8s %-6s %-6s %s\n", e[i].name, e[i].ops ? "yes" : "no", ok ? "yes" : "no",
 		       e[i].ops ? why : e[i].not_built);
+		if (e[i].ops && e[i].ops->supports)
+			printf("%-8s supports: %s\n", "", e[i].ops->supports);
 	}
 	return usable ? 0 : 1;
 }

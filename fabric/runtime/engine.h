@@ -138,6 +138,8 @@ struct fp_engine_params {
 struct fp_engine_ops {
 	const char *name;
 	const char *desc;
+	/* what `fabprobe engines` lists under it: its features beyond stream/pingpong; NULL none */
+	const char *supports;
 	/* 0 if usable here; -ENODEV (or another -errno) with the reason in why */
 	int (*probe)(char *why, size_t len);
 	int (*open)(const struct fp_engine_params *p, struct fp_engine **out);

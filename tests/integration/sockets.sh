@@ -85,3 +85,9 @@ got=$(jget "$TMP/revu" "[(f['src'], f['dst']) for f in d['results'][0]['flows']]
 	d['results'][0]['bandwidth']['frames_received']")
 [ "$got" = "[(1, 0)] 1000" ] || fail "--reverse udp: $got"
 ok "--reverse: the receiver sends, on a connection the receiver opened (tcp and udp)"
+
+# fabprobe engines lists what the sockets engine supports
+$FABPROBE engines >"$TMP/eng" || true
+grep -A1 '^sockets ' "$TMP/eng" | grep -q 'supports: --proto tcp|udp.*--parallel N.*--reverse.*allreduce' ||
+	{ cat "$TMP/eng"; fail "fabprobe engines: sockets' features"; }
+ok "fabprobe engines lists the sockets engine's features"

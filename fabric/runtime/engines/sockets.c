@@ -83,7 +83,7 @@ static int sockets_probe(char *why, size_t len)
 		return -errno;
 	}
 	close(fd);
-	snprintf(why, len, "kernel TCP");
+	snprintf(why, len, "kernel TCP and UDP");
 	return 0;
 }
 
@@ -678,6 +678,9 @@ static int sockets_wait(struct fp_engine *e, int timeout_ms)
 const struct fp_engine_ops fp_sockets_ops = {
 	.name = "sockets",
 	.desc = "kernel TCP (or UDP), one connection (or --parallel N) per flow",
+	.supports = "--proto tcp|udp (udp: loss, reordering, duplicates counted), --parallel N, "
+		    "--reverse, --busy-poll-us; collectives: allreduce (--algo ring|tree), "
+		    "allgather, reducescatter",
 	.probe = sockets_probe,
 	.open = sockets_open,
 	.close = sockets_close,
