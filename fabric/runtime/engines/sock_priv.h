@@ -58,6 +58,9 @@ int fp_sock_udp_join(struct fp_sock_stream *s, uint64_t timeout_ns);
 int fp_sock_udp_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n);
 int fp_sock_udp_rx(struct fp_conn *c, void *buf, size_t len, unsigned n);
 void fp_sock_udp_reset(struct fp_conn *c);
+/* One received datagram of got bytes (h: its first FP_SOCK_UHDR at least, when got is that
+ * long; trunc: longer than read) for a frame size len: 1 when a new data frame, counted. */
+int fp_sock_udp_take(struct fp_conn *c, const uint8_t *h, size_t got, bool trunc, size_t len);
 int fp_sock_udp_finish(struct fp_conn *c);
 void fp_sock_udp_stats(const struct fp_conn *c, struct fp_dgram_stats *st);
 

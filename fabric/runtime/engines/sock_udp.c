@@ -179,14 +179,14 @@ static bool track(struct fp_sock_udp *u, uint32_t seq)
 	return true;
 }
 
-/* One received datagram; 1 when it is a new data frame of this phase. */
-static int classify(struct fp_conn *c, const uint8_t *h, const struct mmsghdr *m, size_t len)
+int fp_sock_udp_take(struct fp_conn *c, const uint8_t *h, size_t got, bool trunc, size_t len)
 {
-	uint16_t epoch = (uint16_t)(h[2] << 8 | h[3]);
+	uint16_t epoch;
 
-	if (m->msg_len < FP_SOCK_UHDR || m->msg_hdr.msg_flags & MSG_TRUNC || h[0] != UMAGIC ||
-	    fp_get_u32(h + 4) != c->flow || h[1] > K_END)
+	if (got < FP_SOCK_UHDR || trunc || h[0] != UMAGIC || fp_get_u32(h + 4) != c->flow ||
+	    h[1] > K_END)
 		return 0; /* not ours: the connected socket makes this rare */
+	epoch = (uint16_t)(h[2] << 8 | h[3]);
 	if (epoch != c->u.epoch) {
 		c->u.st.stale++;
 		return 0;
@@ -196,7 +196,7 @@ static int classify(struct fp_conn *c, const uint8_t *h, const struct mmsghdr *m
 		c->u.st.peer_sent = fp_get_u32(h + 8);
 		return 0;
 	}
-	if (m->msg_len != len - c->ovh || !track(&c->u, fp_get_u32(h + 8)))
+	if (got != len - c->ovh || !track(&c->u, fp_get_u32(h + 8)))
 		return 0;
 	c->u.st.pkts++;
 	c->u.st.bytes += len;
@@ -231,7 +231,8 @@ int fp_sock_udp_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 		if (r < 0)
 			return -errno;
 		for (int k = 0; k < r; k++)
-			fresh += classify(c, hdr[k], &mm[k], len);
+			fresh += fp_sock_udp_take(c, hdr[k], mm[k].msg_len,
+						  mm[k].msg_hdr.msg_flags & MSG_TRUNC, len);
 	}
 	return fresh;
 }
