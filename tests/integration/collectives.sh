@@ -21,6 +21,7 @@ for r in d["results"]:
     assert c["time_us"] > 0 and abs(c["busbw_GBps"] - c["algbw_GBps"] * f) < 1e-9 * (1 + c["busbw_GBps"]), c
     assert abs(c["algbw_GBps"] - r["size"] / (c["time_us"] * 1e3)) < 1e-6 * (1 + c["algbw_GBps"]), c
 PY
+	python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$out" || fail "$name: run.json schema"
 	ok "$name on $n ranks $*: every float right, busbw = algbw x $( [ "$name" = allreduce ] && echo '2(n-1)/n' || echo '(n-1)/n')"
 }
 coll allreduce 2
