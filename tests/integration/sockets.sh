@@ -47,8 +47,8 @@ fi
 
 # --parallel 4: four TCP connections carry the flow (counted with ss while it runs, on an
 # address of its own), every message arrives whole and right (--check)
-$FABPROBE run stream --np 2 --engine sockets --parallel 4 --bind 127.0.0.7 --sizes 1000,64K \
-	--duration 800ms --check --output "$TMP/par" --timeout 20s >"$TMP/log" 2>&1 &
+$FABPROBE run stream --np 2 --engine sockets --parallel 4 --bind 127.0.0.7 --sizes 1000,128K \
+	--duration 800ms --window 256 --check --output "$TMP/par" --timeout 20s >"$TMP/log" 2>&1 &
 PIDS+=($!)
 most=0
 for _ in $(seq 20); do
@@ -58,7 +58,7 @@ for _ in $(seq 20); do
 done
 wait "${PIDS[0]}" || { cat "$TMP/log"; fail "--parallel 4"; }
 PIDS=()
-check "$TMP/par" --ranks 2 --pattern stream --sizes 1000,65536
+check "$TMP/par" --ranks 2 --pattern stream --sizes 1000,131072
 [ "$most" = 4 ] || fail "--parallel 4: saw $most data connections, want 4"
 got=$(jget "$TMP/par" "[(r['wrong'], r['flows'][0]['tx_msgs'] == r['flows'][0]['rx_msgs'] > 0)
 	for r in d['results']], d['options']['engine']['parallel']")

@@ -39,6 +39,7 @@ struct fp_conn {
 	struct fp_sock_stream *s;
 	unsigned ns, cur; /* streams, the next to send on */
 	uint32_t flow;
+	bool src; /* this rank sends the flow's data: only data is spread over the streams */
 	bool udp;
 	uint16_t ovh; /* UDP: a frame's bytes around the datagram (FP_SOCK_OVH4 or 6) */
 	struct fp_sock_udp u;

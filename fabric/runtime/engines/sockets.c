@@ -509,6 +509,7 @@ static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, uns
 		for (unsigned j = 0; j < e->par; j++)
 			conns[i]->s[j].fd = conns[i]->s[j].ufd = -1;
 		conns[i]->flow = i;
+		conns[i]->src = flows[i].src == e->rank;
 		conns[i]->udp = e->udp;
 		incoming += acceptor(e, &flows[i]) == e->rank ? e->par : 0;
 	}
@@ -559,8 +560,10 @@ static int sockets_identity(struct fp_engine *e, char *buf, size_t len)
 /*
  * Data path. n messages of len bytes go out of (or into) the same buffer, as many as a
  * stream takes in one call; each stream's offset into its current message carries over.
- * Of n, the messages some stream has begun are already spoken for: a call starts at most
+ * Of n, the messages some stream has begun are already spoken for: a send starts at most
  * n - begun new ones, shared out over the streams in turn, so no more than n complete.
+ * Only the data (source to destination) is spread: what goes back (acknowledgements that
+ * carry counts, ping-pong replies) keeps to stream 0, in order and never interleaved.
  */
 static int stream_io(struct fp_sock_stream *st, bool tx, void *buf, size_t len, unsigned fresh,
 		     unsigned *started)
@@ -592,26 +595,33 @@ static int stream_io(struct fp_sock_stream *st, bool tx, void *buf, size_t len, 
 
 static int streams_io(struct fp_conn *c, bool tx, void *buf, size_t len, unsigned n)
 {
-	unsigned begun = 0, fresh, done = 0;
+	unsigned begun = 0, fresh, done = 0, ns = tx == c->src ? c->ns : 1;
 
 	if (n > MAX_IOV)
 		n = MAX_IOV;
-	for (unsigned k = 0; k < c->ns; k++)
+	for (unsigned k = 0; k < ns; k++)
 		begun += tx ? c->s[k].tx_off != 0 : c->s[k].rx_off != 0;
 	fresh = n > begun ? n - begun : 0;
-	if (c->ns == 1) /* the common case, without the sharing out */
+	if (ns == 1) /* the common case, without the sharing out */
 		return stream_io(c->s, tx, buf, len, fresh, &begun);
-	for (unsigned k = 0; k < c->ns; k++) {
+	/* A receiver cannot count on a message some stream has begun: after a phase stopped
+	 * on the clock, its sender never finishes it. So every stream may start new ones; no
+	 * more arrive than were sent, so a receiver still never passes its target. */
+	if (!tx)
+		fresh = n;
+	for (unsigned k = 0; k < ns; k++) {
 		struct fp_sock_stream *st = &c->s[c->cur];
-		unsigned share = (fresh + (c->ns - k) - 1) / (c->ns - k), started = 0;
+		unsigned share = (fresh + (ns - k) - 1) / (ns - k), started = 0;
 		int r = stream_io(st, tx, buf, len, share, &started);
 
 		if (r < 0)
 			return r;
 		done += (unsigned)r;
 		fresh -= started < fresh ? started : fresh;
-		c->cur = (c->cur + 1) % c->ns;
+		c->cur = (c->cur + 1) % ns;
 	}
+	/* the next call starts one stream on: none is always served first */
+	c->cur = (c->cur + 1) % ns;
 	return (int)done;
 }
 
