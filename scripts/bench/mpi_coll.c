@@ -4,8 +4,8 @@
  * MPI_Reduce_scatter_block on floats, timed as nccl-tests and fabprobe time them (a barrier,
  * then ITERS back to back; the slowest rank's time). Sizes mean what fabprobe's mean: the
  * whole buffer in bytes (allreduce: count x 4; allgather: the gathered result;
- * reducescatter: the input). One JSON line per size on rank 0.
- * Usage: mpirun ... mpi_coll OP ITERS WARMUP SIZE...
+ * reducescatter: the input). One JSON line per op and size on rank 0.
+ * Usage: mpirun ... mpi_coll OP[,OP...] ITERS WARMUP SIZE...
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -37,33 +37,37 @@ int main(int argc, char **argv)
 		MPI_Abort(MPI_COMM_WORLD, 2);
 	}
 	long iters = atol(argv[2]), warm = atol(argv[3]);
+	char *ops = argv[1], *save = NULL;
 
-	for (int a = 4; a < argc; a++) {
-		long count = atol(argv[a]) / 4;
-		float *in = calloc((size_t)count + 1, sizeof(float));
-		float *out = calloc((size_t)count + 1, sizeof(float));
-		double t, worst;
+	for (char *op = strtok_r(ops, ",", &save); op; op = strtok_r(NULL, ",", &save))
+		for (int a = 4; a < argc; a++) {
+			long count = atol(argv[a]) / 4;
+			float *in = calloc((size_t)count + 1, sizeof(float));
+			float *out = calloc((size_t)count + 1, sizeof(float));
+			double t, worst;
 
-		if (!in || !out || count % n) {
+			if (!in || !out || count % n) {
+				if (!rank)
+					fprintf(stderr,
+						"mpi_coll: size %s: not a multiple of 4 x %d\n",
+						argv[a], n);
+				MPI_Abort(MPI_COMM_WORLD, 2);
+			}
+			for (long i = 0; i < warm; i++)
+				run(op, in, out, count, n);
+			MPI_Barrier(MPI_COMM_WORLD);
+			t = MPI_Wtime();
+			for (long i = 0; i < iters; i++)
+				run(op, in, out, count, n);
+			t = MPI_Wtime() - t;
+			MPI_Reduce(&t, &worst, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
 			if (!rank)
-				fprintf(stderr, "mpi_coll: size %s: not a multiple of 4 x %d\n",
-					argv[a], n);
-			MPI_Abort(MPI_COMM_WORLD, 2);
+				printf("{\"op\": \"%s\", \"ranks\": %d, \"size\": %ld, "
+				       "\"time_us\": %.3f}\n",
+				       op, n, count * 4, worst / (double)iters * 1e6);
+			free(in);
+			free(out);
 		}
-		for (long i = 0; i < warm; i++)
-			run(argv[1], in, out, count, n);
-		MPI_Barrier(MPI_COMM_WORLD);
-		t = MPI_Wtime();
-		for (long i = 0; i < iters; i++)
-			run(argv[1], in, out, count, n);
-		t = MPI_Wtime() - t;
-		MPI_Reduce(&t, &worst, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-		if (!rank)
-			printf("{\"op\": \"%s\", \"ranks\": %d, \"size\": %ld, \"time_us\": %.3f}\n",
-			       argv[1], n, count * 4, worst / (double)iters * 1e6);
-		free(in);
-		free(out);
-	}
 	MPI_Finalize();
 	return 0;
 }
