@@ -1,6 +1,8 @@
 # Collectives on loopback (issue 20): each with --check, every size right (#wrong 0), and
 # nccl-tests' busbw = algbw x 2(n-1)/n (allreduce) or x (n-1)/n (allgather, reducescatter).
-# That a wrong reduction is counted is shown in tests/unit/test_coll.c.
+# A wrong reduction must fail the check: a flipped bit in a received chunk (the sockets
+# engine's --test-corrupt-at) makes #wrong > 0 and the exit status 1 (and test_coll.c shows
+# it for every rank count).
 coll() { # NAME RANKS [options]: run it, then check run.json
 	local name=$1 n=$2 out=$TMP/$1-$2-$RANDOM
 	shift 2
@@ -29,6 +31,20 @@ coll allreduce 3
 coll allreduce 4 --algo tree
 coll allgather 3
 coll reducescatter 3
+
+for c in "allreduce 2" "allreduce 3 --algo tree" "allgather 2" "reducescatter 3"; do
+	# shellcheck disable=SC2086
+	set -- $c
+	out=$TMP/bad-$1-$2
+	$FABPROBE run "$1" --np "$2" --poll event --sizes 4K --iters 1 --warmup 0 --check \
+		--test-corrupt-at 0 --output "$out" --timeout 20s "${@:3}" >"$TMP/log" 2>&1
+	rc=$?
+	[ $rc = 1 ] && grep -q -- '--check: [0-9]* corrupted' "$TMP/log" ||
+		{ cat "$TMP/log"; fail "$c with a spoiled chunk: exit $rc"; }
+	python3 -c "import json,sys; d=json.load(open('$out/run.json')); sys.exit(not d['results'][0]['wrong'] > 0)" ||
+		fail "$c with a spoiled chunk: #wrong 0"
+done
+ok "a spoiled chunk fails --check in every collective (#wrong > 0, exit 1)"
 
 # what a collective cannot do is refused in one line, exit 2, before any rank starts
 for bad in "allreduce --sizes 6" "allgather --algo tree" "allreduce --engine sockets --proto udp" \

@@ -40,6 +40,8 @@ struct fp_conn {
 	unsigned ns, cur; /* streams, the next to send on */
 	uint32_t flow;
 	bool src; /* this rank sends the flow's data: only data is spread over the streams */
+	int64_t corrupt_at; /* --test-corrupt-at: spoil this received message (-1: never) */
+	uint64_t rx_msgs;   /* messages received, counted only with --test-corrupt-at */
 	bool udp;
 	uint16_t ovh; /* UDP: a frame's bytes around the datagram (FP_SOCK_OVH4 or 6) */
 	struct fp_sock_udp u;

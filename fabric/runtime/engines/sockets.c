@@ -41,6 +41,7 @@ struct sockets_opts {
 	int64_t busy_poll_us;
 	int proto; /* 0 tcp, 1 udp */
 	int64_t parallel;
+	int64_t corrupt_at;
 };
 
 _Static_assert(sizeof(struct sockets_opts) <= FP_ENGINE_CFG_MAX, "sockets options fit");
@@ -52,6 +53,9 @@ static const struct fp_opt sockets_opts[] = {
 	  NULL, NULL, "udp: datagrams with sequence numbers, loss and reordering counted" },
 	{ "parallel", FP_OPT_INT, offsetof(struct sockets_opts, parallel), "1", 1, FP_SOCK_PAR_MAX,
 	  NULL, NULL, "N", "streams per flow (iperf3 -P)" },
+	{ "test-corrupt-at", FP_OPT_INT, offsetof(struct sockets_opts, corrupt_at), "-1", -1,
+	  INT64_MAX, NULL, NULL, "N",
+	  "testing: spoil each flow's N-th received message, counting from 0 (-1: never)" },
 	FP_OPT_END,
 };
 
@@ -63,8 +67,9 @@ struct fp_engine {
 	enum fp_poll_mode poll;
 	int busy_poll_us;
 	bool udp;
-	bool reverse;		       /* --reverse: a flow's receiver opens its connections */
-	unsigned par;		       /* streams per flow */
+	bool reverse; /* --reverse: a flow's receiver opens its connections */
+	unsigned par; /* streams per flow */
+	int64_t corrupt_at;
 	char ip[48];		       /* the bound (listening) address */
 	struct sockaddr_storage *peer; /* listen address of every rank */
 	socklen_t *peerlen;
@@ -200,6 +205,7 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 	e->udp = ((const struct sockets_opts *)p->cfg)->proto == 1;
 	e->par = (unsigned)((const struct sockets_opts *)p->cfg)->parallel;
 	e->reverse = p->x && p->x->reverse;
+	e->corrupt_at = ((const struct sockets_opts *)p->cfg)->corrupt_at;
 	e->err = p->err;
 	e->errlen = p->errlen;
 	e->lfd = e->epfd = -1;
@@ -510,6 +516,7 @@ static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, uns
 			conns[i]->s[j].fd = conns[i]->s[j].ufd = -1;
 		conns[i]->flow = i;
 		conns[i]->src = flows[i].src == e->rank;
+		conns[i]->corrupt_at = e->corrupt_at;
 		conns[i]->udp = e->udp;
 		incoming += acceptor(e, &flows[i]) == e->rank ? e->par : 0;
 	}
@@ -634,9 +641,17 @@ static int sockets_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n
 
 static int sockets_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 {
+	int k;
+
 	if (c->udp)
 		return fp_sock_udp_rx(c, buf, len, n);
-	return streams_io(c, false, buf, len, n);
+	k = streams_io(c, false, buf, len, n);
+	if (k > 0 && c->corrupt_at >= 0) { /* a planted fault, for --check's tests */
+		if ((uint64_t)c->corrupt_at - c->rx_msgs < (uint64_t)k)
+			((uint8_t *)buf)[0] ^= 0x40;
+		c->rx_msgs += (uint64_t)k;
+	}
+	return k;
 }
 
 static void sockets_reset(struct fp_conn *c)
