@@ -7,6 +7,7 @@
 #include "result_obs.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "../core/file.h"
 #include "../core/json.h"
 #include "../fabric/inventory/inventory.h"
+#include "../fabric/model/ber.h"
 
 /*
  * Ranks to endpoints: by identity (fp_topo_map), by an explicit "rank,endpoint" CSV file,
@@ -64,12 +66,24 @@ static double same_port(const struct fp_result *res, const struct fp_rctr *c, co
 
 /* error counters that grew while the run ran, judged per frame (fp_host_counter_judge):
  * the physical ones point at that host's link; drops are congestion, not listed */
-static void grew_counters(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob)
+static void grew_counters(const struct fp_result *res, const struct fp_topo *t, const int *node_of,
+			  struct fp_obs_buf *ob)
 {
 	for (unsigned i = 0; i < res->nctr && ob->ngrew < FP_OBS_MAXGREW; i++) {
 		const struct fp_rctr *c = &res->ctr[i];
 		bool tx = !strncmp(c->name, "tx_", 3);
 		char why[200];
+
+		/* FEC blocks: a BER against the host's link over the run (fabric/model/ber.c) */
+		if (fp_fec_judge(t, node_of[c->rank], c->name, c->delta, res->seconds, why,
+				 sizeof(why))) {
+			if (why[0]) {
+				ob->grew[ob->ngrew].node = node_of[c->rank];
+				snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
+					 "%s: %s", c->port[0] ? c->port : "?", why);
+			}
+			continue;
+		}
 
 		if (c->delta <= 0 || !fp_counter_is_fault(c->name) ||
 		    !fp_host_counter_judge(
@@ -135,7 +149,7 @@ struct flows {
 	unsigned n, maxr;
 	int *src, *dst;
 	unsigned *rnd, *pth, *hops;
-	double *meas, *pred;
+	double *meas, *pred, *loss;
 	unsigned char *psrc;  /* enum fp_path_src */
 	unsigned char *fixed; /* one path, known: else ECMP (or LMC) draws */
 	bool known;	      /* every flow's path is fixed: no draws */
@@ -150,6 +164,7 @@ static void flows_free(struct flows *f)
 	free(f->hops);
 	free(f->meas);
 	free(f->pred);
+	free(f->loss);
 	free(f->psrc);
 	free(f->fixed);
 }
@@ -183,10 +198,11 @@ static int flows_alloc(struct flows *fl, size_t n)
 	fl->hops = calloc(n, sizeof(unsigned));
 	fl->meas = malloc(sizeof(double) * n);
 	fl->pred = calloc(n, sizeof(double));
+	fl->loss = calloc(n, sizeof(double));
 	fl->psrc = calloc(n, 1);
 	fl->fixed = calloc(n, 1);
 	if (!fl->src || !fl->dst || !fl->rnd || !fl->pth || !fl->hops || !fl->meas || !fl->pred ||
-	    !fl->psrc || !fl->fixed)
+	    !fl->loss || !fl->psrc || !fl->fixed)
 		return -ENOMEM;
 	return 0;
 }
@@ -233,6 +249,7 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, str
 		fl->dst[i] = node_of[f->dst];
 		fl->rnd[i] = f->round;
 		fl->meas[i] = f->avg_gbps;
+		fl->loss[i] = f->loss;
 		if (f->round > fl->maxr)
 			fl->maxr = f->round;
 		/* a path that does not join the flow's hosts is bad input, never a guess */
@@ -263,16 +280,15 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, str
 	return 0;
 }
 
-/* one round's flows share the fabric: max-min rates, averaged over ECMP draws */
+/* one round's flows (idx[0..cnt), fl's indices) share the fabric: max-min rates, averaged
+ * over ECMP draws */
 static int predict_round(const struct fp_result *res, struct flows *fl, unsigned rd,
-			 struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
-			 char *err, size_t el)
+			 const unsigned *idx, unsigned cnt, struct fp_router *r,
+			 const struct fp_sim_net *net, unsigned samples, char *err, size_t el)
 {
-	unsigned cnt = 0, j = 0, draws = fl->known ? 1 : samples;
+	unsigned draws = fl->known ? 1 : samples;
 	int ret = 0;
 
-	for (unsigned i = 0; i < fl->n; i++)
-		cnt += fl->rnd[i] == rd;
 	if (!cnt)
 		return 0;
 	int *s2 = malloc(sizeof(int) * cnt), *d2 = malloc(sizeof(int) * cnt);
@@ -285,14 +301,14 @@ static int predict_round(const struct fp_result *res, struct flows *fl, unsigned
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (unsigned i = 0; i < fl->n; i++) {
-		if (fl->rnd[i] != rd)
-			continue;
+	for (unsigned j = 0; j < cnt; j++) {
+		unsigned i = idx[j];
+
 		s2[j] = fl->src[i];
 		d2[j] = fl->dst[i];
 		memcpy(p2 + (size_t)j * FP_SIM_MAXHOPS, fl->pth + (size_t)i * FP_SIM_MAXHOPS,
 		       sizeof(unsigned) * FP_SIM_MAXHOPS);
-		h2[j++] = fl->hops[i];
+		h2[j] = fl->hops[i];
 	}
 	for (unsigned sm = 0; sm < draws && !ret; sm++) {
 		if (!fl->known && fp_sim_paths(r, &sf, 1000003ull * sm + 17 + rd, NULL)) {
@@ -302,25 +318,22 @@ static int predict_round(const struct fp_result *res, struct flows *fl, unsigned
 			break;
 		}
 		/* the draw re-routes every flow: those with a fixed path keep it */
-		for (unsigned i = 0, q = 0; i < fl->n && !fl->known; i++) {
-			if (fl->rnd[i] != rd)
-				continue;
+		for (unsigned q = 0; q < cnt && !fl->known; q++) {
+			unsigned i = idx[q];
+
 			if (fl->fixed[i]) {
 				memcpy(p2 + (size_t)q * FP_SIM_MAXHOPS,
 				       fl->pth + (size_t)i * FP_SIM_MAXHOPS,
 				       sizeof(unsigned) * FP_SIM_MAXHOPS);
 				h2[q] = fl->hops[i];
 			}
-			q++;
 		}
 		ret = fp_sim_maxmin(net, &sf, rt);
 		for (unsigned q = 0; q < cnt && !ret; q++)
 			sum[q] += rt[q] / draws;
 	}
-	j = 0;
-	for (unsigned i = 0; i < fl->n && !ret; i++)
-		if (fl->rnd[i] == rd)
-			fl->pred[i] = sum[j++];
+	for (unsigned j = 0; j < cnt && !ret; j++)
+		fl->pred[idx[j]] = sum[j];
 out:
 	free(s2);
 	free(d2);
@@ -328,6 +341,37 @@ out:
 	free(h2);
 	free(rt);
 	free(sum);
+	return ret;
+}
+
+/* every round's flows, one pass: a million flows in a thousand rounds are not scanned a
+ * thousand times */
+static int predict_rounds(const struct fp_result *res, struct flows *fl, struct fp_router *r,
+			  const struct fp_sim_net *net, unsigned samples, char *err, size_t el)
+{
+	unsigned *start = calloc((size_t)fl->maxr + 2, sizeof(*start));
+	unsigned *idx = malloc(sizeof(*idx) * (fl->n ? fl->n : 1));
+	int ret = 0;
+
+	if (!start || !idx) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < fl->n; i++)
+		start[fl->rnd[i] + 1]++;
+	for (unsigned rd = 0; rd <= fl->maxr; rd++)
+		start[rd + 1] += start[rd];
+	for (unsigned i = 0; i < fl->n; i++) /* counting sort: file order within a round */
+		idx[start[fl->rnd[i]]++] = i;
+	for (unsigned rd = fl->maxr + 1; rd > 0; rd--) /* back to each round's first */
+		start[rd] = start[rd - 1];
+	start[0] = 0;
+	for (unsigned rd = 0; rd <= fl->maxr && !ret; rd++)
+		ret = predict_round(res, fl, rd, idx + start[rd], start[rd + 1] - start[rd], r, net,
+				    samples, err, el);
+out:
+	free(start);
+	free(idx);
 	return ret;
 }
 
@@ -399,6 +443,7 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 			      .dst = fl->dst[i],
 			      .meas = fl->meas[i],
 			      .pred = fl->pred[i],
+			      .loss = fl->loss[i],
 			      .run = runidx,
 			      .round = fl->rnd[i],
 			      .np = a.n,
@@ -416,6 +461,36 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 	return 0;
 }
 
+/*
+ * A run whose flows could not all connect: its connect phase, every flow with the path it
+ * has (traced when the trace got through, else expected), rate 0 when it failed (failed),
+ * NaN when it connected (fp_analyze_blackhole).
+ */
+static int connect_obs(const struct fp_result *res, unsigned runidx, struct fp_router *r,
+		       const int *node_of, struct fp_obs_buf *ob)
+{
+	const struct fp_rsize *z = &res->sizes[res->connect];
+	struct flows fl = { 0 };
+	int ret = flows_alloc(&fl, z->nflows);
+
+	for (unsigned i = 0; i < z->nflows && !ret; i++) {
+		fl.src[i] = node_of[z->flows[i].src];
+		fl.dst[i] = node_of[z->flows[i].dst];
+		fl.meas[i] = z->flows[i].avg_gbps;
+		fl.rnd[i] = 0;
+		if (!flow_path(res, &z->flows[i], r, &fl, i)) { /* a trace cut short: expected */
+			fl.fixed[i] = 0;
+			fl.hops[i] = 0;
+			fl.psrc[i] = FP_PATH_EXPECTED;
+		}
+		ret = obs_add(ob, &fl, i, runidx, r);
+		if (!ret)
+			ob->o[ob->n - 1].failed = fl.meas[i] == 0;
+	}
+	flows_free(&fl);
+	return ret;
+}
+
 int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct fp_topo *t,
 		      struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
 		      const char *map, struct fp_obs_buf *ob, bool *named, char *err, size_t el)
@@ -430,8 +505,12 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 	ret = map_ranks(res, t, map, node_of, named, err, el);
 	if (ret)
 		goto out;
-	grew_counters(res, node_of, ob);
+	grew_counters(res, t, node_of, ob);
 	ret = -EINVAL;
+	if (!z && res->connect >= 0 && res->nfailed) {
+		ret = connect_obs(res, runidx, r, node_of, ob);
+		goto out;
+	}
 	if (!z) {
 		snprintf(err, el, "%s: no bandwidth results (an empty run, or latency only)",
 			 res->where);
@@ -442,14 +521,28 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		goto out;
 	}
 	ret = flows_fill(res, z, r, node_of, &fl, err, el);
-	for (unsigned rd = 0; rd <= fl.maxr && !ret; rd++)
-		ret = predict_round(res, &fl, rd, r, net, samples, err, el);
+	if (!ret)
+		ret = predict_rounds(res, &fl, r, net, samples, err, el);
 	for (unsigned i = 0; i < fl.n && !ret; i++)
 		ret = obs_add(ob, &fl, i, runidx, r);
 out:
 	flows_free(&fl);
 	free(node_of);
 	return ret;
+}
+
+unsigned fp_obs_measured_first(struct fp_obs_buf *ob)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < ob->n; i++)
+		if (!ob->o[i].failed && !isnan(ob->o[i].meas)) {
+			struct fp_obs t = ob->o[k];
+
+			ob->o[k++] = ob->o[i];
+			ob->o[i] = t;
+		}
+	return k;
 }
 
 void fp_obs_buf_free(struct fp_obs_buf *ob)
@@ -545,6 +638,8 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 	int ret;
 
 	memset(v, 0, sizeof(*v));
+	if (el)
+		err[0] = 0;
 	fp_topo_init(&v->t);
 	fp_routes_init(&v->lft);
 	v->named = true;
@@ -566,6 +661,11 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 			ret = fp_result_observe(&res, (unsigned)i, &v->t, &v->r, &v->net,
 						o->samples ? o->samples : 16, o->map, &v->ob,
 						&named, err, el);
+		if (ret == -ENOMEM &&
+		    !strstr(err, "out of memory")) /* the join's, not the read's */
+			snprintf(err, el, "out of memory reading %s (%u flows)", o->dirs[i],
+				 fp_result_largest_bw(&res) ? fp_result_largest_bw(&res)->nflows
+							    : 0);
 		/* the switches' own counters around the run: the --inventory rules */
 		if (!ret)
 			ret = fp_result_fabric_rules(&res, &v->t, &v->fs, err, el);
@@ -575,10 +675,15 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		v->named = v->named && named;
 		v->nruns++;
 	}
+	/* measured flows first; after them the connect phases of runs that failed (NaN, 0) */
+	unsigned nm = fp_obs_measured_first(&v->ob);
+
 	if (!ret)
-		ret = fp_analyze(&v->t, v->ob.o, v->ob.n, &v->a);
+		ret = fp_analyze(&v->t, v->ob.o, nm, &v->a);
 	if (!ret)
 		ret = fp_analyze_down(&v->r, v->ob.o, v->ob.n, &v->a);
+	if (!ret && nm < v->ob.n)
+		ret = fp_analyze_blackhole(&v->r, v->ob.o + nm, v->ob.n - nm, &v->a);
 	if (!ret && o->inventory)
 		ret = add_inventories(v, o->inventory, err, el);
 	if (!ret) /* switch octets against the simulator's loads for the flows */
@@ -587,7 +692,7 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		fp_findings_add(&v->fs, v->ob.grew[i].node,
 				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",
 				v->ob.grew[i].text);
-	if (ret == -ENOMEM)
+	if (ret == -ENOMEM && !strstr(err, "out of memory"))
 		snprintf(err, el, "out of memory");
 	return ret;
 }

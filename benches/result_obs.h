@@ -35,6 +35,8 @@ struct fp_obs_buf {
 int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct fp_topo *t,
 		      struct fp_router *r, const struct fp_sim_net *net, unsigned samples,
 		      const char *map, struct fp_obs_buf *ob, bool *named, char *err, size_t el);
+/* measured observations to the front (their order kept), connect phases after: how many */
+unsigned fp_obs_measured_first(struct fp_obs_buf *ob);
 void fp_obs_buf_free(struct fp_obs_buf *ob);
 
 /*

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../core/err.h"
+#include "result_flows.h"
 #include "results.h"
 #include "../fabric/model/jread.h"
 #include "../fabric/model/yaml.h"
@@ -184,6 +185,18 @@ static int read_path(struct fy_node *p, const struct fp_topo *t, struct fp_rflow
 	return 0;
 }
 
+/* datagram runs: the frames a flow lost, as a share of those it sent */
+static int read_loss(struct fy_node *n, struct fp_rflow *f)
+{
+	double lost, sent;
+
+	if (!fp_jnum(fp_jkey(n, "lost"), &lost) || !fp_jnum(fp_jkey(n, "tx_msgs"), &sent) ||
+	    !(lost >= 0 && lost <= sent))
+		return -EINVAL;
+	f->loss = sent > 0 ? lost / sent : 0;
+	return 0;
+}
+
 static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp_result *r,
 		     struct fp_rflow *f, const char *at, char *err, size_t el)
 {
@@ -215,6 +228,14 @@ static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp
 			return fp_say(err, el, "%s: field 'avg_Gbps' is not a rate", at);
 		f->has_bw = true;
 	}
+	if (fp_jkey(n, "latency")) {
+		if (!fp_jnum(fp_jkey(fp_jkey(n, "latency"), "p99_us"), &f->lat_p99_us) ||
+		    !(f->lat_p99_us >= 0))
+			return fp_say(err, el, "%s: field 'latency.p99_us' is not a time", at);
+		f->has_lat = true;
+	}
+	if (fp_jkey(n, "lost") && read_loss(n, f))
+		return fp_say(err, el, "%s: field 'lost' is not a count up to 'tx_msgs'", at);
 	p = fp_jkey(n, "path");
 	return p ? read_path(p, t, f, at, err, el) : 0;
 }
@@ -304,6 +325,7 @@ static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 	if (fl && !fy_node_is_sequence(fl))
 		return fp_say(err, el, "%s: results[%u]: field 'flows' is not a list", r->where,
 			      idx);
+	z->sidecar = !fl && r->flows_file;
 	z->flows = calloc(seq_len(fl) ? seq_len(fl) : 1, sizeof(*z->flows));
 	if (!z->flows)
 		return -ENOMEM;
@@ -559,8 +581,53 @@ static int read_fabric(struct fy_node *root, struct fp_result *r, char *err, siz
 	return 0;
 }
 
+/* the flows.ndjson records of the sizes run.json holds no flows of (result_flows.c) */
+static int read_sidecar(const char *fpath, const struct fp_topo *t, struct fp_result *r,
+			char *err, size_t el)
+{
+	bool need = false;
+	FILE *f;
+	int ret;
+
+	for (unsigned i = 0; i < r->nsizes; i++)
+		need |= r->sizes[i].sidecar;
+	if (!need || !fpath)
+		return 0;
+	f = fopen(fpath, "r");
+	if (!f)
+		return fp_say(err, el, "%s: %s (run.json names it for its flows)", fpath,
+			      strerror(errno));
+	ret = fp_result_read_flows(f, fpath, t, r, err, el);
+	fclose(f);
+	for (unsigned i = 0; i < r->nsizes && !ret; i++)
+		if (r->sizes[i].sidecar)
+			ret = unique_ids(&r->sizes[i], fpath, err, el);
+	return ret;
+}
+
+/* "flows_file": absent, or flows.ndjson next to run.json (never a path of the file's) */
+static int read_flows_file(struct fy_node *root, struct fp_result *r, char *err, size_t el)
+{
+	struct fy_node *n = fp_jkey(root, "flows_file");
+	char v[16];
+
+	if (!n)
+		return 0;
+	if (!fp_jstr(n, v, sizeof(v)) || strcmp(v, "flows.ndjson"))
+		return fp_say(err, el, "%s: field 'flows_file' is not \"flows.ndjson\"", r->where);
+	r->flows_file = true;
+	return 0;
+}
+
 int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext, size_t plen,
 		    const struct fp_topo *t, struct fp_result *r, char *err, size_t el)
+{
+	return fp_result_parse_flows(where, text, len, ptext, plen, NULL, t, r, err, el);
+}
+
+int fp_result_parse_flows(const char *where, const char *text, size_t len, const char *ptext,
+			  size_t plen, const char *fpath, const struct fp_topo *t,
+			  struct fp_result *r, char *err, size_t el)
 {
 	struct fy_document *doc;
 	struct fy_node *root;
@@ -605,7 +672,9 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 		fp_say(err, el, "%s: field 'complete' or 'simulated' is not true or false", where);
 		goto out;
 	}
-	ret = read_hosts(root, r, err, el);
+	ret = read_flows_file(root, r, err, el);
+	if (!ret)
+		ret = read_hosts(root, r, err, el);
 	if (!ret)
 		ret = read_counters(root, r, err, el);
 	if (!ret)
@@ -616,6 +685,11 @@ int fp_result_parse(const char *where, const char *text, size_t len, const char 
 			       : -1;
 	if (!ret)
 		ret = read_sizes(root, t, r, err, el);
+	if (!ret)
+		ret = read_sidecar(fpath, t, r, err, el);
+	r->connect = -1;
+	if (!ret)
+		ret = fp_result_read_failed(root, r, err, el);
 	if (!ret && ptext)
 		ret = read_traces(ptext, plen, r, err, el);
 	if (!ret)
@@ -630,13 +704,14 @@ out:
 int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
 		   size_t el)
 {
-	char path[4200], ppath[4200], *text = NULL, *ptext = NULL;
+	char path[4200], ppath[4200], fpath[4200], *text = NULL, *ptext = NULL;
 	size_t len = 0, plen = 0;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(path, sizeof(path), "%s/run.json", dir);
 	snprintf(ppath, sizeof(ppath), "%s/paths.json", dir);
+	snprintf(fpath, sizeof(fpath), "%s/flows.ndjson", dir);
 	ret = fp_read_file(path, FP_RESULT_MAXBYTES, &text, &len, err, el);
 	if (ret)
 		return ret;
@@ -650,7 +725,7 @@ int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = fp_result_parse(path, text, len, ptext, plen, t, r, err, el);
+	ret = fp_result_parse_flows(path, text, len, ptext, plen, fpath, t, r, err, el);
 out:
 	free(text);
 	free(ptext);

@@ -23,12 +23,14 @@
 struct fp_rflow {
 	unsigned round, flow;
 	int src, dst;
-	bool has_bw, has_path, has_id;
+	bool has_bw, has_path, has_id, has_lat;
 	/* recorded (has_path), traced (trace: its index in traces), else expected; the
 	 * analyzer makes an expected flow routed when it has the SM's tables */
 	unsigned char source; /* enum fp_path_src */
 	int trace;	      /* -1: not traced */
 	double avg_gbps;
+	double lat_p99_us; /* one-way p99 of the flow's round trips (has_lat) */
+	double loss; /* datagrams: lost / tx_msgs ("lost" in the record), else 0 */
 	unsigned npath;
 	unsigned path[FP_RESULT_MAXHOPS]; /* link indices, in order */
 };
@@ -44,6 +46,7 @@ struct fp_rsize {
 	double lat[FP_RLAT_N];
 	struct fp_rflow *flows;
 	unsigned nflows;
+	bool sidecar; /* run.json names flows.ndjson and holds none of this size's flows */
 };
 
 /* one counter of one rank's port that moved during the run */
@@ -85,6 +88,7 @@ struct fp_result {
 	char where[4200]; /* the run.json it came from, for messages */
 	char pattern[32], status[32];
 	bool complete, simulated;
+	bool flows_file; /* run.json says "flows_file": "flows.ndjson" */
 	int world_size;
 	unsigned rounds;   /* 0: the run does not say */
 	unsigned nflowids; /* flows in the schedule, 0: the run does not say */
@@ -105,6 +109,11 @@ struct fp_result {
 	double fabric_seconds;
 	struct fp_rfcend *fabric;
 	unsigned nfabric;
+	/* flows that could not connect (failed_flows): sizes[connect] holds every scheduled
+	 * flow, rate 0 when it failed, NaN when it connected but was never measured */
+	unsigned nfailed;
+	int connect;	/* -1: none */
+	double seconds; /* finished - started (whole seconds, at least 1); 0: not known */
 };
 
 /*
@@ -114,10 +123,20 @@ struct fp_result {
  */
 int fp_result_parse(const char *where, const char *text, size_t len, const char *ptext, size_t plen,
 		    const struct fp_topo *t, struct fp_result *r, char *err, size_t el);
+/*
+ * The same, with the flow records of the sizes run.json does not hold inline read from
+ * fpath (flows.ndjson) when run.json names it; fpath NULL: only what run.json holds.
+ */
+int fp_result_parse_flows(const char *where, const char *text, size_t len, const char *ptext,
+			  size_t plen, const char *fpath, const struct fp_topo *t,
+			  struct fp_result *r, char *err, size_t el);
 /* the same, from a run folder */
 int fp_result_load(const char *dir, const struct fp_topo *t, struct fp_result *r, char *err,
 		   size_t el);
 void fp_result_free(struct fp_result *r);
+/* result_failed.c: failed_flows into the connect phase, and seconds; 0 or -errno with err */
+struct fy_node;
+int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, size_t el);
 
 /* the largest size with bandwidth results, NULL when there is none */
 const struct fp_rsize *fp_result_largest_bw(const struct fp_result *r);

@@ -182,53 +182,72 @@ static void json_stragglers(struct fp_json *j, const struct fp_run_data *d,
 	}
 }
 
+/* one flow record's fields (round e of the schedule), into an open object: run.json's
+ * results[].flows[] and each line of flows.ndjson share them */
+void fp_results_flow_fields(struct fp_json *j, const struct fp_run_data *d,
+			    const struct fp_size_res *sr, uint32_t r, uint32_t e)
+{
+	const struct fp_fres *fr = &sr->fr[e];
+	const struct fp_flow *f = &d->sched->flows[d->sched->rflows[e]];
+
+	fp_json_u64(j, "round", r);
+	fp_json_u64(j, "flow", f->id);
+	fp_json_i64(j, "src", f->src);
+	fp_json_i64(j, "dst", f->dst);
+	if (fr->have_tx || fr->have_rx) {
+		fp_json_u64(j, "tx_msgs", fr->tx_msgs);
+		fp_json_u64(j, "tx_bytes", fr->tx_bytes);
+		fp_json_u64(j, "rx_msgs", fr->rx_msgs);
+		fp_json_u64(j, "rx_bytes", fr->rx_bytes);
+		fp_json_num(j, "tx_time_us", fr->tx_ns / 1e3);
+		fp_json_num(j, "rx_time_us", fr->rx_ns / 1e3);
+		fp_json_num(j, "avg_Gbps", GBPS(fr->bw.avg));
+		fp_json_num(j, "min_Gbps", GBPS(fr->bw.min));
+		fp_json_num(j, "peak_Gbps", GBPS(fr->bw.peak));
+		fp_json_u64(j, "intervals", fr->bw.intervals);
+		fp_json_u64(j, "intervals_empty", fr->bw.empty);
+		fp_json_num(j, "interval_ms", fr->bw.interval_s * 1e3);
+		if (d->dgram) {
+			fp_json_u64(j, "lost", fr->tx_msgs - fr->rx_msgs);
+			fp_json_u64(j, "reordered", fr->reordered);
+			fp_json_u64(j, "duplicates", fr->duplicates);
+			fp_json_u64(j, "stale", fr->stale);
+		}
+	}
+	if (fr->have_lat)
+		json_lat(j, "latency", &fr->rtt);
+	if (d->paths) {
+		/* the links this flow crossed in this round, in order */
+		fp_json_arr(j, "path");
+		for (unsigned k = 0; k < d->hops[e]; k++)
+			fp_json_u64(j, NULL, d->paths[(size_t)e * 16 + k] / 2);
+		fp_json_end(j);
+	}
+}
+
+/* whether flow record e is written at all: measured, and sampled (--pairs-sample) */
+bool fp_results_flow_kept(const struct fp_run_data *d, const struct fp_size_res *sr, uint32_t e)
+{
+	const struct fp_fres *fr = &sr->fr[e];
+
+	return (fr->have_rx || fr->have_tx || fr->have_lat) &&
+	       sampled(d, d->sched->flows[d->sched->rflows[e]].id);
+}
+
 /* every flow of every round at one size: counts, rates, latency, the path it took */
 static void json_flows(struct fp_json *j, const struct fp_run_data *d, const struct fp_size_res *sr)
 {
 	const struct fp_sched *s = d->sched;
 
+	if (!fp_results_inline_flows(d)) /* flows.ndjson holds them (fp_results_ndjson) */
+		return;
 	fp_json_arr(j, "flows");
 	for (uint32_t r = 0; r < s->nrounds; r++) {
 		for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++) {
-			const struct fp_fres *fr = &sr->fr[e];
-			const struct fp_flow *f = &s->flows[s->rflows[e]];
-
-			if ((!fr->have_rx && !fr->have_tx && !fr->have_lat) || !sampled(d, f->id))
+			if (!fp_results_flow_kept(d, sr, e))
 				continue;
 			fp_json_obj(j, NULL);
-			fp_json_u64(j, "round", r);
-			fp_json_u64(j, "flow", f->id);
-			fp_json_i64(j, "src", f->src);
-			fp_json_i64(j, "dst", f->dst);
-			if (fr->have_tx || fr->have_rx) {
-				fp_json_u64(j, "tx_msgs", fr->tx_msgs);
-				fp_json_u64(j, "tx_bytes", fr->tx_bytes);
-				fp_json_u64(j, "rx_msgs", fr->rx_msgs);
-				fp_json_u64(j, "rx_bytes", fr->rx_bytes);
-				fp_json_num(j, "tx_time_us", fr->tx_ns / 1e3);
-				fp_json_num(j, "rx_time_us", fr->rx_ns / 1e3);
-				fp_json_num(j, "avg_Gbps", GBPS(fr->bw.avg));
-				fp_json_num(j, "min_Gbps", GBPS(fr->bw.min));
-				fp_json_num(j, "peak_Gbps", GBPS(fr->bw.peak));
-				fp_json_u64(j, "intervals", fr->bw.intervals);
-				fp_json_u64(j, "intervals_empty", fr->bw.empty);
-				fp_json_num(j, "interval_ms", fr->bw.interval_s * 1e3);
-				if (d->dgram) {
-					fp_json_u64(j, "lost", fr->tx_msgs - fr->rx_msgs);
-					fp_json_u64(j, "reordered", fr->reordered);
-					fp_json_u64(j, "duplicates", fr->duplicates);
-					fp_json_u64(j, "stale", fr->stale);
-				}
-			}
-			if (fr->have_lat)
-				json_lat(j, "latency", &fr->rtt);
-			if (d->paths) {
-				/* the links this flow crossed in this round, in order */
-				fp_json_arr(j, "path");
-				for (unsigned k = 0; k < d->hops[e]; k++)
-					fp_json_u64(j, NULL, d->paths[(size_t)e * 16 + k] / 2);
-				fp_json_end(j);
-			}
+			fp_results_flow_fields(j, d, sr, r, e);
 			fp_json_end(j);
 		}
 	}
@@ -365,6 +384,9 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_str(&j, "status", d->status);
 	fp_json_bool(&j, "complete", !strcmp(d->status, "complete"));
 	fp_json_bool(&j, "simulated", d->simulated);
+	/* every flow record, one a line; run.json has them inline too only when few */
+	fp_json_str(&j, "flows_file", "flows.ndjson");
+	fp_json_bool(&j, "flows_inline", fp_results_inline_flows(d));
 	if (d->auth)
 		fp_json_str(&j, "auth", d->auth);
 	if (d->error[0])
@@ -412,6 +434,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	}
 	fp_json_end(&j);
 	fp_results_json_ranks(&j, d);
+	fp_results_json_failed(&j, d);
 	fp_json_obj(&j, "schedule");
 	fp_json_u64(&j, "rounds", s->nrounds);
 	fp_json_u64(&j, "flows", s->nflows);
@@ -423,16 +446,19 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 			fp_json_u64(&j, "seed", s->rseed[r]);
 		if (s->rroot[r] >= 0)
 			fp_json_i64(&j, "root", s->rroot[r]);
-		fp_json_arr(&j, "flows");
-		for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++)
-			fp_json_u64(&j, NULL, s->rflows[e]);
-		fp_json_end(&j);
+		if (fp_results_inline_flows(d)) { /* else each flows.ndjson line has its round */
+			fp_json_arr(&j, "flows");
+			for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++)
+				fp_json_u64(&j, NULL, s->rflows[e]);
+			fp_json_end(&j);
+		}
 		fp_json_end(&j);
 	}
 	fp_json_end(&j);
 	fp_json_end(&j);
 	fp_json_arr(&j, "flows");
-	for (uint32_t i = 0; i < s->nflows; i++) {
+	/* large runs: the identities are in flows.csv, one row per record */
+	for (uint32_t i = 0; fp_results_inline_flows(d) && i < s->nflows; i++) {
 		const struct fp_flow_ident *id = &d->ident[i];
 
 		fp_json_obj(&j, NULL);
@@ -784,6 +810,8 @@ int fp_results_write(const struct fp_run_data *d)
 		ret = write_one(d, "lat.csv", csv_lat);
 	if (!ret)
 		ret = write_one(d, "flows.csv", csv_flows);
+	if (!ret)
+		ret = write_one(d, "flows.ndjson", fp_results_ndjson);
 	if (!ret && d->sched->measure & FP_MEASURE_BW)
 		ret = write_one(d, "ranks.csv", csv_ranks);
 	if (!ret && d->nivals)

@@ -66,6 +66,8 @@ struct fp_rank_ctx {
 	char port[48], driver[32], pcie[16];
 	int mtu, numa_node; /* -1 unknown */
 	int cpu;	    /* the CPU it is pinned to; -1 not pinned to one */
+	int numa_nic, numa_cpu, numa_buf; /* --numa placement (run_numa.c); -1 unknown */
+	bool numa_off;			  /* off the NIC's node */
 	double speed_gbps;  /* 0 unknown */
 	double pcie_gts, pcie_max_gts;
 	int pcie_width, pcie_max_width;
@@ -80,6 +82,13 @@ struct fp_ival {
 	uint32_t slow_flow;
 	bool lat;	       /* a latency phase: msgs are round trips, with percentiles */
 	double p50_ns, p99_ns; /* round trip, all initiators */
+};
+
+/* a flow that could not connect (run_failed.c): run.json's failed_flows */
+struct fp_failed_flow {
+	uint32_t flow;
+	int src, dst;
+	char error[96];
 };
 
 struct fp_run_data {
@@ -108,8 +117,10 @@ struct fp_run_data {
 	/* simulated runs: each schedule entry's path, FP_SIM_MAXHOPS directed links apart */
 	const unsigned *paths, *hops;
 	char error[512];
-	struct fp_fabctr *fabric; /* --fabric-counters: both snapshots, or NULL */
-	struct fp_soak *soak;	  /* --soak, --forever, --counter-interval: series, or NULL */
+	struct fp_fabctr *fabric;      /* --fabric-counters: both snapshots, or NULL */
+	struct fp_soak *soak;	       /* --soak, --forever, --counter-interval: series, or NULL */
+	struct fp_failed_flow *failed; /* flows that could not connect, nfailed of them */
+	unsigned nfailed;
 };
 
 /* Aggregates of one round at one size, for tables and JSON. */
@@ -141,6 +152,8 @@ void fp_results_text_footer(const struct fp_run_data *d, FILE *f);
 struct fp_json;
 double fp_results_busbw(const struct fp_run_data *d, const struct fp_size_res *sr);
 void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d);
+/* failed_flows, when flows could not connect (run_failed.c) */
+void fp_results_json_failed(struct fp_json *j, const struct fp_run_data *d);
 void fp_results_json_summary(struct fp_json *j, const struct fp_run_data *d);
 void fp_results_text_busbw(const struct fp_run_data *d, FILE *f);
 void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f);

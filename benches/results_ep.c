@@ -23,6 +23,7 @@ static const struct {
 	{ "gid", false },	{ "link_layer", false }, { "mac", false },
 	{ "ip", false },	{ "ipv4", false },	 { "ipv6", false },
 	{ "pci", false },	{ "numa_node", true },	 { "dpdk_device", false },
+	{ "numa_buf", true },	{ "numa_cpu", true },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -22,4 +22,12 @@ struct size_agg {
 void fp_results_size_agg(const struct fp_run_data *d, const struct fp_size_res *sr,
 			 struct size_agg *a);
 
+/* flow records: run.json's results[].flows[] and flows.ndjson (results_flows.c) */
+struct fp_json;
+void fp_results_flow_fields(struct fp_json *j, const struct fp_run_data *d,
+			    const struct fp_size_res *sr, uint32_t r, uint32_t e);
+bool fp_results_flow_kept(const struct fp_run_data *d, const struct fp_size_res *sr, uint32_t e);
+bool fp_results_inline_flows(const struct fp_run_data *d);
+void fp_results_ndjson(const struct fp_run_data *d, FILE *f);
+
 #endif

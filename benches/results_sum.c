@@ -10,6 +10,14 @@
 #include "../core/units.h"
 #include "results.h"
 
+static void json_node(struct fp_json *j, const char *k, int node)
+{
+	if (node >= 0)
+		fp_json_i64(j, k, node);
+	else
+		fp_json_null(j, k);
+}
+
 /* ranks[]: where each rank ran (run_context.c), a field null where it is unknown. */
 void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d)
 {
@@ -48,6 +56,10 @@ void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d)
 			fp_json_i64(j, "pinned_cpu", c->cpu);
 		else
 			fp_json_null(j, "pinned_cpu");
+		json_node(j, "numa_nic", c->numa_nic);
+		json_node(j, "numa_cpu", c->numa_cpu);
+		json_node(j, "numa_buf", c->numa_buf);
+		fp_json_bool(j, "numa_off_node", c->numa_off);
 		fp_json_end(j);
 	}
 	fp_json_end(j);

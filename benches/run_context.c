@@ -75,6 +75,19 @@ static size_t describe_endpoint(char *id, char *blob, size_t len, size_t o)
 	return o;
 }
 
+/* numa_nic, numa_cpu, numa_buf, numa_off_node (run_numa.c) */
+static void take_numa(struct fp_rank_ctx *c, const char *k, int n)
+{
+	if (!strcmp(k, "nic"))
+		c->numa_nic = n;
+	else if (!strcmp(k, "cpu"))
+		c->numa_cpu = n;
+	else if (!strcmp(k, "buf"))
+		c->numa_buf = n;
+	else if (!strcmp(k, "off_node"))
+		c->numa_off = n == 1;
+}
+
 /* One "key=value" line into c; unknown keys are ignored, bad numbers read as unknown. */
 static void take(struct fp_rank_ctx *c, const char *k, const char *v)
 {
@@ -98,6 +111,8 @@ static void take(struct fp_rank_ctx *c, const char *k, const char *v)
 		c->mtu = num ? (int)n : -1;
 	else if (!strcmp(k, "numa_node"))
 		c->numa_node = num ? (int)n : -1;
+	else if (!strncmp(k, "numa_", 5))
+		take_numa(c, k + 5, num ? (int)n : -1);
 	else if (!strcmp(k, "pcie_width"))
 		c->pcie_width = num ? (int)n : 0;
 	else if (!strcmp(k, "pcie_max_width"))
@@ -115,6 +130,7 @@ int fp_run_context_parse(struct fp_rank_ctx *c, char **ep, const uint8_t *data, 
 	char *t = strndup((const char *)data, len), *line, *sv = NULL;
 
 	c->cpu = c->mtu = c->numa_node = -1;
+	c->numa_nic = c->numa_cpu = c->numa_buf = -1;
 	if (!t)
 		return -ENOMEM;
 	for (line = strtok_r(t, "\n", &sv); line; line = strtok_r(NULL, "\n", &sv)) {
@@ -152,6 +168,7 @@ int fp_run_gather_context(struct rank *rk, const char *bind)
 		if (!strncmp(l, "netdev=", 7))
 			snprintf(nd, sizeof(nd), "%.*s", (int)strcspn(l + 7, "\n"), l + 7);
 	len = describe_port(nd[0] ? nd : NULL, bind, blob, sizeof(blob), len);
+	len = fp_run_numa_lines(rk, id, blob, sizeof(blob), len);
 	len = describe_endpoint(id, blob, sizeof(blob), len);
 	ret = fp_rv_gather(rk->rv, "where the ranks run", blob, len, &all, rk->err, ERR_LEN);
 	if (ret || !d)

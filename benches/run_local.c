@@ -145,6 +145,10 @@ static int preflight(struct fp_run_cfg *cfg)
 			cfg->rfc2544, cfg->resolution);
 		return 2;
 	}
+	if (fp_run_numa_check(cfg, why)) {
+		fprintf(stderr, "fabprobe: %s\n", why);
+		return 2;
+	}
 	if (cfg->rate && fp_parse_rate(cfg->rate, &v, &v)) {
 		fprintf(stderr,
 			"fabprobe: --rate '%s': want a rate such as 10G, 2.5Gbps or 1Mpps\n",
@@ -164,6 +168,8 @@ int fp_run(struct fp_run_cfg *cfg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg->nclass)
+		return fp_run_classes(cfg);
 	if (preflight(cfg) || fp_run_soak_check(cfg))
 		return 2;
 	if (cfg->np > 0) {

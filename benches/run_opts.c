@@ -64,6 +64,8 @@ const struct fp_opt fp_run_opts[] = {
 	FP_RUN_OPT("pin", FP_OPT_STRING, pin, NULL, 0, 0, NULL, "FABPROBE_PIN", "auto|none|CPUS",
 		   "pin each rank to a CPU: auto = local rank's CPU of the allowed set, or a list "
 		   "indexed by local rank (default: auto with --np, none under a launcher)"),
+	FP_RUN_OPT("numa", FP_OPT_STRING, numa, "auto", 0, 0, NULL, "FABPROBE_NUMA", "auto|none|N",
+		   "CPU and data buffers on the NIC's NUMA node (auto), on node N, or left alone"),
 	FP_RUN_OPT("pairs-sample", FP_OPT_INT, pairs_sample, "0", 0, INT64_MAX, NULL, NULL, "K",
 		   "keep per-flow records for about K sampled flows (0: all); matrices stay whole"),
 	FP_RUN_OPT("rate", FP_OPT_STRING, rate, NULL, 0, 0, NULL, NULL, "RATE",
@@ -94,6 +96,12 @@ const struct fp_opt fp_run_opts[] = {
 		   NULL, NULL,
 		   "snapshot every rank's port counters this often into counters.csv (between "
 		   "phases; --soak: default 10s)"),
+	/* latency under load (run_class.c) */
+	FP_RUN_OPT("class", FP_OPT_STRING, classes[0], NULL, 0, 0, NULL, NULL,
+		   "NAME:PATTERN:SIZE[:opt=val]",
+		   "repeatable: run these classes at once over the same ranks (no PATTERN); "
+		   "latency classes also run alone first; opt: tclass=DSCP, rate=, window=, "
+		   "engine options"),
 	FP_OPT_END,
 };
 
@@ -193,7 +201,7 @@ int fp_run_parse(struct fp_run_cfg *cfg, int argc, char **argv, const char **pos
 			memcpy(cfg->engine_cfg, scratch, sizeof(scratch));
 	}
 	free(v);
-	return ret;
+	return ret ? ret : fp_run_take_classes(cfg, nopt, argv, err, errlen);
 }
 void fp_run_help_engines(FILE *f)
 {

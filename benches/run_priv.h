@@ -15,6 +15,7 @@
 #include "../core/err.h"
 #include "../core/series.h"
 #include "../fabric/runtime/engine.h"
+#include "../fabric/runtime/numa.h"
 #include "../fabric/inventory/fec.h"
 #include "../fabric/inventory/inventory.h"
 #include "../fabric/runtime/rendezvous.h"
@@ -95,6 +96,7 @@ struct rank {
 	int fail_ret;
 	uint32_t fail_flow;
 	struct fp_run_data *data; /* rank 0 only */
+	struct fp_numa_plan numa; /* --numa (run_numa.c) */
 	char err[ERR_LEN];
 };
 
@@ -152,6 +154,11 @@ int64_t fp_run_local_rank(const struct fp_run_cfg *cfg, int rank);
 int fp_run_pin_cpu(const struct fp_run_cfg *cfg, int rank, char *err);
 int fp_run_resolve_bind(const char *spec, char *out, size_t len, char *err);
 
+/* run_numa.c: --numa placement, and its lines for ranks[] */
+int fp_run_numa_check(const struct fp_run_cfg *cfg, char *err);
+int fp_run_numa(struct rank *rk);
+size_t fp_run_numa_lines(const struct rank *rk, const char *id, char *blob, size_t len, size_t o);
+
 /* run_counters.c: port counters before and after */
 bool fp_run_port_of(const char *ip, char *name, size_t len);
 int fp_run_gather_counters(struct rank *rk, const struct fp_port *before, const char *port);
@@ -178,13 +185,21 @@ int fp_run_allgather_cb(void *ctx, const char *what, const void *mine, size_t le
 void fp_run_iso_now(char *buf, size_t len);
 int fp_run_meet(struct rank *rk, const char *bind);
 int fp_run_gather_idents(struct rank *rk);
+/*
+ * run_failed.c: after connect (ret its result), for engines with FP_ENG_FLOW_FAIL, every
+ * rank learns which flows could not connect; rank 0 keeps them for run.json. Every rank
+ * returns an error when any flow or rank failed (with the identities of the flows that did
+ * connect gathered, for tracing), else 0.
+ */
+int fp_run_connect_report(struct rank *rk, int ret);
 int fp_run_make_dir(struct rank *rk);
 int fp_run_alloc_rank(struct rank *rk);
 int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);
 void fp_run_free_data(struct fp_run_data *d);
 int fp_run_check_sizes(struct rank *rk);
 
-/* runner.c: one rank from start to results */
+/* runner.c: the pattern's options from the run's; one rank from start to results */
+struct fp_pattern_opts fp_run_pattern_opts(const struct fp_run_cfg *cfg);
 int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak);
 
 #endif

@@ -305,6 +305,7 @@ void fp_run_free_data(struct fp_run_data *d)
 	fp_endpoints_free(d->endpoint, (size_t)d->sched->n);
 	free(d->ivals);
 	free(d->ident);
+	free(d->failed);
 	fp_fabctr_close(d->fabric);
 }
 

@@ -95,11 +95,9 @@ static int write_results(struct rank *rk, int ret)
 	return 0;
 }
 
-int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak)
+struct fp_pattern_opts fp_run_pattern_opts(const struct fp_run_cfg *cfg)
 {
-	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
-	struct fp_run_data data;
-	struct fp_pattern_opts po = {
+	return (struct fp_pattern_opts){
 		.bidir = cfg->bidir,
 		.alone = cfg->alone,
 		.rotate = cfg->rotate,
@@ -111,6 +109,13 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		.reverse = cfg->reverse,
 		.algo = cfg->algo,
 	};
+}
+
+int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak)
+{
+	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
+	struct fp_run_data data;
+	struct fp_pattern_opts po = fp_run_pattern_opts(cfg);
 	struct fp_rv_params rp = { .rank = rank,
 				   .size = size,
 				   .addr = cfg->rendezvous,
@@ -188,11 +193,14 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		ret = fp_run_meet(&rk, bind);
 	if (!ret)
 		ret = open_engine(&rk, bind);
+	if (!ret)
+		ret = fp_run_numa(&rk);
 	if (!ret) {
 		ret = rk.ops.connect(rk.eng, rk.sched.flows, rk.sched.nflows, rk.conns);
 		if (ret && !rk.err[0])
 			fp_say(rk.err, ERR_LEN, "engine %s: connect failed: %s", cfg->engine,
 			       strerror(-ret));
+		ret = fp_run_connect_report(&rk, ret);
 	}
 	if (!ret)
 		ret = fp_run_gather_idents(&rk);
@@ -207,6 +215,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		ret = fp_run_fabric_snap(&rk, false);
 		if (!ret)
 			ret = fp_run_soak_start(&rk, bind);
+		if (!ret)
+			ret = fp_run_class_gate(cfg, rk.err, ERR_LEN);
 		if (!ret)
 			ret = fp_run_sizes(&rk);
 		/* the counters go to rank 0 on success; a failed run has no common point to meet */

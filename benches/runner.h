@@ -26,6 +26,7 @@ struct fp_run_cfg {
 	bool count_wrong; /* --check, by the runner: #wrong per size (engines without their own) */
 	int64_t rank, size, np;
 	const char *rendezvous, *token, *bind, *pin, *hostname;
+	const char *numa; /* --numa: auto, none or a node (run_numa.c) */
 	bool require_token; /* a token guessed from the launcher's job id is an error off loopback */
 	int local_rank;	    /* set by --np for its children; -1: from the launcher's environment */
 	int poll;
@@ -47,6 +48,11 @@ struct fp_run_cfg {
 	uint64_t given;
 	/* the chosen engine's own options, parsed from its table; opaque to the runner */
 	_Alignas(16) unsigned char engine_cfg[FP_ENGINE_CFG_MAX];
+	/* --class (run_class.c): the specs as given; the start gate a class's ranks wait at
+	 * (pipe fds, 0: none) so that every class's timed phase starts together */
+	const char *classes[8];
+	unsigned nclass;
+	int gate_ready, gate_go;
 	/* arguments after "--", for the engine */
 	char *const *rest;
 	int nrest;
@@ -107,6 +113,8 @@ extern const struct fp_opt fp_run_opts[];
  */
 int fp_run_parse(struct fp_run_cfg *cfg, int argc, char **argv, const char **pos, int maxpos,
 		 int *npos, char *err, size_t errlen);
+/* Every --class spec into cfg->classes (run_class.c). 0, or -EINVAL with one line in err. */
+int fp_run_take_classes(struct fp_run_cfg *cfg, int argc, char **argv, char *err, size_t errlen);
 /* In run.json's options: "run" and "engine", every option by its name, as parsed. */
 struct fp_json;
 void fp_run_json_options(struct fp_json *j, const struct fp_run_cfg *cfg);
@@ -115,6 +123,10 @@ void fp_run_help_engines(FILE *f);
 
 /* The one mutable global: set by SIGINT/SIGTERM, read once per burst. */
 extern volatile sig_atomic_t fp_stop;
+
+/* run_class.c: --class runs; the gate before the timed phase (0, or -errno + err) */
+int fp_run_classes(struct fp_run_cfg *cfg);
+int fp_run_class_gate(const struct fp_run_cfg *cfg, char *err, size_t len);
 
 /* Exit status: 0 done, 1 the run failed (results kept, marked incomplete), 2 bad input. */
 int fp_run(struct fp_run_cfg *cfg);

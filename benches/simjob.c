@@ -22,14 +22,6 @@ static double uniform(uint64_t *st)
 	return (double)(fp_rand_next(st) >> 11) / 9007199254740992.0;
 }
 
-static double gauss(uint64_t *st)
-{
-	double u1 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
-	double u2 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
-
-	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-}
-
 static int write_truth(const char *dir, const struct fp_topo *t, const struct fp_fault *f,
 		       unsigned n, double noise)
 {
@@ -173,6 +165,7 @@ static int simulate(struct fp_sim_job *j, const struct fp_sim_cfg *c, const stru
 			return ret;
 		fp_router_use_lft(&j->router, &j->lft);
 	}
+	j->net.transport = (enum fp_sim_transport)c->transport;
 	if (c->nic_gbps > 0)
 		cap_nics(j, c->nic_gbps);
 	ne = s->nentries ? s->nentries : 1;
@@ -196,11 +189,31 @@ static int simulate(struct fp_sim_job *j, const struct fp_sim_cfg *c, const stru
 	}
 	/* measurement noise, per flow and round, the same at every size */
 	for (uint32_t e = 0; e < s->nentries && c->noise > 0; e++) {
-		double g = 1 + c->noise * gauss(&st);
+		double g = 1 + c->noise * fp_sim_gauss(&st);
 
 		j->rate[e] *= g > 0.01 ? g : 0.01;
 	}
 	return 0;
+}
+
+/*
+ * Datagrams (--transport udp): the frames the flow's lossy links dropped, as a DPDK or UDP
+ * run counts them (sent - received), rounded up or down at random (seeded per flow).
+ */
+static void lose_frames(const struct fp_sim_job *j, const struct fp_run_cfg *rc, uint32_t e,
+			struct fp_fres *fr)
+{
+	double p = fp_sim_path_loss(&j->net, j->paths + (size_t)e * FP_SIM_MAXHOPS, j->hops[e]);
+	uint64_t st = ((uint64_t)rc->seed << 32) ^ (e * 0x9e3779b97f4a7c15ull), lost;
+	double x = (double)fr->tx_msgs * p;
+
+	fp_rand_next(&st);
+	lost = (uint64_t)x +
+	       ((double)(fp_rand_next(&st) >> 11) / 9007199254740992.0 < x - floor(x));
+	if (lost > fr->tx_msgs)
+		lost = fr->tx_msgs;
+	fr->rx_msgs = fr->tx_msgs - lost;
+	fr->rx_bytes = fr->tx_msgs ? fr->tx_bytes / fr->tx_msgs * fr->rx_msgs : 0;
 }
 
 /* One size's per-flow records from the rates: bandwidth, and latency for the pinger. */
@@ -230,6 +243,8 @@ static int fill_size(struct fp_sim_job *j, const struct fp_run_cfg *rc, struct f
 		fr->tx_bytes = fr->rx_bytes = bytes;
 		fr->tx_ns = fr->rx_ns = ns;
 		fr->bw.avg = fr->bw.min = fr->bw.peak = gbps * 1e9 / 8;
+		if (j->d.dgram)
+			lose_frames(j, rc, e, fr);
 		if (!(j->d.pattern->measure & FP_MEASURE_LAT) ||
 		    s->flows[s->rflows[e]].src >= s->flows[s->rflows[e]].dst)
 			continue;
@@ -269,6 +284,7 @@ static int fill_run(struct fp_sim_job *j, struct fp_sim_cfg *c, const struct fp_
 	d->cfg = &c->run;
 	d->sched = s;
 	d->simulated = true;
+	d->dgram = c->transport == FP_SIM_UDP;
 	d->paths = j->paths;
 	d->hops = j->hops;
 	d->status = "complete";

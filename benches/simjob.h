@@ -25,6 +25,7 @@ struct fp_sim_cfg {
 	int64_t random_faults, random_hosts; /* how many to plant, seeded */
 	double noise;			     /* multiplicative, normal, sigma in 0..1 */
 	double rtt_us;			     /* round trip for the loss model */
+	int transport;			     /* enum fp_sim_transport: what loss costs */
 	double nic_gbps;		     /* > 0: every host link capped at this */
 	const char *routes; /* the SM's forwarding tables (ibroute, dump_lfts...), not ECMP */
 };

@@ -2,6 +2,7 @@
 #include "simrun.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,14 @@
 #include "../core/err.h"
 #include "../core/opts.h"
 #include "results.h"
+
+double fp_sim_gauss(uint64_t *st)
+{
+	double u1 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
+	double u2 = ((double)(fp_rand_next(st) >> 11) + 0.5) / 9007199254740992.0;
+
+	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
 
 int fp_simulate_round(struct fp_router *r, const struct fp_sim_net *net, const struct fp_sched *s,
 		      uint32_t round, const int *host_of, uint64_t seed, unsigned samples,

@@ -7,6 +7,9 @@
 #include "../fabric/model/sim.h"
 #include "sched.h"
 
+/* A standard normal draw (Box-Muller) from the seeded generator: the simulators' noise. */
+double fp_sim_gauss(uint64_t *st);
+
 /*
  * Rates (Gb/s) of the flows of round r, rank k placed on node host_of[k]. With samples
  * > 1, the mean over that many ECMP hash draws (the expectation when paths are unknown);

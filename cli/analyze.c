@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../benches/lul_analyze.h"
 #include "../benches/result_obs.h"
 #include "../core/csv.h"
 #include "../core/json.h"
@@ -112,11 +113,19 @@ static void suspect_action(const struct fp_topo *t, const struct fp_suspect *s, 
 			 t->nodes[s->node].id.host, s->nnics);
 		return;
 	}
-	if (!s->down) {
+	if (!s->down && !s->blackhole) {
 		fp_suspect_action(t, s, act, len);
 		return;
 	}
 	fp_link_name(t, s->link, ln, sizeof(ln));
+	if (s->blackhole) {
+		snprintf(act, len,
+			 "the link %s is up and routed over but passes nothing: check its "
+			 "optics, its port's error and discard counters and its ACLs, or take it "
+			 "out of routing",
+			 ln);
+		return;
+	}
 	snprintf(act, len,
 		 "check the port state at both ends of %s (admin down, no carrier, optics), "
 		 "bring it up or replace the cable",
@@ -163,13 +172,21 @@ static void text_link(const struct fp_topo *t, const struct fp_suspect *s, unsig
 	       l->xcvr);
 	if (l->length_m > 0)
 		printf(", %g m", l->length_m);
-	printf(", %g Gb/s)%s   confidence %.2f\n", l->gbps, s->down ? " DOWN" : "", s->confidence);
+	printf(", %g Gb/s)%s   confidence %.2f\n", l->gbps,
+	       s->down	      ? " DOWN"
+	       : s->blackhole ? " BLACKHOLE"
+			      : "",
+	       s->confidence);
 	fp_topo_link_spec(t, (unsigned)s->link, ln, sizeof(ln));
 	printf("   name: %s (as sim --faults and lab fault take it)\n", ln);
 	if (s->down)
 		printf("   carries none of the flows whose paths are known, where their ECMP "
 		       "expectation puts %.1f: their share went to its siblings\n",
 		       s->expected);
+	else if (s->blackhole)
+		printf("   %u of the %u flows that could not connect may cross it (mean "
+		       "probability %.2f), and no flow that connected is known to\n",
+		       s->bad, s->total, s->votes);
 	else
 		printf("   carries %u of the bad flows (%u of its %u flows are bad, %.0f%% of its "
 		       "expected traffic); fitted health %.0f%% of capacity\n",
@@ -197,11 +214,46 @@ static void paths_text(const struct fp_analysis *a)
 	printf("\n");
 }
 
+/* the verdict abstains: links crossed by too few flows to tell, and with --plan the pairs */
+static void text_thin(const struct fp_topo *t, const struct fp_analysis *a, bool plan,
+		      struct fp_router *r)
+{
+	char ln[200];
+
+	printf("fabprobe analyze: insufficient coverage for");
+	for (unsigned k = 0; k < a->nthin; k++) {
+		fp_link_name(t, a->thin[k], ln, sizeof(ln));
+		printf("%s %s", k ? "," : "", ln);
+	}
+	printf(": their bad flows are unlikely for noise but too few to name a suspect; "
+	       "%s\n",
+	       plan ? "run the pairs below to cover them"
+		    : "--plan gives the pairs that cover them");
+	for (unsigned k = 0; plan && k < a->nthin; k++) {
+		int pa[8], pb[8];
+		double pr[8];
+		int np = fp_analyze_cover_plan(r, a->thin[k], pa, pb, pr, 8);
+
+		fp_link_name(t, a->thin[k], ln, sizeof(ln));
+		printf("   plan: pairs crossing %s:", ln);
+		for (int j = 0; j < np; j++)
+			printf(" %s->%s (%.0f%%)", t->nodes[pa[j]].name, t->nodes[pb[j]].name,
+			       100 * pr[j]);
+		printf("\n");
+	}
+}
+
 static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
 			unsigned nruns, bool plan, struct fp_router *r)
 {
 	char act[300];
 
+	if (!a->n && a->nthin) {
+		text_thin(t, a, plan, r);
+		paths_text(a);
+		emit_physical(t, a, e);
+		return;
+	}
 	if (!a->n) {
 		unsigned np = fp_physical_count(t, a);
 
@@ -223,7 +275,15 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n",
 	       a->n + a->more, a->n + a->more > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "",
 	       a->nbad, 100 * a->threshold, 100 * a->sigma, 100 * a->calib);
+	if (a->nlossy)
+		printf("%u of the bad flows lost frames (more than %.3g%% of those sent, 3x the "
+		       "run's "
+		       "median); a lossy link's fitted health is not its capacity\n",
+		       a->nlossy, 100 * a->loss_threshold);
 	paths_text(a);
+	if (a->nfailed)
+		printf("%u flows could not connect (failed_flows of the runs that failed)\n",
+		       a->nfailed);
 	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
@@ -269,10 +329,12 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "schema_version", 1);
-	fp_json_str(j, "verdict", a->n ? "suspects" : "clean");
+	fp_json_str(j, "verdict", a->n ? "suspects" : a->nthin ? "insufficient coverage" : "clean");
 	fp_json_u64(j, "runs", nruns);
 	fp_json_u64(j, "flows", a->nobs);
 	fp_json_u64(j, "bad_flows", a->nbad);
+	fp_json_u64(j, "failed_flows", a->nfailed);
+	fp_json_u64(j, "lossy_flows", a->nlossy);
 	fp_json_u64(j, "suspects_total", a->n + a->more);
 	fp_json_u64(j, "suspects_not_listed", a->more);
 	fp_json_num(j, "noise", a->sigma);
@@ -288,6 +350,12 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_end(j);
 	emit_findings(t, fs, e);
 	emit_physical(t, a, e);
+	fp_json_arr(j, "insufficient_coverage");
+	for (unsigned k = 0; k < a->nthin; k++) {
+		fp_link_name(t, a->thin[k], ln, sizeof(ln));
+		fp_json_str(j, NULL, ln);
+	}
+	fp_json_end(j);
 	fp_json_arr(j, "suspects");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
@@ -296,7 +364,9 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		fp_json_obj(j, NULL);
 		fp_json_u64(j, "rank", i + 1);
 		fp_json_str(j, "kind", s->host ? "host" : "link");
-		fp_json_str(j, "state", s->down ? "down" : "up");
+		fp_json_str(j, "state", s->down ? "down" : s->blackhole ? "blackhole" : "up");
+		if (s->blackhole)
+			fp_json_u64(j, "failed_flows", s->bad);
 		if (s->down)
 			fp_json_num(j, "expected_flows", s->expected);
 		if (s->host)
@@ -425,6 +495,12 @@ int fp_cmd_analyze(int argc, char **argv)
 			"fabprobe analyze: --topology FILE and at least one result folder\n");
 		return 2;
 	}
+	if (np == 1 && fp_lul_is_classes(pos[0])) {
+		status = fp_lul_analyze(c.topology, pos[0], c.format == 1, stdout, err, sizeof(err));
+		if (status == 2)
+			fprintf(stderr, "fabprobe analyze: %s\n", err);
+		return status;
+	}
 	v = malloc(sizeof(*v));
 	if (!v) {
 		fprintf(stderr, "fabprobe analyze: out of memory\n");
@@ -461,7 +537,10 @@ int fp_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);
 		goto out;
 	}
-	status = v->a.n || v->fs.n || v->soak_degraded || fp_physical_count(&v->t, &v->a) ? 1 : 0;
+	status = v->a.n || v->a.nthin || v->fs.n || v->soak_degraded ||
+				 fp_physical_count(&v->t, &v->a)
+			 ? 1
+			 : 0;
 out:
 	fp_verdict_destroy(v);
 	free(v);

@@ -5,6 +5,7 @@
 
 int fp_cmd_topo(int argc, char **argv);
 int fp_cmd_sim(int argc, char **argv);
+int fp_cmd_diagnose(int argc, char **argv);
 int fp_cmd_analyze(int argc, char **argv);
 int fp_cmd_report(int argc, char **argv);
 int fp_cmd_check(int argc, char **argv);

@@ -57,13 +57,13 @@ static int cmd_run(int argc, char **argv, char **full, int fullc)
 		fprintf(stderr, "fabprobe run: %s\n", err);
 		return 2;
 	}
-	if (npos != 1) {
+	if (npos != 1 && !(npos == 0 && cfg.nclass)) { /* --class: each class names its pattern */
 		fprintf(stderr, "fabprobe run: %s (see fabprobe run --help)\n",
 			npos ? "one pattern only"
 			     : "which pattern? e.g. fabprobe run stream --np 2");
 		return 2;
 	}
-	cfg.pattern = pos[0];
+	cfg.pattern = npos ? pos[0] : NULL;
 	cfg.argc = fullc;
 	cfg.argv = full;
 	return fp_run(&cfg);
@@ -105,8 +105,8 @@ static int cmd_engines(int argc, char **argv, char **full, int fullc)
 		}
 		printf("%-8s %-6s %-6s %s\n", e[i].name, e[i].ops ? "yes" : "no", ok ? "yes" : "no",
 		       e[i].ops ? why : e[i].not_built);
-		if (e[i].ops && e[i].ops->supports)
-			printf("%-8s supports: %s\n", "", e[i].ops->supports);
+		if (e[i].ops && e[i].ops->desc) /* what it supports, indented under it */
+			printf("%-8s %s\n", "", e[i].ops->desc);
 	}
 	return usable ? 0 : 1;
 }
@@ -185,6 +185,13 @@ static int cmd_sim(int argc, char **argv, char **full, int fullc)
 	return fp_cmd_sim(argc, argv);
 }
 
+static int cmd_diagnose(int argc, char **argv, char **full, int fullc)
+{
+	(void)full;
+	(void)fullc;
+	return fp_cmd_diagnose(argc, argv);
+}
+
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv, char **full, int fullc);
@@ -200,6 +207,7 @@ static const struct cmd cmds[] = {
 	{ "topo", cmd_topo, no_opts, "generate, import, check, draw and plan topologies" },
 	{ "sim", cmd_sim, no_opts, "predict a pattern's results on a topology, with faults" },
 	{ "analyze", cmd_analyze, no_opts, "name the link or host that holds the fabric back" },
+	{ "diagnose", cmd_diagnose, no_opts, "screen, then probe each suspect until it is ruled in or out" },
 	{ "trace", fp_cmd_trace, no_opts, "each flow's path, probed with its own 5-tuple" },
 	{ "report", cmd_report, no_opts, "plots and an HTML report from result folders" },
 	{ "check", cmd_check, no_opts, "acceptance: a spec of thresholds, PASS/FAIL, JUnit XML" },

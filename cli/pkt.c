@@ -5,13 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/imix.h"
 #include "../core/opts.h"
 #include "../fabric/runtime/engine.h"
 #include "cli.h"
 
 struct pkt_opts {
-	const char *port, *eal, *dst_mac, *ip, *peer_ip, *rate;
-	int64_t count;
+	const char *port, *eal, *dst_mac, *ip, *peer_ip, *rate, *sizes;
+	int64_t count, queues;
+	struct fp_imix mix;
 	uint64_t size, duration, idle, linger;
 	bool check, tx;
 	int format;
@@ -38,6 +40,12 @@ static const struct fp_opt pkt_tab[] = {
 		"tx: frames to send (required); rx: stop after N frames (0: no limit)"),
 	PKT_OPT("size", FP_OPT_SIZE, size, "64", 64, 9220, NULL, "BYTES",
 		"tx: frame size with the FCS"),
+	PKT_OPT("sizes", FP_OPT_STRING, sizes, NULL, 0, 0, NULL, "MIX",
+		"a frame-size mix instead of --size: imix (64:7,594:4,1518:1) or SIZE:WEIGHT,... "
+		"(tx sends it in a fixed interleaved cycle; rx counts frames per size)"),
+	PKT_OPT("queues", FP_OPT_INT, queues, "1", 1, FP_PKT_MAXQ, NULL, "N",
+		"queue pairs, one lcore each (more lcores than CPUs float over them); tx sends "
+		"flow q on queue q, rx counts per queue"),
 	PKT_OPT("rate", FP_OPT_STRING, rate, NULL, 0, 0, NULL, "RATE",
 		"tx: pace to 10G (bit/s on the wire) or 2Mpps; default unpaced"),
 	PKT_OPT("duration", FP_OPT_DURATION, duration, "60s", SEC / 100, 24 * 3600 * SEC, NULL,
@@ -62,40 +70,74 @@ static void usage(FILE *f)
 	fp_opts_help(f, pkt_tab);
 }
 
+/* The per-queue and per-size counts, as JSON members or text lines. */
+static void print_split(const struct pkt_opts *o, const struct fp_pkt_result *r, bool json)
+{
+	char mix[256];
+
+	printf(json ? ", \"queues\": [" : "  per queue:");
+	for (unsigned q = 0; q < r->nq; q++) {
+		if (json)
+			printf("%s%llu", q ? ", " : "", (unsigned long long)r->q_frames[q]);
+		else
+			printf(" q%u %llu", q, (unsigned long long)r->q_frames[q]);
+	}
+	printf(json ? "]" : "\n");
+	if (!o->sizes)
+		return;
+	/* the parsed mix, not what was typed: digits, ':' and ',' only */
+	fp_imix_format(&o->mix, mix, sizeof(mix));
+	printf(json ? ", \"mix\": \"%s\", \"sizes\": {" : "  per size (mix %s):", mix);
+	for (unsigned k = 0; k < o->mix.n; k++) {
+		if (json)
+			printf("%s\"%u\": %llu", k ? ", " : "", o->mix.size[k],
+			       (unsigned long long)r->size_frames[k]);
+		else
+			printf(" %u B %llu", o->mix.size[k], (unsigned long long)r->size_frames[k]);
+	}
+	printf(json ? "}" : "\n");
+}
+
 static void print_result(const struct fp_pkt_result *rp, void *arg)
 {
 	const struct pkt_opts *o = arg;
 	const struct fp_pkt_result r = *rp;
 	bool tx = o->tx;
+	double mpps = r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0;
+	double gbps = r.seconds > 0 ? r.wire_bits / r.seconds / 1e9 : 0;
 
 	if (o->format == 1) {
 		printf("{\"mode\": \"%s\", \"frames\": %llu, \"bytes\": %llu, \"probe\": %llu, "
 		       "\"foreign\": %llu, \"bad\": %llu, \"stale\": %llu, \"lost\": %llu, "
 		       "\"reordered\": %llu, \"duplicates\": %llu, \"seconds\": %.6f, "
-		       "\"Mpps\": %.4f}\n",
+		       "\"Mpps\": %.4f, \"Gbps\": %.4f",
 		       tx ? "tx" : "rx", (unsigned long long)r.frames, (unsigned long long)r.bytes,
 		       (unsigned long long)r.probe, (unsigned long long)r.foreign,
 		       (unsigned long long)r.bad, (unsigned long long)r.stale,
 		       (unsigned long long)r.lost, (unsigned long long)r.reordered,
-		       (unsigned long long)r.duplicates, r.seconds,
-		       r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0);
+		       (unsigned long long)r.duplicates, r.seconds, mpps, gbps);
+		print_split(o, &r, true);
+		printf("}\n");
 	} else if (tx) {
-		printf("tx: %llu frames of %llu B (and 5 end markers) in %.3f s: %.3f Mpps, %.3f "
-		       "Gb/s on the wire\n",
-		       (unsigned long long)r.frames, (unsigned long long)o->size, r.seconds,
-		       r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0,
-		       r.seconds > 0
-			       ? (double)r.frames * (double)(o->size + 20) * 8 / r.seconds / 1e9
-			       : 0);
+		if (o->sizes)
+			printf("tx: %llu frames of a size mix", (unsigned long long)r.frames);
+		else
+			printf("tx: %llu frames of %llu B", (unsigned long long)r.frames,
+			       (unsigned long long)o->size);
+		printf(" (and 5 end markers per queue) in %.3f s: %.3f Mpps, %.3f Gb/s on the "
+		       "wire\n",
+		       r.seconds, mpps, gbps);
+		print_split(o, &r, false);
 	} else {
-		printf("rx: %llu frames in %.3f s (%.3f Mpps): fabprobe %llu (lost %llu, "
-		       "reordered %llu, duplicates %llu, stale %llu), foreign %llu, bad %llu\n",
-		       (unsigned long long)r.frames, r.seconds,
-		       r.seconds > 0 ? (double)r.frames / r.seconds / 1e6 : 0,
+		printf("rx: %llu frames in %.3f s (%.3f Mpps, %.3f Gb/s of fabprobe frames on the "
+		       "wire): fabprobe %llu (lost %llu, reordered %llu, duplicates %llu, stale "
+		       "%llu), foreign %llu, bad %llu\n",
+		       (unsigned long long)r.frames, r.seconds, mpps, gbps,
 		       (unsigned long long)r.probe, (unsigned long long)r.lost,
 		       (unsigned long long)r.reordered, (unsigned long long)r.duplicates,
 		       (unsigned long long)r.stale, (unsigned long long)r.foreign,
 		       (unsigned long long)r.bad);
+		print_split(o, &r, false);
 	}
 	fflush(stdout);
 }
@@ -151,6 +193,12 @@ int fp_cmd_pkt(int argc, char **argv)
 		fprintf(stderr, "fabprobe pkt: --rate '%s': want 10G, 2.5Gbps or 1Mpps\n", o.rate);
 		return 2;
 	}
+	if (o.sizes && fp_imix_parse(o.sizes, 64, 9220, &o.mix, err, sizeof(err))) {
+		fprintf(stderr, "fabprobe pkt: --sizes %s\n", err);
+		return 2;
+	}
+	c.mix = o.sizes ? &o.mix : NULL;
+	c.queues = (unsigned)o.queues;
 	c.port = o.port;
 	c.eal = o.eal;
 	c.dst_mac = o.dst_mac;

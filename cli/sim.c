@@ -43,6 +43,8 @@ static const struct fp_opt sim_opts[] = {
 	  "multiplicative measurement noise, e.g. 0.05 (seeded, normal)"),
 	S("rtt-us", FP_OPT_STRING, rtt_s, "10", 0, 0, NULL, "US",
 	  "round-trip time for the loss model"),
+	S("transport", FP_OPT_CHOICE, job.transport, "tcp", 0, 0, "tcp|rc|udp", NULL,
+	  "what loss costs: tcp (Mathis), rc (verbs, go-back-N), udp (DPDK/UDP: frames lost)"),
 	S("nic-gbps", FP_OPT_STRING, nic_s, NULL, 0, 0, NULL, "GBPS",
 	  "cap every host NIC at this rate (default: its links)"),
 	S("routes", FP_OPT_STRING, job.routes, NULL, 0, 0, NULL, "FILE",

@@ -77,8 +77,7 @@ static int expect(struct fp_router *r, const struct fp_obs *o, unsigned n, struc
 	return ret;
 }
 
-/* insert s by confidence, or count it when the list is full */
-static void add_suspect(struct fp_analysis *a, const struct fp_suspect *s)
+void fp_analysis_add(struct fp_analysis *a, const struct fp_suspect *s)
 {
 	unsigned at = 0;
 
@@ -139,7 +138,7 @@ int fp_analyze_down(struct fp_router *r, const struct fp_obs *o, unsigned n, str
 			continue;
 		s.expected = d.expect[l];
 		s.confidence = 1 - padj;
-		add_suspect(a, &s);
+		fp_analysis_add(a, &s);
 	}
 out:
 	free(d.logp0);

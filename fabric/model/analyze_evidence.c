@@ -15,6 +15,7 @@
 
 #include "../inventory/inventory.h"
 #include "../inventory/snmp.h"
+#include "ber.h"
 #include "jread.h"
 #include "yaml.h"
 
@@ -239,8 +240,11 @@ static bool has(struct fy_node *end, unsigned i)
  * (ifLastChange) a flapping link; discards are congestion, never a cable.
  */
 static void snmp_end_rules(struct fp_findings *fs, struct fy_node *a, struct fy_node *e, double dt,
-			   int h, int link, double bits_s, const char *node, const char *port)
+			   int h, int link, int lanes, double lane, const char *node,
+			   const char *port)
 {
+	char why[400];
+	double ber;
 	unsigned ec = has(e, FP_SNMP_FCS_ERRORS) ? FP_SNMP_FCS_ERRORS : FP_SNMP_IN_ERRORS;
 	double bad = sgrew(a, e, ec), frames = 0, octets = sgrew(a, e, FP_SNMP_HC_IN_OCTETS);
 	double sym = sgrew(a, e, FP_SNMP_SYMBOL_ERRORS);
@@ -259,11 +263,8 @@ static void snmp_end_rules(struct fp_findings *fs, struct fy_node *a, struct fy_
 					node, port, bad, fp_snmp_ctr_name(ec), frames, dt, fer,
 					lim);
 	}
-	if (sym / (bits_s * dt) > FP_ETH_BER)
-		fp_findings_add(fs, h, link,
-				"%s:%s: %g symbol errors in %.1f s, BER %.1e, above IEEE 802.3's "
-				"1e-12: a bad cable or optic",
-				node, port, sym, dt, sym / (bits_s * dt));
+	if (fp_ber_judge("symbol errors", sym, lanes, lane, dt, false, &ber, why, sizeof(why)))
+		fp_findings_add(fs, h, link, "%s:%s: %s: a bad cable or optic", node, port, why);
 	if (has(a, FP_SNMP_LAST_CHANGE) && has(e, FP_SNMP_LAST_CHANGE) &&
 	    ctr(a, "ifLastChange") != ctr(e, "ifLastChange"))
 		fp_findings_add(fs, h, link,
@@ -301,7 +302,7 @@ static void fabric_counter_rules(const struct fp_topo *t, struct fy_node *snaps,
 	struct fy_node *ends = fp_jkey(last, "ends");
 
 	while (ends && fy_node_is_sequence(ends) && (e = fy_node_sequence_iterate(ends, &it))) {
-		char node[64], port[32], st[16], why[128];
+		char node[64], port[32], st[16], why[128], bw[400];
 		struct fy_node *a;
 		int link;
 
@@ -338,7 +339,7 @@ static void fabric_counter_rules(const struct fp_topo *t, struct fy_node *snaps,
 			continue;
 		}
 		if (has(e, FP_SNMP_HC_IN_OCTETS) || has(e, FP_SNMP_IN_ERRORS)) {
-			snmp_end_rules(fs, a, e, dt, h, link, lanes * lane * 1e9, node, port);
+			snmp_end_rules(fs, a, e, dt, h, link, lanes, lane, node, port);
 			if (link < FP_MAX_LOAD_LINKS && !fs->measured[link] &&
 			    has(e, FP_SNMP_HC_IN_OCTETS) && has(e, FP_SNMP_HC_OUT_OCTETS) &&
 			    has(a, FP_SNMP_HC_IN_OCTETS) && has(a, FP_SNMP_HC_OUT_OCTETS)) {
@@ -348,18 +349,16 @@ static void fabric_counter_rules(const struct fp_topo *t, struct fy_node *snaps,
 			}
 			continue;
 		}
-		double sym = grew(a, e, "SymbolErrorCounter"),
-		       ber = sym / (lanes * lane * 1e9 * dt);
+		double sym = grew(a, e, "SymbolErrorCounter"), ber;
 		double flap =
 			grew(a, e, "LinkDownedCounter") + grew(a, e, "LinkErrorRecoveryCounter");
 		double disc = grew(a, e, "PortXmitDiscards"), wait = grew(a, e, "PortXmitWait");
 
-		if (ber > 1e-12)
-			fp_findings_add(
-				fs, h, link,
-				"%s:%s: %g symbol errors in %.1f s, BER %.1e over x%d at %g "
-				"Gb/s per lane, above the 1e-12 limit: a bad cable or optic",
-				node, port, sym, dt, ber, lanes, lane);
+		/* PortCounters count what FEC left: judged against the limit after FEC */
+		if (fp_ber_judge("symbol errors", sym, lanes, lane, dt, false, &ber, bw,
+				 sizeof(bw)))
+			fp_findings_add(fs, h, link, "%s:%s: %s: a bad cable or optic", node, port,
+					bw);
 		if (flap > 0)
 			fp_findings_add(
 				fs, h, link,

@@ -25,6 +25,16 @@ struct fp_router {
 	 * hosts under 256 edge switches cost 256 searches, not 8192.
 	 */
 	int *attach;
+	/* per adjacency slot (fp_topo adj), the node at the other end: routing reads it
+	 * instead of the link record, which is hundreds of bytes (a cache miss a neighbour) */
+	int *peer;
+	unsigned *byp;		/* per node, its adjacency slots sorted by peer (then slot) */
+	unsigned char *is_host; /* per node: a host (never a transit), without reading the node */
+	/* per link: up when the router was made (its distances are cached from then on too) */
+	unsigned char *up;
+	/* fp_sim_path_probs's scratch, per node: zero between calls (NULL until first use) */
+	double *mass;
+	int *order;
 	/* when set, paths are the subnet manager's (fp_router_use_lft), not ECMP's */
 	const struct fp_routes *lft;
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sim.h"
+#include "sim_fill.h"
 
 #include <errno.h>
 #include <math.h>
@@ -64,6 +65,41 @@ void fp_sim_net_destroy(struct fp_sim_net *n)
 	n->cap = n->loss = NULL;
 }
 
+double fp_sim_mathis_gbps(double p, double rtt_us)
+{
+	if (!(p > 0))
+		return INFINITY;
+	return FP_SIM_MSS * 8 / (rtt_us * 1e-6) * sqrt(1.5) / sqrt(p) / 1e9;
+}
+
+double fp_sim_gbn_goodput(double share_gbps, double p, double rtt_us)
+{
+	/* the window in flight: the share times the RTT, in whole packets, at least 1 */
+	double w = ceil(share_gbps * 1e9 / 8 * rtt_us * 1e-6 / FP_SIM_RC_MTU);
+
+	if (!(p > 0))
+		return 1;
+	if (p >= 1)
+		return 0;
+	return (1 - p) / (1 + (fmax(w, 1) - 1) * p);
+}
+
+double fp_sim_path_loss(const struct fp_sim_net *n, const unsigned *dlinks, unsigned hops)
+{
+	double keep = 1;
+
+	for (unsigned k = 0; k < hops; k++)
+		keep *= 1 - n->loss[dlinks[k]];
+	return 1 - keep;
+}
+
+const char *fp_sim_transport_name(enum fp_sim_transport t)
+{
+	static const char *const names[] = { "tcp", "rc", "udp" };
+
+	return (unsigned)t <= FP_SIM_UDP ? names[t] : "?";
+}
+
 int fp_sim_apply_down(struct fp_topo *t, const struct fp_fault *f, unsigned nf)
 {
 	for (unsigned i = 0; i < nf; i++)
@@ -113,69 +149,30 @@ int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, dou
 	memcpy(rem, n->cap, sizeof(*rem) * nd);
 	for (unsigned f = 0; f < fl->n; f++) {
 		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
-		double keep = 1;
 
 		rate[f] = 0;
-		for (unsigned k = 0; k < fl->hops[f]; k++) {
+		for (unsigned k = 0; k < fl->hops[f]; k++)
 			cnt[p[k]]++;
-			keep *= 1 - n->loss[p[k]];
-		}
-		ceil_[f] = INFINITY;
-		if (keep < 1) {
-			/* Mathis: MSS * 1.22 / (RTT * sqrt(p)), in Gb/s */
-			double loss = 1 - keep,
-			       mathis = 1448 * 8 * 1.22 / (n->rtt_us * 1e-6 * sqrt(loss)) / 1e9;
-
-			ceil_[f] = mathis;
-		}
+		/* only TCP backs off below its share; RC and UDP keep the wire busy */
+		ceil_[f] =
+			n->transport == FP_SIM_TCP
+				? fp_sim_mathis_gbps(fp_sim_path_loss(n, p, fl->hops[f]), n->rtt_us)
+				: INFINITY;
 		if (!fl->hops[f]) {
 			frozen[f] = 1; /* a flow to itself takes no network */
 			continue;
 		}
 		left++;
 	}
-	while (left) {
-		double delta = INFINITY;
-
-		for (unsigned d = 0; d < nd; d++)
-			if (cnt[d] && rem[d] / cnt[d] < delta)
-				delta = rem[d] / cnt[d];
-		for (unsigned f = 0; f < fl->n; f++)
-			if (!frozen[f] && ceil_[f] - rate[f] < delta)
-				delta = ceil_[f] - rate[f];
-		if (!isfinite(delta) || delta < 0)
-			delta = 0;
-		for (unsigned f = 0; f < fl->n; f++)
-			if (!frozen[f])
-				rate[f] += delta;
-		for (unsigned d = 0; d < nd; d++)
-			if (cnt[d])
-				rem[d] -= delta * cnt[d];
-		/* freeze the flows at a saturated link or at their own ceiling */
-		for (unsigned f = 0; f < fl->n; f++) {
-			const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
-			bool stop = rate[f] >= ceil_[f] * (1 - 1e-12);
-
-			if (frozen[f])
-				continue;
-			for (unsigned k = 0; k < fl->hops[f] && !stop; k++)
-				stop = rem[p[k]] <= 1e-9 * (n->cap[p[k]] + 1e-9);
-			if (!stop)
-				continue;
-			frozen[f] = 1;
-			left--;
-			for (unsigned k = 0; k < fl->hops[f]; k++)
-				cnt[p[k]]--;
-		}
-	}
-	/* losses cost goodput on top of the fair share */
+	if (fp_sim_fill(fl, nd, rem, cnt, ceil_, frozen, left, rate))
+		goto out;
+	/* losses cost goodput on top of the share on the wire */
 	for (unsigned f = 0; f < fl->n; f++) {
-		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
-		double keep = 1;
+		double loss =
+			fp_sim_path_loss(n, fl->path + (size_t)f * FP_SIM_MAXHOPS, fl->hops[f]);
 
-		for (unsigned k = 0; k < fl->hops[f]; k++)
-			keep *= 1 - n->loss[p[k]];
-		rate[f] *= keep;
+		rate[f] *= n->transport == FP_SIM_RC ? fp_sim_gbn_goodput(rate[f], loss, n->rtt_us)
+						     : 1 - loss;
 	}
 	ret = 0;
 out:
@@ -192,19 +189,21 @@ int fp_sim_path_probs(struct fp_router *r, int src, int dst,
 	const struct fp_topo *t = r->t;
 	const uint16_t *d = fp_router_dist(r, r->attach[dst]);
 	unsigned nh[256];
-	/* probability mass per node, visited by decreasing distance to dst */
+	/* probability mass per node, visited by decreasing distance to dst; the router keeps
+	 * the arrays, zeroed again where this call wrote, so a call costs its path, not nnodes */
 	double *mass;
 	int *order, n = 0;
 
 	if (!d || d[src] == FP_DIST_INF)
 		return -EHOSTUNREACH;
-	mass = calloc(t->nnodes, sizeof(*mass));
-	order = malloc(sizeof(*order) * t->nnodes);
-	if (!mass || !order) {
-		free(mass);
-		free(order);
+	if (!r->mass)
+		r->mass = calloc(t->nnodes, sizeof(*r->mass));
+	if (!r->order)
+		r->order = malloc(sizeof(*r->order) * t->nnodes);
+	if (!r->mass || !r->order)
 		return -ENOMEM;
-	}
+	mass = r->mass;
+	order = r->order;
 	mass[src] = 1;
 	order[n++] = src;
 	for (int i = 0; i < n; i++) {
@@ -227,7 +226,8 @@ int fp_sim_path_probs(struct fp_router *r, int src, int dst,
 			mass[w] += p;
 		}
 	}
-	free(mass);
-	free(order);
+	for (int i = 0; i < n; i++)
+		mass[order[i]] = 0;
+	mass[dst] = 0;
 	return 0;
 }

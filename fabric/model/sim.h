@@ -3,11 +3,17 @@
  * The flow-level simulator: each flow of a round gets its max-min fair rate by progressive
  * filling over directed link capacities, with ECMP paths hashed per flow (or given).
  *
- * Loss model: a flow crossing links with loss rates p_i sees p = 1 - prod(1 - p_i) and is
- * capped at the Mathis et al. TCP bound, MSS * 1.22 / (RTT * sqrt(p)) (MSS 1448 B, RTT from
- * the options, 10 us by default), and at (1 - p) of its fair share: losses cost goodput and
- * stall the window. It is a model of TCP or of RoCE with selective repeat; go-back-N RDMA
- * collapses harder.
+ * Loss model (issue 18): a flow crossing links with loss rates p_i sees the compounded
+ * p = 1 - prod(1 - p_i); what that costs depends on the transport (fp_sim_net.transport):
+ *  - TCP: capped at the Mathis et al. bound MSS / RTT * C / sqrt(p), C = sqrt(3/2), MSS
+ *    1448 B, RTT from the options (10 us by default), inside the max-min fill (a capped flow
+ *    leaves its share to the others), then (1 - p) of that is goodput;
+ *  - RC (RDMA verbs, go-back-N): every loss resends the window behind it, so of the wire
+ *    share only (1 - p) / (1 + (W - 1) p) is goodput, W = the flow's share x RTT in
+ *    FP_SIM_RC_MTU packets (the textbook go-back-N utilisation with a window of 2a + 1);
+ *    the resends keep the wire busy, so the share itself is unchanged;
+ *  - UDP (DPDK frames, sockets datagrams): (1 - p) of the share arrives, and the frames lost
+ *    are reported per flow.
  */
 #ifndef FP_SIM_H
 #define FP_SIM_H
@@ -16,6 +22,11 @@
 
 #include "route.h"
 #include "topo.h"
+
+enum fp_sim_transport { FP_SIM_TCP, FP_SIM_RC, FP_SIM_UDP };
+
+#define FP_SIM_MSS    1448 /* TCP payload per segment, bytes */
+#define FP_SIM_RC_MTU 4096 /* RoCE/IB payload per packet, bytes */
 
 enum fp_fault_kind { FP_FAULT_DEGRADE, FP_FAULT_LOSS, FP_FAULT_DOWN, FP_FAULT_SLOWHOST };
 
@@ -32,6 +43,7 @@ struct fp_sim_net {
 	double *cap;  /* 2 * nlinks */
 	double *loss; /* 2 * nlinks */
 	double rtt_us;
+	enum fp_sim_transport transport; /* TCP unless the caller sets it */
 };
 
 /* 0, -ENOMEM, or -EINVAL for a fault on no link or host, or a value outside 0..1 (NaN too) */
@@ -43,6 +55,15 @@ void fp_sim_net_destroy(struct fp_sim_net *n);
  * routes with a router built on the result.
  */
 int fp_sim_apply_down(struct fp_topo *t, const struct fp_fault *f, unsigned nf);
+
+/* The Mathis et al. bound (Gb/s) of a TCP flow at loss p and this RTT; INFINITY at p = 0. */
+double fp_sim_mathis_gbps(double p, double rtt_us);
+/* The share of a go-back-N flow's wire rate share_gbps that is goodput at loss p. */
+double fp_sim_gbn_goodput(double share_gbps, double p, double rtt_us);
+/* The loss a flow sees over its directed links: 1 - prod(1 - p_i). */
+double fp_sim_path_loss(const struct fp_sim_net *n, const unsigned *dlinks, unsigned hops);
+/* "tcp", "rc", "udp" */
+const char *fp_sim_transport_name(enum fp_sim_transport t);
 
 /* Flows of one round, between topology nodes. */
 struct fp_sim_flows {

@@ -131,8 +131,11 @@ struct fy_document *fp_yaml_parse(const char *text, size_t len, const char *src,
 		return NULL;
 	}
 	cfg.diag = diag;
+	errno = 0;
 	doc = fy_document_build_from_malloc_string(&cfg, copy, len);
-	if (!doc)
+	if (!doc && errno == ENOMEM) /* a tree several times the text's size: not a syntax error */
+		snprintf(err, errlen, "%s: out of memory reading it (%zu bytes)", src, len);
+	else if (!doc)
 		fp_yaml_diag_error(diag, src, "not valid YAML or JSON", err, errlen);
 	fy_diag_destroy(diag);
 	return doc;

@@ -71,6 +71,14 @@ static int no_ident(const struct fp_conn *c, struct fp_flow_ident *id)
 	return -EOPNOTSUPP;
 }
 
+static int no_conn_error(const struct fp_conn *c, char *buf, size_t len)
+{
+	(void)c;
+	if (len)
+		buf[0] = 0;
+	return -EOPNOTSUPP;
+}
+
 static int no_xfer(struct fp_conn *c, void *buf, size_t len, unsigned n)
 {
 	(void)c;
@@ -158,6 +166,8 @@ void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *s
 		dst->connect = no_connect;
 	if (!dst->ident)
 		dst->ident = no_ident;
+	if (!dst->conn_error)
+		dst->conn_error = no_conn_error;
 	if (!dst->tx)
 		dst->tx = no_tx;
 	if (!dst->rx)

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../core/imix.h"
 #include "../../core/opts.h"
 #include "rv_codec.h"
 
@@ -83,6 +84,8 @@ struct fp_hist;
  */
 struct fp_pkt_result;
 
+#define FP_PKT_MAXQ 16 /* queues per port */
+
 struct fp_pkt_cfg {
 	bool tx;
 	const char *port, *eal, *dst_mac, *ip, *peer_ip;
@@ -93,6 +96,8 @@ struct fp_pkt_cfg {
 	uint64_t idle_ns;     /* rx: stop after this long without a frame, once one came */
 	uint64_t linger_ns;   /* keep the port up this long after the result is out */
 	bool check;
+	unsigned queues;	   /* queue pairs, one lcore each (0 or 1: one) */
+	const struct fp_imix *mix; /* tx: sizes of the stream (NULL: size); rx: sizes to count */
 	/* called with the result before lingering */
 	void (*report)(const struct fp_pkt_result *r, void *arg);
 	void *arg;
@@ -102,6 +107,12 @@ struct fp_pkt_result {
 	uint64_t frames, bytes; /* tx: sent; rx: every frame but ARP */
 	uint64_t probe, foreign, bad, stale, lost, reordered, duplicates;
 	double seconds; /* first to last frame */
+	/* per queue (tx: sent; rx: unique fabprobe frames) and per size of the mix (tx: sent;
+	 * rx: unique fabprobe frames) */
+	unsigned nq;
+	uint64_t q_frames[FP_PKT_MAXQ];
+	uint64_t size_frames[FP_IMIX_MAX];
+	double wire_bits; /* frames x (size + 20 B of preamble and gap) x 8 */
 };
 
 /*
@@ -115,6 +126,8 @@ static inline uint8_t fp_payload_byte(size_t i)
 
 /* Engine flags. */
 #define FP_ENG_DGRAM 1u /* frames may be lost: no credit window, pace and count instead */
+/* a failed connect fails only the flows it names (conn_error); the others connect */
+#define FP_ENG_FLOW_FAIL 2u
 
 struct fp_engine_params {
 	int rank, size;
@@ -137,9 +150,8 @@ struct fp_engine_params {
 
 struct fp_engine_ops {
 	const char *name;
+	/* what `fabprobe engines` lists under it: what it is and what it supports */
 	const char *desc;
-	/* what `fabprobe engines` lists under it: its features beyond stream/pingpong; NULL none */
-	const char *supports;
 	/* 0 if usable here; -ENODEV (or another -errno) with the reason in why */
 	int (*probe)(char *why, size_t len);
 	int (*open)(const struct fp_engine_params *p, struct fp_engine **out);
@@ -148,6 +160,9 @@ struct fp_engine_ops {
 	int (*connect)(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
 		       struct fp_conn **conns);
 	int (*ident)(const struct fp_conn *c, struct fp_flow_ident *id);
+	/* after a failed connect: this flow's own failure (-errno, text in buf) or 0 when it
+	 * connected; -EOPNOTSUPP by default (the engine fails a run as a whole) */
+	int (*conn_error)(const struct fp_conn *c, char *buf, size_t len);
 	int (*tx)(struct fp_conn *c, const void *buf, size_t len, unsigned n);
 	int (*rx)(struct fp_conn *c, void *buf, size_t len, unsigned n);
 	int (*wait)(struct fp_engine *e, int timeout_ms);

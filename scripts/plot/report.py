@@ -19,6 +19,8 @@ import argparse, base64, csv, errno, html, io, json, math, os, re, shutil, signa
 # its sibling module, also when report.py is loaded by path (the fuzz target does)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fabric  # noqa: E402
+import diagnosis  # noqa: E402
+import classes  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FABPROBE = os.environ.get("FABPROBE", "fabprobe")
@@ -654,18 +656,30 @@ def fleet_section(d):
         "<p>Every host agrees on every property it reports.</p>")
 
 
+def parse_helpers():
+    """What diagnosis.py checks and renders its input with: the same as run.json's."""
+    return argparse.Namespace(read_input=read_input, checked=checked, field=field, items=items,
+                              table=table, one_line=one_line, Bad=Bad)
+
+
 def report(a, out, work):
     """The page and its files, made in WORK, then renamed into OUT (out_folder's fd and path)
     through its fd: into the very folder that was checked."""
     outfd, out = out
-    runs = [load_run(d) for d in a.results]
+    # fabprobe diagnose --output folders: their timeline first (diagnosis.py)
+    diags = [d for d in a.results if diagnosis.only(d)]
+    rp = argparse.Namespace(**globals())  # report's helpers, for the classes module
+    cls = [classes.load(d, rp) for d in a.results if d not in diags and classes.is_classes(d)]
+    runs = [load_run(d) for d in a.results if d not in diags and not classes.is_classes(d)]
+    runs += [load_run(d) for cl in cls for d in classes.runs_of(cl)]
     inputs = Inputs(work)
-    parts = verdict_parts(a, runs, work, inputs)
+    parts = verdict_parts(a, runs, work, inputs) if runs else []
     # bandwidth, all runs side by side
     nodes, rate = topo_nodes(a.topology), host_rate(a.topology)
     # the verdict's words first, then the headline figures, then the drawings
-    parts.insert(1, headline(runs))
-    if a.spec:
+    parts[1:1] = [headline(runs)] if runs else []
+    parts[0:0] = [diagnosis.section(d, parse_helpers()) for d in diags]
+    if a.spec and runs:
         parts.insert(1, acceptance(a, runs))
     bw = [r for r in runs if r["bw.csv"]]
     if bw:
@@ -678,6 +692,7 @@ def report(a, out, work):
                     aggtitles=[t for _, t in limits]),
             "Aggregate (sum over all concurrent flows) against the run's NICs x line rate"))
     parts += [fleet_section(r["dir"]) for r in runs if os.path.lexists(os.path.join(r["dir"], "fleet.json"))]
+    parts += [classes.section(i, cl, work, inputs, rp) for i, cl in enumerate(cls)]
     parts += [run_section(i, r, nodes, work, inputs) for i, r in enumerate(runs)]
     intro = "%d result folder%s%s." % (len(runs), "" if len(runs) == 1 else "s",
                                        (" on " + os.path.basename(a.topology)) if a.topology else "")

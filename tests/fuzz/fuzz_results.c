@@ -51,8 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&fs, 0, sizeof(fs));
 		fp_result_fabric_rules(&res, &t, &fs, err, sizeof(err));
 		if (!fp_result_observe(&res, 0, &t, &r, &net, 2, NULL, &ob, &named, err,
-				       sizeof(err)))
-			fp_analyze(&t, ob.o, ob.n, &a);
+				       sizeof(err))) {
+			unsigned nm = fp_obs_measured_first(&ob); /* failed runs: blackholes */
+
+			fp_analyze(&t, ob.o, nm, &a);
+			fp_analyze_blackhole(&r, ob.o + nm, ob.n - nm, &a);
+		}
 		fp_result_free(&res);
 	}
 	fp_obs_buf_free(&ob);

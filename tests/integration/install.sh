@@ -11,7 +11,7 @@ bin=$(find "$TMP/stage" -path '*/bin/fabprobe' -type f)
 prefix=$(dirname "$(dirname "$bin")")
 share=$prefix/share
 for f in man/man1/fabprobe.1 bash-completion/completions/fabprobe.bash zsh/site-functions/_fabprobe \
-	fabprobe/plot/report.py fabprobe/plot/bw.gp fabprobe/plot/heatmap.gp fabprobe/lab/lab \
+	fabprobe/plot/report.py fabprobe/plot/classes.py fabprobe/plot/lul_time.gp fabprobe/plot/bw.gp fabprobe/plot/heatmap.gp fabprobe/lab/lab \
 	fabprobe/topologies/lab-leafspine.yaml fabprobe/examples/acceptance.yaml doc/fabprobe/results-schema.md; do
 	[ -s "$share/$f" ] || fail "not installed: share/$f"
 done

@@ -88,6 +88,6 @@ ok "--reverse: the receiver sends, on a connection the receiver opened (tcp and 
 
 # fabprobe engines lists what the sockets engine supports
 $FABPROBE engines >"$TMP/eng" || true
-grep -A1 '^sockets ' "$TMP/eng" | grep -q 'supports: --proto tcp|udp.*--parallel N.*--reverse.*allreduce' ||
+grep -A1 '^sockets ' "$TMP/eng" | grep -q -e '--proto tcp|udp.*--parallel N.*--reverse.*allreduce' ||
 	{ cat "$TMP/eng"; fail "fabprobe engines: sockets' features"; }
 ok "fabprobe engines lists the sockets engine's features"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validate run.json against the schema results/README.md documents (stdlib only).
 
-    run_schema.py RUN_DIR|run.json ...
+    run_schema.py RUN_DIR|run.json|CLASSES_DIR ...
 
 The schema below is data, one entry per key of the README's tables: a key the writer adds
 that the README does not document, a documented key that is missing, or a value of the
@@ -58,17 +58,20 @@ COLLECTIVE = {"op": ("enum", "allreduce", "allgather", "reducescatter"),
               "redop": "str", "iters": "int", "time_us": "num", "algbw_GBps": "num",
               "busbw_GBps": "num"}
 RESULT = {"size": "int", "iters": "int", "?bandwidth": BANDWIDTH, "?rounds": [ROUND],
-          "?stragglers": STRAGGLERS, "?latency": LAT, "flows": [RFLOW], "?wrong": "int",
+          "?stragglers": STRAGGLERS, "?latency": LAT, "?flows": [RFLOW], "?wrong": "int",
           "?collective": COLLECTIVE}
 ENDPOINT = {"?" + k: "str" for k in ("netdev", "device", "node_guid", "port_guid", "mac",
                                      "ip", "ipv4", "ipv6", "pci", "link_layer", "gid",
                                      "dpdk_device")}
-ENDPOINT.update({"?port": "int", "?lid": "int", "?numa_node": "int"})
+ENDPOINT.update({"?port": "int", "?lid": "int", "?numa_node": "int",
+                 "?numa_buf": "int", "?numa_cpu": "int"})
 RANK = {"rank": "int", "port": "str|null", "driver": "str|null", "nic_model": "str",
         "firmware": "str", "mtu": "int|null",
         "link_speed_Gbps": "num|null", "pcie": "str|null", "?pcie_GTps": "num",
         "?pcie_width": "int", "?pcie_max_GTps": "num", "?pcie_max_width": "int",
-        "numa_node": "int|null", "pinned_cpu": "int|null"}
+        "numa_node": "int|null", "pinned_cpu": "int|null",
+        "numa_nic": "int|null", "numa_cpu": "int|null", "numa_buf": "int|null",
+        "numa_off_node": "bool"}
 FEC = "fec"  # a {corrected, uncorrectable} object or the string "not available"
 DEGRADED = {"kind": ("enum", "flow", "port"), "samples": "int", "rule": "str",
             "?size": "int", "?flow": "int", "?src": "int", "?dst": "int",
@@ -78,7 +81,8 @@ DEGRADED = {"kind": ("enum", "flow", "port"), "samples": "int", "rule": "str",
 RUN = {
     "schema_version": ("enum", 1), "tool": ("enum", "fabprobe"), "run_id": "str",
     "status": ("enum", "running", "complete", "failed", "interrupted"),
-    "complete": "bool", "simulated": "bool", "?auth": ("enum", "token", "weak"),
+    "complete": "bool", "simulated": "bool", "flows_file": ("enum", "flows.ndjson"),
+    "flows_inline": "bool", "?auth": ("enum", "token", "weak"),
     "?error": "str", "command_line": ["str"], "started": "str", "finished": "str|null",
     "pattern": "str", "engine": "str", "world_size": "int",
     "versions": {"fabprobe": "str", "git_commit": "str", "kernel": "str"},
@@ -89,7 +93,7 @@ RUN = {
     "hosts": [{"rank": "int", "hostname": "str", "address": "str", "?endpoint": ENDPOINT}],
     "ranks": [RANK],
     "schedule": {"rounds": "int", "flows": "int",
-                 "round_list": [{"round": "int", "flows": ["int"], "?seed": "int",
+                 "round_list": [{"round": "int", "?flows": ["int"], "?seed": "int",
                                  "?root": "int"}]},
     "flows": [{"id": "int", "src": "int", "dst": "int", "?proto": "str", "?src_ip": "str",
                "?src_port": "int", "?dst_ip": "str", "?dst_port": "int", "?qpn": "int"}],
@@ -102,6 +106,8 @@ RUN = {
               "ended_by": ("enum", "duration", "signal", None), "snapshots_rows": "int",
               "rate_rows": "int", "fec": [{"rank": "int", "port": "str", "fec": FEC}]},
     "?degraded": [DEGRADED],
+    "?failed_flows": [{"flow": "int", "src": "int", "dst": "int", "avg_Gbps": "num",
+                       "error": "str"}],
 }
 
 
@@ -173,7 +179,9 @@ def validate(run):
     if any(f["src"] == f["dst"] or not (0 <= f["src"] < n and 0 <= f["dst"] < n)
            for f in run["flows"]):
         errs.append("run.flows: a source or destination out of range")
-    if run["schedule"]["flows"] != len(run["flows"]):
+    if run["flows_inline"] != all("flows" in r for r in run["results"]):
+        errs.append("run: flows_inline %r, but results[].flows say otherwise" % run["flows_inline"])
+    if run["flows_inline"] and run["schedule"]["flows"] != len(run["flows"]):
         errs.append("run.schedule.flows %d, flows[] %d" % (run["schedule"]["flows"], len(run["flows"])))
     done = [r["size"] for r in run["results"]]
     if done != run["sizes_done"] or not set(done) <= set(run["sizes_requested"]):
@@ -181,12 +189,48 @@ def validate(run):
     return errs
 
 
+# run --class (issue 24): classes.json at the top of the folder, a run folder per class
+# and phase under it (results/README.md, "Latency under load")
+PHASE = {"dir": "str", "status": "str", "exit": "int", "?p50_us": "num", "?p99_us": "num",
+         "?p99_9_us": "num", "?max_us": "num", "?mean_us": "num", "?aggregate_Gbps": "num"}
+CLASSES = {"schema_version": "int", "kind": ("enum", "classes"),
+           "status": ("enum", "complete", "failed"), "world_size": "int",
+           "classes": [{"name": "str", "pattern": "str", "size": "int", "dscp": "int|null",
+                        "kind": ("enum", "latency", "bulk"), "?idle": PHASE, "loaded": PHASE,
+                        "?p99_ratio": "num",
+                        "?bloat": [{"src": "int", "dst": "int", "bloat_p99_us": "num"}]}]}
+
+
+def classes_paths(d):
+    """A run --class folder: classes.json's errors, and its class runs to validate."""
+    with open(os.path.join(d, "classes.json")) as f:
+        top = json.load(f)
+    errs = []
+    check(CLASSES, top, "classes", errs)
+    runs = []
+    for c in top.get("classes", []) if not errs else []:
+        for ph in ("idle", "loaded"):
+            if ph in c:
+                runs.append(os.path.join(d, c[ph]["dir"], "run.json"))
+    return errs, runs
+
+
 def main(argv):
     if len(argv) < 2:
         print("usage: run_schema.py RUN_DIR|run.json ...", file=sys.stderr)
         return 2
     bad = 0
+    paths = []
     for p in argv[1:]:
+        if os.path.isdir(p) and os.path.exists(os.path.join(p, "classes.json")):
+            errs, runs = classes_paths(p)
+            for e in errs[:20]:
+                print("%s/classes.json: %s" % (p, e))
+            bad += len(errs)
+            paths += runs
+        else:
+            paths.append(p)
+    for p in paths:
         path = os.path.join(p, "run.json") if os.path.isdir(p) else p
         try:
             with open(path) as f:

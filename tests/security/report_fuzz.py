@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Fuzz target for the report's parser of result folders (report.py's load_run).
 
-    report_fuzz.py CORPUS_DIR [MUTATIONS]
+    report_fuzz.py CORPUS_DIR [MUTATIONS] [diagnosis]
 
 Replays every file in CORPUS_DIR as a run.json, then MUTATIONS (default 300, seed fixed, so
 a failure replays) mutants of them: bytes flipped, cut, or a JSON value swapped for one of
-another type. Each must parse into checked values or be refused with report.Bad; any other
+another type (with "diagnosis": as a diagnosis.json, through diagnosis.py). Each must parse into checked values or be refused with report.Bad; any other
 exception is a bug in the parser and fails the test with the input that caused it.
 """
 import importlib.util, json, os, random, sys, tempfile, traceback
@@ -54,11 +54,17 @@ def mutate_bytes(data, rng):
     return bytes(b)
 
 
+DIAG = len(sys.argv) > 3 and sys.argv[3] == "diagnosis"
+
+
 def one(folder, data, what):
-    with open(os.path.join(folder, "run.json"), "wb") as f:
+    with open(os.path.join(folder, "diagnosis.json" if DIAG else "run.json"), "wb") as f:
         f.write(data)
     try:
-        report.load_run(folder)
+        if DIAG:
+            report.diagnosis.section(folder, report.parse_helpers())
+        else:
+            report.load_run(folder)
     except report.Bad as e:
         if "\n" in str(e):
             print("FAIL: %s: a refusal of more than one line: %r" % (what, str(e)))

@@ -267,7 +267,7 @@ static void test_noise(void)
 	unsigned(*lk)[4] = calloc(N, sizeof(*lk));
 	double(*pr)[4] = calloc(N, sizeof(*pr));
 	struct fp_analysis a;
-	unsigned clean = 0, named = 0;
+	unsigned clean = 0, named = 0, tested = 0;
 	int slow;
 
 	fabric(&t, H / 2);
@@ -295,10 +295,14 @@ static void test_noise(void)
 				clean += a.n == 0;
 			else
 				named += a.n >= 1 && a.s[0].link == slow;
-			CHECK(fault || a.links_tested == 4096, "links tested %u", a.links_tested);
+			/* links are tested when some flow is bad (noise past 3 sigma: most seeds) */
+			CHECK(fault || !a.nbad || a.links_tested == 4096, "links tested %u",
+			      a.links_tested);
+			tested += !fault && a.nbad;
 		}
 	}
 	CHECK(clean == 10, "no fault, 5%% noise: %u of 10 seeds clean", clean);
+	CHECK(tested >= 5, "bad flows to test in %u of 10 clean seeds", tested);
 	CHECK(named == 10, "one uplink at 50%%: named first in %u of 10", named);
 	CHECK(fabs(fp_binom_tail(2, 2, 0.1) - 0.01) < 1e-12 &&
 		      fabs(fp_binom_tail(4, 4, 0.5) - 0.0625) < 1e-12 &&
@@ -396,12 +400,83 @@ static void test_binom_edges(void)
 	CHECK(t > 0.7 && t <= 1, "huge n, k 0.6 sd above the mean: %g (true tail 0.27)", t);
 }
 
+/*
+ * Blackholes: 3 leaves x 2 hosts, alltoall across leaves (24 flows). leaf0-spine1 passes
+ * nothing: the flows of leaf0 that hashed onto it (one way or the other) could not connect.
+ * With the connected flows' paths known, the failed flows name leaf0-spine1 alone (leaf0-
+ * spine0 carried connected flows); with every path merely expected, leaf0's two uplinks
+ * cannot be told apart: named ambiguous. A down suspect on it becomes the blackhole.
+ */
+static void test_blackhole(void)
+{
+	struct fp_topo t;
+	struct fp_router r;
+	struct fp_obs o[24];
+	unsigned lk[24][4], n = 0, nf = 0;
+	double pr[24][4];
+	struct fp_analysis a;
+	int bh, sib;
+
+	fabric(&t, 3);
+	CHECK(!fp_router_init(&r, &t), "router");
+	bh = link_of(&t, "leaf%d-spine%d", 0, 1);
+	sib = link_of(&t, "leaf%d-spine%d", 0, 0);
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 6; j++)
+			if (i / 2 != j / 2) {
+				int sp = (i + j + i / 2) % 2;
+
+				obs_via(&t, &o[n], lk[n], pr[n], i, j, sp);
+				o[n].failed = sp == 1 && (i / 2 == 0 || j / 2 == 0);
+				if (o[n].failed) { /* the trace of a failed flow gets nowhere */
+					o[n].path_src = FP_PATH_EXPECTED;
+					o[n].np = 0;
+					o[n].meas = 0;
+				}
+				nf += o[n].failed;
+				n++;
+			}
+	CHECK(nf >= 4 && nf < 16, "%u of 24 flows failed", nf);
+	memset(&a, 0, sizeof(a));
+	CHECK(!fp_analyze_blackhole(&r, o, n, &a), "blackhole");
+	CHECK(a.n == 1 && a.s[0].blackhole && a.s[0].link == bh && a.s[0].ntwins == 0 &&
+		      a.s[0].bad == nf && a.nfailed == nf,
+	      "leaf0-spine1 alone (%u suspects, first #%d, %u twins, %u flows)", a.n,
+	      a.n ? a.s[0].link : -1, a.n ? a.s[0].ntwins : 0, a.n ? a.s[0].bad : 0);
+	CHECK(a.n == 1 && a.s[0].confidence > 0.99, "confidence %.2f", a.n ? a.s[0].confidence : 0);
+	/* a down suspect on the same link (the traced paths never crossed it) is replaced */
+	memset(&a, 0, sizeof(a));
+	a.s[0] = (struct fp_suspect){ .link = bh, .down = true, .node = -1, .confidence = 1 };
+	a.n = 1;
+	CHECK(!fp_analyze_blackhole(&r, o, n, &a) && a.n == 1 && a.s[0].blackhole && !a.s[0].down,
+	      "down and blackhole on one link: one blackhole (%u)", a.n);
+	/* nothing known of the connected flows' paths: leaf0's uplinks are twins */
+	for (unsigned i = 0; i < n; i++)
+		o[i].path_src = FP_PATH_EXPECTED;
+	memset(&a, 0, sizeof(a));
+	CHECK(!fp_analyze_blackhole(&r, o, n, &a), "blackhole, expected paths");
+	CHECK(a.n == 1 && a.s[0].ntwins == 1 &&
+		      ((a.s[0].link == bh && a.s[0].twins[0] == sib) ||
+		       (a.s[0].link == sib && a.s[0].twins[0] == bh)) &&
+		      a.s[0].confidence <= 0.5,
+	      "expected paths: leaf0's uplinks, ambiguous (%u suspects, %u twins)", a.n,
+	      a.n ? a.s[0].ntwins : 0);
+	/* no failed flow: nothing */
+	for (unsigned i = 0; i < n; i++)
+		o[i].failed = false;
+	memset(&a, 0, sizeof(a));
+	CHECK(!fp_analyze_blackhole(&r, o, n, &a) && a.n == 0, "no failed flow: nothing");
+	fp_router_destroy(&r);
+	fp_topo_destroy(&t);
+}
+
 int main(void)
 {
 	test_hosts();
 	test_more();
 	test_down();
 	test_down_parallel();
+	test_blackhole();
 	test_noise();
 	test_binom_edges();
 	return t_done("analyze_faults");

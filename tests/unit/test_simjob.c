@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../benches/result_read.h"
 #include "../../benches/simjob.h"
 #include "t.h"
 
@@ -81,6 +82,24 @@ int main(void)
 	ret = fp_sim_job_run(&j, &c, topo, "stream", err, sizeof(err));
 	CHECK(!ret && fabs(j.d.res[0].fr[0].bw.avg * 8 / 1e9 - 0.2) < 1e-9, "clean rate");
 	fp_sim_job_free(&j);
+
+	/* datagrams through h0's cable losing 10%: 1 of 10 frames lost, counted, and read back */
+	snprintf(out, sizeof(out), "%s/udp", tmp);
+	cfg(&c, out, "loss:h0-leaf0:0.1");
+	c.transport = FP_SIM_UDP;
+	ret = fp_sim_job_run(&j, &c, topo, "stream", err, sizeof(err));
+	CHECK(!ret && j.d.dgram && j.d.res[0].fr[0].tx_msgs - j.d.res[0].fr[0].rx_msgs == 1 &&
+		      fabs(j.d.res[0].fr[0].bw.avg * 8 / 1e9 - 0.18) < 1e-9,
+	      "udp: %d %s", ret, err);
+	fp_sim_job_free(&j);
+	struct fp_result res;
+
+	ret = fp_result_load(out, NULL, &res, err, sizeof(err));
+	CHECK(!ret && res.nsizes == 1 && res.sizes[0].nflows == 1 &&
+		      fabs(res.sizes[0].flows[0].loss - 0.1) < 1e-12,
+	      "loss read back: %d %s", ret, err);
+	if (!ret)
+		fp_result_free(&res);
 
 	/* bad input: -EINVAL, one line, no folder */
 	snprintf(out, sizeof(out), "%s/bad", tmp);

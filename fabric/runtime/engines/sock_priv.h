@@ -46,6 +46,8 @@ struct fp_conn {
 	uint16_t ovh; /* UDP: a frame's bytes around the datagram (FP_SOCK_OVH4 or 6) */
 	struct fp_sock_udp u;
 	struct fp_flow_ident id;
+	int err;      /* set-up: 0, or why this flow could not connect (-errno) */
+	char why[96]; /* its text */
 };
 
 /* IP + UDP header bytes that a frame size (with the Ethernet header and FCS) counts. */

@@ -6,10 +6,12 @@
  * spread over them in turn; --proto udp makes it a datagram engine (sock_udp.c).
  *
  * Set-up: every rank listens on an ephemeral port of its data address and publishes
- * "IP PORT" through the rendezvous. For each flow the source connects to the destination
- * and says which flow it is (magic, flow id, source rank, the flow's tag under the job's
- * data-plane key: fp_rv_flow_tag, then the stream's index); all connects
- * come before any accept, so the listen backlog carries them and no order can deadlock.
+ * "IP PORT" through the rendezvous. For each stream of each flow the dialer (the source, or
+ * with --reverse the destination) connects to the other end and says which flow it is
+ * (magic, flow id, dialer rank, the flow's tag under the job's data-plane key:
+ * fp_rv_flow_tag, then the stream's index). Every connect starts at once, non-blocking,
+ * under one deadline, and before any accept, so the listen backlog carries them and no
+ * order can deadlock. A stream that cannot connect fails its flow alone (issue 18).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +41,8 @@
 /* The engine's own options (`fabprobe run --engine sockets`). */
 struct sockets_opts {
 	int64_t busy_poll_us;
+	int64_t tos;
+	int64_t pace_mbit;
 	int proto; /* 0 tcp, 1 udp */
 	int64_t parallel;
 	int64_t corrupt_at;
@@ -49,6 +53,11 @@ _Static_assert(sizeof(struct sockets_opts) <= FP_ENGINE_CFG_MAX, "sockets option
 static const struct fp_opt sockets_opts[] = {
 	{ "busy-poll-us", FP_OPT_INT, offsetof(struct sockets_opts, busy_poll_us), "0", 0, 1000000,
 	  NULL, NULL, "US", "SO_BUSY_POLL microseconds" },
+	{ "tos", FP_OPT_INT, offsetof(struct sockets_opts, tos), "0", 0, 255, NULL, NULL, "BYTE",
+	  "IP_TOS / IPV6_TCLASS of every data connection (DSCP << 2; run --class tclass= sets "
+	  "it)" },
+	{ "pace-mbit", FP_OPT_INT, offsetof(struct sockets_opts, pace_mbit), "0", 0, 1000000, NULL,
+	  NULL, "MBIT", "pace each connection to MBIT Mbit/s (SO_MAX_PACING_RATE); 0: unpaced" },
 	{ "proto", FP_OPT_CHOICE, offsetof(struct sockets_opts, proto), "tcp", 0, 0, "tcp|udp",
 	  NULL, NULL, "udp: datagrams with sequence numbers, loss and reordering counted" },
 	{ "parallel", FP_OPT_INT, offsetof(struct sockets_opts, parallel), "1", 1, FP_SOCK_PAR_MAX,
@@ -66,6 +75,8 @@ struct fp_engine {
 	const volatile sig_atomic_t *stop; /* set by a signal: set-up waits end */
 	enum fp_poll_mode poll;
 	int busy_poll_us;
+	int tos;
+	uint64_t pace; /* bytes/s, 0: unpaced */
 	bool udp;
 	bool reverse; /* --reverse: a flow's receiver opens its connections */
 	unsigned par; /* streams per flow */
@@ -202,6 +213,8 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 	e->stop = p->stop;
 	e->poll = p->poll;
 	e->busy_poll_us = (int)((const struct sockets_opts *)p->cfg)->busy_poll_us;
+	e->tos = (int)((const struct sockets_opts *)p->cfg)->tos;
+	e->pace = (uint64_t)((const struct sockets_opts *)p->cfg)->pace_mbit * 125000u;
 	e->udp = ((const struct sockets_opts *)p->cfg)->proto == 1;
 	e->par = (unsigned)((const struct sockets_opts *)p->cfg)->parallel;
 	e->reverse = p->x && p->x->reverse;
@@ -263,6 +276,15 @@ static int tune(struct fp_engine *e, struct fp_conn *c, struct fp_sock_stream *s
 	setsockopt(st->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (e->busy_poll_us > 0)
 		setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &e->busy_poll_us, sizeof(e->busy_poll_us));
+	/* both ends mark: a ping-pong's replies queue in the same class as its requests; with
+	 * --proto udp the datagram socket, so a class's datagrams are marked too */
+	if (e->tos && (setsockopt(fd, IPPROTO_IP, IP_TOS, &e->tos, sizeof(e->tos)) &&
+		       setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &e->tos, sizeof(e->tos))))
+		return -errno;
+	/* TCP paces itself (no fq needed): a bulk class that loads the fabric, not the NIC.
+	 * Every stream is paced to the rate (iperf3 --fq-rate is per stream too). */
+	if (e->pace && setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &e->pace, sizeof(e->pace)))
+		return -errno;
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
@@ -295,37 +317,158 @@ static int acceptor(const struct fp_engine *e, const struct fp_flow *f)
 	return e->reverse ? f->src : f->dst;
 }
 
-static int dial(struct fp_engine *e, const struct fp_flow *f, struct fp_sock_stream *c,
-		unsigned stream)
+/* Whether every stream of a flow is connected. */
+static bool streams_up(const struct fp_conn *c)
 {
+	for (unsigned k = 0; k < c->ns; k++)
+		if (c->s[k].fd < 0)
+			return false;
+	return true;
+}
+
+/*
+ * A flow that could not connect (issue 18): a stream that fails fails its whole flow, so
+ * every stream of it closes (its peer sees them go); the first reason is the one told.
+ * The other flows go on.
+ */
+static void flow_failed(struct fp_conn *c, int err, const char *fmt, int peer)
+{
+	for (unsigned k = 0; k < c->ns; k++) {
+		if (c->s[k].fd >= 0)
+			close(c->s[k].fd);
+		if (c->s[k].ufd >= 0)
+			close(c->s[k].ufd);
+		c->s[k].fd = c->s[k].ufd = -1;
+	}
+	if (c->err)
+		return;
+	c->err = err;
+	snprintf(c->why, sizeof(c->why), fmt, peer, strerror(-err));
+}
+
+/* Start a non-blocking connect: the handshakes of every stream of every flow run at once. */
+static void dial_start(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c,
+		       unsigned stream)
+{
+	struct fp_sock_stream *st = &c->s[stream];
 	int to = acceptor(e, f);
 
-	struct timeval tv = { .tv_sec = (time_t)(e->timeout_ns / 1000000000ull) };
-	uint8_t hello[HELLO_LEN];
-	int ret;
+	st->fd = socket(e->peer[to].ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (st->fd < 0)
+		flow_failed(c, -errno, "rank %d: cannot open a socket: %s", to);
+	else if (connect(st->fd, (struct sockaddr *)&e->peer[to], e->peerlen[to]) &&
+		 errno != EINPROGRESS)
+		flow_failed(c, -errno, "cannot connect to rank %d: %s", to);
+}
 
-	c->fd = socket(e->peer[to].ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0)
-		return -errno;
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(c->fd, (struct sockaddr *)&e->peer[to], e->peerlen[to])) {
-		ret = -errno;
-		snprintf(e->err, e->errlen,
-			 "sockets: flow %u: rank %d cannot connect to rank %d: "
-			 "%s",
-			 f->id, e->rank, to, strerror(errno));
-		return ret;
+/* The connect finished (or not by the deadline): blocking again, the hello goes out. */
+static void dial_finish(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c,
+			unsigned stream, bool done)
+{
+	struct timeval tv = { .tv_sec = (time_t)(e->timeout_ns / 1000000000ull) };
+	struct fp_sock_stream *st = &c->s[stream];
+	uint8_t hello[HELLO_LEN];
+	int soerr = 0, fl, to = acceptor(e, f);
+	socklen_t sl = sizeof(soerr);
+
+	if (st->fd < 0) /* its flow failed on another stream */
+		return;
+	if (!done) {
+		flow_failed(c, -ETIMEDOUT, "no answer from rank %d: %s", to);
+		return;
 	}
+	if (getsockopt(st->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
+		flow_failed(c, soerr ? -soerr : -errno, "cannot connect to rank %d: %s", to);
+		return;
+	}
+	fl = fcntl(st->fd, F_GETFL);
+	if (fl < 0 || fcntl(st->fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		flow_failed(c, -errno, "rank %d: %s", to);
+		return;
+	}
+	setsockopt(st->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	fp_put_u32(hello, HELLO_MAGIC);
 	fp_put_u32(hello + 4, f->id);
 	fp_put_u32(hello + 8, (uint32_t)e->rank);
 	fp_put_u64(hello + 12, fp_rv_flow_tag(e->key, f->id, (uint32_t)f->src, (uint32_t)f->dst));
 	fp_put_u32(hello + 20, stream);
-	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello)) {
-		snprintf(e->err, e->errlen, "sockets: flow %u: hello to rank %d failed", f->id, to);
-		return -EIO;
+	if (send(st->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+		flow_failed(c, -EIO, "hello to rank %d failed: %s", to);
+}
+
+/* One outgoing connect in flight: its flow and stream. */
+struct dialing {
+	unsigned flow, stream;
+};
+
+/* The connects still in flight; those of a flow that failed meanwhile are dropped. */
+static unsigned dials_left(struct pollfd *pfd, const struct dialing *who, unsigned k,
+			   struct fp_conn **conns)
+{
+	unsigned left = 0;
+
+	for (unsigned j = 0; j < k; j++) {
+		if (pfd[j].fd < 0)
+			continue;
+		if (conns[who[j].flow]->s[who[j].stream].fd < 0)
+			pfd[j].fd = -1; /* closed with its flow: poll skips it from now on */
+		else
+			left++;
 	}
-	return 0;
+	return left;
+}
+
+/* Every outgoing connect, under one deadline: 0 when all of them got through, else -errno. */
+static int dial_all(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		    struct fp_conn **conns, uint64_t deadline)
+{
+	unsigned total = 0, k = 0, left;
+	struct pollfd *pfd;
+	struct dialing *who;
+	int ret = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		total += dialer(e, &flows[i]) == e->rank ? conns[i]->ns : 0;
+	pfd = calloc(total ? total : 1, sizeof(*pfd));
+	who = calloc(total ? total : 1, sizeof(*who));
+	if (!pfd || !who) {
+		free(pfd);
+		free(who);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned s = 0; dialer(e, &flows[i]) == e->rank && s < conns[i]->ns; s++) {
+			if (conns[i]->err) /* an earlier stream of it failed at once */
+				break;
+			dial_start(e, &flows[i], conns[i], s);
+			if (conns[i]->s[s].fd < 0)
+				continue;
+			pfd[k] = (struct pollfd){ .fd = conns[i]->s[s].fd, .events = POLLOUT };
+			who[k++] = (struct dialing){ i, s };
+		}
+	for (left = dials_left(pfd, who, k, conns); left && !(e->stop && *e->stop);) {
+		uint64_t now = fp_mono_ns(), ms = (deadline - now) / 1000000 + 1;
+
+		if (now >= deadline || poll(pfd, k, ms > 100 ? 100 : (int)ms) < 0)
+			break;
+		for (unsigned j = 0; j < k; j++)
+			if (pfd[j].fd >= 0 && pfd[j].revents) {
+				pfd[j].fd = -1;
+				dial_finish(e, &flows[who[j].flow], conns[who[j].flow],
+					    who[j].stream, true);
+			}
+		left = dials_left(pfd, who, k, conns);
+	}
+	for (unsigned j = 0; j < k; j++)
+		if (pfd[j].fd >= 0)
+			dial_finish(e, &flows[who[j].flow], conns[who[j].flow], who[j].stream,
+				    false);
+	for (unsigned i = 0; i < n && !ret; i++)
+		if (dialer(e, &flows[i]) == e->rank && conns[i]->err)
+			ret = conns[i]->err;
+	free(pfd);
+	free(who);
+	return ret;
 }
 
 /* A data connection that has not yet said which flow it is. */
@@ -417,9 +560,8 @@ static void accept_some(struct fp_engine *e, struct pending *pend, unsigned *cur
  * flag: idle or slow strangers on the data port cannot hold a rank past either.
  */
 static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
-			struct fp_conn **conns, unsigned expect)
+			struct fp_conn **conns, unsigned expect, uint64_t deadline)
 {
-	uint64_t deadline = fp_mono_ns() + e->timeout_ns;
 	struct pending pend[PENDING_MAX];
 	struct pollfd pfd[PENDING_MAX + 1];
 	unsigned cursor = 0, refused = 0;
@@ -438,7 +580,7 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 		if (e->stop && *e->stop) {
 			snprintf(e->err, e->errlen,
 				 "sockets: rank %d was interrupted while waiting for %u incoming "
-				 "flow%s",
+				 "connection%s",
 				 e->rank, expect, expect > 1 ? "s" : "");
 			ret = -EINTR;
 			break;
@@ -446,7 +588,7 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 		if (now >= deadline) {
 			snprintf(e->err, e->errlen,
 				 "sockets: rank %d still waits for %u incoming "
-				 "flow%s after the timeout",
+				 "connection%s after the timeout",
 				 e->rank, expect, expect > 1 ? "s" : "");
 			ret = -ETIMEDOUT;
 			break;
@@ -469,31 +611,49 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 	if (refused > REFUSALS_TOLD)
 		fprintf(stderr, "fabprobe: rank %d: refused %u data connections in all\n", e->rank,
 			refused);
+	for (unsigned i = 0; i < n && ret; i++) /* the flows that never came, each by name */
+		if (acceptor(e, &flows[i]) == e->rank && conns[i] && !conns[i]->err &&
+		    !streams_up(conns[i]))
+			flow_failed(conns[i], ret, "nothing arrived from rank %d: %s",
+				    dialer(e, &flows[i]));
 	return ret;
 }
 
-/* With --proto udp: every stream's datagram socket, its port traded over the stream. */
-static int udp_streams(struct fp_engine *e, struct fp_conn **conns, unsigned n)
+/*
+ * With --proto udp, after the TCP streams: every stream's datagram socket, its port traded
+ * over the stream. Ports all go out before any is awaited, under one deadline; a stream
+ * that cannot be set up fails its flow, as a connect would.
+ */
+static void udp_streams(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+			struct fp_conn **conns)
 {
-	int ret = 0;
+	uint64_t deadline = fp_mono_ns() + e->timeout_ns;
 
-	for (unsigned i = 0; i < n && !ret; i++)
-		for (unsigned k = 0; conns[i] && k < conns[i]->ns && !ret; k++)
-			ret = fp_sock_udp_open(&conns[i]->s[k], e->ip);
-	for (unsigned i = 0; i < n && !ret; i++)
-		for (unsigned k = 0; conns[i] && k < conns[i]->ns && !ret; k++)
-			ret = fp_sock_udp_join(&conns[i]->s[k], e->timeout_ns);
-	if (ret)
-		snprintf(e->err, e->errlen, "sockets: rank %d: UDP set-up failed: %s", e->rank,
-			 strerror(-ret));
-	return ret;
+	for (int join = 0; join < 2; join++)
+		for (unsigned i = 0; i < n; i++) {
+			struct fp_conn *c = conns[i];
+			int ret = 0;
+
+			for (unsigned k = 0; c && !c->err && k < c->ns && !ret; k++) {
+				uint64_t now = fp_mono_ns();
+
+				/* past the deadline, a port already here is still taken */
+				ret = join ? fp_sock_udp_join(&c->s[k], now + 1000000 < deadline
+									? deadline - now
+									: 1000000)
+					   : fp_sock_udp_open(&c->s[k], e->ip);
+			}
+			if (ret)
+				flow_failed(c, ret, "UDP set-up with rank %d failed: %s",
+					    c->src ? flows[i].dst : flows[i].src);
+		}
 }
 
-static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
-			   struct fp_conn **conns)
+/* The conns of this rank's flows, each with its streams closed (-1). */
+static int conns_make(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		      struct fp_conn **conns)
 {
-	unsigned mine = 0, incoming = 0, k = 0;
-	int ret;
+	unsigned mine = 0, k = 0;
 
 	for (unsigned i = 0; i < n; i++)
 		mine += flows[i].src == e->rank || flows[i].dst == e->rank;
@@ -518,31 +678,75 @@ static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, uns
 		conns[i]->src = flows[i].src == e->rank;
 		conns[i]->corrupt_at = e->corrupt_at;
 		conns[i]->udp = e->udp;
-		incoming += acceptor(e, &flows[i]) == e->rank ? e->par : 0;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		for (unsigned j = 0; dialer(e, &flows[i]) == e->rank && j < e->par; j++) {
-			ret = dial(e, &flows[i], &conns[i]->s[j], j);
-			if (ret)
-				return ret;
-		}
-	}
-	ret = accept_flows(e, flows, n, conns, incoming);
-	if (!ret && e->udp)
-		ret = udp_streams(e, conns, n);
+	return 0;
+}
+
+/* The flows that could not connect, the first by name and the rest counted: -errno or 0. */
+static int failed_text(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		       struct fp_conn **conns, int why)
+{
+	unsigned failed = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (conns[i] && conns[i]->err && !failed++)
+			snprintf(e->err, e->errlen, "sockets: flow %u (rank %d to %d): %s", i,
+				 flows[i].src, flows[i].dst, conns[i]->why);
+	if (failed > 1 && strlen(e->err) + 40 < e->errlen)
+		snprintf(e->err + strlen(e->err), e->errlen - strlen(e->err),
+			 " (and %u more flows of rank %d)", failed - 1, e->rank);
+	return failed ? (why ? why : -EHOSTUNREACH) : 0;
+}
+
+static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+			   struct fp_conn **conns)
+{
+	unsigned incoming = 0;
+	uint64_t start;
+	int ret, dial;
+
+	ret = conns_make(e, flows, n, conns);
 	if (ret)
 		return ret;
+	for (unsigned i = 0; i < n; i++)
+		incoming += conns[i] && acceptor(e, &flows[i]) == e->rank ? e->par : 0;
+	/*
+	 * A flow that cannot connect (a blackhole, a dead route) is that flow's failure, told
+	 * per flow (sockets_conn_error); the others still connect, so the run can say which
+	 * pairs failed. Dials get half the timeout, the accepts until three quarters of it: a
+	 * rank with nothing to wait for is already in the connect report (run_failed.c), which
+	 * waits one timeout for the others.
+	 */
+	start = fp_mono_ns();
+	dial = dial_all(e, flows, n, conns, start + e->timeout_ns / 2);
+	if (dial == -ENOMEM)
+		return dial;
+	ret = accept_flows(e, flows, n, conns, incoming, start + e->timeout_ns / 4 * 3);
+	if (ret == -EINTR || (ret && !dial && ret != -ETIMEDOUT))
+		return ret;
+	if (e->udp)
+		udp_streams(e, flows, n, conns);
 	for (unsigned i = 0; i < n; i++) {
-		for (unsigned j = 0; conns[i] && j < conns[i]->ns; j++) {
-			ret = tune(e, conns[i], &conns[i]->s[j]);
-			if (ret) {
+		if (!conns[i] || conns[i]->err)
+			continue;
+		for (unsigned j = 0; j < conns[i]->ns; j++) {
+			int t = tune(e, conns[i], &conns[i]->s[j]);
+
+			if (t) {
 				snprintf(e->err, e->errlen, "sockets: flow %u: %s", i,
-					 strerror(-ret));
-				return ret;
+					 strerror(-t));
+				return t;
 			}
 		}
 	}
-	return 0;
+	return failed_text(e, flows, n, conns, dial ? dial : ret);
+}
+
+static int sockets_conn_error(const struct fp_conn *c, char *buf, size_t len)
+{
+	if (len)
+		snprintf(buf, len, "%s", c->err ? c->why : "");
+	return c->err;
 }
 
 static int sockets_ident(const struct fp_conn *c, struct fp_flow_ident *id)
@@ -702,15 +906,17 @@ static int sockets_wait(struct fp_engine *e, int timeout_ms)
 
 const struct fp_engine_ops fp_sockets_ops = {
 	.name = "sockets",
-	.desc = "kernel TCP (or UDP), one connection (or --parallel N) per flow",
-	.supports = "--proto tcp|udp (udp: loss, reordering, duplicates counted), --parallel N, "
-		    "--reverse, --busy-poll-us; collectives: allreduce (--algo ring|tree), "
-		    "allgather, reducescatter",
+	.desc = "kernel TCP (or UDP), one connection (or --parallel N) per flow: --proto tcp|udp "
+		"(udp: loss, reordering, duplicates counted), --parallel N, --reverse, "
+		"--busy-poll-us, --tos, --pace-mbit; collectives: allreduce (--algo ring|tree), "
+		"allgather, reducescatter",
 	.probe = sockets_probe,
 	.open = sockets_open,
 	.close = sockets_close,
 	.connect = sockets_connect,
 	.ident = sockets_ident,
+	.conn_error = sockets_conn_error,
+	.flags = FP_ENG_FLOW_FAIL,
 	.identity = sockets_identity,
 	.tx = sockets_tx,
 	.rx = sockets_rx,

@@ -89,6 +89,7 @@ int fp_udpf_tmpl_init(struct fp_udpf_tmpl *t, const struct fp_udpf_ends *e, size
 	memcpy(b + 6, e->smac, 6);
 	put16(b + 12, ETH_IPV4);
 	ip[0] = 0x45;
+	ip[1] = e->tos;
 	put16(ip + 2, (uint16_t)(len - 14));
 	put16(ip + 6, 0x4000); /* DF: probe frames are never fragmented */
 	ip[8] = 64;
@@ -191,6 +192,7 @@ int fp_udpf_parse(const uint8_t *f, size_t len, bool full, struct fp_udpf_info *
 		return o->kind = FP_UDPF_BAD;
 	o->e.sip = get32(ip + 12);
 	o->e.dip = get32(ip + 16);
+	o->e.tos = ip[1];
 	if (ip[9] != 17 || (get16(ip + 6) & 0x3fff))
 		return o->kind = FP_UDPF_OTHER; /* not UDP, or a fragment */
 	udp = ip + ihl;

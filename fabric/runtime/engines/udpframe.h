@@ -40,6 +40,7 @@ struct fp_udpf_ends {
 	uint8_t smac[6], dmac[6];
 	uint32_t sip, dip; /* host byte order */
 	uint16_t sport, dport;
+	uint8_t tos; /* the IPv4 TOS byte: DSCP << 2 (run --class tclass=) */
 };
 
 struct fp_udpf_info {

@@ -66,7 +66,8 @@ int fp_dpdk_probe(char *why, size_t len)
 			 "to /dev/hugepages and the device)");
 		return -EPERM;
 	}
-	snprintf(why, len, "%s; %s; %s", rte_version(),
+	snprintf(why, len, "%s; %s; %s; supports --queues N, --sizes imix|SIZE:WEIGHT (pkt)",
+		 rte_version(),
 		 huge > 0 ? "hugepages free"
 			  : "no free hugepages: runs only with --eal '--no-huge -m 256'",
 		 bound_ports() ? "a PCI driver for DPDK is loaded"
@@ -169,10 +170,44 @@ const struct fp_opt fp_dpdk_opts[] = {
 		 "send every frame to this MAC instead of the resolved next hop"),
 	DPDK_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL,
 		 "verify every payload received: UDP checksum and pattern"),
+	DPDK_OPT("queues", FP_OPT_INT, queues, "1", 1, FP_PKT_MAXQ, NULL, "N",
+		 "queue pairs on the port; each flow sends on queue (UDP source port mod N) and "
+		 "receive spreads by RSS where the port has it"),
 	DPDK_OPT("test-skip-seq", FP_OPT_INT, skip_seq, "-1", -1, UINT32_MAX - 1, NULL, "SEQ",
 		 "testing: frame SEQ of each phase \"leaves\" but is never sent (-1: off)"),
+	DPDK_OPT("dscp", FP_OPT_INT, dscp, "0", 0, 63, NULL, "DSCP",
+		 "the DSCP of every frame's IPv4 header (run --class tclass= sets it)"),
 	FP_OPT_END,
 };
+
+/*
+ * One lcore: the CPU this rank was pinned to (or the first it may use). Several (one per
+ * queue): lcores 0..n-1 floating over every CPU the rank may use, so more queues than
+ * CPUs still run (EAL's --lcores '(0-3)@(0,1)').
+ */
+static int add_lcores(struct args *a, int n)
+{
+	char cpus[256];
+	size_t o = 0;
+	cpu_set_t set;
+	int cpu = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+	}
+	if (n == 1) {
+		for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
+			;
+		return add_arg(a, "-l%d", cpu < CPU_SETSIZE ? cpu : 0);
+	}
+	cpus[0] = 0;
+	for (cpu = 0; cpu < CPU_SETSIZE && o + 8 < sizeof(cpus); cpu++)
+		if (CPU_ISSET(cpu, &set))
+			o += (size_t)snprintf(cpus + o, sizeof(cpus) - o, "%s%d", o ? "," : "",
+					      cpu);
+	return add_arg(a, "--lcores=(0-%d)@(%s)", n - 1, cpus[0] ? cpus : "0");
+}
 
 int fp_dpdk_build_args(struct fp_engine *e, const struct fp_engine_params *p, struct args *a,
 		       char *portname, size_t plen)
@@ -220,16 +255,8 @@ int fp_dpdk_build_args(struct fp_engine *e, const struct fp_engine_params *p, st
 				    : "/tmp",
 			 (int)getpid(), p->rank);
 	}
-	if (!ret && !has_arg(a, cores)) {
-		cpu_set_t set;
-		int cpu = 0;
-
-		/* the CPU this rank was pinned to (or the first it may use) */
-		if (!sched_getaffinity(0, sizeof(set), &set))
-			for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
-				;
-		ret = add_arg(a, "-l%d", cpu < CPU_SETSIZE ? cpu : 0);
-	}
+	if (!ret && !has_arg(a, cores))
+		ret = add_lcores(a, o->lcore_per_queue && o->queues > 1 ? (int)o->queues : 1);
 	if (!ret && !has_arg(a, logs))
 		ret = add_arg(a, "--log-level=*:warning");
 	if (!ret)
@@ -273,7 +300,8 @@ int fp_dpdk_build_args(struct fp_engine *e, const struct fp_engine_params *p, st
 				return -EINVAL;
 			}
 			/* a stale socket file makes the client see nothing */
-			if ((val[0] ? !strcmp(val, "server") : p->rank == 0) && sock[0]) {
+			e->memif_server = val[0] ? !strcmp(val, "server") : p->rank == 0;
+			if (e->memif_server && sock[0]) {
 				struct stat st;
 
 				if (!stat(sock, &st) && S_ISSOCK(st.st_mode))

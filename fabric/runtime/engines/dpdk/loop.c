@@ -7,7 +7,7 @@
 
 /* ---------- receive ---------- */
 
-void fp_dpdk_send_raw(struct fp_engine *e, const uint8_t *f, size_t len)
+void fp_dpdk_send_raw(struct fp_engine *e, uint16_t qid, const uint8_t *f, size_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(e->txpool);
 
@@ -15,7 +15,7 @@ void fp_dpdk_send_raw(struct fp_engine *e, const uint8_t *f, size_t len)
 		return;
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), f, len);
 	m->data_len = m->pkt_len = (uint32_t)len;
-	if (!rte_eth_tx_burst(e->port, 0, &m, 1))
+	if (!rte_eth_tx_burst(e->port, qid, &m, 1))
 		rte_pktmbuf_free(m);
 }
 
@@ -29,7 +29,8 @@ static void learn(struct fp_engine *e, uint32_t ip, const uint8_t *mac)
 	}
 }
 
-static void track(struct fp_conn *c, uint32_t seq, size_t bytes)
+/* true when the frame is new (not a duplicate) */
+static bool track(struct fp_conn *c, uint32_t seq, size_t bytes)
 {
 	int32_t d = (int32_t)(seq - c->next);
 	uint64_t *w = c->win;
@@ -46,7 +47,7 @@ static void track(struct fp_conn *c, uint32_t seq, size_t bytes)
 		c->st.reordered++; /* too old to tell a duplicate from a late frame */
 	} else if (w[seq / 64 % (SEQ_WIN / 64)] >> (seq % 64) & 1) {
 		c->st.duplicates++;
-		return;
+		return false;
 	} else {
 		c->st.reordered++;
 	}
@@ -54,10 +55,19 @@ static void track(struct fp_conn *c, uint32_t seq, size_t bytes)
 	c->st.pkts++;
 	c->st.bytes += bytes + FP_UDPF_FCS;
 	c->ready++;
+	return true;
 }
 
-static void handle(struct fp_engine *e, const uint8_t *f, size_t len)
+static void count_size(const struct fp_imix *m, struct fp_rxq *q, size_t len)
 {
+	for (unsigned k = 0; k < m->n; k++)
+		if (m->size[k] == len + FP_UDPF_FCS)
+			q->by_size[k]++;
+}
+
+static void handle(struct fp_engine *e, struct fp_rxq *q, const uint8_t *f, size_t len)
+{
+	struct fp_conn *const *byflow = q->byflow ? q->byflow : e->byflow;
 	struct fp_udpf_info in;
 	struct fp_conn *c;
 	uint8_t out[FP_UDPF_ARPLEN];
@@ -65,17 +75,18 @@ static void handle(struct fp_engine *e, const uint8_t *f, size_t len)
 	int kind = fp_udpf_parse(f, len, e->check, &in);
 
 	if (kind != FP_UDPF_ARP_REQ && kind != FP_UDPF_ARP_REPLY) {
-		e->last_tsc = rte_rdtsc();
-		if (!e->frames++)
-			e->first_tsc = e->last_tsc;
+		q->last_tsc = rte_rdtsc();
+		if (!q->frames++)
+			q->first_tsc = q->last_tsc;
 	}
 	switch (kind) {
 	case FP_UDPF_ARP_REQ:
 		if (in.arp_tip == e->ip) {
+			/* on this queue's own tx queue: its lcore is the only one on it */
 			fp_dpdk_send_raw(
-				e, out,
+				e, q->qid, out,
 				fp_udpf_arp(out, true, e->mac, e->ip, in.e.smac, in.arp_sip));
-			e->arp_replies++;
+			q->arp_replies++;
 		}
 		learn(e, in.arp_sip, in.e.smac);
 		return;
@@ -84,21 +95,25 @@ static void handle(struct fp_engine *e, const uint8_t *f, size_t len)
 		return;
 	case FP_UDPF_DATA:
 	case FP_UDPF_END:
-		c = in.flow < e->nflows ? e->byflow[in.flow] : NULL;
+		c = in.flow < e->nflows ? byflow[in.flow] : NULL;
 		if (!c || in.e.dip != e->ip) {
-			e->foreign++;
+			q->foreign++;
 			return;
 		}
 		if (in.epoch != c->epoch) {
 			c->st.stale++;
-			e->stale++;
+			q->stale++;
 			return;
 		}
 		if (in.kind == FP_UDPF_END) {
 			c->st.end_seen = true;
 			c->st.peer_sent = in.seq;
 		} else {
-			track(c, in.seq, in.len);
+			if (track(c, in.seq, in.len)) {
+				q->probe++;
+				if (e->mix)
+					count_size(e->mix, q, in.len);
+			}
 			/* the sender's TSC is ours: the delay is one-way, NIC to NIC and back
 			 * through both stacks */
 			if (e->oneway) {
@@ -110,18 +125,30 @@ static void handle(struct fp_engine *e, const uint8_t *f, size_t len)
 		}
 		return;
 	case FP_UDPF_BAD:
-		e->bad++;
+		q->bad++;
 		return;
 	default:
-		e->foreign++;
+		q->foreign++;
 	}
 }
 
 unsigned fp_dpdk_poll_port(struct fp_engine *e)
 {
+	unsigned n = fp_dpdk_poll_queue(e, &e->rxq, 0);
+
+	/* the runner's single lcore polls the other queues too */
+	for (uint16_t q = 1; q < e->nq; q++)
+		n += fp_dpdk_poll_queue(e, &e->rxq, q);
+	return n;
+}
+
+unsigned fp_dpdk_poll_queue(struct fp_engine *e, struct fp_rxq *q, uint16_t qid)
+{
 	struct rte_mbuf *m[BURST];
 	uint8_t scratch[9216];
-	uint16_t n = rte_eth_rx_burst(e->port, 0, m, BURST);
+	uint16_t n = rte_eth_rx_burst(e->port, qid, m, BURST);
+
+	q->qid = qid;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const uint8_t *f = rte_pktmbuf_read(
@@ -129,7 +156,7 @@ unsigned fp_dpdk_poll_port(struct fp_engine *e)
 			scratch);
 
 		if (f)
-			handle(e, f,
+			handle(e, q, f,
 			       m[i]->pkt_len <= sizeof(scratch) ? m[i]->pkt_len : sizeof(scratch));
 	}
 	if (n)
@@ -149,6 +176,7 @@ void fp_dpdk_reset(struct fp_conn *c)
 {
 	c->epoch = (uint8_t)((c->epoch + 1) & 0x3f);
 	c->tmpl.len = 0;
+	c->mixt_ok = false;
 	c->tx_seq = 0;
 	c->next = 0;
 	c->ready = 0;
@@ -163,6 +191,26 @@ void fp_dpdk_begin(struct fp_engine *e, bool lat)
 		fp_hist_reset(e->oneway);
 }
 
+/* The template of frame seq: the flow's one, or with a size mix the one of seq's size. */
+static const struct fp_udpf_tmpl *tmpl_of(struct fp_conn *c, size_t flen, uint8_t kind,
+					  uint32_t seq)
+{
+	const struct fp_imix *m = c->e->mix;
+
+	if (m && kind == FP_UDPF_DATA) {
+		if (!c->mixt_ok) {
+			for (unsigned k = 0; k < m->n; k++)
+				fp_udpf_tmpl_init(&c->mixt[k], &c->ends, m->size[k] - FP_UDPF_FCS,
+						  kind, c->epoch, c->flow);
+			c->mixt_ok = true;
+		}
+		return &c->mixt[m->cycle[seq % m->total]];
+	}
+	if (c->tmpl.len != flen || (c->tmpl.b[43] >> 6) != kind)
+		fp_udpf_tmpl_init(&c->tmpl, &c->ends, flen, kind, c->epoch, c->flow);
+	return &c->tmpl;
+}
+
 static int send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, uint32_t seq0)
 {
 	struct fp_engine *e = c->e;
@@ -175,26 +223,27 @@ static int send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, 
 		n = BURST;
 	if (len < FP_UDPF_MIN + FP_UDPF_FCS || flen > e->max_frame)
 		return -EMSGSIZE;
-	if (c->tmpl.len != flen || (c->tmpl.b[43] >> 6) != kind)
-		fp_udpf_tmpl_init(&c->tmpl, &c->ends, flen, kind, c->epoch, c->flow);
 	if (rte_mempool_get_bulk(e->txpool, (void **)m, n))
 		return 0; /* the ring still holds them all: try again */
 	for (unsigned i = 0; i < n; i++) {
+		uint32_t seq = seq0 + (kind == FP_UDPF_DATA ? i : 0);
+		const struct fp_udpf_tmpl *t = tmpl_of(c, flen, kind, seq);
 		uint8_t *f;
 
 		/* a fresh mbuf from our own pool: only the fields a transmit reads */
 		rte_pktmbuf_reset(m[i]);
 		f = rte_pktmbuf_mtod(m[i], uint8_t *);
 
-		fp_udpf_emit(f, &c->tmpl, seq0 + (kind == FP_UDPF_DATA ? i : 0), ts);
-		m[i]->data_len = m[i]->pkt_len = (uint32_t)flen;
+		fp_udpf_emit(f, t, seq, ts);
+		m[i]->data_len = m[i]->pkt_len = t->len;
 		if (e->offload) {
 			/* the NIC fills both checksums; UDP wants the pseudo header sum */
 			uint8_t *ip = f + 14;
 			uint32_t s = ((uint32_t)ip[12] << 8 | ip[13]) +
 				     ((uint32_t)ip[14] << 8 | ip[15]) +
 				     ((uint32_t)ip[16] << 8 | ip[17]) +
-				     ((uint32_t)ip[18] << 8 | ip[19]) + 17 + (uint32_t)(flen - 34);
+				     ((uint32_t)ip[18] << 8 | ip[19]) + 17 +
+				     (uint32_t)(t->len - 34);
 
 			while (s >> 16)
 				s = (s & 0xffff) + (s >> 16);
@@ -207,7 +256,7 @@ static int send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, 
 					  RTE_MBUF_F_TX_UDP_CKSUM;
 		}
 	}
-	sent = rte_eth_tx_burst(e->port, 0, m, (uint16_t)n);
+	sent = rte_eth_tx_burst(e->port, c->queue, m, (uint16_t)n);
 	if (sent < n)
 		rte_pktmbuf_free_bulk(m + sent, n - sent);
 	return sent;

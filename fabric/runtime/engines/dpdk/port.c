@@ -66,7 +66,22 @@ static int port_up(struct fp_engine *e, const char *portname)
 		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 		e->offload = true;
 	}
-	ret = rte_eth_dev_configure(e->port, 1, 1, &conf);
+	if (e->nq > info.max_rx_queues || e->nq > info.max_tx_queues) {
+		fp_dpdk_say(e, "port %u (%s): --queues %u, but it has %u rx and %u tx queues%s",
+			    e->port, info.driver_name, e->nq, info.max_rx_queues,
+			    info.max_tx_queues,
+			    !strcmp(info.driver_name, "net_af_packet") ? " (add qpairs=N to --port)"
+								       : "");
+		return -EINVAL;
+	}
+	/* several queues: the port's RSS spreads flows on receive where it has one (memif has
+	 * none: there the sender's queue is the receiver's) */
+	if (e->nq > 1 && info.flow_type_rss_offloads) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	}
+	ret = rte_eth_dev_configure(e->port, e->nq, e->nq, &conf);
 	if (!ret)
 		ret = rte_eth_dev_adjust_nb_rx_tx_desc(e->port, &nrx, &ntx);
 	if (ret) {
@@ -85,10 +100,13 @@ static int port_up(struct fp_engine *e, const char *portname)
 	if (sock < 0)
 		sock = (int)rte_socket_id();
 	/* sized from the rings: what the NIC can hold, plus bursts in our hands */
-	/* af_xdp fills its own fill ring (up to 2048 frames) from this pool before the rx ring */
-	n = 2 * nrx + 2048 + 4 * BURST + 256;
+	/* af_xdp fills its own fill ring (up to 2048 frames per queue) from this pool before
+	 * the rx ring */
+	n = e->nq * (2 * nrx + (strcmp(info.driver_name, "net_af_xdp") ? 0 : 2048) + 4 * BURST) +
+	    256 * (e->nq + 1);
 	e->rxpool = rte_pktmbuf_pool_create("fp_rx", n, 256, 0, (uint16_t)room, sock);
-	n = 2 * ntx + 4 * BURST + 256; /* a looped-back port holds tx mbufs on its rx ring */
+	/* a looped-back port holds tx mbufs on its rx ring */
+	n = e->nq * (2 * ntx + 4 * BURST) + 256 * (e->nq + 1);
 	e->txpool = rte_pktmbuf_pool_create("fp_tx", n, 256, 0, (uint16_t)room, sock);
 	if (!e->rxpool || !e->txpool) {
 		fp_dpdk_say(e, "cannot create mbuf pools: %s (more memory: --eal '-m 512')",
@@ -96,9 +114,12 @@ static int port_up(struct fp_engine *e, const char *portname)
 		return -ENOMEM;
 	}
 	rte_mempool_obj_iter(e->txpool, fill_pattern, NULL);
-	ret = rte_eth_rx_queue_setup(e->port, 0, nrx, (unsigned)sock, NULL, e->rxpool);
-	if (!ret)
-		ret = rte_eth_tx_queue_setup(e->port, 0, ntx, (unsigned)sock, NULL);
+	ret = 0;
+	for (uint16_t q = 0; q < e->nq && !ret; q++) {
+		ret = rte_eth_rx_queue_setup(e->port, q, nrx, (unsigned)sock, NULL, e->rxpool);
+		if (!ret)
+			ret = rte_eth_tx_queue_setup(e->port, q, ntx, (unsigned)sock, NULL);
+	}
 	if (!ret)
 		ret = rte_eth_dev_start(e->port);
 	if (ret) {
@@ -120,7 +141,7 @@ static int link_wait(struct fp_engine *e)
 	for (;;) {
 		/* a memif client that knocked before its server was ready never knocks
 		 * again: restarting the port makes it connect anew */
-		if (fp_dpdk_now_ns() - kick > 2000000000ull) {
+		if (!e->memif_server && fp_dpdk_now_ns() - kick > 2000000000ull) {
 			rte_eth_dev_stop(e->port);
 			rte_eth_dev_start(e->port);
 			kick = fp_dpdk_now_ns();
@@ -179,6 +200,22 @@ static int exchange(struct fp_engine *e)
 	return 0;
 }
 
+static bool mix_fits(struct fp_engine *e)
+{
+	for (unsigned k = 0; k < e->mix->n; k++) {
+		if (e->mix->size[k] < FP_UDPF_MIN + FP_UDPF_FCS ||
+		    e->mix->size[k] - FP_UDPF_FCS > e->max_frame) {
+			fp_dpdk_say(e,
+				    "size %u of the mix: frames here are %d to %zu bytes with "
+				    "the FCS",
+				    e->mix->size[k], FP_UDPF_MIN + FP_UDPF_FCS,
+				    e->max_frame + FP_UDPF_FCS);
+			return false;
+		}
+	}
+	return true;
+}
+
 int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 {
 	const struct dpdk_opts *o = p->cfg;
@@ -193,6 +230,8 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 		goto err;
 	fp_engine_base_init(&e->b, p);
 	e->check = o->check;
+	e->nq = o->queues > 1 ? (uint16_t)o->queues : 1;
+	e->mix = o->mix;
 	if (p->x && p->x->same_clock) {
 		e->oneway = malloc(sizeof(*e->oneway));
 		if (!e->oneway)
@@ -200,6 +239,7 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 		fp_hist_reset(e->oneway);
 	}
 	e->skip_seq = (uint32_t)o->skip_seq; /* -1: UINT32_MAX, never */
+	e->tos = (uint8_t)(o->dscp << 2);
 	e->peer_ip = calloc((size_t)p->size, sizeof(*e->peer_ip));
 	e->peer_mac = calloc((size_t)p->size, sizeof(*e->peer_mac));
 	e->hops = calloc((size_t)p->size, sizeof(*e->hops));
@@ -243,6 +283,8 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 		goto err;
 	fp_rv_blobs_free(&none);
 	ret = link_wait(e);
+	if (!ret && e->mix && !mix_fits(e))
+		ret = -EMSGSIZE;
 	if (!ret)
 		ret = exchange(e);
 	if (ret)
@@ -321,7 +363,7 @@ static int resolve(struct fp_engine *e, const bool *need)
 		if (!all && t - last > 100000000ull) {
 			for (int r = 0; r < e->b.size; r++)
 				if (need[r] && !e->hops[r].known)
-					fp_dpdk_send_raw(e, f,
+					fp_dpdk_send_raw(e, 0, f,
 							 fp_udpf_arp(f, false, e->mac, e->ip,
 								     e->mac, e->hops[r].ip));
 			last = t;
@@ -343,7 +385,9 @@ int fp_dpdk_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n
 	for (unsigned i = 0; i < n; i++)
 		nc += flows[i].src == e->b.rank || flows[i].dst == e->b.rank;
 	e->conns = calloc(nc ? nc : 1, sizeof(*e->conns));
-	if (!need || !e->byflow || !e->conns) {
+	if (e->mix)
+		e->mixt = calloc((size_t)(nc ? nc : 1) * e->mix->n, sizeof(*e->mixt));
+	if (!need || !e->byflow || !e->conns || (e->mix && !e->mixt)) {
 		free(need);
 		return -ENOMEM;
 	}
@@ -377,6 +421,10 @@ int fp_dpdk_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n
 		/* the source port names the flow, so an ECMP fabric spreads flows */
 		c->ends.sport = (uint16_t)(49152 + (fl->id * 2654435761u >> 18) % 16384);
 		c->ends.dport = FP_UDPF_DPORT;
+		c->ends.tos = e->tos;
+		c->queue = (uint16_t)(c->ends.sport % e->nq);
+		if (e->mixt)
+			c->mixt = e->mixt + (size_t)(nc - 1) * e->mix->n;
 		c->ends.sip = e->ip;
 		c->ends.dip = e->peer_ip[c->peer];
 		memcpy(c->ends.smac, e->mac, 6);
@@ -422,6 +470,7 @@ void fp_dpdk_close(struct fp_engine *e)
 	free(e->hops);
 	free(e->conns);
 	free(e->byflow);
+	free(e->mixt);
 	free(e->oneway);
 	free(e);
 }
@@ -454,6 +503,15 @@ int fp_dpdk_identity(struct fp_engine *e, char *buf, size_t len)
 	snprintf(v, sizeof(v), "%d", sock);
 	if (sock >= 0)
 		fp_netid_put(buf, len, &o, "numa_node", v);
+	/* where the mbufs live (the pools are made on the port's socket) and this lcore's */
+	if (e->rxpool && e->rxpool->socket_id >= 0) {
+		snprintf(v, sizeof(v), "%d", e->rxpool->socket_id);
+		fp_netid_put(buf, len, &o, "numa_buf", v);
+	}
+	if ((int)rte_socket_id() >= 0) { /* not for an lcore floating over several nodes */
+		snprintf(v, sizeof(v), "%d", (int)rte_socket_id());
+		fp_netid_put(buf, len, &o, "numa_cpu", v);
+	}
 	if (e->kernel_if)
 		fp_netid_netdev("", e->ifname, buf, len, &o);
 	return 0;

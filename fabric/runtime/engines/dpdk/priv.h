@@ -49,6 +49,7 @@
 #include <rte_version.h>
 
 #include "../../../../core/hist.h"
+#include "../../../../core/imix.h"
 #include "../../engine.h"
 #include "../udpframe.h"
 
@@ -66,6 +67,9 @@ struct fp_conn {
 	struct fp_udpf_ends ends; /* this rank -> peer */
 	struct fp_udpf_tmpl tmpl; /* for the current length and epoch */
 	uint32_t tx_seq;
+	uint16_t queue;		   /* its transmit queue: source port mod queues */
+	struct fp_udpf_tmpl *mixt; /* with a size mix: one template per size */
+	bool mixt_ok;		   /* mixt is for the current epoch */
 	/* receive side */
 	uint64_t ready; /* frames counted, not yet taken by rx() */
 	uint32_t next;	/* next sequence number expected */
@@ -80,11 +84,23 @@ struct hop {
 	bool known;
 };
 
+/* What one receive queue counted; each queue is polled by one lcore only. */
+struct fp_rxq {
+	uint64_t frames, foreign, bad, stale, arp_replies;
+	uint64_t probe;		       /* unique probe frames */
+	uint64_t first_tsc, last_tsc;  /* first and last frame but ARP */
+	uint64_t by_size[FP_IMIX_MAX]; /* unique probe frames per size of the mix */
+	struct fp_conn **byflow;       /* per-queue flow state; NULL: the engine's */
+	uint16_t qid;		       /* the queue being polled; ARP replies go out there */
+};
+
 struct fp_engine {
 	struct fp_engine_base b; /* rank, size, rendezvous, timeout, error line */
 	uint16_t port;
 	bool eal_up, port_up, kernel_if, check, offload, own_prefix;
+	bool memif_server; /* never restarted while waiting for the link: its listener would go */
 	char rundir[256];  /* the EAL's runtime folder, ours to remove when we named it */
+	uint8_t tos;	   /* every frame's IPv4 TOS byte (--dscp << 2) */
 	uint32_t skip_seq; /* fault injection for tests: this frame "leaves" but is never sent */
 	struct fp_hist *oneway; /* TX timestamp to arrival, when the clock is shared */
 	struct rte_mempool *rxpool, *txpool;
@@ -99,9 +115,11 @@ struct fp_engine {
 	struct fp_conn *conns;
 	struct fp_conn **byflow;
 	uint32_t nflows;
-	size_t max_frame; /* without FCS */
-	uint64_t frames, foreign, bad, stale, arp_replies;
-	uint64_t first_tsc, last_tsc; /* first and last frame but ARP */
+	size_t max_frame;	   /* without FCS */
+	uint16_t nq;		   /* queue pairs on the port */
+	const struct fp_imix *mix; /* frame sizes of each flow's stream, or NULL */
+	struct fp_rxq rxq;	   /* queue 0, polled by the rank's own lcore */
+	struct fp_udpf_tmpl *mixt; /* every flow's mix templates, one allocation */
 };
 
 struct args {
@@ -115,6 +133,10 @@ struct dpdk_opts {
 	const char *port, *eal, *dst_mac;
 	bool check;
 	int64_t skip_seq;
+	int64_t dscp;
+	int64_t queues;
+	const struct fp_imix *mix; /* `fabprobe pkt --sizes` only */
+	bool lcore_per_queue;	   /* `fabprobe pkt`: an lcore for each queue */
 };
 
 _Static_assert(sizeof(struct dpdk_opts) <= FP_ENGINE_CFG_MAX, "dpdk options fit the runner");
@@ -133,12 +155,13 @@ uint64_t fp_dpdk_now_ns(void);
 int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out);
 extern const struct fp_opt fp_dpdk_opts[];
 unsigned fp_dpdk_poll_port(struct fp_engine *e);
+unsigned fp_dpdk_poll_queue(struct fp_engine *e, struct fp_rxq *q, uint16_t qid);
 int fp_dpdk_probe(char *why, size_t len);
 void fp_dpdk_remove_rundir(const char *dir);
 void fp_dpdk_reset(struct fp_conn *c);
 int fp_dpdk_rx(struct fp_conn *c, void *buf, size_t len, unsigned n);
 void fp_dpdk_say(struct fp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void fp_dpdk_send_raw(struct fp_engine *e, const uint8_t *f, size_t len);
+void fp_dpdk_send_raw(struct fp_engine *e, uint16_t qid, const uint8_t *f, size_t len);
 void fp_dpdk_stats(const struct fp_conn *c, struct fp_dgram_stats *st);
 int fp_dpdk_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n);
 int fp_dpdk_wait(struct fp_engine *e, int timeout_ms);

@@ -268,16 +268,41 @@ static int take(struct fp_conn *c, void *buf, size_t len, unsigned n, bool pulle
 static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n);
 
 /*
+ * read: keep reads in flight for the n messages the caller still wants, and (bandwidth)
+ * only for messages the sender has said are in place.
+ */
+static int pull_ahead(struct fp_conn *c, size_t len, unsigned n)
+{
+	struct fp_engine *e = c->e;
+	uint64_t inflight = c->rd_seq - c->rx_seq - c->ready;
+	uint64_t want = n > c->ready + inflight ? n - c->ready - inflight : 0;
+	uint64_t can = c->avail > c->rd_seq ? c->avail - c->rd_seq : 0;
+
+	if (!e->lat && want > can)
+		want = can;
+	return want ? fp_verbs_post(c, NULL, len, (unsigned)want, true) : 0;
+}
+
+/*
  * A receiver that hears nothing may be waiting on a peer that is gone, and a peer that is
- * gone sends no error. An empty RDMA WRITE finds out: the transport retries, then says
- * "retry exceeded", which the completion reports as a vanished peer.
+ * gone sends no error. A one-byte RDMA WRITE into the peer's mailbox (the end of its ring,
+ * which nothing reads) finds out: the transport retries, then says "retry exceeded", which
+ * the completion reports as a vanished peer. Not zero bytes: rxe in Linux 6.1 answered
+ * zero-length WRITEs with "remote invalid request" now and then, failing a healthy run.
  */
 static void probe_peer(struct fp_conn *c)
 {
+	struct fp_engine *e = c->e;
+	size_t box = e->nslots * (e->stride + STAGE);
+	struct ibv_sge sge = { .addr = (uintptr_t)(c->ring + box),
+			       .length = 1,
+			       .lkey = c->mr->lkey };
 	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
+				  .sg_list = &sge,
+				  .num_sge = 1,
 				  .opcode = IBV_WR_RDMA_WRITE,
 				  .send_flags = IBV_SEND_SIGNALED,
-				  .wr.rdma = { .remote_addr = c->raddr, .rkey = c->rkey } },
+				  .wr.rdma = { .remote_addr = c->raddr + box, .rkey = c->rkey } },
 			   *bad;
 
 	c->idle = 0;
@@ -331,26 +356,100 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 	bool pull = e->op == OP_READ && (e->lat || !c->src);
 
 	if (pull) {
-		/* keep reads in flight for what the caller still wants, and (bandwidth)
-		 * only for messages the sender has said are in place */
-		uint64_t inflight = c->rd_seq - c->rx_seq - c->ready;
-		uint64_t want = n > c->ready + inflight ? n - c->ready - inflight : 0;
-		uint64_t can = c->avail > c->rd_seq ? c->avail - c->rd_seq : 0;
+		int k = pull_ahead(c, len, n);
 
-		if (!e->lat && want > can)
-			want = can;
-		if (want) {
-			int k = fp_verbs_post(c, NULL, len, (unsigned)want, true);
-
-			if (k < 0)
-				return k;
-		}
+		if (k < 0)
+			return k;
 	}
 	if (!c->ready)
 		poll_cq(e);
 	if (e->failed)
 		return e->failed;
 	return take(c, buf, len, n, pull);
+}
+
+/*
+ * --qps N: a flow's N QPs sit together in conns[], the first standing for the flow. A
+ * source's data messages go round-robin, message m on QP m mod N, each QP with its own ring
+ * and sequence, and the receiver takes them in that same order: the runner's credit window
+ * then bounds what is in flight on each QP, so no ring slot is reused before it is read.
+ * What needs one order stays on the first QP: acknowledgements (the runner keeps the last
+ * count it read) and ping-pong, where one message is in flight.
+ */
+static bool spread(const struct fp_conn *c)
+{
+	return c->e->nqps > 1 && !c->e->lat;
+}
+
+/* The next n messages' share per QP, as far as every QP has room for its own. */
+static unsigned tx_plan(const struct fp_conn *c, unsigned n, unsigned *need)
+{
+	unsigned nq = c->e->nqps, i;
+
+	memset(need, 0, nq * sizeof(*need));
+	for (i = 0; i < n; i++) {
+		const struct fp_conn *q = c + (c->rr + i) % nq;
+
+		if (need[q - c] + 1 > c->e->tx_depth - q->tx_out)
+			break;
+		need[q - c]++;
+	}
+	return i;
+}
+
+static int flow_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+{
+	struct fp_engine *e = c->e;
+	unsigned need[64], total;
+
+	if (!spread(c) || !c->src)
+		return verbs_tx(c, buf, len, n);
+	total = tx_plan(c, n, need);
+	if (!total) {
+		poll_cq(e);
+		total = tx_plan(c, n, need);
+	}
+	for (unsigned q = 0; q < e->nqps && !e->failed; q++)
+		for (unsigned done = 0; done < need[q];) {
+			int k = verbs_tx(c + q, buf, len, need[q] - done);
+
+			if (k <= 0) { /* room was counted: a full queue here is a bug */
+				if (!k)
+					fp_verbs_say(e,
+						     "QP 0x%x: send queue full with room counted",
+						     c[q].qp->qp_num);
+				return k ? k : -EIO;
+			}
+			done += (unsigned)k;
+		}
+	c->rr = (c->rr + total) % e->nqps;
+	return e->failed ? e->failed : (int)total;
+}
+
+static int flow_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
+{
+	struct fp_engine *e = c->e;
+	unsigned nq = e->nqps, total = 0;
+
+	if (!spread(c) || c->src)
+		return verbs_rx(c, buf, len, n);
+	if (e->op == OP_READ) /* reads for each QP's share in flight first */
+		for (unsigned i = 0; i < nq && i < n; i++) {
+			int k = pull_ahead(c + (c->rr + i) % nq, len, n / nq + (i < n % nq));
+
+			if (k < 0)
+				return k;
+		}
+	for (; total < n; total++) {
+		int k = verbs_rx(c + c->rr, buf, len, 1);
+
+		if (k < 0)
+			return k;
+		if (!k)
+			break;
+		c->rr = (c->rr + 1) % nq;
+	}
+	return (int)total;
 }
 
 static int verbs_wait(struct fp_engine *e, int timeout_ms)
@@ -388,15 +487,16 @@ static int verbs_ident(const struct fp_conn *c, struct fp_flow_ident *id)
 
 const struct fp_engine_ops fp_verbs_ops = {
 	.name = "verbs",
-	.desc = "RDMA verbs (rdma-core): RC QPs, send/write/write_imm/read",
+	.desc = "RDMA verbs (rdma-core): RC QPs (--qps N per flow), send/write/write_imm/read, "
+		"--tclass/--sl/--mtu, NUMA-local MRs",
 	.probe = fp_verbs_probe,
 	.open = fp_verbs_open,
 	.close = fp_verbs_close,
 	.connect = fp_verbs_connect,
 	.ident = verbs_ident,
 	.identity = fp_verbs_identity,
-	.tx = verbs_tx,
-	.rx = verbs_rx,
+	.tx = flow_tx,
+	.rx = flow_rx,
 	.wait = verbs_wait,
 	.begin = verbs_begin,
 	.opts = fp_verbs_opts,

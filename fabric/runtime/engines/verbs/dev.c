@@ -10,6 +10,7 @@
 
 #include "../../../../core/file.h"
 #include "../../netid.h"
+#include "../../numa.h"
 
 const char *const fp_verbs_op_names[] = { "send", "write_imm", "write", "read" };
 
@@ -231,6 +232,14 @@ const struct fp_opt fp_verbs_opts[] = {
 		  "work requests chained per post (ibv_post_send list)"),
 	VERBS_OPT("tx-depth", FP_OPT_INT, tx_depth, "128", 1, 65536, NULL, "N",
 		  "send queue depth per QP"),
+	VERBS_OPT("qps", FP_OPT_INT, qps, "1", 1, 64, NULL, "N",
+		  "RC QPs per flow, messages spread round-robin (perftest -q)"),
+	VERBS_OPT("tclass", FP_OPT_INT, tclass, "0", 0, 255, NULL, "N",
+		  "traffic class in the GRH (RoCE: DSCP << 2 | ECN)"),
+	VERBS_OPT("sl", FP_OPT_INT, sl, "0", 0, 15, NULL, "N", "service level (InfiniBand)"),
+	VERBS_OPT("mtu", FP_OPT_INT, mtu, "0", 0, 4096, NULL, "BYTES",
+		  "path MTU: 256, 512, 1024, 2048 or 4096, at most the port's (0: the port's "
+		  "active MTU)"),
 	VERBS_OPT("cm", FP_OPT_BOOL, cm, NULL, 0, 0, NULL, NULL,
 		  "connect QPs with rdma_cm instead of the rendezvous (not yet supported)"),
 	VERBS_OPT("test-corrupt-at", FP_OPT_INT, corrupt_at, "-1", -1, INT64_MAX, NULL, "N",
@@ -324,6 +333,29 @@ static int pick_device(struct fp_engine *e, const struct fp_engine_params *p)
 
 /* ---------- open ---------- */
 
+/* --qps, --tclass, --sl, --mtu (after pick_gid: the port's active MTU is known). */
+int fp_verbs_settings(struct fp_engine *e, const struct verbs_opts *o)
+{
+	static const int mtus[] = { 256, 512, 1024, 2048, 4096 };
+	int active = 128 << e->mtu, want = (int)o->mtu;
+
+	e->nqps = o->qps > 0 ? (unsigned)o->qps : 1;
+	e->tclass = (uint8_t)o->tclass;
+	e->sl = (uint8_t)o->sl;
+	if (!want)
+		return 0;
+	for (unsigned i = 0; i < sizeof(mtus) / sizeof(mtus[0]); i++)
+		if (mtus[i] == want && want <= active) {
+			e->mtu = (enum ibv_mtu)(IBV_MTU_256 + i);
+			return 0;
+		}
+	fp_verbs_say(e,
+		     "--mtu %d: want 256, 512, 1024, 2048 or 4096, at most %s port %u's "
+		     "active MTU %d",
+		     want, e->dev, e->port, active);
+	return -EINVAL;
+}
+
 struct ibv_mr *fp_verbs_reg(struct fp_engine *e, void *buf, size_t len)
 {
 	struct ibv_mr *mr = ibv_reg_mr(e->pd, buf, len,
@@ -378,6 +410,8 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	if (ret)
 		goto err;
 	ret = pick_gid(e, (int)o->gid_index, p->bind);
+	if (!ret)
+		ret = fp_verbs_settings(e, o);
 	if (ret)
 		goto err;
 	if (ibv_query_device(e->ctx, &da)) {
@@ -399,18 +433,6 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	if (!e->pd) {
 		fp_verbs_say(e, "%s: cannot allocate a protection domain: %s", e->dev,
 			     strerror(errno));
-		ret = -ENOMEM;
-		goto err;
-	}
-	e->slab = aligned_alloc(64, e->stride);
-	if (!e->slab) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	for (size_t i = 0; i < e->stride; i++)
-		e->slab[i] = pattern(i);
-	e->slab_mr = fp_verbs_reg(e, e->slab, e->stride);
-	if (!e->slab_mr) {
 		ret = -ENOMEM;
 		goto err;
 	}
@@ -442,7 +464,7 @@ void fp_verbs_close(struct fp_engine *e)
 			ibv_destroy_qp(c->qp);
 		if (c->mr)
 			ibv_dereg_mr(c->mr);
-		free(c->ring);
+		fp_numa_free(c->ring, e->ringlen);
 		free(c->cover);
 	}
 	free(e->conns);
@@ -452,7 +474,7 @@ void fp_verbs_close(struct fp_engine *e)
 		ibv_destroy_comp_channel(e->ch);
 	if (e->slab_mr)
 		ibv_dereg_mr(e->slab_mr);
-	free(e->slab);
+	fp_numa_free(e->slab, e->stride);
 	if (e->pd)
 		ibv_dealloc_pd(e->pd);
 	if (e->ctx)
@@ -464,6 +486,17 @@ void fp_verbs_close(struct fp_engine *e)
 static void guid_text(__be64 g, char *buf, size_t len)
 {
 	snprintf(buf, len, "0x%016llx", (unsigned long long)be64toh(g));
+}
+
+/* The NUMA node of every registered buffer (numa.h); -1 mixed or unknown. */
+static int buf_node(const struct fp_engine *e)
+{
+	int node = e->slab ? fp_numa_mem_node(e->slab, e->stride) : -1;
+
+	for (unsigned i = 0; i < e->nconns && node >= 0; i++)
+		if (fp_numa_mem_node(e->conns[i].ring, e->ringlen) != node)
+			node = -1;
+	return node;
 }
 
 /*
@@ -514,5 +547,7 @@ int fp_verbs_identity(struct fp_engine *e, char *buf, size_t len)
 		fp_netid_netdev("", nd, buf, len, &o); /* its MAC, addresses, PCI */
 	snprintf(v, sizeof(v), "%s/device", dir);
 	fp_netid_pci(v, buf, len, &o); /* InfiniBand, or a RoCE netdev without one */
+	snprintf(v, sizeof(v), "%d", buf_node(e));
+	fp_netid_put(buf, len, &o, "numa_buf", v);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * Private to the engine's folder: its state, shared between dev.c, qp.c and data.c.
  *
  * The verbs engine: RDMA over libibverbs (rdma-core) on InfiniBand, RoCE or Soft-RoCE, one
- * Reliable Connected QP per flow. The only folder that includes <infiniband/verbs.h>.
+ * Reliable Connected QP per flow (--qps N: N of them, messages spread round-robin as
+ * perftest -q does). The only folder that includes <infiniband/verbs.h>.
  *
  * Each flow's QP has a ring of `window` slots registered on both ends (slot = the largest
  * message plus a trailer byte). How a message moves depends on --op:
@@ -64,6 +65,7 @@ extern const char *const fp_verbs_op_names[]; /* by enum op */
 struct fp_conn {
 	struct fp_engine *e;
 	uint32_t flow;
+	uint32_t key; /* in the QP tables: flow x --qps + the QP's index in the flow */
 	int peer;
 	bool src;
 	struct ibv_qp *qp;
@@ -81,6 +83,7 @@ struct fp_conn {
 	unsigned unsig;
 	uint32_t *cover; /* per signalled request, how many it completes; a FIFO */
 	unsigned cov_head, cov_n;
+	unsigned rr; /* --qps: the QP of the flow the next message starts on */
 	struct fp_flow_ident id;
 };
 
@@ -99,7 +102,9 @@ struct fp_engine {
 	enum ibv_mtu mtu;
 	bool roce, check, event, lat;
 	unsigned nslots, tx_depth, cq_mod, max_inline, rd_atom, post_list;
-	size_t stride;
+	unsigned nqps;		/* --qps: QPs per flow, consecutive in conns[] */
+	uint8_t tclass, sl;	/* --tclass, --sl */
+	size_t stride, ringlen; /* ringlen: each connection's ring, whole pages */
 	char dev[64];
 	struct fp_conn *conns;
 	unsigned nconns;
@@ -125,6 +130,7 @@ struct verbs_opts {
 	const char *port, *op;
 	bool check, cm, bad_rkey;
 	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth, corrupt_at;
+	int64_t qps, tclass, sl, mtu;
 };
 
 _Static_assert(sizeof(struct verbs_opts) <= FP_ENGINE_CFG_MAX, "verbs options fit the runner");
@@ -139,6 +145,7 @@ int fp_verbs_identity(struct fp_engine *e, char *buf, size_t len);
 extern const struct fp_opt fp_verbs_opts[];
 int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool pull);
 int fp_verbs_post_recv(struct fp_conn *c, uint64_t seq);
+int fp_verbs_settings(struct fp_engine *e, const struct verbs_opts *o);
 int fp_verbs_probe(char *why, size_t len);
 struct ibv_mr *fp_verbs_reg(struct fp_engine *e, void *buf, size_t len);
 void fp_verbs_say(struct fp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -5,6 +5,8 @@
  */
 #include "priv.h"
 
+#include "../../numa.h"
+
 /* ---------- connect ---------- */
 
 static int qp_init(struct fp_engine *e, struct fp_conn *c)
@@ -76,12 +78,14 @@ static int qp_connect(struct fp_engine *e, struct fp_conn *c, const struct fp_qp
 	a.min_rnr_timer = 12;
 	a.ah_attr.port_num = e->port;
 	a.ah_attr.dlid = rec->lid;
+	a.ah_attr.sl = e->sl;
 	if (e->roce || a.ah_attr.dlid == 0) {
 		a.ah_attr.is_global = 1;
 		memcpy(a.ah_attr.grh.dgid.raw, rec->gid, 16);
 		a.ah_attr.grh.sgid_index = e->gid_index;
 		a.ah_attr.grh.hop_limit = 64;
-		a.ah_attr.grh.flow_label = flow_label(c->flow);
+		a.ah_attr.grh.flow_label = flow_label(c->key);
+		a.ah_attr.grh.traffic_class = e->tclass;
 	}
 	ret = ibv_modify_qp(c->qp, &a,
 			    IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
@@ -152,8 +156,48 @@ void fp_verbs_ident(struct fp_engine *e, struct fp_conn *c, const uint8_t *peer_
 		inet_ntop(AF_INET, &ip, c->id.dst_ip, sizeof(c->id.dst_ip));
 	else
 		inet_ntop(AF_INET6, b->raw, c->id.dst_ip, sizeof(c->id.dst_ip));
-	c->id.src_port = e->roce ? label_port(flow_label(c->flow)) : 0;
+	c->id.src_port = e->roce ? label_port(flow_label(c->key)) : 0;
 	c->id.dst_port = e->roce ? ROCE_PORT : 0;
+}
+
+/* One QP of flow fl (the q-th of --qps), with its ring; its record into rec. */
+static int conn_make(struct fp_engine *e, const struct fp_flow *fl, unsigned q,
+		     struct fp_qp_rec *rec)
+{
+	struct fp_conn *c = &e->conns[e->nconns++];
+	size_t ringlen = e->nslots * (e->stride + STAGE) + SMALL;
+	int ret;
+
+	c->e = e;
+	c->flow = fl->id;
+	c->key = fl->id * e->nqps + q;
+	c->src = fl->src == e->b.rank;
+	c->peer = c->src ? fl->dst : fl->src;
+	c->cover = calloc(e->tx_depth + 1, sizeof(*c->cover));
+	c->ring = fp_numa_alloc(e->ringlen);
+	if (!c->cover || !c->ring)
+		return -ENOMEM;
+	/* read: the pattern is what the peer pulls; the others start from zeros,
+	 * where no trailer can be seen by accident */
+	memset(c->ring, 0, ringlen);
+	for (size_t k = 0; e->op == OP_READ && k < e->nslots; k++)
+		memcpy(c->ring + k * e->stride, e->slab, e->stride);
+	c->mr = fp_verbs_reg(e, c->ring, ringlen);
+	if (!c->mr)
+		return -ENOMEM;
+	ret = qp_init(e, c);
+	if (ret)
+		return ret;
+	*rec = (struct fp_qp_rec){ .flow = c->key,
+				   .qpn = c->qp->qp_num,
+				   .psn = c->psn,
+				   .lid = e->lid,
+				   .rkey = c->mr->rkey,
+				   .addr = (uintptr_t)c->ring,
+				   .slots = e->nslots,
+				   .stride = (uint32_t)e->stride };
+	memcpy(rec->gid, e->gid.raw, 16);
+	return 0;
 }
 
 int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
@@ -162,14 +206,28 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 	struct fp_rv_blobs all = { 0 }, none = { 0 };
 	uint8_t *mine = NULL;
 	unsigned nc = 0, cqe;
-	size_t ringlen;
 	int ret = 0;
 
 	for (unsigned i = 0; i < n; i++)
 		nc += flows[i].src == e->b.rank || flows[i].dst == e->b.rank;
+	if ((uint64_t)n * e->nqps > UINT32_MAX) {
+		fp_verbs_say(e, "%u flows x --qps %u QPs: too many to name", n, e->nqps);
+		return -E2BIG;
+	}
+	nc *= e->nqps;
 	e->conns = calloc(nc ? nc : 1, sizeof(*e->conns));
 	mine = malloc(4 + (size_t)nc * FP_QP_REC);
 	if (!e->conns || !mine) {
+		free(mine);
+		return -ENOMEM;
+	}
+	/* data buffers from here on: the runner has placed this rank (--numa) by now, and
+	 * fresh pages follow its memory policy */
+	e->slab = fp_numa_alloc(e->stride);
+	for (size_t i = 0; e->slab && i < e->stride; i++)
+		e->slab[i] = pattern(i);
+	e->slab_mr = e->slab ? fp_verbs_reg(e, e->slab, e->stride) : NULL;
+	if (!e->slab_mr) {
 		free(mine);
 		return -ENOMEM;
 	}
@@ -181,63 +239,35 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 		free(mine);
 		return -ENOMEM;
 	}
-	ringlen = e->nslots * (e->stride + STAGE) + SMALL;
+	e->ringlen = (e->nslots * (e->stride + STAGE) + SMALL + 4095) / 4096 * 4096;
 	fp_put_u32(mine, nc);
 	for (unsigned i = 0; i < n && !ret; i++) {
 		const struct fp_flow *fl = &flows[i];
-		struct fp_qp_rec rec;
-		struct fp_conn *c;
 
 		conns[i] = NULL;
 		if (fl->src != e->b.rank && fl->dst != e->b.rank)
 			continue;
-		c = &e->conns[e->nconns++];
-		c->e = e;
-		c->flow = fl->id;
-		c->src = fl->src == e->b.rank;
-		c->peer = c->src ? fl->dst : fl->src;
-		c->cover = calloc(e->tx_depth + 1, sizeof(*c->cover));
-		c->ring = aligned_alloc(4096, (ringlen + 4095) / 4096 * 4096);
-		if (!c->cover || !c->ring) {
-			ret = -ENOMEM;
-			break;
+		/* the flow's first QP stands for it; the others follow it in conns[] */
+		conns[i] = &e->conns[e->nconns];
+		for (unsigned q = 0; q < e->nqps && !ret; q++) {
+			struct fp_qp_rec rec;
+
+			ret = conn_make(e, fl, q, &rec);
+			if (!ret)
+				fp_qp_rec_put(mine + 4 + (size_t)(e->nconns - 1) * FP_QP_REC, &rec);
 		}
-		/* read: the pattern is what the peer pulls; the others start from zeros,
-		 * where no trailer can be seen by accident */
-		memset(c->ring, 0, ringlen);
-		for (size_t k = 0; e->op == OP_READ && k < e->nslots; k++)
-			memcpy(c->ring + k * e->stride, e->slab, e->stride);
-		c->mr = fp_verbs_reg(e, c->ring, ringlen);
-		if (!c->mr) {
-			ret = -ENOMEM;
-			break;
-		}
-		ret = qp_init(e, c);
-		if (ret)
-			break;
-		rec = (struct fp_qp_rec){ .flow = c->flow,
-					  .qpn = c->qp->qp_num,
-					  .psn = c->psn,
-					  .lid = e->lid,
-					  .rkey = c->mr->rkey,
-					  .addr = (uintptr_t)c->ring,
-					  .slots = e->nslots,
-					  .stride = (uint32_t)e->stride };
-		memcpy(rec.gid, e->gid.raw, 16);
-		fp_qp_rec_put(mine + 4 + (size_t)(e->nconns - 1) * FP_QP_REC, &rec);
-		conns[i] = c;
 	}
 	/* after a local failure this rank skips the exchange; the runner then aborts the
 	 * rendezvous, which ends the others' wait in it */
 	if (!ret)
-		ret = e->b.allgather(e->b.xctx, "verbs: exchange of QP numbers, GIDs and keys", mine,
-				   4 + (size_t)e->nconns * FP_QP_REC, &all);
+		ret = e->b.allgather(e->b.xctx, "verbs: exchange of QP numbers, GIDs and keys",
+				     mine, 4 + (size_t)e->nconns * FP_QP_REC, &all);
 	free(mine);
 	for (unsigned i = 0; i < e->nconns && !ret; i++) {
 		struct fp_conn *c = &e->conns[i];
 		struct fp_qp_rec peer;
 
-		ret = fp_qp_table_find(all.data + all.off[c->peer], all.len[c->peer], c->flow,
+		ret = fp_qp_table_find(all.data + all.off[c->peer], all.len[c->peer], c->key,
 				       &peer);
 		if (ret) {
 			fp_verbs_say(e, "rank %d %s", c->peer,

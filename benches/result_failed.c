@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A run whose flows could not all connect (issue 18): run.json's failed_flows (flow, src,
+ * dst, error) and the schedule's flows (id, src, dst). They become the run's connect
+ * phase, a size result of size 0 without bandwidth: every scheduled flow, at rate 0 when it
+ * failed, NaN (connected, never measured) when not. Its paths are traced like any flow's.
+ * Also the run's length, the interval its counters grew in (fabric/model/ber.c).
+ */
+#include <errno.h>
+#include <libfyaml.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/err.h"
+#include "../fabric/model/jread.h"
+#include "result_read.h"
+
+/* a whole number in [lo, hi] */
+static bool whole(struct fy_node *n, double lo, double hi, double *out)
+{
+	return fp_jnum(n, out) && *out >= lo && *out <= hi && *out == floor(*out);
+}
+
+/* started to finished, ISO 8601 UTC to the second: at least 1 s, 0 when not known */
+static double run_seconds(struct fy_node *root)
+{
+	char a[32], b[32];
+	struct tm ta = { 0 }, tb = { 0 };
+	const char *ea, *eb;
+
+	if (!fp_jstr(fp_jkey(root, "started"), a, sizeof(a)) ||
+	    !fp_jstr(fp_jkey(root, "finished"), b, sizeof(b)))
+		return 0;
+	ea = strptime(a, "%Y-%m-%dT%H:%M:%SZ", &ta);
+	eb = strptime(b, "%Y-%m-%dT%H:%M:%SZ", &tb);
+	if (!ea || !eb || *ea || *eb || timegm(&tb) < timegm(&ta))
+		return 0;
+	return fmax(1, (double)(timegm(&tb) - timegm(&ta)));
+}
+
+int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, size_t el)
+{
+	struct fy_node *ff = fp_jkey(root, "failed_flows"), *fl = fp_jkey(root, "flows"), *x;
+	struct fp_rsize *z;
+	void *it = NULL;
+	unsigned n;
+
+	r->seconds = run_seconds(root);
+	if (!ff)
+		return 0;
+	if (!fy_node_is_sequence(ff) || !fl || !fy_node_is_sequence(fl))
+		return fp_say(err, el,
+			      "%s: field 'failed_flows' needs the schedule's 'flows' beside it, "
+			      "both lists",
+			      r->where);
+	n = (unsigned)fy_node_sequence_item_count(fl);
+	z = realloc(r->sizes, sizeof(*z) * (r->nsizes + 1));
+	if (!z)
+		return -ENOMEM;
+	r->sizes = z;
+	z = &r->sizes[r->nsizes];
+	memset(z, 0, sizeof(*z));
+	z->flows = calloc(n + 1, sizeof(*z->flows));
+	if (!z->flows)
+		return -ENOMEM;
+	r->nsizes++;
+	r->connect = (int)r->nsizes - 1;
+	while ((x = fy_node_sequence_iterate(fl, &it))) {
+		struct fp_rflow *f = &z->flows[z->nflows];
+		double id, s, d;
+
+		if (!whole(fp_jkey(x, "id"), 0, UINT32_MAX, &id) ||
+		    !whole(fp_jkey(x, "src"), 0, r->world_size - 1, &s) ||
+		    !whole(fp_jkey(x, "dst"), 0, r->world_size - 1, &d) || s == d)
+			return fp_say(err, el,
+				      "%s: flows[%u]: id, src and dst must be a flow and two "
+				      "ranks of the run",
+				      r->where, z->nflows);
+		*f = (struct fp_rflow){ .flow = (unsigned)id,
+					.src = (int)s,
+					.dst = (int)d,
+					.has_bw = true,
+					.avg_gbps = NAN,
+					.trace = -1 };
+		z->nflows++;
+	}
+	it = NULL;
+	while ((x = fy_node_sequence_iterate(ff, &it))) {
+		double id;
+		unsigned k = 0;
+
+		if (!whole(fp_jkey(x, "flow"), 0, UINT32_MAX, &id))
+			return fp_say(err, el, "%s: failed_flows: an entry without a flow id",
+				      r->where);
+		while (k < z->nflows && z->flows[k].flow != (unsigned)id)
+			k++;
+		if (k == z->nflows)
+			return fp_say(err, el, "%s: failed_flows: flow %.0f is not in 'flows'",
+				      r->where, id);
+		z->flows[k].avg_gbps = 0;
+		r->nfailed++;
+	}
+	return 0;
+}

@@ -1,0 +1,101 @@
+# fabprobe diagnose with the simulator as executor (issue 22): planted faults are ruled in
+# after targeted steps, a clean fabric stops after the screen, diagnosis.json is whole, and
+# bad input is one line and exit 2.
+$FABPROBE topo gen fat-tree --k 4 --output "$TMP/k4.yaml" || fail "topo gen"
+T=$TMP/k4.yaml
+# a degraded aggregation-core link and a slow host, found and nothing else
+link=$(python3 - "$T" <<'PY'
+import re, sys
+hosts, n = set(), 0
+for line in open(sys.argv[1]):
+    m = re.match(r'\s*- \{name: "?([^",]+)"?, kind: host', line)
+    if m:
+        hosts.add(m.group(1))
+    m = re.match(r'\s*- \{a: "([^":]+)[^"]*", b: "([^":]+)', line)
+    if m:
+        if m.group(1).startswith("a") and m.group(2).startswith("c"):
+            print(n)
+            break
+        n += 1
+PY
+)
+$FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4,slowhost:h5:0.5" --seed 2 --rounds 2 \
+	--output "$TMP/d" >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err"; fail "diagnose: exit $?"; }
+python3 - "$TMP/d/diagnosis.json" "$link" <<'PY' || { cat "$TMP/out"; fail "diagnosis.json"; }
+import json, sys
+d = json.load(open(sys.argv[1])); link = int(sys.argv[2])
+assert d["schema_version"] == 1 and not d["clean"], d["stop"]
+got = {("host", h["host"]) if h["kind"] == "host" else ("link", h["link"])
+       for h in d["hypotheses"] if h["state"] == "confirmed"}
+assert got == {("link", link), ("host", "h5")}, got
+assert not [h for h in d["hypotheses"] if h["state"] == "open"]
+assert d["steps"][0]["kind"] in ("screen", "pairs") and len(d["steps"]) >= 2
+target = [s for s in d["steps"] if s["kind"] == "target"]
+assert target and any(target[0]["ruled_in"]), target
+assert 0 < d["bytes"] < d["full_pairs_bytes"] / 4, (d["bytes"], d["full_pairs_bytes"])
+for h in d["hypotheses"]:
+    if h["state"] == "confirmed":
+        assert h["probes"] >= 3 and h["bad"] * 3 >= h["probes"] * 2 and h["q_median"] < 0.8, h
+PY
+grep -q "^verdict: faulty host h5" "$TMP/out" || fail "text verdict names h5"
+grep -q "ruled in  link" "$TMP/out" || fail "text timeline rules the link in"
+ok "a degraded link and a slow host ruled in by targeted steps, nothing else"
+
+# clean: no fault, no noise: screened, no suspect, clean
+$FABPROBE diagnose --topology "$T" --noise 0 --format json >"$TMP/c.json" || fail "clean: exit $?"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+assert d["clean"] and not d["hypotheses"] and d["stop"].startswith("clean"), d' "$TMP/c.json" ||
+	fail "clean fabric"
+ok "a clean fabric: clean after the screen"
+
+# a budget the targeted step does not fit: stopped after the screen, the suspect still open
+$FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4" --rounds 2 --round 1s --budget 2s \
+	--format json >"$TMP/b.json" || fail "budget: exit $?"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+assert len(d["steps"]) == 1 and d["stop"].startswith("budget spent") and not d["clean"], d["stop"]
+assert [h for h in d["hypotheses"] if h["state"] == "open"], d["hypotheses"]' "$TMP/b.json" ||
+	fail "a step past the budget ran"
+ok "--budget: a step that would pass it does not run; its suspects stay open"
+
+# the same seed, the same diagnosis
+$FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4" --seed 9 --format json >"$TMP/a1"
+$FABPROBE diagnose --topology "$T" --faults "degrade:#$link:0.4" --seed 9 --format json >"$TMP/a2"
+cmp -s "$TMP/a1" "$TMP/a2" || fail "not reproducible from its seed"
+ok "reproducible from --seed"
+
+# bad input: one line, exit 2, nothing written
+bad() {
+	local want=$1
+	shift
+	$FABPROBE diagnose "$@" >"$TMP/o" 2>"$TMP/e"
+	local rc=$?
+	[ $rc -eq 2 ] || fail "diagnose $*: exit $rc, not 2"
+	[ "$(wc -l <"$TMP/e")" -eq 1 ] || fail "diagnose $*: not one line: $(cat "$TMP/e")"
+	grep -q -- "$want" "$TMP/e" || fail "diagnose $*: $(cat "$TMP/e")"
+}
+bad "--topology FILE is required"
+bad "No such file" --topology "$TMP/none.yaml"
+bad "only the simulator" --topology "$T" --engine verbs
+bad "down" --topology "$T" --faults "down:#$link"
+bad "noise" --topology "$T" --noise 2
+bad "exists" --topology "$T" --output "$TMP/d"
+ok "bad input: one line, exit 2; an existing diagnosis is not overwritten"
+
+# report renders the timeline, escaped (the names come from a topology: outside input)
+if command -v gnuplot >/dev/null; then
+	mkdir "$TMP/evil"
+	python3 - "$TMP/d/diagnosis.json" "$TMP/evil/diagnosis.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["hypotheses"][0]["name"] = "<script>alert(1)</script>"
+d["steps"][-1]["ruled_in"] = ["<img src=x onerror=alert(2)>"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	$FABPROBE report "$TMP/d" "$TMP/evil" --out "$TMP/rep" >/dev/null 2>"$TMP/err" ||
+		{ cat "$TMP/err"; fail "report of a diagnosis"; }
+	grep -q "<h2>Diagnosis d: faulty: " "$TMP/rep/report.html" || fail "the diagnosis heading"
+	grep -q "target" "$TMP/rep/report.html" || fail "the timeline's target step"
+	grep -q "<script>alert\|<img src=x" "$TMP/rep/report.html" && fail "a name reached the HTML unescaped"
+	grep -q "&lt;script&gt;" "$TMP/rep/report.html" || fail "the escaped name"
+	ok "report: the diagnosis as a timeline, names escaped"
+fi

@@ -1,0 +1,51 @@
+# Issue 18 on the lab: a leaf-spine link down is routed around (the run succeeds) and analyze
+# names it down from the traced paths; a blackholed link keeps its routes, the flows hashed
+# onto it cannot connect, the run records them (failed_flows, rate 0, the error) and analyze
+# names that link as the blackhole. Each fault on a link picked at random.
+lab_begin
+T=$FP_SRCDIR/topologies/lab-leafspine.yaml
+"$LAB" up "$T" || fail "lab up"
+mapfile -t uplinks < <("$LAB" links | awk '$2 ~ /^leaf/ && $3 ~ /^spine/ {print $2 "-" $3}')
+verdict() { # verdict DIR KIND: analyze names the planted link first, as KIND
+	$FABPROBE analyze --topology "$T" --format json "$1" >"$1.v.json"
+	[ $? -eq 1 ] || fail "$2: the analyzer found nothing"
+	python3 - "$1.v.json" "$FP_LAB_STATE/faults.json" "$2" <<'PY' || fail "$2: wrong verdict"
+import json, sys
+v = json.load(open(sys.argv[1])); g = json.load(open(sys.argv[2]))[-1]; kind = sys.argv[3]
+s = v["suspects"][0]
+print("planted %s %s:%s-%s:%s, named %s %s:%s-%s:%s (confidence %.2f)" % (kind,
+    g["a"], g["a_port"], g["b"], g["b_port"], s["state"], s["a"], s["a_port"], s["b"], s["b_port"],
+    s["confidence"]))
+assert s["kind"] == "link" and s["state"] == kind and {s["a"], s["b"]} == {g["a"], g["b"]}, s
+assert len(v["suspects"]) == 1, [(x["a"], x["b"], x["state"]) for x in v["suspects"]]
+PY
+}
+
+pick=${uplinks[$((RANDOM % ${#uplinks[@]}))]}
+"$LAB" fault down "$pick" || fail "fault down"
+"$LAB" run -- alltoall --sizes 64K --iters 20 --warmup 2 --poll event --quiet \
+	--output "$TMP/down" >/dev/null 2>&1 || fail "a run around the down link $pick failed"
+"$LAB" trace "$TMP/down" 2>/dev/null || fail "trace"
+verdict "$TMP/down" down
+ok "down: $pick routed around, the run succeeds, analyze names it down"
+
+"$LAB" fault clear >/dev/null 2>&1 || fail "clear"
+"$LAB" run --hosts h0,h2 -- pairs --sizes 64K --iters 5 --warmup 0 --poll event --quiet \
+	--output "$TMP/clear" >/dev/null 2>&1 || fail "fault clear did not restore the routes"
+pick=${uplinks[$((RANDOM % ${#uplinks[@]}))]}
+"$LAB" fault blackhole "$pick" || fail "fault blackhole"
+"$LAB" run -- alltoall --sizes 64K --iters 20 --warmup 2 --poll event --quiet --timeout 6s \
+	--output "$TMP/bh" >/dev/null 2>"$TMP/bh.err" && fail "a run across a blackhole succeeded"
+python3 - "$TMP/bh/run.json" <<'PY' || fail "failed flows not recorded"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ff = d["failed_flows"]
+print("%s: %d of %d flows could not connect" % (d["status"], len(ff), len(d["flows"])))
+assert d["status"] == "failed" and not d["complete"] and 0 < len(ff) < len(d["flows"]), d["status"]
+assert len({f["flow"] for f in ff}) == len(ff)
+for f in ff:
+    assert f["avg_Gbps"] == 0 and f["error"] and f["src"] != f["dst"], f
+PY
+"$LAB" trace "$TMP/bh" 2>/dev/null || fail "trace of the connected flows"
+verdict "$TMP/bh" blackhole
+ok "blackhole: $pick; the failed flows are recorded and analyze names it"
