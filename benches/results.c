@@ -263,8 +263,10 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "size", sr->size);
 	fp_json_u64(j, "iters", a.iters);
-	if (d->cfg->count_wrong && (s->measure & FP_MEASURE_BW)) /* latency is not checked */
-		fp_json_u64(j, "wrong", sr->wrong);
+	if (d->cfg->count_wrong && (s->measure & (FP_MEASURE_BW | FP_MEASURE_COLL)))
+		fp_json_u64(j, "wrong", sr->wrong); /* latency is not checked */
+	if (s->measure & FP_MEASURE_COLL)
+		fp_results_coll_json(j, d, sr);
 	if (s->measure & FP_MEASURE_BW) {
 		fp_json_obj(j, "bandwidth");
 		fp_json_u64(j, "flows", a.flows);
@@ -860,6 +862,8 @@ void fp_results_text_header(const struct fp_run_data *d, FILE *f)
 		fprintf(f, " %9s %9s %9s %9s %9s %9s %9s %9s %9s", "min[us]", "p50[us]", "avg[us]",
 			"stdev", "p90", "p99", "p99.9", "p99.99", "max[us]");
 	}
+	if (s->measure & FP_MEASURE_COLL)
+		fp_results_coll_text(d, NULL, f);
 	fputc('\n', f);
 }
 
@@ -897,6 +901,8 @@ void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *
 			a.rtt.p90 / 2e3, a.rtt.p99 / 2e3, a.rtt.p999 / 2e3, a.rtt.p9999 / 2e3,
 			a.rtt.max / 2e3);
 	}
+	if (s->measure & FP_MEASURE_COLL)
+		fp_results_coll_text(d, sr, f);
 	fputc('\n', f);
 }
 

@@ -41,6 +41,9 @@ struct fp_size_res {
 	/* RFC 2544 throughput search (datagram engines): per sending rank, frames/s */
 	unsigned rfc_trials;
 	double rfc_fps, rfc_rate[FP_RFC_TRIALS], rfc_loss[FP_RFC_TRIALS];
+	/* collectives (run_coll.c): the slowest rank's time for coll_iters of them, ns */
+	double coll_ns;
+	uint64_t coll_iters;
 };
 
 struct fp_host {
@@ -139,6 +142,11 @@ const char *fp_redact_arg(char *const *argv, int i, char *buf, size_t len);
 void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty);
 void fp_results_text_header(const struct fp_run_data *d, FILE *f);
 void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *sr, FILE *f);
+/* results_coll.c: a collective's size in run.json ("collective") and its text columns */
+struct fp_json;
+void fp_results_coll_json(struct fp_json *j, const struct fp_run_data *d,
+			  const struct fp_size_res *sr);
+void fp_results_coll_text(const struct fp_run_data *d, const struct fp_size_res *sr, FILE *f);
 void fp_results_text_footer(const struct fp_run_data *d, FILE *f);
 /* results_sum.c: ranks[] and the alltoall summary in run.json; the "avg busbw" line */
 struct fp_json;

@@ -120,7 +120,7 @@ static int preflight(struct fp_run_cfg *cfg)
 		fprintf(stderr, "fabprobe: engine '%s' is not usable here: %s\n", cfg->engine, why);
 		return 2;
 	}
-	if ((ops.flags & FP_ENG_DGRAM) &&
+	if ((fp_engine_flags(&ops, cfg->engine_cfg) & FP_ENG_DGRAM) &&
 	    !(cfg->given >> fp_opts_index(fp_run_opts, "sizes") & 1)) {
 		/* frame sizes with the FCS, as RFC 2544 lists them for Ethernet */
 		static const uint64_t rfc[] = { 64, 128, 256, 512, 1024, 1280, 1518 };
@@ -128,9 +128,12 @@ static int preflight(struct fp_run_cfg *cfg)
 		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
 		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
 	}
+	if (fp_pattern_find(cfg->pattern)->measure & FP_MEASURE_COLL &&
+	    fp_coll_preflight(cfg, fp_engine_flags(&ops, cfg->engine_cfg)))
+		return 2;
 	/* engines with a --check of their own (verbs, dpdk) verify payloads where they land */
 	cfg->count_wrong = cfg->check && !(ops.opts && fp_opts_index(ops.opts, "check") >= 0);
-	if (cfg->rfc2544 && !(ops.flags & FP_ENG_DGRAM)) {
+	if (cfg->rfc2544 && !(fp_engine_flags(&ops, cfg->engine_cfg) & FP_ENG_DGRAM)) {
 		fprintf(stderr, "fabprobe: --rfc2544 needs a frame engine (--engine dpdk)\n");
 		return 2;
 	}

@@ -134,6 +134,11 @@ bool fp_run_check_failed(const struct rank *rk);
 int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what);
 int fp_run_sizes(struct rank *rk);
 
+/* run_coll.c: one size of a collective pattern (coll.h) */
+int fp_run_coll(struct rank *rk, struct fp_size_res *sr);
+/* what a collective cannot run with, said on stderr before any rank starts: nonzero */
+int fp_coll_preflight(const struct fp_run_cfg *cfg, unsigned engine_flags);
+
 /* run_rfc2544.c: the RFC 2544 throughput search */
 int fp_run_parse_fraction(const char *s, double *v);
 int fp_run_rfc2544(struct rank *rk, struct fp_size_res *sr, size_t size, const char *what,

@@ -42,6 +42,7 @@ static int open_engine(struct rank *rk, const char *bind)
 		.local_rank = (int)fp_run_local_rank(cfg, rk->rank),
 		.window = cfg->window,
 		.same_clock = rk->same_clock,
+		.reverse = cfg->reverse,
 	};
 	for (unsigned i = 0; i < cfg->sizes.n; i++)
 		if (cfg->sizes.v[i] > xo.max_size)
@@ -105,6 +106,8 @@ struct fp_pattern_opts fp_run_pattern_opts(const struct fp_run_cfg *cfg)
 		.root = (int)cfg->root,
 		.seed = (uint64_t)cfg->seed,
 		.groups = cfg->groups,
+		.reverse = cfg->reverse,
+		.algo = cfg->algo,
 	};
 }
 
@@ -141,7 +144,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		return 2;
 	}
 	fp_engine_find(cfg->engine, &rk.ops);
-	rk.dgram = rk.ops.flags & FP_ENG_DGRAM;
+	rk.dgram = fp_engine_flags(&rk.ops, cfg->engine_cfg) & FP_ENG_DGRAM;
 	if (cfg->rate)
 		fp_parse_rate(cfg->rate, &rk.rate_bps, &rk.rate_pps);
 	fp_clock_init(&rk.clk);

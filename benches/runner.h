@@ -18,7 +18,8 @@ struct fp_run_cfg {
 	int64_t iters, warmup, window;
 	uint64_t duration_ns, timeout_ns, interval_ns;
 	uint64_t report_ns; /* --report-interval: rank 0 prints bandwidth per interval; 0 off */
-	bool bidir, quiet;
+	bool bidir, quiet, reverse;
+	int algo; /* collectives: 0 ring, 1 tree */
 	const char *output, *results_dir;
 	int format;	  /* 0 text, 1 json, 2 jsonl (run_stream.c) */
 	bool check;	  /* --check: receivers verify every message's bytes */
@@ -91,6 +92,10 @@ extern const struct fp_opt fp_run_opts[];
 			   "incast, broadcast: every rank is root in turn"),                       \
 		FP_RUN_OPT("alone", FP_OPT_BOOL, alone, NULL, 0, 0, NULL, NULL, NULL,              \
 			   "pairs: measure each pair alone (slow, exact)"),                        \
+		FP_RUN_OPT("algo", FP_OPT_CHOICE, algo, "ring", 0, 0, "ring|tree", NULL, NULL,     \
+			   "allreduce: ring or double binary tree (allgather, reducescatter: ring)"), \
+		FP_RUN_OPT("reverse", FP_OPT_BOOL, reverse, NULL, 0, 0, NULL, NULL, NULL,          \
+			   "every flow the other way: receivers send (iperf3 -R)"),                \
 		FP_RUN_OPT("groups", FP_OPT_STRING, groups, NULL, 0, 0, NULL, NULL, "LABELS",      \
 			   "bisection: a group label per rank, e.g. leaf0,leaf0,leaf1,leaf1"),     \
 		FP_RUN_OPT(                                                                        \

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sched.h"
+#include "coll.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -502,6 +503,12 @@ static const struct fp_pattern patterns[] = {
 	{ "broadcast", "one root to n-1 ranks (--rotate: every root in turn)", FP_MEASURE_BW, 2,
 	  false, b_broadcast },
 	{ "ring", "rank i to rank i+K (--shift K)", FP_MEASURE_BW, 2, false, b_ring },
+	{ "allreduce", "sum of floats on every rank (--algo ring|tree; nccl-tests busbw)",
+	  FP_MEASURE_COLL, 2, false, fp_coll_build_allreduce },
+	{ "allgather", "every rank's chunk to every rank (ring; nccl-tests busbw)", FP_MEASURE_COLL,
+	  2, false, fp_coll_build_allgather },
+	{ "reducescatter", "chunk r of the sum to rank r (ring; nccl-tests busbw)", FP_MEASURE_COLL,
+	  2, false, fp_coll_build_reducescatter },
 };
 
 const struct fp_pattern *fp_patterns(unsigned *n)
@@ -535,6 +542,12 @@ int fp_sched_build(struct fp_sched *s, const struct fp_pattern *p, int n,
 	/* no cap on ranks here (a live run's is the rendezvous's, run_launch.c); a schedule
 	 * holds at most 2^32 - 1 flows */
 	ret = p->build(s, o, err, errlen);
+	for (uint32_t i = 0; !ret && o->reverse && i < s->nflows; i++) {
+		int src = s->flows[i].src;
+
+		s->flows[i].src = s->flows[i].dst;
+		s->flows[i].dst = src;
+	}
 	if (ret == -E2BIG)
 		fp_say(err, errlen, "%s: %d ranks make more than 2^32 - 1 flows", p->name, n);
 	else if (ret == -ENOMEM)

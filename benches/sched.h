@@ -19,6 +19,7 @@
 enum fp_measure {
 	FP_MEASURE_BW = 1,  /* bandwidth phase: every flow of the round streams */
 	FP_MEASURE_LAT = 2, /* latency phase: every flow of the round ping-pongs */
+	FP_MEASURE_COLL = 4, /* a collective (coll.h): its algorithm's messages, reduced */
 };
 
 struct fp_sched {
@@ -46,6 +47,8 @@ struct fp_pattern_opts {
 	int root;	    /* incast, broadcast */
 	uint64_t seed;	    /* permutation: round r uses seed + r */
 	const char *groups; /* bisection: a group label per rank, "a,a,b,b"; NULL: by rank */
+	bool reverse;	    /* every flow turned round: the pattern's receivers send (iperf3 -R) */
+	int algo;	    /* collectives: 0 ring, 1 double binary tree (coll.h) */
 };
 
 struct fp_pattern {

@@ -147,7 +147,9 @@ static int simulate(struct fp_sim_job *j, const struct fp_sim_cfg *c, const stru
 				      .shift = (int)rc->shift,
 				      .root = (int)rc->root,
 				      .seed = (uint64_t)rc->seed,
-				      .groups = rc->groups };
+				      .groups = rc->groups,
+				      .reverse = rc->reverse,
+				      .algo = rc->algo };
 
 	ret = fp_sched_build(s, p, j->nhosts, &po, err, el);
 	if (!ret)
@@ -329,6 +331,8 @@ int fp_sim_job_run(struct fp_sim_job *j, struct fp_sim_cfg *c, const char *topol
 	fp_topo_init(&j->topo);
 	if (!p)
 		return fp_say(err, el, "unknown pattern '%s'", pattern);
+	if (p->measure & FP_MEASURE_COLL)
+		return fp_say(err, el, "%s: collectives are measured, not simulated", pattern);
 	d->pattern = p;
 	if (fp_topo_load(&j->topo, topology, err, el))
 		return -EINVAL;

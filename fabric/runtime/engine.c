@@ -148,6 +148,11 @@ static int no_pkt(const struct fp_pkt_cfg *c, struct fp_pkt_result *r, char *err
 
 static const struct fp_opt no_opts[] = { FP_OPT_END };
 
+unsigned fp_engine_flags(const struct fp_engine_ops *ops, const void *cfg)
+{
+	return ops->flags | (ops->cfg_flags ? ops->cfg_flags(cfg) : 0);
+}
+
 void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *src)
 {
 	*dst = *src;

@@ -53,6 +53,9 @@ struct fp_engine_xopts {
 	bool same_clock;   /* every rank reads the same TSC (one machine): one-way delays */
 	int64_t window;	   /* messages in flight per flow */
 	int local_rank;	   /* -1: unknown */
+	/* --reverse: the flows are the pattern's turned round; an engine with connections opens
+	 * each from its receiver (the pattern's sender), as iperf3 -R's client receives */
+	bool reverse;
 };
 
 /*
@@ -147,6 +150,7 @@ struct fp_engine_params {
 
 struct fp_engine_ops {
 	const char *name;
+	/* what `fabprobe engines` lists under it: what it is and what it supports */
 	const char *desc;
 	/* 0 if usable here; -ENODEV (or another -errno) with the reason in why */
 	int (*probe)(char *why, size_t len);
@@ -164,6 +168,8 @@ struct fp_engine_ops {
 	int (*wait)(struct fp_engine *e, int timeout_ms);
 	/* Datagram engines (flags & FP_ENG_DGRAM): message = one frame, size with FCS. */
 	unsigned flags;
+	/* flags that follow from the engine's own options (sockets --proto udp); NULL: none */
+	unsigned (*cfg_flags)(const void *cfg);
 	/* smallest and largest message the engine can carry; 0/SIZE_MAX by default */
 	void (*limits)(const struct fp_engine *e, size_t *min, size_t *max);
 	/* a new phase on this flow: counters zeroed, frames of the previous phase ignored */
@@ -199,6 +205,8 @@ const struct fp_engine_entry *fp_engines(unsigned *n);
 /* A complete ops table for name (defaults filled in); -ENOENT unknown, -ENOSYS not built. */
 int fp_engine_find(const char *name, struct fp_engine_ops *out);
 void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *src);
+/* ops->flags with those the engine's options cfg add (cfg: its parsed option struct) */
+unsigned fp_engine_flags(const struct fp_engine_ops *ops, const void *cfg);
 
 /* What an engine keeps of its open parameters: who it is among how many, how it meets its
  * peers, how long set-up may wait, and where its one line of error goes. */

@@ -53,8 +53,13 @@ RFLOW = {
     "?latency": LAT, "?lost": "int", "?reordered": "int", "?duplicates": "int", "?stale": "int",
     "?path": ["int"],
 }
+COLLECTIVE = {"op": ("enum", "allreduce", "allgather", "reducescatter"),
+              "algo": ("enum", "ring", "tree"), "ranks": "int", "count": "int", "type": "str",
+              "redop": "str", "iters": "int", "time_us": "num", "algbw_GBps": "num",
+              "busbw_GBps": "num"}
 RESULT = {"size": "int", "iters": "int", "?bandwidth": BANDWIDTH, "?rounds": [ROUND],
-          "?stragglers": STRAGGLERS, "?latency": LAT, "?flows": [RFLOW]}
+          "?stragglers": STRAGGLERS, "?latency": LAT, "?flows": [RFLOW], "?wrong": "int",
+          "?collective": COLLECTIVE}
 ENDPOINT = {"?" + k: "str" for k in ("netdev", "device", "node_guid", "port_guid", "mac",
                                      "ip", "ipv4", "ipv6", "pci", "link_layer", "gid",
                                      "dpdk_device")}

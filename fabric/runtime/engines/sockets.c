@@ -2,13 +2,16 @@
 /*
  * The kernel sockets engine: one TCP connection per directed flow, TCP_NODELAY, optional
  * SO_BUSY_POLL. It is the baseline every kernel-bypass engine is compared with, and the
- * engine that runs anywhere.
+ * engine that runs anywhere. --parallel N gives a flow N connections (iperf3 -P), messages
+ * spread over them in turn; --proto udp makes it a datagram engine (sock_udp.c).
  *
  * Set-up: every rank listens on an ephemeral port of its data address and publishes
- * "IP PORT" through the rendezvous. For each flow the source connects to the destination
- * and says which flow it is (magic, flow id, source rank, the flow's tag under the job's
- * data-plane key: fp_rv_flow_tag); all connects
- * come before any accept, so the listen backlog carries them and no order can deadlock.
+ * "IP PORT" through the rendezvous. For each stream of each flow the dialer (the source, or
+ * with --reverse the destination) connects to the other end and says which flow it is
+ * (magic, flow id, dialer rank, the flow's tag under the job's data-plane key:
+ * fp_rv_flow_tag, then the stream's index). Every connect starts at once, non-blocking,
+ * under one deadline, and before any accept, so the listen backlog carries them and no
+ * order can deadlock. A stream that cannot connect fails its flow alone (issue 18).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,25 +32,20 @@
 #include "../../../core/wire.h"
 #include "../engine.h"
 #include "../netid.h"
+#include "sock_priv.h"
 
 #define HELLO_MAGIC 0x43445046u /* "FPDC" */
-#define HELLO_LEN   20
+#define HELLO_LEN   24
 #define MAX_IOV	    64
-
-struct fp_conn {
-	int fd;
-	uint32_t flow;
-	size_t tx_off, rx_off; /* bytes of the current message already moved */
-	struct fp_flow_ident id;
-	int err;      /* set-up: 0, or why this flow could not connect (-errno) */
-	char why[96]; /* its text */
-};
 
 /* The engine's own options (`fabprobe run --engine sockets`). */
 struct sockets_opts {
 	int64_t busy_poll_us;
 	int64_t tos;
 	int64_t pace_mbit;
+	int proto; /* 0 tcp, 1 udp */
+	int64_t parallel;
+	int64_t corrupt_at;
 };
 
 _Static_assert(sizeof(struct sockets_opts) <= FP_ENGINE_CFG_MAX, "sockets options fit");
@@ -60,6 +58,13 @@ static const struct fp_opt sockets_opts[] = {
 	  "it)" },
 	{ "pace-mbit", FP_OPT_INT, offsetof(struct sockets_opts, pace_mbit), "0", 0, 1000000, NULL,
 	  NULL, "MBIT", "pace each connection to MBIT Mbit/s (SO_MAX_PACING_RATE); 0: unpaced" },
+	{ "proto", FP_OPT_CHOICE, offsetof(struct sockets_opts, proto), "tcp", 0, 0, "tcp|udp",
+	  NULL, NULL, "udp: datagrams with sequence numbers, loss and reordering counted" },
+	{ "parallel", FP_OPT_INT, offsetof(struct sockets_opts, parallel), "1", 1, FP_SOCK_PAR_MAX,
+	  NULL, NULL, "N", "streams per flow (iperf3 -P)" },
+	{ "test-corrupt-at", FP_OPT_INT, offsetof(struct sockets_opts, corrupt_at), "-1", -1,
+	  INT64_MAX, NULL, NULL, "N",
+	  "testing: spoil each flow's N-th received message, counting from 0 (-1: never)" },
 	FP_OPT_END,
 };
 
@@ -71,7 +76,11 @@ struct fp_engine {
 	enum fp_poll_mode poll;
 	int busy_poll_us;
 	int tos;
-	uint64_t pace;		       /* bytes/s, 0: unpaced */
+	uint64_t pace; /* bytes/s, 0: unpaced */
+	bool udp;
+	bool reverse; /* --reverse: a flow's receiver opens its connections */
+	unsigned par; /* streams per flow */
+	int64_t corrupt_at;
 	char ip[48];		       /* the bound (listening) address */
 	struct sockaddr_storage *peer; /* listen address of every rank */
 	socklen_t *peerlen;
@@ -90,7 +99,7 @@ static int sockets_probe(char *why, size_t len)
 		return -errno;
 	}
 	close(fd);
-	snprintf(why, len, "kernel TCP");
+	snprintf(why, len, "kernel TCP and UDP");
 	return 0;
 }
 
@@ -206,6 +215,10 @@ static int sockets_open(const struct fp_engine_params *p, struct fp_engine **out
 	e->busy_poll_us = (int)((const struct sockets_opts *)p->cfg)->busy_poll_us;
 	e->tos = (int)((const struct sockets_opts *)p->cfg)->tos;
 	e->pace = (uint64_t)((const struct sockets_opts *)p->cfg)->pace_mbit * 125000u;
+	e->udp = ((const struct sockets_opts *)p->cfg)->proto == 1;
+	e->par = (unsigned)((const struct sockets_opts *)p->cfg)->parallel;
+	e->reverse = p->x && p->x->reverse;
+	e->corrupt_at = ((const struct sockets_opts *)p->cfg)->corrupt_at;
 	e->err = p->err;
 	e->errlen = p->errlen;
 	e->lfd = e->epfd = -1;
@@ -234,9 +247,15 @@ static void sockets_close(struct fp_engine *e)
 {
 	if (!e)
 		return;
-	for (unsigned i = 0; i < e->nconns; i++)
-		if (e->conns[i].fd >= 0)
-			close(e->conns[i].fd);
+	for (unsigned i = 0; i < e->nconns; i++) {
+		for (unsigned k = 0; e->conns[i].s && k < e->conns[i].ns; k++) {
+			if (e->conns[i].s[k].fd >= 0)
+				close(e->conns[i].s[k].fd);
+			if (e->conns[i].s[k].ufd >= 0)
+				close(e->conns[i].s[k].ufd);
+		}
+		free(e->conns[i].s);
+	}
 	free(e->conns);
 	free(e->peer);
 	free(e->peerlen);
@@ -247,133 +266,206 @@ static void sockets_close(struct fp_engine *e)
 	free(e);
 }
 
-static int tune(struct fp_engine *e, struct fp_conn *c)
+/* One stream ready for the data path; stream 0 (TCP or UDP) gives the flow's identity. */
+static int tune(struct fp_engine *e, struct fp_conn *c, struct fp_sock_stream *st)
 {
-	int one = 1, fl;
+	int one = 1, fl, fd = e->udp ? st->ufd : st->fd;
 	struct sockaddr_storage a, b;
 	socklen_t al = sizeof(a), bl = sizeof(b);
 
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(st->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (e->busy_poll_us > 0)
-		setsockopt(c->fd, SOL_SOCKET, SO_BUSY_POLL, &e->busy_poll_us,
-			   sizeof(e->busy_poll_us));
-	/* both ends mark: a ping-pong's replies queue in the same class as its requests */
-	if (e->tos && (setsockopt(c->fd, IPPROTO_IP, IP_TOS, &e->tos, sizeof(e->tos)) &&
-		       setsockopt(c->fd, IPPROTO_IPV6, IPV6_TCLASS, &e->tos, sizeof(e->tos))))
+		setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &e->busy_poll_us, sizeof(e->busy_poll_us));
+	/* both ends mark: a ping-pong's replies queue in the same class as its requests; with
+	 * --proto udp the datagram socket, so a class's datagrams are marked too */
+	if (e->tos && (setsockopt(fd, IPPROTO_IP, IP_TOS, &e->tos, sizeof(e->tos)) &&
+		       setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &e->tos, sizeof(e->tos))))
 		return -errno;
-	/* TCP paces itself (no fq needed): a bulk class that loads the fabric, not the NIC */
-	if (e->pace && setsockopt(c->fd, SOL_SOCKET, SO_MAX_PACING_RATE, &e->pace, sizeof(e->pace)))
+	/* TCP paces itself (no fq needed): a bulk class that loads the fabric, not the NIC.
+	 * Every stream is paced to the rate (iperf3 --fq-rate is per stream too). */
+	if (e->pace && setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &e->pace, sizeof(e->pace)))
 		return -errno;
-	fl = fcntl(c->fd, F_GETFL);
-	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK))
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
-	if (getsockname(c->fd, (struct sockaddr *)&a, &al) ||
-	    getpeername(c->fd, (struct sockaddr *)&b, &bl))
+	if (getsockname(fd, (struct sockaddr *)&a, &al) ||
+	    getpeername(fd, (struct sockaddr *)&b, &bl))
 		return -errno;
-	strcpy(c->id.proto, "tcp");
-	addr_text(&a, c->id.src_ip, sizeof(c->id.src_ip), &c->id.src_port);
-	addr_text(&b, c->id.dst_ip, sizeof(c->id.dst_ip), &c->id.dst_port);
+	if (st == c->s) {
+		strcpy(c->id.proto, e->udp ? "udp" : "tcp");
+		addr_text(&a, c->id.src_ip, sizeof(c->id.src_ip), &c->id.src_port);
+		addr_text(&b, c->id.dst_ip, sizeof(c->id.dst_ip), &c->id.dst_port);
+		c->ovh = a.ss_family == AF_INET6 ? FP_SOCK_OVH6 : FP_SOCK_OVH4;
+	}
 	if (e->epfd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c };
 
-		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, c->fd, &ev))
+		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev))
 			return -errno;
 	}
 	return 0;
 }
 
-/* a flow that could not connect: said once per flow, the others go on (issue 18) */
+/* Who opens a flow's connections: its source, or with --reverse its destination. */
+static int dialer(const struct fp_engine *e, const struct fp_flow *f)
+{
+	return e->reverse ? f->dst : f->src;
+}
+
+static int acceptor(const struct fp_engine *e, const struct fp_flow *f)
+{
+	return e->reverse ? f->src : f->dst;
+}
+
+/* Whether every stream of a flow is connected. */
+static bool streams_up(const struct fp_conn *c)
+{
+	for (unsigned k = 0; k < c->ns; k++)
+		if (c->s[k].fd < 0)
+			return false;
+	return true;
+}
+
+/*
+ * A flow that could not connect (issue 18): a stream that fails fails its whole flow, so
+ * every stream of it closes (its peer sees them go); the first reason is the one told.
+ * The other flows go on.
+ */
 static void flow_failed(struct fp_conn *c, int err, const char *fmt, int peer)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	for (unsigned k = 0; k < c->ns; k++) {
+		if (c->s[k].fd >= 0)
+			close(c->s[k].fd);
+		if (c->s[k].ufd >= 0)
+			close(c->s[k].ufd);
+		c->s[k].fd = c->s[k].ufd = -1;
+	}
+	if (c->err)
+		return;
 	c->err = err;
 	snprintf(c->why, sizeof(c->why), fmt, peer, strerror(-err));
 }
 
-/* Start a non-blocking connect: the handshakes of every flow run at once. */
-static void dial_start(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c)
+/* Start a non-blocking connect: the handshakes of every stream of every flow run at once. */
+static void dial_start(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c,
+		       unsigned stream)
 {
-	c->fd = socket(e->peer[f->dst].ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->fd < 0)
-		flow_failed(c, -errno, "rank %d: cannot open a socket: %s", f->dst);
-	else if (connect(c->fd, (struct sockaddr *)&e->peer[f->dst], e->peerlen[f->dst]) &&
+	struct fp_sock_stream *st = &c->s[stream];
+	int to = acceptor(e, f);
+
+	st->fd = socket(e->peer[to].ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (st->fd < 0)
+		flow_failed(c, -errno, "rank %d: cannot open a socket: %s", to);
+	else if (connect(st->fd, (struct sockaddr *)&e->peer[to], e->peerlen[to]) &&
 		 errno != EINPROGRESS)
-		flow_failed(c, -errno, "cannot connect to rank %d: %s", f->dst);
+		flow_failed(c, -errno, "cannot connect to rank %d: %s", to);
 }
 
 /* The connect finished (or not by the deadline): blocking again, the hello goes out. */
-static void dial_finish(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c, bool done)
+static void dial_finish(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c,
+			unsigned stream, bool done)
 {
 	struct timeval tv = { .tv_sec = (time_t)(e->timeout_ns / 1000000000ull) };
+	struct fp_sock_stream *st = &c->s[stream];
 	uint8_t hello[HELLO_LEN];
-	int soerr = 0, fl;
+	int soerr = 0, fl, to = acceptor(e, f);
 	socklen_t sl = sizeof(soerr);
 
-	if (c->fd < 0)
+	if (st->fd < 0) /* its flow failed on another stream */
 		return;
 	if (!done) {
-		flow_failed(c, -ETIMEDOUT, "no answer from rank %d: %s", f->dst);
+		flow_failed(c, -ETIMEDOUT, "no answer from rank %d: %s", to);
 		return;
 	}
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
-		flow_failed(c, soerr ? -soerr : -errno, "cannot connect to rank %d: %s", f->dst);
+	if (getsockopt(st->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
+		flow_failed(c, soerr ? -soerr : -errno, "cannot connect to rank %d: %s", to);
 		return;
 	}
-	fl = fcntl(c->fd, F_GETFL);
-	if (fl < 0 || fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK)) {
-		flow_failed(c, -errno, "rank %d: %s", f->dst);
+	fl = fcntl(st->fd, F_GETFL);
+	if (fl < 0 || fcntl(st->fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		flow_failed(c, -errno, "rank %d: %s", to);
 		return;
 	}
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(st->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	fp_put_u32(hello, HELLO_MAGIC);
 	fp_put_u32(hello + 4, f->id);
-	fp_put_u32(hello + 8, (uint32_t)f->src);
+	fp_put_u32(hello + 8, (uint32_t)e->rank);
 	fp_put_u64(hello + 12, fp_rv_flow_tag(e->key, f->id, (uint32_t)f->src, (uint32_t)f->dst));
-	if (send(c->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
-		flow_failed(c, -EIO, "hello to rank %d failed: %s", f->dst);
+	fp_put_u32(hello + 20, stream);
+	if (send(st->fd, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+		flow_failed(c, -EIO, "hello to rank %d failed: %s", to);
+}
+
+/* One outgoing connect in flight: its flow and stream. */
+struct dialing {
+	unsigned flow, stream;
+};
+
+/* The connects still in flight; those of a flow that failed meanwhile are dropped. */
+static unsigned dials_left(struct pollfd *pfd, const struct dialing *who, unsigned k,
+			   struct fp_conn **conns)
+{
+	unsigned left = 0;
+
+	for (unsigned j = 0; j < k; j++) {
+		if (pfd[j].fd < 0)
+			continue;
+		if (conns[who[j].flow]->s[who[j].stream].fd < 0)
+			pfd[j].fd = -1; /* closed with its flow: poll skips it from now on */
+		else
+			left++;
+	}
+	return left;
 }
 
 /* Every outgoing connect, under one deadline: 0 when all of them got through, else -errno. */
 static int dial_all(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
 		    struct fp_conn **conns, uint64_t deadline)
 {
-	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
-	unsigned *who = calloc(n ? n : 1, sizeof(*who)), k = 0, left;
+	unsigned total = 0, k = 0, left;
+	struct pollfd *pfd;
+	struct dialing *who;
 	int ret = 0;
 
+	for (unsigned i = 0; i < n; i++)
+		total += dialer(e, &flows[i]) == e->rank ? conns[i]->ns : 0;
+	pfd = calloc(total ? total : 1, sizeof(*pfd));
+	who = calloc(total ? total : 1, sizeof(*who));
 	if (!pfd || !who) {
 		free(pfd);
 		free(who);
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (flows[i].src == e->rank) {
-			dial_start(e, &flows[i], conns[i]);
-			pfd[k] = (struct pollfd){ .fd = conns[i]->fd, .events = POLLOUT };
-			who[k++] = i;
+		for (unsigned s = 0; dialer(e, &flows[i]) == e->rank && s < conns[i]->ns; s++) {
+			if (conns[i]->err) /* an earlier stream of it failed at once */
+				break;
+			dial_start(e, &flows[i], conns[i], s);
+			if (conns[i]->s[s].fd < 0)
+				continue;
+			pfd[k] = (struct pollfd){ .fd = conns[i]->s[s].fd, .events = POLLOUT };
+			who[k++] = (struct dialing){ i, s };
 		}
-	for (left = k; left && !(e->stop && *e->stop);) {
+	for (left = dials_left(pfd, who, k, conns); left && !(e->stop && *e->stop);) {
 		uint64_t now = fp_mono_ns(), ms = (deadline - now) / 1000000 + 1;
 
 		if (now >= deadline || poll(pfd, k, ms > 100 ? 100 : (int)ms) < 0)
 			break;
-		left = 0;
 		for (unsigned j = 0; j < k; j++)
 			if (pfd[j].fd >= 0 && pfd[j].revents) {
-				dial_finish(e, &flows[who[j]], conns[who[j]], true);
-				pfd[j].fd = -1; /* poll skips it from now on */
-			} else if (pfd[j].fd >= 0) {
-				left++;
+				pfd[j].fd = -1;
+				dial_finish(e, &flows[who[j].flow], conns[who[j].flow],
+					    who[j].stream, true);
 			}
+		left = dials_left(pfd, who, k, conns);
 	}
-	for (unsigned j = 0; j < k; j++) {
+	for (unsigned j = 0; j < k; j++)
 		if (pfd[j].fd >= 0)
-			dial_finish(e, &flows[who[j]], conns[who[j]], false);
-		if (conns[who[j]]->err && !ret)
-			ret = conns[who[j]]->err;
-	}
+			dial_finish(e, &flows[who[j].flow], conns[who[j].flow], who[j].stream,
+				    false);
+	for (unsigned i = 0; i < n && !ret; i++)
+		if (dialer(e, &flows[i]) == e->rank && conns[i]->err)
+			ret = conns[i]->err;
 	free(pfd);
 	free(who);
 	return ret;
@@ -396,10 +488,13 @@ static bool hello_ok(const struct fp_engine *e, const uint8_t *hello, const stru
 		     unsigned n, struct fp_conn **conns)
 {
 	uint32_t id = fp_get_u32(hello + 4), src = fp_get_u32(hello + 8);
+	uint32_t k = fp_get_u32(hello + 20);
 
-	return fp_get_u32(hello) == HELLO_MAGIC && id < n && flows[id].dst == e->rank &&
-	       (uint32_t)flows[id].src == src && conns[id] && conns[id]->fd < 0 &&
-	       fp_get_u64(hello + 12) == fp_rv_flow_tag(e->key, id, src, (uint32_t)e->rank);
+	return fp_get_u32(hello) == HELLO_MAGIC && id < n && acceptor(e, &flows[id]) == e->rank &&
+	       (uint32_t)dialer(e, &flows[id]) == src && conns[id] && k < conns[id]->ns &&
+	       conns[id]->s[k].fd < 0 &&
+	       fp_get_u64(hello + 12) ==
+		       fp_rv_flow_tag(e->key, id, (uint32_t)flows[id].src, (uint32_t)flows[id].dst);
 }
 
 static void drop(struct pending *p)
@@ -433,7 +528,7 @@ static int hello_step(struct fp_engine *e, struct pending *p, const struct fp_fl
 		drop(p);
 		return 0;
 	}
-	conns[fp_get_u32(p->hello + 4)]->fd = p->fd;
+	conns[fp_get_u32(p->hello + 4)]->s[fp_get_u32(p->hello + 20)].fd = p->fd;
 	p->fd = -1;
 	return 1;
 }
@@ -485,7 +580,7 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 		if (e->stop && *e->stop) {
 			snprintf(e->err, e->errlen,
 				 "sockets: rank %d was interrupted while waiting for %u incoming "
-				 "flow%s",
+				 "connection%s",
 				 e->rank, expect, expect > 1 ? "s" : "");
 			ret = -EINTR;
 			break;
@@ -493,7 +588,7 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 		if (now >= deadline) {
 			snprintf(e->err, e->errlen,
 				 "sockets: rank %d still waits for %u incoming "
-				 "flow%s after the timeout",
+				 "connection%s after the timeout",
 				 e->rank, expect, expect > 1 ? "s" : "");
 			ret = -ETIMEDOUT;
 			break;
@@ -517,18 +612,48 @@ static int accept_flows(struct fp_engine *e, const struct fp_flow *flows, unsign
 		fprintf(stderr, "fabprobe: rank %d: refused %u data connections in all\n", e->rank,
 			refused);
 	for (unsigned i = 0; i < n && ret; i++) /* the flows that never came, each by name */
-		if (flows[i].dst == e->rank && conns[i] && conns[i]->fd < 0 && !conns[i]->err)
+		if (acceptor(e, &flows[i]) == e->rank && conns[i] && !conns[i]->err &&
+		    !streams_up(conns[i]))
 			flow_failed(conns[i], ret, "nothing arrived from rank %d: %s",
-				    flows[i].src);
+				    dialer(e, &flows[i]));
 	return ret;
 }
 
-static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
-			   struct fp_conn **conns)
+/*
+ * With --proto udp, after the TCP streams: every stream's datagram socket, its port traded
+ * over the stream. Ports all go out before any is awaited, under one deadline; a stream
+ * that cannot be set up fails its flow, as a connect would.
+ */
+static void udp_streams(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+			struct fp_conn **conns)
 {
-	unsigned mine = 0, incoming = 0, k = 0, failed = 0;
-	uint64_t start;
-	int ret, dial;
+	uint64_t deadline = fp_mono_ns() + e->timeout_ns;
+
+	for (int join = 0; join < 2; join++)
+		for (unsigned i = 0; i < n; i++) {
+			struct fp_conn *c = conns[i];
+			int ret = 0;
+
+			for (unsigned k = 0; c && !c->err && k < c->ns && !ret; k++) {
+				uint64_t now = fp_mono_ns();
+
+				/* past the deadline, a port already here is still taken */
+				ret = join ? fp_sock_udp_join(&c->s[k], now + 1000000 < deadline
+									? deadline - now
+									: 1000000)
+					   : fp_sock_udp_open(&c->s[k], e->ip);
+			}
+			if (ret)
+				flow_failed(c, ret, "UDP set-up with rank %d failed: %s",
+					    c->src ? flows[i].dst : flows[i].src);
+		}
+}
+
+/* The conns of this rank's flows, each with its streams closed (-1). */
+static int conns_make(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		      struct fp_conn **conns)
+{
+	unsigned mine = 0, k = 0;
 
 	for (unsigned i = 0; i < n; i++)
 		mine += flows[i].src == e->rank || flows[i].dst == e->rank;
@@ -543,10 +668,48 @@ static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, uns
 		if (flows[i].src != e->rank && flows[i].dst != e->rank)
 			continue;
 		conns[i] = &e->conns[k++];
-		conns[i]->fd = -1;
+		conns[i]->s = calloc(e->par, sizeof(*conns[i]->s));
+		if (!conns[i]->s)
+			return -ENOMEM;
+		conns[i]->ns = e->par;
+		for (unsigned j = 0; j < e->par; j++)
+			conns[i]->s[j].fd = conns[i]->s[j].ufd = -1;
 		conns[i]->flow = i;
-		incoming += flows[i].dst == e->rank;
+		conns[i]->src = flows[i].src == e->rank;
+		conns[i]->corrupt_at = e->corrupt_at;
+		conns[i]->udp = e->udp;
 	}
+	return 0;
+}
+
+/* The flows that could not connect, the first by name and the rest counted: -errno or 0. */
+static int failed_text(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+		       struct fp_conn **conns, int why)
+{
+	unsigned failed = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (conns[i] && conns[i]->err && !failed++)
+			snprintf(e->err, e->errlen, "sockets: flow %u (rank %d to %d): %s", i,
+				 flows[i].src, flows[i].dst, conns[i]->why);
+	if (failed > 1 && strlen(e->err) + 40 < e->errlen)
+		snprintf(e->err + strlen(e->err), e->errlen - strlen(e->err),
+			 " (and %u more flows of rank %d)", failed - 1, e->rank);
+	return failed ? (why ? why : -EHOSTUNREACH) : 0;
+}
+
+static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n,
+			   struct fp_conn **conns)
+{
+	unsigned incoming = 0;
+	uint64_t start;
+	int ret, dial;
+
+	ret = conns_make(e, flows, n, conns);
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < n; i++)
+		incoming += conns[i] && acceptor(e, &flows[i]) == e->rank ? e->par : 0;
 	/*
 	 * A flow that cannot connect (a blackhole, a dead route) is that flow's failure, told
 	 * per flow (sockets_conn_error); the others still connect, so the run can say which
@@ -561,27 +724,22 @@ static int sockets_connect(struct fp_engine *e, const struct fp_flow *flows, uns
 	ret = accept_flows(e, flows, n, conns, incoming, start + e->timeout_ns / 4 * 3);
 	if (ret == -EINTR || (ret && !dial && ret != -ETIMEDOUT))
 		return ret;
+	if (e->udp)
+		udp_streams(e, flows, n, conns);
 	for (unsigned i = 0; i < n; i++) {
-		if (!conns[i] || conns[i]->fd < 0)
+		if (!conns[i] || conns[i]->err)
 			continue;
-		int t = tune(e, conns[i]);
+		for (unsigned j = 0; j < conns[i]->ns; j++) {
+			int t = tune(e, conns[i], &conns[i]->s[j]);
 
-		if (t) {
-			snprintf(e->err, e->errlen, "sockets: flow %u: %s", i, strerror(-t));
-			return t;
+			if (t) {
+				snprintf(e->err, e->errlen, "sockets: flow %u: %s", i,
+					 strerror(-t));
+				return t;
+			}
 		}
 	}
-	for (unsigned i = 0; i < n; i++)
-		if (conns[i] && conns[i]->err) {
-			failed++;
-			if (failed == 1)
-				snprintf(e->err, e->errlen, "sockets: flow %u (rank %d to %d): %s",
-					 i, flows[i].src, flows[i].dst, conns[i]->why);
-		}
-	if (failed > 1 && strlen(e->err) + 40 < e->errlen)
-		snprintf(e->err + strlen(e->err), e->errlen - strlen(e->err),
-			 " (and %u more flows of rank %d)", failed - 1, e->rank);
-	return failed ? (dial ? dial : ret ? ret : -EHOSTUNREACH) : 0;
+	return failed_text(e, flows, n, conns, dial ? dial : ret);
 }
 
 static int sockets_conn_error(const struct fp_conn *c, char *buf, size_t len)
@@ -611,60 +769,126 @@ static int sockets_identity(struct fp_engine *e, char *buf, size_t len)
 }
 
 /*
- * Data path. n messages of len bytes go out of (or into) the same buffer, as many as the
- * socket takes in one call; the offset into the current message carries over.
+ * Data path. n messages of len bytes go out of (or into) the same buffer, as many as a
+ * stream takes in one call; each stream's offset into its current message carries over.
+ * Of n, the messages some stream has begun are already spoken for: a send starts at most
+ * n - begun new ones, shared out over the streams in turn, so no more than n complete.
+ * Only the data (source to destination) is spread: what goes back (acknowledgements that
+ * carry counts, ping-pong replies) keeps to stream 0, in order and never interleaved.
  */
-static int sockets_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+static int stream_io(struct fp_sock_stream *st, bool tx, void *buf, size_t len, unsigned fresh,
+		     unsigned *started)
 {
+	size_t *off = tx ? &st->tx_off : &st->rx_off, total;
 	struct iovec iov[MAX_IOV];
 	struct msghdr mh = { .msg_iov = iov };
-	size_t total;
-	ssize_t sent;
-	unsigned k;
+	unsigned k = 0;
+	ssize_t r;
+
+	if (*off) /* the rest of the message this stream has begun */
+		iov[k++] = (struct iovec){ (char *)buf + *off, len - *off };
+	for (; k < MAX_IOV && fresh; fresh--)
+		iov[k++] = (struct iovec){ buf, len };
+	if (!k)
+		return 0;
+	mh.msg_iovlen = k;
+	r = tx ? sendmsg(st->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT)
+	       : recvmsg(st->fd, &mh, MSG_DONTWAIT);
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (!r && !tx)
+		return -ECONNRESET; /* the peer closed: it ended or died */
+	total = *off + (size_t)r;
+	*started = (unsigned)((total + len - 1) / len) - (*off ? 1 : 0);
+	*off = total % len;
+	return (int)(total / len);
+}
+
+static int streams_io(struct fp_conn *c, bool tx, void *buf, size_t len, unsigned n)
+{
+	unsigned begun = 0, fresh, done = 0, ns = tx == c->src ? c->ns : 1;
 
 	if (n > MAX_IOV)
 		n = MAX_IOV;
-	iov[0].iov_base = (char *)buf + c->tx_off;
-	iov[0].iov_len = len - c->tx_off;
-	total = iov[0].iov_len;
-	for (k = 1; k < n; k++) {
-		iov[k].iov_base = (void *)buf;
-		iov[k].iov_len = len;
-		total += len;
+	for (unsigned k = 0; k < ns; k++)
+		begun += tx ? c->s[k].tx_off != 0 : c->s[k].rx_off != 0;
+	fresh = n > begun ? n - begun : 0;
+	if (ns == 1) /* the common case, without the sharing out */
+		return stream_io(c->s, tx, buf, len, fresh, &begun);
+	/* A receiver cannot count on a message some stream has begun: after a phase stopped
+	 * on the clock, its sender never finishes it. So every stream may start new ones; no
+	 * more arrive than were sent, so a receiver still never passes its target. */
+	if (!tx)
+		fresh = n;
+	for (unsigned k = 0; k < ns; k++) {
+		struct fp_sock_stream *st = &c->s[c->cur];
+		unsigned share = (fresh + (ns - k) - 1) / (ns - k), started = 0;
+		int r = stream_io(st, tx, buf, len, share, &started);
+
+		if (r < 0)
+			return r;
+		done += (unsigned)r;
+		fresh -= started < fresh ? started : fresh;
+		c->cur = (c->cur + 1) % ns;
 	}
-	mh.msg_iovlen = n;
-	sent = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (sent < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	(void)total;
-	sent += (ssize_t)c->tx_off;
-	c->tx_off = (size_t)sent % len;
-	return (int)((size_t)sent / len);
+	/* the next call starts one stream on: none is always served first */
+	c->cur = (c->cur + 1) % ns;
+	return (int)done;
+}
+
+static int sockets_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+{
+	if (c->udp)
+		return fp_sock_udp_tx(c, buf, len, n);
+	return streams_io(c, true, (void *)buf, len, n);
 }
 
 static int sockets_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 {
-	struct iovec iov[MAX_IOV];
-	struct msghdr mh = { .msg_iov = iov };
-	ssize_t got;
+	int k;
 
-	if (n > MAX_IOV)
-		n = MAX_IOV;
-	iov[0].iov_base = (char *)buf + c->rx_off;
-	iov[0].iov_len = len - c->rx_off;
-	for (unsigned k = 1; k < n; k++) {
-		iov[k].iov_base = buf;
-		iov[k].iov_len = len;
+	if (c->udp)
+		return fp_sock_udp_rx(c, buf, len, n);
+	k = streams_io(c, false, buf, len, n);
+	if (k > 0 && c->corrupt_at >= 0) { /* a planted fault, for --check's tests */
+		if ((uint64_t)c->corrupt_at - c->rx_msgs < (uint64_t)k)
+			((uint8_t *)buf)[0] ^= 0x40;
+		c->rx_msgs += (uint64_t)k;
 	}
-	mh.msg_iovlen = n;
-	got = recvmsg(c->fd, &mh, MSG_DONTWAIT);
-	if (got < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	if (!got)
-		return -ECONNRESET; /* the peer closed: it ended or died */
-	got += (ssize_t)c->rx_off;
-	c->rx_off = (size_t)got % len;
-	return (int)((size_t)got / len);
+	return k;
+}
+
+static void sockets_reset(struct fp_conn *c)
+{
+	if (c->udp)
+		fp_sock_udp_reset(c);
+}
+
+static int sockets_finish(struct fp_conn *c)
+{
+	return c->udp ? fp_sock_udp_finish(c) : 0;
+}
+
+static void sockets_dgram_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
+{
+	if (c->udp)
+		fp_sock_udp_stats(c, st);
+	else
+		memset(st, 0, sizeof(*st));
+}
+
+/* UDP: a message is a frame, Ethernet header and FCS counted; a datagram at most 65507 B. */
+static void sockets_limits(const struct fp_engine *e, size_t *min, size_t *max)
+{
+	size_t ovh = e->peer && e->peer[0].ss_family == AF_INET6 ? FP_SOCK_OVH6 : FP_SOCK_OVH4;
+
+	*min = e->udp ? ovh + FP_SOCK_UHDR : 0;
+	*max = e->udp ? ovh + 65507 : SIZE_MAX;
+}
+
+static unsigned sockets_cfg_flags(const void *cfg)
+{
+	return ((const struct sockets_opts *)cfg)->proto == 1 ? FP_ENG_DGRAM : 0;
 }
 
 static int sockets_wait(struct fp_engine *e, int timeout_ms)
@@ -682,7 +906,10 @@ static int sockets_wait(struct fp_engine *e, int timeout_ms)
 
 const struct fp_engine_ops fp_sockets_ops = {
 	.name = "sockets",
-	.desc = "kernel TCP, one connection per flow",
+	.desc = "kernel TCP (or UDP), one connection (or --parallel N) per flow: --proto tcp|udp "
+		"(udp: loss, reordering, duplicates counted), --parallel N, --reverse, "
+		"--busy-poll-us, --tos, --pace-mbit; collectives: allreduce (--algo ring|tree), "
+		"allgather, reducescatter",
 	.probe = sockets_probe,
 	.open = sockets_open,
 	.close = sockets_close,
@@ -694,6 +921,11 @@ const struct fp_engine_ops fp_sockets_ops = {
 	.tx = sockets_tx,
 	.rx = sockets_rx,
 	.wait = sockets_wait,
+	.reset = sockets_reset,
+	.finish = sockets_finish,
+	.dgram_stats = sockets_dgram_stats,
+	.limits = sockets_limits,
+	.cfg_flags = sockets_cfg_flags,
 	.opts = sockets_opts,
 	.cfg_size = sizeof(struct sockets_opts),
 };

@@ -1,0 +1,58 @@
+# Collectives on loopback (issue 20): each with --check, every size right (#wrong 0), and
+# nccl-tests' busbw = algbw x 2(n-1)/n (allreduce) or x (n-1)/n (allgather, reducescatter).
+# A wrong reduction must fail the check: a flipped bit in a received chunk (the sockets
+# engine's --test-corrupt-at) makes #wrong > 0 and the exit status 1 (and test_coll.c shows
+# it for every rank count).
+coll() { # NAME RANKS [options]: run it, then check run.json
+	local name=$1 n=$2 out=$TMP/$1-$2-$RANDOM
+	shift 2
+	$FABPROBE run "$name" --np "$n" --poll event --sizes 4,4K,256K --iters 5 --warmup 2 \
+		--check --output "$out" --timeout 20s "$@" >"$TMP/log" 2>&1 ||
+		{ cat "$TMP/log"; fail "$name on $n ranks $*"; }
+	python3 - "$out/run.json" "$name" "$n" <<'PY' || fail "$name on $n ranks $*: run.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+name, n = sys.argv[2], int(sys.argv[3])
+f = 2 * (n - 1) / n if name == "allreduce" else (n - 1) / n
+assert d["complete"] and d["world_size"] == n, "incomplete"
+assert [r["size"] for r in d["results"]] == [4, 4096, 262144], "sizes"
+for r in d["results"]:
+    c = r["collective"]
+    assert r["wrong"] == 0, f"size {r['size']}: {r['wrong']} wrong"
+    assert c["op"] == name and c["iters"] == 5 and c["count"] == r["size"] // 4, c
+    assert c["time_us"] > 0 and abs(c["busbw_GBps"] - c["algbw_GBps"] * f) < 1e-9 * (1 + c["busbw_GBps"]), c
+    assert abs(c["algbw_GBps"] - r["size"] / (c["time_us"] * 1e3)) < 1e-6 * (1 + c["algbw_GBps"]), c
+PY
+	python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$out" || fail "$name: run.json schema"
+	ok "$name on $n ranks $*: every float right, busbw = algbw x $( [ "$name" = allreduce ] && echo '2(n-1)/n' || echo '(n-1)/n')"
+}
+coll allreduce 2
+coll allreduce 3
+coll allreduce 4 --algo tree
+coll allgather 3
+coll reducescatter 3
+
+for c in "allreduce 2" "allreduce 3 --algo tree" "allgather 2" "reducescatter 3"; do
+	# shellcheck disable=SC2086
+	set -- $c
+	out=$TMP/bad-$1-$2
+	$FABPROBE run "$1" --np "$2" --poll event --sizes 4K --iters 1 --warmup 0 --check \
+		--test-corrupt-at 0 --output "$out" --timeout 20s "${@:3}" >"$TMP/log" 2>&1
+	rc=$?
+	[ $rc = 1 ] && grep -q -- '--check: [0-9]* corrupted' "$TMP/log" ||
+		{ cat "$TMP/log"; fail "$c with a spoiled chunk: exit $rc"; }
+	python3 -c "import json,sys; d=json.load(open('$out/run.json')); sys.exit(not d['results'][0]['wrong'] > 0)" ||
+		fail "$c with a spoiled chunk: #wrong 0"
+done
+ok "a spoiled chunk fails --check in every collective (#wrong > 0, exit 1)"
+
+# what a collective cannot do is refused in one line, exit 2, before any rank starts
+for bad in "allreduce --sizes 6" "allgather --algo tree" "allreduce --engine sockets --proto udp" \
+	"reducescatter --duration 1s"; do
+	# shellcheck disable=SC2086
+	$FABPROBE run $bad --np 2 --output "$TMP/bad" >"$TMP/log" 2>&1
+	rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <"$TMP/log")" = 1 ] || { cat "$TMP/log"; fail "'$bad': exit $rc"; }
+	[ ! -e "$TMP/bad" ] || fail "'$bad' left a result folder"
+done
+ok "collectives: bad sizes, --algo tree off allreduce, udp and --duration refused"

@@ -1,0 +1,93 @@
+# The sockets engine's UDP, --parallel and --reverse on loopback (issue 20), exact counts.
+# jget DIR EXPR: a Python expression over run.json as d
+jget() { python3 -c "import json,sys; d=json.load(open('$1/run.json')); print($2)"; }
+
+# UDP: every frame sent arrives once, in order, on loopback (the socket buffer holds a burst)
+$FABPROBE run stream --np 2 --engine sockets --proto udp --sizes 64,1518 --iters 2000 \
+	--warmup 10 --output "$TMP/udp" --timeout 20s >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "udp stream"; }
+check "$TMP/udp" --ranks 2 --pattern stream --iters 2000 --sizes 64,1518 --max-loss 0
+got=$(jget "$TMP/udp" "[(r['bandwidth']['frames_sent'], r['bandwidth']['frames_received'],
+	r['bandwidth']['frames_lost'], r['bandwidth']['frames_reordered'],
+	r['bandwidth']['frames_duplicated']) for r in d['results']], d['flows'][0]['proto'],
+	d['options']['engine']['proto']")
+[ "$got" = "[(2000, 2000, 0, 0, 0), (2000, 2000, 0, 0, 0)] udp udp" ] || fail "udp counts: $got"
+ok "udp: 2000 frames sent, 2000 received, none lost, reordered or duplicated"
+
+# A frame size the datagram cannot carry is refused before any rank runs
+$FABPROBE run stream --np 2 --engine sockets --proto udp --sizes 32 --iters 10 \
+	--output "$TMP/small" >"$TMP/log" 2>&1 && fail "udp took a 32-byte frame"
+ok "udp: a frame below header size is refused"
+
+# UDP with planted loss: in a namespace of our own, nftables drops exactly every 10th data
+# frame on input (numgen), and the counts must say so: 1000 sent, 900 received, 100 lost
+if [ "$(id -u)" = 0 ] && command -v nft >/dev/null && ip netns add "fpsock$$" 2>/dev/null; then
+	NS=fpsock$$
+	trap 'ip netns del "$NS" 2>/dev/null; cleanup' EXIT
+	ip -n "$NS" link set lo up
+	ip netns exec "$NS" nft -f - <<NFT || fail "nft rules"
+table inet fpsock {
+	chain out {
+		type filter hook input priority 0;
+		udp length 1480 numgen inc mod 10 0 drop
+	}
+}
+NFT
+	ip netns exec "$NS" "$FABPROBE" run stream --np 2 --engine sockets --proto udp \
+		--sizes 1518 --iters 1000 --warmup 0 --output "$TMP/lossy" --timeout 20s \
+		>"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "udp in a lossy namespace"; }
+	check "$TMP/lossy" --ranks 2 --pattern stream --iters 1000 --max-loss 0.2
+	got=$(jget "$TMP/lossy" "[(r['bandwidth']['frames_sent'], r['bandwidth']['frames_received'],
+		r['bandwidth']['frames_lost']) for r in d['results']]")
+	[ "$got" = "[(1000, 900, 100)]" ] || fail "lossy udp counts: $got"
+	ip netns del "$NS"
+	ok "udp: nftables dropped every 10th frame; 1000 sent, 900 received, 100 lost"
+else
+	echo "# no lossy namespace (needs root, nft and network namespaces)"
+fi
+
+# --parallel 4: four TCP connections carry the flow (counted with ss while it runs, on an
+# address of its own), every message arrives whole and right (--check)
+$FABPROBE run stream --np 2 --engine sockets --parallel 4 --bind 127.0.0.7 --sizes 1000,128K \
+	--duration 800ms --window 256 --check --output "$TMP/par" --timeout 20s >"$TMP/log" 2>&1 &
+PIDS+=($!)
+most=0
+for _ in $(seq 20); do
+	n=$(ss -Htn state established dst 127.0.0.7 2>/dev/null | wc -l)
+	[ "$n" -gt "$most" ] && most=$n
+	sleep 0.05
+done
+wait "${PIDS[0]}" || { cat "$TMP/log"; fail "--parallel 4"; }
+PIDS=()
+check "$TMP/par" --ranks 2 --pattern stream --sizes 1000,131072
+[ "$most" = 4 ] || fail "--parallel 4: saw $most data connections, want 4"
+got=$(jget "$TMP/par" "[(r['wrong'], r['flows'][0]['tx_msgs'] == r['flows'][0]['rx_msgs'] > 0)
+	for r in d['results']], d['options']['engine']['parallel']")
+[ "$got" = "[(0, True), (0, True)] 4" ] || fail "--parallel counts: $got"
+ok "--parallel 4: 4 connections, every message whole and checked"
+
+# --parallel with ping-pong: one message at a time, each on the next stream in turn
+$FABPROBE run pingpong --np 2 --engine sockets --parallel 3 --sizes 8,64K --iters 200 \
+	--output "$TMP/parlat" --timeout 20s >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "parallel pingpong"; }
+check "$TMP/parlat" --ranks 2 --pattern pingpong --iters 200 --sizes 8,65536
+ok "--parallel 3 pingpong"
+
+# --reverse (iperf3 -R): rank 1 sends to rank 0 over a connection rank 0 opened. On lo the
+# kernel gives the opener 127.0.0.1 as source, the listener keeps --bind's 127.0.0.7
+$FABPROBE run stream --np 2 --reverse --bind 127.0.0.7 --sizes 4K --iters 500 \
+	--output "$TMP/rev" --timeout 20s >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "--reverse"; }
+check "$TMP/rev" --ranks 2 --pattern stream --iters 500
+got=$(jget "$TMP/rev" "[(f['src'], f['dst'], f['tx_msgs'], f['rx_msgs']) for f in
+	d['results'][0]['flows']], d['flows'][0]['src_ip'], d['options']['run']['reverse']")
+[ "$got" = "[(1, 0, 500, 500)] 127.0.0.7 True" ] || fail "--reverse: $got"
+$FABPROBE run stream --np 2 --reverse --engine sockets --proto udp --sizes 512 --iters 1000 \
+	--output "$TMP/revu" --timeout 20s >"$TMP/log" 2>&1 || { cat "$TMP/log"; fail "--reverse udp"; }
+got=$(jget "$TMP/revu" "[(f['src'], f['dst']) for f in d['results'][0]['flows']],
+	d['results'][0]['bandwidth']['frames_received']")
+[ "$got" = "[(1, 0)] 1000" ] || fail "--reverse udp: $got"
+ok "--reverse: the receiver sends, on a connection the receiver opened (tcp and udp)"
+
+# fabprobe engines lists what the sockets engine supports
+$FABPROBE engines >"$TMP/eng" || true
+grep -A1 '^sockets ' "$TMP/eng" | grep -q -e '--proto tcp|udp.*--parallel N.*--reverse.*allreduce' ||
+	{ cat "$TMP/eng"; fail "fabprobe engines: sockets' features"; }
+ok "fabprobe engines lists the sockets engine's features"
