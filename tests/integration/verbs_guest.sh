@@ -201,3 +201,41 @@ PY
 else
 	echo "  (no rxe2 on a two-node guest: NUMA placement not checked here)"
 fi
+
+# Latency under load (issue 24) on verbs: a ping-pong class (tclass=46) and a stream class
+# (tclass=10) at once over rxe0/rxe1, each its own processes and QPs, --check on both:
+# every bulk message received and verified, the latency class measured idle and loaded, and
+# each class run's GRH traffic class recorded as DSCP << 2
+SECONDS=0
+run cls --np 2 --duration 2s --check --class lat:pingpong:64:tclass=46 \
+	--class bulk:stream:64K:tclass=10 || fail "run --class over verbs"
+python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$TMP/cls" || fail "verbs classes: schema"
+python3 - "$TMP/cls" <<'PY' || fail "verbs classes: counts, percentiles or tclass"
+import json, sys
+top = sys.argv[1]
+d = json.load(open(top + "/classes.json"))
+assert d["status"] == "complete" and d["world_size"] == 2, d
+lat, bulk = d["classes"]
+assert (lat["name"], lat["kind"], lat["dscp"]) == ("lat", "latency", 46), lat
+assert (bulk["name"], bulk["kind"], bulk["dscp"]) == ("bulk", "bulk", 10), bulk
+for ph in ("idle", "loaded"):
+    assert lat[ph]["status"] == "complete" and lat[ph]["exit"] == 0, lat[ph]
+    assert 0 < lat[ph]["p50_us"] <= lat[ph]["p99_us"], lat[ph]
+assert lat["p99_ratio"] > 0 and [(b["src"], b["dst"]) for b in lat["bloat"]] == [(0, 1)], lat
+for name, tclass in (("idle-lat", 184), ("lat", 184), ("bulk", 40)):
+    r = json.load(open("%s/%s/run.json" % (top, name)))
+    e = r["options"]["engine"]
+    assert r["status"] == "complete" and (e["tclass"], e["check"]) == (tclass, True), (name, e)
+    res = r["results"][0]
+    if name != "bulk":
+        n = res["latency"]["samples"]
+        assert n > 0 and sum(f["latency"]["samples"] for f in res["flows"]) == n, res
+        print("  %s: %d round trips, p99 %.1f us, tclass %d" % (name, n, res["latency"]["p99_us"], tclass))
+        continue
+    for f in res["flows"]:
+        assert f["tx_msgs"] > 0 and (f["rx_msgs"], f["rx_bytes"]) == (f["tx_msgs"], f["tx_bytes"]), f
+        assert f.get("lost", 0) == 0 and f.get("wrong", 0) == 0, f
+    assert res.get("wrong", 0) == 0, res
+    print("  bulk: %d messages of 64 KiB, all received, tclass %d" % (res["flows"][0]["rx_msgs"], tclass))
+PY
+ok "verbs: a ping-pong (tclass 46) and a stream (tclass 10) class at once, exact counts, payloads checked (${SECONDS}s)"
