@@ -313,7 +313,9 @@ int fp_result_read_flows(FILE *f, const char *where, const struct fp_topo *t, st
 {
 	char *buf = malloc(FP_RFLOWS_MAXLINE), at[4400];
 	unsigned *cap = calloc(r->nsizes + 1, sizeof(*cap));
-	unsigned long long ln = 0, nrec = 0;
+	unsigned long long ln = 0, nrec = 0, bytes = 0;
+	/* one record a flow a round (unique_ids): more is not a record of this schedule */
+	unsigned long long most = (unsigned long long)r->rounds * r->nflowids;
 	int ret = 0;
 	long n;
 
@@ -335,6 +337,13 @@ int fp_result_read_flows(FILE *f, const char *where, const struct fp_topo *t, st
 				     at, FP_RFLOWS_MAXLINE);
 			break;
 		}
+		bytes += (unsigned long long)n + 1;
+		if (bytes > FP_RFLOWS_MAXBYTES) {
+			ret = fp_say(err, el,
+				     "%s: larger than %llu bytes, more than any run writes", where,
+				     FP_RFLOWS_MAXBYTES);
+			break;
+		}
 		if (!*ws(buf))
 			continue;
 		if (!parse(buf, &x)) {
@@ -349,6 +358,13 @@ int fp_result_read_flows(FILE *f, const char *where, const struct fp_topo *t, st
 		}
 		if (!z) /* run.json held this size's flows inline: those are the record */
 			continue;
+		if (most && z->nflows >= most) {
+			ret = fp_say(err, el,
+				     "%s: size %.0f has more records than its schedule's %u rounds "
+				     "x %u flows",
+				     at, x.size, r->rounds, r->nflowids);
+			break;
+		}
 		ret = check(&x, t, r, &fl, at, err, el);
 		if (!ret)
 			ret = append(z, &cap[z - r->sizes], &fl);

@@ -30,13 +30,16 @@ static size_t put_entry(uint8_t *b, uint32_t flow, const char *why)
 	return 5 + l;
 }
 
-/* this rank's report, or NULL on no memory */
+/*
+ * this rank's report, or NULL on no memory: sized to its failures as they are found (the
+ * header alone when it connected everything), never to every flow of the schedule
+ */
 static uint8_t *report(struct rank *rk, int ret, size_t *len)
 {
 	const struct fp_sched *s = &rk->sched;
-	uint8_t *b = malloc(8 + (size_t)(s->nflows + 1) * (5 + WHY_MAX));
+	size_t o = 8, cap = ret ? 8 + 5 + WHY_MAX : 8;
+	uint8_t *b = malloc(cap);
 	uint32_t n = 0, whole = 0;
-	size_t o = 8;
 	char why[WHY_MAX + 1];
 
 	if (!b)
@@ -52,6 +55,16 @@ static uint8_t *report(struct rank *rk, int ret, size_t *len)
 			break;
 		}
 		if (e) {
+			if (cap - o < 5 + WHY_MAX) {
+				uint8_t *q = realloc(b, cap * 2);
+
+				if (!q) {
+					free(b);
+					return NULL;
+				}
+				b = q;
+				cap *= 2;
+			}
 			o += put_entry(b + o, i, why);
 			n++;
 		}
@@ -67,31 +80,52 @@ static uint8_t *report(struct rank *rk, int ret, size_t *len)
 	return b;
 }
 
-/* rank 0 keeps flow f's failure, the source's word over the destination's */
-static void keep(struct fp_run_data *d, const struct fp_sched *s, int from, uint32_t f,
-		 const uint8_t *why, unsigned wl)
+/*
+ * rank 0 keeps flow f's failure, the source's word over the destination's. slot[f] is its
+ * place in d->failed plus one (0: not kept yet), so a report of many failures costs one
+ * step each, not a scan: the other ranks wait on rank 0 in fp_run_gather_idents. d->failed
+ * grows with the failures (cap entries), not with the schedule. 0 or -ENOMEM.
+ */
+static int keep(struct fp_run_data *d, const struct fp_sched *s, uint32_t *slot, unsigned *cap,
+		int from, uint32_t f, const uint8_t *why, unsigned wl)
 {
-	struct fp_failed_flow *x = NULL;
+	struct fp_failed_flow *x;
 
-	for (unsigned k = 0; k < d->nfailed && !x; k++)
-		if (d->failed[k].flow == f)
-			x = &d->failed[k];
-	if (x && from != s->flows[f].src)
-		return;
-	if (!x)
-		x = &d->failed[d->nfailed++];
+	if (slot[f] && from != s->flows[f].src)
+		return 0;
+	if (!slot[f]) {
+		if (d->nfailed == *cap) {
+			size_t c = *cap ? (size_t)*cap * 2 : 64;
+			void *q;
+
+			if (c > s->nflows) /* f < nflows, so there is still room for it */
+				c = s->nflows;
+			q = realloc(d->failed, sizeof(*x) * c);
+			if (!q)
+				return -ENOMEM;
+			d->failed = q;
+			*cap = (unsigned)c;
+		}
+		slot[f] = ++d->nfailed;
+	}
+	x = &d->failed[slot[f] - 1];
 	x->flow = f;
 	x->src = s->flows[f].src;
 	x->dst = s->flows[f].dst;
 	memcpy(x->error, why, wl);
 	x->error[wl] = 0;
+	return 0;
 }
 
-/* every report: the flows that failed (rank 0 keeps them), a rank that failed as a whole */
-static void tally(struct rank *rk, const struct fp_rv_blobs *all, unsigned char *seen,
-		  unsigned *nflows, int *whole, char *first, size_t fl)
+/*
+ * every report: the flows that failed (rank 0 keeps them), a rank that failed as a whole.
+ * slot[f]: nonzero once flow f was told (on rank 0, its place in d->failed plus one).
+ */
+static int tally(struct rank *rk, const struct fp_rv_blobs *all, uint32_t *slot, unsigned *nflows,
+		 int *whole, char *first, size_t fl)
 {
 	const struct fp_sched *s = &rk->sched;
+	unsigned cap = 0;
 
 	for (uint32_t r = 0; r < all->n; r++) {
 		const uint8_t *b = all->data + all->off[r], *end = b + all->len[r];
@@ -123,12 +157,14 @@ static void tally(struct rank *rk, const struct fp_rv_blobs *all, unsigned char 
 			if (!*nflows && *whole < 0)
 				snprintf(first, fl, "flow %u (rank %d to %d): %s", f,
 					 s->flows[f].src, s->flows[f].dst, why);
-			*nflows += !seen[f]; /* told by its source and its destination */
-			seen[f] = 1;
-			if (rk->data && rk->data->failed)
-				keep(rk->data, s, (int)r, f, (const uint8_t *)why, wl);
+			*nflows += !slot[f]; /* told by its source and its destination */
+			if (!rk->data)
+				slot[f] = 1;
+			else if (keep(rk->data, s, slot, &cap, (int)r, f, (const uint8_t *)why, wl))
+				return -ENOMEM;
 		}
 	}
+	return 0;
 }
 
 int fp_run_connect_report(struct rank *rk, int ret)
@@ -138,13 +174,11 @@ int fp_run_connect_report(struct rank *rk, int ret)
 	unsigned nflows = 0;
 	int whole = -1, r;
 	size_t len;
-	uint8_t *mine, *seen;
+	uint8_t *mine;
+	uint32_t *slot;
 
 	if (!(rk->ops.flags & FP_ENG_FLOW_FAIL) || !rk->rv)
 		return ret;
-	if (rk->data && !rk->data->failed &&
-	    !(rk->data->failed = calloc(rk->sched.nflows + 1, sizeof(*rk->data->failed))))
-		return -ENOMEM;
 	mine = report(rk, ret, &len);
 	if (!mine)
 		return -ENOMEM;
@@ -152,13 +186,12 @@ int fp_run_connect_report(struct rank *rk, int ret)
 	free(mine);
 	if (r)
 		return r;
-	seen = calloc(rk->sched.nflows + 1, 1);
-	if (seen)
-		tally(rk, &all, seen, &nflows, &whole, first, sizeof(first));
-	free(seen);
+	slot = calloc(rk->sched.nflows + 1, sizeof(*slot));
+	r = slot ? tally(rk, &all, slot, &nflows, &whole, first, sizeof(first)) : -ENOMEM;
+	free(slot);
 	fp_rv_blobs_free(&all);
-	if (!seen)
-		return -ENOMEM;
+	if (r)
+		return r;
 	if (whole < 0 && nflows) {
 		char keep_err[ERR_LEN];
 

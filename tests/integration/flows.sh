@@ -77,6 +77,15 @@ else
 	awk 'BEGIN { for (i = 0; i < 1200000; i++)
 		printf "{\"size\":65536,\"round\":%d,\"flow\":%d,\"src\":0,\"dst\":1}\n", i % 40, i % 128 }' \
 		>"$TMP/huge/flows.ndjson"
+	# more records than the schedule's rounds x flows: refused before memory runs out
+	$FABPROBE analyze --topology "$TMP/k8.yaml" "$TMP/huge" >/dev/null 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q "huge/flows.ndjson:[0-9]*: size 65536 has more records than" "$TMP/err" ||
+		{ cat "$TMP/err"; fail "records past the schedule: exit $rc"; }
+	ok "records past the schedule: '$(cut -d: -f2- "$TMP/err")'"
+	# a run.json that does not say its rounds: only memory bounds the records
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); del d["schedule"]["rounds"]
+json.dump(d, open(sys.argv[1], "w"))' "$TMP/huge/run.json" || fail "cannot drop the rounds"
 	(ulimit -v 100000; $FABPROBE analyze --topology "$TMP/k8.yaml" "$TMP/big" >/dev/null 2>"$TMP/err")
 	[ $? -eq 1 ] || { cat "$TMP/err"; fail "the small run under 100 MB"; }
 	(ulimit -v 100000; $FABPROBE analyze --topology "$TMP/k8.yaml" "$TMP/huge" >/dev/null 2>"$TMP/err")

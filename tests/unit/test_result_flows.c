@@ -125,6 +125,20 @@ int main(void)
 	    "{\"size\":64,\"round\":0,\"flow\":1,\"src\":0,\"dst\":1}\n"
 	    "{\"size\":64,\"round\":0,\"flow\":1,\"src\":2,\"dst\":3}",
 	    "two records");
+	/* records without a flow id are still one a flow a round: 2 x 4 at most, not a 9th */
+	{
+		static const char rec[] = "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1}\n";
+		char many[10 * sizeof(rec)] = "";
+
+		for (int i = 0; i < 8; i++)
+			strcat(many, rec);
+		ret = load(dir, many, false, &r, err, sizeof(err));
+		CHECK(!ret && fp_result_size(&r, 64)->nflows == 8, "8 records: %d %s", ret, err);
+		if (!ret)
+			fp_result_free(&r);
+		strcat(many, rec);
+		bad(dir, many, "2 rounds x 4 flows");
+	}
 	memset(big, ' ', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
 	bad(dir, big, "longer than");

@@ -138,6 +138,30 @@ static void test_same_flow_two_rounds(void)
 	}
 }
 
+/* a flow named twice in failed_flows fails once: nfailed never exceeds the flows */
+static void test_failed_twice(void)
+{
+	static const char text[] =
+		"{\"world_size\": 2, \"schedule\": {\"flows\": 2}, \"hosts\": [{}, {}], "
+		"\"results\": [], \"flows\": [{\"id\": 1, \"src\": 1, \"dst\": 0}, "
+		"{\"id\": 0, \"src\": 0, \"dst\": 1}], \"failed_flows\": [{\"flow\": 0}, "
+		"{\"flow\": 0}, {\"flow\": 0}]}";
+	struct fp_result r;
+	char err[512] = "";
+	int ret = fp_result_parse("x/run.json", text, strlen(text), NULL, 0, NULL, &r, err,
+				  sizeof(err));
+
+	CHECK(ret == 0, "refused: %d '%s'", ret, err);
+	if (!ret) {
+		const struct fp_rsize *z = r.connect >= 0 ? &r.sizes[r.connect] : NULL;
+
+		CHECK(r.nfailed == 1 && z && z->nflows == 2 && z->flows[1].avg_gbps == 0 &&
+			      isnan(z->flows[0].avg_gbps),
+		      "nfailed %u", r.nfailed);
+		fp_result_free(&r);
+	}
+}
+
 /* what the reader refuses, with the field named */
 static void test_refused(void)
 {
@@ -225,6 +249,7 @@ int main(void)
 	test_round_trip();
 	test_refused();
 	test_same_flow_two_rounds();
+	test_failed_twice();
 	test_redact_csv();
 	return t_done("results");
 }
