@@ -79,7 +79,8 @@ def section(i, cl, work, inputs, rp):
         lat = _csv(cl, c["name"], "intervals.csv", rp, inputs)
         if lat:
             parts.append(rp.img(rp.gnuplot(work, "lul_time.gp", "lul%d_%d_time.svg" % (i, k), lat=lat,
-                                           name=c["name"], bulk=[f for _, f in bulk] or [""],
+                                           name=c["name"], nbulk=len(bulk),
+                                           bulk=[f for _, f in bulk] or [""],
                                            titles=[n for n, _ in bulk] or [""]),
                                 "%s: p50 and p99 per interval, and the bulk classes' rate" % c["name"]))
     return "\n".join(parts)

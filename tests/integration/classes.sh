@@ -71,4 +71,10 @@ if command -v gnuplot >/dev/null; then
 	"$FABPROBE" report "$TMP/h" --out "$TMP/rep2" >/dev/null 2>"$TMP/e"
 	[ $? = 2 ] && grep -q "is not a class name" "$TMP/e" || fail "hostile class name: $(cat "$TMP/e")"
 	ok "report: latency CDF idle/loaded and latency against bulk rate over time; bad names refused"
+	# a latency class alone: no bulk series in the time plot, which must still draw
+	"$FABPROBE" run --np 2 --poll event --duration 300ms --report-interval 100ms \
+		--class lat:pingpong:64 --output "$TMP/lo" >/dev/null 2>"$TMP/e" || fail "latency-only run: $(cat "$TMP/e")"
+	"$FABPROBE" report "$TMP/lo" --out "$TMP/rep3" >/dev/null 2>"$TMP/e" || fail "latency-only report: $(cat "$TMP/e")"
+	grep -q 'alt="lat: p50 and p99 per interval' "$TMP/rep3/report.html" || fail "latency-only report: no time plot"
+	ok "report: a latency class with no bulk class still gets its time plot"
 fi
