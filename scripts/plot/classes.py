@@ -7,7 +7,7 @@ private folder (rp's Inputs) before gnuplot sees it, every string escaped in HTM
 """
 import html, os, re
 
-NAME = re.compile(r"[A-Za-z0-9_-]{1,23}\Z")
+NAME = re.compile(r"(?!idle-)[A-Za-z0-9_-]{1,23}\Z")  # idle-X: latency class X's idle run
 
 
 def is_classes(d):

@@ -48,6 +48,7 @@ bad() { # WHAT ARGS...: refused
 }
 bad "NAME:PATTERN:SIZE" --duration 1s --class lat:pingpong
 bad "unknown pattern" --duration 1s --class lat:nope:64
+bad "'idle-' is kept" --duration 1s --class idle-a:pingpong:64
 bad "DSCP 0..63" --duration 1s --class lat:pingpong:64:tclass=99
 bad "set for the whole run" --duration 1s --class lat:pingpong:64:np=8
 bad "needs --duration" --class lat:pingpong:64
@@ -70,6 +71,9 @@ if command -v gnuplot >/dev/null; then
 	sed -i 's|"name": "lat"|"name": "../../x<b>"|' "$TMP/h/classes.json"
 	"$FABPROBE" report "$TMP/h" --out "$TMP/rep2" >/dev/null 2>"$TMP/e"
 	[ $? = 2 ] && grep -q "is not a class name" "$TMP/e" || fail "hostile class name: $(cat "$TMP/e")"
+	sed 's|"name": "lat"|"name": "idle-lat"|' "$TMP/c/classes.json" >"$TMP/h/classes.json"
+	"$FABPROBE" report "$TMP/h" --out "$TMP/rep4" >/dev/null 2>"$TMP/e"
+	[ $? = 2 ] && grep -q "is not a class name" "$TMP/e" || fail "class named idle-X: $(cat "$TMP/e")"
 	ok "report: latency CDF idle/loaded and latency against bulk rate over time; bad names refused"
 	# a latency class alone: no bulk series in the time plot, which must still draw
 	"$FABPROBE" run --np 2 --poll event --duration 300ms --report-interval 100ms \

@@ -36,6 +36,7 @@ static void test_parse(void)
 		{ "lat:pingpong:64x", "size '64x'" },
 		{ "../x:pingpong:64", "name '../x'" },
 		{ ":pingpong:64", "name ''" },
+		{ "idle-lat:pingpong:64", "name 'idle-lat'" },
 		{ "a_very_long_class_name_over:pingpong:64", "name" },
 		{ "lat:pingpong:64:tclass=64", "DSCP 0..63" },
 		{ "lat:pingpong:64:tclass=-1", "DSCP 0..63" },
