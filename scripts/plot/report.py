@@ -67,6 +67,11 @@ def checked(v, kind, where, path):
         ok = isinstance(v, kind) and not (kind is int and isinstance(v, bool))
     if not ok:
         raise Bad("%s: field '%s' should be %s, not %s" % (where, path or "(top level)", KIND_NAMES[kind], kind_of(v)))
+    # JSON's numbers are unbounded in Python: a 400-digit integer raises OverflowError in
+    # "%g" or float(), and NaN or Infinity (which json.loads takes) is no figure fabprobe writes
+    if kind in (int, float) and (isinstance(v, int) and abs(v) > 2**63 or
+                                 isinstance(v, float) and not math.isfinite(v)):
+        raise Bad("%s: field '%s' is out of range" % (where, path or "(top level)"))
     return v
 
 
