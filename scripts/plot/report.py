@@ -676,7 +676,7 @@ def report(a, out, work):
     rp = argparse.Namespace(**globals())  # report's helpers, for the classes module
     cls = [classes.load(d, rp) for d in a.results if d not in diags and classes.is_classes(d)]
     runs = [load_run(d) for d in a.results if d not in diags and not classes.is_classes(d)]
-    runs += [load_run(d) for cl in cls for d in classes.runs_of(cl)]
+    runs += [load_run(d) for cl in cls for d in classes.runs_of(cl, rp)]
     inputs = Inputs(work)
     parts = verdict_parts(a, runs, work, inputs) if runs else []
     # bandwidth, all runs side by side

@@ -81,4 +81,16 @@ if command -v gnuplot >/dev/null; then
 	"$FABPROBE" report "$TMP/lo" --out "$TMP/rep3" >/dev/null 2>"$TMP/e" || fail "latency-only report: $(cat "$TMP/e")"
 	grep -q 'alt="lat: p50 and p99 per interval' "$TMP/rep3/report.html" || fail "latency-only report: no time plot"
 	ok "report: a latency class with no bulk class still gets its time plot"
+	# a class folder planted as a symlink (O_NOFOLLOW guards only a path's last part): refused
+	for sub in lat idle-lat bulk; do
+		rm -rf "$TMP/s" "$TMP/elsewhere"
+		cp -r "$TMP/c" "$TMP/s"
+		mv "$TMP/s/$sub" "$TMP/elsewhere"
+		ln -s "$TMP/elsewhere" "$TMP/s/$sub"
+		"$FABPROBE" report "$TMP/s" --out "$TMP/rep5" >/dev/null 2>"$TMP/e"
+		[ $? = 2 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && grep -q "$sub: a class folder that is not a folder" "$TMP/e" ||
+			fail "$sub a symlink: $(cat "$TMP/e")"
+		[ ! -e "$TMP/rep5" ] || [ ! -e "$TMP/rep5/report.html" ] || fail "$sub a symlink: a report was written"
+	done
+	ok "report: a class folder that is a symlink is refused with one line"
 fi
