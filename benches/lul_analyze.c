@@ -54,8 +54,12 @@ static bool class_dir(const char *dir, const char *name)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
 			    name[i]))
 			return false;
+	/* lstat both: a class folder planted as a symlink would lead the reader elsewhere */
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if (lstat(p, &st) || !S_ISDIR(st.st_mode))
+		return false;
 	snprintf(p, sizeof(p), "%s/%s/run.json", dir, name);
-	return !stat(p, &st) && S_ISREG(st.st_mode);
+	return !lstat(p, &st) && S_ISREG(st.st_mode);
 }
 
 /* the link that joins nodes u and v (the first, when parallel links do), or -1 */

@@ -88,6 +88,10 @@ int fp_class_parse(const char *spec, struct fp_class *c, char *err, size_t el)
 	if (strlen(f[0]) >= sizeof(c->name) || !name_ok(f[0], strlen(f[0]), true))
 		return fp_say(err, el, "--class %s: name '%s': want 1 to %d of A-Z a-z 0-9 _ -",
 			      spec, f[0], FP_CLASS_NAME_LEN - 1);
+	/* idle-X is latency class X's idle run: a class of that name would share its folder */
+	if (!strncmp(f[0], "idle-", 5))
+		return fp_say(err, el, "--class %s: name '%s': 'idle-' is kept for the idle runs",
+			      spec, f[0]);
 	if (!fp_pattern_find(f[1]))
 		return fp_say(err, el, "--class %s: unknown pattern '%s'", spec, f[1]);
 	if (fp_parse_size(f[2], &c->size) || !c->size)

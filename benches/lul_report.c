@@ -61,6 +61,16 @@ static int bloat(struct fp_json *j, const char *top, const struct fp_class *c,
 	struct fp_afile a;
 	int pairs = fp_bloat_matrix(&idle->r, &loaded->r, c->size, m, world);
 
+	/* no matrix for these runs (too many ranks, or a world that does not match): the
+	 * class's other figures still stand, so say why there is none and go on */
+	if (pairs == -EINVAL) {
+		fp_json_null(j, "bloat");
+		fp_json_str(j, "bloat_skipped",
+			    idle->r.world_size != world || loaded->r.world_size != world
+				    ? "the idle or loaded run's world_size is not the run's"
+				    : "no bloat matrix below 2 or above 4096 ranks");
+		return 0;
+	}
 	if (pairs < 0)
 		return pairs;
 	fp_json_arr(j, "bloat");

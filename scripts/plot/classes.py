@@ -5,9 +5,9 @@ by report.py's helpers (passed in as `rp`), class names held to the characters `
 allows before they become a path, every CSV read through rp.read_csv and copied into the
 private folder (rp's Inputs) before gnuplot sees it, every string escaped in HTML.
 """
-import html, os, re
+import html, os, re, stat
 
-NAME = re.compile(r"[A-Za-z0-9_-]{1,23}\Z")
+NAME = re.compile(r"(?!idle-)[A-Za-z0-9_-]{1,23}\Z")  # idle-X: latency class X's idle run
 
 
 def is_classes(d):
@@ -43,13 +43,28 @@ def load(d, rp):
     return {"dir": d, "classes": out}
 
 
-def runs_of(cl):
+def _sub(cl, sub, rp):
+    """cl's class folder sub, refused unless a real folder: read_input's O_NOFOLLOW guards
+    only a path's last part, so a planted symlink in place of the folder would be followed."""
+    path = os.path.join(cl["dir"], sub)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as e:
+        raise rp.Bad("%s: %s" % (path, rp.one_line(e.strerror or str(e), 120)))
+    if not stat.S_ISDIR(st.st_mode):
+        raise rp.Bad("%s: a class folder that is not a folder (a symlink?): refused" % path)
+    return path
+
+
+def runs_of(cl, rp):
     """The class folders of every class and phase, for report.py's usual run sections."""
-    return [os.path.join(cl["dir"], c["name"]) for c in cl["classes"]]
+    return [_sub(cl, c["name"], rp) for c in cl["classes"]]
 
 
 def _csv(cl, sub, name, rp, inputs):
-    path = os.path.join(cl["dir"], sub, name)
+    path = os.path.join(_sub(cl, sub, rp), name)
     if not os.path.exists(path):
         return None
     keep = {}
@@ -79,7 +94,8 @@ def section(i, cl, work, inputs, rp):
         lat = _csv(cl, c["name"], "intervals.csv", rp, inputs)
         if lat:
             parts.append(rp.img(rp.gnuplot(work, "lul_time.gp", "lul%d_%d_time.svg" % (i, k), lat=lat,
-                                           name=c["name"], bulk=[f for _, f in bulk] or [""],
+                                           name=c["name"], nbulk=len(bulk),
+                                           bulk=[f for _, f in bulk] or [""],
                                            titles=[n for n, _ in bulk] or [""]),
                                 "%s: p50 and p99 per interval, and the bulk classes' rate" % c["name"]))
     return "\n".join(parts)

@@ -67,6 +67,11 @@ def checked(v, kind, where, path):
         ok = isinstance(v, kind) and not (kind is int and isinstance(v, bool))
     if not ok:
         raise Bad("%s: field '%s' should be %s, not %s" % (where, path or "(top level)", KIND_NAMES[kind], kind_of(v)))
+    # JSON's numbers are unbounded in Python: a 400-digit integer raises OverflowError in
+    # "%g" or float(), and NaN or Infinity (which json.loads takes) is no figure fabprobe writes
+    if kind in (int, float) and (isinstance(v, int) and abs(v) > 2**63 or
+                                 isinstance(v, float) and not math.isfinite(v)):
+        raise Bad("%s: field '%s' is out of range" % (where, path or "(top level)"))
     return v
 
 
@@ -671,7 +676,7 @@ def report(a, out, work):
     rp = argparse.Namespace(**globals())  # report's helpers, for the classes module
     cls = [classes.load(d, rp) for d in a.results if d not in diags and classes.is_classes(d)]
     runs = [load_run(d) for d in a.results if d not in diags and not classes.is_classes(d)]
-    runs += [load_run(d) for cl in cls for d in classes.runs_of(cl)]
+    runs += [load_run(d) for cl in cls for d in classes.runs_of(cl, rp)]
     inputs = Inputs(work)
     parts = verdict_parts(a, runs, work, inputs) if runs else []
     # bandwidth, all runs side by side

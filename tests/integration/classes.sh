@@ -48,6 +48,7 @@ bad() { # WHAT ARGS...: refused
 }
 bad "NAME:PATTERN:SIZE" --duration 1s --class lat:pingpong
 bad "unknown pattern" --duration 1s --class lat:nope:64
+bad "'idle-' is kept" --duration 1s --class idle-a:pingpong:64
 bad "DSCP 0..63" --duration 1s --class lat:pingpong:64:tclass=99
 bad "set for the whole run" --duration 1s --class lat:pingpong:64:np=8
 bad "needs --duration" --class lat:pingpong:64
@@ -70,5 +71,26 @@ if command -v gnuplot >/dev/null; then
 	sed -i 's|"name": "lat"|"name": "../../x<b>"|' "$TMP/h/classes.json"
 	"$FABPROBE" report "$TMP/h" --out "$TMP/rep2" >/dev/null 2>"$TMP/e"
 	[ $? = 2 ] && grep -q "is not a class name" "$TMP/e" || fail "hostile class name: $(cat "$TMP/e")"
+	sed 's|"name": "lat"|"name": "idle-lat"|' "$TMP/c/classes.json" >"$TMP/h/classes.json"
+	"$FABPROBE" report "$TMP/h" --out "$TMP/rep4" >/dev/null 2>"$TMP/e"
+	[ $? = 2 ] && grep -q "is not a class name" "$TMP/e" || fail "class named idle-X: $(cat "$TMP/e")"
 	ok "report: latency CDF idle/loaded and latency against bulk rate over time; bad names refused"
+	# a latency class alone: no bulk series in the time plot, which must still draw
+	"$FABPROBE" run --np 2 --poll event --duration 300ms --report-interval 100ms \
+		--class lat:pingpong:64 --output "$TMP/lo" >/dev/null 2>"$TMP/e" || fail "latency-only run: $(cat "$TMP/e")"
+	"$FABPROBE" report "$TMP/lo" --out "$TMP/rep3" >/dev/null 2>"$TMP/e" || fail "latency-only report: $(cat "$TMP/e")"
+	grep -q 'alt="lat: p50 and p99 per interval' "$TMP/rep3/report.html" || fail "latency-only report: no time plot"
+	ok "report: a latency class with no bulk class still gets its time plot"
+	# a class folder planted as a symlink (O_NOFOLLOW guards only a path's last part): refused
+	for sub in lat idle-lat bulk; do
+		rm -rf "$TMP/s" "$TMP/elsewhere"
+		cp -r "$TMP/c" "$TMP/s"
+		mv "$TMP/s/$sub" "$TMP/elsewhere"
+		ln -s "$TMP/elsewhere" "$TMP/s/$sub"
+		"$FABPROBE" report "$TMP/s" --out "$TMP/rep5" >/dev/null 2>"$TMP/e"
+		[ $? = 2 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && grep -q "$sub: a class folder that is not a folder" "$TMP/e" ||
+			fail "$sub a symlink: $(cat "$TMP/e")"
+		[ ! -e "$TMP/rep5" ] || [ ! -e "$TMP/rep5/report.html" ] || fail "$sub a symlink: a report was written"
+	done
+	ok "report: a class folder that is a symlink is refused with one line"
 fi

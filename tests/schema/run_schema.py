@@ -10,6 +10,7 @@ wrong type is an error. Exit 0 when every file validates, 1 with one line per er
 Types: "int", "num" (int or float, null allowed where JSON has no NaN), "str", "bool", "null",
 alternatives joined by "|"; ("enum", v1, ...); [T] a list of T; {"key": T, "?key": T} an
 object (a leading ? marks an optional key); ("map", T) an object with any keys, values T;
+("or_null", T) T or null;
 "any" for what another table documents (options.run, fabric_counters).
 """
 import json, os, sys
@@ -135,6 +136,9 @@ def check(t, v, where, errs):
     elif isinstance(t, tuple) and t[0] == "enum":
         if v not in t[1:] or isinstance(v, bool):
             errs.append("%s: %r is not one of %r" % (where, v, t[1:]))
+    elif isinstance(t, tuple) and t[0] == "or_null":
+        if v is not None:
+            check(t[1], v, where, errs)
     elif isinstance(t, tuple) and t[0] == "map":
         if not isinstance(v, dict):
             errs.append("%s: not an object" % where)
@@ -198,7 +202,8 @@ CLASSES = {"schema_version": "int", "kind": ("enum", "classes"),
            "classes": [{"name": "str", "pattern": "str", "size": "int", "dscp": "int|null",
                         "kind": ("enum", "latency", "bulk"), "?idle": PHASE, "loaded": PHASE,
                         "?p99_ratio": "num",
-                        "?bloat": [{"src": "int", "dst": "int", "bloat_p99_us": "num"}]}]}
+                        "?bloat": ("or_null", [{"src": "int", "dst": "int", "bloat_p99_us": "num"}]),
+                        "?bloat_skipped": "str"}]}
 
 
 def classes_paths(d):

@@ -3,9 +3,13 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../benches/lul_class.h"
+#include "../../benches/lul_report.h"
 #include "../../benches/result_read.h"
 #include "../../fabric/runtime/engines/udpframe.h"
 #include "t.h"
@@ -36,6 +40,7 @@ static void test_parse(void)
 		{ "lat:pingpong:64x", "size '64x'" },
 		{ "../x:pingpong:64", "name '../x'" },
 		{ ":pingpong:64", "name ''" },
+		{ "idle-lat:pingpong:64", "name 'idle-lat'" },
 		{ "a_very_long_class_name_over:pingpong:64", "name" },
 		{ "lat:pingpong:64:tclass=64", "DSCP 0..63" },
 		{ "lat:pingpong:64:tclass=-1", "DSCP 0..63" },
@@ -118,6 +123,61 @@ static void test_bloat(void)
 	      "%s", err);
 }
 
+static void put(const char *top, const char *sub, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", top, sub);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/%s/run.json", top, sub);
+	f = fopen(p, "w");
+	CHECK(f && fputs(text, f) >= 0 && !fclose(f), "%s", p);
+}
+
+/* no bloat matrix for the runs (their world is not the run's): the class is still written,
+ * its bloat null with a reason, and no bloat CSV */
+static void test_report_no_matrix(void)
+{
+	const char *run = "{\"world_size\": 2, \"hosts\": [{}, {}], \"results\": [{\"size\": 64, "
+			  "\"flows\": [{\"src\": 0, \"dst\": 1, \"round\": 0, \"latency\": "
+			  "{\"p99_us\": 3}}]}]}";
+	char top[] = "/tmp/fp_lul.XXXXXX", p[256], text[4096] = "";
+	int codes[2][FP_CLASS_MAX] = { { 0 } };
+	struct fp_class c;
+	char err[128];
+	size_t n = 0;
+	FILE *f;
+
+	CHECK(mkdtemp(top), "mkdtemp");
+	CHECK(!fp_class_parse("lat:pingpong:64", &c, err, sizeof(err)), "%s", err);
+	put(top, "idle-lat", run);
+	put(top, "lat", run);
+	CHECK(fp_lul_report(top, &c, 1, codes, 3, true) == 0, "report with world 3");
+	snprintf(p, sizeof(p), "%s/classes.json", top);
+	f = fopen(p, "r");
+	if (f) {
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+	}
+	text[n] = 0;
+	CHECK(strstr(text, "\"name\": \"lat\"") && strstr(text, "\"bloat\": null") &&
+		      strstr(text, "\"bloat_skipped\": \"the idle or loaded run's world_size"),
+	      "classes.json: %s", text);
+	snprintf(p, sizeof(p), "%s/bloat_lat.csv", top);
+	CHECK(access(p, F_OK), "a bloat CSV with no matrix");
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/classes.json", top);
+	unlink(p);
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%slat/run.json", top, i ? "" : "idle-");
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/%slat", top, i ? "" : "idle-");
+		rmdir(p);
+	}
+	CHECK(!rmdir(top), "rmdir %s", top);
+}
+
 /* dpdk --dscp: the DSCP in every frame's IPv4 header, its checksum still right, read back */
 static void test_frame_dscp(void)
 {
@@ -142,6 +202,7 @@ int main(void)
 	test_parse();
 	test_mark();
 	test_bloat();
+	test_report_no_matrix();
 	test_frame_dscp();
 	return t_done("lul_class");
 }
