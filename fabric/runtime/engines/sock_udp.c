@@ -127,6 +127,8 @@ int fp_sock_udp_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	struct fp_sock_stream *s = &c->s[c->cur];
 	int r;
 
+	if (len < (size_t)c->ovh + FP_SOCK_UHDR) /* the payload length below would wrap */
+		return -EMSGSIZE;
 	if (n > BATCH)
 		n = BATCH;
 	for (unsigned k = 0; k < n; k++) {
@@ -211,6 +213,8 @@ int fp_sock_udp_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 	uint8_t hdr[BATCH][FP_SOCK_UHDR];
 	int fresh = 0;
 
+	if (len < (size_t)c->ovh + FP_SOCK_UHDR) /* the payload length below would wrap */
+		return -EMSGSIZE;
 	if (n > BATCH)
 		n = BATCH;
 	for (unsigned i = 0; i < c->ns && (unsigned)fresh < n; i++) {
