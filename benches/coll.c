@@ -222,24 +222,36 @@ void fp_coll_plan_free(struct fp_coll_plan *p)
 
 float fp_coll_input(int r, uint64_t i)
 {
-	return (float)((r + 1) * (int)(i % 7 + 1));
+	return (float)((r % 32 + 1) * (int)(i % 7 + 1));
+}
+
+bool fp_coll_checkable(int64_t n)
+{
+	return n * FP_COLL_INPUT_MAX < (int64_t)1 << 24;
+}
+
+/* The sum over n ranks of r % 32 + 1. */
+static int64_t rank_sum(int n)
+{
+	int64_t m = n % 32;
+
+	return (int64_t)(n / 32) * (32 * 33 / 2) + m * (m + 1) / 2;
 }
 
 uint64_t fp_coll_wrong(int kind, int n, int r, const float *out, uint64_t count)
 {
 	uint64_t wrong = 0, lo = 0, hi = count;
-	int sum = n * (n + 1) / 2;
+	int64_t sum = rank_sum(n);
+	int k = 0; /* allgather: the rank whose chunk holds i, advancing with i */
 
 	if (kind == FP_COLL_REDUCESCATTER) {
 		lo = chunk_at(count, n, r);
 		hi = chunk_at(count, n, r + 1);
 	}
 	for (uint64_t i = lo; i < hi; i++) {
-		float want = (float)(sum * (int)(i % 7 + 1));
+		float want = (float)(sum * (int64_t)(i % 7 + 1));
 
 		if (kind == FP_COLL_ALLGATHER) {
-			int k = 0;
-
 			while (chunk_at(count, n, k + 1) <= i)
 				k++;
 			want = fp_coll_input(k, i);

@@ -66,8 +66,12 @@ int fp_coll_plan(struct fp_coll_plan *p, const struct fp_sched *s, int kind, int
 		 uint64_t count);
 void fp_coll_plan_free(struct fp_coll_plan *p);
 
-/* Rank r's input float i: small integers, so every sum is exact in float. */
+/* Rank r's input float i: (r % 32 + 1) x (i % 7 + 1), small integers at most
+ * FP_COLL_INPUT_MAX, so every partial sum over n ranks is exact in float (below 2^24) as long
+ * as fp_coll_checkable(n): beyond it --check would count rounding as wrong. */
+#define FP_COLL_INPUT_MAX 224
 float fp_coll_input(int r, uint64_t i);
+bool fp_coll_checkable(int64_t n);
 /* The floats of out that differ from what the collective must leave on rank r. */
 uint64_t fp_coll_wrong(int kind, int n, int r, const float *out, uint64_t count);
 /* nccl-tests' busbw / algbw: 2(n-1)/n for allreduce, (n-1)/n for the others. */

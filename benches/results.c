@@ -212,6 +212,7 @@ void fp_results_flow_fields(struct fp_json *j, const struct fp_run_data *d,
 			fp_json_u64(j, "reordered", fr->reordered);
 			fp_json_u64(j, "duplicates", fr->duplicates);
 			fp_json_u64(j, "stale", fr->stale);
+			fp_json_u64(j, "forged", fr->forged);
 		}
 	}
 	if (fr->have_lat)

@@ -24,6 +24,7 @@ struct fp_fres {
 	bool have_tx, have_rx, have_lat;
 	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes, lat_msgs;
 	uint64_t reordered, duplicates, stale; /* datagram engines */
+	uint64_t forged; /* sockets UDP: datagrams without the stream's cookie, dropped */
 	double tx_ns, rx_ns;	 /* sender: until the last ack; receiver: until the last byte */
 	struct fp_bw_stats bw;	 /* receiver side, bytes/s */
 	struct fp_lat_stats rtt; /* initiator side, ns */

@@ -227,6 +227,20 @@ int fp_coll_preflight(const struct fp_run_cfg *cfg, unsigned engine_flags)
 			cfg->pattern);
 		return 2;
 	}
+	if (cfg->check) {
+		char err[ERR_LEN];
+		int rank, n = (int)cfg->np;
+
+		if (n <= 0 && fp_run_who_am_i(cfg, &rank, &n, err))
+			n = 0; /* told later, with the rest of the launch */
+		if (!fp_coll_checkable(n)) {
+			fprintf(stderr,
+				"fabprobe: %s --check: %d ranks' sums are not exact in float "
+				"(at most %lld ranks)\n",
+				cfg->pattern, n, (long long)(((1 << 24) - 1) / FP_COLL_INPUT_MAX));
+			return 2;
+		}
+	}
 	for (unsigned i = 0; i < cfg->sizes.n; i++) {
 		if (cfg->sizes.v[i] % sizeof(float) || !cfg->sizes.v[i]) {
 			fprintf(stderr,

@@ -153,6 +153,7 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 		if (!hl || lat)
 			fp_put_f64(p + 100, 0);
 		fp_put_u32(p + 108, bw.empty);
+		fp_put_u64(p + 112, f->dg.forged);
 		o += REC_HEAD + hl;
 	}
 	return o;
@@ -219,6 +220,7 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 					fr->reordered = fp_get_u64(p + 76);
 					fr->duplicates = fp_get_u64(p + 84);
 					fr->stale = fp_get_u64(p + 92);
+					fr->forged = fp_get_u64(p + 112);
 					if (hl) {
 						size_t used;
 						double tick = fp_get_f64(p + 100);

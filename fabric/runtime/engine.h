@@ -68,6 +68,7 @@ struct fp_engine_xopts {
 struct fp_dgram_stats {
 	uint64_t pkts, bytes; /* unique frames and their bytes, FCS included */
 	uint64_t reordered, duplicates, stale;
+	uint64_t forged; /* datagrams without the stream's cookie: dropped (sockets UDP) */
 	bool end_seen;
 	uint64_t peer_sent; /* from the sender's end marker */
 	/* one-way delays in TSC ticks of this rank's frames this phase (all its flows), when

@@ -80,6 +80,46 @@ static bool node_exists(int node, int nnodes)
 	       numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)node);
 }
 
+/* Whether node is in a sysfs node list such as "0-1,3" (Documentation/admin-guide/cputopology). */
+static bool in_list(const char *path, int node)
+{
+	char v[4096] = "", *p = v, *end;
+
+	if (!fp_read_line(path, v, sizeof(v)))
+		return false;
+	while (*p) {
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p)
+			return false;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtol(p, &end, 10);
+			if (end == p)
+				return false;
+		}
+		if (node >= lo && node <= hi)
+			return true;
+		if (*end != ',')
+			return false;
+		p = end + 1;
+	}
+	return false;
+}
+
+bool fp_numa_node_usable(const char *root, int node)
+{
+	char path[PATH_MAX];
+
+	if (node < 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/sys/devices/system/node/has_cpu", root);
+	if (!in_list(path, node))
+		return false;
+	snprintf(path, sizeof(path), "%s/sys/devices/system/node/has_memory", root);
+	return in_list(path, node);
+}
+
 int fp_numa_plan(int mode, int nic, int pinned_node, int nnodes, struct fp_numa_plan *pl, char *err,
 		 size_t len)
 {
@@ -93,8 +133,13 @@ int fp_numa_plan(int mode, int nic, int pinned_node, int nnodes, struct fp_numa_
 	}
 	if (mode >= 0)
 		p.target = mode;
-	else if (mode == FP_NUMA_AUTO)
+	else if (mode == FP_NUMA_AUTO && node_exists(nic, nnodes) && fp_numa_node_usable("", nic))
 		p.target = nic;
+	else if (mode == FP_NUMA_AUTO && nic >= 0) /* set_mempolicy would fail: EINVAL */
+		snprintf(p.warn, sizeof(p.warn),
+			 "its NIC is on NUMA node %d, which has no CPUs or no memory here: "
+			 "placement left alone",
+			 nic);
 	if (nic >= 0 && p.target >= 0 && p.target != nic) {
 		p.off_node = true;
 		snprintf(p.warn, sizeof(p.warn),

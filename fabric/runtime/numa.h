@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define FP_NUMA_AUTO (-1) /* the NIC's node when it has one, else leave placement alone */
+#define FP_NUMA_AUTO (-1) /* the NIC's node when it has CPUs and memory, else leave it alone */
 #define FP_NUMA_NONE (-2) /* leave placement alone */
 
 /* What placement decided for one rank, and why not where it should be. */
@@ -34,6 +34,8 @@ struct fp_numa_plan {
 int fp_numa_parse(const char *spec, int *mode, char *err, size_t len);
 /* The NUMA node of a netdev's device under root ("" for the live system): -1 unknown. */
 int fp_numa_netdev_node(const char *root, const char *netdev);
+/* Whether node has CPUs and memory per sysfs under root ("" for the live system). */
+bool fp_numa_node_usable(const char *root, int node);
 /* Nodes with memory here (1 on a machine without NUMA). */
 int fp_numa_nodes(void);
 /*

@@ -51,7 +51,7 @@ RFLOW = {
     "?tx_msgs": "int", "?tx_bytes": "int", "?rx_msgs": "int", "?rx_bytes": "int",
     "?tx_time_us": "num", "?rx_time_us": "num", "?avg_Gbps": "num", "?min_Gbps": "num",
     "?peak_Gbps": "num", "?intervals": "int", "?intervals_empty": "int", "?interval_ms": "num",
-    "?latency": LAT, "?lost": "int", "?reordered": "int", "?duplicates": "int", "?stale": "int",
+    "?latency": LAT, "?lost": "int", "?reordered": "int", "?duplicates": "int", "?stale": "int", "?forged": "int",
     "?path": ["int"],
 }
 COLLECTIVE = {"op": ("enum", "allreduce", "allgather", "reducescatter"),

@@ -189,6 +189,37 @@ int main(void)
 			}
 		}
 	}
+	/* --check's bound: every sum stays below 2^24, so exact in float, up to the rank count
+	 * fp_coll_checkable allows (all that the rendezvous takes, 65536), not one past it */
+	CHECK(fp_coll_checkable(65536) && fp_coll_checkable(74898), "65536 and 74898 ranks");
+	CHECK(!fp_coll_checkable(74899) && 74899LL * FP_COLL_INPUT_MAX >= 1 << 24, "74899 ranks");
+	for (int k = 0; k < 2; k++) {
+		int n = k ? 74898 : 65536;
+		uint64_t count = 2 * (uint64_t)n;
+		float *big = malloc(count * sizeof(float));
+		int64_t max = 0;
+
+		/* allreduce in float, ring order: each partial sum exact */
+		for (uint64_t i = 0; i < 7; i++) {
+			big[i] = 0;
+			for (int r = 0; r < n; r++) {
+				big[i] += fp_coll_input(r, i);
+				max = fp_coll_input(r, i) > max ? (int64_t)fp_coll_input(r, i) : max;
+			}
+		}
+		CHECK(max <= FP_COLL_INPUT_MAX, "an input above FP_COLL_INPUT_MAX: %lld",
+		      (long long)max);
+		CHECK(fp_coll_wrong(FP_COLL_ALLREDUCE, n, 0, big, 7) == 0,
+		      "n=%d: an exact float sum counted wrong", n);
+		/* allgather, two floats a rank: linear in count + n, not count x n */
+		for (uint64_t i = 0; i < count; i++)
+			big[i] = fp_coll_input((int)(i / 2), i);
+		CHECK(fp_coll_wrong(FP_COLL_ALLGATHER, n, 0, big, count) == 0, "allgather n=%d", n);
+		big[count - 1] += 1;
+		CHECK(fp_coll_wrong(FP_COLL_ALLGATHER, n, 0, big, count) == 1,
+		      "allgather n=%d: one wrong float", n);
+		free(big);
+	}
 	/* a corrupted result is counted, element by element */
 	float out[8];
 

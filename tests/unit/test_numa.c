@@ -60,7 +60,9 @@ static void test_sysfs(void)
 					    "sys/devices",
 					    "sys/devices/0000:3b:00.0",
 					    "sys/devices/0000:af:00.0",
-					    "sys/devices/0000:d8:00.0" };
+					    "sys/devices/0000:d8:00.0",
+					    "sys/devices/system",
+					    "sys/devices/system/node" };
 
 	CHECK(mkdtemp(root) != NULL, "mkdtemp");
 	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -82,6 +84,15 @@ static void test_sysfs(void)
 	CHECK(fp_numa_netdev_node(root, "veth0") == -1, "a virtual netdev has no node");
 	CHECK(fp_numa_netdev_node(root, "../../devices") == -1, "no walking out of sysfs");
 	CHECK(fp_numa_netdev_node(root, "..") == -1 && fp_numa_netdev_node(root, "") == -1, "..");
+	/* --numa auto targets a node only with CPUs and memory: node 1 has no memory (an
+	 * accelerator's), node 2 no CPUs (CXL memory), 4 is not there at all */
+	CHECK(!fp_numa_node_usable(root, 0), "no node lists: no node is usable");
+	put(root, "sys/devices/system/node/has_cpu", "0-1,3\n");
+	put(root, "sys/devices/system/node/has_memory", "0,2-3\n");
+	CHECK(fp_numa_node_usable(root, 0) && fp_numa_node_usable(root, 3), "nodes 0 and 3");
+	CHECK(!fp_numa_node_usable(root, 1) && !fp_numa_node_usable(root, 2) &&
+		      !fp_numa_node_usable(root, 4) && !fp_numa_node_usable(root, -1),
+	      "memoryless, CPU-less and missing nodes");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	CHECK(system(cmd) == 0, "cleanup");
 }
@@ -109,9 +120,16 @@ static void test_plan(void)
 			      "placed on NUMA node 0 by --numa 0, but its NIC is on node 1"),
 	      "explicit off-node: %s", pl.warn);
 	/* --pin put the rank on node 0, its NIC is on node 1 */
-	CHECK(!fp_numa_plan(FP_NUMA_AUTO, 1, 0, nodes, &pl, err, sizeof(err)) && pl.target == 1 &&
+	CHECK(!fp_numa_plan(FP_NUMA_AUTO, 1, 0, nodes, &pl, err, sizeof(err)) &&
+		      pl.target == (fp_numa_node_usable("", 1) && nodes > 1 ? 1 : -1) &&
 		      pl.off_node && strstr(pl.warn, "pinned by --pin"),
 	      "auto with a CPU pinned off the NIC's node: %s", pl.warn);
+	/* auto with a NIC on a node this host cannot place on (no CPUs, no memory, not there):
+	 * set_mempolicy would refuse it, so placement is left alone with one warning */
+	CHECK(!fp_numa_plan(FP_NUMA_AUTO, nodes + 7, -1, nodes, &pl, err, sizeof(err)) &&
+		      pl.target == -1 && pl.nic == nodes + 7 && !pl.off_node &&
+		      strstr(pl.warn, "placement left alone"),
+	      "auto, NIC on an unusable node: %d %s", pl.target, pl.warn);
 	CHECK(!fp_numa_plan(FP_NUMA_NONE, 1, 0, nodes, &pl, err, sizeof(err)) && pl.off_node &&
 		      strstr(pl.warn,
 			     "pinned by --pin to a CPU on NUMA node 0, but its NIC is on node 1"),

@@ -24,6 +24,9 @@ struct fp_sock_stream {
 	int fd;		       /* TCP connection (or the UDP set-up channel) */
 	int ufd;	       /* --proto udp: the connected datagram socket; -1 with TCP */
 	size_t tx_off, rx_off; /* TCP: bytes of the current message already moved */
+	/* --proto udp: random per stream, traded over the TCP connection next to the port;
+	 * every datagram carries its receiver's, and one without it is dropped as forged */
+	uint64_t cookie_rx, cookie_tx; /* this end's (checked), the peer's (sent) */
 };
 
 /* UDP: one flow's sequence and what its receiver counted in the current phase. */
@@ -53,7 +56,7 @@ struct fp_conn {
 /* IP + UDP header bytes that a frame size (with the Ethernet header and FCS) counts. */
 #define FP_SOCK_OVH4 (14 + 20 + 8 + 4)
 #define FP_SOCK_OVH6 (14 + 40 + 8 + 4)
-#define FP_SOCK_UHDR 12 /* magic u8, kind u8, epoch u16, flow u32, seq u32 */
+#define FP_SOCK_UHDR 16 /* magic u8, kind u8, epoch u16, cookie u64, seq u32 */
 
 /* sock_udp.c */
 /* Open one stream's datagram socket next to its TCP stream and trade ports over it. */
@@ -64,8 +67,10 @@ int fp_sock_udp_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n);
 int fp_sock_udp_rx(struct fp_conn *c, void *buf, size_t len, unsigned n);
 void fp_sock_udp_reset(struct fp_conn *c);
 /* One received datagram of got bytes (h: its first FP_SOCK_UHDR at least, when got is that
- * long; trunc: longer than read) for a frame size len: 1 when a new data frame, counted. */
-int fp_sock_udp_take(struct fp_conn *c, const uint8_t *h, size_t got, bool trunc, size_t len);
+ * long; trunc: longer than read) on a stream whose cookie is cookie, for a frame size len:
+ * 1 when a new data frame, counted. */
+int fp_sock_udp_take(struct fp_conn *c, uint64_t cookie, const uint8_t *h, size_t got,
+		     bool trunc, size_t len);
 int fp_sock_udp_finish(struct fp_conn *c);
 void fp_sock_udp_stats(const struct fp_conn *c, struct fp_dgram_stats *st);
 

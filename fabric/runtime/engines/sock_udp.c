@@ -6,11 +6,14 @@
  * DPDK's does, so 1518 carries a 1472-byte datagram over IPv4 (FP_SOCK_OVH4).
  *
  * Each stream's datagram socket is connected to its peer's, whose port came over the
- * stream's authenticated TCP connection: the kernel drops datagrams from anyone else.
+ * stream's authenticated TCP connection: the kernel drops datagrams from other addresses.
+ * A spoofed source address passes that, so each end also sends, next to its port, a random
+ * 64-bit cookie that every datagram to it must carry: one without it (a forged end frame
+ * would end the measurement early, forged data frames falsify loss) is dropped and counted.
  *
  * Datagram header (network byte order): 0 magic u8 (0xFC)  1 kind u8 (0 data, 1 end)
- * 2 epoch u16  4 flow u32  8 seq u32. An end frame carries in seq how many data frames
- * the sender sent this epoch. Byte i >= 12 of a datagram is fp_payload_byte(i).
+ * 2 epoch u16  4 cookie u64  12 seq u32. An end frame carries in seq how many data frames
+ * the sender sent this epoch. Byte i >= 16 of a datagram is fp_payload_byte(i).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,14 +35,14 @@
 #define BATCH  32
 #define RCVBUF (8 << 20) /* a burst on loopback fits: loss there means a slow reader */
 
-static void put_hdr(uint8_t *h, uint8_t kind, uint16_t epoch, uint32_t flow, uint32_t seq)
+static void put_hdr(uint8_t *h, uint8_t kind, uint16_t epoch, uint64_t cookie, uint32_t seq)
 {
 	h[0] = UMAGIC;
 	h[1] = kind;
 	h[2] = (uint8_t)(epoch >> 8);
 	h[3] = (uint8_t)epoch;
-	fp_put_u32(h + 4, flow);
-	fp_put_u32(h + 8, seq);
+	fp_put_u64(h + 4, cookie);
+	fp_put_u32(h + 12, seq);
 }
 
 int fp_sock_udp_open(struct fp_sock_stream *s, const char *ip)
@@ -48,7 +52,7 @@ int fp_sock_udp_open(struct fp_sock_stream *s, const char *ip)
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	socklen_t sl;
 	int sz = RCVBUF;
-	uint8_t port[2];
+	uint8_t port[10]; /* the port, then this end's cookie */
 
 	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
@@ -71,6 +75,9 @@ int fp_sock_udp_open(struct fp_sock_stream *s, const char *ip)
 	if (getsockname(s->ufd, (struct sockaddr *)&ss, &sl))
 		return -errno;
 	memcpy(port, ss.ss_family == AF_INET6 ? (void *)&s6->sin6_port : (void *)&s4->sin_port, 2);
+	if (getrandom(&s->cookie_rx, sizeof(s->cookie_rx), 0) != (ssize_t)sizeof(s->cookie_rx))
+		return -EIO;
+	fp_put_u64(port + 2, s->cookie_rx);
 	if (send(s->fd, port, sizeof(port), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(port))
 		return -EIO;
 	return 0;
@@ -81,7 +88,7 @@ int fp_sock_udp_join(struct fp_sock_stream *s, uint64_t timeout_ns)
 	uint64_t deadline = fp_mono_ns() + timeout_ns;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	uint8_t port[2];
+	uint8_t port[10]; /* the peer's port, then its cookie */
 	size_t got = 0;
 
 	while (got < sizeof(port)) {
@@ -103,6 +110,7 @@ int fp_sock_udp_join(struct fp_sock_stream *s, uint64_t timeout_ns)
 	}
 	if (getpeername(s->fd, (struct sockaddr *)&ss, &sl))
 		return -errno;
+	s->cookie_tx = fp_get_u64(port + 2);
 	if (ss.ss_family == AF_INET6)
 		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_port, port, 2);
 	else
@@ -127,10 +135,12 @@ int fp_sock_udp_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	struct fp_sock_stream *s = &c->s[c->cur];
 	int r;
 
+	if (len < (size_t)c->ovh + FP_SOCK_UHDR) /* the payload length below would wrap */
+		return -EMSGSIZE;
 	if (n > BATCH)
 		n = BATCH;
 	for (unsigned k = 0; k < n; k++) {
-		put_hdr(hdr[k], K_DATA, c->u.epoch, c->flow, c->u.seq + k);
+		put_hdr(hdr[k], K_DATA, c->u.epoch, s->cookie_tx, c->u.seq + k);
 		iov[k][0] = (struct iovec){ hdr[k], FP_SOCK_UHDR };
 		iov[k][1] = (struct iovec){ (uint8_t *)buf + FP_SOCK_UHDR,
 					    len - c->ovh - FP_SOCK_UHDR };
@@ -179,13 +189,17 @@ static bool track(struct fp_sock_udp *u, uint32_t seq)
 	return true;
 }
 
-int fp_sock_udp_take(struct fp_conn *c, const uint8_t *h, size_t got, bool trunc, size_t len)
+int fp_sock_udp_take(struct fp_conn *c, uint64_t cookie, const uint8_t *h, size_t got, bool trunc,
+		     size_t len)
 {
 	uint16_t epoch;
 
-	if (got < FP_SOCK_UHDR || trunc || h[0] != UMAGIC || fp_get_u32(h + 4) != c->flow ||
-	    h[1] > K_END)
-		return 0; /* not ours: the connected socket makes this rare */
+	if (got < FP_SOCK_UHDR || fp_get_u64(h + 4) != cookie) {
+		c->u.st.forged++; /* from the peer's address, but not from the peer */
+		return 0;
+	}
+	if (trunc || h[0] != UMAGIC || h[1] > K_END)
+		return 0;
 	epoch = (uint16_t)(h[2] << 8 | h[3]);
 	if (epoch != c->u.epoch) {
 		c->u.st.stale++;
@@ -193,10 +207,10 @@ int fp_sock_udp_take(struct fp_conn *c, const uint8_t *h, size_t got, bool trunc
 	}
 	if (h[1] == K_END) {
 		c->u.st.end_seen = true;
-		c->u.st.peer_sent = fp_get_u32(h + 8);
+		c->u.st.peer_sent = fp_get_u32(h + 12);
 		return 0;
 	}
-	if (got != len - c->ovh || !track(&c->u, fp_get_u32(h + 8)))
+	if (got != len - c->ovh || !track(&c->u, fp_get_u32(h + 12)))
 		return 0;
 	c->u.st.pkts++;
 	c->u.st.bytes += len;
@@ -211,6 +225,8 @@ int fp_sock_udp_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 	uint8_t hdr[BATCH][FP_SOCK_UHDR];
 	int fresh = 0;
 
+	if (len < (size_t)c->ovh + FP_SOCK_UHDR) /* the payload length below would wrap */
+		return -EMSGSIZE;
 	if (n > BATCH)
 		n = BATCH;
 	for (unsigned i = 0; i < c->ns && (unsigned)fresh < n; i++) {
@@ -231,7 +247,7 @@ int fp_sock_udp_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 		if (r < 0)
 			return -errno;
 		for (int k = 0; k < r; k++)
-			fresh += fp_sock_udp_take(c, hdr[k], mm[k].msg_len,
+			fresh += fp_sock_udp_take(c, c->s[i].cookie_rx, hdr[k], mm[k].msg_len,
 						  mm[k].msg_hdr.msg_flags & MSG_TRUNC, len);
 	}
 	return fresh;
@@ -249,7 +265,7 @@ int fp_sock_udp_finish(struct fp_conn *c)
 {
 	uint8_t h[FP_SOCK_UHDR];
 
-	put_hdr(h, K_END, c->u.epoch, c->flow, c->u.seq);
+	put_hdr(h, K_END, c->u.epoch, c->s[0].cookie_tx, c->u.seq);
 	if (send(c->s[0].ufd, h, sizeof(h), MSG_DONTWAIT) < 0 && !transient(errno))
 		return -errno;
 	return 0;

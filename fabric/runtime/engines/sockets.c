@@ -877,12 +877,18 @@ static void sockets_dgram_stats(const struct fp_conn *c, struct fp_dgram_stats *
 		memset(st, 0, sizeof(*st));
 }
 
-/* UDP: a message is a frame, Ethernet header and FCS counted; a datagram at most 65507 B. */
+/* UDP: a message is a frame, Ethernet header and FCS counted; a datagram at most 65507 B.
+ * Each connection frames with its own family's overhead (c->ovh): the minimum takes IPv6's
+ * if any rank listens on IPv6, not just rank 0, or a size too small for that pair passes. */
 static void sockets_limits(const struct fp_engine *e, size_t *min, size_t *max)
 {
 	size_t ovh = e->peer && e->peer[0].ss_family == AF_INET6 ? FP_SOCK_OVH6 : FP_SOCK_OVH4;
+	size_t lo = FP_SOCK_OVH4;
 
-	*min = e->udp ? ovh + FP_SOCK_UHDR : 0;
+	for (int r = 0; e->peer && r < e->size; r++)
+		if (e->peer[r].ss_family == AF_INET6)
+			lo = FP_SOCK_OVH6;
+	*min = e->udp ? lo + FP_SOCK_UHDR : 0;
 	*max = e->udp ? ovh + 65507 : SIZE_MAX;
 }
 
