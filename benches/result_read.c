@@ -582,8 +582,8 @@ static int read_fabric(struct fy_node *root, struct fp_result *r, char *err, siz
 }
 
 /* the flows.ndjson records of the sizes run.json holds no flows of (result_flows.c) */
-static int read_sidecar(const char *fpath, const struct fp_topo *t, struct fp_result *r,
-			char *err, size_t el)
+static int read_sidecar(const char *fpath, const struct fp_topo *t, struct fp_result *r, char *err,
+			size_t el)
 {
 	bool need = false;
 	FILE *f;

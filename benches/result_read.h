@@ -30,7 +30,7 @@ struct fp_rflow {
 	int trace;	      /* -1: not traced */
 	double avg_gbps;
 	double lat_p99_us; /* one-way p99 of the flow's round trips (has_lat) */
-	double loss; /* datagrams: lost / tx_msgs ("lost" in the record), else 0 */
+	double loss;	   /* datagrams: lost / tx_msgs ("lost" in the record), else 0 */
 	unsigned npath;
 	unsigned path[FP_RESULT_MAXHOPS]; /* link indices, in order */
 };

@@ -24,7 +24,7 @@ struct fp_fres {
 	bool have_tx, have_rx, have_lat;
 	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes, lat_msgs;
 	uint64_t reordered, duplicates, stale; /* datagram engines */
-	uint64_t forged; /* sockets UDP: datagrams without the stream's cookie, dropped */
+	uint64_t forged;	 /* sockets UDP: datagrams without the stream's cookie, dropped */
 	double tx_ns, rx_ns;	 /* sender: until the last ack; receiver: until the last byte */
 	struct fp_bw_stats bw;	 /* receiver side, bytes/s */
 	struct fp_lat_stats rtt; /* initiator side, ns */
@@ -65,11 +65,11 @@ struct fp_ctr_delta {
 struct fp_rank_ctx {
 	bool valid; /* the rank sent a record */
 	char port[48], driver[32], pcie[16];
-	int mtu, numa_node; /* -1 unknown */
-	int cpu;	    /* the CPU it is pinned to; -1 not pinned to one */
+	int mtu, numa_node;		  /* -1 unknown */
+	int cpu;			  /* the CPU it is pinned to; -1 not pinned to one */
 	int numa_nic, numa_cpu, numa_buf; /* --numa placement (run_numa.c); -1 unknown */
 	bool numa_off;			  /* off the NIC's node */
-	double speed_gbps;  /* 0 unknown */
+	double speed_gbps;		  /* 0 unknown */
 	double pcie_gts, pcie_max_gts;
 	int pcie_width, pcie_max_width;
 	char nic_model[48], firmware[48]; /* "" unknown: "-" in run.json */

@@ -26,7 +26,7 @@ struct fp_run_cfg {
 	bool count_wrong; /* --check, by the runner: #wrong per size (engines without their own) */
 	int64_t rank, size, np;
 	const char *rendezvous, *token, *bind, *pin, *hostname;
-	const char *numa; /* --numa: auto, none or a node (run_numa.c) */
+	const char *numa;   /* --numa: auto, none or a node (run_numa.c) */
 	bool require_token; /* a token guessed from the launcher's job id is an error off loopback */
 	int local_rank;	    /* set by --np for its children; -1: from the launcher's environment */
 	int poll;
@@ -92,8 +92,9 @@ extern const struct fp_opt fp_run_opts[];
 			   "incast, broadcast: every rank is root in turn"),                       \
 		FP_RUN_OPT("alone", FP_OPT_BOOL, alone, NULL, 0, 0, NULL, NULL, NULL,              \
 			   "pairs: measure each pair alone (slow, exact)"),                        \
-		FP_RUN_OPT("algo", FP_OPT_CHOICE, algo, "ring", 0, 0, "ring|tree", NULL, NULL,     \
-			   "allreduce: ring or double binary tree (allgather, reducescatter: ring)"), \
+		FP_RUN_OPT(                                                                        \
+			"algo", FP_OPT_CHOICE, algo, "ring", 0, 0, "ring|tree", NULL, NULL,        \
+			"allreduce: ring or double binary tree (allgather, reducescatter: ring)"), \
 		FP_RUN_OPT("reverse", FP_OPT_BOOL, reverse, NULL, 0, 0, NULL, NULL, NULL,          \
 			   "every flow the other way: receivers send (iperf3 -R)"),                \
 		FP_RUN_OPT("groups", FP_OPT_STRING, groups, NULL, 0, 0, NULL, NULL, "LABELS",      \

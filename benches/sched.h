@@ -17,8 +17,8 @@
 #include "../fabric/runtime/engine.h"
 
 enum fp_measure {
-	FP_MEASURE_BW = 1,  /* bandwidth phase: every flow of the round streams */
-	FP_MEASURE_LAT = 2, /* latency phase: every flow of the round ping-pongs */
+	FP_MEASURE_BW = 1,   /* bandwidth phase: every flow of the round streams */
+	FP_MEASURE_LAT = 2,  /* latency phase: every flow of the round ping-pongs */
 	FP_MEASURE_COLL = 4, /* a collective (coll.h): its algorithm's messages, reduced */
 };
 
