@@ -117,6 +117,12 @@ static void test_round_trip(void)
 	rm_dir(dir);
 }
 
+/* one run.json text, no topology or sidecar */
+static int parse_text(const char *text, struct fp_result *r, char *err, size_t el)
+{
+	return fp_result_parse("x/run.json", text, strlen(text), NULL, 0, NULL, r, err, el);
+}
+
 /* a permutation may draw the same pair in two rounds: one flow id, two rounds, both kept */
 static void test_same_flow_two_rounds(void)
 {
@@ -127,8 +133,7 @@ static void test_same_flow_two_rounds(void)
 		"{\"src\": 0, \"dst\": 1, \"round\": 1, \"flow\": 1}]}]}";
 	struct fp_result r;
 	char err[512] = "";
-	int ret = fp_result_parse("x/run.json", text, strlen(text), NULL, 0, NULL, &r, err,
-				  sizeof(err));
+	int ret = parse_text(text, &r, err, sizeof(err));
 
 	CHECK(ret == 0, "refused: %d '%s'", ret, err);
 	if (!ret) {
@@ -148,8 +153,7 @@ static void test_failed_twice(void)
 		"{\"flow\": 0}, {\"flow\": 0}]}";
 	struct fp_result r;
 	char err[512] = "";
-	int ret = fp_result_parse("x/run.json", text, strlen(text), NULL, 0, NULL, &r, err,
-				  sizeof(err));
+	int ret = parse_text(text, &r, err, sizeof(err));
 
 	CHECK(ret == 0, "refused: %d '%s'", ret, err);
 	if (!ret) {
