@@ -66,19 +66,44 @@ for n in "${nodes[@]}"; do
 	lldpcli -u "$s" configure lldp tx-interval 1 >/dev/null || fail "$n: lldpcli configure"
 done
 
-# bounded wait: every node sees one neighbour on each of its ports
+# bounded wait: every node sees one neighbour on each of its ports. A frame sent before the
+# peer's lldpd listened is lost until the next one; every 5 s without all neighbours, every
+# lldpd is told to send now (lldpcli update), so a loaded machine waits for frames, not timers.
 t0=$(date +%s)
-for try in $(seq 60); do
-	missing=0
+lacking() { # the node's ports without a neighbour, comma-separated
+	local have p out=
+	have=$(lldpcli -u "$TMP/lldp/$1/ctl" -f keyvalue show neighbors | sed -n 's/^lldp\.\([^.]*\)\.via=.*/\1/p')
+	for p in $(tr , ' ' <<<"${ports[$1]}"); do
+		grep -qx -- "$p" <<<"$have" || out=${out:+$out,}$p
+	done
+	echo "$out"
+}
+while :; do
+	missing=0 report=
 	for n in "${nodes[@]}"; do
-		want=$(tr , '\n' <<<"${ports[$n]}" | wc -l)
-		got=$(lldpcli -u "$TMP/lldp/$n/ctl" -f keyvalue show neighbors | grep -c '^lldp\.[^.]*\.via=')
-		[ "$got" -ge "$want" ] || missing=$((missing + want - got))
+		l=$(lacking "$n")
+		[ -z "$l" ] && continue
+		missing=$((missing + $(tr , '\n' <<<"$l" | wc -l)))
+		report="$report $n:$l"
 	done
 	[ $missing = 0 ] && break
+	el=$(($(date +%s) - t0))
+	[ $el -lt 60 ] || break
+	if [ $((el / 5)) -gt "${nudged:-0}" ]; then
+		nudged=$((el / 5))
+		for n in "${nodes[@]}"; do lldpcli -u "$TMP/lldp/$n/ctl" update >/dev/null 2>&1; done
+	fi
 	sleep 0.5
 done
-[ $missing = 0 ] || fail "after 30 s, $missing ports still see no LLDP neighbour"
+if [ $missing != 0 ]; then
+	for n in "${nodes[@]}"; do
+		kill -0 "$(cat "$TMP/lldp/$n/lldpd.pid")" 2>/dev/null || echo "# $n: lldpd is not running" >&2
+		sed "s/^/# $n: /" "$TMP/lldp/$n/log" | tail -5 >&2
+		lldpcli -u "$TMP/lldp/$n/ctl" -f keyvalue show interfaces 2>&1 | grep -E 'chassis.(mac|name)|\.port\.(ifname|mac)' | sed "s/^/# $n: /" >&2
+		ip -n "fpl-$n" -br link 2>&1 | sed "s/^/# $n: /" >&2
+	done
+	fail "after 60 s, $missing ports still see no LLDP neighbour:$report"
+fi
 ok "${#nodes[@]} lldpd see every neighbour ($(($(date +%s) - t0)) s)"
 
 k=0
