@@ -8,14 +8,18 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export FABPROBE HERE
 TMP=$(mktemp -d /tmp/fabprobe-it.XXXXXX)
 PIDS=()
+FP_END= # set by fail, skip and the end of the test: an exit without it is a shell error
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$TMP"
+	# every test's EXIT trap ends here: a test stopped by a shell error (an unset variable
+	# under set -u, a syntax error) must not pass on the status of the trap's last command
+	[ -n "$FP_END" ] || { echo "FAIL: $name stopped before its end (a shell error above)"; exit 1; }
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+fail() { FP_END=1; echo "FAIL: $*"; exit 1; }
+skip() { FP_END=1; echo "SKIP: $*"; exit 77; }
 ok() { echo "ok - $*"; }
 # check DIR [check_run.py options]: the result folder is valid and its numbers are sane
 check() { python3 "$HERE/check_run.py" "$@" || fail "result check: $*"; }
@@ -43,3 +47,4 @@ json.dump(d, open(sys.argv[1], "w"))
 PY
 }
 . "$HERE/$name.sh"
+FP_END=1
