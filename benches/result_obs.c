@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/file.h"
 #include "../core/json.h"
 #include "../fabric/inventory/inventory.h"
 #include "../fabric/model/ber.h"
+#include "result_flap.h"
 
 /*
  * Ranks to endpoints: by identity (fp_topo_map), by an explicit "rank,endpoint" CSV file,
@@ -94,6 +96,37 @@ static void grew_counters(const struct fp_result *res, const struct fp_topo *t, 
 		snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text), "%s: %s",
 			 c->port[0] ? c->port : "?", why);
 	}
+}
+
+/* a soak's counters.csv next to run.json: each rank's link that went down more than once
+ * (fp_flap_is) is a physical finding on its host's link; no counters.csv, nothing */
+static int flap_counters(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob,
+			 char *err, size_t el)
+{
+	size_t dl = strlen(res->where), len;
+	struct fp_flaps f;
+	char path[4200], *text;
+	int ret;
+
+	if (dl < 9 || strcmp(res->where + dl - 9, "/run.json"))
+		return 0;
+	snprintf(path, sizeof(path), "%.*s/counters.csv", (int)(dl - 9), res->where);
+	if (access(path, F_OK))
+		return 0;
+	ret = fp_read_file(path, FP_FLAP_MAXBYTES, &text, &len, err, el);
+	if (ret)
+		return ret == -ENOMEM ? ret : -EINVAL;
+	ret = fp_flap_parse(path, text, len, res->world_size, &f, err, el);
+	free(text);
+	for (size_t i = 0; !ret && i < (size_t)f.nranks * FP_FLAP_KINDS; i++) {
+		if (!fp_flap_is(&f.s[i]) || ob->ngrew >= FP_OBS_MAXGREW)
+			continue;
+		ob->grew[ob->ngrew].node = node_of[f.s[i].rank];
+		fp_flap_text(&f.s[i], ob->grew[ob->ngrew].text, sizeof(ob->grew[0].text));
+		ob->ngrew++;
+	}
+	fp_flaps_free(&f);
+	return ret;
 }
 
 /* the directed link from node a to node b, -1 when they are not neighbours */
@@ -506,6 +539,9 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 	if (ret)
 		goto out;
 	grew_counters(res, t, node_of, ob);
+	ret = flap_counters(res, node_of, ob, err, el);
+	if (ret)
+		goto out;
 	ret = -EINVAL;
 	if (!z && res->connect >= 0 && res->nfailed) {
 		ret = connect_obs(res, runidx, r, node_of, ob);
