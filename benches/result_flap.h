@@ -7,6 +7,7 @@
 #ifndef FP_RESULT_FLAP_H
 #define FP_RESULT_FLAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,7 +46,7 @@ int fp_flap_parse(const char *where, const char *text, size_t len, int nranks, s
 		  char *err, size_t el);
 void fp_flaps_free(struct fp_flaps *f);
 /* the series is flapping: its counter grew in more than one interval */
-static inline int fp_flap_is(const struct fp_flap *s)
+static inline bool fp_flap_is(const struct fp_flap *s)
 {
 	return s->grew > 1;
 }
