@@ -241,3 +241,126 @@ void fp_flap_text(const struct fp_flap *s, char *buf, size_t len)
 	if (s->grew > FP_FLAP_EV && o < len)
 		snprintf(buf + o, len - o, ", %u more", s->grew - FP_FLAP_EV);
 }
+
+static const char dip_header[] = "t_start_s,t_end_s,pass,size,flow,src,dst,Gbps";
+
+enum { D_T0, D_T1, D_PASS, D_SIZE, D_FLOW, D_SRC, D_DST, D_GBPS, D_N };
+
+/* the series of (size, flow): hint first (phases list flows in order), then a search */
+static struct fp_dip *dip_series(struct fp_dips *d, uint64_t size, uint64_t flow, size_t *hint)
+{
+	struct fp_dip *v;
+
+	for (size_t k = 0; k < d->n; k++) {
+		size_t i = (*hint + k) % d->n;
+
+		if (d->d[i].size == size && d->d[i].flow == flow) {
+			*hint = i + 1;
+			return &d->d[i];
+		}
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 64;
+
+		if (cap > FP_DIP_MAXFLOWS || !(v = realloc(d->d, cap * sizeof(*v))))
+			return NULL;
+		d->d = v;
+		d->cap = cap;
+	}
+	v = &d->d[d->n++];
+	memset(v, 0, sizeof(*v));
+	v->size = size;
+	v->flow = (uint32_t)flow;
+	*hint = d->n;
+	return v;
+}
+
+static void dip_add(struct fp_dip *s, double t0, double t1, double g)
+{
+	s->phases++;
+	if (s->best > 0 && g < FP_DIP_LOW * s->best) {
+		if (!s->in_dip && !s->flaps) {
+			s->t0 = t0;
+			s->t1 = t1;
+			s->dip_gbps = g;
+		}
+		s->in_dip = true;
+		return;
+	}
+	if (s->in_dip && g >= FP_DIP_BACK * s->best) {
+		s->flaps++;
+		s->in_dip = false;
+	}
+	if (g > s->best)
+		s->best = g;
+}
+
+static int dip_row(struct fp_dips *d, size_t *hint, const char *p, const char *end, int nranks,
+		   const char *where, unsigned ln, char *err, size_t el)
+{
+	char v[D_N][64];
+	uint64_t u[D_N];
+	double t0, t1, g;
+	struct fp_dip *s;
+
+	for (int i = 0; i < D_N; i++)
+		if ((p == end && i) || field(&p, end, v[i], sizeof(v[i])))
+			return fp_say(err, el, "%s:%u: not %d fields", where, ln, D_N);
+	if (p != end || end[-1] == ',')
+		return fp_say(err, el, "%s:%u: more than %d fields", where, ln, D_N);
+	if (time_of(v[D_T0], &t0) || time_of(v[D_T1], &t1) || time_of(v[D_GBPS], &g))
+		return fp_say(err, el, "%s:%u: a time or the rate is not a number", where, ln);
+	if (t1 < t0)
+		return fp_say(err, el, "%s:%u: t_end_s before t_start_s", where, ln);
+	for (int i = D_PASS; i <= D_DST; i++)
+		if (u64_of(v[i], &u[i]))
+			return fp_say(err, el, "%s:%u: field %d is not a count", where, ln, i + 1);
+	if (u[D_FLOW] > UINT32_MAX)
+		return fp_say(err, el, "%s:%u: flow is 2^32 or more", where, ln);
+	if (u[D_SRC] >= (uint64_t)nranks || u[D_DST] >= (uint64_t)nranks)
+		return fp_say(err, el, "%s:%u: src or dst is not one of the run's %d ranks", where,
+			      ln, nranks);
+	s = dip_series(d, u[D_SIZE], u[D_FLOW], hint);
+	if (!s)
+		return d->n == d->cap && d->cap >= FP_DIP_MAXFLOWS / 2
+			       ? fp_say(err, el, "%s:%u: more than %d flows", where, ln,
+					FP_DIP_MAXFLOWS)
+			       : -ENOMEM;
+	if (s->phases && (s->src != (int)u[D_SRC] || s->dst != (int)u[D_DST]))
+		return fp_say(err, el, "%s:%u: flow %llu changed its ends", where, ln,
+			      (unsigned long long)u[D_FLOW]);
+	s->src = (int)u[D_SRC];
+	s->dst = (int)u[D_DST];
+	dip_add(s, t0, t1, g);
+	return 0;
+}
+
+int fp_dip_parse(const char *where, const char *text, size_t len, int nranks, struct fp_dips *out,
+		 char *err, size_t el)
+{
+	const char *p = text, *end = text + len;
+	size_t hl = sizeof(dip_header) - 1, hint = 0;
+	unsigned ln = 2;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len < hl || memcmp(text, dip_header, hl) || (len > hl && text[hl] != '\n'))
+		return fp_say(err, el, "%s:1: not a soak.csv header (%s)", where, dip_header);
+	for (p += hl + (len > hl); p < end && !ret; ln++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+
+		ret = le == p ? fp_say(err, el, "%s:%u: an empty line", where, ln)
+			      : dip_row(out, &hint, p, le, nranks, where, ln, err, el);
+		p = nl ? nl + 1 : end;
+	}
+	return ret;
+}
+
+void fp_dips_free(struct fp_dips *d)
+{
+	if (!d)
+		return;
+	free(d->d);
+	memset(d, 0, sizeof(*d));
+}

@@ -53,4 +53,34 @@ static inline bool fp_flap_is(const struct fp_flap *s)
 /* "FLAPPING: carrier_changes on eth0 grew in 3 of 9 intervals (+2 in 1.0-1.5 s, ...)" */
 void fp_flap_text(const struct fp_flap *s, char *buf, size_t len);
 
+/*
+ * A flow's rate over a soak's phases (soak.csv): a dip is a phase below FP_DIP_LOW of the
+ * best phase before it; it recovered when a later phase reaches FP_DIP_BACK of that best.
+ */
+#define FP_DIP_LOW	0.1
+#define FP_DIP_BACK	0.5
+#define FP_DIP_MAXFLOWS 65536 /* (size, flow) series kept; more is refused */
+
+struct fp_dip {
+	uint64_t size;
+	uint32_t flow;
+	int src, dst;
+	unsigned phases;
+	unsigned flaps;	 /* dips that recovered */
+	bool in_dip;	 /* the last phase was a dip */
+	double best;	 /* the best phase so far, Gb/s */
+	double t0, t1;	 /* the first dip that recovered, seconds */
+	double dip_gbps; /* its rate */
+};
+
+struct fp_dips {
+	struct fp_dip *d;
+	size_t n, cap;
+};
+
+/* soak.csv text of a run of nranks ranks: 0, -EINVAL with "where:line: what", -ENOMEM */
+int fp_dip_parse(const char *where, const char *text, size_t len, int nranks, struct fp_dips *out,
+		 char *err, size_t el);
+void fp_dips_free(struct fp_dips *d);
+
 #endif

@@ -98,20 +98,28 @@ static void grew_counters(const struct fp_result *res, const struct fp_topo *t, 
 	}
 }
 
-/* a soak's counters.csv next to run.json: each rank's link that went down more than once
- * (fp_flap_is) is a physical finding on its host's link; no counters.csv, nothing */
+/* name's path next to res's run.json: false when res came from no folder or it is absent */
+static bool side_file(const struct fp_result *res, const char *name, char *path, size_t len)
+{
+	size_t dl = strlen(res->where);
+
+	if (dl < 9 || strcmp(res->where + dl - 9, "/run.json"))
+		return false;
+	snprintf(path, len, "%.*s/%s", (int)(dl - 9), res->where, name);
+	return !access(path, F_OK);
+}
+
+/* a soak's counters.csv: each rank's link that went down more than once (fp_flap_is) is a
+ * physical finding on its host's link */
 static int flap_counters(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob,
 			 char *err, size_t el)
 {
-	size_t dl = strlen(res->where), len;
 	struct fp_flaps f;
 	char path[4200], *text;
+	size_t len;
 	int ret;
 
-	if (dl < 9 || strcmp(res->where + dl - 9, "/run.json"))
-		return 0;
-	snprintf(path, sizeof(path), "%.*s/counters.csv", (int)(dl - 9), res->where);
-	if (access(path, F_OK))
+	if (!side_file(res, "counters.csv", path, sizeof(path)))
 		return 0;
 	ret = fp_read_file(path, FP_FLAP_MAXBYTES, &text, &len, err, el);
 	if (ret)
@@ -126,6 +134,55 @@ static int flap_counters(const struct fp_result *res, const int *node_of, struct
 		ob->ngrew++;
 	}
 	fp_flaps_free(&f);
+	return ret;
+}
+
+/* rank r's link flapped by the rates: every flow to or from r dipped and recovered
+ * (fp_dip_parse), and some flow elsewhere did not; the finding names one of its dips */
+static void dip_rank(const struct fp_dips *d, int r, int node, struct fp_obs_buf *ob)
+{
+	const struct fp_dip *e = NULL;
+	unsigned touch = 0, dipped = 0, steady = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct fp_dip *s = &d->d[i];
+
+		if (s->src != r && s->dst != r) {
+			steady += !s->flaps;
+			continue;
+		}
+		touch++;
+		dipped += s->flaps > 0;
+		e = s->flaps && !e ? s : e;
+	}
+	if (!touch || dipped < touch || !steady || ob->ngrew >= FP_OBS_MAXGREW)
+		return;
+	ob->grew[ob->ngrew].node = node;
+	snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
+		 "FLAPPING: all %u flows through it fell below %g%% of their best rate and "
+		 "recovered (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u flows elsewhere did not",
+		 touch, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, steady);
+}
+
+/* a soak's soak.csv: flows whose rate fell to near zero and came back (rate dips) */
+static int flap_rates(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob,
+		      char *err, size_t el)
+{
+	struct fp_dips d;
+	char path[4200], *text;
+	size_t len;
+	int ret;
+
+	if (!side_file(res, "soak.csv", path, sizeof(path)))
+		return 0;
+	ret = fp_read_file(path, FP_FLAP_MAXBYTES, &text, &len, err, el);
+	if (ret)
+		return ret == -ENOMEM ? ret : -EINVAL;
+	ret = fp_dip_parse(path, text, len, res->world_size, &d, err, el);
+	free(text);
+	for (int r = 0; !ret && r < res->world_size; r++)
+		dip_rank(&d, r, node_of[r], ob);
+	fp_dips_free(&d);
 	return ret;
 }
 
@@ -540,6 +597,8 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		goto out;
 	grew_counters(res, t, node_of, ob);
 	ret = flap_counters(res, node_of, ob, err, el);
+	if (!ret)
+		ret = flap_rates(res, node_of, ob, err, el);
 	if (ret)
 		goto out;
 	ret = -EINVAL;
