@@ -135,9 +135,41 @@ static int series_add(struct fp_flap *s, const char *port, double t, uint64_t va
 	return 0;
 }
 
-static int row(struct fp_flaps *f, uint64_t *prev, const char *p, const char *end,
-	       const char *where, unsigned ln, char *err, size_t el)
+typedef int (*row_fn)(void *ctx, const char *p, const char *end, const char *where, unsigned ln,
+		      char *err, size_t el);
+
+/* the header hdr of a file named what, then fn on each line (none empty), in one pass */
+static int csv_lines(const char *where, const char *what, const char *hdr, const char *text,
+		     size_t len, row_fn fn, void *ctx, char *err, size_t el)
 {
+	const char *p = text, *end = text + len;
+	size_t hl = strlen(hdr);
+	unsigned ln = 2;
+	int ret = 0;
+
+	if (len < hl || memcmp(text, hdr, hl) || (len > hl && text[hl] != '\n'))
+		return fp_say(err, el, "%s:1: not a %s header (%s)", where, what, hdr);
+	for (p += hl + (len > hl); p < end && !ret; ln++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+
+		ret = le == p ? fp_say(err, el, "%s:%u: an empty line", where, ln)
+			      : fn(ctx, p, le, where, ln, err, el);
+		p = nl ? nl + 1 : end;
+	}
+	return ret;
+}
+
+struct flap_ctx {
+	struct fp_flaps *f;
+	uint64_t *prev;
+};
+
+static int row(void *ctx, const char *p, const char *end, const char *where, unsigned ln, char *err,
+	       size_t el)
+{
+	struct fp_flaps *f = ((struct flap_ctx *)ctx)->f;
+	uint64_t *prev = ((struct flap_ctx *)ctx)->prev;
 	static const char *const names[F_N] = {
 		"t_s", "rank", "port", "counter", "value", "delta"
 	};
@@ -176,11 +208,9 @@ static int row(struct fp_flaps *f, uint64_t *prev, const char *p, const char *en
 int fp_flap_parse(const char *where, const char *text, size_t len, int nranks, struct fp_flaps *out,
 		  char *err, size_t el)
 {
-	const char *p = text, *end = text + len;
 	uint64_t *prev = NULL;
-	unsigned ln = 1;
 	size_t n;
-	int ret = 0;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (nranks <= 0 || nranks > (1 << 20))
@@ -197,21 +227,8 @@ int fp_flap_parse(const char *where, const char *text, size_t len, int nranks, s
 		out->s[i].rank = (int)(i / FP_FLAP_KINDS);
 		out->s[i].kind = (unsigned)(i % FP_FLAP_KINDS);
 	}
-	if (len < sizeof(header) - 1 || memcmp(text, header, sizeof(header) - 1) ||
-	    (len > sizeof(header) - 1 && text[sizeof(header) - 1] != '\n')) {
-		ret = fp_say(err, el, "%s:1: not a counters.csv header (%s)", where, header);
-		goto out;
-	}
-	p = text + sizeof(header) - 1;
-	for (p += p < end; p < end && !ret; ln++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-
-		ret = le == p ? fp_say(err, el, "%s:%u: an empty line", where, ln + 1)
-			      : row(out, prev, p, le, where, ln + 1, err, el);
-		p = nl ? nl + 1 : end;
-	}
-out:
+	ret = csv_lines(where, "counters.csv", header, text, len, row,
+			&(struct flap_ctx){ .f = out, .prev = prev }, err, el);
 	free(prev);
 	return ret;
 }
@@ -295,9 +312,18 @@ static void dip_add(struct fp_dip *s, double t0, double t1, double g)
 		s->best = g;
 }
 
-static int dip_row(struct fp_dips *d, size_t *hint, const char *p, const char *end, int nranks,
-		   const char *where, unsigned ln, char *err, size_t el)
+struct dip_ctx {
+	struct fp_dips *d;
+	size_t hint;
+	int nranks;
+};
+
+static int dip_row(void *ctx, const char *p, const char *end, const char *where, unsigned ln,
+		   char *err, size_t el)
 {
+	struct dip_ctx *c = ctx;
+	struct fp_dips *d = c->d;
+	int nranks = c->nranks;
 	char v[D_N][64];
 	uint64_t u[D_N];
 	double t0, t1, g;
@@ -320,7 +346,7 @@ static int dip_row(struct fp_dips *d, size_t *hint, const char *p, const char *e
 	if (u[D_SRC] >= (uint64_t)nranks || u[D_DST] >= (uint64_t)nranks)
 		return fp_say(err, el, "%s:%u: src or dst is not one of the run's %d ranks", where,
 			      ln, nranks);
-	s = dip_series(d, u[D_SIZE], u[D_FLOW], hint);
+	s = dip_series(d, u[D_SIZE], u[D_FLOW], &c->hint);
 	if (!s)
 		return d->n == d->cap && d->cap >= FP_DIP_MAXFLOWS / 2
 			       ? fp_say(err, el, "%s:%u: more than %d flows", where, ln,
@@ -338,23 +364,9 @@ static int dip_row(struct fp_dips *d, size_t *hint, const char *p, const char *e
 int fp_dip_parse(const char *where, const char *text, size_t len, int nranks, struct fp_dips *out,
 		 char *err, size_t el)
 {
-	const char *p = text, *end = text + len;
-	size_t hl = sizeof(dip_header) - 1, hint = 0;
-	unsigned ln = 2;
-	int ret = 0;
-
 	memset(out, 0, sizeof(*out));
-	if (len < hl || memcmp(text, dip_header, hl) || (len > hl && text[hl] != '\n'))
-		return fp_say(err, el, "%s:1: not a soak.csv header (%s)", where, dip_header);
-	for (p += hl + (len > hl); p < end && !ret; ln++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-
-		ret = le == p ? fp_say(err, el, "%s:%u: an empty line", where, ln)
-			      : dip_row(out, &hint, p, le, nranks, where, ln, err, el);
-		p = nl ? nl + 1 : end;
-	}
-	return ret;
+	return csv_lines(where, "soak.csv", dip_header, text, len, dip_row,
+			 &(struct dip_ctx){ .d = out, .nranks = nranks }, err, el);
 }
 
 void fp_dips_free(struct fp_dips *d)

@@ -98,15 +98,24 @@ static void grew_counters(const struct fp_result *res, const struct fp_topo *t, 
 	}
 }
 
-/* name's path next to res's run.json: false when res came from no folder or it is absent */
-static bool side_file(const struct fp_result *res, const char *name, char *path, size_t len)
+/*
+ * name next to res's run.json into *text (path for messages): 0 with *text NULL when res
+ * came from no folder or the file is absent, -EINVAL with err, -ENOMEM
+ */
+static int side_file(const struct fp_result *res, const char *name, char *path, size_t plen,
+		     char **text, size_t *len, char *err, size_t el)
 {
 	size_t dl = strlen(res->where);
+	int ret;
 
+	*text = NULL;
 	if (dl < 9 || strcmp(res->where + dl - 9, "/run.json"))
-		return false;
-	snprintf(path, len, "%.*s/%s", (int)(dl - 9), res->where, name);
-	return !access(path, F_OK);
+		return 0;
+	snprintf(path, plen, "%.*s/%s", (int)(dl - 9), res->where, name);
+	if (access(path, F_OK))
+		return 0;
+	ret = fp_read_file(path, FP_FLAP_MAXBYTES, text, len, err, el);
+	return ret == -ENOMEM || !ret ? ret : -EINVAL;
 }
 
 /* a soak's counters.csv: each rank's link that went down more than once (fp_flap_is) is a
@@ -119,11 +128,9 @@ static int flap_counters(const struct fp_result *res, const int *node_of, struct
 	size_t len;
 	int ret;
 
-	if (!side_file(res, "counters.csv", path, sizeof(path)))
-		return 0;
-	ret = fp_read_file(path, FP_FLAP_MAXBYTES, &text, &len, err, el);
-	if (ret)
-		return ret == -ENOMEM ? ret : -EINVAL;
+	ret = side_file(res, "counters.csv", path, sizeof(path), &text, &len, err, el);
+	if (ret || !text)
+		return ret;
 	ret = fp_flap_parse(path, text, len, res->world_size, &f, err, el);
 	free(text);
 	for (size_t i = 0; !ret && i < (size_t)f.nranks * FP_FLAP_KINDS; i++) {
@@ -173,11 +180,9 @@ static int flap_rates(const struct fp_result *res, const int *node_of, struct fp
 	size_t len;
 	int ret;
 
-	if (!side_file(res, "soak.csv", path, sizeof(path)))
-		return 0;
-	ret = fp_read_file(path, FP_FLAP_MAXBYTES, &text, &len, err, el);
-	if (ret)
-		return ret == -ENOMEM ? ret : -EINVAL;
+	ret = side_file(res, "soak.csv", path, sizeof(path), &text, &len, err, el);
+	if (ret || !text)
+		return ret;
 	ret = fp_dip_parse(path, text, len, res->world_size, &d, err, el);
 	free(text);
 	for (int r = 0; !ret && r < res->world_size; r++)
