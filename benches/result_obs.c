@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/file.h"
 #include "../core/json.h"
 #include "../fabric/inventory/inventory.h"
 #include "../fabric/model/ber.h"
+#include "result_flap.h"
 
 /*
  * Ranks to endpoints: by identity (fp_topo_map), by an explicit "rank,endpoint" CSV file,
@@ -94,6 +96,99 @@ static void grew_counters(const struct fp_result *res, const struct fp_topo *t, 
 		snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text), "%s: %s",
 			 c->port[0] ? c->port : "?", why);
 	}
+}
+
+/*
+ * name next to res's run.json into *text (path for messages): 0 with *text NULL when res
+ * came from no folder or the file is absent, -EINVAL with err, -ENOMEM
+ */
+static int side_file(const struct fp_result *res, const char *name, char *path, size_t plen,
+		     char **text, size_t *len, char *err, size_t el)
+{
+	size_t dl = strlen(res->where);
+	int ret;
+
+	*text = NULL;
+	if (dl < 9 || strcmp(res->where + dl - 9, "/run.json"))
+		return 0;
+	snprintf(path, plen, "%.*s/%s", (int)(dl - 9), res->where, name);
+	if (access(path, F_OK))
+		return 0;
+	ret = fp_read_file(path, FP_FLAP_MAXBYTES, text, len, err, el);
+	return ret == -ENOMEM || !ret ? ret : -EINVAL;
+}
+
+/* a soak's counters.csv: each rank's link that went down more than once (fp_flap_is) is a
+ * physical finding on its host's link */
+static int flap_counters(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob,
+			 char *err, size_t el)
+{
+	struct fp_flaps f;
+	char path[4200], *text;
+	size_t len;
+	int ret;
+
+	ret = side_file(res, "counters.csv", path, sizeof(path), &text, &len, err, el);
+	if (ret || !text)
+		return ret;
+	ret = fp_flap_parse(path, text, len, res->world_size, &f, err, el);
+	free(text);
+	for (size_t i = 0; !ret && i < (size_t)f.nranks * FP_FLAP_KINDS; i++) {
+		if (!fp_flap_is(&f.s[i]) || ob->ngrew >= FP_OBS_MAXGREW)
+			continue;
+		ob->grew[ob->ngrew].node = node_of[f.s[i].rank];
+		fp_flap_text(&f.s[i], ob->grew[ob->ngrew].text, sizeof(ob->grew[0].text));
+		ob->ngrew++;
+	}
+	fp_flaps_free(&f);
+	return ret;
+}
+
+/* rank r's link flapped by the rates: every flow to or from r dipped and recovered
+ * (fp_dip_parse), and some flow elsewhere did not; the finding names one of its dips */
+static void dip_rank(const struct fp_dips *d, int r, int node, struct fp_obs_buf *ob)
+{
+	const struct fp_dip *e = NULL;
+	unsigned touch = 0, dipped = 0, steady = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct fp_dip *s = &d->d[i];
+
+		if (s->src != r && s->dst != r) {
+			steady += !s->flaps;
+			continue;
+		}
+		touch++;
+		dipped += s->flaps > 0;
+		e = s->flaps && !e ? s : e;
+	}
+	if (!touch || dipped < touch || !steady || ob->ngrew >= FP_OBS_MAXGREW)
+		return;
+	ob->grew[ob->ngrew].node = node;
+	snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
+		 "FLAPPING: all %u flows through it fell below %g%% of their best rate and "
+		 "recovered (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u flows elsewhere did not",
+		 touch, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, steady);
+}
+
+/* a soak's soak.csv: flows whose rate fell to near zero and came back (rate dips) */
+static int flap_rates(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob,
+		      char *err, size_t el)
+{
+	struct fp_dips d;
+	char path[4200], *text;
+	size_t len;
+	int ret;
+
+	ret = side_file(res, "soak.csv", path, sizeof(path), &text, &len, err, el);
+	if (ret || !text)
+		return ret;
+	ret = fp_dip_parse(path, text, len, res->world_size, &d, err, el);
+	free(text);
+	for (int r = 0; !ret && r < res->world_size; r++)
+		dip_rank(&d, r, node_of[r], ob);
+	fp_dips_free(&d);
+	return ret;
 }
 
 /* the directed link from node a to node b, -1 when they are not neighbours */
@@ -506,6 +601,11 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 	if (ret)
 		goto out;
 	grew_counters(res, t, node_of, ob);
+	ret = flap_counters(res, node_of, ob, err, el);
+	if (!ret)
+		ret = flap_rates(res, node_of, ob, err, el);
+	if (ret)
+		goto out;
 	ret = -EINVAL;
 	if (!z && res->connect >= 0 && res->nfailed) {
 		ret = connect_obs(res, runidx, r, node_of, ob);
