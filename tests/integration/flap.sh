@@ -101,10 +101,11 @@ dips 2:1,3
 an >"$TMP/out"
 rc=$?
 [ $rc -eq 1 ] && [ "$(grep -c FLAPPING "$TMP/out")" -eq 1 ] &&
-	grep -q "^   LINK h2:p0 <-> leaf1:p0: FLAPPING: all 6 flows through it fell below 10% of their best rate and recovered (flow [0-9]->[0-9]: 0 Gb/s in [0-9.]*-[0-9.]* s); 6 flows elsewhere did not" "$TMP/out" ||
+	grep -q "^   LINK h2:p0 <-> leaf1:p0: FLAPPING: all 6 flows through it fell below 10% of their best rate and recovered, twice or more (flow [0-9]->[0-9]: 0 Gb/s in [0-9.]*-[0-9.]* s); 6 flows elsewhere did not" "$TMP/out" ||
 	{ cat "$TMP/out"; fail "rate dips: exit $rc, h2's link not named alone"; }
-# the same flows down from pass 1 to the end: not a flap; one flow's dip: not localised
-for d in 2:1,2,3,4,5,6,7,8,9 0-1:1,3; do
+# the same flows down from pass 1 to the end: not a flap; one dip and back: a stall, not a
+# flap; one flow's dip: not localised
+for d in 2:1,2,3,4,5,6,7,8,9 2:1 0-1:1,3; do
 	dips "$d"
 	an >"$TMP/out"
 	! grep -q FLAPPING "$TMP/out" || { cat "$TMP/out"; fail "dips $d named"; }
@@ -113,4 +114,4 @@ dips
 sed -i '3s/,1.000000$/,-1/' "$TMP/run/soak.csv"
 an >"$TMP/out"
 [ $? -eq 2 ] && grep -q "soak.csv:3: a time or the rate" "$TMP/err" || { cat "$TMP/err"; fail "bad soak.csv"; }
-ok "rate dips: all of h2's flows near zero twice and back, the others steady: h2's link FLAPPING; down for good or one flow: not"
+ok "rate dips: all of h2's flows near zero twice and back, the others steady: h2's link FLAPPING; down for good, once, or one flow: not"
