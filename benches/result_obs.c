@@ -165,10 +165,12 @@ static void dip_rank(const struct fp_dips *d, int r, int node, struct fp_obs_buf
 	if (!touch || dipped < touch || !steady || ob->ngrew >= FP_OBS_MAXGREW)
 		return;
 	ob->grew[ob->ngrew].node = node;
-	snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
-		 "FLAPPING: all %u flows through it fell below %g%% of their best rate and recovered, "
-		 "twice or more (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u flows elsewhere did not",
-		 touch, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, steady);
+	snprintf(
+		ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
+		"FLAPPING: all %u flows through it fell below %g%% of their best rate and "
+		"recovered, "
+		"twice or more (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u flows elsewhere did not",
+		touch, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, steady);
 }
 
 /* a soak's soak.csv: flows whose rate fell to near zero and came back (rate dips) */
