@@ -146,10 +146,12 @@ ok "testpmd txonly -> fabprobe: $got frames, counts agree"
 tp rxonly "$TMP/tp2.sock"
 tp_cmd start
 "$FABPROBE" pkt tx --port "net_memif0,role=client,socket=$TMP/tp2.sock" --eal "$EAL -l 0" \
-	--count 500000 --rate 1Mpps --linger 3s >"$TMP/tx.out" 2>"$TMP/err" &
+	--count 500000 --rate 1Mpps --linger 6s >"$TMP/tx.out" 2>"$TMP/err" &
 TX=$!
 for _ in $(seq 200); do grep -q '^tx:' "$TMP/tx.out" && break; sleep 0.1; done
-sleep 0.5
+# frames still in the ring when fabprobe printed its count: testpmd drains them while fabprobe
+# lingers on the link (testpmd's port counters reset when the peer leaves, so stop before)
+sleep 3
 tp_cmd stop
 wait $TX || { cat "$TMP/err"; fail "fabprobe pkt tx"; }
 tp_quit
