@@ -39,8 +39,8 @@ int main(void)
 				hi = (double)(n1b - n0a);
 			}
 		}
-		CHECK(a >= 0.98 * lo && a <= 1.02 * hi, "ticks %.0f ns vs monotonic %.0f .. %.0f ns",
-		      a, lo, hi);
+		CHECK(a >= 0.98 * lo && a <= 1.02 * hi,
+		      "ticks %.0f ns vs monotonic %.0f .. %.0f ns", a, lo, hi);
 	}
 	fp_clock_init_gettime(&c);
 	CHECK(!c.tsc && c.ns_per_tick == 1.0, "gettime fallback");
