@@ -34,7 +34,8 @@ expect_fail 1 "never overwritten" -- $FABPROBE run stream --np 2 --sizes 8 --ite
 port=$(free_port)
 start=$(date +%s)
 expect_fail 1 "cannot reach rendezvous" -- $FABPROBE run stream --rank 1 --size 2 --rendezvous 127.0.0.1:$port --timeout 2s
-[ $(( $(date +%s) - start )) -lt 15 ] || fail "unreachable rendezvous took too long"
+# --timeout 2s, and 30 s more that only a hang exceeds (not a speed bound)
+[ $(( $(date +%s) - start )) -lt 32 ] || fail "unreachable rendezvous took too long"
 
 # wrong token: the stranger is refused; rank 0 names the missing rank
 port=$(free_port)
@@ -55,7 +56,6 @@ $FABPROBE run stream --rank 1 --size 2 --rendezvous 127.0.0.1:$port --token k --
 	--sizes 8,64K,1M --iters 200000 --quiet >/dev/null 2>&1 &
 victim=$!
 PIDS+=($victim)
-start=$(date +%s)
 $FABPROBE run stream --rank 0 --size 2 --rendezvous 127.0.0.1:$port --token k --timeout 10s \
 	--sizes 8,64K,1M --iters 200000 --output "$TMP/killed" >"$TMP/out" 2>"$TMP/err" &
 root=$!
@@ -66,10 +66,12 @@ for _ in $(seq 600); do
 	sleep 0.1
 done
 kill -9 $victim
+start=$(date +%s) # from the kill: the wait for the first row above is as slow as the machine
 wait $root
 rc=$?
 [ $rc -eq 1 ] || { cat "$TMP/err"; fail "killed peer: exit $rc"; }
 grep -q "rank 1" "$TMP/err" || { cat "$TMP/err"; fail "the error names rank 1"; }
+# --timeout 10s after the kill, and 30 s more that only a hang exceeds
 [ $(( $(date +%s) - start )) -lt 40 ] || fail "killed peer took too long"
 check "$TMP/killed" --ranks 2 --pattern stream --incomplete
 python3 -c "

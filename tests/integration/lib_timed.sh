@@ -3,6 +3,10 @@
 # TIMED_CMD (an array) replaces "$FABPROBE run", e.g. (lab run --hosts h0,h7 --).
 # What the process costs without a measurement (start, rendezvous, connect, results) is
 # timed first with one message per size and allowed on top.
+# The bounds are correctness, not speed: a run must end, no window may be shorter than the
+# duration, and only a hang may exceed SLACK (30 s) on top of it. A loaded CI machine
+# stretched a 1 s window past the old 10% + 200 ms; a stop flag that is never looked at
+# still fails here.
 timed() {
 	local dur=$1 nsizes=$2 out=$3
 	shift 4
@@ -22,7 +26,8 @@ import json, sys
 dur, n, t0, t1, out, what = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
 base = float(sys.argv[7])
 wall = t1 - t0
-hi = base + n * (dur * 1.10 + 0.2)
+SLACK = 30.0
+hi = base + n * dur + SLACK
 d = json.load(open(out + "/run.json"))
 assert d["complete"], "run incomplete"
 assert len(d["results"]) == n, "sizes done: %d of %d" % (len(d["results"]), n)
@@ -32,7 +37,7 @@ for r in d["results"]:
     for f in r.get("flows", []):
         if "tx_time_us" in f:
             t = f["tx_time_us"] / 1e6
-            if not (dur * 0.98 <= t <= dur * 1.10 + 0.2):
+            if not (dur * 0.98 <= t <= dur + SLACK):
                 sys.exit("%s: size %d flow %d sent for %.3f s, not %.1f s" % (what, r["size"], f["flow"], t, dur))
             if f["rx_msgs"] > f["tx_msgs"]:
                 sys.exit("%s: size %d flow %d received more than sent" % (what, r["size"], f["flow"]))

@@ -206,7 +206,9 @@ assert len(t) == 3, t
 print(max(t.values()) - min(t.values()))"
 }
 spread=$(silent 4) || fail "silent switches, --parallel 4"
-python3 -c "assert $spread < 0.9, $spread" || fail "--parallel 4: the silent switches were not asked together ($spread s apart)"
+# one after another they are >= 2 s apart (two 1 s timeouts); together, anything clearly
+# less: 1.5 s leaves a loaded machine room (0.9 s was a speed bound) and still tells them apart
+python3 -c "assert $spread < 1.5, $spread" || fail "--parallel 4: the silent switches were not asked together ($spread s apart)"
 spread=$(silent 1) || fail "silent switches, --parallel 1"
 python3 -c "assert $spread >= 1.9, $spread" || fail "--parallel 1: a silent switch was asked before the last one timed out ($spread s)"
 ok "--parallel 4 asks silent switches together, --parallel 1 one after another; each named, sw2 read"

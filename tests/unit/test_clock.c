@@ -14,16 +14,33 @@ int main(void)
 
 	CHECK(!fp_clock_init(&c), "init");
 	CHECK(c.hz > 1e6 && c.ns_per_tick > 0 && c.source[0], "calibrated: %s", c.source);
+	/*
+	 * correctness, not speed: the two clocks agree within 2% over 30 ms. Each tick read is
+	 * bracketed by two monotonic reads, so a preemption between them (a loaded CI machine
+	 * took milliseconds) widens the allowed range instead of failing; the tightest of up to
+	 * 10 tries per sample is checked, so a quiet machine still holds the 2%.
+	 */
 	for (int i = 0; i < 3; i++) {
-		uint64_t n0 = fp_mono_ns(), t0 = fp_clock_ticks(&c);
-		struct timespec d = { 0, 30 * 1000 * 1000 };
-		double a, b;
+		double a = 0, lo = 0, hi = 0, best = INFINITY;
 
-		nanosleep(&d, NULL);
-		a = fp_clock_ns(&c, fp_clock_ticks(&c) - t0);
-		b = (double)(fp_mono_ns() - n0);
-		/* correctness, not speed: the two clocks agree within 2% over 30 ms */
-		CHECK(fabs(a - b) < 0.02 * b, "ticks %.0f ns vs monotonic %.0f ns", a, b);
+		for (int k = 0; k < 10 && best > 200e3; k++) {
+			uint64_t n0a = fp_mono_ns(), t0 = fp_clock_ticks(&c), n0b = fp_mono_ns();
+			struct timespec d = { 0, 30 * 1000 * 1000 };
+			uint64_t n1a, t1, n1b;
+
+			nanosleep(&d, NULL);
+			n1a = fp_mono_ns();
+			t1 = fp_clock_ticks(&c);
+			n1b = fp_mono_ns();
+			if ((double)(n0b - n0a + n1b - n1a) < best) {
+				best = (double)(n0b - n0a + n1b - n1a);
+				a = fp_clock_ns(&c, t1 - t0);
+				lo = (double)(n1a - n0b);
+				hi = (double)(n1b - n0a);
+			}
+		}
+		CHECK(a >= 0.98 * lo && a <= 1.02 * hi,
+		      "ticks %.0f ns vs monotonic %.0f .. %.0f ns", a, lo, hi);
 	}
 	fp_clock_init_gettime(&c);
 	CHECK(!c.tsc && c.ns_per_tick == 1.0, "gettime fallback");
