@@ -144,7 +144,7 @@ static int flap_counters(const struct fp_result *res, const int *node_of, struct
 	return ret;
 }
 
-/* rank r's link flapped by the rates: every flow to or from r dipped and recovered
+/* rank r's link flapped by the rates: every flow to or from r dipped and recovered twice
  * (fp_dip_parse), and some flow elsewhere did not; the finding names one of its dips */
 static void dip_rank(const struct fp_dips *d, int r, int node, struct fp_obs_buf *ob)
 {
