@@ -50,8 +50,8 @@ static int field(const char **p, const char *end, char *out, size_t n)
 		} else if (!quoted && *s == '"') {
 			return -1;
 		}
-		if (k + 1 >= n)
-			return -1;
+		if (k + 1 >= n || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return -1; /* too long, or a control byte (a port name reaches the terminal) */
 		out[k++] = *s;
 	}
 	out[k] = 0;
