@@ -33,7 +33,9 @@ iv = [float(r["agg_Gbps"]) * 1000 for r in csv.DictReader(open(d + "/intervals.c
 k = len(iv) // 3
 first, last = sum(iv[:k]) / k, sum(iv[-k:]) / k
 print("intervals: first third %.1f Mbit/s, last third %.1f Mbit/s (%d intervals)" % (first, last, len(iv)))
-assert first > 60 and last < 0.5 * first, (first, last)
+# the fault caps the flow at 20 Mbit/s whatever the load; before it, the flow was above that
+# cap (a loaded machine may not reach 100), and after it, under half of what it was
+assert first > 25 and last < 0.5 * first, (first, last)
 tx = [int(r["delta"]) for r in csv.DictReader(open(d + "/counters.csv"))
       if r["rank"] == "0" and r["counter"] == "tx_bytes"][1:]
 k = len(tx) // 3

@@ -171,7 +171,8 @@ def case_data_port(fp):
         check(len(idle) == 3, "the data address never went by")
         check(rc0 == 0 and rc1 == 0, "the job behind idle data connections: %d %s / %d %s"
               % (rc0, e0, rc1, e1))
-        check(time.time() - t < 8, "3 idle data connections delayed the job %.1f s"
+        # the bug this catches costs 5 s per stranger (15 s); a loaded machine costs seconds
+        check(time.time() - t < 13, "3 idle data connections delayed the job %.1f s"
               % (time.time() - t))
         for s in idle:
             s.close()
@@ -184,9 +185,9 @@ def case_data_port(fp):
         check(r1.poll() is None, "rank 1 ended before the signal: %s" % r1.communicate()[1])
         r1.send_signal(signal.SIGINT)
         try:
-            r1.wait(timeout=1.5)
+            r1.wait(timeout=4)  # the bug: 5 s per stranger
         except subprocess.TimeoutExpired:
-            raise Fail("rank 1 still waits on its data port 1.5 s after SIGINT")
+            raise Fail("rank 1 still waits on its data port 4 s after SIGINT")
     finally:
         for s in idle:
             s.close()
