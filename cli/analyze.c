@@ -98,6 +98,11 @@ static void emit_findings(const struct fp_topo *t, const struct fp_findings *fs,
 		fp_emit_end(e);
 	}
 	fp_emit_end(e);
+	if (fs->more)
+		fp_emit_text(
+			e,
+			"   ... and %u more finding%s, not listed: the list holds the first %u\n",
+			fs->more, fs->more > 1 ? "s" : "", fs->n);
 }
 
 /* a down link's action is about its state; the others' are evidence's (fp_suspect_action) */
@@ -200,6 +205,9 @@ static void text_link(const struct fp_topo *t, const struct fp_suspect *s, unsig
 		       "to separate them\n",
 		       ln);
 	}
+	if (s->twins_more)
+		printf("   AMBIGUOUS: and from %u more link%s, not listed\n", s->twins_more,
+		       s->twins_more > 1 ? "s" : "");
 }
 
 /* where the flows' paths came from: "paths: 0 recorded, 96 traced, 0 routed, 16 expected" */
@@ -225,6 +233,9 @@ static void text_thin(const struct fp_topo *t, const struct fp_analysis *a, bool
 		fp_link_name(t, a->thin[k], ln, sizeof(ln));
 		printf("%s %s", k ? "," : "", ln);
 	}
+	if (a->thin_more)
+		printf(" and %u more link%s (not listed)", a->thin_more,
+		       a->thin_more > 1 ? "s" : "");
 	printf(": their bad flows are unlikely for noise but too few to name a suspect; "
 	       "%s\n",
 	       plan ? "run the pairs below to cover them"
@@ -349,6 +360,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		fp_json_u64(j, fp_path_src_name((enum fp_path_src)k), a->paths[k]);
 	fp_json_end(j);
 	emit_findings(t, fs, e);
+	fp_json_u64(j, "inventory_findings_not_listed", fs->more);
 	emit_physical(t, a, e);
 	fp_json_arr(j, "insufficient_coverage");
 	for (unsigned k = 0; k < a->nthin; k++) {
@@ -356,6 +368,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		fp_json_str(j, NULL, ln);
 	}
 	fp_json_end(j);
+	fp_json_u64(j, "insufficient_coverage_not_listed", a->thin_more);
 	fp_json_arr(j, "suspects");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
@@ -407,6 +420,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 			fp_json_str(j, NULL, ln);
 		}
 		fp_json_end(j);
+		fp_json_u64(j, "ambiguous_not_listed", s->twins_more);
 		if (s->cable >= 0)
 			fp_json_i64(j, "ambiguous_link", s->cable);
 		suspect_action(t, s, act, sizeof(act));

@@ -224,6 +224,8 @@ static void thin_links(struct fp_analysis *a, double *tl, unsigned L)
 		a->thin[a->nthin++] = best;
 		tl[best] = 1;
 	}
+	for (unsigned l = 0; l < L; l++) /* the rest: counted, never dropped silently */
+		a->thin_more += tl[l] < lim;
 }
 
 static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
@@ -354,12 +356,18 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 
 		if (s->host)
 			continue;
-		for (unsigned l = 0; l < L && s->ntwins < 4; l++)
-			if ((int)l != s->link && vb[l] > 0 && cosine(&c, s->link, (int)l) >= 0.999)
+		for (unsigned l = 0; l < L; l++) {
+			if ((int)l == s->link || vb[l] <= 0 || cosine(&c, s->link, (int)l) < 0.999)
+				continue;
+			if (s->ntwins < 4)
 				s->twins[s->ntwins++] = (int)l;
-		/* confidence: how much of its traffic is bad, how clear the fit, shared by twins,
-		 * and how much of the evidence comes from flows whose path is known */
-		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) / (1 + s->ntwins) *
+			else
+				s->twins_more++; /* counted, and shares the confidence */
+		}
+		/* confidence: how much of its traffic is bad, how clear the fit, shared by every
+		 * twin, and how much of the evidence comes from flows whose path is known */
+		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) /
+				(1 + s->ntwins + s->twins_more) *
 				(1 + known_share(&c, o, s->link)) / 2;
 	}
 out:
