@@ -228,6 +228,19 @@ static void thin_links(struct fp_analysis *a, double *tl, unsigned L)
 		a->thin_more += tl[l] < lim;
 }
 
+/* the links no observation tells apart from suspect s: 4 named, the rest counted */
+static void twins_of(const struct colidx *c, const double *vb, unsigned L, struct fp_suspect *s)
+{
+	for (unsigned l = 0; l < L; l++) {
+		if ((int)l == s->link || vb[l] <= 0 || cosine(c, s->link, (int)l) < 0.999)
+			continue;
+		if (s->ntwins < 4)
+			s->twins[s->ntwins++] = (int)l;
+		else
+			s->twins_more++; /* counted, and shares the confidence */
+	}
+}
+
 static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
 	unsigned L = t->nlinks;
@@ -356,14 +369,7 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 
 		if (s->host)
 			continue;
-		for (unsigned l = 0; l < L; l++) {
-			if ((int)l == s->link || vb[l] <= 0 || cosine(&c, s->link, (int)l) < 0.999)
-				continue;
-			if (s->ntwins < 4)
-				s->twins[s->ntwins++] = (int)l;
-			else
-				s->twins_more++; /* counted, and shares the confidence */
-		}
+		twins_of(&c, vb, L, s);
 		/* confidence: how much of its traffic is bad, how clear the fit, shared by every
 		 * twin, and how much of the evidence comes from flows whose path is known */
 		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) /
