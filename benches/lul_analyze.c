@@ -22,12 +22,10 @@
 #include "lul_class.h"
 #include "result_read.h"
 
-#define MAXOBS 65536
-
 struct lul {
 	struct fp_topo t;
-	struct fp_qobs *o;
-	unsigned n;
+	struct fp_qobs *o; /* grown as the classes' flows are read: none is left out */
+	unsigned n, cap;
 	struct fp_result bulk; /* the first bulk class's run: its fabric counters */
 	bool have_bulk;
 };
@@ -123,6 +121,21 @@ static const struct fp_rflow *find_pair(const struct fp_rsize *z, int s, int d)
 	return NULL;
 }
 
+/* room for one more observation: 0 or -ENOMEM */
+static int obs_room(struct lul *L)
+{
+	unsigned cap = L->cap ? 2 * L->cap : 1024;
+	struct fp_qobs *o;
+
+	if (L->n < L->cap)
+		return 0;
+	if (cap <= L->cap || !(o = realloc(L->o, (size_t)cap * sizeof(*o))))
+		return -ENOMEM;
+	L->o = o;
+	L->cap = cap;
+	return 0;
+}
+
 static int add_class(struct lul *L, const char *dir, const char *name, char *err, size_t el)
 {
 	char p[4200], e2[512];
@@ -148,11 +161,14 @@ static int add_class(struct lul *L, const char *dir, const char *name, char *err
 			fp_say(err, el, "%s: %s", r.where, e2);
 		goto out;
 	}
-	for (unsigned s = 0; s < r.nsizes && r.nsizes == 1; s++)
-		for (unsigned k = 0; k < r.sizes[s].nflows && L->n < MAXOBS; k++) {
+	for (unsigned s = 0; s < r.nsizes && r.nsizes == 1 && !ret; s++)
+		for (unsigned k = 0; k < r.sizes[s].nflows && !ret; k++) {
 			const struct fp_rflow *f = &r.sizes[s].flows[k], *b;
-			struct fp_qobs *o = &L->o[L->n];
+			struct fp_qobs *o;
 
+			if ((ret = obs_room(L)))
+				break;
+			o = &L->o[L->n];
 			o->bloat_us = o->gbps = NAN;
 			if (lat && f->has_lat &&
 			    (b = find_pair(fp_result_size(&idle, r.sizes[s].size), f->src, f->dst)))
@@ -251,9 +267,8 @@ int fp_lul_analyze(const char *topology, const char *dir, bool json, FILE *out, 
 		fp_topo_destroy(&L.t);
 		return 2;
 	}
-	L.o = calloc(MAXOBS, sizeof(*L.o));
 	d = opendir(dir);
-	ret = !L.o ? -ENOMEM : !d ? fp_say(err, el, "%s: %s", dir, strerror(errno)) : 0;
+	ret = !d ? fp_say(err, el, "%s: %s", dir, strerror(errno)) : 0;
 	for (unsigned seen = 0; !ret && d && (de = readdir(d)) && seen < 4 * FP_CLASS_MAX;)
 		if (class_dir(dir, de->d_name)) {
 			seen++;
@@ -261,6 +276,8 @@ int fp_lul_analyze(const char *topology, const char *dir, bool json, FILE *out, 
 		}
 	if (d)
 		closedir(d);
+	if (ret == -ENOMEM)
+		fp_say(err, el, "out of memory reading %s (%u flows)", dir, L.n);
 	if (!ret)
 		nq = fp_queue_rank(L.t.nlinks, L.o, L.n, q, 5);
 	if (!ret && nq < 0)

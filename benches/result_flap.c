@@ -263,28 +263,61 @@ static const char dip_header[] = "t_start_s,t_end_s,pass,size,flow,src,dst,Gbps"
 
 enum { D_T0, D_T1, D_PASS, D_SIZE, D_FLOW, D_SRC, D_DST, D_GBPS, D_N };
 
-/* the series of (size, flow): hint first (phases list flows in order), then a search */
+static size_t dip_hash(uint64_t size, uint64_t flow, size_t nslot)
+{
+	uint64_t h = (size * 0x9e3779b97f4a7c15ull) ^ (flow + 0x7f4a7c159e3779b9ull);
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 29;
+	return (size_t)h & (nslot - 1);
+}
+
+/* the slot of (size, flow): its series', or the empty one where it goes */
+static uint32_t *dip_slot(const struct fp_dips *d, uint64_t size, uint64_t flow)
+{
+	size_t i = dip_hash(size, flow, d->nslot);
+
+	for (;; i = (i + 1) & (d->nslot - 1)) {
+		const struct fp_dip *v = d->slot[i] ? &d->d[d->slot[i] - 1] : NULL;
+
+		if (!v || (v->size == size && v->flow == flow))
+			return &d->slot[i];
+	}
+}
+
+/* the series of (size, flow): hint first (phases list flows in order), then the hash */
 static struct fp_dip *dip_series(struct fp_dips *d, uint64_t size, uint64_t flow, size_t *hint)
 {
 	struct fp_dip *v;
+	uint32_t *at;
 
-	for (size_t k = 0; k < d->n; k++) {
-		size_t i = (*hint + k) % d->n;
-
-		if (d->d[i].size == size && d->d[i].flow == flow) {
-			*hint = i + 1;
-			return &d->d[i];
-		}
+	if (*hint < d->n && d->d[*hint].size == size && d->d[*hint].flow == flow)
+		return &d->d[(*hint)++];
+	if (d->nslot && *(at = dip_slot(d, size, flow))) {
+		*hint = *at;
+		return &d->d[*at - 1];
 	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 64;
+		uint32_t *slot;
 
 		if (cap > FP_DIP_MAXFLOWS || !(v = realloc(d->d, cap * sizeof(*v))))
 			return NULL;
 		d->d = v;
 		d->cap = cap;
+		/* twice the series, rehashed: the probe runs stay short */
+		if (!(slot = calloc(2 * cap, sizeof(*slot))))
+			return NULL;
+		free(d->slot);
+		d->slot = slot;
+		d->nslot = 2 * cap;
+		for (size_t i = 0; i < d->n; i++)
+			*dip_slot(d, d->d[i].size, d->d[i].flow) = (uint32_t)(i + 1);
 	}
+	at = dip_slot(d, size, flow);
 	v = &d->d[d->n++];
+	*at = (uint32_t)d->n;
 	memset(v, 0, sizeof(*v));
 	v->size = size;
 	v->flow = (uint32_t)flow;
@@ -374,5 +407,34 @@ void fp_dips_free(struct fp_dips *d)
 	if (!d)
 		return;
 	free(d->d);
+	free(d->slot);
 	memset(d, 0, sizeof(*d));
+}
+
+void fp_dip_ranks(const struct fp_dips *d, int nranks, struct fp_dip_rank *out)
+{
+	unsigned steady = 0;
+
+	memset(out, 0, sizeof(*out) * (size_t)(nranks > 0 ? nranks : 0));
+	for (size_t i = 0; i < d->n; i++) {
+		const struct fp_dip *s = &d->d[i];
+		int ends[2] = { s->src, s->dst };
+
+		steady += !s->flaps;
+		for (int k = 0; k < 2; k++) {
+			struct fp_dip_rank *r;
+
+			if (ends[k] < 0 || ends[k] >= nranks || (k && ends[1] == ends[0]))
+				continue;
+			r = &out[ends[k]];
+			r->touch++;
+			r->dipped += s->flaps > 1;
+			r->steady += !s->flaps; /* taken back below: these touch it */
+			if (s->flaps && !r->first)
+				r->first = s;
+		}
+	}
+	/* the flows elsewhere that never dipped: all of them less its own */
+	for (int r = 0; r < nranks; r++)
+		out[r].steady = steady - out[r].steady;
 }

@@ -76,11 +76,29 @@ struct fp_dip {
 struct fp_dips {
 	struct fp_dip *d;
 	size_t n, cap;
+	/* (size, flow) to 1 + its index in d, open addressing over nslot (a power of two, at
+	 * least 2 x cap): a row finds its series in O(1), so a file reads in O(rows) */
+	uint32_t *slot;
+	size_t nslot;
 };
 
 /* soak.csv text of a run of nranks ranks: 0, -EINVAL with "where:line: what", -ENOMEM */
 int fp_dip_parse(const char *where, const char *text, size_t len, int nranks, struct fp_dips *out,
 		 char *err, size_t el);
 void fp_dips_free(struct fp_dips *d);
+
+/* one rank's flows in a soak.csv: what analyze's flapping-by-rates rule weighs */
+struct fp_dip_rank {
+	unsigned touch;		    /* flows to or from it (a flow to itself once) */
+	unsigned dipped;	    /* of them, those that dipped and recovered twice or more */
+	unsigned steady;	    /* flows neither to nor from it that never dipped */
+	const struct fp_dip *first; /* its first flow (file order) that dipped and recovered */
+};
+
+/*
+ * Every rank's tallies in one pass over the flows and one over the ranks, O(flows + ranks):
+ * out holds nranks entries; flows naming a rank outside 0..nranks-1 count for no rank.
+ */
+void fp_dip_ranks(const struct fp_dips *d, int nranks, struct fp_dip_rank *out);
 
 #endif

@@ -66,24 +66,33 @@ static double same_port(const struct fp_result *res, const struct fp_rctr *c, co
 	return -1;
 }
 
+/* the text of a new counter finding on node, NULL (counted) when the list is full */
+static char *grew_slot(struct fp_obs_buf *ob, int node)
+{
+	if (ob->ngrew >= FP_OBS_MAXGREW) {
+		ob->ngrew_more++;
+		return NULL;
+	}
+	ob->grew[ob->ngrew].node = node;
+	return ob->grew[ob->ngrew++].text;
+}
+
 /* error counters that grew while the run ran, judged per frame (fp_host_counter_judge):
  * the physical ones point at that host's link; drops are congestion, not listed */
 static void grew_counters(const struct fp_result *res, const struct fp_topo *t, const int *node_of,
 			  struct fp_obs_buf *ob)
 {
-	for (unsigned i = 0; i < res->nctr && ob->ngrew < FP_OBS_MAXGREW; i++) {
+	for (unsigned i = 0; i < res->nctr; i++) {
 		const struct fp_rctr *c = &res->ctr[i];
 		bool tx = !strncmp(c->name, "tx_", 3);
-		char why[200];
+		char why[200], *text;
 
 		/* FEC blocks: a BER against the host's link over the run (fabric/model/ber.c) */
 		if (fp_fec_judge(t, node_of[c->rank], c->name, c->delta, res->seconds, why,
 				 sizeof(why))) {
-			if (why[0]) {
-				ob->grew[ob->ngrew].node = node_of[c->rank];
-				snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
-					 "%s: %s", c->port[0] ? c->port : "?", why);
-			}
+			if (why[0] && (text = grew_slot(ob, node_of[c->rank])))
+				snprintf(text, sizeof(ob->grew[0].text), "%s: %s",
+					 c->port[0] ? c->port : "?", why);
 			continue;
 		}
 
@@ -92,9 +101,9 @@ static void grew_counters(const struct fp_result *res, const struct fp_topo *t, 
 			    c->name, c->delta, same_port(res, c, tx ? "tx_packets" : "rx_packets"),
 			    same_port(res, c, tx ? "tx_bytes" : "rx_bytes"), why, sizeof(why)))
 			continue;
-		ob->grew[ob->ngrew].node = node_of[c->rank];
-		snprintf(ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text), "%s: %s",
-			 c->port[0] ? c->port : "?", why);
+		if ((text = grew_slot(ob, node_of[c->rank])))
+			snprintf(text, sizeof(ob->grew[0].text), "%s: %s",
+				 c->port[0] ? c->port : "?", why);
 	}
 }
 
@@ -134,11 +143,10 @@ static int flap_counters(const struct fp_result *res, const int *node_of, struct
 	ret = fp_flap_parse(path, text, len, res->world_size, &f, err, el);
 	free(text);
 	for (size_t i = 0; !ret && i < (size_t)f.nranks * FP_FLAP_KINDS; i++) {
-		if (!fp_flap_is(&f.s[i]) || ob->ngrew >= FP_OBS_MAXGREW)
-			continue;
-		ob->grew[ob->ngrew].node = node_of[f.s[i].rank];
-		fp_flap_text(&f.s[i], ob->grew[ob->ngrew].text, sizeof(ob->grew[0].text));
-		ob->ngrew++;
+		char *slot;
+
+		if (fp_flap_is(&f.s[i]) && (slot = grew_slot(ob, node_of[f.s[i].rank])))
+			fp_flap_text(&f.s[i], slot, sizeof(ob->grew[0].text));
 	}
 	fp_flaps_free(&f);
 	return ret;
@@ -146,37 +154,25 @@ static int flap_counters(const struct fp_result *res, const int *node_of, struct
 
 /* rank r's link flapped by the rates: every flow to or from r dipped and recovered twice
  * (fp_dip_parse), and some flow elsewhere did not; the finding names one of its dips */
-static void dip_rank(const struct fp_dips *d, int r, int node, struct fp_obs_buf *ob)
+static void dip_rank(const struct fp_dip_rank *k, int node, struct fp_obs_buf *ob)
 {
-	const struct fp_dip *e = NULL;
-	unsigned touch = 0, dipped = 0, steady = 0;
+	const struct fp_dip *e = k->first;
+	char *text;
 
-	for (size_t i = 0; i < d->n; i++) {
-		const struct fp_dip *s = &d->d[i];
-
-		if (s->src != r && s->dst != r) {
-			steady += !s->flaps;
-			continue;
-		}
-		touch++;
-		dipped += s->flaps > 1; /* twice: one dip and back is a stall, not a flap */
-		e = s->flaps && !e ? s : e;
-	}
-	if (!touch || dipped < touch || !steady || ob->ngrew >= FP_OBS_MAXGREW)
+	if (!k->touch || k->dipped < k->touch || !k->steady || !(text = grew_slot(ob, node)))
 		return;
-	ob->grew[ob->ngrew].node = node;
-	snprintf(
-		ob->grew[ob->ngrew++].text, sizeof(ob->grew[0].text),
-		"FLAPPING: all %u flows through it fell below %g%% of their best rate and "
-		"recovered, "
-		"twice or more (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u flows elsewhere did not",
-		touch, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, steady);
+	snprintf(text, sizeof(ob->grew[0].text),
+		 "FLAPPING: all %u flows through it fell below %g%% of their best rate and "
+		 "recovered, twice or more (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u flows "
+		 "elsewhere did not",
+		 k->touch, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, k->steady);
 }
 
 /* a soak's soak.csv: flows whose rate fell to near zero and came back (rate dips) */
 static int flap_rates(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob,
 		      char *err, size_t el)
 {
+	struct fp_dip_rank *k = NULL;
 	struct fp_dips d;
 	char path[4200], *text;
 	size_t len;
@@ -187,8 +183,14 @@ static int flap_rates(const struct fp_result *res, const int *node_of, struct fp
 		return ret;
 	ret = fp_dip_parse(path, text, len, res->world_size, &d, err, el);
 	free(text);
+	/* every rank's tallies in one pass over the flows: O(flows + ranks), not their product */
+	if (!ret && !(k = calloc((size_t)(res->world_size > 0 ? res->world_size : 1), sizeof(*k))))
+		ret = -ENOMEM;
+	if (!ret)
+		fp_dip_ranks(&d, res->world_size, k);
 	for (int r = 0; !ret && r < res->world_size; r++)
-		dip_rank(&d, r, node_of[r], ob);
+		dip_rank(&k[r], node_of[r], ob);
+	free(k);
 	fp_dips_free(&d);
 	return ret;
 }
@@ -656,7 +658,7 @@ void fp_obs_buf_free(struct fp_obs_buf *ob)
 	free(ob->o);
 	ob->o = NULL;
 	ob->n = ob->cap = 0;
-	ob->ngrew = 0;
+	ob->ngrew = ob->ngrew_more = 0;
 }
 
 /* the run's link ends as a fabric-counters document's first and last snapshot */
@@ -794,6 +796,7 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		fp_findings_add(&v->fs, v->ob.grew[i].node,
 				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",
 				v->ob.grew[i].text);
+	v->fs.more += v->ob.ngrew_more; /* the counters' findings past the list: counted */
 	if (ret == -ENOMEM && !strstr(err, "out of memory"))
 		snprintf(err, el, "out of memory");
 	return ret;

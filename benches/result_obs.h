@@ -13,7 +13,8 @@
 #include "../fabric/model/topo_routes.h"
 #include "result_read.h"
 
-#define FP_OBS_MAXGREW 32
+/* as many as the verdict lists (fp_findings): past it, counted in ngrew_more */
+#define FP_OBS_MAXGREW FP_MAX_FINDINGS
 
 struct fp_obs_buf {
 	struct fp_obs *o;
@@ -24,6 +25,7 @@ struct fp_obs_buf {
 		char text[200];
 	} grew[FP_OBS_MAXGREW];
 	unsigned ngrew;
+	unsigned ngrew_more; /* found past FP_OBS_MAXGREW: counted, not listed */
 };
 
 /*

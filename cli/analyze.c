@@ -52,6 +52,29 @@ static const struct fp_opt an_opts[] = {
 	FP_OPT_END,
 };
 
+/*
+ * The verdict, one word for text, JSON and the exit status alike (results/README.md,
+ * "analyze --format json"): suspects the rates name; else links too thinly covered to tell;
+ * else findings besides the rates (the topology's link state, inventories, the switches' and
+ * hosts' counters: errors over their limit, flapping, congestion; a soak's degradation);
+ * else clean. Only clean exits 0.
+ */
+enum an_verdict { V_CLEAN, V_FINDINGS, V_COVERAGE, V_SUSPECTS };
+
+static const char *const verdict_word[] = { "clean", "findings", "insufficient coverage",
+					    "suspects" };
+
+static enum an_verdict verdict_of(const struct fp_verdict *v)
+{
+	if (v->a.n + v->a.more)
+		return V_SUSPECTS;
+	if (v->a.nthin + v->a.thin_more)
+		return V_COVERAGE;
+	if (v->fs.n + v->fs.more || v->soak_degraded || fp_physical_count(&v->t, &v->a))
+		return V_FINDINGS;
+	return V_CLEAN;
+}
+
 /* links the topology shows to be wrong that no suspect names: text or JSON, same calls */
 static void emit_physical(const struct fp_topo *t, const struct fp_analysis *a, struct fp_emit *e)
 {
@@ -98,6 +121,11 @@ static void emit_findings(const struct fp_topo *t, const struct fp_findings *fs,
 		fp_emit_end(e);
 	}
 	fp_emit_end(e);
+	if (fs->more)
+		fp_emit_text(
+			e,
+			"   ... and %u more finding%s, not listed: the list holds the first %u\n",
+			fs->more, fs->more > 1 ? "s" : "", fs->n);
 }
 
 /* a down link's action is about its state; the others' are evidence's (fp_suspect_action) */
@@ -200,6 +228,9 @@ static void text_link(const struct fp_topo *t, const struct fp_suspect *s, unsig
 		       "to separate them\n",
 		       ln);
 	}
+	if (s->twins_more)
+		printf("   AMBIGUOUS: and from %u more link%s, not listed\n", s->twins_more,
+		       s->twins_more > 1 ? "s" : "");
 }
 
 /* where the flows' paths came from: "paths: 0 recorded, 96 traced, 0 routed, 16 expected" */
@@ -225,6 +256,9 @@ static void text_thin(const struct fp_topo *t, const struct fp_analysis *a, bool
 		fp_link_name(t, a->thin[k], ln, sizeof(ln));
 		printf("%s %s", k ? "," : "", ln);
 	}
+	if (a->thin_more)
+		printf(" and %u more link%s (not listed)", a->thin_more,
+		       a->thin_more > 1 ? "s" : "");
 	printf(": their bad flows are unlikely for noise but too few to name a suspect; "
 	       "%s\n",
 	       plan ? "run the pairs below to cover them"
@@ -243,24 +277,25 @@ static void text_thin(const struct fp_topo *t, const struct fp_analysis *a, bool
 	}
 }
 
-static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
-			unsigned nruns, bool plan, struct fp_router *r)
+static void report_text(struct fp_emit *e, struct fp_verdict *v, bool plan)
 {
+	const struct fp_topo *t = &v->t;
+	const struct fp_analysis *a = &v->a;
+	enum an_verdict vd = verdict_of(v);
+	unsigned nruns = v->nruns;
 	char act[300];
 
-	if (!a->n && a->nthin) {
-		text_thin(t, a, plan, r);
+	if (vd == V_COVERAGE) {
+		text_thin(t, a, plan, &v->r);
 		paths_text(a);
 		emit_physical(t, a, e);
 		return;
 	}
-	if (!a->n) {
-		unsigned np = fp_physical_count(t, a);
-
+	if (vd != V_SUSPECTS) {
 		printf("fabprobe analyze: %s: %u flows in %u run%s measured within the noise "
-		       "(%.1f%%) of what the topology predicts\n",
-		       np ? "no measured suspect, but physical findings" : "clean", a->nobs, nruns,
-		       nruns > 1 ? "s" : "", 100 * a->sigma);
+		       "(%.1f%%) of what the topology predicts%s\n",
+		       verdict_word[vd], a->nobs, nruns, nruns > 1 ? "s" : "", 100 * a->sigma,
+		       vd == V_FINDINGS ? ", but the evidence below is not clean" : "");
 		if (a->nbad)
 			printf("%u below %.0f%% of predicted, but no link or host holds more of "
 			       "them than noise would (%u links, %u hosts tested; noise slows "
@@ -304,7 +339,8 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 		if (plan && !s->host)
 			for (unsigned k = 0; k < s->ntwins; k++) {
 				int pa[10], pb[10];
-				unsigned np = fp_analyze_plan(r, s->link, s->twins[k], pa, pb, 10);
+				unsigned np =
+					fp_analyze_plan(&v->r, s->link, s->twins[k], pa, pb, 10);
 
 				printf("   plan: run these pairs to separate it from #%d:",
 				       s->twins[k]);
@@ -321,16 +357,18 @@ static void report_text(struct fp_emit *e, const struct fp_topo *t, const struct
 	emit_physical(t, a, e);
 }
 
-static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct fp_analysis *a,
-			unsigned nruns, const struct fp_findings *fs, unsigned soak_degraded)
+static void report_json(struct fp_emit *e, const struct fp_verdict *v)
 {
+	const struct fp_topo *t = &v->t;
+	const struct fp_analysis *a = &v->a;
+	const struct fp_findings *fs = &v->fs;
 	struct fp_json *j = &e->j;
 	char ln[200], act[300], rl[400];
 
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "schema_version", 1);
-	fp_json_str(j, "verdict", a->n ? "suspects" : a->nthin ? "insufficient coverage" : "clean");
-	fp_json_u64(j, "runs", nruns);
+	fp_json_str(j, "verdict", verdict_word[verdict_of(v)]);
+	fp_json_u64(j, "runs", v->nruns);
 	fp_json_u64(j, "flows", a->nobs);
 	fp_json_u64(j, "bad_flows", a->nbad);
 	fp_json_u64(j, "failed_flows", a->nfailed);
@@ -340,7 +378,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 	fp_json_num(j, "noise", a->sigma);
 	fp_json_num(j, "baseline", a->calib);
 	fp_json_num(j, "threshold", a->threshold);
-	fp_json_u64(j, "soak_degraded", soak_degraded);
+	fp_json_u64(j, "soak_degraded", v->soak_degraded);
 	fp_json_num(j, "noise_bad_share", a->p0);
 	fp_json_u64(j, "links_tested", a->links_tested);
 	fp_json_u64(j, "hosts_tested", a->hosts_tested);
@@ -349,6 +387,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		fp_json_u64(j, fp_path_src_name((enum fp_path_src)k), a->paths[k]);
 	fp_json_end(j);
 	emit_findings(t, fs, e);
+	fp_json_u64(j, "inventory_findings_not_listed", fs->more);
 	emit_physical(t, a, e);
 	fp_json_arr(j, "insufficient_coverage");
 	for (unsigned k = 0; k < a->nthin; k++) {
@@ -356,6 +395,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 		fp_json_str(j, NULL, ln);
 	}
 	fp_json_end(j);
+	fp_json_u64(j, "insufficient_coverage_not_listed", a->thin_more);
 	fp_json_arr(j, "suspects");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
@@ -407,6 +447,7 @@ static void report_json(struct fp_emit *e, const struct fp_topo *t, const struct
 			fp_json_str(j, NULL, ln);
 		}
 		fp_json_end(j);
+		fp_json_u64(j, "ambiguous_not_listed", s->twins_more);
 		if (s->cable >= 0)
 			fp_json_i64(j, "ambiguous_link", s->cable);
 		suspect_action(t, s, act, sizeof(act));
@@ -496,7 +537,8 @@ int fp_cmd_analyze(int argc, char **argv)
 		return 2;
 	}
 	if (np == 1 && fp_lul_is_classes(pos[0])) {
-		status = fp_lul_analyze(c.topology, pos[0], c.format == 1, stdout, err, sizeof(err));
+		status =
+			fp_lul_analyze(c.topology, pos[0], c.format == 1, stdout, err, sizeof(err));
 		if (status == 2)
 			fprintf(stderr, "fabprobe analyze: %s\n", err);
 		return status;
@@ -522,9 +564,9 @@ int fp_cmd_analyze(int argc, char **argv)
 				"topology's k-th host\n");
 	fp_emit_init(&e, stdout, c.format == 1);
 	if (c.format == 1) {
-		report_json(&e, &v->t, &v->a, v->nruns, &v->fs, v->soak_degraded);
+		report_json(&e, v);
 	} else {
-		report_text(&e, &v->t, &v->a, v->nruns, c.plan, &v->r);
+		report_text(&e, v, c.plan);
 		emit_findings(&v->t, &v->fs, &e);
 		if (v->soak_degraded)
 			printf("soak: %u flow(s) or port(s) degraded over time (run.json "
@@ -537,10 +579,7 @@ int fp_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "fabprobe analyze: cannot write %s\n", c.flows);
 		goto out;
 	}
-	status = v->a.n || v->a.nthin || v->fs.n || v->soak_degraded ||
-				 fp_physical_count(&v->t, &v->a)
-			 ? 1
-			 : 0;
+	status = verdict_of(v) != V_CLEAN;
 out:
 	fp_verdict_destroy(v);
 	free(v);

@@ -224,6 +224,21 @@ static void thin_links(struct fp_analysis *a, double *tl, unsigned L)
 		a->thin[a->nthin++] = best;
 		tl[best] = 1;
 	}
+	for (unsigned l = 0; l < L; l++) /* the rest: counted, never dropped silently */
+		a->thin_more += tl[l] < lim;
+}
+
+/* the links no observation tells apart from suspect s: 4 named, the rest counted */
+static void twins_of(const struct colidx *c, const double *vb, unsigned L, struct fp_suspect *s)
+{
+	for (unsigned l = 0; l < L; l++) {
+		if ((int)l == s->link || vb[l] <= 0 || cosine(c, s->link, (int)l) < 0.999)
+			continue;
+		if (s->ntwins < 4)
+			s->twins[s->ntwins++] = (int)l;
+		else
+			s->twins_more++; /* counted, and shares the confidence */
+	}
 }
 
 static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
@@ -354,12 +369,11 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 
 		if (s->host)
 			continue;
-		for (unsigned l = 0; l < L && s->ntwins < 4; l++)
-			if ((int)l != s->link && vb[l] > 0 && cosine(&c, s->link, (int)l) >= 0.999)
-				s->twins[s->ntwins++] = (int)l;
-		/* confidence: how much of its traffic is bad, how clear the fit, shared by twins,
-		 * and how much of the evidence comes from flows whose path is known */
-		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) / (1 + s->ntwins) *
+		twins_of(&c, vb, L, s);
+		/* confidence: how much of its traffic is bad, how clear the fit, shared by every
+		 * twin, and how much of the evidence comes from flows whose path is known */
+		s->confidence = s->votes * fmin(1, (1 - s->health) / 0.3) /
+				(1 + s->ntwins + s->twins_more) *
 				(1 + known_share(&c, o, s->link)) / 2;
 	}
 out:

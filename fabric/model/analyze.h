@@ -90,9 +90,10 @@ struct fp_suspect {
 	double confidence;   /* 0..1 */
 	int twins[4];	     /* links it cannot be told apart from */
 	unsigned ntwins;
-	bool server;	/* host: every NIC of the server (node: its first) is slow */
-	unsigned nnics; /* server: its NICs */
-	int cable;	/* host: its one cable, which its flows cannot tell from it; -1 */
+	unsigned twins_more; /* more such links past the 4 listed: counted (and in confidence) */
+	bool server;	     /* host: every NIC of the server (node: its first) is slow */
+	unsigned nnics;	     /* server: its NICs */
+	int cable;	     /* host: its one cable, which its flows cannot tell from it; -1 */
 };
 
 struct fp_analysis {
@@ -117,6 +118,7 @@ struct fp_analysis {
 	 */
 	int thin[FP_MAX_THIN];
 	unsigned nthin;
+	unsigned thin_more; /* thin links past the FP_MAX_THIN listed: counted, not listed */
 };
 
 /*

@@ -110,15 +110,20 @@ static void name_one(struct fp_analysis *a, struct bh *b, unsigned nf, unsigned 
 {
 	struct fp_suspect s = { .node = -1, .link = best, .blackhole = true, .cable = -1 };
 
-	for (unsigned l = 0; l < b->nl; l++)
-		if ((int)l != best && hits[l] == hits[best] && fabs(mass[l] - mass[best]) < 1e-9 &&
-		    twin(b, nf, done, l, (unsigned)best) && s.ntwins < 4)
+	for (unsigned l = 0; l < b->nl; l++) {
+		if ((int)l == best || hits[l] != hits[best] || fabs(mass[l] - mass[best]) >= 1e-9 ||
+		    !twin(b, nf, done, l, (unsigned)best))
+			continue;
+		if (s.ntwins < 4)
 			s.twins[s.ntwins++] = (int)l;
+		else
+			s.twins_more++; /* counted, and shares the confidence */
+	}
 	s.bad = hits[best];
 	s.total = nf;
 	s.health = 0;
 	s.votes = mass[best] / hits[best];
-	s.confidence = (double)hits[best] / nf / (1 + s.ntwins);
+	s.confidence = (double)hits[best] / nf / (1 + s.ntwins + s.twins_more);
 	for (unsigned f = 0; f < nf; f++)
 		if (b->p[(size_t)f * b->nl + (unsigned)best] > 0)
 			done[f] = 1;
@@ -149,7 +154,9 @@ int fp_analyze_blackhole(struct fp_router *r, const struct fp_obs *o, unsigned n
 				if (o[i].link[k] < L && o[i].prob[k] >= 0.999)
 					cleared[o[i].link[k]] = 1;
 	}
-	for (unsigned k = 0; k < FP_MAX_SUSPECTS && !ret; k++) {
+	/* until every failed flow is explained: each pick explains one at least, and those
+	 * past the list are counted in a->more (fp_analysis_add), never dropped */
+	for (unsigned k = 0; k < nf && !ret; k++) {
 		int best = pick(&b, nf, cleared, done, hits, mass);
 
 		if (best < 0)

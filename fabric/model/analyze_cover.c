@@ -107,7 +107,12 @@ void fp_analyze_deep(const struct fp_topo *t, const struct fp_obs *o, unsigned n
 		    n * 0.5 * erfc(z / sqrt(2)) < FP_DEEP_ALPHA && (deep < 0 || o[i].q < o[deep].q))
 			deep = (int)i;
 	}
-	for (unsigned k = 0; deep >= 0 && k < o[deep].np && a->nthin < FP_MAX_THIN; k++)
-		if (o[deep].prob[k] >= 0.5 && o[deep].link[k] < t->nlinks)
+	for (unsigned k = 0; deep >= 0 && k < o[deep].np; k++) {
+		if (o[deep].prob[k] < 0.5 || o[deep].link[k] >= t->nlinks)
+			continue;
+		if (a->nthin < FP_MAX_THIN)
 			a->thin[a->nthin++] = (int)o[deep].link[k];
+		else
+			a->thin_more++; /* counted, never dropped silently */
+	}
 }

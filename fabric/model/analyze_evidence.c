@@ -92,8 +92,10 @@ void fp_findings_add(struct fp_findings *fs, int node, int link, const char *fmt
 {
 	va_list ap;
 
-	if (fs->n >= FP_MAX_FINDINGS)
+	if (fs->n >= FP_MAX_FINDINGS) {
+		fs->more++;
 		return;
+	}
 	fs->f[fs->n].node = node;
 	fs->f[fs->n].link = link;
 	va_start(ap, fmt);

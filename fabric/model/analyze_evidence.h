@@ -27,6 +27,7 @@ struct fp_finding {
 struct fp_findings {
 	struct fp_finding f[FP_MAX_FINDINGS];
 	unsigned n;
+	unsigned more; /* past FP_MAX_FINDINGS: counted, never dropped silently */
 	/* SNMP octets (in + out at one end) per link between a document's first and last
 	 * snapshot, where measured[l]; for fp_link_load_rules() */
 	double octets[FP_MAX_LOAD_LINKS];
@@ -44,7 +45,7 @@ bool fp_analysis_names_link(const struct fp_analysis *a, unsigned l);
 /* links with a physical finding that no suspect names */
 unsigned fp_physical_count(const struct fp_topo *t, const struct fp_analysis *a);
 
-/* a finding; past FP_MAX_FINDINGS, dropped */
+/* a finding; past FP_MAX_FINDINGS, counted in fs->more */
 void fp_findings_add(struct fp_findings *fs, int node, int link, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* host h's link that ends in this port, else its only link, else -1 */

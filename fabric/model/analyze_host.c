@@ -67,7 +67,7 @@ static void merge_server(const struct fp_topo *t, struct fp_analysis *a, unsigne
 	m.nnics = members;
 	m.health = m.q_median = health / members;
 	m.votes = m.total ? (double)m.bad / m.total : 0;
-	m.ntwins = 0;
+	m.ntwins = m.twins_more = 0;
 	m.cable = -1;
 	for (unsigned i = 0; i < a->n; i++) {
 		const char *o = server_of(t, endpoint_of(t, &a->s[i]));

@@ -470,10 +470,70 @@ static void test_blackhole(void)
 	fp_topo_destroy(&t);
 }
 
+/*
+ * The short lists inside a suspect and an abstention are counted past their end too: 10
+ * slow flows that all cross the same 7 uplinks (no flow tells them apart) name one with 6
+ * twins, 4 listed and 2 counted, its confidence shared by all 7; one flow 60 sigma deep
+ * over 10 links abstains on them, 8 listed and 2 counted.
+ */
+static void test_lists_counted(void)
+{
+	enum { L = 40, SLOW = 10, FAST = 60, N = SLOW + FAST, HOPS = 10 };
+	struct fp_topo t;
+	struct fp_obs o[N];
+	unsigned lk[N][HOPS];
+	double pr[N][HOPS];
+	struct fp_analysis a;
+	int host[2 * L];
+
+	fabric(&t, L);
+	CHECK(fp_topo_hosts(&t, host, 2 * L) == 2 * L, "hosts");
+	for (int i = 0; i < N; i++) {
+		bool slow = i < SLOW;
+
+		o[i] = (struct fp_obs){
+			.src = host[slow ? i : 2 * SLOW + (i - SLOW)],
+			.dst = host[slow ? SLOW + i : 2 * SLOW + (i - SLOW + 1) % FAST],
+			.meas = slow ? 0.4 : 1,
+			.pred = 1,
+			.np = slow ? 7 : 1,
+			.link = lk[i],
+			.prob = pr[i],
+			.path_src = FP_PATH_RECORDED
+		};
+		for (unsigned k = 0; k < o[i].np; k++) {
+			lk[i][k] = (unsigned)(slow ? link_of(&t, "leaf%d-spine%d", (int)k, 0)
+						   : link_of(&t, "leaf%d-spine%d", 7 + i % 30, 1));
+			pr[i][k] = 1;
+		}
+	}
+	CHECK(!fp_analyze(&t, o, N, &a), "analyze");
+	CHECK(a.n == 1 && !a.s[0].host && a.s[0].ntwins == 4 && a.s[0].twins_more == 2,
+	      "7 twin uplinks: %u suspects, %u twins listed, %u more", a.n, a.n ? a.s[0].ntwins : 0,
+	      a.n ? a.s[0].twins_more : 0);
+	CHECK(a.n && fabs(a.s[0].confidence - 1.0 / 7) < 1e-9, "confidence shared by all 7: %g",
+	      a.n ? a.s[0].confidence : 0);
+
+	/* one flow over 10 links at 0.4, deep below noise that never moves a flow: abstain */
+	o[0].np = HOPS;
+	o[0].dst = host[2 * L - 1];
+	for (unsigned k = 0; k < HOPS; k++) {
+		lk[0][k] = (unsigned)link_of(&t, "leaf%d-spine%d", 30 + (int)k, 0);
+		pr[0][k] = 1;
+	}
+	o[SLOW - 1] = o[0]; /* before the fast flows, the slow ones left out */
+	CHECK(!fp_analyze(&t, o + SLOW - 1, N - SLOW + 1, &a), "analyze");
+	CHECK(a.n == 0 && a.nthin == FP_MAX_THIN && a.thin_more == HOPS - FP_MAX_THIN,
+	      "one deep flow over %d links: %u suspects, %u thin listed, %u more", HOPS, a.n,
+	      a.nthin, a.thin_more);
+	fp_topo_destroy(&t);
+}
+
 int main(void)
 {
 	test_hosts();
 	test_more();
+	test_lists_counted();
 	test_down();
 	test_down_parallel();
 	test_blackhole();
