@@ -35,7 +35,7 @@ static void blame(struct rank *rk)
 }
 
 /* The engine for this rank, told what it needs to know of the run. */
-static int open_engine(struct rank *rk, const char *bind)
+int fp_run_open_engine(struct rank *rk, const char *bind)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
 	struct fp_engine_xopts xo = {
@@ -192,7 +192,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	if (!ret)
 		ret = fp_run_meet(&rk, bind);
 	if (!ret)
-		ret = open_engine(&rk, bind);
+		ret = fp_run_open_engine(&rk, bind);
 	if (!ret)
 		ret = fp_run_numa(&rk);
 	if (!ret) {
