@@ -370,6 +370,7 @@ int fp_diag_lead(struct fp_drun *x)
 {
 	const struct fp_diag_run_cfg *dc = x->dc;
 	uint8_t done[12] = { 0 };
+	char err[ERR_LEN];
 	bool last;
 	int ret;
 
@@ -379,7 +380,9 @@ int fp_diag_lead(struct fp_drun *x)
 			x->untraced ? "; the others are assumed on the model's path for their hash"
 				    : "");
 	x->ran = true;
-	ret = fp_diagnose(&x->d, dc->t, dc->r, &dc->dc, exec, x, x->rk.err, ERR_LEN);
+	ret = fp_diagnose(&x->d, dc->t, dc->r, &dc->dc, exec, x, err, sizeof(err));
+	if (ret)
+		snprintf(x->rk.err, ERR_LEN, "%s", err);
 	if (!ret)
 		ret = fp_diag_next(x, done, sizeof(done), &last);
 	if (ret) {
