@@ -338,6 +338,9 @@ static int exec(void *ctx, unsigned step, const struct fp_diag_flow *f, unsigned
 			n, nrounds, x->steered);
 	if (!ret && x->dir_ok)
 		ret = fp_diag_step_write(x, step, f, n, conn, entry, m, duration);
+	if (ret && (x->rk.fail_ret == -ECONNRESET || x->rk.fail_ret == -EPIPE ||
+		    x->rk.fail_ret == -ETIMEDOUT))
+		fp_run_blame(&x->rk);
 	if (ret)
 		fp_say(err, el, "%s", x->rk.err);
 	free(conn);

@@ -427,10 +427,11 @@ int fp_diag_run(struct fp_run_cfg *cfg, const struct fp_diag_run_cfg *dc)
 	signal(SIGPIPE, SIG_IGN);
 	ret = fp_engine_find(cfg->engine, &ops);
 	if (ret || ops.probe(why, sizeof(why))) {
-		fprintf(stderr, "fabprobe diagnose: engine '%s' %s\n", cfg->engine,
+		fprintf(stderr, "fabprobe diagnose: engine '%s' %s%s\n", cfg->engine,
 			ret == -ENOSYS ? "is not built in this binary"
 			: ret	       ? "is unknown"
-				       : why);
+				       : "is not usable here: ",
+			ret ? "" : why);
 		return 2;
 	}
 	if (fp_run_who_am_i(cfg, &rank, &size, err)) {
