@@ -334,6 +334,9 @@ static int connect_all(struct fp_drun *x, const char *token, bool weak)
 		ret = fp_run_meet(rk, bind);
 	if (!ret && rk->rank == 0)
 		ret = fp_diag_map_ranks(x);
+	/* the others wait for rank 0's verdict on the hosts here, not in the engine's connect */
+	if (!ret)
+		ret = fp_rv_barrier(rk->rv, "diagnose: ranks matched to hosts", rk->err, ERR_LEN);
 	if (!ret)
 		ret = fp_run_open_engine(rk, bind);
 	if (!ret) {

@@ -149,12 +149,12 @@ ok "a rank on no host of the topology: both ranks exit 1, named"
 
 # a rank that dies mid-step: rank 0 writes what it has, incomplete, and exits 1
 p=$(free_port)
-c=(diagnose --topology "$TMP/two.yaml" --engine sockets --round 3s --size 2
+c=(diagnose --topology "$TMP/two.yaml" --engine sockets --round 2s --size 2
 	--rendezvous "127.0.0.1:$p" --token "t-$p" --timeout 5s)
 # (not under timeout: the kill must reach fabprobe; its own waits are bounded by --timeout)
 $FABPROBE "${c[@]}" --rank 1 --hostname h1 >/dev/null 2>&1 &
 R1=$!
-(sleep 2; kill -9 $R1) &
+(sleep 1; kill -9 $R1) &
 K=$!
 timeout 60 $FABPROBE "${c[@]}" --rank 0 --hostname h0 --output "$TMP/dead" >/dev/null 2>"$TMP/e0"
 rc=$?
