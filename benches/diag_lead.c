@@ -175,25 +175,20 @@ static void map_path(struct fp_drun *x, uint32_t c, const uint8_t *hops, unsigne
 int fp_diag_paths_read(struct fp_drun *x, const uint8_t *b, size_t len, int r)
 {
 	const struct fp_sched *s = &x->rk.sched;
+	struct fp_diag_trace_rec t;
 	size_t o = 0;
+	int ret;
 
-	while (o < len) {
-		uint32_t c;
-		unsigned nh;
-
-		if (len - o < 6 || (nh = b[o + 5]) > FP_PROBE_MAXTTL || len - o - 6 < 4 * nh)
-			goto bad;
-		c = fp_get_u32(b + o);
-		if (c >= s->nflows || s->flows[c].src != r || x->path[c].known)
-			goto bad;
-		if (b[o + 4] == 0)
-			map_path(x, c, b + o + 6, nh);
-		x->traced += x->path[c].known;
-		x->untraced += !x->path[c].known;
-		o += 6 + 4 * (size_t)nh;
+	while ((ret = fp_diag_trace_next(b, len, &o, &t)) > 0) {
+		if (t.conn >= s->nflows || s->flows[t.conn].src != r || x->path[t.conn].known)
+			break;
+		if (t.state == 0)
+			map_path(x, t.conn, t.addr, t.hops);
+		x->traced += x->path[t.conn].known;
+		x->untraced += !x->path[t.conn].known;
 	}
-	return 0;
-bad:
+	if (!ret)
+		return 0;
 	return fp_say(x->rk.err, ERR_LEN, "diagnose: rank %d sent malformed traces", r), -EBADMSG;
 }
 

@@ -36,10 +36,10 @@
 #define TRACE_TTL   12
 #define TRACE_TRIES 2
 #define TRACE_MS    300
-#define SCHED_HEAD  12
+#define SCHED_HEAD  FP_DIAG_SCHED_HEAD
 #define RES_REC	    20 /* entry u32, bytes u64, ns f64 */
-#define TR_HEAD	    6  /* flow u32, state u8, hops u8; then hops x u32 (network order) */
-#define MAX_ROUNDS  65536
+#define TR_HEAD	    FP_DIAG_TRACE_HEAD
+_Static_assert(FP_PROBE_MAXTTL <= FP_DIAG_MAX_HOPS, "a trace record holds every hop");
 
 static void on_signal(int sig)
 {
@@ -73,35 +73,13 @@ static int build_sched(struct fp_sched *s, int n, unsigned k)
 
 /* ---------- every rank: a step's rounds ---------- */
 
-/* the schedule in m[0..len) is well formed: every rank checks before any runs it */
+/* the schedule rank 0 sent is well formed: every rank checks before any runs it */
 static int check_sched(struct fp_drun *x, const uint8_t *m, size_t len, uint32_t *rounds)
 {
-	uint32_t nf = x->rk.sched.nflows;
-	size_t o = SCHED_HEAD;
-
-	if (len < SCHED_HEAD || (*rounds = fp_get_u32(m)) > MAX_ROUNDS)
-		goto bad;
-	for (uint32_t r = 0; r < *rounds; r++) {
-		uint32_t cnt;
-
-		if (len - o < 4 || (cnt = fp_get_u32(m + o)) > nf || (len - o - 4) / 4 < cnt)
-			goto bad;
-		o += 4;
-		for (uint32_t e = 0; e < cnt; e++, o += 4) {
-			uint32_t c = fp_get_u32(m + o);
-
-			if (c >= nf || x->seen[c] == r + 1)
-				goto bad;
-			x->seen[c] = r + 1;
-		}
-	}
-	memset(x->seen, 0, sizeof(*x->seen) * nf);
-	if (o != len)
-		goto bad;
+	if (fp_diag_sched_check(m, len, x->rk.sched.nflows, x->seen, rounds))
+		return fp_say(x->rk.err, ERR_LEN, "diagnose: rank 0 sent a malformed schedule"),
+		       -EBADMSG;
 	return 0;
-bad:
-	memset(x->seen, 0, sizeof(*x->seen) * nf);
-	return fp_say(x->rk.err, ERR_LEN, "diagnose: rank 0 sent a malformed schedule"), -EBADMSG;
 }
 
 /* what each receiving connection of the round got, to rank 0 */

@@ -29,4 +29,31 @@ struct fp_diag_run_cfg {
  */
 int fp_diag_run(struct fp_run_cfg *cfg, const struct fp_diag_run_cfg *dc);
 
+/*
+ * What ranks send each other (diag_wire.c), outside input once it arrives. A schedule:
+ * u32 rounds, u64 duration_ns, then per round u32 count and count u32 connection ids (zero
+ * rounds: the end). 0 when it is whole, every id below nflows and none twice in a round;
+ * -EBADMSG otherwise. seen: nflows zeros of scratch, left zeroed.
+ */
+#define FP_DIAG_SCHED_HEAD 12
+#define FP_DIAG_MAX_ROUNDS 65536
+int fp_diag_sched_check(const uint8_t *m, size_t len, uint32_t nflows, uint32_t *seen,
+			uint32_t *rounds);
+
+/*
+ * A trace record: u32 connection, u8 state (0 the destination answered, 1 it did not,
+ * 2 not traced), u8 hops, then hops u32 addresses (IPv4, network order), at most
+ * FP_DIAG_MAX_HOPS. At *o of b[0..len): 1 with *r filled and *o past it, 0 at the end,
+ * -EBADMSG when it is cut short or says more hops than it may.
+ */
+#define FP_DIAG_TRACE_HEAD 6
+#define FP_DIAG_MAX_HOPS   16
+struct fp_diag_trace_rec {
+	uint32_t conn;
+	uint8_t state;
+	unsigned hops;
+	const uint8_t *addr; /* hops x 4 bytes */
+};
+int fp_diag_trace_next(const uint8_t *b, size_t len, size_t *o, struct fp_diag_trace_rec *r);
+
 #endif
