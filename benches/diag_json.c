@@ -32,7 +32,10 @@ void fp_diagnosis_text(const struct fp_diagnosis *d, FILE *f)
 					name, h->bad, h->probes, h->q_median);
 		}
 	}
-	fprintf(f, "stopped: %s\n", d->stop);
+	if (d->incomplete)
+		fprintf(f, "incomplete: %s\n", d->error);
+	else
+		fprintf(f, "stopped: %s\n", d->stop);
 	fprintf(f, "traffic: %llu bytes in %u steps, %.1f%% of every pair once\n",
 		(unsigned long long)d->bytes, d->nsteps,
 		d->full_bytes ? 100.0 * (double)d->bytes / (double)d->full_bytes : 0);
@@ -128,6 +131,9 @@ void fp_diagnosis_json(const struct fp_diagnosis *d, FILE *f)
 	fp_json_u64(&j, "schema_version", FP_DIAG_SCHEMA);
 	fp_json_str(&j, "topology", d->t->source);
 	fp_json_u64(&j, "hosts", d->hosts);
+	fp_json_str(&j, "status", d->incomplete ? "incomplete" : "complete");
+	if (d->incomplete)
+		fp_json_str(&j, "error", d->error);
 	fp_json_str(&j, "stop", d->stop);
 	fp_json_bool(&j, "clean", d->clean);
 	fp_json_u64(&j, "bytes", d->bytes);

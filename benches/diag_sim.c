@@ -38,6 +38,7 @@ int fp_diag_sim_exec(void *ctx, unsigned step, const struct fp_diag_flow *f, uns
 		double g = sigma > 0 ? 1 + sigma * fp_sim_gauss(&st) : 1;
 
 		m[i].gbps = rate[i] * (g > 0.01 ? g : 0.01);
+		m[i].bytes = FP_DIAG_NOBYTES;
 	}
 	if (ret)
 		fp_say(err, el, "diagnose: out of memory");

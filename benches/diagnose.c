@@ -87,6 +87,19 @@ out:
 	return ret;
 }
 
+/* what the executor measured, or flow_bytes per flow where it measured none */
+static uint64_t step_bytes(const struct fp_diag_cfg *c, const struct fp_diag_step *s,
+			   const struct fp_diag_meas *m, unsigned n)
+{
+	uint64_t b = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		b += m[i].bytes != FP_DIAG_NOBYTES
+			     ? m[i].bytes
+			     : (uint64_t)((double)c->flow_bytes * s->duration);
+	return b;
+}
+
 /* run f[0..n) as the next step, add its observations, analyze everything together */
 static int step(struct fp_diagnosis *d, struct fp_router *r, const struct fp_sim_net *healthy,
 		const struct fp_diag_cfg *c, struct fp_diag_step *s, fp_diag_exec_fn ex, void *ctx,
@@ -132,7 +145,7 @@ static int step(struct fp_diagnosis *d, struct fp_router *r, const struct fp_sim
 			d->cover[m[i].path[k] / 2]++;
 		}
 	}
-	s->bytes = (uint64_t)((double)c->flow_bytes * s->duration) * n;
+	s->bytes = step_bytes(c, s, m, n);
 	d->bytes += s->bytes;
 	d->spent_s += s->rounds * c->round_s * s->duration;
 	ret = fp_analyze(d->t, d->obs, d->n, &d->a);

@@ -20,9 +20,11 @@
 #include "../fabric/model/diag_plan.h"
 #include "../fabric/model/sim.h"
 
-/* One flow's measurement: its rate and the directed links it crossed. */
+/* One flow's measurement: its rate, what it moved and the directed links it crossed. */
+#define FP_DIAG_NOBYTES UINT64_MAX /* bytes not measured (the simulator): flow_bytes counts */
 struct fp_diag_meas {
 	double gbps;
+	uint64_t bytes;
 	unsigned hops;
 	unsigned path[FP_SIM_MAXHOPS];
 };
@@ -77,6 +79,9 @@ struct fp_diagnosis {
 	double spent_s;
 	bool clean;
 	char stop[160]; /* why it stopped */
+	/* the executor failed (a rank died, a flow stalled): what was measured until then */
+	bool incomplete;
+	char error[256];
 };
 
 /*

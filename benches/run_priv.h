@@ -198,8 +198,12 @@ int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);
 void fp_run_free_data(struct fp_run_data *d);
 int fp_run_check_sizes(struct rank *rk);
 
-/* runner.c: the pattern's options from the run's; one rank from start to results */
+/* runner.c: the pattern's options from the run's; the engine opened for this rank (after
+ * fp_run_meet); one rank from start to results */
 struct fp_pattern_opts fp_run_pattern_opts(const struct fp_run_cfg *cfg);
+int fp_run_open_engine(struct rank *rk, const char *bind);
+/* rank 0 after a data-path failure: rk->err names the ranks that died without a word */
+void fp_run_blame(struct rank *rk);
 int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak);
 
 #endif

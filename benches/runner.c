@@ -18,7 +18,7 @@
  * A peer closing a data connection is often a bystander that saw the real death first and
  * quit. Ask the rendezvous who died without a word, and say so first.
  */
-static void blame(struct rank *rk)
+void fp_run_blame(struct rank *rk)
 {
 	char report[ERR_LEN], dead[128] = "", was[ERR_LEN];
 	int who[16], n = fp_rv_postmortem(rk->rv, 1500ull * 1000 * 1000, who, 16, report,
@@ -35,7 +35,7 @@ static void blame(struct rank *rk)
 }
 
 /* The engine for this rank, told what it needs to know of the run. */
-static int open_engine(struct rank *rk, const char *bind)
+int fp_run_open_engine(struct rank *rk, const char *bind)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
 	struct fp_engine_xopts xo = {
@@ -192,7 +192,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	if (!ret)
 		ret = fp_run_meet(&rk, bind);
 	if (!ret)
-		ret = open_engine(&rk, bind);
+		ret = fp_run_open_engine(&rk, bind);
 	if (!ret)
 		ret = fp_run_numa(&rk);
 	if (!ret) {
@@ -228,7 +228,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	}
 	if (ret && rank == 0 && rk.rv &&
 	    (rk.fail_ret == -ECONNRESET || rk.fail_ret == -EPIPE || rk.fail_ret == -ETIMEDOUT))
-		blame(&rk);
+		fp_run_blame(&rk);
 	if (ret) {
 		fp_rv_abort(rk.rv, rk.err);
 		fprintf(stderr, "%sfabprobe: %s\n", rank == 0 && isatty(2) ? "\r\033[K" : "",

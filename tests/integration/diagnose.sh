@@ -75,7 +75,10 @@ bad() {
 }
 bad "--topology FILE is required"
 bad "No such file" --topology "$TMP/none.yaml"
-bad "only the simulator" --topology "$T" --engine verbs
+bad "is unknown" --topology "$T" --engine nope
+bad "simulator (--engine sim) only" --topology "$T" --engine sockets --faults "degrade:#$link:0.5"
+bad "at least 2" --topology "$T" --engine sockets
+bad "no pattern" --topology "$T" --engine sockets pairs
 bad "down" --topology "$T" --faults "down:#$link"
 bad "noise" --topology "$T" --noise 2
 bad "exists" --topology "$T" --output "$TMP/d"
@@ -99,3 +102,64 @@ PY
 	grep -q "&lt;script&gt;" "$TMP/rep/report.html" || fail "the escaped name"
 	ok "report: the diagnosis as a timeline, names escaped"
 fi
+
+# the runner as executor on loopback: two ranks, one per host of a two-host fabric
+cat >"$TMP/two.yaml" <<'EOF'
+fabprobe_topology: 1
+name: two
+nodes:
+  - {name: h0, kind: host, tier: 0, group: leaf0, nic_gbps: 10}
+  - {name: h1, kind: host, tier: 0, group: leaf0, nic_gbps: 10}
+  - {name: leaf0, kind: switch, tier: 1}
+links:
+  - {a: "h0:p0", b: "leaf0:p0", gbps: 10}
+  - {a: "h1:p0", b: "leaf0:p1", gbps: 10}
+EOF
+# two NAME1 NAME0 ARGS...: rank 1 on host NAME1 in the background (its status in $TMP/r1),
+# rank 0 on NAME0 here
+two() {
+	local a1=$1 a0=$2 p
+	shift 2
+	p=$(free_port)
+	local c=(diagnose --topology "$TMP/two.yaml" --engine sockets --round 300ms --size 2
+		--rendezvous "127.0.0.1:$p" --token "t-$p" --timeout 10s "$@")
+	(timeout 60 $FABPROBE "${c[@]}" --rank 1 --hostname "$a1" >/dev/null 2>"$TMP/e1"
+	 echo $? >"$TMP/r1") &
+	R1=$!
+	timeout 60 $FABPROBE "${c[@]}" --rank 0 --hostname "$a0" >"$TMP/o0" 2>"$TMP/e0"
+}
+two h1 h0 --output "$TMP/lo"
+rc=$?
+wait $R1
+[ $rc -eq 0 ] && [ "$(cat "$TMP/r1")" = 0 ] || { cat "$TMP/e0" "$TMP/e1"; fail "loopback diagnose: $rc"; }
+python3 - "$TMP/lo/diagnosis.json" <<'PY' || fail "loopback diagnosis"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "complete" and d["clean"] and d["steps"][0]["bytes"] > 0, d
+PY
+$FABPROBE analyze --topology "$TMP/two.yaml" "$TMP/lo/step-0" >/dev/null || fail "analyze of a step folder"
+ok "the runner as executor: two loopback ranks, clean, a step folder analyze reads"
+
+two h1 nothere
+rc=$?
+wait $R1
+[ $rc -eq 1 ] && [ "$(cat "$TMP/r1")" = 1 ] || fail "a rank on no topology host: $rc, $(cat "$TMP/r1")"
+grep -q "'nothere', which is not a host" "$TMP/e0" || fail "the stranger unnamed: $(cat "$TMP/e0")"
+ok "a rank on no host of the topology: both ranks exit 1, named"
+
+# a rank that dies mid-step: rank 0 writes what it has, incomplete, and exits 1
+p=$(free_port)
+c=(diagnose --topology "$TMP/two.yaml" --engine sockets --round 2s --size 2
+	--rendezvous "127.0.0.1:$p" --token "t-$p" --timeout 5s)
+# (not under timeout: the kill must reach fabprobe; its own waits are bounded by --timeout)
+$FABPROBE "${c[@]}" --rank 1 --hostname h1 >/dev/null 2>&1 &
+R1=$!
+(sleep 1; kill -9 $R1) &
+K=$!
+timeout 60 $FABPROBE "${c[@]}" --rank 0 --hostname h0 --output "$TMP/dead" >/dev/null 2>"$TMP/e0"
+rc=$?
+wait $R1 $K
+[ $rc -eq 1 ] || fail "a dead rank: rank 0 exit $rc"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"] == "incomplete" and d["error"], d' \
+	"$TMP/dead/diagnosis.json" || fail "the dead rank's diagnosis is not marked incomplete"
+ok "a rank killed mid-step: diagnosis.json incomplete, exit 1"

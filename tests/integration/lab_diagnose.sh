@@ -1,0 +1,46 @@
+# fabprobe diagnose on the lab (issue 22): one rank per host, one set of traced connections,
+# a schedule per step. A degraded uplink must be named (confirmed) after at least one
+# targeted step, its twin (the other uplink of its leaf) never confirmed, every step's run
+# folder readable by analyze; then the same lab without the fault must end clean.
+lab_begin
+T=$FP_SRCDIR/topologies/lab-leafspine.yaml
+"$LAB" up "$T" || fail "lab up"
+"$LAB" fault degrade leaf0-spine1 50 || fail "fault"
+# event polling: eight ranks share this machine's cores; --budget bounds the steps' traffic
+A=(--engine sockets --poll event --budget 60s --timeout 30s)
+timeout 240 "$LAB" diagnose -- "${A[@]}" --output "$TMP/d1" >"$TMP/d1.txt" 2>"$TMP/d1.err" ||
+	{ cat "$TMP/d1.err"; fail "diagnose on the degraded lab"; }
+cat "$TMP/d1.txt"
+python3 - "$TMP/d1/diagnosis.json" "$FP_LAB_STATE/faults.json" <<'PY' || fail "wrong diagnosis"
+import json, sys
+d = json.load(open(sys.argv[1])); g = json.load(open(sys.argv[2]))[-1]
+want = "link %s:%s-%s:%s" % (g["a"], g["a_port"], g["b"], g["b_port"])
+assert d["status"] == "complete" and not d["clean"], d["stop"]
+confirmed = [h["name"] for h in d["hypotheses"] if h["state"] == "confirmed"]
+assert confirmed == [want], (confirmed, want)
+# its twin: leaf0's other uplink, to spine0
+twin = [h for h in d["hypotheses"] if h["kind"] == "link" and "leaf0:p2-spine0" in h["name"]]
+assert all(h["state"] == "cleared" for h in twin), twin
+assert any(s["kind"] == "target" for s in d["steps"]), "no targeted step ran"
+assert all(s["bytes"] > 0 for s in d["steps"]), "a step moved nothing"
+print("named %s after %d steps, %d bytes" % (want, len(d["steps"]), d["bytes"]))
+PY
+n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$TMP/d1/diagnosis.json")
+for k in $(seq 0 $((n - 1))); do
+	[ -f "$TMP/d1/step-$k/run.json" ] || fail "step $k has no run folder"
+done
+$FABPROBE analyze --topology "$T" "$TMP/d1/step-0" >"$TMP/a.txt" 2>&1
+[ $? -eq 1 ] || { cat "$TMP/a.txt"; fail "analyze found nothing in the screening step"; }
+grep -q "recorded" "$TMP/a.txt" || fail "analyze did not read the steps' paths"
+ok "the degraded uplink named; $n step folders; analyze reads them"
+
+"$LAB" fault clear >/dev/null || fail "fault clear"
+timeout 240 "$LAB" diagnose -- "${A[@]}" --output "$TMP/d2" >"$TMP/d2.txt" 2>"$TMP/d2.err" ||
+	{ cat "$TMP/d2.err"; fail "diagnose on the clean lab"; }
+python3 - "$TMP/d2/diagnosis.json" <<'PY' || { cat "$TMP/d2.txt"; fail "a clean lab was not clean"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "complete" and d["clean"], d["stop"]
+assert not any(h["state"] == "confirmed" for h in d["hypotheses"]), d["hypotheses"]
+PY
+ok "the clean lab ends clean"
