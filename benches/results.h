@@ -103,6 +103,14 @@ struct fp_run_queues {
 };
 
 void fp_run_queues_free(struct fp_run_queues *q);
+struct fp_run_data;
+/*
+ * run_queues.c: rank r's queue records for size sr (outside input) into d->queues, made on
+ * the first. Each names a schedule entry of r's; a receive record's counts must sum to the
+ * entry's rx_msgs (sr->fr, unpacked before). 0, -EBADMSG or -ENOMEM.
+ */
+int fp_run_queues_parse(struct fp_run_data *d, struct fp_size_res *sr, uint32_t r, const uint8_t *p,
+			size_t len);
 
 struct fp_run_data {
 	const struct fp_run_cfg *cfg;

@@ -67,12 +67,11 @@ static int make(struct fp_run_data *d, unsigned nq)
 	return 0;
 }
 
-/* Rank 0: one rank's records (outside input) into the size's entries. */
-static int unpack(struct rank *rk, struct fp_size_res *sr, uint32_t r, const uint8_t *p,
-		  const uint8_t *end)
+int fp_run_queues_parse(struct fp_run_data *d, struct fp_size_res *sr, uint32_t r, const uint8_t *p,
+			size_t len)
 {
-	const struct fp_sched *s = &rk->sched;
-	struct fp_run_data *d = rk->data;
+	const struct fp_sched *s = d->sched;
+	const uint8_t *end = p + len;
 	size_t si = (size_t)(sr - d->res);
 
 	while (p < end) {
@@ -135,7 +134,7 @@ int fp_run_queues_gather(struct rank *rk, struct fp_size_res *sr, const char *wh
 	ret = fp_rv_gather(rk->rv, label, buf, pack(rk, buf), &all, rk->err, ERR_LEN);
 	free(buf);
 	for (uint32_t r = 0; !ret && rk->data && r < all.n; r++) {
-		ret = unpack(rk, sr, r, all.data + all.off[r], all.data + all.off[r] + all.len[r]);
+		ret = fp_run_queues_parse(rk->data, sr, r, all.data + all.off[r], all.len[r]);
 		if (ret == -EBADMSG)
 			fp_say(rk->err, ERR_LEN, "%s: rank %u sent malformed queue counts", what,
 			       r);
