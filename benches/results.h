@@ -92,6 +92,26 @@ struct fp_failed_flow {
 	char error[96];
 };
 
+/*
+ * Frames by queue (engines with several queues, run_queues.c), per size and schedule entry
+ * as fr[]: the source's transmit queue and the destination's frames by receive queue.
+ */
+struct fp_run_queues {
+	unsigned nq;
+	uint8_t *txq; /* [size][entry]; 0xff: no record */
+	uint64_t *rx; /* [size][entry][queue] */
+};
+
+void fp_run_queues_free(struct fp_run_queues *q);
+struct fp_run_data;
+/*
+ * run_queues.c: rank r's queue records for size sr (outside input) into d->queues, made on
+ * the first. Each names a schedule entry of r's; a receive record's counts must sum to the
+ * entry's rx_msgs (sr->fr, unpacked before). 0, -EBADMSG or -ENOMEM.
+ */
+int fp_run_queues_parse(struct fp_run_data *d, struct fp_size_res *sr, uint32_t r, const uint8_t *p,
+			size_t len);
+
 struct fp_run_data {
 	const struct fp_run_cfg *cfg;
 	const struct fp_sched *sched;
@@ -122,6 +142,7 @@ struct fp_run_data {
 	struct fp_soak *soak;	       /* --soak, --forever, --counter-interval: series, or NULL */
 	struct fp_failed_flow *failed; /* flows that could not connect, nfailed of them */
 	unsigned nfailed;
+	struct fp_run_queues *queues; /* frames by queue, or NULL */
 };
 
 /* Aggregates of one round at one size, for tables and JSON. */

@@ -4,6 +4,7 @@
  * (ranks[]) and nccl-tests' average bus bandwidth (summary, and its line after the table).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/json.h"
@@ -16,6 +17,52 @@ static void json_node(struct fp_json *j, const char *k, int node)
 		fp_json_i64(j, k, node);
 	else
 		fp_json_null(j, k);
+}
+
+void fp_run_queues_free(struct fp_run_queues *q)
+{
+	if (!q)
+		return;
+	free(q->txq);
+	free(q->rx);
+	free(q);
+}
+
+/*
+ * ranks[].queues: rank r's frames by queue over the sizes done, from the same entries as
+ * results[].flows[]: sent (its source flows' tx_msgs by their transmit queue) and received
+ * (its destination flows' rx_msgs by the receive queue each frame came on).
+ */
+static void json_queues(struct fp_json *j, const struct fp_run_data *d, int r)
+{
+	const struct fp_run_queues *q = d->queues;
+	const struct fp_sched *s = d->sched;
+	uint64_t sent[FP_PKT_MAXQ] = { 0 }, rcvd[FP_PKT_MAXQ] = { 0 };
+
+	for (unsigned i = 0; i < d->nres; i++) {
+		const struct fp_size_res *sr = &d->res[i];
+
+		for (uint32_t e = 0; sr->done && e < s->nentries; e++) {
+			const struct fp_flow *fl = &s->flows[s->rflows[e]];
+			size_t k = (size_t)i * s->nentries + e;
+
+			if (fl->src == r && sr->fr[e].have_tx && q->txq[k] < q->nq)
+				sent[q->txq[k]] += sr->fr[e].tx_msgs;
+			for (unsigned x = 0; fl->dst == r && x < q->nq; x++)
+				rcvd[x] += q->rx[k * q->nq + x];
+		}
+	}
+	fp_json_obj(j, "queues");
+	fp_json_u64(j, "n", q->nq);
+	fp_json_arr(j, "sent");
+	for (unsigned x = 0; x < q->nq; x++)
+		fp_json_u64(j, NULL, sent[x]);
+	fp_json_end(j);
+	fp_json_arr(j, "received");
+	for (unsigned x = 0; x < q->nq; x++)
+		fp_json_u64(j, NULL, rcvd[x]);
+	fp_json_end(j);
+	fp_json_end(j);
 }
 
 /* ranks[]: where each rank ran (run_context.c), a field null where it is unknown. */
@@ -60,6 +107,8 @@ void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d)
 		json_node(j, "numa_cpu", c->numa_cpu);
 		json_node(j, "numa_buf", c->numa_buf);
 		fp_json_bool(j, "numa_off_node", c->numa_off);
+		if (d->queues)
+			json_queues(j, d, r);
 		fp_json_end(j);
 	}
 	fp_json_end(j);

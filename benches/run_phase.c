@@ -11,6 +11,7 @@
 #include "../core/hist.h"
 #include "../core/wire.h"
 #include "run_priv.h"
+#include "run_queues.h"
 #include "soak.h"
 
 static void describe_failure(struct rank *rk, const char *phase)
@@ -326,6 +327,8 @@ measured:
 	if (rk->rank == 0)
 		ret = unpack(rk, sr, &all);
 	fp_rv_blobs_free(&all);
+	if (!ret && !lat)
+		ret = fp_run_queues_gather(rk, sr, what);
 	return ret;
 }
 

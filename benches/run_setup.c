@@ -306,6 +306,7 @@ void fp_run_free_data(struct fp_run_data *d)
 	free(d->ivals);
 	free(d->ident);
 	free(d->failed);
+	fp_run_queues_free(d->queues);
 	fp_fabctr_close(d->fabric);
 }
 

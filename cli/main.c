@@ -93,7 +93,7 @@ static int cmd_engines(int argc, char **argv, char **full, int fullc)
 	e = fp_engines(&n);
 	printf("%-8s %-6s %-6s %s\n", "engine", "built", "usable", "why");
 	for (unsigned i = 0; i < n; i++) {
-		char why[256] = "";
+		char why[384] = "";
 		bool ok = false;
 
 		if (e[i].ops) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "imix.h"
 
 int fp_parse_num(const char *s, double lo, double hi, double *out)
 {
@@ -48,6 +49,14 @@ static int choice_index(const char *choices, const char *v)
 }
 
 #define SIZES_FORM "a list (64,4K,1M), a range LO:HI:xFACTOR (1:1M:x2) or LO:HI:+STEP (1K:8K:+1K)"
+
+/* v parses as a frame-size mix (`fabprobe pkt --sizes`), not as a bad list of sizes */
+static bool is_mix(const char *v)
+{
+	struct fp_imix m;
+
+	return !fp_imix_parse(v, 1, UINT32_MAX, &m, NULL, 0);
+}
 
 /* Which item of a --sizes value is out of range, and why: the parser only says -ERANGE. */
 static void sizes_range_why(const struct fp_opt *o, const char *v, char *err, size_t errlen)
@@ -124,9 +133,18 @@ static int set_value(const struct fp_opt *o, void *cfg, const char *v, const cha
 			sizes_range_why(o, v, err, errlen);
 			return -EINVAL;
 		}
+		/* a mix inside one phase would break what a phase is: one message size, whose
+		 * bytes are messages x size, paced and reported per size */
+		if (ret && fp_imix_is_mix(v) && is_mix(v)) {
+			fp_say(err, errlen,
+			       "--%s%s: '%s' is a frame-size mix, for `fabprobe pkt --sizes`; "
+			       "here each size is a phase of its own (sizes are %s)",
+			       o->name, from, v, SIZES_FORM);
+			return -EINVAL;
+		}
 		if (ret) {
-			fp_say(err, errlen, "--%s%s: cannot parse '%s'; sizes are %s", o->name, from,
-			       v, SIZES_FORM);
+			fp_say(err, errlen, "--%s%s: cannot parse '%s'; sizes are %s", o->name,
+			       from, v, SIZES_FORM);
 			return -EINVAL;
 		}
 		return 0;

@@ -124,6 +124,13 @@ static void no_dgram_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
 	memset(st, 0, sizeof(*st));
 }
 
+static int no_queue_stats(const struct fp_conn *c, struct fp_queue_stats *qs)
+{
+	(void)c;
+	(void)qs;
+	return -EOPNOTSUPP;
+}
+
 static void no_begin(struct fp_engine *e, bool lat)
 {
 	(void)e;
@@ -182,6 +189,8 @@ void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *s
 		dst->finish = no_finish;
 	if (!dst->dgram_stats)
 		dst->dgram_stats = no_dgram_stats;
+	if (!dst->queue_stats)
+		dst->queue_stats = no_queue_stats;
 	if (!dst->begin)
 		dst->begin = no_begin;
 	if (!dst->identity)

@@ -129,6 +129,19 @@ static inline uint8_t fp_payload_byte(size_t i)
 #define FP_ENG_DGRAM 1u /* frames may be lost: no credit window, pace and count instead */
 /* a failed connect fails only the flows it names (conn_error); the others connect */
 #define FP_ENG_FLOW_FAIL 2u
+/* a port with queues: queue_stats says where each flow's frames went (run.json ranks[].queues) */
+#define FP_ENG_QUEUES 4u
+
+/*
+ * One flow's frames by queue in the current phase (since reset): the source's transmit queue
+ * (every frame of a flow goes out on one), and on the destination the frames rx() returned by
+ * the receive queue they arrived on; rx[0..nq) sums to what rx() returned since the reset.
+ */
+struct fp_queue_stats {
+	unsigned nq;  /* queue pairs on the port, 1 to FP_PKT_MAXQ */
+	unsigned txq; /* the flow's transmit queue */
+	uint64_t rx[FP_PKT_MAXQ];
+};
 
 struct fp_engine_params {
 	int rank, size;
@@ -178,6 +191,9 @@ struct fp_engine_ops {
 	/* the source has sent its last message of the phase */
 	int (*finish)(struct fp_conn *c);
 	void (*dgram_stats)(const struct fp_conn *c, struct fp_dgram_stats *st);
+	/* engines with FP_ENG_QUEUES: the flow's frames by queue this phase; -EOPNOTSUPP by
+	 * default */
+	int (*queue_stats)(const struct fp_conn *c, struct fp_queue_stats *qs);
 	/* the timed loops that follow are latency (ping-pong) or bandwidth ones */
 	void (*begin)(struct fp_engine *e, bool lat);
 	/* the engine's own options: a table over its private config of cfg_size bytes

@@ -87,6 +87,46 @@ PY
 python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$TMP/run" || fail "run.json does not match results/README.md"
 ok "run stream --queues 2 over memif, both directions: every frame received, mbufs' node recorded"
 
+# queues.py RUN.JSON N [memif]: ranks[].queues sum to each rank's flows, a queue sent on
+# exactly when one of its flows' source ports chose it, and memif's queue q lands on q
+cat >"$TMP/queues.py" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+n, memif = int(sys.argv[2]), sys.argv[3:] == ["memif"]
+ids = {f["id"]: f for f in d["flows"]}
+flows = [f for res in d["results"] for f in res["flows"]]
+ranks = {r["rank"]: r["queues"] for r in d["ranks"]}
+assert sorted(ranks) == list(range(d["world_size"])), ranks
+for r, q in ranks.items():
+    print("rank %d: sent %s received %s" % (r, q["sent"], q["received"]))
+    assert q["n"] == n == len(q["sent"]) == len(q["received"]), q
+    tx = sum(f["tx_msgs"] for f in flows if f["src"] == r)
+    rx = sum(f["rx_msgs"] for f in flows if f["dst"] == r)
+    assert tx > 0 and rx > 0 and (sum(q["sent"]), sum(q["received"])) == (tx, rx), (q, tx, rx)
+    used = {f["src_port"] % n for f in ids.values() if f["src"] == r}
+    assert [k for k in range(n) if q["sent"][k]] == sorted(used), (q["sent"], used)
+    if memif:  # no RSS: the sender's queue is the receiver's, and nothing was lost
+        assert q["received"] == ranks[1 - r]["sent"], (q, ranks[1 - r])
+PY
+python3 "$TMP/queues.py" "$TMP/run/run.json" 2 memif || fail "run --queues 2: ranks[].queues"
+# the schema's sum rule can fail: one frame moved off the flows' total
+python3 - "$TMP/run/run.json" "$TMP/bad.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["ranks"][0]["queues"]["sent"][0] += 1
+json.dump(d, open(sys.argv[2], "w"))
+PY
+python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$TMP/bad.json" >/dev/null && fail "the schema took queues that do not sum to the flows"
+ok "run --queues 2 over memif: per-queue frames sent and received sum to each rank's flows, queue q to queue q"
+
+# a frame-size mix is pkt's: run measures one size per phase, and says so in one line
+rc=0
+timeout 30 "$FABPROBE" run stream --engine dpdk --np 2 --sizes imix --port net_null0 \
+	--eal "$EAL" >/dev/null 2>"$TMP/err" || rc=$?
+[ $rc = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "frame-size mix, for .fabprobe pkt" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "run --sizes imix: exit $rc"; }
+ok "run --sizes imix: refused in one line that names pkt"
+
 # bad input: one line, exit 2
 for a in "--sizes 64:0" "--sizes 64,,1518" "--sizes 32:1" "--queues 17" "--queues 0"; do
 	rc=0
@@ -103,6 +143,12 @@ ok "bad mixes and queue counts: one line each"
 # close to evenly even for few flows). 4 flows (4 tx queues) into 2 rx queues.
 if [ "$(id -u)" = 0 ] && ip netns add "$A" 2>/dev/null; then
 	ip netns add "$B" || fail "netns"
+	# no IPv6: its router solicitations would be the receiver's first frames, and its
+	# --idle would end before a sender slow to start (EAL on a loaded machine) sent any
+	for ns in "$A" "$B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || fail "sysctl"
+	done
 	ip link add fpqa netns "$A" type veth peer name fpqb netns "$B" || fail "veth"
 	ip -n "$A" addr add 10.95.0.1/24 dev fpqa
 	ip -n "$B" addr add 10.95.0.2/24 dev fpqb
@@ -131,6 +177,32 @@ assert sum(rx["queues"]) == rx["probe"] and len(rx["queues"]) == 2, rx
 assert min(rx["queues"]) > 0, "fanout put every flow on one queue: %s" % rx["queues"]
 PY
 	ok "af_packet qpairs=2: 4 flows spread over 2 receive queues by the kernel's fanout"
+
+	# the runner on af_packet qpairs=2, rendezvous on a second veth pair: the kernel's
+	# fanout picks the receive queue, and the per-queue counts still sum to the flows
+	ip link add fpqma netns "$A" type veth peer name fpqmb netns "$B" || fail "veth"
+	ip -n "$A" addr add 10.94.0.1/24 dev fpqma
+	ip -n "$B" addr add 10.94.0.2/24 dev fpqmb
+	ip -n "$A" link set fpqma up
+	ip -n "$B" link set fpqmb up
+	port=$(free_port)
+	rc=0
+	ip netns exec "$B" "$FABPROBE" run stream --bidir --queues 2 --sizes 64 --iters 3000 \
+		--rate 10kpps --engine dpdk --rank 1 --size 2 --rendezvous 10.94.0.1:$port \
+		--bind 10.95.0.2 --port af_packet,qpairs=2 --eal "$EAL" --timeout 30s --quiet \
+		>"$TMP/afr.b" 2>&1 &
+	pb=$!
+	PIDS+=($pb)
+	ip netns exec "$A" "$FABPROBE" run stream --bidir --queues 2 --sizes 64 --iters 3000 \
+		--rate 10kpps --engine dpdk --rank 0 --size 2 --rendezvous 10.94.0.1:$port \
+		--bind 10.95.0.1 --port af_packet,qpairs=2 --eal "$EAL" --timeout 30s --quiet \
+		--output "$TMP/afr" >/dev/null 2>"$TMP/afr.a" || rc=$?
+	wait $pb || rc=$?
+	[ $rc = 0 ] || { cat "$TMP/afr.a" "$TMP/afr.b"; fail "run --queues 2 on af_packet"; }
+	check "$TMP/afr" --ranks 2 --pattern stream --iters 3000 --max-loss 5
+	python3 "$TMP/queues.py" "$TMP/afr/run.json" 2 || fail "af_packet run --queues 2: ranks[].queues"
+	python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$TMP/afr" || fail "af_packet run.json does not match results/README.md"
+	ok "run --queues 2 on af_packet qpairs=2: per-queue counts sum to each rank's flows"
 else
 	echo "af_packet part skipped: needs root and network namespaces"
 fi

@@ -72,7 +72,9 @@ RANK = {"rank": "int", "port": "str|null", "driver": "str|null", "nic_model": "s
         "?pcie_width": "int", "?pcie_max_GTps": "num", "?pcie_max_width": "int",
         "numa_node": "int|null", "pinned_cpu": "int|null",
         "numa_nic": "int|null", "numa_cpu": "int|null", "numa_buf": "int|null",
-        "numa_off_node": "bool"}
+        "numa_off_node": "bool",
+        # dpdk: frames by queue, over the sizes done
+        "?queues": {"n": "int", "sent": ["int"], "received": ["int"]}}
 FEC = "fec"  # a {corrected, uncorrectable} object or the string "not available"
 DEGRADED = {"kind": ("enum", "flow", "port"), "samples": "int", "rule": "str",
             "?size": "int", "?flow": "int", "?src": "int", "?dst": "int",
@@ -167,6 +169,28 @@ def check(t, v, where, errs):
                 errs.append("%s: key %s is not documented" % (where, k))
 
 
+def queue_sums(run):
+    """ranks[].queues: one count per queue, summing to the rank's flows in results[]."""
+    errs = []
+    for r in run["ranks"]:
+        q = r.get("queues")
+        if q is None:
+            continue
+        if not (1 <= q["n"] == len(q["sent"]) == len(q["received"])):
+            errs.append("run.ranks[%d].queues: n %r, %d sent, %d received" %
+                        (r["rank"], q["n"], len(q["sent"]), len(q["received"])))
+            continue
+        if not run["flows_inline"]:
+            continue
+        flows = [f for res in run["results"] for f in res["flows"]]
+        tx = sum(f.get("tx_msgs", 0) for f in flows if f["src"] == r["rank"])
+        rx = sum(f.get("rx_msgs", 0) for f in flows if f["dst"] == r["rank"])
+        if (sum(q["sent"]), sum(q["received"])) != (tx, rx):
+            errs.append("run.ranks[%d].queues: sent %d, received %d; its flows %d, %d" %
+                        (r["rank"], sum(q["sent"]), sum(q["received"]), tx, rx))
+    return errs
+
+
 def validate(run):
     """The schema's errors for one parsed run.json, and the cross-field rules."""
     errs = []
@@ -187,6 +211,7 @@ def validate(run):
         errs.append("run: flows_inline %r, but results[].flows say otherwise" % run["flows_inline"])
     if run["flows_inline"] and run["schedule"]["flows"] != len(run["flows"]):
         errs.append("run.schedule.flows %d, flows[] %d" % (run["schedule"]["flows"], len(run["flows"])))
+    errs += queue_sums(run)
     done = [r["size"] for r in run["results"]]
     if done != run["sizes_done"] or not set(done) <= set(run["sizes_requested"]):
         errs.append("run: results[] sizes %r, sizes_done %r" % (done, run["sizes_done"]))

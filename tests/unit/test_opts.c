@@ -66,6 +66,15 @@ int main(void)
 	      "bad choice");
 	CHECK(parse(&c, "pos1", "pos2", NULL, err) == -EINVAL, "too many positionals");
 	CHECK(parse(&c, "--sizes", "1:2:x0", NULL, err), "bad sizes");
+	/* a frame-size mix is pkt's: said so; a bad range is still a bad range */
+	CHECK(parse(&c, "--sizes", "imix", NULL, err) == -EINVAL &&
+		      strstr(err, "frame-size mix, for `fabprobe pkt --sizes`"),
+	      "imix: %s", err);
+	CHECK(parse(&c, "--sizes", "64:3,1518:1", NULL, err) == -EINVAL &&
+		      strstr(err, "frame-size mix"),
+	      "a SIZE:WEIGHT mix: %s", err);
+	CHECK(parse(&c, "--sizes", "1:1M:y2", NULL, err) == -EINVAL && strstr(err, "cannot parse"),
+	      "a bad range is not a mix: %s", err);
 	CHECK(!parse(&c, "--", "--n", NULL, err) && c.n == 5, "-- ends options");
 	setenv("T_UNITS_S", "from-env", 1);
 	CHECK(!parse(&c, NULL, NULL, NULL, err) && c.s && !strcmp(c.s, "from-env"), "env");

@@ -66,7 +66,9 @@ int fp_dpdk_probe(char *why, size_t len)
 			 "to /dev/hugepages and the device)");
 		return -EPERM;
 	}
-	snprintf(why, len, "%s; %s; %s; supports --queues N, --sizes imix|SIZE:WEIGHT (pkt)",
+	snprintf(why, len,
+		 "%s; %s; %s; supports --queues N (per-queue counts in run.json), "
+		 "--sizes imix|SIZE:WEIGHT (pkt only)",
 		 rte_version(),
 		 huge > 0 ? "hugepages free"
 			  : "no free hugepages: runs only with --eal '--no-huge -m 256'",

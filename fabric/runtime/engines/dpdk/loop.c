@@ -110,6 +110,7 @@ static void handle(struct fp_engine *e, struct fp_rxq *q, const uint8_t *f, size
 			c->st.peer_sent = in.seq;
 		} else {
 			if (track(c, in.seq, in.len)) {
+				c->q_ready[q->qid]++;
 				q->probe++;
 				if (e->mix)
 					count_size(e->mix, q, in.len);
@@ -180,6 +181,8 @@ void fp_dpdk_reset(struct fp_conn *c)
 	c->tx_seq = 0;
 	c->next = 0;
 	c->ready = 0;
+	memset(c->q_ready, 0, sizeof(c->q_ready));
+	memset(c->q_taken, 0, sizeof(c->q_taken));
 	memset(c->win, 0, sizeof(c->win));
 	memset(&c->st, 0, sizeof(c->st));
 }
@@ -297,6 +300,15 @@ int fp_dpdk_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 		fp_dpdk_poll_port(c->e);
 	k = c->ready < n ? c->ready : n;
 	c->ready -= k;
+	/* the frames taken are charged to the queues in order, each with no more than it
+	 * brought: every frame counted on a queue came on it (run.json ranks[].queues) */
+	for (uint64_t q = 0, left = k; left && q < c->e->nq; q++) {
+		uint64_t t = c->q_ready[q] < left ? c->q_ready[q] : left;
+
+		c->q_ready[q] -= t;
+		c->q_taken[q] += t;
+		left -= t;
+	}
 	return (int)k;
 }
 
@@ -304,6 +316,14 @@ void fp_dpdk_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
 {
 	*st = c->st;
 	st->oneway = c->e->oneway;
+}
+
+int fp_dpdk_queue_stats(const struct fp_conn *c, struct fp_queue_stats *qs)
+{
+	qs->nq = c->e->nq;
+	qs->txq = c->queue;
+	memcpy(qs->rx, c->q_taken, sizeof(qs->rx));
+	return 0;
 }
 
 int fp_dpdk_ident(const struct fp_conn *c, struct fp_flow_ident *id)

@@ -356,7 +356,7 @@ out:
 const struct fp_engine_ops fp_dpdk_ops = {
 	.name = "dpdk",
 	.desc = "DPDK: UDP frames on a PMD port (NIC, memif, af_xdp, af_packet, null, ring)",
-	.flags = FP_ENG_DGRAM,
+	.flags = FP_ENG_DGRAM | FP_ENG_QUEUES,
 	.probe = fp_dpdk_probe,
 	.open = fp_dpdk_open,
 	.close = fp_dpdk_close,
@@ -370,6 +370,7 @@ const struct fp_engine_ops fp_dpdk_ops = {
 	.reset = fp_dpdk_reset,
 	.finish = fp_dpdk_finish,
 	.dgram_stats = fp_dpdk_stats,
+	.queue_stats = fp_dpdk_queue_stats,
 	.begin = fp_dpdk_begin,
 	.opts = fp_dpdk_opts,
 	.cfg_size = sizeof(struct dpdk_opts),

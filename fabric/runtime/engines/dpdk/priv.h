@@ -72,7 +72,9 @@ struct fp_conn {
 	bool mixt_ok;		   /* mixt is for the current epoch */
 	/* receive side */
 	uint64_t ready; /* frames counted, not yet taken by rx() */
-	uint32_t next;	/* next sequence number expected */
+	/* ready and taken by the receive queue they came on: taken sums to what rx() returned */
+	uint64_t q_ready[FP_PKT_MAXQ], q_taken[FP_PKT_MAXQ];
+	uint32_t next; /* next sequence number expected */
 	uint64_t win[SEQ_WIN / 64];
 	struct fp_dgram_stats st;
 	struct fp_flow_ident id;
@@ -157,6 +159,7 @@ extern const struct fp_opt fp_dpdk_opts[];
 unsigned fp_dpdk_poll_port(struct fp_engine *e);
 unsigned fp_dpdk_poll_queue(struct fp_engine *e, struct fp_rxq *q, uint16_t qid);
 int fp_dpdk_probe(char *why, size_t len);
+int fp_dpdk_queue_stats(const struct fp_conn *c, struct fp_queue_stats *qs);
 void fp_dpdk_remove_rundir(const char *dir);
 void fp_dpdk_reset(struct fp_conn *c);
 int fp_dpdk_rx(struct fp_conn *c, void *buf, size_t len, unsigned n);
