@@ -14,7 +14,9 @@ run stream --engine null --np 2 --sizes 4K --soak --duration 1s --counter-interv
 "$FABPROBE" run stream --np 2 --sizes 4K,1M --forever --counter-interval 1s --quiet \
 	--output "$TMP/int" >/dev/null 2>&1 &
 pid=$!
-sleep 0.7
+# the signal once the folder exists (a loaded machine took over 0.7 s to make it), soon after
+for _ in $(seq 200); do [ -d "$TMP/int" ] && break; sleep 0.1; done
+sleep 0.3
 kill -TERM $pid
 wait $pid && fail "an interrupted soak exited 0"
 dirs="$TMP/sock $TMP/pp $TMP/null $TMP/soak $TMP/sim $TMP/int"
