@@ -4,7 +4,8 @@
  * does, instead of being brought to RTS by hand from the rendezvous' QPN, PSN and GID.
  *
  * At open every rank binds an rdma_cm listener to its device's address (the IPv4 of its RoCE
- * GID, or --bind) on a port the kernel picks, and listens. The rendezvous still carries what
+ * GID; --bind when given; on InfiniBand the data-plane address, IPoIB) on a port the kernel
+ * picks, and listens. The rendezvous still carries what
  * rdma_cm cannot: in each QP's record, that address and port, the ring's address and rkey.
  * Then, on one event channel and under one deadline, each flow's sender resolves the
  * receiver's address and route from its own address (so the QP leaves on this rank's device,
@@ -58,14 +59,15 @@ static void addr_text(const uint8_t a[16], char *buf, size_t len)
 		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
 }
 
-/* The address to listen on: --bind, else the IP address in the RoCE GID. */
-static int listen_addr(struct fp_engine *e, const char *bind)
+/* The address to listen on and connect from: --bind as given, else the IPv4 address of the
+ * RoCE GID in use (the rendezvous-facing address may be on another network: not that). */
+static int listen_addr(struct fp_engine *e, const char *bind, bool given)
 {
 	uint8_t *a = e->cm_addr;
 	uint32_t ip;
 
 	memset(a, 0, 16);
-	if (bind) {
+	if (bind && (given || !e->roce)) {
 		if (inet_pton(AF_INET, bind, a + 12) == 1) {
 			a[10] = a[11] = 0xff;
 			return 0;
@@ -122,7 +124,7 @@ int fp_verbs_cm_open(struct fp_engine *e, const struct fp_engine_params *p)
 	e->stop = p->stop;
 	ret = take_cm_context(e);
 	if (!ret)
-		ret = listen_addr(e, p->bind);
+		ret = listen_addr(e, p->bind, p->bind_given);
 	if (ret)
 		return ret;
 	addr_text(e->cm_addr, a, sizeof(a));
@@ -230,8 +232,7 @@ static struct fp_conn *expected(struct fp_engine *e, const struct rdma_cm_event 
 }
 
 /* A connect request: accepted when its hello names a QP this rank waits for, with the tag. */
-static int on_request(struct fp_engine *e, struct rdma_cm_event *ev, unsigned *refused,
-		      bool *drop)
+static int on_request(struct fp_engine *e, struct rdma_cm_event *ev, unsigned *refused, bool *drop)
 {
 	struct rdma_cm_id *id = ev->id;
 	struct fp_conn *c = expected(e, ev);
@@ -291,8 +292,8 @@ static int conn_failed(struct fp_engine *e, struct fp_conn *c, const struct rdma
 	return -ECONNABORTED;
 }
 
-static int on_event(struct fp_engine *e, struct rdma_cm_event *ev, unsigned *up,
-		    unsigned *refused, bool *drop)
+static int on_event(struct fp_engine *e, struct rdma_cm_event *ev, unsigned *up, unsigned *refused,
+		    bool *drop)
 {
 	struct rdma_cm_id *id = ev->id;
 	struct fp_conn *c = id->context;
@@ -326,7 +327,8 @@ static int on_event(struct fp_engine *e, struct rdma_cm_event *ev, unsigned *up,
 			hello[16] ^= 1; /* test hook: a tag this job never made */
 		conn_param(e, &cp, hello, sizeof(hello));
 		if (rdma_connect(id, &cp)) {
-			fp_verbs_say(e, "--cm: flow %u: rdma_connect: %s", c->flow, strerror(errno));
+			fp_verbs_say(e, "--cm: flow %u: rdma_connect: %s", c->flow,
+				     strerror(errno));
 			return -errno;
 		}
 		return 0;
@@ -360,8 +362,10 @@ static void say_waiting(struct fp_engine *e, const char *why)
 			first = e->conns[i].peer;
 			flow = e->conns[i].flow;
 		}
-	fp_verbs_say(e, "--cm: %s with %u of %u connections not established (first: flow %u with rank %d)",
-		     why, n, e->nconns, flow, first);
+	fp_verbs_say(
+		e,
+		"--cm: %s with %u of %u connections not established (first: flow %u with rank %d)",
+		why, n, e->nconns, flow, first);
 }
 
 int fp_verbs_cm_connect(struct fp_engine *e)

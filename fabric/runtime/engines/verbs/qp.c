@@ -137,7 +137,8 @@ static int peer_ring(struct fp_engine *e, struct fp_conn *c, const struct fp_qp_
 		return -EINVAL;
 	}
 	if (e->cm && c->src && !rec->cm_port) {
-		fp_verbs_say(e, "rank %d does not listen for rdma_cm (was it started without --cm?)",
+		fp_verbs_say(e,
+			     "rank %d does not listen for rdma_cm (was it started without --cm?)",
 			     c->peer);
 		return -EINVAL;
 	}
