@@ -205,9 +205,11 @@ static int make_qp(struct fp_engine *e, struct fp_conn *c, struct rdma_cm_id *id
 			e->max_inline = 0;
 	}
 	if (!id->qp) {
+		int err = errno ? errno : EIO;
+
 		fp_verbs_say(e, "%s: cannot create a QP for flow %u: %s", e->dev, c->flow,
-			     strerror(errno));
-		return -errno ? -errno : -EIO;
+			     strerror(err));
+		return -err;
 	}
 	if (ia.cap.max_inline_data < e->max_inline)
 		e->max_inline = ia.cap.max_inline_data;
@@ -426,6 +428,12 @@ int fp_verbs_cm_connect(struct fp_engine *e)
 			fp_verbs_say(e, "--cm: reading rdma_cm events: %s", strerror(errno));
 			ret = -errno;
 		}
+	}
+	/* every flow is connected: a connect request from now on finds no listener and is
+	 * rejected by the kernel */
+	if (!ret) {
+		rdma_destroy_id(e->listener);
+		e->listener = NULL;
 	}
 	return ret;
 }
