@@ -273,4 +273,11 @@ ip link add fpcm0 type dummy && ip addr add 10.77.8.1/24 dev fpcm0 && ip link se
 expect_err "no RDMA device has address 10.77.8.1" "$FABPROBE" run stream --np 2 "${V[@]}" --cm \
 	--bind 10.77.8.1 --sizes 4K --iters 30 --results-dir "$TMP/e"
 ip link del fpcm0
-ok "--cm: stream, pingpong and 4-rank alltoall through rdma_cm, exact counts, payloads checked, recorded; a wrong tag refused; an address without RDMA named (${SECONDS}s)"
+# perftest -R next to it: both connect through rdma_cm and move the same bytes
+perf ib_write_bw -R -s 65536 -n 500 || fail "ib_write_bw -R"
+pb=$(perf_bytes)
+run cm-perf stream --np 2 --cm --op write --sizes 64K --iters 500 --warmup 0 || fail "--cm write next to ib_write_bw -R"
+fb=$(python3 -c "import json; print(sum(f['rx_bytes'] for f in json.load(open('$TMP/cm-perf/run.json'))['results'][0]['flows']))")
+echo "  ib_write_bw -R -n 500: $pb bytes; fabprobe --cm --iters 500: $fb bytes"
+[ "$pb" = "$fb" ] || fail "ib_write_bw -R and fabprobe --cm moved different bytes"
+ok "--cm: stream, pingpong and 4-rank alltoall through rdma_cm, exact counts, payloads checked, recorded; a wrong tag refused; an address without RDMA named; the same bytes as ib_write_bw -R (${SECONDS}s)"
