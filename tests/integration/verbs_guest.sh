@@ -245,10 +245,10 @@ ok "verbs: a ping-pong (tclass 46) and a stream (tclass 10) class at once, exact
 # ranks on one device connect to a local address; a wrong flow tag refused by the listening
 # rank; an address that no RDMA device holds named in one line, at once
 SECONDS=0
-run cm-bw stream --np 2 --cm --op write --sizes 8,64K --iters 300 --warmup 10 --check || fail "--cm stream"
-check "$TMP/cm-bw" --ranks 2 --pattern stream --iters 300 --sizes 8,65536 >/dev/null
-run cm-lat pingpong --np 2 --cm --op send --sizes 8,4K --iters 300 --warmup 10 --check || fail "--cm pingpong"
-check "$TMP/cm-lat" --ranks 2 --pattern pingpong --iters 300 >/dev/null
+run cm-bw stream --np 2 --cm --op write --sizes 8,64K --iters 200 --warmup 10 --check || fail "--cm stream"
+check "$TMP/cm-bw" --ranks 2 --pattern stream --iters 200 --sizes 8,65536 >/dev/null
+run cm-lat pingpong --np 2 --cm --op send --sizes 8,4K --iters 200 --warmup 10 --check || fail "--cm pingpong"
+check "$TMP/cm-lat" --ranks 2 --pattern pingpong --iters 200 >/dev/null
 run cm-a2a alltoall --np 4 --cm --op read --sizes 4K --iters 30 --warmup 3 --check || fail "--cm alltoall on 4 ranks"
 check "$TMP/cm-a2a" --ranks 4 --pattern alltoall --iters 30 >/dev/null
 python3 - "$TMP/cm-bw/run.json" "$TMP/cm-lat/run.json" "$TMP/cm-a2a/run.json" <<'PY' || fail "--cm in run.json"
@@ -265,7 +265,7 @@ for p in sys.argv[1:]:
 PY
 # (the refused sender fails at once; the listening rank waits out its --timeout for the flow)
 expect_err "refused the connection of flow" "$FABPROBE" run stream --np 2 --engine verbs --port rxe0,rxe1 \
-	--timeout 5s --quiet --cm --test-cm-bad-tag --sizes 4K --iters 30 --results-dir "$TMP/e"
+	--timeout 4s --quiet --cm --test-cm-bad-tag --sizes 4K --iters 30 --results-dir "$TMP/e"
 grep -q "refused an rdma_cm connection that is not an expected flow of this job" "$TMP/err" ||
 	{ cat "$TMP/err"; fail "the listening rank did not say it refused the connection"; }
 ip link add fpcm0 type dummy && ip addr add 10.77.8.1/24 dev fpcm0 && ip link set fpcm0 up ||
@@ -274,10 +274,10 @@ expect_err "no RDMA device has address 10.77.8.1" "$FABPROBE" run stream --np 2 
 	--bind 10.77.8.1 --sizes 4K --iters 30 --results-dir "$TMP/e"
 ip link del fpcm0
 # perftest -R next to it: both connect through rdma_cm and move the same bytes
-perf ib_write_bw -R -s 65536 -n 500 || fail "ib_write_bw -R"
+perf ib_write_bw -R -s 65536 -n 300 || fail "ib_write_bw -R"
 pb=$(perf_bytes)
-run cm-perf stream --np 2 --cm --op write --sizes 64K --iters 500 --warmup 0 || fail "--cm write next to ib_write_bw -R"
+run cm-perf stream --np 2 --cm --op write --sizes 64K --iters 300 --warmup 0 || fail "--cm write next to ib_write_bw -R"
 fb=$(python3 -c "import json; print(sum(f['rx_bytes'] for f in json.load(open('$TMP/cm-perf/run.json'))['results'][0]['flows']))")
-echo "  ib_write_bw -R -n 500: $pb bytes; fabprobe --cm --iters 500: $fb bytes"
+echo "  ib_write_bw -R -n 300: $pb bytes; fabprobe --cm --iters 300: $fb bytes"
 [ "$pb" = "$fb" ] || fail "ib_write_bw -R and fabprobe --cm moved different bytes"
 ok "--cm: stream, pingpong and 4-rank alltoall through rdma_cm, exact counts, payloads checked, recorded; a wrong tag refused; an address without RDMA named; the same bytes as ib_write_bw -R (${SECONDS}s)"
