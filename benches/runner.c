@@ -55,6 +55,7 @@ int fp_run_open_engine(struct rank *rk, const char *bind)
 		.rank = rk->rank,
 		.size = rk->size,
 		.bind = bind,
+		.bind_given = cfg->bind != NULL,
 		.job_key = fp_rv_data_key(rk->rv),
 		.poll = cfg->poll ? FP_POLL_EVENT : FP_POLL_BUSY,
 		.timeout_ns = cfg->timeout_ns,

@@ -146,6 +146,7 @@ struct fp_queue_stats {
 struct fp_engine_params {
 	int rank, size;
 	const char *bind; /* local data-plane address; NULL: the rendezvous-facing one */
+	bool bind_given;  /* bind is the user's --bind, not the rendezvous-facing address */
 	/* the job's data-plane key (fp_rv_data_key, FP_SHA256_LEN bytes; NULL outside a job):
 	 * data connections carry fp_rv_flow_tag() of it */
 	const uint8_t *job_key;

@@ -239,3 +239,45 @@ for name, tclass in (("idle-lat", 184), ("lat", 184), ("bulk", 40)):
     print("  bulk: %d messages of 64 KiB, all received, tclass %d" % (res["flows"][0]["rx_msgs"], tclass))
 PY
 ok "verbs: a ping-pong (tclass 46) and a stream (tclass 10) class at once, exact counts, payloads checked (${SECONDS}s)"
+
+# --cm: every QP made and connected through rdma_cm (as perftest -R). A bandwidth and a
+# latency run with --check and exact counts, recorded as cm; four ranks, where flows between
+# ranks on one device connect to a local address; a wrong flow tag refused by the listening
+# rank; an address that no RDMA device holds named in one line, at once
+SECONDS=0
+run cm-bw stream --np 2 --cm --op write --sizes 8,64K --iters 200 --warmup 10 --check || fail "--cm stream"
+check "$TMP/cm-bw" --ranks 2 --pattern stream --iters 200 --sizes 8,65536 >/dev/null
+run cm-lat pingpong --np 2 --cm --op send --sizes 8,4K --iters 200 --warmup 10 --check || fail "--cm pingpong"
+check "$TMP/cm-lat" --ranks 2 --pattern pingpong --iters 200 >/dev/null
+run cm-a2a alltoall --np 4 --cm --op read --sizes 4K --iters 30 --warmup 3 --check || fail "--cm alltoall on 4 ranks"
+check "$TMP/cm-a2a" --ranks 4 --pattern alltoall --iters 30 >/dev/null
+python3 - "$TMP/cm-bw/run.json" "$TMP/cm-lat/run.json" "$TMP/cm-a2a/run.json" <<'PY' || fail "--cm in run.json"
+import json, sys
+for p in sys.argv[1:]:
+    r = json.load(open(p))
+    assert r["status"] == "complete" and r["options"]["engine"]["cm"] is True, r["options"]["engine"]
+    for f in r["flows"]:
+        ip = lambda rank: "10.77.0.%d" % (rank % 2 + 1)
+        assert f["proto"] == "rocev2" and f["dst_port"] == 4791 and 0xC000 <= f["src_port"] <= 0xFFFF, f
+        assert (f["src_ip"], f["dst_ip"]) == (ip(f["src"]), ip(f["dst"])) and 0 < f["qpn"] <= 0xffffff, f
+    print("  %s: %d flows, flow 0 %s:%d -> %s qpn 0x%x" % (p.split("/")[-2], len(r["flows"]),
+          r["flows"][0]["src_ip"], r["flows"][0]["src_port"], r["flows"][0]["dst_ip"], r["flows"][0]["qpn"]))
+PY
+# (the refused sender fails at once; the listening rank waits out its --timeout for the flow)
+expect_err "refused the connection of flow" "$FABPROBE" run stream --np 2 --engine verbs --port rxe0,rxe1 \
+	--timeout 4s --quiet --cm --test-cm-bad-tag --sizes 4K --iters 30 --results-dir "$TMP/e"
+grep -q "refused an rdma_cm connection that is not an expected flow of this job" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "the listening rank did not say it refused the connection"; }
+ip link add fpcm0 type dummy && ip addr add 10.77.8.1/24 dev fpcm0 && ip link set fpcm0 up ||
+	fail "no dummy interface for the --cm address test"
+expect_err "no RDMA device has address 10.77.8.1" "$FABPROBE" run stream --np 2 "${V[@]}" --cm \
+	--bind 10.77.8.1 --sizes 4K --iters 30 --results-dir "$TMP/e"
+ip link del fpcm0
+# perftest -R next to it: both connect through rdma_cm and move the same bytes
+perf ib_write_bw -R -s 65536 -n 300 || fail "ib_write_bw -R"
+pb=$(perf_bytes)
+run cm-perf stream --np 2 --cm --op write --sizes 64K --iters 300 --warmup 0 || fail "--cm write next to ib_write_bw -R"
+fb=$(python3 -c "import json; print(sum(f['rx_bytes'] for f in json.load(open('$TMP/cm-perf/run.json'))['results'][0]['flows']))")
+echo "  ib_write_bw -R -n 300: $pb bytes; fabprobe --cm --iters 300: $fb bytes"
+[ "$pb" = "$fb" ] || fail "ib_write_bw -R and fabprobe --cm moved different bytes"
+ok "--cm: stream, pingpong and 4-rank alltoall through rdma_cm, exact counts, payloads checked, recorded; a wrong tag refused; an address without RDMA named; the same bytes as ib_write_bw -R (${SECONDS}s)"

@@ -18,6 +18,7 @@ ONLY = {  # system headers only one place may include; the first prefix that mat
     "infiniband/mad.h": "fabric/inventory/ibpma.c",  # management datagrams, not verbs
     "infiniband/umad.h": "fabric/inventory/ibpma.c",  # its MAD window sends on the umad port
     "infiniband/": "fabric/runtime/engines/verbs/",
+    "rdma/rdma_cma.h": "fabric/runtime/engines/verbs/",  # librdmacm: the verbs engine's --cm
     "rte_": "fabric/runtime/engines/dpdk/",
 }
 MAX_FILE, MAX_FUNC = 1000, 150

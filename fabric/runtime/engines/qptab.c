@@ -17,7 +17,7 @@ void fp_qp_rec_put(uint8_t *p, const struct fp_qp_rec *r)
 	fp_put_u64(p + 34, r->addr);
 	fp_put_u32(p + 42, r->slots);
 	fp_put_u32(p + 46, r->stride);
-	fp_put_u16(p + 50, 0);
+	fp_put_u16(p + 50, r->cm_port);
 }
 
 static void get(const uint8_t *p, struct fp_qp_rec *r)
@@ -31,6 +31,7 @@ static void get(const uint8_t *p, struct fp_qp_rec *r)
 	r->addr = fp_get_u64(p + 34);
 	r->slots = fp_get_u32(p + 42);
 	r->stride = fp_get_u32(p + 46);
+	r->cm_port = fp_get_u16(p + 50);
 }
 
 int fp_qp_table_find(const uint8_t *tab, size_t len, uint32_t flow, struct fp_qp_rec *out)
@@ -63,4 +64,26 @@ int fp_qp_table_find(const uint8_t *tab, size_t len, uint32_t flow, struct fp_qp
 			hi = mid;
 	}
 	return -ENOENT;
+}
+
+void fp_cm_hello_put(uint8_t p[FP_CM_HELLO], const struct fp_cm_hello *h)
+{
+	fp_put_u32(p, FP_CM_HELLO_MAGIC);
+	fp_put_u32(p + 4, h->key);
+	fp_put_u32(p + 8, h->src);
+	fp_put_u32(p + 12, h->dst);
+	fp_put_u64(p + 16, h->tag);
+}
+
+int fp_cm_hello_get(const void *data, size_t len, struct fp_cm_hello *out)
+{
+	const uint8_t *p = data;
+
+	if (!p || len < FP_CM_HELLO || fp_get_u32(p) != FP_CM_HELLO_MAGIC)
+		return -EBADMSG;
+	out->key = fp_get_u32(p + 4);
+	out->src = fp_get_u32(p + 8);
+	out->dst = fp_get_u32(p + 12);
+	out->tag = fp_get_u64(p + 16);
+	return 0;
 }

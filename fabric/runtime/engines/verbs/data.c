@@ -488,7 +488,11 @@ static int verbs_ident(const struct fp_conn *c, struct fp_flow_ident *id)
 const struct fp_engine_ops fp_verbs_ops = {
 	.name = "verbs",
 	.desc = "RDMA verbs (rdma-core): RC QPs (--qps N per flow), send/write/write_imm/read, "
-		"--tclass/--sl/--mtu, NUMA-local MRs",
+		"--tclass/--sl/--mtu, NUMA-local MRs"
+#if HAVE_RDMACM
+		", --cm (rdma_cm connection set-up)"
+#endif
+	,
 	.probe = fp_verbs_probe,
 	.open = fp_verbs_open,
 	.close = fp_verbs_close,

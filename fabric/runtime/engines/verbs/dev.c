@@ -241,11 +241,13 @@ const struct fp_opt fp_verbs_opts[] = {
 		  "path MTU: 256, 512, 1024, 2048 or 4096, at most the port's (0: the port's "
 		  "active MTU)"),
 	VERBS_OPT("cm", FP_OPT_BOOL, cm, NULL, 0, 0, NULL, NULL,
-		  "connect QPs with rdma_cm instead of the rendezvous (not yet supported)"),
+		  "make and connect QPs through rdma_cm (librdmacm, perftest -R)"),
 	VERBS_OPT("test-corrupt-at", FP_OPT_INT, corrupt_at, "-1", -1, INT64_MAX, NULL, "N",
 		  "testing: spoil the payload pattern from message N on (-1: never)"),
 	VERBS_OPT("test-bad-rkey", FP_OPT_BOOL, bad_rkey, NULL, 0, 0, NULL, NULL,
 		  "testing: write with a key the peer never handed out"),
+	VERBS_OPT("test-cm-bad-tag", FP_OPT_BOOL, cm_bad_tag, NULL, 0, 0, NULL, NULL,
+		  "testing: with --cm, connect with a flow tag this job never made"),
 	FP_OPT_END,
 };
 
@@ -397,11 +399,19 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 		ret = -EINVAL;
 		goto err;
 	}
-	if (o->cm) {
-		fp_verbs_say(e,
-			     "--cm (rdma_cm) is not supported yet: QPs are connected through the "
-			     "rendezvous");
+	e->cm = o->cm;
+	e->cm_bad_tag = o->cm_bad_tag;
+	if (e->cm && !HAVE_RDMACM) {
+		fp_verbs_say(e, "--cm: this fabprobe was built without librdmacm (install "
+				"librdmacm-dev and rebuild)");
 		ret = -EOPNOTSUPP;
+		goto err;
+	}
+	/* rdma_cm sets the path MTU from the route and the SL from the path record itself */
+	if (e->cm && (o->mtu || o->sl)) {
+		fp_verbs_say(e, "--cm takes the path MTU and SL from rdma_cm's route: leave out "
+				"--mtu and --sl");
+		ret = -EINVAL;
 		goto err;
 	}
 	e->corrupt_at = (uint64_t)o->corrupt_at; /* -1: UINT64_MAX, never */
@@ -412,6 +422,10 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	ret = pick_gid(e, (int)o->gid_index, p->bind);
 	if (!ret)
 		ret = fp_verbs_settings(e, o);
+#if HAVE_RDMACM
+	if (!ret && e->cm)
+		ret = fp_verbs_cm_open(e, p);
+#endif
 	if (ret)
 		goto err;
 	if (ibv_query_device(e->ctx, &da)) {
@@ -457,6 +471,9 @@ void fp_verbs_close(struct fp_engine *e)
 {
 	if (!e)
 		return;
+#if HAVE_RDMACM
+	fp_verbs_cm_close(e); /* its QPs, before the CQ, the MRs and the PD */
+#endif
 	for (unsigned i = 0; i < e->nconns; i++) {
 		struct fp_conn *c = &e->conns[i];
 
@@ -477,7 +494,7 @@ void fp_verbs_close(struct fp_engine *e)
 	fp_numa_free(e->slab, e->stride);
 	if (e->pd)
 		ibv_dealloc_pd(e->pd);
-	if (e->ctx)
+	if (e->ctx && !e->ctx_cm) /* librdmacm's context stays librdmacm's */
 		ibv_close_device(e->ctx);
 	free(e);
 }

@@ -44,6 +44,8 @@
 
 #include <infiniband/verbs.h>
 
+#include "fp_config.h"
+
 #include "../../../../core/wire.h"
 #include "../../engine.h"
 #include "../qptab.h"
@@ -58,6 +60,9 @@
 #define WR_RECV	   2
 #define COVER_READ 0x80000000u
 #define IDLE_PROBE 200000
+
+struct rdma_cm_id;
+struct rdma_event_channel;
 
 enum op { OP_SEND, OP_WRITE_IMM, OP_WRITE, OP_READ };
 extern const char *const fp_verbs_op_names[]; /* by enum op */
@@ -85,6 +90,13 @@ struct fp_conn {
 	unsigned cov_head, cov_n;
 	unsigned rr; /* --qps: the QP of the flow the next message starts on */
 	struct fp_flow_ident id;
+	/* the peer's GID from the rendezvous; with --cm the address it listens on (IPv4-mapped
+	 * for IPv4) and its rdma_cm port, the connection's cm id (the QP is its) and whether it
+	 * is established */
+	uint8_t peer_gid[16];
+	uint16_t cm_port;
+	struct rdma_cm_id *cm;
+	bool cm_up;
 };
 
 struct fp_engine {
@@ -111,6 +123,15 @@ struct fp_engine {
 	int failed;	     /* the first completion error, as -errno */
 	uint64_t corrupt_at; /* test hook: spoil the pattern from this message on */
 	bool bad_rkey;	     /* test hook: write with a key the peer never handed out */
+	/* --cm: QPs made and connected through rdma_cm (cm.c). ctx is then librdmacm's own
+	 * context for the device (a PD must share the cm id's context), not this engine's. */
+	bool cm, ctx_cm, cm_bad_tag; /* cm_bad_tag: test hook, connect with a wrong tag */
+	struct rdma_event_channel *cmch;
+	struct rdma_cm_id *listener;
+	uint8_t cm_addr[16]; /* where this rank listens (IPv4-mapped for IPv4) */
+	uint16_t cm_port;
+	uint8_t job_key[32]; /* the job's data-plane key: connect requests carry its flow tag */
+	const volatile sig_atomic_t *stop;
 };
 
 /* A write's trailer: no stale bytes or earlier message can look like it. */
@@ -128,7 +149,7 @@ static inline uint8_t pattern(size_t i)
 /* The engine's own options (`fabprobe run --engine verbs`). */
 struct verbs_opts {
 	const char *port, *op;
-	bool check, cm, bad_rkey;
+	bool check, cm, bad_rkey, cm_bad_tag;
 	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth, corrupt_at;
 	int64_t qps, tclass, sl, mtu;
 };
@@ -140,6 +161,16 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 		     struct fp_conn **conns);
 bool fp_verbs_gid_v4(const union ibv_gid *g, uint32_t *ip);
 void fp_verbs_ident(struct fp_engine *e, struct fp_conn *c, const uint8_t *peer_gid);
+void fp_verbs_ident_gids(struct fp_engine *e, struct fp_conn *c, const union ibv_gid *mine,
+			 const union ibv_gid *peer, uint32_t label);
+uint32_t fp_verbs_flow_label(uint32_t key);
+/* --cm (cm.c, with librdmacm): at open, the device's context swapped for librdmacm's and the
+ * listener bound; at connect, every QP of the rank made and connected; at close, undone. */
+int fp_verbs_cm_open(struct fp_engine *e, const struct fp_engine_params *p);
+int fp_verbs_cm_connect(struct fp_engine *e);
+void fp_verbs_cm_ident(struct fp_engine *e, struct fp_conn *c);
+void fp_verbs_cm_close(struct fp_engine *e);
+void fp_verbs_qp_attr(const struct fp_engine *e, struct ibv_qp_init_attr *ia);
 int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out);
 int fp_verbs_identity(struct fp_engine *e, char *buf, size_t len);
 extern const struct fp_opt fp_verbs_opts[];

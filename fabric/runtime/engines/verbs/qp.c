@@ -9,9 +9,10 @@
 
 /* ---------- connect ---------- */
 
-static int qp_init(struct fp_engine *e, struct fp_conn *c)
+/* What every QP of the engine asks for: with or without rdma_cm. */
+void fp_verbs_qp_attr(const struct fp_engine *e, struct ibv_qp_init_attr *ia)
 {
-	struct ibv_qp_init_attr ia = {
+	*ia = (struct ibv_qp_init_attr){
 		.send_cq = e->cq,
 		.recv_cq = e->cq,
 		.qp_type = IBV_QPT_RC,
@@ -21,6 +22,11 @@ static int qp_init(struct fp_engine *e, struct fp_conn *c)
 			 .max_recv_sge = 1,
 			 .max_inline_data = e->max_inline },
 	};
+}
+
+static int qp_init(struct fp_engine *e, struct fp_conn *c)
+{
+	struct ibv_qp_init_attr ia;
 	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT,
 				 .pkey_index = 0,
 				 .port_num = e->port,
@@ -28,6 +34,7 @@ static int qp_init(struct fp_engine *e, struct fp_conn *c)
 						    IBV_ACCESS_REMOTE_WRITE |
 						    IBV_ACCESS_REMOTE_READ };
 
+	fp_verbs_qp_attr(e, &ia);
 	c->qp = ibv_create_qp(e->pd, &ia);
 	if (!c->qp && e->max_inline) {
 		ia.cap.max_inline_data = 0; /* the device takes no inline data */
@@ -50,7 +57,7 @@ static int qp_init(struct fp_engine *e, struct fp_conn *c)
 }
 
 /* A flow label per QP: on RoCE v2 the UDP source port follows it (ECMP spread). */
-static uint32_t flow_label(uint32_t flow)
+uint32_t fp_verbs_flow_label(uint32_t flow)
 {
 	uint32_t fl = (flow * 2654435761u) >> 12;
 
@@ -84,7 +91,7 @@ static int qp_connect(struct fp_engine *e, struct fp_conn *c, const struct fp_qp
 		memcpy(a.ah_attr.grh.dgid.raw, rec->gid, 16);
 		a.ah_attr.grh.sgid_index = e->gid_index;
 		a.ah_attr.grh.hop_limit = 64;
-		a.ah_attr.grh.flow_label = flow_label(c->key);
+		a.ah_attr.grh.flow_label = fp_verbs_flow_label(c->key);
 		a.ah_attr.grh.traffic_class = e->tclass;
 	}
 	ret = ibv_modify_qp(c->qp, &a,
@@ -110,15 +117,29 @@ static int qp_connect(struct fp_engine *e, struct fp_conn *c, const struct fp_qp
 		fp_verbs_say(e, "QP 0x%x to RTS: %s", c->qp->qp_num, strerror(ret));
 		return -ret;
 	}
+	return 0;
+}
+
+/* The peer's ring (where writes and reads go) and, for --cm, where it listens. */
+static int peer_ring(struct fp_engine *e, struct fp_conn *c, const struct fp_qp_rec *rec)
+{
 	c->raddr = rec->addr;
 	c->rkey = rec->rkey;
 	if (e->bad_rkey)
 		c->rkey ^= 0x5a5a00; /* test hook: a key the peer never handed out */
+	memcpy(c->peer_gid, rec->gid, 16);
+	c->cm_port = rec->cm_port;
 	if (rec->slots != e->nslots || rec->stride != e->stride) {
 		fp_verbs_say(e,
 			     "rank %d has rings of %u x %u bytes, this rank %u x %zu (different "
 			     "options?)",
 			     c->peer, rec->slots, rec->stride, e->nslots, e->stride);
+		return -EINVAL;
+	}
+	if (e->cm && c->src && !rec->cm_port) {
+		fp_verbs_say(e,
+			     "rank %d does not listen for rdma_cm (was it started without --cm?)",
+			     c->peer);
 		return -EINVAL;
 	}
 	return 0;
@@ -143,8 +164,17 @@ int fp_verbs_post_recv(struct fp_conn *c, uint64_t seq)
 
 void fp_verbs_ident(struct fp_engine *e, struct fp_conn *c, const uint8_t *peer_gid)
 {
-	const union ibv_gid *sg = &e->gid, *dg = (const union ibv_gid *)peer_gid;
-	const union ibv_gid *a = c->src ? sg : dg, *b = c->src ? dg : sg;
+	union ibv_gid pg;
+
+	memcpy(pg.raw, peer_gid, 16);
+	fp_verbs_ident_gids(e, c, &e->gid, &pg, fp_verbs_flow_label(c->key));
+}
+
+/* The flow's identity from both GIDs and the flow label of its QP (the sender's side). */
+void fp_verbs_ident_gids(struct fp_engine *e, struct fp_conn *c, const union ibv_gid *mine,
+			 const union ibv_gid *peer, uint32_t label)
+{
+	const union ibv_gid *a = c->src ? mine : peer, *b = c->src ? peer : mine;
 	uint32_t ip;
 
 	snprintf(c->id.proto, sizeof(c->id.proto), e->roce ? "rocev2" : "ib");
@@ -156,7 +186,7 @@ void fp_verbs_ident(struct fp_engine *e, struct fp_conn *c, const uint8_t *peer_
 		inet_ntop(AF_INET, &ip, c->id.dst_ip, sizeof(c->id.dst_ip));
 	else
 		inet_ntop(AF_INET6, b->raw, c->id.dst_ip, sizeof(c->id.dst_ip));
-	c->id.src_port = e->roce ? label_port(flow_label(c->key)) : 0;
+	c->id.src_port = e->roce ? label_port(label) : 0;
 	c->id.dst_port = e->roce ? ROCE_PORT : 0;
 }
 
@@ -185,18 +215,20 @@ static int conn_make(struct fp_engine *e, const struct fp_flow *fl, unsigned q,
 	c->mr = fp_verbs_reg(e, c->ring, ringlen);
 	if (!c->mr)
 		return -ENOMEM;
-	ret = qp_init(e, c);
+	/* --cm: the QP is made on its rdma_cm id, once the rendezvous has said where to go */
+	ret = e->cm ? 0 : qp_init(e, c);
 	if (ret)
 		return ret;
 	*rec = (struct fp_qp_rec){ .flow = c->key,
-				   .qpn = c->qp->qp_num,
+				   .qpn = c->qp ? c->qp->qp_num : 0,
 				   .psn = c->psn,
 				   .lid = e->lid,
+				   .cm_port = e->cm ? e->cm_port : 0,
 				   .rkey = c->mr->rkey,
 				   .addr = (uintptr_t)c->ring,
 				   .slots = e->nslots,
 				   .stride = (uint32_t)e->stride };
-	memcpy(rec->gid, e->gid.raw, 16);
+	memcpy(rec->gid, e->cm ? e->cm_addr : e->gid.raw, 16);
 	return 0;
 }
 
@@ -275,8 +307,20 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 						    : "published a malformed QP table");
 			break;
 		}
-		ret = qp_connect(e, c, &peer);
-		fp_verbs_ident(e, c, peer.gid);
+		ret = peer_ring(e, c, &peer);
+		if (!ret && !e->cm)
+			ret = qp_connect(e, c, &peer);
+	}
+	/* --cm: every QP of this rank made and connected through rdma_cm, at once */
+	if (!ret && e->cm)
+		ret = fp_verbs_cm_connect(e);
+	for (unsigned i = 0; i < e->nconns && !ret; i++) {
+		struct fp_conn *c = &e->conns[i];
+
+		if (e->cm)
+			fp_verbs_cm_ident(e, c);
+		else
+			fp_verbs_ident(e, c, c->peer_gid);
 		c->id.qpn = c->qp->qp_num;
 		for (unsigned k = 0; !ret && e->op != OP_WRITE && k < e->nslots; k++)
 			if (fp_verbs_post_recv(c, k)) {
