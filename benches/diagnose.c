@@ -12,9 +12,9 @@
 
 const char *fp_diag_kind_name(enum fp_diag_kind k)
 {
-	static const char *const names[] = { "screen", "pairs", "cover", "target" };
+	static const char *const names[] = { "screen", "pairs", "cover", "target", "local" };
 
-	return (unsigned)k < 4 ? names[k] : "?";
+	return (unsigned)k < 5 ? names[k] : "?";
 }
 
 void fp_hyp_name(const struct fp_topo *t, const struct fp_hyp *h, char *buf, size_t len)
@@ -26,6 +26,32 @@ void fp_hyp_name(const struct fp_topo *t, const struct fp_hyp *h, char *buf, siz
 		snprintf(buf, len, "host %s (or its cable %s)", t->nodes[h->node].name, spec);
 	else
 		snprintf(buf, len, "link %s", spec);
+}
+
+const struct fp_diag_local *fp_diag_local_of(const struct fp_diagnosis *d, unsigned i)
+{
+	for (unsigned k = 0; k < d->nlocal; k++)
+		if (d->local[k].hyp == i)
+			return &d->local[k];
+	return NULL;
+}
+
+void fp_diag_verdict_name(const struct fp_diagnosis *d, unsigned i, char *buf, size_t len)
+{
+	const struct fp_hyp *h = &d->hs.h[i];
+	const struct fp_diag_local *l = fp_diag_local_of(d, i);
+	const char *host = h->host ? d->t->nodes[h->node].name : "";
+	char spec[160];
+
+	fp_topo_link_spec(d->t, (unsigned)h->link, spec, sizeof(spec));
+	if (!l)
+		fp_hyp_name(d->t, h, buf, len);
+	else if (l->v == FP_LOCAL_HOST)
+		snprintf(buf, len, "host %s", host);
+	else if (l->v == FP_LOCAL_NIC)
+		snprintf(buf, len, "NIC slot of %s", host);
+	else
+		snprintf(buf, len, "cable %s (or %s's NIC)", spec, host);
 }
 
 static int grow(struct fp_diagnosis *d, unsigned more)
@@ -258,6 +284,75 @@ static unsigned plan_next(struct fp_diagnosis *d, struct fp_router *r, const str
 	return n;
 }
 
+/* a host no open or confirmed hypothesis names, -1 */
+static int reference(const struct fp_diagnosis *d, const int *hosts)
+{
+	for (unsigned a = 0; a < d->hosts; a++) {
+		bool held = false;
+
+		for (unsigned i = 0; i < d->hs.n; i++)
+			held |= d->hs.h[i].host && d->hs.h[i].node == hosts[a] &&
+				d->hs.h[i].state != FP_HYP_CLEARED;
+		if (!held)
+			return hosts[a];
+	}
+	return -1;
+}
+
+/*
+ * The local step: each confirmed host's own loopback, alone, against a healthy host's,
+ * tells the host from its cable (the traffic so far crossed both). Returns 0 or -errno.
+ */
+static int local_step(struct fp_diagnosis *d, const int *hosts, const struct fp_diag_cfg *c,
+		      void *ctx, char *err, size_t el)
+{
+	struct fp_diag_step *s = &d->steps[d->nsteps];
+	struct fp_diag_loop ref;
+	unsigned n = 0;
+	int rn = reference(d, hosts), ret;
+
+	for (unsigned i = 0; i < d->hs.n; i++)
+		n += d->hs.h[i].host && d->hs.h[i].state == FP_HYP_CONFIRMED;
+	if (!n || rn < 0 || d->nsteps >= c->max_steps ||
+	    d->spent_s + (n + 1) * c->round_s > c->budget_s)
+		return 0;
+	memset(s, 0, sizeof(*s));
+	*s = (struct fp_diag_step){ .kind = FP_STEP_LOCAL,
+				    .flows = n + 1,
+				    .rounds = n + 1,
+				    .duration = 1,
+				    .sigma = d->a.sigma,
+				    .suspects = d->a.n };
+	snprintf(s->why, sizeof(s->why),
+		 "local: the loopback of %u suspect host%s, against %s's, each alone", n,
+		 n > 1 ? "s" : "", d->t->nodes[rn].name);
+	ret = c->local(ctx, d->nsteps, rn, 1, &ref, err, el);
+	for (unsigned i = 0; i < d->hs.n && !ret; i++) {
+		struct fp_diag_local *l = &d->local[d->nlocal];
+
+		if (!d->hs.h[i].host || d->hs.h[i].state != FP_HYP_CONFIRMED)
+			continue;
+		*l = (struct fp_diag_local){ .hyp = i, .step = d->nsteps, .ref = rn, .rm = ref };
+		ret = c->local(ctx, d->nsteps, d->hs.h[i].node, 1, &l->m, err, el);
+		if (ret)
+			break;
+		l->q = ref.gbps > 0 ? l->m.gbps / ref.gbps : 0;
+		/* the loop's own threshold: what the analyzer calls a bad flow */
+		l->v = l->q < d->a.threshold ? FP_LOCAL_HOST
+		       : l->m.nic[0]	     ? FP_LOCAL_NIC
+					     : FP_LOCAL_CABLE;
+		s->bytes += l->m.bytes != FP_DIAG_NOBYTES ? l->m.bytes : 0;
+		d->nlocal++;
+	}
+	if (ret)
+		return ret;
+	s->bytes += ref.bytes != FP_DIAG_NOBYTES ? ref.bytes : 0;
+	d->bytes += s->bytes;
+	d->spent_s += s->rounds * c->round_s;
+	d->nsteps++;
+	return 0;
+}
+
 int fp_diagnose(struct fp_diagnosis *d, const struct fp_topo *t, struct fp_router *r,
 		const struct fp_diag_cfg *cfg, fp_diag_exec_fn ex, void *ctx, char *err, size_t el)
 {
@@ -313,6 +408,9 @@ int fp_diagnose(struct fp_diagnosis *d, const struct fp_topo *t, struct fp_route
 		if (ret)
 			goto out;
 	}
+	ret = c.local ? local_step(d, hosts, &c, ctx, err, el) : 0;
+	if (ret)
+		goto out;
 	d->clean = true;
 	for (unsigned i = 0; i < d->hs.n; i++)
 		d->clean &= d->hs.h[i].state == FP_HYP_CLEARED;
