@@ -346,8 +346,8 @@ static int local_step(struct fp_diagnosis *d, const int *hosts, const struct fp_
 	}
 	if (ret)
 		return ret;
+	/* its bytes never crossed the fabric: the step's own, not the diagnosis's traffic */
 	s->bytes += ref.bytes != FP_DIAG_NOBYTES ? ref.bytes : 0;
-	d->bytes += s->bytes;
 	d->spent_s += s->rounds * c->round_s;
 	d->nsteps++;
 	return 0;
