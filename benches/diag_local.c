@@ -20,7 +20,7 @@
 #include "../core/wire.h"
 #include "diag_priv.h"
 
-#define LOOP_BUF (128 * 1024)
+#define LOOP_BUF  (128 * 1024)
 #define LOCAL_REC 16 /* u64 bytes, f64 ns */
 
 struct sender {
@@ -95,11 +95,14 @@ int fp_diag_loopback(uint64_t ns, uint64_t *bytes, double *took, char *err, size
 	socklen_t sl = sizeof(s.to);
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ret = 0;
 	pthread_t th;
+	struct timeval tv = { .tv_sec = 2 };
 
 	*bytes = 0;
 	*took = 0;
 	s.to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&s.to, sizeof(s.to)) || listen(lfd, 1) ||
+	/* bounded: accept gives up when the sender never connects */
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    bind(lfd, (struct sockaddr *)&s.to, sizeof(s.to)) || listen(lfd, 1) ||
 	    getsockname(lfd, (struct sockaddr *)&s.to, &sl) ||
 	    pthread_create(&th, NULL, send_loop, &s)) {
 		if (lfd >= 0)
@@ -132,8 +135,8 @@ int fp_diag_local_run(struct fp_drun *x, uint32_t who, uint64_t ns)
 		fprintf(stderr, "fabprobe diagnose: rank %d: %s\n", rk->rank, why);
 	fp_put_u64(rec, bytes);
 	fp_put_f64(rec + 8, took);
-	ret = fp_rv_gather(rk->rv, "diagnose: a loopback probe", rec, sizeof(rec), &all,
-				   rk->err, ERR_LEN);
+	ret = fp_rv_gather(rk->rv, "diagnose: a loopback probe", rec, sizeof(rec), &all, rk->err,
+			   ERR_LEN);
 	if (!ret && rk->rank == 0 && who < all.n && all.len[who] == LOCAL_REC) {
 		x->loop_bytes = fp_get_u64(all.data + all.off[who]);
 		x->loop_ns = fp_get_f64(all.data + all.off[who] + 8);

@@ -169,7 +169,8 @@ int fp_diag_next(struct fp_drun *x, const uint8_t *mine, size_t len, bool *done)
 
 		ret = who < (uint32_t)rk->size
 			      ? fp_diag_local_run(x, who, fp_get_u64(m + 4))
-			      : (fp_say(rk->err, ERR_LEN, "diagnose: rank 0 sent a malformed schedule"),
+			      : (fp_say(rk->err, ERR_LEN,
+					"diagnose: rank 0 sent a malformed schedule"),
 				 -EBADMSG);
 		rounds = 0;
 	}

@@ -82,7 +82,8 @@ int fp_diag_sim_local(void *ctx, unsigned step, int node, double duration, struc
 	struct fp_diag_sim *x = ctx;
 	double sigma = x->noise / sqrt(duration > 1 ? duration : 1), g;
 	uint64_t st = x->seed * 0x9e3779b97f4a7c15ull + step * 0x632be59bd9b4e019ull +
-		      (uint64_t)node * 0xbf58476d1ce4e5b9ull + 11;
+		      (uint64_t)node * 0xbf58476d1ce4e5b9ull +
+		      (uint64_t)x->local_calls++ * 0x94d049bb133111ebull + 11;
 
 	(void)err;
 	(void)el;

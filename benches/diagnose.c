@@ -299,6 +299,43 @@ static int reference(const struct fp_diagnosis *d, const int *hosts)
 	return -1;
 }
 
+#define LOCAL_PAIRS 3 /* reference then suspect, interleaved: the median ratio */
+
+static double median3(double a, double b, double c)
+{
+	return a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+}
+
+/* suspect node against reference rn, LOCAL_PAIRS times interleaved, into l */
+static int local_pairs(struct fp_diagnosis *d, const struct fp_diag_cfg *c, void *ctx, int node,
+		       struct fp_diag_local *l, uint64_t *bytes, char *err, size_t el)
+{
+	struct fp_diag_loop m[LOCAL_PAIRS], r[LOCAL_PAIRS];
+	double q[LOCAL_PAIRS];
+	int ret = 0;
+
+	for (unsigned k = 0; k < LOCAL_PAIRS && !ret; k++) {
+		ret = c->local(ctx, d->nsteps, l->ref, 1, &r[k], err, el);
+		if (!ret)
+			ret = c->local(ctx, d->nsteps, node, 1, &m[k], err, el);
+		if (ret)
+			break;
+		q[k] = r[k].gbps > 0 ? m[k].gbps / r[k].gbps : 0;
+		*bytes += (m[k].bytes != FP_DIAG_NOBYTES ? m[k].bytes : 0) +
+			  (r[k].bytes != FP_DIAG_NOBYTES ? r[k].bytes : 0);
+	}
+	if (ret)
+		return ret;
+	l->m = m[LOCAL_PAIRS - 1];
+	l->rm = r[LOCAL_PAIRS - 1];
+	l->m.gbps = median3(m[0].gbps, m[1].gbps, m[2].gbps);
+	l->rm.gbps = median3(r[0].gbps, r[1].gbps, r[2].gbps);
+	l->q = median3(q[0], q[1], q[2]);
+	/* the loop's own threshold: what the analyzer calls a bad flow */
+	l->v = l->q < d->a.threshold ? FP_LOCAL_HOST : l->m.nic[0] ? FP_LOCAL_NIC : FP_LOCAL_CABLE;
+	return 0;
+}
+
 /*
  * The local step: each confirmed host's own loopback, alone, against a healthy host's,
  * tells the host from its cable (the traffic so far crossed both). Returns 0 or -errno.
@@ -307,47 +344,35 @@ static int local_step(struct fp_diagnosis *d, const int *hosts, const struct fp_
 		      void *ctx, char *err, size_t el)
 {
 	struct fp_diag_step *s = &d->steps[d->nsteps];
-	struct fp_diag_loop ref;
 	unsigned n = 0;
-	int rn = reference(d, hosts), ret;
+	int rn = reference(d, hosts), ret = 0;
 
 	for (unsigned i = 0; i < d->hs.n; i++)
 		n += d->hs.h[i].host && d->hs.h[i].state == FP_HYP_CONFIRMED;
 	if (!n || rn < 0 || d->nsteps >= c->max_steps ||
-	    d->spent_s + (n + 1) * c->round_s > c->budget_s)
+	    d->spent_s + 2 * LOCAL_PAIRS * n * c->round_s > c->budget_s)
 		return 0;
-	memset(s, 0, sizeof(*s));
 	*s = (struct fp_diag_step){ .kind = FP_STEP_LOCAL,
-				    .flows = n + 1,
-				    .rounds = n + 1,
+				    .flows = 2 * LOCAL_PAIRS * n,
+				    .rounds = 2 * LOCAL_PAIRS * n,
 				    .duration = 1,
 				    .sigma = d->a.sigma,
 				    .suspects = d->a.n };
 	snprintf(s->why, sizeof(s->why),
-		 "local: the loopback of %u suspect host%s, against %s's, each alone", n,
-		 n > 1 ? "s" : "", d->t->nodes[rn].name);
-	ret = c->local(ctx, d->nsteps, rn, 1, &ref, err, el);
+		 "local: the loopback of %u suspect host%s against %s's, %u times each, alone", n,
+		 n > 1 ? "s" : "", d->t->nodes[rn].name, LOCAL_PAIRS);
 	for (unsigned i = 0; i < d->hs.n && !ret; i++) {
 		struct fp_diag_local *l = &d->local[d->nlocal];
 
 		if (!d->hs.h[i].host || d->hs.h[i].state != FP_HYP_CONFIRMED)
 			continue;
-		*l = (struct fp_diag_local){ .hyp = i, .step = d->nsteps, .ref = rn, .rm = ref };
-		ret = c->local(ctx, d->nsteps, d->hs.h[i].node, 1, &l->m, err, el);
-		if (ret)
-			break;
-		l->q = ref.gbps > 0 ? l->m.gbps / ref.gbps : 0;
-		/* the loop's own threshold: what the analyzer calls a bad flow */
-		l->v = l->q < d->a.threshold ? FP_LOCAL_HOST
-		       : l->m.nic[0]	     ? FP_LOCAL_NIC
-					     : FP_LOCAL_CABLE;
-		s->bytes += l->m.bytes != FP_DIAG_NOBYTES ? l->m.bytes : 0;
-		d->nlocal++;
+		*l = (struct fp_diag_local){ .hyp = i, .step = d->nsteps, .ref = rn };
+		ret = local_pairs(d, c, ctx, d->hs.h[i].node, l, &s->bytes, err, el);
+		d->nlocal += !ret;
 	}
 	if (ret)
 		return ret;
 	/* its bytes never crossed the fabric: the step's own, not the diagnosis's traffic */
-	s->bytes += ref.bytes != FP_DIAG_NOBYTES ? ref.bytes : 0;
 	d->spent_s += s->rounds * c->round_s;
 	d->nsteps++;
 	return 0;

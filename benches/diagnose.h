@@ -148,6 +148,7 @@ struct fp_diag_sim {
 	double noise;	       /* sigma at duration 1; falls as 1/sqrt(duration) */
 	double *loop;	       /* per node: loopback Gb/s (a slow host's scaled, its cable's not) */
 	uint64_t seed;
+	unsigned local_calls; /* each loopback probe its own noise */
 };
 int fp_diag_sim_exec(void *ctx, unsigned step, const struct fp_diag_flow *f, unsigned n,
 		     unsigned nrounds, double duration, struct fp_diag_meas *m, char *err,
