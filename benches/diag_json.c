@@ -11,6 +11,38 @@
 
 #define FP_DIAG_SCHEMA 1
 
+static const char *local_names[] = { "host", "nic", "cable" };
+
+/* what the local step showed: " (its loopback at 48% of h0's)" */
+static void local_text(const struct fp_diagnosis *d, const struct fp_diag_local *l, FILE *f)
+{
+	const char *host = d->t->nodes[d->hs.h[l->hyp].node].name;
+
+	if (l->v == FP_LOCAL_HOST)
+		fprintf(f, "; its loopback at %.0f%% of %s's, its cable cleared", 100 * l->q,
+			d->t->nodes[l->ref].name);
+	else
+		fprintf(f, "; %s's own loopback is healthy (%.0f%% of %s's)%s%s", host, 100 * l->q,
+			d->t->nodes[l->ref].name, l->v == FP_LOCAL_NIC ? ", its NIC at " : "",
+			l->v == FP_LOCAL_NIC ? l->m.nic : "");
+}
+
+static void local_steps_text(const struct fp_diagnosis *d, unsigned k, FILE *f)
+{
+	char name[256];
+
+	for (unsigned i = 0; i < d->nlocal; i++) {
+		const struct fp_diag_local *l = &d->local[i];
+
+		if (l->step != k)
+			continue;
+		fp_diag_verdict_name(d, l->hyp, name, sizeof(name));
+		fprintf(f, "         loopback  %s %.3g Gb/s, %s %.3g Gb/s: %.0f%% -> %s\n",
+			d->t->nodes[d->hs.h[l->hyp].node].name, l->m.gbps, d->t->nodes[l->ref].name,
+			l->rm.gbps, 100 * l->q, name);
+	}
+}
+
 void fp_diagnosis_text(const struct fp_diagnosis *d, FILE *f)
 {
 	char name[256];
@@ -31,6 +63,7 @@ void fp_diagnosis_text(const struct fp_diagnosis *d, FILE *f)
 					h->state == FP_HYP_CONFIRMED ? "ruled in" : "ruled out",
 					name, h->bad, h->probes, h->q_median);
 		}
+		local_steps_text(d, k, f);
 	}
 	if (d->incomplete)
 		fprintf(f, "incomplete: %s\n", d->error);
@@ -44,11 +77,14 @@ void fp_diagnosis_text(const struct fp_diagnosis *d, FILE *f)
 	for (unsigned i = 0; i < d->hs.n; i++) {
 		const struct fp_hyp *h = &d->hs.h[i];
 
-		fp_hyp_name(d->t, h, name, sizeof(name));
-		if (h->state == FP_HYP_CONFIRMED)
-			fprintf(f, "verdict: faulty %s, at %.0f%% of its predicted rate\n", name,
+		fp_diag_verdict_name(d, i, name, sizeof(name));
+		if (h->state == FP_HYP_CONFIRMED) {
+			fprintf(f, "verdict: faulty %s, at %.0f%% of its predicted rate", name,
 				100 * h->q_median);
-		else if (h->state == FP_HYP_OPEN)
+			if (fp_diag_local_of(d, i))
+				local_text(d, fp_diag_local_of(d, i), f);
+			fputc('\n', f);
+		} else if (h->state == FP_HYP_OPEN)
 			fprintf(f, "verdict: ambiguous %s (%u of %u probes bad)\n", name, h->bad,
 				h->probes);
 	}
@@ -93,6 +129,28 @@ static void steps_json(struct fp_json *j, const struct fp_diagnosis *d)
 	fp_json_end(j);
 }
 
+/* the local step's probes: each suspect host's loopback against a healthy host's */
+static void local_json(struct fp_json *j, const struct fp_diagnosis *d)
+{
+	fp_json_arr(j, "local");
+	for (unsigned i = 0; i < d->nlocal; i++) {
+		const struct fp_diag_local *l = &d->local[i];
+
+		fp_json_obj(j, NULL);
+		fp_json_u64(j, "step", l->step);
+		fp_json_u64(j, "hypothesis", l->hyp);
+		fp_json_str(j, "host", d->t->nodes[d->hs.h[l->hyp].node].name);
+		fp_json_num(j, "gbps", l->m.gbps);
+		fp_json_str(j, "reference", d->t->nodes[l->ref].name);
+		fp_json_num(j, "reference_gbps", l->rm.gbps);
+		fp_json_num(j, "q_local", l->q);
+		fp_json_str(j, "nic", l->m.nic);
+		fp_json_str(j, "names", local_names[l->v]);
+		fp_json_end(j);
+	}
+	fp_json_end(j);
+}
+
 static void hyps_json(struct fp_json *j, const struct fp_diagnosis *d)
 {
 	char name[256];
@@ -117,6 +175,10 @@ static void hyps_json(struct fp_json *j, const struct fp_diagnosis *d)
 		fp_json_u64(j, "probes", h->probes);
 		fp_json_u64(j, "bad", h->bad);
 		fp_json_num(j, "q_median", h->probes ? h->q_median : NAN);
+		fp_diag_verdict_name(d, i, name, sizeof(name));
+		fp_json_str(j, "verdict", name);
+		if (fp_diag_local_of(d, i))
+			fp_json_str(j, "names", local_names[fp_diag_local_of(d, i)->v]);
 		fp_json_end(j);
 	}
 	fp_json_end(j);
@@ -140,6 +202,7 @@ void fp_diagnosis_json(const struct fp_diagnosis *d, FILE *f)
 	fp_json_u64(&j, "full_pairs_bytes", d->full_bytes);
 	steps_json(&j, d);
 	hyps_json(&j, d);
+	local_json(&j, d);
 	fp_json_end(&j);
 	fputc('\n', f);
 }

@@ -343,6 +343,52 @@ static int exec(void *ctx, unsigned step, const struct fp_diag_flow *f, unsigned
 	return ret;
 }
 
+/* the NIC of rank r below its best PCIe link: "PCIe x8 of x16", "" when not (or unknown) */
+static void nic_slot(const struct fp_drun *x, int r, char *buf, size_t len)
+{
+	const struct fp_rank_ctx *c = x->data.rctx ? &x->data.rctx[r] : NULL;
+
+	buf[0] = 0;
+	if (!c || !c->valid)
+		return;
+	if (c->pcie_width > 0 && c->pcie_max_width > c->pcie_width)
+		snprintf(buf, len, "PCIe x%d of x%d", c->pcie_width, c->pcie_max_width);
+	else if (c->pcie_gts > 0 && c->pcie_max_gts > c->pcie_gts)
+		snprintf(buf, len, "PCIe %.1f of %.1f GT/s", c->pcie_gts, c->pcie_max_gts);
+}
+
+/* the local step's probe: node's rank streams over its own loopback, alone */
+static int local(void *ctx, unsigned step, int node, double duration, struct fp_diag_loop *m,
+		 char *err, size_t el)
+{
+	struct fp_drun *x = ctx;
+	uint8_t msg[FP_DIAG_SCHED_HEAD + 4];
+	int r = x->rank_of[node], ret;
+	bool done;
+
+	memset(m, 0, sizeof(*m));
+	fp_put_u32(msg, FP_DIAG_SCHED_LOCAL);
+	fp_put_u64(msg + 4, (uint64_t)(duration * x->dc->dc.round_s * 1e9));
+	fp_put_u32(msg + 8 + 4, (uint32_t)r);
+	x->loop_bytes = 0;
+	x->loop_ns = 0;
+	ret = fp_diag_next(x, msg, sizeof(msg), &done);
+	if (!ret && !x->loop_bytes) {
+		fp_say(x->rk.err, ERR_LEN, "diagnose: rank %d (%s): its loopback moved nothing", r,
+		       x->dc->t->nodes[node].name);
+		ret = -EIO;
+	}
+	if (ret)
+		return fp_say(err, el, "%s", x->rk.err), ret;
+	m->bytes = x->loop_bytes;
+	m->gbps = x->loop_ns > 0 ? 8.0 * (double)m->bytes / x->loop_ns : 0;
+	nic_slot(x, r, m->nic, sizeof(m->nic));
+	if (!x->rk.cfg->quiet)
+		fprintf(stderr, "diagnose: step %u: %s's loopback %.3g Gb/s\n", step,
+			x->dc->t->nodes[node].name, m->gbps);
+	return 0;
+}
+
 /* ---------- the diagnosis and its output ---------- */
 
 static int finish(struct fp_drun *x)
@@ -367,6 +413,7 @@ static int finish(struct fp_drun *x)
 int fp_diag_lead(struct fp_drun *x)
 {
 	const struct fp_diag_run_cfg *dc = x->dc;
+	struct fp_diag_cfg c = dc->dc;
 	uint8_t done[12] = { 0 };
 	char err[ERR_LEN];
 	bool last;
@@ -377,8 +424,9 @@ int fp_diag_lead(struct fp_drun *x)
 			x->traced + x->untraced,
 			x->untraced ? "; the others are assumed on the model's path for their hash"
 				    : "");
+	c.local = local;
 	x->ran = true;
-	ret = fp_diagnose(&x->d, dc->t, dc->r, &dc->dc, exec, x, err, sizeof(err));
+	ret = fp_diagnose(&x->d, dc->t, dc->r, &c, exec, x, err, sizeof(err));
 	if (ret)
 		snprintf(x->rk.err, ERR_LEN, "%s", err);
 	if (!ret)

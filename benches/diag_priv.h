@@ -34,6 +34,8 @@ struct fp_drun {
 	double *ns;		     /* and in how long */
 	unsigned cap;		     /* entries bytes and ns hold */
 	unsigned steered, unsteered; /* the last step's flows on their wanted path, not */
+	uint64_t loop_bytes;	     /* the last loopback probe's */
+	double loop_ns;
 	struct fp_diagnosis d;
 	bool ran, dir_ok; /* fp_diagnose ran; the output folder is there */
 };
@@ -42,6 +44,10 @@ struct fp_drun {
 uint32_t fp_diag_conn(const struct fp_drun *x, int a, int b, unsigned k);
 int fp_diag_next(struct fp_drun *x, const uint8_t *mine, size_t len, bool *done);
 int fp_diag_trace(struct fp_drun *x);
+
+/* diag_local.c: ns of one TCP stream over 127.0.0.1 in this process; rank who's, run by all */
+int fp_diag_loopback(uint64_t ns, uint64_t *bytes, double *took, char *err, size_t el);
+int fp_diag_local_run(struct fp_drun *x, uint32_t who, uint64_t ns);
 
 /* diag_lead.c, rank 0 */
 int fp_diag_lead_alloc(struct fp_drun *x);

@@ -164,6 +164,16 @@ int fp_diag_next(struct fp_drun *x, const uint8_t *mine, size_t len, bool *done)
 		ret = check_sched(x, b.data + b.off[0], b.len[0], &rounds);
 	m = ret ? NULL : b.data + b.off[0];
 	*done = !ret && !rounds;
+	if (!ret && rounds == FP_DIAG_SCHED_LOCAL) {
+		uint32_t who = fp_get_u32(m + SCHED_HEAD);
+
+		ret = who < (uint32_t)rk->size
+			      ? fp_diag_local_run(x, who, fp_get_u64(m + 4))
+			      : (fp_say(rk->err, ERR_LEN,
+					"diagnose: rank 0 sent a malformed schedule"),
+				 -EBADMSG);
+		rounds = 0;
+	}
 	for (uint32_t r = 0; !ret && r < rounds; r++) {
 		uint32_t cnt = fp_get_u32(m + o);
 
@@ -326,6 +336,9 @@ static int connect_all(struct fp_drun *x, const char *token, bool weak)
 	}
 	if (!ret)
 		ret = fp_run_gather_idents(rk);
+	/* each rank's port and PCIe link: the local step names a NIC slot below its best */
+	if (!ret)
+		ret = fp_run_gather_context(rk, bind);
 	if (!ret)
 		ret = fp_diag_trace(x);
 	return ret;

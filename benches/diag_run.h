@@ -37,6 +37,12 @@ int fp_diag_run(struct fp_run_cfg *cfg, const struct fp_diag_run_cfg *dc);
  */
 #define FP_DIAG_SCHED_HEAD 12
 #define FP_DIAG_MAX_ROUNDS 65536
+/*
+ * The local step's schedule: rounds FP_DIAG_SCHED_LOCAL, duration_ns, then u32 the rank
+ * whose loopback runs (alone); *rounds is set to FP_DIAG_SCHED_LOCAL, the rank is the
+ * caller's to check against the world size.
+ */
+#define FP_DIAG_SCHED_LOCAL 0xffffffffu
 int fp_diag_sched_check(const uint8_t *m, size_t len, uint32_t nflows, uint32_t *seen,
 			uint32_t *rounds);
 

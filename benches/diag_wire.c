@@ -33,7 +33,12 @@ int fp_diag_sched_check(const uint8_t *m, size_t len, uint32_t nflows, uint32_t 
 {
 	int ret;
 
-	if (len < FP_DIAG_SCHED_HEAD || (*rounds = fp_get_u32(m)) > FP_DIAG_MAX_ROUNDS)
+	if (len < FP_DIAG_SCHED_HEAD)
+		return -EBADMSG;
+	*rounds = fp_get_u32(m);
+	if (*rounds == FP_DIAG_SCHED_LOCAL)
+		return len == FP_DIAG_SCHED_HEAD + 4 ? 0 : -EBADMSG;
+	if (*rounds > FP_DIAG_MAX_ROUNDS)
 		return -EBADMSG;
 	ret = sched_rounds(m, len, nflows, seen, *rounds);
 	memset(seen, 0, sizeof(*seen) * nflows);

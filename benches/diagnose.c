@@ -12,9 +12,9 @@
 
 const char *fp_diag_kind_name(enum fp_diag_kind k)
 {
-	static const char *const names[] = { "screen", "pairs", "cover", "target" };
+	static const char *const names[] = { "screen", "pairs", "cover", "target", "local" };
 
-	return (unsigned)k < 4 ? names[k] : "?";
+	return (unsigned)k < 5 ? names[k] : "?";
 }
 
 void fp_hyp_name(const struct fp_topo *t, const struct fp_hyp *h, char *buf, size_t len)
@@ -26,6 +26,32 @@ void fp_hyp_name(const struct fp_topo *t, const struct fp_hyp *h, char *buf, siz
 		snprintf(buf, len, "host %s (or its cable %s)", t->nodes[h->node].name, spec);
 	else
 		snprintf(buf, len, "link %s", spec);
+}
+
+const struct fp_diag_local *fp_diag_local_of(const struct fp_diagnosis *d, unsigned i)
+{
+	for (unsigned k = 0; k < d->nlocal; k++)
+		if (d->local[k].hyp == i)
+			return &d->local[k];
+	return NULL;
+}
+
+void fp_diag_verdict_name(const struct fp_diagnosis *d, unsigned i, char *buf, size_t len)
+{
+	const struct fp_hyp *h = &d->hs.h[i];
+	const struct fp_diag_local *l = fp_diag_local_of(d, i);
+	const char *host = h->host ? d->t->nodes[h->node].name : "";
+	char spec[160];
+
+	fp_topo_link_spec(d->t, (unsigned)h->link, spec, sizeof(spec));
+	if (!l)
+		fp_hyp_name(d->t, h, buf, len);
+	else if (l->v == FP_LOCAL_HOST)
+		snprintf(buf, len, "host %s", host);
+	else if (l->v == FP_LOCAL_NIC)
+		snprintf(buf, len, "NIC slot of %s", host);
+	else
+		snprintf(buf, len, "cable %s (or %s's NIC)", spec, host);
 }
 
 static int grow(struct fp_diagnosis *d, unsigned more)
@@ -258,6 +284,100 @@ static unsigned plan_next(struct fp_diagnosis *d, struct fp_router *r, const str
 	return n;
 }
 
+/* a host no open or confirmed hypothesis names, -1 */
+static int reference(const struct fp_diagnosis *d, const int *hosts)
+{
+	for (unsigned a = 0; a < d->hosts; a++) {
+		bool held = false;
+
+		for (unsigned i = 0; i < d->hs.n; i++)
+			held |= d->hs.h[i].host && d->hs.h[i].node == hosts[a] &&
+				d->hs.h[i].state != FP_HYP_CLEARED;
+		if (!held)
+			return hosts[a];
+	}
+	return -1;
+}
+
+#define LOCAL_PAIRS 3 /* reference then suspect, interleaved: the median ratio */
+
+static double median3(double a, double b, double c)
+{
+	return a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+}
+
+/* suspect node against reference rn, LOCAL_PAIRS times interleaved, into l */
+static int local_pairs(struct fp_diagnosis *d, const struct fp_diag_cfg *c, void *ctx, int node,
+		       struct fp_diag_local *l, uint64_t *bytes, char *err, size_t el)
+{
+	struct fp_diag_loop m[LOCAL_PAIRS], r[LOCAL_PAIRS];
+	double q[LOCAL_PAIRS];
+	int ret = 0;
+
+	for (unsigned k = 0; k < LOCAL_PAIRS && !ret; k++) {
+		ret = c->local(ctx, d->nsteps, l->ref, 1, &r[k], err, el);
+		if (!ret)
+			ret = c->local(ctx, d->nsteps, node, 1, &m[k], err, el);
+		if (ret)
+			break;
+		q[k] = r[k].gbps > 0 ? m[k].gbps / r[k].gbps : 0;
+		*bytes += (m[k].bytes != FP_DIAG_NOBYTES ? m[k].bytes : 0) +
+			  (r[k].bytes != FP_DIAG_NOBYTES ? r[k].bytes : 0);
+	}
+	if (ret)
+		return ret;
+	l->m = m[LOCAL_PAIRS - 1];
+	l->rm = r[LOCAL_PAIRS - 1];
+	l->m.gbps = median3(m[0].gbps, m[1].gbps, m[2].gbps);
+	l->rm.gbps = median3(r[0].gbps, r[1].gbps, r[2].gbps);
+	l->q = median3(q[0], q[1], q[2]);
+	/* the loop's own threshold: what the analyzer calls a bad flow */
+	l->v = l->q < d->a.threshold ? FP_LOCAL_HOST : l->m.nic[0] ? FP_LOCAL_NIC : FP_LOCAL_CABLE;
+	return 0;
+}
+
+/*
+ * The local step: each confirmed host's own loopback, alone, against a healthy host's,
+ * tells the host from its cable (the traffic so far crossed both). Returns 0 or -errno.
+ */
+static int local_step(struct fp_diagnosis *d, const int *hosts, const struct fp_diag_cfg *c,
+		      void *ctx, char *err, size_t el)
+{
+	struct fp_diag_step *s = &d->steps[d->nsteps];
+	unsigned n = 0;
+	int rn = reference(d, hosts), ret = 0;
+
+	for (unsigned i = 0; i < d->hs.n; i++)
+		n += d->hs.h[i].host && d->hs.h[i].state == FP_HYP_CONFIRMED;
+	if (!n || rn < 0 || d->nsteps >= c->max_steps ||
+	    d->spent_s + 2 * LOCAL_PAIRS * n * c->round_s > c->budget_s)
+		return 0;
+	*s = (struct fp_diag_step){ .kind = FP_STEP_LOCAL,
+				    .flows = 2 * LOCAL_PAIRS * n,
+				    .rounds = 2 * LOCAL_PAIRS * n,
+				    .duration = 1,
+				    .sigma = d->a.sigma,
+				    .suspects = d->a.n };
+	snprintf(s->why, sizeof(s->why),
+		 "local: the loopback of %u suspect host%s against %s's, %u times each, alone", n,
+		 n > 1 ? "s" : "", d->t->nodes[rn].name, LOCAL_PAIRS);
+	for (unsigned i = 0; i < d->hs.n && !ret; i++) {
+		struct fp_diag_local *l = &d->local[d->nlocal];
+
+		if (!d->hs.h[i].host || d->hs.h[i].state != FP_HYP_CONFIRMED)
+			continue;
+		*l = (struct fp_diag_local){ .hyp = i, .step = d->nsteps, .ref = rn };
+		ret = local_pairs(d, c, ctx, d->hs.h[i].node, l, &s->bytes, err, el);
+		d->nlocal += !ret;
+	}
+	if (ret)
+		return ret;
+	/* its bytes never crossed the fabric: the step's own, not the diagnosis's traffic */
+	d->spent_s += s->rounds * c->round_s;
+	d->nsteps++;
+	return 0;
+}
+
 int fp_diagnose(struct fp_diagnosis *d, const struct fp_topo *t, struct fp_router *r,
 		const struct fp_diag_cfg *cfg, fp_diag_exec_fn ex, void *ctx, char *err, size_t el)
 {
@@ -313,6 +433,9 @@ int fp_diagnose(struct fp_diagnosis *d, const struct fp_topo *t, struct fp_route
 		if (ret)
 			goto out;
 	}
+	ret = c.local ? local_step(d, hosts, &c, ctx, err, el) : 0;
+	if (ret)
+		goto out;
 	d->clean = true;
 	for (unsigned i = 0; i < d->hs.n; i++)
 		d->clean &= d->hs.h[i].state == FP_HYP_CLEARED;

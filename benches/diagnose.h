@@ -37,6 +37,19 @@ typedef int (*fp_diag_exec_fn)(void *ctx, unsigned step, const struct fp_diag_fl
 			       unsigned nrounds, double duration, struct fp_diag_meas *m, char *err,
 			       size_t el);
 
+/*
+ * The local step: a host's own throughput with no cable in the way (loopback inside the
+ * host), measured alone for duration rounds. nic: the host's NIC below its best ("PCIe x8
+ * of x16"), or "" when it reports none.
+ */
+struct fp_diag_loop {
+	double gbps;
+	uint64_t bytes;
+	char nic[96];
+};
+typedef int (*fp_diag_local_fn)(void *ctx, unsigned step, int node, double duration,
+				struct fp_diag_loop *m, char *err, size_t el);
+
 struct fp_diag_cfg {
 	unsigned screen_rounds; /* permutation rounds to screen with; 0: 4 */
 	double budget_s;	/* traffic seconds in all; 0: 600 */
@@ -46,9 +59,25 @@ struct fp_diag_cfg {
 	unsigned max_steps;	/* 0: 12 */
 	unsigned probes;	/* targeted flows per hypothesis per step; 0: 4 */
 	unsigned pairs_below;	/* screen with every pair when hosts <= this; 0: 8 */
+	fp_diag_local_fn local; /* the executor's loopback probe (same ctx); NULL: none */
 };
 
-enum fp_diag_kind { FP_STEP_SCREEN, FP_STEP_PAIRS, FP_STEP_COVER, FP_STEP_TARGET };
+enum fp_diag_kind { FP_STEP_SCREEN, FP_STEP_PAIRS, FP_STEP_COVER, FP_STEP_TARGET, FP_STEP_LOCAL };
+
+/*
+ * What the local step made of a confirmed host hypothesis: the host itself (its loopback
+ * below the threshold against a healthy host's), the NIC's slot (loopback healthy, the NIC
+ * below its best), else the cable (or the NIC, which loopback does not cross).
+ */
+enum fp_local_verdict { FP_LOCAL_HOST, FP_LOCAL_NIC, FP_LOCAL_CABLE };
+
+struct fp_diag_local {
+	unsigned hyp, step;
+	int ref; /* the healthy host measured against */
+	struct fp_diag_loop m, rm;
+	double q; /* m.gbps / rm.gbps */
+	enum fp_local_verdict v;
+};
 
 #define FP_DIAG_MAXSTEPS 32
 
@@ -78,6 +107,8 @@ struct fp_diagnosis {
 	uint64_t bytes, full_bytes; /* moved; what every ordered pair once would move */
 	double spent_s;
 	bool clean;
+	struct fp_diag_local local[FP_DIAG_MAXHYP];
+	unsigned nlocal;
 	char stop[160]; /* why it stopped */
 	/* the executor failed (a rank died, a flow stalled): what was measured until then */
 	bool incomplete;
@@ -94,8 +125,12 @@ int fp_diagnose(struct fp_diagnosis *d, const struct fp_topo *t, struct fp_route
 void fp_diagnosis_free(struct fp_diagnosis *d);
 
 const char *fp_diag_kind_name(enum fp_diag_kind k);
-/* "host h0" or "link #3 l0:p1-s0:p2" */
+/* "host h0 (or its cable ...)" or "link #3 l0:p1-s0:p2" */
 void fp_hyp_name(const struct fp_topo *t, const struct fp_hyp *h, char *buf, size_t len);
+/* hypothesis i as the verdict names it: the local step's answer where it ran */
+void fp_diag_verdict_name(const struct fp_diagnosis *d, unsigned i, char *buf, size_t len);
+/* the local step's entry for hypothesis i, NULL */
+const struct fp_diag_local *fp_diag_local_of(const struct fp_diagnosis *d, unsigned i);
 
 /* Max-min rates on net of flows f with the paths in m, round by round: 0 or -ENOMEM. */
 int fp_diag_rates(const struct fp_sim_net *net, const struct fp_diag_meas *m,
@@ -111,10 +146,17 @@ struct fp_diag_sim {
 	struct fp_router *r;
 	struct fp_sim_net net; /* with faults */
 	double noise;	       /* sigma at duration 1; falls as 1/sqrt(duration) */
+	double *loop;	       /* per node: loopback Gb/s (a slow host's scaled, its cable's not) */
 	uint64_t seed;
+	unsigned local_calls; /* each loopback probe its own noise */
 };
 int fp_diag_sim_exec(void *ctx, unsigned step, const struct fp_diag_flow *f, unsigned n,
 		     unsigned nrounds, double duration, struct fp_diag_meas *m, char *err,
 		     size_t el);
+/* x->loop from the topology and the faults (NULL, nf 0: none): 0 or -ENOMEM */
+int fp_diag_sim_loop(struct fp_diag_sim *x, const struct fp_topo *t, const struct fp_fault *f,
+		     unsigned nf);
+int fp_diag_sim_local(void *ctx, unsigned step, int node, double duration, struct fp_diag_loop *m,
+		      char *err, size_t el);
 
 #endif

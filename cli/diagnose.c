@@ -168,6 +168,8 @@ static int faults(struct fp_diag_sim *x, const struct fp_topo *t, const char *sp
 					"which the diagnosis simulator does not model yet\n");
 			return -EINVAL;
 		}
+	if (fp_diag_sim_loop(x, t, f, n))
+		return -ENOMEM;
 	return fp_sim_net_init(&x->net, t, f, n, 10);
 }
 
@@ -231,6 +233,7 @@ static int simulate(const struct diag_opts *o, struct fp_topo *t, struct fp_rout
 	if (faults(&x, t, o->faults))
 		goto out;
 	set_cfg(&c, o);
+	c.local = fp_diag_sim_local;
 	ret = fp_diagnose(&d, t, r, &c, fp_diag_sim_exec, &x, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "fabprobe diagnose: %s\n", err);
@@ -245,6 +248,7 @@ static int simulate(const struct diag_opts *o, struct fp_topo *t, struct fp_rout
 out:
 	fp_diagnosis_free(&d);
 	fp_sim_net_destroy(&x.net);
+	free(x.loop);
 	return ret;
 }
 

@@ -41,6 +41,23 @@ grep -q "^verdict: faulty host h5" "$TMP/out" || fail "text verdict names h5"
 grep -q "ruled in  link" "$TMP/out" || fail "text timeline rules the link in"
 ok "a degraded link and a slow host ruled in by targeted steps, nothing else"
 
+# the local step: a slow host's own loopback is slow, a degraded host cable's host's is not
+$FABPROBE diagnose --topology "$T" --faults "degrade:h5-e1_0:0.5,slowhost:h9:0.5" --seed 2 \
+	--rounds 2 --output "$TMP/hc" >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err"; fail "local: exit $?"; }
+python3 - "$TMP/hc/diagnosis.json" <<'PY' || { cat "$TMP/out"; fail "host told from cable"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {h["host"]: (h["names"], h["verdict"]) for h in d["hypotheses"] if h["state"] == "confirmed"}
+assert got == {"h5": ("cable", "cable h5:p0-e1_0:p1 (or h5's NIC)"), "h9": ("host", "host h9")}, got
+loc = {l["host"]: l for l in d["local"]}
+assert set(loc) == {"h5", "h9"} and loc["h9"]["q_local"] < 0.8 <= loc["h5"]["q_local"], loc
+assert loc["h9"]["reference"] not in ("h5", "h9") and d["steps"][-1]["kind"] == "local", d["steps"][-1]
+PY
+grep -q "^verdict: faulty host h9, .*its loopback at" "$TMP/out" || fail "text verdict: host h9"
+grep -q "^verdict: faulty cable h5:p0-e1_0:p1 (or h5's NIC), .*h5's own loopback is healthy" \
+	"$TMP/out" || fail "text verdict: h5's cable"
+ok "the local step: a slow host named as the host, a degraded host cable as the cable"
+
 # clean: no fault, no noise: screened, no suspect, clean
 $FABPROBE diagnose --topology "$T" --noise 0 --format json >"$TMP/c.json" || fail "clean: exit $?"
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
