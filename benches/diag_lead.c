@@ -77,6 +77,12 @@ int fp_diag_lead_prepare(struct fp_drun *x)
 		if (!lstat(path, &st))
 			return fp_say(x->rk.err, ERR_LEN, "%s exists: not overwritten", path),
 			       -EEXIST;
+		/* a killed diagnosis leaves step folders and no diagnosis.json: refused now,
+		 * not at the first step's mkdir halfway through */
+		snprintf(path, sizeof(path), "%s/step-0", dir);
+		if (!lstat(path, &st))
+			return fp_say(x->rk.err, ERR_LEN, "%s exists: not overwritten", path),
+			       -EEXIST;
 		x->dir_ok = true;
 	}
 	return load_map(x);

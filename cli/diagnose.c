@@ -73,10 +73,12 @@ static void split(int argc, char **argv, char **mine, int *nm, char **run, int *
 	*nm = *nr = 0;
 	for (int a = 0; a < argc; a++) {
 		char name[64];
-		size_t n = strcspn(argv[a] + 2, "=");
+		/* past "--" only when it is there: a 0 or 1 byte argument has no argv[a] + 2 */
+		bool dashed = !strncmp(argv[a], "--", 2) && argv[a][2];
+		size_t n = dashed ? strcspn(argv[a] + 2, "=") : 0;
 		int i = -1;
 
-		if (!strncmp(argv[a], "--", 2) && argv[a][2] && n < sizeof(name)) {
+		if (dashed && n < sizeof(name)) {
 			memcpy(name, argv[a] + 2, n);
 			name[n] = 0;
 			i = fp_opts_index(diag_opts, name);
@@ -149,6 +151,13 @@ static int run_cfg(struct fp_run_cfg *cfg, const struct diag_opts *o, int argc, 
 	}
 	cfg->pattern = "diagnose";
 	cfg->duration_ns = o->round_ns;
+	/* a rank without traffic in a round (and every rank but the probed one in a local
+	 * step) waits for the round's results at most --timeout */
+	if (o->round_ns >= cfg->timeout_ns) {
+		fprintf(stderr, "fabprobe diagnose: --round must be shorter than --timeout "
+				"(ranks wait for a round's results at most --timeout)\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 

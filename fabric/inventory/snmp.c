@@ -27,7 +27,10 @@ static void lib_init(void)
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS, 0);
+	/* with every handler off, net-snmp logs to stderr ("Created directory:
+	 * /var/lib/snmp/cert_indexes" on a machine's first use): one that drops it all */
 	snmp_disable_log();
+	netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_DEBUG);
 	/* Debian ships no MIB files: without this the parser lists every module it misses */
 	setenv("MIBS", "", 1);
 	setenv("MIBDIRS", "", 1);

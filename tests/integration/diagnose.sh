@@ -169,9 +169,12 @@ p=$(free_port)
 c=(diagnose --topology "$TMP/two.yaml" --engine sockets --round 2s --size 2
 	--rendezvous "127.0.0.1:$p" --token "t-$p" --timeout 5s)
 # (not under timeout: the kill must reach fabprobe; its own waits are bounded by --timeout)
+rm -f "$TMP/e0" # the line below must be this run's
 $FABPROBE "${c[@]}" --rank 1 --hostname h1 >/dev/null 2>&1 &
 R1=$!
-(sleep 1; kill -9 $R1) &
+# killed once rank 0 starts the loop (its "connections traced" line), so mid-step on any load
+(for _ in $(seq 400); do grep -q "connections traced" "$TMP/e0" 2>/dev/null && break; sleep 0.1; done
+ sleep 0.5; kill -9 $R1) &
 K=$!
 timeout 60 $FABPROBE "${c[@]}" --rank 0 --hostname h0 --output "$TMP/dead" >/dev/null 2>"$TMP/e0"
 rc=$?
