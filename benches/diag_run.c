@@ -300,14 +300,7 @@ static int connect_all(struct fp_drun *x, const char *token, bool weak)
 {
 	struct rank *rk = &x->rk;
 	const struct fp_run_cfg *cfg = rk->cfg;
-	struct fp_rv_params rp = { .rank = rk->rank,
-				   .size = rk->size,
-				   .addr = cfg->rendezvous,
-				   .token = token,
-				   .weak_token = weak,
-				   .require_token = cfg->require_token,
-				   .stop = &fp_stop,
-				   .timeout_ns = cfg->timeout_ns };
+	struct fp_rv_params rp = fp_run_rv_params(cfg, rk->rank, rk->size, token, weak);
 	char bindbuf[64];
 	const char *bind;
 	int ret = fp_rv_open(&rp, &rk->rv, rk->err, ERR_LEN);

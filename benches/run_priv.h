@@ -204,6 +204,8 @@ struct fp_pattern_opts fp_run_pattern_opts(const struct fp_run_cfg *cfg);
 int fp_run_open_engine(struct rank *rk, const char *bind);
 /* rank 0 after a data-path failure: rk->err names the ranks that died without a word */
 void fp_run_blame(struct rank *rk);
+struct fp_rv_params fp_run_rv_params(const struct fp_run_cfg *cfg, int rank, int size,
+				     const char *token, bool weak);
 int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak);
 
 #endif

@@ -112,19 +112,26 @@ struct fp_pattern_opts fp_run_pattern_opts(const struct fp_run_cfg *cfg)
 	};
 }
 
+/* The rendezvous parameters of a rank of this job (run and diagnose alike). */
+struct fp_rv_params fp_run_rv_params(const struct fp_run_cfg *cfg, int rank, int size,
+				     const char *token, bool weak)
+{
+	return (struct fp_rv_params){ .rank = rank,
+				      .size = size,
+				      .addr = cfg->rendezvous,
+				      .token = token,
+				      .weak_token = weak,
+				      .require_token = cfg->require_token,
+				      .stop = &fp_stop,
+				      .timeout_ns = cfg->timeout_ns };
+}
+
 int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, bool weak)
 {
 	struct rank rk = { .cfg = cfg, .rank = rank, .size = size };
 	struct fp_run_data data;
 	struct fp_pattern_opts po = fp_run_pattern_opts(cfg);
-	struct fp_rv_params rp = { .rank = rank,
-				   .size = size,
-				   .addr = cfg->rendezvous,
-				   .token = token,
-				   .weak_token = weak,
-				   .require_token = cfg->require_token,
-				   .stop = &fp_stop,
-				   .timeout_ns = cfg->timeout_ns };
+	struct fp_rv_params rp = fp_run_rv_params(cfg, rank, size, token, weak);
 	char bindbuf[64];
 	const char *bind;
 	int ret, status = 1;
