@@ -69,9 +69,10 @@ void fp_diagnosis_text(const struct fp_diagnosis *d, FILE *f)
 		fprintf(f, "incomplete: %s\n", d->error);
 	else
 		fprintf(f, "stopped: %s\n", d->stop);
-	fprintf(f, "traffic: %llu bytes in %u steps, %.1f%% of every pair once\n",
+	fprintf(f, "traffic: %llu bytes in %u steps, %.1f%% of every pair once%s\n",
 		(unsigned long long)d->bytes, d->nsteps,
-		d->full_bytes ? 100.0 * (double)d->bytes / (double)d->full_bytes : 0);
+		d->full_bytes ? 100.0 * (double)d->bytes / (double)d->full_bytes : 0,
+		d->full_measured ? " (at the screen's median flow)" : "");
 	if (d->clean)
 		fprintf(f, "verdict: clean\n");
 	for (unsigned i = 0; i < d->hs.n; i++) {
@@ -200,6 +201,8 @@ void fp_diagnosis_json(const struct fp_diagnosis *d, FILE *f)
 	fp_json_bool(&j, "clean", d->clean);
 	fp_json_u64(&j, "bytes", d->bytes);
 	fp_json_u64(&j, "full_pairs_bytes", d->full_bytes);
+	/* measured: the screen's median flow per pair; flow_bytes: --flow-bytes per pair */
+	fp_json_str(&j, "full_pairs_basis", d->full_measured ? "measured" : "flow_bytes");
 	steps_json(&j, d);
 	hyps_json(&j, d);
 	local_json(&j, d);

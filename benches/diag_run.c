@@ -250,9 +250,27 @@ int fp_diag_trace(struct fp_drun *x)
 	/* without CAP_NET_RAW nothing is traced: rank 0 says so and assumes the model's paths */
 	if (fp_probe_open(&p, why, sizeof(why)))
 		p = NULL;
-	for (uint32_t i = 0; i < s->nflows; i++)
-		if (s->flows[i].src == rk->rank)
-			o += trace_one(x, p, i, buf + o);
+	/*
+	 * Traces are serial and a silent hop costs TRACE_TRIES x TRACE_MS per TTL: past half
+	 * of --timeout the rest go untraced (assumed on the model's path), so that this rank
+	 * reaches the gather below before rank 0 stops waiting for it.
+	 */
+	uint64_t stop_at = fp_mono_ns() + rk->cfg->timeout_ns / 2;
+	unsigned done = 0;
+	for (uint32_t i = 0; i < s->nflows; i++) {
+		if (s->flows[i].src != rk->rank)
+			continue;
+		if (p && fp_mono_ns() > stop_at) {
+			fprintf(stderr, "fabprobe diagnose: rank %d: tracing stopped at half of "
+					"--timeout after %u of %u connections; the rest are "
+					"assumed on the model's path\n",
+				rk->rank, done, nsrc);
+			fp_probe_close(p);
+			p = NULL;
+		}
+		o += trace_one(x, p, i, buf + o);
+		done++;
+	}
 	fp_probe_close(p);
 	ret = fp_rv_gather(rk->rv, "diagnose: traced paths", buf, o, &all, rk->err, ERR_LEN);
 	free(buf);

@@ -105,6 +105,7 @@ struct fp_diagnosis {
 	unsigned hosts;
 	struct fp_analysis a;	    /* the last joint analysis */
 	uint64_t bytes, full_bytes; /* moved; what every ordered pair once would move */
+	bool full_measured;	    /* full_bytes from the screen's median flow, not flow_bytes */
 	double spent_s;
 	bool clean;
 	struct fp_diag_local local[FP_DIAG_MAXHYP];

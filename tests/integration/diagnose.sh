@@ -33,6 +33,7 @@ assert d["steps"][0]["kind"] in ("screen", "pairs") and len(d["steps"]) >= 2
 target = [s for s in d["steps"] if s["kind"] == "target"]
 assert target and any(target[0]["ruled_in"]), target
 assert 0 < d["bytes"] < d["full_pairs_bytes"] / 4, (d["bytes"], d["full_pairs_bytes"])
+assert d["full_pairs_basis"] == "flow_bytes", d["full_pairs_basis"]
 for h in d["hypotheses"]:
     if h["state"] == "confirmed":
         assert h["probes"] >= 3 and h["bad"] * 3 >= h["probes"] * 2 and h["q_median"] < 0.8, h
@@ -153,6 +154,9 @@ python3 - "$TMP/lo/diagnosis.json" <<'PY' || fail "loopback diagnosis"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["status"] == "complete" and d["clean"] and d["steps"][0]["bytes"] > 0, d
+# every pair once priced at the screen's median flow: 2 pairs, each measured once per round
+s0 = d["steps"][0]
+assert d["full_pairs_basis"] == "measured" and 0 < d["full_pairs_bytes"] <= 2 * s0["bytes"], d
 PY
 $FABPROBE analyze --topology "$TMP/two.yaml" "$TMP/lo/step-0" >/dev/null || fail "analyze of a step folder"
 ok "the runner as executor: two loopback ranks, clean, a step folder analyze reads"
