@@ -242,8 +242,10 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		fp_run_blame(&rk);
 	if (ret) {
 		fp_rv_abort(rk.rv, rk.err);
-		fprintf(stderr, "%sfabprobe: %s\n", rank == 0 && isatty(2) ? "\r\033[K" : "",
-			rk.err);
+		/* a refused size: rank 0 says it once, its own or the one the abort brings */
+		if (!usage || rank == 0)
+			fprintf(stderr, "%sfabprobe: %s\n",
+				rank == 0 && isatty(2) ? "\r\033[K" : "", rk.err);
 	}
 	status = usage ? 2 : ret || (rank == 0 && fp_run_check_failed(&rk)) ? 1 : 0;
 	if (rank == 0 && write_results(&rk, ret))
