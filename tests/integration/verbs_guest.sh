@@ -319,7 +319,7 @@ PY
 rc=0
 timeout 60 "$FABPROBE" run stream --np 2 "${V[@]}" --transport ud --sizes $((mtu * 2)) --iters 10 \
 	--results-dir "$TMP/e" >/dev/null 2>"$TMP/err" || rc=$?
-[ $rc = 2 ] && grep -q "over the path MTU of rxe., port 1, $mtu bytes" "$TMP/err" ||
+[ $rc = 2 ] && grep -q "over the path MTU of rxe. port 1, $mtu bytes" "$TMP/err" ||
 	{ cat "$TMP/err"; fail "a size over the MTU: status $rc"; }
 echo "  $(grep -m1 "path MTU" "$TMP/err")"
 expect_err "transport ud has no connections" "$FABPROBE" run stream --np 2 "${V[@]}" --transport ud --cm \
