@@ -122,10 +122,12 @@ static int preflight(struct fp_run_cfg *cfg)
 	}
 	if ((fp_engine_flags(&ops, cfg->engine_cfg) & FP_ENG_DGRAM) &&
 	    !(cfg->given >> fp_opts_index(fp_run_opts, "sizes") & 1)) {
-		/* frame sizes with the FCS, as RFC 2544 lists them for Ethernet */
+		/* frame sizes with the FCS, as RFC 2544 lists them for Ethernet; messages of one
+		 * packet (verbs UD) up to the path MTU of a RoCE port on 1500-byte Ethernet */
 		static const uint64_t rfc[] = { 64, 128, 256, 512, 1024, 1280, 1518 };
+		bool pkt = fp_engine_flags(&ops, cfg->engine_cfg) & FP_ENG_PAYLOAD;
 
-		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]);
+		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]) - (pkt ? 2 : 0);
 		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
 	}
 	if (fp_pattern_find(cfg->pattern)->measure & FP_MEASURE_COLL &&

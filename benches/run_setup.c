@@ -324,7 +324,10 @@ int fp_run_check_sizes(struct rank *rk)
 			       "size %llu does not fit engine %s: messages are %zu to %zu bytes "
 			       "here%s",
 			       (unsigned long long)v, rk->cfg->engine, lo, hi,
-			       rk->dgram ? " (Ethernet frames with the FCS)" : "");
+			       !rk->dgram ? ""
+			       : fp_engine_flags(&rk->ops, rk->cfg->engine_cfg) & FP_ENG_PAYLOAD
+				       ? " (one packet each)"
+				       : " (Ethernet frames with the FCS)");
 			return -EMSGSIZE;
 		}
 	}

@@ -135,6 +135,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	char bindbuf[64];
 	const char *bind;
 	int ret, status = 1;
+	bool usage = false; /* a size the engine cannot carry: a usage error, exit 2 */
 
 	memset(&data, 0, sizeof(data));
 	if (fp_run_pin_cpu(cfg, rank, rk.err)) {
@@ -199,8 +200,10 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	bind = cfg->bind ? bindbuf : fp_rv_local_ip(rk.rv);
 	if (!ret)
 		ret = fp_run_meet(&rk, bind);
-	if (!ret)
+	if (!ret) {
 		ret = fp_run_open_engine(&rk, bind);
+		usage = ret == -EMSGSIZE;
+	}
 	if (!ret)
 		ret = fp_run_numa(&rk);
 	if (!ret) {
@@ -239,10 +242,12 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 		fp_run_blame(&rk);
 	if (ret) {
 		fp_rv_abort(rk.rv, rk.err);
-		fprintf(stderr, "%sfabprobe: %s\n", rank == 0 && isatty(2) ? "\r\033[K" : "",
-			rk.err);
+		/* a refused size: rank 0 says it once, its own or the one the abort brings */
+		if (!usage || rank == 0)
+			fprintf(stderr, "%sfabprobe: %s\n",
+				rank == 0 && isatty(2) ? "\r\033[K" : "", rk.err);
 	}
-	status = ret || (rank == 0 && fp_run_check_failed(&rk)) ? 1 : 0;
+	status = usage ? 2 : ret || (rank == 0 && fp_run_check_failed(&rk)) ? 1 : 0;
 	if (rank == 0 && write_results(&rk, ret))
 		status = 1;
 out:

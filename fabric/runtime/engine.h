@@ -131,6 +131,9 @@ static inline uint8_t fp_payload_byte(size_t i)
 #define FP_ENG_FLOW_FAIL 2u
 /* a port with queues: queue_stats says where each flow's frames went (run.json ranks[].queues) */
 #define FP_ENG_QUEUES 4u
+/* with FP_ENG_DGRAM: a message's size is its payload, one packet (verbs UD), not an Ethernet
+ * frame with the FCS */
+#define FP_ENG_PAYLOAD 8u
 
 /*
  * One flow's frames by queue in the current phase (since reset): the source's transmit queue

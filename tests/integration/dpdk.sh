@@ -95,7 +95,7 @@ expect_err() { # CODE PATTERN ARGS...
 	[ $rc = "$code" ] || { cat "$TMP/err"; fail "exit $rc, wanted $code: $*"; }
 	grep -q "$pat" "$TMP/err" || { cat "$TMP/err"; fail "no '$pat' for: $*"; }
 }
-expect_err 1 "size 32 does not fit" run stream --engine dpdk --np 2 --port "$(mem b1)" --eal "$EAL" --sizes 32 --iters 10 --quiet --results-dir "$TMP/bad"
+expect_err 2 "size 32 does not fit" run stream --engine dpdk --np 2 --port "$(mem b1)" --eal "$EAL" --sizes 32 --iters 10 --quiet --results-dir "$TMP/bad"
 expect_err 2 "rate" run stream --engine dpdk --np 2 --rate fast --quiet --results-dir "$TMP/bad"
 expect_err 1 "point-to-point" run alltoall --engine dpdk --np 3 --port "$(mem b2)" --eal "$EAL" --iters 10 --quiet --results-dir "$TMP/bad"
 expect_err 1 "EAL start failed.*net_nosuch0" run stream --engine dpdk --np 2 --port net_nosuch0 --eal "$EAL" --iters 10 --quiet --results-dir "$TMP/bad"

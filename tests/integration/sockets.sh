@@ -13,10 +13,14 @@ got=$(jget "$TMP/udp" "[(r['bandwidth']['frames_sent'], r['bandwidth']['frames_r
 [ "$got" = "[(2000, 2000, 0, 0, 0), (2000, 2000, 0, 0, 0)] udp udp" ] || fail "udp counts: $got"
 ok "udp: 2000 frames sent, 2000 received, none lost, reordered or duplicated"
 
-# A frame size the datagram cannot carry is refused before any rank runs
+# A frame size the datagram cannot carry is refused before any rank runs: a usage error
+# (exit 2), said once (by rank 0) however many ranks found it
+rc=0
 $FABPROBE run stream --np 2 --engine sockets --proto udp --sizes 32 --iters 10 \
-	--output "$TMP/small" >"$TMP/log" 2>&1 && fail "udp took a 32-byte frame"
-ok "udp: a frame below header size is refused"
+	--output "$TMP/small" >"$TMP/log" 2>&1 || rc=$?
+[ $rc = 2 ] && [ "$(grep -c 'size 32 does not fit' "$TMP/log")" = 1 ] ||
+	{ cat "$TMP/log"; fail "udp and a 32-byte frame: status $rc"; }
+ok "udp: a frame below header size is refused, exit 2, in one line"
 
 # UDP with planted loss: in a namespace of our own, nftables drops exactly every 10th data
 # frame on input (numgen), and the counts must say so: 1000 sent, 900 received, 100 lost

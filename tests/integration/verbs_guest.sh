@@ -281,3 +281,59 @@ fb=$(python3 -c "import json; print(sum(f['rx_bytes'] for f in json.load(open('$
 echo "  ib_write_bw -R -n 300: $pb bytes; fabprobe --cm --iters 300: $fb bytes"
 [ "$pb" = "$fb" ] || fail "ib_write_bw -R and fabprobe --cm moved different bytes"
 ok "--cm: stream, pingpong and 4-rank alltoall through rdma_cm, exact counts, payloads checked, recorded; a wrong tag refused; an address without RDMA named; the same bytes as ib_write_bw -R (${SECONDS}s)"
+
+# --transport ud (perftest -c UD): one UD QP per flow end, a message is one packet of at most
+# the path MTU. UD is unreliable: what arrived and what was lost add up to what was sent,
+# nothing forged or duplicated, payloads checked; a ping-pong measures every round trip
+# (a lost one would end it at --timeout); a size over the MTU and --cm are refused (exit 2
+# for the size), in one line; ib_send_bw -c UD at the same size next to it
+SECONDS=0
+mtu=$(ibv_devinfo -d rxe0 | awk '/active_mtu/ { print $2; exit }')
+[ -n "$mtu" ] || fail "no active MTU for rxe0"
+run ud-s stream --np 2 --transport ud --sizes 64,$mtu --iters 2000 --warmup 10 --check || fail "--transport ud stream"
+run ud-p pingpong --np 2 --transport ud --sizes 64,$mtu --iters 200 --warmup 10 --check || fail "--transport ud pingpong"
+check "$TMP/ud-p" --ranks 2 --pattern pingpong --iters 200 >/dev/null
+python3 - "$TMP/ud-s/run.json" "$TMP/ud-p/run.json" "$mtu" <<'PY' || fail "--transport ud: counts or percentiles"
+import json, sys
+s, p = (json.load(open(f)) for f in sys.argv[1:3])
+mtu = int(sys.argv[3])
+for r in (s, p):
+    e = r["options"]["engine"]
+    assert r["status"] == "complete" and e["transport"] == "ud", (r["status"], e)
+    assert r["flows"][0]["proto"] == "rocev2" and 0 < r["flows"][0]["qpn"] <= 0xffffff, r["flows"][0]
+for res in s["results"]:
+    bw = res["bandwidth"]
+    f = res["flows"][0]
+    assert bw["frames_sent"] == 2000 and 0 < bw["frames_received"] <= 2000, bw
+    assert bw["frames_received"] + bw["frames_lost"] == bw["frames_sent"], bw
+    assert f["tx_msgs"] == 2000 and f["rx_msgs"] + f["lost"] == f["tx_msgs"], f
+    assert f["rx_bytes"] == f["rx_msgs"] * res["size"] and f["forged"] == 0 and f["duplicates"] == 0, f
+    print("  ud stream %4d B: %d sent, %d received, %d lost (%.1f%%), %.4f Gb/s" % (res["size"],
+          bw["frames_sent"], bw["frames_received"], bw["frames_lost"], 100 * bw["loss_ratio"], bw["aggregate_Gbps"]))
+assert [r["size"] for r in s["results"]] == [64, mtu], s["results"]
+for res in p["results"]:
+    l = res["latency"]
+    assert l["samples"] == 200 and 0 < l["p50_us"] <= l["p99_us"] <= l["max_us"], l
+    print("  ud pingpong %4d B: p50 %.1f us, p99 %.1f us (one-way)" % (res["size"], l["p50_us"], l["p99_us"]))
+PY
+rc=0
+timeout 60 "$FABPROBE" run stream --np 2 "${V[@]}" --transport ud --sizes $((mtu * 2)) --iters 10 \
+	--results-dir "$TMP/e" >/dev/null 2>"$TMP/err" || rc=$?
+[ $rc = 2 ] && grep -q "over the path MTU of rxe. port 1, $mtu bytes" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "a size over the MTU: status $rc"; }
+echo "  $(grep -m1 "path MTU" "$TMP/err")"
+expect_err "transport ud has no connections" "$FABPROBE" run stream --np 2 "${V[@]}" --transport ud --cm \
+	--sizes 64 --iters 10 --results-dir "$TMP/e"
+perf ib_send_bw -c UD -s $mtu -n 1000 --report_gbits || fail "ib_send_bw -c UD"
+pg=$(awk -v s=$mtu '$1 == s { print $4; exit }' "$TMP/cli.log")
+run ud-perf stream --np 2 --transport ud --sizes $mtu --iters 1000 --warmup 0 --poll event || fail "--transport ud next to ib_send_bw -c UD"
+python3 - "$TMP/ud-perf/run.json" "$pg" <<'PY' || fail "ib_send_bw -c UD comparison"
+import json, sys
+res = json.load(open(sys.argv[1]))["results"][0]
+bw, pg = res["bandwidth"], float(sys.argv[2])
+fg = bw["aggregate_Gbps"]
+print("  ib_send_bw -c UD -s %d -n 1000: %.4f Gb/s; fabprobe --transport ud: %.4f Gb/s (%d of 1000 received), ratio %.2fx (TCG: the software path, not a speed)"
+      % (res["size"], pg, fg, bw["frames_received"], fg / pg if pg > 0 else 0))
+assert bw["frames_sent"] == 1000 and bw["frames_received"] > 0, bw
+PY
+ok "--transport ud: stream counts (received + lost = sent), ping-pong percentiles, payloads checked, recorded; over-MTU and --cm refused; next to ib_send_bw -c UD (${SECONDS}s)"

@@ -7,7 +7,9 @@
  *           34 ring address u64  42 slots u32  46 stride u32  50 cm port u16
  * With --cm (rdma_cm) the QP is not made yet when the table goes out: qpn and psn are 0,
  * gid is the address the rank listens on (IPv4-mapped for IPv4) and cm port its rdma_cm
- * port (0 without --cm).
+ * port (0 without --cm). With --transport ud there is no ring to write to: rkey carries the
+ * UD QP's Q_Key and ring address its 64-bit tag (udmsg.h), and slots and stride are not
+ * compared.
  *
  * The hello an rdma_cm connect request carries as private data (--cm), 24 bytes:
  *   0 magic "FPC1" u32  4 flow key u32 (flow x --qps + QP index)  8 src rank u32

@@ -42,7 +42,10 @@ static void poll_cq(struct fp_engine *e)
 			continue;
 		}
 		if ((wc[i].wr_id & 7) == WR_RECV) {
-			if (e->op == OP_READ && !c->src && (wc[i].wc_flags & IBV_WC_WITH_IMM)) {
+			if (e->ud)
+				fp_verbs_ud_recv(c, &wc[i]);
+			else if (e->op == OP_READ && !c->src &&
+				 (wc[i].wc_flags & IBV_WC_WITH_IMM)) {
 				/* the sender's notice: this many more messages to pull */
 				c->avail += ntohl(wc[i].imm_data);
 				if (fp_verbs_post_recv(c, 0) && !e->failed) {
@@ -66,6 +69,11 @@ static void poll_cq(struct fp_engine *e)
 	}
 }
 
+void fp_verbs_poll(struct fp_engine *e)
+{
+	poll_cq(e);
+}
+
 static bool payload_ok(struct fp_engine *e, struct fp_conn *c, const uint8_t *p, size_t len,
 		       uint64_t seq)
 {
@@ -80,13 +88,6 @@ static bool payload_ok(struct fp_engine *e, struct fp_conn *c, const uint8_t *p,
 		}
 	}
 	return true;
-}
-
-/* A signalled request went out: its completion will stand for k requests (FIFO per QP). */
-static void cover_push(struct fp_conn *c, uint32_t k)
-{
-	c->cover[(c->cov_head + c->cov_n) % (c->e->tx_depth + 1)] = k;
-	c->cov_n++;
 }
 
 /* Post up to n requests of one kind on c (READs if pull); returns how many, or -errno. */
@@ -402,6 +403,8 @@ static int flow_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	struct fp_engine *e = c->e;
 	unsigned need[64], total;
 
+	if (e->ud)
+		return fp_verbs_ud_tx(c, len, n);
 	if (!spread(c) || !c->src)
 		return verbs_tx(c, buf, len, n);
 	total = tx_plan(c, n, need);
@@ -431,6 +434,8 @@ static int flow_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 	struct fp_engine *e = c->e;
 	unsigned nq = e->nqps, total = 0;
 
+	if (e->ud)
+		return fp_verbs_ud_rx(c, len, n);
 	if (!spread(c) || c->src)
 		return verbs_rx(c, buf, len, n);
 	if (e->op == OP_READ) /* reads for each QP's share in flight first */
@@ -488,6 +493,7 @@ static int verbs_ident(const struct fp_conn *c, struct fp_flow_ident *id)
 const struct fp_engine_ops fp_verbs_ops = {
 	.name = "verbs",
 	.desc = "RDMA verbs (rdma-core): RC QPs (--qps N per flow), send/write/write_imm/read, "
+		"--transport rc|ud (ud: UD QPs, send, one packet per message, loss counted), "
 		"--tclass/--sl/--mtu, NUMA-local MRs"
 #if HAVE_RDMACM
 		", --cm (rdma_cm connection set-up)"
@@ -503,6 +509,11 @@ const struct fp_engine_ops fp_verbs_ops = {
 	.rx = flow_rx,
 	.wait = verbs_wait,
 	.begin = verbs_begin,
+	.reset = fp_verbs_ud_reset,
+	.finish = fp_verbs_ud_finish,
+	.dgram_stats = fp_verbs_ud_stats,
+	.limits = fp_verbs_ud_limits,
+	.cfg_flags = fp_verbs_cfg_flags,
 	.opts = fp_verbs_opts,
 	.cfg_size = sizeof(struct verbs_opts),
 };

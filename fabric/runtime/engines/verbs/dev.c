@@ -219,7 +219,11 @@ const struct fp_opt fp_verbs_opts[] = {
 	VERBS_OPT("port", FP_OPT_STRING, port, NULL, 0, 0, "FABPROBE_PORT", "SPEC",
 		  "device[:port] or netdev, or a comma list picked by local rank"),
 	VERBS_OPT("op", FP_OPT_STRING, op, "write", 0, 0, NULL, "OP",
-		  "write, write_imm, read or send"),
+		  "write, write_imm, read or send (--transport ud: send)"),
+	{ "transport", FP_OPT_CHOICE, offsetof(struct verbs_opts, transport), "rc", 0, 0, "rc|ud",
+	  NULL, NULL,
+	  "rc: Reliable Connected QPs; ud: Unreliable Datagram QPs (perftest -c UD), a message "
+	  "is one packet of at most the path MTU, loss counted" },
 	VERBS_OPT("check", FP_OPT_BOOL, check, NULL, 0, 0, NULL, NULL,
 		  "verify the contents of every buffer received"),
 	VERBS_OPT("gid-index", FP_OPT_INT, gid_index, "-1", -1, 255, NULL, "N",
@@ -248,6 +252,8 @@ const struct fp_opt fp_verbs_opts[] = {
 		  "testing: write with a key the peer never handed out"),
 	VERBS_OPT("test-cm-bad-tag", FP_OPT_BOOL, cm_bad_tag, NULL, 0, 0, NULL, NULL,
 		  "testing: with --cm, connect with a flow tag this job never made"),
+	VERBS_OPT("test-ud-bad-tag", FP_OPT_BOOL, ud_bad_tag, NULL, 0, 0, NULL, NULL,
+		  "testing: with --transport ud, send with a tag the peer never handed out"),
 	FP_OPT_END,
 };
 
@@ -399,6 +405,12 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 		ret = -EINVAL;
 		goto err;
 	}
+	if (o->transport == 1 && o->cm) {
+		fp_verbs_say(e, "--cm connects RC QPs through rdma_cm; --transport ud has no "
+				"connections: leave out --cm");
+		ret = -EINVAL;
+		goto err;
+	}
 	e->cm = o->cm;
 	e->cm_bad_tag = o->cm_bad_tag;
 	if (e->cm && !HAVE_RDMACM) {
@@ -443,6 +455,9 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 		e->cq_mod = e->tx_depth / 2 ? e->tx_depth / 2 : 1;
 	e->max_inline = (unsigned)o->inline_size;
 	e->stride = ((x && x->max_size ? x->max_size : 4096) + TRAILER + 63) / 64 * 64;
+	if (o->transport == 1 &&
+	    (ret = fp_verbs_ud_open(e, o, x ? x->max_size : 0, (unsigned)da.max_qp_wr)))
+		goto err;
 	e->pd = ibv_alloc_pd(e->ctx);
 	if (!e->pd) {
 		fp_verbs_say(e, "%s: cannot allocate a protection domain: %s", e->dev,
@@ -479,6 +494,8 @@ void fp_verbs_close(struct fp_engine *e)
 
 		if (c->qp)
 			ibv_destroy_qp(c->qp);
+		if (c->ah)
+			ibv_destroy_ah(c->ah);
 		if (c->mr)
 			ibv_dereg_mr(c->mr);
 		fp_numa_free(c->ring, e->ringlen);

@@ -4,7 +4,9 @@
  *
  * The verbs engine: RDMA over libibverbs (rdma-core) on InfiniBand, RoCE or Soft-RoCE, one
  * Reliable Connected QP per flow (--qps N: N of them, messages spread round-robin as
- * perftest -q does). The only folder that includes <infiniband/verbs.h>.
+ * perftest -q does), or with --transport ud one Unreliable Datagram QP per flow end (ud.c:
+ * SEND only, a message is one packet, loss counted). The only folder that includes
+ * <infiniband/verbs.h>.
  *
  * Each flow's QP has a ring of `window` slots registered on both ends (slot = the largest
  * message plus a trailer byte). How a message moves depends on --op:
@@ -49,6 +51,7 @@
 #include "../../../../core/wire.h"
 #include "../../engine.h"
 #include "../qptab.h"
+#include "../udmsg.h"
 
 #define SMALL	   64  /* messages this small carry the caller's bytes */
 #define STAGE	   128 /* per slot: a small message, then a write's trailer */
@@ -97,6 +100,16 @@ struct fp_conn {
 	uint16_t cm_port;
 	struct rdma_cm_id *cm;
 	bool cm_up;
+	/* --transport ud (ud.c): this end's Q_Key and tag (handed out in the QP table as rkey
+	 * and ring address), the peer's QPN, Q_Key and tag, the address handle to it, the
+	 * sends posted (each has a header slot), the data messages sent this epoch, and what
+	 * arrived (rx_seq counts receive completions) */
+	uint32_t qkey, rqpn, rqkey;
+	uint64_t tag, rtag;
+	struct ibv_ah *ah;
+	uint64_t hseq;
+	uint32_t useq;
+	struct fp_ud_rx u;
 };
 
 struct fp_engine {
@@ -131,6 +144,10 @@ struct fp_engine {
 	uint8_t cm_addr[16]; /* where this rank listens (IPv4-mapped for IPv4) */
 	uint16_t cm_port;
 	uint8_t job_key[32]; /* the job's data-plane key: connect requests carry its flow tag */
+	/* --transport ud: one UD QP per flow end; ud_len is the message size of the phase
+	 * (what a data message must measure), ud_bad_tag a test hook (send with a wrong tag) */
+	bool ud, ud_bad_tag;
+	size_t ud_len;
 	const volatile sig_atomic_t *stop;
 };
 
@@ -146,10 +163,18 @@ static inline uint8_t pattern(size_t i)
 	return fp_payload_byte(i);
 }
 
+/* A signalled request went out: its completion will stand for k requests (FIFO per QP). */
+static inline void cover_push(struct fp_conn *c, uint32_t k)
+{
+	c->cover[(c->cov_head + c->cov_n) % (c->e->tx_depth + 1)] = k;
+	c->cov_n++;
+}
+
 /* The engine's own options (`fabprobe run --engine verbs`). */
 struct verbs_opts {
 	const char *port, *op;
-	bool check, cm, bad_rkey, cm_bad_tag;
+	bool check, cm, bad_rkey, cm_bad_tag, ud_bad_tag;
+	int transport; /* 0 rc, 1 ud */
 	int64_t gid_index, inline_size, cq_mod, post_list, tx_depth, corrupt_at;
 	int64_t qps, tclass, sl, mtu;
 };
@@ -171,6 +196,20 @@ int fp_verbs_cm_connect(struct fp_engine *e);
 void fp_verbs_cm_ident(struct fp_engine *e, struct fp_conn *c);
 void fp_verbs_cm_close(struct fp_engine *e);
 void fp_verbs_qp_attr(const struct fp_engine *e, struct ibv_qp_init_attr *ia);
+void fp_verbs_poll(struct fp_engine *e);
+/* --transport ud (ud.c) */
+int fp_verbs_ud_open(struct fp_engine *e, const struct verbs_opts *o, uint64_t max_size,
+		     unsigned max_wr);
+int fp_verbs_ud_init(struct fp_engine *e, struct fp_conn *c);
+int fp_verbs_ud_connect(struct fp_engine *e, struct fp_conn *c, const struct fp_qp_rec *rec);
+void fp_verbs_ud_recv(struct fp_conn *c, const struct ibv_wc *wc);
+int fp_verbs_ud_tx(struct fp_conn *c, size_t len, unsigned n);
+int fp_verbs_ud_rx(struct fp_conn *c, size_t len, unsigned n);
+void fp_verbs_ud_reset(struct fp_conn *c);
+int fp_verbs_ud_finish(struct fp_conn *c);
+void fp_verbs_ud_stats(const struct fp_conn *c, struct fp_dgram_stats *st);
+void fp_verbs_ud_limits(const struct fp_engine *e, size_t *min, size_t *max);
+unsigned fp_verbs_cfg_flags(const void *cfg);
 int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out);
 int fp_verbs_identity(struct fp_engine *e, char *buf, size_t len);
 extern const struct fp_opt fp_verbs_opts[];

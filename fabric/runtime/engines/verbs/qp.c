@@ -2,6 +2,7 @@
 /*
  * The verbs engine's connections: one RC QP per flow, brought to RTS with the peer's
  * record from the rendezvous, and its identity (QPN, GID, flow label, UDP source port).
+ * --transport ud: a UD QP per flow end instead, with an address handle to the peer (ud.c).
  */
 #include "priv.h"
 
@@ -15,7 +16,7 @@ void fp_verbs_qp_attr(const struct fp_engine *e, struct ibv_qp_init_attr *ia)
 	*ia = (struct ibv_qp_init_attr){
 		.send_cq = e->cq,
 		.recv_cq = e->cq,
-		.qp_type = IBV_QPT_RC,
+		.qp_type = e->ud ? IBV_QPT_UD : IBV_QPT_RC,
 		.cap = { .max_send_wr = e->tx_depth,
 			 .max_recv_wr = e->nslots + 1,
 			 .max_send_sge = 2,
@@ -47,12 +48,14 @@ static int qp_init(struct fp_engine *e, struct fp_conn *c)
 	}
 	if (ia.cap.max_inline_data < e->max_inline)
 		e->max_inline = ia.cap.max_inline_data;
+	c->psn = (uint32_t)(rand() & 0xffffff);
+	if (e->ud)
+		return fp_verbs_ud_init(e, c);
 	if (ibv_modify_qp(c->qp, &a,
 			  IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS)) {
 		fp_verbs_say(e, "QP 0x%x to INIT: %s", c->qp->qp_num, strerror(errno));
 		return -errno;
 	}
-	c->psn = (uint32_t)(rand() & 0xffffff);
 	return 0;
 }
 
@@ -129,7 +132,7 @@ static int peer_ring(struct fp_engine *e, struct fp_conn *c, const struct fp_qp_
 		c->rkey ^= 0x5a5a00; /* test hook: a key the peer never handed out */
 	memcpy(c->peer_gid, rec->gid, 16);
 	c->cm_port = rec->cm_port;
-	if (rec->slots != e->nslots || rec->stride != e->stride) {
+	if (!e->ud && (rec->slots != e->nslots || rec->stride != e->stride)) {
 		fp_verbs_say(e,
 			     "rank %d has rings of %u x %u bytes, this rank %u x %zu (different "
 			     "options?)",
@@ -224,8 +227,9 @@ static int conn_make(struct fp_engine *e, const struct fp_flow *fl, unsigned q,
 				   .psn = c->psn,
 				   .lid = e->lid,
 				   .cm_port = e->cm ? e->cm_port : 0,
-				   .rkey = c->mr->rkey,
-				   .addr = (uintptr_t)c->ring,
+				   /* UD: no ring to write to; the Q_Key and tag instead */
+				   .rkey = e->ud ? c->qkey : c->mr->rkey,
+				   .addr = e->ud ? c->tag : (uintptr_t)c->ring,
 				   .slots = e->nslots,
 				   .stride = (uint32_t)e->stride };
 	memcpy(rec->gid, e->cm ? e->cm_addr : e->gid.raw, 16);
@@ -308,7 +312,9 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 			break;
 		}
 		ret = peer_ring(e, c, &peer);
-		if (!ret && !e->cm)
+		if (!ret && e->ud)
+			ret = fp_verbs_ud_connect(e, c, &peer);
+		else if (!ret && !e->cm)
 			ret = qp_connect(e, c, &peer);
 	}
 	/* --cm: every QP of this rank made and connected through rdma_cm, at once */
