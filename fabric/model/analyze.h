@@ -68,7 +68,10 @@ struct fp_obs {
 	unsigned *link; /* np link indices (undirected) */
 	double *prob;	/* np probabilities */
 	double loss;	/* share of its frames lost (datagram runs), 0: none or not counted */
-	double q;	/* normalised ratio, filled by fp_analyze */
+	bool lossy;	/* lost frames or resent segments beyond the run's own (fp_analyze) */
+	/* TCP: segments its source retransmitted and sent (segs 0: not counted) */
+	double retrans, segs;
+	double q; /* normalised ratio, filled by fp_analyze */
 	bool bad, explained;
 	unsigned char path_src; /* enum fp_path_src */
 	bool failed;		/* could not connect: rate 0 (fp_analyze_blackhole) */
@@ -103,6 +106,10 @@ struct fp_analysis {
 	/* loss evidence (datagram runs): flows losing more than loss_threshold count as bad */
 	unsigned nlossy;
 	double loss_threshold;
+	/* TCP retransmissions (analyze_retx.c): ntcp flows with counts, the run's baseline
+	 * share of segments resent, and the share above which a flow may be lossy */
+	unsigned ntcp, nretx;
+	double retx_base, retx_threshold;
 	struct fp_suspect s[FP_MAX_SUSPECTS];
 	unsigned n;
 	unsigned more; /* suspects found beyond the FP_MAX_SUSPECTS listed */
@@ -135,6 +142,14 @@ struct fp_analysis {
 double fp_binom_tail(double n, double k, double p);
 
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
+/*
+ * TCP retransmissions (analyze_retx.c): the run's baseline and threshold into a (ntcp,
+ * retx_base, retx_threshold); 0 or -ENOMEM. fp_obs_retx_lossy: flow o resent more than
+ * that baseline explains. fp_analyze calls both.
+ */
+#define FP_RETX_FACTOR 3
+int fp_analyze_retx(const struct fp_obs *o, unsigned n, struct fp_analysis *a);
+bool fp_obs_retx_lossy(const struct fp_obs *o, const struct fp_analysis *a);
 /*
  * Hosts (analyze_host.c): the suspects of every NIC of one server (the topology's "host")
  * become one server suspect; a host suspect with one cable gets it in .cable (ambiguous:
