@@ -217,7 +217,8 @@ void fp_results_flow_fields(struct fp_json *j, const struct fp_run_data *d,
 		if (fr->have_tcp) { /* the source's kernel, over the measured phase */
 			fp_json_u64(j, "retrans", fr->retrans);
 			fp_json_u64(j, "segs_out", fr->segs_out);
-			fp_json_u64(j, "rtt_us", fr->rtt_us);
+			if (fr->rtt_us) /* 0: not known (simulated) */
+				fp_json_u64(j, "rtt_us", fr->rtt_us);
 		}
 	}
 	if (fr->have_lat)
