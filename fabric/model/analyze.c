@@ -471,7 +471,7 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 	if (fp_analyze_retx(obs, n, a))
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
-		bool retx = fp_obs_retx_lossy(&obs[i], a);
+		bool retx = fp_obs_retx_lossy(&obs[i]);
 
 		obs[i].lossy = obs[i].loss > a->loss_threshold || retx;
 		obs[i].bad = obs[i].q < a->threshold || obs[i].lossy;

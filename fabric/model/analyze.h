@@ -71,6 +71,9 @@ struct fp_obs {
 	bool lossy;	/* lost frames or resent segments beyond the run's own (fp_analyze) */
 	/* TCP: segments its source retransmitted and sent (segs 0: not counted) */
 	double retrans, segs;
+	/* its run's share of segments resent beyond congestion, the binomial's share and its
+	 * bound (fp_analyze_retx) */
+	double retx_thr, retx_base, retx_alpha;
 	double q; /* normalised ratio, filled by fp_analyze */
 	bool bad, explained;
 	unsigned char path_src; /* enum fp_path_src */
@@ -106,8 +109,9 @@ struct fp_analysis {
 	/* loss evidence (datagram runs): flows losing more than loss_threshold count as bad */
 	unsigned nlossy;
 	double loss_threshold;
-	/* TCP retransmissions (analyze_retx.c): ntcp flows with counts, the run's baseline
-	 * share of segments resent, and the share above which a flow may be lossy */
+	/* TCP retransmissions (analyze_retx.c): ntcp flows with counts; each run's median
+	 * share of segments resent and the share above which a flow is lossy, reported for
+	 * the run with the lowest threshold */
 	unsigned ntcp, nretx;
 	double retx_base, retx_threshold;
 	struct fp_suspect s[FP_MAX_SUSPECTS];
@@ -143,13 +147,14 @@ double fp_binom_tail(double n, double k, double p);
 
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
 /*
- * TCP retransmissions (analyze_retx.c): the run's baseline and threshold into a (ntcp,
- * retx_base, retx_threshold); 0 or -ENOMEM. fp_obs_retx_lossy: flow o resent more than
- * that baseline explains. fp_analyze calls both.
+ * TCP retransmissions (analyze_retx.c): each run's threshold into its observations'
+ * retx_thr, reported in a (ntcp, retx_base, retx_threshold); 0 or -ENOMEM.
+ * fp_obs_retx_lossy: flow o resent more than its run's congestion explains. fp_analyze
+ * calls both.
  */
-#define FP_RETX_FACTOR 3
-int fp_analyze_retx(const struct fp_obs *o, unsigned n, struct fp_analysis *a);
-bool fp_obs_retx_lossy(const struct fp_obs *o, const struct fp_analysis *a);
+#define FP_RETX_K 12
+int fp_analyze_retx(struct fp_obs *o, unsigned n, struct fp_analysis *a);
+bool fp_obs_retx_lossy(const struct fp_obs *o);
 /*
  * Hosts (analyze_host.c): the suspects of every NIC of one server (the topology's "host")
  * become one server suspect; a host suspect with one cable gets it in .cable (ambiguous:
