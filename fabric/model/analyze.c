@@ -468,7 +468,7 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 		r[k++] = obs[i].loss;
 	a->loss_threshold = 3 * median(r, k);
 	free(r);
-	if (fp_analyze_retx(obs, n, a))
+	if (fp_analyze_retx(t, obs, n, a))
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
 		bool retx = fp_obs_retx_lossy(&obs[i]);

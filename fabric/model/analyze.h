@@ -153,7 +153,7 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
  * calls both.
  */
 #define FP_RETX_K 12
-int fp_analyze_retx(struct fp_obs *o, unsigned n, struct fp_analysis *a);
+int fp_analyze_retx(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a);
 bool fp_obs_retx_lossy(const struct fp_obs *o);
 /*
  * Hosts (analyze_host.c): the suspects of every NIC of one server (the topology's "host")

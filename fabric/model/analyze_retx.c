@@ -4,7 +4,13 @@
  * random loss on a 100 Mbit/s lab link kept 92 Mbit/s), yet its source resends every lost
  * segment, and the sockets engine records how many (run.json's "retrans" of "segs_out").
  *
- * Congestion resends too, and how much depends on the run: on the lab's 100 Mbit/s
+ * Congestion resends too, where flows share a bottleneck: in the clean lab's pairs the
+ * flows that resent most (5, 4, 3 of 1360 segments) each shared a link with another (an
+ * ECMP collision), and of the flows alone on their path none resent more than 2; another
+ * clean pairs run had 5 flows past the rule below, and a suspect, before this. So in a run
+ * where some flows are alone (the model gives them their path's whole capacity), only
+ * those are evidence; where all share (an alltoall), all are, against their own spread.
+ * How much congestion resends depends on the run: on the lab's 100 Mbit/s
  * leaf-spine without a fault, an alltoall (56 flows at once, 7 into each host's shaper)
  * resent 4.5-10.8% of its segments (median flow, three runs), pairs (one flow per host)
  * 0% (median; 42 of 56 flows resent nothing, the most 0.37%). So each run is its own
@@ -49,15 +55,35 @@ static double quant(const double *v, unsigned k, double q)
 	return i + 1 < k ? v[i] + (x - i) * (v[i + 1] - v[i]) : v[k - 1];
 }
 
+/* a flow the model gives its path's whole capacity: no other flow shares its bottleneck */
+static bool alone(const struct fp_topo *t, const struct fp_obs *o)
+{
+	double cap = INFINITY;
+
+	for (unsigned k = 0; k < o->np; k++)
+		if (o->prob[k] >= 0.5 && o->link[k] < t->nlinks)
+			cap = fmin(cap, t->links[o->link[k]].gbps);
+	return o->pred > 0 && isfinite(cap) && o->pred >= 0.75 * cap;
+}
+
+/* whether flow i of the run is evidence: with some flows alone in the run, only those */
+static bool counted(const struct fp_topo *t, const struct fp_obs *o, unsigned run, bool lone)
+{
+	return o->run == run && o->segs > 0 && (!lone || alone(t, o));
+}
+
 /* run's flows with counts: its threshold into every one of them (o->retx_thr) */
-static void one_run(struct fp_obs *o, unsigned n, unsigned run, double *r, double *s,
-		    struct fp_analysis *a)
+static void one_run(const struct fp_topo *t, struct fp_obs *o, unsigned n, unsigned run, double *r,
+		    double *s, struct fp_analysis *a)
 {
 	unsigned k = 0;
 	double med, seg, spread, thr;
+	bool lone = false;
 
+	for (unsigned i = 0; i < n && !lone; i++)
+		lone = counted(t, &o[i], run, false) && alone(t, &o[i]);
 	for (unsigned i = 0; i < n; i++)
-		if (o[i].run == run && o[i].segs > 0) {
+		if (counted(t, &o[i], run, lone)) {
 			r[k] = ratio(&o[i]);
 			s[k++] = o[i].segs;
 		}
@@ -72,7 +98,7 @@ static void one_run(struct fp_obs *o, unsigned n, unsigned run, double *r, doubl
 		spread = 0; /* the counts' own graininess: the binomial test's part */
 	thr = med + FP_RETX_K * spread;
 	for (unsigned i = 0; i < n; i++)
-		if (o[i].run == run && o[i].segs > 0) {
+		if (counted(t, &o[i], run, lone)) {
 			o[i].retx_thr = thr;
 			o[i].retx_base = fmax(med, seg);
 			o[i].retx_alpha = FP_FAMILY_ALPHA / k;
@@ -97,7 +123,7 @@ bool fp_obs_retx_lossy(const struct fp_obs *o)
 	       fp_binom_tail(o->segs, o->retrans, o->retx_base) < o->retx_alpha;
 }
 
-int fp_analyze_retx(struct fp_obs *o, unsigned n, struct fp_analysis *a)
+int fp_analyze_retx(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
 	double *r = malloc(sizeof(double) * (n ? n : 1)), *s = malloc(sizeof(double) * (n ? n : 1));
 	unsigned runs = 0;
@@ -115,7 +141,7 @@ int fp_analyze_retx(struct fp_obs *o, unsigned n, struct fp_analysis *a)
 			runs = o[i].run + 1;
 	}
 	for (unsigned run = 0; run < runs; run++)
-		one_run(o, n, run, r, s, a);
+		one_run(t, o, n, run, r, s, a);
 	free(r);
 	free(s);
 	return 0;
