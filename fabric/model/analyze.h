@@ -25,7 +25,9 @@
  *    comes from known paths: named from expected paths alone, it has half the confidence.
  * Loss: in a datagram run (DPDK, UDP) a flow that lost frames is evidence however fast it
  *    was: one losing more than three times the run's median loss is bad, and weighs in the
- *    fit as a flow at FP_LOSS_Q of its rate (a lost frame is the clearer signal).
+ *    fit as a flow at FP_LOSS_Q of its rate (a lost frame is the clearer signal). TCP
+ *    flows that resent more segments than their run's congestion explains are lossy the
+ *    same way (analyze_retx.c).
  * 4. Ambiguity: suspects whose P-vectors over the observed flows are the same (cosine >=
  *    0.999) cannot be told apart by this data; the analysis says so and plans host pairs
  *    whose paths cross one and not the other.
