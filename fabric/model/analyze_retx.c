@@ -105,10 +105,13 @@ static void one_run(const struct fp_topo *t, struct fp_obs *o, unsigned n, unsig
 		}
 	/* reported: the most sensitive run's, for its median flow: the share, and the count
 	 * the binomial test wants */
-	double ms = 1 / seg, c = ceil(fmax(med, seg) * ms);
+	double ms = 1 / seg, c = ceil(fmax(med, seg) * ms), step = fmax(1, floor(sqrt(c) / 4));
 
-	while (c < ms && fp_binom_tail(ms, c, fmax(med, seg)) >= FP_FAMILY_ALPHA / k)
-		c++;
+	/* in steps of a quarter of the count's deviation, so a huge flow costs no more */
+	for (int it = 0;
+	     it < 200 && c < ms && fp_binom_tail(ms, c, fmax(med, seg)) >= FP_FAMILY_ALPHA / k;
+	     it++)
+		c += step;
 	thr = fmax(thr, c / ms);
 	if (!a->ntcp || thr < a->retx_threshold) {
 		a->retx_base = med;
