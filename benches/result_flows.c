@@ -20,7 +20,7 @@
 
 /* one line's fields; NaN: absent */
 struct rec {
-	double size, round, flow, src, dst, avg, lat99, lost, sent;
+	double size, round, flow, src, dst, avg, lat99, lost, sent, retrans, segs;
 	bool has_path, path_long;
 	unsigned npath;
 	double path[FP_RESULT_MAXHOPS];
@@ -164,10 +164,10 @@ static const char *latency(const char *p, struct rec *x)
 /* one value of the record: the fields read, the others skipped */
 static const char *field(const char *p, const char *key, struct rec *x)
 {
-	static const char *const keys[] = { "size", "round",	"flow", "src",
-					    "dst",  "avg_Gbps", "lost", "tx_msgs" };
-	double *dst[] = { &x->size, &x->round, &x->flow, &x->src,
-			  &x->dst,  &x->avg,   &x->lost, &x->sent };
+	static const char *const keys[] = { "size",	"round", "flow",    "src",     "dst",
+					    "avg_Gbps", "lost",	 "tx_msgs", "retrans", "segs_out" };
+	double *dst[] = { &x->size, &x->round, &x->flow, &x->src,     &x->dst,
+			  &x->avg,  &x->lost,  &x->sent, &x->retrans, &x->segs };
 
 	if (!strcmp(key, "path"))
 		return path(p, x);
@@ -192,7 +192,9 @@ static bool parse(const char *p, struct rec *x)
 			   .avg = NAN,
 			   .lat99 = NAN,
 			   .lost = NAN,
-			   .sent = NAN };
+			   .sent = NAN,
+			   .retrans = NAN,
+			   .segs = NAN };
 	p = ws(p);
 	if (*p++ != '{')
 		return false;
@@ -237,6 +239,9 @@ static int check(const struct rec *x, const struct fp_topo *t, const struct fp_r
 		return fp_say(err, el, "%s: field 'avg_Gbps' is not a rate", at);
 	if (!isnan(x->lost) && !(x->lost >= 0 && x->sent >= x->lost)) /* NaN sent fails too */
 		return fp_say(err, el, "%s: field 'lost' is not a count up to 'tx_msgs'", at);
+	if ((!isnan(x->retrans) || !isnan(x->segs)) &&
+	    !(whole(x->retrans, 0, 1e18) && whole(x->segs, x->retrans, 1e18)))
+		return fp_say(err, el, "%s: field 'retrans' is not a count up to 'segs_out'", at);
 	if (!isnan(x->lat99) && x->lat99 < 0)
 		return fp_say(err, el, "%s: field 'latency.p99_us' is negative", at);
 	if (x->path_long)
@@ -250,6 +255,8 @@ static int check(const struct rec *x, const struct fp_topo *t, const struct fp_r
 				.has_bw = !isnan(x->avg),
 				.avg_gbps = isnan(x->avg) ? 0 : x->avg,
 				.loss = !isnan(x->lost) && x->sent > 0 ? x->lost / x->sent : 0,
+				.retrans = isnan(x->retrans) ? 0 : x->retrans,
+				.segs_out = isnan(x->segs) ? 0 : x->segs,
 				.has_lat = !isnan(x->lat99),
 				.lat_p99_us = isnan(x->lat99) ? 0 : x->lat99,
 				.has_path = x->has_path,

@@ -249,9 +249,10 @@ struct flows {
 	int *src, *dst;
 	unsigned *rnd, *pth, *hops;
 	double *meas, *pred, *loss;
-	unsigned char *psrc;  /* enum fp_path_src */
-	unsigned char *fixed; /* one path, known: else ECMP (or LMC) draws */
-	bool known;	      /* every flow's path is fixed: no draws */
+	double *retrans, *segs; /* TCP sources' counts (segs 0: none) */
+	unsigned char *psrc;	/* enum fp_path_src */
+	unsigned char *fixed;	/* one path, known: else ECMP (or LMC) draws */
+	bool known;		/* every flow's path is fixed: no draws */
 };
 
 static void flows_free(struct flows *f)
@@ -264,6 +265,8 @@ static void flows_free(struct flows *f)
 	free(f->meas);
 	free(f->pred);
 	free(f->loss);
+	free(f->retrans);
+	free(f->segs);
 	free(f->psrc);
 	free(f->fixed);
 }
@@ -298,10 +301,12 @@ static int flows_alloc(struct flows *fl, size_t n)
 	fl->meas = malloc(sizeof(double) * n);
 	fl->pred = calloc(n, sizeof(double));
 	fl->loss = calloc(n, sizeof(double));
+	fl->retrans = calloc(n, sizeof(double));
+	fl->segs = calloc(n, sizeof(double));
 	fl->psrc = calloc(n, 1);
 	fl->fixed = calloc(n, 1);
 	if (!fl->src || !fl->dst || !fl->rnd || !fl->pth || !fl->hops || !fl->meas || !fl->pred ||
-	    !fl->loss || !fl->psrc || !fl->fixed)
+	    !fl->loss || !fl->retrans || !fl->segs || !fl->psrc || !fl->fixed)
 		return -ENOMEM;
 	return 0;
 }
@@ -349,6 +354,8 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, str
 		fl->rnd[i] = f->round;
 		fl->meas[i] = f->avg_gbps;
 		fl->loss[i] = f->loss;
+		fl->retrans[i] = f->retrans;
+		fl->segs[i] = f->segs_out;
 		if (f->round > fl->maxr)
 			fl->maxr = f->round;
 		/* a path that does not join the flow's hosts is bad input, never a guess */
@@ -543,6 +550,8 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 			      .meas = fl->meas[i],
 			      .pred = fl->pred[i],
 			      .loss = fl->loss[i],
+			      .retrans = fl->retrans[i],
+			      .segs = fl->segs[i],
 			      .run = runidx,
 			      .round = fl->rnd[i],
 			      .np = a.n,

@@ -197,6 +197,15 @@ static int read_loss(struct fy_node *n, struct fp_rflow *f)
 	return 0;
 }
 
+/* TCP runs: the source's retransmitted segments, among the data segments it sent */
+static int read_retrans(struct fy_node *n, struct fp_rflow *f)
+{
+	if (!jint(fp_jkey(n, "retrans"), 0, 1e18, &f->retrans) ||
+	    !jint(fp_jkey(n, "segs_out"), f->retrans, 1e18, &f->segs_out))
+		return -EINVAL;
+	return 0;
+}
+
 static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp_result *r,
 		     struct fp_rflow *f, const char *at, char *err, size_t el)
 {
@@ -236,6 +245,8 @@ static int read_flow(struct fy_node *n, const struct fp_topo *t, const struct fp
 	}
 	if (fp_jkey(n, "lost") && read_loss(n, f))
 		return fp_say(err, el, "%s: field 'lost' is not a count up to 'tx_msgs'", at);
+	if ((fp_jkey(n, "retrans") || fp_jkey(n, "segs_out")) && read_retrans(n, f))
+		return fp_say(err, el, "%s: field 'retrans' is not a count up to 'segs_out'", at);
 	p = fp_jkey(n, "path");
 	return p ? read_path(p, t, f, at, err, el) : 0;
 }

@@ -31,6 +31,9 @@ struct fp_rflow {
 	double avg_gbps;
 	double lat_p99_us; /* one-way p99 of the flow's round trips (has_lat) */
 	double loss;	   /* datagrams: lost / tx_msgs ("lost" in the record), else 0 */
+	/* TCP: the source's segments retransmitted and sent ("retrans", "segs_out"); 0 and 0
+	 * when the record has none (older runs, other engines) */
+	double retrans, segs_out;
 	unsigned npath;
 	unsigned path[FP_RESULT_MAXHOPS]; /* link indices, in order */
 };

@@ -214,6 +214,12 @@ void fp_results_flow_fields(struct fp_json *j, const struct fp_run_data *d,
 			fp_json_u64(j, "stale", fr->stale);
 			fp_json_u64(j, "forged", fr->forged);
 		}
+		if (fr->have_tcp) { /* the source's kernel, over the measured phase */
+			fp_json_u64(j, "retrans", fr->retrans);
+			fp_json_u64(j, "segs_out", fr->segs_out);
+			if (fr->rtt_us) /* 0: not known (simulated) */
+				fp_json_u64(j, "rtt_us", fr->rtt_us);
+		}
 	}
 	if (fr->have_lat)
 		json_lat(j, "latency", &fr->rtt);
@@ -579,7 +585,7 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 	fprintf(f,
 		"size,round,flow,src,dst,proto,src_ip,src_port,dst_ip,dst_port,tx_bytes,"
 		"rx_bytes,rx_msgs,avg_Gbps,min_Gbps,peak_Gbps,lat_p50_us,lat_p99_us,tx_msgs,lost,"
-		"reordered,duplicates,src_host,dst_host\n");
+		"reordered,duplicates,retrans,segs_out,src_host,dst_host\n");
 	for (unsigned i = 0; i < d->nres; i++) {
 		const struct fp_size_res *sr = &d->res[i];
 
@@ -610,6 +616,11 @@ static void csv_flows(const struct fp_run_data *d, FILE *f)
 								     : 0),
 					(unsigned long long)fr->reordered,
 					(unsigned long long)fr->duplicates);
+				if (fr->have_tcp) /* else empty: not counted */
+					fprintf(f, "%llu,%llu,", (unsigned long long)fr->retrans,
+						(unsigned long long)fr->segs_out);
+				else
+					fputs(",,", f);
 				/* host names last: the columns before keep their places */
 				fp_csv_field(f, d->hosts[fl->src].name);
 				fputc(',', f);

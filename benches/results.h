@@ -28,6 +28,10 @@ struct fp_fres {
 	double tx_ns, rx_ns;	 /* sender: until the last ack; receiver: until the last byte */
 	struct fp_bw_stats bw;	 /* receiver side, bytes/s */
 	struct fp_lat_stats rtt; /* initiator side, ns */
+	/* TCP engines (have_tcp): the source's kernel counts over the measured phase */
+	bool have_tcp;
+	uint64_t retrans, segs_out;
+	uint32_t rtt_us;
 };
 
 #define FP_RFC_TRIALS 40

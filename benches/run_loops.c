@@ -78,6 +78,7 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 			left += !f->done;
 			continue;
 		}
+		ops->reset(f->c); /* a TCP source's counters start here (not at the warm-up) */
 		f->n = f->acked = f->ack_sent = 0;
 		f->ack_pending = false;
 		f->done = !f->target;

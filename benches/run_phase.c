@@ -108,7 +108,9 @@ static void set_counts(struct rank *rk, uint64_t limit_ns)
  * 28 elapsed_ns f64  36 avg f64  44 min f64  52 peak f64  60 interval_s f64
  * 68 intervals u32  72 hist_len u32  76 reordered u64  84 duplicates u64  92 stale u64
  * 100 one-way tick length f64 (a receive record with a one-way histogram)
- * 108 empty intervals u32, then hist_len bytes of histogram.
+ * 108 empty intervals u32  112 forged u64
+ * TCP sources (flags at 10, bit 0 set): 120 retransmitted segments u64, 128 data segments
+ * sent u64, 136 smoothed round trip us u32; then hist_len bytes of histogram.
  */
 static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 {
@@ -119,6 +121,7 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 		struct lflow *f = &rk->lf[i];
 		uint8_t *p = rk->recbuf + o;
 		struct fp_bw_stats bw = { 0 };
+		struct fp_tcp_stats ts;
 		uint64_t el = f->t_end - t0;
 		size_t hl = 0;
 
@@ -138,6 +141,13 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 		p[8] = lat ? FP_MEASURE_LAT : FP_MEASURE_BW;
 		p[9] = !f->src;
 		fp_put_u16(p + 10, 0);
+		memset(p + 120, 0, REC_HEAD - 120);
+		if (!lat && f->src && !rk->ops.tcp_stats(f->c, &ts)) {
+			p[10] = 1;
+			fp_put_u64(p + 120, ts.retrans);
+			fp_put_u64(p + 128, ts.segs_out);
+			fp_put_u32(p + 136, ts.rtt_us);
+		}
 		fp_put_u64(p + 12, f->n);
 		fp_put_u64(p + 20, f->n * size);
 		fp_put_f64(p + 28, fp_clock_ns(&rk->clk, el));
@@ -160,6 +170,16 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 	return o;
 }
 
+/* a TCP source's counts: retransmissions are among the segments it sent */
+static int tcp_counts(struct fp_fres *fr, const uint8_t *p)
+{
+	fr->retrans = fp_get_u64(p + 120);
+	fr->segs_out = fp_get_u64(p + 128);
+	fr->rtt_us = fp_get_u32(p + 136);
+	fr->have_tcp = fr->retrans <= fr->segs_out;
+	return fr->have_tcp ? 0 : -EBADMSG;
+}
+
 /* Rank 0: fold every rank's records into the size's results. Records are outside input. */
 static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_blobs *all)
 {
@@ -180,7 +200,7 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 			entry = fp_get_u32(p + 4);
 			rx = p[9];
 			hl = fp_get_u32(p + 72);
-			if (entry >= s->nentries || s->rflows[entry] != flow ||
+			if (entry >= s->nentries || s->rflows[entry] != flow || p[10] > 1 ||
 			    (rx ? s->flows[flow].dst : s->flows[flow].src) != (int)r ||
 			    hl > (size_t)(end - p) - REC_HEAD)
 				goto bad;
@@ -237,6 +257,8 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 					fr->tx_msgs = fp_get_u64(p + 12);
 					fr->tx_bytes = fp_get_u64(p + 20);
 					fr->tx_ns = fp_get_f64(p + 28);
+					if (p[10] && tcp_counts(fr, p))
+						goto bad;
 				}
 			} else {
 				goto bad;

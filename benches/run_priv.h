@@ -25,7 +25,7 @@
 #define BURST		  32
 #define ACK_LEN		  8
 #define ERR_LEN		  512
-#define REC_HEAD	  120
+#define REC_HEAD	  140
 #define DRAIN_NS	  20000000ull  /* a receiver waits this long after the end marker */
 #define END_COPIES	  5	       /* end markers per flow, DRAIN_NS / END_COPIES apart */
 #define QUIET_NS	  250000000ull /* a receiver that heard nothing this long has it all */

@@ -200,20 +200,46 @@ static int simulate(struct fp_sim_job *j, const struct fp_sim_cfg *c, const stru
  * Datagrams (--transport udp): the frames the flow's lossy links dropped, as a DPDK or UDP
  * run counts them (sent - received), rounded up or down at random (seeded per flow).
  */
+static uint64_t lost_of(const struct fp_sim_job *j, const struct fp_run_cfg *rc, uint32_t e,
+			double sent, double *p)
+{
+	uint64_t st = ((uint64_t)rc->seed << 32) ^ (e * 0x9e3779b97f4a7c15ull);
+	double x;
+
+	*p = fp_sim_path_loss(&j->net, j->paths + (size_t)e * FP_SIM_MAXHOPS, j->hops[e]);
+	x = sent * *p;
+	fp_rand_next(&st);
+	return (uint64_t)x +
+	       ((double)(fp_rand_next(&st) >> 11) / 9007199254740992.0 < x - floor(x));
+}
+
 static void lose_frames(const struct fp_sim_job *j, const struct fp_run_cfg *rc, uint32_t e,
 			struct fp_fres *fr)
 {
-	double p = fp_sim_path_loss(&j->net, j->paths + (size_t)e * FP_SIM_MAXHOPS, j->hops[e]);
-	uint64_t st = ((uint64_t)rc->seed << 32) ^ (e * 0x9e3779b97f4a7c15ull), lost;
-	double x = (double)fr->tx_msgs * p;
+	double p;
+	uint64_t lost = lost_of(j, rc, e, (double)fr->tx_msgs, &p);
 
-	fp_rand_next(&st);
-	lost = (uint64_t)x +
-	       ((double)(fp_rand_next(&st) >> 11) / 9007199254740992.0 < x - floor(x));
 	if (lost > fr->tx_msgs)
 		lost = fr->tx_msgs;
 	fr->rx_msgs = fr->tx_msgs - lost;
 	fr->rx_bytes = fr->tx_msgs ? fr->tx_bytes / fr->tx_msgs * fr->rx_msgs : 0;
+}
+
+/*
+ * TCP (--transport tcp): what the flow's source would resend, as the sockets engine counts
+ * it (retrans of segs_out): the bytes in MSS segments (1448 B, as the Mathis bound takes),
+ * each lost one sent again until it arrives, so segs / (1 - p) go out.
+ */
+static void resend_segments(const struct fp_sim_job *j, const struct fp_run_cfg *rc, uint32_t e,
+			    struct fp_fres *fr)
+{
+	double segs = ceil((double)fr->tx_bytes / 1448), p, sent;
+
+	lost_of(j, rc, e, 1, &p);
+	sent = p < 1 ? segs / (1 - p) : segs;
+	fr->retrans = lost_of(j, rc, e, sent, &p);
+	fr->segs_out = (uint64_t)segs + fr->retrans;
+	fr->have_tcp = true;
 }
 
 /* One size's per-flow records from the rates: bandwidth, and latency for the pinger. */
@@ -245,6 +271,8 @@ static int fill_size(struct fp_sim_job *j, const struct fp_run_cfg *rc, struct f
 		fr->bw.avg = fr->bw.min = fr->bw.peak = gbps * 1e9 / 8;
 		if (j->d.dgram)
 			lose_frames(j, rc, e, fr);
+		else if (j->net.transport == FP_SIM_TCP)
+			resend_segments(j, rc, e, fr);
 		if (!(j->d.pattern->measure & FP_MEASURE_LAT) ||
 		    s->flows[s->rflows[e]].src >= s->flows[s->rflows[e]].dst)
 			continue;

@@ -310,11 +310,16 @@ static void report_text(struct fp_emit *e, struct fp_verdict *v, bool plan)
 	       "predicted (noise %.1f%%, baseline %.0f%% of predicted)\n",
 	       a->n + a->more, a->n + a->more > 1 ? "s" : "", a->nobs, nruns, nruns > 1 ? "s" : "",
 	       a->nbad, 100 * a->threshold, 100 * a->sigma, 100 * a->calib);
-	if (a->nlossy)
+	if (a->nlossy > a->nretx)
 		printf("%u of the bad flows lost frames (more than %.3g%% of those sent, 3x the "
 		       "run's "
 		       "median); a lossy link's fitted health is not its capacity\n",
-		       a->nlossy, 100 * a->loss_threshold);
+		       a->nlossy - a->nretx, 100 * a->loss_threshold);
+	if (a->nretx)
+		printf("%u of the bad flows resent more TCP segments than congestion explains "
+		       "(over %.3g%% of those sent; the run's baseline %.3g%%); a lossy link's "
+		       "fitted health is not its capacity\n",
+		       a->nretx, 100 * a->retx_threshold, 100 * a->retx_base);
 	paths_text(a);
 	if (a->nfailed)
 		printf("%u flows could not connect (failed_flows of the runs that failed)\n",
@@ -373,6 +378,9 @@ static void report_json(struct fp_emit *e, const struct fp_verdict *v)
 	fp_json_u64(j, "bad_flows", a->nbad);
 	fp_json_u64(j, "failed_flows", a->nfailed);
 	fp_json_u64(j, "lossy_flows", a->nlossy);
+	fp_json_u64(j, "retransmitting_flows", a->nretx);
+	fp_json_num(j, "retrans_baseline", a->retx_base);
+	fp_json_num(j, "retrans_threshold", a->retx_threshold);
 	fp_json_u64(j, "suspects_total", a->n + a->more);
 	fp_json_u64(j, "suspects_not_listed", a->more);
 	fp_json_num(j, "noise", a->sigma);

@@ -267,7 +267,7 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 			continue;
 		w[i] = mixed && o[i].path_src == FP_PATH_EXPECTED ? FP_EXPECTED_WEIGHT : 1;
 		y[i] = o[i].q < 1 ? log(o[i].q > 0.01 ? o[i].q : 0.01) : 0;
-		if (o[i].loss > a->loss_threshold)
+		if (o[i].lossy)
 			y[i] = fmin(y[i], log(FP_LOSS_Q));
 		resid[i] = y[i];
 		for (unsigned k = 0; k < o[i].np; k++) {
@@ -467,15 +467,19 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 	for (unsigned i = 0; i < n; i++)
 		r[k++] = obs[i].loss;
 	a->loss_threshold = 3 * median(r, k);
+	free(r);
+	if (fp_analyze_retx(t, obs, n, a))
+		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
-		bool lossy = obs[i].loss > a->loss_threshold;
+		bool retx = fp_obs_retx_lossy(&obs[i]);
 
-		obs[i].bad = obs[i].q < a->threshold || lossy;
+		obs[i].lossy = obs[i].loss > a->loss_threshold || retx;
+		obs[i].bad = obs[i].q < a->threshold || obs[i].lossy;
 		obs[i].explained = false;
 		a->nbad += obs[i].bad;
-		a->nlossy += lossy;
+		a->nlossy += obs[i].lossy;
+		a->nretx += retx;
 	}
-	free(r);
 	if (!a->nbad)
 		return 0;
 	a->p0 = false_rate(obs, n, a->threshold);

@@ -25,7 +25,9 @@
  *    comes from known paths: named from expected paths alone, it has half the confidence.
  * Loss: in a datagram run (DPDK, UDP) a flow that lost frames is evidence however fast it
  *    was: one losing more than three times the run's median loss is bad, and weighs in the
- *    fit as a flow at FP_LOSS_Q of its rate (a lost frame is the clearer signal).
+ *    fit as a flow at FP_LOSS_Q of its rate (a lost frame is the clearer signal). TCP
+ *    flows that resent more segments than their run's congestion explains are lossy the
+ *    same way (analyze_retx.c).
  * 4. Ambiguity: suspects whose P-vectors over the observed flows are the same (cosine >=
  *    0.999) cannot be told apart by this data; the analysis says so and plans host pairs
  *    whose paths cross one and not the other.
@@ -68,7 +70,13 @@ struct fp_obs {
 	unsigned *link; /* np link indices (undirected) */
 	double *prob;	/* np probabilities */
 	double loss;	/* share of its frames lost (datagram runs), 0: none or not counted */
-	double q;	/* normalised ratio, filled by fp_analyze */
+	bool lossy;	/* lost frames or resent segments beyond the run's own (fp_analyze) */
+	/* TCP: segments its source retransmitted and sent (segs 0: not counted) */
+	double retrans, segs;
+	/* its run's share of segments resent beyond congestion, the binomial's share and its
+	 * bound (fp_analyze_retx) */
+	double retx_thr, retx_base, retx_alpha;
+	double q; /* normalised ratio, filled by fp_analyze */
 	bool bad, explained;
 	unsigned char path_src; /* enum fp_path_src */
 	bool failed;		/* could not connect: rate 0 (fp_analyze_blackhole) */
@@ -103,6 +111,11 @@ struct fp_analysis {
 	/* loss evidence (datagram runs): flows losing more than loss_threshold count as bad */
 	unsigned nlossy;
 	double loss_threshold;
+	/* TCP retransmissions (analyze_retx.c): ntcp flows with counts; each run's median
+	 * share of segments resent and the share above which a flow is lossy, reported for
+	 * the run with the lowest threshold */
+	unsigned ntcp, nretx;
+	double retx_base, retx_threshold;
 	struct fp_suspect s[FP_MAX_SUSPECTS];
 	unsigned n;
 	unsigned more; /* suspects found beyond the FP_MAX_SUSPECTS listed */
@@ -135,6 +148,15 @@ struct fp_analysis {
 double fp_binom_tail(double n, double k, double p);
 
 int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct fp_analysis *a);
+/*
+ * TCP retransmissions (analyze_retx.c): each run's threshold into its observations'
+ * retx_thr, reported in a (ntcp, retx_base, retx_threshold); 0 or -ENOMEM.
+ * fp_obs_retx_lossy: flow o resent more than its run's congestion explains. fp_analyze
+ * calls both.
+ */
+#define FP_RETX_K 12
+int fp_analyze_retx(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a);
+bool fp_obs_retx_lossy(const struct fp_obs *o);
 /*
  * Hosts (analyze_host.c): the suspects of every NIC of one server (the topology's "host")
  * become one server suspect; a host suspect with one cable gets it in .cable (ambiguous:

@@ -131,6 +131,13 @@ static int no_queue_stats(const struct fp_conn *c, struct fp_queue_stats *qs)
 	return -EOPNOTSUPP;
 }
 
+static int no_tcp_stats(const struct fp_conn *c, struct fp_tcp_stats *st)
+{
+	(void)c;
+	(void)st;
+	return -EOPNOTSUPP;
+}
+
 static void no_begin(struct fp_engine *e, bool lat)
 {
 	(void)e;
@@ -191,6 +198,8 @@ void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *s
 		dst->dgram_stats = no_dgram_stats;
 	if (!dst->queue_stats)
 		dst->queue_stats = no_queue_stats;
+	if (!dst->tcp_stats)
+		dst->tcp_stats = no_tcp_stats;
 	if (!dst->begin)
 		dst->begin = no_begin;
 	if (!dst->identity)

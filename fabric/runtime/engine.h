@@ -79,6 +79,18 @@ struct fp_dgram_stats {
 struct fp_hist;
 
 /*
+ * What a TCP sender's kernel counted for one flow in the current phase (since reset), every
+ * stream summed (TCP_INFO): the evidence of loss that rates hide (a 1% lossy link keeps most
+ * of its TCP rate). valid: the kernel gave the counters (Linux 4.6 and later).
+ */
+struct fp_tcp_stats {
+	bool valid;
+	uint64_t retrans;  /* segments retransmitted (tcpi_total_retrans) */
+	uint64_t segs_out; /* data segments sent, retransmissions included (tcpi_data_segs_out) */
+	uint32_t rtt_us;   /* smoothed round trip at the end, the streams' largest */
+};
+
+/*
  * `fabprobe pkt`: send a counted, paced stream of probe frames on one port, or count what
  * arrives. It is how fabprobe meets tools it did not write (testpmd txonly/rxonly) and how
  * its TX rate is compared with theirs.
@@ -198,6 +210,8 @@ struct fp_engine_ops {
 	/* engines with FP_ENG_QUEUES: the flow's frames by queue this phase; -EOPNOTSUPP by
 	 * default */
 	int (*queue_stats)(const struct fp_conn *c, struct fp_queue_stats *qs);
+	/* a TCP flow's source: its kernel's counts this phase; -EOPNOTSUPP by default */
+	int (*tcp_stats)(const struct fp_conn *c, struct fp_tcp_stats *st);
 	/* the timed loops that follow are latency (ping-pong) or bandwidth ones */
 	void (*begin)(struct fp_engine *e, bool lat);
 	/* the engine's own options: a table over its private config of cfg_size bytes

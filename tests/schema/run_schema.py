@@ -52,6 +52,7 @@ RFLOW = {
     "?tx_time_us": "num", "?rx_time_us": "num", "?avg_Gbps": "num", "?min_Gbps": "num",
     "?peak_Gbps": "num", "?intervals": "int", "?intervals_empty": "int", "?interval_ms": "num",
     "?latency": LAT, "?lost": "int", "?reordered": "int", "?duplicates": "int", "?stale": "int", "?forged": "int",
+    "?retrans": "int", "?segs_out": "int", "?rtt_us": "int",
     "?path": ["int"],
 }
 COLLECTIVE = {"op": ("enum", "allreduce", "allgather", "reducescatter"),

@@ -54,6 +54,7 @@ static const char good[] =
 	"12.5,\"path\":[3,1,2]}\n"
 	"\n"
 	"{\"size\":64,\"round\":1,\"flow\":1,\"src\":2,\"dst\":3,\"avg_Gbps\":1,"
+	"\"retrans\":13,\"segs_out\":1300,\"rtt_us\":900,"
 	"\"latency\":{\"p50_us\":2,\"p99_us\":7.5}}\n"
 	"  { \"size\" : 4096 , \"round\" : 1 , \"flow\" : 2 , \"src\" : 3 , \"dst\" : 2 , "
 	"\"ok\" : true }";
@@ -84,10 +85,12 @@ int main(void)
 		const struct fp_rsize *a = fp_result_size(&r, 64), *b = fp_result_size(&r, 4096);
 
 		CHECK(a && a->nflows == 1 && a->flows[0].src == 2 && a->flows[0].round == 1 &&
-			      a->flows[0].has_lat && a->flows[0].lat_p99_us == 7.5,
+			      a->flows[0].has_lat && a->flows[0].lat_p99_us == 7.5 &&
+			      a->flows[0].retrans == 13 && a->flows[0].segs_out == 1300,
 		      "size 64: %u flows", a ? a->nflows : 0);
 		CHECK(b && b->nflows == 2 && b->flows[0].avg_gbps == 12.5 &&
 			      b->flows[0].loss == 0.25 && b->flows[1].loss == 0 &&
+			      b->flows[0].segs_out == 0 && b->flows[0].retrans == 0 &&
 			      b->flows[0].npath == 3 && b->flows[0].path[0] == 3 &&
 			      b->flows[0].has_path && b->flows[0].has_bw && b->flows[1].flow == 2 &&
 			      !b->flows[1].has_bw && !b->flows[1].has_path,
@@ -113,6 +116,11 @@ int main(void)
 	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"lost\":2,\"tx_msgs\":1}",
 	    "'lost'");
 	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"lost\":2}", "'lost'");
+	/* resent segments are among those sent, and come with them */
+	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"retrans\":2,\"segs_out\":1}",
+	    "'retrans'");
+	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"retrans\":2}", "'retrans'");
+	bad(dir, "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"segs_out\":2.5}", "'retrans'");
 	bad(dir,
 	    "{\"size\":64,\"round\":0,\"src\":0,\"dst\":1,\"path\":[0,1,2,3,4,5,6,7,8,9,"
 	    "10,11,12,13,14,15,16]}",

@@ -66,6 +66,9 @@ static void check_read(const struct fp_result *r, const struct fp_sched *s)
 			      g->flow);
 			CHECK(g->has_bw && fabs(g->avg_gbps - (e + 1)) < 1e-6, "flow %u: %g Gb/s",
 			      i, g->avg_gbps);
+			CHECK(e % 2 ? g->retrans == e && g->segs_out == 1000 + e
+				    : !g->retrans && !g->segs_out,
+			      "flow %u: retrans %g of %g", i, g->retrans, g->segs_out);
 		}
 }
 
@@ -100,6 +103,10 @@ static void test_round_trip(void)
 		f->tx_bytes = f->rx_bytes = 409600;
 		f->tx_ns = f->rx_ns = 1e6;
 		f->bw.avg = (e + 1) * 1e9 / 8; /* bytes/s: e + 1 Gb/s */
+		/* TCP counts on the odd entries only: the others' records have none */
+		f->have_tcp = e % 2;
+		f->retrans = e;
+		f->segs_out = 1000 + e;
 	}
 	d.sched = &s;
 	d.pattern = fp_pattern_find("alltoall");
@@ -201,6 +208,13 @@ static void test_refused(void)
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(1) ", " FLOW(1) "]}]}",
 		  "flow 1 has two records in round 0" },
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(2) "]}]}", "'flow'" },
+		/* resent segments come with the segments sent, and are among them */
+		{ TWO "\"results\": [{\"size\": 8, \"flows\": [{\"src\": 0, \"dst\": 1, "
+		      "\"round\": 0, \"retrans\": 5, \"segs_out\": 4}]}]}",
+		  "'retrans'" },
+		{ TWO "\"results\": [{\"size\": 8, \"flows\": [{\"src\": 0, \"dst\": 1, "
+		      "\"round\": 0, \"retrans\": 5}]}]}",
+		  "'retrans'" },
 		{ TWO "\"results\": [{\"size\": 8, \"flows\": [" FLOW(4294967296) "]}]}",
 		  "'flow'" },
 		{ TWO "\"results\": [{\"size\": 0}]}", "'size'" },

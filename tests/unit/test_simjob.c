@@ -81,7 +81,32 @@ int main(void)
 	cfg(&c, out, NULL);
 	ret = fp_sim_job_run(&j, &c, topo, "stream", err, sizeof(err));
 	CHECK(!ret && fabs(j.d.res[0].fr[0].bw.avg * 8 / 1e9 - 0.2) < 1e-9, "clean rate");
+	CHECK(!ret && j.d.res[0].fr[0].have_tcp && !j.d.res[0].fr[0].retrans &&
+		      j.d.res[0].fr[0].segs_out == 453,
+	      "clean tcp: nothing resent of 453 segments");
 	fp_sim_job_free(&j);
+
+	/* TCP through h0's cable losing 10%: 453 segments of 1448 B, a tenth of what goes out
+	 * resent (453 / 0.9 x 0.1 = 50.3), counted as the sockets engine counts, read back */
+	snprintf(out, sizeof(out), "%s/tcp", tmp);
+	cfg(&c, out, "loss:h0-leaf0:0.1");
+	ret = fp_sim_job_run(&j, &c, topo, "stream", err, sizeof(err));
+	CHECK(!ret && j.d.res[0].fr[0].have_tcp &&
+		      (j.d.res[0].fr[0].retrans == 50 || j.d.res[0].fr[0].retrans == 51) &&
+		      j.d.res[0].fr[0].segs_out == 453 + j.d.res[0].fr[0].retrans,
+	      "tcp: %d %s", ret, err);
+	fp_sim_job_free(&j);
+	{
+		struct fp_result rt;
+
+		ret = fp_result_load(out, NULL, &rt, err, sizeof(err));
+		CHECK(!ret && rt.nsizes == 1 && rt.sizes[0].nflows == 1 &&
+			      rt.sizes[0].flows[0].segs_out == 453 + rt.sizes[0].flows[0].retrans &&
+			      rt.sizes[0].flows[0].retrans >= 50,
+		      "retrans read back: %d %s", ret, err);
+		if (!ret)
+			fp_result_free(&rt);
+	}
 
 	/* datagrams through h0's cable losing 10%: 1 of 10 frames lost, counted, and read back */
 	snprintf(out, sizeof(out), "%s/udp", tmp);

@@ -27,6 +27,9 @@ struct fp_sock_stream {
 	/* --proto udp: random per stream, traded over the TCP connection next to the port;
 	 * every datagram carries its receiver's, and one without it is dropped as forged */
 	uint64_t cookie_rx, cookie_tx; /* this end's (checked), the peer's (sent) */
+	/* TCP source: the kernel's counters at the phase's reset (sock_tcp.c) */
+	uint32_t retrans0, segs0;
+	bool snap;
 };
 
 /* UDP: one flow's sequence and what its receiver counted in the current phase. */
@@ -69,9 +72,13 @@ void fp_sock_udp_reset(struct fp_conn *c);
 /* One received datagram of got bytes (h: its first FP_SOCK_UHDR at least, when got is that
  * long; trunc: longer than read) on a stream whose cookie is cookie, for a frame size len:
  * 1 when a new data frame, counted. */
-int fp_sock_udp_take(struct fp_conn *c, uint64_t cookie, const uint8_t *h, size_t got,
-		     bool trunc, size_t len);
+int fp_sock_udp_take(struct fp_conn *c, uint64_t cookie, const uint8_t *h, size_t got, bool trunc,
+		     size_t len);
 int fp_sock_udp_finish(struct fp_conn *c);
 void fp_sock_udp_stats(const struct fp_conn *c, struct fp_dgram_stats *st);
+
+/* sock_tcp.c: a TCP source's TCP_INFO, snapshot at reset and the phase's deltas */
+void fp_sock_tcp_snap(struct fp_conn *c);
+int fp_sock_tcp_stats(const struct fp_conn *c, struct fp_tcp_stats *st);
 
 #endif

@@ -639,8 +639,8 @@ static void udp_streams(struct fp_engine *e, const struct fp_flow *flows, unsign
 
 				/* past the deadline, a port already here is still taken */
 				ret = join ? fp_sock_udp_join(&c->s[k], now + 1000000 < deadline
-									? deadline - now
-									: 1000000)
+										? deadline - now
+										: 1000000)
 					   : fp_sock_udp_open(&c->s[k], e->ip);
 			}
 			if (ret)
@@ -862,6 +862,8 @@ static void sockets_reset(struct fp_conn *c)
 {
 	if (c->udp)
 		fp_sock_udp_reset(c);
+	else
+		fp_sock_tcp_snap(c);
 }
 
 static int sockets_finish(struct fp_conn *c)
@@ -930,6 +932,7 @@ const struct fp_engine_ops fp_sockets_ops = {
 	.reset = sockets_reset,
 	.finish = sockets_finish,
 	.dgram_stats = sockets_dgram_stats,
+	.tcp_stats = fp_sock_tcp_stats,
 	.limits = sockets_limits,
 	.cfg_flags = sockets_cfg_flags,
 	.opts = sockets_opts,
