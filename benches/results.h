@@ -100,10 +100,18 @@ struct fp_failed_flow {
  * Frames by queue (engines with several queues, run_queues.c), per size and schedule entry
  * as fr[]: the source's transmit queue and the destination's frames by receive queue.
  */
+/* Who polled one queue of a rank: an lcore (-1: no record) and the CPUs it may run on. */
+struct fp_queue_lcore {
+	int lcore;
+	uint16_t ncpu;
+	uint16_t cpu[FP_QS_MAXCPU];
+};
+
 struct fp_run_queues {
 	unsigned nq;
-	uint8_t *txq; /* [size][entry]; 0xff: no record */
-	uint64_t *rx; /* [size][entry][queue] */
+	uint8_t *txq;		   /* [size][entry]; 0xff: no record */
+	uint64_t *rx;		   /* [size][entry][queue] */
+	struct fp_queue_lcore *lc; /* [rank][queue], the last phase's record */
 };
 
 void fp_run_queues_free(struct fp_run_queues *q);

@@ -25,6 +25,7 @@ void fp_run_queues_free(struct fp_run_queues *q)
 		return;
 	free(q->txq);
 	free(q->rx);
+	free(q->lc);
 	free(q);
 }
 
@@ -62,6 +63,23 @@ static void json_queues(struct fp_json *j, const struct fp_run_data *d, int r)
 	for (unsigned x = 0; x < q->nq; x++)
 		fp_json_u64(j, NULL, rcvd[x]);
 	fp_json_end(j);
+	/* the lcore that polled each queue, and the CPUs it may run on */
+	if (q->lc && q->lc[(size_t)r * q->nq].lcore >= 0) {
+		fp_json_arr(j, "lcores");
+		for (unsigned x = 0; x < q->nq; x++) {
+			const struct fp_queue_lcore *l = &q->lc[(size_t)r * q->nq + x];
+
+			fp_json_obj(j, NULL);
+			fp_json_u64(j, "queue", x);
+			fp_json_i64(j, "lcore", l->lcore);
+			fp_json_arr(j, "cpus");
+			for (unsigned k = 0; k < l->ncpu; k++)
+				fp_json_u64(j, NULL, l->cpu[k]);
+			fp_json_end(j);
+			fp_json_end(j);
+		}
+		fp_json_end(j);
+	}
 	fp_json_end(j);
 }
 

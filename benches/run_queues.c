@@ -8,6 +8,8 @@
  * A record per local flow, little-endian:
  *  0 flow u32  4 entry u32  8 role u8 (1: receive)  9 nq u8  10 txq u8  11 pad u8
  * 12 receive records only: nq x u64, frames per receive queue.
+ * First, when the rank has flows, one record of who polled its queues (role 2, flow and
+ * entry 0, txq 0): per queue, lcore u16, ncpu u8 (<= FP_QS_MAXCPU), ncpu x cpu u16.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,9 +21,38 @@
 
 #define QREC_HEAD 12
 
+#define QREC_LCORES (QREC_HEAD + FP_PKT_MAXQ * (3 + 2 * FP_QS_MAXCPU))
+
+/* The rank's lcores, from its first flow's word (the same for every flow) */
+static size_t pack_lcores(struct rank *rk, uint8_t *p)
+{
+	struct fp_queue_stats qs;
+	size_t o = QREC_HEAD;
+
+	memset(&qs, 0, sizeof(qs));
+	for (unsigned q = 0; q < FP_PKT_MAXQ; q++)
+		qs.lcore[q] = -1;
+	if (!rk->nlf || rk->ops.queue_stats(rk->lf[0].c, &qs) || !qs.nq || qs.nq > FP_PKT_MAXQ)
+		return 0;
+	for (unsigned q = 0; q < qs.nq; q++)
+		if (qs.lcore[q] < 0 || qs.lcore[q] >= 0xffff || qs.ncpu[q] > FP_QS_MAXCPU)
+			return 0; /* the engine did not say */
+	memset(p, 0, QREC_HEAD);
+	p[8] = 2;
+	p[9] = (uint8_t)qs.nq;
+	for (unsigned q = 0; q < qs.nq; q++) {
+		fp_put_u16(p + o, (uint16_t)qs.lcore[q]);
+		p[o + 2] = (uint8_t)qs.ncpu[q];
+		o += 3;
+		for (unsigned k = 0; k < qs.ncpu[q]; k++, o += 2)
+			fp_put_u16(p + o, qs.cpu[q][k]);
+	}
+	return o;
+}
+
 static size_t pack(struct rank *rk, uint8_t *buf)
 {
-	size_t o = 0;
+	size_t o = pack_lcores(rk, buf);
 
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		const struct lflow *f = &rk->lf[i];
@@ -58,12 +89,44 @@ static int make(struct fp_run_data *d, unsigned nq)
 	qd->nq = nq;
 	qd->txq = malloc(n ? n : 1);
 	qd->rx = calloc(n ? n * nq : 1, sizeof(*qd->rx));
-	if (!qd->txq || !qd->rx) {
+	qd->lc = calloc((size_t)(d->sched->n > 0 ? d->sched->n : 1) * nq, sizeof(*qd->lc));
+	if (!qd->txq || !qd->rx || !qd->lc) {
 		fp_run_queues_free(qd);
 		return -ENOMEM;
 	}
 	memset(qd->txq, 0xff, n);
+	for (size_t i = 0; i < (size_t)(d->sched->n > 0 ? d->sched->n : 1) * nq; i++)
+		qd->lc[i].lcore = -1;
 	d->queues = qd;
+	return 0;
+}
+
+/* A rank's lcore record (after its head): how long it is, or -EBADMSG. */
+static int parse_lcores(struct fp_run_data *d, uint32_t r, unsigned nq, const uint8_t *p,
+			size_t len, size_t *used)
+{
+	struct fp_queue_lcore lc[FP_PKT_MAXQ];
+	size_t o = 0;
+	int ret;
+
+	if (r >= (uint32_t)d->sched->n)
+		return -EBADMSG;
+	for (unsigned q = 0; q < nq; q++) {
+		if (len - o < 3 || p[o + 2] > FP_QS_MAXCPU || len - o - 3 < 2 * (size_t)p[o + 2])
+			return -EBADMSG;
+		lc[q].lcore = fp_get_u16(p + o);
+		lc[q].ncpu = p[o + 2];
+		o += 3;
+		for (unsigned k = 0; k < lc[q].ncpu; k++, o += 2)
+			lc[q].cpu[k] = fp_get_u16(p + o);
+		if (lc[q].lcore == 0xffff)
+			return -EBADMSG;
+	}
+	ret = make(d, nq);
+	if (ret)
+		return ret;
+	memcpy(d->queues->lc + (size_t)r * nq, lc, nq * sizeof(*lc));
+	*used = o;
 	return 0;
 }
 
@@ -87,6 +150,18 @@ int fp_run_queues_parse(struct fp_run_data *d, struct fp_size_res *sr, uint32_t 
 		entry = fp_get_u32(p + 4);
 		rx = p[8];
 		nq = p[9];
+		if (p[8] == 2) {
+			size_t used = 0;
+
+			if (flow || entry || p[10] || p[11] || !nq || nq > FP_PKT_MAXQ)
+				return -EBADMSG;
+			ret = parse_lcores(d, r, nq, p + QREC_HEAD, (size_t)(end - p) - QREC_HEAD,
+					   &used);
+			if (ret)
+				return ret;
+			p += QREC_HEAD + used;
+			continue;
+		}
 		if (p[8] > 1 || !nq || nq > FP_PKT_MAXQ || p[10] >= nq || entry >= s->nentries ||
 		    s->rflows[entry] != flow ||
 		    (rx ? s->flows[flow].dst : s->flows[flow].src) != (int)r ||
@@ -125,7 +200,7 @@ int fp_run_queues_gather(struct rank *rk, struct fp_size_res *sr, const char *wh
 
 	if (!(fp_engine_flags(&rk->ops, rk->cfg->engine_cfg) & FP_ENG_QUEUES))
 		return 0;
-	buf = malloc((size_t)(rk->nlf ? rk->nlf : 1) * (QREC_HEAD + 8 * FP_PKT_MAXQ));
+	buf = malloc((size_t)(rk->nlf ? rk->nlf : 1) * (QREC_HEAD + 8 * FP_PKT_MAXQ) + QREC_LCORES);
 	if (!buf) {
 		fp_say(rk->err, ERR_LEN, "%s: out of memory for the queue counts", what);
 		return -ENOMEM;

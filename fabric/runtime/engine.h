@@ -152,10 +152,17 @@ static inline uint8_t fp_payload_byte(size_t i)
  * (every frame of a flow goes out on one), and on the destination the frames rx() returned by
  * the receive queue they arrived on; rx[0..nq) sums to what rx() returned since the reset.
  */
+#define FP_QS_MAXCPU 64 /* CPUs listed per lcore */
+
 struct fp_queue_stats {
 	unsigned nq;  /* queue pairs on the port, 1 to FP_PKT_MAXQ */
 	unsigned txq; /* the flow's transmit queue */
 	uint64_t rx[FP_PKT_MAXQ];
+	/* the rank's: the lcore that polled each queue (-1: not said) and the CPUs it may run
+	 * on, the first ncpu (at most FP_QS_MAXCPU) */
+	int lcore[FP_PKT_MAXQ];
+	uint16_t ncpu[FP_PKT_MAXQ];
+	uint16_t cpu[FP_PKT_MAXQ][FP_QS_MAXCPU];
 };
 
 struct fp_engine_params {

@@ -3,7 +3,8 @@
  * What rank 0 reads of every other rank's per-queue counts (run_queues.c): input is the
  * receive records' expected total (8 bytes), the sending rank (1 byte), then its records,
  * against a two-rank bidirectional stream. Whatever arrives, the counts kept name real
- * entries of that rank, every queue is below nq, and ranks[] is written as balanced JSON.
+ * entries of that rank, every queue is below nq, an lcore record lists at most FP_QS_MAXCPU
+ * CPUs per queue, and ranks[] is written as balanced JSON.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned e = 0; e < s.nentries; e++)
 			if (d.queues->txq[e] != 0xff && (d.queues->txq[e] >= d.queues->nq ||
 							 s.flows[s.rflows[e]].src != (data[8] & 1)))
+				abort();
+		for (unsigned x = 0; x < 2 * d.queues->nq; x++)
+			if (d.queues->lc[x].lcore >= 0xffff || d.queues->lc[x].ncpu > FP_QS_MAXCPU)
 				abort();
 		f = open_memstream(&out, &outlen);
 		if (f) {

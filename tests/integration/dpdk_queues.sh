@@ -1,7 +1,8 @@
 # The DPDK engine with several queues and a frame-size mix (issue 20), on real PMDs in
 # processes on this host. memif has no RSS: the sender's queue q arrives on the receiver's
 # queue q, so per-queue counts must match exactly. More queues than this machine's CPUs
-# run as lcores floating over them (EAL --lcores '(0-3)@(0,1)').
+# run as lcores floating over them (EAL --lcores '(0-3)@(0,1)'); `run --queues 2` runs a
+# worker lcore per queue besides the main one ('(0-2)@(CPUs)'), and run.json says which.
 "$FABPROBE" engines | grep -q '^dpdk *yes *yes' || skip "dpdk engine not built or not usable: $("$FABPROBE" engines | grep '^dpdk')"
 EAL="--no-huge -m 256"
 cd "$TMP"
@@ -72,8 +73,9 @@ assert tx["sizes"] == rx["sizes"] == {"128": 751, "1024": 250}, (tx["sizes"], rx
 PY
 ok "IMIX over memif: exact per-size counts (700/400/100; 751/250 over 2 queues), bytes and wire bits"
 
-# the runner: flows spread over 2 queues by source port, every frame received
-"$FABPROBE" run stream --engine dpdk --np 2 --bidir --queues 2 --port "net_memif0,socket=$TMP/run.sock" \
+# the runner: flows spread over 2 queues by source port, every frame received; unpinned,
+# each rank's 2 worker lcores and its main one float over this machine's CPUs
+"$FABPROBE" run stream --engine dpdk --np 2 --pin none --bidir --queues 2 --port "net_memif0,socket=$TMP/run.sock" \
 	--eal "$EAL" --sizes 64,1518 --iters 5000 --rate 200kpps --quiet --output "$TMP/run" >/dev/null 2>"$TMP/err" ||
 	{ cat "$TMP/err"; fail "run stream --queues 2"; }
 check "$TMP/run" --ranks 2 --pattern stream --iters 5000 --sizes 64,1518 --max-loss 0
@@ -88,9 +90,12 @@ python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$TMP/run" || fail "run.json doe
 ok "run stream --queues 2 over memif, both directions: every frame received, mbufs' node recorded"
 
 # queues.py RUN.JSON N [memif]: ranks[].queues sum to each rank's flows, a queue sent on
-# exactly when one of its flows' source ports chose it, and memif's queue q lands on q
+# exactly when one of its flows' source ports chose it, and memif's queue q lands on q;
+# queue q was polled by its own worker lcore q + 1 (the main lcore is 0), floating over
+# every CPU the rank may use, and every queue of every rank moved frames (stream --bidir:
+# flow 0's source port picks queue 0, flow 1's queue 1)
 cat >"$TMP/queues.py" <<'PY'
-import json, sys
+import json, os, sys
 d = json.load(open(sys.argv[1]))
 n, memif = int(sys.argv[2]), sys.argv[3:] == ["memif"]
 ids = {f["id"]: f for f in d["flows"]}
@@ -107,6 +112,14 @@ for r, q in ranks.items():
     assert [k for k in range(n) if q["sent"][k]] == sorted(used), (q["sent"], used)
     if memif:  # no RSS: the sender's queue is the receiver's, and nothing was lost
         assert q["received"] == ranks[1 - r]["sent"], (q, ranks[1 - r])
+        assert all(q["sent"][k] + q["received"][k] > 0 for k in range(n)), q
+    lc = q["lcores"]
+    print("rank %d: lcores %s" % (r, lc))
+    assert [x["queue"] for x in lc] == list(range(n)), lc
+    assert [x["lcore"] for x in lc] == list(range(1, n + 1)), lc
+    assert all(x["cpus"] == sorted(os.sched_getaffinity(0)) for x in lc), lc
+# every queue sent on by some rank
+assert all(sum(q["sent"][k] for q in ranks.values()) > 0 for k in range(n)), ranks
 PY
 python3 "$TMP/queues.py" "$TMP/run/run.json" 2 memif || fail "run --queues 2: ranks[].queues"
 # the schema's sum rule can fail: one frame moved off the flows' total
@@ -117,7 +130,16 @@ d["ranks"][0]["queues"]["sent"][0] += 1
 json.dump(d, open(sys.argv[2], "w"))
 PY
 python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$TMP/bad.json" >/dev/null && fail "the schema took queues that do not sum to the flows"
-ok "run --queues 2 over memif: per-queue frames sent and received sum to each rank's flows, queue q to queue q"
+ok "run --queues 2 over memif, 2 worker lcores per rank on 2 CPUs: per-queue frames sent and received sum to each rank's flows, queue q to queue q, lcores recorded"
+
+# a worker per queue and the main lcore: too few lcores in the user's EAL arguments is
+# refused in one line before any port is touched
+rc=0
+timeout 60 "$FABPROBE" run stream --engine dpdk --np 2 --queues 2 --port net_null0 \
+	--eal "$EAL -l 0-1" --sizes 64 --iters 10 >/dev/null 2>"$TMP/err" || rc=$?
+[ $rc != 0 ] && grep -q "runs a worker lcore per queue and the main one: 3 lcores, the EAL has 2" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "run --queues 2 with 2 lcores: exit $rc"; }
+ok "run --queues 2 with -l 0-1: refused, 3 lcores needed"
 
 # a frame-size mix is pkt's: run measures one size per phase, and says so in one line
 rc=0
@@ -202,7 +224,7 @@ PY
 	check "$TMP/afr" --ranks 2 --pattern stream --iters 3000 --max-loss 5
 	python3 "$TMP/queues.py" "$TMP/afr/run.json" 2 || fail "af_packet run --queues 2: ranks[].queues"
 	python3 "$FP_SRCDIR/tests/schema/run_schema.py" "$TMP/afr" || fail "af_packet run.json does not match results/README.md"
-	ok "run --queues 2 on af_packet qpairs=2: per-queue counts sum to each rank's flows"
+	ok "run --queues 2 on af_packet qpairs=2, 2 worker lcores per rank on 2 CPUs: per-queue counts sum to each rank's flows, lcores recorded"
 else
 	echo "af_packet part skipped: needs root and network namespaces"
 fi

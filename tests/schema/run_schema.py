@@ -75,7 +75,8 @@ RANK = {"rank": "int", "port": "str|null", "driver": "str|null", "nic_model": "s
         "numa_nic": "int|null", "numa_cpu": "int|null", "numa_buf": "int|null",
         "numa_off_node": "bool",
         # dpdk: frames by queue, over the sizes done
-        "?queues": {"n": "int", "sent": ["int"], "received": ["int"]}}
+        "?queues": {"n": "int", "sent": ["int"], "received": ["int"],
+                    "?lcores": [{"queue": "int", "lcore": "int", "cpus": ["int"]}]}}
 FEC = "fec"  # a {corrected, uncorrectable} object or the string "not available"
 DEGRADED = {"kind": ("enum", "flow", "port"), "samples": "int", "rule": "str",
             "?size": "int", "?flow": "int", "?src": "int", "?dst": "int",
@@ -181,6 +182,10 @@ def queue_sums(run):
             errs.append("run.ranks[%d].queues: n %r, %d sent, %d received" %
                         (r["rank"], q["n"], len(q["sent"]), len(q["received"])))
             continue
+        lc = q.get("lcores")
+        if lc is not None and [x["queue"] for x in lc] != list(range(q["n"])):
+            errs.append("run.ranks[%d].queues.lcores: queues %r, not 0 to %d" %
+                        (r["rank"], [x["queue"] for x in lc], q["n"] - 1))
         if not run["flows_inline"]:
             continue
         flows = [f for res in run["results"] for f in res["flows"]]

@@ -6,6 +6,7 @@
  * CSV fields.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include "../../benches/result_read.h"
 #include "../../benches/results.h"
 #include "../../core/csv.h"
+#include "../../core/json.h"
+#include "../../core/wire.h"
 #include "t.h"
 
 static void rm_dir(const char *dir)
@@ -262,6 +265,55 @@ static void test_redact_csv(void)
 	free(out);
 }
 
+/* ranks[].queues.lcores: a rank's lcore record (run_queues.c) read back into run.json's
+ * ranks[], and one that lists more CPUs than it carries refused */
+static void test_queue_lcores(void)
+{
+	struct fp_pattern_opts po = { .bidir = true };
+	struct fp_sched s = { 0 };
+	struct fp_fres fr[2] = { 0 };
+	struct fp_rank_ctx rc[2] = { { .valid = true }, { .valid = true } };
+	struct fp_size_res sr = { .size = 64, .done = true, .fr = fr };
+	struct fp_run_data d = { .sched = &s, .res = &sr, .nres = 1, .rctx = rc };
+	uint8_t rec[64] = { 0 };
+	char err[128], *out = NULL;
+	size_t outlen = 0, o = 12;
+	struct fp_json j;
+	FILE *f;
+
+	CHECK(!fp_sched_build(&s, fp_pattern_find("stream"), 2, &po, err, sizeof(err)), "%s", err);
+	rec[8] = 2; /* lcores: queue 0 on lcore 1, queue 1 on lcore 2, both on CPUs 0 and 1 */
+	rec[9] = 2;
+	for (unsigned q = 0; q < 2; q++) {
+		fp_put_u16(rec + o, (uint16_t)(q + 1));
+		rec[o + 2] = 2;
+		fp_put_u16(rec + o + 3, 0);
+		fp_put_u16(rec + o + 5, 1);
+		o += 7;
+	}
+	CHECK(!fp_run_queues_parse(&d, &sr, 1, rec, o), "the lcore record");
+	CHECK(fp_run_queues_parse(&d, &sr, 1, rec, o - 1) == -EBADMSG, "a short lcore record");
+	rec[12 + 2] = 3; /* 3 CPUs, 2 there */
+	CHECK(fp_run_queues_parse(&d, &sr, 1, rec, 12 + 7) == -EBADMSG, "too few CPUs");
+	f = open_memstream(&out, &outlen);
+	if (f && d.queues) {
+		fp_json_init(&j, f, false);
+		fp_json_obj(&j, NULL);
+		fp_results_json_ranks(&j, &d);
+		fp_json_end(&j);
+		fclose(f);
+		CHECK(out && strstr(out, "\"lcores\":[{\"queue\":0,\"lcore\":1,\"cpus\":[0,1]},"
+					 "{\"queue\":1,\"lcore\":2,\"cpus\":[0,1]}]"),
+		      "%s", out ? out : "");
+		/* rank 0 sent none: no lcores for it */
+		CHECK(out && strstr(out, "lcores") && !strstr(strstr(out, "lcores") + 1, "lcores"),
+		      "%s", out ? out : "");
+	}
+	free(out);
+	fp_run_queues_free(d.queues);
+	fp_sched_destroy(&s);
+}
+
 int main(void)
 {
 	test_round_trip();
@@ -269,5 +321,6 @@ int main(void)
 	test_same_flow_two_rounds();
 	test_failed_twice();
 	test_redact_csv();
+	test_queue_lcores();
 	return t_done("results");
 }

@@ -184,8 +184,8 @@ const struct fp_opt fp_dpdk_opts[] = {
 
 /*
  * One lcore: the CPU this rank was pinned to (or the first it may use). Several (one per
- * queue): lcores 0..n-1 floating over every CPU the rank may use, so more queues than
- * CPUs still run (EAL's --lcores '(0-3)@(0,1)').
+ * queue, and in run the main one): lcores 0..n-1 floating over every CPU the rank may use,
+ * so more lcores than CPUs still run (EAL's --lcores '(0-3)@(0,1)').
  */
 static int add_lcores(struct args *a, int n)
 {
@@ -257,8 +257,12 @@ int fp_dpdk_build_args(struct fp_engine *e, const struct fp_engine_params *p, st
 				    : "/tmp",
 			 (int)getpid(), p->rank);
 	}
+	/* pkt: an lcore per queue, the main one running queue 0; run: a worker per queue and
+	 * the main lcore that runs the runner */
 	if (!ret && !has_arg(a, cores))
-		ret = add_lcores(a, o->lcore_per_queue && o->queues > 1 ? (int)o->queues : 1);
+		ret = add_lcores(a, o->queues <= 1	 ? 1
+				    : o->lcore_per_queue ? (int)o->queues
+							 : (int)o->queues + 1);
 	if (!ret && !has_arg(a, logs))
 		ret = add_arg(a, "--log-level=*:warning");
 	if (!ret)

@@ -54,7 +54,8 @@ static bool track(struct fp_conn *c, uint32_t seq, size_t bytes)
 	w[seq / 64 % (SEQ_WIN / 64)] |= 1ull << (seq % 64);
 	c->st.pkts++;
 	c->st.bytes += bytes + FP_UDPF_FCS;
-	c->ready++;
+	/* a worker's copy: the main lcore reads it (lcores.c) */
+	__atomic_store_n(&c->ready, c->ready + 1, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -68,6 +69,7 @@ static void count_size(const struct fp_imix *m, struct fp_rxq *q, size_t len)
 static void handle(struct fp_engine *e, struct fp_rxq *q, const uint8_t *f, size_t len)
 {
 	struct fp_conn *const *byflow = q->byflow ? q->byflow : e->byflow;
+	struct fp_hist *oneway = q->oneway ? q->oneway : e->oneway;
 	struct fp_udpf_info in;
 	struct fp_conn *c;
 	uint8_t out[FP_UDPF_ARPLEN];
@@ -117,11 +119,11 @@ static void handle(struct fp_engine *e, struct fp_rxq *q, const uint8_t *f, size
 			}
 			/* the sender's TSC is ours: the delay is one-way, NIC to NIC and back
 			 * through both stacks */
-			if (e->oneway) {
+			if (oneway) {
 				uint64_t now = rte_rdtsc();
 
 				if (now > in.ts)
-					fp_hist_add(e->oneway, now - in.ts);
+					fp_hist_add(oneway, now - in.ts);
 			}
 		}
 		return;
@@ -175,6 +177,9 @@ void fp_dpdk_limits(const struct fp_engine *e, size_t *min, size_t *max)
 
 void fp_dpdk_reset(struct fp_conn *c)
 {
+	fp_dpdk_workers_pause(c->e); /* none touches a flow from here */
+	c->tx_req = c->tx_done = 0;
+	c->end_req = c->end_done = 0;
 	c->epoch = (uint8_t)((c->epoch + 1) & 0x3f);
 	c->tmpl.len = 0;
 	c->mixt_ok = false;
@@ -185,13 +190,18 @@ void fp_dpdk_reset(struct fp_conn *c)
 	memset(c->q_taken, 0, sizeof(c->q_taken));
 	memset(c->win, 0, sizeof(c->win));
 	memset(&c->st, 0, sizeof(c->st));
+	fp_dpdk_workers_reset(c);
 }
 
 void fp_dpdk_begin(struct fp_engine *e, bool lat)
 {
-	(void)lat;
+	/* bandwidth phases go through the worker lcores; latency ones poll from here */
+	fp_dpdk_workers_pause(e);
+	e->bw = !lat;
 	if (e->oneway)
 		fp_hist_reset(e->oneway);
+	for (uint16_t q = 0; e->w && q < e->nw; q++)
+		fp_hist_reset(&e->w[q].oneway);
 }
 
 /* The template of frame seq: the flow's one, or with a size mix the one of seq's size. */
@@ -214,7 +224,7 @@ static const struct fp_udpf_tmpl *tmpl_of(struct fp_conn *c, size_t flen, uint8_
 	return &c->tmpl;
 }
 
-static int send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, uint32_t seq0)
+int fp_dpdk_send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, uint32_t seq0)
 {
 	struct fp_engine *e = c->e;
 	struct rte_mbuf *m[BURST];
@@ -265,28 +275,39 @@ static int send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, 
 	return sent;
 }
 
-int fp_dpdk_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+/* On this lcore: the runner's, or the flow's queue's worker. */
+int fp_dpdk_tx_direct(struct fp_conn *c, size_t len, unsigned n)
 {
 	int k;
 
-	(void)buf;
 	if (c->tx_seq == c->e->skip_seq && len >= FP_UDPF_MIN + FP_UDPF_FCS) {
 		c->tx_seq++; /* a planted loss: counted as sent, never on the wire */
 		return 1;
 	}
 	if (c->tx_seq < c->e->skip_seq && c->tx_seq + n > c->e->skip_seq)
 		n = c->e->skip_seq - c->tx_seq;
-	k = send_frames(c, len, FP_UDPF_DATA, n, c->tx_seq);
+	k = fp_dpdk_send_frames(c, len, FP_UDPF_DATA, n, c->tx_seq);
 	if (k > 0)
 		c->tx_seq += (uint32_t)k;
 	return k;
 }
 
+int fp_dpdk_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+{
+	(void)buf;
+	if (c->e->w && c->e->bw)
+		return fp_dpdk_workers_tx(c, len, n);
+	return fp_dpdk_tx_direct(c, len, n);
+}
+
 /* The runner calls this a few times, spaced out: one copy may meet a full queue. */
 int fp_dpdk_finish(struct fp_conn *c)
 {
-	int k = send_frames(c, FP_UDPF_MIN + FP_UDPF_FCS, FP_UDPF_END, 1, c->tx_seq);
+	int k;
 
+	if (c->e->w && c->e->bw)
+		return fp_dpdk_workers_finish(c);
+	k = fp_dpdk_send_frames(c, FP_UDPF_MIN + FP_UDPF_FCS, FP_UDPF_END, 1, c->tx_seq);
 	return k < 0 ? k : 0;
 }
 
@@ -296,6 +317,8 @@ int fp_dpdk_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 
 	(void)buf;
 	(void)len;
+	if (c->e->w && c->e->bw)
+		return fp_dpdk_workers_rx(c, n);
 	if (!c->ready)
 		fp_dpdk_poll_port(c->e);
 	k = c->ready < n ? c->ready : n;
@@ -314,6 +337,10 @@ int fp_dpdk_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 
 void fp_dpdk_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
 {
+	if (c->e->w && c->e->bw) {
+		fp_dpdk_workers_stats(c, st);
+		return;
+	}
 	*st = c->st;
 	st->oneway = c->e->oneway;
 }
@@ -323,6 +350,8 @@ int fp_dpdk_queue_stats(const struct fp_conn *c, struct fp_queue_stats *qs)
 	qs->nq = c->e->nq;
 	qs->txq = c->queue;
 	memcpy(qs->rx, c->q_taken, sizeof(qs->rx));
+	for (uint16_t q = 0; q < c->e->nq; q++)
+		fp_dpdk_lcore_of(c->e, q, qs);
 	return 0;
 }
 

@@ -231,6 +231,8 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 	fp_engine_base_init(&e->b, p);
 	e->check = o->check;
 	e->nq = o->queues > 1 ? (uint16_t)o->queues : 1;
+	/* run: a worker lcore per queue (lcores.c); pkt runs its own */
+	e->nw = e->nq > 1 && !o->lcore_per_queue ? e->nq : 0;
 	e->mix = o->mix;
 	if (p->x && p->x->same_clock) {
 		e->oneway = malloc(sizeof(*e->oneway));
@@ -275,7 +277,9 @@ int fp_dpdk_open(const struct fp_engine_params *p, struct fp_engine **out)
 		goto err;
 	}
 	e->eal_up = true;
-	ret = port_up(e, portname);
+	ret = fp_dpdk_workers_check(e);
+	if (!ret)
+		ret = port_up(e, portname);
 	if (ret)
 		goto err;
 	if (!p->rank &&
@@ -412,7 +416,8 @@ int fp_dpdk_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n
 		conns[i] = NULL;
 		if (fl->src != e->b.rank && fl->dst != e->b.rank)
 			continue;
-		c = &e->conns[nc++];
+		c = &e->conns[nc];
+		c->idx = nc++;
 		c->e = e;
 		c->flow = fl->id;
 		c->src = fl->src == e->b.rank;
@@ -443,6 +448,9 @@ int fp_dpdk_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned n
 	for (unsigned i = 0; i < nc && !ret; i++)
 		memcpy(e->conns[i].ends.dmac, e->hops[e->conns[i].peer].mac, 6);
 	free(need);
+	e->nconns = nc;
+	if (!ret)
+		ret = fp_dpdk_workers_start(e);
 	return ret;
 }
 
@@ -450,6 +458,7 @@ void fp_dpdk_close(struct fp_engine *e)
 {
 	if (!e)
 		return;
+	fp_dpdk_workers_stop(e); /* no lcore but this one polls from here */
 	if (e->port_up) {
 		struct fp_rv_blobs none = { 0 };
 

@@ -70,8 +70,14 @@ struct fp_conn {
 	uint16_t queue;		   /* its transmit queue: source port mod queues */
 	struct fp_udpf_tmpl *mixt; /* with a size mix: one template per size */
 	bool mixt_ok;		   /* mixt is for the current epoch */
+	uint32_t idx;		   /* in e->conns: its copy on worker w is e->w[w].copies[idx] */
+	/* with worker lcores, the runner hands frames to the queue's worker: tx_req and end_req
+	 * are the main lcore's, tx_done and end_done the worker's (lcores.c) */
+	uint64_t tx_req, tx_done;
+	uint32_t end_req, end_done;
+	size_t tx_len;
 	/* receive side */
-	uint64_t ready; /* frames counted, not yet taken by rx() */
+	uint64_t ready; /* frames counted, not yet taken by rx(); a worker's copy: ever counted */
 	/* ready and taken by the receive queue they came on: taken sums to what rx() returned */
 	uint64_t q_ready[FP_PKT_MAXQ], q_taken[FP_PKT_MAXQ];
 	uint32_t next; /* next sequence number expected */
@@ -93,8 +99,31 @@ struct fp_rxq {
 	uint64_t first_tsc, last_tsc;  /* first and last frame but ARP */
 	uint64_t by_size[FP_IMIX_MAX]; /* unique probe frames per size of the mix */
 	struct fp_conn **byflow;       /* per-queue flow state; NULL: the engine's */
+	struct fp_hist *oneway;	       /* this queue's one-way delays; NULL: the engine's */
 	uint16_t qid;		       /* the queue being polled; ARP replies go out there */
 };
+
+/*
+ * A worker lcore of `fabprobe run --queues N` (N > 1): it owns transmit and receive queue q.
+ * It receives into its own copy of every flow's state (a flow's frames may come on several
+ * queues) and sends the frames the runner handed to the flows whose queue is q.
+ */
+struct fp_worker {
+	struct fp_engine *e;
+	uint16_t q;
+	unsigned lcore;
+	struct fp_rxq rxq;
+	struct fp_conn *copies;	 /* one per e->conns entry */
+	struct fp_conn **byflow; /* by flow id: its copy here, or NULL */
+	struct fp_conn **txc;	 /* the source flows sending on queue q */
+	unsigned ntx;
+	struct fp_hist oneway;
+	uint32_t ack; /* the last command seen while not running */
+	bool launched;
+};
+
+/* The workers' command word: a generation << 2 | one of these. */
+enum { FP_W_PAUSE, FP_W_RUN, FP_W_EXIT };
 
 struct fp_engine {
 	struct fp_engine_base b; /* rank, size, rendezvous, timeout, error line */
@@ -122,6 +151,13 @@ struct fp_engine {
 	const struct fp_imix *mix; /* frame sizes of each flow's stream, or NULL */
 	struct fp_rxq rxq;	   /* queue 0, polled by the rank's own lcore */
 	struct fp_udpf_tmpl *mixt; /* every flow's mix templates, one allocation */
+	uint32_t nconns;
+	/* worker lcores (run --queues N > 1): nw of them, queue q on w[q]; bw: the runner's
+	 * bandwidth phases go through them (latency ones poll from the main lcore) */
+	struct fp_worker *w;
+	uint16_t nw;
+	bool bw;
+	uint32_t cmd; /* the workers' command word */
 };
 
 struct args {
@@ -140,6 +176,20 @@ struct dpdk_opts {
 	const struct fp_imix *mix; /* `fabprobe pkt --sizes` only */
 	bool lcore_per_queue;	   /* `fabprobe pkt`: an lcore for each queue */
 };
+
+/* lcores.c: the worker lcores of `fabprobe run --queues N` */
+int fp_dpdk_workers_check(struct fp_engine *e);
+int fp_dpdk_workers_start(struct fp_engine *e);
+void fp_dpdk_workers_stop(struct fp_engine *e);
+void fp_dpdk_workers_pause(struct fp_engine *e);
+void fp_dpdk_workers_reset(struct fp_conn *c);
+int fp_dpdk_workers_tx(struct fp_conn *c, size_t len, unsigned n);
+int fp_dpdk_workers_finish(struct fp_conn *c);
+int fp_dpdk_workers_rx(struct fp_conn *c, unsigned n);
+void fp_dpdk_workers_stats(const struct fp_conn *c, struct fp_dgram_stats *st);
+void fp_dpdk_lcore_of(const struct fp_engine *e, uint16_t q, struct fp_queue_stats *qs);
+int fp_dpdk_send_frames(struct fp_conn *c, size_t len, uint8_t kind, unsigned n, uint32_t seq0);
+int fp_dpdk_tx_direct(struct fp_conn *c, size_t len, unsigned n);
 
 _Static_assert(sizeof(struct dpdk_opts) <= FP_ENGINE_CFG_MAX, "dpdk options fit the runner");
 
