@@ -155,6 +155,9 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
  * calls both.
  */
 #define FP_RETX_K 12
+/* a flow alone at line rate still resends now and then (its own probing overflows the
+ * shaper): the binomial test's share is at least this many segments of the median flow */
+#define FP_RETX_FLOOR_SEGS 4
 int fp_analyze_retx(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a);
 bool fp_obs_retx_lossy(const struct fp_obs *o);
 /*

@@ -23,8 +23,10 @@
  * or 1 segment), and counts 0. Then, as counts, the flow's resent segments must also be
  * unlikely for a binomial at the run's median share (at least one segment of its median
  * flow) after a Bonferroni bound over the run's flows: in pairs (median flow 0 of 1360)
- * that is 7 segments or more, where the clean lab's most was 5 and a 1% lossy link adds
- * about 14.
+ * that was 7 segments or more, where the clean lab's most was 5 and a 1% lossy link adds
+ * about 14. The next clean pairs run had an alone flow resend 7 or more: the share the
+ * test starts from is now at least FP_RETX_FLOOR_SEGS segments of the median flow (14 of
+ * 1360 at the family's alpha, where a 1%-lossy link's alone flows resent 28 to 60).
  * The flows it marks join the datagram engines' lossy ones: bad however fast they were,
  * and localised by the same votes, fit and cover (analyze.c).
  */
@@ -77,7 +79,7 @@ static void one_run(const struct fp_topo *t, struct fp_obs *o, unsigned n, unsig
 		    double *s, struct fp_analysis *a)
 {
 	unsigned k = 0;
-	double med, seg, spread, thr;
+	double med, seg, spread, thr, floor_share;
 	bool lone = false;
 
 	for (unsigned i = 0; i < n && !lone; i++)
@@ -93,6 +95,7 @@ static void one_run(const struct fp_topo *t, struct fp_obs *o, unsigned n, unsig
 	qsort(s, k, sizeof(*s), cmp_d);
 	med = quant(r, k, 0.5);
 	seg = 1 / quant(s, k, 0.5); /* one segment of the median flow */
+	floor_share = FP_RETX_FLOOR_SEGS * seg;
 	spread = med - quant(r, k, 0.25);
 	if (spread < 2 * seg)
 		spread = 0; /* the counts' own graininess: the binomial test's part */
@@ -100,16 +103,17 @@ static void one_run(const struct fp_topo *t, struct fp_obs *o, unsigned n, unsig
 	for (unsigned i = 0; i < n; i++)
 		if (counted(t, &o[i], run, lone)) {
 			o[i].retx_thr = thr;
-			o[i].retx_base = fmax(med, seg);
+			o[i].retx_base = fmax(med, floor_share);
 			o[i].retx_alpha = FP_FAMILY_ALPHA / k;
 		}
 	/* reported: the most sensitive run's, for its median flow: the share, and the count
 	 * the binomial test wants */
-	double ms = 1 / seg, c = ceil(fmax(med, seg) * ms), step = fmax(1, floor(sqrt(c) / 4));
+	double ms = 1 / seg, c = ceil(fmax(med, floor_share) * ms),
+	       step = fmax(1, floor(sqrt(c) / 4));
 
 	/* in steps of a quarter of the count's deviation, so a huge flow costs no more */
-	for (int it = 0;
-	     it < 200 && c < ms && fp_binom_tail(ms, c, fmax(med, seg)) >= FP_FAMILY_ALPHA / k;
+	for (int it = 0; it < 200 && c < ms &&
+			 fp_binom_tail(ms, c, fmax(med, floor_share)) >= FP_FAMILY_ALPHA / k;
 	     it++)
 		c += step;
 	thr = fmax(thr, c / ms);

@@ -196,9 +196,12 @@ assert tx["queues"] == [500] * 4, tx
 # the kernel path can drop on two shared cores: 5% tolerated, every frame accounted for
 assert rx["probe"] >= 1900 and rx["bad"] == 0 and rx["duplicates"] == 0, rx
 assert sum(rx["queues"]) == rx["probe"] and len(rx["queues"]) == 2, rx
-assert min(rx["queues"]) > 0, "fanout put every flow on one queue: %s" % rx["queues"]
+# the kernel's fanout hashes each flow with a key drawn at boot: on one boot in 8 all four
+# flows land on one queue (CI met such a boot), so the spread is shown, not asserted
+print("af_packet: the kernel's fanout put the 4 flows' frames on the receive queues as %s"
+      % rx["queues"])
 PY
-	ok "af_packet qpairs=2: 4 flows spread over 2 receive queues by the kernel's fanout"
+	ok "af_packet qpairs=2: 4 flows over 2 receive queues (the kernel's fanout), every frame counted on one"
 
 	# the runner on af_packet qpairs=2, rendezvous on a second veth pair: the kernel's
 	# fanout picks the receive queue, and the per-queue counts still sum to the flows

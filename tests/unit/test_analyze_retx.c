@@ -3,9 +3,9 @@
  * TCP retransmissions as loss evidence (issue 18), on the lab's leaf-spine (4 leaves x 2
  * hosts, 2 spines) with every path known: two runs shaped as the lab measured them, one
  * congested (a median flow resending ~8% of its segments, spread 3%) and one quiet (most
- * flows resending 0 or 1 of ~1360). Rates all as predicted. Clean: no flow is taken for
- * lossy and nothing is named; leaf0-spine1 losing 1% (each crossing flow resends ~1% more):
- * named first. A run without counts (an older folder) gives no evidence at all.
+ * flows resending 0 or 1 of ~1360, one in 20 a burst of ~4). Rates all as predicted. Clean:
+ * no flow is taken for lossy and nothing is named; leaf0-spine1 losing 1% (each crossing
+ * flow resends ~3% more, as the lab's did): named first. A run without counts (an older folder) gives no evidence at all.
  */
 #include <math.h>
 #include <stdint.h>
@@ -102,11 +102,15 @@ static unsigned fill(const struct fp_topo *t, struct fp_obs *o, unsigned (*lk)[4
 				o[n].segs = counts ? SEGS : 0;
 				if (!counts)
 					continue;
-				/* congested: 8% +- 3%; quiet: 0.4 segments on average */
+				/* congested: 8% +- 3%; quiet: 0.4 segments on average, and one
+				 * flow in 20 a burst of its own (a clean lab run had one at 7+) */
 				o[n].retrans = run ? poisson(st, 0.4)
 						   : round(SEGS * fmax(0, 0.08 + 0.03 * gauss(st)));
+				if (run && next(st) % 20 == 0)
+					o[n].retrans += poisson(st, 4);
+				/* 1% dropped: the lab's crossing flows resent 2.05-4.44% */
 				if (on)
-					o[n].retrans += poisson(st, 0.01 * SEGS);
+					o[n].retrans += poisson(st, 0.03 * SEGS);
 			}
 	return n;
 }
@@ -138,7 +142,7 @@ int main(void)
 
 		CHECK(!fp_analyze(&t, o, n, &a), "analyze");
 		clean += !a.nretx && !a.n;
-		CHECK(a.ntcp == N && a.retx_threshold > 0 && a.retx_threshold < 0.01,
+		CHECK(a.ntcp == N && a.retx_threshold > 0 && a.retx_threshold < 0.015,
 		      "seed %llu: %u flows counted, the quiet run's threshold %g",
 		      (unsigned long long)seed, a.ntcp, a.retx_threshold);
 		n = fill(&t, o, lk, pr, &st, loss, true);
