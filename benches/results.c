@@ -208,7 +208,10 @@ void fp_results_flow_fields(struct fp_json *j, const struct fp_run_data *d,
 		fp_json_u64(j, "intervals_empty", fr->bw.empty);
 		fp_json_num(j, "interval_ms", fr->bw.interval_s * 1e3);
 		if (d->dgram) {
-			fp_json_u64(j, "lost", fr->tx_msgs - fr->rx_msgs);
+			/* more received than sent (frames older than the receiver's window
+			 * counted again): nothing lost, not 2^64 less a few */
+			fp_json_u64(j, "lost",
+				    fr->tx_msgs > fr->rx_msgs ? fr->tx_msgs - fr->rx_msgs : 0);
 			fp_json_u64(j, "reordered", fr->reordered);
 			fp_json_u64(j, "duplicates", fr->duplicates);
 			fp_json_u64(j, "stale", fr->stale);

@@ -4,8 +4,8 @@
  * message) is counted as. A data message of this epoch with this QP's tag and the phase's
  * size is new once, then a duplicate; one out of order is counted as reordered; an end
  * message gives the sender's count; a wrong tag, a wrong magic or kind, or a buffer too short
- * to hold a header is forged and dropped; an older epoch is stale; a wrong length is not
- * counted; reset starts a new epoch with zeroed counters.
+ * to hold a header is forged and dropped; an older epoch is stale; a wrong length is forged,
+ * not counted; reset starts a new epoch with zeroed counters.
  */
 #include <string.h>
 
@@ -59,8 +59,9 @@ int main(void)
 	CHECK(fp_ud_take(&r, TAG, b, n, SIZE) == 0 && r.st.stale == 1, "an older epoch is stale");
 	n = msg(b, FP_UD_DATA, 1, TAG, 9);
 	CHECK(fp_ud_take(&r, TAG, b, n - 1, SIZE) == 0 &&
-		      fp_ud_take(&r, TAG, b, n + 1, SIZE) == 0 && r.st.pkts == 3,
-	      "a message of another size is not counted");
+		      fp_ud_take(&r, TAG, b, n + 1, SIZE) == 0 && r.st.pkts == 3 &&
+		      r.st.forged == 5 + FP_UD_GRH + FP_UD_HDR,
+	      "a message of another size is not counted, and counted malformed");
 	n = msg(b, FP_UD_END, 1, TAG, 42);
 	CHECK(fp_ud_take(&r, TAG, b, n, SIZE) == 0 && r.st.end_seen && r.st.peer_sent == 42,
 	      "the end message says how many were sent");

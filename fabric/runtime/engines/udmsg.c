@@ -62,7 +62,11 @@ int fp_ud_take(struct fp_ud_rx *r, uint64_t tag, const uint8_t *buf, size_t got,
 		r->st.peer_sent = fp_get_u32(h + 12);
 		return 0;
 	}
-	if (got - FP_UD_GRH != want || !track(r, fp_get_u32(h + 12)))
+	if (got - FP_UD_GRH != want) {
+		r->st.forged++; /* its peer's tag, not the size its peer sends: malformed */
+		return 0;
+	}
+	if (!track(r, fp_get_u32(h + 12)))
 		return 0;
 	r->st.pkts++;
 	r->st.bytes += want;

@@ -258,7 +258,10 @@ int fp_dpdk_workers_rx(struct fp_conn *c, unsigned n)
 }
 
 /* The flow's counts over every queue's copy (read while the workers count on: each field
- * is written by one worker only, and the runner reads them for the record at the end). */
+ * is written by one worker only, and the runner reads them for the record at the end).
+ * Not parked here: parking the workers on every idle sweep lost memif frames (4744 of
+ * 5000 at 1518 B). The one-way histogram merged here can meet a frame landing mid-merge;
+ * the record's merge comes after the drain, when frames have stopped. */
 void fp_dpdk_workers_stats(const struct fp_conn *c, struct fp_dgram_stats *st)
 {
 	struct fp_engine *e = c->e;
