@@ -261,9 +261,10 @@ int fp_diag_trace(struct fp_drun *x)
 		if (s->flows[i].src != rk->rank)
 			continue;
 		if (p && fp_mono_ns() > stop_at) {
-			fprintf(stderr, "fabprobe diagnose: rank %d: tracing stopped at half of "
-					"--timeout after %u of %u connections; the rest are "
-					"assumed on the model's path\n",
+			fprintf(stderr,
+				"fabprobe diagnose: rank %d: tracing stopped at half of "
+				"--timeout after %u of %u connections; the rest are "
+				"assumed on the model's path\n",
 				rk->rank, done, nsrc);
 			fp_probe_close(p);
 			p = NULL;

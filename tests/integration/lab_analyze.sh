@@ -59,15 +59,9 @@ for trial in 1 2 3; do
 	pick=${uplinks[$(( (RANDOM + trial * 3) % ${#uplinks[@]} ))]}
 	"$LAB" fault clear >/dev/null 2>&1
 	"$LAB" fault degrade "$pick" 25 || fail "fault"
-	for p in alltoall pairs; do
-		"$LAB" run -- $p --sizes 64K --iters 30 --warmup 3 --poll event --quiet \
-			--output "$TMP/t$trial-$p" >/dev/null 2>&1 || fail "$p run, trial $trial"
-		"$LAB" trace "$TMP/t$trial-$p" 2>/dev/null || fail "trace, trial $trial"
-	done
-	$FABPROBE analyze --topology "$T" --format json "$TMP/t$trial-alltoall" "$TMP/t$trial-pairs" \
-		>"$TMP/v$trial.json"
+	both "t$trial"
 	[ $? -eq 1 ] || fail "trial $trial: the analyzer found nothing"
-	python3 - "$TMP/v$trial.json" "$FP_LAB_STATE/faults.json" <<'PY' || fail "trial $trial: wrong link"
+	python3 - "$TMP/t$trial.json" "$FP_LAB_STATE/faults.json" <<'PY' || fail "trial $trial: wrong link"
 import json, sys
 v = json.load(open(sys.argv[1])); g = json.load(open(sys.argv[2]))[-1]
 s = v["suspects"][0]

@@ -28,6 +28,7 @@
 #include "../../../core/clock.h"
 #include "../../../core/wire.h"
 #include "sock_priv.h"
+#include "udmsg.h"
 
 #define UMAGIC 0xFC
 #define K_DATA 0
@@ -159,35 +160,7 @@ int fp_sock_udp_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	return r;
 }
 
-/* A data frame: new (true), or a duplicate; the window says which, within its reach. */
-static bool track(struct fp_sock_udp *u, uint32_t seq)
-{
-	int32_t ahead = (int32_t)(seq - u->next);
-	uint64_t *slot = &u->win[seq / 64 % (FP_SOCK_SEQ_WIN / 64)];
-	uint64_t bit = 1ull << (seq % 64);
-
-	if (ahead < -FP_SOCK_SEQ_WIN) { /* older than the window: late, not known twice */
-		u->st.reordered++;
-		return true;
-	}
-	if (ahead < 0) {
-		if (*slot & bit) {
-			u->st.duplicates++;
-			return false;
-		}
-		u->st.reordered++;
-	} else if (ahead >= FP_SOCK_SEQ_WIN) {
-		memset(u->win, 0, sizeof(u->win));
-		u->next = seq + 1;
-	} else {
-		while (u->next != seq + 1) { /* the skipped ones are unseen so far */
-			u->win[u->next / 64 % (FP_SOCK_SEQ_WIN / 64)] &= ~(1ull << (u->next % 64));
-			u->next++;
-		}
-	}
-	*slot |= bit;
-	return true;
-}
+_Static_assert(FP_SOCK_SEQ_WIN == FP_UD_WIN, "one sequence window (fp_seq_track, udmsg.c)");
 
 int fp_sock_udp_take(struct fp_conn *c, uint64_t cookie, const uint8_t *h, size_t got, bool trunc,
 		     size_t len)
@@ -210,7 +183,8 @@ int fp_sock_udp_take(struct fp_conn *c, uint64_t cookie, const uint8_t *h, size_
 		c->u.st.peer_sent = fp_get_u32(h + 12);
 		return 0;
 	}
-	if (got != len - c->ovh || !track(&c->u, fp_get_u32(h + 12)))
+	if (got != len - c->ovh ||
+	    !fp_seq_track(&c->u.next, c->u.win, fp_get_u32(h + 12), &c->u.st))
 		return 0;
 	c->u.st.pkts++;
 	c->u.st.bytes += len;

@@ -14,30 +14,32 @@ void fp_ud_hdr_put(uint8_t p[FP_UD_HDR], uint8_t kind, uint16_t epoch, uint64_t 
 	fp_put_u32(p + 12, seq);
 }
 
-/* A data message: new (true), or a duplicate; the window says which, within its reach. */
-static bool track(struct fp_ud_rx *r, uint32_t seq)
+/* A datagram's sequence number: new (true), or a duplicate; the window says which, within
+ * its reach (UD messages here, sockets UDP frames in sock_udp.c). */
+bool fp_seq_track(uint32_t *next, uint64_t win[FP_UD_WIN / 64], uint32_t seq,
+		  struct fp_dgram_stats *st)
 {
-	int32_t ahead = (int32_t)(seq - r->next);
-	uint64_t *slot = &r->win[seq / 64 % (FP_UD_WIN / 64)];
+	int32_t ahead = (int32_t)(seq - *next);
+	uint64_t *slot = &win[seq / 64 % (FP_UD_WIN / 64)];
 	uint64_t bit = 1ull << (seq % 64);
 
 	if (ahead < -FP_UD_WIN) { /* older than the window: late, not known twice */
-		r->st.reordered++;
+		st->reordered++;
 		return true;
 	}
 	if (ahead < 0) {
 		if (*slot & bit) {
-			r->st.duplicates++;
+			st->duplicates++;
 			return false;
 		}
-		r->st.reordered++;
+		st->reordered++;
 	} else if (ahead >= FP_UD_WIN) {
-		memset(r->win, 0, sizeof(r->win));
-		r->next = seq + 1;
+		memset(win, 0, FP_UD_WIN / 8);
+		*next = seq + 1;
 	} else {
-		while (r->next != seq + 1) { /* the skipped ones are unseen so far */
-			r->win[r->next / 64 % (FP_UD_WIN / 64)] &= ~(1ull << (r->next % 64));
-			r->next++;
+		while (*next != seq + 1) { /* the skipped ones are unseen so far */
+			win[*next / 64 % (FP_UD_WIN / 64)] &= ~(1ull << (*next % 64));
+			(*next)++;
 		}
 	}
 	*slot |= bit;
@@ -66,7 +68,7 @@ int fp_ud_take(struct fp_ud_rx *r, uint64_t tag, const uint8_t *buf, size_t got,
 		r->st.forged++; /* its peer's tag, not the size its peer sends: malformed */
 		return 0;
 	}
-	if (!track(r, fp_get_u32(h + 12)))
+	if (!fp_seq_track(&r->next, r->win, fp_get_u32(h + 12), &r->st))
 		return 0;
 	r->st.pkts++;
 	r->st.bytes += want;

@@ -35,6 +35,9 @@ struct fp_ud_rx {
 	struct fp_dgram_stats st;
 };
 
+bool fp_seq_track(uint32_t *next, uint64_t win[FP_UD_WIN / 64], uint32_t seq,
+		  struct fp_dgram_stats *st);
+
 void fp_ud_hdr_put(uint8_t p[FP_UD_HDR], uint8_t kind, uint16_t epoch, uint64_t tag, uint32_t seq);
 
 /*
