@@ -14,21 +14,30 @@
 
 #define FP_DIPLINK_MIN 2 /* flows of known path through a link before it is named */
 
+#define FP_DIP_OUTAGES 4 /* outages kept per link (the rest counted) */
+
+struct fp_dip_outage {
+	unsigned dipped, off; /* flows through the link that dipped, and elsewhere */
+	double t0, t1;	      /* the first pass's interval, seconds */
+};
+
 struct fp_dip_link {
 	int link;
-	unsigned flows;		    /* of known path through it, every one dipped twice */
-	unsigned steady;	    /* flows of known path that never dipped */
-	const struct fp_dip *first; /* one of its flows, for the finding's example */
-	int also;		    /* a link the same flows cross, -1: none */
+	unsigned flows;	 /* of known path through it */
+	unsigned steady; /* of known path not through it */
+	unsigned events; /* outages (passes next to each other are one) */
+	unsigned last;	 /* the last outage's last pass */
+	struct fp_dip_outage ev[FP_DIP_OUTAGES];
+	int also; /* a link the same dipped flows cross, as many flows: -1 none */
 };
 
 /*
  * The flows of a soak (d, ranks to nodes by node_of) joined with the run's observations
- * o[0..n) by their end nodes; host_named[node]: the rank rule named that host. Up to max
- * links to out, *nout of them. 0 or -ENOMEM.
+ * o[0..n) by their end nodes: the switch links that flapped, up to max of them to
+ * out, *nout of them. 0 or -ENOMEM.
  */
 int fp_dip_links(const struct fp_topo *t, const struct fp_dips *d, const int *node_of,
-		 const struct fp_obs *o, unsigned n, const bool *host_named,
-		 struct fp_dip_link *out, unsigned max, unsigned *nout);
+		 const struct fp_obs *o, unsigned n, struct fp_dip_link *out, unsigned max,
+		 unsigned *nout);
 
 #endif

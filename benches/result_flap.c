@@ -345,6 +345,70 @@ static void dip_add(struct fp_dip *s, double t0, double t1, double g)
 		s->best = g;
 }
 
+/* grow *v (cap entries of each bytes) to hold index at; the new entries are zero */
+static int grow_to(void **v, unsigned *cap, unsigned at, size_t each)
+{
+	unsigned n = *cap ? *cap : 16;
+	void *w;
+
+	if (at < *cap)
+		return 0;
+	while (n <= at)
+		n *= 2;
+	if (!(w = realloc(*v, (size_t)n * each)))
+		return -ENOMEM;
+	memset((char *)w + (size_t)*cap * each, 0, (size_t)(n - *cap) * each);
+	*v = w;
+	*cap = n;
+	return 0;
+}
+
+/* let every series' rates go: past FP_DIP_MAXCELLS the path rule says nothing */
+static void drop_rates(struct fp_dips *d)
+{
+	d->no_rates = true;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->d[i].rate);
+		d->d[i].rate = NULL;
+		d->d[i].nrate = d->d[i].caprate = 0;
+	}
+}
+
+/* series s's rate in pass p, and the pass's interval */
+static int keep_rate(struct fp_dips *d, struct fp_dip *s, unsigned p, double t0, double t1,
+		     double g)
+{
+	unsigned c0 = d->cappass, c1 = d->cappass;
+
+	if (grow_to((void **)&d->pt0, &c0, p, sizeof(double)) ||
+	    grow_to((void **)&d->pt1, &c1, p, sizeof(double)))
+		return -ENOMEM;
+	for (unsigned k = d->cappass; k < c0; k++)
+		d->pt0[k] = 1; /* t1 < t0: no row named this pass yet */
+	d->cappass = c0;
+	d->pt0[p] = t0;
+	d->pt1[p] = t1;
+	d->npass = p + 1 > d->npass ? p + 1 : d->npass;
+	if (d->no_rates)
+		return 0;
+	if (p >= s->caprate) {
+		unsigned c = s->caprate;
+
+		if (d->cells + p + 1 > FP_DIP_MAXCELLS) {
+			drop_rates(d);
+			return 0;
+		}
+		if (grow_to((void **)&s->rate, &s->caprate, p, sizeof(float)))
+			return -ENOMEM;
+		for (unsigned k = c; k < s->caprate; k++)
+			s->rate[k] = NAN;
+		d->cells += s->caprate - c;
+	}
+	s->rate[p] = (float)g;
+	s->nrate = p + 1 > s->nrate ? p + 1 : s->nrate;
+	return 0;
+}
+
 struct dip_ctx {
 	struct fp_dips *d;
 	size_t hint;
@@ -388,10 +452,13 @@ static int dip_row(void *ctx, const char *p, const char *end, const char *where,
 	if (s->phases && (s->src != (int)u[D_SRC] || s->dst != (int)u[D_DST]))
 		return fp_say(err, el, "%s:%u: flow %llu changed its ends", where, ln,
 			      (unsigned long long)u[D_FLOW]);
+	if (u[D_PASS] >= FP_DIP_MAXPASS)
+		return fp_say(err, el, "%s:%u: pass %llu is past %u", where, ln,
+			      (unsigned long long)u[D_PASS], FP_DIP_MAXPASS);
 	s->src = (int)u[D_SRC];
 	s->dst = (int)u[D_DST];
 	dip_add(s, t0, t1, g);
-	return 0;
+	return keep_rate(d, s, (unsigned)u[D_PASS], t0, t1, g);
 }
 
 int fp_dip_parse(const char *where, const char *text, size_t len, int nranks, struct fp_dips *out,
@@ -406,6 +473,10 @@ void fp_dips_free(struct fp_dips *d)
 {
 	if (!d)
 		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->d[i].rate);
+	free(d->pt0);
+	free(d->pt1);
 	free(d->d);
 	free(d->slot);
 	memset(d, 0, sizeof(*d));

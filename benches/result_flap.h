@@ -71,7 +71,15 @@ struct fp_dip {
 	double best;	 /* the best phase so far, Gb/s */
 	double t0, t1;	 /* the first dip that recovered, seconds */
 	double dip_gbps; /* its rate */
+	/* its rate in every pass, by pass number (NaN: a pass without it), nrate of them;
+	 * NULL once the file holds more than FP_DIP_MAXCELLS (fp_dips.no_rates) */
+	float *rate;
+	unsigned nrate, caprate;
 };
+
+/* flows x passes whose rates are kept for the path rule (result_dippath.c): 64 MB */
+#define FP_DIP_MAXCELLS (16u << 20)
+#define FP_DIP_MAXPASS	(1u << 20) /* a pass number past it is refused */
 
 struct fp_dips {
 	struct fp_dip *d;
@@ -80,6 +88,11 @@ struct fp_dips {
 	 * least 2 x cap): a row finds its series in O(1), so a file reads in O(rows) */
 	uint32_t *slot;
 	size_t nslot;
+	/* each pass's interval (by pass number; t1 < t0: no row named it), npass of them */
+	double *pt0, *pt1;
+	unsigned npass, cappass;
+	size_t cells;  /* rates kept in every series */
+	bool no_rates; /* past FP_DIP_MAXCELLS: the rates were let go, the tallies kept */
 };
 
 /* soak.csv text of a run of nranks ranks: 0, -EINVAL with "where:line: what", -ENOMEM */

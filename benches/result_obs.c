@@ -156,44 +156,61 @@ static int flap_counters(const struct fp_result *res, const int *node_of, struct
 
 /* rank r's link flapped by the rates: every flow to or from r dipped and recovered twice
  * (fp_dip_parse), and some flow elsewhere did not; the finding names one of its dips */
-static bool dip_rank(const struct fp_dip_rank *k, int node, struct fp_obs_buf *ob)
+static void dip_rank(const struct fp_dip_rank *k, int node, struct fp_obs_buf *ob)
 {
 	const struct fp_dip *e = k->first;
 	char *text;
 
-	if (!k->touch || k->dipped < k->touch || !k->steady)
-		return false;
-	if (!(text = grew_slot(ob, node)))
-		return true;
+	if (!k->touch || k->dipped < k->touch || !k->steady || !(text = grew_slot(ob, node)))
+		return;
 	snprintf(text, sizeof(ob->grew[0].text),
 		 "FLAPPING: all %u flows through it fell below %g%% of their best rate and "
 		 "recovered, twice or more (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u flows "
 		 "elsewhere did not",
 		 k->touch, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, k->steady);
-	return true;
 }
 
-/* a link found by fp_dip_links: a finding on it */
+/* of a link's outages, the most flows elsewhere that fell with its own */
+static unsigned max_off(const struct fp_dip_link *k)
+{
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < k->events && i < FP_DIP_OUTAGES; i++)
+		m = k->ev[i].off > m ? k->ev[i].off : m;
+	return m;
+}
+
+/* a link found by fp_dip_links: a finding on it, its first outages named */
 static void dip_link(const struct fp_topo *t, const struct fp_dip_link *k, struct fp_obs_buf *ob)
 {
-	const struct fp_dip *e = k->first;
-	char also[120] = "", *text;
+	char *text;
+	size_t o;
+	int w;
 
 	if (!(text = grew_slot(ob, t->links[k->link].a)))
 		return;
 	ob->grew[ob->ngrew - 1].link = k->link;
-	if (k->also >= 0) {
+	w = snprintf(text, sizeof(ob->grew[0].text),
+		     "FLAPPING: its flows fell below half their median rate together in %u "
+		     "outages (of %u flows of known path through it:",
+		     k->events, k->flows);
+	o = w < 0 ? 0 : (size_t)w;
+	for (unsigned i = 0; i < k->events && i < FP_DIP_OUTAGES && o < sizeof(ob->grew[0].text);
+	     i++) {
+		w = snprintf(text + o, sizeof(ob->grew[0].text) - o, "%s %u in %.1f-%.1f s",
+			     i ? "," : "", k->ev[i].dipped, k->ev[i].t0, k->ev[i].t1);
+		o += w < 0 ? 0 : (size_t)w;
+	}
+	if (o < sizeof(ob->grew[0].text))
+		w = snprintf(text + o, sizeof(ob->grew[0].text) - o,
+			     "), at most %u of %u elsewhere with them", max_off(k), k->steady);
+	o += w < 0 ? 0 : (size_t)w;
+	if (k->also >= 0 && o < sizeof(ob->grew[0].text)) {
 		char name[96];
 
 		fp_link_name(t, k->also, name, sizeof(name));
-		snprintf(also, sizeof(also), "; the same flows also cross %s", name);
+		snprintf(text + o, sizeof(ob->grew[0].text) - o, "; the same flows cross %s", name);
 	}
-	snprintf(text, sizeof(ob->grew[0].text),
-		 "FLAPPING: all %u flows of known path through it fell below %g%% of their best "
-		 "rate and recovered, twice or more (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u "
-		 "flows elsewhere did not%s",
-		 k->flows, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, k->steady,
-		 also);
 }
 
 /*
@@ -205,7 +222,6 @@ static int flap_rates(const struct fp_result *res, const struct fp_topo *t, cons
 {
 	struct fp_dip_link links[8];
 	struct fp_dip_rank *k = NULL;
-	bool *named = NULL;
 	struct fp_dips d;
 	char path[4200], *text;
 	unsigned nl = 0;
@@ -218,22 +234,18 @@ static int flap_rates(const struct fp_result *res, const struct fp_topo *t, cons
 	ret = fp_dip_parse(path, text, len, res->world_size, &d, err, el);
 	free(text);
 	/* every rank's tallies in one pass over the flows: O(flows + ranks), not their product */
-	if (!ret &&
-	    (!(k = calloc((size_t)(res->world_size > 0 ? res->world_size : 1), sizeof(*k))) ||
-	     !(named = calloc(t->nnodes ? t->nnodes : 1, sizeof(*named)))))
+	if (!ret && !(k = calloc((size_t)(res->world_size > 0 ? res->world_size : 1), sizeof(*k))))
 		ret = -ENOMEM;
 	if (!ret)
 		fp_dip_ranks(&d, res->world_size, k);
 	for (int r = 0; !ret && r < res->world_size; r++)
-		if (dip_rank(&k[r], node_of[r], ob))
-			named[node_of[r]] = true;
+		dip_rank(&k[r], node_of[r], ob);
 	if (!ret)
-		ret = fp_dip_links(t, &d, node_of, ob->o + first, ob->n - first, named, links,
+		ret = fp_dip_links(t, &d, node_of, ob->o + first, ob->n - first, links,
 				   sizeof(links) / sizeof(links[0]), &nl);
 	for (unsigned i = 0; !ret && i < nl; i++)
 		dip_link(t, &links[i], ob);
 	free(k);
-	free(named);
 	fp_dips_free(&d);
 	return ret;
 }

@@ -2,7 +2,8 @@
 /*
  * A soak's counters.csv and soak.csv read for flapping (benches/result_flap.c), for a run
  * of 3 ranks; every input goes to both readers (the header picks the one that reads it).
- * Every series kept must be one of the 3 ranks and counted consistently.
+ * Every series kept must be one of the 3 ranks and counted consistently, its rates by pass
+ * within the passes seen.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fp_flaps_free(&f);
 	if (!fp_dip_parse("fuzz", (const char *)data, size, 3, &d, err, sizeof(err)))
 		for (size_t i = 0; i < d.n; i++)
-			if (d.d[i].src >= 3 || d.d[i].dst >= 3 || d.d[i].flaps > d.d[i].phases)
+			if (d.d[i].src >= 3 || d.d[i].dst >= 3 || d.d[i].flaps > d.d[i].phases ||
+			    d.d[i].nrate > d.npass || (d.no_rates && d.d[i].rate) ||
+			    (d.d[i].rate && d.d[i].nrate > d.d[i].caprate))
 				abort();
 	fp_dips_free(&d);
 	return 0;

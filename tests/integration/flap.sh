@@ -158,12 +158,16 @@ done
 pdips 8,15 1,3
 got=$(pnamed)
 [ "$got" = "8,15" ] || fail "links 8 and 15 flapping: named '$got'"
-"$FABPROBE" analyze --topology "$T" "$TMP/sim" | grep -q "^   LINK leaf0:p2 <-> spine0:p0: FLAPPING: all [0-9]* flows of known path through it" ||
+"$FABPROBE" analyze --topology "$T" "$TMP/sim" | grep -q "^   LINK leaf0:p2 <-> spine0:p0: FLAPPING: its flows fell below half their median rate together in 2 outages (of [0-9]* flows of known path through it: " ||
 	fail "the text verdict does not name leaf0:p2 <-> spine0:p0"
 pdips 9 1
 [ -z "$(pnamed)" ] || fail "one dip named flapping"
+pdips 9 1,2
+[ -z "$(pnamed)" ] || fail "one outage over two passes named flapping"
+pdips 9 1,2,5
+[ "$(pnamed)" = 9 ] || fail "an outage over two passes and one more: link 9 not named"
 pdips 9 1,3
 strip_paths "$TMP/sim/run.json"
 got=$(pnamed)
 [ -z "$got" ] || fail "named '$got' without paths"
-ok "rate dips on the paths: each leaf-spine link, and two at once, named alone; one dip or no paths: none"
+ok "rate dips on the paths: each leaf-spine link, and two at once, named alone; one outage (one pass or two in a row) or no paths: none"
