@@ -291,10 +291,10 @@ static void text_untested(struct fp_verdict *v, const unsigned char *un, int nun
 
 	if (nun <= 0)
 		return;
-	printf("untested: %d of %u links: cut to %.0f%% of its rate, none of them would have "
-	       "slowed enough of its flows beyond the noise to be named (their flows were "
-	       "held back elsewhere, or too few):",
-	       nun, t->nlinks, 100 * FP_UNTESTED_AT);
+	printf("untested: %d of %u links: had one lost %.0f%% of its rate, too few of its flows "
+	       "would have slowed beyond the noise to name it (held back elsewhere, or too few "
+	       "crossed it):",
+	       nun, t->nlinks, 100 * (1 - FP_UNTESTED_AT));
 	for (unsigned l = 0; l < t->nlinks && k < AN_UNTESTED_LISTED; l++)
 		if (un[l]) {
 			fp_link_name(t, (int)l, ln, sizeof(ln));
