@@ -277,7 +277,53 @@ static void text_thin(const struct fp_topo *t, const struct fp_analysis *a, bool
 	}
 }
 
-static void report_text(struct fp_emit *e, struct fp_verdict *v, bool plan)
+/*
+ * A verdict without suspects holds for the links this run tested only: those it could not
+ * (fp_analyze_untested) are counted, the first listed, and with --plan the pairs that
+ * would cross them.
+ */
+#define AN_UNTESTED_LISTED 8
+static void text_untested(struct fp_verdict *v, const unsigned char *un, int nun, bool plan)
+{
+	const struct fp_topo *t = &v->t;
+	char ln[200];
+	unsigned k = 0;
+
+	if (nun <= 0)
+		return;
+	printf("untested: %d of %u links: had one lost %.0f%% of its rate, too few of its flows "
+	       "would have slowed beyond the noise to name it (held back elsewhere, or too few "
+	       "crossed it):",
+	       nun, t->nlinks, 100 * (1 - FP_UNTESTED_AT));
+	for (unsigned l = 0; l < t->nlinks && k < AN_UNTESTED_LISTED; l++)
+		if (un[l]) {
+			fp_link_name(t, (int)l, ln, sizeof(ln));
+			printf("%s %s", k++ ? "," : "", ln);
+		}
+	if (nun > (int)k)
+		printf(" and %d more (--format json lists them all)", nun - (int)k);
+	printf("; %s\n", plan ? "the pairs below would cross them"
+			      : "--plan gives the pairs that would cross them");
+	for (unsigned l = 0, m = 0; plan && l < t->nlinks && m < k; l++) {
+		int pa[8], pb[8];
+		double pr[8];
+		int np;
+
+		if (!un[l])
+			continue;
+		m++;
+		np = fp_analyze_cover_plan(&v->r, (int)l, pa, pb, pr, 8);
+		fp_link_name(t, (int)l, ln, sizeof(ln));
+		printf("   plan: pairs crossing %s:", ln);
+		for (int j = 0; j < np; j++)
+			printf(" %s->%s (%.0f%%)", t->nodes[pa[j]].name, t->nodes[pb[j]].name,
+			       100 * pr[j]);
+		printf("\n");
+	}
+}
+
+static void report_text(struct fp_emit *e, struct fp_verdict *v, bool plan, const unsigned char *un,
+			int nun)
 {
 	const struct fp_topo *t = &v->t;
 	const struct fp_analysis *a = &v->a;
@@ -302,6 +348,7 @@ static void report_text(struct fp_emit *e, struct fp_verdict *v, bool plan)
 			       "%.2f%% of flows)\n",
 			       a->nbad, 100 * a->threshold, a->links_tested, a->hosts_tested,
 			       100 * a->p0);
+		text_untested(v, un, nun, plan);
 		paths_text(a);
 		emit_physical(t, a, e);
 		return;
@@ -362,7 +409,8 @@ static void report_text(struct fp_emit *e, struct fp_verdict *v, bool plan)
 	emit_physical(t, a, e);
 }
 
-static void report_json(struct fp_emit *e, const struct fp_verdict *v)
+static void report_json(struct fp_emit *e, const struct fp_verdict *v, const unsigned char *un,
+			int nun)
 {
 	const struct fp_topo *t = &v->t;
 	const struct fp_analysis *a = &v->a;
@@ -404,6 +452,20 @@ static void report_json(struct fp_emit *e, const struct fp_verdict *v)
 	}
 	fp_json_end(j);
 	fp_json_u64(j, "insufficient_coverage_not_listed", a->thin_more);
+	if (nun >= 0) { /* computed where no suspect is named: every untested link */
+		fp_json_num(j, "untested_at", FP_UNTESTED_AT);
+		fp_json_u64(j, "untested_count", (uint64_t)nun);
+		fp_json_arr(j, "untested");
+		for (unsigned l = 0; l < t->nlinks; l++)
+			if (un[l]) {
+				fp_json_obj(j, NULL);
+				fp_json_u64(j, "link", l);
+				fp_link_name(t, (int)l, ln, sizeof(ln));
+				fp_json_str(j, "ports", ln);
+				fp_json_end(j);
+			}
+		fp_json_end(j);
+	}
 	fp_json_arr(j, "suspects");
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct fp_suspect *s = &a->s[i];
@@ -524,7 +586,8 @@ int fp_cmd_analyze(int argc, char **argv)
 	struct an_cfg c;
 	const char *pos[256];
 	char err[512];
-	int np = 0, status = 2;
+	int np = 0, status = 2, nun = -1;
+	unsigned char *un = NULL; /* links this run could not have named */
 
 	memset(&c, 0, sizeof(c));
 	for (int i = 0; i < argc; i++)
@@ -570,11 +633,21 @@ int fp_cmd_analyze(int argc, char **argv)
 	if (!v->named)
 		fprintf(stderr, "fabprobe analyze: --map order: rank k is taken to be the "
 				"topology's k-th host\n");
+	/* a verdict without suspects says which links it could not have named */
+	if (verdict_of(v) == V_CLEAN || verdict_of(v) == V_FINDINGS) {
+		un = calloc(v->t.nlinks ? v->t.nlinks : 1, 1);
+		nun = un ? fp_analyze_untested(&v->r, v->ob.o, v->ob.n, &v->a, FP_UNTESTED_AT, un)
+			 : -ENOMEM;
+		if (nun < 0) {
+			fprintf(stderr, "fabprobe analyze: out of memory\n");
+			goto out;
+		}
+	}
 	fp_emit_init(&e, stdout, c.format == 1);
 	if (c.format == 1) {
-		report_json(&e, v);
+		report_json(&e, v, un, nun);
 	} else {
-		report_text(&e, v, c.plan);
+		report_text(&e, v, c.plan, un, nun);
 		emit_findings(&v->t, &v->fs, &e);
 		if (v->soak_degraded)
 			printf("soak: %u flow(s) or port(s) degraded over time (run.json "
@@ -589,6 +662,7 @@ int fp_cmd_analyze(int argc, char **argv)
 	}
 	status = verdict_of(v) != V_CLEAN;
 out:
+	free(un);
 	fp_verdict_destroy(v);
 	free(v);
 	return status;

@@ -192,6 +192,16 @@ int fp_analyze_blackhole(struct fp_router *r, const struct fp_obs *obs, unsigned
  */
 int fp_analyze_cover_plan(struct fp_router *r, int l, int *pa, int *pb, double *prob, unsigned max);
 /*
+ * Sensitivity (analyze_untested.c): untested[l] (nlinks entries) is 1 for each link this
+ * run could not have named had its capacity fallen to x of its rate: its flows' predicted
+ * rates, water-filled round by round into the cut capacity, slow too few of them below
+ * the noise to pass the multiple-testing bound (or none crossed it). A clean verdict is
+ * clean for the other links only. How many untested, or -ENOMEM.
+ */
+#define FP_UNTESTED_AT 0.5
+int fp_analyze_untested(struct fp_router *r, const struct fp_obs *o, unsigned n,
+			const struct fp_analysis *a, double x, unsigned char *untested);
+/*
  * No suspect and no thin link, yet one flow so far below the healthy centre that noise
  * would not do it (n x the normal tail at its depth below FP_DEEP_ALPHA, and no flow as
  * far above the centre, so heavy-tailed noise does not count): a fault its few flows

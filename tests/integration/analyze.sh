@@ -118,6 +118,15 @@ json.dump(d, open('$TMP/fec/run.json', 'w'))
 d['counters']=[{'rank': i % 8, 'port': 'eth%d' % i, 'deltas': {'rx_crc_errors': 12}} for i in range(70)]
 json.dump(d, open('$TMP/many/run.json', 'w'))"
 [ "$(verdict "$TMP/clean")" = "clean clean 0" ] || fail "clean: $(verdict "$TMP/clean")"
+# a clean verdict counts the links it could not have named, the same in JSON and text:
+# one permutation round (8 flows) leaves most links untested
+sim permutation --rounds 1 --output "$TMP/cpairs" --noise 0.02 --seed 3
+[ "$(verdict "$TMP/cpairs")" = "clean clean 0" ] || fail "clean permutation: $(verdict "$TMP/cpairs")"
+un=$(sed -n 's/^  "untested_count": \([0-9]*\),$/\1/p' "$TMP/vj.json")
+[ -n "$un" ] && [ "$(grep -c '^      "link": ' "$TMP/vj.json")" -ge "$un" ] &&
+	[ "$un" -gt 0 ] && grep -q "^untested: $un of " "$TMP/vt" ||
+	{ cat "$TMP/vt"; fail "clean: untested links ($un)"; }
+ok "clean permutation: $(grep -o '^untested: [0-9]* of [0-9]* links' "$TMP/vt") at 50%"
 [ "$(verdict "$TMP/grew")" = "findings findings 1" ] || { cat "$TMP/vt"; fail "CRC errors: $(verdict "$TMP/grew")"; }
 [ "$(verdict "$TMP/fec")" = "findings findings 1" ] &&
 	grep -q "3 uncorrectable FEC blocks in .*above the 1e-12 limit" "$TMP/vt" ||
