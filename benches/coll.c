@@ -261,6 +261,20 @@ uint64_t fp_coll_wrong(int kind, int n, int r, const float *out, uint64_t count)
 	return wrong;
 }
 
+uint64_t fp_coll_max_len(int algo, int n, uint64_t count)
+{
+	if (algo == FP_COLL_TREE)
+		return count - count / 2; /* the second tree's half */
+	return n > 0 ? (count + (uint64_t)n - 1) / (uint64_t)n : count;
+}
+
+unsigned fp_coll_flow_msgs(int kind, int algo, int n)
+{
+	if (algo == FP_COLL_TREE)
+		return 2;
+	return (kind == FP_COLL_ALLREDUCE ? 2u : 1u) * (unsigned)(n > 1 ? n - 1 : 1);
+}
+
 double fp_coll_bus_factor(int kind, int n)
 {
 	return (kind == FP_COLL_ALLREDUCE ? 2.0 : 1.0) * (n - 1) / n;

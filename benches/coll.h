@@ -74,6 +74,14 @@ float fp_coll_input(int r, uint64_t i);
 bool fp_coll_checkable(int64_t n);
 /* The floats of out that differ from what the collective must leave on rank r. */
 uint64_t fp_coll_wrong(int kind, int n, int r, const float *out, uint64_t count);
+/*
+ * What an engine that paces its own flows needs to carry a collective: the longest message
+ * (floats) of count over n ranks, and the messages one flow carries per collective at most
+ * (ring: one per step; tree: one per tree, the two trees sharing an edge at most once each).
+ */
+uint64_t fp_coll_max_len(int algo, int n, uint64_t count);
+unsigned fp_coll_flow_msgs(int kind, int algo, int n);
+
 /* nccl-tests' busbw / algbw: 2(n-1)/n for allreduce, (n-1)/n for the others. */
 double fp_coll_bus_factor(int kind, int n);
 

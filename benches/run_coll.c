@@ -210,10 +210,22 @@ out:
 
 int fp_coll_preflight(const struct fp_run_cfg *cfg, unsigned engine_flags)
 {
-	if (strcmp(cfg->engine, "sockets") || engine_flags & FP_ENG_DGRAM) {
-		fprintf(stderr, "fabprobe: %s runs on --engine sockets over TCP only (got %s%s)\n",
+	/* a collective moves every byte once: an engine that may lose frames would need a
+	 * reliability protocol of its own, which fabprobe does not build over datagrams */
+	if (engine_flags & FP_ENG_DGRAM) {
+		fprintf(stderr,
+			"fabprobe: %s needs every byte delivered: --engine %s%s moves datagrams, "
+			"and frames may be lost (use sockets over TCP or verbs over RC)\n",
 			cfg->pattern, cfg->engine,
-			engine_flags & FP_ENG_DGRAM ? ", datagrams" : "");
+			!strcmp(cfg->engine, "verbs") ? " --transport ud" : "");
+		return 2;
+	}
+	if (!(engine_flags & FP_ENG_CARRY)) {
+		fprintf(stderr, "fabprobe: %s: --engine %s cannot carry the ranks' data%s\n",
+			cfg->pattern, cfg->engine,
+			!strcmp(cfg->engine, "verbs") ? " with --op read (it pulls a pattern): use "
+							"send, write or write_imm"
+						      : "");
 		return 2;
 	}
 	if (cfg->algo == FP_COLL_TREE && fp_coll_kind_of(cfg->pattern) != FP_COLL_ALLREDUCE) {

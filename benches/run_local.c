@@ -116,6 +116,10 @@ static int preflight(struct fp_run_cfg *cfg)
 			ret == -ENOSYS ? "is not built in this binary" : "is unknown");
 		return 2;
 	}
+	/* what a collective cannot run with is refused on any host, with a device or not */
+	if (fp_pattern_find(cfg->pattern)->measure & FP_MEASURE_COLL &&
+	    fp_coll_preflight(cfg, fp_engine_flags(&ops, cfg->engine_cfg)))
+		return 2;
 	if (ops.probe(why, sizeof(why))) {
 		fprintf(stderr, "fabprobe: engine '%s' is not usable here: %s\n", cfg->engine, why);
 		return 2;
@@ -130,11 +134,11 @@ static int preflight(struct fp_run_cfg *cfg)
 		cfg->sizes.n = sizeof(rfc) / sizeof(rfc[0]) - (pkt ? 2 : 0);
 		memcpy(cfg->sizes.v, rfc, sizeof(rfc));
 	}
-	if (fp_pattern_find(cfg->pattern)->measure & FP_MEASURE_COLL &&
-	    fp_coll_preflight(cfg, fp_engine_flags(&ops, cfg->engine_cfg)))
-		return 2;
-	/* engines with a --check of their own (verbs, dpdk) verify payloads where they land */
-	cfg->count_wrong = cfg->check && !(ops.opts && fp_opts_index(ops.opts, "check") >= 0);
+	/* engines with a --check of their own (verbs, dpdk) verify payloads where they land;
+	 * a collective's floats are checked by the runner, on every engine */
+	cfg->count_wrong =
+		cfg->check && (fp_pattern_find(cfg->pattern)->measure & FP_MEASURE_COLL ||
+			       !(ops.opts && fp_opts_index(ops.opts, "check") >= 0));
 	if (cfg->rfc2544 && !(fp_engine_flags(&ops, cfg->engine_cfg) & FP_ENG_DGRAM)) {
 		fprintf(stderr, "fabprobe: --rfc2544 needs a frame engine (--engine dpdk)\n");
 		return 2;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "coll.h"
 #include "run_priv.h"
 
 /*
@@ -34,6 +35,24 @@ void fp_run_blame(struct rank *rk)
 	       n > 1 ? "s" : "", dead, was);
 }
 
+/*
+ * A collective's messages are chunks of the size (the longest says how big a slot is) with
+ * the ranks' own bytes, and the engine paces them itself: with slots for two collectives'
+ * worth of messages a flow and half as many again for credits still on the way back, a
+ * sender never waits for a slot its receiver has yet to reach (no rank gets more than one
+ * collective ahead of another: each one's end needs every rank's part).
+ */
+static void coll_xopts(struct fp_engine_xopts *xo, const struct rank *rk)
+{
+	int kind = fp_coll_kind_of(rk->pat->name);
+	unsigned per = fp_coll_flow_msgs(kind, rk->cfg->algo, rk->size);
+
+	xo->carry = true;
+	xo->max_size = fp_coll_max_len(rk->cfg->algo, rk->size, xo->max_size / sizeof(float)) *
+		       sizeof(float);
+	xo->window = 2 * per + (per / 2 ? per / 2 : 1);
+}
+
 /* The engine for this rank, told what it needs to know of the run. */
 int fp_run_open_engine(struct rank *rk, const char *bind)
 {
@@ -47,6 +66,8 @@ int fp_run_open_engine(struct rank *rk, const char *bind)
 	for (unsigned i = 0; i < cfg->sizes.n; i++)
 		if (cfg->sizes.v[i] > xo.max_size)
 			xo.max_size = cfg->sizes.v[i];
+	if (rk->pat && rk->pat->measure & FP_MEASURE_COLL) /* diagnose has no pattern */
+		coll_xopts(&xo, rk);
 	struct fp_engine_params ep = {
 		.x = &xo,
 		.cfg = cfg->engine_cfg,

@@ -56,6 +56,10 @@ struct fp_engine_xopts {
 	/* --reverse: the flows are the pattern's turned round; an engine with connections opens
 	 * each from its receiver (the pattern's sender), as iperf3 -R's client receives */
 	bool reverse;
+	/* collectives: every message carries the caller's bytes (any length up to max_size,
+	 * the receiver gets them in its buffer) and no runner credits come back, so an engine
+	 * with slots paces each flow itself; window is then the slots a flow needs */
+	bool carry;
 };
 
 /*
@@ -146,6 +150,8 @@ static inline uint8_t fp_payload_byte(size_t i)
 /* with FP_ENG_DGRAM: a message's size is its payload, one packet (verbs UD), not an Ethernet
  * frame with the FCS */
 #define FP_ENG_PAYLOAD 8u
+/* can carry the caller's bytes reliably (xopts.carry): collectives run on it */
+#define FP_ENG_CARRY 16u
 
 /*
  * One flow's frames by queue in the current phase (since reset): the source's transmit queue

@@ -56,3 +56,19 @@ for bad in "allreduce --sizes 6" "allgather --algo tree" "allreduce --engine soc
 	[ ! -e "$TMP/bad" ] || fail "'$bad' left a result folder"
 done
 ok "collectives: bad sizes, --algo tree off allreduce, udp and --duration refused"
+
+# what may lose frames (verbs UD, dpdk) or carries no data (verbs --op read) is refused the
+# same way, on a host with an RDMA device or not (verbs_guest.sh runs them on RC)
+for bad in "verbs --transport ud:frames may be lost" "verbs --op read:pulls a pattern" \
+	"dpdk:frames may be lost"; do
+	args=${bad%%:*} want=${bad#*:}
+	"$FABPROBE" engines | grep -q "^${args%% *} *yes" || { echo "  (${args%% *} not built)"; continue; }
+	# shellcheck disable=SC2086
+	$FABPROBE run allreduce --np 2 --engine $args --output "$TMP/bad" >"$TMP/log" 2>&1
+	rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <"$TMP/log")" = 1 ] && grep -q "$want" "$TMP/log" ||
+		{ cat "$TMP/log"; fail "allreduce --engine $args: exit $rc"; }
+	[ ! -e "$TMP/bad" ] || fail "allreduce --engine $args left a result folder"
+	echo "  $(cat "$TMP/log")"
+done
+ok "collectives: verbs UD, verbs --op read and dpdk refused in one line, exit 2"

@@ -337,3 +337,45 @@ print("  ib_send_bw -c UD -s %d -n 1000: %.4f Gb/s; fabprobe --transport ud: %.4
 assert bw["frames_sent"] == 1000 and bw["frames_received"] > 0, bw
 PY
 ok "--transport ud: stream counts (received + lost = sent), ping-pong percentiles, payloads checked, recorded; over-MTU and --cm refused; next to ib_send_bw -c UD (${SECONDS}s)"
+
+# Collectives (issue 20) over RC QPs: allreduce (ring and tree), allgather and reducescatter
+# on 2 and 4 ranks over rxe0/rxe1, with --check (the runner compares every float with the
+# reference sum); sizes of one float (chunks left empty), 257 floats (chunks of unequal
+# length) and 16 KiB, on send, write and write_imm; algbw = size / time and busbw as
+# nccl-tests'. A spoiled chunk (--test-corrupt-at) must fail the check (exit 1, #wrong > 0).
+# (collectives.sh has the refusals of UD and --op read, which need no device.)
+SECONDS=0
+coll() { # OUT NAME NP [options]
+	local out=$1 name=$2 np=$3
+	shift 3
+	run "$out" "$name" --np "$np" --sizes 4,1028,16K --iters 5 --warmup 1 --check "$@" ||
+		fail "$name on $np ranks $*"
+	python3 - "$TMP/$out/run.json" "$name" "$np" <<'PY' || fail "$name on $np ranks $*: run.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+name, n = sys.argv[2], int(sys.argv[3])
+f = 2 * (n - 1) / n if name == "allreduce" else (n - 1) / n
+assert d["complete"] and d["world_size"] == n and d["engine"] == "verbs", "incomplete"
+assert [r["size"] for r in d["results"]] == [4, 1028, 16384], "sizes"
+for r in d["results"]:
+    c = r["collective"]
+    assert r["wrong"] == 0, f"size {r['size']}: {r['wrong']} wrong"
+    assert c["op"] == name and c["iters"] == 5 and c["count"] == r["size"] // 4, c
+    assert c["time_us"] > 0 and abs(c["busbw_GBps"] - c["algbw_GBps"] * f) < 1e-9 * (1 + c["busbw_GBps"]), c
+    assert abs(c["algbw_GBps"] - r["size"] / (c["time_us"] * 1e3)) < 1e-6 * (1 + c["algbw_GBps"]), c
+c = d["results"][-1]["collective"]
+print("  %s %d ranks %s %s: 16 KiB in %.0f us, algbw %.4f GB/s, busbw %.4f GB/s" % (name, n,
+      c["algo"], d["options"]["engine"]["op"], c["time_us"], c["algbw_GBps"], c["busbw_GBps"]))
+PY
+}
+coll c-ar4 allreduce 4 --op write_imm --poll event
+coll c-ar2t allreduce 2 --op write --algo tree
+coll c-ag4 allgather 4 --op send --poll event
+coll c-rs2 reducescatter 2 --op write
+rc=0
+# (one collective: a second would write every float again)
+timeout 120 "$FABPROBE" run allreduce --np 2 "${V[@]}" --op write --sizes 4K --iters 1 --warmup 0 \
+	--check --test-corrupt-at 0 --output "$TMP/c-bad" >/dev/null 2>"$TMP/err" || rc=$?
+[ $rc = 1 ] && python3 -c "import json,sys; d=json.load(open('$TMP/c-bad/run.json')); sys.exit(not d['results'][0]['wrong'] > 0)" ||
+	{ cat "$TMP/err"; fail "allreduce with a spoiled chunk: exit $rc, or #wrong 0"; }
+ok "collectives on verbs RC (send, write, write_imm; ring and tree; 2 and 4 ranks): every float right, busbw = algbw x nccl-tests' factor; a spoiled chunk fails --check (${SECONDS}s)"

@@ -896,7 +896,7 @@ static void sockets_limits(const struct fp_engine *e, size_t *min, size_t *max)
 
 static unsigned sockets_cfg_flags(const void *cfg)
 {
-	return ((const struct sockets_opts *)cfg)->proto == 1 ? FP_ENG_DGRAM : 0;
+	return ((const struct sockets_opts *)cfg)->proto == 1 ? FP_ENG_DGRAM : FP_ENG_CARRY;
 }
 
 static int sockets_wait(struct fp_engine *e, int timeout_ms)

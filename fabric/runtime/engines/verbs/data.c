@@ -53,7 +53,18 @@ static void poll_cq(struct fp_engine *e)
 						     c->qp->qp_num);
 					e->failed = -EIO;
 				}
+			} else if (e->carry && c->src) {
+				/* the receiver took this many more: their slots are free */
+				c->credit += ntohl(wc[i].imm_data);
+				if (fp_verbs_post_recv(c, 0) && !e->failed) {
+					fp_verbs_say(e, "cannot repost a receive on QP 0x%x",
+						     c->qp->qp_num);
+					e->failed = -EIO;
+				}
 			} else {
+				if (c->lens)
+					c->lens[(c->rx_seq + c->ready) % e->nslots] =
+						wc[i].byte_len;
 				c->ready++;
 			}
 			continue;
@@ -178,6 +189,97 @@ int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bo
 	return (int)n;
 }
 
+/*
+ * carry: up to n of the caller's messages, each copied into this end's ring slot of its
+ * turn (a write's trailer after it) and sent from there, as far as the receiver's credits
+ * leave slots free; returns how many, or -errno.
+ */
+static int carry_post(struct fp_conn *c, const void *buf, size_t len, unsigned n)
+{
+	struct fp_engine *e = c->e;
+	struct ibv_send_wr wr[BURST], *bad;
+	struct ibv_sge sge[BURST];
+	uint64_t free_slots = e->nslots - (c->tx_seq - c->credit);
+	unsigned room = e->tx_depth - c->tx_out;
+
+	n = n < room ? n : room;
+	n = n < e->post_list ? n : e->post_list;
+	n = n < free_slots ? n : (unsigned)free_slots;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t seq = c->tx_seq + i;
+		uint8_t *slot = c->ring + seq % e->nslots * e->stride;
+		size_t wire = e->op == OP_WRITE ? carry_toff(len) + TRAILER : len;
+
+		memcpy(slot, buf, len);
+		if (seq == e->corrupt_at) { /* test hook: the receiver's --check must see it */
+			slot[len / 2] ^= 0x40;
+			e->corrupt_at = UINT64_MAX;
+		}
+		if (e->op == OP_WRITE) {
+			uint64_t t = trailer(len, seq);
+
+			memcpy(slot + carry_toff(len), &t, TRAILER);
+		}
+		sge[i] = (struct ibv_sge){ .addr = (uintptr_t)slot,
+					   .length = (uint32_t)wire,
+					   .lkey = c->mr->lkey };
+		wr[i] = (struct ibv_send_wr){
+			.wr_id = (uintptr_t)c | WR_SEND,
+			.next = i + 1 < n ? &wr[i + 1] : NULL,
+			.sg_list = &sge[i],
+			.num_sge = 1,
+			.opcode = e->op == OP_SEND	  ? IBV_WR_SEND
+				  : e->op == OP_WRITE_IMM ? IBV_WR_RDMA_WRITE_WITH_IMM
+							  : IBV_WR_RDMA_WRITE,
+			.imm_data = htonl((uint32_t)seq),
+			.send_flags = wire <= e->max_inline ? IBV_SEND_INLINE : 0,
+			.wr.rdma = { .remote_addr = c->raddr + seq % e->nslots * e->stride,
+				     .rkey = c->rkey },
+		};
+		if (++c->unsig >= e->cq_mod || i + 1 == n) {
+			wr[i].send_flags |= IBV_SEND_SIGNALED;
+			cover_push(c, c->unsig);
+			c->unsig = 0;
+		}
+	}
+	if (n && ibv_post_send(c->qp, wr, &bad)) {
+		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
+			     c->peer, strerror(errno));
+		return -EIO;
+	}
+	c->tx_out += n;
+	c->tx_seq += n;
+	return (int)n;
+}
+
+/* carry, receiver: tell the source how many more it took, every credit_every (0 or -errno). */
+static int give_credit(struct fp_conn *c)
+{
+	struct fp_engine *e = c->e;
+	uint64_t k = c->rx_seq - c->credited;
+	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
+				  .opcode = IBV_WR_SEND_WITH_IMM,
+				  .imm_data = htonl((uint32_t)k),
+				  .send_flags = IBV_SEND_SIGNALED },
+			   *bad;
+
+	if (k < e->credit_every)
+		return 0;
+	if (c->tx_out >= e->tx_depth)
+		poll_cq(e);
+	if (c->tx_out >= e->tx_depth) /* not yet: the next take or receive tries again */
+		return e->failed;
+	if (ibv_post_send(c->qp, &wr, &bad)) {
+		fp_verbs_say(e, "credit on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
+			     c->peer, strerror(errno));
+		return -EIO;
+	}
+	cover_push(c, 1);
+	c->tx_out++;
+	c->credited = c->rx_seq;
+	return 0;
+}
+
 /* read: tell the receiver n more messages are in place (one request, no payload). */
 static int notify(struct fp_conn *c, unsigned n)
 {
@@ -224,16 +326,16 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 		c->tx_seq += n;
 		return (int)n;
 	}
-	if (c->tx_seq + n > e->corrupt_at && c->tx_seq <= e->corrupt_at) {
+	if (!e->carry && c->tx_seq + n > e->corrupt_at && c->tx_seq <= e->corrupt_at) {
 		e->slab[e->stride / 2 < len ? e->stride / 2 : len - 1] ^= 0x40; /* test hook */
 		e->corrupt_at = UINT64_MAX;
 	}
-	k = fp_verbs_post(c, buf, len, n, false);
+	k = e->carry ? carry_post(c, buf, len, n) : fp_verbs_post(c, buf, len, n, false);
 	if (k == 0) {
-		poll_cq(e);
+		poll_cq(e); /* send-queue room, or (carry) the receiver's credits */
 		if (e->failed)
 			return e->failed;
-		k = fp_verbs_post(c, buf, len, n, false);
+		k = e->carry ? carry_post(c, buf, len, n) : fp_verbs_post(c, buf, len, n, false);
 	}
 	if (c->tx_out > e->tx_depth / 2)
 		poll_cq(e);
@@ -253,7 +355,13 @@ static int take(struct fp_conn *c, void *buf, size_t len, unsigned n, bool pulle
 					   ? c->ring + e->nslots * e->stride + slot * STAGE
 					   : c->ring + slot * e->stride;
 
-		if (len <= SMALL)
+		if (c->lens && c->lens[slot] != len) {
+			fp_verbs_say(e, "message %llu of flow %u from rank %d is %u bytes, not %zu",
+				     (unsigned long long)c->rx_seq, c->flow, c->peer, c->lens[slot],
+				     len);
+			return -EBADMSG;
+		}
+		if (len <= SMALL || e->carry)
 			memcpy(buf, p, len);
 		else if (e->check && !payload_ok(e, c, p, len, c->rx_seq))
 			return -EBADMSG;
@@ -262,6 +370,12 @@ static int take(struct fp_conn *c, void *buf, size_t len, unsigned n, bool pulle
 				     strerror(errno));
 			return -EIO;
 		}
+	}
+	if (e->carry) {
+		int ret = give_credit(c);
+
+		if (ret)
+			return ret;
 	}
 	return (int)k;
 }
@@ -336,13 +450,14 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 
 		for (; k < n; k++) {
 			size_t slot = c->rx_seq % e->nslots;
-			uint8_t *mark = c->ring + slot * e->stride + len;
+			uint8_t *mark =
+				c->ring + slot * e->stride + (e->carry ? carry_toff(len) : len);
 			uint64_t t, want = trailer(len, c->rx_seq);
 
 			__atomic_load((uint64_t *)(void *)mark, &t, __ATOMIC_ACQUIRE);
 			if (t != want)
 				break;
-			if (len <= SMALL)
+			if (len <= SMALL || e->carry)
 				memcpy(buf, c->ring + slot * e->stride, len);
 			else if (e->check &&
 				 !payload_ok(e, c, c->ring + slot * e->stride, len, c->rx_seq))
@@ -352,6 +467,12 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 		}
 		if (!k)
 			poll_cq(e); /* our own writes' completions */
+		if (e->carry && !e->failed) {
+			int ret = give_credit(c);
+
+			if (ret)
+				return ret;
+		}
 		return e->failed ? e->failed : (int)k;
 	}
 	bool pull = e->op == OP_READ && (e->lat || !c->src);
@@ -379,7 +500,8 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
  */
 static bool spread(const struct fp_conn *c)
 {
-	return c->e->nqps > 1 && !c->e->lat;
+	/* carry: one QP's ring paces a collective's flow (credits count its slots) */
+	return c->e->nqps > 1 && !c->e->lat && !c->e->carry;
 }
 
 /* The next n messages' share per QP, as far as every QP has room for its own. */
@@ -493,6 +615,7 @@ static int verbs_ident(const struct fp_conn *c, struct fp_flow_ident *id)
 const struct fp_engine_ops fp_verbs_ops = {
 	.name = "verbs",
 	.desc = "RDMA verbs (rdma-core): RC QPs (--qps N per flow), send/write/write_imm/read, "
+		"collectives (allreduce, allgather, reducescatter: RC, send/write/write_imm), "
 		"--transport rc|ud (ud: UD QPs, send, one packet per message, loss counted), "
 		"--tclass/--sl/--mtu, NUMA-local MRs"
 #if HAVE_RDMACM

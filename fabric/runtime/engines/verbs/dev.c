@@ -426,6 +426,13 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 		ret = -EINVAL;
 		goto err;
 	}
+	e->carry = x && x->carry;
+	if (e->carry && (o->transport == 1 || e->op == OP_READ)) {
+		/* the run's preflight says so first; this is for callers that skip it */
+		fp_verbs_say(e, "collectives need RC with --op send, write or write_imm");
+		ret = -EINVAL;
+		goto err;
+	}
 	e->corrupt_at = (uint64_t)o->corrupt_at; /* -1: UINT64_MAX, never */
 	e->bad_rkey = o->bad_rkey;
 	ret = pick_device(e, p);
@@ -446,6 +453,9 @@ int fp_verbs_open(const struct fp_engine_params *p, struct fp_engine **out)
 	}
 	e->rd_atom = da.max_qp_rd_atom < 16 ? (unsigned)da.max_qp_rd_atom : 16;
 	e->nslots = x && x->window > 0 ? (unsigned)x->window : 64;
+	/* the runner gives a collective 2P + P/2 slots for P messages a flow per collective:
+	 * credits every fifth keep two collectives' worth free for the source */
+	e->credit_every = e->nslots / 5 ? e->nslots / 5 : 1;
 	e->tx_depth = o->tx_depth > 0 ? (unsigned)o->tx_depth : 128;
 	if (e->tx_depth > (unsigned)da.max_qp_wr)
 		e->tx_depth = (unsigned)da.max_qp_wr;
@@ -500,6 +510,7 @@ void fp_verbs_close(struct fp_engine *e)
 			ibv_dereg_mr(c->mr);
 		fp_numa_free(c->ring, e->ringlen);
 		free(c->cover);
+		free(c->lens);
 	}
 	free(e->conns);
 	if (e->cq)

@@ -20,7 +20,15 @@
  *              ping-pong both ends just pull, so a round trip is one READ, as in
  *              ib_read_lat.
  * The runner's credit window bounds the messages in flight per flow, so a slot is never
- * reused before it is consumed. Messages up to SMALL bytes (the runner's acknowledgements)
+ * reused before it is consumed.
+ *
+ * Collectives (xopts.carry, RC with send, write or write_imm) move the ranks' own bytes, in
+ * chunks of any length up to the slot, and the runner sends no credits: the source copies
+ * each message into its own ring's slot of the turn (nothing arrives there) and sends it
+ * from there; a write's trailer follows the message in the same request, 8-byte aligned.
+ * The receiver copies it out, checks a send's length, and every credit_every messages
+ * taken says so by a SEND WITH IMMEDIATE (the count) into the source's RECVs, which wake an
+ * event-mode source too; the source never has more than nslots messages untaken. Messages up to SMALL bytes (the runner's acknowledgements)
  * carry the caller's bytes (inline when the device allows); bigger ones come from a
  * registered buffer holding the payload pattern, which --check verifies on arrival, so no
  * message is copied on the way.
@@ -81,13 +89,16 @@ struct fp_conn {
 	uint8_t *ring;	/* nslots x stride, nslots x STAGE staging, a SMALL mailbox */
 	uint64_t raddr; /* the peer's ring */
 	uint32_t rkey, psn;
-	uint64_t tx_seq; /* messages posted (read: reads posted) */
-	uint64_t rx_seq; /* messages handed to the caller */
-	uint64_t ready;	 /* messages arrived, not yet handed over */
-	uint64_t rd_seq; /* read: reads posted */
-	uint64_t avail;	 /* read: messages the sender has said are in place */
-	unsigned tx_out; /* send-queue requests not yet completed */
-	unsigned idle;	 /* empty receives in a row: a probe goes out after IDLE_PROBE */
+	uint64_t tx_seq;   /* messages posted (read: reads posted) */
+	uint64_t rx_seq;   /* messages handed to the caller */
+	uint64_t ready;	   /* messages arrived, not yet handed over */
+	uint64_t rd_seq;   /* read: reads posted */
+	uint64_t avail;	   /* read: messages the sender has said are in place */
+	uint64_t credit;   /* carry, source: messages the receiver has said it took */
+	uint64_t credited; /* carry, receiver: messages taken that the source knows of */
+	uint32_t *lens;	   /* carry, receiver of sends: each slot's arrived length */
+	unsigned tx_out;   /* send-queue requests not yet completed */
+	unsigned idle;	   /* empty receives in a row: a probe goes out after IDLE_PROBE */
 	unsigned unsig;
 	uint32_t *cover; /* per signalled request, how many it completes; a FIFO */
 	unsigned cov_head, cov_n;
@@ -126,6 +137,8 @@ struct fp_engine {
 	uint16_t lid;
 	enum ibv_mtu mtu;
 	bool roce, check, event, lat;
+	bool carry;	       /* xopts.carry: collectives, the callers' bytes (above) */
+	unsigned credit_every; /* carry: a credit back every this many messages taken */
 	unsigned nslots, tx_depth, cq_mod, max_inline, rd_atom, post_list;
 	unsigned nqps;		/* --qps: QPs per flow, consecutive in conns[] */
 	uint8_t tclass, sl;	/* --tclass, --sl */
@@ -150,6 +163,12 @@ struct fp_engine {
 	size_t ud_len;
 	const volatile sig_atomic_t *stop;
 };
+
+/* carry: where a write's trailer sits after a message of len bytes (aligned for the load) */
+static inline size_t carry_toff(size_t len)
+{
+	return (len + 7) & ~(size_t)7;
+}
 
 /* A write's trailer: no stale bytes or earlier message can look like it. */
 static inline uint64_t trailer(size_t len, uint64_t seq)

@@ -159,7 +159,11 @@ int fp_verbs_post_recv(struct fp_conn *c, uint64_t seq)
 			       .lkey = c->mr->lkey };
 	struct ibv_recv_wr wr = { .wr_id = (uintptr_t)c | WR_RECV,
 				  .sg_list = &sge,
-				  .num_sge = e->op == OP_SEND || e->op == OP_READ ? 1 : 0 },
+				  /* carry: a source's receives hold credits, no bytes */
+				  .num_sge = (e->op == OP_SEND || e->op == OP_READ) &&
+							     !(e->carry && c->src)
+						     ? 1
+						     : 0 },
 			   *bad;
 
 	return ibv_post_recv(c->qp, &wr, &bad);
@@ -208,7 +212,9 @@ static int conn_make(struct fp_engine *e, const struct fp_flow *fl, unsigned q,
 	c->peer = c->src ? fl->dst : fl->src;
 	c->cover = calloc(e->tx_depth + 1, sizeof(*c->cover));
 	c->ring = fp_numa_alloc(e->ringlen);
-	if (!c->cover || !c->ring)
+	if (e->carry && !c->src)
+		c->lens = calloc(e->nslots, sizeof(*c->lens));
+	if (!c->cover || !c->ring || (e->carry && !c->src && !c->lens))
 		return -ENOMEM;
 	/* read: the pattern is what the peer pulls; the others start from zeros,
 	 * where no trailer can be seen by accident */
@@ -328,7 +334,9 @@ int fp_verbs_connect(struct fp_engine *e, const struct fp_flow *flows, unsigned 
 		else
 			fp_verbs_ident(e, c, c->peer_gid);
 		c->id.qpn = c->qp->qp_num;
-		for (unsigned k = 0; !ret && e->op != OP_WRITE && k < e->nslots; k++)
+		/* carry: the source's receives take the receiver's credits, on write too */
+		for (unsigned k = 0;
+		     !ret && (e->op != OP_WRITE || (e->carry && c->src)) && k < e->nslots; k++)
 			if (fp_verbs_post_recv(c, k)) {
 				fp_verbs_say(e, "cannot post receives on QP 0x%x: %s",
 					     c->qp->qp_num, strerror(errno));

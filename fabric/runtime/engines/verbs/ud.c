@@ -300,5 +300,10 @@ void fp_verbs_ud_limits(const struct fp_engine *e, size_t *min, size_t *max)
 
 unsigned fp_verbs_cfg_flags(const void *cfg)
 {
-	return ((const struct verbs_opts *)cfg)->transport == 1 ? FP_ENG_DGRAM | FP_ENG_PAYLOAD : 0;
+	const struct verbs_opts *o = cfg;
+
+	if (o->transport == 1)
+		return FP_ENG_DGRAM | FP_ENG_PAYLOAD;
+	/* read pulls the engine's own pattern from the sender's slots: it carries no data */
+	return o->op && !strcmp(o->op, "read") ? 0 : FP_ENG_CARRY;
 }
