@@ -570,9 +570,9 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 }
 
 /*
- * A run whose flows could not all connect: its connect phase, every flow with the path it
- * has (traced when the trace got through, else expected), rate 0 when it failed (failed),
- * NaN when it connected (fp_analyze_blackhole).
+ * A run whose flows could not all connect, or stalled (failed_flows): its connect phase,
+ * every flow with the path it has (traced when the trace got through, else expected), rate
+ * 0 when it failed (failed), NaN when it connected and did not stall (fp_analyze_blackhole).
  */
 static int connect_obs(const struct fp_result *res, unsigned runidx, struct fp_router *r,
 		       const int *node_of, struct fp_obs_buf *ob)
@@ -638,6 +638,9 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		ret = predict_rounds(res, &fl, r, net, samples, err, el);
 	for (unsigned i = 0; i < fl.n && !ret; i++)
 		ret = obs_add(ob, &fl, i, runidx, r);
+	/* sizes measured, then flows stalled (a link that blackholed mid-run): both told */
+	if (!ret && res->connect >= 0 && res->nfailed)
+		ret = connect_obs(res, runidx, r, node_of, ob);
 out:
 	flows_free(&fl);
 	free(node_of);

@@ -89,11 +89,20 @@ struct fp_ival {
 	double p50_ns, p99_ns; /* round trip, all initiators */
 };
 
-/* a flow that could not connect (run_failed.c): run.json's failed_flows */
+/*
+ * a flow that could not connect, or stalled in a bandwidth phase (run_failed.c): run.json's
+ * failed_flows. A stalled one also has where (size, round), what it moved in that phase
+ * before (bytes, after_s since the phase began) and when its last progress was (at).
+ */
 struct fp_failed_flow {
 	uint32_t flow;
 	int src, dst;
 	char error[96];
+	bool stalled;
+	uint32_t round;
+	uint64_t size, bytes;
+	double after_s;
+	char at[32];
 };
 
 /*
