@@ -1,7 +1,9 @@
 # Issue 18 on the lab: a leaf-spine link down is routed around (the run succeeds) and analyze
 # names it down from the traced paths; a blackholed link keeps its routes, the flows hashed
 # onto it cannot connect, the run records them (failed_flows, rate 0, the error) and analyze
-# names that link as the blackhole. Each fault on a link picked at random.
+# names that link as the blackhole; a link that blackholes mid-run, once every connection is
+# up, stalls the flows on it: the run records them (failed_flows, "stalled", their bytes and
+# when) and ends failed, and analyze names that link. Each fault on a link picked at random.
 lab_begin
 T=$FP_SRCDIR/topologies/lab-leafspine.yaml
 "$LAB" up "$T" || fail "lab up"
@@ -49,3 +51,39 @@ PY
 "$LAB" trace "$TMP/bh" 2>/dev/null || fail "trace of the connected flows"
 verdict "$TMP/bh" blackhole
 ok "blackhole: $pick; the failed flows are recorded and analyze names it"
+
+# mid-run: every connection up (h0 holds its 7 outgoing and 7 incoming flows) and a second
+# into the measurement, then the blackhole; the flows on it stall (no progress for half of
+# --timeout, 2 s), the others finish the phase, the run ends failed with the stalled flows
+"$LAB" fault clear >/dev/null 2>&1 || fail "clear"
+pick=${uplinks[$((RANDOM % ${#uplinks[@]}))]}
+"$LAB" run -- alltoall --sizes 64K --duration 4s --warmup 1 --poll event --quiet --timeout 4s \
+	--output "$TMP/mid" >/dev/null 2>"$TMP/mid.err" &
+run=$!
+for i in $(seq 100); do
+	n=$("$LAB" exec h0 ss -Htn state established dst 10.99.0.0/16 2>/dev/null | wc -l)
+	[ "$n" -ge 14 ] && break
+	sleep 0.1
+done
+[ "$n" -ge 14 ] || { kill $run; fail "the mid-run case's connections did not come up ($n)"; }
+sleep 1
+"$LAB" fault blackhole "$pick" || { kill $run; fail "fault blackhole mid-run"; }
+planted=$(date +%s)
+wait $run && fail "a run with a link blackholed mid-run succeeded"
+python3 - "$TMP/mid/run.json" "$planted" <<'PY' || { cat "$TMP/mid.err"; fail "stalled flows not recorded"; }
+import calendar, json, sys, time
+d = json.load(open(sys.argv[1])); planted = int(sys.argv[2])
+ff = d["failed_flows"]
+print("%s: %d of %d flows stalled: %s" % (d["status"], len(ff), len(d["flows"]), d["error"]))
+assert d["status"] == "failed" and not d["complete"] and 0 < len(ff) < len(d["flows"]), d["status"]
+assert len({f["flow"] for f in ff}) == len(ff)
+for f in ff:
+    at = calendar.timegm(time.strptime(f["stalled_at"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert f["stalled"] and f["error"].startswith("stalled: no progress for 2 s"), f
+    assert f["avg_Gbps"] == 0 and f["bytes"] > 0 and f["stalled_after_s"] > 0, f
+    assert f["size"] == 65536 and f["round"] == 0 and f["src"] != f["dst"], f
+    assert planted - 2 <= at <= planted + 2, (f["stalled_at"], planted)
+PY
+"$LAB" trace "$TMP/mid" 2>/dev/null || fail "trace of the mid-run flows"
+verdict "$TMP/mid" blackhole
+ok "mid-run blackhole: $pick; the stalled flows are recorded and analyze names it"
