@@ -292,11 +292,10 @@ static int keep_stall(struct fp_run_data *d, uint32_t *slot, const struct fp_flo
 	return 0;
 }
 
-/* every rank's report: how many flows stalled (each once), rank 0 keeps them; the first */
-static int stall_tally(struct rank *rk, const struct fp_rv_blobs *all, uint64_t size, uint32_t r,
-		       unsigned *n, uint32_t *first)
+int fp_run_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
+		       const struct fp_rv_blobs *all, uint64_t size, uint32_t r, unsigned *n,
+		       uint32_t *first)
 {
-	const struct fp_sched *s = &rk->sched;
 	uint32_t *slot = calloc(s->nflows + 1, sizeof(*slot));
 	int ret = slot ? 0 : -ENOMEM;
 
@@ -320,13 +319,13 @@ static int stall_tally(struct rank *rk, const struct fp_rv_blobs *all, uint64_t 
 			if (!*n || f < *first)
 				*first = f;
 			*n += !slot[f];
-			if (!rk->data)
+			if (!d)
 				slot[f] = 1;
 			else
-				ret = keep_stall(rk->data, slot, fl, q, fp_get_f64(q + 20));
-			if (!ret && rk->data) {
-				rk->data->failed[slot[f] - 1].size = size;
-				rk->data->failed[slot[f] - 1].round = r;
+				ret = keep_stall(d, slot, fl, q, fp_get_f64(q + 20));
+			if (!ret && d) {
+				d->failed[slot[f] - 1].size = size;
+				d->failed[slot[f] - 1].round = r;
 			}
 		}
 	}
@@ -353,7 +352,7 @@ int fp_run_stall_report(struct rank *rk, uint64_t size, uint32_t r, uint64_t t0)
 	ret = fp_rv_allgather(rk->rv, "stall report", mine, len, &all, rk->err, ERR_LEN);
 	free(mine);
 	if (!ret)
-		ret = stall_tally(rk, &all, size, r, &n, &first);
+		ret = fp_run_stall_parse(&rk->sched, rk->data, &all, size, r, &n, &first);
 	fp_rv_blobs_free(&all);
 	if (ret == -EBADMSG)
 		fp_say(rk->err, ERR_LEN, "stall report: a rank sent a malformed one");
