@@ -17,6 +17,7 @@
 #include "../core/json.h"
 #include "../fabric/inventory/inventory.h"
 #include "../fabric/model/ber.h"
+#include "result_dippath.h"
 #include "result_flap.h"
 
 /*
@@ -74,6 +75,7 @@ static char *grew_slot(struct fp_obs_buf *ob, int node)
 		return NULL;
 	}
 	ob->grew[ob->ngrew].node = node;
+	ob->grew[ob->ngrew].link = -1;
 	return ob->grew[ob->ngrew++].text;
 }
 
@@ -154,27 +156,59 @@ static int flap_counters(const struct fp_result *res, const int *node_of, struct
 
 /* rank r's link flapped by the rates: every flow to or from r dipped and recovered twice
  * (fp_dip_parse), and some flow elsewhere did not; the finding names one of its dips */
-static void dip_rank(const struct fp_dip_rank *k, int node, struct fp_obs_buf *ob)
+static bool dip_rank(const struct fp_dip_rank *k, int node, struct fp_obs_buf *ob)
 {
 	const struct fp_dip *e = k->first;
 	char *text;
 
-	if (!k->touch || k->dipped < k->touch || !k->steady || !(text = grew_slot(ob, node)))
-		return;
+	if (!k->touch || k->dipped < k->touch || !k->steady)
+		return false;
+	if (!(text = grew_slot(ob, node)))
+		return true;
 	snprintf(text, sizeof(ob->grew[0].text),
 		 "FLAPPING: all %u flows through it fell below %g%% of their best rate and "
 		 "recovered, twice or more (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u flows "
 		 "elsewhere did not",
 		 k->touch, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, k->steady);
+	return true;
 }
 
-/* a soak's soak.csv: flows whose rate fell to near zero and came back (rate dips) */
-static int flap_rates(const struct fp_result *res, const int *node_of, struct fp_obs_buf *ob,
-		      char *err, size_t el)
+/* a link found by fp_dip_links: a finding on it */
+static void dip_link(const struct fp_topo *t, const struct fp_dip_link *k, struct fp_obs_buf *ob)
 {
+	const struct fp_dip *e = k->first;
+	char also[120] = "", *text;
+
+	if (!(text = grew_slot(ob, t->links[k->link].a)))
+		return;
+	ob->grew[ob->ngrew - 1].link = k->link;
+	if (k->also >= 0) {
+		char name[96];
+
+		fp_link_name(t, k->also, name, sizeof(name));
+		snprintf(also, sizeof(also), "; the same flows also cross %s", name);
+	}
+	snprintf(text, sizeof(ob->grew[0].text),
+		 "FLAPPING: all %u flows of known path through it fell below %g%% of their best "
+		 "rate and recovered, twice or more (flow %d->%d: %.3g Gb/s in %.1f-%.1f s); %u "
+		 "flows elsewhere did not%s",
+		 k->flows, 100 * FP_DIP_LOW, e->src, e->dst, e->dip_gbps, e->t0, e->t1, k->steady,
+		 also);
+}
+
+/*
+ * A soak's soak.csv: flows whose rate fell to near zero and came back (rate dips), by rank
+ * (every flow of a host) and then on the paths of this run's observations, ob->o[first..)
+ */
+static int flap_rates(const struct fp_result *res, const struct fp_topo *t, const int *node_of,
+		      struct fp_obs_buf *ob, unsigned first, char *err, size_t el)
+{
+	struct fp_dip_link links[8];
 	struct fp_dip_rank *k = NULL;
+	bool *named = NULL;
 	struct fp_dips d;
 	char path[4200], *text;
+	unsigned nl = 0;
 	size_t len;
 	int ret;
 
@@ -184,13 +218,22 @@ static int flap_rates(const struct fp_result *res, const int *node_of, struct fp
 	ret = fp_dip_parse(path, text, len, res->world_size, &d, err, el);
 	free(text);
 	/* every rank's tallies in one pass over the flows: O(flows + ranks), not their product */
-	if (!ret && !(k = calloc((size_t)(res->world_size > 0 ? res->world_size : 1), sizeof(*k))))
+	if (!ret &&
+	    (!(k = calloc((size_t)(res->world_size > 0 ? res->world_size : 1), sizeof(*k))) ||
+	     !(named = calloc(t->nnodes ? t->nnodes : 1, sizeof(*named)))))
 		ret = -ENOMEM;
 	if (!ret)
 		fp_dip_ranks(&d, res->world_size, k);
 	for (int r = 0; !ret && r < res->world_size; r++)
-		dip_rank(&k[r], node_of[r], ob);
+		if (dip_rank(&k[r], node_of[r], ob))
+			named[node_of[r]] = true;
+	if (!ret)
+		ret = fp_dip_links(t, &d, node_of, ob->o + first, ob->n - first, named, links,
+				   sizeof(links) / sizeof(links[0]), &nl);
+	for (unsigned i = 0; !ret && i < nl; i++)
+		dip_link(t, &links[i], ob);
 	free(k);
+	free(named);
 	fp_dips_free(&d);
 	return ret;
 }
@@ -606,6 +649,7 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 	const struct fp_rsize *z = fp_result_largest_bw(res);
 	struct flows fl = { 0 };
 	int *node_of = malloc(sizeof(int) * (size_t)res->world_size);
+	unsigned first;
 	int ret;
 
 	if (!node_of)
@@ -615,8 +659,6 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		goto out;
 	grew_counters(res, t, node_of, ob);
 	ret = flap_counters(res, node_of, ob, err, el);
-	if (!ret)
-		ret = flap_rates(res, node_of, ob, err, el);
 	if (ret)
 		goto out;
 	ret = -EINVAL;
@@ -636,8 +678,11 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 	ret = flows_fill(res, z, r, node_of, &fl, err, el);
 	if (!ret)
 		ret = predict_rounds(res, &fl, r, net, samples, err, el);
+	first = ob->n;
 	for (unsigned i = 0; i < fl.n && !ret; i++)
 		ret = obs_add(ob, &fl, i, runidx, r);
+	if (!ret) /* after the paths: the rate dips are localised on them */
+		ret = flap_rates(res, t, node_of, ob, first, err, el);
 	/* sizes measured, then flows stalled (a link that blackholed mid-run): both told */
 	if (!ret && res->connect >= 0 && res->nfailed)
 		ret = connect_obs(res, runidx, r, node_of, ob);
@@ -806,8 +851,10 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 		fp_link_load_rules(&v->t, v->ob.o, v->ob.n, &v->fs);
 	for (unsigned i = 0; !ret && i < v->ob.ngrew; i++)
 		fp_findings_add(&v->fs, v->ob.grew[i].node,
-				fp_host_link(&v->t, v->ob.grew[i].node, ""), "%s",
-				v->ob.grew[i].text);
+				v->ob.grew[i].link >= 0
+					? v->ob.grew[i].link
+					: fp_host_link(&v->t, v->ob.grew[i].node, ""),
+				"%s", v->ob.grew[i].text);
 	v->fs.more += v->ob.ngrew_more; /* the counters' findings past the list: counted */
 	if (ret == -ENOMEM && !strstr(err, "out of memory"))
 		snprintf(err, el, "out of memory");

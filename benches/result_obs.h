@@ -19,9 +19,11 @@
 struct fp_obs_buf {
 	struct fp_obs *o;
 	unsigned n, cap;
-	/* error counters that grew during a run, per rank's host: counter findings */
+	/* error counters that grew during a run, per rank's host, and links that flapped:
+	 * counter and rate findings */
 	struct fp_grew {
 		int node;
+		int link; /* -1: the host's own link */
 		char text[200];
 	} grew[FP_OBS_MAXGREW];
 	unsigned ngrew;

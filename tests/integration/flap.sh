@@ -115,3 +115,55 @@ sed -i '3s/,1.000000$/,-1/' "$TMP/run/soak.csv"
 an >"$TMP/out"
 [ $? -eq 2 ] && grep -q "soak.csv:3: a time or the rate" "$TMP/err" || { cat "$TMP/err"; fail "bad soak.csv"; }
 ok "rate dips: all of h2's flows near zero twice and back, the others steady: h2's link FLAPPING; down for good, once, or one flow: not"
+
+# Flapping localised on the paths: a switch link blackholed and back twice, which no host
+# counter sees. A simulated alltoall on the lab's fabric records each flow's path; the flows
+# through the planted link(s) drop to 0 in passes 1 and 3 of a planted soak.csv. Each of the
+# 8 leaf-spine links is named alone; two at once are both named; one dip, or the same run
+# without its paths, names nothing.
+"$FABPROBE" sim "$T" alltoall --sizes 64K --output "$TMP/sim" >/dev/null || fail "sim"
+pdips() { # LINK,... PASSES: the flows through any of the links dip in those passes
+	python3 - "$TMP/sim" "$1" "$2" <<'PY' || fail "pdips $*"
+import json, sys
+d, links, passes = sys.argv[1], {int(x) for x in sys.argv[2].split(",")}, sys.argv[3].split(",")
+r = json.load(open(d + "/run.json"))["results"][0]
+rows = ["t_start_s,t_end_s,pass,size,flow,src,dst,Gbps"]
+for p in range(7):
+    for f in r["flows"]:
+        dip = bool(links & set(f["path"])) and str(p) in passes
+        rows.append("%d,%d,%d,%d,%d,%d,%d,%s" % (p, p + 1, p, r["size"], f["flow"], f["src"],
+                                               f["dst"], "0.000000" if dip else "1.000000"))
+open(d + "/soak.csv", "w").write("\n".join(rows) + "\n")
+PY
+}
+pnamed() { # the links analyze names FLAPPING, as link indices, sorted
+	"$FABPROBE" analyze --topology "$T" --format json "$TMP/sim" 2>"$TMP/err" >"$TMP/v.json"
+	python3 - "$TMP/v.json" "$T" <<'PY'
+import json, re, sys
+v = json.load(open(sys.argv[1]))
+links = [l for l in open(sys.argv[2]) if re.match(r'\s*- \{a: ', l)]
+idx = {tuple(sorted(re.findall(r'"([^"]+)"', l)[:2])): i for i, l in enumerate(links)}
+out = []
+for f in v["inventory_findings"]:
+    if "FLAPPING" in f["finding"]:
+        out.append(idx[tuple(sorted(p.strip() for p in f["ports"].split("<->")))])
+print(",".join(map(str, sorted(out))))
+PY
+}
+for l in 8 9 10 11 12 13 14 15; do
+	pdips $l 1,3
+	got=$(pnamed)
+	[ "$got" = "$l" ] || { cat "$TMP/v.json" "$TMP/err"; fail "link $l flapping: named '$got'"; }
+done
+pdips 8,15 1,3
+got=$(pnamed)
+[ "$got" = "8,15" ] || fail "links 8 and 15 flapping: named '$got'"
+"$FABPROBE" analyze --topology "$T" "$TMP/sim" | grep -q "^   LINK leaf0:p2 <-> spine0:p0: FLAPPING: all [0-9]* flows of known path through it" ||
+	fail "the text verdict does not name leaf0:p2 <-> spine0:p0"
+pdips 9 1
+[ -z "$(pnamed)" ] || fail "one dip named flapping"
+pdips 9 1,3
+strip_paths "$TMP/sim/run.json"
+got=$(pnamed)
+[ -z "$got" ] || fail "named '$got' without paths"
+ok "rate dips on the paths: each leaf-spine link, and two at once, named alone; one dip or no paths: none"
