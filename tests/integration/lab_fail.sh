@@ -52,27 +52,26 @@ PY
 verdict "$TMP/bh" blackhole
 ok "blackhole: $pick; the failed flows are recorded and analyze names it"
 
-# mid-run: every connection up (h0 holds its 7 outgoing and 7 incoming flows) and a second
-# into the measurement, then the blackhole; the flows on it stall (no progress for half of
-# --timeout, 2 s), the others finish the phase, the run ends failed with the stalled flows
+# mid-run: the blackhole planted once the first interval report is out (every connection
+# up, the measurement begun); the flows on it stall (no progress for half of --timeout, 2 s),
+# the others finish the phase, and the run ends failed with the stalled flows recorded
 "$LAB" fault clear >/dev/null 2>&1 || fail "clear"
 pick=${uplinks[$((RANDOM % ${#uplinks[@]}))]}
-"$LAB" run -- alltoall --sizes 64K --duration 4s --warmup 1 --poll event --quiet --timeout 4s \
-	--output "$TMP/mid" >/dev/null 2>"$TMP/mid.err" &
+"$LAB" run -- alltoall --sizes 64K --duration 8s --warmup 1 --poll event --format jsonl \
+	--report-interval 1s --timeout 4s --output "$TMP/mid" >"$TMP/mid.jsonl" 2>"$TMP/mid.err" &
 run=$!
-for i in $(seq 100); do
-	n=$("$LAB" exec h0 ss -Htn state established dst 10.99.0.0/16 2>/dev/null | wc -l)
-	[ "$n" -ge 14 ] && break
-	sleep 0.1
+for i in $(seq 300); do
+	grep -q '"interval"' "$TMP/mid.jsonl" && break
+	sleep 0.05
 done
-[ "$n" -ge 14 ] || { kill $run; fail "the mid-run case's connections did not come up ($n)"; }
-sleep 1
+grep -q '"interval"' "$TMP/mid.jsonl" || { kill $run; fail "the mid-run case's run never reported"; }
+before=$(date +%s)
 "$LAB" fault blackhole "$pick" || { kill $run; fail "fault blackhole mid-run"; }
-planted=$(date +%s)
+after=$(date +%s)
 wait $run && fail "a run with a link blackholed mid-run succeeded"
-python3 - "$TMP/mid/run.json" "$planted" <<'PY' || { cat "$TMP/mid.err"; fail "stalled flows not recorded"; }
+python3 - "$TMP/mid/run.json" "$before" "$after" <<'PY' || { cat "$TMP/mid.err"; fail "stalled flows not recorded"; }
 import calendar, json, sys, time
-d = json.load(open(sys.argv[1])); planted = int(sys.argv[2])
+d = json.load(open(sys.argv[1])); before, after = int(sys.argv[2]), int(sys.argv[3])
 ff = d["failed_flows"]
 print("%s: %d of %d flows stalled: %s" % (d["status"], len(ff), len(d["flows"]), d["error"]))
 assert d["status"] == "failed" and not d["complete"] and 0 < len(ff) < len(d["flows"]), d["status"]
@@ -82,7 +81,7 @@ for f in ff:
     assert f["stalled"] and f["error"].startswith("stalled: no progress for 2 s"), f
     assert f["avg_Gbps"] == 0 and f["bytes"] > 0 and f["stalled_after_s"] > 0, f
     assert f["size"] == 65536 and f["round"] == 0 and f["src"] != f["dst"], f
-    assert planted - 2 <= at <= planted + 2, (f["stalled_at"], planted)
+    assert before - 1 <= at <= after + 1, (f["stalled_at"], before, after)
 PY
 "$LAB" trace "$TMP/mid" 2>/dev/null || fail "trace of the mid-run flows"
 verdict "$TMP/mid" blackhole
