@@ -228,11 +228,12 @@ int fp_run_connect_report(struct rank *rk, int ret)
 
 static uint8_t *stall_report(const struct rank *rk, uint64_t size, uint64_t t0, size_t *len)
 {
-	uint8_t *b = malloc(4 + (size_t)rk->nlf * STALL_REC), *p = b + 4;
+	uint8_t *b = malloc(4 + (size_t)rk->nlf * STALL_REC), *p;
 	uint64_t now = fp_mono_ns();
 
 	if (!b)
 		return NULL;
+	p = b + 4;
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		const struct lflow *f = &rk->lf[i];
 
