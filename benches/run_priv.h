@@ -117,7 +117,8 @@ int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0);
 int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool report,
 		 uint64_t *t0, const char *what);
 
-/* run_report.c: --report-interval, every rank joins; all_done: every rank said done */
+/* run_report.c: --report-interval, every rank joins; all_done: every rank said done, or a
+ * rank has a flow that stalled (the phase ends for all) */
 int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint64_t start);
 /* --report-interval in a latency phase: the round trips since the last report (prev: the
  * initiator's histogram then; scratch: working space), every rank joins */
