@@ -54,10 +54,11 @@ ok "blackhole: $pick; the failed flows are recorded and analyze names it"
 
 # mid-run: the blackhole planted once the first interval report is out (every connection
 # up, the measurement begun); the flows on it stall (no progress for half of --timeout, 2 s),
-# the others finish the phase, and the run ends failed with the stalled flows recorded
+# the next report ends the phase for every rank, long before its 20 s, and the run ends
+# failed with the stalled flows recorded
 "$LAB" fault clear >/dev/null 2>&1 || fail "clear"
 pick=${uplinks[$((RANDOM % ${#uplinks[@]}))]}
-"$LAB" run -- alltoall --sizes 64K --duration 8s --warmup 1 --poll event --format jsonl \
+"$LAB" run -- alltoall --sizes 64K --duration 20s --warmup 1 --poll event --format jsonl \
 	--report-interval 1s --timeout 4s --output "$TMP/mid" >"$TMP/mid.jsonl" 2>"$TMP/mid.err" &
 run=$!
 for i in $(seq 300); do
@@ -69,9 +70,11 @@ before=$(date +%s)
 "$LAB" fault blackhole "$pick" || { kill $run; fail "fault blackhole mid-run"; }
 after=$(date +%s)
 wait $run && fail "a run with a link blackholed mid-run succeeded"
-python3 - "$TMP/mid/run.json" "$before" "$after" <<'PY' || { cat "$TMP/mid.err"; fail "stalled flows not recorded"; }
+python3 - "$TMP/mid/run.json" "$before" "$after" "$TMP/mid.jsonl" <<'PY' || { cat "$TMP/mid.err"; fail "stalled flows not recorded"; }
 import calendar, json, sys, time
 d = json.load(open(sys.argv[1])); before, after = int(sys.argv[2]), int(sys.argv[3])
+ivals = [json.loads(l) for l in open(sys.argv[4]) if '"interval"' in l]
+assert ivals[-1]["t_end_s"] < 20, "the phase ran its whole --duration: %s" % ivals[-1]
 ff = d["failed_flows"]
 print("%s: %d of %d flows stalled: %s" % (d["status"], len(ff), len(d["flows"]), d["error"]))
 assert d["status"] == "failed" and not d["complete"] and 0 < len(ff) < len(d["flows"]), d["status"]
