@@ -451,7 +451,7 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, str
 		npath += f->source != FP_PATH_EXPECTED;
 		nfixed += fl->fixed[i];
 		/* a flow that stalled later was not traced: its path is expected, not missing */
-		nfree += f->source == FP_PATH_EXPECTED &&
+		nfree += f->source == FP_PATH_EXPECTED && nfail &&
 			 bsearch(&f->flow, fail, nfail, sizeof(*fail), cmp_unsigned);
 		/* with the SM's tables, the flows without a path are routed, not averaged */
 		if (!r->lft && npath && npath + nfree != i + 1) {
