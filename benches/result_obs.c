@@ -389,20 +389,53 @@ static bool flow_path(const struct fp_result *res, const struct fp_rflow *f, str
 	return true;
 }
 
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The ids of the flows that failed (failed_flows: a stall, after sizes were measured),
+ * sorted; NULL with *n 0 when none. trace skips them, so in a measured size they are the
+ * flows without a traced path among traced ones.
+ */
+static unsigned *failed_ids(const struct fp_result *res, size_t *n)
+{
+	const struct fp_rsize *c = res->connect >= 0 ? &res->sizes[res->connect] : NULL;
+	unsigned *ids = c && res->nfailed ? malloc(sizeof(*ids) * res->nfailed) : NULL;
+
+	*n = 0;
+	for (unsigned k = 0; ids && k < c->nflows && *n < res->nfailed; k++)
+		if (c->flows[k].avg_gbps == 0)
+			ids[(*n)++] = c->flows[k].flow;
+	if (ids)
+		qsort(ids, *n, sizeof(*ids), cmp_unsigned);
+	return ids;
+}
+
 static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, struct fp_router *r,
 		      const int *node_of, struct flows *fl, char *err, size_t el)
 {
-	size_t n = z->nflows, npath = 0, nfixed = 0;
+	size_t n = z->nflows, npath = 0, nfixed = 0, nfail, nfree = 0;
+	unsigned *fail = failed_ids(res, &nfail);
+	int ret = 0;
 
-	if (flows_alloc(fl, n))
+	if (res->nfailed && !fail)
 		return -ENOMEM;
+	if (flows_alloc(fl, n)) {
+		free(fail);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct fp_rflow *f = &z->flows[i];
 
 		if (!f->has_bw) {
 			snprintf(err, el, "%s: size %llu, flow record %zu: no field 'avg_Gbps'",
 				 res->where, (unsigned long long)z->size, i);
-			return -EINVAL;
+			ret = -EINVAL;
+			break;
 		}
 		fl->src[i] = node_of[f->src];
 		fl->dst[i] = node_of[f->dst];
@@ -424,21 +457,27 @@ static int flows_fill(const struct fp_result *res, const struct fp_rsize *z, str
 					 ? "field 'path' (traced in paths.json)"
 					 : "the path the --routes tables give",
 				 f->src, f->dst);
-			return -EINVAL;
+			ret = -EINVAL;
+			break;
 		}
 		npath += f->source != FP_PATH_EXPECTED;
 		nfixed += fl->fixed[i];
+		/* a flow that stalled later was not traced: its path is expected, not missing */
+		nfree += f->source == FP_PATH_EXPECTED && nfail &&
+			 bsearch(&f->flow, fail, nfail, sizeof(*fail), cmp_unsigned);
 		/* with the SM's tables, the flows without a path are routed, not averaged */
-		if (!r->lft && npath && npath != i + 1) {
+		if (!r->lft && npath && npath + nfree != i + 1) {
 			snprintf(err, el,
 				 "%s: size %llu, flow record %zu: %zu flow records have a 'path' "
 				 "and %zu not: all or none must (they would be ECMP-averaged)",
 				 res->where, (unsigned long long)z->size, i, npath, i + 1 - npath);
-			return -EINVAL;
+			ret = -EINVAL;
+			break;
 		}
 	}
-	fl->known = n && nfixed == n;
-	return 0;
+	free(fail);
+	fl->known = !ret && n && nfixed == n;
+	return ret;
 }
 
 /* one round's flows (idx[0..cnt), fl's indices) share the fabric: max-min rates, averaged
@@ -625,9 +664,9 @@ static int obs_add(struct fp_obs_buf *ob, const struct flows *fl, unsigned i, un
 }
 
 /*
- * A run whose flows could not all connect: its connect phase, every flow with the path it
- * has (traced when the trace got through, else expected), rate 0 when it failed (failed),
- * NaN when it connected (fp_analyze_blackhole).
+ * A run whose flows could not all connect, or stalled (failed_flows): its connect phase,
+ * every flow with the path it has (traced when the trace got through, else expected), rate
+ * 0 when it failed (failed), NaN when it connected and did not stall (fp_analyze_blackhole).
  */
 static int connect_obs(const struct fp_result *res, unsigned runidx, struct fp_router *r,
 		       const int *node_of, struct fp_obs_buf *ob)
@@ -695,6 +734,9 @@ int fp_result_observe(const struct fp_result *res, unsigned runidx, const struct
 		ret = obs_add(ob, &fl, i, runidx, r);
 	if (!ret) /* after the paths: the rate dips are localised on them */
 		ret = flap_rates(res, t, node_of, ob, first, err, el);
+	/* sizes measured, then flows stalled (a link that blackholed mid-run): both told */
+	if (!ret && res->connect >= 0 && res->nfailed)
+		ret = connect_obs(res, runidx, r, node_of, ob);
 out:
 	flows_free(&fl);
 	free(node_of);

@@ -89,11 +89,20 @@ struct fp_ival {
 	double p50_ns, p99_ns; /* round trip, all initiators */
 };
 
-/* a flow that could not connect (run_failed.c): run.json's failed_flows */
+/*
+ * a flow that could not connect, or stalled in a bandwidth phase (run_failed.c): run.json's
+ * failed_flows. A stalled one also has where (size, round), what it moved in that phase
+ * before (bytes, after_s since the phase began) and when its last progress was (at).
+ */
 struct fp_failed_flow {
 	uint32_t flow;
 	int src, dst;
 	char error[96];
+	bool stalled;
+	uint32_t round;
+	uint64_t size, bytes;
+	double after_s;
+	char at[32];
 };
 
 /*
@@ -186,8 +195,18 @@ void fp_results_text_footer(const struct fp_run_data *d, FILE *f);
 struct fp_json;
 double fp_results_busbw(const struct fp_run_data *d, const struct fp_size_res *sr);
 void fp_results_json_ranks(struct fp_json *j, const struct fp_run_data *d);
-/* failed_flows, when flows could not connect (run_failed.c) */
+/* failed_flows, when flows could not connect or stalled (run_failed.c) */
 void fp_results_json_failed(struct fp_json *j, const struct fp_run_data *d);
+/*
+ * run_failed.c: every rank's stall report after a bandwidth phase (size, round r; outside
+ * input). *n: the flows that stalled, each once; *first: the lowest. With d (rank 0) each
+ * is kept in d->failed. 0, -EBADMSG (a report that names a flow not its rank's, or is cut
+ * short) or -ENOMEM.
+ */
+struct fp_rv_blobs;
+int fp_run_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
+		       const struct fp_rv_blobs *all, uint64_t size, uint32_t r, unsigned *n,
+		       uint32_t *first);
 void fp_results_json_summary(struct fp_json *j, const struct fp_run_data *d);
 void fp_results_text_busbw(const struct fp_run_data *d, FILE *f);
 void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f);

@@ -11,10 +11,13 @@
  * entries of u32 flow, u8 length, that many bytes of text.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/json.h"
+#include "../core/units.h"
 #include "../core/wire.h"
 #include "run_priv.h"
 
@@ -214,18 +217,185 @@ int fp_run_connect_report(struct rank *rk, int ret)
 	return 0;
 }
 
+/*
+ * A flow that stalls mid-run (a link that blackholes after the connections are up) is the
+ * same evidence: after each bandwidth phase every rank tells the others which of its flows
+ * made no progress for stall_ticks (run_loops.c). A rank's stall report: u32 count, then
+ * count entries of u32 flow, u64 bytes it moved in the phase, f64 seconds from the phase's
+ * start to its last progress, f64 seconds since that progress.
+ */
+#define STALL_REC 28
+
+static uint8_t *stall_report(const struct rank *rk, uint64_t size, uint64_t t0, size_t *len)
+{
+	uint8_t *b = malloc(4 + (size_t)rk->nlf * STALL_REC), *p;
+	uint64_t now = fp_mono_ns();
+
+	if (!b)
+		return NULL;
+	p = b + 4;
+	for (unsigned i = 0; i < rk->nlf; i++) {
+		const struct lflow *f = &rk->lf[i];
+
+		if (!f->stalled)
+			continue;
+		fp_put_u32(p, f->flow);
+		fp_put_u64(p + 4, (f->src ? f->acked : f->n) * size);
+		/* a flow that stalled in the warm-up stalled at the start */
+		fp_put_f64(p + 12,
+			   f->last_prog > t0 ? fp_clock_ns(&rk->clk, f->last_prog - t0) / 1e9 : 0);
+		fp_put_f64(p + 20, now > f->stall_mono ? (double)(now - f->stall_mono) / 1e9 : 0);
+		p += STALL_REC;
+	}
+	fp_put_u32(b, (uint32_t)((size_t)(p - b - 4) / STALL_REC));
+	*len = (size_t)(p - b);
+	return b;
+}
+
+/* rank 0: flow f stalled (slot[f]: its place in d->failed plus one); both ends' word kept */
+static int keep_stall(struct fp_run_data *d, uint32_t *slot, const struct fp_flow *fl,
+		      const uint8_t *q, double ago)
+{
+	struct fp_failed_flow *x;
+	uint64_t bytes = fp_get_u64(q + 4);
+	double after = fp_get_f64(q + 12);
+	struct timespec ts;
+	time_t t;
+	struct tm tm;
+
+	if (!(after >= 0 && after < 1e9) || !(ago >= 0 && ago < 1e9))
+		return -EBADMSG;
+	if (!slot[fl->id]) {
+		void *m = realloc(d->failed, sizeof(*x) * (d->nfailed + 1));
+
+		if (!m)
+			return -ENOMEM;
+		d->failed = m;
+		x = &d->failed[d->nfailed];
+		memset(x, 0, sizeof(*x));
+		x->flow = fl->id;
+		x->src = fl->src;
+		x->dst = fl->dst;
+		x->stalled = true;
+		x->after_s = -1;
+		slot[fl->id] = ++d->nfailed;
+	}
+	x = &d->failed[slot[fl->id] - 1];
+	if (bytes > x->bytes)
+		x->bytes = bytes;
+	if (after > x->after_s) { /* the later end's last progress: the source's last ack */
+		x->after_s = after;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		t = (time_t)floor((double)ts.tv_sec + ts.tv_nsec / 1e9 - ago);
+		gmtime_r(&t, &tm);
+		strftime(x->at, sizeof(x->at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	return 0;
+}
+
+int fp_run_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
+		       const struct fp_rv_blobs *all, uint64_t size, uint32_t r, unsigned *n,
+		       uint32_t *first)
+{
+	uint32_t *slot = calloc(s->nflows + 1, sizeof(*slot));
+	int ret = slot ? 0 : -ENOMEM;
+
+	for (uint32_t k = 0; k < all->n && !ret; k++) {
+		const uint8_t *q = all->data + all->off[k];
+		uint32_t c = all->len[k] >= 4 ? fp_get_u32(q) : 0;
+
+		if (all->len[k] < 4 || (all->len[k] - 4) / STALL_REC != c ||
+		    (all->len[k] - 4) % STALL_REC) {
+			ret = -EBADMSG;
+			break;
+		}
+		for (q += 4; c-- && !ret; q += STALL_REC) {
+			uint32_t f = fp_get_u32(q);
+			const struct fp_flow *fl = &s->flows[f < s->nflows ? f : 0];
+
+			if (f >= s->nflows || (fl->src != (int)k && fl->dst != (int)k)) {
+				ret = -EBADMSG;
+				break;
+			}
+			if (!*n || f < *first)
+				*first = f;
+			*n += !slot[f];
+			if (!d)
+				slot[f] = 1;
+			else
+				ret = keep_stall(d, slot, fl, q, fp_get_f64(q + 20));
+			if (!ret && d) {
+				d->failed[slot[f] - 1].size = size;
+				d->failed[slot[f] - 1].round = r;
+			}
+		}
+	}
+	free(slot);
+	return ret;
+}
+
+int fp_run_stall_report(struct rank *rk, uint64_t size, uint32_t r, uint64_t t0)
+{
+	struct fp_rv_blobs all = { 0 };
+	double stall_s = fp_clock_ns(&rk->clk, rk->stall_ticks) / 1e9;
+	uint32_t first = 0;
+	unsigned n = 0;
+	size_t len;
+	uint8_t *mine;
+	char sz[16];
+	int ret;
+
+	if (!rk->stall_ticks)
+		return 0;
+	mine = stall_report(rk, size, t0, &len);
+	if (!mine)
+		return -ENOMEM;
+	ret = fp_rv_allgather(rk->rv, "stall report", mine, len, &all, rk->err, ERR_LEN);
+	free(mine);
+	if (!ret)
+		ret = fp_run_stall_parse(&rk->sched, rk->data, &all, size, r, &n, &first);
+	fp_rv_blobs_free(&all);
+	if (ret == -EBADMSG)
+		fp_say(rk->err, ERR_LEN, "stall report: a rank sent a malformed one");
+	if (ret || !n)
+		return ret;
+	for (unsigned k = 0; rk->data && k < rk->data->nfailed; k++)
+		if (rk->data->failed[k].stalled)
+			snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
+				 "stalled: no progress for %.3g s", stall_s);
+	fp_size_label(size, sz, sizeof(sz));
+	fp_say(rk->err, ERR_LEN,
+	       "%u flow%s stalled in bandwidth %s round %u/%u: no progress for %.3g s (half "
+	       "of --timeout; in failed_flows of run.json); first: flow %u (rank %d to %d)",
+	       n, n > 1 ? "s" : "", sz, r + 1, rk->sched.nrounds, stall_s, first,
+	       rk->sched.flows[first].src, rk->sched.flows[first].dst);
+	return -ETIMEDOUT;
+}
+
 void fp_results_json_failed(struct fp_json *j, const struct fp_run_data *d)
 {
 	if (!d->nfailed)
 		return;
 	fp_json_arr(j, "failed_flows");
 	for (unsigned k = 0; k < d->nfailed; k++) {
+		const struct fp_failed_flow *x = &d->failed[k];
+
 		fp_json_obj(j, NULL);
 		fp_json_u64(j, "flow", d->failed[k].flow);
 		fp_json_i64(j, "src", d->failed[k].src);
 		fp_json_i64(j, "dst", d->failed[k].dst);
 		fp_json_num(j, "avg_Gbps", 0);
 		fp_json_str(j, "error", d->failed[k].error);
+		if (x->stalled) {
+			fp_json_bool(j, "stalled", true);
+			fp_json_u64(j, "size", x->size);
+			fp_json_u64(j, "round", x->round);
+			fp_json_u64(j, "bytes", x->bytes);
+			fp_json_num(j, "stalled_after_s", x->after_s);
+			fp_json_num(j, "Gbps_until_stall",
+				    x->after_s > 0 ? (double)x->bytes * 8 / x->after_s / 1e9 : 0);
+			fp_json_str(j, "stalled_at", x->at);
+		}
 		fp_json_end(j);
 	}
 	fp_json_end(j);

@@ -53,6 +53,26 @@ static unsigned verify_bytes(const struct rank *rk, size_t size)
 typedef unsigned (*verify_fn)(const struct rank *rk, size_t size);
 
 /*
+ * A flow whose counts (was: n + acked + ack_sent) have not moved for stall_ticks: stalled,
+ * and done for this phase, while the others go on. Its source and its destination each see
+ * it, as a dead link stops data one way and acknowledgements the other.
+ */
+static inline bool stalled(struct rank *rk, struct lflow *f, uint64_t now, uint64_t was)
+{
+	if (was != f->last_n) {
+		f->last_n = was;
+		f->last_prog = now;
+		return false;
+	}
+	if (now - f->last_prog <= rk->stall_ticks)
+		return false;
+	f->stalled = f->done = true;
+	/* when its last progress was, on this host's clock (the loop's clock is shifted) */
+	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - f->last_prog);
+	return true;
+}
+
+/*
  * Bandwidth: sources keep up to `window` messages un-acknowledged; destinations count
  * whole messages and return a cumulative count every window/2 messages and at the end.
  * A flow is done when its source has seen the last ack, or its destination has sent it.
@@ -71,6 +91,10 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		struct lflow *f = &rk->lf[i];
 
+		if (f->stalled) { /* in the warm-up, or before the deadline: reported after */
+			f->done = true;
+			continue;
+		}
 		if (rk->resume) { /* after a stop at the deadline: the same counters go on */
 			f->done = f->src ? f->acked == f->target
 					 : f->n == f->target && f->ack_sent == f->target &&
@@ -82,7 +106,8 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 		f->n = f->acked = f->ack_sent = 0;
 		f->ack_pending = false;
 		f->done = !f->target;
-		f->t_end = now;
+		f->t_end = f->last_prog = now; /* a resumed loop's clock is shifted: it goes on */
+		f->last_n = 0;
 		fp_series_start(&f->series, now, rk->interval_ticks);
 		left += !f->done;
 	}
@@ -95,9 +120,14 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 
 		for (unsigned i = 0; i < rk->nlf; i++) {
 			struct lflow *f = &rk->lf[i];
+			uint64_t was = f->n + f->acked + f->ack_sent;
 
 			if (f->done)
 				continue;
+			if (rk->stall_ticks && stalled(rk, f, now, was)) {
+				left--;
+				continue;
+			}
 			if (f->src) {
 				uint64_t room = window - (f->n - f->acked), rest = f->target - f->n;
 
@@ -403,6 +433,7 @@ void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat)
 		f->entry = e;
 		f->src = fl->src == rk->rank;
 		f->peer = f->src ? fl->dst : fl->src;
+		f->stalled = false;
 	}
 }
 

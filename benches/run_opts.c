@@ -29,7 +29,8 @@ const struct fp_opt fp_run_opts[] = {
 		   "goes (intervals, sizes, a summary)"),
 	FP_RUN_OPT("timeout", FP_OPT_DURATION, timeout_ns, "60s", SEC / 10, 24 * 3600 * SEC, NULL,
 		   "FABPROBE_TIMEOUT", NULL,
-		   "longest wait for a peer: rendezvous, set-up, or data without progress"),
+		   "longest wait for a peer: rendezvous, set-up, or data without progress (a TCP "
+		   "flow with none for half of it has stalled: failed_flows)"),
 	FP_RUN_OPT("interval", FP_OPT_DURATION, interval_ns, "10ms", 1000000, 60 * SEC, NULL, NULL,
 		   NULL, "bandwidth sampling interval for the min and peak rates"),
 	FP_RUN_OPT("report-interval", FP_OPT_DURATION, report_ns, "0", 0, 3600 * SEC, NULL, NULL,

@@ -351,6 +351,9 @@ measured:
 	fp_rv_blobs_free(&all);
 	if (!ret && !lat)
 		ret = fp_run_queues_gather(rk, sr, what);
+	/* flows that stalled: every rank hears of them and the run ends here (run_failed.c) */
+	if (!ret && !lat && !rk->dgram)
+		ret = fp_run_stall_report(rk, size, r, t0);
 	return ret;
 }
 

@@ -38,6 +38,10 @@ struct lflow {
 	int peer;
 	bool src;
 	bool done, ack_pending;
+	bool stalled;	     /* no progress for stall_ticks in this phase: done, and reported */
+	uint64_t last_prog;  /* bandwidth: this flow's last progress (ticks, shifted) */
+	uint64_t last_n;     /* its counts then (n + acked + ack_sent) */
+	uint64_t stall_mono; /* stalled: its last progress, fp_mono_ns() */
 	uint64_t target, n, acked, ack_sent;
 	uint64_t cap, chunk; /* --duration latency: at most cap round trips, chunk at a time */
 	uint64_t t_end, end_at, last_rx;
@@ -63,6 +67,9 @@ struct rank {
 	uint8_t *recbuf; /* gather records */
 	size_t reclen;
 	uint64_t timeout_ticks, interval_ticks, drain_ticks, quiet_ticks;
+	/* a stream bandwidth flow with no progress this long has stalled (run_failed.c); 0: the
+	 * engine fails as a whole, and only the rank's timeout ends a phase */
+	uint64_t stall_ticks;
 	bool dgram, same_clock;	   /* same_clock: every rank on this machine, on its TSC */
 	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
 	double last_ns;		   /* the last datagram loop: until this rank's last frame went */
@@ -110,7 +117,8 @@ int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0);
 int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool report,
 		 uint64_t *t0, const char *what);
 
-/* run_report.c: --report-interval, every rank joins; all_done: every rank said done */
+/* run_report.c: --report-interval, every rank joins; all_done: every rank said done, or a
+ * rank has a flow that stalled (the phase ends for all) */
 int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint64_t start);
 /* --report-interval in a latency phase: the round trips since the last report (prev: the
  * initiator's histogram then; scratch: working space), every rank joins */
@@ -192,6 +200,11 @@ int fp_run_gather_idents(struct rank *rk);
  * connect gathered, for tracing), else 0.
  */
 int fp_run_connect_report(struct rank *rk, int ret);
+/*
+ * run_failed.c: after a bandwidth phase (size, round r), with stall_ticks, every rank learns
+ * which flows stalled; rank 0 keeps them for run.json. An error on every rank when any did.
+ */
+int fp_run_stall_report(struct rank *rk, uint64_t size, uint32_t r, uint64_t t0);
 int fp_run_make_dir(struct rank *rk);
 int fp_run_alloc_rank(struct rank *rk);
 int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);

@@ -250,7 +250,10 @@ int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint6
 
 	if (!mine)
 		return -ENOMEM;
-	*p++ = done;
+	*p = done;
+	for (unsigned i = 0; i < rk->nlf; i++)
+		*p |= rk->lf[i].stalled ? 2 : 0;
+	p++;
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		if (rk->lf[i].src)
 			continue;
@@ -262,7 +265,11 @@ int fp_run_report(struct rank *rk, size_t size, bool done, bool *all_done, uint6
 	free(mine);
 	*all_done = true;
 	for (uint32_t r = 0; !ret && r < all.n; r++)
-		*all_done &= all.len[r] >= 1 && all.data[all.off[r]] != 0;
+		*all_done &= all.len[r] >= 1 && (all.data[all.off[r]] & 1);
+	/* a flow stalled somewhere: the phase ends here for every rank, where it stands, and
+	 * the stall report after it ends the run (run_failed.c) */
+	for (uint32_t r = 0; !ret && r < all.n; r++)
+		*all_done |= all.len[r] >= 1 && (all.data[all.off[r]] & 2);
 	if (!ret && rk->rank == 0 && rk->data) {
 		v.t0 = fp_clock_ns(&rk->clk, rk->rep_t - start) / 1e9;
 		v.t1 = fp_clock_ns(&rk->clk, now - start) / 1e9;

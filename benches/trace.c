@@ -68,6 +68,30 @@ static int cmp_id(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+/*
+ * The flows run.json's failed_flows names (a stall: the flow has its identity, but the
+ * link that stopped it stops its probes too, and one failed trace writes no paths.json):
+ * marked, not traced. Entries that name no flow of the list are the results reader's
+ * to refuse; here they change nothing.
+ */
+static void mark_failed(struct fy_node *root, struct fp_trace_flow *fl, unsigned k)
+{
+	struct fy_node *ff = fp_jkey(root, "failed_flows"), *it;
+	void *iter = NULL;
+
+	if (!ff || !fy_node_is_sequence(ff))
+		return;
+	while ((it = fy_node_sequence_iterate(ff, &iter))) {
+		struct fp_trace_flow key = { 0 }, *hit;
+
+		if (!jwhole(fp_jkey(it, "flow"), 0, UINT32_MAX - 1, &key.id))
+			continue;
+		hit = bsearch(&key, fl, k, sizeof(*fl), cmp_id);
+		if (hit)
+			hit->failed = true;
+	}
+}
+
 int fp_trace_flows_parse(const char *text, size_t len, const char *where,
 			 struct fp_trace_flow **out, unsigned *n, char *err, size_t el)
 {
@@ -102,6 +126,7 @@ int fp_trace_flows_parse(const char *text, size_t len, const char *where,
 			fp_say(err, el, "%s: flow %u is listed twice", where, fl[i].id);
 			goto out;
 		}
+	mark_failed(fy_document_root(doc), fl, k);
 	*out = fl;
 	*n = k;
 	fl = NULL;
@@ -149,6 +174,11 @@ static void trace_one(struct fp_prober *p, const struct fp_trace_cfg *c, int ran
 	struct fp_probe_flow pf;
 	struct fp_probe_path path;
 
+	if (t->f.failed) {
+		snprintf(t->why, sizeof(t->why), "they stalled in the run: its failed_flows");
+		t->st = FP_TRACE_SKIPPED;
+		return;
+	}
 	if (probe_flow(&t->f, &pf, t->why, sizeof(t->why))) {
 		t->st = FP_TRACE_SKIPPED;
 		return;

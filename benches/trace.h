@@ -21,6 +21,7 @@ struct fp_trace_flow {
 	char proto[8]; /* "" when the run recorded none */
 	char src_ip[48], dst_ip[48];
 	unsigned sport, dport;
+	bool failed; /* in failed_flows (it stalled): not traced, its probes would stop too */
 };
 
 /*

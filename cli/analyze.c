@@ -212,8 +212,8 @@ static void text_link(const struct fp_topo *t, const struct fp_suspect *s, unsig
 		       "expectation puts %.1f: their share went to its siblings\n",
 		       s->expected);
 	else if (s->blackhole)
-		printf("   %u of the %u flows that could not connect may cross it (mean "
-		       "probability %.2f), and no flow that connected is known to\n",
+		printf("   %u of the %u flows that could not connect or stalled may cross it "
+		       "(mean probability %.2f), and no flow that went on is known to\n",
 		       s->bad, s->total, s->votes);
 	else
 		printf("   carries %u of the bad flows (%u of its %u flows are bad, %.0f%% of its "
@@ -369,7 +369,8 @@ static void report_text(struct fp_emit *e, struct fp_verdict *v, bool plan, cons
 		       a->nretx, 100 * a->retx_threshold, 100 * a->retx_base);
 	paths_text(a);
 	if (a->nfailed)
-		printf("%u flows could not connect (failed_flows of the runs that failed)\n",
+		printf("%u flows could not connect or stalled (failed_flows of the runs that "
+		       "failed)\n",
 		       a->nfailed);
 	printf("\n");
 	for (unsigned i = 0; i < a->n; i++) {

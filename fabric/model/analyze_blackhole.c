@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * A blackhole (issue 18): a link that is up and routed over but passes nothing. The flows
- * hashed onto it never connect; the run records them (rate 0, failed) beside the flows
- * that did connect. The link is where the failed flows' paths meet, outside every path a
- * connected flow is known to have taken.
+ * hashed onto it never connect, or stall when it goes dark mid-run; the run records them
+ * (rate 0, failed) beside the flows that went on. The link is where the failed flows' paths
+ * meet, outside every path a flow that went on is known to have taken. A stalled flow's
+ * path traced after the run stops at the blackhole, so it counts as expected; one traced
+ * before (its whole path) counts as its own, as a connect failure's cannot.
  *
  * A failed flow may cross link l on its way (its traced path, else the ECMP expectation) or
  * on the way back (the handshake needs both directions, and the reverse is hashed apart:

@@ -143,7 +143,8 @@ static inline uint8_t fp_payload_byte(size_t i)
 
 /* Engine flags. */
 #define FP_ENG_DGRAM 1u /* frames may be lost: no credit window, pace and count instead */
-/* a failed connect fails only the flows it names (conn_error); the others connect */
+/* a failed connect fails only the flows it names (conn_error); the others connect. A stream
+ * flow that makes no progress for half the timeout stalls alone (benches/run_failed.c) */
 #define FP_ENG_FLOW_FAIL 2u
 /* a port with queues: queue_stats says where each flow's frames went (run.json ranks[].queues) */
 #define FP_ENG_QUEUES 4u

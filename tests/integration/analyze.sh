@@ -217,3 +217,17 @@ rc=$?
 [ $rc -eq 0 ] && [ "$(cat "$TMP/out")" = "latency under load: 71680 flows with paths" ] ||
 	{ cat "$TMP/out"; fail "class runs: exit $rc"; }
 ok "a class run of 71,680 flows: all read (no cut at 65,536)"
+
+# a lab run whose 16K size was measured and whose 64K size stalled (leaf3-spine0 blackholed
+# mid-run, 2026-12-02): the stalled flows are not traced, the others are; analyze reads
+# both and names the planted link alone, where "all or none" traced paths would refuse it
+$FABPROBE analyze --topology "$FP_SRCDIR/topologies/lab-leafspine.yaml" --format json \
+	"$F/stalled" >"$TMP/stalled.json" 2>"$TMP/stalled.err"
+[ $? -eq 1 ] || { cat "$TMP/stalled.err"; fail "stalled: the analyzer found nothing"; }
+python3 - "$TMP/stalled.json" <<'PY' || fail "stalled: wrong verdict"
+import json, sys
+v = json.load(open(sys.argv[1]))
+s = [(x["a"], x["b"], x["state"]) for x in v["suspects"]]
+assert s == [("leaf3", "spine0", "blackhole")] and v["failed_flows"] == 12, (s, v["failed_flows"])
+PY
+ok "sizes measured, then flows stalled: analyze names the link blackholed mid-run"

@@ -1,7 +1,9 @@
 # Issue 18 on the lab: a leaf-spine link down is routed around (the run succeeds) and analyze
 # names it down from the traced paths; a blackholed link keeps its routes, the flows hashed
 # onto it cannot connect, the run records them (failed_flows, rate 0, the error) and analyze
-# names that link as the blackhole. Each fault on a link picked at random.
+# names that link as the blackhole; a link that blackholes mid-run, once every connection is
+# up, stalls the flows on it: the run records them (failed_flows, "stalled", their bytes and
+# when) and ends failed, and analyze names that link. Each fault on a link picked at random.
 lab_begin
 T=$FP_SRCDIR/topologies/lab-leafspine.yaml
 "$LAB" up "$T" || fail "lab up"
@@ -49,3 +51,41 @@ PY
 "$LAB" trace "$TMP/bh" 2>/dev/null || fail "trace of the connected flows"
 verdict "$TMP/bh" blackhole
 ok "blackhole: $pick; the failed flows are recorded and analyze names it"
+
+# mid-run: the blackhole planted once the first interval report is out (every connection
+# up, the measurement begun); the flows on it stall (no progress for half of --timeout, 2 s),
+# the next report ends the phase for every rank, long before its 20 s, and the run ends
+# failed with the stalled flows recorded
+"$LAB" fault clear >/dev/null 2>&1 || fail "clear"
+pick=${uplinks[$((RANDOM % ${#uplinks[@]}))]}
+"$LAB" run -- alltoall --sizes 64K --duration 20s --warmup 1 --poll event --format jsonl \
+	--report-interval 1s --timeout 4s --output "$TMP/mid" >"$TMP/mid.jsonl" 2>"$TMP/mid.err" &
+run=$!
+for i in $(seq 300); do
+	grep -q '"interval"' "$TMP/mid.jsonl" && break
+	sleep 0.05
+done
+grep -q '"interval"' "$TMP/mid.jsonl" || { kill $run; fail "the mid-run case's run never reported"; }
+before=$(date +%s)
+"$LAB" fault blackhole "$pick" || { kill $run; fail "fault blackhole mid-run"; }
+after=$(date +%s)
+wait $run && fail "a run with a link blackholed mid-run succeeded"
+python3 - "$TMP/mid/run.json" "$before" "$after" "$TMP/mid.jsonl" <<'PY' || { cat "$TMP/mid.err"; fail "stalled flows not recorded"; }
+import calendar, json, sys, time
+d = json.load(open(sys.argv[1])); before, after = int(sys.argv[2]), int(sys.argv[3])
+ivals = [json.loads(l) for l in open(sys.argv[4]) if '"interval"' in l]
+assert ivals[-1]["t_end_s"] < 20, "the phase ran its whole --duration: %s" % ivals[-1]
+ff = d["failed_flows"]
+print("%s: %d of %d flows stalled: %s" % (d["status"], len(ff), len(d["flows"]), d["error"]))
+assert d["status"] == "failed" and not d["complete"] and 0 < len(ff) < len(d["flows"]), d["status"]
+assert len({f["flow"] for f in ff}) == len(ff)
+for f in ff:
+    at = calendar.timegm(time.strptime(f["stalled_at"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert f["stalled"] and f["error"].startswith("stalled: no progress for 2 s"), f
+    assert f["avg_Gbps"] == 0 and f["bytes"] > 0 and f["stalled_after_s"] > 0, f
+    assert f["size"] == 65536 and f["round"] == 0 and f["src"] != f["dst"], f
+    assert before - 1 <= at <= after + 1, (f["stalled_at"], before, after)
+PY
+"$LAB" trace "$TMP/mid" 2>/dev/null || fail "trace of the mid-run flows"
+verdict "$TMP/mid" blackhole
+ok "mid-run blackhole: $pick; the stalled flows are recorded and analyze names it"

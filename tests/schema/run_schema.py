@@ -112,7 +112,9 @@ RUN = {
               "rate_rows": "int", "fec": [{"rank": "int", "port": "str", "fec": FEC}]},
     "?degraded": [DEGRADED],
     "?failed_flows": [{"flow": "int", "src": "int", "dst": "int", "avg_Gbps": "num",
-                       "error": "str"}],
+                       "error": "str", "?stalled": "bool", "?size": "int", "?round": "int",
+                       "?bytes": "int", "?stalled_after_s": "num", "?Gbps_until_stall": "num",
+                       "?stalled_at": "str"}],
 }
 
 

@@ -230,14 +230,27 @@ static void faults(void)
 	};
 	/* rank 0 is this process: the signal lands on fp_run's own handler */
 	const char *intr[] = { "--fault-rank", "0", "--interrupt-at", "60", NULL };
-	char *j;
+	char *j, *p;
 
 	/* rank 1 fails and closes: the others see its connections reset */
 	failed("error", "alltoall", 3, err_at, 1, "failed", "closed the connection");
-	/* rank 2's messages vanish: its peer, rank 3, waits for the timeout */
-	failed("drop", "stream", 4, drop_at, 1, "failed", "the timeout");
-	/* the dead rank's own status (3) is the run's */
-	failed("die", "ring", 3, die_at, 3, "failed", "rank 1 died or was killed");
+	/* rank 2's messages vanish: its flow to rank 3 stalls (half the timeout), the other
+	 * finishes, and the run ends failed with the stalled flow recorded, bytes and all */
+	failed("drop", "stream", 4, drop_at, 1, "failed",
+	       "1 flow stalled in bandwidth 8 round 1/1: no progress for 0.15 s");
+	j = slurp("drop", "run.json");
+	p = j ? strstr(j, "\"failed_flows\"") : NULL;
+	if (p && strstr(p, "\n  ]")) /* the list alone */
+		*strstr(p, "\n  ]") = 0;
+	CHECK(p && strstr(p, "\"src\": 2") && strstr(p, "\"dst\": 3") &&
+		      strstr(p, "\"stalled\": true") && strstr(p, "\"bytes\": ") &&
+		      !strstr(p, "\"src\": 0"),
+	      "the stalled flow 2 -> 3 in failed_flows, and only it: %s", p ? p : "none");
+	free(j);
+	/* the dead rank's own status (3) is the run's; its peers' flows stall, and the
+	 * rendezvous finds it gone before any stall report */
+	failed("die", "ring", 3, die_at, 3, "failed",
+	       "rank 1 closed its rendezvous connection (died or was killed)");
 	failed("interrupt", "ring", 3, intr, 1, "interrupted", "rank 0: interrupted");
 	/* what was measured before Ctrl-C is kept: the first size (about 47 sends) is done */
 	j = slurp("interrupt", "run.json");

@@ -40,6 +40,18 @@ static void flows(void)
 		      f[1].dport == 4791 && !strcmp(f[1].dst_ip, "10.0.0.1") && f[1].src == 1,
 	      "flow 1's identity");
 	free(f);
+	/* a flow that stalled keeps its identity, and is marked not to be traced */
+	static const char stalled[] =
+		"{\"flows\": [{\"id\": 1, \"src\": 1, \"dst\": 0, \"proto\": \"tcp\", "
+		"\"src_ip\": \"10.0.0.2\", \"src_port\": 49152, \"dst_ip\": \"10.0.0.1\", "
+		"\"dst_port\": 5201}, {\"id\": 0, \"src\": 0, \"dst\": 1}], \"failed_flows\": "
+		"[{\"flow\": 1, \"stalled\": true}, {\"flow\": 7}, {\"flow\": \"x\"}]}";
+	f = NULL;
+	CHECK(!fp_trace_flows_parse(stalled, sizeof(stalled) - 1, "run.json", &f, &n, err,
+				    sizeof(err)) &&
+		      n == 2 && !f[0].failed && f[1].failed && f[1].sport == 49152,
+	      "the stalled flow 1 marked, flow 0 not, other entries ignored: %s", err);
+	free(f);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		f = NULL;
 		CHECK(fp_trace_flows_parse(bad[i], strlen(bad[i]), "run.json", &f, &n, err,

@@ -917,7 +917,8 @@ const struct fp_engine_ops fp_sockets_ops = {
 	.desc = "kernel TCP (or UDP), one connection (or --parallel N) per flow: --proto tcp|udp "
 		"(udp: loss, reordering, duplicates counted), --parallel N, --reverse, "
 		"--busy-poll-us, --tos, --pace-mbit; collectives: allreduce (--algo ring|tree), "
-		"allgather, reducescatter",
+		"allgather, reducescatter; a TCP flow that cannot connect, or stalls (no progress "
+		"for half of --timeout), fails alone and is recorded in failed_flows",
 	.probe = sockets_probe,
 	.open = sockets_open,
 	.close = sockets_close,

@@ -355,7 +355,8 @@ out:
 
 const struct fp_engine_ops fp_dpdk_ops = {
 	.name = "dpdk",
-	.desc = "DPDK: UDP frames on a PMD port (NIC, memif, af_xdp, af_packet, null, ring)",
+	.desc = "DPDK: UDP frames on a PMD port (NIC, memif, af_xdp, af_packet, null, ring); "
+		"datagrams: a dead path shows as loss (a flow silent from the start as a timeout)",
 	.flags = FP_ENG_DGRAM | FP_ENG_QUEUES,
 	.probe = fp_dpdk_probe,
 	.open = fp_dpdk_open,

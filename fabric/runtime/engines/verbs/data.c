@@ -621,7 +621,8 @@ const struct fp_engine_ops fp_verbs_ops = {
 #if HAVE_RDMACM
 		", --cm (rdma_cm connection set-up)"
 #endif
-	,
+		"; a dead path fails the whole run: RC once its QP's retries run out (7 x 67 ms, "
+		"retry exceeded: the flow named), UD as loss",
 	.probe = fp_verbs_probe,
 	.open = fp_verbs_open,
 	.close = fp_verbs_close,
