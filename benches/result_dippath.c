@@ -231,7 +231,7 @@ static unsigned outages(struct pass_ctx *x, unsigned p, struct fp_dip_link *ev, 
 
 int fp_dip_links(const struct fp_topo *t, const struct fp_dips *d, const int *node_of,
 		 const struct fp_obs *o, unsigned n, struct fp_dip_link *out, unsigned max,
-		 unsigned *nout)
+		 unsigned *nout, unsigned *nall)
 {
 	struct usable *u = calloc(d->n ? d->n : 1, sizeof(*u));
 	unsigned *cross = calloc(t->nlinks ? t->nlinks : 1, sizeof(*cross));
@@ -243,12 +243,14 @@ int fp_dip_links(const struct fp_topo *t, const struct fp_dips *d, const int *no
 	unsigned nuse = 0;
 	int ret = -ENOMEM;
 
-	*nout = 0;
+	*nout = *nall = 0;
 	if (!u || !cross || !c || !obs_of || !tmp || !expl || !all ||
 	    join(d, node_of, o, n, obs_of))
 		goto out;
 	ret = 0;
-	if (d->no_rates)
+	/* every pass is a walk over every series: bounded as the rates kept are, so a file
+	 * naming one pass far out cannot make it run for hours */
+	if (d->no_rates || (uint64_t)d->npass * d->n > FP_DIP_MAXCELLS)
 		goto out;
 	for (size_t i = 0; i < d->n; i++) {
 		u[i].obs = -1;
@@ -283,7 +285,7 @@ int fp_dip_links(const struct fp_topo *t, const struct fp_dips *d, const int *no
 	}
 	/* flapping: two outages or more; one is a stall */
 	for (unsigned l = 0; l < t->nlinks; l++)
-		if (all[l].events >= 2 && *nout < max)
+		if (all[l].events >= 2 && (*nall)++ < max)
 			out[(*nout)++] = all[l];
 out:
 	free(u);

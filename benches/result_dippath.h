@@ -34,10 +34,10 @@ struct fp_dip_link {
 /*
  * The flows of a soak (d, ranks to nodes by node_of) joined with the run's observations
  * o[0..n) by their end nodes: the switch links that flapped, up to max of them to
- * out, *nout of them. 0 or -ENOMEM.
+ * out, *nout of them, *nall found in all. Nothing past FP_DIP_MAXCELLS passes x flows. 0 or -ENOMEM.
  */
 int fp_dip_links(const struct fp_topo *t, const struct fp_dips *d, const int *node_of,
 		 const struct fp_obs *o, unsigned n, struct fp_dip_link *out, unsigned max,
-		 unsigned *nout);
+		 unsigned *nout, unsigned *nall);
 
 #endif

@@ -392,9 +392,11 @@ static int keep_rate(struct fp_dips *d, struct fp_dip *s, unsigned p, double t0,
 	if (d->no_rates)
 		return 0;
 	if (p >= s->caprate) {
-		unsigned c = s->caprate;
+		unsigned c = s->caprate, want = c ? c : 16;
 
-		if (d->cells + p + 1 > FP_DIP_MAXCELLS) {
+		while (want <= p)
+			want *= 2;
+		if (d->cells + (want - c) > FP_DIP_MAXCELLS) {
 			drop_rates(d);
 			return 0;
 		}

@@ -224,7 +224,7 @@ static int flap_rates(const struct fp_result *res, const struct fp_topo *t, cons
 	struct fp_dip_rank *k = NULL;
 	struct fp_dips d;
 	char path[4200], *text;
-	unsigned nl = 0;
+	unsigned nl = 0, nall = 0;
 	size_t len;
 	int ret;
 
@@ -242,7 +242,9 @@ static int flap_rates(const struct fp_result *res, const struct fp_topo *t, cons
 		dip_rank(&k[r], node_of[r], ob);
 	if (!ret)
 		ret = fp_dip_links(t, &d, node_of, ob->o + first, ob->n - first, links,
-				   sizeof(links) / sizeof(links[0]), &nl);
+				   sizeof(links) / sizeof(links[0]), &nl, &nall);
+	if (!ret)
+		ob->ngrew_more += nall - nl; /* past the list: counted, not dropped silently */
 	for (unsigned i = 0; !ret && i < nl; i++)
 		dip_link(t, &links[i], ob);
 	free(k);

@@ -53,12 +53,16 @@ static unsigned verify_bytes(const struct rank *rk, size_t size)
 typedef unsigned (*verify_fn)(const struct rank *rk, size_t size);
 
 /*
- * A flow whose counts (was: n + acked + ack_sent) have not moved for stall_ticks: stalled,
+ * A flow whose counts (was: n + acked + ack_sent) have not moved for stall_ticks, nor the
+ * bytes its connection moved (a message slower than the stall time is not a stall; asked
+ * only then, it may cost a system call): stalled,
  * and done for this phase, while the others go on. Its source and its destination each see
  * it, as a dead link stops data one way and acknowledgements the other.
  */
 static inline bool stalled(struct rank *rk, struct lflow *f, uint64_t now, uint64_t was)
 {
+	uint64_t moved;
+
 	if (was != f->last_n) {
 		f->last_n = was;
 		f->last_prog = now;
@@ -66,6 +70,12 @@ static inline bool stalled(struct rank *rk, struct lflow *f, uint64_t now, uint6
 	}
 	if (now - f->last_prog <= rk->stall_ticks)
 		return false;
+	moved = rk->ops.moved(f->c);
+	if (moved != f->last_moved) {
+		f->last_moved = moved;
+		f->last_prog = now;
+		return false;
+	}
 	f->stalled = f->done = true;
 	/* when its last progress was, on this host's clock (the loop's clock is shifted) */
 	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - f->last_prog);
@@ -108,6 +118,7 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 		f->done = !f->target;
 		f->t_end = f->last_prog = now; /* a resumed loop's clock is shifted: it goes on */
 		f->last_n = 0;
+		f->last_moved = rk->stall_ticks ? ops->moved(f->c) : 0;
 		fp_series_start(&f->series, now, rk->interval_ticks);
 		left += !f->done;
 	}

@@ -41,6 +41,7 @@ struct lflow {
 	bool stalled;	     /* no progress for stall_ticks in this phase: done, and reported */
 	uint64_t last_prog;  /* bandwidth: this flow's last progress (ticks, shifted) */
 	uint64_t last_n;     /* its counts then (n + acked + ack_sent) */
+	uint64_t last_moved; /* the bytes its connection had moved then (engine moved) */
 	uint64_t stall_mono; /* stalled: its last progress, fp_mono_ns() */
 	uint64_t target, n, acked, ack_sent;
 	uint64_t cap, chunk; /* --duration latency: at most cap round trips, chunk at a time */

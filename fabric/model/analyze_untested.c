@@ -161,6 +161,11 @@ static int slowed(struct fp_router *r, const struct fp_obs *o, unsigned n,
 	f.share = malloc(sizeof(double) * 2 * (L ? L : 1));
 	if (!e || !f.cap || !f.w || !f.ws || !f.ls || !f.share || directions(r, o, n, &dir, &at))
 		goto out;
+	/* noise this wide leaves no healthy centre to slow flows from: no link is tested */
+	if (!(centre > 0.05) || !isfinite(lim)) {
+		ret = 0;
+		goto out;
+	}
 	f.dir = dir;
 	f.at = at;
 	for (unsigned l = 0; l < L; l++)

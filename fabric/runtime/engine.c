@@ -131,6 +131,12 @@ static int no_queue_stats(const struct fp_conn *c, struct fp_queue_stats *qs)
 	return -EOPNOTSUPP;
 }
 
+static uint64_t no_moved(const struct fp_conn *c)
+{
+	(void)c;
+	return 0;
+}
+
 static int no_tcp_stats(const struct fp_conn *c, struct fp_tcp_stats *st)
 {
 	(void)c;
@@ -200,6 +206,8 @@ void fp_engine_ops_fill(struct fp_engine_ops *dst, const struct fp_engine_ops *s
 		dst->queue_stats = no_queue_stats;
 	if (!dst->tcp_stats)
 		dst->tcp_stats = no_tcp_stats;
+	if (!dst->moved)
+		dst->moved = no_moved;
 	if (!dst->begin)
 		dst->begin = no_begin;
 	if (!dst->identity)

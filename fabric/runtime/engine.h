@@ -226,6 +226,10 @@ struct fp_engine_ops {
 	int (*queue_stats)(const struct fp_conn *c, struct fp_queue_stats *qs);
 	/* a TCP flow's source: its kernel's counts this phase; -EOPNOTSUPP by default */
 	int (*tcp_stats)(const struct fp_conn *c, struct fp_tcp_stats *st);
+	/* bytes the connection has moved either way, parts of messages too (a sender's: what
+	 * its peer acknowledged): a flow whose whole messages are slow is not stalled while
+	 * this grows; may cost a system call, so asked only when a stall is due; 0 by default */
+	uint64_t (*moved)(const struct fp_conn *c);
 	/* the timed loops that follow are latency (ping-pong) or bandwidth ones */
 	void (*begin)(struct fp_engine *e, bool lat);
 	/* the engine's own options: a table over its private config of cfg_size bytes

@@ -95,3 +95,25 @@ $FABPROBE engines >"$TMP/eng" || true
 grep -A1 '^sockets ' "$TMP/eng" | grep -q -e '--proto tcp|udp.*--parallel N.*--reverse.*allreduce' ||
 	{ cat "$TMP/eng"; fail "fabprobe engines: sockets' features"; }
 ok "fabprobe engines lists the sockets engine's features"
+
+# A flow slower per message than half of --timeout is not stalled: the bytes of a message
+# it is part way through count as progress. On a loopback shaped to 20 Mbit/s in a
+# namespace of this test's own, a 4 MiB message takes 1.7 s against --timeout 2s.
+if [ "$(id -u)" = 0 ] && ip netns add "fpt-slow$$" 2>/dev/null; then
+	ip -n "fpt-slow$$" link set lo up &&
+		ip netns exec "fpt-slow$$" tc qdisc add dev lo root tbf rate 20mbit burst 262144 latency 400ms
+	ip netns exec "fpt-slow$$" timeout 60 "$FABPROBE" run stream --np 2 --sizes 4M --iters 2 \
+		--warmup 0 --timeout 2s --poll event --quiet --output "$TMP/slow" >"$TMP/slow.log" 2>&1
+	rc=$?
+	ip netns del "fpt-slow$$"
+	[ $rc -eq 0 ] || { cat "$TMP/slow.log"; fail "a slow flow taken for stalled: exit $rc"; }
+	python3 - "$TMP/slow/run.json" <<'PY' || fail "slow flow's run"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["complete"] and not d.get("failed_flows"), (d["status"], d.get("failed_flows"))
+f = d["results"][0]["flows"][0]
+print("4 MiB messages at %.3f Gb/s: not stalled" % f["avg_Gbps"])
+assert f["rx_bytes"] == 2 * 4 * 1048576 and f["avg_Gbps"] < 0.03, f
+PY
+	ok "a flow at 1.7 s per message under --timeout 2s is slow, not stalled"
+fi

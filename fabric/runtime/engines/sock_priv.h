@@ -24,6 +24,7 @@ struct fp_sock_stream {
 	int fd;		       /* TCP connection (or the UDP set-up channel) */
 	int ufd;	       /* --proto udp: the connected datagram socket; -1 with TCP */
 	size_t tx_off, rx_off; /* TCP: bytes of the current message already moved */
+	uint64_t moved;	       /* TCP: bytes received, ever (partial messages too) */
 	/* --proto udp: random per stream, traded over the TCP connection next to the port;
 	 * every datagram carries its receiver's, and one without it is dropped as forged */
 	uint64_t cookie_rx, cookie_tx; /* this end's (checked), the peer's (sent) */
@@ -80,5 +81,8 @@ void fp_sock_udp_stats(const struct fp_conn *c, struct fp_dgram_stats *st);
 /* sock_tcp.c: a TCP source's TCP_INFO, snapshot at reset and the phase's deltas */
 void fp_sock_tcp_snap(struct fp_conn *c);
 int fp_sock_tcp_stats(const struct fp_conn *c, struct fp_tcp_stats *st);
+/* bytes this end read and bytes its peer's TCP acknowledged, every stream: progress below
+ * a message (engine.h moved) */
+uint64_t fp_sock_tcp_moved(const struct fp_conn *c);
 
 #endif

@@ -39,6 +39,25 @@ void fp_sock_tcp_snap(struct fp_conn *c)
 	}
 }
 
+uint64_t fp_sock_tcp_moved(const struct fp_conn *c)
+{
+	uint64_t b = 0;
+
+	for (unsigned k = 0; !c->udp && k < c->ns; k++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		b += c->s[k].moved; /* what this end read */
+		memset(&ti, 0, sizeof(ti));
+		/* what the peer took of what this end wrote: the kernel's buffer draining */
+		if (c->s[k].fd >= 0 && !getsockopt(c->s[k].fd, IPPROTO_TCP, TCP_INFO, &ti, &len) &&
+		    len >= offsetof(struct tcp_info, tcpi_bytes_acked) +
+				    sizeof(ti.tcpi_bytes_acked))
+			b += ti.tcpi_bytes_acked;
+	}
+	return b;
+}
+
 int fp_sock_tcp_stats(const struct fp_conn *c, struct fp_tcp_stats *out)
 {
 	struct fp_tcp_stats st = { .valid = c->src && !c->udp && c->ns };

@@ -798,6 +798,8 @@ static int stream_io(struct fp_sock_stream *st, bool tx, void *buf, size_t len, 
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	if (!r && !tx)
 		return -ECONNRESET; /* the peer closed: it ended or died */
+	if (!tx)
+		st->moved += (uint64_t)r;
 	total = *off + (size_t)r;
 	*started = (unsigned)((total + len - 1) / len) - (*off ? 1 : 0);
 	*off = total % len;
@@ -934,6 +936,7 @@ const struct fp_engine_ops fp_sockets_ops = {
 	.finish = sockets_finish,
 	.dgram_stats = sockets_dgram_stats,
 	.tcp_stats = fp_sock_tcp_stats,
+	.moved = fp_sock_tcp_moved,
 	.limits = sockets_limits,
 	.cfg_flags = sockets_cfg_flags,
 	.opts = sockets_opts,
