@@ -59,6 +59,7 @@ ok "collectives: bad sizes, --algo tree off allreduce, udp and --duration refuse
 
 # what may lose frames (verbs UD, dpdk) or carries no data (verbs --op read) is refused the
 # same way, on a host with an RDMA device or not (verbs_guest.sh runs them on RC)
+checked=0
 for bad in "verbs --transport ud:frames may be lost" "verbs --op read:pulls a pattern" \
 	"dpdk:frames may be lost"; do
 	args=${bad%%:*} want=${bad#*:}
@@ -70,5 +71,7 @@ for bad in "verbs --transport ud:frames may be lost" "verbs --op read:pulls a pa
 		{ cat "$TMP/log"; fail "allreduce --engine $args: exit $rc"; }
 	[ ! -e "$TMP/bad" ] || fail "allreduce --engine $args left a result folder"
 	echo "  $(cat "$TMP/log")"
+	checked=$((checked + 1))
 done
-ok "collectives: verbs UD, verbs --op read and dpdk refused in one line, exit 2"
+[ $checked -gt 0 ] || skip "neither verbs nor dpdk is built here: their refusals untested"
+ok "collectives: $checked of verbs UD, verbs --op read and dpdk refused in one line, exit 2"
