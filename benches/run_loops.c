@@ -53,15 +53,15 @@ static unsigned verify_bytes(const struct rank *rk, size_t size)
 typedef unsigned (*verify_fn)(const struct rank *rk, size_t size);
 
 /*
- * A flow whose counts (was: n + acked + ack_sent) have not moved for stall_ticks, nor the
- * bytes its connection moved (a message slower than the stall time is not a stall; asked
- * only then, it may cost a system call): stalled,
- * and done for this phase, while the others go on. Its source and its destination each see
- * it, as a dead link stops data one way and acknowledgements the other.
+ * A flow whose counts (n + acked + ack_sent) have not moved for stall_ticks, nor the bytes
+ * its connection moved (a message slower than the stall time is not a stall; asked only
+ * then, as it may cost a system call), is stalled and done for this phase while the others
+ * go on. Its source and its destination each see it, as a dead link stops data one way and
+ * acknowledgements the other.
  */
-static inline bool stalled(struct rank *rk, struct lflow *f, uint64_t now, uint64_t was)
+static inline bool stalled(struct rank *rk, struct lflow *f, uint64_t now)
 {
-	uint64_t moved;
+	uint64_t was = f->n + f->acked + f->ack_sent, moved;
 
 	if (was != f->last_n) {
 		f->last_n = was;
@@ -131,11 +131,10 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 
 		for (unsigned i = 0; i < rk->nlf; i++) {
 			struct lflow *f = &rk->lf[i];
-			uint64_t was = f->n + f->acked + f->ack_sent;
 
 			if (f->done)
 				continue;
-			if (rk->stall_ticks && stalled(rk, f, now, was)) {
+			if (rk->stall_ticks && stalled(rk, f, now)) {
 				left--;
 				continue;
 			}
