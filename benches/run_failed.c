@@ -109,6 +109,7 @@ static int keep(struct fp_run_data *d, const struct fp_sched *s, uint32_t *slot,
 			d->failed = q;
 			*cap = (unsigned)c;
 		}
+		memset(&d->failed[d->nfailed], 0, sizeof(*x)); /* a connect failure: no stall */
 		slot[f] = ++d->nfailed;
 	}
 	x = &d->failed[slot[f] - 1];

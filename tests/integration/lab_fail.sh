@@ -47,6 +47,7 @@ assert d["status"] == "failed" and not d["complete"] and 0 < len(ff) < len(d["fl
 assert len({f["flow"] for f in ff}) == len(ff)
 for f in ff:
     assert f["avg_Gbps"] == 0 and f["error"] and f["src"] != f["dst"], f
+    assert "stalled" not in f and "stalled_at" not in f, f  # could not connect: no stall
 PY
 "$LAB" trace "$TMP/bh" 2>/dev/null || fail "trace of the connected flows"
 verdict "$TMP/bh" blackhole
