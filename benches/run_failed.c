@@ -227,7 +227,8 @@ int fp_run_connect_report(struct rank *rk, int ret)
  */
 #define STALL_REC 28
 
-static uint8_t *stall_report(const struct rank *rk, uint64_t size, uint64_t t0, size_t *len)
+static uint8_t *stall_report(const struct rank *rk, bool lat, uint64_t size, uint64_t t0,
+			     size_t *len)
 {
 	uint8_t *b = malloc(4 + (size_t)rk->nlf * STALL_REC), *p;
 	uint64_t now = fp_mono_ns();
@@ -241,7 +242,8 @@ static uint8_t *stall_report(const struct rank *rk, uint64_t size, uint64_t t0, 
 		if (!f->stalled)
 			continue;
 		fp_put_u32(p, f->flow);
-		fp_put_u64(p + 4, (f->src ? f->acked : f->n) * size);
+		/* a latency flow's round trips: the bytes it sent each way */
+		fp_put_u64(p + 4, (f->src && !lat ? f->acked : f->n) * size);
 		/* a flow that stalled in the warm-up stalled at the start */
 		fp_put_f64(p + 12,
 			   f->last_prog > t0 ? fp_clock_ns(&rk->clk, f->last_prog - t0) / 1e9 : 0);
@@ -335,7 +337,7 @@ int fp_run_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
 	return ret;
 }
 
-int fp_run_stall_report(struct rank *rk, uint64_t size, uint32_t r, uint64_t t0)
+int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, uint64_t t0)
 {
 	struct fp_rv_blobs all = { 0 };
 	double stall_s = fp_clock_ns(&rk->clk, rk->stall_ticks) / 1e9;
@@ -348,7 +350,7 @@ int fp_run_stall_report(struct rank *rk, uint64_t size, uint32_t r, uint64_t t0)
 
 	if (!rk->stall_ticks)
 		return 0;
-	mine = stall_report(rk, size, t0, &len);
+	mine = stall_report(rk, lat, size, t0, &len);
 	if (!mine)
 		return -ENOMEM;
 	ret = fp_rv_allgather(rk->rv, "stall report", mine, len, &all, rk->err, ERR_LEN);
@@ -366,10 +368,10 @@ int fp_run_stall_report(struct rank *rk, uint64_t size, uint32_t r, uint64_t t0)
 				 "stalled: no progress for %.3g s", stall_s);
 	fp_size_label(size, sz, sizeof(sz));
 	fp_say(rk->err, ERR_LEN,
-	       "%u flow%s stalled in bandwidth %s round %u/%u: no progress for %.3g s (half "
+	       "%u flow%s stalled in %s %s round %u/%u: no progress for %.3g s (half "
 	       "of --timeout; in failed_flows of run.json); first: flow %u (rank %d to %d)",
-	       n, n > 1 ? "s" : "", sz, r + 1, rk->sched.nrounds, stall_s, first,
-	       rk->sched.flows[first].src, rk->sched.flows[first].dst);
+	       n, n > 1 ? "s" : "", lat ? "latency" : "bandwidth", sz, r + 1, rk->sched.nrounds,
+	       stall_s, first, rk->sched.flows[first].src, rk->sched.flows[first].dst);
 	return -ETIMEDOUT;
 }
 

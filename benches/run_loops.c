@@ -54,32 +54,46 @@ typedef unsigned (*verify_fn)(const struct rank *rk, size_t size);
 
 /*
  * A flow whose counts (n + acked + ack_sent) have not moved for stall_ticks, nor the bytes
- * its connection moved (a message slower than the stall time is not a stall; asked only
- * then, as it may cost a system call), is stalled and done for this phase while the others
- * go on. Its source and its destination each see it, as a dead link stops data one way and
- * acknowledgements the other.
+ * its connection moved (a message slower than the stall time is not a stall), is stalled
+ * and done for this phase while the others go on. Its source and its destination each see
+ * it, as a dead link stops data one way and acknowledgements the other. The bytes may cost
+ * a system call, so they are asked only when the counts pause: a quarter of the way to a
+ * stall (the mark they must pass), and when one is due. A mark taken any earlier (at the
+ * phase's start) would differ from what any flow that ever moved has moved, and every stall
+ * would take twice as long: past the timeout of the ranks waiting for it. Bytes that moved
+ * are progress for the rank's timeout too (BYTES_MOVED), or it could end the phase first.
  */
-static inline bool stalled(struct rank *rk, struct lflow *f, uint64_t now)
+enum { NOT_STALLED, STALLED, BYTES_MOVED };
+
+static inline int stalled(struct rank *rk, struct lflow *f, uint64_t now)
 {
 	uint64_t was = f->n + f->acked + f->ack_sent, moved;
 
 	if (was != f->last_n) {
 		f->last_n = was;
 		f->last_prog = now;
-		return false;
+		f->moved_marked = false;
+		return NOT_STALLED;
+	}
+	if (now - f->last_prog <= rk->stall_ticks / 4)
+		return NOT_STALLED;
+	if (!f->moved_marked) {
+		f->last_moved = rk->ops.moved(f->c);
+		f->moved_marked = true;
+		return NOT_STALLED;
 	}
 	if (now - f->last_prog <= rk->stall_ticks)
-		return false;
+		return NOT_STALLED;
 	moved = rk->ops.moved(f->c);
 	if (moved != f->last_moved) {
 		f->last_moved = moved;
 		f->last_prog = now;
-		return false;
+		return BYTES_MOVED;
 	}
 	f->stalled = f->done = true;
 	/* when its last progress was, on this host's clock (the loop's clock is shifted) */
 	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - f->last_prog);
-	return true;
+	return STALLED;
 }
 
 /*
@@ -118,7 +132,7 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 		f->done = !f->target;
 		f->t_end = f->last_prog = now; /* a resumed loop's clock is shifted: it goes on */
 		f->last_n = 0;
-		f->last_moved = rk->stall_ticks ? ops->moved(f->c) : 0;
+		f->moved_marked = false;
 		fp_series_start(&f->series, now, rk->interval_ticks);
 		left += !f->done;
 	}
@@ -134,9 +148,14 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 
 			if (f->done)
 				continue;
-			if (rk->stall_ticks && stalled(rk, f, now)) {
-				left--;
-				continue;
+			if (rk->stall_ticks) {
+				int st = stalled(rk, f, now);
+
+				if (st == STALLED) {
+					left--;
+					continue;
+				}
+				progress |= st == BYTES_MOVED;
 			}
 			if (f->src) {
 				uint64_t room = window - (f->n - f->acked), rest = f->target - f->n;
@@ -368,10 +387,50 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 	return 0;
 }
 
-/* Spin on one whole message in one direction; the clock is only read while stalled. */
+#define LAT_STALLED 1 /* whole(): the flow stalled, and the rank goes on to its next one */
+
+/*
+ * Spin on one whole message in one direction; the clock is only read while stalled. A
+ * latency flow that moves nothing for stall_ticks (no message, no byte) is stalled as a
+ * bandwidth flow is: done for this phase, reported after it, while the rank's other flows
+ * go on. Its peer, waiting on it, sees the same.
+ */
+/*
+ * whole()'s stall rule, the bandwidth one's (stalled()): no whole message for stall_ticks
+ * since `since`, and no byte moved past the mark taken a quarter of the way there (the peer
+ * may still be reading the last message before that). A flow that moves bytes, slowly, has
+ * its wait start again.
+ */
+static bool lat_stalled(struct rank *rk, struct lflow *f, uint64_t now, uint64_t *since,
+			uint64_t *mark, bool *marked)
+{
+	uint64_t m;
+
+	if (now - *since <= rk->stall_ticks / 4)
+		return false;
+	if (!*marked) {
+		*mark = rk->ops.moved(f->c);
+		*marked = true;
+		return false;
+	}
+	if (now - *since <= rk->stall_ticks)
+		return false;
+	m = rk->ops.moved(f->c);
+	if (m != *mark) {
+		*mark = m;
+		*since = now;
+		return false;
+	}
+	f->stalled = f->done = true;
+	f->last_prog = f->t_end = *since;
+	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - *since);
+	return true;
+}
+
 static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size, idle_fn idle)
 {
-	uint64_t spins = 0, since = 0;
+	uint64_t spins = 0, since = 0, mark = 0, now;
+	bool marked = false;
 	int k;
 
 	for (;;) {
@@ -383,11 +442,13 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 			continue;
 		if (fp_stop)
 			return fail(rk, f, -EINTR);
-		if (!since) {
-			since = fp_clock_ticks(&rk->clk);
-		} else if (fp_clock_ticks(&rk->clk) - since > rk->timeout_ticks) {
+		now = fp_clock_ticks(&rk->clk);
+		if (!since)
+			since = now;
+		else if (rk->stall_ticks && lat_stalled(rk, f, now, &since, &mark, &marked))
+			return LAT_STALLED;
+		else if (now - since > rk->timeout_ticks)
 			return fail(rk, f, -ETIMEDOUT);
-		}
 		idle(rk);
 	}
 }
@@ -447,7 +508,10 @@ void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat)
 	}
 }
 
-/* Latency: every flow of this rank in turn, from where its count stands to its target. */
+/*
+ * Latency: every flow of this rank in turn, from where its count stands to its target; a
+ * flow that stalled (now, or earlier in this phase) is left for the report after it.
+ */
 int fp_run_lat(struct rank *rk, size_t size)
 {
 	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
@@ -456,10 +520,14 @@ int fp_run_lat(struct rank *rk, size_t size)
 	for (unsigned i = 0; i < rk->nlf && !ret; i++) {
 		struct lflow *f = &rk->lf[i];
 
+		if (f->stalled)
+			continue;
 		if (f->src)
 			ret = lat_init_loop(rk, f, size, idle, rk->hist);
 		else
 			ret = lat_resp_loop(rk, f, size, idle);
+		if (ret == LAT_STALLED)
+			ret = 0;
 	}
 	return ret;
 }

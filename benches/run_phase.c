@@ -352,8 +352,8 @@ measured:
 	if (!ret && !lat)
 		ret = fp_run_queues_gather(rk, sr, what);
 	/* flows that stalled: every rank hears of them and the run ends here (run_failed.c) */
-	if (!ret && !lat && !rk->dgram)
-		ret = fp_run_stall_report(rk, size, r, t0);
+	if (!ret && !rk->dgram)
+		ret = fp_run_stall_report(rk, lat, size, r, t0);
 	return ret;
 }
 

@@ -41,7 +41,8 @@ struct lflow {
 	bool stalled;	     /* no progress for stall_ticks in this phase: done, and reported */
 	uint64_t last_prog;  /* bandwidth: this flow's last progress (ticks, shifted) */
 	uint64_t last_n;     /* its counts then (n + acked + ack_sent) */
-	uint64_t last_moved; /* the bytes its connection had moved then (engine moved) */
+	uint64_t last_moved; /* the bytes its connection had moved since (engine moved) */
+	bool moved_marked;   /* last_moved taken since the last progress */
 	uint64_t stall_mono; /* stalled: its last progress, fp_mono_ns() */
 	uint64_t target, n, acked, ack_sent;
 	uint64_t cap, chunk; /* --duration latency: at most cap round trips, chunk at a time */
@@ -68,7 +69,7 @@ struct rank {
 	uint8_t *recbuf; /* gather records */
 	size_t reclen;
 	uint64_t timeout_ticks, interval_ticks, drain_ticks, quiet_ticks;
-	/* a stream bandwidth flow with no progress this long has stalled (run_failed.c); 0: the
+	/* a bandwidth or latency flow with no progress this long has stalled (run_failed.c); 0: the
 	 * engine fails as a whole, and only the rank's timeout ends a phase */
 	uint64_t stall_ticks;
 	bool dgram, same_clock;	   /* same_clock: every rank on this machine, on its TSC */
@@ -202,10 +203,10 @@ int fp_run_gather_idents(struct rank *rk);
  */
 int fp_run_connect_report(struct rank *rk, int ret);
 /*
- * run_failed.c: after a bandwidth phase (size, round r), with stall_ticks, every rank learns
+ * run_failed.c: after a bandwidth or latency phase (size, round r), with stall_ticks, every rank learns
  * which flows stalled; rank 0 keeps them for run.json. An error on every rank when any did.
  */
-int fp_run_stall_report(struct rank *rk, uint64_t size, uint32_t r, uint64_t t0);
+int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, uint64_t t0);
 int fp_run_make_dir(struct rank *rk);
 int fp_run_alloc_rank(struct rank *rk);
 int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);

@@ -178,7 +178,7 @@ static void next_chunk(struct rank *rk, double ns_per_rt, bool *go)
 		k = want < 1 ? 1 : want > 1e6 ? 1000000 : (uint64_t)want;
 		if (k > 2 * f->chunk + 1) /* the rate is a guess until a chunk measured it */
 			k = 2 * f->chunk + 1;
-		if (!left || f->n >= f->cap)
+		if (!left || f->n >= f->cap || f->stalled)
 			k = 0;
 		else if (k > f->cap - f->n)
 			k = f->cap - f->n;

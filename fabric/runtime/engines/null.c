@@ -347,6 +347,17 @@ static int null_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 	return (int)k;
 }
 
+/*
+ * Bytes this flow moved, as a TCP socket's are (sockets.c): what this end read, and what
+ * its peer read of what it sent (a sender's acknowledged bytes). The runner's stall rule
+ * reads them, so the null engine's flows grow them as real ones do.
+ */
+static uint64_t null_moved(const struct fp_conn *c)
+{
+	return atomic_load_explicit(&c->in->tail, memory_order_acquire) +
+	       atomic_load_explicit(&c->out->tail, memory_order_acquire);
+}
+
 static int null_wait(struct fp_engine *e, int timeout_ms)
 {
 	struct timespec ts = { 0, 200000 }; /* nothing to block on: a short nap */
@@ -370,6 +381,7 @@ const struct fp_engine_ops fp_null_ops = {
 	.tx = null_tx,
 	.rx = null_rx,
 	.wait = null_wait,
+	.moved = null_moved,
 	.opts = null_opts,
 	.cfg_size = sizeof(struct null_opts),
 };
