@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/hist.h"
 #include "../core/wire.h"
@@ -94,6 +95,28 @@ static inline int stalled(struct rank *rk, struct lflow *f, uint64_t now)
 	/* when its last progress was, on this host's clock (the loop's clock is shifted) */
 	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - f->last_prog);
 	return STALLED;
+}
+
+/*
+ * Every flow of this rank done before the deadline, some of them stalled: the other ranks
+ * run to the deadline (--duration, or the next --report-interval), and the rendezvous
+ * after it would give up on them at --timeout, losing the stall's report. So the rank
+ * waits for the deadline here, in naps.
+ */
+static int stalled_wait(struct rank *rk, uint64_t now)
+{
+	const struct timespec nap = { 0, 1000000 };
+	bool any = false;
+
+	for (unsigned i = 0; i < rk->nlf; i++)
+		any |= rk->lf[i].stalled;
+	while (any && rk->stop_at != UINT64_MAX && now < rk->stop_at) {
+		if (fp_stop)
+			return fail(rk, NULL, -EINTR);
+		nanosleep(&nap, NULL);
+		now = fp_clock_ticks(&rk->clk) - rk->shift;
+	}
+	return 0;
 }
 
 /*
@@ -236,7 +259,7 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 			idle(rk);
 		}
 	}
-	return 0;
+	return stalled_wait(rk, now);
 }
 
 /* The deadline passed: every source flow has sent what it will send. */

@@ -222,9 +222,9 @@ static void failed(const char *name, const char *pattern, int np, const char *co
 static void faults(void)
 {
 	const char *err_at[] = { "--fault-rank", "1", "--error-at", "20", NULL };
-	const char *drop_at[] = {
-		"--fault-rank", "2", "--drop-at", "10", "--timeout", "1s", NULL
-	};
+	const char *drop_at[] = { "--fault-rank", "2", "--drop-at", "10", "--timeout", "1s", NULL };
+	const char *drop_dur[] = { "--fault-rank", "2",		 "--drop-at", "10", "--timeout",
+				   "600ms",	   "--duration", "2s",	      NULL };
 	const char *drop_lat[] = { "--fault-rank", "2",	      "--drop-at", "10", "--timeout",
 				   "2s",	   "--iters", "10",	   NULL };
 	const char *die_at[] = {
@@ -249,6 +249,10 @@ static void faults(void)
 		      !strstr(p, "\"src\": 0"),
 	      "the stalled flow 2 -> 3 in failed_flows, and only it: %s", p ? p : "none");
 	free(j);
+	/* with --duration (2 s, past --timeout): the stalled ranks wait for the deadline the
+	 * others run to, instead of giving up on them in the rendezvous, losing the report */
+	failed("dropdur", "stream", 4, drop_dur, 1, "failed",
+	       "1 flow stalled in bandwidth 8 round 1/1: no progress for 0.3 s");
 	/* the same in ping-pong: pair 2-3's round trips stop, pair 0-1's finish (under ASan
 	 * and load a null round trip can take 20 ms: the ranks that stall first wait for the
 	 * others in the rendezvous, which gives up at --timeout, so 2 s, and 10 of them) */
