@@ -101,7 +101,8 @@ static inline int stalled(struct rank *rk, struct lflow *f, uint64_t now)
  * Every flow of this rank done before the deadline, some of them stalled: the other ranks
  * run to the deadline (--duration, or the next --report-interval), and the rendezvous
  * after it would give up on them at --timeout, losing the stall's report. So the rank
- * waits for the deadline here, in naps.
+ * waits for the deadline here, in naps; a frame engine's loop stops for a report on the
+ * way (rep_next: stopped, as its loop does).
  */
 static int stalled_wait(struct rank *rk, uint64_t now)
 {
@@ -113,6 +114,10 @@ static int stalled_wait(struct rank *rk, uint64_t now)
 	while (any && rk->stop_at != UINT64_MAX && now < rk->stop_at) {
 		if (fp_stop)
 			return fail(rk, NULL, -EINTR);
+		if (rk->rep_next && now >= rk->rep_next) {
+			rk->stopped = true;
+			return 0;
+		}
 		nanosleep(&nap, NULL);
 		now = fp_clock_ticks(&rk->clk) - rk->shift;
 	}
@@ -262,6 +267,22 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 	return stalled_wait(rk, now);
 }
 
+/*
+ * A datagram flow that has received nothing, not even an end marker, for stall_ticks since
+ * the phase began: its path drops everything (a blackhole from the start, or one that came
+ * up before the phase). It is stalled, as a TCP flow is, while the rank's other flows go on;
+ * its sources' counts say what it lost.
+ */
+static bool silent(struct rank *rk, struct lflow *f, uint64_t now, uint64_t t0)
+{
+	if (!rk->stall_ticks || f->n || f->end_at || now - t0 <= rk->stall_ticks)
+		return false;
+	f->stalled = f->done = true;
+	f->last_prog = t0;
+	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - t0);
+	return true;
+}
+
 /* The deadline passed: every source flow has sent what it will send. */
 static void stop_sources(struct rank *rk)
 {
@@ -302,7 +323,7 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 		f->n = 0;
 		f->end_at = f->last_rx = 0;
 		f->ends = 0;
-		f->done = !f->target;
+		f->done = !f->target || f->stalled; /* stalled in the warm-up: reported after */
 		f->t_end = now;
 		memset(&f->dg, 0, sizeof(f->dg));
 		fp_series_start(&f->series, now, rk->interval_ticks);
@@ -371,9 +392,13 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 				if (f->dg.end_seen)
 					f->end_at = now;
 			}
+			if (silent(rk, f, now, *t0)) {
+				left--;
+				continue;
+			}
 			/* done: the end marker and a drain time, or a long silence after
-			 * frames came (every end marker lost); silence from the start is a
-			 * dead peer, which the timeout catches */
+			 * frames came (every end marker lost); silence from the start is
+			 * silent() above (a dead peer is the rendezvous's to find) */
 			if ((f->end_at && now - f->end_at > rk->drain_ticks) ||
 			    (f->last_rx && now - f->last_rx > rk->quiet_ticks + (uint64_t)gap)) {
 				f->done = true;
@@ -397,6 +422,9 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 			idle(rk);
 		}
 	}
+	k = stalled_wait(rk, now);
+	if (k || rk->stopped)
+		return k;
 	rk->last_ns = 0;
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		struct lflow *f = &rk->lf[i];
@@ -412,12 +440,6 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 
 #define LAT_STALLED 1 /* whole(): the flow stalled, and the rank goes on to its next one */
 
-/*
- * Spin on one whole message in one direction; the clock is only read while stalled. A
- * latency flow that moves nothing for stall_ticks (no message, no byte) is stalled as a
- * bandwidth flow is: done for this phase, reported after it, while the rank's other flows
- * go on. Its peer, waiting on it, sees the same.
- */
 /*
  * whole()'s stall rule, the bandwidth one's (stalled()): no whole message for stall_ticks
  * since `since`, and no byte moved past the mark taken a quarter of the way there (the peer
@@ -450,6 +472,12 @@ static bool lat_stalled(struct rank *rk, struct lflow *f, uint64_t now, uint64_t
 	return true;
 }
 
+/*
+ * Spin on one whole message in one direction; the clock is only read while stalled. A
+ * latency flow that moves nothing for stall_ticks (no message, no byte) is stalled as a
+ * bandwidth flow is: done for this phase, reported after it, while the rank's other flows
+ * go on. Its peer, waiting on it, sees the same.
+ */
 static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size, idle_fn idle)
 {
 	uint64_t spins = 0, since = 0, mark = 0, now;

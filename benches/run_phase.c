@@ -352,7 +352,7 @@ measured:
 	if (!ret && !lat)
 		ret = fp_run_queues_gather(rk, sr, what);
 	/* flows that stalled: every rank hears of them and the run ends here (run_failed.c) */
-	if (!ret && !rk->dgram)
+	if (!ret)
 		ret = fp_run_stall_report(rk, lat, size, r, t0);
 	return ret;
 }

@@ -50,13 +50,14 @@ else
 fi
 
 # --parallel 4: four TCP connections carry the flow (counted with ss while it runs, on an
-# address of its own), every message arrives whole and right (--check)
+# address of its own: both ends of each are on it, so ss lists each twice), every message
+# arrives whole and right (--check)
 $FABPROBE run stream --np 2 --engine sockets --parallel 4 --bind 127.0.0.7 --sizes 1000,128K \
 	--duration 800ms --window 256 --check --output "$TMP/par" --timeout 20s >"$TMP/log" 2>&1 &
 PIDS+=($!)
 most=0
 for _ in $(seq 20); do
-	n=$(ss -Htn state established dst 127.0.0.7 2>/dev/null | wc -l)
+	n=$(($(ss -Htn state established src 127.0.0.7 dst 127.0.0.7 2>/dev/null | wc -l) / 2))
 	[ "$n" -gt "$most" ] && most=$n
 	sleep 0.05
 done
@@ -116,4 +117,53 @@ print("4 MiB messages at %.3f Gb/s: not stalled" % f["avg_Gbps"])
 assert f["rx_bytes"] == 2 * 4 * 1048576 and f["avg_Gbps"] < 0.03, f
 PY
 	ok "a flow at 1.7 s per message under --timeout 2s is slow, not stalled"
+fi
+
+# Two addresses of one namespace of this test's own, ranks 0-1 on the first and 2-3 on the
+# second (as rails in one subnet): every flow runs between the --bind addresses asked for
+# (dialled streams bind their source; before, routing chose it, and every UDP flow from one
+# address to the other arrived on a socket connected elsewhere: silent). Then UDP from the
+# first to the second dropped from the start (a blackhole): those 4 flows, and only they,
+# stall after half of --timeout and are recorded; before, the run timed out as a whole.
+if [ "$(id -u)" = 0 ] && ip netns add "fpt-2ip$$" 2>/dev/null; then
+	ns=(ip netns exec "fpt-2ip$$")
+	ip -n "fpt-2ip$$" link set lo up
+	ip -n "fpt-2ip$$" addr add 10.231.0.1/32 dev lo
+	ip -n "fpt-2ip$$" addr add 10.231.0.2/32 dev lo
+	two_ip() { # OUT PROTO: alltoall on 4 ranks, two per address
+		local pids=() r rc=0
+		for r in 0 1 2 3; do
+			"${ns[@]}" timeout 60 "$FABPROBE" run alltoall --engine sockets --proto "$2" \
+				--rank $r --size 4 --rendezvous 10.231.0.1:7411 --token "2ip$$$1" \
+				--bind 10.231.0.$((r / 2 + 1)) --hostname "h$r" --sizes 1K --iters 300 \
+				--warmup 10 --rate 50M --timeout 4s --pin none --quiet \
+				--output "$TMP/$1" >"$TMP/$1.$r.log" 2>&1 &
+			pids+=($!)
+		done
+		for r in "${pids[@]}"; do wait "$r" || rc=$?; done
+		return $rc
+	}
+	for p in tcp udp; do
+		two_ip "2ip$p" $p || { cat "$TMP/2ip$p.0.log"; ip netns del "fpt-2ip$$"; fail "two addresses, $p"; }
+		got=$(jget "$TMP/2ip$p" "sorted({(f['src'], f['src_ip']) for f in d['flows']}),
+			len(d['results'][0]['flows'])")
+		[ "$got" = "[(0, '10.231.0.1'), (1, '10.231.0.1'), (2, '10.231.0.2'), (3, '10.231.0.2')] 12" ] ||
+			{ ip netns del "fpt-2ip$$"; fail "two addresses, $p: $got"; }
+	done
+	"${ns[@]}" nft -f - <<'NFT'
+table inet fpt_bh { chain inp { type filter hook input priority 0; ip saddr 10.231.0.1 ip daddr 10.231.0.2 meta l4proto udp drop; }; }
+NFT
+	two_ip 2ipbh udp
+	rc=$?
+	ip netns del "fpt-2ip$$"
+	[ $rc -eq 1 ] || { cat "$TMP/2ipbh.0.log"; fail "UDP blackhole: exit $rc, wanted 1"; }
+	python3 - "$TMP/2ipbh/run.json" <<'PY' || { cat "$TMP/2ipbh.0.log"; fail "UDP blackhole's record"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+ff = sorted((f["src"], f["dst"]) for f in d.get("failed_flows", []) if f.get("stalled"))
+print("%s: %s" % (d["status"], d["error"]))
+assert d["status"] == "failed" and ff == [(0, 2), (0, 3), (1, 2), (1, 3)], ff
+assert all(f["bytes"] == 0 for f in d["failed_flows"]), d["failed_flows"]
+PY
+	ok "two addresses in one namespace: flows run between the --bind addresses; UDP blackholed from the start: its 4 flows stalled and recorded"
 fi

@@ -346,16 +346,41 @@ static void flow_failed(struct fp_conn *c, int err, const char *fmt, int peer)
 	snprintf(c->why, sizeof(c->why), fmt, peer, strerror(-err));
 }
 
+/*
+ * A dialled stream leaves from this rank's --bind address, as its listening one does: on a
+ * host with several addresses (rails in one subnet, or two ranks of one namespace) routing
+ * would otherwise choose the source, the flow would run from another NIC than the one asked
+ * for, and a UDP stream, bound to --bind, would not be the one its peer connected to. The
+ * port is chosen at connect (IP_BIND_ADDRESS_NO_PORT): thousands of flows keep their ports.
+ */
+static int bind_source(const struct fp_engine *e, int fd, int family)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int one = 1;
+
+	if (to_sockaddr(e->ip, 0, &ss, &sl) || ss.ss_family != family)
+		return 0;
+	if ((family == AF_INET && ((struct sockaddr_in *)&ss)->sin_addr.s_addr == INADDR_ANY) ||
+	    (family == AF_INET6 &&
+	     IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr)))
+		return 0; /* a wildcard listens everywhere: routing chooses */
+	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	return bind(fd, (struct sockaddr *)&ss, sl) ? -errno : 0;
+}
+
 /* Start a non-blocking connect: the handshakes of every stream of every flow run at once. */
 static void dial_start(struct fp_engine *e, const struct fp_flow *f, struct fp_conn *c,
 		       unsigned stream)
 {
 	struct fp_sock_stream *st = &c->s[stream];
-	int to = acceptor(e, f);
+	int to = acceptor(e, f), ret;
 
 	st->fd = socket(e->peer[to].ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (st->fd < 0)
 		flow_failed(c, -errno, "rank %d: cannot open a socket: %s", to);
+	else if ((ret = bind_source(e, st->fd, e->peer[to].ss_family)))
+		flow_failed(c, ret, "rank %d: cannot bind to this rank's --bind address: %s", to);
 	else if (connect(st->fd, (struct sockaddr *)&e->peer[to], e->peerlen[to]) &&
 		 errno != EINPROGRESS)
 		flow_failed(c, -errno, "cannot connect to rank %d: %s", to);
