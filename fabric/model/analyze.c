@@ -272,6 +272,96 @@ static double uncovered(const struct colidx *c, const struct fp_obs *o,
 	return above && !strong(fa, cw, a) ? 0 : cw;
 }
 
+/* log C(n, k) */
+static double lchoose(double n, double k)
+{
+	return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
+}
+
+/*
+ * Flows deeper than noise went on the fast side: bad, no pick explains them, and below
+ * the mirror of the run's fastest flow about the healthy centre. How many flows had a
+ * rate (the n the chance below counts over), or 0.
+ */
+static unsigned mark_deep(const struct fp_obs *o, unsigned n, const struct fp_analysis *a,
+			  unsigned char *deep)
+{
+	double centre = 1 - 0.6745 * a->sigma, top = -INFINITY;
+	unsigned nq = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (o[i].pred > 0) {
+			top = fmax(top, o[i].q);
+			nq++;
+		}
+	for (unsigned i = 0; i < n; i++)
+		deep[i] = o[i].pred > 0 && o[i].bad && !o[i].explained && o[i].q < 2 * centre - top;
+	return nq;
+}
+
+/*
+ * No suspect by the count of bad flows, yet a link two or more of whose flows went deeper
+ * than noise went on the fast side. For noise independent per flow and symmetric about
+ * the centre, any k given flows of n all lie below the mirror of the fastest with chance
+ * exactly 1 / C(n, k) whatever the noise's shape (ranked by distance from the centre, the
+ * k flows and every flow ranked above them must be on the slow side: the sum over ranks
+ * is 1 / C(n, k)); so a link with m flows has P <= C(m, k) / C(n, k), held to the count's
+ * bound. A k=16 4-round permutation's link at 50% often slows 2 of its ~5 flows that deep:
+ * P 1e-6, where the count at the run's share of bad flows (>= 0.001) gives 1e-5, above
+ * the bound's 3e-6, and the verdict abstained. Of links tied on their deep flows the one
+ * the fit puts lowest is named (twins_of lists those no flow tells apart).
+ */
+static void deep_links(const struct colidx *c, const struct fp_obs *o, unsigned n, const double *x,
+		       const double *va, const double *vb, unsigned L, struct fp_analysis *a)
+{
+	unsigned char *deep = calloc(n ? n : 1, 1);
+	unsigned nq = deep ? mark_deep(o, n, a, deep) : 0;
+	double lim = FP_FAMILY_ALPHA / (a->links_tested ? a->links_tested : 1);
+
+	while (nq && a->n < FP_MAX_SUSPECTS) {
+		double bt = lim;
+		int bl = -1;
+
+		for (unsigned l = 0; l < L; l++) {
+			double m = 0, k = 0, t;
+
+			if (va[l] <= 0 || vb[l] <= 0)
+				continue;
+			for (unsigned e = c->off[l]; e < c->off[l + 1]; e++) {
+				m += c->p[e];
+				k += deep[c->obs[e]] ? c->p[e] : 0;
+			}
+			m = round(m);
+			k = round(k);
+			if (k < 2 || k > m)
+				continue;
+			t = exp(lchoose(m, k) - lchoose(nq, k));
+			if (t < bt * (1 - 1e-9) ||
+			    (bl >= 0 && t <= bt * (1 + 1e-9) && x[l] < x[bl])) {
+				bt = fmin(bt, t);
+				bl = (int)l;
+			}
+		}
+		if (bl < 0)
+			break;
+		struct fp_suspect *s = &a->s[a->n++];
+
+		memset(s, 0, sizeof(*s));
+		s->node = -1;
+		s->link = bl;
+		s->health = s->q_median = exp(x[bl]);
+		s->votes = vb[bl] / va[bl];
+		for (unsigned e = c->off[bl]; e < c->off[bl + 1]; e++) {
+			bool on = c->p[e] >= 0.5;
+
+			s->total += on;
+			s->bad += on && o[c->obs[e]].bad;
+			deep[c->obs[e]] = 0; /* explained by this pick, which is not picked again */
+		}
+	}
+	free(deep);
+}
+
 static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
 	unsigned L = t->nlinks;
@@ -388,6 +478,8 @@ static void find_links(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		}
 		s->q_median = s->health;
 	}
+	if (a->n == found && !found)
+		deep_links(&c, o, n, x, va, vb, L, a);
 	if (a->n == found && !found)
 		thin_links(a, tl, L);
 	/* twins: links no observation tells apart from a suspect; only links sharing a bad

@@ -18,7 +18,11 @@
  *    - greedy set cover of the bad flows by links, each pick weighted by its vote.
  *    A link is a suspect when the cover picks it, its fitted health is below
  *    1 - (1 - threshold) / 2 (within 0.9..0.95), and its count of bad flows passes the
- *    multiple-testing bound (FP_FAMILY_ALPHA below).
+ *    multiple-testing bound (FP_FAMILY_ALPHA below). With no suspect, a link is also named
+ *    when two or more of its flows went deeper than noise went on the fast side (below the
+ *    mirror of the run's fastest flow): for symmetric noise any k given flows of n are
+ *    there by chance 1 / C(n, k), so its m flows give P <= C(m, k) / C(n, k), held to the
+ *    same bound (a few deep flows on a thinly crossed link, where the count cannot pass).
  *    Paths known (recorded, traced, routed) weigh 1 in the votes and the fit, expected
  *    (ECMP-averaged) ones FP_EXPECTED_WEIGHT when the data has both; a link suspect's
  *    confidence is scaled by (1 + k) / 2, k the share of its bad flows' evidence that
