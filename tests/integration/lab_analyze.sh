@@ -79,7 +79,7 @@ named = [(s["kind"], s["a"], s["b"], round(s["confidence"], 2)) for s in v["susp
 print("clean, one pair at a time: %d flows resent beyond congestion (threshold %.3g%%), suspects %s" % (
     v["retransmitting_flows"], 100 * v["retrans_threshold"], named))
 # no flow taken for lossy, so nothing named from retransmissions; shown, not asserted: the
-# rate rule named a link at confidence 0.02 in 3 of 11 such runs on a loaded machine (a
+# rate rule named a link at confidence 0.02 in 3 of 12 such runs on a loaded machine (a
 # few flows 10% slow where the noise read is 2.5%; README)
 assert v["retransmitting_flows"] == 0 and v["retrans_threshold"] > 0, v["retransmitting_flows"]
 PY
