@@ -70,13 +70,12 @@ static void poll_cq(struct fp_engine *e)
 			continue;
 		}
 		/* a signalled send-queue request completes those before it on its QP */
-		uint32_t k = c->cover[c->cov_head] & ~COVER_READ;
+		uint64_t cv = c->cover[c->cov_head];
 
-		if (c->cover[c->cov_head] & COVER_READ)
-			c->ready += k;
+		c->ready += cv >> 32; /* READs: their data is in place */
 		c->cov_head = (c->cov_head + 1) % (e->tx_depth + 1);
 		c->cov_n--;
-		c->tx_out -= k;
+		c->tx_out -= (uint32_t)cv;
 	}
 }
 
@@ -99,6 +98,21 @@ static bool payload_ok(struct fp_engine *e, struct fp_conn *c, const uint8_t *p,
 		}
 	}
 	return true;
+}
+
+/*
+ * Requests nobody waits on the completion of: a write ping-pong's writes (the reply says they
+ * landed) and a read flow's acknowledgements. They are signalled every cq_mod only: a
+ * completion per message is work for the device and for the poller (in event mode a wake-up)
+ * that the round trip or the READs wait behind. What is left unsignalled at the end of a
+ * phase is covered by the next signal (a probe's, say); an error completes them all the same.
+ * READs always end their post signalled: their completion is their data's arrival.
+ */
+static bool lazy(const struct fp_conn *c, bool pull)
+{
+	const struct fp_engine *e = c->e;
+
+	return !pull && !e->carry && ((e->lat && e->op == OP_WRITE) || e->op == OP_READ);
 }
 
 /* Post up to n requests of one kind on c (READs if pull); returns how many, or -errno. */
@@ -157,24 +171,30 @@ int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bo
 				wr[i].wr.rdma.rkey = c->rkey;
 			}
 			if (e->op == OP_WRITE) {
-				/* the trailer after the message names it: length and sequence */
+				/* the trailer after the message names it: length and sequence.
+				 * A small message's sits right after it in the stage, so message
+				 * and trailer go as one piece, as ib_write_lat writes one buffer. */
 				uint64_t t = trailer(len, seq);
 
-				memcpy(stage + SMALL, &t, TRAILER);
-				sge[i][1] = (struct ibv_sge){ .addr = (uintptr_t)(stage + SMALL),
-							      .length = TRAILER,
-							      .lkey = c->mr->lkey };
-				wr[i].num_sge = 2;
+				if (small) {
+					memcpy(stage + len, &t, TRAILER);
+					sge[i][0].length += TRAILER;
+				} else {
+					memcpy(stage + SMALL, &t, TRAILER);
+					sge[i][1] = (struct ibv_sge){ .addr = (uintptr_t)(stage +
+											  SMALL),
+								      .length = TRAILER,
+								      .lkey = c->mr->lkey };
+					wr[i].num_sge = 2;
+				}
 			}
 			if (len + (e->op == OP_WRITE ? TRAILER : 0) <= e->max_inline)
 				wr[i].send_flags |= IBV_SEND_INLINE;
 		}
-		/* the last of each post is signalled: a signal never covers two kinds */
-		if (++c->unsig >= e->cq_mod || i + 1 == n) {
-			wr[i].send_flags |= IBV_SEND_SIGNALED;
-			cover_push(c, c->unsig | (pull ? COVER_READ : 0));
-			c->unsig = 0;
-		}
+		/* the last of each post is signalled, unless lazy() */
+		c->unsig_rd += pull;
+		if (++c->unsig >= e->cq_mod || (i + 1 == n && !lazy(c, pull)))
+			signal_wr(c, &wr[i]);
 	}
 	if (ibv_post_send(c->qp, wr, &bad)) {
 		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
@@ -236,11 +256,8 @@ static int carry_post(struct fp_conn *c, const void *buf, size_t len, unsigned n
 			.wr.rdma = { .remote_addr = c->raddr + seq % e->nslots * e->stride,
 				     .rkey = c->rkey },
 		};
-		if (++c->unsig >= e->cq_mod || i + 1 == n) {
-			wr[i].send_flags |= IBV_SEND_SIGNALED;
-			cover_push(c, c->unsig);
-			c->unsig = 0;
-		}
+		if (++c->unsig >= e->cq_mod || i + 1 == n)
+			signal_wr(c, &wr[i]);
 	}
 	if (n && ibv_post_send(c->qp, wr, &bad)) {
 		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
@@ -259,8 +276,7 @@ static int give_credit(struct fp_conn *c)
 	uint64_t k = c->rx_seq - c->credited;
 	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
 				  .opcode = IBV_WR_SEND_WITH_IMM,
-				  .imm_data = htonl((uint32_t)k),
-				  .send_flags = IBV_SEND_SIGNALED },
+				  .imm_data = htonl((uint32_t)k) },
 			   *bad;
 
 	if (k < e->credit_every)
@@ -269,12 +285,13 @@ static int give_credit(struct fp_conn *c)
 		poll_cq(e);
 	if (c->tx_out >= e->tx_depth) /* not yet: the next take or receive tries again */
 		return e->failed;
+	c->unsig++;
+	signal_wr(c, &wr);
 	if (ibv_post_send(c->qp, &wr, &bad)) {
 		fp_verbs_say(e, "credit on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
 			     c->peer, strerror(errno));
 		return -EIO;
 	}
-	cover_push(c, 1);
 	c->tx_out++;
 	c->credited = c->rx_seq;
 	return 0;
@@ -286,18 +303,18 @@ static int notify(struct fp_conn *c, unsigned n)
 	struct fp_engine *e = c->e;
 	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
 				  .opcode = IBV_WR_SEND_WITH_IMM,
-				  .imm_data = htonl(n),
-				  .send_flags = IBV_SEND_SIGNALED },
+				  .imm_data = htonl(n) },
 			   *bad;
 
 	if (c->tx_out >= e->tx_depth)
 		return 0;
+	if (++c->unsig >= e->cq_mod) /* lazy(): nobody waits on a notice's completion */
+		signal_wr(c, &wr);
 	if (ibv_post_send(c->qp, &wr, &bad)) {
 		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
 			     c->peer, strerror(errno));
 		return -EIO;
 	}
-	cover_push(c, 1);
 	c->tx_out++;
 	return 1;
 }
@@ -421,9 +438,11 @@ static void probe_peer(struct fp_conn *c)
 			   *bad;
 
 	c->idle = 0;
-	if (c->tx_out || ibv_post_send(c->qp, &wr, &bad))
+	/* nothing in flight but requests left unsignalled (lazy()): the probe covers them */
+	if (c->tx_out > c->unsig || ibv_post_send(c->qp, &wr, &bad))
 		return;
-	cover_push(c, 1);
+	c->unsig++;
+	cover_push(c);
 	c->tx_out++;
 }
 
@@ -465,8 +484,11 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 			memset(mark, 0, TRAILER);
 			c->rx_seq++;
 		}
-		if (!k)
-			poll_cq(e); /* our own writes' completions */
+		/* our own writes' completions; a ping-pong spins here for its reply, and
+		 * looks at the CQ only now and then so that a landed reply is seen at once
+		 * (the sender reaps when its queue is half full) */
+		if (!k && (!e->lat || e->carry || (c->idle & 15) == 15))
+			poll_cq(e);
 		if (e->carry && !e->failed) {
 			int ret = give_credit(c);
 

@@ -35,8 +35,11 @@
  *
  * Completions: one CQ, busy-polled, or waited on through a completion channel in event
  * mode. Sends are signalled every --cq-mod work requests and at the end of each post
- * list; each signal records how many requests it covers. A completion with an error is
- * reported with the flow, the QP, the peer and the status string, and ends the run.
+ * list; each signal records how many requests it covers. Where nobody waits for a
+ * request's completion (a write ping-pong's writes, a read flow's notices and
+ * acknowledgements) only every --cq-mod-th is signalled: the next signal covers the
+ * rest. A completion with an error is reported with the flow, the QP, the peer and the
+ * status string, and ends the run.
  */
 #ifndef FP_VERBS_PRIV_H
 #define FP_VERBS_PRIV_H
@@ -69,7 +72,6 @@
 #define ROCE_PORT  4791
 #define WR_SEND	   1
 #define WR_RECV	   2
-#define COVER_READ 0x80000000u
 #define IDLE_PROBE 200000
 
 struct rdma_cm_id;
@@ -99,8 +101,10 @@ struct fp_conn {
 	uint32_t *lens;	   /* carry, receiver of sends: each slot's arrived length */
 	unsigned tx_out;   /* send-queue requests not yet completed */
 	unsigned idle;	   /* empty receives in a row: a probe goes out after IDLE_PROBE */
-	unsigned unsig;
-	uint32_t *cover; /* per signalled request, how many it completes; a FIFO */
+	/* requests since the last signal and the READs among them; per signalled request
+	 * what it completes (cover_push), a FIFO */
+	unsigned unsig, unsig_rd;
+	uint64_t *cover;
 	unsigned cov_head, cov_n;
 	unsigned rr; /* --qps: the QP of the flow the next message starts on */
 	struct fp_flow_ident id;
@@ -182,11 +186,24 @@ static inline uint8_t pattern(size_t i)
 	return fp_payload_byte(i);
 }
 
-/* A signalled request went out: its completion will stand for k requests (FIFO per QP). */
-static inline void cover_push(struct fp_conn *c, uint32_t k)
+/*
+ * wr, counted in unsig (and unsig_rd if a READ), is signalled: its completion will stand
+ * for every request since the last signal, the READs among them told apart (their data has
+ * then landed), so one signal may cover requests of several posts and kinds.
+ */
+static inline void cover_push(struct fp_conn *c)
 {
+	uint64_t k = c->unsig | (uint64_t)c->unsig_rd << 32;
+
 	c->cover[(c->cov_head + c->cov_n) % (c->e->tx_depth + 1)] = k;
 	c->cov_n++;
+	c->unsig = c->unsig_rd = 0;
+}
+
+static inline void signal_wr(struct fp_conn *c, struct ibv_send_wr *wr)
+{
+	wr->send_flags |= IBV_SEND_SIGNALED;
+	cover_push(c);
 }
 
 /* The engine's own options (`fabprobe run --engine verbs`). */

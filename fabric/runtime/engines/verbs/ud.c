@@ -199,11 +199,8 @@ static int ud_post(struct fp_conn *c, size_t len, unsigned n, uint8_t kind)
 		wr[i].wr.ud.remote_qkey = c->rqkey;
 		if (len <= e->max_inline)
 			wr[i].send_flags |= IBV_SEND_INLINE;
-		if (++c->unsig >= e->cq_mod || i + 1 == n) {
-			wr[i].send_flags |= IBV_SEND_SIGNALED;
-			cover_push(c, c->unsig);
-			c->unsig = 0;
-		}
+		if (++c->unsig >= e->cq_mod || i + 1 == n)
+			signal_wr(c, &wr[i]);
 	}
 	if (ibv_post_send(c->qp, wr, &bad)) {
 		fp_verbs_say(e, "post on UD QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
