@@ -309,8 +309,22 @@ static unsigned mark_deep(const struct fp_obs *o, unsigned n, const struct fp_an
  * bound. A k=16 4-round permutation's link at 50% often slows 2 of its ~5 flows that deep:
  * P 1e-6, where the count at the run's share of bad flows (>= 0.001) gives 1e-5, above
  * the bound's 3e-6, and the verdict abstained. Of links tied on their deep flows the one
- * the fit puts lowest is named (twins_of lists those no flow tells apart).
+ * the fit puts lowest is named (twins_of lists those no flow tells apart). Real noise is
+ * neither symmetric (line rate caps the fast side) nor independent (a loaded host slows
+ * its flows together), and then many flows go deep: the chance is taken given how many
+ * did, D, as the hypergeometric tail of k of the link's m among D deep of n (for D = k,
+ * the bound above).
  */
+static double deep_tail(double n, double d, double m, double k)
+{
+	double p = 0;
+
+	for (double j = k; j <= m && j <= d; j++)
+		if (n - d >= m - j)
+			p += exp(lchoose(d, j) + lchoose(n - d, m - j) - lchoose(n, m));
+	return p;
+}
+
 static void deep_links(const struct colidx *c, const struct fp_obs *o, unsigned n, const double *x,
 		       const double *va, const double *vb, unsigned L, struct fp_analysis *a)
 {
@@ -319,9 +333,11 @@ static void deep_links(const struct colidx *c, const struct fp_obs *o, unsigned 
 	double lim = FP_FAMILY_ALPHA / (a->links_tested ? a->links_tested : 1);
 
 	while (nq && a->n < FP_MAX_SUSPECTS) {
-		double bt = lim;
+		double bt = lim, d = 0;
 		int bl = -1;
 
+		for (unsigned i = 0; i < n; i++)
+			d += deep[i];
 		for (unsigned l = 0; l < L; l++) {
 			double m = 0, k = 0, t;
 
@@ -335,7 +351,7 @@ static void deep_links(const struct colidx *c, const struct fp_obs *o, unsigned 
 			k = round(k);
 			if (k < 2 || k > m)
 				continue;
-			t = exp(lchoose(m, k) - lchoose(nq, k));
+			t = deep_tail(nq, d, m, k);
 			if (t < bt * (1 - 1e-9) ||
 			    (bl >= 0 && t <= bt * (1 + 1e-9) && x[l] < x[bl])) {
 				bt = fmin(bt, t);
