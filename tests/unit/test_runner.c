@@ -227,6 +227,8 @@ static void faults(void)
 				   "600ms",	   "--duration", "2s",	      NULL };
 	const char *drop_lat[] = { "--fault-rank", "2",	      "--drop-at", "10", "--timeout",
 				   "2s",	   "--iters", "10",	   NULL };
+	const char *drop_reply[] = { "--fault-rank", "3",	   "--drop-at", "10", "--timeout",
+				     "1s",	     "--duration", "2s",	NULL };
 	const char *die_at[] = {
 		"--fault-rank", "1", "--die-at", "15", "--timeout", "300ms", NULL
 	};
@@ -253,6 +255,10 @@ static void faults(void)
 	 * others run to, instead of giving up on them in the rendezvous, losing the report */
 	failed("dropdur", "stream", 4, drop_dur, 1, "failed",
 	       "1 flow stalled in bandwidth 8 round 1/1: no progress for 0.3 s");
+	/* the replies lost instead, under --duration: the responder is one round trip ahead
+	 * of its initiator when both stall, which the chunks' exchange took for bad counts */
+	failed("dropreply", "pingpong", 4, drop_reply, 1, "failed",
+	       "1 flow stalled in latency 8 round 1/1: no progress for 0.5 s");
 	/* the same in ping-pong: pair 2-3's round trips stop, pair 0-1's finish (under ASan
 	 * and load a null round trip can take 20 ms: the ranks that stall first wait for the
 	 * others in the rendezvous, which gives up at --timeout, so 2 s, and 10 of them) */
