@@ -114,7 +114,7 @@ int fp_diag_step_write(struct fp_drun *x, unsigned step, const struct fp_diag_fl
 	d.paths = b.paths;
 	d.hops = b.hops;
 	d.status = "complete";
-	d.nfailed = 0;
+	d.nfailed = d.failed_cap = 0;
 	d.failed = NULL;
 	fp_run_iso_now(d.finished, sizeof(d.finished));
 	snprintf(d.run_id, sizeof(d.run_id), "diagnose-step-%u", step);

@@ -161,8 +161,8 @@ struct fp_run_data {
 	char error[512];
 	struct fp_fabctr *fabric;      /* --fabric-counters: both snapshots, or NULL */
 	struct fp_soak *soak;	       /* --soak, --forever, --counter-interval: series, or NULL */
-	struct fp_failed_flow *failed; /* flows that could not connect, nfailed of them */
-	unsigned nfailed;
+	struct fp_failed_flow *failed; /* flows that could not connect or stalled */
+	unsigned nfailed, failed_cap;  /* entries, and room (run_failed.c) */
 	struct fp_run_queues *queues; /* frames by queue, or NULL */
 };
 

@@ -84,38 +84,49 @@ static uint8_t *report(struct rank *rk, int ret, size_t *len)
 }
 
 /*
+ * A new entry of d->failed for flow fl, zeroed (a connect failure has no stall fields), its
+ * place plus one in slot[fl->id]; NULL on no memory. The list grows with the failures, not
+ * with the schedule, and doubles: a run that loses thousands of flows copies it rarely.
+ */
+static struct fp_failed_flow *add_failed(struct fp_run_data *d, const struct fp_flow *fl,
+					 uint32_t *slot)
+{
+	struct fp_failed_flow *x;
+
+	if (d->nfailed == d->failed_cap) {
+		unsigned c = d->failed_cap ? d->failed_cap * 2 : 64;
+		void *q = realloc(d->failed, sizeof(*x) * c);
+
+		if (!q)
+			return NULL;
+		d->failed = q;
+		d->failed_cap = c;
+	}
+	x = &d->failed[d->nfailed];
+	memset(x, 0, sizeof(*x));
+	x->flow = fl->id;
+	x->src = fl->src;
+	x->dst = fl->dst;
+	slot[fl->id] = ++d->nfailed;
+	return x;
+}
+
+/*
  * rank 0 keeps flow f's failure, the source's word over the destination's. slot[f] is its
  * place in d->failed plus one (0: not kept yet), so a report of many failures costs one
- * step each, not a scan: the other ranks wait on rank 0 in fp_run_gather_idents. d->failed
- * grows with the failures (cap entries), not with the schedule. 0 or -ENOMEM.
+ * step each, not a scan: the other ranks wait on rank 0 in fp_run_gather_idents. 0 or
+ * -ENOMEM.
  */
-static int keep(struct fp_run_data *d, const struct fp_sched *s, uint32_t *slot, unsigned *cap,
-		int from, uint32_t f, const uint8_t *why, unsigned wl)
+static int keep(struct fp_run_data *d, const struct fp_sched *s, uint32_t *slot, int from,
+		uint32_t f, const uint8_t *why, unsigned wl)
 {
 	struct fp_failed_flow *x;
 
 	if (slot[f] && from != s->flows[f].src)
 		return 0;
-	if (!slot[f]) {
-		if (d->nfailed == *cap) {
-			size_t c = *cap ? (size_t)*cap * 2 : 64;
-			void *q;
-
-			if (c > s->nflows) /* f < nflows, so there is still room for it */
-				c = s->nflows;
-			q = realloc(d->failed, sizeof(*x) * c);
-			if (!q)
-				return -ENOMEM;
-			d->failed = q;
-			*cap = (unsigned)c;
-		}
-		memset(&d->failed[d->nfailed], 0, sizeof(*x)); /* a connect failure: no stall */
-		slot[f] = ++d->nfailed;
-	}
+	if (!slot[f] && !add_failed(d, &s->flows[f], slot))
+		return -ENOMEM;
 	x = &d->failed[slot[f] - 1];
-	x->flow = f;
-	x->src = s->flows[f].src;
-	x->dst = s->flows[f].dst;
 	memcpy(x->error, why, wl);
 	x->error[wl] = 0;
 	return 0;
@@ -129,7 +140,6 @@ static int tally(struct rank *rk, const struct fp_rv_blobs *all, uint32_t *slot,
 		 int *whole, char *first, size_t fl)
 {
 	const struct fp_sched *s = &rk->sched;
-	unsigned cap = 0;
 
 	for (uint32_t r = 0; r < all->n; r++) {
 		const uint8_t *b = all->data + all->off[r], *end = b + all->len[r];
@@ -164,7 +174,7 @@ static int tally(struct rank *rk, const struct fp_rv_blobs *all, uint32_t *slot,
 			*nflows += !slot[f]; /* told by its source and its destination */
 			if (!rk->data)
 				slot[f] = 1;
-			else if (keep(rk->data, s, slot, &cap, (int)r, f, (const uint8_t *)why, wl))
+			else if (keep(rk->data, s, slot, (int)r, f, (const uint8_t *)why, wl))
 				return -ENOMEM;
 		}
 	}
@@ -269,19 +279,10 @@ static int keep_stall(struct fp_run_data *d, uint32_t *slot, const struct fp_flo
 	if (!(after >= 0 && after < 1e9) || !(ago >= 0 && ago < 1e9))
 		return -EBADMSG;
 	if (!slot[fl->id]) {
-		void *m = realloc(d->failed, sizeof(*x) * (d->nfailed + 1));
-
-		if (!m)
+		if (!(x = add_failed(d, fl, slot)))
 			return -ENOMEM;
-		d->failed = m;
-		x = &d->failed[d->nfailed];
-		memset(x, 0, sizeof(*x));
-		x->flow = fl->id;
-		x->src = fl->src;
-		x->dst = fl->dst;
 		x->stalled = true;
 		x->after_s = -1;
-		slot[fl->id] = ++d->nfailed;
 	}
 	x = &d->failed[slot[fl->id] - 1];
 	if (bytes > x->bytes)

@@ -66,16 +66,18 @@ typedef unsigned (*verify_fn)(const struct rank *rk, size_t size);
  */
 enum { NOT_STALLED, STALLED, BYTES_MOVED };
 
-static inline int stalled(struct rank *rk, struct lflow *f, uint64_t now)
+/* f stalled: done for the phase, its last progress (last_prog) kept on this host's clock */
+static void set_stalled(struct rank *rk, struct lflow *f, uint64_t now)
 {
-	uint64_t was = f->n + f->acked + f->ack_sent, moved;
+	f->stalled = f->done = true;
+	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - f->last_prog);
+}
 
-	if (was != f->last_n) {
-		f->last_n = was;
-		f->last_prog = now;
-		f->moved_marked = false;
-		return NOT_STALLED;
-	}
+/* No whole message since last_prog (the caller's to keep): has a stall come? */
+static int quiet(struct rank *rk, struct lflow *f, uint64_t now)
+{
+	uint64_t moved;
+
 	if (now - f->last_prog <= rk->stall_ticks / 4)
 		return NOT_STALLED;
 	if (!f->moved_marked) {
@@ -91,10 +93,21 @@ static inline int stalled(struct rank *rk, struct lflow *f, uint64_t now)
 		f->last_prog = now;
 		return BYTES_MOVED;
 	}
-	f->stalled = f->done = true;
-	/* when its last progress was, on this host's clock (the loop's clock is shifted) */
-	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - f->last_prog);
+	set_stalled(rk, f, now);
 	return STALLED;
+}
+
+static inline int stalled(struct rank *rk, struct lflow *f, uint64_t now)
+{
+	uint64_t was = f->n + f->acked + f->ack_sent;
+
+	if (was != f->last_n) {
+		f->last_n = was;
+		f->last_prog = now;
+		f->moved_marked = false;
+		return NOT_STALLED;
+	}
+	return quiet(rk, f, now);
 }
 
 /*
@@ -277,9 +290,8 @@ static bool silent(struct rank *rk, struct lflow *f, uint64_t now, uint64_t t0)
 {
 	if (!rk->stall_ticks || f->n || f->end_at || now - t0 <= rk->stall_ticks)
 		return false;
-	f->stalled = f->done = true;
 	f->last_prog = t0;
-	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - t0);
+	set_stalled(rk, f, now);
 	return true;
 }
 
@@ -441,47 +453,16 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 #define LAT_STALLED 1 /* whole(): the flow stalled, and the rank goes on to its next one */
 
 /*
- * whole()'s stall rule, the bandwidth one's (stalled()): no whole message for stall_ticks
- * since `since`, and no byte moved past the mark taken a quarter of the way there (the peer
- * may still be reading the last message before that). A flow that moves bytes, slowly, has
- * its wait start again.
- */
-static bool lat_stalled(struct rank *rk, struct lflow *f, uint64_t now, uint64_t *since,
-			uint64_t *mark, bool *marked)
-{
-	uint64_t m;
-
-	if (now - *since <= rk->stall_ticks / 4)
-		return false;
-	if (!*marked) {
-		*mark = rk->ops.moved(f->c);
-		*marked = true;
-		return false;
-	}
-	if (now - *since <= rk->stall_ticks)
-		return false;
-	m = rk->ops.moved(f->c);
-	if (m != *mark) {
-		*mark = m;
-		*since = now;
-		return false;
-	}
-	f->stalled = f->done = true;
-	f->last_prog = f->t_end = *since;
-	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - *since);
-	return true;
-}
-
-/*
  * Spin on one whole message in one direction; the clock is only read while stalled. A
- * latency flow that moves nothing for stall_ticks (no message, no byte) is stalled as a
- * bandwidth flow is: done for this phase, reported after it, while the rank's other flows
- * go on. Its peer, waiting on it, sees the same.
+ * latency flow that moves nothing for stall_ticks (no message, no byte: quiet(), the
+ * bandwidth rule, from when this wait began) is stalled as a bandwidth flow is: done for
+ * this phase, reported after it, while the rank's other flows go on. Its peer, waiting on
+ * it, sees the same.
  */
 static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size, idle_fn idle)
 {
-	uint64_t spins = 0, since = 0, mark = 0, now;
-	bool marked = false;
+	uint64_t spins = 0, now;
+	bool waiting = false;
 	int k;
 
 	for (;;) {
@@ -494,12 +475,16 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 		if (fp_stop)
 			return fail(rk, f, -EINTR);
 		now = fp_clock_ticks(&rk->clk);
-		if (!since)
-			since = now;
-		else if (rk->stall_ticks && lat_stalled(rk, f, now, &since, &mark, &marked))
+		if (!waiting) {
+			waiting = true;
+			f->last_prog = now;
+			f->moved_marked = false;
+		} else if (rk->stall_ticks && quiet(rk, f, now) == STALLED) {
+			f->t_end = f->last_prog;
 			return LAT_STALLED;
-		else if (now - since > rk->timeout_ticks)
+		} else if (now - f->last_prog > rk->timeout_ticks) {
 			return fail(rk, f, -ETIMEDOUT);
+		}
 		idle(rk);
 	}
 }

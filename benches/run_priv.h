@@ -39,7 +39,7 @@ struct lflow {
 	bool src;
 	bool done, ack_pending;
 	bool stalled;	     /* no progress for stall_ticks in this phase: done, and reported */
-	uint64_t last_prog;  /* bandwidth: this flow's last progress (ticks, shifted) */
+	uint64_t last_prog;  /* its last progress (ticks; a bandwidth loop's shifted) */
 	uint64_t last_n;     /* its counts then (n + acked + ack_sent) */
 	uint64_t last_moved; /* the bytes its connection had moved since (engine moved) */
 	bool moved_marked;   /* last_moved taken since the last progress */

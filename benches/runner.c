@@ -181,8 +181,9 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	rk.timeout_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->timeout_ns);
 	/*
 	 * A flow that fails on its own (a TCP link that blackholes mid-run, a datagram path
-	 * silent from the phase's start) stalls after half the timeout: the others finish and wait for it in the rendezvous, which gives up at
-	 * one timeout, so half leaves them the other half.
+	 * silent from the phase's start) stalls after half the timeout: the others finish and
+	 * wait for it in the rendezvous, which gives up at one timeout, so half leaves them the
+	 * other half.
 	 */
 	if (fp_engine_flags(&rk.ops, cfg->engine_cfg) & FP_ENG_FLOW_FAIL || rk.dgram)
 		rk.stall_ticks = rk.timeout_ticks / 2;

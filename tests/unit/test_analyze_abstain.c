@@ -17,6 +17,25 @@
 
 enum { H = 64 };
 
+/* flow i of the sim's paths as measured at its prediction, on its recorded path */
+static struct fp_obs recorded(const struct fp_sim_flows *fl, unsigned i, unsigned round,
+			      unsigned *lk, double *pr)
+{
+	for (unsigned k = 0; k < fl->hops[i]; k++) {
+		lk[k] = fl->path[i * FP_SIM_MAXHOPS + k] / 2;
+		pr[k] = 1;
+	}
+	return (struct fp_obs){ .src = fl->src[i],
+				.dst = fl->dst[i],
+				.meas = 1,
+				.pred = 1,
+				.round = round,
+				.np = fl->hops[i],
+				.link = lk,
+				.prob = pr,
+				.path_src = FP_PATH_RECORDED };
+}
+
 /* one round, host i to host i + 2 (the next leaf), on hashed paths; h5's flows slow */
 static unsigned observe(const struct fp_topo *t, struct fp_router *r, struct fp_obs *o,
 			unsigned (*lk)[FP_SIM_MAXHOPS], double (*pr)[FP_SIM_MAXHOPS],
@@ -35,18 +54,7 @@ static unsigned observe(const struct fp_topo *t, struct fp_router *r, struct fp_
 	for (int i = 0; i < H; i++) {
 		bool h5 = src[i] == 5 || dst[i] == 5;
 
-		o[i] = (struct fp_obs){ .src = src[i],
-					.dst = dst[i],
-					.meas = 1,
-					.pred = 1,
-					.np = hops[i],
-					.link = lk[i],
-					.prob = pr[i],
-					.path_src = FP_PATH_RECORDED };
-		for (unsigned k = 0; k < hops[i]; k++) {
-			lk[i][k] = path[i * FP_SIM_MAXHOPS + k] / 2;
-			pr[i][k] = 1;
-		}
+		o[i] = recorded(&fl, (unsigned)i, 0, lk[i], pr[i]);
 		if (h5 && slow < nslow) {
 			o[i].meas = 0.5;
 			slow++;
@@ -83,19 +91,7 @@ static unsigned observe3(struct fp_router *r, struct fp_obs *o, unsigned (*lk)[F
 	for (int i = 0; i < H * R; i++) {
 		bool h5 = src[i] == 5 || dst[i] == 5;
 
-		o[i] = (struct fp_obs){ .src = src[i],
-					.dst = dst[i],
-					.meas = 1,
-					.pred = 1,
-					.round = (unsigned)(i / H),
-					.np = hops[i],
-					.link = lk[i],
-					.prob = pr[i],
-					.path_src = FP_PATH_RECORDED };
-		for (unsigned k = 0; k < hops[i]; k++) {
-			lk[i][k] = path[i * FP_SIM_MAXHOPS + k] / 2;
-			pr[i][k] = 1;
-		}
+		o[i] = recorded(&fl, (unsigned)i, (unsigned)(i / H), lk[i], pr[i]);
 		if (h5 && slow < 3) {
 			o[i].meas = 0.5;
 			slow++;

@@ -82,6 +82,8 @@ struct fp_engine {
 	unsigned par; /* streams per flow */
 	int64_t corrupt_at;
 	char ip[48];		       /* the bound (listening) address */
+	struct sockaddr_storage src;   /* it, port 0: where dialled streams leave from */
+	socklen_t srclen;	       /* 0: a wildcard, routing chooses */
 	struct sockaddr_storage *peer; /* listen address of every rank */
 	socklen_t *peerlen;
 	struct fp_conn *conns;
@@ -141,6 +143,25 @@ static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
 	}
 }
 
+/* The listening address ss, port 0, as the source of dialled streams (none for a wildcard). */
+static void source_of(struct fp_engine *e, const struct sockaddr_storage *ss, socklen_t sl)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&e->src;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&e->src;
+
+	e->src = *ss;
+	e->srclen = sl;
+	if (ss->ss_family == AF_INET) {
+		s4->sin_port = 0;
+		if (s4->sin_addr.s_addr == htonl(INADDR_ANY))
+			e->srclen = 0;
+	} else {
+		s6->sin6_port = 0;
+		if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+			e->srclen = 0;
+	}
+}
+
 static int publish(struct fp_engine *e, const struct fp_engine_params *p)
 {
 	struct sockaddr_storage ss;
@@ -170,6 +191,7 @@ static int publish(struct fp_engine *e, const struct fp_engine_params *p)
 	getsockname(e->lfd, (struct sockaddr *)&ss, &sl);
 	addr_text(&ss, ip, sizeof(ip), &port);
 	snprintf(e->ip, sizeof(e->ip), "%s", ip);
+	source_of(e, &ss, sl);
 	snprintf(blob, sizeof(blob), "%s %u", ip, port);
 	ret = p->allgather(p->xctx, "sockets: exchange of data addresses", blob, strlen(blob) + 1,
 			   &all);
@@ -355,18 +377,12 @@ static void flow_failed(struct fp_conn *c, int err, const char *fmt, int peer)
  */
 static int bind_source(const struct fp_engine *e, int fd, int family)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
 	int one = 1;
 
-	if (to_sockaddr(e->ip, 0, &ss, &sl) || ss.ss_family != family)
+	if (!e->srclen || e->src.ss_family != family)
 		return 0;
-	if ((family == AF_INET && ((struct sockaddr_in *)&ss)->sin_addr.s_addr == INADDR_ANY) ||
-	    (family == AF_INET6 &&
-	     IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr)))
-		return 0; /* a wildcard listens everywhere: routing chooses */
 	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-	return bind(fd, (struct sockaddr *)&ss, sl) ? -errno : 0;
+	return bind(fd, (const struct sockaddr *)&e->src, e->srclen) ? -errno : 0;
 }
 
 /* Start a non-blocking connect: the handshakes of every stream of every flow run at once. */

@@ -7,6 +7,20 @@
 
 /* ---------- data path ---------- */
 
+/* Post a chain of n requests on c's QP; -EIO with the error said (what: "post", "credit"). */
+static int post(struct fp_conn *c, struct ibv_send_wr *wr, unsigned n, const char *what)
+{
+	struct ibv_send_wr *bad;
+
+	if (ibv_post_send(c->qp, wr, &bad)) {
+		fp_verbs_say(c->e, "%s on QP 0x%x (flow %u, rank %d): %s", what, c->qp->qp_num,
+			     c->flow, c->peer, strerror(errno));
+		return -EIO;
+	}
+	c->tx_out += n;
+	return 0;
+}
+
 static int wc_error(struct fp_engine *e, const struct ibv_wc *wc)
 {
 	struct fp_conn *c = (struct fp_conn *)(uintptr_t)(wc->wr_id & ~(uint64_t)7);
@@ -119,7 +133,7 @@ static bool lazy(const struct fp_conn *c, bool pull)
 int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bool pull)
 {
 	struct fp_engine *e = c->e;
-	struct ibv_send_wr wr[BURST], *bad;
+	struct ibv_send_wr wr[BURST];
 	struct ibv_sge sge[BURST][2];
 	unsigned room = e->tx_depth - c->tx_out;
 	bool small = len <= SMALL;
@@ -196,12 +210,8 @@ int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bo
 		if (++c->unsig >= e->cq_mod || (i + 1 == n && !lazy(c, pull)))
 			signal_wr(c, &wr[i]);
 	}
-	if (ibv_post_send(c->qp, wr, &bad)) {
-		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
-			     c->peer, strerror(errno));
+	if (post(c, wr, n, "post"))
 		return -EIO;
-	}
-	c->tx_out += n;
 	if (pull)
 		c->rd_seq += n;
 	else
@@ -217,7 +227,7 @@ int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bo
 static int carry_post(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 {
 	struct fp_engine *e = c->e;
-	struct ibv_send_wr wr[BURST], *bad;
+	struct ibv_send_wr wr[BURST];
 	struct ibv_sge sge[BURST];
 	uint64_t free_slots = e->nslots - (c->tx_seq - c->credit);
 	unsigned room = e->tx_depth - c->tx_out;
@@ -259,12 +269,8 @@ static int carry_post(struct fp_conn *c, const void *buf, size_t len, unsigned n
 		if (++c->unsig >= e->cq_mod || i + 1 == n)
 			signal_wr(c, &wr[i]);
 	}
-	if (n && ibv_post_send(c->qp, wr, &bad)) {
-		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
-			     c->peer, strerror(errno));
+	if (n && post(c, wr, n, "post"))
 		return -EIO;
-	}
-	c->tx_out += n;
 	c->tx_seq += n;
 	return (int)n;
 }
@@ -276,8 +282,7 @@ static int give_credit(struct fp_conn *c)
 	uint64_t k = c->rx_seq - c->credited;
 	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
 				  .opcode = IBV_WR_SEND_WITH_IMM,
-				  .imm_data = htonl((uint32_t)k) },
-			   *bad;
+				  .imm_data = htonl((uint32_t)k) };
 
 	if (k < e->credit_every)
 		return 0;
@@ -287,12 +292,8 @@ static int give_credit(struct fp_conn *c)
 		return e->failed;
 	c->unsig++;
 	signal_wr(c, &wr);
-	if (ibv_post_send(c->qp, &wr, &bad)) {
-		fp_verbs_say(e, "credit on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
-			     c->peer, strerror(errno));
+	if (post(c, &wr, 1, "credit"))
 		return -EIO;
-	}
-	c->tx_out++;
 	c->credited = c->rx_seq;
 	return 0;
 }
@@ -303,19 +304,14 @@ static int notify(struct fp_conn *c, unsigned n)
 	struct fp_engine *e = c->e;
 	struct ibv_send_wr wr = { .wr_id = (uintptr_t)c | WR_SEND,
 				  .opcode = IBV_WR_SEND_WITH_IMM,
-				  .imm_data = htonl(n) },
-			   *bad;
+				  .imm_data = htonl(n) };
 
 	if (c->tx_out >= e->tx_depth)
 		return 0;
 	if (++c->unsig >= e->cq_mod) /* lazy(): nobody waits on a notice's completion */
 		signal_wr(c, &wr);
-	if (ibv_post_send(c->qp, &wr, &bad)) {
-		fp_verbs_say(e, "post on QP 0x%x (flow %u, rank %d): %s", c->qp->qp_num, c->flow,
-			     c->peer, strerror(errno));
+	if (post(c, &wr, 1, "post"))
 		return -EIO;
-	}
-	c->tx_out++;
 	return 1;
 }
 
