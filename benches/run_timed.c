@@ -79,9 +79,10 @@ static int exchange_targets(struct rank *rk, const bool *go, bool *more, bool du
 			found = true;
 		}
 		/* a destination never holds more than its source sent; but a ping-pong's
-		 * responder whose reply was lost is one round trip ahead of its initiator,
-		 * and both stalled: nothing more is asked of it */
-		if (!found || (f->n > f->target && !f->stalled))
+		 * responder (go: latency chunks) whose reply was lost is one round trip ahead
+		 * of its initiator, which stalled (the responder too, unless the lost reply
+		 * ended its chunk): nothing more is asked of it */
+		if (!found || f->n > f->target + (go != NULL))
 			goto bad;
 		if (f->n > f->target)
 			f->target = f->n;

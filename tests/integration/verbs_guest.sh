@@ -111,10 +111,10 @@ ok "a peer killed mid-run: rank 0 stopped after ${SECONDS}s: $(tail -1 "$TMP/err
 
 # side by side with perftest, a tool we did not write: same sizes and counts, interleaved;
 # both must run and move the same bytes (TCG makes the speeds meaningless here)
-perf() { # TOOL ARGS...: server on rxe0, client on rxe1 -> 10.77.0.1; retried once (TCG)
+perf() { # TOOL ARGS...: server on rxe0, client on rxe1 -> 10.77.0.1; retried twice (TCG: its clock check, "r^2 < 0.9", fails now and then)
 	local t=$1 try
 	shift
-	for try in 1 2; do
+	for try in 1 2 3; do
 		timeout 60 "$t" -d rxe0 -x 1 "$@" >"$TMP/srv.log" 2>&1 &
 		local s=$!
 		sleep 1

@@ -224,11 +224,11 @@ static void faults(void)
 	const char *err_at[] = { "--fault-rank", "1", "--error-at", "20", NULL };
 	const char *drop_at[] = { "--fault-rank", "2", "--drop-at", "10", "--timeout", "1s", NULL };
 	const char *drop_dur[] = { "--fault-rank", "2",		 "--drop-at", "10", "--timeout",
-				   "600ms",	   "--duration", "2s",	      NULL };
+				   "1s",	   "--duration", "3s",	      NULL };
 	const char *drop_lat[] = { "--fault-rank", "2",	      "--drop-at", "10", "--timeout",
 				   "2s",	   "--iters", "10",	   NULL };
 	const char *drop_reply[] = { "--fault-rank", "3",	   "--drop-at", "10", "--timeout",
-				     "1s",	     "--duration", "2s",	NULL };
+				     "4s",	     "--duration", "3s",	NULL };
 	const char *die_at[] = {
 		"--fault-rank", "1", "--die-at", "15", "--timeout", "300ms", NULL
 	};
@@ -251,14 +251,14 @@ static void faults(void)
 		      !strstr(p, "\"src\": 0"),
 	      "the stalled flow 2 -> 3 in failed_flows, and only it: %s", p ? p : "none");
 	free(j);
-	/* with --duration (2 s, past --timeout): the stalled ranks wait for the deadline the
+	/* with --duration (3 s, past --timeout): the stalled ranks wait for the deadline the
 	 * others run to, instead of giving up on them in the rendezvous, losing the report */
 	failed("dropdur", "stream", 4, drop_dur, 1, "failed",
-	       "1 flow stalled in bandwidth 8 round 1/1: no progress for 0.3 s");
+	       "1 flow stalled in bandwidth 8 round 1/1: no progress for 0.5 s");
 	/* the replies lost instead, under --duration: the responder is one round trip ahead
 	 * of its initiator when both stall, which the chunks' exchange took for bad counts */
 	failed("dropreply", "pingpong", 4, drop_reply, 1, "failed",
-	       "1 flow stalled in latency 8 round 1/1: no progress for 0.5 s");
+	       "1 flow stalled in latency 8 round 1/1: no progress for 2 s");
 	/* the same in ping-pong: pair 2-3's round trips stop, pair 0-1's finish (under ASan
 	 * and load a null round trip can take 20 ms: the ranks that stall first wait for the
 	 * others in the rendezvous, which gives up at --timeout, so 2 s, and 10 of them) */
