@@ -451,6 +451,7 @@ static int dgram_loop(struct rank *rk, size_t size, idle_fn idle, uint64_t *t0)
 }
 
 #define LAT_STALLED 1 /* whole(): the flow stalled, and the rank goes on to its next one */
+#define LAT_CUT	    2 /* whole(): the chunk's time is up while waiting for a message */
 
 /*
  * Spin on one whole message in one direction; the clock is only read while stalled. A
@@ -468,8 +469,10 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 	for (;;) {
 		k = send ? rk->ops.tx(f->c, rk->txbuf, size, 1)
 			 : rk->ops.rx(f->c, rk->rxbuf, size, 1);
-		if (k)
+		if (k) {
+			f->held = false;
 			return k < 0 ? fail(rk, f, k) : 0;
+		}
 		if (++spins & 255)
 			continue;
 		if (fp_stop)
@@ -477,37 +480,63 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 		now = fp_clock_ticks(&rk->clk);
 		if (!waiting) {
 			waiting = true;
-			f->last_prog = now;
-			f->moved_marked = false;
+			if (!f->held) {
+				f->last_prog = now;
+				f->moved_marked = false;
+			}
 		} else if (rk->stall_ticks && quiet(rk, f, now) == STALLED) {
 			f->t_end = f->last_prog;
 			return LAT_STALLED;
 		} else if (now - f->last_prog > rk->timeout_ticks) {
 			return fail(rk, f, -ETIMEDOUT);
 		}
+		if (!send && rk->cut_at && now >= rk->cut_at) {
+			f->held = true;
+			return LAT_CUT;
+		}
 		idle(rk);
 	}
 }
 
-/* Latency, initiator: one round trip per message; one clock read per round trip. */
+/*
+ * Latency, initiator: one round trip per message; one clock read per round trip. At the
+ * chunk's cut no ping goes; one whose reply the cut left (out) is finished in the next
+ * chunk, untimed, as the exchange between the two is in its time.
+ */
 static int lat_init_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn idle,
 			 struct fp_hist *h)
 {
 	uint64_t t = fp_clock_ticks(&rk->clk), t2;
+	bool timed = !f->out;
 	int ret;
 
 	for (; f->n < f->target; f->n++) {
-		if ((ret = whole(rk, f, true, size, idle)) ||
-		    (ret = whole(rk, f, false, size, idle)))
+		if (!f->out) {
+			if (rk->cut_at && t >= rk->cut_at) {
+				f->t_end = t;
+				return LAT_CUT;
+			}
+			if ((ret = whole(rk, f, true, size, idle)))
+				return ret;
+			f->out = true;
+		}
+		if ((ret = whole(rk, f, false, size, idle))) {
+			if (ret == LAT_CUT)
+				f->t_end = t;
 			return ret;
+		}
+		f->out = false;
 		t2 = fp_clock_ticks(&rk->clk);
-		fp_hist_add(h, t2 - t);
+		if (timed)
+			fp_hist_add(h, t2 - t);
+		timed = true;
 		t = t2;
 	}
 	f->t_end = t;
 	return 0;
 }
 
+/* Latency, responder: a cut while a ping is awaited; never between a ping and its reply */
 static int lat_resp_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn idle)
 {
 	int ret;
@@ -540,7 +569,7 @@ void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat)
 		f->entry = e;
 		f->src = fl->src == rk->rank;
 		f->peer = f->src ? fl->dst : fl->src;
-		f->stalled = false;
+		f->stalled = f->out = f->held = false;
 	}
 }
 
@@ -562,32 +591,23 @@ int fp_run_lat(struct rank *rk, size_t size)
 			ret = lat_init_loop(rk, f, size, idle, rk->hist);
 		else
 			ret = lat_resp_loop(rk, f, size, idle);
-		if (ret == LAT_STALLED)
+		if (ret == LAT_STALLED || ret == LAT_CUT)
 			ret = 0;
 	}
 	return ret;
 }
 
-int fp_run_loops(struct rank *rk, bool lat, size_t size, uint64_t *t0)
+int fp_run_loops(struct rank *rk, size_t size, uint64_t *t0)
 {
 	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
 
 	rk->err[0] = 0; /* what an engine writes here from now on explains a failure */
 	if (!rk->resume)
-		rk->ops.begin(rk->eng, lat);
-
-	if (!lat && rk->dgram)
+		rk->ops.begin(rk->eng, false);
+	if (rk->dgram)
 		return dgram_loop(rk, size, idle, t0);
-	if (!lat)
-		return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle,
-			       rk->cfg->count_wrong ? verify_bytes : verify_none, t0);
-	for (unsigned i = 0; i < rk->nlf; i++) {
-		rk->ops.reset(rk->lf[i].c);
-		rk->lf[i].n = 0;
-	}
-	*t0 = fp_clock_ticks(&rk->clk);
-	fp_hist_reset(rk->hist);
-	return fp_run_lat(rk, size);
+	return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle,
+		       rk->cfg->count_wrong ? verify_bytes : verify_none, t0);
 }
 
 int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0)

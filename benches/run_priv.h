@@ -45,7 +45,9 @@ struct lflow {
 	bool moved_marked;   /* last_moved taken since the last progress */
 	uint64_t stall_mono; /* stalled: its last progress, fp_mono_ns() */
 	uint64_t target, n, acked, ack_sent;
-	uint64_t cap, chunk; /* --duration latency: at most cap round trips, chunk at a time */
+	uint64_t cap, chunk; /* latency: at most cap round trips, chunk at a time */
+	bool out;  /* latency initiator: a ping went whose reply the chunk's cut left to the next */
+	bool held; /* latency: a wait the cut left keeps its last_prog (a stall spans chunks) */
 	uint64_t t_end, end_at, last_rx;
 	unsigned ends;
 	struct fp_dgram_stats dg;
@@ -82,6 +84,10 @@ struct rank {
 	bool resume;	/* the bandwidth loop goes on with the counts where they are */
 	bool draining;	/* after the deadline: sources keep the time they stopped at */
 	double lat_ns;	/* the warm-up's round trip, to size the first latency chunk */
+	/* a latency chunk ends here (ticks; 0: never) whatever its count, as a count sized from
+	 * a fast chunk may take far longer when the host slows, past the --timeout of the
+	 * ranks waiting for the next exchange (run_timed.c) */
+	uint64_t cut_at;
 	/* --report-interval (run_report.c) */
 	uint64_t report_ticks, rep_t; /* every; the last report */
 	uint64_t rep_next;	      /* frame engines: the next report is due (ticks); 0: none */
@@ -111,7 +117,7 @@ struct rank {
 
 /* run_loops.c: the timed loops */
 void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat);
-int fp_run_loops(struct rank *rk, bool lat, size_t size, uint64_t *t0);
+int fp_run_loops(struct rank *rk, size_t size, uint64_t *t0);
 int fp_run_lat(struct rank *rk, size_t size);
 int fp_run_dgram(struct rank *rk, size_t size, uint64_t *t0);
 

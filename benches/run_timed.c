@@ -11,8 +11,11 @@
  * the rates cover the transfer only.
  * Datagrams: sources stop at the deadline and send their end markers, which carry the
  * count; destinations need nothing else.
- * Latency: round trips go in chunks of at most CHUNK_NS, each sized from the measured round
- * trip time; between chunks the initiators say how many more (0: the deadline passed).
+ * Latency, timed or counted: round trips go in chunks of about CHUNK_NS, each sized from the
+ * measured round trip time; between chunks the initiators say how many more (0: the deadline
+ * passed, or the count is reached). A chunk whose count was sized on a fast host that then
+ * slowed is cut by the clock (cut_at), so that no rank waits in the exchange for long: one
+ * whose flows stalled, or that has none this round, hears of the rest a cut away at most.
  * With --report-interval, rank 0 says in the same exchange when an interval is over, and
  * every rank then joins its report (run_report.c), and once more at the end.
  */
@@ -24,7 +27,8 @@
 #include "../core/wire.h"
 #include "run_priv.h"
 
-#define CHUNK_NS 20000000.0 /* longest latency chunk between two count exchanges */
+#define CHUNK_NS	 20000000.0 /* longest latency chunk between two count exchanges */
+#define CUT_CHUNKS 10	    /* a chunk is cut at this many times CHUNK_NS, however far */
 #define CNT_REC	 13	    /* flow u32, target u64, more u8 */
 
 /*
@@ -115,7 +119,7 @@ static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadli
 		rk->stop_at = next < deadline && !rk->dgram ? next : deadline;
 		rk->rep_next = rk->dgram && every ? next : 0;
 		rk->stopped = false;
-		ret = fp_run_loops(rk, false, size, t0);
+		ret = fp_run_loops(rk, size, t0);
 		rk->resume = true;
 		rk->rep_next = 0;
 		if (ret || !every)
@@ -154,7 +158,7 @@ static int bw_timed(struct rank *rk, size_t size, uint64_t *t0, const char *what
 		goto out;
 	rk->shift += fp_clock_ticks(&rk->clk) - paused;
 	rk->draining = true;
-	ret = fp_run_loops(rk, false, size, t0);
+	ret = fp_run_loops(rk, size, t0);
 out:
 	rk->draining = false;
 	rk->resume = false;
@@ -187,6 +191,8 @@ static void next_chunk(struct rank *rk, double ns_per_rt, bool *go)
 			k = 0;
 		else if (k > f->cap - f->n)
 			k = f->cap - f->n;
+		if (f->out && !f->stalled && !k) /* a round trip the cut left is finished */
+			k = 1;
 		f->target = f->n + k;
 		f->chunk = k;
 		go[i] = k != 0;
@@ -197,6 +203,9 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 {
 	bool *go = calloc(rk->nlf ? rk->nlf : 1, sizeof(*go)), more = true, now_rep = false;
 	double ns_per_rt = rk->lat_ns > 0 ? rk->lat_ns : 1e9; /* unknown: one round trip */
+	/* the cut: a chunk ten times too long, and never a quarter of the --timeout the ranks
+	 * waiting in the exchange give it */
+	uint64_t cut = fp_clock_from_ns(&rk->clk, CUT_CHUNKS * CHUNK_NS);
 	/* --report-interval: the histogram at the last report, and room to work */
 	struct fp_hist *prev = report ? malloc(2 * sizeof(*prev)) : NULL;
 	int ret = 0;
@@ -219,7 +228,7 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 		fp_hist_reset(prev);
 	*t0 = rk->rep_t = fp_clock_ticks(&rk->clk);
 	while (!ret) {
-		uint64_t before = 0, t;
+		uint64_t before = 0, after = 0, t;
 		bool due = report && fp_clock_ticks(&rk->clk) - rk->rep_t >= rk->report_ticks;
 
 		next_chunk(rk, ns_per_rt, go);
@@ -230,12 +239,16 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 		if (ret || !more)
 			break;
 		for (unsigned i = 0; i < rk->nlf; i++)
-			before += rk->lf[i].src ? rk->lf[i].target - rk->lf[i].n : 0;
+			before += rk->lf[i].src ? rk->lf[i].n : 0;
 		t = fp_clock_ticks(&rk->clk);
+		rk->cut_at = t + (cut < rk->timeout_ticks / 4 ? cut : rk->timeout_ticks / 4);
 		ret = fp_run_lat(rk, size);
-		if (before)
+		rk->cut_at = 0;
+		for (unsigned i = 0; i < rk->nlf; i++)
+			after += rk->lf[i].src ? rk->lf[i].n : 0;
+		if (after > before) /* what went, as a cut or a stall may leave some */
 			ns_per_rt = fp_clock_ns(&rk->clk, fp_clock_ticks(&rk->clk) - t) /
-				    (double)before;
+				    (double)(after - before);
 	}
 	if (!ret && report)
 		ret = fp_run_lat_report(rk, size, *t0, prev, prev + 1);
@@ -251,15 +264,17 @@ int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool
 	uint64_t deadline = UINT64_MAX;
 
 	report = report && rk->report_ticks;
-	if (!limit_ns && !report) {
-		rk->stop_at = UINT64_MAX;
-		return fp_run_loops(rk, lat, size, t0);
-	}
 	if (limit_ns)
 		deadline = fp_clock_ticks(&rk->clk) + fp_clock_from_ns(&rk->clk, (double)limit_ns);
+	/* latency goes in chunks with or without a deadline: a rank whose flows stalled, or
+	 * that has none, waits for the others in an exchange at most a cut away */
 	if (lat) {
 		rk->stop_at = deadline;
 		return lat_timed(rk, size, t0, what, report);
+	}
+	if (!limit_ns && !report) {
+		rk->stop_at = UINT64_MAX;
+		return fp_run_loops(rk, size, t0);
 	}
 	return bw_timed(rk, size, t0, what, deadline, report);
 }

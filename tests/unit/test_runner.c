@@ -229,6 +229,10 @@ static void faults(void)
 				   "2s",	   "--iters", "10",	   NULL };
 	const char *drop_reply[] = { "--fault-rank", "3",	   "--drop-at", "10", "--timeout",
 				     "4s",	     "--duration", "3s",	NULL };
+	/* counted, not timed: 8000 round trips of at least 200 us (--delay) take pair 0-1
+	 * past the --timeout its stalled peers would wait for the phase's end */
+	const char *drop_long[] = { "--fault-rank", "2",     "--drop-at", "10", "--timeout", "1s",
+				    "--iters",	    "8000", "--delay",	  "100us", NULL };
 	const char *die_at[] = {
 		"--fault-rank", "1", "--die-at", "15", "--timeout", "300ms", NULL
 	};
@@ -272,6 +276,10 @@ static void faults(void)
 		      strstr(p, "\"stalled\": true") && !strstr(p, "\"src\": 0"),
 	      "the stalled ping-pong 2 -> 3 in failed_flows, and only it: %s", p ? p : "none");
 	free(j);
+	/* latency goes in chunks with or without --duration, so the ranks whose flows stalled
+	 * wait for the others' next exchange, not for the whole phase past --timeout */
+	failed("droplong", "pingpong", 4, drop_long, 1, "failed",
+	       "1 flow stalled in latency 8 round 1/1: no progress for 0.5 s");
 	/* the dead rank's own status (3) is the run's; its peers' flows stall, and the
 	 * rendezvous finds it gone before any stall report */
 	failed("die", "ring", 3, die_at, 3, "failed",
