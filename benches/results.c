@@ -272,6 +272,10 @@ static void json_size(struct fp_json *j, const struct fp_run_data *d, const stru
 	fp_results_size_agg(d, sr, &a);
 	fp_json_obj(j, NULL);
 	fp_json_u64(j, "size", sr->size);
+	/* flows stalled at this size: the rest of its rounds did not run, and the stalled flows
+	 * are in failed_flows, not here */
+	if (sr->partial)
+		fp_json_bool(j, "complete", false);
 	fp_json_u64(j, "iters", a.iters);
 	if (d->cfg->count_wrong && (s->measure & (FP_MEASURE_BW | FP_MEASURE_COLL)))
 		fp_json_u64(j, "wrong", sr->wrong); /* latency is not checked */
@@ -918,6 +922,8 @@ void fp_results_text_row(const struct fp_run_data *d, const struct fp_size_res *
 	}
 	if (s->measure & FP_MEASURE_COLL)
 		fp_results_coll_text(d, sr, f);
+	if (sr->partial)
+		fputs("  (incomplete: flows stalled)", f);
 	fputc('\n', f);
 }
 

@@ -39,6 +39,7 @@ struct fp_fres {
 struct fp_size_res {
 	uint64_t size;
 	bool done;
+	bool partial; /* done, but cut short by stalled flows: what the others measured */
 	struct fp_fres *fr;	/* one per schedule entry (round, flow) */
 	struct fp_hist *lat;	/* all round trips at this size, merged; NULL without latency */
 	struct fp_hist *oneway; /* frame engines on one machine: one-way delays, ns */

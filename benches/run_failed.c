@@ -363,10 +363,25 @@ int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, ui
 		fp_say(rk->err, ERR_LEN, "stall report: a rank sent a malformed one");
 	if (ret || !n)
 		return ret;
-	for (unsigned k = 0; rk->data && k < rk->data->nfailed; k++)
-		if (rk->data->failed[k].stalled)
-			snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
-				 "stalled: no progress for %.3g s", stall_s);
+	rk->stall_ended = true;
+	for (unsigned k = 0; rk->data && k < rk->data->nfailed; k++) {
+		const struct fp_failed_flow *x = &rk->data->failed[k];
+		struct fp_size_res *sr = NULL;
+
+		if (!x->stalled)
+			continue;
+		snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
+			 "stalled: no progress for %.3g s", stall_s);
+		for (unsigned i = 0; i < rk->data->nres; i++)
+			if (rk->data->res[i].size == size && !rk->data->res[i].done)
+				sr = &rk->data->res[i];
+		/* a stalled flow is in failed_flows; the size's results keep the others' */
+		for (uint32_t e = rk->sched.rstart[r]; sr && x->round == r && x->size == size &&
+						       e < rk->sched.rstart[r + 1];
+		     e++)
+			if (rk->sched.rflows[e] == x->flow)
+				memset(&sr->fr[e], 0, sizeof(sr->fr[e]));
+	}
 	fp_size_label(size, sz, sizeof(sz));
 	fp_say(rk->err, ERR_LEN,
 	       "%u flow%s stalled in %s %s round %u/%u: no progress for %.3g s (half "

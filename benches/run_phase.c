@@ -127,7 +127,8 @@ static size_t pack(struct rank *rk, bool lat, size_t size, uint64_t t0)
 
 		if (!lat && !f->src)
 			fp_series_stats(&f->series, f->n * size, el, rk->clk.hz, &bw);
-		if (lat && f->src)
+		/* a flow that stalled is in failed_flows: its round trips are not the size's */
+		if (lat && f->src && !f->stalled)
 			hl = fp_hist_encode(rk->hist, p + REC_HEAD, rk->reclen - o - REC_HEAD);
 		/* a frame engine's one-way delays (the rank's, all flows): with its first
 		 * receive record */
@@ -206,7 +207,7 @@ static int unpack(struct rank *rk, struct fp_size_res *sr, const struct fp_rv_bl
 				goto bad;
 			fr = &sr->fr[entry];
 			if (p[8] == FP_MEASURE_LAT) {
-				if (!rx) {
+				if (!rx && hl) { /* none: it stalled */
 					size_t used;
 
 					if (fp_hist_decode(h, p + REC_HEAD, hl, &used) ||
@@ -416,6 +417,10 @@ int fp_run_sizes(struct rank *rk)
 				sr = &scratch;
 			ret = one_size(rk, sr, si, pass, &go, &finished);
 			once += !pass && finished;
+			/* nothing measured is lost: flows that stalled end the run, and the size
+			 * keeps what the others measured, marked incomplete */
+			if (ret && rk->stall_ended && rk->data && sr->fr && !sr->done)
+				sr->partial = finished = true;
 			if (!finished || !rk->data)
 				continue;
 			sr->done = true;

@@ -247,6 +247,12 @@ static void faults(void)
 	failed("drop", "stream", 4, drop_at, 1, "failed",
 	       "1 flow stalled in bandwidth 8 round 1/1: no progress for 0.5 s");
 	j = slurp("drop", "run.json");
+	/* nothing measured is lost: the size keeps flow 0 -> 1, marked incomplete */
+	p = j ? strstr(j, "\"results\": [") : NULL;
+	CHECK(p && strstr(p, "\"size\": 8,\n      \"complete\": false") &&
+		      strstr(p, "\"flows\": 1,") && !strstr(p, "\"size\": 1024"),
+	      "the stalled size keeps the other flow's rate, marked incomplete: %.300s",
+	      p ? p : "none");
 	p = j ? strstr(j, "\"failed_flows\"") : NULL;
 	if (p && strstr(p, "\n  ]")) /* the list alone */
 		*strstr(p, "\n  ]") = 0;
@@ -269,6 +275,10 @@ static void faults(void)
 	failed("droplat", "pingpong", 4, drop_lat, 1, "failed",
 	       "1 flow stalled in latency 8 round 1/1: no progress for 1 s");
 	j = slurp("droplat", "run.json");
+	/* the size's round trips are pair 0-1's ten, not the stalled pair's */
+	p = j ? strstr(j, "\"results\": [") : NULL;
+	CHECK(p && strstr(p, "\"complete\": false") && strstr(p, "\"samples\": 10,"),
+	      "the stalled latency size keeps pair 0-1's 10 round trips: %.300s", p ? p : "none");
 	p = j ? strstr(j, "\"failed_flows\"") : NULL;
 	if (p && strstr(p, "\n  ]"))
 		*strstr(p, "\n  ]") = 0;
