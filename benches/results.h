@@ -100,6 +100,7 @@ struct fp_failed_flow {
 	int src, dst;
 	char error[96];
 	bool stalled;
+	bool dead; /* stalled as its engine said its connection broke */
 	uint32_t round;
 	uint64_t size, bytes;
 	double after_s;

@@ -233,9 +233,10 @@ int fp_run_connect_report(struct rank *rk, int ret)
  * same evidence: after each bandwidth phase every rank tells the others which of its flows
  * made no progress for stall_ticks (run_loops.c). A rank's stall report: u32 count, then
  * count entries of u32 flow, u64 bytes it moved in the phase, f64 seconds from the phase's
- * start to its last progress, f64 seconds since that progress.
+ * start to its last progress, f64 seconds since that progress, u8 1 when its engine said its
+ * connection broke (FP_ECONN_DEAD) rather than the clock that it stalled.
  */
-#define STALL_REC 28
+#define STALL_REC 29
 
 static uint8_t *stall_report(const struct rank *rk, bool lat, uint64_t size, uint64_t t0,
 			     size_t *len)
@@ -258,6 +259,7 @@ static uint8_t *stall_report(const struct rank *rk, bool lat, uint64_t size, uin
 		fp_put_f64(p + 12,
 			   f->last_prog > t0 ? fp_clock_ns(&rk->clk, f->last_prog - t0) / 1e9 : 0);
 		fp_put_f64(p + 20, now > f->stall_mono ? (double)(now - f->stall_mono) / 1e9 : 0);
+		p[28] = f->dead;
 		p += STALL_REC;
 	}
 	fp_put_u32(b, (uint32_t)((size_t)(p - b - 4) / STALL_REC));
@@ -276,7 +278,7 @@ static int keep_stall(struct fp_run_data *d, uint32_t *slot, const struct fp_flo
 	time_t t;
 	struct tm tm;
 
-	if (!(after >= 0 && after < 1e9) || !(ago >= 0 && ago < 1e9))
+	if (!(after >= 0 && after < 1e9) || !(ago >= 0 && ago < 1e9) || q[28] > 1)
 		return -EBADMSG;
 	if (!slot[fl->id]) {
 		if (!(x = add_failed(d, fl, slot)))
@@ -285,6 +287,7 @@ static int keep_stall(struct fp_run_data *d, uint32_t *slot, const struct fp_flo
 		x->after_s = -1;
 	}
 	x = &d->failed[slot[fl->id] - 1];
+	x->dead |= q[28];
 	if (bytes > x->bytes)
 		x->bytes = bytes;
 	if (after > x->after_s) { /* the later end's last progress: the source's last ack */
@@ -370,8 +373,13 @@ int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, ui
 
 		if (!x->stalled)
 			continue;
-		snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
-			 "stalled: no progress for %.3g s", stall_s);
+		if (x->dead)
+			snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
+				 "its connection broke mid-run (%s: the error is on its rank's stderr)",
+				 rk->ops.name);
+		else
+			snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
+				 "stalled: no progress for %.3g s", stall_s);
 		for (unsigned i = 0; i < rk->data->nres; i++)
 			if (rk->data->res[i].size == size && !rk->data->res[i].done)
 				sr = &rk->data->res[i];

@@ -5,6 +5,7 @@
  * the clock is read once per sweep over the flows.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -71,6 +72,22 @@ static void set_stalled(struct rank *rk, struct lflow *f, uint64_t now)
 {
 	f->stalled = f->done = true;
 	f->stall_mono = fp_mono_ns() - (uint64_t)fp_clock_ns(&rk->clk, now - f->last_prog);
+}
+
+/*
+ * tx or rx said k < 0 on f: a connection that broke alone (FP_ECONN_DEAD: a verbs QP whose
+ * retries ran out) stalls its flow now, and 0 says so; any other error fails the rank.
+ */
+static int broken(struct rank *rk, struct lflow *f, int k, uint64_t now)
+{
+	if (k != FP_ECONN_DEAD || !rk->stall_ticks)
+		return fail(rk, f, k);
+	if (rk->err[0]) /* the engine's word: once, as the flow stalls */
+		fprintf(stderr, "fabprobe: rank %d: flow %u: %s\n", rk->rank, f->flow, rk->err);
+	rk->err[0] = 0;
+	f->dead = true;
+	set_stalled(rk, f, now);
+	return 0;
 }
 
 /* No whole message since last_prog (the caller's to keep): has a stall come? */
@@ -204,8 +221,12 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 				if (room && rest) {
 					k = ops->tx(f->c, rk->txbuf, size,
 						    (unsigned)min3(room, rest, BURST));
-					if (k < 0)
-						return fail(rk, f, k);
+					if (k < 0) {
+						if ((k = broken(rk, f, k, now)))
+							return k;
+						left--;
+						continue;
+					}
 					f->n += (uint64_t)k;
 					progress |= k;
 				}
@@ -213,8 +234,12 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 					f->acked = fp_get_u64(f->ackin);
 					progress = 1;
 				}
-				if (k < 0)
-					return fail(rk, f, k);
+				if (k < 0) {
+					if ((k = broken(rk, f, k, now)))
+						return k;
+					left--;
+					continue;
+				}
 				if (f->acked > f->n)
 					return fail(rk, f, -EPROTO);
 				if (f->acked == f->target) {
@@ -229,8 +254,12 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 			if (f->n < f->target) {
 				k = ops->rx(f->c, rk->rxbuf, size,
 					    (unsigned)min3(f->target - f->n, rx_burst, BURST));
-				if (k < 0)
-					return fail(rk, f, k);
+				if (k < 0) {
+					if ((k = broken(rk, f, k, now)))
+						return k;
+					left--;
+					continue;
+				}
 				f->n += (uint64_t)k;
 				progress |= k;
 				fp_series_tick(&f->series, now, f->n * size);
@@ -241,16 +270,24 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 			}
 			if (f->ack_pending) {
 				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
-				if (k < 0)
-					return fail(rk, f, k);
+				if (k < 0) {
+					if ((k = broken(rk, f, k, now)))
+						return k;
+					left--;
+					continue;
+				}
 				f->ack_pending = !k;
 			} else if (f->n > f->ack_sent &&
 				   (f->n - f->ack_sent >= ack_every || f->n == f->target)) {
 				fp_put_u64(f->ackbuf, f->n);
 				f->ack_sent = f->n;
 				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
-				if (k < 0)
-					return fail(rk, f, k);
+				if (k < 0) {
+					if ((k = broken(rk, f, k, now)))
+						return k;
+					left--;
+					continue;
+				}
 				f->ack_pending = !k;
 				progress = 1;
 			}
@@ -469,9 +506,18 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 	for (;;) {
 		k = send ? rk->ops.tx(f->c, rk->txbuf, size, 1)
 			 : rk->ops.rx(f->c, rk->rxbuf, size, 1);
-		if (k) {
+		if (k > 0) {
 			f->held = false;
-			return k < 0 ? fail(rk, f, k) : 0;
+			return 0;
+		}
+		if (k < 0) {
+			now = fp_clock_ticks(&rk->clk);
+			if (!waiting && !f->held)
+				f->last_prog = now;
+			if ((k = broken(rk, f, k, now)))
+				return k;
+			f->t_end = f->last_prog;
+			return LAT_STALLED;
 		}
 		if (++spins & 255)
 			continue;
@@ -569,7 +615,7 @@ void fp_run_round_flows(struct rank *rk, uint32_t r, bool lat)
 		f->entry = e;
 		f->src = fl->src == rk->rank;
 		f->peer = f->src ? fl->dst : fl->src;
-		f->stalled = f->out = f->held = false;
+		f->stalled = f->dead = f->out = f->held = false;
 	}
 }
 

@@ -39,6 +39,7 @@ struct lflow {
 	bool src;
 	bool done, ack_pending;
 	bool stalled;	     /* no progress for stall_ticks in this phase: done, and reported */
+	bool dead;	     /* stalled as its engine said its connection broke (FP_ECONN_DEAD) */
 	uint64_t last_prog;  /* its last progress (ticks; a bandwidth loop's shifted) */
 	uint64_t last_n;     /* its counts then (n + acked + ack_sent) */
 	uint64_t last_moved; /* the bytes its connection had moved since (engine moved) */

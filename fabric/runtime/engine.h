@@ -14,6 +14,7 @@
 #ifndef FP_ENGINE_H
 #define FP_ENGINE_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -146,6 +147,7 @@ static inline uint8_t fp_payload_byte(size_t i)
 /* a failed connect fails only the flows it names (conn_error); the others connect. A stream
  * flow that makes no progress for half the timeout stalls alone (benches/run_failed.c) */
 #define FP_ENG_FLOW_FAIL 2u
+#define FP_ECONN_DEAD	 (-ENOLINK) /* tx/rx: this connection broke, the others go on */
 /* a port with queues: queue_stats says where each flow's frames went (run.json ranks[].queues) */
 #define FP_ENG_QUEUES 4u
 /* with FP_ENG_DGRAM: a message's size is its payload, one packet (verbs UD), not an Ethernet
@@ -207,6 +209,9 @@ struct fp_engine_ops {
 	/* after a failed connect: this flow's own failure (-errno, text in buf) or 0 when it
 	 * connected; -EOPNOTSUPP by default (the engine fails a run as a whole) */
 	int (*conn_error)(const struct fp_conn *c, char *buf, size_t len);
+	/* messages moved (0: none now) or -errno. FP_ECONN_DEAD (engines with FP_ENG_FLOW_FAIL):
+	 * this connection alone broke (a verbs QP in error: retries exceeded), and its flow
+	 * stalls at once while the others go on; any other error fails the rank */
 	int (*tx)(struct fp_conn *c, const void *buf, size_t len, unsigned n);
 	int (*rx)(struct fp_conn *c, void *buf, size_t len, unsigned n);
 	int (*wait)(struct fp_engine *e, int timeout_ms);

@@ -87,8 +87,8 @@ expect_err "op 'atomic'" "$FABPROBE" run stream --np 2 "${V[@]}" --op atomic --i
 ok "a missing device, a wrong rkey, a bad --op: each named"
 
 # a peer killed mid-run: the survivor stops and names it. Its WRITEs to the dead QP
-# should end in "retry exceeded"; rxe here leaves them outstanding, so what names the
-# peer is the rendezvous (it left without a report) once the data path timed out
+# should end in "retry exceeded"; rxe here leaves them outstanding, so its flow stalls (half
+# of --timeout) and what names the peer is the rendezvous of the stall report (it left)
 port=$(free_port)
 V=(--engine verbs --port rxe0,rxe1 --timeout 10s --quiet)
 # (the victim is fabprobe itself, not a wrapper; cleanup kills it if anything goes wrong)
@@ -105,9 +105,43 @@ kill -9 $victim
 rc=0
 wait $survivor || rc=$?
 [ $rc = 1 ] || { cat "$TMP/err"; fail "survivor exit $rc"; }
-grep -qE "rank 1 died|vanished" "$TMP/err" || { cat "$TMP/err"; fail "survivor did not name the dead peer"; }
+grep -qE "rank 1 died|vanished|rank 1 closed its rendezvous connection" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "survivor did not name the dead peer"; }
 V=(--engine verbs --port rxe0,rxe1 --timeout 30s --quiet)
 ok "a peer killed mid-run: rank 0 stopped after ${SECONDS}s: $(tail -1 "$TMP/err")"
+
+# a link that blackholes mid-run (issue 18): rxe0's veth drops everything it sends (netem,
+# 100% loss) 5 s into an alltoall on 4 ranks; the flows between rxe0 and rxe1 (ranks of
+# unlike parity) stall at half of --timeout, or fail at once when their QP goes into error,
+# and are recorded each; the flows within one device (rxe loops them back) measure on, and
+# their size is kept, marked incomplete
+modprobe sch_netem 2>/dev/null
+timeout 120 "$FABPROBE" run alltoall --np 4 --engine verbs --port rxe0,rxe1 --op write \
+	--sizes 64K --iters 100000000 --duration 14s --timeout 6s --warmup 10 --quiet \
+	--output "$TMP/bh" >/dev/null 2>"$TMP/err" &
+bh=$!
+PIDS+=($bh)
+sleep 5
+tc qdisc add dev rxeA0 root netem loss 100% || { kill $bh; fail "netem on rxeA0"; }
+rc=0
+wait $bh || rc=$?
+tc qdisc del dev rxeA0 root || fail "netem off rxeA0"
+[ $rc = 1 ] || { cat "$TMP/err"; fail "blackhole: exit $rc, not 1"; }
+python3 - "$TMP/bh/run.json" <<'PY' || { cat "$TMP/err"; fail "blackhole: the flows across it not recorded alone"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+ff = {(f["src"], f["dst"]) for f in d["failed_flows"]}
+cross = {(a, b) for a in range(4) for b in range(4) if a % 2 != b % 2}
+broke = sum("broke" in f["error"] for f in d["failed_flows"])
+r = d["results"]
+print("  %d flows across rxe0-rxe1 failed (%d of them QPs in error), %s flows kept at 64K" %
+      (len(ff), broke, r[0]["bandwidth"]["flows"] if r else "no"))
+assert d["status"] == "failed" and not d["complete"], d["status"]
+assert ff == cross, sorted(ff)
+assert all(f["stalled"] and f["avg_Gbps"] == 0 for f in d["failed_flows"])
+assert len(r) == 1 and r[0]["complete"] is False and r[0]["bandwidth"]["flows"] == 4, r
+PY
+ok "a blackhole mid-run: the 8 flows across it recorded, the 4 within a device measured"
 
 # side by side with perftest, a tool we did not write: same sizes and counts, interleaved;
 # both must run and move the same bytes (TCG makes the speeds meaningless here)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../benches/runner.h"
@@ -233,6 +234,8 @@ static void faults(void)
 	 * past the --timeout its stalled peers would wait for the phase's end */
 	const char *drop_long[] = { "--fault-rank", "2",     "--drop-at", "10", "--timeout", "1s",
 				    "--iters",	    "8000", "--delay",	  "100us", NULL };
+	/* a connection that breaks alone (a verbs QP whose retries ran out): no stall time */
+	const char *dead_at[] = { "--fault-rank", "2", "--dead-at", "30", "--timeout", "4s", NULL };
 	const char *die_at[] = {
 		"--fault-rank", "1", "--die-at", "15", "--timeout", "300ms", NULL
 	};
@@ -286,6 +289,24 @@ static void faults(void)
 		      strstr(p, "\"stalled\": true") && !strstr(p, "\"src\": 0"),
 	      "the stalled ping-pong 2 -> 3 in failed_flows, and only it: %s", p ? p : "none");
 	free(j);
+	/* the engine says a connection broke: its flow stalls at once, in bandwidth (the run
+	 * ends well before the 2 s a stall takes) and ping-pong, and says why */
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? "deadlat" : "dead";
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		failed(name, i ? "pingpong" : "stream", 4, dead_at, 1, "failed",
+		       i ? "1 flow stalled in latency 8" : "1 flow stalled in bandwidth 8");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		j = slurp(name, "run.json");
+		p = j ? strstr(j, "\"failed_flows\"") : NULL;
+		CHECK(p && strstr(p, "\"src\": 2") && strstr(p, "its connection broke mid-run") &&
+			      (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 < 1.9,
+		      "%s: the broken flow in failed_flows at once: %.200s", name,
+		      p ? p : "none");
+		free(j);
+	}
 	/* latency goes in chunks with or without --duration, so the ranks whose flows stalled
 	 * wait for the others' next exchange, not for the whole phase past --timeout */
 	failed("droplong", "pingpong", 4, drop_long, 1, "failed",

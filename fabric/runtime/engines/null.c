@@ -32,7 +32,7 @@
 
 struct null_opts {
 	uint64_t delay_ns, slow_ns;
-	int64_t fault_rank, drop_at, error_at, die_at, interrupt_at, corrupt_at;
+	int64_t fault_rank, drop_at, error_at, die_at, interrupt_at, corrupt_at, dead_at;
 };
 
 _Static_assert(sizeof(struct null_opts) <= FP_ENGINE_CFG_MAX, "null options fit the runner");
@@ -54,6 +54,9 @@ static const struct fp_opt null_opts[] = {
 	NULL_AT("drop-at", drop_at,
 		"testing: from its N-th message sent on, the fault rank's messages vanish"),
 	NULL_AT("error-at", error_at, "testing: the fault rank's N-th send fails with EIO"),
+	NULL_AT("dead-at", dead_at,
+		"testing: the connection the fault rank sends its N-th message on breaks, as a "
+		"verbs QP whose retries ran out: its flow stalls at once, the others go on"),
 	NULL_AT("die-at", die_at,
 		"testing: the fault rank exits, without a word, at its N-th send"),
 	NULL_AT("interrupt-at", interrupt_at,
@@ -68,6 +71,7 @@ struct ring {
 	_Alignas(64) _Atomic uint64_t head; /* bytes ever written */
 	_Alignas(64) _Atomic uint64_t tail; /* bytes ever read */
 	_Atomic uint32_t closed;	    /* the producer is gone, as a TCP FIN says */
+	_Atomic uint32_t broken; /* --dead-at: both ends fail, as both QPs of a dead link do */
 	_Alignas(64) uint8_t data[];
 };
 
@@ -288,7 +292,15 @@ static int fault(struct fp_engine *e)
 	}
 	if (o->drop_at >= 0 && n >= (uint64_t)o->drop_at)
 		return 1;
+	if (o->dead_at >= 0 && n == (uint64_t)o->dead_at)
+		return 3;
 	return o->corrupt_at >= 0 && n == (uint64_t)o->corrupt_at ? 2 : 0;
+}
+
+static bool broken(const struct fp_conn *c)
+{
+	return atomic_load_explicit(&c->out->broken, memory_order_relaxed) ||
+	       atomic_load_explicit(&c->in->broken, memory_order_relaxed);
 }
 
 static int null_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
@@ -299,11 +311,22 @@ static int null_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	uint64_t hdr[2] = { e->tx_delay ? now_ns() + e->tx_delay : 0, len };
 	unsigned k;
 
+	if (broken(c))
+		return FP_ECONN_DEAD;
+
 	for (k = 0; k < n && c->cap - (head - tail) >= HDR + len; k++) {
 		int f = e->faulty ? fault(e) : 0;
 
-		if (f < 0) {
+		if (f < 0 || f == 3) {
 			atomic_store_explicit(&c->out->head, head, memory_order_release);
+			if (f == 3) {
+				atomic_store_explicit(&c->out->broken, 1, memory_order_release);
+				atomic_store_explicit(&c->in->broken, 1, memory_order_release);
+				snprintf(e->b.err, e->b.errlen,
+					 "null: planted broken connection at message %llu",
+					 (unsigned long long)e->sent - 1);
+				return FP_ECONN_DEAD;
+			}
 			return f;
 		}
 		if (f == 1)
@@ -325,6 +348,9 @@ static int null_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 	uint64_t head = atomic_load_explicit(&c->in->head, memory_order_acquire);
 	uint64_t hdr[2], now = 0;
 	unsigned k;
+
+	if (broken(c))
+		return FP_ECONN_DEAD;
 
 	for (k = 0; k < n && head - tail >= HDR; k++) {
 		get(c->in, c->cap, tail, hdr, HDR);

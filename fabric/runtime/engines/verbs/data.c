@@ -30,8 +30,8 @@ static int wc_error(struct fp_engine *e, const struct ibv_wc *wc)
 			  ? -EACCES
 			  : -EIO;
 
-	if (wc->status == IBV_WC_WR_FLUSH_ERR && e->failed)
-		return e->failed; /* the QP is already in error: the first status said why */
+	if (wc->status == IBV_WC_WR_FLUSH_ERR && (e->failed || (c && c->failed)))
+		return e->failed ? e->failed : c->failed; /* the first status said why */
 	fp_verbs_say(e, "%s on QP 0x%x (flow %u, %s rank %d, %s): %s%s", c && c->qp ? e->dev : "?",
 		     wc->qp_num, c ? c->flow : 0, c && c->src ? "to" : "from", c ? c->peer : -1,
 		     fp_verbs_op_names[e->op], ibv_wc_status_str(wc->status),
@@ -51,8 +51,13 @@ static void poll_cq(struct fp_engine *e)
 		struct fp_conn *c = (struct fp_conn *)(uintptr_t)(wc[i].wr_id & ~(uint64_t)7);
 
 		if (wc[i].status != IBV_WC_SUCCESS) {
-			if (!e->failed)
+			/* RC bandwidth and ping-pong: the QP's flow alone; else the engine */
+			if (c && !e->carry && !e->failed) {
+				if (!c->failed)
+					c->failed = wc_error(e, &wc[i]);
+			} else if (!e->failed) {
 				e->failed = wc_error(e, &wc[i]);
+			}
 			continue;
 		}
 		if ((wc[i].wr_id & 7) == WR_RECV) {
@@ -320,8 +325,8 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	struct fp_engine *e = c->e;
 	int k;
 
-	if (e->failed)
-		return e->failed;
+	if (fp_verbs_dead(c))
+		return fp_verbs_dead(c);
 	if (e->op == OP_READ && (e->lat || c->src)) {
 		/* passive: the peer pulls; a small message's bytes go in its slot first,
 		 * then (bandwidth) the notice that they are there */
@@ -331,7 +336,7 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 			k = notify(c, n);
 			if (k == 0) {
 				poll_cq(e);
-				k = e->failed ? e->failed : notify(c, n);
+				k = fp_verbs_dead(c) ? fp_verbs_dead(c) : notify(c, n);
 			}
 			if (k <= 0)
 				return k;
@@ -346,13 +351,13 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	k = e->carry ? carry_post(c, buf, len, n) : fp_verbs_post(c, buf, len, n, false);
 	if (k == 0) {
 		poll_cq(e); /* send-queue room, or (carry) the receiver's credits */
-		if (e->failed)
-			return e->failed;
+		if (fp_verbs_dead(c))
+			return fp_verbs_dead(c);
 		k = e->carry ? carry_post(c, buf, len, n) : fp_verbs_post(c, buf, len, n, false);
 	}
 	if (c->tx_out > e->tx_depth / 2)
 		poll_cq(e);
-	return e->failed ? e->failed : k;
+	return fp_verbs_dead(c) ? fp_verbs_dead(c) : k;
 }
 
 static int take(struct fp_conn *c, void *buf, size_t len, unsigned n, bool pulled)
@@ -457,8 +462,8 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 {
 	struct fp_engine *e = c->e;
 
-	if (e->failed)
-		return e->failed;
+	if (fp_verbs_dead(c))
+		return fp_verbs_dead(c);
 	if (e->op == OP_WRITE) {
 		/* the trailer after each message says it has landed */
 		unsigned k = 0;
@@ -491,7 +496,7 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 			if (ret)
 				return ret;
 		}
-		return e->failed ? e->failed : (int)k;
+		return fp_verbs_dead(c) ? fp_verbs_dead(c) : (int)k;
 	}
 	bool pull = e->op == OP_READ && (e->lat || !c->src);
 
@@ -503,8 +508,8 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 	}
 	if (!c->ready)
 		poll_cq(e);
-	if (e->failed)
-		return e->failed;
+	if (fp_verbs_dead(c))
+		return fp_verbs_dead(c);
 	return take(c, buf, len, n, pull);
 }
 
@@ -547,6 +552,9 @@ static int flow_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 		return fp_verbs_ud_tx(c, len, n);
 	if (!spread(c) || !c->src)
 		return verbs_tx(c, buf, len, n);
+	for (unsigned q = 0; q < e->nqps; q++) /* one QP in error: the flow is */
+		if (fp_verbs_dead(c + q))
+			return fp_verbs_dead(c + q);
 	total = tx_plan(c, n, need);
 	if (!total) {
 		poll_cq(e);
@@ -578,6 +586,9 @@ static int flow_rx(struct fp_conn *c, void *buf, size_t len, unsigned n)
 		return fp_verbs_ud_rx(c, len, n);
 	if (!spread(c) || c->src)
 		return verbs_rx(c, buf, len, n);
+	for (unsigned q = 0; q < nq; q++)
+		if (fp_verbs_dead(c + q))
+			return fp_verbs_dead(c + q);
 	if (e->op == OP_READ) /* reads for each QP's share in flight first */
 		for (unsigned i = 0; i < nq && i < n; i++) {
 			int k = pull_ahead(c + (c->rr + i) % nq, len, n / nq + (i < n % nq));

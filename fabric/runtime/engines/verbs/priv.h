@@ -101,6 +101,9 @@ struct fp_conn {
 	uint32_t *lens;	   /* carry, receiver of sends: each slot's arrived length */
 	unsigned tx_out;   /* send-queue requests not yet completed */
 	unsigned idle;	   /* empty receives in a row: a probe goes out after IDLE_PROBE */
+	/* this QP went into error (retries exceeded: its peer or its path is gone): its flow
+	 * alone fails (FP_ECONN_DEAD), as the others go on; collectives (carry) fail whole */
+	int failed;
 	/* requests since the last signal and the READs among them; per signalled request
 	 * what it completes (cover_push), a FIFO */
 	unsigned unsig, unsig_rd;
@@ -255,5 +258,11 @@ int fp_verbs_settings(struct fp_engine *e, const struct verbs_opts *o);
 int fp_verbs_probe(char *why, size_t len);
 struct ibv_mr *fp_verbs_reg(struct fp_engine *e, void *buf, size_t len);
 void fp_verbs_say(struct fp_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* What a call on c returns first: the engine's failure, or c's QP in error (FP_ECONN_DEAD) */
+static inline int fp_verbs_dead(const struct fp_conn *c)
+{
+	return c->e->failed ? c->e->failed : c->failed ? FP_ECONN_DEAD : 0;
+}
 
 #endif

@@ -302,5 +302,6 @@ unsigned fp_verbs_cfg_flags(const void *cfg)
 	if (o->transport == 1)
 		return FP_ENG_DGRAM | FP_ENG_PAYLOAD;
 	/* read pulls the engine's own pattern from the sender's slots: it carries no data */
-	return o->op && !strcmp(o->op, "read") ? 0 : FP_ENG_CARRY;
+	/* RC: a QP in error, or a flow silent for half of --timeout, fails its flow alone */
+	return FP_ENG_FLOW_FAIL | (o->op && !strcmp(o->op, "read") ? 0 : FP_ENG_CARRY);
 }
