@@ -39,7 +39,7 @@ struct fp_fres {
 struct fp_size_res {
 	uint64_t size;
 	bool done;
-	bool partial; /* done, but cut short by stalled flows: what the others measured */
+	bool partial;		/* done, but cut short by stalled flows: what the others measured */
 	struct fp_fres *fr;	/* one per schedule entry (round, flow) */
 	struct fp_hist *lat;	/* all round trips at this size, merged; NULL without latency */
 	struct fp_hist *oneway; /* frame engines on one machine: one-way delays, ns */
@@ -165,7 +165,7 @@ struct fp_run_data {
 	struct fp_soak *soak;	       /* --soak, --forever, --counter-interval: series, or NULL */
 	struct fp_failed_flow *failed; /* flows that could not connect or stalled */
 	unsigned nfailed, failed_cap;  /* entries, and room (run_failed.c) */
-	struct fp_run_queues *queues; /* frames by queue, or NULL */
+	struct fp_run_queues *queues;  /* frames by queue, or NULL */
 };
 
 /* Aggregates of one round at one size, for tables and JSON. */

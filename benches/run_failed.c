@@ -375,7 +375,8 @@ int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, ui
 			continue;
 		if (x->dead)
 			snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
-				 "its connection broke mid-run (%s: the error is on its rank's stderr)",
+				 "its connection broke mid-run (%s: the error is on its rank's "
+				 "stderr)",
 				 rk->ops.name);
 		else
 			snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
@@ -384,9 +385,8 @@ int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, ui
 			if (rk->data->res[i].size == size && !rk->data->res[i].done)
 				sr = &rk->data->res[i];
 		/* a stalled flow is in failed_flows; the size's results keep the others' */
-		for (uint32_t e = rk->sched.rstart[r]; sr && x->round == r && x->size == size &&
-						       e < rk->sched.rstart[r + 1];
-		     e++)
+		for (uint32_t e = rk->sched.rstart[r];
+		     sr && x->round == r && x->size == size && e < rk->sched.rstart[r + 1]; e++)
 			if (rk->sched.rflows[e] == x->flow)
 				memset(&sr->fr[e], 0, sizeof(sr->fr[e]));
 	}

@@ -221,12 +221,8 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 				if (room && rest) {
 					k = ops->tx(f->c, rk->txbuf, size,
 						    (unsigned)min3(room, rest, BURST));
-					if (k < 0) {
-						if ((k = broken(rk, f, k, now)))
-							return k;
-						left--;
-						continue;
-					}
+					if (k < 0)
+						goto broke;
 					f->n += (uint64_t)k;
 					progress |= k;
 				}
@@ -234,12 +230,8 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 					f->acked = fp_get_u64(f->ackin);
 					progress = 1;
 				}
-				if (k < 0) {
-					if ((k = broken(rk, f, k, now)))
-						return k;
-					left--;
-					continue;
-				}
+				if (k < 0)
+					goto broke;
 				if (f->acked > f->n)
 					return fail(rk, f, -EPROTO);
 				if (f->acked == f->target) {
@@ -254,12 +246,8 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 			if (f->n < f->target) {
 				k = ops->rx(f->c, rk->rxbuf, size,
 					    (unsigned)min3(f->target - f->n, rx_burst, BURST));
-				if (k < 0) {
-					if ((k = broken(rk, f, k, now)))
-						return k;
-					left--;
-					continue;
-				}
+				if (k < 0)
+					goto broke;
 				f->n += (uint64_t)k;
 				progress |= k;
 				fp_series_tick(&f->series, now, f->n * size);
@@ -270,24 +258,16 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 			}
 			if (f->ack_pending) {
 				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
-				if (k < 0) {
-					if ((k = broken(rk, f, k, now)))
-						return k;
-					left--;
-					continue;
-				}
+				if (k < 0)
+					goto broke;
 				f->ack_pending = !k;
 			} else if (f->n > f->ack_sent &&
 				   (f->n - f->ack_sent >= ack_every || f->n == f->target)) {
 				fp_put_u64(f->ackbuf, f->n);
 				f->ack_sent = f->n;
 				k = ops->tx(f->c, f->ackbuf, ACK_LEN, 1);
-				if (k < 0) {
-					if ((k = broken(rk, f, k, now)))
-						return k;
-					left--;
-					continue;
-				}
+				if (k < 0)
+					goto broke;
 				f->ack_pending = !k;
 				progress = 1;
 			}
@@ -295,6 +275,11 @@ static int bw_loop(struct rank *rk, size_t size, uint64_t window, idle_fn idle, 
 				f->done = true;
 				left--;
 			}
+			continue;
+		broke: /* k < 0: the rank fails, or the flow alone (broken) */
+			if ((k = broken(rk, f, k, now)))
+				return k;
+			left--;
 		}
 		now = fp_clock_ticks(&rk->clk) - rk->shift;
 		if (fp_stop)

@@ -75,7 +75,7 @@ struct rank {
 	/* a bandwidth or latency flow with no progress this long has stalled (run_failed.c); 0: the
 	 * engine fails as a whole, and only the rank's timeout ends a phase */
 	uint64_t stall_ticks;
-	bool stall_ended; /* the stall report ended the run (every rank hears it) */
+	bool stall_ended;	   /* the stall report ended the run (every rank hears it) */
 	bool dgram, same_clock;	   /* same_clock: every rank on this machine, on its TSC */
 	double rate_bps, rate_pps; /* --rate, per sending rank; 0: unpaced */
 	double last_ns;		   /* the last datagram loop: until this rank's last frame went */

@@ -27,9 +27,9 @@
 #include "../core/wire.h"
 #include "run_priv.h"
 
-#define CHUNK_NS	 20000000.0 /* longest latency chunk between two count exchanges */
-#define CUT_CHUNKS 10	    /* a chunk is cut at this many times CHUNK_NS, however far */
-#define CNT_REC	 13	    /* flow u32, target u64, more u8 */
+#define CHUNK_NS   20000000.0 /* longest latency chunk between two count exchanges */
+#define CUT_CHUNKS 10	      /* a chunk is cut at this many times CHUNK_NS, however far */
+#define CNT_REC	   13	      /* flow u32, target u64, more u8 */
 
 /*
  * Every rank publishes its source flows' targets; each destination takes its source's.
@@ -100,14 +100,41 @@ bad:
 }
 
 /*
+ * A counted phase's check-in (bw_slices without --report-interval): every rank says whether
+ * all its flows are done; *all_done when every rank's are.
+ */
+static int checkin(struct rank *rk, bool done, bool *all_done)
+{
+	struct fp_rv_blobs all = { 0 };
+	uint8_t mine = done;
+	int ret = fp_rv_allgather(rk->rv, "check-in", &mine, 1, &all, rk->err, ERR_LEN);
+
+	*all_done = true;
+	for (uint32_t r = 0; !ret && r < all.n; r++) {
+		if (all.len[r] != 1 || all.data[all.off[r]] > 1)
+			ret = fp_say(rk->err, ERR_LEN, "check-in: rank %u sent a malformed one", r);
+		else
+			*all_done &= all.data[all.off[r]] == 1;
+	}
+	fp_rv_blobs_free(&all);
+	return ret;
+}
+
+/*
  * Slices of --report-interval (one slice without it) up to the deadline: every rank stops at
  * each slice's end, reports, and goes on where it was; the reports' time is taken off.
+ * A counted bandwidth phase whose flows may stall one by one (stall_ticks) goes in slices of
+ * a quarter of --timeout without a report: a rank whose flows are done, some stalled, meets
+ * the others at each slice's end until every rank is done, instead of waiting for them in
+ * one rendezvous that gives up at --timeout, losing the stall's report.
  * Frame engines stop for reports at rep_next, while stop_at stays their deadline (the loop
  * then sends its end markers and drains by itself).
  */
 static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadline, bool report)
 {
-	uint64_t every = report ? rk->report_ticks : 0, start = fp_clock_ticks(&rk->clk);
+	bool silent = !report && deadline == UINT64_MAX && rk->stall_ticks && !rk->dgram;
+	uint64_t every = report ? rk->report_ticks : silent ? rk->timeout_ticks / 4 : 0;
+	uint64_t start = fp_clock_ticks(&rk->clk);
 	uint64_t next = every ? start + every : UINT64_MAX, paused;
 	bool all_done = false;
 	int ret;
@@ -125,10 +152,17 @@ static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadli
 		if (ret || !every)
 			return ret;
 		paused = fp_clock_ticks(&rk->clk);
-		ret = fp_run_report(rk, size,
-				    !rk->stopped || (!rk->dgram && rk->stop_at == deadline),
-				    &all_done, start);
-		rk->shift += fp_clock_ticks(&rk->clk) - paused;
+		if (silent)
+			ret = checkin(rk, !rk->stopped, &all_done);
+		else
+			ret = fp_run_report(rk, size,
+					    !rk->stopped || (!rk->dgram && rk->stop_at == deadline),
+					    &all_done, start);
+		/* a report's time is taken off; a check-in's is not, as the transport moves on
+		 * meanwhile (a socket's buffers, posted requests) and a rank held up by a long
+		 * message keeps the others waiting there: only the wall clock is honest */
+		if (!silent)
+			rk->shift += fp_clock_ticks(&rk->clk) - paused;
 		if (ret || all_done)
 			return ret;
 		next += every;
@@ -272,7 +306,7 @@ int fp_run_timed(struct rank *rk, bool lat, size_t size, uint64_t limit_ns, bool
 		rk->stop_at = deadline;
 		return lat_timed(rk, size, t0, what, report);
 	}
-	if (!limit_ns && !report) {
+	if (!limit_ns && !report && (!rk->stall_ticks || rk->dgram)) {
 		rk->stop_at = UINT64_MAX;
 		return fp_run_loops(rk, size, t0);
 	}

@@ -59,7 +59,7 @@ assert run["engine"] == "null" and run["sizes"] == [1024, 4096] and run["window"
 assert run["iters"] == 50 and run["token"] == "***" and run["poll"] == "busy", run
 assert run["timeout_s"] == 60 and run["interval_s"] == 0.01, run
 assert eng == {"delay_s": 0.001, "slow_s": 0, "fault-rank": 0, "drop-at": -1, "error-at": -1,
-               "die-at": -1, "interrupt-at": -1, "corrupt-at": -1}, eng
+               "dead-at": -1, "die-at": -1, "interrupt-at": -1, "corrupt-at": -1}, eng
 PY
 ok "run.json options: every runner and engine option, the token redacted"
 

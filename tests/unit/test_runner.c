@@ -232,8 +232,14 @@ static void faults(void)
 				     "4s",	     "--duration", "3s",	NULL };
 	/* counted, not timed: 8000 round trips of at least 200 us (--delay) take pair 0-1
 	 * past the --timeout its stalled peers would wait for the phase's end */
-	const char *drop_long[] = { "--fault-rank", "2",     "--drop-at", "10", "--timeout", "1s",
-				    "--iters",	    "8000", "--delay",	  "100us", NULL };
+	const char *drop_long[] = { "--fault-rank", "2",    "--drop-at", "10",	  "--timeout", "1s",
+				    "--iters",	    "8000", "--delay",	 "100us", NULL };
+	/* the same in bandwidth: 12800 messages, 64 a window, each 10 ms on its way (--delay)
+	 * take pair 0-1 about 2 s, past the 1 s the stalled ranks would wait in one rendezvous */
+	const char *drop_long_bw[] = {
+		"--fault-rank", "2",	   "--drop-at", "10",	   "--timeout", "1s", "--iters",
+		"12800",	"--delay", "10ms",	"--sizes", "8",		NULL
+	};
 	/* a connection that breaks alone (a verbs QP whose retries ran out): no stall time */
 	const char *dead_at[] = { "--fault-rank", "2", "--dead-at", "30", "--timeout", "4s", NULL };
 	const char *die_at[] = {
@@ -289,6 +295,15 @@ static void faults(void)
 		      strstr(p, "\"stalled\": true") && !strstr(p, "\"src\": 0"),
 	      "the stalled ping-pong 2 -> 3 in failed_flows, and only it: %s", p ? p : "none");
 	free(j);
+	/* counted bandwidth goes in slices of a quarter of --timeout for the same reason, and
+	 * the flow that finished keeps every message */
+	failed("droplongbw", "stream", 4, drop_long_bw, 1, "failed",
+	       "1 flow stalled in bandwidth 8 round 1/1: no progress for 0.5 s");
+	j = slurp("droplongbw", "run.json");
+	p = j ? strstr(j, "\"results\": [") : NULL;
+	CHECK(p && strstr(p, "\"rx_msgs\": 12800,"), "droplongbw: flow 0 -> 1 kept whole: %.300s",
+	      p ? p : "none");
+	free(j);
 	/* the engine says a connection broke: its flow stalls at once, in bandwidth (the run
 	 * ends well before the 2 s a stall takes) and ping-pong, and says why */
 	for (int i = 0; i < 2; i++) {
@@ -303,8 +318,7 @@ static void faults(void)
 		p = j ? strstr(j, "\"failed_flows\"") : NULL;
 		CHECK(p && strstr(p, "\"src\": 2") && strstr(p, "its connection broke mid-run") &&
 			      (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 < 1.9,
-		      "%s: the broken flow in failed_flows at once: %.200s", name,
-		      p ? p : "none");
+		      "%s: the broken flow in failed_flows at once: %.200s", name, p ? p : "none");
 		free(j);
 	}
 	/* latency goes in chunks with or without --duration, so the ranks whose flows stalled
