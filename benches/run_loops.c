@@ -532,13 +532,13 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 /*
  * Latency, initiator: one round trip per message; one clock read per round trip. At the
  * chunk's cut no ping goes; one whose reply the cut left (out) is finished in the next
- * chunk, untimed, as the exchange between the two is in its time.
+ * chunk, and timed as what it waited before the cut plus what it waits after the exchange:
+ * every round trip is a sample, and none holds an exchange's time.
  */
 static int lat_init_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn idle,
 			 struct fp_hist *h)
 {
-	uint64_t t = fp_clock_ticks(&rk->clk), t2;
-	bool timed = !f->out;
+	uint64_t t = fp_clock_ticks(&rk->clk) - (f->out ? f->out_el : 0), t2;
 	int ret;
 
 	for (; f->n < f->target; f->n++) {
@@ -552,15 +552,15 @@ static int lat_init_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn 
 			f->out = true;
 		}
 		if ((ret = whole(rk, f, false, size, idle))) {
-			if (ret == LAT_CUT)
+			if (ret == LAT_CUT) {
 				f->t_end = t;
+				f->out_el = fp_clock_ticks(&rk->clk) - t;
+			}
 			return ret;
 		}
 		f->out = false;
 		t2 = fp_clock_ticks(&rk->clk);
-		if (timed)
-			fp_hist_add(h, t2 - t);
-		timed = true;
+		fp_hist_add(h, t2 - t);
 		t = t2;
 	}
 	f->t_end = t;

@@ -47,7 +47,8 @@ struct lflow {
 	uint64_t stall_mono; /* stalled: its last progress, fp_mono_ns() */
 	uint64_t target, n, acked, ack_sent;
 	uint64_t cap, chunk; /* latency: at most cap round trips, chunk at a time */
-	bool out;  /* latency initiator: a ping went whose reply the chunk's cut left to the next */
+	bool out; /* latency initiator: a ping went whose reply the chunk's cut left to the next */
+	uint64_t out_el; /* ... and the ticks it had waited for it then */
 	bool held; /* latency: a wait the cut left keeps its last_prog (a stall spans chunks) */
 	uint64_t t_end, end_at, last_rx;
 	unsigned ends;

@@ -187,6 +187,30 @@ static void delay(void)
 }
 
 /*
+ * Round trips of 200 ms (--delay 100ms) against latency chunks cut at 200 ms (a quarter of
+ * --timeout 1s caps it, 10 x 20 ms does): a chunk's cut leaves a ping's reply to the next
+ * chunk, now and then. Every round trip is still a sample (iters x 1 flow), and none is
+ * shorter than the delay (the part before the cut counts) nor holds a whole exchange.
+ */
+static void cut(void)
+{
+	const char *x[] = { "--delay", "100ms",	  "--iters", "6",      "--warmup", "0", "--timeout",
+			    "1s",      "--sizes", "8",	     "--poll", "event",	   NULL };
+	char *csv;
+	double min_us = 0;
+	unsigned long iters = 0;
+	int rc = run("cut", "pingpong", 2, x);
+
+	csv = slurp("cut", "lat.csv");
+	if (csv && strchr(csv, '\n'))
+		sscanf(strchr(csv, '\n') + 1, "%*[^,],%lu,%lf", &iters, &min_us);
+	CHECK(rc == 0 && iters == 6 && min_us >= 100000.0,
+	      "exit %d, %lu round trips timed (want 6), one-way min %.1f us (want >= 100000)", rc,
+	      iters, min_us);
+	free(csv);
+}
+
+/*
  * A rank whose messages all arrive 10 ms late: the straggler report must name its three
  * flows as the slowest pairs. The ranks sleep when idle (--poll event), so that on a
  * machine with fewer cores than ranks the planted delay, not the scheduler, is what is slow.
@@ -356,6 +380,7 @@ int main(void)
 	routing();
 	every_pattern();
 	delay();
+	cut();
 	straggler();
 	faults();
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
