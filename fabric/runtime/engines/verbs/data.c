@@ -159,14 +159,17 @@ int fp_verbs_post(struct fp_conn *c, const void *buf, size_t len, unsigned n, bo
 		wr[i].sg_list = sge[i];
 		wr[i].next = i + 1 < n ? &wr[i + 1] : NULL;
 		if (pull) {
-			/* the peer's slot into ours */
-			sge[i][0] =
-				(struct ibv_sge){ .addr = (uintptr_t)(c->ring + slot * e->stride),
-						  .length = (uint32_t)len,
-						  .lkey = c->mr->lkey };
+			/* the peer's slot into ours; a big message unchecked from the first slot
+			 * into the first, as writes and sends go from one slab and ib_read_bw
+			 * reads one buffer: its bytes are the pattern either way */
+			size_t at = small || e->check ? slot * e->stride : 0;
+
+			sge[i][0] = (struct ibv_sge){ .addr = (uintptr_t)(c->ring + at),
+						      .length = (uint32_t)len,
+						      .lkey = c->mr->lkey };
 			wr[i].num_sge = 1;
 			wr[i].opcode = IBV_WR_RDMA_READ;
-			wr[i].wr.rdma.remote_addr = c->raddr + slot * e->stride;
+			wr[i].wr.rdma.remote_addr = c->raddr + at;
 			wr[i].wr.rdma.rkey = c->rkey;
 		} else {
 			if (small) {
