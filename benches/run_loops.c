@@ -521,7 +521,9 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 		} else if (now - f->last_prog > rk->timeout_ticks) {
 			return fail(rk, f, -ETIMEDOUT);
 		}
-		if (!send && rk->cut_at && now >= rk->cut_at) {
+		/* a responder awaiting a ping is cut at cut_at; an initiator awaiting a reply a
+		 * grace later, so that its round trip is not cut when the reply is on its way */
+		if (!send && rk->cut_at && now >= rk->cut_at + (f->src ? rk->cut_grace : 0)) {
 			f->held = true;
 			return LAT_CUT;
 		}

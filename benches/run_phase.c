@@ -396,6 +396,15 @@ static int one_size(struct rank *rk, struct fp_size_res *sr, unsigned si, unsign
 	return ret;
 }
 
+/* Some flow of the size has a rate or a round trip: what a size cut short keeps */
+static bool measured(const struct rank *rk, const struct fp_size_res *sr)
+{
+	for (uint32_t e = 0; e < rk->sched.nentries; e++)
+		if (sr->fr[e].have_rx || sr->fr[e].have_lat)
+			return true;
+	return false;
+}
+
 int fp_run_sizes(struct rank *rk)
 {
 	bool text = rk->rank == 0 && rk->cfg->format == 0 && !rk->cfg->quiet, go = true;
@@ -419,7 +428,8 @@ int fp_run_sizes(struct rank *rk)
 			once += !pass && finished;
 			/* nothing measured is lost: flows that stalled end the run, and the size
 			 * keeps what the others measured, marked incomplete */
-			if (ret && rk->stall_ended && rk->data && sr->fr && !sr->done)
+			if (ret && rk->stall_ended && rk->data && sr->fr && !sr->done &&
+			    measured(rk, sr))
 				sr->partial = finished = true;
 			if (!finished || !rk->data)
 				continue;

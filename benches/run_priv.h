@@ -91,6 +91,7 @@ struct rank {
 	 * a fast chunk may take far longer when the host slows, past the --timeout of the
 	 * ranks waiting for the next exchange (run_timed.c) */
 	uint64_t cut_at;
+	uint64_t cut_grace; /* an initiator awaiting a reply is cut this much later */
 	/* --report-interval (run_report.c) */
 	uint64_t report_ticks, rep_t; /* every; the last report */
 	uint64_t rep_next;	      /* frame engines: the next report is due (ticks); 0: none */

@@ -3,8 +3,10 @@
  * What rank 0 reads of every rank's stall report after a bandwidth phase (run_failed.c):
  * input is the reporting rank (1 byte, of 4 in an alltoall) and its report; the other ranks
  * report nothing. Whatever arrives, each flow kept is a scheduled flow of that rank, kept
- * once, with its size and round, and failed_flows is written as balanced JSON.
+ * once, with its size and round, broken (dead) only if a record said so, and failed_flows is
+ * written as balanced JSON.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	all.data = buf;
 	if (!fp_run_stall_parse(&s, &d, &all, 65536, 2, &n, &first)) {
+		bool said_dead = false; /* some record said its connection broke (byte 28: 1) */
+
+		for (size_t o = 5; o + 29 <= size; o += 29)
+			said_dead |= data[o + 28] == 1;
 		if (d.nfailed != n || n > s.nflows || (n && first >= s.nflows))
 			abort();
 		for (unsigned k = 0; k < d.nfailed; k++) {
@@ -72,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (x->flow >= s.nflows || !x->stalled || x->src != fl->src ||
 			    x->dst != fl->dst || (fl->src != (int)who && fl->dst != (int)who) ||
-			    x->size != 65536 || x->round != 2 || !(x->after_s >= 0) || !x->at[0])
+			    x->size != 65536 || x->round != 2 || !(x->after_s >= 0) || !x->at[0] ||
+			    (x->dead && !said_dead))
 				abort();
 			for (unsigned m = 0; m < k; m++)
 				if (d.failed[m].flow == x->flow)

@@ -325,7 +325,7 @@ static int null_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 				snprintf(e->b.err, e->b.errlen,
 					 "null: planted broken connection at message %llu",
 					 (unsigned long long)e->sent - 1);
-				return FP_ECONN_DEAD;
+				return k ? (int)k : FP_ECONN_DEAD; /* what went counts */
 			}
 			return f;
 		}

@@ -42,6 +42,22 @@ static int wc_error(struct fp_engine *e, const struct ibv_wc *wc)
 	return ret;
 }
 
+/* A completion status that a path or a peer causes, not this rank: it fails one flow */
+static bool flow_alone(const struct ibv_wc *wc)
+{
+	switch (wc->status) {
+	case IBV_WC_RETRY_EXC_ERR:
+	case IBV_WC_RNR_RETRY_EXC_ERR:
+	case IBV_WC_REM_ACCESS_ERR:
+	case IBV_WC_REM_INV_REQ_ERR:
+	case IBV_WC_REM_OP_ERR:
+	case IBV_WC_WR_FLUSH_ERR: /* the QP already in error: what follows its first status */
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void poll_cq(struct fp_engine *e)
 {
 	struct ibv_wc wc[BURST];
@@ -51,8 +67,9 @@ static void poll_cq(struct fp_engine *e)
 		struct fp_conn *c = (struct fp_conn *)(uintptr_t)(wc[i].wr_id & ~(uint64_t)7);
 
 		if (wc[i].status != IBV_WC_SUCCESS) {
-			/* RC bandwidth and ping-pong: the QP's flow alone; else the engine */
-			if (c && !e->carry && !e->failed) {
+			/* RC bandwidth and ping-pong, the fabric or the peer failing: the QP's
+			 * flow alone; a local error (ours), UD and collectives: the engine */
+			if (c && !e->carry && !e->ud && !e->failed && flow_alone(&wc[i])) {
 				if (!c->failed)
 					c->failed = wc_error(e, &wc[i]);
 			} else if (!e->failed) {
@@ -360,7 +377,8 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	}
 	if (c->tx_out > e->tx_depth / 2)
 		poll_cq(e);
-	return fp_verbs_dead(c) ? fp_verbs_dead(c) : k;
+	/* what was posted counts (its peer may get it); the next call says the failure */
+	return k > 0 || !fp_verbs_dead(c) ? k : fp_verbs_dead(c);
 }
 
 static int take(struct fp_conn *c, void *buf, size_t len, unsigned n, bool pulled)
@@ -499,7 +517,7 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 			if (ret)
 				return ret;
 		}
-		return fp_verbs_dead(c) ? fp_verbs_dead(c) : (int)k;
+		return k || !fp_verbs_dead(c) ? (int)k : fp_verbs_dead(c);
 	}
 	bool pull = e->op == OP_READ && (e->lat || !c->src);
 
