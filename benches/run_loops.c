@@ -634,9 +634,12 @@ int fp_run_loops(struct rank *rk, size_t size, uint64_t *t0)
 {
 	idle_fn idle = rk->cfg->poll ? idle_event : idle_busy;
 
-	rk->err[0] = 0; /* what an engine writes here from now on explains a failure */
-	if (!rk->resume)
+	/* what an engine writes here from now on explains a failure (a resumed loop keeps
+	 * what it wrote before the report or check-in, for broken() to say) */
+	if (!rk->resume) {
+		rk->err[0] = 0;
 		rk->ops.begin(rk->eng, false);
+	}
 	if (rk->dgram)
 		return dgram_loop(rk, size, idle, t0);
 	return bw_loop(rk, size, (uint64_t)rk->cfg->window, idle,
