@@ -23,6 +23,13 @@ static void describe_failure(struct rank *rk, const char *phase)
 		fp_say(rk->err, ERR_LEN, "rank %d: interrupted during %s", rk->rank, phase);
 		return;
 	}
+	if (!ret && rk->err[0]) { /* no flow failed: a meeting of the ranks did, and says so */
+		char detail[ERR_LEN];
+
+		snprintf(detail, sizeof(detail), "%s", rk->err);
+		fp_say(rk->err, ERR_LEN, "rank %d: %s: %s", rk->rank, phase, detail);
+		return;
+	}
 	if (rk->fail_flow == UINT32_MAX) {
 		fp_say(rk->err, ERR_LEN, "rank %d: no progress for the timeout during %s", rk->rank,
 		       phase);
@@ -313,6 +320,7 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat, 
 	snprintf(what, sizeof(what), "%s %s round %u/%u", lat ? "latency" : "bandwidth", sz, r + 1,
 		 rk->sched.nrounds);
 	fp_run_round_flows(rk, r, lat);
+	rk->fail_ret = 0; /* a flow's failure in this phase, if one comes (describe_failure) */
 	for (unsigned i = 0; i < rk->nlf; i++)
 		rk->lf[i].target = warm;
 	ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
