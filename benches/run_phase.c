@@ -14,7 +14,7 @@
 #include "run_queues.h"
 #include "soak.h"
 
-static void describe_failure(struct rank *rk, const char *phase)
+static void describe_failure(struct rank *rk, const char *phase, int phase_ret)
 {
 	const char *what;
 	int ret = rk->fail_ret;
@@ -23,10 +23,10 @@ static void describe_failure(struct rank *rk, const char *phase)
 		fp_say(rk->err, ERR_LEN, "rank %d: interrupted during %s", rk->rank, phase);
 		return;
 	}
-	if (!ret && rk->err[0]) { /* no flow failed: a meeting of the ranks did, and says so */
+	if (!ret) { /* no flow failed: a meeting of the ranks did and says so, or memory */
 		char detail[ERR_LEN];
 
-		snprintf(detail, sizeof(detail), "%s", rk->err);
+		snprintf(detail, sizeof(detail), "%s", rk->err[0] ? rk->err : strerror(-phase_ret));
 		fp_say(rk->err, ERR_LEN, "rank %d: %s: %s", rk->rank, phase, detail);
 		return;
 	}
@@ -330,7 +330,7 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat, 
 	if (warm) {
 		ret = fp_run_timed(rk, lat, size, warm_limit(rk->phase_ns), false, &t0, what);
 		if (ret) {
-			describe_failure(rk, what);
+			describe_failure(rk, what, ret);
 			return ret;
 		}
 		warm_rate(rk, lat, t0);
@@ -346,7 +346,7 @@ static int phase(struct rank *rk, struct fp_size_res *sr, uint32_t r, bool lat, 
 	ret = fp_run_timed(rk, lat, size, rk->phase_ns, true, &t0, what);
 measured:
 	if (ret) {
-		describe_failure(rk, what);
+		describe_failure(rk, what, ret);
 		return ret;
 	}
 	if (cfg->count_wrong && !lat && (ret = fp_run_check_gather(rk, sr, what)))

@@ -167,9 +167,18 @@ static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadli
 		 * clock: theirs is taken off, or they would burst what fell due meanwhile. */
 		if (rk->dgram)
 			rk->shift += fp_clock_ticks(&rk->clk) - paused;
+		else /* but not in a flow's quiet time: the flows waited on the meeting */
+			for (unsigned i = 0; i < rk->nlf; i++) {
+				rk->lf[i].last_prog += fp_clock_ticks(&rk->clk) - paused;
+				rk->lf[i].moved_marked = false;
+			}
 		if (ret || all_done)
 			return ret;
 		next += every;
+		/* a stream's clock runs on through a meeting longer than a slice: the next
+		 * slice's end is still ahead (a frame engine's clock stood still) */
+		while (!rk->dgram && next <= fp_clock_ticks(&rk->clk))
+			next += every;
 	}
 }
 
@@ -241,8 +250,8 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 {
 	bool *go = calloc(rk->nlf ? rk->nlf : 1, sizeof(*go)), more = true, now_rep = false;
 	double ns_per_rt = rk->lat_ns > 0 ? rk->lat_ns : 1e9; /* unknown: one round trip */
-	/* the cut: a chunk ten times too long, and never a quarter of the --timeout the ranks
-	 * waiting in the exchange give it */
+	/* the cut: a chunk ten times too long, and at most an eighth of the --timeout the ranks
+	 * waiting in the exchange give it; an initiator awaiting a reply as long again */
 	uint64_t cut = fp_clock_from_ns(&rk->clk, CUT_CHUNKS * CHUNK_NS);
 	/* --report-interval: the histogram at the last report, and room to work */
 	struct fp_hist *prev = report ? malloc(2 * sizeof(*prev)) : NULL;
@@ -281,7 +290,7 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 		for (unsigned i = 0; i < rk->nlf; i++)
 			before += rk->lf[i].src ? rk->lf[i].n : 0;
 		t = fp_clock_ticks(&rk->clk);
-		rk->cut_grace = cut < rk->timeout_ticks / 4 ? cut : rk->timeout_ticks / 4;
+		rk->cut_grace = cut < rk->timeout_ticks / 8 ? cut : rk->timeout_ticks / 8;
 		rk->cut_at = t + rk->cut_grace;
 		ret = fp_run_lat(rk, size);
 		rk->cut_at = 0;

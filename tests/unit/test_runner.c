@@ -187,8 +187,8 @@ static void delay(void)
 }
 
 /*
- * Round trips of 500 ms (--delay 250ms) against latency chunks cut at 200 ms (a quarter of
- * --timeout 2s caps it, 10 x 20 ms does), an initiator awaiting its reply 200 ms later
+ * Round trips of 500 ms (--delay 250ms) against latency chunks cut at 200 ms (10 x 20 ms;
+ * an eighth of --timeout 2s would be 250), an initiator awaiting its reply 200 ms later
  * still: every round trip's reply is left to the next chunk. Every round trip is still a
  * sample (iters x 1 flow), none shorter than what it waited before the cut (400 ms: 200 us
  * one-way would be the wait after the exchange alone).

@@ -378,7 +378,9 @@ static int verbs_tx(struct fp_conn *c, const void *buf, size_t len, unsigned n)
 	if (c->tx_out > e->tx_depth / 2)
 		poll_cq(e);
 	/* what was posted counts (its peer may get it); the next call says the failure */
-	return k > 0 || !fp_verbs_dead(c) ? k : fp_verbs_dead(c);
+	if (e->failed) /* the engine's own failure: at once, with its text */
+		return e->failed;
+	return k > 0 || !c->failed ? k : FP_ECONN_DEAD;
 }
 
 static int take(struct fp_conn *c, void *buf, size_t len, unsigned n, bool pulled)
@@ -517,7 +519,9 @@ static int rx_once(struct fp_conn *c, void *buf, size_t len, unsigned n)
 			if (ret)
 				return ret;
 		}
-		return k || !fp_verbs_dead(c) ? (int)k : fp_verbs_dead(c);
+		if (e->failed)
+			return e->failed;
+		return k || !c->failed ? (int)k : FP_ECONN_DEAD;
 	}
 	bool pull = e->op == OP_READ && (e->lat || !c->src);
 
