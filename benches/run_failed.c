@@ -344,6 +344,7 @@ int fp_run_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
 int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, uint64_t t0)
 {
 	struct fp_rv_blobs all = { 0 };
+	struct fp_size_res *sr = NULL; /* rank 0: the size cut short, which keeps the rest */
 	double stall_s = fp_clock_ns(&rk->clk, rk->stall_ticks) / 1e9;
 	uint32_t first = 0;
 	unsigned n = 0;
@@ -367,9 +368,11 @@ int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, ui
 	if (ret || !n)
 		return ret;
 	rk->stall_ended = true;
+	for (unsigned i = 0; rk->data && i < rk->data->nres; i++)
+		if (rk->data->res[i].size == size && !rk->data->res[i].done)
+			sr = &rk->data->res[i];
 	for (unsigned k = 0; rk->data && k < rk->data->nfailed; k++) {
 		const struct fp_failed_flow *x = &rk->data->failed[k];
-		struct fp_size_res *sr = NULL;
 
 		if (!x->stalled)
 			continue;
@@ -381,9 +384,6 @@ int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, ui
 		else
 			snprintf(rk->data->failed[k].error, sizeof(rk->data->failed[k].error),
 				 "stalled: no progress for %.3g s", stall_s);
-		for (unsigned i = 0; i < rk->data->nres; i++)
-			if (rk->data->res[i].size == size && !rk->data->res[i].done)
-				sr = &rk->data->res[i];
 		/* a stalled flow is in failed_flows; the size's results keep the others' */
 		for (uint32_t e = rk->sched.rstart[r];
 		     sr && x->round == r && x->size == size && e < rk->sched.rstart[r + 1]; e++)

@@ -124,7 +124,8 @@ static int checkin(struct rank *rk, bool done, bool *all_done)
 
 /*
  * Slices of --report-interval (one slice without it) up to the deadline: every rank stops at
- * each slice's end, reports, and goes on where it was; the reports' time is taken off.
+ * each slice's end, reports, and goes on where it was (a frame engine's clock takes the
+ * reports' time off; a stream's keeps it, below).
  * A counted bandwidth phase whose flows may stall one by one (stall_ticks) goes in slices of
  * a quarter of --timeout without a report: a rank whose flows are done, some stalled, meets
  * the others at each slice's end until every rank is done, instead of waiting for them in
@@ -165,11 +166,12 @@ static int bw_slices(struct rank *rk, size_t size, uint64_t *t0, uint64_t deadli
 		 * or a rendezvous queued behind the data, keeps the others waiting there. Taken
 		 * off, a tbf-shaped 20 Mbit/s flow read 33 to 36. Frame engines pace from the
 		 * clock: theirs is taken off, or they would burst what fell due meanwhile. */
+		paused = fp_clock_ticks(&rk->clk) - paused; /* the meeting's length */
 		if (rk->dgram)
-			rk->shift += fp_clock_ticks(&rk->clk) - paused;
+			rk->shift += paused;
 		else /* but not in a flow's quiet time: the flows waited on the meeting */
 			for (unsigned i = 0; i < rk->nlf; i++) {
-				rk->lf[i].last_prog += fp_clock_ticks(&rk->clk) - paused;
+				rk->lf[i].last_prog += paused;
 				rk->lf[i].moved_marked = false;
 			}
 		if (ret || all_done)
@@ -263,6 +265,7 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 		return -ENOMEM;
 	}
 	rk->err[0] = 0;
+	rk->cut_grace = cut < rk->timeout_ticks / 8 ? cut : rk->timeout_ticks / 8;
 	rk->ops.begin(rk->eng, true);
 	for (unsigned i = 0; i < rk->nlf; i++) {
 		rk->ops.reset(rk->lf[i].c);
@@ -290,7 +293,6 @@ static int lat_timed(struct rank *rk, size_t size, uint64_t *t0, const char *wha
 		for (unsigned i = 0; i < rk->nlf; i++)
 			before += rk->lf[i].src ? rk->lf[i].n : 0;
 		t = fp_clock_ticks(&rk->clk);
-		rk->cut_grace = cut < rk->timeout_ticks / 8 ? cut : rk->timeout_ticks / 8;
 		rk->cut_at = t + rk->cut_grace;
 		ret = fp_run_lat(rk, size);
 		rk->cut_at = 0;
