@@ -162,6 +162,11 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 /* a flow alone at line rate still resends now and then (its own probing overflows the
  * shaper): the binomial test's share is at least this many segments of the median flow */
 #define FP_RETX_FLOOR_SEGS 4
+/* in a run with some flows alone, the flows sharing a link form their own baseline when at
+ * least this many, their median flow resends at most the floor above, and at most this
+ * share of them resend more than the floor (analyze_retx.c) */
+#define FP_RETX_MIN_SHARED  16
+#define FP_RETX_SHARED_OVER 0.05
 int fp_analyze_retx(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a);
 bool fp_obs_retx_lossy(const struct fp_obs *o);
 /*
