@@ -209,6 +209,19 @@ struct fp_rv_blobs;
 int fp_run_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
 		       const struct fp_rv_blobs *all, uint64_t size, uint32_t r, unsigned *n,
 		       uint32_t *first);
+/*
+ * run_coll_stall.c: every rank's report after a collective timed out (outside input): *n the
+ * flows that stalled (see run_priv.h), *first the lowest; with d (rank 0) each is kept in
+ * d->failed. 0, -EBADMSG (cut short, a flow not its rank's end, a value out of range, an end
+ * said twice) or -ENOMEM.
+ */
+int fp_run_coll_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
+			    const struct fp_rv_blobs *all, uint64_t size, double timeout_s,
+			    unsigned *n, uint32_t *first);
+/* run_failed.c: a new entry of d->failed for flow fl, zeroed but for its flow and ends, its
+ * place plus one in slot[fl->id]; NULL on no memory */
+struct fp_failed_flow *fp_run_add_failed(struct fp_run_data *d, const struct fp_flow *fl,
+					 uint32_t *slot);
 void fp_results_json_summary(struct fp_json *j, const struct fp_run_data *d);
 void fp_results_text_busbw(const struct fp_run_data *d, FILE *f);
 void fp_results_csv_intervals(const struct fp_run_data *d, FILE *f);

@@ -25,6 +25,7 @@ struct coll_run {
 	bool *done;		   /* per op, this collective */
 	uint32_t *next;		   /* per flow: the next op's seq, tx then rx */
 	unsigned lane_end[2];
+	struct fp_coll_trace tr; /* what each flow moved, for the stall report */
 };
 
 /* One op's next move: 1 when it completed, 0 not yet (or not its turn), or -errno. */
@@ -48,13 +49,36 @@ static int step(struct coll_run *c, const struct fp_coll_op *op)
 	else
 		k = ops->rx(c->rk->conns[op->flow], op->sum ? tmp : c->out + op->off,
 			    op->len * sizeof(float), 1);
+	if (k == FP_ECONN_DEAD && c->rk->stall_ticks) {
+		/* one connection broke: the collective waits on it, and the stall report says
+		 * so; the engine's word goes out once */
+		if (!c->tr.dead[op->flow] && c->rk->err[0])
+			fprintf(stderr, "fabprobe: rank %d: flow %u: %s\n", c->rk->rank, op->flow,
+				c->rk->err);
+		c->rk->err[0] = 0;
+		c->tr.dead[op->flow] = 1;
+		return 0;
+	}
 	if (k <= 0)
 		return k;
 	if (op->sum)
 		for (uint64_t i = 0; i < op->len; i++)
 			c->out[op->off + i] = base[op->off + i] + tmp[i];
 	(*next)++;
+	c->tr.msgs[op->flow * 2 + !op->tx]++;
+	c->tr.bytes[op->flow * 2 + !op->tx] += op->len * sizeof(float);
+	c->tr.last[op->flow] = fp_clock_ticks(&c->rk->clk);
 	return 1;
+}
+
+/* the ops of each lane's current stage not done yet: the flows this rank waits on */
+static void mark_waiting(struct coll_run *c, const unsigned *at)
+{
+	for (unsigned l = 0; l < c->p->nlanes; l++)
+		for (unsigned j = at[l];
+		     j < c->lane_end[l] && c->p->ops[j].stage == c->p->ops[at[l]].stage; j++)
+			if (!c->done[j] && c->p->ops[j].flow != FP_COLL_LOCAL)
+				c->tr.wait[c->p->ops[j].flow * 2 + !c->p->ops[j].tx] = 1;
 }
 
 /* One collective: every lane stage by stage, the lanes side by side. */
@@ -101,6 +125,7 @@ static int one(struct coll_run *c)
 		if (fp_stop)
 			return rk->fail_ret = -EINTR;
 		if (fp_clock_ticks(&rk->clk) - last > rk->timeout_ticks) {
+			mark_waiting(c, at);
 			rk->fail_flow = UINT32_MAX;
 			return rk->fail_ret = -ETIMEDOUT;
 		}
@@ -120,8 +145,15 @@ static int coll_alloc(struct coll_run *c, struct rank *rk, uint64_t count)
 	c->scratch = malloc((count ? count : 1) * 2 * sizeof(float));
 	c->done = calloc(p->n ? p->n : 1, sizeof(*c->done));
 	c->next = calloc(rk->sched.nflows * 2 + 1, sizeof(*c->next));
-	if (!c->in || !c->out || !c->scratch || !c->done || !c->next)
+	c->tr.msgs = calloc(rk->sched.nflows * 2 + 1, sizeof(*c->tr.msgs));
+	c->tr.bytes = calloc(rk->sched.nflows * 2 + 1, sizeof(*c->tr.bytes));
+	c->tr.last = calloc(rk->sched.nflows + 1, sizeof(*c->tr.last));
+	c->tr.wait = calloc(rk->sched.nflows * 2 + 1, 1);
+	c->tr.dead = calloc(rk->sched.nflows + 1, 1);
+	if (!c->in || !c->out || !c->scratch || !c->done || !c->next || !c->tr.msgs ||
+	    !c->tr.bytes || !c->tr.last || !c->tr.wait || !c->tr.dead)
 		return -ENOMEM;
+	c->tr.t0 = fp_clock_ticks(&rk->clk);
 	for (uint64_t i = 0; i < count; i++)
 		c->in[i] = fp_coll_input(rk->rank, i);
 	c->lane_end[0] = c->lane_end[1] = p->n;
@@ -138,6 +170,11 @@ static void coll_free(struct coll_run *c)
 	free(c->scratch);
 	free(c->done);
 	free(c->next);
+	free(c->tr.msgs);
+	free(c->tr.bytes);
+	free(c->tr.last);
+	free(c->tr.wait);
+	free(c->tr.dead);
 }
 
 /* Every rank's time to rank 0, which keeps the slowest. */
@@ -190,6 +227,10 @@ int fp_run_coll(struct rank *rk, struct fp_size_res *sr)
 	t0 = fp_clock_ticks(&rk->clk);
 	for (int64_t i = 0; !ret && i < cfg->iters; i++)
 		ret = one(&c);
+	/* flows that stalled (a blackhole, a broken connection) are evidence, not just a
+	 * timeout: every rank says what each of its flows moved (run_coll_stall.c) */
+	if (ret == -ETIMEDOUT && rk->fail_flow == UINT32_MAX && rk->stall_ticks)
+		ret = fp_run_coll_stall(rk, &c.tr, sr->size, what);
 	if (ret) {
 		if (!rk->err[0])
 			fp_say(rk->err, ERR_LEN, "rank %d: %s: %s", rk->rank, what, strerror(-ret));

@@ -88,7 +88,7 @@ static uint8_t *report(struct rank *rk, int ret, size_t *len)
  * place plus one in slot[fl->id]; NULL on no memory. The list grows with the failures, not
  * with the schedule, and doubles: a run that loses thousands of flows copies it rarely.
  */
-static struct fp_failed_flow *add_failed(struct fp_run_data *d, const struct fp_flow *fl,
+struct fp_failed_flow *fp_run_add_failed(struct fp_run_data *d, const struct fp_flow *fl,
 					 uint32_t *slot)
 {
 	struct fp_failed_flow *x;
@@ -124,7 +124,7 @@ static int keep(struct fp_run_data *d, const struct fp_sched *s, uint32_t *slot,
 
 	if (slot[f] && from != s->flows[f].src)
 		return 0;
-	if (!slot[f] && !add_failed(d, &s->flows[f], slot))
+	if (!slot[f] && !fp_run_add_failed(d, &s->flows[f], slot))
 		return -ENOMEM;
 	x = &d->failed[slot[f] - 1];
 	memcpy(x->error, why, wl);
@@ -281,7 +281,7 @@ static int keep_stall(struct fp_run_data *d, uint32_t *slot, const struct fp_flo
 	if (!(after >= 0 && after < 1e9) || !(ago >= 0 && ago < 1e9) || q[28] > 1)
 		return -EBADMSG;
 	if (!slot[fl->id]) {
-		if (!(x = add_failed(d, fl, slot)))
+		if (!(x = fp_run_add_failed(d, fl, slot)))
 			return -ENOMEM;
 		x->stalled = true;
 		x->after_s = -1;

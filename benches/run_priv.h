@@ -217,6 +217,22 @@ int fp_run_connect_report(struct rank *rk, int ret);
  * which flows stalled; rank 0 keeps them for run.json. An error on every rank when any did.
  */
 int fp_run_stall_report(struct rank *rk, bool lat, uint64_t size, uint32_t r, uint64_t t0);
+/* What a rank's flows moved in one size of a collective (run_coll.c), per flow and direction
+ * (tx: 2 f, rx: 2 f + 1) where two: messages and bytes; per flow: the last message's ticks,
+ * a broken connection; wait: an op on it was pending when the collective timed out. */
+struct fp_coll_trace {
+	uint64_t *msgs, *bytes, *last;
+	uint8_t *wait, *dead;
+	uint64_t t0; /* ticks: the size began */
+};
+/*
+ * run_coll_stall.c: after a collective timed out on every rank (what: "allreduce 4K"), every
+ * rank learns which flows stalled: a flow whose destination waits on it while its source
+ * sent more than arrived, or could not send, or whose connection broke. Rank 0 keeps them
+ * for run.json. -ETIMEDOUT with the text said when any did; else the timeout as before.
+ */
+int fp_run_coll_stall(struct rank *rk, const struct fp_coll_trace *t, uint64_t size,
+		      const char *what);
 int fp_run_make_dir(struct rank *rk);
 int fp_run_alloc_rank(struct rank *rk);
 int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);

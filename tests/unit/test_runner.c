@@ -363,6 +363,65 @@ static void faults(void)
 	fp_stop = 0;
 }
 
+/* the failed_flows list of run NAME alone (a string to free), or NULL */
+static char *failed_list(const char *name)
+{
+	char *j = slurp(name, "run.json"), *p = j ? strstr(j, "\"failed_flows\"") : NULL, *q;
+
+	if (!p) {
+		free(j);
+		return NULL;
+	}
+	q = strstr(p, "\n  ]");
+	if (q)
+		*q = 0;
+	memmove(j, p, strlen(p) + 1);
+	return j;
+}
+
+/*
+ * A collective that stalls (issue 18): every rank waits --timeout, then the flow that held
+ * them is recorded, not the ranks downstream that waited on it. Ring allreduce over 4 ranks
+ * with rank 1's messages vanishing: flow 1 -> 2 alone (2 -> 3, 3 -> 0 and 0 -> 1 waited
+ * upstream); the double binary tree over 5: only flows from rank 1; allgather with rank 2's
+ * connection breaking: flow 2 -> 3, broken. The collectives themselves, checked, complete.
+ */
+static void coll_stall(void)
+{
+	const char *ok[] = { "--check", NULL };
+	const char *drop[] = { "--fault-rank", "1", "--drop-at", "10", "--timeout", "1s", NULL };
+	const char *tree[] = { "--fault-rank", "1",	 "--drop-at", "10", "--timeout",
+			       "1s",	       "--algo", "tree",      NULL };
+	const char *dead[] = { "--fault-rank", "2", "--dead-at", "10", "--timeout", "1s", NULL };
+	char status[32], *p;
+	int rc = run("collok", "allreduce", 4, ok);
+
+	json_str("collok", "status", status, sizeof(status));
+	CHECK(rc == 0 && !strcmp(status, "complete"), "allreduce --check on null: exit %d, %s", rc,
+	      status);
+	failed("collring", "allreduce", 4, drop, 1, "failed",
+	       "1 flow stalled in allreduce 8: data sent on it never arrived");
+	p = failed_list("collring");
+	CHECK(p && strstr(p, "\"src\": 1,\n      \"dst\": 2") && !strstr(p, "\"src\": 0") &&
+		      !strstr(p, "\"src\": 2") && !strstr(p, "\"src\": 3") &&
+		      strstr(p, "\"stalled\": true") && strstr(p, "sent never arrived"),
+	      "ring: flow 1 -> 2 alone in failed_flows: %s", p ? p : "none");
+	free(p);
+	failed("colltree", "allreduce", 5, tree, 1, "failed", "stalled in allreduce 8");
+	p = failed_list("colltree");
+	CHECK(p && strstr(p, "\"src\": 1,") && !strstr(p, "\"src\": 0") &&
+		      !strstr(p, "\"src\": 2") && !strstr(p, "\"src\": 3") &&
+		      !strstr(p, "\"src\": 4"),
+	      "tree: only rank 1's flows in failed_flows: %s", p ? p : "none");
+	free(p);
+	failed("colldead", "allgather", 4, dead, 1, "failed", "1 flow stalled in allgather 8");
+	p = failed_list("colldead");
+	CHECK(p && strstr(p, "\"src\": 2,\n      \"dst\": 3") &&
+		      strstr(p, "its connection broke mid-collective") && !strstr(p, "\"src\": 1"),
+	      "allgather: the broken flow 2 -> 3 in failed_flows: %s", p ? p : "none");
+	free(p);
+}
+
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st;
@@ -384,6 +443,7 @@ int main(void)
 	cut();
 	straggler();
 	faults();
+	coll_stall();
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("runner");
 }

@@ -396,9 +396,11 @@ static int null_wait(struct fp_engine *e, int timeout_ms)
 
 const struct fp_engine_ops fp_null_ops = {
 	.name = "null",
-	.desc = "in memory between local ranks, with planted faults: tests the runner",
-	/* its connect fails as a whole (no conn_error); its flows stall one by one (drop-at) */
-	.flags = FP_ENG_FLOW_FAIL,
+	.desc = "in memory between local ranks, with planted faults: tests the runner; "
+		"collectives (it carries the ranks' bytes)",
+	/* its connect fails as a whole (no conn_error); its flows stall one by one (drop-at);
+	 * every message carries the caller's bytes, in order and whole: collectives run on it */
+	.flags = FP_ENG_FLOW_FAIL | FP_ENG_CARRY,
 	.probe = null_probe,
 	.open = null_open,
 	.close = null_close,

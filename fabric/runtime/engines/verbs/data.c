@@ -675,8 +675,9 @@ const struct fp_engine_ops fp_verbs_ops = {
 #if HAVE_RDMACM
 		", --cm (rdma_cm connection set-up)"
 #endif
-		"; a dead path fails the whole run: RC once its QP's retries run out (7 x 67 ms, "
-		"retry exceeded: the flow named), UD as loss",
+		"; RC: a QP whose retries run out (7 x 67 ms) or that its peer refuses fails its "
+		"flow alone (failed_flows), the others go on; a silent one stalls at half of "
+		"--timeout; a local error fails the run; UD: a dead path is loss",
 	.probe = fp_verbs_probe,
 	.open = fp_verbs_open,
 	.close = fp_verbs_close,
