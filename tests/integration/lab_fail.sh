@@ -90,3 +90,35 @@ PY
 "$LAB" trace "$TMP/mid" 2>/dev/null || fail "trace of the mid-run flows"
 verdict "$TMP/mid" blackhole
 ok "mid-run blackhole: $pick; the stalled flows are recorded and analyze names it"
+
+# a collective stalls (issue 18): a ring allreduce over the 8 hosts, h2's cable blackholed
+# once the 4 KiB size is done (every connection up, the 4 MiB collectives under way). Each
+# rank waits --timeout (4 s); then every rank says what its flows moved, and the run records
+# the two that held the ring, h1 -> h2 (sent, never arrived) and h2 -> h3 (the same, or could
+# not be sent), not the six that waited upstream; analyze names h2's cable the blackhole.
+"$LAB" fault clear >/dev/null 2>&1 || fail "clear"
+"$LAB" run -- allreduce --sizes 4K,4M --iters 30 --warmup 1 --poll event --timeout 4s \
+	--output "$TMP/coll" >"$TMP/coll.out" 2>"$TMP/coll.err" &
+run=$!
+for i in $(seq 600); do
+	grep -q '^ *4096 ' "$TMP/coll.out" && break
+	sleep 0.05
+done
+grep -q '^ *4096 ' "$TMP/coll.out" || { kill $run; fail "the collective never finished its first size"; }
+"$LAB" fault blackhole h2-leaf1 || { kill $run; fail "fault blackhole h2-leaf1"; }
+wait $run && fail "an allreduce across a blackholed cable succeeded"
+python3 - "$TMP/coll/run.json" <<'PY' || { cat "$TMP/coll.err"; fail "the collective's stalled flows not recorded"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+ff = d["failed_flows"]
+print("%s: %s" % (d["status"], d["error"]))
+assert d["status"] == "failed" and "stalled in allreduce 4M" in d["error"], d["error"]
+assert sorted((f["src"], f["dst"]) for f in ff) == [(1, 2), (2, 3)], ff
+for f in ff:
+    assert f["stalled"] and f["size"] == 4 << 20 and f["avg_Gbps"] == 0, f
+    assert "never arrived" in f["error"] or "could not send" in f["error"], f
+assert [r["size"] for r in d["results"]] == [4096], d["results"]
+PY
+"$LAB" trace "$TMP/coll" 2>/dev/null || fail "trace of the collective's flows"
+verdict "$TMP/coll" blackhole
+ok "collective: h2's cable blackholed mid-allreduce; the two flows that held the ring recorded, analyze names the cable"
