@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * A run whose flows could not all connect (issue 18): run.json's failed_flows (flow, src,
- * dst, error) and the schedule's flows (id, src, dst). They become the run's connect
+ * dst, error) and the schedule's flows (id, src, dst; a large run's, with its identities
+ * in its flow records, are empty: the failed flows' own src and dst then). They become the run's connect
  * phase, a size result of size 0 without bandwidth: every scheduled flow, at rate 0 when it
  * failed, NaN (connected, never measured) when not. Its paths are traced like any flow's.
  * Also the run's length, the interval its counters grew in (fabric/model/ber.c).
@@ -63,6 +64,53 @@ static double run_seconds(struct fy_node *root)
 	return fmax(1, (double)(timegm(&tb) - timegm(&ta)));
 }
 
+/* one scheduled flow as 'flows' or failed_flows gives it (key: "id" or "flow"): 0 or -1 */
+static int flow_of(struct fy_node *x, const char *key, const struct fp_result *r,
+		   struct fp_rflow *f)
+{
+	double id, s, d;
+
+	if (!whole(fp_jkey(x, key), 0, UINT32_MAX, &id) ||
+	    !whole(fp_jkey(x, "src"), 0, r->world_size - 1, &s) ||
+	    !whole(fp_jkey(x, "dst"), 0, r->world_size - 1, &d) || s == d)
+		return -1;
+	*f = (struct fp_rflow){ .flow = (unsigned)id,
+				.src = (int)s,
+				.dst = (int)d,
+				.has_bw = true,
+				.avg_gbps = NAN,
+				.trace = -1 };
+	return 0;
+}
+
+/*
+ * The records of the phase the first stalled flow of ff stalled in (its size and round):
+ * the flows that went on while it stalled, whose paths passed packets then. Copied to out
+ * (not measured there: NaN) unless NULL; how many.
+ */
+static unsigned went_on(struct fy_node *ff, const struct fp_result *r, struct fp_rflow *out)
+{
+	struct fy_node *x = fy_node_sequence_get_by_index(ff, 0);
+	double size, round;
+	unsigned n = 0;
+
+	if (!x || !whole(fp_jkey(x, "size"), 0, 1e18, &size) ||
+	    !whole(fp_jkey(x, "round"), 0, UINT32_MAX, &round))
+		return 0;
+	for (unsigned i = 0; i < r->nsizes; i++)
+		for (unsigned k = 0; r->sizes[i].size == (uint64_t)size && k < r->sizes[i].nflows;
+		     k++) {
+			if (r->sizes[i].flows[k].round != (unsigned)round)
+				continue;
+			if (out) {
+				out[n] = r->sizes[i].flows[k];
+				out[n].avg_gbps = NAN;
+			}
+			n++;
+		}
+	return n;
+}
+
 int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, size_t el)
 {
 	struct fy_node *ff = fp_jkey(root, "failed_flows"), *fl = fp_jkey(root, "flows"), *x;
@@ -71,6 +119,7 @@ int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, 
 	void *it = NULL;
 	unsigned n, nix = 0;
 	int ret = 0;
+	bool alone;
 
 	r->seconds = run_seconds(root);
 	if (!ff)
@@ -80,7 +129,13 @@ int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, 
 			      "%s: field 'failed_flows' needs the schedule's 'flows' beside it, "
 			      "both lists",
 			      r->where);
-	n = (unsigned)fy_node_sequence_item_count(fl);
+	/* a large run keeps its identities in its flow records (flows_inline false, 'flows'
+	 * empty): a failed flow, which has none, is then known by its own src and dst, and the
+	 * flows that went on beside it by their records of its phase */
+	alone = !fy_node_sequence_item_count(fl);
+	n = (unsigned)fy_node_sequence_item_count(alone ? ff : fl);
+	if (alone)
+		n += went_on(ff, r, NULL);
 	z = realloc(r->sizes, sizeof(*z) * (r->nsizes + 1));
 	if (!z)
 		return -ENOMEM;
@@ -92,25 +147,17 @@ int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, 
 		return -ENOMEM;
 	r->nsizes++;
 	r->connect = (int)r->nsizes - 1;
-	while ((x = fy_node_sequence_iterate(fl, &it))) {
-		struct fp_rflow *f = &z->flows[z->nflows];
-		double id, s, d;
-
-		if (!whole(fp_jkey(x, "id"), 0, UINT32_MAX, &id) ||
-		    !whole(fp_jkey(x, "src"), 0, r->world_size - 1, &s) ||
-		    !whole(fp_jkey(x, "dst"), 0, r->world_size - 1, &d) || s == d)
+	while ((x = fy_node_sequence_iterate(alone ? ff : fl, &it))) {
+		if (flow_of(x, alone ? "flow" : "id", r, &z->flows[z->nflows]))
 			return fp_say(err, el,
-				      "%s: flows[%u]: id, src and dst must be a flow and two "
-				      "ranks of the run",
-				      r->where, z->nflows);
-		*f = (struct fp_rflow){ .flow = (unsigned)id,
-					.src = (int)s,
-					.dst = (int)d,
-					.has_bw = true,
-					.avg_gbps = NAN,
-					.trace = -1 };
+				      "%s: %s[%u]: %s, src and dst must be a flow and two ranks of "
+				      "the run",
+				      r->where, alone ? "failed_flows" : "flows", z->nflows,
+				      alone ? "flow" : "id");
 		z->nflows++;
 	}
+	if (alone)
+		z->nflows += went_on(ff, r, z->flows + z->nflows);
 	/*
 	 * failed_flows to flows by id through a sorted index: a hostile run.json (millions of
 	 * each) must not cost a scan of flows per entry. Equal ids in 'flows' keep the first,

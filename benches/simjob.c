@@ -15,6 +15,7 @@
 
 #include "../core/err.h"
 #include "../core/json.h"
+#include "../core/units.h"
 
 /* a uniform double in [0, 1) from the seeded generator */
 static double uniform(uint64_t *st)
@@ -25,7 +26,7 @@ static double uniform(uint64_t *st)
 static int write_truth(const char *dir, const struct fp_topo *t, const struct fp_fault *f,
 		       unsigned n, double noise)
 {
-	static const char *const kinds[] = { "degrade", "loss", "down", "slowhost" };
+	static const char *const kinds[] = { "degrade", "loss", "down", "slowhost", "blackhole" };
 	struct fp_afile a;
 	struct fp_json j;
 	char path[4200];
@@ -242,12 +243,23 @@ static void resend_segments(const struct fp_sim_job *j, const struct fp_run_cfg 
 	fr->have_tcp = true;
 }
 
-/* One size's per-flow records from the rates: bandwidth, and latency for the pinger. */
+/* entry e's path crosses a blackhole: it moves nothing */
+static bool holed(const struct fp_sim_job *j, uint32_t e)
+{
+	return j->hops[e] &&
+	       fp_sim_path_loss(&j->net, j->paths + (size_t)e * FP_SIM_MAXHOPS, j->hops[e]) >= 1;
+}
+
+/*
+ * One size's per-flow records from the rates: bandwidth, and latency for the pinger; the
+ * rounds up to last only, and no record for a flow across a blackhole (it stalled).
+ */
 static int fill_size(struct fp_sim_job *j, const struct fp_run_cfg *rc, struct fp_size_res *sr,
-		     uint64_t size)
+		     uint64_t size, uint32_t last)
 {
 	const struct fp_sched *s = &j->sched;
 	uint64_t bytes = (uint64_t)rc->iters * size;
+	uint32_t end = last < s->nrounds ? s->rstart[last + 1] : s->nentries;
 
 	sr->size = size;
 	sr->done = true;
@@ -260,10 +272,12 @@ static int fill_size(struct fp_sim_job *j, const struct fp_run_cfg *rc, struct f
 			return -ENOMEM;
 		fp_hist_reset(sr->lat);
 	}
-	for (uint32_t e = 0; e < s->nentries; e++) {
+	for (uint32_t e = 0; e < end; e++) {
 		struct fp_fres *fr = &sr->fr[e];
 		double gbps = j->rate[e], ns = gbps > 0 ? (double)bytes * 8 / gbps : 0;
 
+		if (holed(j, e))
+			continue;
 		fr->have_tx = fr->have_rx = true;
 		fr->tx_msgs = fr->rx_msgs = (uint64_t)rc->iters;
 		fr->tx_bytes = fr->rx_bytes = bytes;
@@ -293,6 +307,63 @@ static int fill_size(struct fp_sim_job *j, const struct fp_run_cfg *rc, struct f
 		for (int64_t k = 0; k < rc->iters && k < 1000; k++)
 			fp_hist_add(sr->lat, (uint64_t)rtt_ns);
 	}
+	return 0;
+}
+
+/*
+ * A blackhole stalls the flows across it as a run's would (run_failed.c): the run ends after
+ * the first round that has one, at the first size, which keeps the other flows' records
+ * (incomplete), and the stalled flows go into failed_flows. Returns that round, or
+ * UINT32_MAX when no flow crosses a blackhole.
+ */
+static int64_t first_hole(struct fp_sim_job *j)
+{
+	const struct fp_sched *s = &j->sched;
+
+	for (uint32_t r = 0; r < s->nrounds; r++)
+		for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++)
+			if (holed(j, e))
+				return r;
+	return UINT32_MAX;
+}
+
+static int stall_holed(struct fp_sim_job *j, uint32_t r, uint64_t size)
+{
+	const struct fp_sched *s = &j->sched;
+	struct fp_run_data *d = &j->d;
+	uint32_t *slot = calloc(s->nflows + 1, sizeof(*slot));
+	unsigned n = 0;
+	char sz[16];
+
+	if (!slot)
+		return -ENOMEM;
+	for (uint32_t e = s->rstart[r]; e < s->rstart[r + 1]; e++) {
+		const struct fp_flow *fl = &s->flows[s->rflows[e]];
+		struct fp_failed_flow *x;
+
+		if (!holed(j, e) || slot[fl->id])
+			continue;
+		if (!(x = fp_run_add_failed(d, fl, slot))) {
+			free(slot);
+			return -ENOMEM;
+		}
+		x->stalled = true;
+		x->size = size;
+		x->round = r;
+		snprintf(x->at, sizeof(x->at), "%s", d->started);
+		snprintf(x->error, sizeof(x->error),
+			 "stalled: a blackhole on its path (simulated)");
+		n++;
+	}
+	free(slot);
+	fp_size_label(size, sz, sizeof(sz));
+	d->status = "failed";
+	snprintf(d->error, sizeof(d->error),
+		 "%u flow%s stalled in %s %s round %u/%u: a blackhole on %s path (simulated; in "
+		 "failed_flows of run.json)",
+		 n, n > 1 ? "s" : "",
+		 j->d.pattern->measure & FP_MEASURE_BW ? "bandwidth" : "latency", sz, r + 1,
+		 s->nrounds, n > 1 ? "their" : "its");
 	return 0;
 }
 
@@ -335,9 +406,16 @@ static int fill_run(struct fp_sim_job *j, struct fp_sim_cfg *c, const struct fp_
 	}
 	if (fp_sim_endpoints(t, j->host_of, j->nhosts, &d->endpoint))
 		return -ENOMEM;
-	for (unsigned i = 0; i < d->nres; i++)
-		if (fill_size(j, &c->run, &d->res[i], c->run.sizes.v[i]))
+	int64_t hole = first_hole(j);
+
+	for (unsigned i = 0; i < d->nres && (hole == UINT32_MAX || !i); i++)
+		if (fill_size(j, &c->run, &d->res[i], c->run.sizes.v[i], (uint32_t)hole))
 			return -ENOMEM;
+	if (hole != UINT32_MAX) {
+		d->res[0].partial = true;
+		if (stall_holed(j, (uint32_t)hole, c->run.sizes.v[0]))
+			return -ENOMEM;
+	}
 	for (uint32_t f = 0; f < s->nflows; f++) {
 		snprintf(d->ident[f].proto, sizeof(d->ident[f].proto), "sim");
 		snprintf(d->ident[f].src_ip, sizeof(d->ident[f].src_ip), "%.47s",
@@ -397,6 +475,7 @@ void fp_sim_job_free(struct fp_sim_job *j)
 		free(j->d.res[i].lat);
 	}
 	free(j->d.res);
+	free(j->d.failed);
 	free(j->d.hosts);
 	fp_endpoints_free(j->d.endpoint, (size_t)j->nhosts);
 	free(j->d.ident);

@@ -98,6 +98,12 @@ int fp_link_lookup(const struct fp_topo *t, const char *spec)
 	return l < 0 ? -1 : l;
 }
 
+/* a fault that takes a value (down and blackhole do not) */
+static bool valued(enum fp_fault_kind k)
+{
+	return k != FP_FAULT_DOWN && k != FP_FAULT_BLACKHOLE;
+}
+
 int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *f, unsigned max,
 		    unsigned *n, char *err, size_t el)
 {
@@ -135,25 +141,28 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 				x.kind = FP_FAULT_LOSS;
 			else if (!strcmp(kind, "down"))
 				x.kind = FP_FAULT_DOWN;
+			else if (!strcmp(kind, "blackhole"))
+				x.kind = FP_FAULT_BLACKHOLE;
 			else
 				return fp_say(
 					err, el,
-					"--faults: '%s' is not degrade, loss, down or slowhost",
+					"--faults: '%s' is not degrade, loss, down, blackhole "
+					"or slowhost",
 					kind);
-			/* down takes no value: a last ':' is the port of a:pa-b:pb */
-			if (x.kind == FP_FAULT_DOWN && val)
+			/* down and blackhole take no value: a last ':' is the port of a:pa-b:pb */
+			if (!valued(x.kind) && val)
 				val[-1] = ':';
 			x.link = fp_topo_link_find(t, what, lerr, sizeof(lerr));
-			if (x.kind == FP_FAULT_DOWN && val && x.link == -ENOENT) {
+			if (!valued(x.kind) && val && x.link == -ENOENT) {
 				val[-1] = 0;
 				x.link = fp_topo_link_find(t, what, lerr, sizeof(lerr));
 			}
 			if (x.link < 0)
 				return fp_say(err, el, "--faults: %s", lerr);
-			if (x.kind == FP_FAULT_DOWN)
+			if (!valued(x.kind))
 				val = NULL;
 		}
-		if (x.kind != FP_FAULT_DOWN) {
+		if (valued(x.kind)) {
 			if (!val)
 				return fp_say(err, el, "--faults: %s needs a value (%s)", kind,
 					      x.kind == FP_FAULT_LOSS ? "loss probability"

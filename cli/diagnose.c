@@ -172,9 +172,12 @@ static int faults(struct fp_diag_sim *x, const struct fp_topo *t, const char *sp
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (f[i].kind == FP_FAULT_DOWN) {
-			fprintf(stderr, "fabprobe diagnose: --faults: a link down changes routes, "
-					"which the diagnosis simulator does not model yet\n");
+		if (f[i].kind == FP_FAULT_DOWN || f[i].kind == FP_FAULT_BLACKHOLE) {
+			fprintf(stderr,
+				"fabprobe diagnose: --faults: %s, which the diagnosis "
+				"simulator does not model yet\n",
+				f[i].kind == FP_FAULT_DOWN ? "a link down changes routes"
+							   : "a blackhole stalls flows");
 			return -EINVAL;
 		}
 	if (fp_diag_sim_loop(x, t, f, n))

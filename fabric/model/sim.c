@@ -41,6 +41,9 @@ int fp_sim_net_init(struct fp_sim_net *n, const struct fp_topo *t, const struct 
 		case FP_FAULT_LOSS:
 			n->loss[2 * x->link] = n->loss[2 * x->link + 1] = x->value;
 			break;
+		case FP_FAULT_BLACKHOLE: /* everything lost: its flows move nothing */
+			n->loss[2 * x->link] = n->loss[2 * x->link + 1] = 1;
+			break;
 		case FP_FAULT_DOWN:
 			n->cap[2 * x->link] = n->cap[2 * x->link + 1] = 0;
 			break;
@@ -151,6 +154,11 @@ int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, dou
 		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
 
 		rate[f] = 0;
+		if (fl->hops[f] && fp_sim_path_loss(n, p, fl->hops[f]) >= 1) {
+			frozen[f] =
+				1; /* across a blackhole: it moves nothing, and takes no share */
+			continue;
+		}
 		for (unsigned k = 0; k < fl->hops[f]; k++)
 			cnt[p[k]]++;
 		/* only TCP backs off below its share; RC and UDP keep the wire busy */

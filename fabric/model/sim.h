@@ -28,11 +28,18 @@ enum fp_sim_transport { FP_SIM_TCP, FP_SIM_RC, FP_SIM_UDP };
 #define FP_SIM_MSS    1448 /* TCP payload per segment, bytes */
 #define FP_SIM_RC_MTU 4096 /* RoCE/IB payload per packet, bytes */
 
-enum fp_fault_kind { FP_FAULT_DEGRADE, FP_FAULT_LOSS, FP_FAULT_DOWN, FP_FAULT_SLOWHOST };
+/* a blackhole: up and routed over, passing nothing (every flow on it gets rate 0) */
+enum fp_fault_kind {
+	FP_FAULT_DEGRADE,
+	FP_FAULT_LOSS,
+	FP_FAULT_DOWN,
+	FP_FAULT_SLOWHOST,
+	FP_FAULT_BLACKHOLE
+};
 
 struct fp_fault {
 	enum fp_fault_kind kind;
-	int link;     /* degrade, loss, down */
+	int link;     /* degrade, loss, down, blackhole */
 	int host;     /* slowhost: node index */
 	double value; /* degrade/slowhost: fraction of capacity left; loss: probability */
 };

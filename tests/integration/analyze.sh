@@ -49,6 +49,23 @@ v = json.load(open(sys.argv[1])); g = json.load(open(sys.argv[2]))["faults"][0]
 assert v["retransmitting_flows"] >= 20 and v["suspects"][0]["link"] == g["link"], (v["retransmitting_flows"], v["suspects"][:1], g)
 PY
 ok "TCP loss on a link its flows share: their resends name it"
+# a simulated blackhole (issue 18): routed over, passing nothing. Its flows stall, the run
+# ends failed after the phase (its other flows kept, incomplete), and analyze names the link
+# alone from the stalled flows against the paths of the flows that went on beside them
+$FABPROBE sim "$TMP/k8.yaml" alltoall --noise 0.05 --seed 3 --quiet --faults blackhole:#200 \
+	--output "$TMP/bh" >/dev/null || fail "sim blackhole"
+$FABPROBE analyze --topology "$TMP/k8.yaml" --format json "$TMP/bh" >"$TMP/v.json"
+[ $? -eq 1 ] || fail "simulated blackhole: no suspect"
+python3 - "$TMP/v.json" "$TMP/bh/run.json" <<'PY' || fail "simulated blackhole: not named alone"
+import json, sys
+v = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))
+s = v["suspects"]
+assert d["status"] == "failed" and d["results"][0]["complete"] is False, d["status"]
+assert d["failed_flows"] and all(f["stalled"] for f in d["failed_flows"]), d["failed_flows"][:2]
+assert len(s) == 1 and s[0]["link"] == 200 and s[0]["state"] == "blackhole", s
+assert s[0]["confidence"] > 0.99 and not s[0].get("ambiguous_with"), s[0]
+PY
+ok "a simulated blackhole: its flows stall, the run keeps the rest, analyze names it alone"
 
 # bad input: clear one-line errors, exit 2
 expect2() {
