@@ -84,23 +84,29 @@ static int flow_of(struct fy_node *x, const char *key, const struct fp_result *r
 }
 
 /*
- * The records of the phase the first stalled flow of ff stalled in (its size and round):
- * the flows that went on while it stalled, whose paths passed packets then. Copied to out
- * (not measured there: NaN) unless NULL; how many.
+ * The records of the phase the first stalled flow of ff stalled in (its size and round), in
+ * the run's first nsz sizes: the flows that went on while it stalled, whose paths passed
+ * packets then. Copied to out (not measured there: NaN), at most room of them, unless out
+ * is NULL; how many.
  */
-static unsigned went_on(struct fy_node *ff, const struct fp_result *r, struct fp_rflow *out)
+static unsigned went_on(struct fy_node *ff, const struct fp_result *r, unsigned nsz,
+			struct fp_rflow *out, unsigned room)
 {
-	struct fy_node *x = fy_node_sequence_get_by_index(ff, 0);
-	double size, round;
+	struct fy_node *x;
+	void *it = NULL;
+	double size = -1, round = -1;
 	unsigned n = 0;
 
-	if (!x || !whole(fp_jkey(x, "size"), 0, 1e18, &size) ||
-	    !whole(fp_jkey(x, "round"), 0, UINT32_MAX, &round))
+	while ((x = fy_node_sequence_iterate(ff, &it)))
+		if (whole(fp_jkey(x, "size"), 0, 1e18, &size) &&
+		    whole(fp_jkey(x, "round"), 0, UINT32_MAX, &round))
+			break;
+	if (!x)
 		return 0;
-	for (unsigned i = 0; i < r->nsizes; i++)
+	for (unsigned i = 0; i < nsz; i++)
 		for (unsigned k = 0; r->sizes[i].size == (uint64_t)size && k < r->sizes[i].nflows;
 		     k++) {
-			if (r->sizes[i].flows[k].round != (unsigned)round)
+			if (r->sizes[i].flows[k].round != (unsigned)round || (out && n >= room))
 				continue;
 			if (out) {
 				out[n] = r->sizes[i].flows[k];
@@ -117,7 +123,7 @@ int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, 
 	struct fp_rsize *z;
 	struct slot *ix;
 	void *it = NULL;
-	unsigned n, nix = 0;
+	unsigned n, nix = 0, nsz;
 	int ret = 0;
 	bool alone;
 
@@ -134,8 +140,9 @@ int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, 
 	 * flows that went on beside it by their records of its phase */
 	alone = !fy_node_sequence_item_count(fl);
 	n = (unsigned)fy_node_sequence_item_count(alone ? ff : fl);
+	nsz = r->nsizes; /* the measured sizes, before the connect phase joins them */
 	if (alone)
-		n += went_on(ff, r, NULL);
+		n += went_on(ff, r, nsz, NULL, 0);
 	z = realloc(r->sizes, sizeof(*z) * (r->nsizes + 1));
 	if (!z)
 		return -ENOMEM;
@@ -157,7 +164,7 @@ int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, 
 		z->nflows++;
 	}
 	if (alone)
-		z->nflows += went_on(ff, r, z->flows + z->nflows);
+		z->nflows += went_on(ff, r, nsz, z->flows + z->nflows, n - z->nflows);
 	/*
 	 * failed_flows to flows by id through a sorted index: a hostile run.json (millions of
 	 * each) must not cost a scan of flows per entry. Equal ids in 'flows' keep the first,

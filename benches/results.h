@@ -216,8 +216,8 @@ int fp_run_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
  * said twice) or -ENOMEM.
  */
 int fp_run_coll_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
-			    const struct fp_rv_blobs *all, uint64_t size, double timeout_s,
-			    unsigned *n, uint32_t *first);
+			    const struct fp_rv_blobs *all, uint64_t size, uint32_t r,
+			    double timeout_s, unsigned *n, uint32_t *first);
 /* run_failed.c: a new entry of d->failed for flow fl, zeroed but for its flow and ends, its
  * place plus one in slot[fl->id]; NULL on no memory */
 struct fp_failed_flow *fp_run_add_failed(struct fp_run_data *d, const struct fp_flow *fl,

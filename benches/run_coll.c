@@ -71,14 +71,27 @@ static int step(struct coll_run *c, const struct fp_coll_op *op)
 	return 1;
 }
 
-/* the ops of each lane's current stage not done yet: the flows this rank waits on */
+/* the ops of each lane's current stage not done yet and whose turn it is on their flow (one
+ * behind another lane's waits for that one, not for its peer): the flows this rank waits on */
 static void mark_waiting(struct coll_run *c, const unsigned *at)
 {
 	for (unsigned l = 0; l < c->p->nlanes; l++)
 		for (unsigned j = at[l];
 		     j < c->lane_end[l] && c->p->ops[j].stage == c->p->ops[at[l]].stage; j++)
-			if (!c->done[j] && c->p->ops[j].flow != FP_COLL_LOCAL)
+			if (!c->done[j] && c->p->ops[j].flow != FP_COLL_LOCAL &&
+			    c->next[c->p->ops[j].flow * 2 + !c->p->ops[j].tx] == c->p->ops[j].seq)
 				c->tr.wait[c->p->ops[j].flow * 2 + !c->p->ops[j].tx] = 1;
+}
+
+/* bytes this rank's connections have moved either way, parts of messages too */
+static uint64_t moved(const struct coll_run *c)
+{
+	uint64_t b = 0;
+
+	for (uint32_t f = 0; f < c->rk->sched.nflows; f++)
+		if (c->rk->conns[f])
+			b += c->rk->ops.moved(c->rk->conns[f]);
+	return b;
 }
 
 /* One collective: every lane stage by stage, the lanes side by side. */
@@ -87,7 +100,10 @@ static int one(struct coll_run *c)
 	const struct fp_coll_plan *p = c->p;
 	struct rank *rk = c->rk;
 	unsigned at[2] = { 0, c->lane_end[0] }, left = p->nlanes;
-	uint64_t last = fp_clock_ticks(&rk->clk);
+	uint64_t last = fp_clock_ticks(&rk->clk), bytes = moved(c);
+	/* an engine that fails flow by flow stalls at half of --timeout, so the ranks that
+	 * finished still wait for the stall report within the rendezvous's own timeout */
+	uint64_t limit = rk->stall_ticks ? rk->stall_ticks : rk->timeout_ticks;
 
 	memset(c->done, 0, p->n * sizeof(*c->done));
 	memset(c->next, 0, rk->sched.nflows * 2 * sizeof(*c->next));
@@ -124,7 +140,11 @@ static int one(struct coll_run *c)
 		}
 		if (fp_stop)
 			return rk->fail_ret = -EINTR;
-		if (fp_clock_ticks(&rk->clk) - last > rk->timeout_ticks) {
+		if (fp_clock_ticks(&rk->clk) - last > limit / 4 && moved(c) != bytes) {
+			bytes = moved(c); /* a long message on its way: progress */
+			last = fp_clock_ticks(&rk->clk);
+		}
+		if (fp_clock_ticks(&rk->clk) - last > limit) {
 			mark_waiting(c, at);
 			rk->fail_flow = UINT32_MAX;
 			return rk->fail_ret = -ETIMEDOUT;
@@ -177,30 +197,7 @@ static void coll_free(struct coll_run *c)
 	free(c->tr.dead);
 }
 
-/* Every rank's time to rank 0, which keeps the slowest. */
-static int gather_time(struct rank *rk, struct fp_size_res *sr, uint64_t ns, const char *what)
-{
-	struct fp_rv_blobs all = { 0 };
-	uint8_t mine[8];
-	int ret;
-
-	fp_put_u64(mine, ns);
-	ret = fp_rv_gather(rk->rv, what, mine, sizeof(mine), &all, rk->err, ERR_LEN);
-	for (uint32_t r = 0; !ret && rk->rank == 0 && r < all.n; r++) {
-		if (all.len[r] != sizeof(mine)) {
-			ret = fp_say(rk->err, ERR_LEN, "%s: rank %u sent a malformed time", what,
-				     r);
-			break;
-		}
-		ns = fp_get_u64(all.data + all.off[r]);
-		if ((double)ns > sr->coll_ns)
-			sr->coll_ns = (double)ns;
-	}
-	fp_rv_blobs_free(&all);
-	return ret;
-}
-
-int fp_run_coll(struct rank *rk, struct fp_size_res *sr)
+int fp_run_coll(struct rank *rk, struct fp_size_res *sr, uint32_t r)
 {
 	const struct fp_run_cfg *cfg = rk->cfg;
 	int kind = fp_coll_kind_of(rk->pat->name), ret;
@@ -222,24 +219,27 @@ int fp_run_coll(struct rank *rk, struct fp_size_res *sr)
 	if (!(ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN)))
 		for (uint64_t i = 0; !ret && i < (warm < COLL_WARM_MAX ? warm : COLL_WARM_MAX); i++)
 			ret = one(&c);
-	if (!ret)
-		ret = fp_rv_barrier(rk->rv, what, rk->err, ERR_LEN);
-	t0 = fp_clock_ticks(&rk->clk);
-	for (int64_t i = 0; !ret && i < cfg->iters; i++)
-		ret = one(&c);
-	/* flows that stalled (a blackhole, a broken connection) are evidence, not just a
-	 * timeout: every rank says what each of its flows moved (run_coll_stall.c) */
-	if (ret == -ETIMEDOUT && rk->fail_flow == UINT32_MAX && rk->stall_ticks)
-		ret = fp_run_coll_stall(rk, &c.tr, sr->size, what);
+	/* the ranks meet after the warm-up and after the timed collectives: each says how its
+	 * loop ended and what its flows moved, so flows that stalled (a blackhole, a broken
+	 * connection) are evidence, not a timeout, however far each rank got
+	 * (run_coll_stall.c); rank 0 keeps the slowest rank's time */
+	ret = fp_run_coll_meet(rk, &c.tr, ret, sr->size, r, what, 0, NULL);
+	if (!ret) {
+		t0 = fp_clock_ticks(&rk->clk);
+		for (int64_t i = 0; !ret && i < cfg->iters; i++)
+			ret = one(&c);
+		ret = fp_run_coll_meet(
+			rk, &c.tr, ret, sr->size, r, what,
+			(uint64_t)fp_clock_ns(&rk->clk, fp_clock_ticks(&rk->clk) - t0),
+			&sr->coll_ns);
+	}
 	if (ret) {
 		if (!rk->err[0])
 			fp_say(rk->err, ERR_LEN, "rank %d: %s: %s", rk->rank, what, strerror(-ret));
 		goto out;
 	}
 	sr->coll_iters = (uint64_t)cfg->iters;
-	ret = gather_time(rk, sr, (uint64_t)fp_clock_ns(&rk->clk, fp_clock_ticks(&rk->clk) - t0),
-			  what);
-	if (!ret && cfg->count_wrong) {
+	if (cfg->count_wrong) {
 		rk->wrong = fp_coll_wrong(kind, rk->size, rk->rank, c.out, count);
 		ret = fp_run_check_gather(rk, sr, what);
 	}

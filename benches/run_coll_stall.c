@@ -2,19 +2,23 @@
 /*
  * A collective that stalls is evidence too (issue 18). A collective has no flow of its own to
  * time out: a blackholed ring link stops its destination, which stops the next rank one step
- * later, and so round the ring, until every rank has waited --timeout. Which flow held them
- * all is the one whose destination waits on it while its source sent more than arrived (or
- * could not send at all, or saw the connection break); a flow whose source has not sent yet
- * waits upstream, as its destination does. So after the timeout every rank says, for each
- * of its flows, how many messages it moved on it, and whether it was waiting on it; every
- * rank then judges the same way, and rank 0 writes the stalled flows into failed_flows
+ * later, and so round the ring, until the ranks have waited half of --timeout without
+ * progress. Which flow held them is the one whose destination waits on it while its source
+ * sent more than arrived (or could not send at all, or saw the connection break); a flow
+ * whose source has not sent yet waits upstream, as its destination does. A rank may also
+ * have finished its loop before the stall reached it. So after the warm-up and after the
+ * timed collectives every rank meets the others once: how its loop ended, its time, and for
+ * each of its flows how many messages it moved on it and whether it was waiting on it.
+ * Every rank judges the same way, and rank 0 writes the stalled flows into failed_flows
  * (stalled, their bytes, when) for the analyzer to localise the link, as for a bandwidth
- * phase's stalls (run_failed.c).
+ * phase's stalls (run_failed.c). Half of --timeout, so that a rank that finished waits for
+ * the others in the meeting within the rendezvous's own timeout.
  *
- * A rank's report: u32 count, then count entries of COLL_REC bytes: u32 flow, u8 end (0:
- * this rank is its source, 1: its destination), u8 waiting on it, u8 its connection broke,
- * u64 messages this end moved on it in the size, u64 their bytes, f64 seconds from the
- * size's start to its last message, f64 seconds since then.
+ * A rank's meeting blob: u8 1 when its loop stalled, u64 its loop's nanoseconds, then its
+ * report: u32 count, then count entries of COLL_REC bytes: u32 flow, u8 end (0: this rank
+ * is its source, 1: its destination), u8 waiting on it, u8 its connection broke, u64
+ * messages this end moved on it in the size, u64 their bytes, f64 seconds from the size's
+ * start to its last message, f64 seconds since then.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,15 +38,17 @@ struct end {
 	uint8_t wait, dead, seen;
 };
 
-static uint8_t *report(const struct rank *rk, const struct fp_coll_trace *t, size_t *len)
+/* this rank's report after head bytes left for the caller: its length in *len */
+static uint8_t *report(const struct rank *rk, const struct fp_coll_trace *t, size_t head,
+		       size_t *len)
 {
 	const struct fp_sched *s = &rk->sched;
-	uint8_t *b = malloc(4 + (size_t)s->nflows * 2 * COLL_REC), *p;
+	uint8_t *b = malloc(head + 4 + (size_t)s->nflows * 2 * COLL_REC), *p, *c = b + head;
 	uint64_t now = fp_clock_ticks(&rk->clk);
 
 	if (!b)
 		return NULL;
-	p = b + 4;
+	p = c + 4;
 	for (uint32_t f = 0; f < s->nflows; f++)
 		for (int e = 0; e < 2; e++) {
 			uint64_t last = t->last[f] > t->t0 ? t->last[f] : t->t0;
@@ -59,7 +65,7 @@ static uint8_t *report(const struct rank *rk, const struct fp_coll_trace *t, siz
 			fp_put_f64(p + 31, fp_clock_ns(&rk->clk, now - last) / 1e9);
 			p += COLL_REC;
 		}
-	fp_put_u32(b, (uint32_t)((size_t)(p - b - 4) / COLL_REC));
+	fp_put_u32(c, (uint32_t)((size_t)(p - c - 4) / COLL_REC));
 	*len = (size_t)(p - b);
 	return b;
 }
@@ -120,7 +126,6 @@ static void keep(struct fp_failed_flow *x, const struct end *src, const struct e
 	x->stalled = true;
 	x->dead = src->dead || dst->dead;
 	x->size = size;
-	x->round = 0;
 	x->bytes = dst->bytes;
 	x->after_s = after;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -141,8 +146,8 @@ static void keep(struct fp_failed_flow *x, const struct end *src, const struct e
 }
 
 int fp_run_coll_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
-			    const struct fp_rv_blobs *all, uint64_t size, double timeout_s,
-			    unsigned *n, uint32_t *first)
+			    const struct fp_rv_blobs *all, uint64_t size, uint32_t r,
+			    double timeout_s, unsigned *n, uint32_t *first)
 {
 	struct end *ends = calloc((size_t)s->nflows * 2 + 2, sizeof(*ends));
 	uint32_t *slot = calloc(s->nflows + 1, sizeof(*slot));
@@ -163,47 +168,87 @@ int fp_run_coll_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
 			break;
 		}
 		keep(x, &ends[f * 2], &ends[f * 2 + 1], size, timeout_s);
+		x->round = r;
 	}
 	free(ends);
 	free(slot);
 	return ret;
 }
 
-int fp_run_coll_stall(struct rank *rk, const struct fp_coll_trace *t, uint64_t size,
-		      const char *what)
+/* every rank's report: its status and time (the slowest to *slowest), then the reports
+ * alone in rep (the same data, each past its 9-byte head); -EBADMSG for one cut short */
+static int heads(const struct fp_rv_blobs *all, struct fp_rv_blobs *rep, bool *stalled,
+		 double *slowest)
 {
-	struct fp_rv_blobs all = { 0 };
-	double timeout_s = fp_clock_ns(&rk->clk, rk->timeout_ticks) / 1e9;
+	for (uint32_t k = 0; k < all->n; k++) {
+		const uint8_t *q = all->data + all->off[k];
+
+		if (all->len[k] < 9 || q[0] > 1)
+			return -EBADMSG;
+		*stalled |= q[0];
+		if (slowest && (double)fp_get_u64(q + 1) > *slowest)
+			*slowest = (double)fp_get_u64(q + 1);
+		rep->off[k] = all->off[k] + 9;
+		rep->len[k] = all->len[k] - 9;
+	}
+	return 0;
+}
+
+int fp_run_coll_meet(struct rank *rk, const struct fp_coll_trace *t, int ret, uint64_t size,
+		     uint32_t r, const char *what, uint64_t ns, double *slowest)
+{
+	struct fp_rv_blobs all = { 0 }, rep = { 0 };
+	double stall_s = fp_clock_ns(&rk->clk, rk->stall_ticks) / 1e9, top = 0;
 	uint32_t first = 0;
 	unsigned n = 0;
+	bool stalled = false;
 	size_t len;
-	uint8_t *mine = report(rk, t, &len);
-	int ret;
+	uint8_t *mine;
 
-	if (!mine)
+	if (ret && (ret != -ETIMEDOUT || rk->fail_flow != UINT32_MAX || !rk->stall_ticks))
+		return ret; /* a failure of its own, or an engine that fails as a whole */
+	if (!(mine = report(rk, t, 9, &len)))
 		return -ENOMEM;
-	ret = fp_rv_allgather(rk->rv, "collective stall report", mine, len, &all, rk->err, ERR_LEN);
+	mine[0] = ret != 0;
+	fp_put_u64(mine + 1, ns);
+	ret = fp_rv_allgather(rk->rv, what, mine, len, &all, rk->err, ERR_LEN);
 	free(mine);
+	rep.n = all.n;
+	rep.data = all.data;
+	rep.off = malloc(sizeof(*rep.off) * (all.n ? all.n : 1));
+	rep.len = malloc(sizeof(*rep.len) * (all.n ? all.n : 1));
+	if (!ret && (!rep.off || !rep.len))
+		ret = -ENOMEM;
 	if (!ret)
-		ret = fp_run_coll_stall_parse(&rk->sched, rk->data, &all, size, timeout_s, &n,
+		ret = heads(&all, &rep, &stalled, slowest ? &top : NULL);
+	if (!ret && stalled)
+		ret = fp_run_coll_stall_parse(&rk->sched, rk->data, &rep, size, r, stall_s, &n,
 					      &first);
+	free(rep.off);
+	free(rep.len);
 	fp_rv_blobs_free(&all);
 	if (ret == -EBADMSG)
-		fp_say(rk->err, ERR_LEN, "collective stall report: a rank sent a malformed one");
+		fp_say(rk->err, ERR_LEN, "%s: a rank sent a malformed end of its collectives",
+		       what);
 	if (ret)
 		return ret;
-	if (!n) { /* every rank waited, none on data sent: the timeout, as before */
-		fp_say(rk->err, ERR_LEN, "rank %d: %s: no progress for the timeout (%.3g s)",
-		       rk->rank, what, timeout_s);
+	if (!stalled) {
+		if (slowest && top > *slowest)
+			*slowest = top;
+		return 0;
+	}
+	if (!n) { /* ranks waited, none on data sent: the timeout, as before */
+		fp_say(rk->err, ERR_LEN, "rank %d: %s: no progress for %.3g s", rk->rank, what,
+		       stall_s);
 		return -ETIMEDOUT;
 	}
 	rk->stall_ended = true;
 	rk->fail_ret = 0; /* said here, not blamed on a rank that died */
 	fp_say(rk->err, ERR_LEN,
 	       "%u flow%s stalled in %s: data sent on %s never arrived or could not be sent "
-	       "within --timeout (%.3g s; in failed_flows of run.json); first: flow %u (rank %d "
-	       "to %d)",
-	       n, n > 1 ? "s" : "", what, n > 1 ? "them" : "it", timeout_s, first,
+	       "for %.3g s (half of --timeout; in failed_flows of run.json); first: flow %u "
+	       "(rank %d to %d)",
+	       n, n > 1 ? "s" : "", what, n > 1 ? "them" : "it", stall_s, first,
 	       rk->sched.flows[first].src, rk->sched.flows[first].dst);
 	return -ETIMEDOUT;
 }

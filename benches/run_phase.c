@@ -394,7 +394,7 @@ static int one_size(struct rank *rk, struct fp_size_res *sr, unsigned si, unsign
 		if (!ret && s->measure & FP_MEASURE_LAT)
 			ret = phase(rk, sr, r, true, pass);
 		if (!ret && s->measure & FP_MEASURE_COLL)
-			ret = fp_run_coll(rk, sr);
+			ret = fp_run_coll(rk, sr, r);
 		if (!ret && rk->data)
 			fp_run_soak_rates(rk, sr, si, r, t0);
 		if (!ret && (rk->cfg->counter_ns || fp_run_soaking(rk->cfg)))

@@ -155,7 +155,7 @@ int fp_run_share_counts(struct rank *rk, uint64_t per_rank, const char *what);
 int fp_run_sizes(struct rank *rk);
 
 /* run_coll.c: one size of a collective pattern (coll.h) */
-int fp_run_coll(struct rank *rk, struct fp_size_res *sr);
+int fp_run_coll(struct rank *rk, struct fp_size_res *sr, uint32_t r);
 /* what a collective cannot run with, said on stderr before any rank starts: nonzero */
 int fp_coll_preflight(const struct fp_run_cfg *cfg, unsigned engine_flags);
 
@@ -226,13 +226,16 @@ struct fp_coll_trace {
 	uint64_t t0; /* ticks: the size began */
 };
 /*
- * run_coll_stall.c: after a collective timed out on every rank (what: "allreduce 4K"), every
- * rank learns which flows stalled: a flow whose destination waits on it while its source
- * sent more than arrived, or could not send, or whose connection broke. Rank 0 keeps them
- * for run.json. -ETIMEDOUT with the text said when any did; else the timeout as before.
+ * run_coll_stall.c: after a loop of collectives (what: "allreduce 4K", round r) ended with
+ * ret (0, or -ETIMEDOUT: no progress), every rank meets the others with how its loop ended,
+ * its time (ns) and what its flows moved. When every loop ended: 0, and rank 0 keeps the
+ * slowest time in *slowest (NULL: not kept). When any stalled, every rank learns which
+ * flows: one whose destination waits on it while its source sent more than arrived, or
+ * could not send, or whose connection broke; rank 0 keeps them for run.json; -ETIMEDOUT
+ * with the text. Any other ret is returned at once (the rank fails as before).
  */
-int fp_run_coll_stall(struct rank *rk, const struct fp_coll_trace *t, uint64_t size,
-		      const char *what);
+int fp_run_coll_meet(struct rank *rk, const struct fp_coll_trace *t, int ret, uint64_t size,
+		     uint32_t r, const char *what, uint64_t ns, double *slowest);
 int fp_run_make_dir(struct rank *rk);
 int fp_run_alloc_rank(struct rank *rk);
 int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);

@@ -246,8 +246,7 @@ static void resend_segments(const struct fp_sim_job *j, const struct fp_run_cfg 
 /* entry e's path crosses a blackhole: it moves nothing */
 static bool holed(const struct fp_sim_job *j, uint32_t e)
 {
-	return j->hops[e] &&
-	       fp_sim_path_loss(&j->net, j->paths + (size_t)e * FP_SIM_MAXHOPS, j->hops[e]) >= 1;
+	return fp_sim_path_holed(&j->net, j->paths + (size_t)e * FP_SIM_MAXHOPS, j->hops[e]);
 }
 
 /*

@@ -92,7 +92,8 @@ static bool in_class(const struct fp_topo *t, const struct fp_obs *o, unsigned r
  * flow at most at the floor, and at most FP_RETX_SHARED_OVER of them above it.
  */
 static void one_class(const struct fp_topo *t, struct fp_obs *o, unsigned n, unsigned run,
-		      bool lone, bool cls, double *r, double *s, struct fp_analysis *a)
+		      bool lone, bool cls, unsigned total, double *r, double *s,
+		      struct fp_analysis *a)
 {
 	unsigned k = 0;
 	double med, seg, spread, thr, floor_share;
@@ -125,7 +126,7 @@ static void one_class(const struct fp_topo *t, struct fp_obs *o, unsigned n, uns
 		if (in_class(t, &o[i], run, lone, cls)) {
 			o[i].retx_thr = thr;
 			o[i].retx_base = fmax(med, floor_share);
-			o[i].retx_alpha = FP_FAMILY_ALPHA / k;
+			o[i].retx_alpha = FP_FAMILY_ALPHA / total; /* both classes: one family */
 		}
 	/* reported: the most sensitive class's, for its median flow: the share, and the count
 	 * the binomial test wants */
@@ -134,7 +135,7 @@ static void one_class(const struct fp_topo *t, struct fp_obs *o, unsigned n, uns
 
 	/* in steps of a quarter of the count's deviation, so a huge flow costs no more */
 	for (int it = 0; it < 200 && c < ms &&
-			 fp_binom_tail(ms, c, fmax(med, floor_share)) >= FP_FAMILY_ALPHA / k;
+			 fp_binom_tail(ms, c, fmax(med, floor_share)) >= FP_FAMILY_ALPHA / total;
 	     it++)
 		c += step;
 	thr = fmax(thr, c / ms);
@@ -150,12 +151,16 @@ static void one_run(const struct fp_topo *t, struct fp_obs *o, unsigned n, unsig
 		    double *s, struct fp_analysis *a)
 {
 	bool lone = false;
+	unsigned total = 0;
 
-	for (unsigned i = 0; i < n && !lone; i++)
-		lone = in_class(t, &o[i], run, false, false) && alone(t, &o[i]);
-	one_class(t, o, n, run, lone, true, r, s, a);
+	for (unsigned i = 0; i < n; i++)
+		if (in_class(t, &o[i], run, false, false)) {
+			total++;
+			lone |= alone(t, &o[i]);
+		}
+	one_class(t, o, n, run, lone, true, total, r, s, a);
 	if (lone)
-		one_class(t, o, n, run, lone, false, r, s, a);
+		one_class(t, o, n, run, lone, false, total, r, s, a);
 }
 
 bool fp_obs_retx_lossy(const struct fp_obs *o)

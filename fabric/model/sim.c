@@ -24,7 +24,8 @@ int fp_sim_net_init(struct fp_sim_net *n, const struct fp_topo *t, const struct 
 	n->rtt_us = rtt_us > 0 ? rtt_us : 10;
 	n->cap = malloc(sizeof(*n->cap) * 2 * (t->nlinks ? t->nlinks : 1));
 	n->loss = calloc(2 * (t->nlinks ? t->nlinks : 1), sizeof(*n->loss));
-	if (!n->cap || !n->loss) {
+	n->hole = calloc(2 * (t->nlinks ? t->nlinks : 1), 1);
+	if (!n->cap || !n->loss || !n->hole) {
 		fp_sim_net_destroy(n);
 		return -ENOMEM;
 	}
@@ -41,8 +42,8 @@ int fp_sim_net_init(struct fp_sim_net *n, const struct fp_topo *t, const struct 
 		case FP_FAULT_LOSS:
 			n->loss[2 * x->link] = n->loss[2 * x->link + 1] = x->value;
 			break;
-		case FP_FAULT_BLACKHOLE: /* everything lost: its flows move nothing */
-			n->loss[2 * x->link] = n->loss[2 * x->link + 1] = 1;
+		case FP_FAULT_BLACKHOLE:
+			n->hole[2 * x->link] = n->hole[2 * x->link + 1] = 1;
 			break;
 		case FP_FAULT_DOWN:
 			n->cap[2 * x->link] = n->cap[2 * x->link + 1] = 0;
@@ -65,7 +66,9 @@ void fp_sim_net_destroy(struct fp_sim_net *n)
 		return;
 	free(n->cap);
 	free(n->loss);
+	free(n->hole);
 	n->cap = n->loss = NULL;
+	n->hole = NULL;
 }
 
 double fp_sim_mathis_gbps(double p, double rtt_us)
@@ -85,6 +88,14 @@ double fp_sim_gbn_goodput(double share_gbps, double p, double rtt_us)
 	if (p >= 1)
 		return 0;
 	return (1 - p) / (1 + (fmax(w, 1) - 1) * p);
+}
+
+bool fp_sim_path_holed(const struct fp_sim_net *n, const unsigned *dlinks, unsigned hops)
+{
+	for (unsigned k = 0; n->hole && k < hops; k++)
+		if (n->hole[dlinks[k]])
+			return true;
+	return false;
 }
 
 double fp_sim_path_loss(const struct fp_sim_net *n, const unsigned *dlinks, unsigned hops)
@@ -154,7 +165,7 @@ int fp_sim_maxmin(const struct fp_sim_net *n, const struct fp_sim_flows *fl, dou
 		const unsigned *p = fl->path + (size_t)f * FP_SIM_MAXHOPS;
 
 		rate[f] = 0;
-		if (fl->hops[f] && fp_sim_path_loss(n, p, fl->hops[f]) >= 1) {
+		if (fp_sim_path_holed(n, p, fl->hops[f])) {
 			frozen[f] =
 				1; /* across a blackhole: it moves nothing, and takes no share */
 			continue;

@@ -18,6 +18,7 @@
 #ifndef FP_SIM_H
 #define FP_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "route.h"
@@ -47,8 +48,9 @@ struct fp_fault {
 /* Capacities per directed link (2 per link: a->b, b->a) in Gb/s, faults applied. */
 struct fp_sim_net {
 	const struct fp_topo *t;
-	double *cap;  /* 2 * nlinks */
-	double *loss; /* 2 * nlinks */
+	double *cap;	     /* 2 * nlinks */
+	double *loss;	     /* 2 * nlinks */
+	unsigned char *hole; /* 2 * nlinks: a blackhole (routed over, passing nothing) */
 	double rtt_us;
 	enum fp_sim_transport transport; /* TCP unless the caller sets it */
 };
@@ -69,6 +71,8 @@ double fp_sim_mathis_gbps(double p, double rtt_us);
 double fp_sim_gbn_goodput(double share_gbps, double p, double rtt_us);
 /* The loss a flow sees over its directed links: 1 - prod(1 - p_i). */
 double fp_sim_path_loss(const struct fp_sim_net *n, const unsigned *dlinks, unsigned hops);
+/* Whether a flow's directed links cross a blackhole: it moves nothing, and stalls. */
+bool fp_sim_path_holed(const struct fp_sim_net *n, const unsigned *dlinks, unsigned hops);
 /* "tcp", "rc", "udp" */
 const char *fp_sim_transport_name(enum fp_sim_transport t);
 

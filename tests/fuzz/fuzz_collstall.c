@@ -2,7 +2,7 @@
 /*
  * What every rank reads of the ranks' reports after a collective timed out
  * (run_coll_stall.c): input is the reporting rank (1 byte, of 4 in a ring allreduce) and its
- * report; the others report their ends of the ring as waiting with nothing moved. Whatever
+ * report; the others report their ends of the ring with nothing moved, waiting to receive. Whatever
  * arrives, each flow kept is a scheduled flow whose destination waits, kept once, stalled,
  * with the size and a time, and failed_flows is written as balanced JSON.
  */
@@ -51,7 +51,7 @@ static size_t quiet(const struct fp_sched *s, uint32_t r, uint8_t *b)
 				memset(p, 0, REC);
 				fp_put_u32(p, f);
 				p[4] = (uint8_t)e;
-				p[5] = 1;
+				p[5] = (uint8_t)e; /* waiting to receive, not to send */
 				p += REC;
 			}
 	fp_put_u32(b, (uint32_t)((size_t)(p - b - 4) / REC));
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o += len[r];
 	}
 	all.data = buf;
-	if (!fp_run_coll_stall_parse(&s, &d, &all, 4096, 2, &n, &first)) {
+	if (!fp_run_coll_stall_parse(&s, &d, &all, 4096, 1, 2, &n, &first)) {
 		if (d.nfailed != n || n > s.nflows || (n && first >= s.nflows))
 			abort();
 		for (unsigned k = 0; k < d.nfailed; k++) {
@@ -96,8 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct fp_flow *fl = &s.flows[x->flow];
 
 			if (x->flow >= s.nflows || !x->stalled || x->src != fl->src ||
-			    x->dst != fl->dst || x->size != 4096 || !(x->after_s >= 0) ||
-			    !x->at[0] || !x->error[0])
+			    x->dst != fl->dst || x->size != 4096 || x->round != 1 ||
+			    !(x->after_s >= 0) || !x->at[0] || !x->error[0])
 				abort();
 			for (unsigned m = 0; m < k; m++)
 				if (d.failed[m].flow == x->flow)

@@ -93,9 +93,9 @@ ok "mid-run blackhole: $pick; the stalled flows are recorded and analyze names i
 
 # a collective stalls (issue 18): a ring allreduce over the 8 hosts, h2's cable blackholed
 # once the 4 KiB size is done (every connection up, the 4 MiB collectives under way). Each
-# rank waits --timeout (4 s); then every rank says what its flows moved, and the run records
-# the two that held the ring, h1 -> h2 (sent, never arrived) and h2 -> h3 (the same, or could
-# not be sent), not the six that waited upstream; analyze names h2's cable the blackhole.
+# rank waits half of --timeout (2 s); then every rank says what its flows moved, and the run
+# records the flows that held the ring, h1 -> h2 (sent, never arrived) and h2 -> h3 (the
+# same, or could not be sent), not the six that waited upstream; analyze names h2's cable.
 "$LAB" fault clear >/dev/null 2>&1 || fail "clear"
 "$LAB" run -- allreduce --sizes 4K,4M --iters 30 --warmup 1 --poll event --timeout 4s \
 	--output "$TMP/coll" >"$TMP/coll.out" 2>"$TMP/coll.err" &
@@ -113,7 +113,9 @@ d = json.load(open(sys.argv[1]))
 ff = d["failed_flows"]
 print("%s: %s" % (d["status"], d["error"]))
 assert d["status"] == "failed" and "stalled in allreduce 4M" in d["error"], d["error"]
-assert sorted((f["src"], f["dst"]) for f in ff) == [(1, 2), (2, 3)], ff
+# h1 -> h2 always; h2 -> h3 too unless h2's last message reached h3 before the hole (then
+# h2 -> h3 waited upstream like the rest)
+assert (1, 2) in {(f["src"], f["dst"]) for f in ff} and {(f["src"], f["dst"]) for f in ff} <= {(1, 2), (2, 3)}, ff
 for f in ff:
     assert f["stalled"] and f["size"] == 4 << 20 and f["avg_Gbps"] == 0, f
     assert "never arrived" in f["error"] or "could not send" in f["error"], f

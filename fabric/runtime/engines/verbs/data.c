@@ -676,8 +676,9 @@ const struct fp_engine_ops fp_verbs_ops = {
 		", --cm (rdma_cm connection set-up)"
 #endif
 		"; RC: a QP whose retries run out (7 x 67 ms) or that its peer refuses fails its "
-		"flow alone (failed_flows), the others go on; a silent one stalls at half of "
-		"--timeout; a local error fails the run; UD: a dead path is loss",
+		"flow alone (failed_flows), the others go on, but a collective's fails the run; a "
+		"silent flow stalls at half of --timeout; a local error fails the run; UD: a dead "
+		"path is loss",
 	.probe = fp_verbs_probe,
 	.open = fp_verbs_open,
 	.close = fp_verbs_close,
