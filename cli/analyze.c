@@ -407,6 +407,11 @@ static void report_text(struct fp_emit *e, struct fp_verdict *v, bool plan, cons
 		printf("... and %u more suspect%s, not listed: the list holds the first %u "
 		       "found\n\n",
 		       a->more, a->more > 1 ? "s" : "", a->n);
+	if (a->down_explained)
+		printf("%u suspect%s of the rates not named: every slow flow of %s crossed a "
+		       "link that took a down link's traffic (congestion from the reroute)\n\n",
+		       a->down_explained, a->down_explained > 1 ? "s" : "",
+		       a->down_explained > 1 ? "each" : "it");
 	emit_physical(t, a, e);
 }
 
@@ -432,6 +437,7 @@ static void report_json(struct fp_emit *e, const struct fp_verdict *v, const uns
 	fp_json_num(j, "retrans_threshold", a->retx_threshold);
 	fp_json_u64(j, "suspects_total", a->n + a->more);
 	fp_json_u64(j, "suspects_not_listed", a->more);
+	fp_json_u64(j, "suspects_explained_by_down", a->down_explained);
 	fp_json_num(j, "noise", a->sigma);
 	fp_json_num(j, "baseline", a->calib);
 	fp_json_num(j, "threshold", a->threshold);

@@ -127,6 +127,9 @@ struct fp_analysis {
 	double p0;
 	unsigned links_tested, hosts_tested;
 	unsigned nfailed; /* flows that could not connect (fp_analyze_blackhole) */
+	/* suspects whose bad flows all crossed links a down link's share moved to: not named
+	 * (fp_analyze_down_explain) */
+	unsigned down_explained;
 	/*
 	 * Coverage (issue 18): no suspect, yet links whose bad flows are too few to pass the
 	 * bound although unlikely for noise (P below FP_COVER_ALPHA / links tested): the
@@ -186,6 +189,16 @@ void fp_analyze_servers(const struct fp_topo *t, struct fp_analysis *a);
 void fp_analysis_add(struct fp_analysis *a, const struct fp_suspect *s);
 int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
 		    struct fp_analysis *a);
+/*
+ * After fp_analyze_down: a suspect of the rate rule (link or host) every bad flow of which
+ * crossed the reroute of a link found down (a link sharing a switch with it: the switch's
+ * other uplinks and its hosts' cables) took its slowness from the reroute (a leaf left
+ * one uplink of two: TCP shares it, and the hosts' cables behind it, less evenly than
+ * max-min predicts, more so on a busy host), not from a fault of its own: it is taken off
+ * the list and counted (a->down_explained). 0 or -ENOMEM.
+ */
+int fp_analyze_down_explain(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
+			    struct fp_analysis *a);
 /*
  * Blackholes (analyze_blackhole.c): from flows that could not connect (failed) and those
  * that did (with their known paths), the links that explain the failed ones; each named

@@ -146,3 +146,80 @@ out:
 	free(seen);
 	return ret;
 }
+
+/* flow o's probability of crossing link l */
+static double crosses(const struct fp_obs *o, unsigned l)
+{
+	double p = 0;
+
+	for (unsigned k = 0; k < o->np; k++)
+		if (o->link[k] == l)
+			p += o->prob[k];
+	return p;
+}
+
+/* flow o is one of suspect s's bad flows */
+static bool bad_of(const struct fp_obs *o, const struct fp_suspect *s)
+{
+	if (!o->bad)
+		return false;
+	if (s->host)
+		return o->src == s->node || o->dst == s->node;
+	return crosses(o, (unsigned)s->link) >= 0.5;
+}
+
+/* the links in a down link's reroute: the switch links that took its share (those sharing a
+ * switch with it), and the cables of the hosts on either switch (a leaf that lost an
+ * uplink: its hosts' flows meet the rerouted ones there) */
+static void took_share(const struct fp_topo *t, const struct fp_analysis *a, unsigned char *moved)
+{
+	for (unsigned k = 0; k < a->n; k++) {
+		const struct fp_link *d = a->s[k].down ? &t->links[a->s[k].link] : NULL;
+
+		for (unsigned l = 0; d && l < t->nlinks; l++) {
+			const struct fp_link *x = &t->links[l];
+
+			if ((int)l == a->s[k].link || !x->up)
+				continue;
+			moved[l] |= x->a == d->a || x->a == d->b || x->b == d->a || x->b == d->b;
+		}
+	}
+}
+
+int fp_analyze_down_explain(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
+			    struct fp_analysis *a)
+{
+	unsigned char *moved = calloc(t->nlinks + 1, 1);
+	unsigned kept = 0;
+	bool any = false;
+
+	if (!moved)
+		return -ENOMEM;
+	for (unsigned k = 0; k < a->n; k++)
+		any |= a->s[k].down;
+	if (any)
+		took_share(t, a, moved);
+	for (unsigned k = 0; k < a->n; k++) {
+		const struct fp_suspect *s = &a->s[k];
+		unsigned nb = 0, on = 0;
+
+		for (unsigned i = 0; any && !s->down && !s->blackhole && i < n; i++) {
+			if (!bad_of(&o[i], s))
+				continue;
+			nb++;
+			for (unsigned q = 0; q < o[i].np; q++)
+				if (moved[o[i].link[q]] && o[i].prob[q] >= 0.5) {
+					on++;
+					break;
+				}
+		}
+		if (nb && on == nb) {
+			a->down_explained++;
+			continue;
+		}
+		a->s[kept++] = *s;
+	}
+	a->n = kept;
+	free(moved);
+	return 0;
+}

@@ -153,6 +153,38 @@ static void test_down(void)
 	      "leaf0-spine1 down (%u suspects, first #%d)", a.n, a.n ? a.s[0].link : -1);
 	CHECK(a.n == 1 && fabs(a.s[0].expected - 8) < 1e-9 && a.s[0].confidence > 0.99,
 	      "expected 8 flows over it, confidence %.4f", a.n ? a.s[0].confidence : 0);
+	/*
+	 * The reroute's congestion: h1's flows came out slow (their leaf's one uplink left, and
+	 * h1's cable behind it), and the rates named h1's cable. Every one of its slow flows
+	 * crossed leaf0-spine0, which took the down link's share: not named, counted. A cable
+	 * with a slow flow away from the reroute (h4 -> h2, over spine1 between leaves 2 and
+	 * 1) stays named.
+	 */
+	{
+		struct fp_analysis b = a;
+		struct fp_suspect cable = { .node = -1, .cable = -1 };
+		int h1 = link_of(&t, "h%d-leaf%d", 1, 0), h2 = link_of(&t, "h%d-leaf%d", 2, 1);
+
+		for (unsigned i = 0; i < n; i++)
+			o[i].bad = o[i].src == fp_topo_find(&t, "h1") ||
+				   o[i].dst == fp_topo_find(&t, "h1");
+		cable.link = h1;
+		fp_analysis_add(&b, &cable);
+		CHECK(!fp_analyze_down_explain(&t, o, n, &b) && b.n == 1 && b.s[0].down &&
+			      b.down_explained == 1,
+		      "h1's cable, slow only in the reroute: not named (%u suspects, %u explained)",
+		      b.n, b.down_explained);
+		b = a;
+		for (unsigned i = 0; i < n; i++)
+			o[i].bad = o[i].src == fp_topo_find(&t, "h4") &&
+				   o[i].dst == fp_topo_find(&t, "h2");
+		cable.link = h2;
+		fp_analysis_add(&b, &cable);
+		CHECK(!fp_analyze_down_explain(&t, o, n, &b) && b.n == 2 && !b.down_explained,
+		      "h2's cable, slow away from the reroute: named (%u suspects)", b.n);
+		for (unsigned i = 0; i < n; i++)
+			o[i].bad = false;
+	}
 	for (int src = FP_PATH_EXPECTED; src <= FP_PATH_ROUTED; src++) {
 		for (unsigned i = 0; i < n; i++)
 			o[i].path_src = (unsigned char)src;
