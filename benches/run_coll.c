@@ -208,6 +208,7 @@ int fp_run_coll(struct rank *rk, struct fp_size_res *sr, uint32_t r)
 
 	fp_size_label(sr->size, sz, sizeof(sz));
 	snprintf(what, sizeof(what), "%s %s", rk->pat->name, sz);
+	rk->fail_flow = 0; /* a loop's stall sets it to UINT32_MAX (fp_run_coll_meet reads it) */
 	ret = fp_coll_plan(&plan, &rk->sched, kind, cfg->algo, rk->rank, count);
 	if (ret)
 		return fp_say(rk->err, ERR_LEN, "%s: out of memory", what);

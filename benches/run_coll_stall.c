@@ -14,8 +14,8 @@
  * phase's stalls (run_failed.c). Half of --timeout, so that a rank that finished waits for
  * the others in the meeting within the rendezvous's own timeout.
  *
- * A rank's meeting blob: u8 1 when its loop stalled, u64 its loop's nanoseconds, then its
- * report: u32 count, then count entries of COLL_REC bytes: u32 flow, u8 end (0: this rank
+ * A rank's head in the meeting: u8 1 when its loop stalled, u64 its loop's nanoseconds. When
+ * any stalled, its report in a second meeting: u32 count, then count entries of COLL_REC bytes: u32 flow, u8 end (0: this rank
  * is its source, 1: its destination), u8 waiting on it, u8 its connection broke, u64
  * messages this end moved on it in the size, u64 their bytes, f64 seconds from the size's
  * start to its last message, f64 seconds since then.
@@ -38,12 +38,11 @@ struct end {
 	uint8_t wait, dead, seen;
 };
 
-/* this rank's report after head bytes left for the caller: its length in *len */
-static uint8_t *report(const struct rank *rk, const struct fp_coll_trace *t, size_t head,
-		       size_t *len)
+/* this rank's report: its length in *len */
+static uint8_t *report(const struct rank *rk, const struct fp_coll_trace *t, size_t *len)
 {
 	const struct fp_sched *s = &rk->sched;
-	uint8_t *b = malloc(head + 4 + (size_t)s->nflows * 2 * COLL_REC), *p, *c = b + head;
+	uint8_t *b = malloc(4 + (size_t)s->nflows * 2 * COLL_REC), *p, *c = b;
 	uint64_t now = fp_clock_ticks(&rk->clk);
 
 	if (!b)
@@ -175,58 +174,64 @@ int fp_run_coll_stall_parse(const struct fp_sched *s, struct fp_run_data *d,
 	return ret;
 }
 
-/* every rank's report: its status and time (the slowest to *slowest), then the reports
- * alone in rep (the same data, each past its 9-byte head); -EBADMSG for one cut short */
-static int heads(const struct fp_rv_blobs *all, struct fp_rv_blobs *rep, bool *stalled,
-		 double *slowest)
+/* every rank's head: whether its loop stalled, and its time (the slowest to *slowest);
+ * -EBADMSG for one cut short or out of range */
+static int heads(const struct fp_rv_blobs *all, bool *stalled, double *slowest)
 {
 	for (uint32_t k = 0; k < all->n; k++) {
 		const uint8_t *q = all->data + all->off[k];
 
-		if (all->len[k] < 9 || q[0] > 1)
+		if (all->len[k] != 9 || q[0] > 1)
 			return -EBADMSG;
 		*stalled |= q[0];
-		if (slowest && (double)fp_get_u64(q + 1) > *slowest)
+		if ((double)fp_get_u64(q + 1) > *slowest)
 			*slowest = (double)fp_get_u64(q + 1);
-		rep->off[k] = all->off[k] + 9;
-		rep->len[k] = all->len[k] - 9;
 	}
 	return 0;
+}
+
+/* after a stall, every rank's report: the flows that stalled (*n, the first) */
+static int reports(struct rank *rk, const struct fp_coll_trace *t, uint64_t size, uint32_t r,
+		   double stall_s, unsigned *n, uint32_t *first)
+{
+	struct fp_rv_blobs all = { 0 };
+	size_t len;
+	uint8_t *mine = report(rk, t, &len);
+	int ret;
+
+	if (!mine)
+		return -ENOMEM;
+	ret = fp_rv_allgather(rk->rv, "collective stall report", mine, len, &all, rk->err, ERR_LEN);
+	free(mine);
+	if (!ret)
+		ret = fp_run_coll_stall_parse(&rk->sched, rk->data, &all, size, r, stall_s, n,
+					      first);
+	fp_rv_blobs_free(&all);
+	return ret;
 }
 
 int fp_run_coll_meet(struct rank *rk, const struct fp_coll_trace *t, int ret, uint64_t size,
 		     uint32_t r, const char *what, uint64_t ns, double *slowest)
 {
-	struct fp_rv_blobs all = { 0 }, rep = { 0 };
+	struct fp_rv_blobs all = { 0 };
 	double stall_s = fp_clock_ns(&rk->clk, rk->stall_ticks) / 1e9, top = 0;
 	uint32_t first = 0;
 	unsigned n = 0;
 	bool stalled = false;
-	size_t len;
-	uint8_t *mine;
+	uint8_t head[9];
 
 	if (ret && (ret != -ETIMEDOUT || rk->fail_flow != UINT32_MAX || !rk->stall_ticks))
 		return ret; /* a failure of its own, or an engine that fails as a whole */
-	if (!(mine = report(rk, t, 9, &len)))
-		return -ENOMEM;
-	mine[0] = ret != 0;
-	fp_put_u64(mine + 1, ns);
-	ret = fp_rv_allgather(rk->rv, what, mine, len, &all, rk->err, ERR_LEN);
-	free(mine);
-	rep.n = all.n;
-	rep.data = all.data;
-	rep.off = malloc(sizeof(*rep.off) * (all.n ? all.n : 1));
-	rep.len = malloc(sizeof(*rep.len) * (all.n ? all.n : 1));
-	if (!ret && (!rep.off || !rep.len))
-		ret = -ENOMEM;
+	/* heads first, nine bytes a rank: the reports (about 80 bytes a flow end) go round only
+	 * when some loop stalled, so a run of many ranks pays for them only then */
+	head[0] = ret != 0;
+	fp_put_u64(head + 1, ns);
+	ret = fp_rv_allgather(rk->rv, what, head, sizeof(head), &all, rk->err, ERR_LEN);
 	if (!ret)
-		ret = heads(&all, &rep, &stalled, slowest ? &top : NULL);
-	if (!ret && stalled)
-		ret = fp_run_coll_stall_parse(&rk->sched, rk->data, &rep, size, r, stall_s, &n,
-					      &first);
-	free(rep.off);
-	free(rep.len);
+		ret = heads(&all, &stalled, &top);
 	fp_rv_blobs_free(&all);
+	if (!ret && stalled)
+		ret = reports(rk, t, size, r, stall_s, &n, &first);
 	if (ret == -EBADMSG)
 		fp_say(rk->err, ERR_LEN, "%s: a rank sent a malformed end of its collectives",
 		       what);

@@ -170,6 +170,11 @@ int fp_faults_parse(const struct fp_topo *t, const char *spec, struct fp_fault *
 			if (fp_parse_num(val, 0, 1, &x.value))
 				return fp_say(err, el, "--faults: %s value '%s' must be in 0..1",
 					      kind, val);
+			if (x.kind == FP_FAULT_LOSS && x.value >= 1)
+				return fp_say(err, el,
+					      "--faults: loss %s: a link that passes nothing is "
+					      "blackhole:LINK",
+					      val);
 		}
 		f[(*n)++] = x;
 	}
