@@ -328,6 +328,15 @@ static int read_size(struct fy_node *n, unsigned idx, const struct fp_topo *t,
 		return fp_say(err, el, "%s: results[%u]: size %llu is there twice (field 'size')",
 			      r->where, idx, (unsigned long long)z->size);
 	z->has_bw = bw && fy_node_is_mapping(bw);
+	if (fp_jkey(n, "complete")) {
+		bool whole;
+
+		if (!jbool(fp_jkey(n, "complete"), &whole))
+			return fp_say(err, el,
+				      "%s: results[%u]: field 'complete' is not true or false",
+				      r->where, idx);
+		z->partial = !whole;
+	}
 	ret = read_metrics(bw, bw_keys, FP_RBW_N, z->bw, &bad) ||
 	      read_metrics(lat, lat_keys, FP_RLAT_N, z->lat, &bad);
 	if (ret)
@@ -764,7 +773,8 @@ const struct fp_rsize *fp_result_largest_bw(const struct fp_result *r)
 	const struct fp_rsize *best = NULL;
 
 	for (unsigned i = 0; i < r->nsizes; i++)
-		if (r->sizes[i].has_bw && (!best || r->sizes[i].size > best->size))
+		if (r->sizes[i].has_bw && !r->sizes[i].partial &&
+		    (!best || r->sizes[i].size > best->size))
 			best = &r->sizes[i];
 	return best;
 }

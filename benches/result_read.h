@@ -50,6 +50,9 @@ struct fp_rsize {
 	struct fp_rflow *flows;
 	unsigned nflows;
 	bool sidecar; /* run.json names flows.ndjson and holds none of this size's flows */
+	/* "complete": false: flows stalled in it, its phase was cut short; its rates were
+	 * taken while the stall disturbed the rest, so they are not rate evidence */
+	bool partial;
 };
 
 /* one counter of one rank's port that moved during the run */
@@ -141,7 +144,8 @@ void fp_result_free(struct fp_result *r);
 struct fy_node;
 int fp_result_read_failed(struct fy_node *root, struct fp_result *r, char *err, size_t el);
 
-/* the largest size with bandwidth results, NULL when there is none */
+/* the largest size with bandwidth results that ran whole (not cut short by a stall), NULL
+ * when there is none */
 const struct fp_rsize *fp_result_largest_bw(const struct fp_result *r);
 /* the results at this size, NULL when the run has none */
 const struct fp_rsize *fp_result_size(const struct fp_result *r, uint64_t size);
