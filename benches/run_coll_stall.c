@@ -42,12 +42,12 @@ struct end {
 static uint8_t *report(const struct rank *rk, const struct fp_coll_trace *t, size_t *len)
 {
 	const struct fp_sched *s = &rk->sched;
-	uint8_t *b = malloc(4 + (size_t)s->nflows * 2 * COLL_REC), *p, *c = b;
+	uint8_t *b = malloc(4 + (size_t)s->nflows * 2 * COLL_REC), *p;
 	uint64_t now = fp_clock_ticks(&rk->clk);
 
 	if (!b)
 		return NULL;
-	p = c + 4;
+	p = b + 4;
 	for (uint32_t f = 0; f < s->nflows; f++)
 		for (int e = 0; e < 2; e++) {
 			uint64_t last = t->last[f] > t->t0 ? t->last[f] : t->t0;
@@ -64,7 +64,7 @@ static uint8_t *report(const struct rank *rk, const struct fp_coll_trace *t, siz
 			fp_put_f64(p + 31, fp_clock_ns(&rk->clk, now - last) / 1e9);
 			p += COLL_REC;
 		}
-	fp_put_u32(c, (uint32_t)((size_t)(p - c - 4) / COLL_REC));
+	fp_put_u32(b, (uint32_t)((size_t)(p - b - 4) / COLL_REC));
 	*len = (size_t)(p - b);
 	return b;
 }
