@@ -143,9 +143,11 @@ struct fp_run_data {
 	char dir[4096];
 	char started[32], finished[32];
 	bool dgram; /* frames can be lost: offered load, loss, reordering are reported */
-	char clock_source[64];
+	char clock_source[96];
 	char kernel[160];
 	double clock_hz;
+	bool clock_tsc;		  /* the TSC: its drift is recorded */
+	double clock_drift;	  /* fp_clock_drift at the run's end */
 	struct fp_host *hosts;	  /* world size */
 	struct fp_ctr_delta *ctr; /* world size; valid where a port was read */
 	struct fp_rank_ctx *rctx; /* world size */

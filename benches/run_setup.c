@@ -255,6 +255,7 @@ int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d)
 	d->dgram = rk->dgram;
 	d->status = "running";
 	d->clock_hz = rk->clk.hz;
+	d->clock_tsc = rk->clk.tsc;
 	snprintf(d->clock_source, sizeof(d->clock_source), "%s", rk->clk.source);
 	fp_run_iso_now(d->started, sizeof(d->started));
 	if (!uname(&u))

@@ -5,6 +5,7 @@
  * measured to rank 0, which writes it down after every size.
  */
 #include <errno.h>
+#include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,24 @@ int fp_run_open_engine(struct rank *rk, const char *bind)
 	if (ret && !rk->err[0])
 		fp_say(rk->err, ERR_LEN, "engine %s: open failed: %s", cfg->engine, strerror(-ret));
 	return ret ? ret : fp_run_check_sizes(rk);
+}
+
+/*
+ * The TSC's rate, checked again over the whole run: a TSC the CPU does not flag invariant (a
+ * virtual machine's) is used only when it kept one rate while calibrated, and it is said here
+ * if it did not keep it since. Rank 0 records its own in run.json.
+ */
+static void clock_check(struct rank *rk)
+{
+	double drift = fp_clock_drift(&rk->clk);
+
+	if (rk->data)
+		rk->data->clock_drift = drift;
+	if (fabs(drift) > FP_CLOCK_DRIFT_MAX)
+		fprintf(stderr,
+			"fabprobe: rank %d: its clock (%s) drifted %+.2f%% from "
+			"CLOCK_MONOTONIC_RAW over the run: its times are off by as much\n",
+			rk->rank, rk->clk.source, drift * 100);
 }
 
 /* Rank 0 writes what was measured, complete or not: 0, or 1 if it could not. */
@@ -276,6 +295,7 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 			fprintf(stderr, "%sfabprobe: %s\n",
 				rank == 0 && isatty(2) ? "\r\033[K" : "", rk.err);
 	}
+	clock_check(&rk);
 	status = usage ? 2 : ret || (rank == 0 && fp_run_check_failed(&rk)) ? 1 : 0;
 	if (rank == 0 && write_results(&rk, ret))
 		status = 1;

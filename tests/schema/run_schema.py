@@ -91,7 +91,7 @@ RUN = {
     "?error": "str", "command_line": ["str"], "started": "str", "finished": "str|null",
     "pattern": "str", "engine": "str", "world_size": "int",
     "versions": {"fabprobe": "str", "git_commit": "str", "kernel": "str"},
-    "clock": {"source": "str", "hz": "num"},
+    "clock": {"source": "str", "hz": "num", "?drift": "num"},
     "options": {"iters": "int", "duration_s": "num", "warmup": "int", "window": "int",
                 "bidir": "bool", "poll": ("enum", "busy", "event"), "interval_ms": "num",
                 "timeout_s": "num", "run": ("map", "any"), "engine": ("map", "any")},

@@ -42,8 +42,22 @@ int main(void)
 		CHECK(a >= 0.98 * lo && a <= 1.02 * hi,
 		      "ticks %.0f ns vs monotonic %.0f .. %.0f ns", a, lo, hi);
 	}
+	/* a TSC is checked again at the end: right after a sleep it agrees within the bound */
+	if (c.tsc) {
+		struct timespec d = { 0, 150 * 1000 * 1000 };
+		double dr;
+
+		nanosleep(&d, NULL);
+		dr = fp_clock_drift(&c);
+		CHECK(fabs(dr) < 0.02 && dr != 0, "drift %.5f after 150 ms", dr);
+	}
+	/* an unflagged TSC is used only when its three windows agree within 0.1% */
+	CHECK(fp_tsc_steady((double[]){ 2596.1e6, 2595.5e6, 2596.4e6 }), "steady");
+	CHECK(!fp_tsc_steady((double[]){ 2596.1e6, 2599.0e6, 2596.4e6 }), "one window 0.1%% off");
+	CHECK(!fp_tsc_steady((double[]){ 0, 0, 0 }), "no rate");
 	fp_clock_init_gettime(&c);
 	CHECK(!c.tsc && c.ns_per_tick == 1.0, "gettime fallback");
+	CHECK(fp_clock_drift(&c) == 0, "gettime has no drift");
 
 	f = fopen("cpuinfo.fixture", "w");
 	fputs("processor : 0\nflags : fpu tsc constant_tsc nonstop_tsc rdtscp\n", f);
