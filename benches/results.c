@@ -425,7 +425,7 @@ void fp_results_json(const struct fp_run_data *d, FILE *f, bool pretty)
 	fp_json_obj(&j, "clock");
 	fp_json_str(&j, "source", d->clock_source);
 	fp_json_num(&j, "hz", d->clock_hz);
-	if (d->clock_tsc)
+	if (d->clock_tsc && isfinite(d->clock_drift))
 		fp_json_num(&j, "drift", d->clock_drift);
 	fp_json_end(&j);
 	fp_json_obj(&j, "options");

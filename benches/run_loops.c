@@ -532,12 +532,10 @@ static inline int whole(struct rank *rk, struct lflow *f, bool send, size_t size
 }
 
 /*
- * Latency, initiator: one round trip per message, timed from just before its ping is posted
- * to the moment its reply is seen (two clock reads: the sample's own bookkeeping is not in
- * the next one's time, as ib_write_lat's is not in its own). At the chunk's cut no ping
- * goes; one whose reply the cut left (out) is finished in the next chunk, and timed as what
- * it waited before the cut plus what it waits after the exchange: every round trip is a
- * sample, and none holds an exchange's time.
+ * Latency, initiator: one round trip per message; one clock read per round trip. At the
+ * chunk's cut no ping goes; one whose reply the cut left (out) is finished in the next
+ * chunk, and timed as what it waited before the cut plus what it waits after the exchange:
+ * every round trip is a sample, and none holds an exchange's time.
  */
 static int lat_init_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn idle,
 			 struct fp_hist *h)
@@ -547,7 +545,6 @@ static int lat_init_loop(struct rank *rk, struct lflow *f, size_t size, idle_fn 
 
 	for (; f->n < f->target; f->n++) {
 		if (!f->out) {
-			t = fp_clock_ticks(&rk->clk);
 			if (rk->cut_at && t >= rk->cut_at) {
 				f->t_end = t;
 				return LAT_CUT;

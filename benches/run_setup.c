@@ -3,6 +3,7 @@
  * Set-up of one rank: meeting the others, flow identities, buffers and the result folder.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,8 @@ int fp_run_meet(struct rank *rk, const char *bind)
 		snprintf((char *)blob + 120, 40, "unknown-%d", rk->rank);
 	if (f)
 		fclose(f);
-	rk->same_clock = rk->clk.tsc;
+	/* a TSC not flagged invariant may differ from one CPU to the next: this rank's alone */
+	rk->same_clock = rk->clk.tsc && !rk->clk.checked;
 	if (rk->cfg->hostname)
 		snprintf(host, sizeof(host), "%s", rk->cfg->hostname);
 	else
@@ -256,6 +258,7 @@ int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d)
 	d->status = "running";
 	d->clock_hz = rk->clk.hz;
 	d->clock_tsc = rk->clk.tsc;
+	d->clock_drift = NAN; /* until the run ends */
 	snprintf(d->clock_source, sizeof(d->clock_source), "%s", rk->clk.source);
 	fp_run_iso_now(d->started, sizeof(d->started));
 	if (!uname(&u))

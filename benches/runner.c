@@ -94,6 +94,45 @@ int fp_run_open_engine(struct rank *rk, const char *bind)
 	return ret ? ret : fp_run_check_sizes(rk);
 }
 
+/* The run's spans in the clock's ticks (again after a new calibration). */
+static void clock_spans(struct rank *rk)
+{
+	const struct fp_run_cfg *cfg = rk->cfg;
+
+	rk->timeout_ticks = fp_clock_from_ns(&rk->clk, (double)cfg->timeout_ns);
+	/*
+	 * A flow that fails on its own (a TCP link that blackholes mid-run, a datagram path
+	 * silent from the phase's start) stalls after half the timeout: the others finish and
+	 * wait for it in the rendezvous, which gives up at one timeout, so half leaves them the
+	 * other half.
+	 */
+	if (fp_engine_flags(&rk->ops, cfg->engine_cfg) & FP_ENG_FLOW_FAIL || rk->dgram)
+		rk->stall_ticks = rk->timeout_ticks / 2;
+	rk->interval_ticks = fp_clock_from_ns(&rk->clk, (double)cfg->interval_ns);
+	rk->drain_ticks = fp_clock_from_ns(&rk->clk, (double)DRAIN_NS);
+	rk->quiet_ticks = fp_clock_from_ns(&rk->clk, (double)QUIET_NS);
+	rk->report_ticks = fp_clock_from_ns(&rk->clk, (double)cfg->report_ns);
+}
+
+/*
+ * A TSC not flagged invariant was calibrated on the CPU the rank was pinned to; --numa or
+ * DPDK's EAL may have placed it elsewhere since (before anything was timed): calibrate
+ * again there, or fall back to clock_gettime if it is no longer on one CPU.
+ */
+static void clock_replaced(struct rank *rk)
+{
+	if (!fp_clock_moved(&rk->clk))
+		return;
+	fp_clock_init(&rk->clk);
+	clock_spans(rk);
+	if (rk->data) {
+		rk->data->clock_hz = rk->clk.hz;
+		rk->data->clock_tsc = rk->clk.tsc;
+		snprintf(rk->data->clock_source, sizeof(rk->data->clock_source), "%s",
+			 rk->clk.source);
+	}
+}
+
 /*
  * The TSC's rate, checked again over the whole run: a TSC the CPU does not flag invariant (a
  * virtual machine's) is used only when it kept one rate while calibrated, and it is said here
@@ -105,7 +144,7 @@ static void clock_check(struct rank *rk)
 
 	if (rk->data)
 		rk->data->clock_drift = drift;
-	if (fabs(drift) > FP_CLOCK_DRIFT_MAX)
+	if (isfinite(drift) && fabs(drift) > FP_CLOCK_DRIFT_MAX)
 		fprintf(stderr,
 			"fabprobe: rank %d: its clock (%s) drifted %+.2f%% from "
 			"CLOCK_MONOTONIC_RAW over the run: its times are off by as much\n",
@@ -197,20 +236,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	if (cfg->rate)
 		fp_parse_rate(cfg->rate, &rk.rate_bps, &rk.rate_pps);
 	fp_clock_init(&rk.clk);
-	rk.timeout_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->timeout_ns);
-	/*
-	 * A flow that fails on its own (a TCP link that blackholes mid-run, a datagram path
-	 * silent from the phase's start) stalls after half the timeout: the others finish and
-	 * wait for it in the rendezvous, which gives up at one timeout, so half leaves them the
-	 * other half.
-	 */
-	if (fp_engine_flags(&rk.ops, cfg->engine_cfg) & FP_ENG_FLOW_FAIL || rk.dgram)
-		rk.stall_ticks = rk.timeout_ticks / 2;
-	rk.interval_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->interval_ns);
-	rk.drain_ticks = fp_clock_from_ns(&rk.clk, (double)DRAIN_NS);
-	rk.quiet_ticks = fp_clock_from_ns(&rk.clk, (double)QUIET_NS);
+	clock_spans(&rk);
 	rk.stop_at = UINT64_MAX;
-	rk.report_ticks = fp_clock_from_ns(&rk.clk, (double)cfg->report_ns);
 	if (cfg->report_ns && rank == 0 &&
 	    !(rk.rep_prev = calloc(rk.sched.nflows ? rk.sched.nflows : 1, sizeof(uint64_t)))) {
 		fprintf(stderr, "fabprobe: out of memory\n");
@@ -254,6 +281,8 @@ int fp_run_rank(struct fp_run_cfg *cfg, int rank, int size, const char *token, b
 	}
 	if (!ret)
 		ret = fp_run_numa(&rk);
+	if (!ret)
+		clock_replaced(&rk);
 	if (!ret) {
 		ret = rk.ops.connect(rk.eng, rk.sched.flows, rk.sched.nflows, rk.conns);
 		if (ret && !rk.err[0])

@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@ void fp_clock_init_gettime(struct fp_clock *clk)
 {
 	clk->tsc = false;
 	clk->checked = false;
+	clk->cpu = -1;
 	clk->tsc0 = clk->ns0 = 0;
 	clk->ns_per_tick = 1.0;
 	clk->hz = 1e9;
@@ -55,25 +57,54 @@ bool fp_tsc_steady(const double hz[3])
 	return r[0] > 0 && (r[2] - r[0]) <= 1e-3 * r[1];
 }
 
+/*
+ * The clock and CLOCK_MONOTONIC_RAW read together: the tick read between two monotonic
+ * reads, the tightest of five tries, at their midpoint (a preemption between the two reads
+ * would otherwise put its length into the drift).
+ */
+static void read_pair(const struct fp_clock *clk, uint64_t *ticks, uint64_t *ns)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int i = 0; i < 5 && best > 20000; i++) {
+		uint64_t a = fp_mono_ns(), t = fp_clock_ticks(clk), b = fp_mono_ns();
+
+		if (b >= a && b - a < best) {
+			best = b - a;
+			*ticks = t;
+			*ns = a + (b - a) / 2;
+		}
+	}
+}
+
 double fp_clock_drift(const struct fp_clock *clk)
 {
-	uint64_t ns, t;
+	uint64_t ns = 0, t = 0;
 
 	if (!clk->tsc)
-		return 0;
-	ns = fp_mono_ns();
-	t = fp_clock_ticks(clk);
+		return NAN;
+	read_pair(clk, &t, &ns);
 	if (ns < clk->ns0 + 100000000ull || t < clk->tsc0)
-		return 0;
+		return NAN;
 	return fp_clock_ns(clk, t - clk->tsc0) / (double)(ns - clk->ns0) - 1;
+}
+
+bool fp_clock_moved(const struct fp_clock *clk)
+{
+	cpu_set_t set;
+
+	if (!clk->checked)
+		return false;
+	return sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) != 1 ||
+	       !CPU_ISSET(clk->cpu, &set);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 /*
  * Count TSC cycles across a 20 ms window of CLOCK_MONOTONIC_RAW, three times: the rates in
- * r[], and the clocks at the end of the last window.
+ * r[].
  */
-static int calibrate_tsc(double r[3], uint64_t *tsc0, uint64_t *ns0)
+static int calibrate_tsc(double r[3])
 {
 	for (int i = 0; i < 3; i++) {
 		uint64_t n0 = fp_mono_ns(), t0 = __builtin_ia32_rdtsc(), n1, t1;
@@ -85,18 +116,21 @@ static int calibrate_tsc(double r[3], uint64_t *tsc0, uint64_t *ns0)
 		if (n1 <= n0 || t1 <= t0)
 			return -EIO;
 		r[i] = (double)(t1 - t0) * 1e9 / (double)(n1 - n0);
-		*tsc0 = t1;
-		*ns0 = n1;
 	}
 	return 0;
 }
 
-/* This thread may run on one CPU only: a TSC not flagged invariant is read on that one. */
-static bool one_cpu(void)
+/* The one CPU this thread may run on, or -1: a TSC not flagged invariant is read there. */
+static int one_cpu(void)
 {
 	cpu_set_t set;
 
-	return !sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) == 1;
+	if (sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) != 1)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return -1;
 }
 #endif
 
@@ -109,11 +143,12 @@ int fp_clock_init(struct fp_clock *clk)
 
 	/* not flagged: only pinned, and only when its rate held (a preempted window on a busy
 	 * machine reads long on one side only: the median of an invariant TSC's three) */
-	if (!invariant && !one_cpu())
+	clk->cpu = one_cpu();
+	if (!invariant && clk->cpu < 0)
 		return 0;
 	/* three tries: a guest's vCPU is preempted by its host now and then */
 	for (int i = 0;; i++) {
-		if (calibrate_tsc(r, &clk->tsc0, &clk->ns0))
+		if (calibrate_tsc(r))
 			return 0;
 		if (invariant || fp_tsc_steady(r))
 			break;
@@ -126,6 +161,7 @@ int fp_clock_init(struct fp_clock *clk)
 		return 0;
 	clk->tsc = true;
 	clk->checked = !invariant;
+	read_pair(clk, &clk->tsc0, &clk->ns0); /* where the drift is counted from */
 	clk->hz = hz;
 	clk->ns_per_tick = 1e9 / hz;
 	snprintf(clk->source, sizeof(clk->source),

@@ -3,7 +3,8 @@
  * The benchmark clock: the TSC, calibrated against CLOCK_MONOTONIC_RAW, where the CPU says
  * it is constant and non-stop, or where it does not say so (a virtual machine's CPU, often)
  * but this thread runs on one CPU and the TSC kept one rate over the calibration's three
- * windows; its rate is then checked again at the end of the run (fp_clock_drift).
+ * windows; its rate is then checked again at the end of the run (fp_clock_drift), and it
+ * is calibrated again if the thread is moved to another CPU (fp_clock_moved).
  * clock_gettime(CLOCK_MONOTONIC_RAW) otherwise. In such a guest clock_gettime is a system
  * call that reads an emulated HPET (about 1 us under qemu TCG, against 10 ns for the
  * TSC), and a ping-pong reads the clock once per round trip.
@@ -19,6 +20,7 @@
 struct fp_clock {
 	bool tsc;	    /* ticks are TSC cycles, else nanoseconds */
 	bool checked;	    /* the TSC, not flagged invariant: fp_clock_drift says how it held */
+	int cpu;	    /* the one CPU the thread was pinned to when calibrated, or -1 */
 	double ns_per_tick; /* 1.0 for clock_gettime */
 	double hz;	    /* ticks per second */
 	uint64_t tsc0, ns0; /* the TSC and CLOCK_MONOTONIC_RAW when calibrated */
@@ -37,9 +39,14 @@ bool fp_tsc_invariant(const char *cpuinfo_path);
 bool fp_tsc_steady(const double hz[3]);
 /*
  * The clock's relative error since it was calibrated: TSC time over CLOCK_MONOTONIC_RAW
- * time, less 1 (0 for clock_gettime, and for a span under 100 ms, too short to tell).
+ * time, less 1. NaN when there is nothing to tell: clock_gettime, a span under 100 ms.
  */
 double fp_clock_drift(const struct fp_clock *clk);
+/*
+ * A TSC not flagged invariant, and this thread no longer pinned to the one CPU it was
+ * calibrated on (something placed it elsewhere since: --numa, DPDK's EAL): calibrate again.
+ */
+bool fp_clock_moved(const struct fp_clock *clk);
 
 static inline uint64_t fp_mono_ns(void)
 {

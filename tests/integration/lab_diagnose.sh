@@ -28,7 +28,9 @@ loc = {l["host"]: l for l in d["local"]}
 assert set(loc) == {"h3", "h5"}, d["local"]
 assert loc["h5"]["names"] == "cable" and loc["h5"]["reference"] not in ("h3", "h5"), loc
 assert loc["h3"]["names"] == "host" and loc["h3"]["reference"] not in ("h3", "h5"), loc
-assert loc["h3"]["q_local"] < 0.8 <= loc["h5"]["q_local"], loc
+# the planted slow host's loopback is capped near zero; a healthy one's median of three read
+# 0.79 and 0.89 of another's in two runs on 2026-12-03 (one CI, one here)
+assert loc["h3"]["q_local"] < 0.1 and loc["h5"]["q_local"] >= 0.5, loc
 assert d["steps"][-1]["kind"] == "local", d["steps"][-1]
 # its twin: leaf0's other uplink, to spine0
 twin = [h for h in d["hypotheses"] if h["kind"] == "link" and "leaf0:p2-spine0" in h["name"]]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The calibrated clock agrees with CLOCK_MONOTONIC_RAW; the invariant-TSC test reads cpuinfo. */
 #include <math.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,9 +48,31 @@ int main(void)
 		struct timespec d = { 0, 150 * 1000 * 1000 };
 		double dr;
 
+		CHECK(isnan(fp_clock_drift(&c)), "no drift told under 100 ms");
 		nanosleep(&d, NULL);
 		dr = fp_clock_drift(&c);
 		CHECK(fabs(dr) < 0.02 && dr != 0, "drift %.5f after 150 ms", dr);
+	}
+	/* an unflagged TSC calibrated on one CPU is moved when the thread leaves that CPU */
+	{
+		struct fp_clock m = c;
+		cpu_set_t all;
+
+		m.checked = true;
+		m.cpu = sched_getcpu();
+		if (m.cpu >= 0 && !sched_getaffinity(0, sizeof(all), &all) && CPU_COUNT(&all) > 1) {
+			cpu_set_t one;
+
+			CHECK(fp_clock_moved(&m), "on %d CPUs, calibrated on CPU %d: moved",
+			      CPU_COUNT(&all), m.cpu);
+			CPU_ZERO(&one);
+			CPU_SET(m.cpu, &one);
+			CHECK(!sched_setaffinity(0, sizeof(one), &one) && !fp_clock_moved(&m),
+			      "pinned to CPU %d: not moved", m.cpu);
+			sched_setaffinity(0, sizeof(all), &all);
+		}
+		m.checked = false;
+		CHECK(!fp_clock_moved(&m), "an invariant TSC is never moved");
 	}
 	/* an unflagged TSC is used only when its three windows agree within 0.1% */
 	CHECK(fp_tsc_steady((double[]){ 2596.1e6, 2595.5e6, 2596.4e6 }), "steady");
@@ -57,7 +80,8 @@ int main(void)
 	CHECK(!fp_tsc_steady((double[]){ 0, 0, 0 }), "no rate");
 	fp_clock_init_gettime(&c);
 	CHECK(!c.tsc && c.ns_per_tick == 1.0, "gettime fallback");
-	CHECK(fp_clock_drift(&c) == 0, "gettime has no drift");
+	CHECK(isnan(fp_clock_drift(&c)), "gettime has no drift");
+	CHECK(!fp_clock_moved(&c), "gettime is not moved");
 
 	f = fopen("cpuinfo.fixture", "w");
 	fputs("processor : 0\nflags : fpu tsc constant_tsc nonstop_tsc rdtscp\n", f);
