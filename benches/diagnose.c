@@ -365,10 +365,9 @@ static int local_pairs(struct fp_diagnosis *d, const struct fp_diag_cfg *c, void
 	/* the loop's own threshold: what the analyzer calls a bad flow, in every pair (a healthy
 	 * host's loopback on shared cores reads 85% to 122% of another's in single samples, and
 	 * a median of 89% was met in CI: a slow host is below in each) */
-	l->v = q[0] < d->a.threshold && q[1] < d->a.threshold && q[2] < d->a.threshold
-		       ? FP_LOCAL_HOST
-	       : l->m.nic[0] ? FP_LOCAL_NIC
-			     : FP_LOCAL_CABLE;
+	l->v = fmax(fmax(q[0], q[1]), q[2]) < d->a.threshold ? FP_LOCAL_HOST
+	       : l->m.nic[0]				     ? FP_LOCAL_NIC
+							     : FP_LOCAL_CABLE;
 	return 0;
 }
 

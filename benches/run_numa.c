@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/clock.h"
 #include "../fabric/runtime/numa.h"
 #include "run_priv.h"
 
@@ -55,7 +56,7 @@ int fp_run_numa(struct rank *rk)
 		id[0] = 0;
 	nic = line_int(id, "numa_node");
 	if (user_pin)
-		pinned = fp_numa_node_of_cpu(fp_numa_one_cpu());
+		pinned = fp_numa_node_of_cpu(fp_one_cpu());
 	ret = fp_numa_plan(mode, nic, pinned, fp_numa_nodes(), &rk->numa, rk->err, ERR_LEN);
 	if (!ret)
 		ret = fp_numa_apply(&rk->numa, (int)fp_run_local_rank(cfg, rk->rank), user_pin,

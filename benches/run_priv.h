@@ -238,6 +238,7 @@ int fp_run_coll_meet(struct rank *rk, const struct fp_coll_trace *t, int ret, ui
 		     uint32_t r, const char *what, uint64_t ns, double *slowest);
 int fp_run_make_dir(struct rank *rk);
 int fp_run_alloc_rank(struct rank *rk);
+void fp_run_data_clock(struct fp_run_data *d, const struct fp_clock *clk);
 int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d);
 void fp_run_free_data(struct fp_run_data *d);
 int fp_run_check_sizes(struct rank *rk);

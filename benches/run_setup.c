@@ -245,6 +245,14 @@ int fp_run_alloc_rank(struct rank *rk)
 	return 0;
 }
 
+/* What run.json says of the rank's clock (again if it is calibrated again). */
+void fp_run_data_clock(struct fp_run_data *d, const struct fp_clock *clk)
+{
+	d->clock_hz = clk->hz;
+	d->clock_tsc = clk->tsc;
+	snprintf(d->clock_source, sizeof(d->clock_source), "%s", clk->source);
+}
+
 int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d)
 {
 	const struct fp_sched *s = &rk->sched;
@@ -256,10 +264,8 @@ int fp_run_alloc_data(struct rank *rk, struct fp_run_data *d)
 	d->pattern = rk->pat;
 	d->dgram = rk->dgram;
 	d->status = "running";
-	d->clock_hz = rk->clk.hz;
-	d->clock_tsc = rk->clk.tsc;
+	fp_run_data_clock(d, &rk->clk);
 	d->clock_drift = NAN; /* until the run ends */
-	snprintf(d->clock_source, sizeof(d->clock_source), "%s", rk->clk.source);
 	fp_run_iso_now(d->started, sizeof(d->started));
 	if (!uname(&u))
 		snprintf(d->kernel, sizeof(d->kernel), "%.20s %.64s %.20s", u.sysname, u.release,

@@ -125,12 +125,8 @@ static void clock_replaced(struct rank *rk)
 		return;
 	fp_clock_init(&rk->clk);
 	clock_spans(rk);
-	if (rk->data) {
-		rk->data->clock_hz = rk->clk.hz;
-		rk->data->clock_tsc = rk->clk.tsc;
-		snprintf(rk->data->clock_source, sizeof(rk->data->clock_source), "%s",
-			 rk->clk.source);
-	}
+	if (rk->data)
+		fp_run_data_clock(rk->data, &rk->clk);
 }
 
 /*

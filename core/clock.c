@@ -89,6 +89,18 @@ double fp_clock_drift(const struct fp_clock *clk)
 	return fp_clock_ns(clk, t - clk->tsc0) / (double)(ns - clk->ns0) - 1;
 }
 
+int fp_one_cpu(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) != 1)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return -1;
+}
+
 bool fp_clock_moved(const struct fp_clock *clk)
 {
 	cpu_set_t set;
@@ -120,18 +132,6 @@ static int calibrate_tsc(double r[3])
 	return 0;
 }
 
-/* The one CPU this thread may run on, or -1: a TSC not flagged invariant is read there. */
-static int one_cpu(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) != 1)
-		return -1;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			return c;
-	return -1;
-}
 #endif
 
 int fp_clock_init(struct fp_clock *clk)
@@ -143,7 +143,7 @@ int fp_clock_init(struct fp_clock *clk)
 
 	/* not flagged: only pinned, and only when its rate held (a preempted window on a busy
 	 * machine reads long on one side only: the median of an invariant TSC's three) */
-	clk->cpu = one_cpu();
+	clk->cpu = fp_one_cpu(); /* a TSC not flagged invariant is read there alone */
 	if (!invariant && clk->cpu < 0)
 		return 0;
 	/* three tries: a guest's vCPU is preempted by its host now and then */

@@ -47,6 +47,8 @@ double fp_clock_drift(const struct fp_clock *clk);
  * calibrated on (something placed it elsewhere since: --numa, DPDK's EAL): calibrate again.
  */
 bool fp_clock_moved(const struct fp_clock *clk);
+/* The one CPU this thread may run on, or -1. */
+int fp_one_cpu(void);
 
 static inline uint64_t fp_mono_ns(void)
 {

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../core/clock.h"
 #include "../../core/file.h"
 #include "numa.h"
 
@@ -163,18 +164,6 @@ int fp_numa_node_of_cpu(int cpu)
 	return numa_off() ? 0 : numa_node_of_cpu(cpu);
 }
 
-int fp_numa_one_cpu(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) != 1)
-		return -1;
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &set))
-			return i;
-	return -1;
-}
-
 /* The node's CPUs as a cpu_set_t; the count. */
 static int node_cpus(int node, cpu_set_t *set)
 {
@@ -199,7 +188,7 @@ int fp_numa_apply(const struct fp_numa_plan *pl, int local_rank, bool keep_pin, 
 {
 	unsigned long mask[1024 / (8 * sizeof(unsigned long))] = { 0 };
 	const unsigned bits = 8 * sizeof(unsigned long);
-	int cpu = fp_numa_one_cpu();
+	int cpu = fp_one_cpu();
 	cpu_set_t set;
 	int n;
 

@@ -61,8 +61,6 @@ void fp_numa_free(void *p, size_t len);
 int fp_numa_mem_node(const void *p, size_t len);
 /* The node of every CPU this process may run on; -1 when they span nodes or it is unknown. */
 int fp_numa_cpu_node(void);
-/* The one CPU this process may run on, or -1. */
-int fp_numa_one_cpu(void);
 /* The node of one CPU; -1 unknown. */
 int fp_numa_node_of_cpu(int cpu);
 
