@@ -240,8 +240,12 @@ static void report(const struct lul *L, const struct fp_queue *q, int nq, bool j
 		fp_emit_num(&e, "rise_us", ": p99 %+.0f us against the pairs that avoid it",
 			    q[i].rise_us);
 		fp_emit_i64(&e, "latency_flows", " (%lld latency flows", q[i].lat_flows);
-		fp_emit_num(&e, "bulk_slower_pct", "; bulk flows %.0f%% slower than average)\n",
-			    100 * q[i].deficit);
+		fp_emit_i64(&e, "bulk_flows", ", %lld bulk", q[i].bulk_flows);
+		if (q[i].bulk_flows)
+			fp_emit_num(&e, "bulk_fastest_pct",
+				    ", the fastest at %.0f%% of all bulk's mean",
+				    100 * (1 - q[i].deficit));
+		fp_emit_text(&e, ")\n");
 		if (i == 0)
 			counters(&e, L, spec);
 		fp_emit_end(&e);

@@ -2,8 +2,11 @@
 /*
  * Naming the queue behind a latency spike. A rise shared by the pairs that cross one
  * directed link, and absent from the pairs that avoid it, points at that link's egress
- * queue; when several links carry the same pairs (a path's every hop does), the one whose
- * bulk flows went slowest is the one that was full.
+ * queue; when several links carry the same pairs (a path's every hop does), the bulk flows
+ * tell them apart. A full queue slows every flow through it, so the one to name is the one
+ * whose fastest bulk flow was slowest: a hop that also carried a flow at full rate (the far
+ * leaf's downlink, which flows from healthy leaves reach too) was not the limit. A mean
+ * would mix those flows with the slowed ones and can rank that hop first.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,7 +17,7 @@
 #include "analyze_queue.h"
 
 struct acc {
-	double lat_sum, bulk_sum;
+	double lat_sum, bulk_max;
 	unsigned lat_n, bulk_n;
 };
 
@@ -55,7 +58,8 @@ int fp_queue_rank(unsigned nlinks, const struct fp_qobs *o, unsigned n, struct f
 				continue;
 			a[h].lat_sum += lat ? o[i].bloat_us : 0;
 			a[h].lat_n += lat;
-			a[h].bulk_sum += bulk ? o[i].gbps : 0;
+			if (bulk && (!a[h].bulk_n || o[i].gbps > a[h].bulk_max))
+				a[h].bulk_max = o[i].gbps;
 			a[h].bulk_n += bulk;
 		}
 	}
@@ -76,9 +80,8 @@ int fp_queue_rank(unsigned nlinks, const struct fp_qobs *o, unsigned n, struct f
 		x->bulk_flows = a[h].bulk_n;
 		rest = lat_n > a[h].lat_n ? (lat_all - a[h].lat_sum) / (lat_n - a[h].lat_n) : 0;
 		x->rise_us = a[h].lat_sum / a[h].lat_n - rest;
-		x->deficit = a[h].bulk_n && bulk_all > 0
-				     ? 1 - (a[h].bulk_sum / a[h].bulk_n) / (bulk_all / bulk_n)
-				     : 0;
+		x->deficit =
+			a[h].bulk_n && bulk_all > 0 ? 1 - a[h].bulk_max / (bulk_all / bulk_n) : 0;
 		x->score = x->rise_us > 0 ? x->rise_us * (1 + x->deficit) : x->rise_us;
 	}
 	qsort(q, nq, sizeof(*q), by_score);

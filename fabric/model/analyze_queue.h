@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Latency under load: which queue (a link in one direction) holds the spike. Pairs whose
- * latency rose under load share links; the bulk flows that crossed the same link in the same
- * direction went slower than the others. Pure: observations in, ranked queues out.
+ * latency rose under load share links; every bulk flow that crossed the same link in the
+ * same direction went slower than the others. Pure: observations in, ranked queues out.
  */
 #ifndef FP_ANALYZE_QUEUE_H
 #define FP_ANALYZE_QUEUE_H
@@ -23,7 +23,7 @@ struct fp_queue {
 	unsigned hop;	/* directed link */
 	double score;	/* rise x (1 + deficit): the ranking */
 	double rise_us; /* mean bloat of latency flows crossing it minus the rest's */
-	double deficit; /* 1 - mean rate of bulk flows crossing it / all bulk flows' */
+	double deficit; /* 1 - the fastest bulk flow crossing it / all bulk flows' mean rate */
 	unsigned lat_flows, bulk_flows; /* how many crossed it */
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The queue behind a latency spike: shared rise first, the bulk flows' deficit breaks ties. */
+/* The queue behind a latency spike: shared rise first; the bulk flows break ties (the fastest). */
 #include <math.h>
 #include <stdio.h>
 
@@ -61,5 +61,38 @@ int main(void)
 	n = fp_queue_rank(6, o + 5, 2, q, 8);
 	CHECK(n == 1 && q[0].hop == 2 && q[0].lat_flows == 1, "%d %u", n, q[0].lat_flows);
 	CHECK(fp_queue_rank(6, o, 0, q, 8) == 0, "no observation, no queue");
+
+	/*
+	 * The lab's leaf-spine, leaf0-spine0 cut (CI once named spine0 -> leaf1): links 0 h0-leaf0,
+	 * 1 leaf0-spine0, 2 spine0-leaf1, 3 leaf1-h2, 4 leaf0-h1, 5 h4-leaf2, 6 leaf2-spine0,
+	 * 7 spine0-leaf3. Both rising pairs cross h0 -> leaf0 -> spine0 -> leaf1, the same
+	 * latency flows on three hops. h0's bulk to leaf1 got the least of the cut link; its bulk
+	 * to leaf3 more; h4's bulk into leaf1 through spine0 and h0's to h1 ran at full rate. The
+	 * mean rate through spine0 -> leaf1 (1.6) is below leaf0 -> spine0's (1.86), but only
+	 * leaf0 -> spine0 slowed every flow it carried.
+	 */
+	{
+		const unsigned h0_h2[] = { 0, 2, 4, 6 }, h0_l3[] = { 0, 2, 14 };
+		const unsigned h4_h2[] = { 10, 12, 4, 6 }, h0_h1[] = { 0, 8 },
+			       h4_l3[] = { 10, 12, 14 };
+		struct fp_qobs c[12];
+		unsigned m = 0;
+
+		c[m++] = lat(60000, 4, h0_h2);
+		c[m++] = lat(61000, 4, h0_h2);
+		c[m++] = lat(100, 3, h4_l3);
+		for (int k = 0; k < 4; k++)
+			c[m++] = bulk(1.0, 4, h0_h2);
+		for (int k = 0; k < 3; k++)
+			c[m++] = bulk(3.0, 3, h0_l3);
+		c[m++] = bulk(4.0, 4, h4_h2);
+		c[m++] = bulk(4.0, 2, h0_h1);
+		n = fp_queue_rank(8, c, m, q, 8);
+		CHECK(n > 0 && q[0].hop == 2, "leaf0 -> spine0 first, not hop %u",
+		      n > 0 ? q[0].hop : 0);
+		CHECK(n > 0 && q[0].bulk_flows == 7 &&
+			      fabs(q[0].deficit - (1 - 3.0 / (21.0 / 9))) < 1e-9,
+		      "%u bulk flows, deficit %g", q[0].bulk_flows, q[0].deficit);
+	}
 	return t_done("analyze_queue");
 }
