@@ -558,18 +558,18 @@ static void csv_bw(const struct fp_run_data *d, FILE *f)
 	fprintf(f,
 		"size,iters,flows,agg_Gbps,agg_GBps,agg_min_round_Gbps,flow_mean_Gbps,"
 		"flow_min_Gbps,flow_max_Gbps,interval_min_Gbps,interval_peak_Gbps,msg_rate_Mmsgps,"
-		"jain,algbw_GBps,busbw_GBps,intervals_empty,wrong\n");
+		"jain,algbw_GBps,busbw_GBps,intervals_empty,wrong,complete\n");
 	for (unsigned i = 0; (sr = next_done(d, &i, &a));)
 		fprintf(f,
 			"%llu,%llu,%u,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%."
-			"6f,%llu,%llu\n",
+			"6f,%llu,%llu,%d\n",
 			(unsigned long long)sr->size, (unsigned long long)a.iters, a.flows,
 			GBPS(a.bw), fp_gbyte_s(a.bw), GBPS(a.bw_min_round), GBPS(a.flow_mean),
 			GBPS(a.flow_min), GBPS(a.flow_max), GBPS(a.ival_min), GBPS(a.peak),
 			a.bw / (double)sr->size / 1e6, a.jain,
 			is_alltoall(d) ? fp_gbyte_s(a.algbw) : 0,
 			is_alltoall(d) ? fp_gbyte_s(a.busbw) : 0, (unsigned long long)a.ival_empty,
-			(unsigned long long)sr->wrong);
+			(unsigned long long)sr->wrong, !sr->partial);
 }
 
 static void csv_lat(const struct fp_run_data *d, FILE *f)
@@ -578,13 +578,13 @@ static void csv_lat(const struct fp_run_data *d, FILE *f)
 	struct size_agg a;
 
 	fprintf(f, "size,iters,min_us,mean_us,stddev_us,p50_us,p90_us,p99_us,p99_9_us,p99_99_us,"
-		   "max_us,rtt_p50_us\n");
+		   "max_us,rtt_p50_us,complete\n");
 	for (unsigned i = 0; (sr = next_done(d, &i, &a));)
-		fprintf(f, "%llu,%llu,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n",
+		fprintf(f, "%llu,%llu,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%d\n",
 			(unsigned long long)sr->size, (unsigned long long)a.rtt.count,
 			a.rtt.min / 2e3, a.rtt.mean / 2e3, a.rtt.stddev / 2e3, a.rtt.p50 / 2e3,
 			a.rtt.p90 / 2e3, a.rtt.p99 / 2e3, a.rtt.p999 / 2e3, a.rtt.p9999 / 2e3,
-			a.rtt.max / 2e3, a.rtt.p50 / 1e3);
+			a.rtt.max / 2e3, a.rtt.p50 / 1e3, !sr->partial);
 }
 
 static void csv_flows(const struct fp_run_data *d, FILE *f)

@@ -56,11 +56,13 @@ $FABPROBE sim "$TMP/k8.yaml" alltoall --noise 0.05 --seed 3 --quiet --faults bla
 	--output "$TMP/bh" >/dev/null || fail "sim blackhole"
 $FABPROBE analyze --topology "$TMP/k8.yaml" --format json "$TMP/bh" >"$TMP/v.json"
 [ $? -eq 1 ] || fail "simulated blackhole: no suspect"
-python3 - "$TMP/v.json" "$TMP/bh/run.json" <<'PY' || fail "simulated blackhole: not named alone"
-import json, sys
+python3 - "$TMP/v.json" "$TMP/bh/run.json" "$TMP/bh/bw.csv" <<'PY' || fail "simulated blackhole: not named alone"
+import csv, json, sys
 v = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))
 s = v["suspects"]
 assert d["status"] == "failed" and d["results"][0]["complete"] is False, d["status"]
+bw = list(csv.reader(open(sys.argv[3])))
+assert bw[0][-1] == "complete" and [r[-1] for r in bw[1:]] == ["0"], bw  # a plot can tell
 assert d["failed_flows"] and all(f["stalled"] for f in d["failed_flows"]), d["failed_flows"][:2]
 assert len(s) == 1 and s[0]["link"] == 200 and s[0]["state"] == "blackhole", s
 assert s[0]["confidence"] > 0.99 and not s[0].get("ambiguous_with"), s[0]

@@ -93,6 +93,13 @@ if measures_bw and len(rows("bw.csv")) != done + 1:
     err("bw.csv rows")
 if run["pattern"] in ("pingpong", "pairs") and len(rows("lat.csv")) != done + 1:
     err("lat.csv rows")
+# the last column says whether the size is whole: as results[].complete (absent: true)
+whole = ["0" if r.get("complete", True) is False else "1" for r in run["results"]]
+for name in ("bw.csv", "lat.csv"):
+    if os.path.exists(os.path.join(a.dir, name)):
+        t = rows(name)
+        if t and (t[0][-1] != "complete" or [r[-1] for r in t[1:]] != whole[:len(t) - 1]):
+            err("%s: its complete column against results[].complete %r" % (name, whole))
 names = [h["hostname"] for h in run.get("hosts", [])]
 fl = rows("flows.csv")
 if len(fl) < 1:
