@@ -14,6 +14,7 @@
 #include "../../benches/results.h"
 #include "../../core/json.h"
 #include "../../core/wire.h"
+#include "fuzz_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,10 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fp_rank_ctx rc[2] = { { .valid = true }, { .valid = true } };
 	struct fp_size_res sr = { .size = 64, .done = true, .fr = fr };
 	struct fp_run_data d = { .sched = &s, .res = &sr, .nres = 1, .rctx = rc };
-	char err[128], *out = NULL;
-	size_t outlen = 0;
-	struct fp_json j;
-	FILE *f;
+	char err[128];
 
 	if (size < 9 || fp_sched_build(&s, fp_pattern_find("stream"), 2, &po, err, sizeof(err)))
 		return 0;
@@ -46,17 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned x = 0; x < 2 * d.queues->nq; x++)
 			if (d.queues->lc[x].lcore >= 0xffff || d.queues->lc[x].ncpu > FP_QS_MAXCPU)
 				abort();
-		f = open_memstream(&out, &outlen);
-		if (f) {
-			fp_json_init(&j, f, false);
-			fp_json_obj(&j, NULL);
-			fp_results_json_ranks(&j, &d);
-			fp_json_end(&j);
-			fclose(f);
-			if (outlen < 2 || out[0] != '{' || out[outlen - 1] != '}')
-				abort();
-		}
-		free(out);
+		fuzz_json_section(&d, fp_results_json_ranks);
 	}
 	fp_run_queues_free(d.queues);
 	fp_sched_destroy(&s);

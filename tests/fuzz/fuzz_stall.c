@@ -15,28 +15,9 @@
 #include "../../benches/results.h"
 #include "../../core/json.h"
 #include "../../fabric/runtime/rv_codec.h"
+#include "fuzz_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* failed_flows as JSON: an object that opens and closes */
-static void written(const struct fp_run_data *d)
-{
-	char *out = NULL;
-	size_t outlen = 0;
-	struct fp_json j;
-	FILE *f = open_memstream(&out, &outlen);
-
-	if (!f)
-		return;
-	fp_json_init(&j, f, false);
-	fp_json_obj(&j, NULL);
-	fp_results_json_failed(&j, d);
-	fp_json_end(&j);
-	fclose(f);
-	if (outlen < 2 || out[0] != '{' || out[outlen - 1] != '}')
-		abort();
-	free(out);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -85,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (d.failed[m].flow == x->flow)
 					abort();
 		}
-		written(&d);
+		fuzz_json_section(&d, fp_results_json_failed);
 	}
 	free(d.failed);
 	free(buf);
