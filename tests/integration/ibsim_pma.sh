@@ -125,28 +125,39 @@ ok "--watch: a series whose differences count the MADs between snapshots"
 sim $FABPROBE fabric-counters --topology "$TMP/fabric.ibnet" --format json --watch 2s --timeout-ms 100 \
 	--count 2 >"$TMP/s.json" 2>/dev/null &
 fc=$!
-sleep 1
+# the first snapshot is flushed whole before the wait: plant after it (a fixed second was
+# not always enough under ASan)
+for i in $(seq 200); do grep -q time_ms "$TMP/s.json" && break; sleep 0.05; done
 echo 'PerformanceSet "Switch2"[3] PortCounters.SymbolErrorCounter=500' >&7
 echo 'PerformanceSet "Switch1"[5] PortCounters.PortXmitWait=900' >&7
 wait $fc || fail "fabric-counters series"
 $FABPROBE sim "$TMP/fabric.ibnet" pairs --sizes 64K --iters 10 --output "$TMP/simrun" --quiet \
 	>/dev/null || fail "sim run"
-# analyze's switch-side findings in file $1 (exit $2): Switch2:3's symbol errors ($3 in $4 s,
-# BER $5) a bad cable on the link with both ends, Switch1:5's XmitWait ($6) congestion only,
-# Switch1:2 down
+# analyze's switch-side findings in file $1 (exit $2): Switch2:3's symbol errors ($3, over an
+# interval of at least $4 s, the BER their count over that interval's bits) a bad cable on the
+# link with both ends, Switch1:5's XmitWait ($5) congestion only, Switch1:2 down
 switch_findings() {
+	local said
 	cat "$1"
 	[ "$2" = 1 ] || fail "analyze with switch-side findings exits 1, not $2"
-	grep -q "LINK Switch[12]:3 <-> Switch[12]:3: Switch2:3: $3 symbol errors in $4 s, BER $5 over x4 at 2.5 Gb/s per lane, above the 1e-12 limit: a bad cable" "$1" ||
+	said=$(grep -o "LINK Switch[12]:3 <-> Switch[12]:3: Switch2:3: $3 symbol errors in [0-9.]* s, BER [0-9.]*e-[0-9]* over x4 at 2.5 Gb/s per lane, above the 1e-12 limit: a bad cable" "$1") ||
 		fail "symbol errors named as a bad cable on the link with both ends"
-	grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable: 0 transmit discards and $6 XmitWait" "$1" ||
+	# the interval is what the snapshots measured (a loaded machine stretches it): the BER
+	# must be the count over its bits, x4 lanes at 2.5 Gb/s, to the printed digits
+	python3 - "$said" "$4" <<'PY' || fail "the BER is not the count over the interval: $said"
+import re, sys
+m = re.search(r": (\d+) symbol errors in ([\d.]+) s, BER ([\d.]+e-\d+) ", sys.argv[1])
+n, t, ber = int(m[1]), float(m[2]), float(m[3])
+assert t >= float(sys.argv[2]) and abs(ber * t * 4 * 2.5e9 / n - 1) < 0.06, (n, t, ber)
+PY
+	grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable: 0 transmit discards and $5 XmitWait" "$1" ||
 		fail "XmitWait named as congestion"
 	grep "Switch1:5" "$1" | grep -q "bad cable" && fail "XmitWait is not a cable"
 	grep -q "Switch1:2: switch-side counters: the port is down" "$1" || fail "down port"
 }
 $FABPROBE analyze --topology "$TMP/fabric.ibnet" --inventory "$TMP/s.json" "$TMP/simrun" \
 	>"$TMP/an.txt" 2>&1
-switch_findings "$TMP/an.txt" $? 500 "2.[0-9]" "2.[0-9]e-08" 900
+switch_findings "$TMP/an.txt" $? 500 2 900
 ok "analyze: planted symbol errors a bad cable by BER, XmitWait congestion, a port down"
 # a run with --fabric-counters: rank 0 reads the fabric before and after, run.json holds the
 # differences per link end (on ibsim only the MADs move: the sockets run is on loopback)
@@ -187,7 +198,7 @@ for i in $(seq 1 100); do
 done
 wait $runpid || { cat "$TMP/run3.err"; fail "run --fabric-counters with planted counters"; }
 $FABPROBE analyze --topology "$TMP/fabric.ibnet" --map order "$TMP/run3" >"$TMP/an3.txt" 2>&1
-switch_findings "$TMP/an3.txt" $? "[1-9][0-9]*" "[3-9].[0-9]" "[0-9.]*e-0[6-9]" "[1-9][0-9]*"
+switch_findings "$TMP/an3.txt" $? "[1-9][0-9]*" 3 "[1-9][0-9]*"
 ok "analyze RUN: the run's own fabric_counters name the planted link and congestion, no --inventory"
 # Ports that do not answer named while the others are read: hosts whose MADs ibsim drops
 # (Error rate 100) and a LID that does not exist. Each waits out its timeout (ibsim hands a
@@ -232,9 +243,10 @@ for p in (4, 1):
     assert len(dead) == 4 and all(e["status"] == "no answer" and
                                   "no PortCounters reply from LID %d port 1" % e["lid"] in e["why"]
                                   for e in dead), dead
-# serial: 4 dead ends x 2 sends x 300 ms at least; the window: about one end's 600 ms
+# serial: 4 dead ends x 2 sends x 300 ms at least; the window: about one end's 600 ms, and
+# below the serial floor and well below the serial run whatever a loaded machine adds
 assert ms[1] >= 4 * 2 * 300, ms
-assert ms[4] < 3 * 600 and 2 * ms[4] < ms[1], ms
+assert ms[4] < 4 * 2 * 300 and ms[4] < 0.75 * ms[1], ms
 PY
 ok "ports that do not answer are named, the rest read; 4 cost ~1 timeout at --parallel 4, 4 at 1"
 for h in Hca1 Hca2 Hca4; do echo "Error \"$h\" 0" >&7; done

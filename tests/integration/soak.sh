@@ -52,7 +52,9 @@ ok "sockets --forever: SIGINT leaves complete results, every interval kept"
 "$FABPROBE" run stream --np 2 --sizes 4K,64K,1M --forever --counter-interval 1s \
 	--output "$TMP/early" --quiet 2>"$TMP/err" &
 pid=$!
-sleep 0.8
+# the signal once the folder exists (schema.sh: a loaded machine took over 0.7 s to make it)
+for _ in $(seq 200); do [ -d "$TMP/early" ] && break; sleep 0.1; done
+sleep 0.3
 kill -TERM $pid
 wait $pid
 rc=$?

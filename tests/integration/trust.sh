@@ -105,9 +105,11 @@ for out, txt in ((sys.argv[1], sys.argv[2]), (sys.argv[3], sys.argv[4])):
     got = sum(int(r["msgs"]) for r in rows)
     sent = sum(f["rx_msgs"] for f in d["results"][0]["flows"])
     if out == sys.argv[1]:
-        # 3 s in 1 s intervals: ends at 1, 2, 3 s (the reports' own time is taken off)
+        # 3 s in 1 s intervals: ends at 1, 2, 3 s (the reports' own time is taken off); a
+        # busy-polling rank on a loaded 2-core machine may report late, never early, and a
+        # late report must not hang (live.sh bounds the same cadence the same way)
         ends = [float(r["t_end_s"]) for r in rows]
-        assert len(rows) == 3 and all(i + 1 <= e <= i + 1.3 for i, e in enumerate(ends)), ends
+        assert len(rows) == 3 and all(i + 1 <= e <= i + 1.9 for i, e in enumerate(ends)), ends
         assert 0.9 * sent <= got <= sent, (got, sent)  # in flight at the end: not reported
     else:
         assert got == sent == 6 * 20000, (got, sent)  # counts: every message, once

@@ -344,7 +344,8 @@ def case_fd_limit(fp):
                        capture_output=True, text=True, timeout=30, preexec_fn=limit_fds(1024))
     check(p.returncode == 2 and "ulimit" in p.stderr and p.stderr.count("\n") == 1,
           "--np 1024 at 1024 fds: %d %s" % (p.returncode, p.stderr))
-    check(time.time() - t < 1, "the refusal took %.1f s" % (time.time() - t))
+    # at once: the bug waits out --timeout (60 s); 5 s leaves room for an ASan start and exit
+    check(time.time() - t < 5, "the refusal took %.1f s" % (time.time() - t))
     job, port = Job(fp), free_port()
     socks = []
     try:
@@ -377,9 +378,9 @@ def case_sigint(fp):
             t = time.time()
             p.send_signal(signal.SIGINT)
             try:
-                p.wait(timeout=1)
+                p.wait(timeout=3)  # the bug waits out --timeout (60 s)
             except subprocess.TimeoutExpired:
-                raise Fail("%s still waits 1 s after SIGINT" % who)
+                raise Fail("%s still waits 3 s after SIGINT" % who)
             check(p.returncode != 0, "%s exited 0 after SIGINT" % who)
     finally:
         job.close()
@@ -423,7 +424,7 @@ def case_garbage_addr(fp):
                        "--timeout", "60s"], capture_output=True, text=True, timeout=30)
     check(p.returncode == 2 and p.stderr.count("\n") == 1 and "garbage" in p.stderr,
           "garbage: %d %s" % (p.returncode, p.stderr))
-    check(time.time() - t < 1, "garbage took %.1f s" % (time.time() - t))
+    check(time.time() - t < 5, "garbage took %.1f s" % (time.time() - t))  # not --timeout's 60 s
 
 
 def main():
