@@ -164,6 +164,9 @@ def load_run(d):
         raise Bad("%s: field 'hosts' lists %d hosts for world_size %d" % (where, len(run["hosts"]), run["world_size"]))
     results = items(doc, "results", dict, where)
     run["bandwidth"] = any("bandwidth" in res for res, _ in results)
+    # sizes whose figures are the other flows' only (flows stalled there): said beside the plots
+    run["partial"] = [field(res, "size", int, where, p) for res, p in results
+                      if field(res, "complete", bool, where, p, default=True, optional=True) is False]
     run["stragglers"] = None
     if results:
         last, p = results[-1]
@@ -577,6 +580,9 @@ def run_section(i, r, nodes, work, inputs):
     # named by folder (what the reader typed); the run id is in the table
     sec = ['<section><h2>%s</h2>' % html.escape(folder(r))]
     status = r["status"] + ("" if r["complete"] else " (incomplete: %s)" % r["error"])
+    if r["partial"]:
+        status += "; flows stalled at %s B: those sizes' figures are the other flows' only" % \
+            ", ".join(str(z) for z in r["partial"])
     meta = [("run id", r["run_id"]), ("status", status), ("pattern", r["pattern"]), ("engine", r["engine"]), ("ranks", r["world_size"]),
             ("simulated", "yes" if r["simulated"] else "no"), ("clock", r["clock"]), ("started", r["started"]),
             ("command", " ".join(redact(r["command_line"]))), ("hosts", ", ".join(h + "@" + a for h, a in r["hosts"]))]

@@ -127,6 +127,14 @@ $FABPROBE report "$TMP/a2a" --spec "$TMP/badspec.yaml" --out "$TMP/rep3" 2>"$TMP
 [ $? -eq 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "^fabprobe report: --spec: " "$TMP/err" || { cat "$TMP/err"; fail "bad spec"; }
 [ ! -e "$TMP/rep3/report.html" ] || fail "a bad spec left a report"
 ok "a missing or malformed spec: one line, exit 2, no report"
+# a size where flows stalled (a simulated blackhole): its figures are the other flows', and
+# the run's section says so beside its status
+$FABPROBE sim "$T" alltoall --faults blackhole:leaf1-spine0 --sizes 64K --quiet \
+	--output "$TMP/bh" >/dev/null || fail "sim blackhole"
+$FABPROBE report "$TMP/bh" --output "$TMP/repbh" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; fail "report of a stalled run"; }
+grep -q "flows stalled at 65536 B: those sizes&#x27; figures are the other flows&#x27; only" "$TMP/repbh/report.html" ||
+	fail "the report does not say which size's flows stalled"
+ok "a size with stalled flows: the report says its figures are the other flows' only"
 
 # acceptance: pass, fail, JUnit, relative to a baseline, and malformed specs
 cat >"$TMP/pass.yaml" <<'Y'
