@@ -313,6 +313,18 @@ static bool metric_of(const struct fp_check *c, const struct fp_result *r, const
 			 c->size ? "the check's size" : "the largest size the run asked for");
 		return false;
 	}
+	if (z->partial) {
+		/* allow_incomplete judges the sizes a run finished, not one whose stalled flows
+		 * are missing from its figures (pair_min_Gbps would be the slowest flow that
+		 * went on, not the one that stopped) */
+		*value = 0;
+		snprintf(
+			why, wl,
+			"%s: flows stalled at size %llu (its failed_flows): its figures leave them "
+			"out",
+			dir, (unsigned long long)z->size);
+		return false;
+	}
 	*value = NAN;
 	if (!strcmp(c->metric, "pair_min_Gbps")) {
 		*value = INFINITY;

@@ -135,6 +135,17 @@ $FABPROBE report "$TMP/bh" --output "$TMP/repbh" >/dev/null 2>"$TMP/err" || { ca
 grep -q "flows stalled at 65536 B: those sizes&#x27; figures are the other flows&#x27; only" "$TMP/repbh/report.html" ||
 	fail "the report does not say which size's flows stalled"
 ok "a size with stalled flows: the report says its figures are the other flows' only"
+# and acceptance, even with allow_incomplete, does not judge that size on the flows that went on
+cat >"$TMP/bh.yaml" <<'Y'
+fabprobe_spec: 1
+name: stalled
+checks:
+  - {name: every pair, pattern: alltoall, size: 64K, metric: pair_min_Gbps, min: 0.000001, simulated: ok, allow_incomplete: true}
+Y
+$FABPROBE check "$TMP/bh.yaml" "$TMP/bh" >"$TMP/out" 2>&1
+[ $? -eq 1 ] && grep -q "^FAIL  every pair.*flows stalled at size 65536" "$TMP/out" ||
+	{ cat "$TMP/out"; fail "check judged a size whose flows stalled on the others"; }
+ok "check: a size with stalled flows fails, even with allow_incomplete: $(grep -o 'flows stalled.*' "$TMP/out" | head -1)"
 
 # acceptance: pass, fail, JUnit, relative to a baseline, and malformed specs
 cat >"$TMP/pass.yaml" <<'Y'
