@@ -379,6 +379,16 @@ static char *failed_list(const char *name)
 	return j;
 }
 
+/* how many times needle occurs in hay */
+static unsigned count_of(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *q = hay; (q = strstr(q, needle)); q += strlen(needle))
+		n++;
+	return n;
+}
+
 /*
  * A collective that stalls (issue 18): every rank waits --timeout, then the flow that held
  * them is recorded, not the ranks downstream that waited on it. Ring allreduce over 4 ranks
@@ -393,6 +403,8 @@ static void coll_stall(void)
 	const char *tree[] = { "--fault-rank", "1",	 "--drop-at", "10", "--timeout",
 			       "1s",	       "--algo", "tree",      NULL };
 	const char *dead[] = { "--fault-rank", "2", "--dead-at", "10", "--timeout", "1s", NULL };
+	const char *tdead[] = { "--fault-rank", "1",	  "--dead-at", "10", "--timeout",
+				"1s",		"--algo", "tree",      NULL };
 	char status[32], *p;
 	int rc = run("collok", "allreduce", 4, ok);
 
@@ -419,6 +431,14 @@ static void coll_stall(void)
 	CHECK(p && strstr(p, "\"src\": 2,\n      \"dst\": 3") &&
 		      strstr(p, "its connection broke mid-collective") && !strstr(p, "\"src\": 1"),
 	      "allgather: the broken flow 2 -> 3 in failed_flows: %s", p ? p : "none");
+	free(p);
+	/* one lane of the tree: the connection rank 1 sends its 10th message on breaks; that
+	 * flow alone is recorded, not rank 1's other lanes nor the ranks that waited on it */
+	failed("colltree1", "allreduce", 5, tdead, 1, "failed", "1 flow stalled in allreduce 8");
+	p = failed_list("colltree1");
+	CHECK(p && count_of(p, "\"flow\":") == 1 && strstr(p, "\"src\": 1,") &&
+		      strstr(p, "its connection broke mid-collective"),
+	      "tree: the one broken lane in failed_flows: %s", p ? p : "none");
 	free(p);
 }
 
