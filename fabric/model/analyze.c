@@ -23,7 +23,7 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, size_t n)
+double fp_analyze_median(double *v, size_t n)
 {
 	if (!n)
 		return 0;
@@ -81,6 +81,47 @@ static bool significant(double total, double bad, double p0, unsigned tested)
 	       FP_FAMILY_ALPHA / (tested ? tested : 1);
 }
 
+/* flow o crosses link l (its probability at least one half) */
+static bool over(const struct fp_obs *o, unsigned l)
+{
+	double p = 0;
+
+	for (unsigned k = 0; k < o->np; k++)
+		p += o->link[k] == l ? o->prob[k] : 0;
+	return p >= 0.5;
+}
+
+/*
+ * Host h's bad flows all cross one switch link that none of its good flows crosses, and
+ * it has good flows (at least 2, more than chance leaves a sick NIC): the fault is there,
+ * upstream, not in the host. A leaf whose last uplink is slow (its sibling down) slows
+ * every flow of its hosts but those to their neighbours under it; a sick NIC slows those
+ * too. The host is left to the links' methods, which weigh that link against the others.
+ */
+static bool upstream(const struct fp_topo *t, const struct fp_obs *o, unsigned n, unsigned h,
+		     unsigned bad, unsigned tot)
+{
+	const struct fp_obs *first = NULL;
+
+	if (tot - bad < 2)
+		return false;
+	for (unsigned i = 0; i < n && !first; i++)
+		if (o[i].bad && (o[i].src == (int)h || o[i].dst == (int)h))
+			first = &o[i];
+	for (unsigned k = 0; first && k < first->np; k++) {
+		unsigned l = first->link[k];
+		bool all =
+			first->prob[k] >= 0.5 && t->links[l].a != (int)h && t->links[l].b != (int)h;
+
+		for (unsigned i = 0; i < n && all; i++)
+			if (o[i].src == (int)h || o[i].dst == (int)h)
+				all = o[i].bad == over(&o[i], l);
+		if (all)
+			return true;
+	}
+	return false;
+}
+
 /* Hosts whose flows are mostly bad. */
 static void find_hosts(const struct fp_topo *t, struct fp_obs *o, unsigned n, struct fp_analysis *a)
 {
@@ -101,7 +142,8 @@ static void find_hosts(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		unsigned k = 0;
 
 		if (t->nodes[h].kind != FP_HOST || tot[h] < 3 || bad[h] < 0.7 * tot[h] ||
-		    !significant(tot[h], bad[h], a->p0, a->hosts_tested))
+		    !significant(tot[h], bad[h], a->p0, a->hosts_tested) ||
+		    upstream(t, o, n, h, bad[h], tot[h]))
 			continue;
 		for (unsigned i = 0; i < n; i++)
 			if (o[i].src == (int)h || o[i].dst == (int)h) {
@@ -121,7 +163,7 @@ static void find_hosts(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		s->bad = bad[h];
 		s->total = tot[h];
 		s->votes = (double)bad[h] / tot[h];
-		s->health = s->q_median = median(qs, k);
+		s->health = s->q_median = fp_analyze_median(qs, k);
 		s->confidence = s->votes;
 	}
 out:
@@ -545,7 +587,7 @@ static double false_rate(const struct fp_obs *o, unsigned n, double thr)
 	for (unsigned i = 0; i < n; i++)
 		if (!o[i].bad)
 			q[k++] = o[i].q;
-	m = median(q, k);
+	m = fp_analyze_median(q, k);
 	for (unsigned i = 0; i < n; i++)
 		up += o[i].q >= 2 * m - thr;
 	free(q);
@@ -594,7 +636,7 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 		if (obs[i].q >= 1)
 			r[k++] = obs[i].q - 1;
 	}
-	a->sigma = median(r, k) / 0.4758;
+	a->sigma = fp_analyze_median(r, k) / 0.4758;
 	if (a->sigma < 0.01)
 		a->sigma = 0.01;
 	a->threshold = 1 - 0.6745 * a->sigma - fmin(fmax(3 * a->sigma, 0.08), 0.3);
@@ -602,7 +644,7 @@ int fp_analyze(const struct fp_topo *t, struct fp_obs *obs, unsigned n, struct f
 	k = 0;
 	for (unsigned i = 0; i < n; i++)
 		r[k++] = obs[i].loss;
-	a->loss_threshold = 3 * median(r, k);
+	a->loss_threshold = 3 * fp_analyze_median(r, k);
 	free(r);
 	if (fp_analyze_retx(t, obs, n, a))
 		return -ENOMEM;

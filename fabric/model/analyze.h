@@ -9,7 +9,9 @@
  *    A flow is bad when q < 1 - 0.6745 sigma - max(3 sigma, 0.08): 3 sigma below the
  *    healthy flows' centre.
  * 2. Hosts: a host whose flows are mostly bad (>= 70%, at least 3 flows) toward many peers
- *    is a host, NIC or host-cable problem, and explains those flows.
+ *    is a host, NIC or host-cable problem, and explains those flows; unless one switch link
+ *    carries exactly its bad flows and none of its (two or more) good ones: then the fault is
+ *    upstream (a leaf's last uplink, its sibling down), and the links' methods judge it.
  * 3. Links, by three methods over the rest:
  *    - votes (as 007): each bad flow spreads its weight over the links it may cross,
  *      normalised by the link's expected traffic: the share of its flows that are bad;
@@ -195,10 +197,17 @@ int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
  * other uplinks and its hosts' cables) took its slowness from the reroute (a leaf left
  * one uplink of two: TCP shares it, and the hosts' cables behind it, less evenly than
  * max-min predicts, more so on a busy host), not from a fault of its own: it is taken off
- * the list and counted (a->down_explained). 0 or -ENOMEM.
+ * the list and counted (a->down_explained). Unless it is far slower than the reroute can
+ * make it: each bad flow's q against the reroute's reach on the links it crossed (the
+ * flows the expectation sends over a link / the flows that crossed it: 1/2 for the uplink
+ * a leaf was left), and a median of those under FP_REROUTE_MARGIN is a second fault in the
+ * reroute, kept. 0 or -ENOMEM.
  */
-int fp_analyze_down_explain(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
+#define FP_REROUTE_MARGIN 0.25
+int fp_analyze_down_explain(struct fp_router *r, const struct fp_obs *o, unsigned n,
 			    struct fp_analysis *a);
+/* the median of v[0..n) (v is sorted); 0 for none */
+double fp_analyze_median(double *v, size_t n);
 /*
  * Blackholes (analyze_blackhole.c): from flows that could not connect (failed) and those
  * that did (with their known paths), the links that explain the failed ones; each named

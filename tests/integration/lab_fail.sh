@@ -31,6 +31,28 @@ pick=${uplinks[$((RANDOM % ${#uplinks[@]}))]}
 verdict "$TMP/down" down
 ok "down: $pick routed around, the run succeeds, analyze names it down"
 
+# two faults at one leaf: an uplink down and the one that took its share at a tenth. Every
+# flow of the leaf's hosts to another leaf is slow, to each other not: analyze names the slow
+# uplink (not the two hosts, not the reroute's doing) beside the down one
+"$LAB" fault clear >/dev/null 2>&1 || fail "clear"
+leaf=leaf$((RANDOM % 4)) gone=$((RANDOM % 2))
+"$LAB" fault down $leaf-spine$gone >/dev/null || fail "fault down"
+"$LAB" fault degrade $leaf-spine$((1 - gone)) 10 >/dev/null || fail "fault degrade"
+"$LAB" run -- alltoall --sizes 64K --iters 20 --warmup 2 --poll event --quiet \
+	--output "$TMP/two" >/dev/null 2>&1 || fail "a run around the down link failed"
+"$LAB" trace "$TMP/two" 2>/dev/null || fail "trace"
+$FABPROBE analyze --topology "$T" --format json "$TMP/two" >"$TMP/two.v.json"
+[ $? -eq 1 ] || fail "two faults: the analyzer found nothing"
+python3 - "$TMP/two.v.json" $leaf $gone <<'PY' || fail "two faults: not both named"
+import json, sys
+v = json.load(open(sys.argv[1])); leaf, gone = sys.argv[2], int(sys.argv[3])
+got = sorted((s["kind"], s["state"], "-".join(sorted((s["a"], s["b"])))) for s in v["suspects"])
+print("planted %s-spine%d down, %s-spine%d at 10 Mbit/s; named %s" % (leaf, gone, leaf, 1 - gone, got))
+want = sorted([("link", "down", "%s-spine%d" % (leaf, gone)), ("link", "up", "%s-spine%d" % (leaf, 1 - gone))])
+assert got == want, (got, want)
+PY
+ok "two faults at $leaf: the down uplink and the slow one that took its share, no host"
+
 "$LAB" fault clear >/dev/null 2>&1 || fail "clear"
 "$LAB" run --hosts h0,h2 -- pairs --sizes 64K --iters 5 --warmup 0 --poll event --quiet \
 	--output "$TMP/clear" >/dev/null 2>&1 || fail "fault clear did not restore the routes"

@@ -170,17 +170,43 @@ static void test_down(void)
 				   o[i].dst == fp_topo_find(&t, "h1");
 		cable.link = h1;
 		fp_analysis_add(&b, &cable);
-		CHECK(!fp_analyze_down_explain(&t, o, n, &b) && b.n == 1 && b.s[0].down &&
+		CHECK(!fp_analyze_down_explain(&r, o, n, &b) && b.n == 1 && b.s[0].down &&
 			      b.down_explained == 1,
 		      "h1's cable, slow only in the reroute: not named (%u suspects, %u explained)",
 		      b.n, b.down_explained);
+		/*
+		 * Slower than the reroute can make them: leaf0 -> spine0 carries twice the flows
+		 * the expectation sends it (reach 1/2), so a flow of h1 at q 0.2 is 0.4 of what
+		 * the reroute leaves (explained: TCP shares unevenly), at q 0.1 only 0.2: a
+		 * second fault in the reroute (h1's cable at a tenth), named beside the down link
+		 */
+		for (unsigned i = 0; i < n; i++)
+			if (o[i].bad)
+				o[i].q = 0.2;
+		b = a;
+		fp_analysis_add(&b, &cable);
+		CHECK(!fp_analyze_down_explain(&r, o, n, &b) && b.n == 1 && b.down_explained == 1,
+		      "h1's cable at 0.4 of the reroute's share: explained (%u suspects)", b.n);
+		for (unsigned i = 0; i < n; i++)
+			if (o[i].bad)
+				o[i].q = 0.1;
+		b = a;
+		fp_analysis_add(&b, &cable);
+		CHECK(!fp_analyze_down_explain(&r, o, n, &b) && b.n == 2 && !b.down_explained &&
+			      b.s[1].link == h1,
+		      "h1's cable at 0.2 of the reroute's share: a second fault, named (%u "
+		      "suspects, "
+		      "%u explained)",
+		      b.n, b.down_explained);
+		for (unsigned i = 0; i < n; i++)
+			o[i].q = 1;
 		b = a;
 		for (unsigned i = 0; i < n; i++)
 			o[i].bad = o[i].src == fp_topo_find(&t, "h4") &&
 				   o[i].dst == fp_topo_find(&t, "h2");
 		cable.link = h2;
 		fp_analysis_add(&b, &cable);
-		CHECK(!fp_analyze_down_explain(&t, o, n, &b) && b.n == 2 && !b.down_explained,
+		CHECK(!fp_analyze_down_explain(&r, o, n, &b) && b.n == 2 && !b.down_explained,
 		      "h2's cable, slow away from the reroute: named (%u suspects)", b.n);
 		for (unsigned i = 0; i < n; i++)
 			o[i].bad = false;
@@ -561,6 +587,72 @@ static void test_lists_counted(void)
 	fp_topo_destroy(&t);
 }
 
+/*
+ * Two faults at one leaf: leaf0-spine1 down, and leaf0-spine0, which took its share, at a
+ * tenth. Every flow of h0 and h1 to another leaf is slow (12 of 14 each: the host rule's
+ * 70%), their flows to each other are not: the fault is upstream of the hosts, and the
+ * links' methods name leaf0-spine0 beside the down link, not h0 and h1; at a tenth it is
+ * far below the half the reroute could explain, so it is not taken for the reroute's. A
+ * sick NIC (h2: every flow slow, its neighbour's too) is still a host.
+ */
+static void test_last_uplink(void)
+{
+	struct fp_topo t;
+	struct fp_router r;
+	struct fp_obs o[30];
+	unsigned lk[30][4], n = 0, hosts = 0;
+	double pr[30][4];
+	struct fp_analysis a;
+	int up, down;
+	bool named_up = false, named_down = false;
+
+	fabric(&t, 3);
+	CHECK(!fp_router_init(&r, &t), "router");
+	up = link_of(&t, "leaf%d-spine%d", 0, 0);
+	down = link_of(&t, "leaf%d-spine%d", 0, 1);
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 6; j++) {
+			char h[16];
+
+			if (i == j)
+				continue;
+			if (i / 2 != j / 2) {
+				obs_via(&t, &o[n], lk[n], pr[n], i, j,
+					i / 2 == 0 || j / 2 == 0 ? 0 : (i + j) % 2);
+				o[n].meas = i / 2 == 0 || j / 2 == 0 ? 0.1 : 1;
+			} else {
+				obs_via(&t, &o[n], lk[n], pr[n], i, j, 0);
+				lk[n][1] = lk[n][3]; /* under one leaf: the two cables */
+				o[n].np = 2;
+				snprintf(h, sizeof(h), "h%d", j);
+				o[n].dst = fp_topo_find(&t, h);
+			}
+			n++;
+		}
+	CHECK(n == 30, "30 flows");
+	CHECK(!fp_analyze(&t, o, n, &a) && !fp_analyze_down(&r, o, n, &a) &&
+		      !fp_analyze_down_explain(&r, o, n, &a),
+	      "analyze");
+	for (unsigned i = 0; i < a.n; i++) {
+		hosts += a.s[i].host;
+		named_up |= !a.s[i].host && !a.s[i].down && a.s[i].link == up;
+		named_down |= a.s[i].down && a.s[i].link == down;
+	}
+	CHECK(named_up && named_down && hosts == 0 && a.n == 2,
+	      "leaf0-spine0 at a tenth and leaf0-spine1 down, no host (%u suspects, %u hosts)", a.n,
+	      hosts);
+	/* h2's NIC: all its flows slow, to its neighbour h3 too; the uplinks healthy */
+	for (unsigned i = 0; i < n; i++)
+		o[i].meas = o[i].src == fp_topo_find(&t, "h2") || o[i].dst == fp_topo_find(&t, "h2")
+				    ? 0.1
+				    : 1;
+	CHECK(!fp_analyze(&t, o, n, &a) && a.n >= 1 && a.s[0].host &&
+		      a.s[0].node == fp_topo_find(&t, "h2"),
+	      "a sick NIC is still a host (%u suspects)", a.n);
+	fp_router_destroy(&r);
+	fp_topo_destroy(&t);
+}
+
 int main(void)
 {
 	test_hosts();
@@ -568,6 +660,7 @@ int main(void)
 	test_lists_counted();
 	test_down();
 	test_down_parallel();
+	test_last_uplink();
 	test_blackhole();
 	test_noise();
 	test_binom_edges();
