@@ -8,10 +8,13 @@ lab_begin
 T=$FP_SRCDIR/topologies/lab-leafspine.yaml
 "$LAB" up "$T" || fail "lab up"
 mapfile -t uplinks < <("$LAB" links | awk '$2 ~ /^leaf/ && $3 ~ /^spine/ {print $2 "-" $3}')
-verdict() { # verdict DIR KIND: analyze names the planted link first, as KIND
+# verdict DIR KIND [again]: analyze names the planted link first, as KIND, and alone; with
+# "again", a verdict that names it first beside others returns 3 (to measure once more)
+verdict() {
+	local rc
 	$FABPROBE analyze --topology "$T" --format json "$1" >"$1.v.json"
 	[ $? -eq 1 ] || fail "$2: the analyzer found nothing"
-	python3 - "$1.v.json" "$FP_LAB_STATE/faults.json" "$2" <<'PY' || fail "$2: wrong verdict"
+	python3 - "$1.v.json" "$FP_LAB_STATE/faults.json" "$2" <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1])); g = json.load(open(sys.argv[2]))[-1]; kind = sys.argv[3]
 s = v["suspects"][0]
@@ -19,17 +22,28 @@ print("planted %s %s:%s-%s:%s, named %s %s:%s-%s:%s (confidence %.2f)" % (kind,
     g["a"], g["a_port"], g["b"], g["b_port"], s["state"], s["a"], s["a_port"], s["b"], s["b_port"],
     s["confidence"]))
 assert s["kind"] == "link" and s["state"] == kind and {s["a"], s["b"]} == {g["a"], g["b"]}, s
-assert len(v["suspects"]) == 1, [(x["a"], x["b"], x["state"]) for x in v["suspects"]]
+if len(v["suspects"]) > 1:
+    print("  and beside it: %s" % [(x["a"], x["b"], x["state"], round(x["confidence"], 2))
+                                   for x in v["suspects"][1:]])
+    sys.exit(3)
 PY
+	rc=$?
+	[ $rc = 0 ] || { [ $rc = 3 ] && [ -n "${3:-}" ] && return 3; fail "$2: wrong verdict"; }
 }
 
 pick=${uplinks[$((RANDOM % ${#uplinks[@]}))]}
 "$LAB" fault down "$pick" || fail "fault down"
-"$LAB" run -- alltoall --sizes 64K --iters 20 --warmup 2 --poll event --quiet \
-	--output "$TMP/down" >/dev/null 2>&1 || fail "a run around the down link $pick failed"
-"$LAB" trace "$TMP/down" 2>/dev/null || fail "trace"
-verdict "$TMP/down" down
-ok "down: $pick routed around, the run succeeds, analyze names it down"
+# a second measurement when the first names the down link beside another: a link slowed
+# by the shared machine's noise (CI met leaf0-spine0 once, far from a down leaf3-spine1)
+# does not come back, a rule that names the reroute would
+for try in 1 2; do
+	rm -rf "$TMP/down"
+	"$LAB" run -- alltoall --sizes 64K --iters 20 --warmup 2 --poll event --quiet \
+		--output "$TMP/down" >/dev/null 2>&1 || fail "a run around the down link $pick failed"
+	"$LAB" trace "$TMP/down" 2>/dev/null || fail "trace"
+	verdict "$TMP/down" down $([ $try = 1 ] && echo again) && break
+done
+ok "down: $pick routed around, the run succeeds, analyze names it down (alone)"
 
 # two faults at one leaf: an uplink down and the one that took its share at a tenth. Every
 # flow of the leaf's hosts to another leaf is slow, to each other not: analyze names the slow
@@ -38,19 +52,25 @@ ok "down: $pick routed around, the run succeeds, analyze names it down"
 leaf=leaf$((RANDOM % 4)) gone=$((RANDOM % 2))
 "$LAB" fault down $leaf-spine$gone >/dev/null || fail "fault down"
 "$LAB" fault degrade $leaf-spine$((1 - gone)) 10 >/dev/null || fail "fault degrade"
-"$LAB" run -- alltoall --sizes 64K --iters 20 --warmup 2 --poll event --quiet \
-	--output "$TMP/two" >/dev/null 2>&1 || fail "a run around the down link failed"
-"$LAB" trace "$TMP/two" 2>/dev/null || fail "trace"
-$FABPROBE analyze --topology "$T" --format json "$TMP/two" >"$TMP/two.v.json"
-[ $? -eq 1 ] || fail "two faults: the analyzer found nothing"
-python3 - "$TMP/two.v.json" $leaf $gone <<'PY' || fail "two faults: not both named"
+for try in 1 2; do # once more if noise adds a third (as for the down case above)
+	rm -rf "$TMP/two"
+	"$LAB" run -- alltoall --sizes 64K --iters 20 --warmup 2 --poll event --quiet \
+		--output "$TMP/two" >/dev/null 2>&1 || fail "a run around the down link failed"
+	"$LAB" trace "$TMP/two" 2>/dev/null || fail "trace"
+	$FABPROBE analyze --topology "$T" --format json "$TMP/two" >"$TMP/two.v.json"
+	[ $? -eq 1 ] || fail "two faults: the analyzer found nothing"
+	python3 - "$TMP/two.v.json" $leaf $gone <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1])); leaf, gone = sys.argv[2], int(sys.argv[3])
 got = sorted((s["kind"], s["state"], "-".join(sorted((s["a"], s["b"])))) for s in v["suspects"])
 print("planted %s-spine%d down, %s-spine%d at 10 Mbit/s; named %s" % (leaf, gone, leaf, 1 - gone, got))
 want = sorted([("link", "down", "%s-spine%d" % (leaf, gone)), ("link", "up", "%s-spine%d" % (leaf, 1 - gone))])
-assert got == want, (got, want)
+sys.exit(0 if got == want else 3 if set(want) < set(got) else 1)
 PY
+	rc=$?
+	[ $rc = 0 ] && break
+	[ $rc = 3 ] && [ $try = 1 ] || fail "two faults: not both named, or others beside them"
+done
 ok "two faults at $leaf: the down uplink and the slow one that took its share, no host"
 
 "$LAB" fault clear >/dev/null 2>&1 || fail "clear"
