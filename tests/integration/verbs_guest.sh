@@ -145,7 +145,14 @@ timeout 120 "$FABPROBE" run alltoall --np 4 --engine verbs --port rxe0,rxe1 --op
 	--output "$TMP/bh" >/dev/null 2>"$TMP/err" &
 bh=$!
 PIDS+=($bh)
-sleep 5
+# the loss once all 24 QP ends are ready to send (rdma res: RC in RTS) and a second more for
+# the warm-up: a fixed 5 s from the start was all a slow guest had to connect 12 flows
+for _ in $(seq 600); do
+	[ "$(rdma res show qp 2>/dev/null | grep -c 'type RC state RTS')" -ge 24 ] && break
+	kill -0 $bh 2>/dev/null || break
+	sleep 0.1
+done
+sleep 1
 tc qdisc add dev rxeA0 root netem loss 100% || { kill $bh; fail "netem on rxeA0"; }
 rc=0
 wait $bh || rc=$?
