@@ -241,7 +241,7 @@ static void report(const struct lul *L, const struct fp_queue *q, int nq, bool j
 			    q[i].rise_us);
 		fp_emit_i64(&e, "latency_flows", " (%lld latency flows", q[i].lat_flows);
 		fp_emit_i64(&e, "bulk_flows", ", %lld bulk", q[i].bulk_flows);
-		if (q[i].bulk_flows)
+		if (isfinite(q[i].deficit))
 			fp_emit_num(&e, "bulk_fastest_pct",
 				    ", the fastest at %.0f%% of all bulk's mean",
 				    100 * (1 - q[i].deficit));

@@ -912,7 +912,7 @@ int fp_verdict_build(struct fp_verdict *v, const struct fp_verdict_opts *o, char
 	if (!ret)
 		ret = fp_analyze_down(&v->r, v->ob.o, v->ob.n, &v->a);
 	if (!ret)
-		ret = fp_analyze_down_explain(&v->r, v->ob.o, nm, &v->a);
+		ret = fp_analyze_down_explain(&v->t, v->ob.o, nm, &v->a);
 	if (!ret && nm < v->ob.n)
 		ret = fp_analyze_blackhole(&v->r, v->ob.o + nm, v->ob.n - nm, &v->a);
 	if (!ret && o->inventory)

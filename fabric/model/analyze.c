@@ -92,30 +92,34 @@ static bool over(const struct fp_obs *o, unsigned l)
 }
 
 /*
- * Host h's bad flows all cross one switch link that none of its good flows crosses, and
- * it has good flows (at least 2, more than chance leaves a sick NIC): the fault is there,
- * upstream, not in the host. A leaf whose last uplink is slow (its sibling down) slows
- * every flow of its hosts but those to their neighbours under it; a sick NIC slows those
- * too. The host is left to the links' methods, which weigh that link against the others.
+ * Host h's bad flows all cross one switch link (no host at either end) that none of its good
+ * flows crosses, and it has good flows of known path (at least 2, more than chance leaves a
+ * sick NIC): the fault is there, upstream, not in the host. A leaf whose last uplink is
+ * slow (its sibling down) slows every flow of its hosts but those to their neighbours
+ * under it; a sick NIC slows those too. The host is left to the links' methods, which
+ * weigh that link against the others.
  */
-static bool upstream(const struct fp_topo *t, const struct fp_obs *o, unsigned n, unsigned h,
-		     unsigned bad, unsigned tot)
+static bool upstream(const struct fp_topo *t, const struct fp_obs *o, unsigned n, unsigned h)
 {
 	const struct fp_obs *first = NULL;
+	unsigned good = 0;
 
-	if (tot - bad < 2)
+	for (unsigned i = 0; i < n; i++)
+		if (o[i].src == (int)h || o[i].dst == (int)h) {
+			good += !o[i].bad && o[i].np > 0;
+			if (o[i].bad && !first)
+				first = &o[i];
+		}
+	if (good < 2)
 		return false;
-	for (unsigned i = 0; i < n && !first; i++)
-		if (o[i].bad && (o[i].src == (int)h || o[i].dst == (int)h))
-			first = &o[i];
 	for (unsigned k = 0; first && k < first->np; k++) {
 		unsigned l = first->link[k];
-		bool all =
-			first->prob[k] >= 0.5 && t->links[l].a != (int)h && t->links[l].b != (int)h;
+		bool all = first->prob[k] >= 0.5 && t->nodes[t->links[l].a].kind != FP_HOST &&
+			   t->nodes[t->links[l].b].kind != FP_HOST;
 
 		for (unsigned i = 0; i < n && all; i++)
 			if (o[i].src == (int)h || o[i].dst == (int)h)
-				all = o[i].bad == over(&o[i], l);
+				all = o[i].np > 0 && o[i].bad == over(&o[i], l);
 		if (all)
 			return true;
 	}
@@ -142,8 +146,7 @@ static void find_hosts(const struct fp_topo *t, struct fp_obs *o, unsigned n, st
 		unsigned k = 0;
 
 		if (t->nodes[h].kind != FP_HOST || tot[h] < 3 || bad[h] < 0.7 * tot[h] ||
-		    !significant(tot[h], bad[h], a->p0, a->hosts_tested) ||
-		    upstream(t, o, n, h, bad[h], tot[h]))
+		    !significant(tot[h], bad[h], a->p0, a->hosts_tested) || upstream(t, o, n, h))
 			continue;
 		for (unsigned i = 0; i < n; i++)
 			if (o[i].src == (int)h || o[i].dst == (int)h) {

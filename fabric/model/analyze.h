@@ -197,14 +197,12 @@ int fp_analyze_down(struct fp_router *r, const struct fp_obs *obs, unsigned n,
  * other uplinks and its hosts' cables) took its slowness from the reroute (a leaf left
  * one uplink of two: TCP shares it, and the hosts' cables behind it, less evenly than
  * max-min predicts, more so on a busy host), not from a fault of its own: it is taken off
- * the list and counted (a->down_explained). Unless it is far slower than the reroute can
- * make it: each bad flow's q against the reroute's reach on the links it crossed (the
- * flows the expectation sends over a link / the flows that crossed it: 1/2 for the uplink
- * a leaf was left), and a median of those under FP_REROUTE_MARGIN is a second fault in the
- * reroute, kept. 0 or -ENOMEM.
+ * the list and counted (a->down_explained). Unless it is far slower than predicted over
+ * the paths its flows took (the reroute's extra flows included): a median q of its bad
+ * flows under FP_REROUTE_MARGIN is a second fault in the reroute, kept. 0 or -ENOMEM.
  */
 #define FP_REROUTE_MARGIN 0.25
-int fp_analyze_down_explain(struct fp_router *r, const struct fp_obs *o, unsigned n,
+int fp_analyze_down_explain(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
 			    struct fp_analysis *a);
 /* the median of v[0..n) (v is sorted); 0 for none */
 double fp_analyze_median(double *v, size_t n);

@@ -186,74 +186,54 @@ static void took_share(const struct fp_topo *t, const struct fp_analysis *a, uns
 	}
 }
 
-/* the reroute's reach on link l: the flows the expectation sends over it against the flows
- * that crossed it (a leaf left one uplink of two: 1/2), at most 1; 1 where the expectation
- * has none (a host's cable: it is routed between switches, and a cable's flows stay) */
-static double reroute_share(const struct down_acc *d, const double *seen_on, unsigned l)
-{
-	return d->expect[l] > 0 && seen_on[l] > d->expect[l] ? d->expect[l] / seen_on[l] : 1;
-}
-
 /*
- * Suspect s's bad flows, each against the reroute's reach on the moved links it crossed:
- * NaN when one of them crossed none (the reroute cannot explain it), else the median of
- * q / reach (1: exactly as slow as the reroute's extra flows make it).
+ * Suspect s's bad flows, if every one crossed a link the reroute moved flows to: the median
+ * of their q. NaN when one of them crossed none (the reroute cannot explain it). Their
+ * predictions are over the paths they took, reroute included: what is left is how unevenly
+ * TCP shares the busier links, not the extra flows themselves.
  */
-static double against_reroute(const struct fp_obs *o, unsigned n, const struct fp_suspect *s,
-			      const unsigned char *moved, const struct down_acc *d,
-			      const double *seen_on, double *v)
+static double in_reroute(const struct fp_obs *o, unsigned n, const struct fp_suspect *s,
+			 const unsigned char *moved, double *v)
 {
 	unsigned nb = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		double reach = 2;
+		bool on = false;
 
 		if (!bad_of(&o[i], s))
 			continue;
-		for (unsigned q = 0; q < o[i].np; q++)
-			if (moved[o[i].link[q]] && o[i].prob[q] >= 0.5 &&
-			    reroute_share(d, seen_on, o[i].link[q]) < reach)
-				reach = reroute_share(d, seen_on, o[i].link[q]);
-		if (reach > 1)
+		for (unsigned q = 0; q < o[i].np && !on; q++)
+			on = moved[o[i].link[q]] && o[i].prob[q] >= 0.5;
+		if (!on)
 			return NAN;
-		v[nb++] = o[i].q / reach;
+		v[nb++] = o[i].q;
 	}
 	return nb ? fp_analyze_median(v, nb) : NAN;
 }
 
-int fp_analyze_down_explain(struct fp_router *r, const struct fp_obs *o, unsigned n,
+int fp_analyze_down_explain(const struct fp_topo *t, const struct fp_obs *o, unsigned n,
 			    struct fp_analysis *a)
 {
-	const struct fp_topo *t = r->t;
-	unsigned L = t->nlinks, kept = 0;
-	struct down_acc d = { calloc(L + 1, sizeof(double)), calloc(L + 1, sizeof(double)), 1 };
-	unsigned char *moved = calloc(L + 1, 1);
-	double *seen_on = calloc(L + 1, sizeof(double)), *v = calloc(n + 1, sizeof(double));
+	unsigned char *moved = calloc(t->nlinks + 1, 1);
+	double *v = calloc(n + 1, sizeof(double));
+	unsigned kept = 0;
 	bool any = false;
-	int ret = -ENOMEM;
 
-	if (!d.logp0 || !d.expect || !moved || !seen_on || !v)
-		goto out;
+	if (!moved || !v) {
+		free(moved);
+		free(v);
+		return -ENOMEM;
+	}
 	for (unsigned k = 0; k < a->n; k++)
 		any |= a->s[k].down;
-	ret = 0;
-	if (!any)
-		goto out;
-	took_share(t, a, moved);
-	if ((ret = expect(r, o, n, &d)))
-		goto out;
-	for (unsigned i = 0; i < n; i++)
-		for (unsigned k = 0; k < o[i].np && hashed(&o[i]); k++)
-			seen_on[o[i].link[k]] += o[i].prob[k];
+	if (any)
+		took_share(t, a, moved);
 	for (unsigned k = 0; k < a->n; k++) {
 		const struct fp_suspect *s = &a->s[k];
-		double m = s->down || s->blackhole
-				   ? NAN
-				   : against_reroute(o, n, s, moved, &d, seen_on, v);
+		double m = !any || s->down || s->blackhole ? NAN : in_reroute(o, n, s, moved, v);
 
-		/* explained unless far slower than the reroute's extra flows make it: TCP shares
-		 * a busy uplink unevenly, so only a second fault (a cable at a tenth, say) on the
-		 * reroute stays below FP_REROUTE_MARGIN */
+		/* explained unless far below its prediction: a second fault (a cable at a tenth,
+		 * say) on the reroute stays under FP_REROUTE_MARGIN */
 		if (m >= FP_REROUTE_MARGIN) {
 			a->down_explained++;
 			continue;
@@ -261,11 +241,7 @@ int fp_analyze_down_explain(struct fp_router *r, const struct fp_obs *o, unsigne
 		a->s[kept++] = *s;
 	}
 	a->n = kept;
-out:
-	free(d.logp0);
-	free(d.expect);
 	free(moved);
-	free(seen_on);
 	free(v);
-	return ret;
+	return 0;
 }

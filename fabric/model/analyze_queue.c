@@ -81,8 +81,13 @@ int fp_queue_rank(unsigned nlinks, const struct fp_qobs *o, unsigned n, struct f
 		rest = lat_n > a[h].lat_n ? (lat_all - a[h].lat_sum) / (lat_n - a[h].lat_n) : 0;
 		x->rise_us = a[h].lat_sum / a[h].lat_n - rest;
 		x->deficit =
-			a[h].bulk_n && bulk_all > 0 ? 1 - a[h].bulk_max / (bulk_all / bulk_n) : 0;
-		x->score = x->rise_us > 0 ? x->rise_us * (1 + x->deficit) : x->rise_us;
+			a[h].bulk_n && bulk_all > 0 ? 1 - a[h].bulk_max / (bulk_all / bulk_n) : NAN;
+		/* the bulk flows weigh the rise, never turn it over: one flow far above the
+		 * others' mean (a TCP flow that got more than its share) costs half at most */
+		x->score = x->rise_us > 0
+				   ? x->rise_us *
+					     (1 + (isnan(x->deficit) ? 0 : fmax(x->deficit, -0.5)))
+				   : x->rise_us;
 	}
 	qsort(q, nq, sizeof(*q), by_score);
 	if (nq > max)

@@ -21,9 +21,10 @@ struct fp_qobs {
 
 struct fp_queue {
 	unsigned hop;	/* directed link */
-	double score;	/* rise x (1 + deficit): the ranking */
+	double score;	/* rise x (1 + deficit, at least -0.5): the ranking */
 	double rise_us; /* mean bloat of latency flows crossing it minus the rest's */
-	double deficit; /* 1 - the fastest bulk flow crossing it / all bulk flows' mean rate */
+	double deficit; /* 1 - the fastest bulk flow crossing it / all bulk flows' mean rate;
+			 * NaN: no bulk flow crossed it, or none moved */
 	unsigned lat_flows, bulk_flows; /* how many crossed it */
 };
 

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../benches/results.h"
 #include "../../core/json.h"
@@ -28,9 +29,11 @@ static inline void fuzz_json_whole(const char *s, size_t n)
 		if (in_str) {
 			if ((unsigned char)c < 0x20)
 				abort();
-			if (c == '\\')
-				i++; /* the escaped byte: a quote does not end the string */
-			else if (c == '"')
+			if (c == '\\') {
+				/* an escape JSON knows: a quote after it does not end the string */
+				if (++i == n || !strchr("\"\\/bfnrtu", s[i]) || !s[i])
+					abort();
+			} else if (c == '"')
 				in_str = 0;
 			continue;
 		}

@@ -98,7 +98,7 @@ whole = ["0" if r.get("complete", True) is False else "1" for r in run["results"
 for name in ("bw.csv", "lat.csv"):
     if os.path.exists(os.path.join(a.dir, name)):
         t = rows(name)
-        if t and (t[0][-1] != "complete" or [r[-1] for r in t[1:]] != whole[:len(t) - 1]):
+        if t and (t[0][-1] != "complete" or [r[-1] for r in t[1:]] != whole):
             err("%s: its complete column against results[].complete %r" % (name, whole))
 names = [h["hostname"] for h in run.get("hosts", [])]
 fl = rows("flows.csv")

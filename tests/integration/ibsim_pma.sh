@@ -128,6 +128,7 @@ fc=$!
 # the first snapshot is flushed whole before the wait: plant after it (a fixed second was
 # not always enough under ASan)
 for i in $(seq 200); do grep -q time_ms "$TMP/s.json" && break; sleep 0.05; done
+grep -q time_ms "$TMP/s.json" || fail "fabric-counters series: no first snapshot in 10 s"
 echo 'PerformanceSet "Switch2"[3] PortCounters.SymbolErrorCounter=500' >&7
 echo 'PerformanceSet "Switch1"[5] PortCounters.PortXmitWait=900' >&7
 wait $fc || fail "fabric-counters series"
@@ -148,7 +149,8 @@ switch_findings() {
 import re, sys
 m = re.search(r": (\d+) symbol errors in ([\d.]+) s, BER ([\d.]+e-\d+) ", sys.argv[1])
 n, t, ber = int(m[1]), float(m[2]), float(m[3])
-assert t >= float(sys.argv[2]) and abs(ber * t * 4 * 2.5e9 / n - 1) < 0.06, (n, t, ber)
+# printed to 2 digits each (1.0e-08 and 3.0 s: up to 5% and 1.7% off)
+assert t >= float(sys.argv[2]) and abs(ber * t * 4 * 2.5e9 / n - 1) < 0.1, (n, t, ber)
 PY
 	grep -q "LINK Switch[12]:5 <-> Switch[12]:5: Switch1:5: congestion, not a cable: 0 transmit discards and $5 XmitWait" "$1" ||
 		fail "XmitWait named as congestion"

@@ -57,11 +57,10 @@ $FABPROBE run stream --np 2 --engine sockets --parallel 4 --bind 127.0.0.7 --siz
 PIDS+=($!)
 most=0
 # while the run lives (a loaded ASan start can take longer than a fixed count of looks), up
-# to 30 s, until the four are seen
+# to 30 s: a fifth connection opened late is seen too
 for _ in $(seq 600); do
 	n=$(($(ss -Htn state established src 127.0.0.7 dst 127.0.0.7 2>/dev/null | wc -l) / 2))
 	[ "$n" -gt "$most" ] && most=$n
-	[ "$most" -ge 4 ] && break
 	kill -0 "${PIDS[0]}" 2>/dev/null || break
 	sleep 0.05
 done

@@ -94,5 +94,33 @@ int main(void)
 			      fabs(q[0].deficit - (1 - 3.0 / (21.0 / 9))) < 1e-9,
 		      "%u bulk flows, deficit %g", q[0].bulk_flows, q[0].deficit);
 	}
+	/*
+	 * One bulk flow far above the others' mean through the hop that rose (a TCP flow that
+	 * got more than its share) weighs its rise down by half at most, never below a hop
+	 * that barely rose: links 0 and 1, each its own pair
+	 */
+	{
+		const unsigned h0[] = { 0 }, h1[] = { 2 };
+		struct fp_qobs c[6];
+
+		c[0] = lat(50000, 1, h0);
+		c[1] = lat(100, 1, h1);
+		c[2] = bulk(10, 1, h0);
+		for (int k = 3; k < 6; k++)
+			c[k] = bulk(0.1, 1, h1);
+		n = fp_queue_rank(2, c, 6, q, 8);
+		CHECK(n == 2 && q[0].hop == 0 && q[0].score >= 0.5 * q[0].rise_us &&
+				      q[0].deficit<-1,
+						   "the rise first whatever one fast flow (%u, "
+						   "deficit %g)",
+						   n> 0
+			      ? q[0].hop
+			      : 9,
+		      n > 0 ? q[0].deficit : 0);
+		/* no bulk flow at all: NaN, the rise alone */
+		n = fp_queue_rank(2, c, 2, q, 8);
+		CHECK(n == 2 && isnan(q[0].deficit) && q[0].score == q[0].rise_us, "no bulk: %g",
+		      n > 0 ? q[0].deficit : 0);
+	}
 	return t_done("analyze_queue");
 }
