@@ -81,14 +81,13 @@ static bool significant(double total, double bad, double p0, unsigned tested)
 	       FP_FAMILY_ALPHA / (tested ? tested : 1);
 }
 
-/* flow o crosses link l (its probability at least one half) */
-static bool over(const struct fp_obs *o, unsigned l)
+double fp_obs_crosses(const struct fp_obs *o, unsigned l)
 {
 	double p = 0;
 
 	for (unsigned k = 0; k < o->np; k++)
 		p += o->link[k] == l ? o->prob[k] : 0;
-	return p >= 0.5;
+	return p;
 }
 
 /*
@@ -119,7 +118,7 @@ static bool upstream(const struct fp_topo *t, const struct fp_obs *o, unsigned n
 
 		for (unsigned i = 0; i < n && all; i++)
 			if (o[i].src == (int)h || o[i].dst == (int)h)
-				all = o[i].np > 0 && o[i].bad == over(&o[i], l);
+				all = o[i].np > 0 && o[i].bad == (fp_obs_crosses(&o[i], l) >= 0.5);
 		if (all)
 			return true;
 	}

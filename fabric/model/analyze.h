@@ -206,6 +206,8 @@ int fp_analyze_down_explain(const struct fp_topo *t, const struct fp_obs *o, uns
 			    struct fp_analysis *a);
 /* the median of v[0..n) (v is sorted); 0 for none */
 double fp_analyze_median(double *v, size_t n);
+/* flow o's probability of crossing link l */
+double fp_obs_crosses(const struct fp_obs *o, unsigned l);
 /*
  * Blackholes (analyze_blackhole.c): from flows that could not connect (failed) and those
  * that did (with their known paths), the links that explain the failed ones; each named

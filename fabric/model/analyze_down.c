@@ -147,17 +147,6 @@ out:
 	return ret;
 }
 
-/* flow o's probability of crossing link l */
-static double crosses(const struct fp_obs *o, unsigned l)
-{
-	double p = 0;
-
-	for (unsigned k = 0; k < o->np; k++)
-		if (o->link[k] == l)
-			p += o->prob[k];
-	return p;
-}
-
 /* flow o is one of suspect s's bad flows */
 static bool bad_of(const struct fp_obs *o, const struct fp_suspect *s)
 {
@@ -165,7 +154,7 @@ static bool bad_of(const struct fp_obs *o, const struct fp_suspect *s)
 		return false;
 	if (s->host)
 		return o->src == s->node || o->dst == s->node;
-	return crosses(o, (unsigned)s->link) >= 0.5;
+	return fp_obs_crosses(o, (unsigned)s->link) >= 0.5;
 }
 
 /* the links in a down link's reroute: the switch links that took its share (those sharing a

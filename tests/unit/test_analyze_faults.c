@@ -590,9 +590,9 @@ static void test_lists_counted(void)
  * Two faults at one leaf: leaf0-spine1 down, and leaf0-spine0, which took its share, at a
  * tenth. Every flow of h0 and h1 to another leaf is slow (12 of 14 each: the host rule's
  * 70%), their flows to each other are not: the fault is upstream of the hosts, and the
- * links' methods name leaf0-spine0 beside the down link, not h0 and h1; at a tenth it is
- * far below the half the reroute could explain, so it is not taken for the reroute's. A
- * sick NIC (h2: every flow slow, its neighbour's too) is still a host.
+ * links' methods name leaf0-spine0 beside the down link, not h0 and h1; at a tenth its
+ * flows are far below their prediction (under FP_REROUTE_MARGIN), so it is not taken for
+ * the reroute's. A sick NIC (h2: every flow slow, its neighbour's too) is still a host.
  */
 static void test_last_uplink(void)
 {
